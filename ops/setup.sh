@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything tutti needs to build, test and run on Debian 12.
+# Idempotent: when every package is already there it only checks, in about a second.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
+  # libraries
+  libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libdpdk-dev dpdk libnuma-dev liburing-dev
+  libopus-dev libopusenc-dev libspeexdsp-dev libsrtp2-dev libssl-dev
+  libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev
+  # test clients and tools
+  sip-tester baresip sox espeak-ng iproute2 ethtool python3 procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${#missing[@]} package(s): ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # Recommends of baresip pull in GTK, X11 and GStreamer front ends a headless test never uses.
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all dependencies present"
