@@ -1,0 +1,115 @@
+#include "mediaplane/port_allocator.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace tutti::media {
+
+PortPair::PortPair(PortPair&& other) noexcept
+    : rtp_fd_(std::exchange(other.rtp_fd_, -1)),
+      rtcp_fd_(std::exchange(other.rtcp_fd_, -1)),
+      rtp_port_(std::exchange(other.rtp_port_, 0)) {}
+
+PortPair& PortPair::operator=(PortPair&& other) noexcept {
+  if (this != &other) {
+    Close();
+    rtp_fd_ = std::exchange(other.rtp_fd_, -1);
+    rtcp_fd_ = std::exchange(other.rtcp_fd_, -1);
+    rtp_port_ = std::exchange(other.rtp_port_, 0);
+  }
+  return *this;
+}
+
+PortPair::~PortPair() { Close(); }
+
+void PortPair::Close() {
+  if (rtp_fd_ >= 0) ::close(rtp_fd_);
+  if (rtcp_fd_ >= 0) ::close(rtcp_fd_);
+  rtp_fd_ = rtcp_fd_ = -1;
+}
+
+namespace {
+
+// A non-blocking UDP socket bound to address:port, or -1 with errno set.
+int BindUdp(const sockaddr_storage& address, socklen_t length) {
+  int fd = ::socket(address.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+bool MakeAddress(const std::string& ip, uint16_t port, sockaddr_storage* out, socklen_t* length) {
+  std::memset(out, 0, sizeof(*out));
+  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
+  if (::inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    *length = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
+  if (::inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *length = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+PortAllocator::PortAllocator(std::string bind_address, uint16_t min_port, uint16_t max_port)
+    : bind_address_(std::move(bind_address)),
+      min_port_(static_cast<uint16_t>(min_port + (min_port & 1))),
+      max_port_(max_port),
+      next_(min_port_) {}
+
+absl::StatusOr<PortPair> PortAllocator::Allocate() {
+  const int pairs = pair_count();
+  if (pairs <= 0) return absl::ResourceExhaustedError("RTP port range is empty");
+  for (int tried = 0; tried < pairs; ++tried) {
+    const uint16_t rtp_port = next_;
+    next_ = (next_ + 2 > max_port_ - 1) ? min_port_ : static_cast<uint16_t>(next_ + 2);
+
+    sockaddr_storage address;
+    socklen_t length;
+    if (!MakeAddress(bind_address_, rtp_port, &address, &length)) {
+      return absl::InvalidArgumentError(absl::StrCat("bad media address ", bind_address_));
+    }
+    int rtp_fd = BindUdp(address, length);
+    if (rtp_fd < 0) {
+      if (errno == EADDRINUSE) continue;
+      return absl::InternalError(
+          absl::StrCat("bind ", bind_address_, ":", rtp_port, ": ", std::strerror(errno)));
+    }
+    MakeAddress(bind_address_, static_cast<uint16_t>(rtp_port + 1), &address, &length);
+    int rtcp_fd = BindUdp(address, length);
+    if (rtcp_fd < 0) {
+      const int bind_error = errno;
+      ::close(rtp_fd);
+      if (bind_error == EADDRINUSE) continue;
+      return absl::InternalError(
+          absl::StrCat("bind ", bind_address_, ":", rtp_port + 1, ": ", std::strerror(bind_error)));
+    }
+    return PortPair(rtp_fd, rtcp_fd, rtp_port);
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat("no free RTP port pair in ", min_port_, "-", max_port_));
+}
+
+}  // namespace tutti::media

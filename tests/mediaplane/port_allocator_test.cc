@@ -1,0 +1,91 @@
+#include "mediaplane/port_allocator.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <set>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace tutti::media {
+namespace {
+
+// A port range unlikely to collide with other tests running in parallel.
+constexpr uint16_t kBase = 41000;
+
+uint16_t BoundPort(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  return ntohs(address.sin_port);
+}
+
+TEST(PortAllocatorTest, HandsOutEvenRtpAndOddRtcpWithBoundSockets) {
+  PortAllocator allocator("127.0.0.1", kBase + 1, kBase + 20);  // odd min rounds up
+  auto pair = allocator.Allocate();
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  EXPECT_EQ(pair->rtp_port() % 2, 0);
+  EXPECT_EQ(pair->rtp_port(), kBase + 2);
+  EXPECT_EQ(pair->rtcp_port(), pair->rtp_port() + 1);
+  EXPECT_EQ(BoundPort(pair->rtp_fd()), pair->rtp_port());
+  EXPECT_EQ(BoundPort(pair->rtcp_fd()), pair->rtcp_port());
+}
+
+TEST(PortAllocatorTest, ExhaustsThenReusesReleasedPortsRoundRobin) {
+  PortAllocator allocator("127.0.0.1", kBase + 100, kBase + 107);  // 4 pairs
+  EXPECT_EQ(allocator.pair_count(), 4);
+  std::vector<PortPair> held;
+  std::set<uint16_t> ports;
+  for (int i = 0; i < 4; ++i) {
+    auto pair = allocator.Allocate();
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    ports.insert(pair->rtp_port());
+    held.push_back(std::move(*pair));
+  }
+  EXPECT_EQ(ports.size(), 4u);
+  auto none = allocator.Allocate();
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kResourceExhausted);
+
+  const uint16_t released = held[1].rtp_port();
+  held.erase(held.begin() + 1);  // closes the sockets
+  auto again = allocator.Allocate();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->rtp_port(), released);
+}
+
+TEST(PortAllocatorTest, SkipsPortsSomeoneElseHolds) {
+  // Occupy the RTCP port of the first pair from outside the allocator.
+  int blocker = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(kBase + 201);
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  ASSERT_EQ(bind(blocker, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+
+  PortAllocator allocator("127.0.0.1", kBase + 200, kBase + 209);
+  auto pair = allocator.Allocate();
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  EXPECT_EQ(pair->rtp_port(), kBase + 202);
+  close(blocker);
+}
+
+TEST(PortAllocatorTest, RejectsABadAddress) {
+  PortAllocator allocator("not-an-ip", kBase + 300, kBase + 309);
+  EXPECT_EQ(allocator.Allocate().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PortAllocatorTest, MovedPairKeepsItsSockets) {
+  PortAllocator allocator("127.0.0.1", kBase + 400, kBase + 409);
+  auto pair = allocator.Allocate();
+  ASSERT_TRUE(pair.ok());
+  PortPair moved = std::move(*pair);
+  EXPECT_FALSE(pair->valid());
+  EXPECT_TRUE(moved.valid());
+  EXPECT_EQ(BoundPort(moved.rtp_fd()), moved.rtp_port());
+}
+
+}  // namespace
+}  // namespace tutti::media
