@@ -1,0 +1,63 @@
+// The SDP offer/answer model (RFC 3264) for a conference bridge: answer an
+// offer with one audio codec from the room's list (plus telephone-event),
+// make an offer for INVITEs that came without one, and read the answer to
+// it. Everything but the first usable audio stream is declined (port 0).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "signaling/sdp/session_description.h"
+
+namespace tutti::sdp {
+
+enum class AudioCodec { kPcmu, kPcma, kOpus };
+std::string_view AudioCodecName(AudioCodec codec);  // "PCMU", "PCMA", "opus"
+
+// Our side of a call's media.
+struct LocalMedia {
+  std::string address;  // c= and o= address
+  uint16_t rtp_port = 0;
+  std::vector<AudioCodec> codecs;  // the room's codecs, in our preference order
+  uint64_t session_id = 0;
+  uint64_t session_version = 0;
+  int ptime_ms = 20;
+};
+
+// What both sides agreed on for the audio stream.
+struct NegotiatedAudio {
+  AudioCodec codec = AudioCodec::kPcmu;
+  int payload_type = 0;
+  int clock_rate = 8000;
+  int channels = 1;
+  int ptime_ms = 20;
+  int telephone_event_pt = -1;                 // -1 when not negotiated
+  Direction direction = Direction::kSendRecv;  // OUR direction, as in our SDP
+  std::string remote_address;
+  uint16_t remote_rtp_port = 0;
+  uint16_t remote_rtcp_port = 0;  // a=rtcp, else RTP + 1; equal to RTP with rtcp-mux
+  bool rtcp_mux = false;
+  bool opus_fec = false;  // the peer decodes in-band FEC (useinbandfec=1)
+  bool opus_dtx = false;  // the peer sends DTX (usedtx=1)
+};
+
+struct AnswerResult {
+  SessionDescription answer;
+  NegotiatedAudio audio;
+};
+
+// FailedPrecondition when no audio stream can be taken (caller: 488);
+// InvalidArgument when the offer lacks what an answer needs (a connection address).
+absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const LocalMedia& local);
+
+// Our offer in a 2xx to an INVITE without SDP.
+SessionDescription MakeOffer(const LocalMedia& local);
+
+// Reads the peer's answer (in the ACK) to MakeOffer's offer.
+absl::StatusOr<NegotiatedAudio> AcceptAnswer(const SessionDescription& our_offer,
+                                             const SessionDescription& answer);
+
+}  // namespace tutti::sdp

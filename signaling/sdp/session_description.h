@@ -1,0 +1,72 @@
+// SDP session descriptions (RFC 4566): a parser that keeps what a media
+// bridge negotiates on (media lines, connection, rtpmap/fmtp, ptime,
+// direction, rtcp and rtcp-mux) plus every other attribute as text, and a
+// writer. The parsed description owns its strings: SIP bodies do not outlive
+// the message they came in.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace tutti::sdp {
+
+enum class Direction { kSendRecv, kSendOnly, kRecvOnly, kInactive };
+std::string_view DirectionName(Direction direction);
+
+struct RtpMap {
+  int payload_type = 0;
+  std::string encoding;  // as written: "PCMU", "opus", "telephone-event"
+  int clock_rate = 0;
+  int channels = 1;
+  std::string fmtp;  // the a=fmtp parameters for this payload type, empty when none
+};
+
+struct MediaDescription {
+  std::string media;  // "audio", "video", "application", ...
+  uint16_t port = 0;
+  int port_count = 1;
+  std::string proto;                 // "RTP/AVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVPF", ...
+  std::vector<std::string> formats;  // as written: payload type numbers for RTP
+  // One per format that has an a=rtpmap, or a static payload type of RFC 3551.
+  std::vector<RtpMap> rtpmaps;
+  std::string connection_address;  // media-level c=, empty when none
+  int ptime = 0;                   // 0 when absent
+  int maxptime = 0;
+  Direction direction = Direction::kSendRecv;  // media-level, else session-level
+  bool rtcp_mux = false;
+  uint16_t rtcp_port = 0;  // a=rtcp, 0 when absent
+  // Everything else, in order: name and value ("" for a flag attribute).
+  std::vector<std::pair<std::string, std::string>> other_attributes;
+
+  const RtpMap* FindRtpMap(int payload_type) const;
+};
+
+struct Origin {
+  std::string username = "-";
+  uint64_t session_id = 0;
+  uint64_t session_version = 0;
+  std::string address_type = "IP4";
+  std::string address;
+};
+
+struct SessionDescription {
+  Origin origin;
+  std::string session_name = "-";
+  std::string connection_address;  // session-level c=
+  std::string connection_address_type = "IP4";
+  Direction direction = Direction::kSendRecv;  // session-level attribute
+  std::vector<MediaDescription> media;
+};
+
+// Errors name the line: "line 5: m= port is not a number".
+absl::StatusOr<SessionDescription> ParseSdp(std::string_view text);
+
+// v o s c t m a, CRLF line ends (RFC 4566 §5).
+std::string WriteSdp(const SessionDescription& description);
+
+}  // namespace tutti::sdp

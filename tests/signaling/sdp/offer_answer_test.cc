@@ -1,0 +1,180 @@
+#include "signaling/sdp/offer_answer.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tutti::sdp {
+namespace {
+
+using ::testing::HasSubstr;
+
+LocalMedia Local(std::vector<AudioCodec> codecs = {AudioCodec::kOpus, AudioCodec::kPcmu,
+                                                   AudioCodec::kPcma}) {
+  return LocalMedia{"192.0.2.10", 20000, std::move(codecs), 77, 1, 20};
+}
+
+SessionDescription Parse(std::string_view text) {
+  auto sdp = ParseSdp(text);
+  EXPECT_TRUE(sdp.ok()) << sdp.status();
+  return sdp.ok() ? *sdp : SessionDescription{};
+}
+
+constexpr std::string_view kG711Offer =
+    "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+    "m=audio 4000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
+
+TEST(AnswerOfferTest, ChoosesTheOfferersFirstCommonCodec) {
+  auto result = AnswerOffer(Parse(kG711Offer), Local());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->audio.codec, AudioCodec::kPcma);
+  EXPECT_EQ(result->audio.payload_type, 8);
+  EXPECT_EQ(result->audio.telephone_event_pt, 101);
+  EXPECT_EQ(result->audio.remote_address, "192.0.2.1");
+  EXPECT_EQ(result->audio.remote_rtp_port, 4000);
+  EXPECT_EQ(result->audio.remote_rtcp_port, 4001);
+  EXPECT_EQ(result->audio.direction, Direction::kSendRecv);
+  const std::string answer = WriteSdp(result->answer);
+  EXPECT_THAT(answer, HasSubstr("c=IN IP4 192.0.2.10\r\n"));
+  EXPECT_THAT(answer, HasSubstr("m=audio 20000 RTP/AVP 8 101\r\n"));
+  EXPECT_THAT(answer, HasSubstr("a=rtpmap:8 PCMA/8000\r\n"));
+  EXPECT_THAT(answer, HasSubstr("a=rtpmap:101 telephone-event/8000\r\n"));
+  EXPECT_THAT(answer, HasSubstr("a=ptime:20\r\n"));
+  EXPECT_THAT(answer, HasSubstr("o=tutti 77 1 IN IP4 192.0.2.10\r\n"));
+}
+
+TEST(AnswerOfferTest, RoomCodecListRestrictsTheChoice) {
+  auto result = AnswerOffer(Parse(kG711Offer), Local({AudioCodec::kPcmu}));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->audio.codec, AudioCodec::kPcmu);
+  EXPECT_EQ(result->audio.payload_type, 0);
+}
+
+TEST(AnswerOfferTest, OpusWithDynamicPayloadTypeAndFecFlags) {
+  auto result = AnswerOffer(
+      Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+            "m=audio 5000 RTP/AVP 96 0 97\r\na=rtpmap:96 opus/48000/2\r\n"
+            "a=fmtp:96 useinbandfec=1; usedtx=1\r\na=rtpmap:97 telephone-event/48000\r\n"
+            "a=rtcp-mux\r\n"),
+      Local());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->audio.codec, AudioCodec::kOpus);
+  EXPECT_EQ(result->audio.payload_type, 96);
+  EXPECT_EQ(result->audio.clock_rate, 48000);
+  EXPECT_EQ(result->audio.channels, 2);
+  EXPECT_TRUE(result->audio.opus_fec);
+  EXPECT_TRUE(result->audio.opus_dtx);
+  EXPECT_EQ(result->audio.telephone_event_pt, 97);
+  EXPECT_TRUE(result->audio.rtcp_mux);
+  EXPECT_EQ(result->audio.remote_rtcp_port, 5000);
+  const std::string answer = WriteSdp(result->answer);
+  EXPECT_THAT(answer, HasSubstr("m=audio 20000 RTP/AVP 96 97\r\n"));
+  EXPECT_THAT(answer,
+              HasSubstr("a=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1;usedtx=1\r\n"));
+  EXPECT_THAT(answer, HasSubstr("a=rtcp-mux\r\n"));
+}
+
+TEST(AnswerOfferTest, NoCommonCodecIsFailedPrecondition) {
+  auto result = AnswerOffer(
+      Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 5000 RTP/AVP 18\r\n"),
+      Local({AudioCodec::kOpus}));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("offered: G729"));
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("accepted: opus"));
+}
+
+TEST(AnswerOfferTest, DeclinesVideoSecondAudioAndSrtp) {
+  auto result = AnswerOffer(Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                  "m=audio 3000 RTP/SAVP 0\r\n"
+                                  "m=video 3002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+                                  "m=audio 3004 RTP/AVP 0\r\n"
+                                  "m=audio 3006 RTP/AVP 8\r\n"),
+                            Local());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->answer.media.size(), 4u);
+  EXPECT_EQ(result->answer.media[0].port, 0);
+  EXPECT_EQ(result->answer.media[1].port, 0);
+  EXPECT_EQ(result->answer.media[1].media, "video");
+  EXPECT_EQ(result->answer.media[2].port, 20000);
+  EXPECT_EQ(result->answer.media[3].port, 0);
+  EXPECT_EQ(result->audio.remote_rtp_port, 3004);
+  EXPECT_THAT(WriteSdp(result->answer), HasSubstr("m=video 0 RTP/AVP 96\r\n"));
+}
+
+TEST(AnswerOfferTest, SrtpOnlyIsRefusedWithTheReason) {
+  auto result = AnswerOffer(
+      Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 5000 RTP/SAVP 0\r\n"),
+      Local());
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("RTP/SAVP"));
+}
+
+TEST(AnswerOfferTest, HoldAndResume) {
+  const std::string base = "v=0\r\no=- 1 2 IN IP4 h\r\ns=-\r\nc=IN IP4 ";
+  auto sendonly = AnswerOffer(
+      Parse(base + "10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=sendonly\r\n"), Local());
+  ASSERT_TRUE(sendonly.ok());
+  EXPECT_EQ(sendonly->audio.direction, Direction::kRecvOnly);
+  EXPECT_THAT(WriteSdp(sendonly->answer), HasSubstr("a=recvonly\r\n"));
+
+  auto inactive = AnswerOffer(
+      Parse(base + "10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=inactive\r\n"), Local());
+  ASSERT_TRUE(inactive.ok());
+  EXPECT_EQ(inactive->audio.direction, Direction::kInactive);
+
+  auto old_style =
+      AnswerOffer(Parse(base + "0.0.0.0\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"), Local());
+  ASSERT_TRUE(old_style.ok());
+  EXPECT_EQ(old_style->audio.direction, Direction::kRecvOnly);
+
+  auto resumed =
+      AnswerOffer(Parse(base + "10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"), Local());
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_EQ(resumed->audio.direction, Direction::kSendRecv);
+}
+
+TEST(AnswerOfferTest, MissingConnectionAddressIsInvalid) {
+  auto result = AnswerOffer(
+      Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"), Local());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(MakeOfferTest, OffersRoomCodecsWithTelephoneEvents) {
+  const std::string offer = WriteSdp(MakeOffer(Local()));
+  EXPECT_THAT(offer, HasSubstr("m=audio 20000 RTP/AVP 111 0 8 101 100\r\n"));
+  EXPECT_THAT(offer,
+              HasSubstr("a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1;usedtx=1\r\n"));
+  EXPECT_THAT(offer, HasSubstr("a=rtpmap:101 telephone-event/48000\r\n"));
+  EXPECT_THAT(offer, HasSubstr("a=rtpmap:100 telephone-event/8000\r\n"));
+  EXPECT_THAT(offer, HasSubstr("a=rtcp-mux\r\n"));
+  EXPECT_TRUE(ParseSdp(offer).ok());
+}
+
+TEST(AcceptAnswerTest, ReadsTheAnswerToOurOffer) {
+  const SessionDescription offer = MakeOffer(Local());
+  auto audio = AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 10.1.1.1\r\n"
+                                         "t=0 0\r\nm=audio 7000 RTP/AVP 0 100\r\n"
+                                         "a=rtpmap:100 telephone-event/8000\r\n"));
+  ASSERT_TRUE(audio.ok()) << audio.status();
+  EXPECT_EQ(audio->codec, AudioCodec::kPcmu);
+  EXPECT_EQ(audio->telephone_event_pt, 100);
+  EXPECT_EQ(audio->remote_address, "10.1.1.1");
+  EXPECT_EQ(audio->remote_rtp_port, 7000);
+}
+
+TEST(AcceptAnswerTest, RejectsAnswersThatDoNotFit) {
+  const SessionDescription offer = MakeOffer(Local({AudioCodec::kPcmu}));
+  EXPECT_FALSE(AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\n"
+                                         "t=0 0\r\nm=audio 7000 RTP/AVP 8\r\n"))
+                   .ok());  // PCMA was not offered
+  EXPECT_FALSE(AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\n"
+                                         "t=0 0\r\nm=audio 0 RTP/AVP 0\r\n"))
+                   .ok());  // declined
+  EXPECT_FALSE(
+      AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\n"))
+          .ok());  // no m= line
+}
+
+}  // namespace
+}  // namespace tutti::sdp
