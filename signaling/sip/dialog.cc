@@ -1,0 +1,166 @@
+#include "signaling/sip/dialog.h"
+
+#include "absl/random/random.h"
+#include "signaling/common/strings.h"
+#include "signaling/sip/message_writer.h"
+
+namespace tutti::sip {
+namespace {
+
+// name-addr text without its tag parameter, so we can add our own.
+std::string WithoutTag(const NameAddr& address, std::string_view header_value) {
+  std::string_view params = address.params;
+  std::string kept;
+  size_t start = 0;
+  while (start < params.size()) {
+    size_t end = params.find(';', start + 1);
+    if (end == std::string_view::npos) end = params.size();
+    std::string_view param = params.substr(start, end - start);  // ";name=value"
+    std::string_view name =
+        param.substr(1, param.find('=') == std::string_view::npos ? std::string_view::npos
+                                                                  : param.find('=') - 1);
+    if (!EqualsIgnoreCase(StripWhitespace(name), "tag")) {
+      StrAppend(&kept, param);
+    }
+    start = end;
+  }
+  // Everything up to the header parameters, as written.
+  std::string_view head = header_value;
+  if (!params.empty() && params.data() >= header_value.data() &&
+      params.data() <= header_value.data() + header_value.size()) {
+    head = header_value.substr(0, static_cast<size_t>(params.data() - header_value.data()));
+  }
+  return StrCat(StripTrailingWhitespace(head), kept);
+}
+
+}  // namespace
+
+DialogId IncomingDialogId(const SipMessage& request) {
+  return DialogId{std::string(request.call_id()), std::string(request.to().tag),
+                  std::string(request.from().tag)};
+}
+
+Dialog Dialog::FromInvite(const SipMessage& invite, const MessageSource& source,
+                          std::string local_tag, LocalEndpoint local) {
+  Dialog dialog;
+  dialog.id_ =
+      DialogId{std::string(invite.call_id()), std::move(local_tag), std::string(invite.from().tag)};
+  dialog.local_uri_ = WithoutTag(invite.to(), invite.HeaderValue(HeaderId::kTo));
+  dialog.remote_uri_ = WithoutTag(invite.from(), invite.HeaderValue(HeaderId::kFrom));
+  if (const HeaderField* contact = invite.FindHeader(HeaderId::kContact)) {
+    if (auto parsed = ParseNameAddr(contact->value); parsed.ok()) {
+      dialog.remote_target_ = std::string(parsed->uri_text);
+    }
+  }
+  if (dialog.remote_target_.empty()) dialog.remote_target_ = std::string(invite.from().uri_text);
+  // §12.1.1: the UAS keeps Record-Route in order.
+  for (const HeaderField& field : invite.headers()) {
+    if (field.id == HeaderId::kRecordRoute) dialog.route_set_.emplace_back(field.value);
+  }
+  dialog.remote_cseq_ = invite.cseq().number;
+  absl::BitGen bitgen;
+  // §8.1.1.5: our CSeq space starts anywhere below 2**31; small keeps room to grow.
+  dialog.local_cseq_ = absl::Uniform<uint32_t>(bitgen, 1, 1u << 16);
+  dialog.origin_ = source;
+  dialog.local_ = std::move(local);
+  return dialog;
+}
+
+std::string Dialog::local_contact() const {
+  const bool ipv6 = local_.host.find(':') != std::string::npos;
+  std::string contact =
+      StrCat("<sip:tutti@", ipv6 ? "[" : "", local_.host, ipv6 ? "]" : "", ":", local_.port);
+  if (origin_.transport == TransportKind::kTcp) StrAppend(&contact, ";transport=tcp");
+  contact.push_back('>');
+  return contact;
+}
+
+bool Dialog::AcceptRemoteCSeq(const SipMessage& request) {
+  if (request.method() == Method::kAck || request.method() == Method::kCancel) return true;
+  if (request.cseq().number <= remote_cseq_) return false;
+  remote_cseq_ = request.cseq().number;
+  return true;
+}
+
+void Dialog::RefreshRemoteTarget(const SipMessage& request) {
+  if (const HeaderField* contact = request.FindHeader(HeaderId::kContact)) {
+    if (auto parsed = ParseNameAddr(contact->value); parsed.ok()) {
+      remote_target_ = std::string(parsed->uri_text);
+    }
+  }
+}
+
+std::string Dialog::BuildRequest(Method method, std::string_view branch,
+                                 std::string_view extra_headers, std::string_view body,
+                                 std::string_view content_type) {
+  return BuildRequestWithCSeq(method, ++local_cseq_, branch, extra_headers, body, content_type);
+}
+
+std::string Dialog::BuildAck(uint32_t invite_cseq, std::string_view branch) const {
+  return BuildRequestWithCSeq(Method::kAck, invite_cseq, branch, {}, {}, {});
+}
+
+std::string Dialog::BuildRequestWithCSeq(Method method, uint32_t cseq, std::string_view branch,
+                                         std::string_view extra_headers, std::string_view body,
+                                         std::string_view content_type) const {
+  // §12.2.1.1: with a loose-routing first hop (lr) the Request-URI is the
+  // remote target and every route goes into Route; a strict router takes the
+  // Request-URI itself and the remote target goes last in Route.
+  std::string request_uri = remote_target_;
+  std::vector<std::string> routes = route_set_;
+  if (!routes.empty()) {
+    auto first = ParseNameAddr(routes.front());
+    if (first.ok() && !first->uri.Param("lr").has_value()) {
+      request_uri = std::string(first->uri_text);
+      routes.erase(routes.begin());
+      routes.push_back(StrCat("<", remote_target_, ">"));
+    }
+  }
+  const bool ipv6 = local_.host.find(':') != std::string::npos;
+  MessageWriter writer = MessageWriter::Request(method, request_uri);
+  writer.Header(HeaderId::kVia, StrCat("SIP/2.0/", TransportName(origin_.transport), " ",
+                                       ipv6 ? "[" : "", local_.host, ipv6 ? "]" : "", ":",
+                                       local_.port, ";branch=", branch, ";rport"));
+  writer.Header(HeaderId::kMaxForwards, "70");
+  for (const std::string& route : routes) writer.Header(HeaderId::kRoute, route);
+  writer.Header(HeaderId::kFrom, StrCat(local_uri_, ";tag=", id_.local_tag));
+  writer.Header(HeaderId::kTo, StrCat(remote_uri_, ";tag=", id_.remote_tag));
+  writer.Header(HeaderId::kCallId, id_.call_id);
+  writer.Header(HeaderId::kCSeq, StrCat(cseq, " ", MethodName(method)));
+  if (method != Method::kAck) writer.Header(HeaderId::kContact, local_contact());
+  std::string text = std::move(writer).Finish(body, content_type);
+  if (!extra_headers.empty()) {
+    // Extra lines go just before Content-Length, which Finish writes last.
+    const size_t at = text.find("Content-Length:");
+    text.insert(at, extra_headers);
+  }
+  return text;
+}
+
+Destination Dialog::NextHop() const {
+  Destination destination;
+  destination.transport = origin_.transport;
+  destination.connection_id = origin_.connection_id;
+  destination.address = origin_.address;
+  std::string_view hop_uri_text = remote_target_;
+  std::string route_uri;
+  if (!route_set_.empty()) {
+    if (auto route = ParseNameAddr(route_set_.front()); route.ok()) {
+      route_uri = std::string(route->uri_text);
+      hop_uri_text = route_uri;
+    }
+  }
+  auto uri = ParseUri(hop_uri_text);
+  if (!uri.ok() || !uri->is_sip()) return destination;
+  auto address = SocketAddress::FromIpPort(uri->host, uri->port != 0 ? uri->port : 5060);
+  if (!address) return destination;  // a host name: keep the symmetric fallback
+  destination.address = *address;
+  if (auto transport = uri->Param("transport")) {
+    destination.transport =
+        EqualsIgnoreCase(*transport, "tcp") ? TransportKind::kTcp : TransportKind::kUdp;
+  }
+  if (destination.transport != origin_.transport) destination.connection_id = 0;
+  return destination;
+}
+
+}  // namespace tutti::sip

@@ -1,0 +1,88 @@
+// A SIP dialog as seen by the UAS (RFC 3261 §12): identified by Call-ID and
+// the two tags, holding the route set, remote target and both CSeq spaces,
+// and building the requests we send inside it (BYE, re-INVITE, NOTIFY).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signaling/sip/sip_message.h"
+#include "signaling/sip/transaction_layer.h"
+#include "signaling/sip/transport.h"
+
+namespace tutti::sip {
+
+// How we appear in requests we send: Via sent-by and Contact.
+struct LocalEndpoint {
+  std::string host;  // advertised address
+  uint16_t port = 5060;
+};
+
+// Call-ID + local tag + remote tag, the dialog's identity (§12).
+struct DialogId {
+  std::string call_id;
+  std::string local_tag;
+  std::string remote_tag;
+  friend bool operator==(const DialogId&, const DialogId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const DialogId& id) {
+    return H::combine(std::move(h), id.call_id, id.local_tag, id.remote_tag);
+  }
+};
+
+// The id of the dialog an in-dialog request received by us belongs to.
+DialogId IncomingDialogId(const SipMessage& request);
+
+class Dialog {
+ public:
+  // The dialog a 2xx to `invite` creates on the UAS side (§12.1.1).
+  static Dialog FromInvite(const SipMessage& invite, const MessageSource& source,
+                           std::string local_tag, LocalEndpoint local);
+
+  const DialogId& id() const { return id_; }
+  const std::string& remote_target() const { return remote_target_; }
+  const std::vector<std::string>& route_set() const { return route_set_; }
+  uint32_t remote_cseq() const { return remote_cseq_; }
+  uint32_t local_cseq() const { return local_cseq_; }
+  std::string local_contact() const;
+
+  // §12.2.2: a request inside the dialog must have a higher CSeq than the
+  // last one (except ACK and CANCEL, which are not checked). False means
+  // "answer 500".
+  bool AcceptRemoteCSeq(const SipMessage& request);
+  // §12.2.2: a target refresh (re-INVITE, UPDATE) replaces the remote target.
+  void RefreshRemoteTarget(const SipMessage& request);
+
+  // §12.2.1.1: a new request inside the dialog with the next local CSeq.
+  // `extra_headers` are complete "Name: value\r\n" lines.
+  std::string BuildRequest(Method method, std::string_view branch,
+                           std::string_view extra_headers = {}, std::string_view body = {},
+                           std::string_view content_type = {});
+  // The ACK for a 2xx to an INVITE we sent with CSeq `invite_cseq` (§13.2.2.4).
+  std::string BuildAck(uint32_t invite_cseq, std::string_view branch) const;
+
+  // Where requests inside the dialog go: the first route, else the remote
+  // target, when its host is an IP address; otherwise back where the
+  // INVITE came from (symmetric, also right for callers behind NAT).
+  Destination NextHop() const;
+  TransportKind transport() const { return origin_.transport; }
+
+ private:
+  std::string BuildRequestWithCSeq(Method method, uint32_t cseq, std::string_view branch,
+                                   std::string_view extra_headers, std::string_view body,
+                                   std::string_view content_type) const;
+
+  DialogId id_;
+  std::string local_uri_;   // our side: the To of the INVITE, without tag
+  std::string remote_uri_;  // their side: the From of the INVITE, without tag
+  std::string remote_target_;
+  std::vector<std::string> route_set_;
+  uint32_t remote_cseq_ = 0;
+  uint32_t local_cseq_ = 0;
+  MessageSource origin_;
+  LocalEndpoint local_;
+};
+
+}  // namespace tutti::sip

@@ -1,0 +1,65 @@
+#include "signaling/sip/sip_endpoint.h"
+
+#include "signaling/common/log.h"
+#include "signaling/common/strings.h"
+#include "signaling/sip/message_writer.h"
+#include "signaling/sip/sip_parser.h"
+
+namespace tutti::sip {
+
+SipEndpoint::SipEndpoint(TransactionLayer* transactions, MessageSender* sender, int retry_after_s,
+                         Admission admission)
+    : transactions_(transactions),
+      sender_(sender),
+      retry_after_s_(retry_after_s),
+      admission_(std::move(admission)) {}
+
+void SipEndpoint::OnReceived(ReceivedBytes received) {
+  MessageSource source{received.transport, received.source, received.connection_id};
+  const Framing framing =
+      received.transport == TransportKind::kTcp ? Framing::kStream : Framing::kDatagram;
+  ParseOutcome outcome = ParseSipMessage(std::move(received.bytes), framing);
+  if (!outcome.ok()) {
+    if (outcome.answerable && outcome.message.method() != Method::kAck) {
+      ++counters_.malformed_answered;
+      LogInfo("sip", "malformed request answered")
+          .With("call_id", outcome.message.call_id())
+          .With("from", source.address.ToString())
+          .With("status", outcome.reject_status)
+          .With("reason", outcome.reject_reason);
+      RejectStatelessly(outcome.message, source, outcome.reject_status, outcome.reject_reason,
+                        /*retry_after=*/false);
+    } else {
+      ++counters_.malformed_dropped;
+      LogInfo("sip", "malformed message dropped")
+          .With("from", source.address.ToString())
+          .With("reason", outcome.reject_reason);
+    }
+    return;
+  }
+  const SipMessage& message = outcome.message;
+  if (message.is_response()) {
+    ++counters_.responses;
+    transactions_->OnMessage(message, source);
+    return;
+  }
+  ++counters_.requests;
+  const bool starts_work = message.to().tag.empty() && message.method() != Method::kAck &&
+                           message.method() != Method::kCancel;
+  if (starts_work && admission_ && !admission_(message)) {
+    ++counters_.overload_rejected;
+    RejectStatelessly(message, source, 503, "Service Unavailable", /*retry_after=*/true);
+    return;
+  }
+  transactions_->OnMessage(message, source);
+}
+
+void SipEndpoint::RejectStatelessly(const SipMessage& request, const MessageSource& source,
+                                    int status_code, std::string_view reason, bool retry_after) {
+  MessageWriter response = ResponseTo(request, status_code, reason, TransactionLayer::NewTag(),
+                                      StampedTopVia(request, source));
+  if (retry_after) response.Header(HeaderId::kRetryAfter, StrCat(retry_after_s_));
+  sender_->Send(ResponseDestination(request, source), std::move(response).Finish());
+}
+
+}  // namespace tutti::sip

@@ -1,0 +1,48 @@
+// Where received bytes become SIP messages: parse, answer what is malformed
+// (400 naming the fault, 416, 505) or drop it when it cannot be answered,
+// shed load with 503 before any work, and hand the rest to the transaction
+// layer. Counts what it does for /metrics and logs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "absl/container/flat_hash_map.h"
+#include "signaling/sip/sip_message.h"
+#include "signaling/sip/transaction_layer.h"
+#include "signaling/sip/transport.h"
+
+namespace tutti::sip {
+
+struct EndpointCounters {
+  uint64_t requests = 0;
+  uint64_t responses = 0;
+  uint64_t malformed_answered = 0;
+  uint64_t malformed_dropped = 0;
+  uint64_t overload_rejected = 0;
+};
+
+class SipEndpoint {
+ public:
+  // Asked for every request that would start new work (out of dialog, not
+  // ACK/CANCEL). Return false to answer 503 with Retry-After.
+  using Admission = std::function<bool(const SipMessage& request)>;
+
+  SipEndpoint(TransactionLayer* transactions, MessageSender* sender, int retry_after_s,
+              Admission admission);
+
+  void OnReceived(ReceivedBytes received);
+  const EndpointCounters& counters() const { return counters_; }
+
+ private:
+  void RejectStatelessly(const SipMessage& request, const MessageSource& source, int status_code,
+                         std::string_view reason, bool retry_after);
+
+  TransactionLayer* transactions_;
+  MessageSender* sender_;
+  int retry_after_s_;
+  Admission admission_;
+  EndpointCounters counters_;
+};
+
+}  // namespace tutti::sip

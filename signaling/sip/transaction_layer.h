@@ -1,0 +1,139 @@
+// The SIP transaction layer (RFC 3261 §17, with the Accepted state of RFC
+// 6026): matches requests and responses to transactions, absorbs
+// retransmissions, retransmits over UDP on timers A/E/G, and ends
+// transactions on timers B/D/F/H/I/J/K/L/M.
+//
+// Server transactions are answered by the transaction user (the call
+// controller) through Respond(); client transactions report their responses
+// (or a timeout) to a callback. ACK for a 2xx and 2xx retransmission are the
+// TU's business (RFC 3261 §13.3.1.4), not the layer's.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "signaling/common/event_loop.h"
+#include "signaling/sip/message_writer.h"
+#include "signaling/sip/sip_message.h"
+#include "signaling/sip/transport.h"
+
+namespace tutti::sip {
+
+struct TimerSettings {
+  absl::Duration t1 = absl::Milliseconds(500);
+  absl::Duration t2 = absl::Seconds(4);
+  absl::Duration t4 = absl::Seconds(5);
+  // RFC 3261 §17.2.1: 100 Trying goes out if the TU has not answered by then.
+  absl::Duration trying_delay = absl::Milliseconds(200);
+};
+
+using TransactionId = uint64_t;
+
+// Where a message came from.
+struct MessageSource {
+  TransportKind transport = TransportKind::kUdp;
+  SocketAddress address;
+  uint64_t connection_id = 0;
+};
+
+// The top Via of a request as its responses carry it: with received= when
+// the packet's source differs from sent-by and rport=<port> when the client
+// asked for it (RFC 3261 §18.2.1, RFC 3581 §4).
+std::string StampedTopVia(const SipMessage& request, const MessageSource& source);
+// Where responses to a request go (RFC 3261 §18.2.2, RFC 3581 §4).
+Destination ResponseDestination(const SipMessage& request, const MessageSource& source);
+
+class TransactionUser {
+ public:
+  virtual ~TransactionUser() = default;
+  // A request that starts a server transaction (everything but ACK and
+  // CANCEL). The TU answers with TransactionLayer::Respond, now or later.
+  virtual void OnRequest(TransactionId id, const SipMessage& request,
+                         const MessageSource& source) = 0;
+  // An ACK that belongs to no server transaction: the ACK for a 2xx.
+  virtual void OnAck(const SipMessage& ack, const MessageSource& source) = 0;
+  // A CANCEL matched INVITE transaction `invite_id` before its final
+  // response; the layer answered the CANCEL with 200, the TU now ends the
+  // INVITE (487 Request Terminated).
+  virtual void OnCancel(TransactionId invite_id) = 0;
+};
+
+class TransactionLayer {
+ public:
+  // Called with every response of a client transaction that the TU must see
+  // (provisionals, the final, 2xx retransmissions of an INVITE), or with
+  // nullptr when the transaction timed out (timer B or F).
+  using ResponseCallback = std::function<void(const SipMessage* response)>;
+
+  TransactionLayer(EventLoop* loop, MessageSender* sender, TransactionUser* user,
+                   TimerSettings timers = {});
+  ~TransactionLayer();
+  TransactionLayer(const TransactionLayer&) = delete;
+  TransactionLayer& operator=(const TransactionLayer&) = delete;
+
+  void set_user(TransactionUser* user) { user_ = user; }
+
+  // Every valid parsed message enters here.
+  void OnMessage(const SipMessage& message, const MessageSource& source);
+
+  // Server side. The request the transaction was created for, or null if it
+  // is gone (ended by a timer).
+  const SipMessage* Request(TransactionId id) const;
+  // A response builder for the live transaction `id` (its top Via stamped,
+  // the To tag added when given): add headers, Finish(), then Respond().
+  MessageWriter ResponseFor(TransactionId id, int status_code, std::string_view reason = {},
+                            std::string_view to_tag = {}) const;
+  // Sends the response and moves the transaction on. False when the
+  // transaction is gone or already has its final response.
+  bool Respond(TransactionId id, int status_code, std::string bytes);
+  bool IsPending(TransactionId id) const;  // a server INVITE with no final response yet
+
+  // Client side. `bytes` is a complete request whose top Via carries a branch
+  // made by NewBranch(). Returns the transaction id.
+  TransactionId SendRequest(const Destination& next_hop, std::string bytes,
+                            ResponseCallback callback);
+  // Sends a message outside any transaction (ACK for a 2xx, its retransmissions).
+  void SendStateless(const Destination& destination, std::string_view bytes);
+  static std::string NewBranch();
+  // A random tag for To/From (RFC 3261 §19.3), 64 bits of randomness.
+  static std::string NewTag();
+
+  const TimerSettings& timers() const { return timers_; }
+  size_t server_transactions() const { return servers_.size(); }
+  size_t client_transactions() const { return clients_.size(); }
+  uint64_t retransmissions_absorbed() const { return retransmissions_absorbed_; }
+  uint64_t stray_responses() const { return stray_responses_; }
+
+ private:
+  struct ServerTransaction;
+  struct ClientTransaction;
+
+  void OnRequestMessage(const SipMessage& request, const MessageSource& source);
+  void OnCancelRequest(const SipMessage& cancel);
+  void OnResponseMessage(const SipMessage& response);
+  void RetransmitServer(TransactionId id);
+  void RetransmitClient(TransactionId id);
+  void TerminateServer(TransactionId id);
+  void TerminateClient(TransactionId id);
+  void SendAckForFailure(ClientTransaction& transaction, const SipMessage& response);
+  bool Reliable(TransportKind transport) const { return transport == TransportKind::kTcp; }
+
+  EventLoop* loop_;
+  MessageSender* sender_;
+  TransactionUser* user_;
+  TimerSettings timers_;
+  TransactionId next_id_ = 1;
+  absl::flat_hash_map<TransactionId, std::unique_ptr<ServerTransaction>> servers_;
+  absl::flat_hash_map<std::string, TransactionId> server_keys_;
+  absl::flat_hash_map<TransactionId, std::unique_ptr<ClientTransaction>> clients_;
+  absl::flat_hash_map<std::string, TransactionId> client_keys_;
+  uint64_t retransmissions_absorbed_ = 0;
+  uint64_t stray_responses_ = 0;
+};
+
+}  // namespace tutti::sip

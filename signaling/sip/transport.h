@@ -1,0 +1,75 @@
+// SIP transports (RFC 3261 §18): where messages come from and go to.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tutti::sip {
+
+enum class TransportKind : uint8_t { kUdp, kTcp };
+std::string_view TransportName(TransportKind kind);  // "UDP", "TCP" as in Via
+
+// An IPv4 or IPv6 socket address.
+class SocketAddress {
+ public:
+  SocketAddress() = default;
+  static std::optional<SocketAddress> FromIpPort(std::string_view ip, uint16_t port);
+  static SocketAddress FromSockaddr(const sockaddr* address, socklen_t length);
+
+  std::string ip() const;
+  uint16_t port() const;
+  // "1.2.3.4:5060" or "[::1]:5060".
+  std::string ToString() const;
+  bool is_set() const { return length_ != 0; }
+
+  const sockaddr* sockaddr_ptr() const { return reinterpret_cast<const sockaddr*>(&storage_); }
+  socklen_t length() const { return length_; }
+  int family() const { return storage_.ss_family; }
+
+  friend bool operator==(const SocketAddress& a, const SocketAddress& b) {
+    return a.ip() == b.ip() && a.port() == b.port();
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const SocketAddress& a) {
+    return H::combine(std::move(h), a.ip(), a.port());
+  }
+
+ private:
+  sockaddr_storage storage_{};
+  socklen_t length_ = 0;
+};
+
+// Where a message goes: a transport and an address; on TCP also the
+// connection it should reuse if that connection is still open.
+struct Destination {
+  TransportKind transport = TransportKind::kUdp;
+  SocketAddress address;
+  uint64_t connection_id = 0;  // 0: none known; the transport finds or opens one
+};
+
+// A message as it arrived, before parsing.
+struct ReceivedBytes {
+  TransportKind transport = TransportKind::kUdp;
+  SocketAddress source;
+  uint64_t connection_id = 0;  // TCP only
+  std::string bytes;
+};
+
+using ReceiveHandler = std::function<void(ReceivedBytes)>;
+
+// Sends whole messages. Implemented by SipTransports (udp + tcp together).
+class MessageSender {
+ public:
+  virtual ~MessageSender() = default;
+  // Fire and forget: failures are logged and counted by the transport; SIP's
+  // own timers deal with messages that never arrive.
+  virtual void Send(const Destination& destination, std::string_view bytes) = 0;
+};
+
+}  // namespace tutti::sip

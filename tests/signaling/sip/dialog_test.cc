@@ -1,0 +1,127 @@
+#include "signaling/sip/dialog.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "signaling/sip/sip_parser.h"
+
+namespace tutti::sip {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+SipMessage Parse(const std::string& text) {
+  ParseOutcome outcome = ParseSipMessage(text);
+  EXPECT_TRUE(outcome.ok()) << outcome.reject_reason;
+  return outcome.message;
+}
+
+constexpr char kInvite[] =
+    "INVITE sip:1000@198.51.100.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKdlg\r\n"
+    "Record-Route: <sip:proxy1.example;lr>\r\n"
+    "Record-Route: <sip:192.0.2.99:5070;lr>\r\n"
+    "From: \"Alice\" <sip:alice@example.com>;tag=alice-tag\r\n"
+    "To: <sip:1000@198.51.100.1>\r\n"
+    "Call-ID: dialog-1@192.0.2.10\r\n"
+    "CSeq: 10 INVITE\r\n"
+    "Contact: <sip:alice@192.0.2.10:5062>\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+MessageSource Source() {
+  return MessageSource{TransportKind::kUdp, *SocketAddress::FromIpPort("192.0.2.10", 5062), 0};
+}
+
+TEST(DialogTest, UasDialogFromInvite) {
+  Dialog dialog =
+      Dialog::FromInvite(Parse(kInvite), Source(), "our-tag", LocalEndpoint{"198.51.100.1", 5060});
+  EXPECT_EQ(dialog.id().call_id, "dialog-1@192.0.2.10");
+  EXPECT_EQ(dialog.id().local_tag, "our-tag");
+  EXPECT_EQ(dialog.id().remote_tag, "alice-tag");
+  EXPECT_EQ(dialog.remote_target(), "sip:alice@192.0.2.10:5062");
+  ASSERT_EQ(dialog.route_set().size(), 2u);
+  EXPECT_EQ(dialog.route_set()[0], "<sip:proxy1.example;lr>");
+  EXPECT_EQ(dialog.remote_cseq(), 10u);
+}
+
+TEST(DialogTest, ByeFollowsTheRouteSetWithTagsSwapped) {
+  Dialog dialog =
+      Dialog::FromInvite(Parse(kInvite), Source(), "our-tag", LocalEndpoint{"198.51.100.1", 5060});
+  const uint32_t before = dialog.local_cseq();
+  SipMessage bye = Parse(dialog.BuildRequest(Method::kBye, "z9hG4bKbye1"));
+  EXPECT_EQ(bye.method(), Method::kBye);
+  EXPECT_EQ(bye.request_uri_text(), "sip:alice@192.0.2.10:5062");  // loose routing
+  EXPECT_EQ(bye.from().tag, "our-tag");
+  EXPECT_EQ(bye.to().tag, "alice-tag");
+  EXPECT_EQ(bye.to().display_name, "Alice");
+  EXPECT_EQ(bye.call_id(), "dialog-1@192.0.2.10");
+  EXPECT_EQ(bye.cseq().number, before + 1);
+  EXPECT_EQ(bye.top_via().branch, "z9hG4bKbye1");
+  EXPECT_EQ(bye.CountHeaders(HeaderId::kRoute), 2);
+  EXPECT_EQ(bye.HeaderValue(HeaderId::kRoute), "<sip:proxy1.example;lr>");
+  // The next request takes the next CSeq.
+  SipMessage second = Parse(dialog.BuildRequest(Method::kBye, "z9hG4bKbye2"));
+  EXPECT_EQ(second.cseq().number, before + 2);
+}
+
+TEST(DialogTest, NextHopIsTheFirstRouteOrTheOriginWhenItIsAName) {
+  Dialog routed =
+      Dialog::FromInvite(Parse(kInvite), Source(), "t", LocalEndpoint{"198.51.100.1", 5060});
+  // proxy1.example is a name, not an address: back to where the INVITE came from.
+  EXPECT_EQ(routed.NextHop().address.ToString(), "192.0.2.10:5062");
+
+  std::string direct(kInvite);
+  direct.erase(direct.find("Record-Route"), direct.find("From:") - direct.find("Record-Route"));
+  std::string contact_elsewhere = direct;
+  contact_elsewhere.replace(contact_elsewhere.find("192.0.2.10:5062>"), 16, "203.0.113.5:5080>");
+  Dialog dialog = Dialog::FromInvite(Parse(contact_elsewhere), Source(), "t",
+                                     LocalEndpoint{"198.51.100.1", 5060});
+  EXPECT_EQ(dialog.NextHop().address.ToString(), "203.0.113.5:5080");
+  EXPECT_EQ(dialog.NextHop().transport, TransportKind::kUdp);
+}
+
+TEST(DialogTest, StrictRouterTakesTheRequestUri) {
+  std::string strict(kInvite);
+  strict.replace(strict.find("<sip:proxy1.example;lr>"), 23, "<sip:192.0.2.50:5060>");
+  Dialog dialog =
+      Dialog::FromInvite(Parse(strict), Source(), "t", LocalEndpoint{"198.51.100.1", 5060});
+  SipMessage bye = Parse(dialog.BuildRequest(Method::kBye, "z9hG4bKs"));
+  EXPECT_EQ(bye.request_uri_text(), "sip:192.0.2.50:5060");
+  // The remaining route, then the remote target last.
+  std::vector<std::string_view> routes;
+  for (const HeaderField& field : bye.headers()) {
+    if (field.id == HeaderId::kRoute) routes.push_back(field.value);
+  }
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[1], "<sip:alice@192.0.2.10:5062>");
+}
+
+TEST(DialogTest, RemoteCSeqMustGrowAndTargetRefreshes) {
+  Dialog dialog =
+      Dialog::FromInvite(Parse(kInvite), Source(), "our-tag", LocalEndpoint{"198.51.100.1", 5060});
+  std::string reinvite(kInvite);
+  reinvite.replace(reinvite.find("To: <sip:1000@198.51.100.1>"), 27,
+                   "To: <sip:1000@198.51.100.1>;tag=our-tag");
+  std::string stale = reinvite;
+  EXPECT_FALSE(dialog.AcceptRemoteCSeq(Parse(stale)));  // CSeq 10 again
+  reinvite.replace(reinvite.find("CSeq: 10"), 8, "CSeq: 11");
+  reinvite.replace(reinvite.find("<sip:alice@192.0.2.10:5062>"), 27, "<sip:alice@192.0.2.10:6000>");
+  SipMessage refresh = Parse(reinvite);
+  EXPECT_EQ(IncomingDialogId(refresh), dialog.id());
+  EXPECT_TRUE(dialog.AcceptRemoteCSeq(refresh));
+  dialog.RefreshRemoteTarget(refresh);
+  EXPECT_EQ(dialog.remote_target(), "sip:alice@192.0.2.10:6000");
+}
+
+TEST(DialogTest, ContactCarriesTransportForTcp) {
+  MessageSource tcp{TransportKind::kTcp, *SocketAddress::FromIpPort("192.0.2.10", 40000), 7};
+  Dialog dialog = Dialog::FromInvite(Parse(kInvite), tcp, "t", LocalEndpoint{"198.51.100.1", 5060});
+  EXPECT_EQ(dialog.local_contact(), "<sip:tutti@198.51.100.1:5060;transport=tcp>");
+  SipMessage bye = Parse(dialog.BuildRequest(Method::kBye, "z9hG4bKt"));
+  EXPECT_THAT(std::string(bye.HeaderValue(HeaderId::kVia)), StartsWith("SIP/2.0/TCP "));
+  EXPECT_THAT(std::string(bye.raw()), Not(HasSubstr("tag=t;tag")));
+}
+
+}  // namespace
+}  // namespace tutti::sip

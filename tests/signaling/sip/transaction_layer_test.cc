@@ -1,0 +1,258 @@
+#include "signaling/sip/transaction_layer.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "signaling/common/strings.h"
+#include "signaling/sip/sip_parser.h"
+#include "signaling/sip/sip_transports.h"
+#include "tests/signaling/sip/sip_test_peer.h"
+
+namespace tutti::sip {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using testing::UdpPeer;
+
+// The test plays the transaction user: it records what the layer hands up.
+class RecordingUser : public TransactionUser {
+ public:
+  void OnRequest(TransactionId id, const SipMessage& request, const MessageSource&) override {
+    requests.push_back({id, std::string(request.method_name())});
+  }
+  void OnAck(const SipMessage& ack, const MessageSource&) override { acks.emplace_back(ack.raw()); }
+  void OnCancel(TransactionId id) override { cancelled.push_back(id); }
+
+  std::vector<std::pair<TransactionId, std::string>> requests;
+  std::vector<std::string> acks;
+  std::vector<TransactionId> cancelled;
+};
+
+std::string Request(std::string_view method, uint16_t peer_port, std::string_view branch,
+                    int cseq = 1, std::string_view cseq_method = {}, std::string_view to_tag = {}) {
+  return StrCat(
+      method, " sip:1000@127.0.0.1 SIP/2.0\r\n", "Via: SIP/2.0/UDP 127.0.0.1:", peer_port,
+      ";branch=", branch, "\r\n", "From: <sip:a@127.0.0.1>;tag=aa\r\n", "To: <sip:1000@127.0.0.1>",
+      to_tag.empty() ? std::string() : StrCat(";tag=", to_tag), "\r\n", "Call-ID: txn-test\r\n",
+      "CSeq: ", cseq, " ", cseq_method.empty() ? method : cseq_method, "\r\n",
+      "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+}
+
+int StatusOf(const std::string& response) { return std::stoi(response.substr(8, 3)); }
+
+class TransactionLayerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TransportOptions options;
+    options.port = 0;
+    options.tcp = false;
+    ASSERT_TRUE(transports_.Start(options).ok());
+    server_port_ = transports_.port();
+  }
+
+  TimerSettings FastTimers() {
+    TimerSettings timers;
+    timers.t1 = absl::Milliseconds(20);
+    timers.t2 = absl::Milliseconds(80);
+    timers.t4 = absl::Milliseconds(100);
+    timers.trying_delay = absl::Milliseconds(20);
+    return timers;
+  }
+
+  EventLoop loop_;
+  RecordingUser user_;
+  TransactionLayer* layer_ = nullptr;
+  SipTransports transports_{&loop_, [this](ReceivedBytes received) {
+                              ParseOutcome parsed = ParseSipMessage(std::move(received.bytes));
+                              ASSERT_TRUE(parsed.ok()) << parsed.reject_reason;
+                              layer_->OnMessage(parsed.message,
+                                                MessageSource{received.transport, received.source,
+                                                              received.connection_id});
+                            }};
+  TransactionLayer layer_storage_{&loop_, &transports_, &user_, FastTimers()};
+  uint16_t server_port_ = 0;
+  UdpPeer peer_;
+
+ public:
+  TransactionLayerTest() { layer_ = &layer_storage_; }
+};
+
+TEST_F(TransactionLayerTest, NonInviteRetransmissionGetsTheSameResponseAndReachesTuOnce) {
+  const std::string options = Request("OPTIONS", peer_.port(), "z9hG4bKopt1");
+  peer_.SendTo(server_port_, options);
+  peer_.RunFor(loop_, absl::Milliseconds(30));
+  ASSERT_EQ(user_.requests.size(), 1u);
+  const TransactionId id = user_.requests[0].first;
+  ASSERT_TRUE(layer_->Respond(id, 200, layer_->ResponseFor(id, 200, {}, "srv").Finish()));
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  peer_.SendTo(server_port_, options);  // retransmission
+  ASSERT_TRUE(peer_.WaitFor(loop_, 2));
+  EXPECT_EQ(peer_.received()[0], peer_.received()[1]);
+  EXPECT_EQ(user_.requests.size(), 1u);
+  EXPECT_EQ(layer_->retransmissions_absorbed(), 1u);
+  // A second final response is refused: one transaction, one final.
+  EXPECT_FALSE(layer_->Respond(id, 500, layer_->ResponseFor(id, 500).Finish()));
+}
+
+TEST_F(TransactionLayerTest, InviteGets100TryingWhenTuIsSlow) {
+  peer_.SendTo(server_port_, Request("INVITE", peer_.port(), "z9hG4bKinv1"));
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  EXPECT_THAT(peer_.received()[0], StartsWith("SIP/2.0 100 Trying\r\n"));
+  ASSERT_EQ(user_.requests.size(), 1u);
+  EXPECT_TRUE(layer_->IsPending(user_.requests[0].first));
+}
+
+TEST_F(TransactionLayerTest, InviteErrorIsRetransmittedUntilAckThenTransactionEnds) {
+  peer_.SendTo(server_port_, Request("INVITE", peer_.port(), "z9hG4bKinv2"));
+  peer_.RunFor(loop_, absl::Milliseconds(5));
+  ASSERT_EQ(user_.requests.size(), 1u);
+  const TransactionId id = user_.requests[0].first;
+  layer_->Respond(id, 486, layer_->ResponseFor(id, 486, {}, "srv").Finish());
+  // Timer G: 486 again and again while no ACK comes.
+  ASSERT_TRUE(peer_.WaitFor(loop_, 3));
+  for (const std::string& response : peer_.received()) EXPECT_EQ(StatusOf(response), 486);
+  // The ACK for a non-2xx reuses the INVITE's branch; it is absorbed, not handed up.
+  peer_.SendTo(server_port_, Request("ACK", peer_.port(), "z9hG4bKinv2", 1, "ACK", "srv"));
+  peer_.RunFor(loop_, absl::Milliseconds(30));
+  const size_t after_ack = peer_.received().size();
+  peer_.RunFor(loop_, absl::Milliseconds(250));  // timers G (80 ms) and I (100 ms) would show
+  EXPECT_EQ(peer_.received().size(), after_ack);
+  EXPECT_TRUE(user_.acks.empty());
+  EXPECT_EQ(layer_->server_transactions(), 0u);
+}
+
+TEST_F(TransactionLayerTest, AckForA2xxGoesToTheTu) {
+  peer_.SendTo(server_port_, Request("INVITE", peer_.port(), "z9hG4bKinv3"));
+  peer_.RunFor(loop_, absl::Milliseconds(5));
+  const TransactionId id = user_.requests.at(0).first;
+  layer_->Respond(id, 200, layer_->ResponseFor(id, 200, {}, "srv").Finish());
+  peer_.SendTo(server_port_, Request("ACK", peer_.port(), "z9hG4bKack3", 1, "ACK", "srv"));
+  peer_.RunFor(loop_, absl::Milliseconds(30));
+  ASSERT_EQ(user_.acks.size(), 1u);
+  EXPECT_THAT(user_.acks[0], HasSubstr("branch=z9hG4bKack3"));
+}
+
+TEST_F(TransactionLayerTest, CancelMatchesThePendingInvite) {
+  peer_.SendTo(server_port_, Request("INVITE", peer_.port(), "z9hG4bKinv4"));
+  peer_.RunFor(loop_, absl::Milliseconds(5));
+  const TransactionId invite = user_.requests.at(0).first;
+  peer_.SendTo(server_port_, Request("CANCEL", peer_.port(), "z9hG4bKinv4"));
+  peer_.RunFor(loop_, absl::Milliseconds(30));
+  ASSERT_EQ(user_.cancelled, std::vector<TransactionId>{invite});
+  EXPECT_EQ(user_.requests.size(), 1u);  // CANCEL is the layer's, not the TU's
+  bool cancel_ok = false;
+  for (const std::string& response : peer_.received()) {
+    if (StatusOf(response) == 200 && response.find("CSeq: 1 CANCEL") != std::string::npos) {
+      cancel_ok = true;
+    }
+  }
+  EXPECT_TRUE(cancel_ok);
+}
+
+TEST_F(TransactionLayerTest, CancelWithoutInviteGets481) {
+  peer_.SendTo(server_port_, Request("CANCEL", peer_.port(), "z9hG4bKnothing"));
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  EXPECT_EQ(StatusOf(peer_.received()[0]), 481);
+  EXPECT_TRUE(user_.cancelled.empty());
+}
+
+TEST_F(TransactionLayerTest, ClientNonInviteRetransmitsUntilAnswered) {
+  Destination to_peer{TransportKind::kUdp, *SocketAddress::FromIpPort("127.0.0.1", peer_.port())};
+  std::vector<int> statuses;
+  const std::string branch = TransactionLayer::NewBranch();
+  layer_->SendRequest(to_peer, Request("BYE", server_port_, branch),
+                      [&](const SipMessage* response) {
+                        statuses.push_back(response ? response->status_code() : 0);
+                      });
+  ASSERT_TRUE(peer_.WaitFor(loop_, 3));  // the BYE and two retransmissions (timer E)
+  EXPECT_EQ(peer_.received()[0], peer_.received()[2]);
+  ParseOutcome bye = ParseSipMessage(peer_.received()[0]);
+  ASSERT_TRUE(bye.ok());
+  // Answer it: the callback sees the 200 and retransmissions stop.
+  const std::string ok =
+      StrCat("SIP/2.0 200 OK\r\nVia: ", bye.message.HeaderValue(HeaderId::kVia),
+             "\r\nFrom: <sip:a@127.0.0.1>;tag=aa\r\nTo: <sip:1000@127.0.0.1>;tag=b\r\n",
+             "Call-ID: txn-test\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+  peer_.SendTo(server_port_, ok);
+  peer_.RunFor(loop_, absl::Milliseconds(30));
+  ASSERT_EQ(statuses, std::vector<int>{200});
+  const size_t after = peer_.received().size();
+  peer_.RunFor(loop_, absl::Milliseconds(200));
+  EXPECT_EQ(peer_.received().size(), after);
+}
+
+TEST_F(TransactionLayerTest, ClientTransactionTimesOutWithNull) {
+  Destination to_peer{TransportKind::kUdp, *SocketAddress::FromIpPort("127.0.0.1", peer_.port())};
+  std::vector<int> statuses;
+  layer_->SendRequest(to_peer, Request("BYE", server_port_, TransactionLayer::NewBranch()),
+                      [&](const SipMessage* response) {
+                        statuses.push_back(response ? response->status_code() : 0);
+                      });
+  // 64*T1 = 1.28 s with these timers.
+  for (int i = 0; i < 400 && statuses.empty(); ++i) loop_.RunOnce(absl::Milliseconds(10));
+  EXPECT_EQ(statuses, std::vector<int>{0});
+  EXPECT_EQ(layer_->client_transactions(), 0u);
+}
+
+TEST_F(TransactionLayerTest, ClientInviteFailureIsAckedWithTheInvitesBranch) {
+  Destination to_peer{TransportKind::kUdp, *SocketAddress::FromIpPort("127.0.0.1", peer_.port())};
+  const std::string branch = TransactionLayer::NewBranch();
+  std::vector<int> statuses;
+  layer_->SendRequest(
+      to_peer, Request("INVITE", server_port_, branch),
+      [&](const SipMessage* response) { statuses.push_back(response->status_code()); });
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  const std::string busy = StrCat(
+      "SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 127.0.0.1:", server_port_, ";branch=", branch,
+      "\r\nFrom: <sip:a@127.0.0.1>;tag=aa\r\nTo: <sip:1000@127.0.0.1>;tag=callee\r\n",
+      "Call-ID: txn-test\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+  peer_.SendTo(server_port_, busy);
+  peer_.RunFor(loop_, absl::Milliseconds(30));
+  EXPECT_EQ(statuses, std::vector<int>{486});
+  std::string ack;
+  for (const std::string& message : peer_.received()) {
+    if (message.starts_with("ACK ")) ack = message;
+  }
+  ASSERT_FALSE(ack.empty());
+  EXPECT_THAT(ack, HasSubstr(StrCat("branch=", branch)));
+  EXPECT_THAT(ack, HasSubstr("To: <sip:1000@127.0.0.1>;tag=callee"));
+  EXPECT_THAT(ack, HasSubstr("CSeq: 1 ACK"));
+  // The 486 retransmitted: the same ACK again, and the TU is not told twice.
+  peer_.SendTo(server_port_, busy);
+  peer_.RunFor(loop_, absl::Milliseconds(30));
+  EXPECT_EQ(statuses.size(), 1u);
+}
+
+TEST(ViaStampTest, ReceivedAndRportFollowTheSource) {
+  ParseOutcome parsed = ParseSipMessage(
+      "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 10.0.0.5:5070;rport;branch=z9hG4bKabc;received=1.1.1.1\r\n"
+      "Via: SIP/2.0/UDP 10.0.0.9\r\n"
+      "From: <sip:a@b>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.reject_reason;
+  MessageSource source{TransportKind::kUdp, *SocketAddress::FromIpPort("192.0.2.7", 40001), 0};
+  EXPECT_EQ(StampedTopVia(parsed.message, source),
+            "SIP/2.0/UDP 10.0.0.5:5070;rport=40001;branch=z9hG4bKabc;received=192.0.2.7");
+  Destination destination = ResponseDestination(parsed.message, source);
+  EXPECT_EQ(destination.address.ToString(), "192.0.2.7:40001");  // rport: the source port
+}
+
+TEST(ViaStampTest, WithoutRportResponsesGoToTheSentByPort) {
+  ParseOutcome parsed = ParseSipMessage(
+      "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKabc\r\n"
+      "From: <sip:a@b>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n");
+  ASSERT_TRUE(parsed.ok());
+  MessageSource source{TransportKind::kUdp, *SocketAddress::FromIpPort("192.0.2.7", 40001), 0};
+  // Same host as sent-by and no rport: nothing to add.
+  EXPECT_EQ(StampedTopVia(parsed.message, source), "SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKabc");
+  EXPECT_EQ(ResponseDestination(parsed.message, source).address.ToString(), "192.0.2.7:5070");
+}
+
+}  // namespace
+}  // namespace tutti::sip
