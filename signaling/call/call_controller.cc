@@ -1,0 +1,532 @@
+#include "signaling/call/call_controller.h"
+
+#include <algorithm>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_join.h"
+#include "signaling/common/log.h"
+#include "signaling/common/strings.h"
+#include "signaling/sdp/session_description.h"
+#include "signaling/sip/message_writer.h"
+
+namespace tutti {
+
+using sip::HeaderId;
+using sip::Method;
+using sip::SipMessage;
+using sip::TransactionId;
+
+namespace {
+
+constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+constexpr std::string_view kAccept = "application/sdp";
+constexpr std::string_view kSdpType = "application/sdp";
+
+bool IsSdp(std::string_view content_type) {
+  std::string_view media_type = content_type.substr(0, content_type.find(';'));
+  return EqualsIgnoreCase(StripWhitespace(media_type), kSdpType);
+}
+
+std::vector<sdp::AudioCodec> RoomCodecs(const RoomConfig& room) {
+  std::vector<sdp::AudioCodec> codecs;
+  for (const std::string& name : room.codecs) {
+    if (name == "opus") codecs.push_back(sdp::AudioCodec::kOpus);
+    if (name == "PCMU") codecs.push_back(sdp::AudioCodec::kPcmu);
+    if (name == "PCMA") codecs.push_back(sdp::AudioCodec::kPcma);
+  }
+  return codecs;
+}
+
+}  // namespace
+
+struct CallController::Call {
+  enum class State { kRinging, kAnswered, kConfirmed };
+  uint64_t id = 0;
+  State state = State::kRinging;
+  std::string room;
+  std::string call_id;  // SIP Call-ID, for logs
+  sip::MessageSource source;
+  TransactionId invite_transaction = 0;
+  std::unique_ptr<sip::Dialog> dialog;
+  media::PortPair ports;
+  sdp::LocalMedia local_media;
+  std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
+  std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
+  std::optional<sdp::NegotiatedAudio> audio;
+  // The 2xx to an INVITE (initial or re-INVITE) that is waiting for its ACK
+  // (RFC 3261 §13.3.1.4): retransmitted on T1, doubling up to T2, for 64*T1.
+  std::string pending_ok;
+  uint32_t pending_ok_cseq = 0;
+  sip::Destination ok_destination;
+  absl::Duration ok_interval;
+  EventLoop::TimerId ok_timer = 0;
+  EventLoop::TimerId ack_deadline = 0;
+  EventLoop::TimerId answer_timer = 0;
+  absl::Time started;
+};
+
+CallController::CallController(EventLoop* loop, sip::TransactionLayer* transactions,
+                               const RoomDirectory* rooms, media::PortAllocator* ports,
+                               OverloadGuard* overload, CallControllerOptions options)
+    : loop_(loop),
+      transactions_(transactions),
+      rooms_(rooms),
+      ports_(ports),
+      overload_(overload),
+      options_(std::move(options)) {}
+
+CallController::~CallController() {
+  for (auto& [id, call] : calls_) {
+    loop_->CancelTimer(call->ok_timer);
+    loop_->CancelTimer(call->ack_deadline);
+    loop_->CancelTimer(call->answer_timer);
+  }
+}
+
+void CallController::Reject(TransactionId id, int status_code, std::string_view reason) {
+  sip::MessageWriter response =
+      transactions_->ResponseFor(id, status_code, reason, sip::TransactionLayer::NewTag());
+  if (status_code == 405 || status_code == 501) response.Header(HeaderId::kAllow, kAllow);
+  if (status_code == 415) response.Header(HeaderId::kAccept, kAccept);
+  if (status_code == 503 || (status_code == 500 && reason == "Request Pending")) {
+    response.Header(HeaderId::kRetryAfter, StrCat(options_.retry_after_s));
+  }
+  if (status_code == 488) response.Header("Warning", "305 tutti \"Incompatible media format\"");
+  response.Header(HeaderId::kServer, options_.user_agent);
+  transactions_->Respond(id, status_code, std::move(response).Finish());
+}
+
+void CallController::OnRequest(TransactionId id, const SipMessage& request,
+                               const sip::MessageSource& source) {
+  const bool in_dialog = !request.to().tag.empty();
+  switch (request.method()) {
+    case Method::kInvite:
+      if (in_dialog) {
+        Call* call = FindByDialog(request);
+        if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
+        return OnReInvite(*call, id, request);
+      }
+      return OnInvite(id, request, source);
+    case Method::kBye:
+      return OnBye(id, request);
+    case Method::kOptions:
+      return OnOptions(id, request);
+    case Method::kUnknown:
+      return Reject(id, 501, "Not Implemented");
+    default:
+      if (in_dialog && FindByDialog(request) == nullptr) {
+        return Reject(id, 481, "Call/Transaction Does Not Exist");
+      }
+      return Reject(id, 405, "Method Not Allowed");
+  }
+}
+
+bool CallController::CheckRequire(TransactionId id, const SipMessage& request) {
+  // RFC 3261 §8.2.2.3: we support no extension a caller could require.
+  std::vector<std::string> unsupported;
+  for (const sip::HeaderField& field : request.headers()) {
+    if (field.id == HeaderId::kRequire && !field.value.empty()) {
+      unsupported.emplace_back(field.value);
+    }
+  }
+  if (unsupported.empty()) return true;
+  sip::MessageWriter response =
+      transactions_->ResponseFor(id, 420, "Bad Extension", sip::TransactionLayer::NewTag());
+  response.Header(HeaderId::kUnsupported, absl::StrJoin(unsupported, ", "));
+  transactions_->Respond(id, 420, std::move(response).Finish());
+  return false;
+}
+
+void CallController::OnInvite(TransactionId id, const SipMessage& invite,
+                              const sip::MessageSource& source) {
+  const std::string call_id(invite.call_id());
+  if (shutting_down_) return Reject(id, 503, "Shutting Down");
+  if (!CheckRequire(id, invite)) return;
+
+  const RoomConfig* room = rooms_->Find(invite.request_uri().user);
+  if (room == nullptr) {
+    LogInfo("call", "no such room")
+        .With("call_id", call_id)
+        .With("room", invite.request_uri().user);
+    return Reject(id, 404, "Room Not Found");
+  }
+  if (!overload_->AdmitCall(active_calls())) {
+    LogWarn("call", "call limit reached").With("call_id", call_id).With("calls", active_calls());
+    return Reject(id, 503, "Call Limit Reached");
+  }
+  if (room->max_participants > 0) {
+    int in_room = 0;
+    for (const auto& [other_id, other] : calls_) in_room += other->room == room->name ? 1 : 0;
+    if (in_room >= room->max_participants) return Reject(id, 486, "Room Full");
+  }
+
+  auto call = std::make_unique<Call>();
+  call->id = next_call_id_++;
+  call->room = room->name;
+  call->call_id = call_id;
+  call->source = source;
+  call->invite_transaction = id;
+  call->started = loop_->Now();
+  call->local_media.address = options_.media_address;
+  call->local_media.codecs = RoomCodecs(*room);
+  absl::BitGen bitgen;
+  call->local_media.session_id = absl::Uniform<uint32_t>(bitgen);
+  call->local_media.session_version = 1;
+
+  if (!invite.body().empty()) {
+    if (!IsSdp(invite.content_type())) return Reject(id, 415, "Unsupported Media Type");
+    auto offer = sdp::ParseSdp(invite.body());
+    if (!offer.ok()) {
+      LogInfo("call", "malformed SDP offer")
+          .With("call_id", call_id)
+          .With("error", std::string(offer.status().message()));
+      return Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
+    }
+    // Negotiate before binding ports, so a 488 costs no socket.
+    auto answer = sdp::AnswerOffer(*offer, call->local_media);
+    if (!answer.ok()) {
+      LogInfo("call", "no common codec")
+          .With("call_id", call_id)
+          .With("room", room->name)
+          .With("why", std::string(answer.status().message()));
+      return Reject(id, 488, "Not Acceptable Here");
+    }
+    call->remote_offer = std::move(*offer);
+  }
+
+  auto ports = ports_->Allocate();
+  if (!ports.ok()) {
+    LogError("call", "no media port")
+        .With("call_id", call_id)
+        .With("error", ports.status().ToString());
+    return Reject(id, 503, "No Media Ports");
+  }
+  call->ports = std::move(*ports);
+  call->local_media.rtp_port = call->ports.rtp_port();
+  call->dialog = std::make_unique<sip::Dialog>(
+      sip::Dialog::FromInvite(invite, source, sip::TransactionLayer::NewTag(), options_.local));
+
+  const uint64_t key = call->id;
+  by_dialog_.emplace(call->dialog->id(), key);
+  by_invite_.emplace(id, key);
+  Call& added = *calls_.emplace(key, std::move(call)).first->second;
+
+  if (options_.answer_delay > absl::ZeroDuration()) {
+    sip::MessageWriter ringing =
+        transactions_->ResponseFor(id, 180, {}, added.dialog->id().local_tag);
+    ringing.Header(HeaderId::kContact, added.dialog->local_contact());
+    ringing.Header(HeaderId::kServer, options_.user_agent);
+    transactions_->Respond(id, 180, std::move(ringing).Finish());
+    added.answer_timer = loop_->AddTimer(options_.answer_delay, [this, key] { Answer(key); });
+    return;
+  }
+  Answer(key);
+}
+
+void CallController::Answer(uint64_t key) {
+  auto it = calls_.find(key);
+  if (it == calls_.end()) return;
+  Call& call = *it->second;
+  call.answer_timer = 0;
+  const TransactionId id = call.invite_transaction;
+  std::string body;
+  if (call.remote_offer) {
+    auto answer = sdp::AnswerOffer(*call.remote_offer, call.local_media);
+    if (!answer.ok()) {  // cannot happen: the same offer was accepted before the ports
+      Reject(id, 488, "Not Acceptable Here");
+      EndCall(key, "no common codec");
+      return;
+    }
+    call.audio = answer->audio;
+    body = sdp::WriteSdp(answer->answer);
+  } else {
+    call.our_offer = sdp::MakeOffer(call.local_media);
+    body = sdp::WriteSdp(*call.our_offer);
+  }
+
+  sip::MessageWriter ok = transactions_->ResponseFor(id, 200, {}, call.dialog->id().local_tag);
+  ok.Header(HeaderId::kContact, call.dialog->local_contact());
+  for (const std::string& route : call.dialog->route_set()) {
+    ok.Header(HeaderId::kRecordRoute, route);
+  }
+  ok.Header(HeaderId::kAllow, kAllow);
+  ok.Header(HeaderId::kServer, options_.user_agent);
+  call.pending_ok = std::move(ok).Finish(body, kSdpType);
+  const SipMessage* invite = transactions_->Request(id);
+  call.pending_ok_cseq = invite->cseq().number;
+  call.ok_destination = sip::ResponseDestination(*invite, call.source);
+  transactions_->Respond(id, 200, call.pending_ok);
+  call.state = Call::State::kAnswered;
+  ++calls_answered_;
+
+  LogInfo("call", "call answered")
+      .With("call_id", call.call_id)
+      .With("room", call.room)
+      .With("from", call.source.address.ToString())
+      .With("transport", sip::TransportName(call.source.transport))
+      .With("rtp_port", call.ports.rtp_port())
+      .With("codec", call.audio ? sdp::AudioCodecName(call.audio->codec) : "offered")
+      .With("remote_media",
+            call.audio ? StrCat(call.audio->remote_address, ":", call.audio->remote_rtp_port)
+                       : std::string("pending"));
+
+  const absl::Duration t1 = transactions_->timers().t1;
+  if (call.source.transport == sip::TransportKind::kUdp) {
+    call.ok_interval = t1;
+    call.ok_timer = loop_->AddTimer(call.ok_interval, [this, key] { RetransmitOk(key); });
+  }
+  call.ack_deadline = loop_->AddTimer(64 * t1, [this, key] {
+    auto found = calls_.find(key);
+    if (found == calls_.end()) return;
+    found->second->ack_deadline = 0;
+    LogWarn("call", "no ACK for 200 OK, ending call").With("call_id", found->second->call_id);
+    SendBye(*found->second, "no ACK");
+    EndCall(key, "no ACK");
+  });
+}
+
+void CallController::RetransmitOk(uint64_t key) {
+  auto it = calls_.find(key);
+  if (it == calls_.end() || it->second->pending_ok.empty()) return;
+  Call& call = *it->second;
+  transactions_->SendStateless(call.ok_destination, call.pending_ok);
+  call.ok_interval = std::min(2 * call.ok_interval, transactions_->timers().t2);
+  call.ok_timer = loop_->AddTimer(call.ok_interval, [this, key] { RetransmitOk(key); });
+}
+
+void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& invite) {
+  if (!call.dialog->AcceptRemoteCSeq(invite)) return Reject(id, 500, "CSeq Out Of Order");
+  if (!CheckRequire(id, invite)) return;
+  // RFC 3261 §14.2: one offer/answer at a time; the caller retries later.
+  if (call.state != Call::State::kConfirmed) return Reject(id, 500, "Request Pending");
+  call.dialog->RefreshRemoteTarget(invite);
+
+  ++call.local_media.session_version;
+  std::string body;
+  std::optional<sdp::NegotiatedAudio> audio;
+  if (!invite.body().empty()) {
+    if (!IsSdp(invite.content_type())) return Reject(id, 415, "Unsupported Media Type");
+    auto offer = sdp::ParseSdp(invite.body());
+    if (!offer.ok()) {
+      return Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
+    }
+    auto answer = sdp::AnswerOffer(*offer, call.local_media);
+    // §14.2: a rejected re-INVITE leaves the session as it was.
+    if (!answer.ok()) return Reject(id, 488, "Not Acceptable Here");
+    audio = answer->audio;
+    body = sdp::WriteSdp(answer->answer);
+    call.our_offer.reset();
+  } else {
+    call.our_offer = sdp::MakeOffer(call.local_media);
+    body = sdp::WriteSdp(*call.our_offer);
+  }
+
+  if (audio) {
+    const bool was_held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||
+                                         call.audio->direction == sdp::Direction::kInactive);
+    const bool held = audio->direction == sdp::Direction::kRecvOnly ||
+                      audio->direction == sdp::Direction::kInactive;
+    if (held != was_held) {
+      LogInfo("call", held ? "call held" : "call resumed")
+          .With("call_id", call.call_id)
+          .With("room", call.room);
+    }
+    call.audio = audio;
+  }
+
+  sip::MessageWriter ok = transactions_->ResponseFor(id, 200);
+  ok.Header(HeaderId::kContact, call.dialog->local_contact());
+  ok.Header(HeaderId::kAllow, kAllow);
+  ok.Header(HeaderId::kServer, options_.user_agent);
+  call.pending_ok = std::move(ok).Finish(body, kSdpType);
+  call.pending_ok_cseq = invite.cseq().number;
+  call.ok_destination = sip::ResponseDestination(invite, call.source);
+  call.invite_transaction = id;
+  transactions_->Respond(id, 200, call.pending_ok);
+  call.state = Call::State::kAnswered;
+
+  const uint64_t key = call.id;
+  const absl::Duration t1 = transactions_->timers().t1;
+  loop_->CancelTimer(call.ok_timer);
+  loop_->CancelTimer(call.ack_deadline);
+  call.ok_timer = 0;
+  if (call.source.transport == sip::TransportKind::kUdp) {
+    call.ok_interval = t1;
+    call.ok_timer = loop_->AddTimer(call.ok_interval, [this, key] { RetransmitOk(key); });
+  }
+  call.ack_deadline = loop_->AddTimer(64 * t1, [this, key] {
+    auto found = calls_.find(key);
+    if (found == calls_.end()) return;
+    found->second->ack_deadline = 0;
+    LogWarn("call", "no ACK for re-INVITE 200 OK, ending call")
+        .With("call_id", found->second->call_id);
+    SendBye(*found->second, "no ACK");
+    EndCall(key, "no ACK");
+  });
+}
+
+void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& source) {
+  (void)source;
+  Call* call = FindByDialog(ack);
+  if (call == nullptr) {
+    LogDebug("call", "stray ACK").With("call_id", ack.call_id());
+    return;
+  }
+  if (call->pending_ok.empty() || ack.cseq().number != call->pending_ok_cseq) {
+    return;  // a retransmitted or late ACK: nothing left to confirm
+  }
+  loop_->CancelTimer(call->ok_timer);
+  loop_->CancelTimer(call->ack_deadline);
+  call->ok_timer = call->ack_deadline = 0;
+  call->pending_ok.clear();
+  call->state = Call::State::kConfirmed;
+
+  if (call->our_offer) {
+    // We offered in the 2xx; the ACK must carry the answer (RFC 3264 §4, RFC 3261 §13.2.1).
+    absl::StatusOr<sdp::NegotiatedAudio> audio =
+        absl::FailedPreconditionError("ACK carries no SDP answer");
+    if (!ack.body().empty() && IsSdp(ack.content_type())) {
+      if (auto answer = sdp::ParseSdp(ack.body()); answer.ok()) {
+        audio = sdp::AcceptAnswer(*call->our_offer, *answer);
+      } else {
+        audio = answer.status();
+      }
+    }
+    call->our_offer.reset();
+    if (!audio.ok()) {
+      // §13.3.1.4: an unacceptable answer in the ACK ends the session with BYE.
+      LogInfo("call", "unacceptable answer in ACK, ending call")
+          .With("call_id", call->call_id)
+          .With("why", std::string(audio.status().message()));
+      const uint64_t key = call->id;
+      SendBye(*call, "bad answer");
+      EndCall(key, "unacceptable SDP answer in ACK");
+      return;
+    }
+    call->audio = *audio;
+  }
+  LogDebug("call", "call confirmed").With("call_id", call->call_id);
+}
+
+void CallController::OnCancel(TransactionId invite_id) {
+  auto it = by_invite_.find(invite_id);
+  if (it == by_invite_.end()) return;
+  const uint64_t key = it->second;
+  Call& call = *calls_.at(key);
+  if (call.state != Call::State::kRinging) return;
+  sip::MessageWriter response =
+      transactions_->ResponseFor(invite_id, 487, "Request Terminated", call.dialog->id().local_tag);
+  transactions_->Respond(invite_id, 487, std::move(response).Finish());
+  EndCall(key, "cancelled by caller");
+}
+
+void CallController::OnBye(TransactionId id, const SipMessage& bye) {
+  Call* call = FindByDialog(bye);
+  if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
+  if (!call->dialog->AcceptRemoteCSeq(bye)) return Reject(id, 500, "CSeq Out Of Order");
+  sip::MessageWriter ok = transactions_->ResponseFor(id, 200);
+  ok.Header(HeaderId::kServer, options_.user_agent);
+  transactions_->Respond(id, 200, std::move(ok).Finish());
+  if (call->state == Call::State::kRinging) {
+    // A BYE in an early dialog: the INVITE still needs its final answer.
+    transactions_->Respond(call->invite_transaction, 487,
+                           transactions_
+                               ->ResponseFor(call->invite_transaction, 487, "Request Terminated",
+                                             call->dialog->id().local_tag)
+                               .Finish());
+  }
+  EndCall(call->id, "caller hung up");
+}
+
+void CallController::OnOptions(TransactionId id, const SipMessage& options) {
+  // RFC 3261 §11.2: answer as an INVITE would be answered, so an unknown room
+  // is 404; the bare server URI (no user) is the usual keep-alive ping.
+  const std::string_view user = options.request_uri().user;
+  if (options.to().tag.empty() && !user.empty() && rooms_->Find(user) == nullptr) {
+    return Reject(id, 404, "Room Not Found");
+  }
+  const int status = shutting_down_ ? 503 : 200;
+  sip::MessageWriter response =
+      transactions_->ResponseFor(id, status, {}, sip::TransactionLayer::NewTag());
+  response.Header(HeaderId::kAllow, kAllow);
+  response.Header(HeaderId::kAccept, kAccept);
+  response.Header("Accept-Encoding", "identity");
+  response.Header("Accept-Language", "en");
+  // RFC 3261 §11.2: OPTIONS answers list Supported; no extension yet, so empty.
+  response.Header(HeaderId::kSupported, "");
+  response.Header(HeaderId::kServer, options_.user_agent);
+  if (shutting_down_) response.Header(HeaderId::kRetryAfter, StrCat(options_.retry_after_s));
+  transactions_->Respond(id, status, std::move(response).Finish());
+}
+
+void CallController::SendBye(Call& call, std::string_view why) {
+  const std::string branch = sip::TransactionLayer::NewBranch();
+  std::string bye =
+      call.dialog->BuildRequest(Method::kBye, branch,
+                                StrCat("Reason: SIP;cause=200;text=\"", why,
+                                       "\"\r\nUser-Agent: ", options_.user_agent, "\r\n"));
+  ++byes_in_flight_;
+  const std::string call_id = call.call_id;
+  transactions_->SendRequest(call.dialog->NextHop(), std::move(bye),
+                             [this, call_id](const SipMessage* response) {
+                               if (response != nullptr && response->status_code() < 200) return;
+                               if (response == nullptr) {
+                                 LogInfo("call", "BYE unanswered").With("call_id", call_id);
+                               }
+                               --byes_in_flight_;
+                               MaybeFinishShutdown();
+                             });
+}
+
+void CallController::EndCall(uint64_t key, std::string_view why) {
+  auto it = calls_.find(key);
+  if (it == calls_.end()) return;
+  Call& call = *it->second;
+  loop_->CancelTimer(call.ok_timer);
+  loop_->CancelTimer(call.ack_deadline);
+  loop_->CancelTimer(call.answer_timer);
+  LogInfo("call", "call ended")
+      .With("call_id", call.call_id)
+      .With("room", call.room)
+      .With("why", why)
+      .With("seconds", absl::ToDoubleSeconds(loop_->Now() - call.started));
+  by_dialog_.erase(call.dialog->id());
+  by_invite_.erase(call.invite_transaction);
+  calls_.erase(it);  // closes the media sockets
+}
+
+CallController::Call* CallController::FindByDialog(const SipMessage& request) {
+  auto it = by_dialog_.find(sip::IncomingDialogId(request));
+  if (it == by_dialog_.end()) return nullptr;
+  return calls_.at(it->second).get();
+}
+
+void CallController::Shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  shutdown_done_ = std::move(done);
+  std::vector<uint64_t> keys;
+  for (const auto& [key, call] : calls_) keys.push_back(key);
+  LogInfo("call", "shutting down: ending calls").With("calls", static_cast<int64_t>(keys.size()));
+  for (uint64_t key : keys) {
+    Call& call = *calls_.at(key);
+    if (call.state == Call::State::kRinging) {
+      sip::MessageWriter response = transactions_->ResponseFor(
+          call.invite_transaction, 503, "Shutting Down", call.dialog->id().local_tag);
+      response.Header(HeaderId::kRetryAfter, StrCat(options_.retry_after_s));
+      transactions_->Respond(call.invite_transaction, 503, std::move(response).Finish());
+    } else {
+      SendBye(call, "server shutting down");
+    }
+    EndCall(key, "server shutting down");
+  }
+  MaybeFinishShutdown();
+}
+
+void CallController::MaybeFinishShutdown() {
+  if (!shutting_down_ || byes_in_flight_ > 0 || !shutdown_done_) return;
+  std::function<void()> done = std::move(shutdown_done_);
+  shutdown_done_ = nullptr;
+  done();
+}
+
+}  // namespace tutti

@@ -1,0 +1,88 @@
+// The transaction user for every call leg: tutti is the UAS of each caller
+// (DESIGN.md "Signaling"). It finds the room from the Request-URI, negotiates
+// SDP, binds media ports, answers, keeps the dialog (2xx retransmission until
+// ACK, re-INVITE for hold/resume, BYE, CANCEL) and ends every call with BYE on
+// shutdown.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "mediaplane/port_allocator.h"
+#include "signaling/call/overload_guard.h"
+#include "signaling/call/room_directory.h"
+#include "signaling/common/event_loop.h"
+#include "signaling/sdp/offer_answer.h"
+#include "signaling/sip/dialog.h"
+#include "signaling/sip/transaction_layer.h"
+
+namespace tutti {
+
+struct CallControllerOptions {
+  sip::LocalEndpoint local;     // how we appear in Contact and Via
+  std::string media_address;    // c= in our SDP
+  absl::Duration answer_delay;  // ring this long before answering (0: at once)
+  int retry_after_s = 5;
+  std::string user_agent = "tutti";
+};
+
+class CallController : public sip::TransactionUser {
+ public:
+  CallController(EventLoop* loop, sip::TransactionLayer* transactions, const RoomDirectory* rooms,
+                 media::PortAllocator* ports, OverloadGuard* overload,
+                 CallControllerOptions options);
+  ~CallController() override;
+
+  void OnRequest(sip::TransactionId id, const sip::SipMessage& request,
+                 const sip::MessageSource& source) override;
+  void OnAck(const sip::SipMessage& ack, const sip::MessageSource& source) override;
+  void OnCancel(sip::TransactionId invite_id) override;
+
+  // Stops taking calls (503 from now on), ends every call (BYE for answered
+  // ones, 480 for ringing ones) and runs `done` once every BYE has been
+  // answered or has timed out.
+  void Shutdown(std::function<void()> done);
+  bool shutting_down() const { return shutting_down_; }
+
+  int active_calls() const { return static_cast<int>(calls_.size()); }
+  uint64_t calls_answered() const { return calls_answered_; }
+
+ private:
+  struct Call;
+
+  void OnInvite(sip::TransactionId id, const sip::SipMessage& invite,
+                const sip::MessageSource& source);
+  void OnReInvite(Call& call, sip::TransactionId id, const sip::SipMessage& invite);
+  void OnBye(sip::TransactionId id, const sip::SipMessage& bye);
+  void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
+  void Answer(uint64_t call_id);
+  void RetransmitOk(uint64_t call_id);
+  void SendBye(Call& call, std::string_view why);
+  void EndCall(uint64_t call_id, std::string_view why);
+  void Reject(sip::TransactionId id, int status_code, std::string_view reason = {});
+  bool CheckRequire(sip::TransactionId id, const sip::SipMessage& request);
+  void MaybeFinishShutdown();
+  Call* FindByDialog(const sip::SipMessage& request);
+
+  EventLoop* loop_;
+  sip::TransactionLayer* transactions_;
+  const RoomDirectory* rooms_;
+  media::PortAllocator* ports_;
+  OverloadGuard* overload_;
+  CallControllerOptions options_;
+
+  uint64_t next_call_id_ = 1;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
+  absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
+  absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;
+  uint64_t calls_answered_ = 0;
+  bool shutting_down_ = false;
+  int byes_in_flight_ = 0;
+  std::function<void()> shutdown_done_;
+};
+
+}  // namespace tutti

@@ -1,0 +1,25 @@
+// The rooms callers can reach, by name (the user part of sip:<room>@host).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "signaling/config/config.h"
+
+namespace tutti {
+
+class RoomDirectory {
+ public:
+  explicit RoomDirectory(const std::vector<RoomConfig>& rooms);
+
+  // Null when no such room.
+  const RoomConfig* Find(std::string_view name) const;
+  size_t size() const { return rooms_.size(); }
+
+ private:
+  absl::flat_hash_map<std::string, RoomConfig> rooms_;
+};
+
+}  // namespace tutti

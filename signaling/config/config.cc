@@ -1,0 +1,275 @@
+#include "signaling/config/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "signaling/common/strings.h"
+#include "toml++/toml.h"
+
+namespace tutti {
+namespace {
+
+// "<origin>:<line>: <what>".
+template <typename... Parts>
+absl::Status LineError(std::string_view origin, int64_t line, const Parts&... parts) {
+  return absl::InvalidArgumentError(StrCat(origin, ":", line, ": ", parts...));
+}
+
+// Reads one TOML table into a struct, key by key, and remembers which keys it
+// consumed so that anything left over can be reported as unknown.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string prefix, std::string_view origin)
+      : table_(table), prefix_(std::move(prefix)), origin_(origin) {}
+
+  absl::Status String(std::string_view key, std::string* out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_string()) return Error(*node, key, "must be a string");
+    *out = node->as_string()->get();
+    return absl::OkStatus();
+  }
+
+  absl::Status Bool(std::string_view key, bool* out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_boolean()) return Error(*node, key, "must be true or false");
+    *out = node->as_boolean()->get();
+    return absl::OkStatus();
+  }
+
+  template <typename Int>
+  absl::Status Integer(std::string_view key, Int* out, int64_t min, int64_t max) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_integer()) return Error(*node, key, "must be an integer");
+    const int64_t value = node->as_integer()->get();
+    if (value < min || value > max) {
+      return Error(*node, key, absl::StrCat("must be from ", min, " to ", max, ", not ", value));
+    }
+    *out = static_cast<Int>(value);
+    return absl::OkStatus();
+  }
+
+  absl::Status StringList(std::string_view key, std::vector<std::string>* out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return Error(*node, key, "must be an array of strings");
+    out->clear();
+    for (const toml::node& element : *array) {
+      if (!element.is_string()) return Error(element, key, "must be an array of strings");
+      out->push_back(element.as_string()->get());
+    }
+    return absl::OkStatus();
+  }
+
+  // Every key of the table must have been read.
+  absl::Status RejectUnknown() const {
+    for (const auto& [key, node] : table_) {
+      if (!taken_.contains(std::string(key.str()))) {
+        return Error(node, key.str(), "is not a known setting");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // An error about a key this table has (already read).
+  absl::Status Error(std::string_view key, std::string_view what) const {
+    const toml::node* node = table_.get(key);
+    return node ? Error(*node, key, what) : Error(table_, key, what);
+  }
+
+  absl::Status Error(const toml::node& node, std::string_view key, std::string_view what) const {
+    return LineError(origin_, node.source().begin.line, prefix_, key, " ", what);
+  }
+
+ private:
+  const toml::node* Take(std::string_view key) {
+    taken_.insert(std::string(key));
+    return table_.get(key);
+  }
+
+  const toml::table& table_;
+  std::string prefix_;
+  std::string_view origin_;
+  absl::flat_hash_set<std::string> taken_;
+};
+
+absl::Status ReadSip(TableReader& r, SipConfig* sip) {
+  absl::Status s;
+  if (!(s = r.String("listen", &sip->listen_address)).ok()) return s;
+  if (!(s = r.Integer("port", &sip->port, 1, 65535)).ok()) return s;
+  std::vector<std::string> transports = {"udp", "tcp"};
+  if (!(s = r.StringList("transports", &transports)).ok()) return s;
+  sip->udp = sip->tcp = false;
+  for (const std::string& transport : transports) {
+    if (transport == "udp") {
+      sip->udp = true;
+    } else if (transport == "tcp") {
+      sip->tcp = true;
+    } else {
+      return r.Error("transports", absl::StrCat("has \"", transport, "\"; known are udp, tcp"));
+    }
+  }
+  if (!(s = r.String("advertised_address", &sip->advertised_address)).ok()) return s;
+  if (!(s = r.Integer("max_message_bytes", &sip->max_message_bytes, 1024, 1 << 20)).ok()) return s;
+  if (!(s = r.Integer("max_tcp_connections", &sip->max_tcp_connections, 1, 1 << 20)).ok()) return s;
+  if (!(s = r.Integer("max_tcp_connections_per_source", &sip->max_tcp_connections_per_source, 1,
+                      1 << 20))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("tcp_idle_timeout_s", &sip->tcp_idle_timeout_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("answer_delay_ms", &sip->answer_delay_ms, 0, 60000)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
+  absl::Status s;
+  if (!(s = r.String("backend", &media->backend)).ok()) return s;
+  if (!(s = r.String("address", &media->address)).ok()) return s;
+  if (!(s = r.Integer("rtp_port_min", &media->rtp_port_min, 1024, 65534)).ok()) return s;
+  if (!(s = r.Integer("rtp_port_max", &media->rtp_port_max, 1025, 65535)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadLimits(TableReader& r, LimitsConfig* limits) {
+  absl::Status s;
+  if (!(s = r.Integer("max_calls", &limits->max_calls, 1, 10000000)).ok()) return s;
+  if (!(s = r.Integer("max_requests_per_second", &limits->max_requests_per_second, 1, 10000000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("burst_requests", &limits->burst_requests, 1, 10000000)).ok()) return s;
+  if (!(s = r.Integer("retry_after_s", &limits->retry_after_s, 1, 3600)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadLog(TableReader& r, LogConfig* log) {
+  absl::Status s;
+  if (!(s = r.String("level", &log->level)).ok()) return s;
+  if (!(s = r.String("format", &log->format)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
+  absl::Status s;
+  if (!(s = r.String("name", &room->name)).ok()) return s;
+  if (!(s = r.StringList("codecs", &room->codecs)).ok()) return s;
+  if (!(s = r.Integer("max_participants", &room->max_participants, 0, 1000000)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+// Checks that need more than one key, reported at the table's line.
+absl::Status Validate(const toml::table& root, std::string_view origin, const Config& config) {
+  auto at = [&](std::string_view table, std::string_view key) -> int64_t {
+    const toml::node* node = root.at_path(std::string(table) + "." + std::string(key)).node();
+    if (node == nullptr) node = root.get(table);
+    return node ? node->source().begin.line : 0;
+  };
+  if (!config.sip.udp && !config.sip.tcp) {
+    return LineError(origin, at("sip", "transports"), "sip.transports names no transport");
+  }
+  if (config.media.rtp_port_min >= config.media.rtp_port_max) {
+    return LineError(origin, at("media", "rtp_port_min"),
+                     "media.rtp_port_min must be below media.rtp_port_max");
+  }
+  if (config.media.backend != "kernel") {
+    return LineError(origin, at("media", "backend"), "media.backend must be \"kernel\", not \"",
+                     config.media.backend, "\"");
+  }
+  if (config.log.format != "logfmt" && config.log.format != "json") {
+    return LineError(origin, at("log", "format"), "log.format must be \"logfmt\" or \"json\"");
+  }
+  if (config.log.level != "debug" && config.log.level != "info" && config.log.level != "warn" &&
+      config.log.level != "error") {
+    return LineError(origin, at("log", "level"),
+                     "log.level must be one of debug, info, warn, error");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRooms(const toml::node& node, std::string_view origin,
+                       std::vector<RoomConfig>* rooms) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    return LineError(origin, node.source().begin.line,
+                     "room must be an array of tables ([[room]])");
+  }
+  absl::flat_hash_set<std::string> names;
+  for (const toml::node& element : *array) {
+    TableReader reader(*element.as_table(), "room.", origin);
+    RoomConfig room;
+    if (absl::Status s = ReadRoom(reader, &room); !s.ok()) return s;
+    const int64_t line = element.source().begin.line;
+    if (room.name.empty()) return LineError(origin, line, "room.name is missing");
+    if (!names.insert(room.name).second) {
+      return LineError(origin, line, "room.name \"", room.name, "\" is used twice");
+    }
+    for (const std::string& codec : room.codecs) {
+      if (codec != "opus" && codec != "PCMU" && codec != "PCMA") {
+        return LineError(origin, line, "room.codecs has \"", codec,
+                         "\"; known are opus, PCMU, PCMA");
+      }
+    }
+    if (room.codecs.empty()) {
+      return LineError(origin, line, "room.codecs must name at least one codec");
+    }
+    rooms->push_back(std::move(room));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view origin) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& error) {
+    return LineError(origin, error.source().begin.line, error.description());
+  }
+
+  Config config;
+  TableReader top(root, "", origin);
+  auto section = [&](std::string_view name, auto read, auto* out) -> absl::Status {
+    const toml::node* node = root.get(name);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_table()) return top.Error(*node, name, "must be a table");
+    TableReader reader(*node->as_table(), absl::StrCat(std::string(name), "."), origin);
+    return read(reader, out);
+  };
+  absl::Status s;
+  if (!(s = section("sip", ReadSip, &config.sip)).ok()) return s;
+  if (!(s = section("media", ReadMedia, &config.media)).ok()) return s;
+  if (!(s = section("limits", ReadLimits, &config.limits)).ok()) return s;
+  if (!(s = section("log", ReadLog, &config.log)).ok()) return s;
+  if (const toml::node* rooms = root.get("room")) {
+    if (!(s = ReadRooms(*rooms, origin, &config.rooms)).ok()) return s;
+  }
+  for (const auto& [key, node] : root) {
+    const std::string_view name = key.str();
+    if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "room") {
+      return top.Error(node, name, "is not a known section");
+    }
+  }
+  if (config.sip.advertised_address.empty())
+    config.sip.advertised_address = config.sip.listen_address;
+  if (!(s = Validate(root, origin, config)).ok()) return s;
+  return config;
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot open config file ", path));
+  std::stringstream text;
+  text << file.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace tutti

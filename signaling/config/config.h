@@ -1,0 +1,69 @@
+// tuttid's configuration: the TOML file documented in ops/tutti.toml.
+// Loading checks every key: an unknown key, a wrong type or a value out of
+// range is an error that names the key and its line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace tutti {
+
+struct SipConfig {
+  std::string listen_address = "127.0.0.1";
+  uint16_t port = 5060;
+  bool udp = true;
+  bool tcp = true;
+  // Written into Contact and our Via; defaults to listen_address. Set it when
+  // listening on 0.0.0.0 or behind a static NAT.
+  std::string advertised_address;
+  size_t max_message_bytes = 65535;
+  int max_tcp_connections = 1024;
+  int max_tcp_connections_per_source = 32;
+  int tcp_idle_timeout_s = 300;
+  // Before answering an INVITE, ring for this long (180 Ringing). 0 answers at once.
+  int answer_delay_ms = 0;
+};
+
+struct MediaConfig {
+  std::string backend = "kernel";
+  std::string address = "127.0.0.1";
+  uint16_t rtp_port_min = 20000;
+  uint16_t rtp_port_max = 29999;
+};
+
+struct LimitsConfig {
+  int max_calls = 2000;
+  int max_requests_per_second = 1000;  // new requests, all sources together
+  int burst_requests = 200;            // token bucket depth above the rate
+  int retry_after_s = 5;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::string format = "logfmt";  // or "json"
+};
+
+struct RoomConfig {
+  std::string name;  // the user part of sip:<name>@host
+  // Codecs callers may use, in the order we offer them: "opus", "PCMU", "PCMA".
+  std::vector<std::string> codecs = {"opus", "PCMU", "PCMA"};
+  int max_participants = 0;  // 0: no limit
+};
+
+struct Config {
+  SipConfig sip;
+  MediaConfig media;
+  LimitsConfig limits;
+  LogConfig log;
+  std::vector<RoomConfig> rooms;
+};
+
+// `origin` names the text in errors (a path, or "<embedded>").
+absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view origin);
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+}  // namespace tutti

@@ -1,0 +1,209 @@
+// tuttid: the tutti conference bridge daemon. Wires the control plane
+// together (DESIGN.md "Threads"): one event loop over the SIP transports and
+// timers, the transaction layer, and the call controller that owns the calls.
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "mediaplane/port_allocator.h"
+#include "signaling/call/call_controller.h"
+#include "signaling/call/overload_guard.h"
+#include "signaling/call/room_directory.h"
+#include "signaling/common/event_loop.h"
+#include "signaling/common/log.h"
+#include "signaling/common/strings.h"
+#include "signaling/config/config.h"
+#include "signaling/default_config.h"
+#include "signaling/sip/sip_endpoint.h"
+#include "signaling/sip/sip_transports.h"
+#include "signaling/sip/transaction_layer.h"
+
+ABSL_FLAG(std::string, config, "",
+          "Path of the TOML configuration file. Empty: the embedded default (ops/tutti.toml: SIP "
+          "on 127.0.0.1:5060 UDP+TCP, kernel-socket media, open room 1000).");
+ABSL_FLAG(bool, check_config, false, "Load and check the configuration, print the verdict, exit.");
+ABSL_FLAG(bool, print_default_config, false, "Print the embedded default configuration and exit.");
+ABSL_FLAG(std::string, log_level, "", "Override log.level: debug, info, warn or error.");
+ABSL_FLAG(int, shutdown_timeout_s, 10,
+          "On SIGTERM/SIGINT, how long to wait for BYEs to be answered before exiting.");
+
+namespace {
+
+constexpr char kUsage[] =
+    "tuttid: SIP conference bridge and media server.\n\n"
+    "Usage: tuttid [--config=FILE] [--log_level=LEVEL]\n\n"
+    "Answers SIP calls to sip:<room>@<host> and joins them to the room. Runs in the\n"
+    "foreground and logs one structured line per event to stderr. SIGTERM or SIGINT\n"
+    "stops taking calls, ends every call with BYE and exits 0; a second signal exits\n"
+    "at once. The configuration file is documented in ops/tutti.toml.";
+
+// Blocks SIGTERM/SIGINT for the process and returns a signalfd for them, so
+// the loop handles signals like any other event (no async-signal handler).
+int ShutdownSignalFd() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+// Every call holds two media sockets: the soft limit of open files (often
+// 1024) would cap the bridge near 500 calls. Raise it to the hard limit.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+int Run(const tutti::Config& config) {
+  RaiseOpenFileLimit();
+  using namespace tutti;
+  LogLevel level = LogLevel::kInfo;
+  ParseLogLevel(config.log.level, &level);
+  if (!absl::GetFlag(FLAGS_log_level).empty() &&
+      !ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    std::cerr << "tuttid: --log_level must be debug, info, warn or error\n";
+    return 2;
+  }
+  SetLogLevel(level);
+  SetLogFormat(config.log.format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
+
+  EventLoop loop;
+  media::PortAllocator ports(config.media.address, config.media.rtp_port_min,
+                             config.media.rtp_port_max);
+  RoomDirectory rooms(config.rooms);
+  OverloadGuard overload(config.limits.max_requests_per_second, config.limits.burst_requests,
+                         config.limits.max_calls);
+
+  sip::SipEndpoint* endpoint_ptr = nullptr;
+  sip::SipTransports transports(&loop, [&endpoint_ptr](sip::ReceivedBytes received) {
+    endpoint_ptr->OnReceived(std::move(received));
+  });
+
+  CallControllerOptions options;
+  options.local = sip::LocalEndpoint{config.sip.advertised_address, config.sip.port};
+  options.media_address = config.media.address;
+  options.answer_delay = absl::Milliseconds(config.sip.answer_delay_ms);
+  options.retry_after_s = config.limits.retry_after_s;
+  options.user_agent = StrCat("tutti/", TUTTI_VERSION);
+
+  // The layer and the controller point at each other: the layer first, the
+  // controller attached before any message can flow.
+  sip::TransactionLayer transactions(&loop, &transports, /*user=*/nullptr);
+  auto controller =
+      std::make_unique<CallController>(&loop, &transactions, &rooms, &ports, &overload, options);
+  transactions.set_user(controller.get());
+
+  sip::SipEndpoint endpoint(
+      &transactions, &transports, config.limits.retry_after_s,
+      [&overload, &loop](const sip::SipMessage&) { return overload.AdmitRequest(loop.Now()); });
+  endpoint_ptr = &endpoint;
+
+  sip::TransportOptions transport_options;
+  transport_options.listen_address = config.sip.listen_address;
+  transport_options.port = config.sip.port;
+  transport_options.udp = config.sip.udp;
+  transport_options.tcp = config.sip.tcp;
+  transport_options.tcp_limits.max_message_bytes = config.sip.max_message_bytes;
+  transport_options.tcp_limits.max_connections = config.sip.max_tcp_connections;
+  transport_options.tcp_limits.max_connections_per_source =
+      config.sip.max_tcp_connections_per_source;
+  transport_options.tcp_limits.idle_timeout = absl::Seconds(config.sip.tcp_idle_timeout_s);
+  if (absl::Status s = transports.Start(transport_options); !s.ok()) {
+    LogError("tuttid", "cannot start SIP transports").With("error", s.ToString());
+    return 1;
+  }
+
+  const int signal_fd = ShutdownSignalFd();
+  bool stopping = false;
+  (void)loop.AddFd(signal_fd, EPOLLIN, [&](uint32_t) {
+    signalfd_siginfo info;
+    while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+      if (stopping) {
+        LogWarn("tuttid", "second signal: exiting now");
+        loop.Stop();
+        return;
+      }
+      stopping = true;
+      LogInfo("tuttid", "shutting down")
+          .With("signal", strsignal(static_cast<int>(info.ssi_signo)));
+      controller->Shutdown([&loop] { loop.Stop(); });
+      loop.AddTimer(absl::Seconds(absl::GetFlag(FLAGS_shutdown_timeout_s)), [&loop] {
+        LogWarn("tuttid", "shutdown timeout: exiting with BYEs unanswered");
+        loop.Stop();
+      });
+    }
+  });
+
+  LogInfo("tuttid", "started")
+      .With("version", TUTTI_VERSION)
+      .With("sip", StrCat(config.sip.listen_address, ":", transports.port()))
+      .With("transports",
+            StrCat(config.sip.udp ? "udp" : "", config.sip.udp && config.sip.tcp ? "," : "",
+                   config.sip.tcp ? "tcp" : ""))
+      .With("media_backend", config.media.backend)
+      .With("rtp_ports", StrCat(config.media.rtp_port_min, "-", config.media.rtp_port_max))
+      .With("rooms", static_cast<int64_t>(rooms.size()));
+  loop.Run();
+
+  LogInfo("tuttid", "stopped")
+      .With("calls_answered", controller->calls_answered())
+      .With("requests", endpoint.counters().requests)
+      .With("malformed",
+            endpoint.counters().malformed_answered + endpoint.counters().malformed_dropped)
+      .With("overload_rejected", endpoint.counters().overload_rejected);
+  loop.RemoveFd(signal_fd);
+  close(signal_fd);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  absl::FlagsUsageConfig usage_config;
+  usage_config.version_string = [] { return std::string("tuttid ") + TUTTI_VERSION + "\n"; };
+  // --help shows this file's flags; --helpfull shows every library's too.
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return path.find("tuttid_main") != absl::string_view::npos;
+  };
+  absl::SetFlagsUsageConfig(usage_config);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    std::cerr << "tuttid: unexpected argument " << positional[1] << " (see --help)\n";
+    return 2;
+  }
+
+  if (absl::GetFlag(FLAGS_print_default_config)) {
+    std::cout << tutti::DefaultConfigText();
+    return 0;
+  }
+  const std::string path = absl::GetFlag(FLAGS_config);
+  absl::StatusOr<tutti::Config> config =
+      path.empty() ? tutti::ParseConfig(tutti::DefaultConfigText(), "<embedded ops/tutti.toml>")
+                   : tutti::LoadConfigFile(path);
+  if (!config.ok()) {
+    std::cerr << "tuttid: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_check_config)) {
+    std::cout << "tuttid: configuration OK (" << config->rooms.size() << " rooms)\n";
+    return 0;
+  }
+  return Run(*config);
+}

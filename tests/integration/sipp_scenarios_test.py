@@ -1,0 +1,83 @@
+"""SIPp scenarios against a real tuttid on loopback (UDP and TCP)."""
+
+import re
+import time
+import unittest
+
+from tutti_harness import Tuttid, TuttidTestCase
+
+
+class SippScenarioTest(TuttidTestCase):
+
+    def test_options_udp(self):
+        self.server.sipp("options.xml")
+
+    def test_options_tcp(self):
+        self.server.sipp("options.xml", transport="t1")
+
+    def test_invite_ack_bye_udp(self):
+        self.server.sipp("invite_bye.xml", "-s", "1000", "-d", "300")
+        self.server.wait_for_log(r'msg="call ended".*why="caller hung up"')
+
+    def test_invite_ack_bye_tcp(self):
+        self.server.sipp("invite_bye.xml", "-s", "1000", "-d", "300", transport="t1")
+        self.server.wait_for_log(r'msg="call ended".*why="caller hung up"')
+
+    def test_many_calls_in_sequence(self):
+        self.server.sipp("invite_bye.xml", "-s", "1000", "-r", "20", "-l", "5", calls=20)
+        log = self.server.log_text()
+        self.assertEqual(len(re.findall(r'msg="call answered"', log)), 20)
+        self.assertEqual(len(re.findall(r'why="caller hung up"', log)), 20)
+
+    def test_retransmitted_invite_is_one_call(self):
+        self.server.sipp("invite_retransmit.xml", "-s", "1000")
+        self.server.wait_for_log(r'why="caller hung up"')
+        log = self.server.log_text()
+        self.assertEqual(len(re.findall(r'msg="call answered"', log)), 1, log)
+        self.assertNotIn("no ACK", log)
+
+    def test_malformed_requests_get_400_naming_the_fault(self):
+        self.server.sipp("malformed.xml")
+        log = self.server.log_text()
+        self.assertIn('msg="malformed request answered"', log)
+
+    def test_rejections(self):
+        self.server.sipp("rejections.xml", "-s", "pcmu-only")
+        log = self.server.log_text()
+        self.assertIn('msg="no such room"', log)
+        self.assertIn('msg="no common codec"', log)
+        self.assertNotIn("stray ACK", log)
+
+
+class RingingServerTest(TuttidTestCase):
+    sip_extra = "answer_delay_ms = 3000"
+
+    def test_invite_then_cancel(self):
+        self.server.sipp("invite_cancel.xml", "-s", "1000")
+        self.server.wait_for_log(r'why="cancelled by caller"')
+        time.sleep(0.3)  # let the ACK for the 487 arrive
+        log = self.server.log_text()
+        self.assertNotIn("stray ACK", log)
+        self.assertNotIn('msg="call answered"', log)
+
+
+class ShutdownTest(unittest.TestCase):
+
+    def test_sigterm_ends_calls_with_bye_and_exits_0(self):
+        server = Tuttid()
+        callers = [server.sipp("call_until_bye.xml", "-s", "1000", transport=t, background=True)
+                   for t in ("u1", "t1")]
+        deadline = time.time() + 10
+        while time.time() < deadline and server.log_text().count('msg="call answered"') < 2:
+            time.sleep(0.05)
+        self.assertEqual(server.log_text().count('msg="call answered"'), 2, server.log_text())
+        time.sleep(0.3)  # both ACKs in
+        self.assertEqual(server.stop(), 0, server.log_text())
+        for caller in callers:
+            output, _ = caller.communicate(timeout=30)
+            self.assertEqual(caller.returncode, 0, output + "\n" + server.log_text())
+        self.assertIn('why="server shutting down"', server.log_text())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,175 @@
+"""Starts a real tuttid for integration tests and talks to it over real sockets.
+
+Each test gets its own tuttid on free loopback ports with a config written for
+it, and stops it with SIGTERM at the end, checking that it exits 0.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+TUTTID = os.environ.get("TUTTID", "tuttid")
+SIPP = os.environ.get("SIPP", "sipp")
+SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sipp")
+
+
+def free_port(kind=socket.SOCK_DGRAM, pair=False):
+    """A port free for UDP and TCP at once (and, with pair, port+1 too)."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if pair and port % 2:
+            continue
+        try:
+            socks = []
+            for p in ([port, port + 1] if pair else [port]):
+                for k in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                    t = socket.socket(socket.AF_INET, k)
+                    socks.append(t)
+                    t.bind(("127.0.0.1", p))
+            return port
+        except OSError:
+            continue
+        finally:
+            for t in socks:
+                t.close()
+    raise RuntimeError("no free port")
+
+
+DEFAULT_ROOMS = """
+[[room]]
+name = "1000"
+
+[[room]]
+name = "pcmu-only"
+codecs = ["PCMU"]
+"""
+
+
+class Tuttid:
+    """A tuttid process with its own config and log file."""
+
+    def __init__(self, sip_extra="", limits="", rooms=DEFAULT_ROOMS, extra_args=()):
+        self.dir = tempfile.mkdtemp(prefix="tutti-it-")
+        self.port = free_port()
+        rtp = 30000 + (os.getpid() * 7 + self.port) % 20000 // 2 * 2
+        self.config_path = os.path.join(self.dir, "tutti.toml")
+        with open(self.config_path, "w") as f:
+            f.write(f"""
+[sip]
+listen = "127.0.0.1"
+port = {self.port}
+{sip_extra}
+
+[media]
+address = "127.0.0.1"
+rtp_port_min = {rtp}
+rtp_port_max = {rtp + 199}
+
+[limits]
+{limits}
+
+[log]
+level = "debug"
+{rooms}
+""")
+        self.log_path = os.path.join(self.dir, "tuttid.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([TUTTID, f"--config={self.config_path}",
+                                      "--shutdown_timeout_s=5", *extra_args],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_for_log(r"msg=started", timeout=10)
+
+    def log_text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_for_log(self, pattern, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            text = self.log_text()
+            match = re.search(pattern, text)
+            if match:
+                return match
+            if self.proc.poll() is not None:
+                raise AssertionError(f"tuttid exited with {self.proc.returncode}:\n{text}")
+            time.sleep(0.05)
+        raise AssertionError(f"no log line matching {pattern!r} within {timeout}s:\n"
+                             f"{self.log_text()[-4000:]}")
+
+    def stop(self, timeout=15):
+        """SIGTERM; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("tuttid did not exit after SIGTERM:\n" + self.log_text()[-4000:])
+        self.log.close()
+        return self.proc.returncode
+
+    def sipp(self, scenario, *args, transport="u1", calls=1, timeout=30, port=None, check=True,
+             background=False):
+        """Runs a SIPp scenario from tests/integration/sipp against this tuttid."""
+        local_port = port or free_port()
+        cmd = [SIPP, "-sf", os.path.join(SCENARIOS, scenario), f"127.0.0.1:{self.port}",
+               "-i", "127.0.0.1", "-p", str(local_port), "-m", str(calls), "-nostdin",
+               "-t", transport, "-timeout", str(timeout), "-timeout_error",
+               "-trace_err", "-error_file", os.path.join(self.dir, f"{scenario}.{local_port}.err"),
+               "-trace_msg", "-message_file",
+               os.path.join(self.dir, f"{scenario}.{local_port}.msg"), *args]
+        if background:
+            return subprocess.Popen(cmd, cwd=self.dir, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+        result = subprocess.run(cmd, cwd=self.dir, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, timeout=timeout + 30)
+        if check and result.returncode != 0:
+            raise AssertionError(self.describe_failure(scenario, local_port, result))
+        return result
+
+    def describe_failure(self, scenario, local_port, result):
+        parts = [f"sipp {scenario} exited {result.returncode}", result.stdout[-3000:]]
+        for suffix in ("err", "msg"):
+            path = os.path.join(self.dir, f"{scenario}.{local_port}.{suffix}")
+            if os.path.exists(path):
+                with open(path) as f:
+                    parts.append(f"--- {suffix}:\n" + f.read()[-6000:])
+        parts.append("--- tuttid log:\n" + self.log_text()[-4000:])
+        return "\n".join(parts)
+
+
+class TuttidTestCase(unittest.TestCase):
+    """Starts tuttid per test (with the class's settings) and checks a clean exit."""
+
+    sip_extra = ""
+    limits = ""
+
+    def setUp(self):
+        self.server = Tuttid(sip_extra=self.sip_extra, limits=self.limits)
+
+    def tearDown(self):
+        code = self.server.stop()
+        self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
+
+
+def udp_exchange(port, message, timeout=2.0, expect_reply=True):
+    """Sends one datagram to tuttid, returns the first reply (text) or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(timeout)
+        s.sendto(message.encode() if isinstance(message, str) else message, ("127.0.0.1", port))
+        try:
+            data, _ = s.recvfrom(65535)
+            return data.decode(errors="replace")
+        except socket.timeout:
+            if expect_reply:
+                raise
+            return None

@@ -1,0 +1,109 @@
+#include "signaling/config/config.h"
+
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "signaling/default_config.h"
+
+namespace tutti {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ConfigTest, EmbeddedDefaultIsTheDocumentedOne) {
+  auto config = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->sip.listen_address, "127.0.0.1");
+  EXPECT_EQ(config->sip.port, 5060);
+  EXPECT_TRUE(config->sip.udp);
+  EXPECT_TRUE(config->sip.tcp);
+  EXPECT_EQ(config->sip.advertised_address, "127.0.0.1");
+  EXPECT_EQ(config->media.backend, "kernel");
+  ASSERT_EQ(config->rooms.size(), 1u);
+  EXPECT_EQ(config->rooms[0].name, "1000");
+}
+
+TEST(ConfigTest, EmptyTextGivesDefaults) {
+  auto config = ParseConfig("", "x.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->sip.port, 5060);
+  EXPECT_TRUE(config->rooms.empty());
+}
+
+TEST(ConfigTest, UnknownKeyNamesKeyAndLine) {
+  auto config = ParseConfig("[sip]\nport = 5070\nprot = 1\n", "t.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(), "t.toml:3: sip.prot is not a known setting");
+}
+
+TEST(ConfigTest, UnknownSection) {
+  auto config = ParseConfig("\n[sipp]\nport = 1\n", "t.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("t.toml:2: sipp is not a known section"));
+}
+
+TEST(ConfigTest, WrongTypeAndRange) {
+  auto wrong_type = ParseConfig("[sip]\nport = \"5060\"\n", "t.toml");
+  EXPECT_EQ(wrong_type.status().message(), "t.toml:2: sip.port must be an integer");
+  auto out_of_range = ParseConfig("[sip]\n\nport = 70000\n", "t.toml");
+  EXPECT_EQ(out_of_range.status().message(),
+            "t.toml:3: sip.port must be from 1 to 65535, not 70000");
+}
+
+TEST(ConfigTest, SyntaxErrorHasLine) {
+  auto config = ParseConfig("[sip]\nport = = 1\n", "t.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("t.toml:2:"));
+}
+
+TEST(ConfigTest, RoomsAreCheckedOneByOne) {
+  auto ok = ParseConfig("[[room]]\nname = \"a\"\ncodecs = [\"PCMU\"]\n[[room]]\nname = \"b\"\n",
+                        "t.toml");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  ASSERT_EQ(ok->rooms.size(), 2u);
+  EXPECT_EQ(ok->rooms[0].codecs, std::vector<std::string>{"PCMU"});
+
+  auto duplicate = ParseConfig("[[room]]\nname = \"a\"\n[[room]]\nname = \"a\"\n", "t.toml");
+  EXPECT_THAT(std::string(duplicate.status().message()),
+              HasSubstr("t.toml:3: room.name \"a\" is used twice"));
+  auto bad_codec = ParseConfig("[[room]]\nname = \"a\"\ncodecs = [\"G729\"]\n", "t.toml");
+  EXPECT_THAT(std::string(bad_codec.status().message()), HasSubstr("room.codecs has \"G729\""));
+  auto no_name = ParseConfig("[[room]]\ncodecs = [\"PCMU\"]\n", "t.toml");
+  EXPECT_THAT(std::string(no_name.status().message()), HasSubstr("room.name is missing"));
+  auto unknown = ParseConfig("[[room]]\nname = \"a\"\npinn = \"1\"\n", "t.toml");
+  EXPECT_EQ(unknown.status().message(), "t.toml:3: room.pinn is not a known setting");
+}
+
+TEST(ConfigTest, CrossKeyChecks) {
+  auto ports = ParseConfig("[media]\nrtp_port_min = 30000\nrtp_port_max = 20000\n", "t.toml");
+  EXPECT_EQ(ports.status().message(),
+            "t.toml:2: media.rtp_port_min must be below media.rtp_port_max");
+  auto transports = ParseConfig("[sip]\ntransports = []\n", "t.toml");
+  EXPECT_EQ(transports.status().message(), "t.toml:2: sip.transports names no transport");
+  auto bad_transport = ParseConfig("[sip]\ntransports = [\"sctp\"]\n", "t.toml");
+  EXPECT_THAT(std::string(bad_transport.status().message()),
+              HasSubstr("sip.transports has \"sctp\""));
+  auto backend = ParseConfig("[media]\nbackend = \"dpdk\"\n", "t.toml");
+  EXPECT_THAT(std::string(backend.status().message()),
+              HasSubstr("t.toml:2: media.backend must be"));
+  auto level = ParseConfig("[log]\nlevel = \"loud\"\n", "t.toml");
+  EXPECT_THAT(std::string(level.status().message()), HasSubstr("log.level must be one of"));
+}
+
+TEST(ConfigTest, LoadFileReportsMissingFile) {
+  auto config = LoadConfigFile("/nonexistent/tutti.toml");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ConfigTest, LoadFileNamesThePathInErrors) {
+  const std::string path = ::testing::TempDir() + "/bad.toml";
+  std::ofstream(path) << "[limits]\nmax_calls = 0\n";
+  auto config = LoadConfigFile(path);
+  EXPECT_EQ(config.status().message(),
+            path + ":2: limits.max_calls must be from 1 to 10000000, not 0");
+}
+
+}  // namespace
+}  // namespace tutti
