@@ -1,0 +1,50 @@
+// The audio codec interface the mixer works with: 16-bit PCM frames in and
+// out at the codec's own rate, payloads in caller-owned buffers, no
+// allocation after construction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+namespace tutti::media {
+
+enum class CodecKind : uint8_t { kPcmu, kPcma, kOpus };
+
+struct CodecFormat {
+  CodecKind kind = CodecKind::kPcmu;
+  int clock_rate = 8000;  // RTP clock and PCM rate: 8000 for G.711, 48000 for Opus
+  int ptime_ms = 20;
+  int samples_per_frame() const { return clock_rate * ptime_ms / 1000; }
+  bool operator==(const CodecFormat&) const = default;
+};
+
+class AudioDecoder {
+ public:
+  virtual ~AudioDecoder() = default;
+  // Decodes one packet into `pcm` (samples_per_frame samples for 20 ms).
+  // Returns the number of samples, or -1 when the payload is corrupt.
+  virtual int Decode(std::span<const uint8_t> payload, std::span<int16_t> pcm) = 0;
+  // Recovers a lost frame from the in-band FEC of the packet after it, when
+  // the codec carries one. Returns samples, or 0 when there is nothing to recover.
+  virtual int DecodeFec(std::span<const uint8_t> next_payload, std::span<int16_t> pcm) = 0;
+  // Conceals one lost frame (PLC). Returns samples written.
+  virtual int Conceal(std::span<int16_t> pcm) = 0;
+};
+
+class AudioEncoder {
+ public:
+  virtual ~AudioEncoder() = default;
+  // Encodes one frame. Returns the payload size in bytes; 0 means "nothing
+  // to send" (Opus DTX in silence sends a 1-2 byte frame, G.711 always sends).
+  virtual size_t Encode(std::span<const int16_t> pcm, std::span<uint8_t> payload) = 0;
+};
+
+std::unique_ptr<AudioDecoder> MakeDecoder(const CodecFormat& format);
+std::unique_ptr<AudioEncoder> MakeEncoder(const CodecFormat& format);
+
+// Large enough for any encoded 20 ms frame we produce.
+constexpr size_t kMaxPayloadBytes = 1276;
+
+}  // namespace tutti::media

@@ -1,0 +1,65 @@
+#include "mediaplane/codec/opus_codec.h"
+
+#include <opus/opus.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace tutti::media {
+
+namespace {
+constexpr int kChannels = 1;  // the bridge mixes mono; opus/48000/2 in SDP is the RTP format
+}
+
+OpusAudioDecoder::OpusAudioDecoder(const CodecFormat& format)
+    : frame_samples_(format.samples_per_frame()) {
+  int error = OPUS_OK;
+  decoder_ = opus_decoder_create(format.clock_rate, kChannels, &error);
+  if (error != OPUS_OK) std::abort();  // only on bad arguments, which are ours
+}
+
+OpusAudioDecoder::~OpusAudioDecoder() { opus_decoder_destroy(decoder_); }
+
+int OpusAudioDecoder::Decode(std::span<const uint8_t> payload, std::span<int16_t> pcm) {
+  const int samples = opus_decode(decoder_, payload.data(), static_cast<opus_int32>(payload.size()),
+                                  pcm.data(), static_cast<int>(pcm.size()), 0);
+  return samples < 0 ? -1 : samples;
+}
+
+int OpusAudioDecoder::DecodeFec(std::span<const uint8_t> next_payload, std::span<int16_t> pcm) {
+  // With decode_fec=1 the frame size must be exactly the missing duration.
+  const int samples = std::min(frame_samples_, static_cast<int>(pcm.size()));
+  const int decoded =
+      opus_decode(decoder_, next_payload.data(), static_cast<opus_int32>(next_payload.size()),
+                  pcm.data(), samples, 1);
+  return decoded < 0 ? 0 : decoded;
+}
+
+int OpusAudioDecoder::Conceal(std::span<int16_t> pcm) {
+  const int samples = std::min(frame_samples_, static_cast<int>(pcm.size()));
+  const int decoded = opus_decode(decoder_, nullptr, 0, pcm.data(), samples, 0);
+  return decoded < 0 ? 0 : decoded;
+}
+
+OpusAudioEncoder::OpusAudioEncoder(const CodecFormat& format) {
+  int error = OPUS_OK;
+  encoder_ = opus_encoder_create(format.clock_rate, kChannels, OPUS_APPLICATION_VOIP, &error);
+  if (error != OPUS_OK) std::abort();
+  opus_encoder_ctl(encoder_, OPUS_SET_BITRATE(32000));
+  opus_encoder_ctl(encoder_, OPUS_SET_INBAND_FEC(1));
+  opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(10));
+  opus_encoder_ctl(encoder_, OPUS_SET_DTX(1));
+  opus_encoder_ctl(encoder_, OPUS_SET_COMPLEXITY(5));
+  opus_encoder_ctl(encoder_, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
+}
+
+OpusAudioEncoder::~OpusAudioEncoder() { opus_encoder_destroy(encoder_); }
+
+size_t OpusAudioEncoder::Encode(std::span<const int16_t> pcm, std::span<uint8_t> payload) {
+  const opus_int32 bytes = opus_encode(encoder_, pcm.data(), static_cast<int>(pcm.size()),
+                                       payload.data(), static_cast<opus_int32>(payload.size()));
+  // libopus: a packet of 2 bytes or less in DTX mode need not be sent.
+  return bytes <= 2 ? 0 : static_cast<size_t>(bytes);
+}
+
+}  // namespace tutti::media

@@ -1,0 +1,45 @@
+// Opus (RFC 6716, RTP payload RFC 7587) through libopus: 48 kHz mono inside
+// the bridge, in-band FEC and DTX on, PLC and FEC recovery on the decode side.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "mediaplane/codec/audio_codec.h"
+
+struct OpusEncoder;
+struct OpusDecoder;
+
+namespace tutti::media {
+
+class OpusAudioDecoder final : public AudioDecoder {
+ public:
+  explicit OpusAudioDecoder(const CodecFormat& format);
+  ~OpusAudioDecoder() override;
+  OpusAudioDecoder(const OpusAudioDecoder&) = delete;
+  OpusAudioDecoder& operator=(const OpusAudioDecoder&) = delete;
+
+  int Decode(std::span<const uint8_t> payload, std::span<int16_t> pcm) override;
+  int DecodeFec(std::span<const uint8_t> next_payload, std::span<int16_t> pcm) override;
+  int Conceal(std::span<int16_t> pcm) override;
+
+ private:
+  ::OpusDecoder* decoder_ = nullptr;
+  int frame_samples_;
+};
+
+class OpusAudioEncoder final : public AudioEncoder {
+ public:
+  // Voice application, 32 kbit/s, in-band FEC tuned for ~10% loss, DTX.
+  explicit OpusAudioEncoder(const CodecFormat& format);
+  ~OpusAudioEncoder() override;
+  OpusAudioEncoder(const OpusAudioEncoder&) = delete;
+  OpusAudioEncoder& operator=(const OpusAudioEncoder&) = delete;
+
+  size_t Encode(std::span<const int16_t> pcm, std::span<uint8_t> payload) override;
+
+ private:
+  ::OpusEncoder* encoder_ = nullptr;
+};
+
+}  // namespace tutti::media

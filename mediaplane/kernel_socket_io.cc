@@ -1,0 +1,122 @@
+#include "mediaplane/kernel_socket_io.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace tutti::media {
+
+KernelSocketIo::KernelSocketIo() : fd_by_port_(65536, -1) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+}
+
+KernelSocketIo::~KernelSocketIo() {
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+bool KernelSocketIo::AttachPort(uint16_t local_port, int fd) {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  // The port rides in the event: no lookup to learn where a datagram landed.
+  event.data.u64 = (uint64_t{local_port} << 32) | static_cast<uint32_t>(fd);
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) return false;
+  fd_by_port_[local_port] = fd;
+  return true;
+}
+
+void KernelSocketIo::DetachPort(uint16_t local_port, int fd) {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (fd_by_port_[local_port] == fd) fd_by_port_[local_port] = -1;
+}
+
+int KernelSocketIo::ReceiveFrom(int fd, uint16_t local_port, std::span<Datagram> out) {
+  const int capacity = static_cast<int>(std::min<size_t>(out.size(), kBurst));
+  std::array<mmsghdr, kBurst> messages{};
+  std::array<iovec, kBurst> vectors{};
+  std::array<sockaddr_in, kBurst> sources{};
+  for (int i = 0; i < capacity; ++i) {
+    // Receive assigned each slot its buffer; this call fills the unused tail.
+    uint8_t* buffer = out[static_cast<size_t>(i)].data;
+    vectors[i] = {buffer, kMaxDatagramBytes};
+    messages[i].msg_hdr.msg_iov = &vectors[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_hdr.msg_name = &sources[i];
+    messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+  }
+  const int count =
+      recvmmsg(fd, messages.data(), static_cast<unsigned>(capacity), MSG_DONTWAIT, nullptr);
+  if (count < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) ++counters_.receive_errors;
+    return 0;
+  }
+  for (int i = 0; i < count; ++i) {
+    Datagram& datagram = out[static_cast<size_t>(i)];
+    datagram.local_port = local_port;
+    datagram.remote = {ntohl(sources[i].sin_addr.s_addr), ntohs(sources[i].sin_port)};
+    datagram.size = static_cast<uint16_t>(messages[i].msg_len);
+  }
+  counters_.received += static_cast<uint64_t>(count);
+  return count;
+}
+
+int KernelSocketIo::Receive(std::span<Datagram> out, int64_t timeout_us) {
+  const size_t capacity = std::min<size_t>(out.size(), kBurst);
+  for (size_t i = 0; i < capacity; ++i) out[i].data = buffers_[i].data();
+  std::array<epoll_event, kBurst> ready{};
+  // epoll's resolution is a millisecond; round up so a tick is never early.
+  const int timeout_ms = timeout_us <= 0 ? 0 : static_cast<int>((timeout_us + 999) / 1000);
+  const int events = epoll_wait(epoll_fd_, ready.data(), kBurst, timeout_ms);
+  size_t filled = 0;
+  for (int i = 0; i < events && filled < capacity; ++i) {
+    const int fd = static_cast<int>(ready[i].data.u64 & 0xffffffff);
+    const auto port = static_cast<uint16_t>(ready[i].data.u64 >> 32);
+    filled += static_cast<size_t>(ReceiveFrom(fd, port, out.subspan(filled, capacity - filled)));
+  }
+  return static_cast<int>(filled);
+}
+
+int KernelSocketIo::SendRun(int fd, std::span<const Datagram> run) {
+  std::array<mmsghdr, kBurst> messages{};
+  std::array<iovec, kBurst> vectors{};
+  std::array<sockaddr_in, kBurst> destinations{};
+  const size_t count = std::min<size_t>(run.size(), kBurst);
+  for (size_t i = 0; i < count; ++i) {
+    destinations[i].sin_family = AF_INET;
+    destinations[i].sin_addr.s_addr = htonl(run[i].remote.address);
+    destinations[i].sin_port = htons(run[i].remote.port);
+    vectors[i] = {run[i].data, run[i].size};
+    messages[i].msg_hdr.msg_iov = &vectors[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_hdr.msg_name = &destinations[i];
+    messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+  }
+  const int sent = sendmmsg(fd, messages.data(), static_cast<unsigned>(count), MSG_DONTWAIT);
+  return sent < 0 ? 0 : sent;
+}
+
+int KernelSocketIo::Send(std::span<const Datagram> datagrams) {
+  int sent = 0;
+  size_t start = 0;
+  // Runs of datagrams leaving the same port go out in one sendmmsg.
+  while (start < datagrams.size()) {
+    const uint16_t port = datagrams[start].local_port;
+    size_t end = start + 1;
+    while (end < datagrams.size() && end - start < kBurst && datagrams[end].local_port == port) {
+      ++end;
+    }
+    const int fd = fd_by_port_[port];
+    const std::span<const Datagram> run = datagrams.subspan(start, end - start);
+    const int done = fd < 0 ? 0 : SendRun(fd, run);
+    sent += done;
+    counters_.send_errors += run.size() - static_cast<size_t>(done);
+    start = end;
+  }
+  counters_.sent += static_cast<uint64_t>(sent);
+  return sent;
+}
+
+}  // namespace tutti::media

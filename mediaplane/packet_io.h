@@ -1,0 +1,57 @@
+// The packet plane seen from a media worker: bursts of UDP datagrams in and
+// out on the worker's own media ports. One instance per worker, used by that
+// worker's thread only. The kernel-socket backend (kernel_socket_io.h) is the
+// default; the DPDK backend (dpdk/) implements the same interface.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace tutti::media {
+
+// IPv4 address and port, both in host byte order.
+struct Endpoint {
+  uint32_t address = 0;
+  uint16_t port = 0;
+  bool operator==(const Endpoint&) const = default;
+};
+
+struct Datagram {
+  uint16_t local_port = 0;  // the media port it arrived on / leaves from
+  Endpoint remote;
+  uint8_t* data = nullptr;
+  uint16_t size = 0;
+};
+
+constexpr size_t kMaxDatagramBytes = 1500;
+
+class PacketIo {
+ public:
+  virtual ~PacketIo() = default;
+
+  // Fills `out` with up to out.size() datagrams, waiting at most `timeout_us`
+  // microseconds for the first (0: do not wait). The data pointers stay valid
+  // until the next Receive. Returns the count.
+  virtual int Receive(std::span<Datagram> out, int64_t timeout_us) = 0;
+
+  // Sends what it can and returns how many were handed to the network; the
+  // caller counts the rest as dropped. The data is copied or sent before return.
+  virtual int Send(std::span<const Datagram> datagrams) = 0;
+
+  struct Counters {
+    uint64_t received = 0;
+    uint64_t sent = 0;
+    uint64_t send_errors = 0;
+    uint64_t receive_errors = 0;
+  };
+  virtual Counters counters() const = 0;
+
+  // Starts and stops receiving on a media port. The kernel backend needs the
+  // socket the PortAllocator bound (`fd`); a kernel-bypass backend ignores it.
+  // The caller keeps the socket open until after DetachPort.
+  virtual bool AttachPort(uint16_t port, int fd) = 0;
+  virtual void DetachPort(uint16_t port, int fd) = 0;
+};
+
+}  // namespace tutti::media

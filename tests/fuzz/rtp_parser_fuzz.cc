@@ -1,0 +1,29 @@
+// libFuzzer target for the RTP parser and the receive statistics fed by it.
+// Checks that every view the parser returns lies inside the input.
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+
+#include "mediaplane/rtp/receive_statistics.h"
+#include "mediaplane/rtp/rtp_packet.h"
+
+namespace {
+
+bool Inside(std::span<const uint8_t> part, std::span<const uint8_t> whole) {
+  return part.empty() ||
+         (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static tutti::media::ReceiveStatistics stats;
+  const std::span<const uint8_t> packet(data, size);
+  std::optional<tutti::media::RtpView> view = tutti::media::ParseRtp(packet);
+  if (!view) return 0;
+  if (!Inside(view->payload, packet) || !Inside(view->extension, packet)) std::abort();
+  for (int i = 0; i < view->csrc_count; ++i) (void)view->Csrc(i);
+  stats.Update(view->sequence, view->timestamp, view->timestamp + size);
+  (void)stats.MakeReportBlock(view->ssrc);
+  return 0;
+}
