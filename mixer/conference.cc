@@ -1,0 +1,165 @@
+#include "mixer/conference.h"
+
+#include <algorithm>
+
+#include "mixer/audio_mix.h"
+
+namespace tutti::mixer {
+
+void Conference::ChooseRate() {
+  // Narrowband when everyone is G.711: no resampling at all. Otherwise 48 kHz.
+  int rate = 8000;
+  for (const auto& participant : participants_) {
+    if (participant->spec().codec.clock_rate != 8000) rate = 48000;
+  }
+  if (rate == rate_ && !participants_.empty()) {
+    return;
+  }
+  rate_ = rate;
+  for (auto& participant : participants_) participant->SetConferenceRate(rate_);
+  for (EncoderGroup& group : groups_) {
+    group.downsampler = group.format.clock_rate == rate_
+                            ? nullptr
+                            : std::make_unique<media::Resampler>(rate_, group.format.clock_rate);
+  }
+}
+
+int Conference::GroupFor(const media::CodecFormat& format) {
+  for (size_t i = 0; i < groups_.size(); ++i) {
+    if (groups_[i].format == format) return static_cast<int>(i);
+  }
+  EncoderGroup& group = groups_.emplace_back();
+  group.format = format;
+  group.encoder = media::MakeEncoder(format);
+  if (format.clock_rate != rate_) {
+    group.downsampler = std::make_unique<media::Resampler>(rate_, format.clock_rate);
+  }
+  return static_cast<int>(groups_.size() - 1);
+}
+
+void Conference::Add(std::unique_ptr<Participant> participant) {
+  Participant& added = *participant;
+  participants_.push_back(std::move(participant));
+  candidates_.resize(participants_.size());
+  const int previous_rate = rate_;
+  ChooseRate();
+  if (rate_ == previous_rate) added.SetConferenceRate(rate_);
+  added.group = GroupFor(added.spec().codec);
+}
+
+Participant* Conference::Find(uint64_t participant_id) {
+  for (auto& participant : participants_) {
+    if (participant->id() == participant_id) return participant.get();
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Participant> Conference::Remove(uint64_t participant_id, TickSink& sink) {
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    if (participants_[i]->id() != participant_id) continue;
+    std::unique_ptr<Participant> removed = std::move(participants_[i]);
+    participants_.erase(participants_.begin() + static_cast<std::ptrdiff_t>(i));
+    candidates_.erase(candidates_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (removed->CloseTalker() == TalkerDetector::Transition::kStopped) {
+      sink.TalkingChanged(removed->id(), false);
+    }
+    ChooseRate();
+    return removed;
+  }
+  return nullptr;
+}
+
+std::span<const uint8_t> Conference::EncodeForGroup(EncoderGroup& group) {
+  if (!group.encoded) {
+    const auto frame = static_cast<size_t>(rate_ / 50);
+    std::span<const int16_t> input(limited_.data(), frame);
+    if (group.downsampler) {
+      const auto codec_frame = static_cast<size_t>(group.format.samples_per_frame());
+      group.downsampler->Process(input, std::span<int16_t>(group.input.data(), codec_frame));
+      input = std::span<const int16_t>(group.input.data(), codec_frame);
+    }
+    group.size = group.encoder->Encode(input, group.payload);
+    group.encoded = true;
+    ++encodes_last_tick_;
+  }
+  return {group.payload.data(), group.size};
+}
+
+void Conference::Send(Participant& participant, std::span<const uint8_t> payload, TickSink& sink) {
+  if (payload.empty()) {
+    participant.SkipFrame();
+    return;
+  }
+  uint8_t* buffer = sink.NextBuffer();
+  const uint16_t size = participant.WriteRtp(payload, buffer);
+  sink.Commit(participant.rtp_port(), participant.rtp_destination(), size);
+}
+
+void Conference::Tick(int64_t now_us, TickSink& sink) {
+  const auto frame = static_cast<size_t>(rate_ / 50);
+  encodes_last_tick_ = 0;
+  for (EncoderGroup& group : groups_) group.encoded = false;
+
+  // 1. A frame from everyone; talker state machines advance.
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    Participant& participant = *participants_[i];
+    const TalkerDetector::Transition transition = participant.PullFrame();
+    if (transition != TalkerDetector::Transition::kNone) {
+      sink.TalkingChanged(participant.id(), transition == TalkerDetector::Transition::kStarted);
+    }
+    TalkerCandidate& candidate = candidates_[i];
+    candidate.level_db = participant.talker().smoothed_db();
+    candidate.eligible = participant.talker().talking() && !participant.spec().muted;
+  }
+
+  // 2. Who is mixed: top N with hysteresis (or everyone when sharing is off,
+  // the baseline that bench/ compares against).
+  if (options_.share_encoders) {
+    SelectTalkers(candidates_, options_.max_talkers, options_.switch_margin_db);
+  } else {
+    for (TalkerCandidate& candidate : candidates_) candidate.selected = candidate.eligible;
+  }
+
+  // 3. The mix, and the one every non-talker hears.
+  std::fill(mix_.begin(), mix_.begin() + static_cast<std::ptrdiff_t>(frame), 0);
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    if (candidates_[i].selected) {
+      Accumulate(std::span<int32_t>(mix_.data(), frame), participants_[i]->frame());
+    }
+  }
+  Limit(std::span<const int32_t>(mix_.data(), frame), std::span<int16_t>(limited_.data(), frame));
+
+  // 4. Out to everyone who receives.
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    Participant& participant = *participants_[i];
+    if (!participant.sending()) {
+      participant.SkipFrame();
+      continue;
+    }
+    if (candidates_[i].selected) {
+      MixMinus(std::span<const int32_t>(mix_.data(), frame), participant.frame(),
+               std::span<int16_t>(scratch_.data(), frame));
+      ++encodes_last_tick_;
+      Send(participant, participant.EncodeOwn(std::span<const int16_t>(scratch_.data(), frame)),
+           sink);
+    } else if (options_.share_encoders) {
+      Send(participant, EncodeForGroup(groups_[static_cast<size_t>(participant.group)]), sink);
+    } else {
+      ++encodes_last_tick_;
+      Send(participant, participant.EncodeOwn(std::span<const int16_t>(limited_.data(), frame)),
+           sink);
+    }
+  }
+
+  // 5. RTCP on its own schedule.
+  for (auto& participant : participants_) {
+    uint8_t* buffer = sink.NextBuffer();
+    if (const uint16_t size = participant->MaybeWriteRtcp(now_us, buffer); size > 0) {
+      const uint16_t port =
+          participant->spec().rtcp_mux ? participant->rtp_port() : participant->rtcp_port();
+      sink.Commit(port, participant->rtcp_destination(), size);
+    }
+  }
+}
+
+}  // namespace tutti::mixer

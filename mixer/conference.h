@@ -1,0 +1,93 @@
+// One conference on one worker: its participants and the 20 ms mix.
+//
+// Per tick: a frame from every participant (decoded, concealed, resampled to
+// the conference rate), talker detection, the N loudest talkers with
+// hysteresis, their sum through a soft limiter; each talker gets the mix
+// minus itself from its own encoder, and every other listener shares one
+// encoding per (codec, rate, ptime): encode once, copy the payload into each
+// listener's own RTP packet.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "mediaplane/codec/audio_codec.h"
+#include "mediaplane/codec/resampler.h"
+#include "mediaplane/packet_io.h"
+#include "mixer/participant.h"
+#include "mixer/talker_selection.h"
+
+namespace tutti::mixer {
+
+struct ConferenceOptions {
+  int max_talkers = 3;
+  float switch_margin_db = 3.0f;
+  // Off only to measure what sharing saves (bench/): every listener encoded alone.
+  bool share_encoders = true;
+};
+
+// Where a tick's output goes: packets to send and events for the control plane.
+class TickSink {
+ public:
+  virtual ~TickSink() = default;
+  // A buffer of media::kMaxDatagramBytes for the next outgoing datagram.
+  virtual uint8_t* NextBuffer() = 0;
+  // Commits the datagram written into the buffer NextBuffer returned.
+  virtual void Commit(uint16_t local_port, const media::Endpoint& remote, uint16_t size) = 0;
+  virtual void TalkingChanged(uint64_t participant_id, bool talking) = 0;
+};
+
+class Conference {
+ public:
+  Conference(uint32_t id, ConferenceOptions options) : id_(id), options_(options) {}
+
+  uint32_t id() const { return id_; }
+  int rate() const { return rate_; }
+  size_t size() const { return participants_.size(); }
+  bool empty() const { return participants_.empty(); }
+  std::span<const std::unique_ptr<Participant>> participants() const { return participants_; }
+
+  // Join and leave allocate (encoder groups, resamplers when the rate changes).
+  void Add(std::unique_ptr<Participant> participant);
+  std::unique_ptr<Participant> Remove(uint64_t participant_id, TickSink& sink);
+  Participant* Find(uint64_t participant_id);
+
+  // The 20 ms mix. Allocation-free.
+  void Tick(int64_t now_us, TickSink& sink);
+
+  // Encodes done in the last tick (for tests and benchmarks).
+  int encodes_last_tick() const { return encodes_last_tick_; }
+
+ private:
+  struct EncoderGroup {
+    media::CodecFormat format;
+    std::unique_ptr<media::AudioEncoder> encoder;
+    std::unique_ptr<media::Resampler> downsampler;  // conference rate -> codec rate
+    std::array<int16_t, kMaxFrameSamples> input{};
+    std::array<uint8_t, media::kMaxPayloadBytes> payload{};
+    size_t size = 0;
+    bool encoded = false;
+  };
+
+  void ChooseRate();
+  int GroupFor(const media::CodecFormat& format);
+  std::span<const uint8_t> EncodeForGroup(EncoderGroup& group);
+  void Send(Participant& participant, std::span<const uint8_t> payload, TickSink& sink);
+
+  uint32_t id_;
+  ConferenceOptions options_;
+  int rate_ = 8000;
+  std::vector<std::unique_ptr<Participant>> participants_;
+  std::vector<TalkerCandidate> candidates_;
+  std::vector<EncoderGroup> groups_;
+  std::array<int32_t, kMaxFrameSamples> mix_{};
+  std::array<int16_t, kMaxFrameSamples> limited_{};
+  std::array<int16_t, kMaxFrameSamples> scratch_{};
+  int encodes_last_tick_ = 0;
+};
+
+}  // namespace tutti::mixer

@@ -1,0 +1,231 @@
+#include "mixer/media_worker.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <array>
+#include <chrono>
+
+#include "mediaplane/rtp/rtp_packet.h"
+
+namespace tutti::mixer {
+namespace {
+constexpr int64_t kTickUs = 20'000;
+}  // namespace
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Collects a tick's datagrams in preallocated buffers and sends them in bursts.
+class MediaWorker::Sink final : public TickSink {
+ public:
+  Sink(MediaWorker* worker, size_t capacity)
+      : worker_(worker), buffers_(capacity * media::kMaxDatagramBytes), datagrams_(capacity) {}
+
+  uint8_t* NextBuffer() override {
+    if (count_ == datagrams_.size()) Flush();
+    return buffers_.data() + count_ * media::kMaxDatagramBytes;
+  }
+
+  void Commit(uint16_t local_port, const media::Endpoint& remote, uint16_t size) override {
+    datagrams_[count_] = {local_port, remote, buffers_.data() + count_ * media::kMaxDatagramBytes,
+                          size};
+    ++count_;
+  }
+
+  void TalkingChanged(uint64_t participant_id, bool talking) override {
+    WorkerEvent event;
+    event.kind = talking ? WorkerEvent::Kind::kTalkingStarted : WorkerEvent::Kind::kTalkingStopped;
+    event.participant_id = participant_id;
+    worker_->Emit(std::move(event));
+  }
+
+  void Flush() {
+    if (count_ == 0) return;
+    const int sent =
+        worker_->io_->Send(std::span<const media::Datagram>(datagrams_.data(), count_));
+    worker_->counters_.datagrams_out.fetch_add(static_cast<uint64_t>(sent),
+                                               std::memory_order_relaxed);
+    worker_->counters_.send_drops.fetch_add(count_ - static_cast<size_t>(sent),
+                                            std::memory_order_relaxed);
+    count_ = 0;
+  }
+
+ private:
+  MediaWorker* worker_;
+  std::vector<uint8_t> buffers_;
+  std::vector<media::Datagram> datagrams_;
+  size_t count_ = 0;
+};
+
+MediaWorker::MediaWorker(WorkerOptions options, std::unique_ptr<media::PacketIo> io)
+    : options_(options),
+      io_(std::move(io)),
+      commands_(options.ring_capacity),
+      events_(options.ring_capacity),
+      routes_(65536),
+      sink_(std::make_unique<Sink>(this, 1024)) {}
+
+MediaWorker::~MediaWorker() { Stop(); }
+
+void MediaWorker::Start() {
+  running_.store(true);
+  thread_ = std::thread([this] { Run(); });
+}
+
+void MediaWorker::Stop() {
+  if (!thread_.joinable()) return;
+  running_.store(false);
+  thread_.join();
+  for (auto& [id, conference] : conferences_) {
+    for (const auto& participant : conference->participants()) {
+      io_->DetachPort(participant->rtp_port(), participant->ports().rtp_fd());
+      io_->DetachPort(participant->rtcp_port(), participant->ports().rtcp_fd());
+    }
+  }
+  conferences_.clear();
+}
+
+void MediaWorker::Emit(WorkerEvent event) {
+  if (!events_.TryPush(std::move(event))) {
+    counters_.event_ring_full.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void MediaWorker::Run() {
+  if (options_.core >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(options_.core, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+  }
+  std::array<media::Datagram, 64> burst{};
+  int64_t next_tick = SteadyMicros() + kTickUs;
+  while (running_.load(std::memory_order_relaxed)) {
+    HandleCommands();
+    const int64_t now = SteadyMicros();
+    if (now >= next_tick) {
+      if (now - next_tick >= kTickUs) {
+        // A whole tick behind: count it, and skip ahead rather than burst
+        // several mixes at once (the jitter buffers absorb one lost tick).
+        counters_.late_ticks.fetch_add(1, std::memory_order_relaxed);
+        next_tick = now;
+      }
+      Tick(now);
+      next_tick += kTickUs;
+      continue;
+    }
+    const int count = io_->Receive(burst, next_tick - now);
+    const int64_t received_at = SteadyMicros();
+    for (int i = 0; i < count; ++i) HandleDatagram(burst[static_cast<size_t>(i)], received_at);
+    counters_.datagrams_in.fetch_add(static_cast<uint64_t>(count), std::memory_order_relaxed);
+  }
+}
+
+void MediaWorker::HandleCommands() {
+  while (std::optional<WorkerCommand> command = commands_.TryPop()) {
+    switch (command->kind) {
+      case WorkerCommand::Kind::kAdd: {
+        std::unique_ptr<Participant>& participant = command->participant;
+        const uint32_t conference_id = participant->spec().conference_id;
+        auto& conference = conferences_[conference_id];
+        if (!conference)
+          conference = std::make_unique<Conference>(conference_id, options_.conference);
+        io_->AttachPort(participant->rtp_port(), participant->ports().rtp_fd());
+        io_->AttachPort(participant->rtcp_port(), participant->ports().rtcp_fd());
+        participant->MarkJoined(SteadyMicros());
+        routes_[participant->rtp_port()] = {participant.get(), conference_id, false};
+        routes_[participant->rtcp_port()] = {participant.get(), conference_id, true};
+        conference->Add(std::move(participant));
+        break;
+      }
+      case WorkerCommand::Kind::kRemove:
+        RemoveParticipant(command->conference_id, command->participant_id, false);
+        break;
+      case WorkerCommand::Kind::kUpdate:
+      case WorkerCommand::Kind::kMute: {
+        auto it = conferences_.find(command->conference_id);
+        Participant* participant =
+            it == conferences_.end() ? nullptr : it->second->Find(command->participant_id);
+        if (participant == nullptr) break;
+        if (command->kind == WorkerCommand::Kind::kUpdate) {
+          participant->Update(command->spec);
+          participant->MarkJoined(SteadyMicros());
+        } else {
+          participant->SetMuted(command->flag);
+        }
+        break;
+      }
+      case WorkerCommand::Kind::kNone:
+        break;
+    }
+  }
+}
+
+void MediaWorker::RemoveParticipant(uint32_t conference_id, uint64_t participant_id,
+                                    bool timed_out) {
+  auto it = conferences_.find(conference_id);
+  if (it == conferences_.end()) return;
+  std::unique_ptr<Participant> removed = it->second->Remove(participant_id, *sink_);
+  if (!removed) return;
+  io_->DetachPort(removed->rtp_port(), removed->ports().rtp_fd());
+  io_->DetachPort(removed->rtcp_port(), removed->ports().rtcp_fd());
+  routes_[removed->rtp_port()] = {};
+  routes_[removed->rtcp_port()] = {};
+  WorkerEvent event;
+  event.kind = timed_out ? WorkerEvent::Kind::kRtpTimeout : WorkerEvent::Kind::kLeft;
+  event.participant_id = participant_id;
+  event.stats = removed->stats();
+  Emit(std::move(event));
+  if (it->second->empty()) conferences_.erase(it);
+  // `removed` goes out of scope here: its sockets close on this thread, after
+  // they left the poll set.
+}
+
+void MediaWorker::HandleDatagram(const media::Datagram& datagram, int64_t now_us) {
+  const Route& route = routes_[datagram.local_port];
+  if (route.participant == nullptr) {
+    counters_.datagrams_unrouted.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (route.rtcp || media::LooksLikeRtcp(std::span<const uint8_t>(datagram.data, datagram.size))) {
+    route.participant->OnRtcp(datagram, now_us);
+    return;
+  }
+  if (std::optional<char> digit = route.participant->OnRtp(datagram, now_us)) {
+    WorkerEvent event;
+    event.kind = WorkerEvent::Kind::kDtmf;
+    event.participant_id = route.participant->id();
+    event.digit = *digit;
+    Emit(std::move(event));
+  }
+}
+
+void MediaWorker::Tick(int64_t now_us) {
+  const int64_t started = SteadyMicros();
+  for (auto& [id, conference] : conferences_) conference->Tick(now_us, *sink_);
+  sink_->Flush();
+  if (options_.rtp_timeout_us > 0) {
+    // Collected first: removal changes the conference's participant list.
+    std::array<std::pair<uint32_t, uint64_t>, 16> silent{};
+    size_t count = 0;
+    for (auto& [id, conference] : conferences_) {
+      for (const auto& participant : conference->participants()) {
+        const int64_t last = participant->last_rtp_us();
+        if (count < silent.size() && participant->expects_media() &&
+            now_us - last > options_.rtp_timeout_us) {
+          silent[count++] = {id, participant->id()};
+        }
+      }
+    }
+    for (size_t i = 0; i < count; ++i) RemoveParticipant(silent[i].first, silent[i].second, true);
+  }
+  counters_.ticks.fetch_add(1, std::memory_order_relaxed);
+  counters_.tick_ns_total.fetch_add(static_cast<uint64_t>(SteadyMicros() - started) * 1000,
+                                    std::memory_order_relaxed);
+}
+
+}  // namespace tutti::mixer

@@ -1,0 +1,110 @@
+// A media worker: one thread, pinned to its core, that owns its packet I/O,
+// whole conferences and their participants (DESIGN.md "Threads"). The
+// control thread talks to it only through a command ring; it answers through
+// an event ring. One flat loop: receive a burst (sleeping until the next
+// packet or the next tick), hand each datagram to its participant, and every
+// 20 ms on an absolute deadline mix every conference and send the burst.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "mediaplane/packet_io.h"
+#include "mixer/conference.h"
+#include "mixer/participant.h"
+#include "mixer/spsc_ring.h"
+
+namespace tutti::mixer {
+
+struct WorkerCommand {
+  enum class Kind : uint8_t { kNone, kAdd, kRemove, kUpdate, kMute };
+  Kind kind = Kind::kNone;
+  uint64_t participant_id = 0;
+  uint32_t conference_id = 0;
+  std::unique_ptr<Participant> participant;  // kAdd
+  ParticipantSpec spec;                      // kUpdate
+  bool flag = false;                         // kMute
+};
+
+struct WorkerEvent {
+  enum class Kind : uint8_t { kNone, kTalkingStarted, kTalkingStopped, kDtmf, kRtpTimeout, kLeft };
+  Kind kind = Kind::kNone;
+  uint64_t participant_id = 0;
+  char digit = 0;
+  ParticipantStats stats;  // kLeft: the leg's final counters
+};
+
+struct WorkerOptions {
+  int index = 0;
+  int core = -1;  // CPU to pin to; -1 leaves the thread unpinned
+  ConferenceOptions conference;
+  int64_t rtp_timeout_us = 0;  // 0: never time out
+  size_t ring_capacity = 4096;
+  size_t max_datagrams_per_tick = 16384;
+};
+
+struct WorkerCounters {
+  std::atomic<uint64_t> ticks{0};
+  std::atomic<uint64_t> late_ticks{0};     // a tick that started a whole tick late
+  std::atomic<uint64_t> tick_ns_total{0};  // time spent mixing
+  std::atomic<uint64_t> datagrams_in{0};
+  std::atomic<uint64_t> datagrams_unrouted{0};  // no participant on that port
+  std::atomic<uint64_t> datagrams_out{0};
+  std::atomic<uint64_t> send_drops{0};
+  std::atomic<uint64_t> event_ring_full{0};
+};
+
+class MediaWorker {
+ public:
+  MediaWorker(WorkerOptions options, std::unique_ptr<media::PacketIo> io);
+  ~MediaWorker();
+  MediaWorker(const MediaWorker&) = delete;
+  MediaWorker& operator=(const MediaWorker&) = delete;
+
+  void Start();
+  void Stop();  // joins; participants still present are dropped (their sockets closed)
+
+  // Control side. False when the command ring is full (counted by the caller).
+  bool Post(WorkerCommand command) { return commands_.TryPush(std::move(command)); }
+  std::optional<WorkerEvent> PollEvent() { return events_.TryPop(); }
+
+  const WorkerCounters& counters() const { return counters_; }
+  int index() const { return options_.index; }
+
+ private:
+  class Sink;
+
+  void Run();
+  void HandleCommands();
+  void HandleDatagram(const media::Datagram& datagram, int64_t now_us);
+  void Tick(int64_t now_us);
+  void Emit(WorkerEvent event);
+  void RemoveParticipant(uint32_t conference_id, uint64_t participant_id, bool timed_out);
+
+  WorkerOptions options_;
+  std::unique_ptr<media::PacketIo> io_;
+  SpscRing<WorkerCommand> commands_;
+  SpscRing<WorkerEvent> events_;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+
+  // Worker-thread state.
+  absl::flat_hash_map<uint32_t, std::unique_ptr<Conference>> conferences_;
+  struct Route {
+    Participant* participant = nullptr;
+    uint32_t conference_id = 0;
+    bool rtcp = false;
+  };
+  std::vector<Route> routes_;  // by local port
+  std::unique_ptr<Sink> sink_;
+  WorkerCounters counters_;
+};
+
+// Microseconds on the steady clock: the worker's time base.
+int64_t SteadyMicros();
+
+}  // namespace tutti::mixer

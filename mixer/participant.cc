@@ -1,0 +1,243 @@
+#include "mixer/participant.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "mediaplane/rtp/rtcp_packet.h"
+#include "mediaplane/rtp/rtp_packet.h"
+
+namespace tutti::mixer {
+namespace {
+
+constexpr int64_t kRtcpIntervalUs = 5'000'000;
+
+media::JitterBufferOptions JitterOptionsFor(const media::CodecFormat& codec) {
+  media::JitterBufferOptions options;
+  options.frame_samples = static_cast<uint32_t>(codec.samples_per_frame());
+  return options;
+}
+
+// Offset of the Unix epoch from the NTP epoch, plus a fixed wall-clock anchor
+// is not needed: peers only compare our NTP times with themselves (LSR/DLSR).
+constexpr uint64_t kNtpEpochOffsetSeconds = 2208988800ULL;
+
+}  // namespace
+
+uint64_t NtpFromMicros(int64_t now_us) {
+  const uint64_t seconds = static_cast<uint64_t>(now_us / 1'000'000) + kNtpEpochOffsetSeconds;
+  const uint64_t fraction = (static_cast<uint64_t>(now_us % 1'000'000) << 32) / 1'000'000;
+  return (seconds << 32) | fraction;
+}
+
+Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uint32_t ssrc)
+    : spec_(spec),
+      ports_(std::move(ports)),
+      ssrc_(ssrc),
+      remote_rtp_(spec.remote_rtp),
+      remote_rtcp_(spec.remote_rtcp),
+      jitter_buffer_(JitterOptionsFor(spec.codec)),
+      decoder_(media::MakeDecoder(spec.codec)),
+      codec_frame_(spec.codec.samples_per_frame()),
+      conference_frame_(spec.codec.samples_per_frame()),
+      encoder_(media::MakeEncoder(spec.codec)),
+      sequence_(static_cast<uint16_t>(ssrc >> 7)),
+      timestamp_(ssrc * 2654435761u) {}
+
+void Participant::Update(const ParticipantSpec& spec) {
+  const bool moved = !(spec.remote_rtp == spec_.remote_rtp);
+  spec_.remote_rtp = spec.remote_rtp;
+  spec_.remote_rtcp = spec.remote_rtcp;
+  spec_.rtcp_mux = spec.rtcp_mux;
+  spec_.send = spec.send;
+  spec_.receive = spec.receive;
+  if (moved) {
+    remote_rtp_ = spec.remote_rtp;
+    remote_rtcp_ = spec.remote_rtcp;
+    latched_ = false;
+  }
+  if (spec_.send) marker_next_ = true;
+}
+
+void Participant::SetConferenceRate(int rate) {
+  conference_frame_ = rate / 50;
+  const int codec_rate = spec_.codec.clock_rate;
+  if (rate == codec_rate) {
+    upsampler_.reset();
+    downsampler_.reset();
+  } else {
+    upsampler_ = std::make_unique<media::Resampler>(codec_rate, rate);
+    downsampler_ = std::make_unique<media::Resampler>(rate, codec_rate);
+  }
+}
+
+std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t now_us) {
+  const std::optional<media::RtpView> rtp =
+      media::ParseRtp(std::span<const uint8_t>(datagram.data, datagram.size));
+  if (!rtp) {
+    ++stats_.malformed;
+    return std::nullopt;
+  }
+  const bool is_event =
+      spec_.telephone_event_pt >= 0 && rtp->payload_type == spec_.telephone_event_pt;
+  if (!is_event && rtp->payload_type != spec_.payload_type) {
+    ++stats_.foreign;  // comfort noise or a codec we did not agree on
+    return std::nullopt;
+  }
+  ++stats_.packets_in;
+  last_rtp_us_ = now_us;
+  // Symmetric RTP (RFC 4961): answer to where the media really comes from,
+  // which is what gets through NAT.
+  if (!latched_ || !(datagram.remote == remote_rtp_)) {
+    remote_rtp_ = datagram.remote;
+    if (spec_.rtcp_mux) remote_rtcp_ = datagram.remote;
+    latched_ = true;
+  }
+  if (!have_remote_ssrc_ || rtp->ssrc != remote_ssrc_) {
+    // A new source (or the first): start its statistics and timeline afresh.
+    have_remote_ssrc_ = true;
+    remote_ssrc_ = rtp->ssrc;
+    receive_stats_ = media::ReceiveStatistics();
+    jitter_buffer_.Reset();
+  }
+  const auto arrival = static_cast<uint32_t>(now_us * spec_.codec.clock_rate / 1'000'000);
+  if (receive_stats_.Update(rtp->sequence, rtp->timestamp, arrival) ==
+      media::ReceiveStatistics::Verdict::kDuplicate) {
+    return std::nullopt;
+  }
+  if (is_event) return dtmf_.OnPacket(rtp->timestamp, rtp->payload);
+  jitter_buffer_.Insert(rtp->sequence, rtp->timestamp, rtp->payload);
+  return std::nullopt;
+}
+
+void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
+  const std::optional<media::RtcpSummary> rtcp =
+      media::ParseRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
+  if (!rtcp) {
+    ++stats_.malformed;
+    return;
+  }
+  last_rtp_us_ = now_us;  // RTCP alone (e.g. on hold) also shows the peer is there
+  if (rtcp->has_sender_report) {
+    last_sr_ntp_middle_ = static_cast<uint32_t>(rtcp->ntp_time >> 16);
+    last_sr_received_us_ = now_us;
+  }
+  for (int i = 0; i < rtcp->report_count; ++i) {
+    const media::ReportBlock& block = rtcp->reports[i];
+    if (block.ssrc != ssrc_ || block.last_sr == 0) continue;
+    // RTT = arrival - LSR - DLSR, in 1/65536 s (RFC 3550 §6.4.1).
+    const auto now_middle = static_cast<uint32_t>(NtpFromMicros(now_us) >> 16);
+    const uint32_t rtt = now_middle - block.last_sr - block.delay_since_last_sr;
+    stats_.rtt_ms = rtt * 1000.0 / 65536.0;
+  }
+}
+
+int Participant::DecodeInto(std::span<int16_t> pcm) {
+  const media::JitterBuffer::Frame frame = jitter_buffer_.Pop();
+  int samples = 0;
+  switch (frame.kind) {
+    case media::JitterBuffer::Frame::Kind::kPacket:
+      samples = decoder_->Decode(frame.payload, pcm);
+      decoded_any_ = decoded_any_ || samples > 0;
+      if (samples < 0) ++stats_.malformed;
+      break;
+    case media::JitterBuffer::Frame::Kind::kLost:
+      if (!frame.next_payload.empty()) samples = decoder_->DecodeFec(frame.next_payload, pcm);
+      if (samples > 0) {
+        ++stats_.recovered;
+      } else if (decoded_any_) {
+        samples = decoder_->Conceal(pcm);
+        ++stats_.concealed;
+      }
+      break;
+    case media::JitterBuffer::Frame::Kind::kEmpty:
+    case media::JitterBuffer::Frame::Kind::kWaiting:
+      break;
+  }
+  // Anything short of a whole frame is filled with silence.
+  const int filled = std::max(samples, 0);
+  if (filled < codec_frame_) {
+    std::fill(pcm.begin() + filled, pcm.begin() + codec_frame_, int16_t{0});
+  }
+  return codec_frame_;
+}
+
+TalkerDetector::Transition Participant::PullFrame() {
+  if (upsampler_) {
+    DecodeInto(std::span<int16_t>(decoded_.data(), static_cast<size_t>(codec_frame_)));
+    upsampler_->Process(
+        std::span<const int16_t>(decoded_.data(), static_cast<size_t>(codec_frame_)),
+        std::span<int16_t>(frame_.data(), static_cast<size_t>(conference_frame_)));
+  } else {
+    DecodeInto(std::span<int16_t>(frame_.data(), static_cast<size_t>(conference_frame_)));
+  }
+  level_db_ = FrameLevelDb(frame());
+  return talker_.Update(level_db_);
+}
+
+std::span<const uint8_t> Participant::EncodeOwn(std::span<const int16_t> mix) {
+  std::span<const int16_t> input = mix;
+  if (downsampler_) {
+    downsampler_->Process(
+        mix, std::span<int16_t>(encode_input_.data(), static_cast<size_t>(codec_frame_)));
+    input = std::span<const int16_t>(encode_input_.data(), static_cast<size_t>(codec_frame_));
+  }
+  const size_t bytes = encoder_->Encode(input, payload_);
+  return {payload_.data(), bytes};
+}
+
+uint16_t Participant::WriteRtp(std::span<const uint8_t> payload, uint8_t* out) {
+  const size_t size = std::min(payload.size(), media::kMaxDatagramBytes - media::kRtpHeaderSize);
+  media::WriteRtpHeader({.marker = marker_next_,
+                         .payload_type = spec_.payload_type,
+                         .sequence = sequence_,
+                         .timestamp = timestamp_,
+                         .ssrc = ssrc_},
+                        out);
+  std::memcpy(out + media::kRtpHeaderSize, payload.data(), size);
+  marker_next_ = false;
+  ++sequence_;
+  timestamp_ += static_cast<uint32_t>(codec_frame_);
+  ++packets_sent_;
+  octets_sent_ += static_cast<uint32_t>(size);
+  ++stats_.packets_out;
+  return static_cast<uint16_t>(media::kRtpHeaderSize + size);
+}
+
+void Participant::SkipFrame() {
+  timestamp_ += static_cast<uint32_t>(codec_frame_);
+  marker_next_ = true;  // RFC 3551 §4.1: the first packet after silence is marked
+}
+
+uint16_t Participant::MaybeWriteRtcp(int64_t now_us, uint8_t* out) {
+  if (next_rtcp_us_ == 0) {
+    // Spread the first reports over the interval (RFC 3550 §6.2 randomisation).
+    next_rtcp_us_ = now_us + kRtcpIntervalUs / 2 + static_cast<int64_t>(ssrc_ % 1000) * 2500;
+    return 0;
+  }
+  if (now_us < next_rtcp_us_) return 0;
+  next_rtcp_us_ = now_us + kRtcpIntervalUs;
+
+  const uint64_t ntp = NtpFromMicros(now_us);
+  media::SenderInfo sender{ntp, timestamp_, packets_sent_, octets_sent_};
+  std::array<media::ReportBlock, 1> blocks{};
+  size_t block_count = 0;
+  if (have_remote_ssrc_) {
+    blocks[0] = receive_stats_.MakeReportBlock(remote_ssrc_);
+    blocks[0].last_sr = last_sr_ntp_middle_;
+    if (last_sr_received_us_ != 0) {
+      blocks[0].delay_since_last_sr =
+          static_cast<uint32_t>((now_us - last_sr_received_us_) * 65536 / 1'000'000);
+    }
+    block_count = 1;
+    stats_.lost = receive_stats_.cumulative_lost();
+    stats_.jitter_ms =
+        receive_stats_.jitter() * 1000 / static_cast<uint32_t>(spec_.codec.clock_rate);
+  }
+  const size_t size =
+      media::WriteRtcp(ssrc_, packets_sent_ > 0 ? &sender : nullptr,
+                       std::span<const media::ReportBlock>(blocks.data(), block_count), "tutti",
+                       false, std::span<uint8_t>(out, media::kMaxDatagramBytes));
+  return static_cast<uint16_t>(size);
+}
+
+}  // namespace tutti::mixer

@@ -1,0 +1,165 @@
+// One call leg inside a media worker: its RTP in (statistics, jitter buffer,
+// decoder, DTMF) and out (encoder for its own mix-minus, RTP sequence and
+// timestamp, SSRC), its talker state and its RTCP. Built on the control
+// thread (all allocation happens there or when the conference rate changes),
+// then owned and used by exactly one worker thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "mediaplane/codec/audio_codec.h"
+#include "mediaplane/codec/resampler.h"
+#include "mediaplane/jitter_buffer.h"
+#include "mediaplane/packet_io.h"
+#include "mediaplane/port_allocator.h"
+#include "mediaplane/rtp/receive_statistics.h"
+#include "mediaplane/telephone_event.h"
+#include "mixer/talker_detector.h"
+
+namespace tutti::mixer {
+
+// What signaling negotiated for the leg.
+struct ParticipantSpec {
+  uint64_t id = 0;
+  uint32_t conference_id = 0;
+  media::CodecFormat codec;
+  uint8_t payload_type = 0;
+  int telephone_event_pt = -1;
+  media::Endpoint remote_rtp;
+  media::Endpoint remote_rtcp;  // equal to remote_rtp with rtcp-mux
+  bool rtcp_mux = false;
+  bool send = true;  // false while the caller holds us (recvonly/inactive)
+  bool receive = true;  // false while the caller sends nothing (our side sendonly/inactive)
+  bool muted = false;
+};
+
+// Samples in one 20 ms frame at the highest rate the bridge uses (48 kHz).
+constexpr int kMaxFrameSamples = 960;
+
+struct ParticipantStats {
+  uint64_t packets_in = 0;
+  uint64_t packets_out = 0;
+  uint64_t malformed = 0;  // RTP/RTCP that did not parse
+  uint64_t foreign = 0;    // wrong payload type or unknown source
+  uint64_t concealed = 0;  // frames made up by PLC
+  uint64_t recovered = 0;  // frames rebuilt from Opus FEC
+  uint32_t jitter_ms = 0;
+  int64_t lost = 0;
+  double rtt_ms = 0;
+};
+
+class Participant {
+ public:
+  Participant(const ParticipantSpec& spec, media::PortPair ports, uint32_t ssrc);
+  Participant(const Participant&) = delete;
+  Participant& operator=(const Participant&) = delete;
+
+  const ParticipantSpec& spec() const { return spec_; }
+  uint64_t id() const { return spec_.id; }
+  uint16_t rtp_port() const { return ports_.rtp_port(); }
+  uint16_t rtcp_port() const { return ports_.rtcp_port(); }
+  const media::PortPair& ports() const { return ports_; }
+  const ParticipantStats& stats() const { return stats_; }
+  const media::JitterBufferStats& jitter_stats() const { return jitter_buffer_.stats(); }
+  uint32_t ssrc() const { return ssrc_; }
+
+  // Re-INVITE: new remote address, hold/resume. Mute from the control plane.
+  void Update(const ParticipantSpec& spec);
+  void SetMuted(bool muted) { spec_.muted = muted; }
+
+  // Prepares resamplers for the conference rate (allocates; join/leave only).
+  void SetConferenceRate(int rate);
+
+  // An RTP datagram for this leg. Returns a DTMF digit when one completed.
+  std::optional<char> OnRtp(const media::Datagram& datagram, int64_t now_us);
+  void OnRtcp(const media::Datagram& datagram, int64_t now_us);
+
+  // Tick, step 1: one frame at the conference rate into frame(), its level
+  // measured and the talker state updated.
+  TalkerDetector::Transition PullFrame();
+  std::span<const int16_t> frame() const {
+    return {frame_.data(), static_cast<size_t>(conference_frame_)};
+  }
+  float level_db() const { return level_db_; }
+  const TalkerDetector& talker() const { return talker_; }
+  TalkerDetector::Transition CloseTalker() { return talker_.Close(); }
+
+  // Tick, step 2: encodes `mix` (conference rate) with this leg's own encoder
+  // and returns the payload (empty when there is nothing to send, e.g. DTX).
+  std::span<const uint8_t> EncodeOwn(std::span<const int16_t> mix);
+
+  // Writes an RTP packet with `payload` into `out` (kMaxDatagramBytes) and
+  // advances sequence and timestamp. Returns its size.
+  uint16_t WriteRtp(std::span<const uint8_t> payload, uint8_t* out);
+  // Advances the timestamp for a tick in which nothing was sent (DTX, hold).
+  void SkipFrame();
+
+  // RTCP sender/receiver report when due (every ~5 s); 0 when not due.
+  uint16_t MaybeWriteRtcp(int64_t now_us, uint8_t* out);
+
+  // Media activity: the last RTP packet, or the join when none came yet.
+  int64_t last_rtp_us() const { return last_rtp_us_; }
+  void MarkJoined(int64_t now_us) { last_rtp_us_ = now_us; }
+  bool expects_media() const { return spec_.receive; }
+  const media::Endpoint& rtp_destination() const { return remote_rtp_; }
+  const media::Endpoint& rtcp_destination() const { return remote_rtcp_; }
+  bool sending() const { return spec_.send; }
+  // Index of this leg's encoder group in its conference (set by the conference).
+  int group = -1;
+
+ private:
+  int DecodeInto(std::span<int16_t> pcm);
+
+  ParticipantSpec spec_;
+  media::PortPair ports_;
+  uint32_t ssrc_;
+  media::Endpoint remote_rtp_;
+  media::Endpoint remote_rtcp_;
+  bool latched_ = false;  // remote address learned from the first packet (symmetric RTP)
+
+  // Receive side.
+  bool have_remote_ssrc_ = false;
+  uint32_t remote_ssrc_ = 0;
+  media::ReceiveStatistics receive_stats_;
+  media::JitterBuffer jitter_buffer_;
+  std::unique_ptr<media::AudioDecoder> decoder_;
+  media::DtmfReceiver dtmf_;
+  int64_t last_rtp_us_ = 0;
+  bool decoded_any_ = false;
+
+  // Per tick.
+  int codec_frame_;                                // samples per frame at the codec rate
+  int conference_frame_;                           // samples per frame at the conference rate
+  std::unique_ptr<media::Resampler> upsampler_;    // codec -> conference, when they differ
+  std::unique_ptr<media::Resampler> downsampler_;  // conference -> codec
+  std::array<int16_t, kMaxFrameSamples> decoded_{};
+  std::array<int16_t, kMaxFrameSamples> frame_{};
+  std::array<int16_t, kMaxFrameSamples> encode_input_{};
+  float level_db_ = -100.0f;
+  TalkerDetector talker_;
+
+  // Send side.
+  std::unique_ptr<media::AudioEncoder> encoder_;
+  std::array<uint8_t, media::kMaxPayloadBytes> payload_{};
+  uint16_t sequence_;
+  uint32_t timestamp_;
+  bool marker_next_ = true;
+  uint32_t packets_sent_ = 0;
+  uint32_t octets_sent_ = 0;
+
+  // RTCP.
+  int64_t next_rtcp_us_ = 0;
+  uint32_t last_sr_ntp_middle_ = 0;  // from the peer's last SR, echoed in our RR
+  int64_t last_sr_received_us_ = 0;
+
+  ParticipantStats stats_;
+};
+
+// NTP time (RFC 3550 §4) from a steady microsecond clock anchored at start.
+uint64_t NtpFromMicros(int64_t now_us);
+
+}  // namespace tutti::mixer

@@ -1,0 +1,71 @@
+#include "mixer/worker_pool.h"
+
+#include "mediaplane/kernel_socket_io.h"
+
+namespace tutti::mixer {
+
+WorkerPool::WorkerPool(WorkerPoolOptions options) {
+  for (int i = 0; i < options.workers; ++i) {
+    WorkerOptions worker;
+    worker.index = i;
+    worker.core = options.cores.empty() ? -1 : options.cores[static_cast<size_t>(i)];
+    worker.conference = options.conference;
+    worker.rtp_timeout_us = options.rtp_timeout_us;
+    workers_.push_back(
+        std::make_unique<MediaWorker>(worker, std::make_unique<media::KernelSocketIo>()));
+  }
+}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+void WorkerPool::Start() {
+  for (auto& worker : workers_) worker->Start();
+}
+
+void WorkerPool::Stop() {
+  for (auto& worker : workers_) worker->Stop();
+}
+
+bool WorkerPool::Add(std::unique_ptr<Participant> participant) {
+  WorkerCommand command;
+  command.kind = WorkerCommand::Kind::kAdd;
+  command.participant_id = participant->id();
+  command.conference_id = participant->spec().conference_id;
+  MediaWorker& worker = WorkerFor(command.conference_id);
+  command.participant = std::move(participant);
+  return worker.Post(std::move(command));
+}
+
+bool WorkerPool::Remove(uint32_t conference_id, uint64_t participant_id) {
+  WorkerCommand command;
+  command.kind = WorkerCommand::Kind::kRemove;
+  command.conference_id = conference_id;
+  command.participant_id = participant_id;
+  return WorkerFor(conference_id).Post(std::move(command));
+}
+
+bool WorkerPool::Update(const ParticipantSpec& spec) {
+  WorkerCommand command;
+  command.kind = WorkerCommand::Kind::kUpdate;
+  command.conference_id = spec.conference_id;
+  command.participant_id = spec.id;
+  command.spec = spec;
+  return WorkerFor(spec.conference_id).Post(std::move(command));
+}
+
+bool WorkerPool::SetMuted(uint32_t conference_id, uint64_t participant_id, bool muted) {
+  WorkerCommand command;
+  command.kind = WorkerCommand::Kind::kMute;
+  command.conference_id = conference_id;
+  command.participant_id = participant_id;
+  command.flag = muted;
+  return WorkerFor(conference_id).Post(std::move(command));
+}
+
+void WorkerPool::DrainEvents(const std::function<void(const WorkerEvent&)>& handle) {
+  for (auto& worker : workers_) {
+    while (std::optional<WorkerEvent> event = worker->PollEvent()) handle(*event);
+  }
+}
+
+}  // namespace tutti::mixer

@@ -1,0 +1,50 @@
+// The media workers of a process and how the control thread reaches them:
+// a conference lives on one worker (chosen by its id), so every participant
+// of a room goes to the same worker and a mix needs no lock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "mixer/media_worker.h"
+
+namespace tutti::mixer {
+
+struct WorkerPoolOptions {
+  int workers = 1;
+  std::vector<int> cores;  // one per worker, or empty
+  ConferenceOptions conference;
+  int64_t rtp_timeout_us = 0;
+};
+
+class WorkerPool {
+ public:
+  // Kernel-socket packet I/O for every worker.
+  explicit WorkerPool(WorkerPoolOptions options);
+  ~WorkerPool();
+
+  void Start();
+  void Stop();
+
+  // Control thread only. False when the worker's command ring is full: the
+  // caller treats the call as not joined (and counts it).
+  bool Add(std::unique_ptr<Participant> participant);
+  bool Remove(uint32_t conference_id, uint64_t participant_id);
+  bool Update(const ParticipantSpec& spec);
+  bool SetMuted(uint32_t conference_id, uint64_t participant_id, bool muted);
+
+  // Hands every pending worker event to `handle`.
+  void DrainEvents(const std::function<void(const WorkerEvent&)>& handle);
+
+  MediaWorker& WorkerFor(uint32_t conference_id) {
+    return *workers_[conference_id % workers_.size()];
+  }
+  const std::vector<std::unique_ptr<MediaWorker>>& workers() const { return workers_; }
+
+ private:
+  std::vector<std::unique_ptr<MediaWorker>> workers_;
+};
+
+}  // namespace tutti::mixer

@@ -1,0 +1,217 @@
+#include "mixer/conference.h"
+
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "mediaplane/codec/g711.h"
+#include "mediaplane/port_allocator.h"
+#include "mediaplane/rtp/rtp_packet.h"
+
+namespace tutti::mixer {
+namespace {
+
+constexpr int kFrame = 160;
+
+// Collects what a tick sends, by destination port.
+class RecordingSink : public TickSink {
+ public:
+  uint8_t* NextBuffer() override { return buffer_.data(); }
+  void Commit(uint16_t, const media::Endpoint& remote, uint16_t size) override {
+    packets[remote.port].emplace_back(buffer_.begin(), buffer_.begin() + size);
+  }
+  void TalkingChanged(uint64_t id, bool talking) override {
+    talking_events.emplace_back(id, talking);
+  }
+
+  std::map<uint16_t, std::vector<std::vector<uint8_t>>> packets;
+  std::vector<std::pair<uint64_t, bool>> talking_events;
+
+ private:
+  std::array<uint8_t, media::kMaxDatagramBytes> buffer_{};
+};
+
+// Power share of one frequency in a frame (Goertzel), 0..1.
+double ToneShare(const std::vector<int16_t>& pcm, double hz, int rate) {
+  const double w = 2 * M_PI * hz / rate;
+  double s1 = 0, s2 = 0, energy = 0;
+  for (int16_t x : pcm) {
+    const double s0 = x + 2 * std::cos(w) * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+    energy += static_cast<double>(x) * x;
+  }
+  const double power = s1 * s1 + s2 * s2 - 2 * std::cos(w) * s1 * s2;
+  return energy == 0 ? 0 : 2 * power / (energy * static_cast<double>(pcm.size()));
+}
+
+class ConferenceTest : public ::testing::Test {
+ protected:
+  // A PCMU participant whose peer "listens" on port 40000 + id.
+  Participant* Join(uint64_t id) {
+    auto ports = allocator_.Allocate();
+    EXPECT_TRUE(ports.ok());
+    ParticipantSpec spec;
+    spec.id = id;
+    spec.conference_id = 1;
+    spec.codec = {media::CodecKind::kPcmu, 8000, 20};
+    spec.payload_type = 0;
+    spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(40000 + id)};
+    spec.remote_rtcp = spec.remote_rtp;
+    auto participant =
+        std::make_unique<Participant>(spec, std::move(*ports), static_cast<uint32_t>(1000 + id));
+    Participant* raw = participant.get();
+    conference_.Add(std::move(participant));
+    return raw;
+  }
+
+  // Feeds one 20 ms µ-law frame of a tone (or silence) from a participant's peer.
+  void Speak(Participant* participant, double hz, int frame_index) {
+    std::array<int16_t, kFrame> pcm{};
+    for (int i = 0; i < kFrame; ++i) {
+      const double t = static_cast<double>(frame_index * kFrame + i) / 8000;
+      pcm[static_cast<size_t>(i)] =
+          hz == 0 ? 0 : static_cast<int16_t>(6000 * std::sin(2 * M_PI * hz * t));
+    }
+    std::array<uint8_t, media::kRtpHeaderSize + kFrame> packet{};
+    media::WriteRtpHeader({.payload_type = 0,
+                           .sequence = static_cast<uint16_t>(frame_index),
+                           .timestamp = static_cast<uint32_t>(frame_index * kFrame),
+                           .ssrc = static_cast<uint32_t>(participant->id())},
+                          packet.data());
+    media::EncodeUlaw(pcm, packet.data() + media::kRtpHeaderSize);
+    media::Datagram datagram{participant->rtp_port(), participant->spec().remote_rtp, packet.data(),
+                             static_cast<uint16_t>(packet.size())};
+    participant->OnRtp(datagram, now_us_);
+  }
+
+  void Tick(RecordingSink& sink) {
+    conference_.Tick(now_us_, sink);
+    now_us_ += 20000;
+  }
+
+  // Decodes the last packet sent to a participant's peer.
+  std::vector<int16_t> LastHeard(const RecordingSink& sink, uint64_t id) {
+    const auto& sent = sink.packets.at(static_cast<uint16_t>(40000 + id));
+    auto rtp = media::ParseRtp(sent.back());
+    EXPECT_TRUE(rtp.has_value());
+    std::vector<int16_t> pcm(rtp->payload.size());
+    media::DecodeUlaw(rtp->payload, pcm.data());
+    return pcm;
+  }
+
+  media::PortAllocator allocator_{"127.0.0.1", 46000, 46999};
+  Conference conference_{1, ConferenceOptions{}};
+  int64_t now_us_ = 1'000'000;
+};
+
+TEST_F(ConferenceTest, TalkersHearEachOtherButNotThemselves) {
+  Participant* a = Join(1);
+  Participant* b = Join(2);
+  Participant* c = Join(3);
+  RecordingSink sink;
+  for (int frame = 0; frame < 30; ++frame) {
+    Speak(a, 440, frame);
+    Speak(b, 1000, frame);
+    Speak(c, 0, frame);
+    sink.packets.clear();
+    Tick(sink);
+  }
+  const std::vector<int16_t> heard_by_a = LastHeard(sink, 1);
+  const std::vector<int16_t> heard_by_b = LastHeard(sink, 2);
+  const std::vector<int16_t> heard_by_c = LastHeard(sink, 3);
+  EXPECT_GT(ToneShare(heard_by_a, 1000, 8000), 0.8);
+  EXPECT_LT(ToneShare(heard_by_a, 440, 8000), 0.05);
+  EXPECT_GT(ToneShare(heard_by_b, 440, 8000), 0.8);
+  EXPECT_LT(ToneShare(heard_by_b, 1000, 8000), 0.05);
+  EXPECT_GT(ToneShare(heard_by_c, 440, 8000), 0.3);
+  EXPECT_GT(ToneShare(heard_by_c, 1000, 8000), 0.3);
+  // Talking events for a and b, none for silent c.
+  std::vector<std::pair<uint64_t, bool>> started = {{1, true}, {2, true}};
+  EXPECT_EQ(sink.talking_events, started);
+}
+
+TEST_F(ConferenceTest, ListenersShareOneEncodePerCodec) {
+  Participant* talker = Join(1);
+  std::vector<Participant*> listeners;
+  for (uint64_t id = 2; id <= 10; ++id) listeners.push_back(Join(id));
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    Speak(talker, 700, frame);
+    for (Participant* listener : listeners) Speak(listener, 0, frame);
+    Tick(sink);
+  }
+  // One encode for the talker's mix-minus, one shared by all nine listeners.
+  EXPECT_EQ(conference_.encodes_last_tick(), 2);
+  // Every listener got the same payload in its own stream.
+  const std::vector<uint8_t>& first = sink.packets.at(40002).back();
+  for (uint64_t id = 3; id <= 10; ++id) {
+    const std::vector<uint8_t>& other = sink.packets.at(static_cast<uint16_t>(40000 + id)).back();
+    auto a = media::ParseRtp(first);
+    auto b = media::ParseRtp(other);
+    ASSERT_TRUE(a && b);
+    EXPECT_NE(a->ssrc, b->ssrc);
+    EXPECT_TRUE(
+        std::equal(a->payload.begin(), a->payload.end(), b->payload.begin(), b->payload.end()));
+  }
+}
+
+TEST_F(ConferenceTest, WithoutSharingEveryListenerIsEncodedAlone) {
+  conference_ = Conference(1, ConferenceOptions{.share_encoders = false});
+  Participant* talker = Join(1);
+  for (uint64_t id = 2; id <= 10; ++id) Join(id);
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    Speak(talker, 700, frame);
+    Tick(sink);
+  }
+  EXPECT_EQ(conference_.encodes_last_tick(), 10);
+}
+
+TEST_F(ConferenceTest, MutedTalkerIsMeasuredButNotMixed) {
+  Participant* a = Join(1);
+  Join(2);
+  a->SetMuted(true);
+  RecordingSink sink;
+  for (int frame = 0; frame < 30; ++frame) {
+    Speak(a, 440, frame);
+    Tick(sink);
+  }
+  EXPECT_TRUE(a->talker().talking());  // level still measured
+  EXPECT_LT(ToneShare(LastHeard(sink, 2), 440, 8000), 0.05);
+}
+
+TEST_F(ConferenceTest, OnlyTheLoudestTalkersAreMixed) {
+  std::vector<Participant*> people;
+  for (uint64_t id = 1; id <= 5; ++id) people.push_back(Join(id));
+  Participant* listener = Join(6);
+  RecordingSink sink;
+  const double tones[] = {300, 500, 900, 1300, 1700};
+  for (int frame = 0; frame < 40; ++frame) {
+    for (size_t i = 0; i < people.size(); ++i) Speak(people[i], tones[i], frame);
+    Speak(listener, 0, frame);
+    Tick(sink);
+  }
+  const std::vector<int16_t> heard = LastHeard(sink, 6);
+  int audible = 0;
+  for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
+  EXPECT_EQ(audible, 3);  // max_talkers defaults to 3
+}
+
+TEST_F(ConferenceTest, LeavingWhileTalkingClosesTheSpurt) {
+  Participant* a = Join(1);
+  Join(2);
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    Speak(a, 440, frame);
+    Tick(sink);
+  }
+  ASSERT_EQ(sink.talking_events.size(), 1u);
+  EXPECT_NE(conference_.Remove(1, sink), nullptr);
+  ASSERT_EQ(sink.talking_events.size(), 2u);
+  EXPECT_EQ(sink.talking_events[1], std::make_pair(uint64_t{1}, false));
+}
+
+}  // namespace
+}  // namespace tutti::mixer
