@@ -113,7 +113,7 @@ void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
   const std::optional<media::RtcpSummary> rtcp =
       media::ParseRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
   if (!rtcp) {
-    ++stats_.malformed;
+    ++stats_.malformed_rtcp;
     return;
   }
   last_rtp_us_ = now_us;  // RTCP alone (e.g. on hold) also shows the peer is there

@@ -32,7 +32,7 @@ struct ParticipantSpec {
   media::Endpoint remote_rtp;
   media::Endpoint remote_rtcp;  // equal to remote_rtp with rtcp-mux
   bool rtcp_mux = false;
-  bool send = true;  // false while the caller holds us (recvonly/inactive)
+  bool send = true;     // false while the caller holds us (recvonly/inactive)
   bool receive = true;  // false while the caller sends nothing (our side sendonly/inactive)
   bool muted = false;
 };
@@ -43,10 +43,11 @@ constexpr int kMaxFrameSamples = 960;
 struct ParticipantStats {
   uint64_t packets_in = 0;
   uint64_t packets_out = 0;
-  uint64_t malformed = 0;  // RTP/RTCP that did not parse
-  uint64_t foreign = 0;    // wrong payload type or unknown source
-  uint64_t concealed = 0;  // frames made up by PLC
-  uint64_t recovered = 0;  // frames rebuilt from Opus FEC
+  uint64_t malformed = 0;       // RTP that did not parse, or payloads the decoder refused
+  uint64_t malformed_rtcp = 0;  // RTCP compounds that did not parse
+  uint64_t foreign = 0;         // wrong payload type or unknown source
+  uint64_t concealed = 0;       // frames made up by PLC
+  uint64_t recovered = 0;       // frames rebuilt from Opus FEC
   uint32_t jitter_ms = 0;
   int64_t lost = 0;
   double rtt_ms = 0;

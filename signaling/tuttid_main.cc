@@ -83,10 +83,20 @@ int Run(const tutti::Config& config) {
   SetLogLevel(level);
   SetLogFormat(config.log.format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
 
+  // Before any thread starts: threads inherit the blocked mask, so SIGTERM
+  // reaches only the signalfd and never kills a media worker.
+  const int signal_fd = ShutdownSignalFd();
   EventLoop loop;
   media::PortAllocator ports(config.media.address, config.media.rtp_port_min,
                              config.media.rtp_port_max);
   RoomDirectory rooms(config.rooms);
+  mixer::WorkerPoolOptions media_options;
+  media_options.workers = config.media.workers;
+  media_options.cores = config.media.cores;
+  media_options.conference.max_talkers = config.media.max_talkers;
+  media_options.rtp_timeout_us = int64_t{config.media.rtp_timeout_s} * 1'000'000;
+  mixer::WorkerPool media(media_options);
+  media.Start();
   OverloadGuard overload(config.limits.max_requests_per_second, config.limits.burst_requests,
                          config.limits.max_calls);
 
@@ -105,8 +115,8 @@ int Run(const tutti::Config& config) {
   // The layer and the controller point at each other: the layer first, the
   // controller attached before any message can flow.
   sip::TransactionLayer transactions(&loop, &transports, /*user=*/nullptr);
-  auto controller =
-      std::make_unique<CallController>(&loop, &transactions, &rooms, &ports, &overload, options);
+  auto controller = std::make_unique<CallController>(&loop, &transactions, &rooms, &ports,
+                                                     &overload, &media, options);
   transactions.set_user(controller.get());
 
   sip::SipEndpoint endpoint(
@@ -129,7 +139,6 @@ int Run(const tutti::Config& config) {
     return 1;
   }
 
-  const int signal_fd = ShutdownSignalFd();
   bool stopping = false;
   (void)loop.AddFd(signal_fd, EPOLLIN, [&](uint32_t) {
     signalfd_siginfo info;
@@ -157,6 +166,7 @@ int Run(const tutti::Config& config) {
             StrCat(config.sip.udp ? "udp" : "", config.sip.udp && config.sip.tcp ? "," : "",
                    config.sip.tcp ? "tcp" : ""))
       .With("media_backend", config.media.backend)
+      .With("media_workers", config.media.workers)
       .With("rtp_ports", StrCat(config.media.rtp_port_min, "-", config.media.rtp_port_max))
       .With("rooms", static_cast<int64_t>(rooms.size()));
   loop.Run();
@@ -169,6 +179,8 @@ int Run(const tutti::Config& config) {
       .With("overload_rejected", endpoint.counters().overload_rejected);
   loop.RemoveFd(signal_fd);
   close(signal_fd);
+  controller.reset();
+  media.Stop();
   return 0;
 }
 

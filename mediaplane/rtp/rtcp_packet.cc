@@ -82,7 +82,8 @@ std::optional<RtcpSummary> ParseRtcp(std::span<const uint8_t> packet) {
     if (length > packet.size() - offset) return std::nullopt;
     // Only the last packet of a compound may carry padding (RFC 3550 §A.2).
     if ((header[0] & 0x20) && offset + length != packet.size()) return std::nullopt;
-    if (first && type != kSenderReport && type != kReceiverReport) return std::nullopt;
+    // RFC 3550 wants SR or RR first, but reduced-size RTCP (RFC 5506) and
+    // real peers (baresip sends APP and BYE alone) do not: accept any type.
     first = false;
     const std::span<const uint8_t> body = packet.subspan(offset + 4, length - 4);
     switch (type) {

@@ -39,7 +39,8 @@ struct RtcpSummary {
 };
 
 // nullopt when the compound packet is malformed (RFC 3550 §A.2 validity
-// checks: version 2, lengths add up to the datagram, first packet SR or RR).
+// checks: version 2, lengths add up to the datagram, padding only at the end).
+// Non-compound packets (RFC 5506), e.g. an APP or BYE alone, are accepted.
 std::optional<RtcpSummary> ParseRtcp(std::span<const uint8_t> packet);
 
 struct SenderInfo {

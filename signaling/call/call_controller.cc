@@ -1,5 +1,7 @@
 #include "signaling/call/call_controller.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "absl/random/random.h"
@@ -48,7 +50,9 @@ struct CallController::Call {
   sip::MessageSource source;
   TransactionId invite_transaction = 0;
   std::unique_ptr<sip::Dialog> dialog;
-  media::PortPair ports;
+  media::PortPair ports;  // moves to the media worker when the call joins its room
+  uint32_t conference_id = 0;
+  bool media_joined = false;
   sdp::LocalMedia local_media;
   std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
   std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
@@ -67,15 +71,20 @@ struct CallController::Call {
 
 CallController::CallController(EventLoop* loop, sip::TransactionLayer* transactions,
                                const RoomDirectory* rooms, media::PortAllocator* ports,
-                               OverloadGuard* overload, CallControllerOptions options)
+                               OverloadGuard* overload, mixer::WorkerPool* media,
+                               CallControllerOptions options)
     : loop_(loop),
       transactions_(transactions),
       rooms_(rooms),
       ports_(ports),
       overload_(overload),
-      options_(std::move(options)) {}
+      media_(media),
+      options_(std::move(options)) {
+  if (media_ != nullptr) PollMediaEvents();
+}
 
 CallController::~CallController() {
+  loop_->CancelTimer(media_poll_timer_);
   for (auto& [id, call] : calls_) {
     loop_->CancelTimer(call->ok_timer);
     loop_->CancelTimer(call->ack_deadline);
@@ -163,6 +172,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   auto call = std::make_unique<Call>();
   call->id = next_call_id_++;
   call->room = room->name;
+  call->conference_id = rooms_->ConferenceId(room->name);
   call->call_id = call_id;
   call->source = source;
   call->invite_transaction = id;
@@ -264,11 +274,15 @@ void CallController::Answer(uint64_t key) {
       .With("room", call.room)
       .With("from", call.source.address.ToString())
       .With("transport", sip::TransportName(call.source.transport))
-      .With("rtp_port", call.ports.rtp_port())
+      .With("rtp_port", call.local_media.rtp_port)
       .With("codec", call.audio ? sdp::AudioCodecName(call.audio->codec) : "offered")
       .With("remote_media",
             call.audio ? StrCat(call.audio->remote_address, ":", call.audio->remote_rtp_port)
                        : std::string("pending"));
+
+  // Media flows as soon as the caller has our answer; when we offered, the
+  // ACK brings the answer and the join happens there.
+  if (call.audio) JoinMedia(call);
 
   const absl::Duration t1 = transactions_->timers().t1;
   if (call.source.transport == sip::TransportKind::kUdp) {
@@ -310,14 +324,20 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
     if (!offer.ok()) {
       return Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
     }
-    auto answer = sdp::AnswerOffer(*offer, call.local_media);
+    // The participant's codec is fixed while it is in the room: a re-INVITE
+    // may move, hold or resume the stream, not change its codec.
+    sdp::LocalMedia local = call.local_media;
+    if (call.audio) local.codecs = {call.audio->codec};
+    auto answer = sdp::AnswerOffer(*offer, local);
     // §14.2: a rejected re-INVITE leaves the session as it was.
     if (!answer.ok()) return Reject(id, 488, "Not Acceptable Here");
     audio = answer->audio;
     body = sdp::WriteSdp(answer->answer);
     call.our_offer.reset();
   } else {
-    call.our_offer = sdp::MakeOffer(call.local_media);
+    sdp::LocalMedia local = call.local_media;
+    if (call.audio) local.codecs = {call.audio->codec};
+    call.our_offer = sdp::MakeOffer(local);
     body = sdp::WriteSdp(*call.our_offer);
   }
 
@@ -332,6 +352,7 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
           .With("room", call.room);
     }
     call.audio = audio;
+    UpdateMedia(call);
   }
 
   sip::MessageWriter ok = transactions_->ResponseFor(id, 200);
@@ -404,6 +425,11 @@ void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& sour
       return;
     }
     call->audio = *audio;
+    if (call->media_joined) {
+      UpdateMedia(*call);
+    } else {
+      JoinMedia(*call);
+    }
   }
   LogDebug("call", "call confirmed").With("call_id", call->call_id);
 }
@@ -490,9 +516,16 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
       .With("room", call.room)
       .With("why", why)
       .With("seconds", absl::ToDoubleSeconds(loop_->Now() - call.started));
+  if (call.media_joined) {
+    if (media_->Remove(call.conference_id, call.id)) {
+      departed_[call.id] = {call.call_id, call.room};
+    } else {
+      LogError("media", "command ring full: participant not removed").With("call_id", call.call_id);
+    }
+  }
   by_dialog_.erase(call.dialog->id());
   by_invite_.erase(call.invite_transaction);
-  calls_.erase(it);  // closes the media sockets
+  calls_.erase(it);  // closes the media sockets unless the worker holds them
 }
 
 CallController::Call* CallController::FindByDialog(const SipMessage& request) {
@@ -520,6 +553,135 @@ void CallController::Shutdown(std::function<void()> done) {
     EndCall(key, "server shutting down");
   }
   MaybeFinishShutdown();
+}
+
+namespace {
+
+// What the worker needs from the negotiated SDP. Nullopt when the remote
+// address is not IPv4 (the packet plane is IPv4 today).
+std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_id,
+                                              const sdp::NegotiatedAudio& audio) {
+  in_addr address{};
+  if (inet_pton(AF_INET, audio.remote_address.c_str(), &address) != 1) return std::nullopt;
+  mixer::ParticipantSpec spec;
+  spec.id = id;
+  spec.conference_id = conference_id;
+  switch (audio.codec) {
+    case sdp::AudioCodec::kPcmu:
+      spec.codec = {media::CodecKind::kPcmu, 8000, audio.ptime_ms};
+      break;
+    case sdp::AudioCodec::kPcma:
+      spec.codec = {media::CodecKind::kPcma, 8000, audio.ptime_ms};
+      break;
+    case sdp::AudioCodec::kOpus:
+      spec.codec = {media::CodecKind::kOpus, 48000, audio.ptime_ms};
+      break;
+  }
+  spec.payload_type = static_cast<uint8_t>(audio.payload_type);
+  spec.telephone_event_pt = audio.telephone_event_pt;
+  const uint32_t host_address = ntohl(address.s_addr);
+  spec.remote_rtp = {host_address, audio.remote_rtp_port};
+  spec.remote_rtcp = {host_address, audio.remote_rtcp_port};
+  spec.rtcp_mux = audio.rtcp_mux;
+  // Our direction: do we send, and do we expect the caller to?
+  spec.send =
+      audio.direction == sdp::Direction::kSendRecv || audio.direction == sdp::Direction::kSendOnly;
+  spec.receive =
+      audio.direction == sdp::Direction::kSendRecv || audio.direction == sdp::Direction::kRecvOnly;
+  // c=0.0.0.0 (old-style hold): nowhere to send.
+  if (host_address == 0) spec.send = false;
+  return spec;
+}
+
+}  // namespace
+
+void CallController::JoinMedia(Call& call) {
+  if (media_ == nullptr || call.media_joined || !call.audio) return;
+  std::optional<mixer::ParticipantSpec> spec = SpecFor(call.id, call.conference_id, *call.audio);
+  if (!spec) {
+    LogWarn("media", "remote media address is not IPv4: call has no audio")
+        .With("call_id", call.call_id)
+        .With("remote_media", call.audio->remote_address);
+    return;
+  }
+  absl::BitGen bitgen;
+  auto participant = std::make_unique<mixer::Participant>(*spec, std::move(call.ports),
+                                                          absl::Uniform<uint32_t>(bitgen));
+  if (!media_->Add(std::move(participant))) {
+    LogError("media", "command ring full: call has no audio").With("call_id", call.call_id);
+    return;
+  }
+  call.media_joined = true;
+  LogDebug("media", "joined room")
+      .With("call_id", call.call_id)
+      .With("room", call.room)
+      .With("worker", media_->WorkerFor(call.conference_id).index());
+}
+
+void CallController::UpdateMedia(Call& call) {
+  if (media_ == nullptr || !call.media_joined || !call.audio) return;
+  if (std::optional<mixer::ParticipantSpec> spec =
+          SpecFor(call.id, call.conference_id, *call.audio)) {
+    media_->Update(*spec);
+  }
+}
+
+void CallController::PollMediaEvents() {
+  media_->DrainEvents([this](const mixer::WorkerEvent& event) { OnMediaEvent(event); });
+  media_poll_timer_ = loop_->AddTimer(absl::Milliseconds(20), [this] { PollMediaEvents(); });
+}
+
+void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
+  auto it = calls_.find(event.participant_id);
+  std::string call_id;
+  std::string room;
+  if (it != calls_.end()) {
+    call_id = it->second->call_id;
+    room = it->second->room;
+  } else if (auto gone = departed_.find(event.participant_id); gone != departed_.end()) {
+    call_id = gone->second.call_id;
+    room = gone->second.room;
+    if (event.kind == mixer::WorkerEvent::Kind::kLeft) departed_.erase(gone);
+  }
+  switch (event.kind) {
+    case mixer::WorkerEvent::Kind::kTalkingStarted:
+    case mixer::WorkerEvent::Kind::kTalkingStopped:
+      LogDebug("media", event.kind == mixer::WorkerEvent::Kind::kTalkingStarted ? "talking started"
+                                                                                : "talking stopped")
+          .With("call_id", call_id)
+          .With("room", room);
+      break;
+    case mixer::WorkerEvent::Kind::kDtmf:
+      LogInfo("media", "dtmf")
+          .With("call_id", call_id)
+          .With("room", room)
+          .With("digit", std::string(1, event.digit));
+      break;
+    case mixer::WorkerEvent::Kind::kRtpTimeout:
+      LogWarn("media", "no media from caller, ending call")
+          .With("call_id", call_id)
+          .With("room", room);
+      if (it != calls_.end()) {
+        it->second->media_joined = false;  // the worker already let it go
+        SendBye(*it->second, "RTP timeout");
+        EndCall(event.participant_id, "RTP timeout");
+      }
+      break;
+    case mixer::WorkerEvent::Kind::kLeft:
+      LogInfo("media", "media stats")
+          .With("call_id", call_id)
+          .With("room", room)
+          .With("packets_in", static_cast<int64_t>(event.stats.packets_in))
+          .With("packets_out", static_cast<int64_t>(event.stats.packets_out))
+          .With("lost", event.stats.lost)
+          .With("jitter_ms", static_cast<int64_t>(event.stats.jitter_ms))
+          .With("concealed", static_cast<int64_t>(event.stats.concealed))
+          .With("malformed", static_cast<int64_t>(event.stats.malformed))
+          .With("malformed_rtcp", static_cast<int64_t>(event.stats.malformed_rtcp));
+      break;
+    case mixer::WorkerEvent::Kind::kNone:
+      break;
+  }
 }
 
 void CallController::MaybeFinishShutdown() {

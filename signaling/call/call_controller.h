@@ -13,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "mediaplane/port_allocator.h"
+#include "mixer/worker_pool.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/common/event_loop.h"
@@ -32,8 +33,10 @@ struct CallControllerOptions {
 
 class CallController : public sip::TransactionUser {
  public:
+  // `media` (may be null: signaling only) receives a participant for every
+  // answered call whose audio was negotiated.
   CallController(EventLoop* loop, sip::TransactionLayer* transactions, const RoomDirectory* rooms,
-                 media::PortAllocator* ports, OverloadGuard* overload,
+                 media::PortAllocator* ports, OverloadGuard* overload, mixer::WorkerPool* media,
                  CallControllerOptions options);
   ~CallController() override;
 
@@ -66,6 +69,11 @@ class CallController : public sip::TransactionUser {
   void Reject(sip::TransactionId id, int status_code, std::string_view reason = {});
   bool CheckRequire(sip::TransactionId id, const sip::SipMessage& request);
   void MaybeFinishShutdown();
+  // Media: the call's participant on its room's worker.
+  void JoinMedia(Call& call);
+  void UpdateMedia(Call& call);
+  void PollMediaEvents();
+  void OnMediaEvent(const mixer::WorkerEvent& event);
   Call* FindByDialog(const sip::SipMessage& request);
 
   EventLoop* loop_;
@@ -73,12 +81,21 @@ class CallController : public sip::TransactionUser {
   const RoomDirectory* rooms_;
   media::PortAllocator* ports_;
   OverloadGuard* overload_;
+  mixer::WorkerPool* media_;
   CallControllerOptions options_;
+  EventLoop::TimerId media_poll_timer_ = 0;
 
   uint64_t next_call_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;
+  // Calls that ended while their participant was still on a worker: the
+  // worker's final "left" event (with the media counters) names them here.
+  struct Departed {
+    std::string call_id;
+    std::string room;
+  };
+  absl::flat_hash_map<uint64_t, Departed> departed_;
   uint64_t calls_answered_ = 0;
   bool shutting_down_ = false;
   int byes_in_flight_ = 0;

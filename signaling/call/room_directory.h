@@ -16,10 +16,14 @@ class RoomDirectory {
 
   // Null when no such room.
   const RoomConfig* Find(std::string_view name) const;
+  // A small number naming the room's conference on the media workers
+  // (stable for the process's life); 0 when no such room.
+  uint32_t ConferenceId(std::string_view name) const;
   size_t size() const { return rooms_.size(); }
 
  private:
   absl::flat_hash_map<std::string, RoomConfig> rooms_;
+  absl::flat_hash_map<std::string, uint32_t> conference_ids_;
 };
 
 }  // namespace tutti

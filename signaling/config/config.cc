@@ -1,6 +1,7 @@
 #include "signaling/config/config.h"
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "absl/container/flat_hash_set.h"
@@ -64,6 +65,22 @@ class TableReader {
     for (const toml::node& element : *array) {
       if (!element.is_string()) return Error(element, key, "must be an array of strings");
       out->push_back(element.as_string()->get());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status IntegerList(std::string_view key, std::vector<int>* out, int min, int max) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return Error(*node, key, "must be an array of integers");
+    out->clear();
+    for (const toml::node& element : *array) {
+      const std::optional<int64_t> value = element.value<int64_t>();
+      if (!element.is_integer() || !value || *value < min || *value > max) {
+        return Error(element, key, StrCat("must hold integers from ", min, " to ", max));
+      }
+      out->push_back(static_cast<int>(*value));
     }
     return absl::OkStatus();
   }
@@ -135,6 +152,10 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   if (!(s = r.String("address", &media->address)).ok()) return s;
   if (!(s = r.Integer("rtp_port_min", &media->rtp_port_min, 1024, 65534)).ok()) return s;
   if (!(s = r.Integer("rtp_port_max", &media->rtp_port_max, 1025, 65535)).ok()) return s;
+  if (!(s = r.Integer("workers", &media->workers, 1, 256)).ok()) return s;
+  if (!(s = r.IntegerList("cores", &media->cores, 0, 4095)).ok()) return s;
+  if (!(s = r.Integer("max_talkers", &media->max_talkers, 1, 16)).ok()) return s;
+  if (!(s = r.Integer("rtp_timeout_s", &media->rtp_timeout_s, 0, 86400)).ok()) return s;
   return r.RejectUnknown();
 }
 
@@ -178,6 +199,11 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
   if (config.media.rtp_port_min >= config.media.rtp_port_max) {
     return LineError(origin, at("media", "rtp_port_min"),
                      "media.rtp_port_min must be below media.rtp_port_max");
+  }
+  if (!config.media.cores.empty() &&
+      static_cast<int>(config.media.cores.size()) != config.media.workers) {
+    return LineError(origin, at("media", "cores"), "media.cores must list one CPU per worker (",
+                     config.media.workers, ")");
   }
   if (config.media.backend != "kernel") {
     return LineError(origin, at("media", "backend"), "media.backend must be \"kernel\", not \"",

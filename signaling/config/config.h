@@ -33,6 +33,14 @@ struct MediaConfig {
   std::string address = "127.0.0.1";
   uint16_t rtp_port_min = 20000;
   uint16_t rtp_port_max = 29999;
+  // Media worker threads, one per core; each owns whole conferences.
+  int workers = 1;
+  // CPUs to pin workers to, one per worker; empty leaves them unpinned.
+  std::vector<int> cores;
+  // Talkers mixed at once per conference (the loudest, with hysteresis).
+  int max_talkers = 3;
+  // A call that sends no RTP for this long is ended with BYE; 0 never.
+  int rtp_timeout_s = 60;
 };
 
 struct LimitsConfig {

@@ -56,6 +56,20 @@ TEST(RtcpPacketTest, ReceiverReportWithBye) {
   EXPECT_EQ(summary->cname, "x");
 }
 
+TEST(RtcpPacketTest, BaresipByeAndAppAloneAreAccepted) {
+  // As baresip 1.0 sends them: BYE ("Adjo") then SDES; an APP "PING" alone.
+  const std::vector<uint8_t> bye = {0x81, 0xcb, 0x00, 0x03, 0xa7, 0x8f, 0xb3, 0xb3, 0x04, 0x41,
+                                    0x64, 0x6a, 0x6f, 0x00, 0x00, 0x00, 0x81, 0xca, 0x00, 0x02,
+                                    0xa7, 0x8f, 0xb3, 0xb3, 0x01, 0x01, 0x78, 0x00};
+  auto summary = ParseRtcp(bye);
+  ASSERT_TRUE(summary.has_value());
+  EXPECT_TRUE(summary->has_bye);
+  EXPECT_EQ(summary->cname, "x");
+  const std::vector<uint8_t> app = {0x80, 0xcc, 0x00, 0x03, 0x41, 0x53, 0x49, 0xc1,
+                                    0x50, 0x49, 0x4e, 0x47, 0x50, 0x4f, 0x4e, 0x47};
+  EXPECT_TRUE(ParseRtcp(app).has_value());
+}
+
 TEST(RtcpPacketTest, TooSmallBufferWritesNothing) {
   std::array<uint8_t, 20> buffer{};
   EXPECT_EQ(WriteRtcp(5, nullptr, {}, "a-long-cname", false, buffer), 0u);
@@ -74,9 +88,9 @@ TEST(RtcpPacketTest, RejectsMalformedCompounds) {
   bad_version[0] = 0x40;
   EXPECT_FALSE(ParseRtcp(bad_version).has_value());
 
-  // An SDES alone is not a valid compound: it must start with SR or RR.
+  // Reduced-size RTCP (RFC 5506): an SDES alone is accepted.
   std::vector<uint8_t> sdes_first(good.begin() + 8, good.end());
-  EXPECT_FALSE(ParseRtcp(sdes_first).has_value());
+  EXPECT_TRUE(ParseRtcp(sdes_first).has_value());
 
   // A report count larger than the packet holds.
   std::vector<uint8_t> overcount = good;
