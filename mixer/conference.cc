@@ -5,6 +5,16 @@
 #include "mixer/audio_mix.h"
 
 namespace tutti::mixer {
+namespace {
+
+// Opus streams carry nothing while what they would carry is digital silence
+// (DTX, RFC 7587 §3.1.3): the receiver's decoder fills the gap. G.711 peers
+// expect a steady stream, so they get encoded silence.
+bool SkipsSilence(const media::CodecFormat& format) {
+  return format.kind == media::CodecKind::kOpus;
+}
+
+}  // namespace
 
 void Conference::ChooseRate() {
   // Narrowband when everyone is G.711: no resampling at all. Otherwise 48 kHz.
@@ -130,9 +140,12 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
   Limit(std::span<const int32_t>(mix_.data(), frame), std::span<int16_t>(limited_.data(), frame));
 
   // 4. Out to everyone who receives.
+  int talkers = 0;
+  for (const TalkerCandidate& candidate : candidates_) talkers += candidate.selected ? 1 : 0;
   for (size_t i = 0; i < participants_.size(); ++i) {
     Participant& participant = *participants_[i];
-    if (!participant.sending()) {
+    const bool hears_silence = talkers == 0 || (talkers == 1 && candidates_[i].selected);
+    if (!participant.sending() || (hears_silence && SkipsSilence(participant.spec().codec))) {
       participant.SkipFrame();
       continue;
     }

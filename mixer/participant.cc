@@ -171,6 +171,9 @@ TalkerDetector::Transition Participant::PullFrame() {
     DecodeInto(std::span<int16_t>(frame_.data(), static_cast<size_t>(conference_frame_)));
   }
   level_db_ = FrameLevelDb(frame());
+  // Muted: the level is still measured (for the API's meters), but a muted
+  // participant is not talking: an open spurt closes, none opens.
+  if (spec_.muted) return talker_.Close();
   return talker_.Update(level_db_);
 }
 

@@ -80,7 +80,7 @@ class Participant {
   void OnRtcp(const media::Datagram& datagram, int64_t now_us);
 
   // Tick, step 1: one frame at the conference rate into frame(), its level
-  // measured and the talker state updated.
+  // measured and the talker state updated (closed while muted).
   TalkerDetector::Transition PullFrame();
   std::span<const int16_t> frame() const {
     return {frame_.data(), static_cast<size_t>(conference_frame_)};

@@ -41,14 +41,14 @@ int OpusAudioDecoder::Conceal(std::span<int16_t> pcm) {
   return decoded < 0 ? 0 : decoded;
 }
 
-OpusAudioEncoder::OpusAudioEncoder(const CodecFormat& format) {
+OpusAudioEncoder::OpusAudioEncoder(const CodecFormat& format, bool dtx) {
   int error = OPUS_OK;
   encoder_ = opus_encoder_create(format.clock_rate, kChannels, OPUS_APPLICATION_VOIP, &error);
   if (error != OPUS_OK) std::abort();
   opus_encoder_ctl(encoder_, OPUS_SET_BITRATE(32000));
   opus_encoder_ctl(encoder_, OPUS_SET_INBAND_FEC(1));
   opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(10));
-  opus_encoder_ctl(encoder_, OPUS_SET_DTX(1));
+  opus_encoder_ctl(encoder_, OPUS_SET_DTX(dtx ? 1 : 0));
   opus_encoder_ctl(encoder_, OPUS_SET_COMPLEXITY(5));
   opus_encoder_ctl(encoder_, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
 }

@@ -30,8 +30,11 @@ class OpusAudioDecoder final : public AudioDecoder {
 
 class OpusAudioEncoder final : public AudioEncoder {
  public:
-  // Voice application, 32 kbit/s, in-band FEC tuned for ~10% loss, DTX.
-  explicit OpusAudioEncoder(const CodecFormat& format);
+  // Voice application, 32 kbit/s, in-band FEC tuned for ~10% loss. DTX is
+  // off by default: the bridge knows exactly when its mix is silent and skips
+  // those frames itself, while Opus's own VAD would also drop steady tones
+  // and music (hold music, prompts).
+  explicit OpusAudioEncoder(const CodecFormat& format, bool dtx = false);
   ~OpusAudioEncoder() override;
   OpusAudioEncoder(const OpusAudioEncoder&) = delete;
   OpusAudioEncoder& operator=(const OpusAudioEncoder&) = delete;

@@ -172,14 +172,23 @@ TEST_F(ConferenceTest, WithoutSharingEveryListenerIsEncodedAlone) {
 TEST_F(ConferenceTest, MutedTalkerIsMeasuredButNotMixed) {
   Participant* a = Join(1);
   Join(2);
-  a->SetMuted(true);
   RecordingSink sink;
-  for (int frame = 0; frame < 30; ++frame) {
+  for (int frame = 0; frame < 20; ++frame) {
     Speak(a, 440, frame);
     Tick(sink);
   }
-  EXPECT_TRUE(a->talker().talking());  // level still measured
+  ASSERT_TRUE(a->talker().talking());
+  a->SetMuted(true);
+  for (int frame = 20; frame < 40; ++frame) {
+    Speak(a, 440, frame);
+    Tick(sink);
+  }
+  EXPECT_GT(a->level_db(), -20.0f);  // still measured
+  EXPECT_FALSE(a->talker().talking());
   EXPECT_LT(ToneShare(LastHeard(sink, 2), 440, 8000), 0.05);
+  // Muting closed the spurt: started, then stopped, and nothing since.
+  std::vector<std::pair<uint64_t, bool>> expected = {{1, true}, {1, false}};
+  EXPECT_EQ(sink.talking_events, expected);
 }
 
 TEST_F(ConferenceTest, OnlyTheLoudestTalkersAreMixed) {

@@ -3,6 +3,7 @@
 
 #include "gtest/gtest.h"
 #include "mediaplane/codec/audio_codec.h"
+#include "mediaplane/codec/opus_codec.h"
 #include "mediaplane/codec/resampler.h"
 
 namespace tutti::media {
@@ -58,7 +59,7 @@ TEST(OpusCodecTest, EncodesAndDecodesATone) {
 
 TEST(OpusCodecTest, DtxSendsNothingInSilence) {
   const CodecFormat format{CodecKind::kOpus, 48000, 20};
-  auto encoder = MakeEncoder(format);
+  auto encoder = std::make_unique<OpusAudioEncoder>(format, /*dtx=*/true);
   std::vector<uint8_t> payload(kMaxPayloadBytes);
   std::vector<int16_t> silence(960, 0);
   int sent = 0;
