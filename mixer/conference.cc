@@ -171,6 +171,7 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
       const uint16_t port =
           participant->spec().rtcp_mux ? participant->rtp_port() : participant->rtcp_port();
       sink.Commit(port, participant->rtcp_destination(), size);
+      sink.StatsReported(participant->id(), participant->stats());
     }
   }
 }

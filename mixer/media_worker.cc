@@ -43,6 +43,14 @@ class MediaWorker::Sink final : public TickSink {
     worker_->Emit(std::move(event));
   }
 
+  void StatsReported(uint64_t participant_id, const ParticipantStats& stats) override {
+    WorkerEvent event;
+    event.kind = WorkerEvent::Kind::kStats;
+    event.participant_id = participant_id;
+    event.stats = stats;
+    worker_->Emit(std::move(event));
+  }
+
   void Flush() {
     if (count_ == 0) return;
     const int sent =
@@ -223,8 +231,14 @@ void MediaWorker::Tick(int64_t now_us) {
     }
     for (size_t i = 0; i < count; ++i) RemoveParticipant(silent[i].first, silent[i].second, true);
   }
+  const int64_t took_us = SteadyMicros() - started;
+  size_t bucket = 0;
+  while (bucket < kTickBucketsUs.size() && static_cast<double>(took_us) > kTickBucketsUs[bucket]) {
+    ++bucket;
+  }
+  counters_.tick_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
   counters_.ticks.fetch_add(1, std::memory_order_relaxed);
-  counters_.tick_ns_total.fetch_add(static_cast<uint64_t>(SteadyMicros() - started) * 1000,
+  counters_.tick_ns_total.fetch_add(static_cast<uint64_t>(took_us) * 1000,
                                     std::memory_order_relaxed);
 }
 

@@ -6,6 +6,7 @@
 // 20 ms on an absolute deadline mix every conference and send the burst.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -31,11 +32,19 @@ struct WorkerCommand {
 };
 
 struct WorkerEvent {
-  enum class Kind : uint8_t { kNone, kTalkingStarted, kTalkingStopped, kDtmf, kRtpTimeout, kLeft };
+  enum class Kind : uint8_t {
+    kNone,
+    kTalkingStarted,
+    kTalkingStopped,
+    kDtmf,
+    kRtpTimeout,
+    kLeft,
+    kStats,  // periodic reception figures (with each RTCP report)
+  };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;
   char digit = 0;
-  ParticipantStats stats;  // kLeft: the leg's final counters
+  ParticipantStats stats;  // kLeft: the leg's final counters; kStats: the current ones
 };
 
 struct WorkerOptions {
@@ -47,8 +56,13 @@ struct WorkerOptions {
   size_t max_datagrams_per_tick = 16384;
 };
 
+// Upper bounds (µs) of the tick-duration histogram buckets; one more for +Inf.
+inline constexpr std::array<double, 8> kTickBucketsUs = {100,  250,  500,   1000,
+                                                         2500, 5000, 10000, 20000};
+
 struct WorkerCounters {
   std::atomic<uint64_t> ticks{0};
+  std::array<std::atomic<uint64_t>, kTickBucketsUs.size() + 1> tick_buckets{};
   std::atomic<uint64_t> late_ticks{0};     // a tick that started a whole tick late
   std::atomic<uint64_t> tick_ns_total{0};  // time spent mixing
   std::atomic<uint64_t> datagrams_in{0};

@@ -17,6 +17,8 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "mediaplane/port_allocator.h"
+#include "signaling/api/control_api.h"
+#include "signaling/api/metrics.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
@@ -159,6 +161,22 @@ int Run(const tutti::Config& config) {
     }
   });
 
+  api::EventHub events;
+  controller->set_event_hub(&events);
+  std::unique_ptr<api::ControlApi> control_api;
+  if (config.api.enabled) {
+    api::ControlApiOptions api_options{config.api.listen, config.api.port, config.api.token};
+    auto metrics = [&] {
+      return api::RenderMetrics(*controller, endpoint, transactions, media, rooms, events);
+    };
+    control_api = std::make_unique<api::ControlApi>(&loop, api_options, &rooms, controller.get(),
+                                                    &events, metrics);
+    if (absl::Status s = control_api->Start(); !s.ok()) {
+      LogError("tuttid", "cannot start the control API").With("error", s.ToString());
+      return 1;
+    }
+  }
+
   LogInfo("tuttid", "started")
       .With("version", TUTTI_VERSION)
       .With("sip", StrCat(config.sip.listen_address, ":", transports.port()))
@@ -168,8 +186,11 @@ int Run(const tutti::Config& config) {
       .With("media_backend", config.media.backend)
       .With("media_workers", config.media.workers)
       .With("rtp_ports", StrCat(config.media.rtp_port_min, "-", config.media.rtp_port_max))
-      .With("rooms", static_cast<int64_t>(rooms.size()));
+      .With("rooms", static_cast<int64_t>(rooms.size()))
+      .With("api",
+            control_api ? StrCat(config.api.listen, ":", control_api->port()) : std::string("off"));
   loop.Run();
+  if (control_api) control_api->Stop();
 
   LogInfo("tuttid", "stopped")
       .With("calls_answered", controller->calls_answered())

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_join.h"
@@ -53,6 +54,10 @@ struct CallController::Call {
   media::PortPair ports;  // moves to the media worker when the call joins its room
   uint32_t conference_id = 0;
   bool media_joined = false;
+  bool talking = false;
+  bool muted = false;
+  std::string from_uri;
+  mixer::ParticipantStats media_stats;  // the latest the worker reported
   sdp::LocalMedia local_media;
   std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
   std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
@@ -159,6 +164,10 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
         .With("room", invite.request_uri().user);
     return Reject(id, 404, "Room Not Found");
   }
+  if (room->locked) {
+    LogInfo("call", "room locked").With("call_id", call_id).With("room", room->name);
+    return Reject(id, 403, "Room Locked");
+  }
   if (!overload_->AdmitCall(active_calls())) {
     LogWarn("call", "call limit reached").With("call_id", call_id).With("calls", active_calls());
     return Reject(id, 503, "Call Limit Reached");
@@ -173,6 +182,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   call->id = next_call_id_++;
   call->room = room->name;
   call->conference_id = rooms_->ConferenceId(room->name);
+  call->from_uri = std::string(invite.from().uri_text);
   call->call_id = call_id;
   call->source = source;
   call->invite_transaction = id;
@@ -517,6 +527,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
       .With("why", why)
       .With("seconds", absl::ToDoubleSeconds(loop_->Now() - call.started));
   if (call.media_joined) {
+    Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
     if (media_->Remove(call.conference_id, call.id)) {
       departed_[call.id] = {call.call_id, call.room};
     } else {
@@ -612,6 +623,7 @@ void CallController::JoinMedia(Call& call) {
     return;
   }
   call.media_joined = true;
+  Publish("participant_joined", call);
   LogDebug("media", "joined room")
       .With("call_id", call.call_id)
       .With("room", call.room)
@@ -644,14 +656,24 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
     if (event.kind == mixer::WorkerEvent::Kind::kLeft) departed_.erase(gone);
   }
   switch (event.kind) {
+    case mixer::WorkerEvent::Kind::kStats:
+      if (it != calls_.end()) it->second->media_stats = event.stats;
+      break;
     case mixer::WorkerEvent::Kind::kTalkingStarted:
     case mixer::WorkerEvent::Kind::kTalkingStopped:
+      if (it != calls_.end()) {
+        it->second->talking = event.kind == mixer::WorkerEvent::Kind::kTalkingStarted;
+        Publish(it->second->talking ? "talking_started" : "talking_stopped", *it->second);
+      }
       LogDebug("media", event.kind == mixer::WorkerEvent::Kind::kTalkingStarted ? "talking started"
                                                                                 : "talking stopped")
           .With("call_id", call_id)
           .With("room", room);
       break;
     case mixer::WorkerEvent::Kind::kDtmf:
+      if (it != calls_.end()) {
+        Publish("dtmf", *it->second, StrCat("\"digit\":\"", std::string(1, event.digit), "\""));
+      }
       LogInfo("media", "dtmf")
           .With("call_id", call_id)
           .With("room", room)
@@ -681,6 +703,126 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
       break;
     case mixer::WorkerEvent::Kind::kNone:
       break;
+  }
+}
+
+namespace {
+
+// A JSON string literal (quotes included) for log-safe text.
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+          out += escaped;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace
+
+void CallController::Publish(std::string_view type, const Call& call, std::string_view extra_json) {
+  if (events_ == nullptr) return;
+  std::string json = StrCat("{\"room\":", JsonString(call.room), ",\"participant\":", call.id,
+                            ",\"call_id\":", JsonString(call.call_id));
+  if (!extra_json.empty()) StrAppend(&json, ",", extra_json);
+  json.push_back('}');
+  events_->Publish(std::string(type), json);
+}
+
+ParticipantInfo CallController::InfoFor(const Call& call) const {
+  ParticipantInfo info;
+  info.id = call.id;
+  info.call_id = call.call_id;
+  info.room = call.room;
+  info.from = call.from_uri;
+  info.codec = call.audio ? std::string(sdp::AudioCodecName(call.audio->codec)) : "";
+  info.talking = call.talking;
+  info.muted = call.muted;
+  info.held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||
+                             call.audio->direction == sdp::Direction::kInactive);
+  info.seconds = absl::ToDoubleSeconds(loop_->Now() - call.started);
+  info.packets_in = call.media_stats.packets_in;
+  info.packets_out = call.media_stats.packets_out;
+  info.lost = call.media_stats.lost;
+  info.jitter_ms = call.media_stats.jitter_ms;
+  info.rtt_ms = call.media_stats.rtt_ms;
+  return info;
+}
+
+int CallController::participants() const {
+  int count = 0;
+  for (const auto& [key, call] : calls_) count += call->media_joined ? 1 : 0;
+  return count;
+}
+
+std::vector<ParticipantInfo> CallController::Participants(std::string_view room) const {
+  std::vector<ParticipantInfo> out;
+  for (const auto& [key, call] : calls_) {
+    if (call->state == Call::State::kRinging) continue;
+    if (!room.empty() && call->room != room) continue;
+    out.push_back(InfoFor(*call));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ParticipantInfo& a, const ParticipantInfo& b) { return a.id < b.id; });
+  return out;
+}
+
+std::optional<ParticipantInfo> CallController::Participant(uint64_t id) const {
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->state == Call::State::kRinging) return std::nullopt;
+  return InfoFor(*it->second);
+}
+
+bool CallController::SetMuted(uint64_t id, bool muted) {
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->state == Call::State::kRinging) return false;
+  Call& call = *it->second;
+  if (call.muted == muted) return true;
+  call.muted = muted;
+  if (call.media_joined) media_->SetMuted(call.conference_id, call.id, muted);
+  Publish(muted ? "muted" : "unmuted", call);
+  LogInfo("call", muted ? "muted" : "unmuted")
+      .With("call_id", call.call_id)
+      .With("room", call.room);
+  return true;
+}
+
+bool CallController::Kick(uint64_t id, std::string_view why) {
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->state == Call::State::kRinging) return false;
+  SendBye(*it->second, why);
+  EndCall(id, why);
+  return true;
+}
+
+void CallController::EndRoom(std::string_view room) {
+  std::vector<uint64_t> keys;
+  for (const auto& [key, call] : calls_) {
+    if (call->room == room) keys.push_back(key);
+  }
+  for (uint64_t key : keys) {
+    Call& call = *calls_.at(key);
+    if (call.state == Call::State::kRinging) {
+      Reject(call.invite_transaction, 404, "Room Not Found");
+      EndCall(key, "room removed");
+    } else {
+      Kick(key, "room removed");
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "mediaplane/port_allocator.h"
 #include "mixer/worker_pool.h"
+#include "signaling/api/event_hub.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/common/event_loop.h"
@@ -29,6 +30,24 @@ struct CallControllerOptions {
   absl::Duration answer_delay;  // ring this long before answering (0: at once)
   int retry_after_s = 5;
   std::string user_agent = "tutti";
+};
+
+// A participant as the control API shows it.
+struct ParticipantInfo {
+  uint64_t id = 0;
+  std::string call_id;
+  std::string room;
+  std::string from;  // the caller's From URI
+  std::string codec;
+  bool talking = false;
+  bool muted = false;
+  bool held = false;
+  double seconds = 0;  // since answered
+  uint64_t packets_in = 0;
+  uint64_t packets_out = 0;
+  int64_t lost = 0;
+  uint32_t jitter_ms = 0;
+  double rtt_ms = 0;
 };
 
 class CallController : public sip::TransactionUser {
@@ -52,6 +71,19 @@ class CallController : public sip::TransactionUser {
   bool shutting_down() const { return shutting_down_; }
 
   int active_calls() const { return static_cast<int>(calls_.size()); }
+  int participants() const;  // answered calls in rooms
+
+  // Control API (control thread). Participants of one room, or of all rooms
+  // when `room` is empty.
+  std::vector<ParticipantInfo> Participants(std::string_view room) const;
+  std::optional<ParticipantInfo> Participant(uint64_t id) const;
+  // False when there is no such participant.
+  bool SetMuted(uint64_t id, bool muted);
+  bool Kick(uint64_t id, std::string_view why);
+  // Ends every call in a room (it was deleted).
+  void EndRoom(std::string_view room);
+  // Events for the API's event stream; may be null.
+  void set_event_hub(api::EventHub* events) { events_ = events; }
   uint64_t calls_answered() const { return calls_answered_; }
 
  private:
@@ -74,6 +106,8 @@ class CallController : public sip::TransactionUser {
   void UpdateMedia(Call& call);
   void PollMediaEvents();
   void OnMediaEvent(const mixer::WorkerEvent& event);
+  void Publish(std::string_view type, const Call& call, std::string_view extra_json = {});
+  ParticipantInfo InfoFor(const Call& call) const;
   Call* FindByDialog(const sip::SipMessage& request);
 
   EventLoop* loop_;
@@ -84,6 +118,7 @@ class CallController : public sip::TransactionUser {
   mixer::WorkerPool* media_;
   CallControllerOptions options_;
   EventLoop::TimerId media_poll_timer_ = 0;
+  api::EventHub* events_ = nullptr;
 
   uint64_t next_call_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;

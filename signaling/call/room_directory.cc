@@ -1,12 +1,39 @@
 #include "signaling/call/room_directory.h"
 
+#include <algorithm>
+
 namespace tutti {
 
 RoomDirectory::RoomDirectory(const std::vector<RoomConfig>& rooms) {
-  for (const RoomConfig& room : rooms) {
-    rooms_.emplace(room.name, room);
-    conference_ids_.emplace(room.name, static_cast<uint32_t>(conference_ids_.size() + 1));
-  }
+  for (const RoomConfig& room : rooms) Add(room);
+}
+
+bool RoomDirectory::Add(const RoomConfig& room) {
+  if (!rooms_.emplace(room.name, room).second) return false;
+  // Ids are never reused, so a deleted room's late media can't reach a new one.
+  conference_ids_[room.name] = next_conference_id_++;
+  return true;
+}
+
+bool RoomDirectory::Update(const RoomConfig& room) {
+  auto it = rooms_.find(room.name);
+  if (it == rooms_.end()) return false;
+  it->second = room;
+  return true;
+}
+
+bool RoomDirectory::Remove(std::string_view name) {
+  const std::string key(name);
+  conference_ids_.erase(key);
+  return rooms_.erase(key) > 0;
+}
+
+std::vector<const RoomConfig*> RoomDirectory::All() const {
+  std::vector<const RoomConfig*> all;
+  for (const auto& [name, room] : rooms_) all.push_back(&room);
+  std::sort(all.begin(), all.end(),
+            [](const RoomConfig* a, const RoomConfig* b) { return a->name < b->name; });
+  return all;
 }
 
 uint32_t RoomDirectory::ConferenceId(std::string_view name) const {

@@ -20,10 +20,20 @@ class RoomDirectory {
   // (stable for the process's life); 0 when no such room.
   uint32_t ConferenceId(std::string_view name) const;
   size_t size() const { return rooms_.size(); }
+  // Every room, sorted by name.
+  std::vector<const RoomConfig*> All() const;
+
+  // Run time changes from the control API. Add fails when the name exists;
+  // Update replaces the settings; Remove forgets the room (its calls are the
+  // caller's to end). A room's conference id never changes while it exists.
+  bool Add(const RoomConfig& room);
+  bool Update(const RoomConfig& room);
+  bool Remove(std::string_view name);
 
  private:
   absl::flat_hash_map<std::string, RoomConfig> rooms_;
   absl::flat_hash_map<std::string, uint32_t> conference_ids_;
+  uint32_t next_conference_id_ = 1;
 };
 
 }  // namespace tutti

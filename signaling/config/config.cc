@@ -183,6 +183,16 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   if (!(s = r.String("name", &room->name)).ok()) return s;
   if (!(s = r.StringList("codecs", &room->codecs)).ok()) return s;
   if (!(s = r.Integer("max_participants", &room->max_participants, 0, 1000000)).ok()) return s;
+  if (!(s = r.Bool("locked", &room->locked)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadApi(TableReader& r, ApiConfig* api) {
+  absl::Status s;
+  if (!(s = r.Bool("enabled", &api->enabled)).ok()) return s;
+  if (!(s = r.String("listen", &api->listen)).ok()) return s;
+  if (!(s = r.Integer("port", &api->port, 0, 65535)).ok()) return s;
+  if (!(s = r.String("token", &api->token)).ok()) return s;
   return r.RejectUnknown();
 }
 
@@ -195,6 +205,10 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
   };
   if (!config.sip.udp && !config.sip.tcp) {
     return LineError(origin, at("sip", "transports"), "sip.transports names no transport");
+  }
+  if (config.api.enabled && config.api.token.size() < 8) {
+    return LineError(origin, at("api", "token"),
+                     "api.token must be at least 8 characters while the API is enabled");
   }
   if (config.media.rtp_port_min >= config.media.rtp_port_max) {
     return LineError(origin, at("media", "rtp_port_min"),
@@ -275,12 +289,14 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("media", ReadMedia, &config.media)).ok()) return s;
   if (!(s = section("limits", ReadLimits, &config.limits)).ok()) return s;
   if (!(s = section("log", ReadLog, &config.log)).ok()) return s;
+  if (!(s = section("api", ReadApi, &config.api)).ok()) return s;
   if (const toml::node* rooms = root.get("room")) {
     if (!(s = ReadRooms(*rooms, origin, &config.rooms)).ok()) return s;
   }
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
-    if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "room") {
+    if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
+        name != "room") {
       return top.Error(node, name, "is not a known section");
     }
   }

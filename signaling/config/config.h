@@ -60,6 +60,15 @@ struct RoomConfig {
   // Codecs callers may use, in the order we offer them: "opus", "PCMU", "PCMA".
   std::vector<std::string> codecs = {"opus", "PCMU", "PCMA"};
   int max_participants = 0;  // 0: no limit
+  bool locked = false;       // a locked room takes no new callers (403)
+};
+
+struct ApiConfig {
+  bool enabled = false;  // off unless a config turns it on (the shipped one does)
+  std::string listen = "127.0.0.1";
+  uint16_t port = 8080;
+  // Every request must carry "Authorization: Bearer <token>".
+  std::string token;
 };
 
 struct Config {
@@ -67,6 +76,7 @@ struct Config {
   MediaConfig media;
   LimitsConfig limits;
   LogConfig log;
+  ApiConfig api;
   std::vector<RoomConfig> rooms;
 };
 

@@ -44,6 +44,7 @@ void SipEndpoint::OnReceived(ReceivedBytes received) {
     return;
   }
   ++counters_.requests;
+  ++counters_.requests_by_method[std::string(message.method_name())];
   const bool starts_work = message.to().tag.empty() && message.method() != Method::kAck &&
                            message.method() != Method::kCancel;
   if (starts_work && admission_ && !admission_(message)) {

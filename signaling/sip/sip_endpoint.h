@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "signaling/sip/sip_message.h"
@@ -20,6 +22,8 @@ struct EndpointCounters {
   uint64_t malformed_answered = 0;
   uint64_t malformed_dropped = 0;
   uint64_t overload_rejected = 0;
+  std::map<std::string, uint64_t> requests_by_method;
+  std::map<int, uint64_t> stateless_responses;  // 400s, 503s... sent without a transaction
 };
 
 class SipEndpoint {

@@ -261,6 +261,7 @@ bool TransactionLayer::Respond(TransactionId id, int status_code, std::string by
   ServerTransaction& t = *it->second;
   using State = ServerTransaction::State;
   if (t.last_status >= 200) return false;  // a transaction has one final response
+  ++responses_sent_[status_code];
   sender_->Send(t.response_destination, bytes);
   t.last_response = std::move(bytes);
   t.last_status = status_code;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -109,7 +110,11 @@ class TransactionLayer {
   uint64_t retransmissions_absorbed() const { return retransmissions_absorbed_; }
   uint64_t stray_responses() const { return stray_responses_; }
 
+  // Final and provisional responses this layer sent, by status code.
+  const std::map<int, uint64_t>& responses_sent() const { return responses_sent_; }
+
  private:
+  std::map<int, uint64_t> responses_sent_;
   struct ServerTransaction;
   struct ClientTransaction;
 

@@ -58,6 +58,8 @@ class Tuttid:
     def __init__(self, sip_extra="", limits="", rooms=DEFAULT_ROOMS, extra_args=()):
         self.dir = tempfile.mkdtemp(prefix="tutti-it-")
         self.port = free_port()
+        self.api_port = free_port(socket.SOCK_STREAM)
+        self.api_token = "test-token-" + str(os.getpid())
         rtp = 30000 + (os.getpid() * 7 + self.port) % 20000 // 2 * 2
         self.config_path = os.path.join(self.dir, "tutti.toml")
         with open(self.config_path, "w") as f:
@@ -77,6 +79,11 @@ rtp_port_max = {rtp + 199}
 
 [log]
 level = "debug"
+
+[api]
+enabled = true
+port = {self.api_port}
+token = "{self.api_token}"
 {rooms}
 """)
         self.log_path = os.path.join(self.dir, "tuttid.log")

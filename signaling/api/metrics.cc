@@ -1,0 +1,84 @@
+#include "signaling/api/metrics.h"
+
+#include <array>
+
+#include "signaling/api/metrics_text.h"
+
+namespace tutti::api {
+
+std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& endpoint,
+                          const sip::TransactionLayer& transactions, const mixer::WorkerPool& media,
+                          const RoomDirectory& rooms, const EventHub& events) {
+  MetricsText m;
+  m.Family("tutti_calls", "gauge", "Calls in progress (ringing or answered).");
+  m.Sample("tutti_calls", calls.active_calls());
+  m.Family("tutti_calls_answered_total", "counter", "Calls answered since start.");
+  m.Sample("tutti_calls_answered_total", static_cast<double>(calls.calls_answered()));
+  m.Family("tutti_participants", "gauge", "Answered calls whose audio is in a room.");
+  m.Sample("tutti_participants", calls.participants());
+  m.Family("tutti_rooms", "gauge", "Rooms configured.");
+  m.Sample("tutti_rooms", static_cast<double>(rooms.size()));
+  m.Family("tutti_event_subscribers", "gauge", "Open /v1/events streams.");
+  m.Sample("tutti_event_subscribers", static_cast<double>(events.subscribers()));
+
+  const sip::EndpointCounters& sip = endpoint.counters();
+  m.Family("tutti_sip_requests_total", "counter", "SIP requests received, by method.");
+  for (const auto& [method, count] : sip.requests_by_method) {
+    m.Sample("tutti_sip_requests_total", static_cast<double>(count), {{"method", method}});
+  }
+  m.Family("tutti_sip_responses_total", "counter", "SIP responses sent, by status code.");
+  std::map<int, uint64_t> responses = transactions.responses_sent();
+  for (const auto& [code, count] : sip.stateless_responses) responses[code] += count;
+  for (const auto& [code, count] : responses) {
+    m.Sample("tutti_sip_responses_total", static_cast<double>(count),
+             {{"code", std::to_string(code)}});
+  }
+  m.Family("tutti_sip_malformed_total", "counter", "Malformed SIP messages, by what was done.");
+  m.Sample("tutti_sip_malformed_total", static_cast<double>(sip.malformed_answered),
+           {{"action", "answered"}});
+  m.Sample("tutti_sip_malformed_total", static_cast<double>(sip.malformed_dropped),
+           {{"action", "dropped"}});
+  m.Family("tutti_sip_overload_rejected_total", "counter", "Requests answered 503 by admission.");
+  m.Sample("tutti_sip_overload_rejected_total", static_cast<double>(sip.overload_rejected));
+
+  m.Family("tutti_worker_tick_seconds", "histogram", "Time a media worker spends per 20 ms tick.");
+  std::array<double, mixer::kTickBucketsUs.size()> bounds{};
+  for (size_t i = 0; i < bounds.size(); ++i) bounds[i] = mixer::kTickBucketsUs[i] / 1e6;
+  for (const auto& worker : media.workers()) {
+    const mixer::WorkerCounters& c = worker->counters();
+    std::array<uint64_t, mixer::kTickBucketsUs.size() + 1> counts{};
+    for (size_t i = 0; i < counts.size(); ++i) counts[i] = c.tick_buckets[i].load();
+    m.Histogram("tutti_worker_tick_seconds", bounds, counts,
+                static_cast<double>(c.tick_ns_total.load()) / 1e9,
+                {{"worker", std::to_string(worker->index())}});
+  }
+  struct WorkerCounter {
+    const char* name;
+    const char* help;
+    const std::atomic<uint64_t> mixer::WorkerCounters::*field;
+  };
+  static constexpr WorkerCounter kCounters[] = {
+      {"tutti_worker_late_ticks_total", "Ticks that started a whole tick late.",
+       &mixer::WorkerCounters::late_ticks},
+      {"tutti_media_packets_in_total", "Datagrams received by media workers.",
+       &mixer::WorkerCounters::datagrams_in},
+      {"tutti_media_packets_out_total", "Datagrams sent by media workers.",
+       &mixer::WorkerCounters::datagrams_out},
+      {"tutti_media_packets_unrouted_total", "Datagrams on a port with no participant.",
+       &mixer::WorkerCounters::datagrams_unrouted},
+      {"tutti_media_send_drops_total", "Datagrams the packet plane did not take.",
+       &mixer::WorkerCounters::send_drops},
+      {"tutti_worker_event_ring_full_total", "Worker events lost to a full ring.",
+       &mixer::WorkerCounters::event_ring_full},
+  };
+  for (const WorkerCounter& counter : kCounters) {
+    m.Family(counter.name, "counter", counter.help);
+    for (const auto& worker : media.workers()) {
+      m.Sample(counter.name, static_cast<double>((worker->counters().*counter.field).load()),
+               {{"worker", std::to_string(worker->index())}});
+    }
+  }
+  return m.text();
+}
+
+}  // namespace tutti::api

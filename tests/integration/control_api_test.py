@@ -1,0 +1,171 @@
+"""The control API over real HTTP against a real tuttid: every endpoint,
+bad input with its documented errors, /metrics and the /v1/events stream."""
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+
+from lossy_caller import LossyRtpCaller  # noqa: E402
+from tutti_harness import TuttidTestCase, udp_exchange  # noqa: E402
+
+
+class ControlApiTest(TuttidTestCase):
+    def call(self, method, path, body=None, token=True, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.server.api_port}{path}",
+                                         data=data, method=method)
+        if token:
+            request.add_header("Authorization", f"Bearer {self.server.api_token}")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                text = response.read().decode()
+                return response.status, (json.loads(text) if text and
+                                         response.headers.get_content_type() == "application/json"
+                                         else text)
+        except urllib.error.HTTPError as error:
+            text = error.read().decode()
+            return error.code, json.loads(text) if text else None
+
+    def test_missing_or_wrong_token_is_401(self):
+        status, body = self.call("GET", "/v1/rooms", token=False)
+        self.assertEqual(status, 401)
+        self.assertEqual(body["error"]["code"], 401)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.server.api_port}/metrics",
+                                         headers={"Authorization": "Bearer wrong"})
+        with self.assertRaises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=5)
+        self.assertEqual(caught.exception.code, 401)
+        self.assertEqual(self.call("GET", "/v1/health", token=False)[0], 200)
+
+    def test_room_lifecycle(self):
+        status, body = self.call("GET", "/v1/rooms")
+        self.assertEqual(status, 200)
+        self.assertEqual([r["name"] for r in body["rooms"]], ["1000", "pcmu-only"])
+
+        status, room = self.call("POST", "/v1/rooms", {"name": "sales", "codecs": ["PCMA"],
+                                                       "max_participants": 5})
+        self.assertEqual(status, 201)
+        self.assertEqual(room, {"name": "sales", "codecs": ["PCMA"], "max_participants": 5,
+                                "locked": False, "participants": 0})
+        self.assertEqual(self.call("POST", "/v1/rooms", {"name": "sales"})[0], 409)
+
+        status, room = self.call("PATCH", "/v1/rooms/sales", {"locked": True})
+        self.assertEqual((status, room["locked"]), (200, True))
+        status, room = self.call("GET", "/v1/rooms/sales")
+        self.assertEqual((status, room["participant_list"]), (200, []))
+
+        # A locked room refuses callers.
+        sdp = ("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+               "m=audio 40000 RTP/AVP 8\r\n")
+        invite = (f"INVITE sip:sales@127.0.0.1:{self.server.port} SIP/2.0\r\n"
+                  "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKlock;rport\r\n"
+                  "From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:sales@127.0.0.1>\r\n"
+                  "Call-ID: locked-1\r\nCSeq: 1 INVITE\r\nContact: <sip:t@127.0.0.1:5999>\r\n"
+                  f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}")
+        reply = udp_exchange(self.server.port, invite)
+        while reply.startswith("SIP/2.0 100"):
+            reply = udp_exchange(self.server.port, invite)
+        self.assertTrue(reply.startswith("SIP/2.0 403 Room Locked\r\n"), reply)
+
+        self.assertEqual(self.call("DELETE", "/v1/rooms/sales")[0], 204)
+        self.assertEqual(self.call("GET", "/v1/rooms/sales")[0], 404)
+        self.assertEqual(self.call("DELETE", "/v1/rooms/sales")[0], 404)
+
+    def test_bad_input_gets_clear_errors(self):
+        cases = [
+            ("POST", "/v1/rooms", None, b"{not json", 400, "JSON object"),
+            ("POST", "/v1/rooms", {"codecs": ["PCMU"]}, None, 400, "name"),
+            ("POST", "/v1/rooms", {"name": "a b"}, None, 400, "name"),
+            ("POST", "/v1/rooms", {"name": "x", "codecs": ["G729"]}, None, 400, "codecs"),
+            ("POST", "/v1/rooms", {"name": "x", "max_participants": -1}, None, 400,
+             "max_participants"),
+            ("POST", "/v1/rooms", {"name": "x", "colour": "red"}, None, 400, "unknown field"),
+            ("PATCH", "/v1/rooms/1000", {"locked": "yes"}, None, 400, "locked"),
+            ("PATCH", "/v1/rooms/nope", {"locked": True}, None, 404, "nope"),
+            ("GET", "/v1/rooms/nope/participants", None, None, 404, "nope"),
+            ("POST", "/v1/rooms/1000/participants/99/mute", None, b"", 404, "participant 99"),
+            ("DELETE", "/v1/rooms/1000/participants/abc", None, None, 404, "participant abc"),
+        ]
+        for method, path, body, raw, status, words in cases:
+            got, answer = self.call(method, path, body, raw=raw)
+            self.assertEqual(got, status, (method, path, answer))
+            self.assertIn(words, answer["error"]["message"], (method, path, answer))
+            self.assertEqual(answer["error"]["code"], status)
+
+    def test_participants_mute_kick_events_and_metrics(self):
+        events = []
+        stream_open = threading.Event()
+
+        def read_events():
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{self.server.api_port}/v1/events",
+                headers={"Authorization": f"Bearer {self.server.api_token}"})
+            with urllib.request.urlopen(request, timeout=20) as stream:
+                stream_open.set()
+                kind = None
+                for raw_line in stream:
+                    line = raw_line.decode().rstrip("\n")
+                    if line.startswith("event: "):
+                        kind = line[7:]
+                    elif line.startswith("data: "):
+                        events.append((kind, json.loads(line[6:])))
+                        if kind == "participant_left":
+                            return
+
+        reader = threading.Thread(target=read_events, daemon=True)
+        reader.start()
+        self.assertTrue(stream_open.wait(5))
+        time.sleep(0.3)  # the subscription is registered when the first chunk is asked for
+
+        caller = LossyRtpCaller(self.server.port, tone_hz=500, loss=0.0)
+        caller.call()
+        streaming = threading.Thread(target=caller.stream, args=(3.0,))
+        streaming.start()
+        time.sleep(1.5)
+        status, body = self.call("GET", "/v1/rooms/1000/participants")
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body["participants"]), 1, body)
+        participant = body["participants"][0]
+        self.assertEqual(participant["codec"], "PCMU")
+        self.assertEqual(participant["from"], "sip:lossy@127.0.0.1")
+        self.assertTrue(participant["talking"], participant)
+        pid = participant["id"]
+
+        status, muted = self.call("POST", f"/v1/rooms/1000/participants/{pid}/mute", raw=b"")
+        self.assertEqual((status, muted["muted"]), (200, True))
+        status, unmuted = self.call("POST", f"/v1/rooms/1000/participants/{pid}/unmute", raw=b"")
+        self.assertEqual((status, unmuted["muted"]), (200, False))
+
+        status, metrics = self.call("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertIn("tutti_participants 1\n", metrics)
+        self.assertRegex(metrics, r'tutti_sip_requests_total\{method="INVITE"\} 1\n')
+        self.assertRegex(metrics, r'tutti_sip_responses_total\{code="200"\} \d+\n')
+        self.assertRegex(metrics, r'tutti_worker_tick_seconds_count\{worker="0"\} \d+\n')
+        self.assertRegex(metrics, r'tutti_media_packets_in_total\{worker="0"\} [1-9]\d*\n')
+
+        streaming.join()
+        self.assertEqual(self.call("DELETE", f"/v1/rooms/1000/participants/{pid}")[0], 204)
+        reader.join(timeout=10)
+        kinds = [kind for kind, _ in events]
+        for expected in ("participant_joined", "talking_started", "muted", "unmuted",
+                         "participant_left"):
+            self.assertIn(expected, kinds, events)
+        left = [data for kind, data in events if kind == "participant_left"][0]
+        self.assertEqual(left["participant"], pid)
+        self.assertEqual(left["why"], "removed by operator")
+        self.assertEqual(self.call("GET", "/v1/rooms/1000")[1]["participants"], 0)
+        caller.sip.close()
+        caller.rtp.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
