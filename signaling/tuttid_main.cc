@@ -114,6 +114,19 @@ int Run(const tutti::Config& config) {
   options.retry_after_s = config.limits.retry_after_s;
   options.user_agent = StrCat("tutti/", TUTTI_VERSION);
 
+  // Declared before the controller, which writes its last records as it goes.
+  std::unique_ptr<CallRecordWriter> records;
+  if (!config.records.path.empty()) {
+    absl::StatusOr<std::unique_ptr<CallRecordWriter>> opened =
+        CallRecordWriter::Open(config.records.path);
+    if (!opened.ok()) {
+      LogError("tuttid", "cannot open the call record file")
+          .With("error", opened.status().ToString());
+      return 1;
+    }
+    records = std::move(*opened);
+  }
+
   // The layer and the controller point at each other: the layer first, the
   // controller attached before any message can flow.
   sip::TransactionLayer transactions(&loop, &transports, /*user=*/nullptr);
@@ -163,6 +176,7 @@ int Run(const tutti::Config& config) {
 
   api::EventHub events;
   controller->set_event_hub(&events);
+  controller->set_call_records(records.get());
   std::unique_ptr<api::ControlApi> control_api;
   if (config.api.enabled) {
     api::ControlApiOptions api_options{config.api.listen, config.api.port, config.api.token};

@@ -21,7 +21,7 @@ using sip::TransactionId;
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
 constexpr std::string_view kAccept = "application/sdp";
 constexpr std::string_view kSdpType = "application/sdp";
 
@@ -58,6 +58,8 @@ struct CallController::Call {
   bool muted = false;
   std::string from_uri;
   mixer::ParticipantStats media_stats;  // the latest the worker reported
+  absl::Time wall_started;
+  absl::Time answered = absl::InfinitePast();
   sdp::LocalMedia local_media;
   std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
   std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
@@ -90,6 +92,14 @@ CallController::CallController(EventLoop* loop, sip::TransactionLayer* transacti
 
 CallController::~CallController() {
   loop_->CancelTimer(media_poll_timer_);
+  // Legs whose final media counters never came (the process is stopping):
+  // record them with the last counters the worker reported.
+  if (media_ != nullptr) {
+    media_->DrainEvents([this](const mixer::WorkerEvent& event) { OnMediaEvent(event); });
+  }
+  if (records_ != nullptr) {
+    for (const auto& [key, departed] : departed_) records_->Write(departed.record);
+  }
   for (auto& [id, call] : calls_) {
     loop_->CancelTimer(call->ok_timer);
     loop_->CancelTimer(call->ack_deadline);
@@ -125,6 +135,8 @@ void CallController::OnRequest(TransactionId id, const SipMessage& request,
       return OnBye(id, request);
     case Method::kOptions:
       return OnOptions(id, request);
+    case Method::kInfo:
+      return OnInfo(id, request);
     case Method::kUnknown:
       return Reject(id, 501, "Not Implemented");
     default:
@@ -183,6 +195,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   call->room = room->name;
   call->conference_id = rooms_->ConferenceId(room->name);
   call->from_uri = std::string(invite.from().uri_text);
+  call->wall_started = absl::Now();
   call->call_id = call_id;
   call->source = source;
   call->invite_transaction = id;
@@ -277,6 +290,7 @@ void CallController::Answer(uint64_t key) {
   call.ok_destination = sip::ResponseDestination(*invite, call.source);
   transactions_->Respond(id, 200, call.pending_ok);
   call.state = Call::State::kAnswered;
+  call.answered = absl::Now();
   ++calls_answered_;
 
   LogInfo("call", "call answered")
@@ -474,6 +488,54 @@ void CallController::OnBye(TransactionId id, const SipMessage& bye) {
   EndCall(call->id, "caller hung up");
 }
 
+namespace {
+
+// SIP INFO carrying a key press, as older phones and gateways send DTMF:
+// application/dtmf-relay ("Signal=5\r\nDuration=160") or application/dtmf
+// (the digit alone). Other INFO bodies are acknowledged and ignored.
+std::optional<char> DigitFromInfo(std::string_view content_type, std::string_view body) {
+  const std::string_view type = StripWhitespace(content_type.substr(0, content_type.find(';')));
+  std::string_view value;
+  if (EqualsIgnoreCase(type, "application/dtmf-relay")) {
+    for (std::string_view line : SplitNonEmpty(body, '\n')) {
+      const size_t equals = line.find('=');
+      if (equals != std::string_view::npos &&
+          EqualsIgnoreCase(StripWhitespace(line.substr(0, equals)), "Signal")) {
+        value = StripWhitespace(line.substr(equals + 1));
+      }
+    }
+  } else if (EqualsIgnoreCase(type, "application/dtmf")) {
+    value = StripWhitespace(body);
+  }
+  if (value.size() == 2 && value == "10") return '*';
+  if (value.size() == 2 && value == "11") return '#';
+  if (value.size() != 1) return std::nullopt;
+  const char c = static_cast<char>(value[0] >= 'a' && value[0] <= 'd' ? value[0] - 32 : value[0]);
+  if ((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')) return c;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void CallController::OnInfo(TransactionId id, const SipMessage& info) {
+  Call* call = FindByDialog(info);
+  if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
+  if (!call->dialog->AcceptRemoteCSeq(info)) return Reject(id, 500, "CSeq Out Of Order");
+  transactions_->Respond(id, 200, transactions_->ResponseFor(id, 200).Finish());
+  if (std::optional<char> digit = DigitFromInfo(info.content_type(), info.body())) {
+    OnDigit(*call, *digit, "info");
+  }
+}
+
+void CallController::OnDigit(Call& call, char digit, std::string_view via) {
+  Publish("dtmf", call, StrCat("\"digit\":\"", std::string(1, digit), "\",\"via\":\"", via, "\""));
+  LogInfo("media", "dtmf")
+      .With("call_id", call.call_id)
+      .With("room", call.room)
+      .With("digit", std::string(1, digit))
+      .With("via", via);
+}
+
 void CallController::OnOptions(TransactionId id, const SipMessage& options) {
   // RFC 3261 §11.2: answer as an INVITE would be answered, so an unknown room
   // is 404; the bare server URI (no user) is the usual keep-alive ping.
@@ -526,14 +588,17 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
       .With("room", call.room)
       .With("why", why)
       .With("seconds", absl::ToDoubleSeconds(loop_->Now() - call.started));
+  bool record_later = false;
   if (call.media_joined) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
     if (media_->Remove(call.conference_id, call.id)) {
-      departed_[call.id] = {call.call_id, call.room};
+      departed_[call.id] = {call.call_id, call.room, RecordFor(call, why)};
+      record_later = true;
     } else {
       LogError("media", "command ring full: participant not removed").With("call_id", call.call_id);
     }
   }
+  if (records_ != nullptr && !record_later) records_->Write(RecordFor(call, why));
   by_dialog_.erase(call.dialog->id());
   by_invite_.erase(call.invite_transaction);
   calls_.erase(it);  // closes the media sockets unless the worker holds them
@@ -653,7 +718,13 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
   } else if (auto gone = departed_.find(event.participant_id); gone != departed_.end()) {
     call_id = gone->second.call_id;
     room = gone->second.room;
-    if (event.kind == mixer::WorkerEvent::Kind::kLeft) departed_.erase(gone);
+    if (event.kind == mixer::WorkerEvent::Kind::kLeft) {
+      if (records_ != nullptr) {
+        AddStats(event.stats, &gone->second.record);
+        records_->Write(gone->second.record);
+      }
+      departed_.erase(gone);
+    }
   }
   switch (event.kind) {
     case mixer::WorkerEvent::Kind::kStats:
@@ -671,13 +742,7 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
           .With("room", room);
       break;
     case mixer::WorkerEvent::Kind::kDtmf:
-      if (it != calls_.end()) {
-        Publish("dtmf", *it->second, StrCat("\"digit\":\"", std::string(1, event.digit), "\""));
-      }
-      LogInfo("media", "dtmf")
-          .With("call_id", call_id)
-          .With("room", room)
-          .With("digit", std::string(1, event.digit));
+      if (it != calls_.end()) OnDigit(*it->second, event.digit, "rfc4733");
       break;
     case mixer::WorkerEvent::Kind::kRtpTimeout:
       LogWarn("media", "no media from caller, ending call")
@@ -762,6 +827,30 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.jitter_ms = call.media_stats.jitter_ms;
   info.rtt_ms = call.media_stats.rtt_ms;
   return info;
+}
+
+CallRecord CallController::RecordFor(const Call& call, std::string_view why) const {
+  CallRecord record;
+  record.call_id = call.call_id;
+  record.room = call.room;
+  record.from = call.from_uri;
+  record.codec = call.audio ? std::string(sdp::AudioCodecName(call.audio->codec)) : "";
+  record.started = call.wall_started;
+  record.answered = call.answered;
+  record.ended = absl::Now();
+  record.why = std::string(why);
+  AddStats(call.media_stats, &record);
+  return record;
+}
+
+void CallController::AddStats(const mixer::ParticipantStats& stats, CallRecord* record) {
+  record->packets_in = stats.packets_in;
+  record->packets_out = stats.packets_out;
+  record->lost = stats.lost;
+  record->jitter_ms = stats.jitter_ms;
+  record->rtt_ms = stats.rtt_ms;
+  record->concealed = stats.concealed;
+  record->malformed = stats.malformed + stats.malformed_rtcp;
 }
 
 int CallController::participants() const {

@@ -15,6 +15,7 @@
 #include "mediaplane/port_allocator.h"
 #include "mixer/worker_pool.h"
 #include "signaling/api/event_hub.h"
+#include "signaling/call/call_record.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/common/event_loop.h"
@@ -84,6 +85,8 @@ class CallController : public sip::TransactionUser {
   void EndRoom(std::string_view room);
   // Events for the API's event stream; may be null.
   void set_event_hub(api::EventHub* events) { events_ = events; }
+  // Where a record of every ended call leg goes; may be null.
+  void set_call_records(CallRecordWriter* records) { records_ = records; }
   uint64_t calls_answered() const { return calls_answered_; }
 
  private:
@@ -94,6 +97,9 @@ class CallController : public sip::TransactionUser {
   void OnReInvite(Call& call, sip::TransactionId id, const sip::SipMessage& invite);
   void OnBye(sip::TransactionId id, const sip::SipMessage& bye);
   void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
+  void OnInfo(sip::TransactionId id, const sip::SipMessage& info);
+  // A key press from any source (RFC 4733, SIP INFO, in-band).
+  void OnDigit(Call& call, char digit, std::string_view via);
   void Answer(uint64_t call_id);
   void RetransmitOk(uint64_t call_id);
   void SendBye(Call& call, std::string_view why);
@@ -108,6 +114,8 @@ class CallController : public sip::TransactionUser {
   void OnMediaEvent(const mixer::WorkerEvent& event);
   void Publish(std::string_view type, const Call& call, std::string_view extra_json = {});
   ParticipantInfo InfoFor(const Call& call) const;
+  CallRecord RecordFor(const Call& call, std::string_view why) const;
+  static void AddStats(const mixer::ParticipantStats& stats, CallRecord* record);
   Call* FindByDialog(const sip::SipMessage& request);
 
   EventLoop* loop_;
@@ -119,6 +127,7 @@ class CallController : public sip::TransactionUser {
   CallControllerOptions options_;
   EventLoop::TimerId media_poll_timer_ = 0;
   api::EventHub* events_ = nullptr;
+  CallRecordWriter* records_ = nullptr;
 
   uint64_t next_call_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
@@ -129,6 +138,7 @@ class CallController : public sip::TransactionUser {
   struct Departed {
     std::string call_id;
     std::string room;
+    CallRecord record;  // written when the worker's final counters arrive
   };
   absl::flat_hash_map<uint64_t, Departed> departed_;
   uint64_t calls_answered_ = 0;

@@ -187,6 +187,12 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   return r.RejectUnknown();
 }
 
+absl::Status ReadRecords(TableReader& r, RecordsConfig* records) {
+  absl::Status s;
+  if (!(s = r.String("path", &records->path)).ok()) return s;
+  return r.RejectUnknown();
+}
+
 absl::Status ReadApi(TableReader& r, ApiConfig* api) {
   absl::Status s;
   if (!(s = r.Bool("enabled", &api->enabled)).ok()) return s;
@@ -290,13 +296,14 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("limits", ReadLimits, &config.limits)).ok()) return s;
   if (!(s = section("log", ReadLog, &config.log)).ok()) return s;
   if (!(s = section("api", ReadApi, &config.api)).ok()) return s;
+  if (!(s = section("records", ReadRecords, &config.records)).ok()) return s;
   if (const toml::node* rooms = root.get("room")) {
     if (!(s = ReadRooms(*rooms, origin, &config.rooms)).ok()) return s;
   }
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
-        name != "room") {
+        name != "records" && name != "room") {
       return top.Error(node, name, "is not a known section");
     }
   }

@@ -50,6 +50,11 @@ struct LimitsConfig {
   int retry_after_s = 5;
 };
 
+struct RecordsConfig {
+  // JSON-lines file of call records, appended to; empty: no records.
+  std::string path;
+};
+
 struct LogConfig {
   std::string level = "info";
   std::string format = "logfmt";  // or "json"
@@ -77,6 +82,7 @@ struct Config {
   LimitsConfig limits;
   LogConfig log;
   ApiConfig api;
+  RecordsConfig records;
   std::vector<RoomConfig> rooms;
 };
 

@@ -166,6 +166,23 @@ class ControlApiTest(TuttidTestCase):
         caller.sip.close()
         caller.rtp.close()
 
+        # The leg's call record, with the worker's final media counters.
+        deadline = time.time() + 3
+        while not self.server.call_records() and time.time() < deadline:
+            time.sleep(0.05)
+        records = self.server.call_records()
+        self.assertEqual(len(records), 1, records)
+        record = records[0]
+        self.assertEqual(record["room"], "1000")
+        self.assertEqual(record["from"], "sip:lossy@127.0.0.1")
+        self.assertEqual(record["codec"], "PCMU")
+        self.assertEqual(record["why"], "removed by operator")
+        self.assertGreater(record["packets_in"], 100)
+        self.assertGreater(record["packets_out"], 100)
+        self.assertEqual(record["lost"], 0)
+        self.assertIsNotNone(record["answered"])
+        self.assertGreater(record["seconds"], 2.0)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

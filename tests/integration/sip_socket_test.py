@@ -123,6 +123,35 @@ class NatAndGarbageTest(TuttidTestCase):
         s.close()
 
 
+class InfoDtmfTest(TuttidTestCase):
+
+    def test_info_dtmf_relay_and_dtmf_bodies_are_digits(self):
+        s = UdpSocket()
+        s.send(self.server.port, request("INVITE", self.server.port, body=SDP))
+        ok = s.recv_final()
+        self.assertEqual(status_of(ok), 200)
+        to = re.search(r"\r\nTo: (.*)\r\n", ok).group(1)
+        s.send(self.server.port, request("ACK", self.server.port, branch="z9hG4bKack").replace(
+            "To: <sip:1000@127.0.0.1>", f"To: {to}"))
+        bodies = [("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n"),
+                  ("application/dtmf", "#"),
+                  ("application/dtmf-relay", "Signal=10\r\n")]
+        for n, (content_type, body) in enumerate(bodies):
+            info = request("INFO", self.server.port, branch=f"z9hG4bKinfo{n}", cseq=2 + n,
+                           body=body).replace("To: <sip:1000@127.0.0.1>", f"To: {to}").replace(
+                "Content-Type: application/sdp", f"Content-Type: {content_type}")
+            s.send(self.server.port, info)
+            self.assertEqual(status_of(s.recv_final()), 200)
+        for digit in ("5", "#", "\\*"):
+            self.server.wait_for_log(rf'msg=dtmf .*digit="?{digit}"? via=info')
+        # INFO outside any dialog.
+        stray = request("INFO", self.server.port, branch="z9hG4bKstray").replace(
+            "To: <sip:1000@127.0.0.1>", "To: <sip:1000@127.0.0.1>;tag=nope")
+        s.send(self.server.port, stray)
+        self.assertEqual(status_of(s.recv_final()), 481)
+        s.close()
+
+
 class OverloadTest(TuttidTestCase):
     limits = "max_requests_per_second = 1\nburst_requests = 3\nretry_after_s = 7"
 

@@ -62,6 +62,7 @@ class Tuttid:
         self.api_token = "test-token-" + str(os.getpid())
         rtp = 30000 + (os.getpid() * 7 + self.port) % 20000 // 2 * 2
         self.config_path = os.path.join(self.dir, "tutti.toml")
+        self.records_path = os.path.join(self.dir, "calls.jsonl")
         with open(self.config_path, "w") as f:
             f.write(f"""
 [sip]
@@ -80,6 +81,9 @@ rtp_port_max = {rtp + 199}
 [log]
 level = "debug"
 
+[records]
+path = "{self.records_path}"
+
 [api]
 enabled = true
 port = {self.api_port}
@@ -92,6 +96,14 @@ token = "{self.api_token}"
                                       "--shutdown_timeout_s=5", *extra_args],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.wait_for_log(r"msg=started", timeout=10)
+
+    def call_records(self):
+        """The call records written so far, one dict per ended leg."""
+        import json
+        if not os.path.exists(self.records_path):
+            return []
+        with open(self.records_path) as f:
+            return [json.loads(line) for line in f if line.strip()]
 
     def log_text(self):
         with open(self.log_path) as f:

@@ -1,0 +1,53 @@
+// One record per call leg, appended as a JSON line when the leg ends: who,
+// which room, when, with what codec, how the media went and why it ended.
+// Each line is flushed as it is written, so a killed process loses nothing
+// that had ended.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace tutti {
+
+struct CallRecord {
+  std::string call_id;
+  std::string room;
+  std::string from;
+  std::string codec;  // empty when no audio was negotiated
+  absl::Time started;
+  absl::Time answered;  // InfinitePast when never answered
+  absl::Time ended;
+  std::string why;
+  uint64_t packets_in = 0;
+  uint64_t packets_out = 0;
+  int64_t lost = 0;
+  uint32_t jitter_ms = 0;
+  double rtt_ms = 0;
+  uint64_t concealed = 0;
+  uint64_t malformed = 0;
+};
+
+// The JSON line (without the newline).
+std::string CallRecordJson(const CallRecord& record);
+
+class CallRecordWriter {
+ public:
+  static absl::StatusOr<std::unique_ptr<CallRecordWriter>> Open(const std::string& path);
+  ~CallRecordWriter();
+  CallRecordWriter(const CallRecordWriter&) = delete;
+  CallRecordWriter& operator=(const CallRecordWriter&) = delete;
+
+  void Write(const CallRecord& record);
+  uint64_t written() const { return written_; }
+
+ private:
+  explicit CallRecordWriter(std::FILE* file) : file_(file) {}
+  std::FILE* file_;
+  uint64_t written_ = 0;
+};
+
+}  // namespace tutti
