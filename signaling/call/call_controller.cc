@@ -21,13 +21,20 @@ using sip::TransactionId;
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
+constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
 constexpr std::string_view kAccept = "application/sdp";
 constexpr std::string_view kSdpType = "application/sdp";
 
 bool IsSdp(std::string_view content_type) {
   std::string_view media_type = content_type.substr(0, content_type.find(';'));
   return EqualsIgnoreCase(StripWhitespace(media_type), kSdpType);
+}
+
+void AddSessionHeaders(const SessionTimerDecision& session, sip::MessageWriter& writer) {
+  if (!session.active) return;
+  writer.Header(HeaderId::kSessionExpires,
+                StrCat(session.interval_s, ";refresher=", session.we_refresh ? "uas" : "uac"));
+  if (session.require_timer) writer.Header(HeaderId::kRequire, "timer");
 }
 
 std::vector<sdp::AudioCodec> RoomCodecs(const RoomConfig& room) {
@@ -60,6 +67,8 @@ struct CallController::Call {
   mixer::ParticipantStats media_stats;  // the latest the worker reported
   absl::Time wall_started;
   absl::Time answered = absl::InfinitePast();
+  SessionTimerDecision session;  // what the last 2xx agreed (RFC 4028)
+  EventLoop::TimerId session_timer = 0;
   sdp::LocalMedia local_media;
   std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
   std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
@@ -104,6 +113,7 @@ CallController::~CallController() {
     loop_->CancelTimer(call->ok_timer);
     loop_->CancelTimer(call->ack_deadline);
     loop_->CancelTimer(call->answer_timer);
+    loop_->CancelTimer(call->session_timer);
   }
 }
 
@@ -137,6 +147,8 @@ void CallController::OnRequest(TransactionId id, const SipMessage& request,
       return OnOptions(id, request);
     case Method::kInfo:
       return OnInfo(id, request);
+    case Method::kUpdate:
+      return OnUpdate(id, request);
     case Method::kUnknown:
       return Reject(id, 501, "Not Implemented");
     default:
@@ -176,6 +188,14 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
         .With("room", invite.request_uri().user);
     return Reject(id, 404, "Room Not Found");
   }
+  const SessionTimerDecision session = DecideSessionTimer(invite, options_.session_timers);
+  if (session.reject_min_se > 0) {
+    sip::MessageWriter response =
+        transactions_->ResponseFor(id, 422, {}, sip::TransactionLayer::NewTag());
+    response.Header(HeaderId::kMinSe, StrCat(session.reject_min_se));
+    transactions_->Respond(id, 422, std::move(response).Finish());
+    return;
+  }
   if (room->locked) {
     LogInfo("call", "room locked").With("call_id", call_id).With("room", room->name);
     return Reject(id, 403, "Room Locked");
@@ -196,6 +216,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   call->conference_id = rooms_->ConferenceId(room->name);
   call->from_uri = std::string(invite.from().uri_text);
   call->wall_started = absl::Now();
+  call->session = session;
   call->call_id = call_id;
   call->source = source;
   call->invite_transaction = id;
@@ -283,8 +304,11 @@ void CallController::Answer(uint64_t key) {
     ok.Header(HeaderId::kRecordRoute, route);
   }
   ok.Header(HeaderId::kAllow, kAllow);
+  ok.Header(HeaderId::kSupported, "timer");
   ok.Header(HeaderId::kServer, options_.user_agent);
+  AddSessionHeaders(call.session, ok);
   call.pending_ok = std::move(ok).Finish(body, kSdpType);
+  ArmSessionTimer(call);
   const SipMessage* invite = transactions_->Request(id);
   call.pending_ok_cseq = invite->cseq().number;
   call.ok_destination = sip::ResponseDestination(*invite, call.source);
@@ -382,7 +406,13 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
   sip::MessageWriter ok = transactions_->ResponseFor(id, 200);
   ok.Header(HeaderId::kContact, call.dialog->local_contact());
   ok.Header(HeaderId::kAllow, kAllow);
+  ok.Header(HeaderId::kSupported, "timer");
   ok.Header(HeaderId::kServer, options_.user_agent);
+  // A re-INVITE refreshes the session (RFC 4028 §10) and may change it.
+  call.session = DecideSessionTimer(invite, options_.session_timers);
+  if (call.session.reject_min_se > 0) call.session = SessionTimerDecision{};
+  AddSessionHeaders(call.session, ok);
+  ArmSessionTimer(call);
   call.pending_ok = std::move(ok).Finish(body, kSdpType);
   call.pending_ok_cseq = invite.cseq().number;
   call.ok_destination = sip::ResponseDestination(invite, call.source);
@@ -527,6 +557,87 @@ void CallController::OnInfo(TransactionId id, const SipMessage& info) {
   }
 }
 
+void CallController::OnUpdate(TransactionId id, const SipMessage& update) {
+  Call* call = FindByDialog(update);
+  if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
+  if (!call->dialog->AcceptRemoteCSeq(update)) return Reject(id, 500, "CSeq Out Of Order");
+  // UPDATE here refreshes a session timer (RFC 4028 §10); an SDP offer in
+  // it (RFC 3311) is not taken: re-INVITE changes media.
+  if (!update.body().empty()) return Reject(id, 488, "Not Acceptable Here");
+  SessionTimerDecision session = DecideSessionTimer(update, options_.session_timers);
+  if (session.reject_min_se > 0) {
+    sip::MessageWriter response = transactions_->ResponseFor(id, 422);
+    response.Header(HeaderId::kMinSe, StrCat(session.reject_min_se));
+    transactions_->Respond(id, 422, std::move(response).Finish());
+    return;
+  }
+  call->session = session;
+  sip::MessageWriter ok = transactions_->ResponseFor(id, 200);
+  ok.Header(HeaderId::kContact, call->dialog->local_contact());
+  AddSessionHeaders(call->session, ok);
+  transactions_->Respond(id, 200, std::move(ok).Finish());
+  ArmSessionTimer(*call);
+}
+
+void CallController::ArmSessionTimer(Call& call) {
+  loop_->CancelTimer(call.session_timer);
+  call.session_timer = 0;
+  if (!call.session.active) return;
+  const uint64_t key = call.id;
+  const absl::Duration interval = absl::Seconds(call.session.interval_s);
+  if (call.session.we_refresh) {
+    // §10: the refresher refreshes at half the interval.
+    call.session_timer = loop_->AddTimer(interval / 2, [this, key] { RefreshSession(key); });
+    return;
+  }
+  // §10: without a refresh, the other side ends the session at
+  // interval - min(32 s, interval / 3) before it expires.
+  const absl::Duration margin = std::min(absl::Seconds(32), interval / 3);
+  call.session_timer = loop_->AddTimer(interval - margin, [this, key] {
+    auto it = calls_.find(key);
+    if (it == calls_.end()) return;
+    it->second->session_timer = 0;
+    LogInfo("call", "session timer expired").With("call_id", it->second->call_id);
+    SendBye(*it->second, "session expired");
+    EndCall(key, "session timer expired");
+  });
+}
+
+void CallController::RefreshSession(uint64_t key) {
+  auto it = calls_.find(key);
+  if (it == calls_.end()) return;
+  Call& call = *it->second;
+  call.session_timer = 0;
+  const std::string extra = StrCat("Session-Expires: ", call.session.interval_s,
+                                   ";refresher=uas\r\nSupported: timer\r\n");
+  std::string update =
+      call.dialog->BuildRequest(Method::kUpdate, sip::TransactionLayer::NewBranch(), extra);
+  transactions_->SendRequest(
+      call.dialog->NextHop(), std::move(update), [this, key](const SipMessage* response) {
+        if (response != nullptr && response->status_code() < 200) return;
+        auto found = calls_.find(key);
+        if (found == calls_.end()) return;
+        Call& refreshed = *found->second;
+        if (response != nullptr && response->status_code() < 300) {
+          ArmSessionTimer(refreshed);
+          return;
+        }
+        // §10: a refresh that fails with 408 or 481 (or no answer) ends the
+        // session; other failures just leave it to expire.
+        const int status = response == nullptr ? 408 : response->status_code();
+        LogInfo("call", "session refresh failed")
+            .With("call_id", refreshed.call_id)
+            .With("status", status);
+        if (status == 408 || status == 481) {
+          SendBye(refreshed, "session refresh failed");
+          EndCall(key, "session refresh failed");
+        } else {
+          refreshed.session.we_refresh = false;
+          ArmSessionTimer(refreshed);
+        }
+      });
+}
+
 void CallController::OnDigit(Call& call, char digit, std::string_view via) {
   Publish("dtmf", call, StrCat("\"digit\":\"", std::string(1, digit), "\",\"via\":\"", via, "\""));
   LogInfo("media", "dtmf")
@@ -583,6 +694,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   loop_->CancelTimer(call.ok_timer);
   loop_->CancelTimer(call.ack_deadline);
   loop_->CancelTimer(call.answer_timer);
+  loop_->CancelTimer(call.session_timer);
   LogInfo("call", "call ended")
       .With("call_id", call.call_id)
       .With("room", call.room)

@@ -18,6 +18,7 @@
 #include "signaling/call/call_record.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
+#include "signaling/call/session_timer.h"
 #include "signaling/common/event_loop.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/dialog.h"
@@ -29,6 +30,7 @@ struct CallControllerOptions {
   sip::LocalEndpoint local;     // how we appear in Contact and Via
   std::string media_address;    // c= in our SDP
   absl::Duration answer_delay;  // ring this long before answering (0: at once)
+  SessionTimerPolicy session_timers;
   int retry_after_s = 5;
   std::string user_agent = "tutti";
 };
@@ -98,6 +100,10 @@ class CallController : public sip::TransactionUser {
   void OnBye(sip::TransactionId id, const sip::SipMessage& bye);
   void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
   void OnInfo(sip::TransactionId id, const sip::SipMessage& info);
+  void OnUpdate(sip::TransactionId id, const sip::SipMessage& update);
+  // RFC 4028: (re)starts the call's session timer after a 2xx that carried one.
+  void ArmSessionTimer(Call& call);
+  void RefreshSession(uint64_t call_id);
   // A key press from any source (RFC 4733, SIP INFO, in-band).
   void OnDigit(Call& call, char digit, std::string_view via);
   void Answer(uint64_t call_id);

@@ -143,6 +143,8 @@ absl::Status ReadSip(TableReader& r, SipConfig* sip) {
   }
   if (!(s = r.Integer("tcp_idle_timeout_s", &sip->tcp_idle_timeout_s, 1, 86400)).ok()) return s;
   if (!(s = r.Integer("answer_delay_ms", &sip->answer_delay_ms, 0, 60000)).ok()) return s;
+  if (!(s = r.Integer("session_min_se_s", &sip->session_min_se_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("session_expires_s", &sip->session_expires_s, 1, 86400)).ok()) return s;
   return r.RejectUnknown();
 }
 

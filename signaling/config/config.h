@@ -26,6 +26,10 @@ struct SipConfig {
   int tcp_idle_timeout_s = 300;
   // Before answering an INVITE, ring for this long (180 Ringing). 0 answers at once.
   int answer_delay_ms = 0;
+  // RFC 4028 session timers: the smallest interval accepted (422 below it)
+  // and the one asked for when the caller supports timers but names none.
+  int session_min_se_s = 90;
+  int session_expires_s = 1800;
 };
 
 struct MediaConfig {

@@ -16,7 +16,8 @@ SDP = ("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\
 # Via carries rport (RFC 3581), so answers come back to the sending socket
 # whatever port the Via names.
 def request(method, port, *, user="1000", branch="z9hG4bKtest1", call_id="call-1",
-            cseq=1, via_host="127.0.0.1:5999", rport=True, body="", extra=""):
+            cseq=1, via_host="127.0.0.1:5999", rport=True, body="", extra="",
+            contact_port=5999):
     via = f"SIP/2.0/UDP {via_host};branch={branch}" + (";rport" if rport else "")
     content_type = "Content-Type: application/sdp\r\n" if body else ""
     target = f"{user}@127.0.0.1:{port}" if user else f"127.0.0.1:{port}"
@@ -27,7 +28,7 @@ def request(method, port, *, user="1000", branch="z9hG4bKtest1", call_id="call-1
             f"To: <sip:{to_uri}>\r\n"
             f"Call-ID: {call_id}\r\n"
             f"CSeq: {cseq} {method}\r\n"
-            f"Contact: <sip:tester@127.0.0.1:5999>\r\n"
+            f"Contact: <sip:tester@127.0.0.1:{contact_port}>\r\n"
             f"Max-Forwards: 70\r\n{extra}{content_type}"
             f"Content-Length: {len(body)}\r\n\r\n{body}")
 
@@ -149,6 +150,58 @@ class InfoDtmfTest(TuttidTestCase):
             "To: <sip:1000@127.0.0.1>", "To: <sip:1000@127.0.0.1>;tag=nope")
         s.send(self.server.port, stray)
         self.assertEqual(status_of(s.recv_final()), 481)
+        s.close()
+
+
+class SessionTimerTest(TuttidTestCase):
+    # Below RFC 4028's floor of 90 s only so the test takes seconds.
+    sip_extra = "session_min_se_s = 2"
+
+    def _call(self, s, extra):
+        s.send(self.server.port, request("INVITE", self.server.port, body=SDP, extra=extra,
+                                         contact_port=s.port))
+        ok = s.recv_final()
+        self.assertEqual(status_of(ok), 200)
+        to = re.search(r"\r\nTo: (.*)\r\n", ok).group(1)
+        s.send(self.server.port, request("ACK", self.server.port, branch="z9hG4bKack").replace(
+            "To: <sip:1000@127.0.0.1>", f"To: {to}"))
+        return ok
+
+    def test_interval_below_min_se_gets_422(self):
+        reply = udp_exchange(self.server.port, request(
+            "INVITE", self.server.port, body=SDP,
+            extra="Supported: timer\r\nSession-Expires: 1\r\n"))
+        self.assertTrue(reply.startswith("SIP/2.0 422 "), reply)
+        self.assertIn("\r\nMin-SE: 2\r\n", reply)
+
+    def test_unrefreshed_session_is_ended_with_bye(self):
+        s = UdpSocket()
+        ok = self._call(s, "Supported: timer\r\nSession-Expires: 3;refresher=uac\r\n")
+        self.assertIn("\r\nSession-Expires: 3;refresher=uac\r\n", ok)
+        self.assertIn("\r\nRequire: timer\r\n", ok)
+        # No refresh: the BYE comes at 3 - 1 = 2 s.
+        bye = s.recv(timeout=5)
+        self.assertTrue(bye.startswith("BYE "), bye)
+        self.assertIn("session expired", bye)
+        self.server.wait_for_log(r'why="session timer expired"')
+        s.close()
+
+    def test_uas_refresher_sends_update(self):
+        s = UdpSocket()
+        ok = self._call(s, "Supported: timer\r\nSession-Expires: 2;refresher=uas\r\n")
+        self.assertIn("\r\nSession-Expires: 2;refresher=uas\r\n", ok)
+        update = s.recv(timeout=4)
+        self.assertTrue(update.startswith("UPDATE "), update)
+        self.assertIn("Session-Expires: 2;refresher=uas", update)
+        via = re.search(r"\r\nVia: (.*)\r\n", update).group(1)
+        headers = {name: re.search(rf"\r\n{name}: (.*)\r\n", update).group(1)
+                   for name in ("From", "To", "Call-ID", "CSeq")}
+        s.send(self.server.port, f"SIP/2.0 200 OK\r\nVia: {via}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()) + "Content-Length: 0\r\n\r\n")
+        # Refreshed: a second UPDATE a second later, and no BYE in between.
+        second = s.recv(timeout=4)
+        self.assertTrue(second.startswith("UPDATE "), second)
+        self.assertNotIn("session timer expired", self.server.log_text())
         s.close()
 
 
