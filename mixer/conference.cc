@@ -34,12 +34,15 @@ void Conference::ChooseRate() {
   }
 }
 
-int Conference::GroupFor(const media::CodecFormat& format) {
+int Conference::GroupFor(const media::CodecFormat& format, int32_t listen_factor) {
   for (size_t i = 0; i < groups_.size(); ++i) {
-    if (groups_[i].format == format) return static_cast<int>(i);
+    if (groups_[i].format == format && groups_[i].listen_factor == listen_factor) {
+      return static_cast<int>(i);
+    }
   }
   EncoderGroup& group = groups_.emplace_back();
   group.format = format;
+  group.listen_factor = listen_factor;
   group.encoder = media::MakeEncoder(format);
   if (format.clock_rate != rate_) {
     group.downsampler = std::make_unique<media::Resampler>(rate_, format.clock_rate);
@@ -54,7 +57,11 @@ void Conference::Add(std::unique_ptr<Participant> participant) {
   const int previous_rate = rate_;
   ChooseRate();
   if (rate_ == previous_rate) added.SetConferenceRate(rate_);
-  added.group = GroupFor(added.spec().codec);
+  added.group = GroupFor(added.spec().codec, added.listen_factor());
+}
+
+void Conference::Regroup(Participant& participant) {
+  participant.group = GroupFor(participant.spec().codec, participant.listen_factor());
 }
 
 Participant* Conference::Find(uint64_t participant_id) {
@@ -83,6 +90,12 @@ std::span<const uint8_t> Conference::EncodeForGroup(EncoderGroup& group) {
   if (!group.encoded) {
     const auto frame = static_cast<size_t>(rate_ / 50);
     std::span<const int16_t> input(limited_.data(), frame);
+    if (group.listen_factor != 4096) {
+      std::copy(limited_.begin(), limited_.begin() + static_cast<std::ptrdiff_t>(frame),
+                group.gained.begin());
+      ApplyGain(std::span<int16_t>(group.gained.data(), frame), group.listen_factor);
+      input = std::span<const int16_t>(group.gained.data(), frame);
+    }
     if (group.downsampler) {
       const auto codec_frame = static_cast<size_t>(group.format.samples_per_frame());
       group.downsampler->Process(input, std::span<int16_t>(group.input.data(), codec_frame));
@@ -152,6 +165,7 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
     if (candidates_[i].selected) {
       MixMinus(std::span<const int32_t>(mix_.data(), frame), participant.frame(),
                std::span<int16_t>(scratch_.data(), frame));
+      ApplyGain(std::span<int16_t>(scratch_.data(), frame), participant.listen_factor());
       ++encodes_last_tick_;
       Send(participant, participant.EncodeOwn(std::span<const int16_t>(scratch_.data(), frame)),
            sink);

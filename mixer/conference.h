@@ -57,6 +57,9 @@ class Conference {
   void Add(std::unique_ptr<Participant> participant);
   std::unique_ptr<Participant> Remove(uint64_t participant_id, TickSink& sink);
   Participant* Find(uint64_t participant_id);
+  // After a participant's listening volume changed: the group it shares an
+  // encoding with (allocates a new group when none matches).
+  void Regroup(Participant& participant);
 
   // The 20 ms mix. Allocation-free.
   void Tick(int64_t now_us, TickSink& sink);
@@ -65,8 +68,12 @@ class Conference {
   int encodes_last_tick() const { return encodes_last_tick_; }
 
  private:
+  // Listeners who hear the same thing the same way: one codec format at one
+  // listening volume (DESIGN.md: a (codec, rate, ptime, gain) group).
   struct EncoderGroup {
     media::CodecFormat format;
+    int32_t listen_factor = 4096;  // Q12 gain
+    std::array<int16_t, kMaxFrameSamples> gained{};
     std::unique_ptr<media::AudioEncoder> encoder;
     std::unique_ptr<media::Resampler> downsampler;  // conference rate -> codec rate
     std::array<int16_t, kMaxFrameSamples> input{};
@@ -76,7 +83,7 @@ class Conference {
   };
 
   void ChooseRate();
-  int GroupFor(const media::CodecFormat& format);
+  int GroupFor(const media::CodecFormat& format, int32_t listen_factor);
   std::span<const uint8_t> EncodeForGroup(EncoderGroup& group);
   void Send(Participant& participant, std::span<const uint8_t> payload, TickSink& sink);
 

@@ -154,12 +154,16 @@ void MediaWorker::HandleCommands() {
         RemoveParticipant(command->conference_id, command->participant_id, false);
         break;
       case WorkerCommand::Kind::kUpdate:
-      case WorkerCommand::Kind::kMute: {
+      case WorkerCommand::Kind::kMute:
+      case WorkerCommand::Kind::kGain: {
         auto it = conferences_.find(command->conference_id);
         Participant* participant =
             it == conferences_.end() ? nullptr : it->second->Find(command->participant_id);
         if (participant == nullptr) break;
-        if (command->kind == WorkerCommand::Kind::kUpdate) {
+        if (command->kind == WorkerCommand::Kind::kGain) {
+          participant->SetGains(command->listen_gain_db, command->talk_gain_db);
+          it->second->Regroup(*participant);
+        } else if (command->kind == WorkerCommand::Kind::kUpdate) {
           participant->Update(command->spec);
           participant->MarkJoined(SteadyMicros());
         } else {

@@ -22,13 +22,15 @@
 namespace tutti::mixer {
 
 struct WorkerCommand {
-  enum class Kind : uint8_t { kNone, kAdd, kRemove, kUpdate, kMute };
+  enum class Kind : uint8_t { kNone, kAdd, kRemove, kUpdate, kMute, kGain };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;
   uint32_t conference_id = 0;
   std::unique_ptr<Participant> participant;  // kAdd
   ParticipantSpec spec;                      // kUpdate
   bool flag = false;                         // kMute
+  int listen_gain_db = 0;                    // kGain
+  int talk_gain_db = 0;                      // kGain
 };
 
 struct WorkerEvent {

@@ -1,10 +1,12 @@
 #include "mixer/participant.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "mediaplane/rtp/rtcp_packet.h"
 #include "mediaplane/rtp/rtp_packet.h"
+#include "mixer/audio_mix.h"
 
 namespace tutti::mixer {
 namespace {
@@ -23,6 +25,22 @@ constexpr uint64_t kNtpEpochOffsetSeconds = 2208988800ULL;
 
 }  // namespace
 
+int32_t GainFactor(int gain_db) {
+  return static_cast<int32_t>(std::lround(4096.0 * std::pow(10.0, gain_db / 20.0)));
+}
+
+void ApplyGain(std::span<int16_t> pcm, int32_t factor) {
+  if (factor == 4096) return;
+  for (int16_t& sample : pcm) sample = SoftLimit((int32_t{sample} * factor) >> 12);
+}
+
+void Participant::SetGains(int listen_gain_db, int talk_gain_db) {
+  spec_.listen_gain_db = listen_gain_db;
+  spec_.talk_gain_db = talk_gain_db;
+  listen_factor_ = GainFactor(listen_gain_db);
+  talk_factor_ = GainFactor(talk_gain_db);
+}
+
 uint64_t NtpFromMicros(int64_t now_us) {
   const uint64_t seconds = static_cast<uint64_t>(now_us / 1'000'000) + kNtpEpochOffsetSeconds;
   const uint64_t fraction = (static_cast<uint64_t>(now_us % 1'000'000) << 32) / 1'000'000;
@@ -39,6 +57,8 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
       decoder_(media::MakeDecoder(spec.codec)),
       codec_frame_(spec.codec.samples_per_frame()),
       conference_frame_(spec.codec.samples_per_frame()),
+      listen_factor_(GainFactor(spec.listen_gain_db)),
+      talk_factor_(GainFactor(spec.talk_gain_db)),
       encoder_(media::MakeEncoder(spec.codec)),
       sequence_(static_cast<uint16_t>(ssrc >> 7)),
       timestamp_(ssrc * 2654435761u) {}
@@ -170,6 +190,8 @@ TalkerDetector::Transition Participant::PullFrame() {
   } else {
     DecodeInto(std::span<int16_t>(frame_.data(), static_cast<size_t>(conference_frame_)));
   }
+  ApplyGain(std::span<int16_t>(frame_.data(), static_cast<size_t>(conference_frame_)),
+            talk_factor_);
   level_db_ = FrameLevelDb(frame());
   // Muted: the level is still measured (for the API's meters), but a muted
   // participant is not talking: an open spurt closes, none opens.

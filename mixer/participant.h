@@ -35,7 +35,15 @@ struct ParticipantSpec {
   bool send = true;     // false while the caller holds us (recvonly/inactive)
   bool receive = true;  // false while the caller sends nothing (our side sendonly/inactive)
   bool muted = false;
+  // Per-participant volume in dB: what it hears, and how loud others hear it.
+  int listen_gain_db = 0;
+  int talk_gain_db = 0;
 };
+
+// Q12 fixed-point factor for a gain in dB (4096 is 0 dB).
+int32_t GainFactor(int gain_db);
+// pcm *= factor (Q12), through the soft limiter.
+void ApplyGain(std::span<int16_t> pcm, int32_t factor);
 
 // Samples in one 20 ms frame at the highest rate the bridge uses (48 kHz).
 constexpr int kMaxFrameSamples = 960;
@@ -71,6 +79,8 @@ class Participant {
   // Re-INVITE: new remote address, hold/resume. Mute from the control plane.
   void Update(const ParticipantSpec& spec);
   void SetMuted(bool muted) { spec_.muted = muted; }
+  void SetGains(int listen_gain_db, int talk_gain_db);
+  int32_t listen_factor() const { return listen_factor_; }
 
   // Prepares resamplers for the conference rate (allocates; join/leave only).
   void SetConferenceRate(int rate);
@@ -141,6 +151,8 @@ class Participant {
   std::array<int16_t, kMaxFrameSamples> frame_{};
   std::array<int16_t, kMaxFrameSamples> encode_input_{};
   float level_db_ = -100.0f;
+  int32_t listen_factor_ = 4096;
+  int32_t talk_factor_ = 4096;
   TalkerDetector talker_;
 
   // Send side.

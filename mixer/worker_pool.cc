@@ -62,6 +62,17 @@ bool WorkerPool::SetMuted(uint32_t conference_id, uint64_t participant_id, bool 
   return WorkerFor(conference_id).Post(std::move(command));
 }
 
+bool WorkerPool::SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
+                          int talk_gain_db) {
+  WorkerCommand command;
+  command.kind = WorkerCommand::Kind::kGain;
+  command.conference_id = conference_id;
+  command.participant_id = participant_id;
+  command.listen_gain_db = listen_gain_db;
+  command.talk_gain_db = talk_gain_db;
+  return WorkerFor(conference_id).Post(std::move(command));
+}
+
 void WorkerPool::DrainEvents(const std::function<void(const WorkerEvent&)>& handle) {
   for (auto& worker : workers_) {
     while (std::optional<WorkerEvent> event = worker->PollEvent()) handle(*event);

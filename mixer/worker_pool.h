@@ -34,6 +34,8 @@ class WorkerPool {
   bool Remove(uint32_t conference_id, uint64_t participant_id);
   bool Update(const ParticipantSpec& spec);
   bool SetMuted(uint32_t conference_id, uint64_t participant_id, bool muted);
+  bool SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
+                int talk_gain_db);
 
   // Hands every pending worker event to `handle`.
   void DrainEvents(const std::function<void(const WorkerEvent&)>& handle);

@@ -49,6 +49,8 @@ json ParticipantJson(const ParticipantInfo& p) {
           {"muted", p.muted},
           {"held", p.held},
           {"seconds", p.seconds},
+          {"listen_db", p.listen_db},
+          {"talk_db", p.talk_db},
           {"packets_in", p.packets_in},
           {"packets_out", p.packets_out},
           {"lost", p.lost},
@@ -288,6 +290,32 @@ void ControlApi::Routes() {
                     return Reply{200, ParticipantJson(*calls_->Participant(participant->id))};
                   })(request, response);
                 });
+  server_->Put(R"(/v1/rooms/([^/]+)/participants/([^/]+)/volume)",
+               [this, on_loop, body_of, participant_in_room](const httplib::Request& request,
+                                                             httplib::Response& response) {
+                 const std::string room = request.matches[1];
+                 const std::string id = request.matches[2];
+                 const std::optional<json> body = body_of(request.body);
+                 on_loop([this, room, id, body, participant_in_room] {
+                   std::optional<ParticipantInfo> participant;
+                   if (auto fault = participant_in_room(room, id, &participant)) return *fault;
+                   if (!body) return Error(400, "the body must be a JSON object");
+                   int listen = participant->listen_db;
+                   int talk = participant->talk_db;
+                   for (const auto& [key, value] : body->items()) {
+                     if (key != "listen_db" && key != "talk_db") {
+                       return Error(400, StrCat("unknown field \"", key, "\""));
+                     }
+                     if (!value.is_number_integer() || value.get<int64_t>() < -24 ||
+                         value.get<int64_t>() > 12) {
+                       return Error(400, StrCat(key, " must be an integer from -24 to 12 (dB)"));
+                     }
+                     (key == "listen_db" ? listen : talk) = value.get<int>();
+                   }
+                   calls_->SetVolume(participant->id, listen, talk);
+                   return Reply{200, ParticipantJson(*calls_->Participant(participant->id))};
+                 })(request, response);
+               });
   server_->Delete(R"(/v1/rooms/([^/]+)/participants/([^/]+))",
                   [this, on_loop, participant_in_room](const httplib::Request& request,
                                                        httplib::Response& response) {

@@ -63,6 +63,8 @@ struct CallController::Call {
   bool media_joined = false;
   bool talking = false;
   bool muted = false;
+  int listen_db = 0;
+  int talk_db = 0;
   std::string from_uri;
   mixer::ParticipantStats media_stats;  // the latest the worker reported
   absl::Time wall_started;
@@ -786,6 +788,11 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
 void CallController::JoinMedia(Call& call) {
   if (media_ == nullptr || call.media_joined || !call.audio) return;
   std::optional<mixer::ParticipantSpec> spec = SpecFor(call.id, call.conference_id, *call.audio);
+  if (spec) {
+    spec->muted = call.muted;
+    spec->listen_gain_db = call.listen_db;
+    spec->talk_gain_db = call.talk_db;
+  }
   if (!spec) {
     LogWarn("media", "remote media address is not IPv4: call has no audio")
         .With("call_id", call.call_id)
@@ -930,6 +937,8 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.codec = call.audio ? std::string(sdp::AudioCodecName(call.audio->codec)) : "";
   info.talking = call.talking;
   info.muted = call.muted;
+  info.listen_db = call.listen_db;
+  info.talk_db = call.talk_db;
   info.held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||
                              call.audio->direction == sdp::Direction::kInactive);
   info.seconds = absl::ToDoubleSeconds(loop_->Now() - call.started);
@@ -1000,6 +1009,17 @@ bool CallController::SetMuted(uint64_t id, bool muted) {
   LogInfo("call", muted ? "muted" : "unmuted")
       .With("call_id", call.call_id)
       .With("room", call.room);
+  return true;
+}
+
+bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->state == Call::State::kRinging) return false;
+  Call& call = *it->second;
+  call.listen_db = listen_db;
+  call.talk_db = talk_db;
+  if (call.media_joined) media_->SetGains(call.conference_id, call.id, listen_db, talk_db);
+  Publish("volume", call, StrCat("\"listen_db\":", listen_db, ",\"talk_db\":", talk_db));
   return true;
 }
 

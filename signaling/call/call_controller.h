@@ -45,6 +45,8 @@ struct ParticipantInfo {
   bool talking = false;
   bool muted = false;
   bool held = false;
+  int listen_db = 0;   // volume of what it hears
+  int talk_db = 0;     // volume at which others hear it
   double seconds = 0;  // since answered
   uint64_t packets_in = 0;
   uint64_t packets_out = 0;
@@ -83,6 +85,8 @@ class CallController : public sip::TransactionUser {
   // False when there is no such participant.
   bool SetMuted(uint64_t id, bool muted);
   bool Kick(uint64_t id, std::string_view why);
+  // Volumes in dB (the API checks the range).
+  bool SetVolume(uint64_t id, int listen_db, int talk_db);
   // Ends every call in a room (it was deleted).
   void EndRoom(std::string_view room);
   // Events for the API's event stream; may be null.

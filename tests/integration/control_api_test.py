@@ -144,6 +144,14 @@ class ControlApiTest(TuttidTestCase):
         status, unmuted = self.call("POST", f"/v1/rooms/1000/participants/{pid}/unmute", raw=b"")
         self.assertEqual((status, unmuted["muted"]), (200, False))
 
+        status, loud = self.call("PUT", f"/v1/rooms/1000/participants/{pid}/volume",
+                                 {"listen_db": -6, "talk_db": 3})
+        self.assertEqual((status, loud["listen_db"], loud["talk_db"]), (200, -6, 3))
+        status, error = self.call("PUT", f"/v1/rooms/1000/participants/{pid}/volume",
+                                  {"listen_db": 40})
+        self.assertEqual(status, 400)
+        self.assertIn("listen_db", error["error"]["message"])
+
         status, metrics = self.call("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertIn("tutti_participants 1\n", metrics)
@@ -156,7 +164,7 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(self.call("DELETE", f"/v1/rooms/1000/participants/{pid}")[0], 204)
         reader.join(timeout=10)
         kinds = [kind for kind, _ in events]
-        for expected in ("participant_joined", "talking_started", "muted", "unmuted",
+        for expected in ("participant_joined", "talking_started", "muted", "unmuted", "volume",
                          "participant_left"):
             self.assertIn(expected, kinds, events)
         left = [data for kind, data in events if kind == "participant_left"][0]

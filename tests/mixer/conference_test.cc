@@ -208,6 +208,48 @@ TEST_F(ConferenceTest, OnlyTheLoudestTalkersAreMixed) {
   EXPECT_EQ(audible, 3);  // max_talkers defaults to 3
 }
 
+double Rms(const std::vector<int16_t>& pcm) {
+  double sum = 0;
+  for (int16_t x : pcm) sum += static_cast<double>(x) * x;
+  return std::sqrt(sum / static_cast<double>(pcm.size()));
+}
+
+TEST_F(ConferenceTest, ListeningVolumeMakesItsOwnGroup) {
+  Participant* talker = Join(1);
+  Participant* normal = Join(2);
+  Participant* quiet = Join(3);
+  quiet->SetGains(/*listen_gain_db=*/-6, /*talk_gain_db=*/0);
+  conference_.Regroup(*quiet);
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    Speak(talker, 700, frame);
+    Speak(normal, 0, frame);
+    Speak(quiet, 0, frame);
+    Tick(sink);
+  }
+  // The talker's own, the normal listeners' and the quieter listener's.
+  EXPECT_EQ(conference_.encodes_last_tick(), 3);
+  const double ratio = Rms(LastHeard(sink, 3)) / Rms(LastHeard(sink, 2));
+  EXPECT_NEAR(ratio, 0.5, 0.05);
+}
+
+TEST_F(ConferenceTest, TalkingVolumeScalesWhatOthersHear) {
+  Participant* a = Join(1);
+  Join(2);
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    Speak(a, 700, frame);
+    Tick(sink);
+  }
+  const double before = Rms(LastHeard(sink, 2));
+  a->SetGains(0, -12);
+  for (int frame = 20; frame < 40; ++frame) {
+    Speak(a, 700, frame);
+    Tick(sink);
+  }
+  EXPECT_NEAR(Rms(LastHeard(sink, 2)) / before, 0.25, 0.03);
+}
+
 TEST_F(ConferenceTest, LeavingWhileTalkingClosesTheSpurt) {
   Participant* a = Join(1);
   Join(2);
