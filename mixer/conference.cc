@@ -130,6 +130,9 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
     if (transition != TalkerDetector::Transition::kNone) {
       sink.TalkingChanged(participant.id(), transition == TalkerDetector::Transition::kStarted);
     }
+    if (std::optional<char> digit = participant.TakeInbandDigit()) {
+      sink.InbandDigit(participant.id(), *digit);
+    }
     TalkerCandidate& candidate = candidates_[i];
     candidate.level_db = participant.talker().smoothed_db();
     candidate.eligible = participant.talker().talking() && !participant.spec().muted;

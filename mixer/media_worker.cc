@@ -43,6 +43,15 @@ class MediaWorker::Sink final : public TickSink {
     worker_->Emit(std::move(event));
   }
 
+  void InbandDigit(uint64_t participant_id, char digit) override {
+    WorkerEvent event;
+    event.kind = WorkerEvent::Kind::kDtmf;
+    event.participant_id = participant_id;
+    event.digit = digit;
+    event.inband = true;
+    worker_->Emit(std::move(event));
+  }
+
   void StatsReported(uint64_t participant_id, const ParticipantStats& stats) override {
     WorkerEvent event;
     event.kind = WorkerEvent::Kind::kStats;

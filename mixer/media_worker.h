@@ -46,6 +46,7 @@ struct WorkerEvent {
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;
   char digit = 0;
+  bool inband = false;     // kDtmf: heard in the audio rather than sent as an RFC 4733 event
   ParticipantStats stats;  // kLeft: the leg's final counters; kStats: the current ones
 };
 

@@ -61,7 +61,11 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
       talk_factor_(GainFactor(spec.talk_gain_db)),
       encoder_(media::MakeEncoder(spec.codec)),
       sequence_(static_cast<uint16_t>(ssrc >> 7)),
-      timestamp_(ssrc * 2654435761u) {}
+      timestamp_(ssrc * 2654435761u) {
+  if (spec.codec.kind != media::CodecKind::kOpus && spec.telephone_event_pt < 0) {
+    inband_dtmf_ = std::make_unique<media::DtmfDetector>(spec.codec.clock_rate);
+  }
+}
 
 void Participant::Update(const ParticipantSpec& spec) {
   const bool moved = !(spec.remote_rtp == spec_.remote_rtp);
@@ -159,6 +163,14 @@ int Participant::DecodeInto(std::span<int16_t> pcm) {
       samples = decoder_->Decode(frame.payload, pcm);
       decoded_any_ = decoded_any_ || samples > 0;
       if (samples < 0) ++stats_.malformed;
+      // Only real audio goes to the detector: concealment repeats the last
+      // frame and would stretch a key press.
+      if (inband_dtmf_ && samples > 0) {
+        if (std::optional<char> digit =
+                inband_dtmf_->Process(pcm.first(static_cast<size_t>(samples)))) {
+          inband_digit_ = digit;
+        }
+      }
       break;
     case media::JitterBuffer::Frame::Kind::kLost:
       if (!frame.next_payload.empty()) samples = decoder_->DecodeFec(frame.next_payload, pcm);

@@ -13,6 +13,7 @@
 
 #include "mediaplane/codec/audio_codec.h"
 #include "mediaplane/codec/resampler.h"
+#include "mediaplane/dtmf_detector.h"
 #include "mediaplane/jitter_buffer.h"
 #include "mediaplane/packet_io.h"
 #include "mediaplane/port_allocator.h"
@@ -96,6 +97,13 @@ class Participant {
     return {frame_.data(), static_cast<size_t>(conference_frame_)};
   }
   float level_db() const { return level_db_; }
+  // A key press heard in the audio itself (G.711 callers that negotiated no
+  // telephone-event), found while pulling this tick's frame; taken once.
+  std::optional<char> TakeInbandDigit() {
+    std::optional<char> digit = inband_digit_;
+    inband_digit_.reset();
+    return digit;
+  }
   const TalkerDetector& talker() const { return talker_; }
   TalkerDetector::Transition CloseTalker() { return talker_.Close(); }
 
@@ -139,6 +147,10 @@ class Participant {
   media::JitterBuffer jitter_buffer_;
   std::unique_ptr<media::AudioDecoder> decoder_;
   media::DtmfReceiver dtmf_;
+  // Only for G.711 without telephone-event: Opus callers and event senders
+  // never need it, and it costs ~0.7 µs a frame.
+  std::unique_ptr<media::DtmfDetector> inband_dtmf_;
+  std::optional<char> inband_digit_;
   int64_t last_rtp_us_ = 0;
   bool decoded_any_ = false;
 

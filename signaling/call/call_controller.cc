@@ -861,7 +861,8 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
           .With("room", room);
       break;
     case mixer::WorkerEvent::Kind::kDtmf:
-      if (it != calls_.end()) OnDigit(*it->second, event.digit, "rfc4733");
+      if (it != calls_.end())
+        OnDigit(*it->second, event.digit, event.inband ? "inband" : "rfc4733");
       break;
     case mixer::WorkerEvent::Kind::kRtpTimeout:
       LogWarn("media", "no media from caller, ending call")

@@ -24,9 +24,11 @@ class RecordingSink : public TickSink {
   void TalkingChanged(uint64_t id, bool talking) override {
     talking_events.emplace_back(id, talking);
   }
+  void InbandDigit(uint64_t id, char digit) override { digits.emplace_back(id, digit); }
 
   std::map<uint16_t, std::vector<std::vector<uint8_t>>> packets;
   std::vector<std::pair<uint64_t, bool>> talking_events;
+  std::vector<std::pair<uint64_t, char>> digits;
 
  private:
   std::array<uint8_t, media::kMaxDatagramBytes> buffer_{};
@@ -49,7 +51,7 @@ double ToneShare(const std::vector<int16_t>& pcm, double hz, int rate) {
 class ConferenceTest : public ::testing::Test {
  protected:
   // A PCMU participant whose peer "listens" on port 40000 + id.
-  Participant* Join(uint64_t id) {
+  Participant* Join(uint64_t id, int telephone_event_pt = -1) {
     auto ports = allocator_.Allocate();
     EXPECT_TRUE(ports.ok());
     ParticipantSpec spec;
@@ -57,6 +59,7 @@ class ConferenceTest : public ::testing::Test {
     spec.conference_id = 1;
     spec.codec = {media::CodecKind::kPcmu, 8000, 20};
     spec.payload_type = 0;
+    spec.telephone_event_pt = telephone_event_pt;
     spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(40000 + id)};
     spec.remote_rtcp = spec.remote_rtp;
     auto participant =
@@ -67,12 +70,14 @@ class ConferenceTest : public ::testing::Test {
   }
 
   // Feeds one 20 ms µ-law frame of a tone (or silence) from a participant's peer.
-  void Speak(Participant* participant, double hz, int frame_index) {
+  // With `hz2`, a dual tone (a key press).
+  void Speak(Participant* participant, double hz, int frame_index, double hz2 = 0) {
     std::array<int16_t, kFrame> pcm{};
     for (int i = 0; i < kFrame; ++i) {
       const double t = static_cast<double>(frame_index * kFrame + i) / 8000;
-      pcm[static_cast<size_t>(i)] =
-          hz == 0 ? 0 : static_cast<int16_t>(6000 * std::sin(2 * M_PI * hz * t));
+      double x = hz == 0 ? 0 : 6000 * std::sin(2 * M_PI * hz * t);
+      if (hz2 != 0) x = 5000 * (std::sin(2 * M_PI * hz * t) + std::sin(2 * M_PI * hz2 * t));
+      pcm[static_cast<size_t>(i)] = static_cast<int16_t>(x);
     }
     std::array<uint8_t, media::kRtpHeaderSize + kFrame> packet{};
     media::WriteRtpHeader({.payload_type = 0,
@@ -248,6 +253,21 @@ TEST_F(ConferenceTest, TalkingVolumeScalesWhatOthersHear) {
     Tick(sink);
   }
   EXPECT_NEAR(Rms(LastHeard(sink, 2)) / before, 0.25, 0.03);
+}
+
+TEST_F(ConferenceTest, InbandDtmfFromG711CallersWithoutTelephoneEvent) {
+  Participant* plain = Join(1);
+  Participant* with_events = Join(2, /*telephone_event_pt=*/101);
+  RecordingSink sink;
+  for (int frame = 0; frame < 30; ++frame) {
+    const bool pressing = frame >= 5 && frame < 10;  // 100 ms of '5' (770 + 1336 Hz)
+    Speak(plain, pressing ? 770 : 0, frame, pressing ? 1336 : 0);
+    Speak(with_events, pressing ? 770 : 0, frame, pressing ? 1336 : 0);
+    Tick(sink);
+  }
+  // Once, and only for the caller that cannot send RFC 4733 events.
+  std::vector<std::pair<uint64_t, char>> expected = {{1, '5'}};
+  EXPECT_EQ(sink.digits, expected);
 }
 
 TEST_F(ConferenceTest, LeavingWhileTalkingClosesTheSpurt) {
