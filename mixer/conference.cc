@@ -160,24 +160,30 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
   for (const TalkerCandidate& candidate : candidates_) talkers += candidate.selected ? 1 : 0;
   for (size_t i = 0; i < participants_.size(); ++i) {
     Participant& participant = *participants_[i];
-    const bool hears_silence = talkers == 0 || (talkers == 1 && candidates_[i].selected);
+    const bool hears_silence =
+        !participant.playing() && (talkers == 0 || (talkers == 1 && candidates_[i].selected));
     if (!participant.sending() || (hears_silence && SkipsSilence(participant.spec().codec))) {
       participant.SkipFrame();
       continue;
     }
-    if (candidates_[i].selected) {
-      MixMinus(std::span<const int32_t>(mix_.data(), frame), participant.frame(),
-               std::span<int16_t>(scratch_.data(), frame));
-      ApplyGain(std::span<int16_t>(scratch_.data(), frame), participant.listen_factor());
+    // A talker hears everyone but itself; anyone hearing a prompt gets the
+    // prompt over the mix; both need an encode of their own. Everyone else
+    // shares their group's.
+    const bool talker = candidates_[i].selected;
+    if (talker || participant.playing() || !options_.share_encoders) {
+      std::span<int16_t> own(scratch_.data(), frame);
+      if (talker) {
+        MixMinus(std::span<const int32_t>(mix_.data(), frame), participant.frame(), own);
+      } else {
+        std::copy(limited_.begin(), limited_.begin() + static_cast<std::ptrdiff_t>(frame),
+                  own.begin());
+      }
+      ApplyGain(own, participant.listen_factor());
+      if (participant.MixPlayback(own, rate_)) sink.PlaybackDone(participant.id());
       ++encodes_last_tick_;
-      Send(participant, participant.EncodeOwn(std::span<const int16_t>(scratch_.data(), frame)),
-           sink);
-    } else if (options_.share_encoders) {
-      Send(participant, EncodeForGroup(groups_[static_cast<size_t>(participant.group)]), sink);
+      Send(participant, participant.EncodeOwn(own), sink);
     } else {
-      ++encodes_last_tick_;
-      Send(participant, participant.EncodeOwn(std::span<const int16_t>(limited_.data(), frame)),
-           sink);
+      Send(participant, EncodeForGroup(groups_[static_cast<size_t>(participant.group)]), sink);
     }
   }
 

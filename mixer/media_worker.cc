@@ -43,6 +43,13 @@ class MediaWorker::Sink final : public TickSink {
     worker_->Emit(std::move(event));
   }
 
+  void PlaybackDone(uint64_t participant_id) override {
+    WorkerEvent event;
+    event.kind = WorkerEvent::Kind::kPlaybackDone;
+    event.participant_id = participant_id;
+    worker_->Emit(std::move(event));
+  }
+
   void InbandDigit(uint64_t participant_id, char digit) override {
     WorkerEvent event;
     event.kind = WorkerEvent::Kind::kDtmf;
@@ -164,12 +171,15 @@ void MediaWorker::HandleCommands() {
         break;
       case WorkerCommand::Kind::kUpdate:
       case WorkerCommand::Kind::kMute:
-      case WorkerCommand::Kind::kGain: {
+      case WorkerCommand::Kind::kGain:
+      case WorkerCommand::Kind::kPlay: {
         auto it = conferences_.find(command->conference_id);
         Participant* participant =
             it == conferences_.end() ? nullptr : it->second->Find(command->participant_id);
         if (participant == nullptr) break;
-        if (command->kind == WorkerCommand::Kind::kGain) {
+        if (command->kind == WorkerCommand::Kind::kPlay) {
+          participant->Play(command->prompt);
+        } else if (command->kind == WorkerCommand::Kind::kGain) {
           participant->SetGains(command->listen_gain_db, command->talk_gain_db);
           it->second->Regroup(*participant);
         } else if (command->kind == WorkerCommand::Kind::kUpdate) {

@@ -22,7 +22,7 @@
 namespace tutti::mixer {
 
 struct WorkerCommand {
-  enum class Kind : uint8_t { kNone, kAdd, kRemove, kUpdate, kMute, kGain };
+  enum class Kind : uint8_t { kNone, kAdd, kRemove, kUpdate, kMute, kGain, kPlay };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;
   uint32_t conference_id = 0;
@@ -31,6 +31,7 @@ struct WorkerCommand {
   bool flag = false;                         // kMute
   int listen_gain_db = 0;                    // kGain
   int talk_gain_db = 0;                      // kGain
+  const media::Prompt* prompt = nullptr;     // kPlay (null stops); outlives the worker
 };
 
 struct WorkerEvent {
@@ -41,7 +42,8 @@ struct WorkerEvent {
     kDtmf,
     kRtpTimeout,
     kLeft,
-    kStats,  // periodic reception figures (with each RTCP report)
+    kStats,         // periodic reception figures (with each RTCP report)
+    kPlaybackDone,  // a prompt played to the participant ended
   };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;

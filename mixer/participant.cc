@@ -211,6 +211,21 @@ TalkerDetector::Transition Participant::PullFrame() {
   return talker_.Update(level_db_);
 }
 
+bool Participant::MixPlayback(std::span<int16_t> pcm, int rate) {
+  if (playing_ == nullptr) return false;
+  const std::span<const int16_t> source = playing_->AtRate(rate);
+  // The position is kept in 48 kHz samples so a rate change mid-prompt
+  // (someone joins with Opus) keeps its place.
+  const size_t start = play_position_48k_ * static_cast<size_t>(rate) / 48000;
+  for (size_t i = 0; i < pcm.size() && start + i < source.size(); ++i) {
+    pcm[i] = SoftLimit(int32_t{pcm[i]} + source[start + i]);
+  }
+  play_position_48k_ += 960;
+  if (play_position_48k_ < playing_->pcm_48k.size()) return false;
+  playing_ = nullptr;
+  return true;
+}
+
 std::span<const uint8_t> Participant::EncodeOwn(std::span<const int16_t> mix) {
   std::span<const int16_t> input = mix;
   if (downsampler_) {

@@ -17,6 +17,7 @@
 #include "mediaplane/jitter_buffer.h"
 #include "mediaplane/packet_io.h"
 #include "mediaplane/port_allocator.h"
+#include "mediaplane/prompt_library.h"
 #include "mediaplane/rtp/receive_statistics.h"
 #include "mediaplane/telephone_event.h"
 #include "mixer/talker_detector.h"
@@ -107,6 +108,17 @@ class Participant {
   const TalkerDetector& talker() const { return talker_; }
   TalkerDetector::Transition CloseTalker() { return talker_.Close(); }
 
+  // A prompt or tone heard by this participant alone, over the mix. Null
+  // stops one that is playing. The prompt must outlive the playback.
+  void Play(const media::Prompt* prompt) {
+    playing_ = prompt;
+    play_position_48k_ = 0;
+  }
+  bool playing() const { return playing_ != nullptr; }
+  // Adds the next frame of the prompt (at `rate`) into `pcm`; true when the
+  // prompt ended with this frame.
+  bool MixPlayback(std::span<int16_t> pcm, int rate);
+
   // Tick, step 2: encodes `mix` (conference rate) with this leg's own encoder
   // and returns the payload (empty when there is nothing to send, e.g. DTX).
   std::span<const uint8_t> EncodeOwn(std::span<const int16_t> mix);
@@ -164,6 +176,8 @@ class Participant {
   std::array<int16_t, kMaxFrameSamples> encode_input_{};
   float level_db_ = -100.0f;
   int32_t listen_factor_ = 4096;
+  const media::Prompt* playing_ = nullptr;
+  size_t play_position_48k_ = 0;
   int32_t talk_factor_ = 4096;
   TalkerDetector talker_;
 

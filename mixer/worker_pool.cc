@@ -62,6 +62,16 @@ bool WorkerPool::SetMuted(uint32_t conference_id, uint64_t participant_id, bool 
   return WorkerFor(conference_id).Post(std::move(command));
 }
 
+bool WorkerPool::Play(uint32_t conference_id, uint64_t participant_id,
+                      const media::Prompt* prompt) {
+  WorkerCommand command;
+  command.kind = WorkerCommand::Kind::kPlay;
+  command.conference_id = conference_id;
+  command.participant_id = participant_id;
+  command.prompt = prompt;
+  return WorkerFor(conference_id).Post(std::move(command));
+}
+
 bool WorkerPool::SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
                           int talk_gain_db) {
   WorkerCommand command;

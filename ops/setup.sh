@@ -32,3 +32,5 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "setup: all dependencies present"
+# Voice prompts and tones (espeak-ng, sox): made once, kept until prompts.txt changes.
+"$(dirname "$0")/prompts/make_prompts.sh"

@@ -97,6 +97,16 @@ int Run(const tutti::Config& config) {
   media_options.cores = config.media.cores;
   media_options.conference.max_talkers = config.media.max_talkers;
   media_options.rtp_timeout_us = int64_t{config.media.rtp_timeout_s} * 1'000'000;
+  // Loaded before the workers start and kept until they stop: they play
+  // from it without copying.
+  std::shared_ptr<const media::PromptLibrary> prompts;
+  if (absl::StatusOr<std::shared_ptr<const media::PromptLibrary>> loaded =
+          media::PromptLibrary::Load(config.prompts.dir);
+      loaded.ok()) {
+    prompts = *loaded;
+  } else {
+    LogWarn("tuttid", "no prompts loaded").With("error", loaded.status().ToString());
+  }
   mixer::WorkerPool media(media_options);
   media.Start();
   OverloadGuard overload(config.limits.max_requests_per_second, config.limits.burst_requests,
@@ -186,7 +196,7 @@ int Run(const tutti::Config& config) {
       return api::RenderMetrics(*controller, endpoint, transactions, media, rooms, events);
     };
     control_api = std::make_unique<api::ControlApi>(&loop, api_options, &rooms, controller.get(),
-                                                    &events, metrics);
+                                                    &events, metrics, prompts);
     if (absl::Status s = control_api->Start(); !s.ok()) {
       LogError("tuttid", "cannot start the control API").With("error", s.ToString());
       return 1;
@@ -201,6 +211,7 @@ int Run(const tutti::Config& config) {
                    config.sip.tcp ? "tcp" : ""))
       .With("media_backend", config.media.backend)
       .With("media_workers", config.media.workers)
+      .With("prompts", prompts ? static_cast<int64_t>(prompts->size()) : 0)
       .With("rtp_ports", StrCat(config.media.rtp_port_min, "-", config.media.rtp_port_max))
       .With("rooms", static_cast<int64_t>(rooms.size()))
       .With("api",

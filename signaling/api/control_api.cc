@@ -110,13 +110,15 @@ std::optional<uint64_t> ParseId(const std::string& text) {
 
 ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
                        CallController* calls, EventHub* events,
-                       std::function<std::string()> metrics)
+                       std::function<std::string()> metrics,
+                       std::shared_ptr<const media::PromptLibrary> prompts)
     : loop_(loop),
       options_(std::move(options)),
       rooms_(rooms),
       calls_(calls),
       events_(events),
       metrics_(std::move(metrics)),
+      prompts_(std::move(prompts)),
       server_(std::make_unique<httplib::Server>()) {}
 
 ControlApi::~ControlApi() { Stop(); }
@@ -328,6 +330,63 @@ void ControlApi::Routes() {
                       return Reply{204, json()};
                     })(request, response);
                   });
+
+  // The prompt a body names, or the error to answer.
+  auto prompt_of = [this](const std::optional<json>& body,
+                          const media::Prompt** prompt) -> std::optional<Reply> {
+    if (!body || !body->contains("prompt") || !(*body)["prompt"].is_string()) {
+      return Error(400, "the body must be {\"prompt\": \"<name>\"}");
+    }
+    const std::string name = (*body)["prompt"].get<std::string>();
+    const int index = prompts_ ? prompts_->Find(name) : -1;
+    if (index < 0) return Error(404, StrCat("no prompt \"", name, "\" (GET /v1/prompts)"));
+    *prompt = &prompts_->at(index);
+    return std::nullopt;
+  };
+  server_->Get("/v1/prompts",
+               [this, on_loop](const httplib::Request& request, httplib::Response& response) {
+                 on_loop([this] {
+                   json names = json::array();
+                   if (prompts_) {
+                     for (const std::string& name : prompts_->Names()) names.push_back(name);
+                   }
+                   return Reply{200, json{{"prompts", names}}};
+                 })(request, response);
+               });
+  server_->Post(R"(/v1/rooms/([^/]+)/participants/([^/]+)/play)",
+                [this, on_loop, body_of, prompt_of, participant_in_room](
+                    const httplib::Request& request, httplib::Response& response) {
+                  const std::string room = request.matches[1];
+                  const std::string id = request.matches[2];
+                  const std::optional<json> body = body_of(request.body);
+                  on_loop([this, room, id, body, prompt_of, participant_in_room] {
+                    std::optional<ParticipantInfo> participant;
+                    if (auto fault = participant_in_room(room, id, &participant)) return *fault;
+                    const media::Prompt* prompt = nullptr;
+                    if (auto fault = prompt_of(body, &prompt)) return *fault;
+                    if (!calls_->Play(participant->id, prompt)) {
+                      return Error(409, "the participant has no audio to play into");
+                    }
+                    return Reply{202, json{{"playing", prompt->name}, {"to", 1}}};
+                  })(request, response);
+                });
+  server_->Post(R"(/v1/rooms/([^/]+)/play)",
+                [this, on_loop, body_of, prompt_of](const httplib::Request& request,
+                                                    httplib::Response& response) {
+                  const std::string room = request.matches[1];
+                  const std::optional<json> body = body_of(request.body);
+                  on_loop([this, room, body, prompt_of] {
+                    if (rooms_->Find(room) == nullptr)
+                      return Error(404, StrCat("no room \"", room, "\""));
+                    const media::Prompt* prompt = nullptr;
+                    if (auto fault = prompt_of(body, &prompt)) return *fault;
+                    int played = 0;
+                    for (const ParticipantInfo& p : calls_->Participants(room)) {
+                      played += calls_->Play(p.id, prompt) ? 1 : 0;
+                    }
+                    return Reply{202, json{{"playing", prompt->name}, {"to", played}}};
+                  })(request, response);
+                });
 
   server_->Get("/v1/events", [this](const httplib::Request& request, httplib::Response& response) {
     if (request.get_header_value("Authorization") != "Bearer " + options_.token) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "mediaplane/prompt_library.h"
 #include "signaling/api/event_hub.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/room_directory.h"
@@ -32,8 +33,10 @@ struct ControlApiOptions {
 class ControlApi {
  public:
   // `metrics` renders the Prometheus text; it runs on the control thread.
+  // `prompts` may be null (none loaded): playing answers 404 then.
   ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
-             CallController* calls, EventHub* events, std::function<std::string()> metrics);
+             CallController* calls, EventHub* events, std::function<std::string()> metrics,
+             std::shared_ptr<const media::PromptLibrary> prompts);
   ~ControlApi();
   ControlApi(const ControlApi&) = delete;
   ControlApi& operator=(const ControlApi&) = delete;
@@ -51,6 +54,7 @@ class ControlApi {
   CallController* calls_;
   EventHub* events_;
   std::function<std::string()> metrics_;
+  std::shared_ptr<const media::PromptLibrary> prompts_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};

@@ -846,6 +846,9 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
     }
   }
   switch (event.kind) {
+    case mixer::WorkerEvent::Kind::kPlaybackDone:
+      if (it != calls_.end()) Publish("playback_done", *it->second);
+      break;
     case mixer::WorkerEvent::Kind::kStats:
       if (it != calls_.end()) it->second->media_stats = event.stats;
       break;
@@ -1010,6 +1013,16 @@ bool CallController::SetMuted(uint64_t id, bool muted) {
   LogInfo("call", muted ? "muted" : "unmuted")
       .With("call_id", call.call_id)
       .With("room", call.room);
+  return true;
+}
+
+bool CallController::Play(uint64_t id, const media::Prompt* prompt) {
+  auto it = calls_.find(id);
+  if (it == calls_.end() || !it->second->media_joined) return false;
+  Call& call = *it->second;
+  if (!media_->Play(call.conference_id, call.id, prompt)) return false;
+  Publish("playback_started", call,
+          StrCat("\"prompt\":\"", prompt != nullptr ? prompt->name : "", "\""));
   return true;
 }
 

@@ -87,6 +87,9 @@ class CallController : public sip::TransactionUser {
   bool Kick(uint64_t id, std::string_view why);
   // Volumes in dB (the API checks the range).
   bool SetVolume(uint64_t id, int listen_db, int talk_db);
+  // Plays a prompt to one participant (over what it hears); false when there
+  // is no such participant or it has no audio.
+  bool Play(uint64_t id, const media::Prompt* prompt);
   // Ends every call in a room (it was deleted).
   void EndRoom(std::string_view room);
   // Events for the API's event stream; may be null.

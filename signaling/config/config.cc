@@ -189,6 +189,12 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   return r.RejectUnknown();
 }
 
+absl::Status ReadPrompts(TableReader& r, PromptsConfig* prompts) {
+  absl::Status s;
+  if (!(s = r.String("dir", &prompts->dir)).ok()) return s;
+  return r.RejectUnknown();
+}
+
 absl::Status ReadRecords(TableReader& r, RecordsConfig* records) {
   absl::Status s;
   if (!(s = r.String("path", &records->path)).ok()) return s;
@@ -299,13 +305,14 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("log", ReadLog, &config.log)).ok()) return s;
   if (!(s = section("api", ReadApi, &config.api)).ok()) return s;
   if (!(s = section("records", ReadRecords, &config.records)).ok()) return s;
+  if (!(s = section("prompts", ReadPrompts, &config.prompts)).ok()) return s;
   if (const toml::node* rooms = root.get("room")) {
     if (!(s = ReadRooms(*rooms, origin, &config.rooms)).ok()) return s;
   }
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
-        name != "records" && name != "room") {
+        name != "records" && name != "prompts" && name != "room") {
       return top.Error(node, name, "is not a known section");
     }
   }

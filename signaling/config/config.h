@@ -54,6 +54,11 @@ struct LimitsConfig {
   int retry_after_s = 5;
 };
 
+struct PromptsConfig {
+  // WAV files (16-bit PCM) played by the IVR and the API, one per prompt.
+  std::string dir = "ops/prompts/generated";
+};
+
 struct RecordsConfig {
   // JSON-lines file of call records, appended to; empty: no records.
   std::string path;
@@ -87,6 +92,7 @@ struct Config {
   LogConfig log;
   ApiConfig api;
   RecordsConfig records;
+  PromptsConfig prompts;
   std::vector<RoomConfig> rooms;
 };
 

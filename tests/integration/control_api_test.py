@@ -152,6 +152,20 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(status, 400)
         self.assertIn("listen_db", error["error"]["message"])
 
+        status, prompts = self.call("GET", "/v1/prompts")
+        self.assertEqual(status, 200)
+        self.assertIn("join_tone", prompts["prompts"])
+        self.assertIn("welcome", prompts["prompts"])
+        status, played = self.call("POST", f"/v1/rooms/1000/participants/{pid}/play",
+                                   {"prompt": "join_tone"})
+        self.assertEqual((status, played), (202, {"playing": "join_tone", "to": 1}))
+        status, played = self.call("POST", "/v1/rooms/1000/play", {"prompt": "leave_tone"})
+        self.assertEqual((status, played["to"]), (202, 1))
+        status, error = self.call("POST", "/v1/rooms/1000/play", {"prompt": "no-such"})
+        self.assertEqual(status, 404)
+        self.assertIn("no prompt", error["error"]["message"])
+        self.assertEqual(self.call("POST", "/v1/rooms/1000/play", raw=b"[]")[0], 400)
+
         status, metrics = self.call("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertIn("tutti_participants 1\n", metrics)
@@ -165,7 +179,7 @@ class ControlApiTest(TuttidTestCase):
         reader.join(timeout=10)
         kinds = [kind for kind, _ in events]
         for expected in ("participant_joined", "talking_started", "muted", "unmuted", "volume",
-                         "participant_left"):
+                         "playback_started", "playback_done", "participant_left"):
             self.assertIn(expected, kinds, events)
         left = [data for kind, data in events if kind == "participant_left"][0]
         self.assertEqual(left["participant"], pid)

@@ -16,6 +16,9 @@ import unittest
 TUTTID = os.environ.get("TUTTID", "tuttid")
 SIPP = os.environ.get("SIPP", "sipp")
 SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sipp")
+# Made by ops/setup.sh (ops/prompts/make_prompts.sh).
+PROMPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "ops", "prompts",
+                       "generated")
 
 
 def free_port(kind=socket.SOCK_DGRAM, pair=False):
@@ -83,6 +86,9 @@ level = "debug"
 
 [records]
 path = "{self.records_path}"
+
+[prompts]
+dir = "{PROMPTS}"
 
 [api]
 enabled = true

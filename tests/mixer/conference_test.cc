@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "mediaplane/codec/g711.h"
 #include "mediaplane/port_allocator.h"
+#include "mediaplane/prompt_library.h"
 #include "mediaplane/rtp/rtp_packet.h"
 
 namespace tutti::mixer {
@@ -25,10 +26,12 @@ class RecordingSink : public TickSink {
     talking_events.emplace_back(id, talking);
   }
   void InbandDigit(uint64_t id, char digit) override { digits.emplace_back(id, digit); }
+  void PlaybackDone(uint64_t id) override { playbacks_done.push_back(id); }
 
   std::map<uint16_t, std::vector<std::vector<uint8_t>>> packets;
   std::vector<std::pair<uint64_t, bool>> talking_events;
   std::vector<std::pair<uint64_t, char>> digits;
+  std::vector<uint64_t> playbacks_done;
 
  private:
   std::array<uint8_t, media::kMaxDatagramBytes> buffer_{};
@@ -268,6 +271,31 @@ TEST_F(ConferenceTest, InbandDtmfFromG711CallersWithoutTelephoneEvent) {
   // Once, and only for the caller that cannot send RFC 4733 events.
   std::vector<std::pair<uint64_t, char>> expected = {{1, '5'}};
   EXPECT_EQ(sink.digits, expected);
+}
+
+TEST_F(ConferenceTest, PromptIsHeardOnlyByItsParticipantAndEnds) {
+  // A 100 ms 1000 Hz tone at 48 kHz.
+  std::vector<int16_t> tone(4800);
+  for (size_t i = 0; i < tone.size(); ++i) {
+    tone[i] =
+        static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * static_cast<double>(i) / 48000));
+  }
+  auto prompts = media::PromptLibrary::FromSamples({{"beep", tone}});
+  Participant* a = Join(1);
+  Join(2);
+  Join(3);
+  RecordingSink sink;
+  for (int frame = 0; frame < 10; ++frame) Tick(sink);
+  a->Play(&prompts->at(0));
+  Tick(sink);
+  Tick(sink);  // the first frame holds the resampler's ramp-in
+  EXPECT_GT(ToneShare(LastHeard(sink, 1), 1000, 8000), 0.9);
+  EXPECT_LT(Rms(LastHeard(sink, 2)), 10);         // the others hear the (silent) room
+  EXPECT_EQ(conference_.encodes_last_tick(), 2);  // a's own, and the shared one
+  for (int frame = 0; frame < 9; ++frame) Tick(sink);
+  EXPECT_EQ(sink.playbacks_done, std::vector<uint64_t>{1});
+  EXPECT_FALSE(a->playing());
+  EXPECT_LT(Rms(LastHeard(sink, 1)), 10);
 }
 
 TEST_F(ConferenceTest, LeavingWhileTalkingClosesTheSpurt) {
