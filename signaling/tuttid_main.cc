@@ -189,6 +189,7 @@ int Run(const tutti::Config& config) {
   api::EventHub events;
   controller->set_event_hub(&events);
   controller->set_call_records(records.get());
+  controller->set_prompts(prompts);
   std::unique_ptr<api::ControlApi> control_api;
   if (config.api.enabled) {
     api::ControlApiOptions api_options{config.api.listen, config.api.port, config.api.token};

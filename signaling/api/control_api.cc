@@ -36,6 +36,7 @@ json RoomJson(const RoomConfig& room, int participants) {
           {"codecs", room.codecs},
           {"max_participants", room.max_participants},
           {"locked", room.locked},
+          {"announce_joins", room.announce_joins},
           {"participants", participants}};
 }
 
@@ -82,6 +83,9 @@ std::optional<std::string> ApplyRoomFields(const json& body, RoomConfig* room) {
     } else if (key == "locked") {
       if (!value.is_boolean()) return "locked must be true or false";
       room->locked = value.get<bool>();
+    } else if (key == "announce_joins") {
+      if (!value.is_boolean()) return "announce_joins must be true or false";
+      room->announce_joins = value.get<bool>();
     } else {
       return StrCat("unknown field \"", key, "\"");
     }

@@ -705,6 +705,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   bool record_later = false;
   if (call.media_joined) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
+    if (!shutting_down_) Announce(call, /*joined=*/false);
     if (media_->Remove(call.conference_id, call.id)) {
       departed_[call.id] = {call.call_id, call.room, RecordFor(call, why)};
       record_later = true;
@@ -808,6 +809,7 @@ void CallController::JoinMedia(Call& call) {
   }
   call.media_joined = true;
   Publish("participant_joined", call);
+  Announce(call, /*joined=*/true);
   LogDebug("media", "joined room")
       .With("call_id", call.call_id)
       .With("room", call.room)
@@ -976,6 +978,26 @@ void CallController::AddStats(const mixer::ParticipantStats& stats, CallRecord* 
   record->rtt_ms = stats.rtt_ms;
   record->concealed = stats.concealed;
   record->malformed = stats.malformed + stats.malformed_rtcp;
+}
+
+const media::Prompt* CallController::PromptNamed(std::string_view name) const {
+  const int index = prompts_ ? prompts_->Find(name) : -1;
+  return index < 0 ? nullptr : &prompts_->at(index);
+}
+
+void CallController::Announce(const Call& call, bool joined) {
+  const RoomConfig* room = rooms_->Find(call.room);
+  if (room == nullptr || !room->announce_joins) return;
+  const media::Prompt* tone = PromptNamed(joined ? "join_tone" : "leave_tone");
+  int others = 0;
+  for (const auto& [key, other] : calls_) {
+    if (key == call.id || other->room != call.room || !other->media_joined) continue;
+    ++others;
+    if (tone != nullptr) Play(other->id, tone);
+  }
+  if (joined && others == 0) {
+    if (const media::Prompt* alone = PromptNamed("alone")) Play(call.id, alone);
+  }
 }
 
 int CallController::participants() const {

@@ -96,6 +96,10 @@ class CallController : public sip::TransactionUser {
   void set_event_hub(api::EventHub* events) { events_ = events; }
   // Where a record of every ended call leg goes; may be null.
   void set_call_records(CallRecordWriter* records) { records_ = records; }
+  // Prompts for join/leave announcements; may be null (no announcements).
+  void set_prompts(std::shared_ptr<const media::PromptLibrary> prompts) {
+    prompts_ = std::move(prompts);
+  }
   uint64_t calls_answered() const { return calls_answered_; }
 
  private:
@@ -127,6 +131,9 @@ class CallController : public sip::TransactionUser {
   void OnMediaEvent(const mixer::WorkerEvent& event);
   void Publish(std::string_view type, const Call& call, std::string_view extra_json = {});
   ParticipantInfo InfoFor(const Call& call) const;
+  // Join/leave tones for rooms with announce_joins.
+  void Announce(const Call& call, bool joined);
+  const media::Prompt* PromptNamed(std::string_view name) const;
   CallRecord RecordFor(const Call& call, std::string_view why) const;
   static void AddStats(const mixer::ParticipantStats& stats, CallRecord* record);
   Call* FindByDialog(const sip::SipMessage& request);
@@ -141,6 +148,7 @@ class CallController : public sip::TransactionUser {
   EventLoop::TimerId media_poll_timer_ = 0;
   api::EventHub* events_ = nullptr;
   CallRecordWriter* records_ = nullptr;
+  std::shared_ptr<const media::PromptLibrary> prompts_;
 
   uint64_t next_call_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;

@@ -75,6 +75,9 @@ struct RoomConfig {
   std::vector<std::string> codecs = {"opus", "PCMU", "PCMA"};
   int max_participants = 0;  // 0: no limit
   bool locked = false;       // a locked room takes no new callers (403)
+  // Tones to the others when someone joins or leaves; a prompt to the first
+  // caller that it is alone.
+  bool announce_joins = false;
 };
 
 struct ApiConfig {

@@ -54,7 +54,7 @@ class ControlApiTest(TuttidTestCase):
                                                        "max_participants": 5})
         self.assertEqual(status, 201)
         self.assertEqual(room, {"name": "sales", "codecs": ["PCMA"], "max_participants": 5,
-                                "locked": False, "participants": 0})
+                                "locked": False, "announce_joins": False, "participants": 0})
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "sales"})[0], 409)
 
         status, room = self.call("PATCH", "/v1/rooms/sales", {"locked": True})
@@ -125,6 +125,8 @@ class ControlApiTest(TuttidTestCase):
         self.assertTrue(stream_open.wait(5))
         time.sleep(0.3)  # the subscription is registered when the first chunk is asked for
 
+        status, room = self.call("PATCH", "/v1/rooms/1000", {"announce_joins": True})
+        self.assertEqual((status, room["announce_joins"]), (200, True))
         caller = LossyRtpCaller(self.server.port, tone_hz=500, loss=0.0)
         caller.call()
         streaming = threading.Thread(target=caller.stream, args=(3.0,))
@@ -181,6 +183,9 @@ class ControlApiTest(TuttidTestCase):
         for expected in ("participant_joined", "talking_started", "muted", "unmuted", "volume",
                          "playback_started", "playback_done", "participant_left"):
             self.assertIn(expected, kinds, events)
+        # Alone in the room, the caller was told so.
+        self.assertIn("alone", [data.get("prompt") for kind, data in events
+                                if kind == "playback_started"])
         left = [data for kind, data in events if kind == "participant_left"][0]
         self.assertEqual(left["participant"], pid)
         self.assertEqual(left["why"], "removed by operator")
