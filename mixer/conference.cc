@@ -77,6 +77,8 @@ std::unique_ptr<Participant> Conference::Remove(uint64_t participant_id, TickSin
     std::unique_ptr<Participant> removed = std::move(participants_[i]);
     participants_.erase(participants_.begin() + static_cast<std::ptrdiff_t>(i));
     candidates_.erase(candidates_.begin() + static_cast<std::ptrdiff_t>(i));
+    const auto [lost, late] = removed->TakeJitterDeltas();
+    sink.JitterReported(lost, late);
     if (removed->CloseTalker() == TalkerDetector::Transition::kStopped) {
       sink.TalkingChanged(removed->id(), false);
     }
@@ -195,6 +197,8 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
           participant->spec().rtcp_mux ? participant->rtp_port() : participant->rtcp_port();
       sink.Commit(port, participant->rtcp_destination(), size);
       sink.StatsReported(participant->id(), participant->stats());
+      const auto [lost, late] = participant->TakeJitterDeltas();
+      sink.JitterReported(lost, late);
     }
   }
 }

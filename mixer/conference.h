@@ -39,6 +39,8 @@ class TickSink {
   // Commits the datagram written into the buffer NextBuffer returned.
   virtual void Commit(uint16_t local_port, const media::Endpoint& remote, uint16_t size) = 0;
   virtual void TalkingChanged(uint64_t participant_id, bool talking) = 0;
+  // Jitter-buffer frames lost and packets late since the last report.
+  virtual void JitterReported(uint64_t /*lost*/, uint64_t /*late*/) {}
   // A prompt played to one participant has ended.
   virtual void PlaybackDone(uint64_t /*participant_id*/) {}
   // A key press detected in a participant's audio (in-band DTMF).

@@ -43,6 +43,11 @@ class MediaWorker::Sink final : public TickSink {
     worker_->Emit(std::move(event));
   }
 
+  void JitterReported(uint64_t lost, uint64_t late) override {
+    worker_->counters_.jitter_lost.fetch_add(lost, std::memory_order_relaxed);
+    worker_->counters_.jitter_late.fetch_add(late, std::memory_order_relaxed);
+  }
+
   void PlaybackDone(uint64_t participant_id) override {
     WorkerEvent event;
     event.kind = WorkerEvent::Kind::kPlaybackDone;

@@ -133,6 +133,16 @@ class Participant {
   uint16_t MaybeWriteRtcp(int64_t now_us, uint8_t* out);
 
   // Media activity: the last RTP packet, or the join when none came yet.
+  // Jitter-buffer losses and late packets since the last call (for the
+  // worker's running totals in /metrics).
+  std::pair<uint64_t, uint64_t> TakeJitterDeltas() {
+    const media::JitterBufferStats& now = jitter_buffer_.stats();
+    std::pair<uint64_t, uint64_t> delta = {now.lost - reported_lost_, now.late - reported_late_};
+    reported_lost_ = now.lost;
+    reported_late_ = now.late;
+    return delta;
+  }
+
   int64_t last_rtp_us() const { return last_rtp_us_; }
   void MarkJoined(int64_t now_us) { last_rtp_us_ = now_us; }
   bool expects_media() const { return spec_.receive; }
@@ -194,6 +204,8 @@ class Participant {
   int64_t next_rtcp_us_ = 0;
   uint32_t last_sr_ntp_middle_ = 0;  // from the peer's last SR, echoed in our RR
   int64_t last_sr_received_us_ = 0;
+  uint64_t reported_lost_ = 0;
+  uint64_t reported_late_ = 0;
 
   ParticipantStats stats_;
 };

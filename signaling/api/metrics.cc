@@ -70,6 +70,11 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
        &mixer::WorkerCounters::send_drops},
       {"tutti_worker_event_ring_full_total", "Worker events lost to a full ring.",
        &mixer::WorkerCounters::event_ring_full},
+      {"tutti_jitter_buffer_lost_total",
+       "Frames missing at playout (rebuilt by FEC or concealed), reported every ~5 s.",
+       &mixer::WorkerCounters::jitter_lost},
+      {"tutti_jitter_buffer_late_total", "Packets that arrived after their playout time.",
+       &mixer::WorkerCounters::jitter_late},
   };
   for (const WorkerCounter& counter : kCounters) {
     m.Family(counter.name, "counter", counter.help);

@@ -175,6 +175,7 @@ class ControlApiTest(TuttidTestCase):
         self.assertRegex(metrics, r'tutti_sip_responses_total\{code="200"\} \d+\n')
         self.assertRegex(metrics, r'tutti_worker_tick_seconds_count\{worker="0"\} \d+\n')
         self.assertRegex(metrics, r'tutti_media_packets_in_total\{worker="0"\} [1-9]\d*\n')
+        self.assertRegex(metrics, r'tutti_jitter_buffer_lost_total\{worker="0"\} \d+\n')
 
         streaming.join()
         self.assertEqual(self.call("DELETE", f"/v1/rooms/1000/participants/{pid}")[0], 204)

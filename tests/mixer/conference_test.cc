@@ -27,6 +27,12 @@ class RecordingSink : public TickSink {
   }
   void InbandDigit(uint64_t id, char digit) override { digits.emplace_back(id, digit); }
   void PlaybackDone(uint64_t id) override { playbacks_done.push_back(id); }
+  void JitterReported(uint64_t lost, uint64_t late) override {
+    jitter_lost += lost;
+    jitter_late += late;
+  }
+  uint64_t jitter_lost = 0;
+  uint64_t jitter_late = 0;
 
   std::map<uint16_t, std::vector<std::vector<uint8_t>>> packets;
   std::vector<std::pair<uint64_t, bool>> talking_events;
@@ -296,6 +302,19 @@ TEST_F(ConferenceTest, PromptIsHeardOnlyByItsParticipantAndEnds) {
   EXPECT_EQ(sink.playbacks_done, std::vector<uint64_t>{1});
   EXPECT_FALSE(a->playing());
   EXPECT_LT(Rms(LastHeard(sink, 1)), 10);
+}
+
+TEST_F(ConferenceTest, JitterBufferLossesReachTheWorkerTotals) {
+  Participant* a = Join(1);
+  Join(2);
+  RecordingSink sink;
+  for (int frame = 0; frame < 40; ++frame) {
+    if (frame % 10 != 7) Speak(a, 440, frame);  // frames 7, 17, 27 and 37 never arrive
+    Tick(sink);
+  }
+  ASSERT_NE(conference_.Remove(1, sink), nullptr);
+  EXPECT_EQ(sink.jitter_lost, 3u);  // 37 was still ahead of playout when a left
+  EXPECT_EQ(sink.jitter_late, 0u);
 }
 
 TEST_F(ConferenceTest, LeavingWhileTalkingClosesTheSpurt) {
