@@ -65,6 +65,8 @@ struct CallController::Call {
   bool muted = false;
   int listen_db = 0;
   int talk_db = 0;
+  std::string keys;  // DTMF typed so far towards a control sequence
+  absl::Time last_key;
   std::string from_uri;
   mixer::ParticipantStats media_stats;  // the latest the worker reported
   absl::Time wall_started;
@@ -641,6 +643,30 @@ void CallController::RefreshSession(uint64_t key) {
 }
 
 void CallController::OnDigit(Call& call, char digit, std::string_view via) {
+  // Control sequences: keys more than 3 s apart start over; a sequence that
+  // can no longer match restarts from this key.
+  const absl::Time now = loop_->Now();
+  if (now - call.last_key > absl::Seconds(3)) call.keys.clear();
+  call.last_key = now;
+  call.keys.push_back(digit);
+  auto is_prefix = [this](std::string_view typed) {
+    for (const auto& [keys, action] : options_.controls) {
+      if (keys.size() >= typed.size() && std::string_view(keys).substr(0, typed.size()) == typed) {
+        return true;
+      }
+    }
+    return false;
+  };
+  if (!is_prefix(call.keys))
+    call.keys = is_prefix(std::string(1, digit)) ? std::string(1, digit) : "";
+  for (const auto& [keys, action] : options_.controls) {
+    if (keys == call.keys) {
+      call.keys.clear();
+      const std::string chosen = action;  // RunControl may end the call
+      RunControl(call, chosen);
+      break;
+    }
+  }
   Publish("dtmf", call, StrCat("\"digit\":\"", std::string(1, digit), "\",\"via\":\"", via, "\""));
   LogInfo("media", "dtmf")
       .With("call_id", call.call_id)
@@ -1057,6 +1083,26 @@ bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
   if (call.media_joined) media_->SetGains(call.conference_id, call.id, listen_db, talk_db);
   Publish("volume", call, StrCat("\"listen_db\":", listen_db, ",\"talk_db\":", talk_db));
   return true;
+}
+
+void CallController::RunControl(Call& call, std::string_view action) {
+  LogInfo("call", "key control").With("call_id", call.call_id).With("action", action);
+  // Volume steps of 3 dB, within what the API allows.
+  auto step = [](int db, int by) { return std::clamp(db + by, -24, 12); };
+  const uint64_t id = call.id;
+  if (action == "toggle_mute" || action == "mute" || action == "unmute") {
+    const bool mute = action == "mute" || (action == "toggle_mute" && !call.muted);
+    SetMuted(id, mute);
+    if (const media::Prompt* prompt = PromptNamed(mute ? "muted" : "unmuted")) Play(id, prompt);
+  } else if (action == "listen_down" || action == "listen_up") {
+    SetVolume(id, step(call.listen_db, action == "listen_up" ? 3 : -3), call.talk_db);
+  } else if (action == "talk_down" || action == "talk_up") {
+    SetVolume(id, call.listen_db, step(call.talk_db, action == "talk_up" ? 3 : -3));
+  } else if (action == "volume_reset") {
+    SetVolume(id, 0, 0);
+  } else if (action == "leave") {
+    Kick(id, "left by key");
+  }
 }
 
 bool CallController::Kick(uint64_t id, std::string_view why) {

@@ -31,6 +31,8 @@ struct CallControllerOptions {
   std::string media_address;    // c= in our SDP
   absl::Duration answer_delay;  // ring this long before answering (0: at once)
   SessionTimerPolicy session_timers;
+  // In-call key sequences and their actions (ControlsConfig::participant).
+  std::vector<std::pair<std::string, std::string>> controls;
   int retry_after_s = 5;
   std::string user_agent = "tutti";
 };
@@ -117,6 +119,7 @@ class CallController : public sip::TransactionUser {
   void RefreshSession(uint64_t call_id);
   // A key press from any source (RFC 4733, SIP INFO, in-band).
   void OnDigit(Call& call, char digit, std::string_view via);
+  void RunControl(Call& call, std::string_view action);
   void Answer(uint64_t call_id);
   void RetransmitOk(uint64_t call_id);
   void SendBye(Call& call, std::string_view why);

@@ -1,5 +1,6 @@
 #include "signaling/config/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -249,6 +250,48 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
   return absl::OkStatus();
 }
 
+constexpr std::string_view kControlActions[] = {"toggle_mute", "mute",         "unmute",
+                                                "listen_down", "listen_up",    "talk_down",
+                                                "talk_up",     "volume_reset", "leave"};
+
+// [controls.participant]: "<keys>" = "<action>". A table of its own replaces
+// the defaults entirely, so an operator can also take keys away.
+absl::Status ReadControls(const toml::node& node, std::string_view origin,
+                          ControlsConfig* controls) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr)
+    return LineError(origin, node.source().begin.line, "controls must be a table");
+  for (const auto& [role, entries] : *table) {
+    if (role.str() != "participant") {
+      return LineError(origin, entries.source().begin.line, "controls.", role.str(),
+                       " is not a known role (participant)");
+    }
+    const toml::table* map = entries.as_table();
+    if (map == nullptr) {
+      return LineError(origin, entries.source().begin.line, "controls.participant must be a table");
+    }
+    controls->participant.clear();
+    for (const auto& [keys, action] : *map) {
+      const std::string_view sequence = keys.str();
+      const bool keys_ok = !sequence.empty() && sequence.size() <= 4 &&
+                           sequence.find_first_not_of("0123456789*#ABCD") == std::string_view::npos;
+      if (!keys_ok) {
+        return LineError(origin, action.source().begin.line, "controls.participant key \"",
+                         sequence, "\" must be 1-4 of 0-9 * # A-D");
+      }
+      const std::optional<std::string_view> name = action.value<std::string_view>();
+      if (!name || std::find(std::begin(kControlActions), std::end(kControlActions), *name) ==
+                       std::end(kControlActions)) {
+        return LineError(origin, action.source().begin.line, "controls.participant.\"", sequence,
+                         "\" is not a known action (toggle_mute, mute, unmute, listen_down, "
+                         "listen_up, talk_down, talk_up, volume_reset, leave)");
+      }
+      controls->participant.emplace_back(std::string(sequence), std::string(*name));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadRooms(const toml::node& node, std::string_view origin,
                        std::vector<RoomConfig>* rooms) {
   const toml::array* array = node.as_array();
@@ -307,13 +350,16 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("api", ReadApi, &config.api)).ok()) return s;
   if (!(s = section("records", ReadRecords, &config.records)).ok()) return s;
   if (!(s = section("prompts", ReadPrompts, &config.prompts)).ok()) return s;
+  if (const toml::node* controls = root.get("controls")) {
+    if (!(s = ReadControls(*controls, origin, &config.controls)).ok()) return s;
+  }
   if (const toml::node* rooms = root.get("room")) {
     if (!(s = ReadRooms(*rooms, origin, &config.rooms)).ok()) return s;
   }
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
-        name != "records" && name != "prompts" && name != "room") {
+        name != "records" && name != "prompts" && name != "controls" && name != "room") {
       return top.Error(node, name, "is not a known section");
     }
   }

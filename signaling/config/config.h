@@ -59,6 +59,16 @@ struct PromptsConfig {
   std::string dir = "ops/prompts/generated";
 };
 
+// What a caller can do with keys during a call: DTMF sequence -> action.
+// Actions: toggle_mute, mute, unmute, listen_down, listen_up, talk_down,
+// talk_up, volume_reset, leave.
+struct ControlsConfig {
+  std::vector<std::pair<std::string, std::string>> participant = {
+      {"*1", "toggle_mute"}, {"*4", "listen_down"},  {"*6", "listen_up"}, {"*7", "talk_down"},
+      {"*9", "talk_up"},     {"*5", "volume_reset"}, {"*0", "leave"},
+  };
+};
+
 struct RecordsConfig {
   // JSON-lines file of call records, appended to; empty: no records.
   std::string path;
@@ -96,6 +106,7 @@ struct Config {
   ApiConfig api;
   RecordsConfig records;
   PromptsConfig prompts;
+  ControlsConfig controls;
   std::vector<RoomConfig> rooms;
 };
 

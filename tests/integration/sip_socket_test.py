@@ -153,6 +153,41 @@ class InfoDtmfTest(TuttidTestCase):
         s.close()
 
 
+class KeyControlTest(TuttidTestCase):
+
+    def test_star_one_mutes_and_star_zero_leaves(self):
+        s = UdpSocket()
+        s.send(self.server.port, request("INVITE", self.server.port, body=SDP,
+                                         contact_port=s.port))
+        ok = s.recv_final()
+        to = re.search(r"\r\nTo: (.*)\r\n", ok).group(1)
+        s.send(self.server.port, request("ACK", self.server.port, branch="z9hG4bKack").replace(
+            "To: <sip:1000@127.0.0.1>", f"To: {to}"))
+        cseq = 2
+
+        def press(key):
+            nonlocal cseq
+            info = request("INFO", self.server.port, branch=f"z9hG4bKkey{cseq}", cseq=cseq,
+                           body=f"Signal={key}\r\nDuration=160\r\n").replace(
+                "To: <sip:1000@127.0.0.1>", f"To: {to}").replace(
+                "Content-Type: application/sdp", "Content-Type: application/dtmf-relay")
+            cseq += 1
+            s.send(self.server.port, info)
+            self.assertEqual(status_of(s.recv_final()), 200)
+
+        for key in ("1", "*", "1"):  # a lone 1 is no control; *1 is
+            press(key)
+        self.server.wait_for_log(r'msg="key control" .*action=toggle_mute')
+        self.server.wait_for_log(r"msg=muted")
+        self.assertEqual(self.server.log_text().count('msg="key control"'), 1)
+        for key in ("*", "0"):
+            press(key)
+        bye = s.recv(timeout=3)
+        self.assertTrue(bye.startswith("BYE "), bye)
+        self.server.wait_for_log(r'why="left by key"')
+        s.close()
+
+
 class SessionTimerTest(TuttidTestCase):
     # Below RFC 4028's floor of 90 s only so the test takes seconds.
     sip_extra = "session_min_se_s = 2"

@@ -107,3 +107,34 @@ TEST(ConfigTest, LoadFileNamesThePathInErrors) {
 
 }  // namespace
 }  // namespace tutti
+
+namespace tutti {
+namespace {
+
+TEST(ControlsConfigTest, DefaultsAndReplacement) {
+  auto defaults = ParseConfig("", "x.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->controls.participant.size(), 7u);
+
+  auto custom =
+      ParseConfig("[controls.participant]\n\"#1\" = \"mute\"\n\"#2\" = \"unmute\"\n", "x.toml");
+  ASSERT_TRUE(custom.ok()) << custom.status();
+  ASSERT_EQ(custom->controls.participant.size(), 2u);
+  EXPECT_EQ(custom->controls.participant[0].second, "mute");
+}
+
+TEST(ControlsConfigTest, BadKeysAndActionsNameTheLine) {
+  auto bad_action = ParseConfig("[controls.participant]\n\"*1\" = \"explode\"\n", "x.toml");
+  ASSERT_FALSE(bad_action.ok());
+  EXPECT_NE(std::string(bad_action.status().message()).find("x.toml:2:"), std::string::npos);
+  EXPECT_NE(std::string(bad_action.status().message()).find("not a known action"),
+            std::string::npos);
+  auto bad_keys = ParseConfig("[controls.participant]\n\"*12345\" = \"mute\"\n", "x.toml");
+  ASSERT_FALSE(bad_keys.ok());
+  auto bad_role = ParseConfig("[controls.wizard]\n\"*1\" = \"mute\"\n", "x.toml");
+  ASSERT_FALSE(bad_role.ok());
+  EXPECT_NE(std::string(bad_role.status().message()).find("not a known role"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tutti
