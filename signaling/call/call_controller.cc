@@ -643,6 +643,13 @@ void CallController::RefreshSession(uint64_t key) {
 }
 
 void CallController::OnDigit(Call& call, char digit, std::string_view via) {
+  Publish("dtmf", call, StrCat("\"digit\":\"", std::string(1, digit), "\",\"via\":\"", via, "\""));
+  LogInfo("media", "dtmf")
+      .With("call_id", call.call_id)
+      .With("room", call.room)
+      .With("digit", std::string(1, digit))
+      .With("via", via);
+
   // Control sequences: keys more than 3 s apart start over; a sequence that
   // can no longer match restarts from this key.
   const absl::Time now = loop_->Now();
@@ -657,22 +664,17 @@ void CallController::OnDigit(Call& call, char digit, std::string_view via) {
     }
     return false;
   };
-  if (!is_prefix(call.keys))
+  if (!is_prefix(call.keys)) {
     call.keys = is_prefix(std::string(1, digit)) ? std::string(1, digit) : "";
+  }
   for (const auto& [keys, action] : options_.controls) {
     if (keys == call.keys) {
       call.keys.clear();
-      const std::string chosen = action;  // RunControl may end the call
-      RunControl(call, chosen);
-      break;
+      // Last use of `call`: the action may end it (leave).
+      RunControl(call, std::string(action));
+      return;
     }
   }
-  Publish("dtmf", call, StrCat("\"digit\":\"", std::string(1, digit), "\",\"via\":\"", via, "\""));
-  LogInfo("media", "dtmf")
-      .With("call_id", call.call_id)
-      .With("room", call.room)
-      .With("digit", std::string(1, digit))
-      .With("via", via);
 }
 
 void CallController::OnOptions(TransactionId id, const SipMessage& options) {
