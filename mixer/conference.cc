@@ -27,6 +27,7 @@ void Conference::ChooseRate() {
   }
   rate_ = rate;
   for (auto& participant : participants_) participant->SetConferenceRate(rate_);
+  if (recorder_ != nullptr) AttachRecorder(recorder_);  // the upsampler follows the rate
   for (EncoderGroup& group : groups_) {
     group.downsampler = group.format.clock_rate == rate_
                             ? nullptr
@@ -58,6 +59,13 @@ void Conference::Add(std::unique_ptr<Participant> participant) {
   ChooseRate();
   if (rate_ == previous_rate) added.SetConferenceRate(rate_);
   added.group = GroupFor(added.spec().codec, added.listen_factor());
+}
+
+void Conference::AttachRecorder(RoomRecorder* recorder) {
+  recorder_ = recorder;
+  recorder_upsampler_ = recorder != nullptr && rate_ != RoomRecorder::kRate
+                            ? std::make_unique<media::Resampler>(rate_, RoomRecorder::kRate)
+                            : nullptr;
 }
 
 void Conference::Regroup(Participant& participant) {
@@ -156,6 +164,14 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
     }
   }
   Limit(std::span<const int32_t>(mix_.data(), frame), std::span<int16_t>(limited_.data(), frame));
+  if (recorder_ != nullptr) {
+    std::span<const int16_t> mixed(limited_.data(), frame);
+    if (recorder_upsampler_) {
+      recorder_upsampler_->Process(mixed, recorded_);
+      mixed = std::span<const int16_t>(recorded_.data(), RoomRecorder::kFrame);
+    }
+    recorder_->Append(mixed);
+  }
 
   // 4. Out to everyone who receives.
   int talkers = 0;

@@ -19,6 +19,7 @@
 #include "mediaplane/codec/resampler.h"
 #include "mediaplane/packet_io.h"
 #include "mixer/participant.h"
+#include "mixer/room_recorder.h"
 #include "mixer/talker_selection.h"
 
 namespace tutti::mixer {
@@ -67,6 +68,11 @@ class Conference {
   // encoding with (allocates a new group when none matches).
   void Regroup(Participant& participant);
 
+  // Records the mix every tick until detached (null). The recorder outlives
+  // its attachment; attaching allocates (a resampler for 8 kHz rooms).
+  void AttachRecorder(RoomRecorder* recorder);
+  RoomRecorder* recorder() const { return recorder_; }
+
   // The 20 ms mix. Allocation-free.
   void Tick(int64_t now_us, TickSink& sink);
 
@@ -103,6 +109,9 @@ class Conference {
   std::array<int16_t, kMaxFrameSamples> limited_{};
   std::array<int16_t, kMaxFrameSamples> scratch_{};
   int encodes_last_tick_ = 0;
+  RoomRecorder* recorder_ = nullptr;
+  std::unique_ptr<media::Resampler> recorder_upsampler_;  // 8 kHz rooms -> 48 kHz files
+  std::array<int16_t, kMaxFrameSamples> recorded_{};
 };
 
 }  // namespace tutti::mixer

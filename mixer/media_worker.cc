@@ -174,6 +174,20 @@ void MediaWorker::HandleCommands() {
       case WorkerCommand::Kind::kRemove:
         RemoveParticipant(command->conference_id, command->participant_id, false);
         break;
+      case WorkerCommand::Kind::kRecord: {
+        auto it = conferences_.find(command->conference_id);
+        Conference* conference = it == conferences_.end() ? nullptr : it->second.get();
+        if (command->recorder != nullptr && conference != nullptr) {
+          conference->AttachRecorder(command->recorder);
+          break;
+        }
+        if (conference != nullptr) conference->AttachRecorder(nullptr);
+        WorkerEvent released;
+        released.kind = WorkerEvent::Kind::kRecorderReleased;
+        released.participant_id = command->conference_id;
+        Emit(std::move(released));
+        break;
+      }
       case WorkerCommand::Kind::kUpdate:
       case WorkerCommand::Kind::kMute:
       case WorkerCommand::Kind::kGain:
@@ -216,7 +230,15 @@ void MediaWorker::RemoveParticipant(uint32_t conference_id, uint64_t participant
   event.participant_id = participant_id;
   event.stats = removed->stats();
   Emit(std::move(event));
-  if (it->second->empty()) conferences_.erase(it);
+  if (it->second->empty()) {
+    if (it->second->recorder() != nullptr) {
+      WorkerEvent released;
+      released.kind = WorkerEvent::Kind::kRecorderReleased;
+      released.participant_id = conference_id;
+      Emit(std::move(released));
+    }
+    conferences_.erase(it);
+  }
   // `removed` goes out of scope here: its sockets close on this thread, after
   // they left the poll set.
 }

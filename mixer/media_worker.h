@@ -22,7 +22,7 @@
 namespace tutti::mixer {
 
 struct WorkerCommand {
-  enum class Kind : uint8_t { kNone, kAdd, kRemove, kUpdate, kMute, kGain, kPlay };
+  enum class Kind : uint8_t { kNone, kAdd, kRemove, kUpdate, kMute, kGain, kPlay, kRecord };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;
   uint32_t conference_id = 0;
@@ -32,6 +32,7 @@ struct WorkerCommand {
   int listen_gain_db = 0;                    // kGain
   int talk_gain_db = 0;                      // kGain
   const media::Prompt* prompt = nullptr;     // kPlay (null stops); outlives the worker
+  RoomRecorder* recorder = nullptr;          // kRecord (null stops); the sender owns it
 };
 
 struct WorkerEvent {
@@ -44,6 +45,10 @@ struct WorkerEvent {
     kLeft,
     kStats,         // periodic reception figures (with each RTCP report)
     kPlaybackDone,  // a prompt played to the participant ended
+    // The worker no longer uses the conference's recorder (stopped, the room
+    // emptied, or it was never there): its owner may close it. The
+    // conference id is in participant_id.
+    kRecorderReleased,
   };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;

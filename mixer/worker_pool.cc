@@ -62,6 +62,14 @@ bool WorkerPool::SetMuted(uint32_t conference_id, uint64_t participant_id, bool 
   return WorkerFor(conference_id).Post(std::move(command));
 }
 
+bool WorkerPool::Record(uint32_t conference_id, RoomRecorder* recorder) {
+  WorkerCommand command;
+  command.kind = WorkerCommand::Kind::kRecord;
+  command.conference_id = conference_id;
+  command.recorder = recorder;
+  return WorkerFor(conference_id).Post(std::move(command));
+}
+
 bool WorkerPool::Play(uint32_t conference_id, uint64_t participant_id,
                       const media::Prompt* prompt) {
   WorkerCommand command;

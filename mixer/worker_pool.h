@@ -34,6 +34,9 @@ class WorkerPool {
   bool Remove(uint32_t conference_id, uint64_t participant_id);
   bool Update(const ParticipantSpec& spec);
   bool SetMuted(uint32_t conference_id, uint64_t participant_id, bool muted);
+  // Starts (recorder) or stops (null) recording a conference; the worker
+  // answers kRecorderReleased when the recorder may be closed.
+  bool Record(uint32_t conference_id, RoomRecorder* recorder);
   bool Play(uint32_t conference_id, uint64_t participant_id, const media::Prompt* prompt);
   bool SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
                 int talk_gain_db);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -193,7 +194,10 @@ int Run(const tutti::Config& config) {
   controller->set_prompts(prompts);
   std::unique_ptr<api::ControlApi> control_api;
   if (config.api.enabled) {
-    api::ControlApiOptions api_options{config.api.listen, config.api.port, config.api.token};
+    api::ControlApiOptions api_options{config.api.listen, config.api.port, config.api.token,
+                                       config.recording.dir, config.recording.format};
+    std::error_code made;
+    std::filesystem::create_directories(config.recording.dir, made);
     auto metrics = [&] {
       return api::RenderMetrics(*controller, endpoint, transactions, media, rooms, events);
     };

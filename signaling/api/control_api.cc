@@ -217,6 +217,8 @@ void ControlApi::Routes() {
       const RoomConfig* room = rooms_->Find(name);
       if (room == nullptr) return Error(404, StrCat("no room \"", name, "\""));
       json body = RoomJson(*room, count_in(name));
+      const std::string recording = calls_->RecordingPath(name);
+      body["recording"] = recording.empty() ? json(nullptr) : json(recording);
       body["participant_list"] = json::array();
       for (const ParticipantInfo& p : calls_->Participants(name)) {
         body["participant_list"].push_back(ParticipantJson(p));
@@ -391,6 +393,49 @@ void ControlApi::Routes() {
                     return Reply{202, json{{"playing", prompt->name}, {"to", played}}};
                   })(request, response);
                 });
+
+  server_->Post(R"(/v1/rooms/([^/]+)/recording)", [this, on_loop](const httplib::Request& request,
+                                                                  httplib::Response& response) {
+    const std::string room = request.matches[1];
+    json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+    on_loop([this, room, body] {
+      if (body.is_discarded() || !body.is_object()) {
+        return Error(400, "the body must be a JSON object (or empty)");
+      }
+      std::string format = options_.recording_format;
+      if (body.contains("format")) {
+        if (!body["format"].is_string() || (body["format"] != "ogg" && body["format"] != "wav")) {
+          return Error(400, "format must be \"ogg\" or \"wav\"");
+        }
+        format = body["format"].get<std::string>();
+      }
+      absl::StatusOr<std::string> path = calls_->StartRecording(
+          room, options_.recording_dir,
+          format == "wav" ? mixer::RecordingFormat::kWav : mixer::RecordingFormat::kOggOpus);
+      if (!path.ok()) {
+        const int status = path.status().code() == absl::StatusCode::kNotFound ? 404
+                           : path.status().code() == absl::StatusCode::kAlreadyExists ||
+                                   path.status().code() == absl::StatusCode::kFailedPrecondition
+                               ? 409
+                               : 503;
+        return Error(status, std::string(path.status().message()));
+      }
+      return Reply{201, json{{"recording", *path}}};
+    })(request, response);
+  });
+  server_->Delete(R"(/v1/rooms/([^/]+)/recording)",
+                  [this, on_loop](const httplib::Request& request, httplib::Response& response) {
+                    const std::string room = request.matches[1];
+                    on_loop([this, room] {
+                      if (rooms_->Find(room) == nullptr)
+                        return Error(404, StrCat("no room \"", room, "\""));
+                      const std::string path = calls_->RecordingPath(room);
+                      if (absl::Status stopped = calls_->StopRecording(room); !stopped.ok()) {
+                        return Error(409, std::string(stopped.message()));
+                      }
+                      return Reply{202, json{{"stopping", path}}};
+                    })(request, response);
+                  });
 
   server_->Get("/v1/events", [this](const httplib::Request& request, httplib::Response& response) {
     if (request.get_header_value("Authorization") != "Bearer " + options_.token) {

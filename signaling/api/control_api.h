@@ -28,6 +28,8 @@ struct ControlApiOptions {
   std::string listen = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port
   std::string token;
+  std::string recording_dir = "recordings";
+  std::string recording_format = "ogg";  // default when a request names none
 };
 
 class ControlApi {

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_join.h"
@@ -112,6 +114,22 @@ CallController::~CallController() {
   }
   if (records_ != nullptr) {
     for (const auto& [key, departed] : departed_) records_->Write(departed.record);
+  }
+  // Recordings still open: ask the workers to let go, wait (briefly) until
+  // they did, and finalise the files.
+  if (media_ != nullptr && !recordings_.empty()) {
+    for (auto& [conference_id, recording] : recordings_) {
+      if (!recording.stopping) media_->Record(conference_id, nullptr);
+      recording.stopping = true;
+    }
+    for (int wait = 0; wait < 200 && !recordings_.empty(); ++wait) {
+      media_->DrainEvents([this](const mixer::WorkerEvent& event) {
+        if (event.kind == mixer::WorkerEvent::Kind::kRecorderReleased) {
+          CloseRecording(static_cast<uint32_t>(event.participant_id));
+        }
+      });
+      if (!recordings_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
   for (auto& [id, call] : calls_) {
     loop_->CancelTimer(call->ok_timer);
@@ -876,6 +894,9 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
     }
   }
   switch (event.kind) {
+    case mixer::WorkerEvent::Kind::kRecorderReleased:
+      CloseRecording(static_cast<uint32_t>(event.participant_id));
+      break;
     case mixer::WorkerEvent::Kind::kPlaybackDone:
       if (it != calls_.end()) Publish("playback_done", *it->second);
       break;
@@ -1064,6 +1085,74 @@ bool CallController::SetMuted(uint64_t id, bool muted) {
       .With("call_id", call.call_id)
       .With("room", call.room);
   return true;
+}
+
+absl::StatusOr<std::string> CallController::StartRecording(std::string_view room,
+                                                           std::string_view directory,
+                                                           mixer::RecordingFormat format) {
+  if (rooms_->Find(room) == nullptr) return absl::NotFoundError(StrCat("no room \"", room, "\""));
+  const uint32_t conference_id = rooms_->ConferenceId(room);
+  if (recordings_.contains(conference_id)) {
+    return absl::AlreadyExistsError(StrCat("room \"", room, "\" is already being recorded"));
+  }
+  bool anyone = false;
+  for (const auto& [key, call] : calls_)
+    anyone = anyone || (call->room == room && call->media_joined);
+  if (!anyone) return absl::FailedPreconditionError(StrCat("nobody is in room \"", room, "\""));
+  const std::string path =
+      StrCat(directory, "/", room, "-",
+             absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()),
+             format == mixer::RecordingFormat::kWav ? ".wav" : ".ogg");
+  absl::StatusOr<std::unique_ptr<mixer::RoomRecorder>> recorder =
+      mixer::RoomRecorder::Start(path, format);
+  if (!recorder.ok()) return recorder.status();
+  if (!media_->Record(conference_id, recorder->get())) {
+    return absl::UnavailableError("the media worker is busy; try again");
+  }
+  recordings_[conference_id] = {std::string(room), std::move(*recorder), false};
+  LogInfo("call", "recording started").With("room", room).With("path", path);
+  if (events_ != nullptr) {
+    events_->Publish("recording_started",
+                     StrCat("{\"room\":", JsonString(room), ",\"path\":", JsonString(path), "}"));
+  }
+  return path;
+}
+
+absl::Status CallController::StopRecording(std::string_view room) {
+  const uint32_t conference_id = rooms_->ConferenceId(room);
+  auto it = recordings_.find(conference_id);
+  if (it == recordings_.end() || it->second.stopping) {
+    return absl::NotFoundError(StrCat("room \"", room, "\" is not being recorded"));
+  }
+  if (!media_->Record(conference_id, nullptr)) {
+    return absl::UnavailableError("the media worker is busy; try again");
+  }
+  it->second.stopping = true;  // closed when the worker says it let go
+  return absl::OkStatus();
+}
+
+std::string CallController::RecordingPath(std::string_view room) const {
+  auto it = recordings_.find(rooms_->ConferenceId(room));
+  return it == recordings_.end() ? std::string() : it->second.recorder->path();
+}
+
+void CallController::CloseRecording(uint32_t conference_id) {
+  auto it = recordings_.find(conference_id);
+  if (it == recordings_.end()) return;
+  Recording recording = std::move(it->second);
+  recordings_.erase(it);
+  const absl::Status closed = recording.recorder->Close();
+  LogInfo("call", "recording stopped")
+      .With("room", recording.room)
+      .With("path", recording.recorder->path())
+      .With("seconds", static_cast<double>(recording.recorder->frames_written()) / 50.0)
+      .With("dropped_frames", static_cast<int64_t>(recording.recorder->frames_dropped()))
+      .With("error", closed.ok() ? std::string() : closed.ToString());
+  if (events_ != nullptr) {
+    events_->Publish("recording_stopped",
+                     StrCat("{\"room\":", JsonString(recording.room),
+                            ",\"path\":", JsonString(recording.recorder->path()), "}"));
+  }
 }
 
 bool CallController::Play(uint64_t id, const media::Prompt* prompt) {

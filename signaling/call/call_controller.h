@@ -89,6 +89,15 @@ class CallController : public sip::TransactionUser {
   bool Kick(uint64_t id, std::string_view why);
   // Volumes in dB (the API checks the range).
   bool SetVolume(uint64_t id, int listen_db, int talk_db);
+  // Records a room's mix into `directory` (Ogg Opus or WAV). Returns the
+  // file's path, or why not (no such room, nobody in it, already recording,
+  // the file cannot be made).
+  absl::StatusOr<std::string> StartRecording(std::string_view room, std::string_view directory,
+                                             mixer::RecordingFormat format);
+  absl::Status StopRecording(std::string_view room);
+  // The path being recorded to, empty when not recording.
+  std::string RecordingPath(std::string_view room) const;
+
   // Plays a prompt to one participant (over what it hears); false when there
   // is no such participant or it has no audio.
   bool Play(uint64_t id, const media::Prompt* prompt);
@@ -152,6 +161,14 @@ class CallController : public sip::TransactionUser {
   api::EventHub* events_ = nullptr;
   CallRecordWriter* records_ = nullptr;
   std::shared_ptr<const media::PromptLibrary> prompts_;
+  // Recordings by conference id; closed when the worker lets go of them.
+  struct Recording {
+    std::string room;
+    std::unique_ptr<mixer::RoomRecorder> recorder;
+    bool stopping = false;
+  };
+  absl::flat_hash_map<uint32_t, Recording> recordings_;
+  void CloseRecording(uint32_t conference_id);
 
   uint64_t next_call_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;

@@ -191,6 +191,16 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   return r.RejectUnknown();
 }
 
+absl::Status ReadRecording(TableReader& r, RecordingConfig* recording) {
+  absl::Status s;
+  if (!(s = r.String("dir", &recording->dir)).ok()) return s;
+  if (!(s = r.String("format", &recording->format)).ok()) return s;
+  if (recording->format != "ogg" && recording->format != "wav") {
+    return r.Error("format", "must be \"ogg\" or \"wav\"");
+  }
+  return r.RejectUnknown();
+}
+
 absl::Status ReadPrompts(TableReader& r, PromptsConfig* prompts) {
   absl::Status s;
   if (!(s = r.String("dir", &prompts->dir)).ok()) return s;
@@ -350,6 +360,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("api", ReadApi, &config.api)).ok()) return s;
   if (!(s = section("records", ReadRecords, &config.records)).ok()) return s;
   if (!(s = section("prompts", ReadPrompts, &config.prompts)).ok()) return s;
+  if (!(s = section("recording", ReadRecording, &config.recording)).ok()) return s;
   if (const toml::node* controls = root.get("controls")) {
     if (!(s = ReadControls(*controls, origin, &config.controls)).ok()) return s;
   }
@@ -359,7 +370,8 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
-        name != "records" && name != "prompts" && name != "controls" && name != "room") {
+        name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
+        name != "room") {
       return top.Error(node, name, "is not a known section");
     }
   }

@@ -54,6 +54,13 @@ struct LimitsConfig {
   int retry_after_s = 5;
 };
 
+struct RecordingConfig {
+  // Where room recordings go (made at start when missing), and their format:
+  // "ogg" (Ogg Opus) or "wav".
+  std::string dir = "recordings";
+  std::string format = "ogg";
+};
+
 struct PromptsConfig {
   // WAV files (16-bit PCM) played by the IVR and the API, one per prompt.
   std::string dir = "ops/prompts/generated";
@@ -106,6 +113,7 @@ struct Config {
   ApiConfig api;
   RecordsConfig records;
   PromptsConfig prompts;
+  RecordingConfig recording;
   ControlsConfig controls;
   std::vector<RoomConfig> rooms;
 };

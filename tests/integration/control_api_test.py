@@ -141,6 +141,25 @@ class ControlApiTest(TuttidTestCase):
         self.assertTrue(participant["talking"], participant)
         pid = participant["id"]
 
+        # Record the room while the caller's tone plays.
+        status, started = self.call("POST", "/v1/rooms/1000/recording", {"format": "wav"})
+        self.assertEqual(status, 201, started)
+        path = started["recording"]
+        self.assertEqual(self.call("POST", "/v1/rooms/1000/recording", {"format": "wav"})[0], 409)
+        self.assertEqual(self.call("GET", "/v1/rooms/1000")[1]["recording"], path)
+        self.assertEqual(self.call("POST", "/v1/rooms/nope/recording", {})[0], 404)
+        self.assertEqual(self.call("POST", "/v1/rooms/1000/recording", {"format": "mp3"})[0], 400)
+        time.sleep(1.0)
+        self.assertEqual(self.call("DELETE", "/v1/rooms/1000/recording")[0], 202)
+        self.server.wait_for_log(r'msg="recording stopped"')
+        self.assertEqual(self.call("DELETE", "/v1/rooms/1000/recording")[0], 409)
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+        from audio_tools import read_wav, tone_share
+        rate, samples = read_wav(path)
+        self.assertEqual(rate, 48000)
+        self.assertGreater(len(samples), 48000 * 0.8)
+        self.assertGreater(tone_share(samples[4800:4800 + 24000], rate, 500), 0.5)
+
         status, muted = self.call("POST", f"/v1/rooms/1000/participants/{pid}/mute", raw=b"")
         self.assertEqual((status, muted["muted"]), (200, True))
         status, unmuted = self.call("POST", f"/v1/rooms/1000/participants/{pid}/unmute", raw=b"")
@@ -181,8 +200,9 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(self.call("DELETE", f"/v1/rooms/1000/participants/{pid}")[0], 204)
         reader.join(timeout=10)
         kinds = [kind for kind, _ in events]
-        for expected in ("participant_joined", "talking_started", "muted", "unmuted", "volume",
-                         "playback_started", "playback_done", "participant_left"):
+        for expected in ("participant_joined", "talking_started", "recording_started",
+                         "recording_stopped", "muted", "unmuted", "volume", "playback_started",
+                         "playback_done", "participant_left"):
             self.assertIn(expected, kinds, events)
         # Alone in the room, the caller was told so.
         self.assertIn("alone", [data.get("prompt") for kind, data in events

@@ -90,6 +90,9 @@ path = "{self.records_path}"
 [prompts]
 dir = "{PROMPTS}"
 
+[recording]
+dir = "{self.dir}/recordings"
+
 [api]
 enabled = true
 port = {self.api_port}

@@ -1,0 +1,96 @@
+#include "mixer/room_recorder.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace tutti::mixer {
+namespace {
+
+std::vector<uint8_t> ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+uint32_t Le32(const std::vector<uint8_t>& b, size_t at) {
+  return uint32_t{b[at]} | (uint32_t{b[at + 1]} << 8) | (uint32_t{b[at + 2]} << 16) |
+         (uint32_t{b[at + 3]} << 24);
+}
+
+std::array<int16_t, 960> ToneFrame(int index) {
+  std::array<int16_t, 960> frame{};
+  for (size_t i = 0; i < frame.size(); ++i) {
+    const double t = static_cast<double>(index * 960 + static_cast<int>(i)) / 48000;
+    frame[i] = static_cast<int16_t>(8000 * std::sin(2 * M_PI * 440 * t));
+  }
+  return frame;
+}
+
+void WaitForWritten(const RoomRecorder& recorder, uint64_t frames) {
+  for (int i = 0; i < 500 && recorder.frames_written() < frames; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+TEST(RoomRecorderTest, WavHeaderIsRightAtEverySecondAndAtTheEnd) {
+  const std::string path = ::testing::TempDir() + "/room.wav";
+  auto recorder = RoomRecorder::Start(path, RecordingFormat::kWav);
+  ASSERT_TRUE(recorder.ok()) << recorder.status();
+  for (int i = 0; i < 75; ++i) ASSERT_TRUE((*recorder)->Append(ToneFrame(i)));
+  WaitForWritten(**recorder, 75);
+  // Not closed (as if the process died now): the header counts the first
+  // whole second, so the file plays up to there.
+  std::vector<uint8_t> live = ReadAll(path);
+  ASSERT_GE(live.size(), 44u);
+  EXPECT_EQ(Le32(live, 40), 50u * 960 * 2);
+  EXPECT_EQ(Le32(live, 24), 48000u);
+
+  ASSERT_TRUE((*recorder)->Close().ok());
+  std::vector<uint8_t> done = ReadAll(path);
+  EXPECT_EQ(Le32(done, 40), 75u * 960 * 2);
+  EXPECT_EQ(Le32(done, 4), 36u + 75 * 960 * 2);
+  EXPECT_EQ(done.size(), 44u + 75 * 960 * 2);
+  EXPECT_EQ((*recorder)->frames_dropped(), 0u);
+}
+
+TEST(RoomRecorderTest, OggOpusHasHeadersPagesAndEndOfStream) {
+  const std::string path = ::testing::TempDir() + "/room.ogg";
+  auto recorder = RoomRecorder::Start(path, RecordingFormat::kOggOpus);
+  ASSERT_TRUE(recorder.ok()) << recorder.status();
+  for (int i = 0; i < 150; ++i) (*recorder)->Append(ToneFrame(i));
+  WaitForWritten(**recorder, 150);
+  // Pages reach the file while recording (muxing delay one second).
+  std::vector<uint8_t> live = ReadAll(path);
+  const std::string live_text(live.begin(), live.end());
+  EXPECT_EQ(live_text.substr(0, 4), "OggS");
+  EXPECT_NE(live_text.find("OpusHead"), std::string::npos);
+  EXPECT_NE(live_text.find("OpusTags"), std::string::npos);
+  EXPECT_GT(live.size(), 2000u);
+
+  ASSERT_TRUE((*recorder)->Close().ok());
+  std::vector<uint8_t> done = ReadAll(path);
+  const std::string text(done.begin(), done.end());
+  const size_t last_page = text.rfind("OggS");
+  ASSERT_NE(last_page, std::string::npos);
+  EXPECT_TRUE(done[last_page + 5] & 0x04);  // end of stream
+  // The last granule position counts 48 kHz samples: ~3 s of audio.
+  uint64_t granule = 0;
+  for (int i = 7; i >= 0; --i)
+    granule = (granule << 8) | done[last_page + 6 + static_cast<size_t>(i)];
+  EXPECT_NEAR(static_cast<double>(granule), 150.0 * 960, 960 * 2);
+}
+
+TEST(RoomRecorderTest, UnwritablePathIsAnError) {
+  EXPECT_FALSE(RoomRecorder::Start("/nonexistent-dir/x.wav", RecordingFormat::kWav).ok());
+  EXPECT_FALSE(RoomRecorder::Start("/nonexistent-dir/x.ogg", RecordingFormat::kOggOpus).ok());
+}
+
+}  // namespace
+}  // namespace tutti::mixer
