@@ -123,6 +123,9 @@ int Run(const tutti::Config& config) {
   options.media_address = config.media.address;
   options.answer_delay = absl::Milliseconds(config.sip.answer_delay_ms);
   options.controls = config.controls.participant;
+  options.recording_dir = config.recording.dir;
+  options.recording_format = config.recording.format == "wav" ? mixer::RecordingFormat::kWav
+                                                              : mixer::RecordingFormat::kOggOpus;
   options.session_timers.min_se_s = config.sip.session_min_se_s;
   options.session_timers.default_se_s = config.sip.session_expires_s;
   options.retry_after_s = config.limits.retry_after_s;

@@ -37,6 +37,7 @@ json RoomJson(const RoomConfig& room, int participants) {
           {"max_participants", room.max_participants},
           {"locked", room.locked},
           {"announce_joins", room.announce_joins},
+          {"record", room.record},
           {"participants", participants}};
 }
 
@@ -83,6 +84,9 @@ std::optional<std::string> ApplyRoomFields(const json& body, RoomConfig* room) {
     } else if (key == "locked") {
       if (!value.is_boolean()) return "locked must be true or false";
       room->locked = value.get<bool>();
+    } else if (key == "record") {
+      if (!value.is_boolean()) return "record must be true or false";
+      room->record = value.get<bool>();
     } else if (key == "announce_joins") {
       if (!value.is_boolean()) return "announce_joins must be true or false";
       room->announce_joins = value.get<bool>();

@@ -856,6 +856,17 @@ void CallController::JoinMedia(Call& call) {
   call.media_joined = true;
   Publish("participant_joined", call);
   Announce(call, /*joined=*/true);
+  // Rooms recorded by configuration start when someone is there.
+  if (const RoomConfig* room = rooms_->Find(call.room);
+      room != nullptr && room->record && !recordings_.contains(call.conference_id)) {
+    if (absl::StatusOr<std::string> path =
+            StartRecording(call.room, options_.recording_dir, options_.recording_format);
+        !path.ok()) {
+      LogError("call", "cannot record room")
+          .With("room", call.room)
+          .With("error", path.status().ToString());
+    }
+  }
   LogDebug("media", "joined room")
       .With("call_id", call.call_id)
       .With("room", call.room)

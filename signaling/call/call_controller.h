@@ -33,6 +33,9 @@ struct CallControllerOptions {
   SessionTimerPolicy session_timers;
   // In-call key sequences and their actions (ControlsConfig::participant).
   std::vector<std::pair<std::string, std::string>> controls;
+  // Where rooms with `record` are recorded, and how.
+  std::string recording_dir = "recordings";
+  mixer::RecordingFormat recording_format = mixer::RecordingFormat::kOggOpus;
   int retry_after_s = 5;
   std::string user_agent = "tutti";
 };

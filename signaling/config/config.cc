@@ -188,6 +188,7 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   if (!(s = r.Integer("max_participants", &room->max_participants, 0, 1000000)).ok()) return s;
   if (!(s = r.Bool("locked", &room->locked)).ok()) return s;
   if (!(s = r.Bool("announce_joins", &room->announce_joins)).ok()) return s;
+  if (!(s = r.Bool("record", &room->record)).ok()) return s;
   return r.RejectUnknown();
 }
 

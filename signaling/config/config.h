@@ -95,6 +95,8 @@ struct RoomConfig {
   // Tones to the others when someone joins or leaves; a prompt to the first
   // caller that it is alone.
   bool announce_joins = false;
+  // Record the room whenever someone is in it ([recording] dir and format).
+  bool record = false;
 };
 
 struct ApiConfig {

@@ -54,7 +54,8 @@ class ControlApiTest(TuttidTestCase):
                                                        "max_participants": 5})
         self.assertEqual(status, 201)
         self.assertEqual(room, {"name": "sales", "codecs": ["PCMA"], "max_participants": 5,
-                                "locked": False, "announce_joins": False, "participants": 0})
+                                "locked": False, "announce_joins": False, "record": False,
+                                "participants": 0})
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "sales"})[0], 409)
 
         status, room = self.call("PATCH", "/v1/rooms/sales", {"locked": True})
@@ -78,6 +79,23 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(self.call("DELETE", "/v1/rooms/sales")[0], 204)
         self.assertEqual(self.call("GET", "/v1/rooms/sales")[0], 404)
         self.assertEqual(self.call("DELETE", "/v1/rooms/sales")[0], 404)
+
+    def test_room_with_record_is_recorded_while_occupied(self):
+        status, room = self.call("POST", "/v1/rooms", {"name": "rec", "record": True})
+        self.assertEqual((status, room["record"]), (201, True))
+        caller = LossyRtpCaller(self.server.port, room="rec", tone_hz=600, loss=0.0)
+        caller.call()
+        caller.stream(1.5)
+        self.assertEqual(caller.hang_up(), 200)
+        self.server.wait_for_log(r'msg="recording stopped" room=rec')
+        files = os.listdir(os.path.join(self.server.dir, "recordings"))
+        self.assertEqual(len(files), 1, files)
+        self.assertTrue(files[0].startswith("rec-") and files[0].endswith(".ogg"), files)
+        with open(os.path.join(self.server.dir, "recordings", files[0]), "rb") as f:
+            data = f.read()
+        self.assertTrue(data.startswith(b"OggS"))
+        self.assertIn(b"OpusHead", data)
+        self.assertGreater(len(data), 3000)
 
     def test_bad_input_gets_clear_errors(self):
         cases = [
