@@ -354,7 +354,15 @@ void CallController::Answer(uint64_t key) {
   // ACK brings the answer and the join happens there.
   if (call.audio) JoinMedia(call);
 
+  AwaitAck(call);
+}
+
+void CallController::AwaitAck(Call& call) {
+  const uint64_t key = call.id;
   const absl::Duration t1 = transactions_->timers().t1;
+  loop_->CancelTimer(call.ok_timer);
+  loop_->CancelTimer(call.ack_deadline);
+  call.ok_timer = 0;
   if (call.source.transport == sip::TransportKind::kUdp) {
     call.ok_interval = t1;
     call.ok_timer = loop_->AddTimer(call.ok_interval, [this, key] { RetransmitOk(key); });
@@ -441,25 +449,7 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
   call.invite_transaction = id;
   transactions_->Respond(id, 200, call.pending_ok);
   call.state = Call::State::kAnswered;
-
-  const uint64_t key = call.id;
-  const absl::Duration t1 = transactions_->timers().t1;
-  loop_->CancelTimer(call.ok_timer);
-  loop_->CancelTimer(call.ack_deadline);
-  call.ok_timer = 0;
-  if (call.source.transport == sip::TransportKind::kUdp) {
-    call.ok_interval = t1;
-    call.ok_timer = loop_->AddTimer(call.ok_interval, [this, key] { RetransmitOk(key); });
-  }
-  call.ack_deadline = loop_->AddTimer(64 * t1, [this, key] {
-    auto found = calls_.find(key);
-    if (found == calls_.end()) return;
-    found->second->ack_deadline = 0;
-    LogWarn("call", "no ACK for re-INVITE 200 OK, ending call")
-        .With("call_id", found->second->call_id);
-    SendBye(*found->second, "no ACK");
-    EndCall(key, "no ACK");
-  });
+  AwaitAck(call);
 }
 
 void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& source) {

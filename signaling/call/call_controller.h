@@ -133,6 +133,9 @@ class CallController : public sip::TransactionUser {
   void OnDigit(Call& call, char digit, std::string_view via);
   void RunControl(Call& call, std::string_view action);
   void Answer(uint64_t call_id);
+  // RFC 3261 §13.3.1.4: retransmits the pending 2xx over UDP (T1 doubling
+  // to T2) and ends the call with BYE when no ACK comes within 64*T1.
+  void AwaitAck(Call& call);
   void RetransmitOk(uint64_t call_id);
   void SendBye(Call& call, std::string_view why);
   void EndCall(uint64_t call_id, std::string_view why);
