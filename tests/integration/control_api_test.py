@@ -13,7 +13,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 
-from lossy_caller import LossyRtpCaller  # noqa: E402
+from audio_harness import LossyRtpCaller, dominant_tones, read_wav  # noqa: E402
 from tutti_harness import TuttidTestCase, udp_exchange  # noqa: E402
 
 
@@ -83,10 +83,10 @@ class ControlApiTest(TuttidTestCase):
     def test_room_with_record_is_recorded_while_occupied(self):
         status, room = self.call("POST", "/v1/rooms", {"name": "rec", "record": True})
         self.assertEqual((status, room["record"]), (201, True))
-        caller = LossyRtpCaller(self.server.port, room="rec", tone_hz=600, loss=0.0)
-        caller.call()
+        caller = LossyRtpCaller(self.server.port, user="rec", tone_hz=600, loss=0.0)
+        caller.invite()
         caller.stream(1.5)
-        self.assertEqual(caller.hang_up(), 200)
+        self.assertEqual(caller.bye(), 200)
         self.server.wait_for_log(r'msg="recording stopped" room=rec')
         files = os.listdir(os.path.join(self.server.dir, "recordings"))
         self.assertEqual(len(files), 1, files)
@@ -146,7 +146,7 @@ class ControlApiTest(TuttidTestCase):
         status, room = self.call("PATCH", "/v1/rooms/1000", {"announce_joins": True})
         self.assertEqual((status, room["announce_joins"]), (200, True))
         caller = LossyRtpCaller(self.server.port, tone_hz=500, loss=0.0)
-        caller.call()
+        caller.invite()
         streaming = threading.Thread(target=caller.stream, args=(3.0,))
         streaming.start()
         time.sleep(1.5)
@@ -171,12 +171,10 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(self.call("DELETE", "/v1/rooms/1000/recording")[0], 202)
         self.server.wait_for_log(r'msg="recording stopped"')
         self.assertEqual(self.call("DELETE", "/v1/rooms/1000/recording")[0], 409)
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-        from audio_tools import read_wav, tone_share
         rate, samples = read_wav(path)
         self.assertEqual(rate, 48000)
         self.assertGreater(len(samples), 48000 * 0.8)
-        self.assertGreater(tone_share(samples[4800:4800 + 24000], rate, 500), 0.5)
+        self.assertGreater(dominant_tones(samples[4800:4800 + 24000], rate, [500])[500], 0.5)
 
         status, muted = self.call("POST", f"/v1/rooms/1000/participants/{pid}/mute", raw=b"")
         self.assertEqual((status, muted["muted"]), (200, True))
@@ -229,8 +227,7 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(left["participant"], pid)
         self.assertEqual(left["why"], "removed by operator")
         self.assertEqual(self.call("GET", "/v1/rooms/1000")[1]["participants"], 0)
-        caller.sip.close()
-        caller.rtp.close()
+        caller.close()
 
         # The leg's call record, with the worker's final media counters.
         deadline = time.time() + 3

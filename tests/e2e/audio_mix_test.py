@@ -1,0 +1,228 @@
+"""End-to-end audio: real baresip clients (and a Python caller with packet
+loss) in room 1000 of a real tuttid; what each participant recorded is
+checked by spectrum: who hears whom, mix-minus, G.711 with Opus, and
+concealment of lost packets.
+
+Needs TUTTID (the binary; ctest sets it) and baresip (Debian package).
+TUTTI_E2E_VERBOSE=1 prints every tone timeline, not only on failure.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import audio_harness as ah  # noqa: E402
+from tutti_harness import TUTTID, Tuttid  # noqa: E402
+
+ROOMS = """
+[[room]]
+name = "1000"
+codecs = ["PCMU", "PCMA", "opus"]
+"""
+
+HEARD = 0.1        # share of a window's energy a tone has when it is clearly in the mix
+                   # (two equal voices: ~0.5 each)
+NOT_HEARD = 0.01   # the most a tone may have when it must not be there (20 dB down)
+MIN_TONE_DBFS = -40.0  # and a heard tone must be at least this loud
+SETTLE_S = 1.0     # after the last join, before the analysed window (jitter buffers, talker
+                   # detection)
+VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
+
+
+class _Tuttid(Tuttid):
+    """tutti_harness's Tuttid, but one that fails to start is not left running."""
+
+    def wait_for_log(self, pattern, timeout=10.0):
+        try:
+            return super().wait_for_log(pattern, timeout)
+        except AssertionError:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            raise
+
+
+class AudioMixTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        ah.require_baresip()
+        if not (os.path.isfile(TUTTID) and os.access(TUTTID, os.X_OK)) and not shutil.which(TUTTID):
+            raise AssertionError(f"TUTTID={TUTTID!r} is not an executable tuttid; set TUTTID to "
+                                 "the binary (ctest does)")
+
+    def setUp(self):
+        self.work = tempfile.TemporaryDirectory(prefix="tutti-e2e-")
+        self.addCleanup(self.work.cleanup)
+        self.server = _Tuttid(rooms=ROOMS)
+        self.addCleanup(self._stop_server)
+        self.room_uri = f"sip:1000@127.0.0.1:{self.server.port}"
+
+    def _stop_server(self):
+        code = self.server.stop()
+        log = self.server.log_text()
+        shutil.rmtree(self.server.dir, ignore_errors=True)
+        self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + log[-3000:])
+
+    # --- helpers
+    def client(self, name, codec, tone_hz):
+        wav = ah.write_tone_wav(os.path.join(self.work.name, f"{name}.wav"), tone_hz, 30,
+                                ah.SOURCE_RATE[codec])
+        client = ah.BaresipClient(name, self.work.name, codec=codec, source_wav=wav)
+        self.addCleanup(client.kill)
+        return client
+
+    def join_one_by_one(self, clients, gap_s, last_stay_s):
+        """Dials the room with each client gap_s apart; every one hangs up at
+        the same moment, last_stay_s after the last one dialled."""
+        first = time.monotonic()
+        total = gap_s * (len(clients) - 1) + last_stay_s
+        for i, client in enumerate(clients):
+            delay = first + i * gap_s - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            client.start(self.room_uri, hold_seconds=round(total - i * gap_s))
+            client.wait_event("CALL_ESTABLISHED", timeout=5)
+        for client in clients:
+            client.wait(timeout=total + 20)
+
+    def recording(self, client):
+        """(rate, samples, start) of what the client heard; `start` is the
+        time.monotonic() of the first sample, anchored at the end of the
+        recording (the client's hang-up), so it holds even if tuttid sent
+        nothing while the client was alone in the room."""
+        rate, samples = ah.read_wav(client.recording())
+        end = client.end_time()
+        self.assertIsNotNone(end, f"{client.name}: no SHUTDOWN event\n{client.log_tail()}")
+        return rate, samples, end - len(samples) / rate
+
+    def describe(self, client, rate, samples, tones):
+        return (f"\n{client.name} ({client.codec}, decoder {client.negotiated()}) heard, "
+                f"{len(samples) / rate:.1f} s at {rate} Hz:\n"
+                + ah.format_timeline(ah.tone_timeline(samples, rate, tones))
+                + f"\n{client.log_tail(2500)}\n--- tuttid log:\n{self.server.log_text()[-3000:]}")
+
+    def check_hears(self, client, window_start, window_s, tones, expected):
+        """In the window (monotonic start), `client` hears exactly the tones
+        of `expected` out of `tones` (name -> Hz)."""
+        rate, samples, start = self.recording(client)
+        part = ah.span(samples, rate, window_start - start, window_s)
+        shares = ah.dominant_tones(part, rate, tones.values())
+        levels = {hz: ah.tone_dbfs(part, rate, hz) for hz in tones.values()}
+        summary = ", ".join(f"{name} {hz} Hz: {shares[hz]:.3f} ({levels[hz]:.0f} dBFS)"
+                            for name, hz in tones.items())
+        where = (f"{client.name}, window {window_start - start:.1f}-"
+                 f"{window_start - start + window_s:.1f} s of its recording: {summary}")
+        if VERBOSE:
+            print(where + self.describe(client, rate, samples, list(tones.values()))[:2000])
+        self.assertGreaterEqual(len(part), int(window_s * rate) - 1,
+                                f"{where}: the recording is too short"
+                                + self.describe(client, rate, samples, list(tones.values())))
+        for name, hz in tones.items():
+            if name in expected:
+                ok = shares[hz] > HEARD and levels[hz] > MIN_TONE_DBFS
+                what = f"does not hear {name}"
+            else:
+                ok = shares[hz] < NOT_HEARD
+                what = "hears itself (no mix-minus)" if name == client.name else f"hears {name}"
+            if not ok:
+                self.fail(f"{client.name} {what}: {where}"
+                          + self.describe(client, rate, samples, list(tones.values())))
+        return shares
+
+    # --- tests
+    def test_three_tones(self):
+        """Three G.711 callers; each hears the other two and not itself."""
+        tones = {"alice": 440, "bob": 700, "carol": 1150}
+        clients = [self.client(name, "PCMU", hz) for name, hz in tones.items()]
+        self.join_one_by_one(clients, gap_s=1.0, last_stay_s=5)
+        all_in = max(c.event_time("CALL_ESTABLISHED") for c in clients) + SETTLE_S
+        all_out = min(c.end_time() for c in clients) - 0.3
+        window_s = min(2.0, all_out - all_in)
+        self.assertGreater(window_s, 1.0, f"the three were together only {all_out - all_in:.1f} s")
+        middle = all_in + (all_out - all_in - window_s) / 2
+        for client in clients:
+            self.assertEqual(client.negotiated(), "PCMU 8000Hz 1ch", client.log_tail())
+            self.check_hears(client, middle, window_s, tones,
+                             expected=[n for n in tones if n != client.name])
+
+    def test_g711_and_opus(self):
+        """A PCMU caller and an opus caller in one room hear each other."""
+        tones = {"narrow": 500, "wide": 900}
+        narrow = self.client("narrow", "PCMU", tones["narrow"])
+        wide = self.client("wide", "opus", tones["wide"])
+        self.join_one_by_one([narrow, wide], gap_s=1.0, last_stay_s=5)
+        self.assertEqual(narrow.negotiated(), "PCMU 8000Hz 1ch", narrow.log_tail())
+        self.assertEqual(wide.negotiated(), "opus 48000Hz 2ch", wide.log_tail())
+        all_in = wide.event_time("CALL_ESTABLISHED") + SETTLE_S
+        all_out = min(narrow.end_time(), wide.end_time()) - 0.3
+        window_s = min(2.0, all_out - all_in)
+        self.assertGreater(window_s, 1.0, f"the two were together only {all_out - all_in:.1f} s")
+        middle = all_in + (all_out - all_in - window_s) / 2
+        self.check_hears(narrow, middle, window_s, tones, expected=["wide"])
+        self.check_hears(wide, middle, window_s, tones, expected=["narrow"])
+
+    def test_loss_concealment(self):
+        """A caller losing 10% of its packets is heard without gaps."""
+        tones = {"listener": 1300, "lossy": 600}
+        stream_s = 6.0
+        listener = self.client("listener", "PCMU", tones["listener"])
+        listener.start(self.room_uri, hold_seconds=round(stream_s + 3.5))
+        listener.wait_event("CALL_ESTABLISHED", timeout=5)
+        lossy = ah.LossyRtpCaller(self.server.port, user="1000", tone_hz=tones["lossy"],
+                                  loss=0.10, seed=11)
+        self.addCleanup(lossy.close)
+        time.sleep(0.5)
+        lossy.invite()
+        lossy.stream(stream_s)
+        code = lossy.bye()
+        self.assertEqual(code, 200, lossy.trace_text())
+        listener.wait(timeout=30)
+        sent, dropped = len(lossy.sent_seqs), len(lossy.dropped_seqs)
+        fraction = dropped / (sent + dropped)
+        self.assertTrue(0.07 <= fraction <= 0.13, f"the loss was not injected: {dropped} of "
+                        f"{sent + dropped} packets dropped")
+
+        rate, samples, start = self.recording(listener)
+        description = self.describe(listener, rate, samples, list(tones.values()))
+        description += f"\n--- records: {self.server.call_records()}"
+        # The middle of the lossy stream: the listener hears that tone, not its own ...
+        middle = lossy.stream_started + 1.5
+        window_s = stream_s - 3.0
+        self.check_hears(listener, middle, window_s, tones, expected=["lossy"])
+        part = ah.span(samples, rate, middle - start, window_s)
+        # ... with no dropouts: every lost packet was concealed ...
+        silent, total = ah.silent_gaps(part, rate)
+        self.assertLessEqual(silent, total // 100,
+                             f"{silent} of {total} 20 ms windows silent in the middle "
+                             f"{window_s:.0f} s while {fraction:.0%} of the packets were lost "
+                             f"(no concealment?)" + description)
+        # ... and none skipped: the tone lasts as long as it was sent.
+        heard_s = ah.tone_duration(samples, rate, tones["lossy"])
+        sent_s = (sent + dropped) * ah.LossyRtpCaller.PTIME_MS / 1000
+        if VERBOSE:
+            print(f"loss: dropped {dropped}/{sent + dropped}, {silent}/{total} silent windows, "
+                  f"tone heard {heard_s:.2f} s of {sent_s:.2f} s; records "
+                  f"{self.server.call_records()}")
+        self.assertGreaterEqual(heard_s, sent_s * 0.95,
+                                f"the lossy caller sent {sent_s:.2f} s of tone (with "
+                                f"{dropped} packets lost), the listener heard {heard_s:.2f} s: "
+                                "lost packets skipped rather than concealed?" + description)
+        # The way back works too: the lossy caller heard the listener.
+        back = ah.span(lossy.received_audio(), 8000, 1.0, 2.0)
+        back_shares = ah.dominant_tones(back, 8000, tones.values())
+        self.assertTrue(back_shares[tones["listener"]] > HEARD
+                        and back_shares[tones["lossy"]] < NOT_HEARD,
+                        f"the lossy caller heard {back_shares} ({len(lossy.received)} RTP packets)"
+                        + description)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
