@@ -1,0 +1,143 @@
+#include "signaling/call/pin_guard.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "signaling/common/strings.h"
+
+namespace tutti {
+namespace {
+
+const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
+
+PinGuardOptions SmallLimits() {
+  PinGuardOptions options;
+  options.max_failures_per_source = 3;
+  options.max_failures_per_room = 5;
+  options.window = absl::Minutes(5);
+  options.lockout = absl::Minutes(10);
+  return options;
+}
+
+TEST(PinGuardTest, SourceLockedOutAfterLimitAndReleasedAfterLockout) {
+  PinGuard guard(SmallLimits());
+  absl::Time now = kStart;
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now));
+  now += absl::Seconds(1);
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now));
+  EXPECT_TRUE(guard.Check("10.0.0.1", "1000", now).allowed);
+  now += absl::Seconds(1);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", now));  // the third starts the lockout
+  const absl::Time locked_at = now;
+
+  PinGuard::Verdict verdict = guard.Check("10.0.0.1", "1000", now);
+  EXPECT_FALSE(verdict.allowed);
+  EXPECT_EQ(verdict.why, "source locked out");
+  EXPECT_EQ(verdict.until, locked_at + absl::Minutes(10));
+  // Locked for every room, not only the one guessed.
+  EXPECT_FALSE(guard.Check("10.0.0.1", "2000", now).allowed);
+
+  // A failure during the lockout is not reported again and does not extend it.
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now + absl::Minutes(1)));
+  EXPECT_FALSE(
+      guard.Check("10.0.0.1", "1000", locked_at + absl::Minutes(10) - absl::Seconds(1)).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.1", "1000", locked_at + absl::Minutes(10)).allowed);
+
+  // Afterwards the source has its full allowance again.
+  now = locked_at + absl::Minutes(10);
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now));
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now));
+  EXPECT_TRUE(guard.Check("10.0.0.1", "1000", now).allowed);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", now));
+}
+
+TEST(PinGuardTest, OtherSourceNotAffectedBySourceLockout) {
+  PinGuard guard(SmallLimits());
+  for (int i = 0; i < 3; ++i) guard.RecordFailure("10.0.0.1", "1000", kStart);
+  EXPECT_FALSE(guard.Check("10.0.0.1", "1000", kStart).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.2", "1000", kStart).allowed);
+}
+
+TEST(PinGuardTest, RoomLockoutAffectsAllSourcesForThatRoomOnly) {
+  PinGuard guard(SmallLimits());
+  // Five addresses, one wrong PIN each: no source reaches its limit, the room does.
+  for (int i = 1; i <= 4; ++i) {
+    EXPECT_FALSE(guard.RecordFailure(StrCat("10.0.0.", i), "1000", kStart));
+  }
+  EXPECT_TRUE(guard.Check("10.0.0.9", "1000", kStart).allowed);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.5", "1000", kStart));
+
+  PinGuard::Verdict verdict = guard.Check("10.0.0.9", "1000", kStart);
+  EXPECT_FALSE(verdict.allowed);
+  EXPECT_EQ(verdict.why, "room locked out");
+  EXPECT_EQ(verdict.until, kStart + absl::Minutes(10));
+  EXPECT_FALSE(guard.Check("10.0.0.1", "1000", kStart).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.1", "2000", kStart).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.9", "2000", kStart).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.9", "1000", kStart + absl::Minutes(10)).allowed);
+}
+
+TEST(PinGuardTest, SuccessClearsSourceFailuresButNotRoomFailures) {
+  PinGuardOptions options = SmallLimits();
+  options.max_failures_per_room = 4;
+  PinGuard guard(options);
+  guard.RecordFailure("10.0.0.1", "1000", kStart);
+  guard.RecordFailure("10.0.0.1", "1000", kStart);
+  guard.RecordSuccess("10.0.0.1", kStart);
+  // Two more from the same source would have locked it without the success.
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "2000", kStart));
+  EXPECT_TRUE(guard.Check("10.0.0.1", "2000", kStart).allowed);
+  // Room 1000 still remembers its two failures: two more lock it.
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.2", "1000", kStart));
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.3", "1000", kStart));
+  EXPECT_EQ(guard.Check("10.0.0.4", "1000", kStart).why, "room locked out");
+}
+
+TEST(PinGuardTest, SuccessDoesNotLiftALockout) {
+  PinGuard guard(SmallLimits());
+  for (int i = 0; i < 3; ++i) guard.RecordFailure("10.0.0.1", "1000", kStart);
+  guard.RecordSuccess("10.0.0.1", kStart);
+  EXPECT_FALSE(guard.Check("10.0.0.1", "1000", kStart).allowed);
+}
+
+TEST(PinGuardTest, OldFailuresExpire) {
+  PinGuard guard(SmallLimits());
+  guard.RecordFailure("10.0.0.1", "1000", kStart);
+  guard.RecordFailure("10.0.0.1", "1000", kStart + absl::Minutes(1));
+  // Sliding window: at 5 min the first failure has left it, the second not yet.
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", kStart + absl::Minutes(5)));
+  EXPECT_TRUE(guard.Check("10.0.0.1", "1000", kStart + absl::Minutes(5)).allowed);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", kStart + absl::Minutes(5)));
+}
+
+TEST(PinGuardTest, FailuresSpreadBeyondTheWindowNeverLockOut) {
+  PinGuard guard(SmallLimits());
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", kStart + i * absl::Minutes(3)));
+  }
+}
+
+TEST(PinGuardTest, MemoryBoundedWithManySources) {
+  PinGuardOptions options = SmallLimits();
+  options.max_tracked = 100;
+  PinGuard guard(options);
+  for (int i = 0; i < 10'000; ++i) {
+    guard.RecordFailure(StrCat("10.", i / 256, ".", i % 256, ".1"), StrCat("room", i % 7),
+                        kStart + absl::Milliseconds(i));
+    ASSERT_LE(guard.tracked(), 100u);
+  }
+  EXPECT_EQ(guard.tracked(), 100u);
+  // The rooms are failed against all the time, so they are still remembered.
+  EXPECT_EQ(guard.Check("192.0.2.1", "room3", kStart + absl::Seconds(10)).why, "room locked out");
+}
+
+TEST(PinGuardTest, SuccessForgetsTheSource) {
+  PinGuard guard(SmallLimits());
+  guard.RecordFailure("10.0.0.1", "1000", kStart);
+  EXPECT_EQ(guard.tracked(), 2u);
+  guard.RecordSuccess("10.0.0.1", kStart);
+  EXPECT_EQ(guard.tracked(), 1u);
+}
+
+}  // namespace
+}  // namespace tutti
