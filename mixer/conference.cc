@@ -53,6 +53,7 @@ int Conference::GroupFor(const media::CodecFormat& format, int32_t listen_factor
 
 void Conference::Add(std::unique_ptr<Participant> participant) {
   Participant& added = *participant;
+  if (added.spec().max_talkers > 0) options_.max_talkers = added.spec().max_talkers;
   participants_.push_back(std::move(participant));
   candidates_.resize(participants_.size());
   const int previous_rate = rate_;

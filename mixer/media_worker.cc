@@ -174,6 +174,19 @@ void MediaWorker::HandleCommands() {
       case WorkerCommand::Kind::kRemove:
         RemoveParticipant(command->conference_id, command->participant_id, false);
         break;
+      case WorkerCommand::Kind::kDetach: {
+        std::unique_ptr<Participant> taken =
+            TakeParticipant(command->conference_id, command->participant_id);
+        if (!taken) break;
+        taken->set_conference_id(command->to_conference_id);
+        taken->Play(nullptr);
+        WorkerEvent detached;
+        detached.kind = WorkerEvent::Kind::kDetached;
+        detached.participant_id = command->participant_id;
+        detached.participant = std::move(taken);
+        Emit(std::move(detached));
+        break;
+      }
       case WorkerCommand::Kind::kRecord: {
         auto it = conferences_.find(command->conference_id);
         Conference* conference = it == conferences_.end() ? nullptr : it->second.get();
@@ -197,7 +210,7 @@ void MediaWorker::HandleCommands() {
             it == conferences_.end() ? nullptr : it->second->Find(command->participant_id);
         if (participant == nullptr) break;
         if (command->kind == WorkerCommand::Kind::kPlay) {
-          participant->Play(command->prompt);
+          participant->Play(command->prompt, command->flag);
         } else if (command->kind == WorkerCommand::Kind::kGain) {
           participant->SetGains(command->listen_gain_db, command->talk_gain_db);
           it->second->Regroup(*participant);
@@ -217,19 +230,27 @@ void MediaWorker::HandleCommands() {
 
 void MediaWorker::RemoveParticipant(uint32_t conference_id, uint64_t participant_id,
                                     bool timed_out) {
-  auto it = conferences_.find(conference_id);
-  if (it == conferences_.end()) return;
-  std::unique_ptr<Participant> removed = it->second->Remove(participant_id, *sink_);
+  std::unique_ptr<Participant> removed = TakeParticipant(conference_id, participant_id);
   if (!removed) return;
-  io_->DetachPort(removed->rtp_port(), removed->ports().rtp_fd());
-  io_->DetachPort(removed->rtcp_port(), removed->ports().rtcp_fd());
-  routes_[removed->rtp_port()] = {};
-  routes_[removed->rtcp_port()] = {};
   WorkerEvent event;
   event.kind = timed_out ? WorkerEvent::Kind::kRtpTimeout : WorkerEvent::Kind::kLeft;
   event.participant_id = participant_id;
   event.stats = removed->stats();
   Emit(std::move(event));
+  // `removed` goes out of scope here: its sockets close on this thread, after
+  // they left the poll set.
+}
+
+std::unique_ptr<Participant> MediaWorker::TakeParticipant(uint32_t conference_id,
+                                                          uint64_t participant_id) {
+  auto it = conferences_.find(conference_id);
+  if (it == conferences_.end()) return nullptr;
+  std::unique_ptr<Participant> removed = it->second->Remove(participant_id, *sink_);
+  if (!removed) return nullptr;
+  io_->DetachPort(removed->rtp_port(), removed->ports().rtp_fd());
+  io_->DetachPort(removed->rtcp_port(), removed->ports().rtcp_fd());
+  routes_[removed->rtp_port()] = {};
+  routes_[removed->rtcp_port()] = {};
   if (it->second->empty()) {
     if (it->second->recorder() != nullptr) {
       WorkerEvent released;
@@ -239,8 +260,7 @@ void MediaWorker::RemoveParticipant(uint32_t conference_id, uint64_t participant
     }
     conferences_.erase(it);
   }
-  // `removed` goes out of scope here: its sockets close on this thread, after
-  // they left the poll set.
+  return removed;
 }
 
 void MediaWorker::HandleDatagram(const media::Datagram& datagram, int64_t now_us) {

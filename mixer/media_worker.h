@@ -22,13 +22,27 @@
 namespace tutti::mixer {
 
 struct WorkerCommand {
-  enum class Kind : uint8_t { kNone, kAdd, kRemove, kUpdate, kMute, kGain, kPlay, kRecord };
+  enum class Kind : uint8_t {
+    kNone,
+    kAdd,
+    kRemove,
+    kUpdate,
+    kMute,
+    kGain,
+    kPlay,
+    kRecord,
+    // Takes the participant out of its conference and hands it back (event
+    // kDetached) bound for `to_conference_id`, which may live on another
+    // worker: the control thread adds it there (lobby -> room).
+    kDetach,
+  };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;
   uint32_t conference_id = 0;
   std::unique_ptr<Participant> participant;  // kAdd
   ParticipantSpec spec;                      // kUpdate
-  bool flag = false;                         // kMute
+  bool flag = false;                         // kMute: muted; kPlay: loop
+  uint32_t to_conference_id = 0;             // kDetach
   int listen_gain_db = 0;                    // kGain
   int talk_gain_db = 0;                      // kGain
   const media::Prompt* prompt = nullptr;     // kPlay (null stops); outlives the worker
@@ -49,12 +63,16 @@ struct WorkerEvent {
     // emptied, or it was never there): its owner may close it. The
     // conference id is in participant_id.
     kRecorderReleased,
+    // A participant taken out by kDetach, with its sockets and state, to be
+    // added to the conference its spec names.
+    kDetached,
   };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;
   char digit = 0;
   bool inband = false;     // kDtmf: heard in the audio rather than sent as an RFC 4733 event
   ParticipantStats stats;  // kLeft: the leg's final counters; kStats: the current ones
+  std::unique_ptr<Participant> participant;  // kDetached
 };
 
 struct WorkerOptions {
@@ -110,6 +128,8 @@ class MediaWorker {
   void Tick(int64_t now_us);
   void Emit(WorkerEvent event);
   void RemoveParticipant(uint32_t conference_id, uint64_t participant_id, bool timed_out);
+  // Out of its conference and off this worker's ports; null when not here.
+  std::unique_ptr<Participant> TakeParticipant(uint32_t conference_id, uint64_t participant_id);
 
   WorkerOptions options_;
   std::unique_ptr<media::PacketIo> io_;

@@ -222,6 +222,10 @@ bool Participant::MixPlayback(std::span<int16_t> pcm, int rate) {
   }
   play_position_48k_ += 960;
   if (play_position_48k_ < playing_->pcm_48k.size()) return false;
+  if (play_loop_) {
+    play_position_48k_ = 0;
+    return false;
+  }
   playing_ = nullptr;
   return true;
 }

@@ -40,6 +40,10 @@ struct ParticipantSpec {
   // Per-participant volume in dB: what it hears, and how loud others hear it.
   int listen_gain_db = 0;
   int talk_gain_db = 0;
+  // The room's top-N (talkers mixed at once); 0 keeps the worker's default.
+  // Carried by each participant because a conference exists on its worker
+  // only while someone is in it.
+  int max_talkers = 0;
 };
 
 // Q12 fixed-point factor for a gain in dB (4096 is 0 dB).
@@ -81,6 +85,9 @@ class Participant {
   // Re-INVITE: new remote address, hold/resume. Mute from the control plane.
   void Update(const ParticipantSpec& spec);
   void SetMuted(bool muted) { spec_.muted = muted; }
+  // Only while no worker holds it (between the conferences of a move).
+  void set_conference_id(uint32_t conference_id) { spec_.conference_id = conference_id; }
+  void set_max_talkers(int max_talkers) { spec_.max_talkers = max_talkers; }
   void SetGains(int listen_gain_db, int talk_gain_db);
   int32_t listen_factor() const { return listen_factor_; }
 
@@ -109,10 +116,12 @@ class Participant {
   TalkerDetector::Transition CloseTalker() { return talker_.Close(); }
 
   // A prompt or tone heard by this participant alone, over the mix. Null
-  // stops one that is playing. The prompt must outlive the playback.
-  void Play(const media::Prompt* prompt) {
+  // stops one that is playing. The prompt must outlive the playback. A
+  // looping one (music while alone) starts over at its end and never ends.
+  void Play(const media::Prompt* prompt, bool loop = false) {
     playing_ = prompt;
     play_position_48k_ = 0;
+    play_loop_ = loop;
   }
   bool playing() const { return playing_ != nullptr; }
   // Adds the next frame of the prompt (at `rate`) into `pcm`; true when the
@@ -188,6 +197,7 @@ class Participant {
   int32_t listen_factor_ = 4096;
   const media::Prompt* playing_ = nullptr;
   size_t play_position_48k_ = 0;
+  bool play_loop_ = false;
   int32_t talk_factor_ = 4096;
   TalkerDetector talker_;
 

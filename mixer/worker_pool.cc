@@ -70,13 +70,24 @@ bool WorkerPool::Record(uint32_t conference_id, RoomRecorder* recorder) {
   return WorkerFor(conference_id).Post(std::move(command));
 }
 
-bool WorkerPool::Play(uint32_t conference_id, uint64_t participant_id,
-                      const media::Prompt* prompt) {
+bool WorkerPool::Play(uint32_t conference_id, uint64_t participant_id, const media::Prompt* prompt,
+                      bool loop) {
   WorkerCommand command;
   command.kind = WorkerCommand::Kind::kPlay;
   command.conference_id = conference_id;
   command.participant_id = participant_id;
   command.prompt = prompt;
+  command.flag = loop;
+  return WorkerFor(conference_id).Post(std::move(command));
+}
+
+bool WorkerPool::Detach(uint32_t conference_id, uint64_t participant_id,
+                        uint32_t to_conference_id) {
+  WorkerCommand command;
+  command.kind = WorkerCommand::Kind::kDetach;
+  command.conference_id = conference_id;
+  command.participant_id = participant_id;
+  command.to_conference_id = to_conference_id;
   return WorkerFor(conference_id).Post(std::move(command));
 }
 
@@ -91,7 +102,7 @@ bool WorkerPool::SetGains(uint32_t conference_id, uint64_t participant_id, int l
   return WorkerFor(conference_id).Post(std::move(command));
 }
 
-void WorkerPool::DrainEvents(const std::function<void(const WorkerEvent&)>& handle) {
+void WorkerPool::DrainEvents(const std::function<void(WorkerEvent&)>& handle) {
   for (auto& worker : workers_) {
     while (std::optional<WorkerEvent> event = worker->PollEvent()) handle(*event);
   }

@@ -122,7 +122,15 @@ int Run(const tutti::Config& config) {
   options.local = sip::LocalEndpoint{config.sip.advertised_address, config.sip.port};
   options.media_address = config.media.address;
   options.answer_delay = absl::Milliseconds(config.sip.answer_delay_ms);
-  options.controls = config.controls.participant;
+  options.participant_controls = config.controls.participant;
+  options.moderator_controls = config.controls.moderator;
+  options.ivr_number = config.ivr.number;
+  options.dial_in.max_attempts = config.ivr.max_attempts;
+  options.digit_timeout = absl::Seconds(config.ivr.digit_timeout_s);
+  options.pin_guard.max_failures_per_source = config.ivr.max_pin_failures_per_source;
+  options.pin_guard.max_failures_per_room = config.ivr.max_pin_failures_per_room;
+  options.pin_guard.window = absl::Seconds(config.ivr.pin_window_s);
+  options.pin_guard.lockout = absl::Seconds(config.ivr.pin_lockout_s);
   options.recording_dir = config.recording.dir;
   options.recording_format = config.recording.format == "wav" ? mixer::RecordingFormat::kWav
                                                               : mixer::RecordingFormat::kOggOpus;
@@ -197,8 +205,9 @@ int Run(const tutti::Config& config) {
   controller->set_prompts(prompts);
   std::unique_ptr<api::ControlApi> control_api;
   if (config.api.enabled) {
-    api::ControlApiOptions api_options{config.api.listen, config.api.port, config.api.token,
-                                       config.recording.dir, config.recording.format};
+    api::ControlApiOptions api_options{config.api.listen,       config.api.port,
+                                       config.api.token,        config.recording.dir,
+                                       config.recording.format, config.ivr.number};
     std::error_code made;
     std::filesystem::create_directories(config.recording.dir, made);
     auto metrics = [&] {

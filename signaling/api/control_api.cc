@@ -37,27 +37,25 @@ json RoomJson(const RoomConfig& room, int participants) {
           {"max_participants", room.max_participants},
           {"locked", room.locked},
           {"announce_joins", room.announce_joins},
+          {"announce_count", room.announce_count},
+          {"music_when_alone", room.music_when_alone},
+          {"wait_for_moderator", room.wait_for_moderator},
+          {"end_when_moderator_leaves", room.end_when_moderator_leaves},
+          {"max_talkers", room.max_talkers},
+          // PINs are set, never shown: the API's readers need not know them.
+          {"has_pin", !room.pin.empty()},
+          {"has_moderator_pin", !room.moderator_pin.empty()},
           {"record", room.record},
           {"participants", participants}};
 }
 
 json ParticipantJson(const ParticipantInfo& p) {
-  return {{"id", p.id},
-          {"call_id", p.call_id},
-          {"room", p.room},
-          {"from", p.from},
-          {"codec", p.codec},
-          {"talking", p.talking},
-          {"muted", p.muted},
-          {"held", p.held},
-          {"seconds", p.seconds},
-          {"listen_db", p.listen_db},
-          {"talk_db", p.talk_db},
-          {"packets_in", p.packets_in},
-          {"packets_out", p.packets_out},
-          {"lost", p.lost},
-          {"jitter_ms", p.jitter_ms},
-          {"rtt_ms", p.rtt_ms}};
+  return {{"id", p.id},           {"call_id", p.call_id},       {"room", p.room},
+          {"from", p.from},       {"codec", p.codec},           {"talking", p.talking},
+          {"muted", p.muted},     {"moderator", p.moderator},   {"waiting", p.waiting},
+          {"held", p.held},       {"seconds", p.seconds},       {"listen_db", p.listen_db},
+          {"talk_db", p.talk_db}, {"packets_in", p.packets_in}, {"packets_out", p.packets_out},
+          {"lost", p.lost},       {"jitter_ms", p.jitter_ms},   {"rtt_ms", p.rtt_ms}};
 }
 
 // Applies the settable fields of a JSON object to a room; names what is wrong.
@@ -87,12 +85,31 @@ std::optional<std::string> ApplyRoomFields(const json& body, RoomConfig* room) {
     } else if (key == "record") {
       if (!value.is_boolean()) return "record must be true or false";
       room->record = value.get<bool>();
-    } else if (key == "announce_joins") {
-      if (!value.is_boolean()) return "announce_joins must be true or false";
-      room->announce_joins = value.get<bool>();
+    } else if (key == "announce_joins" || key == "announce_count" || key == "music_when_alone" ||
+               key == "wait_for_moderator" || key == "end_when_moderator_leaves") {
+      if (!value.is_boolean()) return StrCat(key, " must be true or false");
+      bool& flag = key == "announce_joins"       ? room->announce_joins
+                   : key == "announce_count"     ? room->announce_count
+                   : key == "music_when_alone"   ? room->music_when_alone
+                   : key == "wait_for_moderator" ? room->wait_for_moderator
+                                                 : room->end_when_moderator_leaves;
+      flag = value.get<bool>();
+    } else if (key == "max_talkers") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 16) {
+        return "max_talkers must be an integer from 0 (the server's default) to 16";
+      }
+      room->max_talkers = value.get<int>();
+    } else if (key == "pin" || key == "moderator_pin") {
+      if (!value.is_string() || !ValidPin(value.get<std::string>())) {
+        return StrCat(key, " must be a string of up to 16 digits (empty: none)");
+      }
+      (key == "pin" ? room->pin : room->moderator_pin) = value.get<std::string>();
     } else {
       return StrCat("unknown field \"", key, "\"");
     }
+  }
+  if (!room->pin.empty() && room->pin == room->moderator_pin) {
+    return "moderator_pin must differ from pin";
   }
   return std::nullopt;
 }
@@ -207,6 +224,9 @@ void ControlApi::Routes() {
       room.name = (*body)["name"].get<std::string>();
       if (std::optional<std::string> fault = ApplyRoomFields(*body, &room)) {
         return Error(400, *fault);
+      }
+      if (room.name == options_.ivr_number) {
+        return Error(409, StrCat("\"", room.name, "\" is the dial-in IVR's number"));
       }
       if (!rooms_->Add(room)) return Error(409, StrCat("room \"", room.name, "\" exists"));
       LogInfo("api", "room created").With("room", room.name);

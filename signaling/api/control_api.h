@@ -30,6 +30,7 @@ struct ControlApiOptions {
   std::string token;
   std::string recording_dir = "recordings";
   std::string recording_format = "ogg";  // default when a request names none
+  std::string ivr_number;                // no room may take the IVR's name
 };
 
 class ControlApi {

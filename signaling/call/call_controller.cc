@@ -9,6 +9,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_join.h"
+#include "signaling/call/call_state.h"
 #include "signaling/common/log.h"
 #include "signaling/common/strings.h"
 #include "signaling/sdp/session_description.h"
@@ -51,48 +52,8 @@ std::vector<sdp::AudioCodec> RoomCodecs(const RoomConfig& room) {
 
 }  // namespace
 
-struct CallController::Call {
-  enum class State { kRinging, kAnswered, kConfirmed };
-  uint64_t id = 0;
-  State state = State::kRinging;
-  std::string room;
-  std::string call_id;  // SIP Call-ID, for logs
-  sip::MessageSource source;
-  TransactionId invite_transaction = 0;
-  std::unique_ptr<sip::Dialog> dialog;
-  media::PortPair ports;  // moves to the media worker when the call joins its room
-  uint32_t conference_id = 0;
-  bool media_joined = false;
-  bool talking = false;
-  bool muted = false;
-  int listen_db = 0;
-  int talk_db = 0;
-  std::string keys;  // DTMF typed so far towards a control sequence
-  absl::Time last_key;
-  std::string from_uri;
-  mixer::ParticipantStats media_stats;  // the latest the worker reported
-  absl::Time wall_started;
-  absl::Time answered = absl::InfinitePast();
-  SessionTimerDecision session;  // what the last 2xx agreed (RFC 4028)
-  EventLoop::TimerId session_timer = 0;
-  sdp::LocalMedia local_media;
-  std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
-  std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
-  std::optional<sdp::NegotiatedAudio> audio;
-  // The 2xx to an INVITE (initial or re-INVITE) that is waiting for its ACK
-  // (RFC 3261 §13.3.1.4): retransmitted on T1, doubling up to T2, for 64*T1.
-  std::string pending_ok;
-  uint32_t pending_ok_cseq = 0;
-  sip::Destination ok_destination;
-  absl::Duration ok_interval;
-  EventLoop::TimerId ok_timer = 0;
-  EventLoop::TimerId ack_deadline = 0;
-  EventLoop::TimerId answer_timer = 0;
-  absl::Time started;
-};
-
 CallController::CallController(EventLoop* loop, sip::TransactionLayer* transactions,
-                               const RoomDirectory* rooms, media::PortAllocator* ports,
+                               RoomDirectory* rooms, media::PortAllocator* ports,
                                OverloadGuard* overload, mixer::WorkerPool* media,
                                CallControllerOptions options)
     : loop_(loop),
@@ -101,7 +62,8 @@ CallController::CallController(EventLoop* loop, sip::TransactionLayer* transacti
       ports_(ports),
       overload_(overload),
       media_(media),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      pin_guard_(options_.pin_guard) {
   if (media_ != nullptr) PollMediaEvents();
 }
 
@@ -110,7 +72,7 @@ CallController::~CallController() {
   // Legs whose final media counters never came (the process is stopping):
   // record them with the last counters the worker reported.
   if (media_ != nullptr) {
-    media_->DrainEvents([this](const mixer::WorkerEvent& event) { OnMediaEvent(event); });
+    media_->DrainEvents([this](mixer::WorkerEvent& event) { OnMediaEvent(event); });
   }
   if (records_ != nullptr) {
     for (const auto& [key, departed] : departed_) records_->Write(departed.record);
@@ -123,7 +85,7 @@ CallController::~CallController() {
       recording.stopping = true;
     }
     for (int wait = 0; wait < 200 && !recordings_.empty(); ++wait) {
-      media_->DrainEvents([this](const mixer::WorkerEvent& event) {
+      media_->DrainEvents([this](mixer::WorkerEvent& event) {
         if (event.kind == mixer::WorkerEvent::Kind::kRecorderReleased) {
           CloseRecording(static_cast<uint32_t>(event.participant_id));
         }
@@ -136,6 +98,8 @@ CallController::~CallController() {
     loop_->CancelTimer(call->ack_deadline);
     loop_->CancelTimer(call->answer_timer);
     loop_->CancelTimer(call->session_timer);
+    loop_->CancelTimer(call->digit_timer);
+    loop_->CancelTimer(call->hang_up_timer);
   }
 }
 
@@ -203,13 +167,15 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   if (shutting_down_) return Reject(id, 503, "Shutting Down");
   if (!CheckRequire(id, invite)) return;
 
-  const RoomConfig* room = rooms_->Find(invite.request_uri().user);
-  if (room == nullptr) {
-    LogInfo("call", "no such room")
-        .With("call_id", call_id)
-        .With("room", invite.request_uri().user);
+  // The IVR number, or a room; a room with a PIN is answered by the IVR too.
+  const std::string_view user = invite.request_uri().user;
+  const bool ivr = !options_.ivr_number.empty() && user == options_.ivr_number;
+  const RoomConfig* room = ivr ? nullptr : rooms_->Find(user);
+  if (room == nullptr && !ivr) {
+    LogInfo("call", "no such room").With("call_id", call_id).With("room", user);
     return Reject(id, 404, "Room Not Found");
   }
+  const bool asks_pin = room != nullptr && (!room->pin.empty() || !room->moderator_pin.empty());
   const SessionTimerDecision session = DecideSessionTimer(invite, options_.session_timers);
   if (session.reject_min_se > 0) {
     sip::MessageWriter response =
@@ -218,7 +184,8 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
     transactions_->Respond(id, 422, std::move(response).Finish());
     return;
   }
-  if (room->locked) {
+  // A locked room may still take its moderators, who prove it by PIN.
+  if (room != nullptr && room->locked && room->moderator_pin.empty()) {
     LogInfo("call", "room locked").With("call_id", call_id).With("room", room->name);
     return Reject(id, 403, "Room Locked");
   }
@@ -226,7 +193,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
     LogWarn("call", "call limit reached").With("call_id", call_id).With("calls", active_calls());
     return Reject(id, 503, "Call Limit Reached");
   }
-  if (room->max_participants > 0) {
+  if (room != nullptr && room->max_participants > 0) {
     int in_room = 0;
     for (const auto& [other_id, other] : calls_) in_room += other->room == room->name ? 1 : 0;
     if (in_room >= room->max_participants) return Reject(id, 486, "Room Full");
@@ -234,8 +201,15 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
 
   auto call = std::make_unique<Call>();
   call->id = next_call_id_++;
-  call->room = room->name;
-  call->conference_id = rooms_->ConferenceId(room->name);
+  if (ivr || asks_pin) {
+    // The caller talks to the IVR in a lobby of its own until it is let in.
+    call->dial_in = std::make_unique<DialIn>(options_.dial_in, source.address.ip(),
+                                             asks_pin ? room->name : std::string());
+    call->conference_id = next_lobby_id_++;
+  } else {
+    call->room = room->name;
+    call->conference_id = rooms_->ConferenceId(room->name);
+  }
   call->from_uri = std::string(invite.from().uri_text);
   call->wall_started = absl::Now();
   call->session = session;
@@ -244,7 +218,11 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   call->invite_transaction = id;
   call->started = loop_->Now();
   call->local_media.address = options_.media_address;
-  call->local_media.codecs = RoomCodecs(*room);
+  // The IVR cannot know the room yet: it takes every codec the bridge has.
+  call->local_media.codecs =
+      room != nullptr ? RoomCodecs(*room)
+                      : std::vector<sdp::AudioCodec>{sdp::AudioCodec::kOpus, sdp::AudioCodec::kPcmu,
+                                                     sdp::AudioCodec::kPcma};
   absl::BitGen bitgen;
   call->local_media.session_id = absl::Uniform<uint32_t>(bitgen);
   call->local_media.session_version = 1;
@@ -263,7 +241,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
     if (!answer.ok()) {
       LogInfo("call", "no common codec")
           .With("call_id", call_id)
-          .With("room", room->name)
+          .With("room", room != nullptr ? room->name : std::string(user))
           .With("why", std::string(answer.status().message()));
       return Reject(id, 488, "Not Acceptable Here");
     }
@@ -658,16 +636,31 @@ void CallController::OnDigit(Call& call, char digit, std::string_view via) {
       .With("digit", std::string(1, digit))
       .With("via", via);
 
+  HandleKey(call, digit);
+}
+
+void CallController::HandleKey(Call& call, char digit) {
+  if (call.dial_in) return OnDialInDigit(call, digit);
+  if (!call.in_room) {
+    // On its way from the lobby (a few ms): the keys count once it is in.
+    if (call.keys_in_transit.size() < 16) call.keys_in_transit.push_back(digit);
+    return;
+  }
+
   // Control sequences: keys more than 3 s apart start over; a sequence that
-  // can no longer match restarts from this key.
+  // can no longer match restarts from this key. A moderator's own map is
+  // looked at first.
   const absl::Time now = loop_->Now();
   if (now - call.last_key > absl::Seconds(3)) call.keys.clear();
   call.last_key = now;
   call.keys.push_back(digit);
-  auto is_prefix = [this](std::string_view typed) {
-    for (const auto& [keys, action] : options_.controls) {
-      if (keys.size() >= typed.size() && std::string_view(keys).substr(0, typed.size()) == typed) {
-        return true;
+  using Map = std::vector<std::pair<std::string, std::string>>;
+  const Map* maps[] = {call.moderator ? &options_.moderator_controls : nullptr,
+                       &options_.participant_controls};
+  auto is_prefix = [&maps](std::string_view typed) {
+    for (const Map* map : maps) {
+      for (const auto& [keys, action] : map ? *map : Map{}) {
+        if (std::string_view(keys).substr(0, typed.size()) == typed) return true;
       }
     }
     return false;
@@ -675,12 +668,15 @@ void CallController::OnDigit(Call& call, char digit, std::string_view via) {
   if (!is_prefix(call.keys)) {
     call.keys = is_prefix(std::string(1, digit)) ? std::string(1, digit) : "";
   }
-  for (const auto& [keys, action] : options_.controls) {
-    if (keys == call.keys) {
-      call.keys.clear();
-      // Last use of `call`: the action may end it (leave).
-      RunControl(call, std::string(action));
-      return;
+  for (const Map* map : maps) {
+    if (map == nullptr) continue;
+    for (const auto& [keys, action] : *map) {
+      if (keys == call.keys) {
+        call.keys.clear();
+        // Last use of `call`: the action may end it (leave).
+        RunControl(call, std::string(action));
+        return;
+      }
     }
   }
 }
@@ -733,15 +729,18 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   loop_->CancelTimer(call.ack_deadline);
   loop_->CancelTimer(call.answer_timer);
   loop_->CancelTimer(call.session_timer);
+  loop_->CancelTimer(call.digit_timer);
+  loop_->CancelTimer(call.hang_up_timer);
   LogInfo("call", "call ended")
       .With("call_id", call.call_id)
       .With("room", call.room)
       .With("why", why)
       .With("seconds", absl::ToDoubleSeconds(loop_->Now() - call.started));
   bool record_later = false;
-  if (call.media_joined) {
+  if (call.in_room) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
-    if (!shutting_down_) Announce(call, /*joined=*/false);
+  }
+  if (call.media_joined) {
     if (media_->Remove(call.conference_id, call.id)) {
       departed_[call.id] = {call.call_id, call.room, RecordFor(call, why)};
       record_later = true;
@@ -752,7 +751,10 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   if (records_ != nullptr && !record_later) records_->Write(RecordFor(call, why));
   by_dialog_.erase(call.dialog->id());
   by_invite_.erase(call.invite_transaction);
+  std::unique_ptr<Call> ended = std::move(it->second);
   calls_.erase(it);  // closes the media sockets unless the worker holds them
+  // Those who stay hear it (and may be left alone, or without moderator).
+  if (ended->in_room && !shutting_down_) OnLeftRoom(*ended);
 }
 
 CallController::Call* CallController::FindByDialog(const SipMessage& request) {
@@ -824,11 +826,13 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
 
 void CallController::JoinMedia(Call& call) {
   if (media_ == nullptr || call.media_joined || !call.audio) return;
+  if (!call.dial_in) call.waiting = MustWait(call);
   std::optional<mixer::ParticipantSpec> spec = SpecFor(call.id, call.conference_id, *call.audio);
   if (spec) {
-    spec->muted = call.muted;
+    spec->muted = call.muted || call.waiting;
     spec->listen_gain_db = call.listen_db;
     spec->talk_gain_db = call.talk_db;
+    if (const RoomConfig* room = rooms_->Find(call.room)) spec->max_talkers = room->max_talkers;
   }
   if (!spec) {
     LogWarn("media", "remote media address is not IPv4: call has no audio")
@@ -844,23 +848,15 @@ void CallController::JoinMedia(Call& call) {
     return;
   }
   call.media_joined = true;
-  Publish("participant_joined", call);
-  Announce(call, /*joined=*/true);
-  // Rooms recorded by configuration start when someone is there.
-  if (const RoomConfig* room = rooms_->Find(call.room);
-      room != nullptr && room->record && !recordings_.contains(call.conference_id)) {
-    if (absl::StatusOr<std::string> path =
-            StartRecording(call.room, options_.recording_dir, options_.recording_format);
-        !path.ok()) {
-      LogError("call", "cannot record room")
-          .With("room", call.room)
-          .With("error", path.status().ToString());
-    }
-  }
-  LogDebug("media", "joined room")
+  LogDebug("media", call.dial_in ? "joined lobby" : "joined room")
       .With("call_id", call.call_id)
       .With("room", call.room)
       .With("worker", media_->WorkerFor(call.conference_id).index());
+  if (call.dial_in) {
+    StartDialIn(call);
+  } else {
+    OnEnteredRoom(call);
+  }
 }
 
 void CallController::UpdateMedia(Call& call) {
@@ -872,11 +868,12 @@ void CallController::UpdateMedia(Call& call) {
 }
 
 void CallController::PollMediaEvents() {
-  media_->DrainEvents([this](const mixer::WorkerEvent& event) { OnMediaEvent(event); });
+  media_->DrainEvents([this](mixer::WorkerEvent& event) { OnMediaEvent(event); });
   media_poll_timer_ = loop_->AddTimer(absl::Milliseconds(20), [this] { PollMediaEvents(); });
 }
 
-void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
+void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
+  if (event.kind == mixer::WorkerEvent::Kind::kDetached) return OnDetached(event);
   auto it = calls_.find(event.participant_id);
   std::string call_id;
   std::string room;
@@ -899,7 +896,10 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
       CloseRecording(static_cast<uint32_t>(event.participant_id));
       break;
     case mixer::WorkerEvent::Kind::kPlaybackDone:
-      if (it != calls_.end()) Publish("playback_done", *it->second);
+      if (it != calls_.end()) {
+        Publish("playback_done", *it->second);
+        PlayNextPrompt(*it->second);  // may end the call (goodbye)
+      }
       break;
     case mixer::WorkerEvent::Kind::kStats:
       if (it != calls_.end()) it->second->media_stats = event.stats;
@@ -941,6 +941,7 @@ void CallController::OnMediaEvent(const mixer::WorkerEvent& event) {
           .With("malformed", static_cast<int64_t>(event.stats.malformed))
           .With("malformed_rtcp", static_cast<int64_t>(event.stats.malformed_rtcp));
       break;
+    case mixer::WorkerEvent::Kind::kDetached:
     case mixer::WorkerEvent::Kind::kNone:
       break;
   }
@@ -993,6 +994,8 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.codec = call.audio ? std::string(sdp::AudioCodecName(call.audio->codec)) : "";
   info.talking = call.talking;
   info.muted = call.muted;
+  info.moderator = call.moderator;
+  info.waiting = call.waiting;
   info.listen_db = call.listen_db;
   info.talk_db = call.talk_db;
   info.held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||
@@ -1035,31 +1038,16 @@ const media::Prompt* CallController::PromptNamed(std::string_view name) const {
   return index < 0 ? nullptr : &prompts_->at(index);
 }
 
-void CallController::Announce(const Call& call, bool joined) {
-  const RoomConfig* room = rooms_->Find(call.room);
-  if (room == nullptr || !room->announce_joins) return;
-  const media::Prompt* tone = PromptNamed(joined ? "join_tone" : "leave_tone");
-  int others = 0;
-  for (const auto& [key, other] : calls_) {
-    if (key == call.id || other->room != call.room || !other->media_joined) continue;
-    ++others;
-    if (tone != nullptr) Play(other->id, tone);
-  }
-  if (joined && others == 0) {
-    if (const media::Prompt* alone = PromptNamed("alone")) Play(call.id, alone);
-  }
-}
-
 int CallController::participants() const {
   int count = 0;
-  for (const auto& [key, call] : calls_) count += call->media_joined ? 1 : 0;
+  for (const auto& [key, call] : calls_) count += call->media_joined && !call->dial_in ? 1 : 0;
   return count;
 }
 
 std::vector<ParticipantInfo> CallController::Participants(std::string_view room) const {
   std::vector<ParticipantInfo> out;
   for (const auto& [key, call] : calls_) {
-    if (call->state == Call::State::kRinging) continue;
+    if (call->state == Call::State::kRinging || call->dial_in) continue;  // not in a room yet
     if (!room.empty() && call->room != room) continue;
     out.push_back(InfoFor(*call));
   }
@@ -1080,7 +1068,7 @@ bool CallController::SetMuted(uint64_t id, bool muted) {
   Call& call = *it->second;
   if (call.muted == muted) return true;
   call.muted = muted;
-  if (call.media_joined) media_->SetMuted(call.conference_id, call.id, muted);
+  SendMuted(call);
   Publish(muted ? "muted" : "unmuted", call);
   LogInfo("call", muted ? "muted" : "unmuted")
       .With("call_id", call.call_id)
@@ -1161,6 +1149,9 @@ bool CallController::Play(uint64_t id, const media::Prompt* prompt) {
   if (it == calls_.end() || !it->second->media_joined) return false;
   Call& call = *it->second;
   if (!media_->Play(call.conference_id, call.id, prompt)) return false;
+  // It replaces what was playing; music (if any) comes back after it.
+  call.prompts.clear();
+  call.prompt_playing = prompt != nullptr;
   Publish("playback_started", call,
           StrCat("\"prompt\":\"", prompt != nullptr ? prompt->name : "", "\""));
   return true;
@@ -1175,26 +1166,6 @@ bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
   if (call.media_joined) media_->SetGains(call.conference_id, call.id, listen_db, talk_db);
   Publish("volume", call, StrCat("\"listen_db\":", listen_db, ",\"talk_db\":", talk_db));
   return true;
-}
-
-void CallController::RunControl(Call& call, std::string_view action) {
-  LogInfo("call", "key control").With("call_id", call.call_id).With("action", action);
-  // Volume steps of 3 dB, within what the API allows.
-  auto step = [](int db, int by) { return std::clamp(db + by, -24, 12); };
-  const uint64_t id = call.id;
-  if (action == "toggle_mute" || action == "mute" || action == "unmute") {
-    const bool mute = action == "mute" || (action == "toggle_mute" && !call.muted);
-    SetMuted(id, mute);
-    if (const media::Prompt* prompt = PromptNamed(mute ? "muted" : "unmuted")) Play(id, prompt);
-  } else if (action == "listen_down" || action == "listen_up") {
-    SetVolume(id, step(call.listen_db, action == "listen_up" ? 3 : -3), call.talk_db);
-  } else if (action == "talk_down" || action == "talk_up") {
-    SetVolume(id, call.listen_db, step(call.talk_db, action == "talk_up" ? 3 : -3));
-  } else if (action == "volume_reset") {
-    SetVolume(id, 0, 0);
-  } else if (action == "leave") {
-    Kick(id, "left by key");
-  }
 }
 
 bool CallController::Kick(uint64_t id, std::string_view why) {

@@ -16,7 +16,9 @@
 #include "mixer/worker_pool.h"
 #include "signaling/api/event_hub.h"
 #include "signaling/call/call_record.h"
+#include "signaling/call/dial_in.h"
 #include "signaling/call/overload_guard.h"
+#include "signaling/call/pin_guard.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/call/session_timer.h"
 #include "signaling/common/event_loop.h"
@@ -31,8 +33,16 @@ struct CallControllerOptions {
   std::string media_address;    // c= in our SDP
   absl::Duration answer_delay;  // ring this long before answering (0: at once)
   SessionTimerPolicy session_timers;
-  // In-call key sequences and their actions (ControlsConfig::participant).
-  std::vector<std::pair<std::string, std::string>> controls;
+  // In-call key sequences and their actions (ControlsConfig): everyone's,
+  // and the moderators' on top.
+  std::vector<std::pair<std::string, std::string>> participant_controls;
+  std::vector<std::pair<std::string, std::string>> moderator_controls;
+  // Dial-in (IvrConfig): the IVR's user part (empty: none), retries, how
+  // long an entry may pause, and the wrong-PIN lockout.
+  std::string ivr_number;
+  DialInOptions dial_in;
+  absl::Duration digit_timeout = absl::Seconds(8);
+  PinGuardOptions pin_guard;
   // Where rooms with `record` are recorded, and how.
   std::string recording_dir = "recordings";
   mixer::RecordingFormat recording_format = mixer::RecordingFormat::kOggOpus;
@@ -50,9 +60,11 @@ struct ParticipantInfo {
   bool talking = false;
   bool muted = false;
   bool held = false;
-  int listen_db = 0;   // volume of what it hears
-  int talk_db = 0;     // volume at which others hear it
-  double seconds = 0;  // since answered
+  bool moderator = false;
+  bool waiting = false;  // for the moderator (muted by the room)
+  int listen_db = 0;     // volume of what it hears
+  int talk_db = 0;       // volume at which others hear it
+  double seconds = 0;    // since answered
   uint64_t packets_in = 0;
   uint64_t packets_out = 0;
   int64_t lost = 0;
@@ -64,7 +76,8 @@ class CallController : public sip::TransactionUser {
  public:
   // `media` (may be null: signaling only) receives a participant for every
   // answered call whose audio was negotiated.
-  CallController(EventLoop* loop, sip::TransactionLayer* transactions, const RoomDirectory* rooms,
+  // `rooms` changes when a moderator locks or unlocks a room by key.
+  CallController(EventLoop* loop, sip::TransactionLayer* transactions, RoomDirectory* rooms,
                  media::PortAllocator* ports, OverloadGuard* overload, mixer::WorkerPool* media,
                  CallControllerOptions options);
   ~CallController() override;
@@ -131,6 +144,8 @@ class CallController : public sip::TransactionUser {
   void RefreshSession(uint64_t call_id);
   // A key press from any source (RFC 4733, SIP INFO, in-band).
   void OnDigit(Call& call, char digit, std::string_view via);
+  // The key's meaning: an IVR entry or an in-call control.
+  void HandleKey(Call& call, char digit);
   void RunControl(Call& call, std::string_view action);
   void Answer(uint64_t call_id);
   // RFC 3261 §13.3.1.4: retransmits the pending 2xx over UDP (T1 doubling
@@ -146,19 +161,46 @@ class CallController : public sip::TransactionUser {
   void JoinMedia(Call& call);
   void UpdateMedia(Call& call);
   void PollMediaEvents();
-  void OnMediaEvent(const mixer::WorkerEvent& event);
+  void OnMediaEvent(mixer::WorkerEvent& event);
   void Publish(std::string_view type, const Call& call, std::string_view extra_json = {});
   ParticipantInfo InfoFor(const Call& call) const;
-  // Join/leave tones for rooms with announce_joins.
-  void Announce(const Call& call, bool joined);
   const media::Prompt* PromptNamed(std::string_view name) const;
+
+  // call_rooms.cc: the dial-in IVR, prompts, presence in rooms and key
+  // controls.
+  void StartDialIn(Call& call);
+  void OnDialInDigit(Call& call, char digit);
+  void OnDigitTimeout(uint64_t call_id);
+  void RunDialInStep(Call& call, const DialInStep& step);
+  // Lobby -> room: checks the room takes the caller, then moves its media.
+  void EnterRoom(Call& call, const std::string& room, bool moderator);
+  void OnDetached(mixer::WorkerEvent& event);
+  // The caller's media is in the room: events, tones, counts, waiting.
+  void OnEnteredRoom(Call& call);
+  void OnLeftRoom(const Call& call);
+  // Plays prompts one after another (replacing what plays), then music if
+  // `music`; the call ends after them when `hang_up_why` is set.
+  void PlayPrompts(Call& call, const std::vector<std::string>& names, bool music = false,
+                   std::string_view hang_up_why = {});
+  void PlayNextPrompt(Call& call);
+  void StartMusic(Call& call);
+  void StopMusic(Call& call);
+  std::vector<std::string> CountPrompts(int count) const;
+  // Calls whose media is in `room`.
+  std::vector<Call*> InRoom(std::string_view room, const Call* except = nullptr);
+  bool ModeratorIn(std::string_view room, const Call* except = nullptr);
+  void SetWaiting(Call& call, bool waiting);
+  // Whether a caller entering its room must wait for a moderator.
+  bool MustWait(const Call& call);
+  void SendMuted(const Call& call);  // muted or waiting, to the worker
+  bool RunModeratorControl(Call& call, std::string_view action);
   CallRecord RecordFor(const Call& call, std::string_view why) const;
   static void AddStats(const mixer::ParticipantStats& stats, CallRecord* record);
   Call* FindByDialog(const sip::SipMessage& request);
 
   EventLoop* loop_;
   sip::TransactionLayer* transactions_;
-  const RoomDirectory* rooms_;
+  RoomDirectory* rooms_;
   media::PortAllocator* ports_;
   OverloadGuard* overload_;
   mixer::WorkerPool* media_;
@@ -177,6 +219,11 @@ class CallController : public sip::TransactionUser {
   void CloseRecording(uint32_t conference_id);
 
   uint64_t next_call_id_ = 1;
+  // Each caller in the IVR has a conference of its own (a lobby), numbered
+  // far above the rooms' ids.
+  uint32_t next_lobby_id_ = 0x80000000u;
+  uint64_t next_join_order_ = 1;
+  PinGuard pin_guard_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;

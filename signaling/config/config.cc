@@ -181,6 +181,14 @@ absl::Status ReadLog(TableReader& r, LogConfig* log) {
   return r.RejectUnknown();
 }
 
+}  // namespace
+
+bool ValidPin(std::string_view pin) {
+  return pin.size() <= 16 && pin.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+namespace {
+
 absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   absl::Status s;
   if (!(s = r.String("name", &room->name)).ok()) return s;
@@ -189,6 +197,38 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   if (!(s = r.Bool("locked", &room->locked)).ok()) return s;
   if (!(s = r.Bool("announce_joins", &room->announce_joins)).ok()) return s;
   if (!(s = r.Bool("record", &room->record)).ok()) return s;
+  if (!(s = r.String("pin", &room->pin)).ok()) return s;
+  if (!(s = r.String("moderator_pin", &room->moderator_pin)).ok()) return s;
+  if (!(s = r.Integer("max_talkers", &room->max_talkers, 0, 16)).ok()) return s;
+  if (!(s = r.Bool("wait_for_moderator", &room->wait_for_moderator)).ok()) return s;
+  if (!(s = r.Bool("end_when_moderator_leaves", &room->end_when_moderator_leaves)).ok()) return s;
+  if (!(s = r.Bool("announce_count", &room->announce_count)).ok()) return s;
+  if (!(s = r.Bool("music_when_alone", &room->music_when_alone)).ok()) return s;
+  if (!ValidPin(room->pin)) return r.Error("pin", "must be 1-16 digits (0-9), or empty for none");
+  if (!ValidPin(room->moderator_pin)) {
+    return r.Error("moderator_pin", "must be 1-16 digits (0-9), or empty for none");
+  }
+  if (!room->pin.empty() && room->pin == room->moderator_pin) {
+    return r.Error("moderator_pin", "must differ from pin");
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ReadIvr(TableReader& r, IvrConfig* ivr) {
+  absl::Status s;
+  if (!(s = r.String("number", &ivr->number)).ok()) return s;
+  if (!(s = r.Integer("max_attempts", &ivr->max_attempts, 1, 10)).ok()) return s;
+  if (!(s = r.Integer("digit_timeout_s", &ivr->digit_timeout_s, 1, 60)).ok()) return s;
+  if (!(s = r.Integer("max_pin_failures_per_source", &ivr->max_pin_failures_per_source, 1, 1000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_pin_failures_per_room", &ivr->max_pin_failures_per_room, 1, 100000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("pin_window_s", &ivr->pin_window_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("pin_lockout_s", &ivr->pin_lockout_s, 1, 86400)).ok()) return s;
   return r.RejectUnknown();
 }
 
@@ -250,6 +290,12 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
     return LineError(origin, at("media", "backend"), "media.backend must be \"kernel\", not \"",
                      config.media.backend, "\"");
   }
+  for (const RoomConfig& room : config.rooms) {
+    if (!config.ivr.number.empty() && room.name == config.ivr.number) {
+      return LineError(origin, at("ivr", "number"), "ivr.number \"", room.name,
+                       "\" is also the name of a room");
+    }
+  }
   if (config.log.format != "logfmt" && config.log.format != "json") {
     return LineError(origin, at("log", "format"), "log.format must be \"logfmt\" or \"json\"");
   }
@@ -261,43 +307,61 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
   return absl::OkStatus();
 }
 
-constexpr std::string_view kControlActions[] = {"toggle_mute", "mute",         "unmute",
-                                                "listen_down", "listen_up",    "talk_down",
-                                                "talk_up",     "volume_reset", "leave"};
+constexpr std::string_view kParticipantActions[] = {
+    "toggle_mute", "mute",    "unmute",       "listen_down",       "listen_up",
+    "talk_down",   "talk_up", "volume_reset", "participant_count", "leave"};
+constexpr std::string_view kModeratorActions[] = {
+    "toggle_mute_all", "mute_all",  "unmute_all",       "toggle_lock",     "lock",
+    "unlock",          "kick_last", "toggle_recording", "start_recording", "stop_recording"};
 
-// [controls.participant]: "<keys>" = "<action>". A table of its own replaces
-// the defaults entirely, so an operator can also take keys away.
+bool KnownAction(std::string_view action, bool moderator) {
+  auto in = [&](const auto& list) {
+    return std::find(std::begin(list), std::end(list), action) != std::end(list);
+  };
+  return in(kParticipantActions) || (moderator && in(kModeratorActions));
+}
+
+// [controls.participant] and [controls.moderator]: "<keys>" = "<action>". A
+// table of its own replaces that role's defaults entirely, so an operator
+// can also take keys away.
 absl::Status ReadControls(const toml::node& node, std::string_view origin,
                           ControlsConfig* controls) {
   const toml::table* table = node.as_table();
   if (table == nullptr)
     return LineError(origin, node.source().begin.line, "controls must be a table");
-  for (const auto& [role, entries] : *table) {
-    if (role.str() != "participant") {
-      return LineError(origin, entries.source().begin.line, "controls.", role.str(),
-                       " is not a known role (participant)");
+  for (const auto& [role_key, entries] : *table) {
+    const std::string_view role = role_key.str();
+    if (role != "participant" && role != "moderator") {
+      return LineError(origin, entries.source().begin.line, "controls.", role,
+                       " is not a known role (participant, moderator)");
     }
+    const bool moderator = role == "moderator";
     const toml::table* map = entries.as_table();
     if (map == nullptr) {
-      return LineError(origin, entries.source().begin.line, "controls.participant must be a table");
+      return LineError(origin, entries.source().begin.line, "controls.", role, " must be a table");
     }
-    controls->participant.clear();
+    auto& out = moderator ? controls->moderator : controls->participant;
+    out.clear();
     for (const auto& [keys, action] : *map) {
       const std::string_view sequence = keys.str();
       const bool keys_ok = !sequence.empty() && sequence.size() <= 4 &&
                            sequence.find_first_not_of("0123456789*#ABCD") == std::string_view::npos;
       if (!keys_ok) {
-        return LineError(origin, action.source().begin.line, "controls.participant key \"",
-                         sequence, "\" must be 1-4 of 0-9 * # A-D");
+        return LineError(origin, action.source().begin.line, "controls.", role, " key \"", sequence,
+                         "\" must be 1-4 of 0-9 * # A-D");
       }
       const std::optional<std::string_view> name = action.value<std::string_view>();
-      if (!name || std::find(std::begin(kControlActions), std::end(kControlActions), *name) ==
-                       std::end(kControlActions)) {
-        return LineError(origin, action.source().begin.line, "controls.participant.\"", sequence,
-                         "\" is not a known action (toggle_mute, mute, unmute, listen_down, "
-                         "listen_up, talk_down, talk_up, volume_reset, leave)");
+      if (!name || !KnownAction(*name, moderator)) {
+        return LineError(origin, action.source().begin.line, "controls.", role, ".\"", sequence,
+                         "\" is not a known action (",
+                         moderator ? "any participant action, or toggle_mute_all, mute_all, "
+                                     "unmute_all, toggle_lock, lock, unlock, kick_last, "
+                                     "toggle_recording, start_recording, stop_recording"
+                                   : "toggle_mute, mute, unmute, listen_down, listen_up, "
+                                     "talk_down, talk_up, volume_reset, participant_count, leave",
+                         ")");
       }
-      controls->participant.emplace_back(std::string(sequence), std::string(*name));
+      out.emplace_back(std::string(sequence), std::string(*name));
     }
   }
   return absl::OkStatus();
@@ -362,6 +426,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("records", ReadRecords, &config.records)).ok()) return s;
   if (!(s = section("prompts", ReadPrompts, &config.prompts)).ok()) return s;
   if (!(s = section("recording", ReadRecording, &config.recording)).ok()) return s;
+  if (!(s = section("ivr", ReadIvr, &config.ivr)).ok()) return s;
   if (const toml::node* controls = root.get("controls")) {
     if (!(s = ReadControls(*controls, origin, &config.controls)).ok()) return s;
   }
@@ -372,7 +437,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
         name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
-        name != "room") {
+        name != "ivr" && name != "room") {
       return top.Error(node, name, "is not a known section");
     }
   }

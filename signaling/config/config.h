@@ -67,13 +67,37 @@ struct PromptsConfig {
 };
 
 // What a caller can do with keys during a call: DTMF sequence -> action.
-// Actions: toggle_mute, mute, unmute, listen_down, listen_up, talk_down,
-// talk_up, volume_reset, leave.
+// Everyone: toggle_mute, mute, unmute, listen_down, listen_up, talk_down,
+// talk_up, volume_reset, participant_count, leave. Moderators have their
+// own map on top (theirs wins on the same keys), which may also use
+// toggle_mute_all, mute_all, unmute_all, toggle_lock, lock, unlock,
+// kick_last, toggle_recording, start_recording, stop_recording.
 struct ControlsConfig {
   std::vector<std::pair<std::string, std::string>> participant = {
-      {"*1", "toggle_mute"}, {"*4", "listen_down"},  {"*6", "listen_up"}, {"*7", "talk_down"},
-      {"*9", "talk_up"},     {"*5", "volume_reset"}, {"*0", "leave"},
+      {"*1", "toggle_mute"},       {"*4", "listen_down"}, {"*6", "listen_up"},
+      {"*7", "talk_down"},         {"*9", "talk_up"},     {"*5", "volume_reset"},
+      {"*8", "participant_count"}, {"*0", "leave"},
   };
+  std::vector<std::pair<std::string, std::string>> moderator = {
+      {"*2", "toggle_lock"},
+      {"*3", "kick_last"},
+      {"#1", "toggle_mute_all"},
+      {"#2", "toggle_recording"},
+  };
+};
+
+// The dial-in IVR: callers of sip:<number>@host are asked for a conference
+// number and, where the room has one, a PIN; callers who dial a room with a
+// PIN directly are asked for the PIN.
+struct IvrConfig {
+  std::string number = "conference";  // empty: no IVR number
+  int max_attempts = 3;               // wrong numbers (or PINs) before goodbye
+  int digit_timeout_s = 8;            // no key for this long ends an entry
+  // Wrong-PIN lockout (per caller address and per room, within the window).
+  int max_pin_failures_per_source = 5;
+  int max_pin_failures_per_room = 20;
+  int pin_window_s = 300;
+  int pin_lockout_s = 300;
 };
 
 struct RecordsConfig {
@@ -97,6 +121,20 @@ struct RoomConfig {
   bool announce_joins = false;
   // Record the room whenever someone is in it ([recording] dir and format).
   bool record = false;
+  // Digits asked for by the IVR; empty: none. A caller who enters the
+  // moderator PIN joins as moderator. With only a moderator PIN, a bare #
+  // joins as participant.
+  std::string pin;
+  std::string moderator_pin;
+  int max_talkers = 0;  // top-N for this room; 0: [media] max_talkers
+  // Participants wait (muted, hearing music) until a moderator is there.
+  bool wait_for_moderator = false;
+  // When the last moderator leaves, everyone else is told and hung up on.
+  bool end_when_moderator_leaves = false;
+  // Each caller hears how many are in the room as they join.
+  bool announce_count = false;
+  // Music while alone in the room or waiting for the moderator.
+  bool music_when_alone = false;
 };
 
 struct ApiConfig {
@@ -117,8 +155,12 @@ struct Config {
   PromptsConfig prompts;
   RecordingConfig recording;
   ControlsConfig controls;
+  IvrConfig ivr;
   std::vector<RoomConfig> rooms;
 };
+
+// Room PINs: up to 16 digits; empty means none.
+bool ValidPin(std::string_view pin);
 
 // `origin` names the text in errors (a path, or "<embedded>").
 absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view origin);

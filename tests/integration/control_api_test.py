@@ -55,8 +55,30 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(status, 201)
         self.assertEqual(room, {"name": "sales", "codecs": ["PCMA"], "max_participants": 5,
                                 "locked": False, "announce_joins": False, "record": False,
+                                "announce_count": False, "music_when_alone": False,
+                                "wait_for_moderator": False, "end_when_moderator_leaves": False,
+                                "max_talkers": 0, "has_pin": False, "has_moderator_pin": False,
                                 "participants": 0})
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "sales"})[0], 409)
+        # The IVR's number is not a room name to take.
+        self.assertEqual(self.call("POST", "/v1/rooms", {"name": "conference"})[0], 409)
+
+        # PINs are set but never shown; bad ones are refused with the reason.
+        status, room = self.call("PATCH", "/v1/rooms/sales", {"pin": "1234",
+                                                              "moderator_pin": "98765",
+                                                              "wait_for_moderator": True,
+                                                              "max_talkers": 2})
+        self.assertEqual(status, 200, room)
+        self.assertEqual((room["has_pin"], room["has_moderator_pin"], room["wait_for_moderator"],
+                          room["max_talkers"]), (True, True, True, 2))
+        self.assertNotIn("pin", room)
+        for bad in ({"pin": "12ab"}, {"pin": 1234}, {"moderator_pin": "1234"},
+                    {"max_talkers": 17}, {"announce_count": "yes"}):
+            status, body = self.call("PATCH", "/v1/rooms/sales", bad)
+            self.assertEqual(status, 400, (bad, body))
+            self.assertIn("message", body["error"])
+        status, room = self.call("PATCH", "/v1/rooms/sales", {"pin": "", "moderator_pin": ""})
+        self.assertEqual((room["has_pin"], room["has_moderator_pin"]), (False, False))
 
         status, room = self.call("PATCH", "/v1/rooms/sales", {"locked": True})
         self.assertEqual((status, room["locked"]), (200, True))

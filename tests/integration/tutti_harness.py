@@ -58,7 +58,7 @@ codecs = ["PCMU"]
 class Tuttid:
     """A tuttid process with its own config and log file."""
 
-    def __init__(self, sip_extra="", limits="", rooms=DEFAULT_ROOMS, extra_args=()):
+    def __init__(self, sip_extra="", limits="", rooms=DEFAULT_ROOMS, extra_args=(), media_extra=""):
         self.dir = tempfile.mkdtemp(prefix="tutti-it-")
         self.port = free_port()
         self.api_port = free_port(socket.SOCK_STREAM)
@@ -77,6 +77,7 @@ port = {self.port}
 address = "127.0.0.1"
 rtp_port_min = {rtp}
 rtp_port_max = {rtp + 199}
+{media_extra}
 
 [limits]
 {limits}

@@ -304,6 +304,53 @@ TEST_F(ConferenceTest, PromptIsHeardOnlyByItsParticipantAndEnds) {
   EXPECT_LT(Rms(LastHeard(sink, 1)), 10);
 }
 
+TEST_F(ConferenceTest, LoopingPromptPlaysUntilStopped) {
+  std::vector<int16_t> tone(1920);  // 40 ms: two frames
+  for (size_t i = 0; i < tone.size(); ++i) {
+    tone[i] =
+        static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * static_cast<double>(i) / 48000));
+  }
+  auto prompts = media::PromptLibrary::FromSamples({{"music", tone}});
+  Participant* a = Join(1);
+  Join(2);
+  RecordingSink sink;
+  a->Play(&prompts->at(0), /*loop=*/true);
+  for (int frame = 0; frame < 20; ++frame) Tick(sink);
+  EXPECT_TRUE(a->playing());
+  EXPECT_TRUE(sink.playbacks_done.empty());  // a loop never ends by itself
+  EXPECT_GT(ToneShare(LastHeard(sink, 1), 1000, 8000), 0.9);
+  a->Play(nullptr);
+  Tick(sink);
+  Tick(sink);
+  EXPECT_LT(Rms(LastHeard(sink, 1)), 10);
+}
+
+TEST_F(ConferenceTest, RoomTopNComesWithItsParticipants) {
+  std::vector<Participant*> people;
+  for (uint64_t id = 1; id <= 4; ++id) people.push_back(Join(id));
+  // A participant carrying the room's top-N of 1 sets it for the conference.
+  auto ports = allocator_.Allocate();
+  ASSERT_TRUE(ports.ok());
+  ParticipantSpec spec;
+  spec.id = 9;
+  spec.conference_id = 1;
+  spec.codec = {media::CodecKind::kPcmu, 8000, 20};
+  spec.remote_rtp = {0x7f000001, 40009};
+  spec.remote_rtcp = spec.remote_rtp;
+  spec.max_talkers = 1;
+  conference_.Add(std::make_unique<Participant>(spec, std::move(*ports), 1009u));
+  RecordingSink sink;
+  const double tones[] = {300, 700, 1100, 1500};
+  for (int frame = 0; frame < 40; ++frame) {
+    for (size_t i = 0; i < people.size(); ++i) Speak(people[i], tones[i], frame);
+    Tick(sink);
+  }
+  const std::vector<int16_t> heard = LastHeard(sink, 9);
+  int audible = 0;
+  for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
+  EXPECT_EQ(audible, 1);
+}
+
 TEST_F(ConferenceTest, JitterBufferLossesReachTheWorkerTotals) {
   Participant* a = Join(1);
   Join(2);

@@ -114,7 +114,8 @@ namespace {
 TEST(ControlsConfigTest, DefaultsAndReplacement) {
   auto defaults = ParseConfig("", "x.toml");
   ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->controls.participant.size(), 7u);
+  EXPECT_EQ(defaults->controls.participant.size(), 8u);
+  EXPECT_EQ(defaults->controls.moderator.size(), 4u);
 
   auto custom =
       ParseConfig("[controls.participant]\n\"#1\" = \"mute\"\n\"#2\" = \"unmute\"\n", "x.toml");
@@ -134,6 +135,54 @@ TEST(ControlsConfigTest, BadKeysAndActionsNameTheLine) {
   auto bad_role = ParseConfig("[controls.wizard]\n\"*1\" = \"mute\"\n", "x.toml");
   ASSERT_FALSE(bad_role.ok());
   EXPECT_NE(std::string(bad_role.status().message()).find("not a known role"), std::string::npos);
+  // Moderator actions belong in the moderator's map only.
+  auto misplaced = ParseConfig("[controls.participant]\n\"*2\" = \"toggle_lock\"\n", "x.toml");
+  ASSERT_FALSE(misplaced.ok());
+  auto moderator = ParseConfig(
+      "[controls.moderator]\n\"*2\" = \"toggle_lock\"\n\"*1\" = \"toggle_mute\"\n", "x.toml");
+  ASSERT_TRUE(moderator.ok()) << moderator.status();
+  EXPECT_EQ(moderator->controls.moderator.size(), 2u);
+}
+
+TEST(RoomConfigTest, PinsModeratorsAndIvr) {
+  auto config = ParseConfig(R"([ivr]
+number = "dialin"
+max_attempts = 2
+digit_timeout_s = 4
+max_pin_failures_per_source = 3
+
+[[room]]
+name = "7000"
+pin = "1234"
+moderator_pin = "999"
+max_talkers = 2
+wait_for_moderator = true
+end_when_moderator_leaves = true
+announce_count = true
+music_when_alone = true
+)",
+                            "x.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ivr.number, "dialin");
+  EXPECT_EQ(config->ivr.max_attempts, 2);
+  EXPECT_EQ(config->ivr.max_pin_failures_per_source, 3);
+  const RoomConfig& room = config->rooms.at(0);
+  EXPECT_EQ(room.pin, "1234");
+  EXPECT_EQ(room.moderator_pin, "999");
+  EXPECT_EQ(room.max_talkers, 2);
+  EXPECT_TRUE(room.wait_for_moderator && room.end_when_moderator_leaves && room.announce_count &&
+              room.music_when_alone);
+
+  auto letters = ParseConfig("[[room]]\nname = \"a\"\npin = \"12ab\"\n", "x.toml");
+  ASSERT_FALSE(letters.ok());
+  EXPECT_EQ(letters.status().message(),
+            "x.toml:3: room.pin must be 1-16 digits (0-9), or empty for none");
+  auto same = ParseConfig("[[room]]\nname = \"a\"\npin = \"1\"\nmoderator_pin = \"1\"\n", "x.toml");
+  ASSERT_FALSE(same.ok());
+  auto clash = ParseConfig("[[room]]\nname = \"conference\"\n", "x.toml");
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(std::string(clash.status().message()).find("also the name of a room"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,465 @@
+// The rooms side of the call controller: the dial-in IVR (a lobby per
+// caller, conference number, PIN), prompts played one after another, who is
+// in a room (alone, waiting for the moderator, the moderator leaving) and
+// the key controls of participants and moderators.
+#include <algorithm>
+
+#include "signaling/call/call_controller.h"
+#include "signaling/call/call_state.h"
+#include "signaling/call/spoken_number.h"
+#include "signaling/common/log.h"
+#include "signaling/common/strings.h"
+
+namespace tutti {
+
+namespace {
+
+absl::Duration Length(const media::Prompt& prompt) {
+  return absl::Milliseconds(static_cast<int64_t>(prompt.pcm_48k.size() / 48));
+}
+
+}  // namespace
+
+// --- Dial-in
+
+void CallController::StartDialIn(Call& call) {
+  LogInfo("call", "dial-in started")
+      .With("call_id", call.call_id)
+      .With("from", call.source.address.ip())
+      .With("room", call.dial_in->room());
+  RunDialInStep(call, call.dial_in->Start());
+}
+
+void CallController::OnDialInDigit(Call& call, char digit) {
+  if (call.hang_up_after_prompts) return;  // saying goodbye already
+  // Barge-in: a key stops the prompt it interrupts.
+  if (call.prompt_playing || !call.prompts.empty()) {
+    call.prompts.clear();
+    call.prompt_playing = false;
+    if (call.media_joined) media_->Play(call.conference_id, call.id, nullptr);
+  }
+  std::optional<DialInStep> step = call.dial_in->OnDigit(digit, *rooms_, pin_guard_, loop_->Now());
+  if (step) return RunDialInStep(call, *step);
+  loop_->CancelTimer(call.digit_timer);
+  const uint64_t id = call.id;
+  call.digit_timer = loop_->AddTimer(options_.digit_timeout, [this, id] { OnDigitTimeout(id); });
+}
+
+void CallController::OnDigitTimeout(uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end() || !it->second->dial_in) return;
+  Call& call = *it->second;
+  call.digit_timer = 0;
+  RunDialInStep(call, call.dial_in->OnTimeout(*rooms_, pin_guard_, loop_->Now()));
+}
+
+void CallController::RunDialInStep(Call& call, const DialInStep& step) {
+  loop_->CancelTimer(call.digit_timer);
+  call.digit_timer = 0;
+  if (!step.why.empty()) {
+    (step.next == DialInStep::Next::kHangUp ? LogWarn("call", "dial-in failed")
+                                            : LogInfo("call", "dial-in entry refused"))
+        .With("call_id", call.call_id)
+        .With("from", call.source.address.ip())
+        .With("room", call.dial_in->room())
+        .With("why", step.why);
+    if (events_ != nullptr) {
+      events_->Publish("dial_in_refused",
+                       StrCat("{\"participant\":", call.id, ",\"room\":\"", call.dial_in->room(),
+                              "\",\"why\":\"", step.why, "\"}"));
+    }
+  }
+  switch (step.next) {
+    case DialInStep::Next::kCollect: {
+      PlayPrompts(call, step.prompts);
+      // The caller has until the prompts end plus the digit timeout.
+      absl::Duration wait = options_.digit_timeout;
+      for (const media::Prompt* prompt : call.prompts) wait += Length(*prompt);
+      if (call.prompt_playing) wait += absl::Seconds(3);  // the one playing, at most a few s
+      const uint64_t id = call.id;
+      call.digit_timer = loop_->AddTimer(wait, [this, id] { OnDigitTimeout(id); });
+      return;
+    }
+    case DialInStep::Next::kHangUp:
+      PlayPrompts(call, step.prompts, false, step.why.empty() ? "dial-in ended" : step.why);
+      return;
+    case DialInStep::Next::kJoin:
+      EnterRoom(call, step.room, step.moderator);
+      return;
+  }
+}
+
+void CallController::EnterRoom(Call& call, const std::string& room_name, bool moderator) {
+  const RoomConfig* room = rooms_->Find(room_name);
+  auto refuse = [&](std::vector<std::string> prompts, std::string_view why) {
+    LogInfo("call", "dial-in refused")
+        .With("call_id", call.call_id)
+        .With("room", room_name)
+        .With("why", why);
+    PlayPrompts(call, prompts, false, why);
+  };
+  if (room == nullptr) return refuse({"invalid_room", "goodbye"}, "room removed");
+  if (room->locked && !moderator) return refuse({"room_locked", "goodbye"}, "room locked");
+  if (room->max_participants > 0 &&
+      static_cast<int>(InRoom(room->name).size()) >= room->max_participants) {
+    return refuse({"room_full", "goodbye"}, "room full");
+  }
+  call.dial_in.reset();
+  call.prompts.clear();
+  call.prompt_playing = false;
+  call.room = room->name;
+  call.moderator = moderator;
+  const uint32_t lobby = call.conference_id;
+  call.conference_id = rooms_->ConferenceId(room->name);
+  call.waiting = MustWait(call);
+  LogInfo("call", "dial-in accepted")
+      .With("call_id", call.call_id)
+      .With("room", call.room)
+      .With("moderator", moderator);
+  if (!call.media_joined) return OnEnteredRoom(call);  // no audio: signaling only
+  // The lobby's worker hands the participant back (OnDetached), which then
+  // goes to the room's worker: both may be the same or not.
+  if (!media_->Detach(lobby, call.id, call.conference_id)) {
+    LogError("media", "command ring full: caller stays in the lobby").With("call_id", call.call_id);
+    Kick(call.id, "media busy");
+  }
+}
+
+void CallController::OnDetached(mixer::WorkerEvent& event) {
+  std::unique_ptr<mixer::Participant> participant = std::move(event.participant);
+  auto it = calls_.find(event.participant_id);
+  if (it == calls_.end()) {
+    // Ended on its way to the room: its record waited for these counters.
+    if (auto gone = departed_.find(event.participant_id); gone != departed_.end()) {
+      if (records_ != nullptr) {
+        AddStats(participant->stats(), &gone->second.record);
+        records_->Write(gone->second.record);
+      }
+      departed_.erase(gone);
+    }
+    return;  // `participant` closes its sockets here
+  }
+  Call& call = *it->second;
+  const RoomConfig* room = rooms_->Find(call.room);
+  participant->SetMuted(call.muted || call.waiting);
+  participant->set_max_talkers(room != nullptr ? room->max_talkers : 0);
+  if (!media_->Add(std::move(participant))) {
+    LogError("media", "command ring full: call has no audio").With("call_id", call.call_id);
+    call.media_joined = false;
+    Kick(call.id, "media busy");
+    return;
+  }
+  OnEnteredRoom(call);
+}
+
+// --- Presence
+
+bool CallController::MustWait(const Call& call) {
+  const RoomConfig* room = rooms_->Find(call.room);
+  return room != nullptr && room->wait_for_moderator && !call.moderator &&
+         !ModeratorIn(call.room, &call);
+}
+
+std::vector<CallController::Call*> CallController::InRoom(std::string_view room,
+                                                          const Call* except) {
+  std::vector<Call*> out;
+  for (auto& [key, call] : calls_) {
+    if (call->in_room && call->room == room && call.get() != except) out.push_back(call.get());
+  }
+  // Oldest first, so announcements go out in join order.
+  std::sort(out.begin(), out.end(),
+            [](const Call* a, const Call* b) { return a->join_order < b->join_order; });
+  return out;
+}
+
+bool CallController::ModeratorIn(std::string_view room, const Call* except) {
+  for (const Call* call : InRoom(room, except)) {
+    if (call->moderator) return true;
+  }
+  return false;
+}
+
+void CallController::OnEnteredRoom(Call& call) {
+  call.in_room = true;
+  call.join_order = next_join_order_++;
+  Publish("participant_joined", call,
+          StrCat("\"moderator\":", call.moderator ? "true" : "false",
+                 ",\"waiting\":", call.waiting ? "true" : "false"));
+  const RoomConfig* room = rooms_->Find(call.room);
+  if (room == nullptr) return;
+  const std::vector<Call*> others = InRoom(call.room, &call);
+  if (call.moderator) {
+    for (Call* other : others) {
+      if (!other->waiting) continue;
+      SetWaiting(*other, false);
+      PlayPrompts(*other, {"moderator_joined"});
+    }
+  }
+  // The others hear a join tone, and whoever was alone stops hearing music.
+  for (Call* other : others) {
+    if (other->waiting) continue;
+    if (other->music) StopMusic(*other);
+    if (room->announce_joins) PlayPrompts(*other, {"join_tone"});
+  }
+  if (call.waiting) {
+    Publish("waiting_started", call);
+    PlayPrompts(call, {"wait_moderator"}, room->music_when_alone);
+  } else {
+    std::vector<std::string> say;
+    if (room->announce_count) {
+      say = CountPrompts(static_cast<int>(others.size()) + 1);
+    } else if (others.empty() && room->announce_joins) {
+      say = {"alone"};
+    }
+    const bool music = others.empty() && room->music_when_alone;
+    if (!say.empty() || music) PlayPrompts(call, say, music);
+  }
+  // Rooms recorded by configuration start when someone is there.
+  if (room->record && !recordings_.contains(call.conference_id)) {
+    if (absl::StatusOr<std::string> path =
+            StartRecording(call.room, options_.recording_dir, options_.recording_format);
+        !path.ok()) {
+      LogError("call", "cannot record room")
+          .With("room", call.room)
+          .With("error", path.status().ToString());
+    }
+  }
+  // Keys pressed on the way in, in order; any of them may end the call.
+  const uint64_t id = call.id;
+  const std::string keys = std::exchange(call.keys_in_transit, {});
+  for (char key : keys) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) break;
+    HandleKey(*it->second, key);
+  }
+}
+
+void CallController::OnLeftRoom(const Call& gone) {
+  const RoomConfig* room = rooms_->Find(gone.room);
+  if (room == nullptr) return;
+  const std::vector<Call*> others = InRoom(gone.room);
+  if (others.empty()) return;
+  if (gone.moderator && !ModeratorIn(gone.room)) {
+    if (room->end_when_moderator_leaves) {
+      LogInfo("call", "moderator left: ending the conference").With("room", gone.room);
+      for (Call* other : others) {
+        PlayPrompts(*other, {"conference_ended", "goodbye"}, false, "moderator left");
+      }
+      return;
+    }
+    if (room->wait_for_moderator) {
+      for (Call* other : others) {
+        SetWaiting(*other, true);
+        PlayPrompts(*other, {"wait_moderator"}, room->music_when_alone);
+      }
+      return;
+    }
+  }
+  const bool alone = others.size() == 1;
+  for (Call* other : others) {
+    if (other->waiting) continue;
+    std::vector<std::string> say;
+    if (room->announce_joins) say.push_back("leave_tone");
+    const bool music = alone && room->music_when_alone;
+    if (!say.empty() || music) PlayPrompts(*other, say, music);
+  }
+}
+
+void CallController::SetWaiting(Call& call, bool waiting) {
+  if (call.waiting == waiting) return;
+  call.waiting = waiting;
+  SendMuted(call);
+  if (!waiting) StopMusic(call);
+  Publish(waiting ? "waiting_started" : "waiting_ended", call);
+}
+
+void CallController::SendMuted(const Call& call) {
+  if (media_ != nullptr && call.media_joined) {
+    media_->SetMuted(call.conference_id, call.id, call.muted || call.waiting);
+  }
+}
+
+std::vector<std::string> CallController::CountPrompts(int count) const {
+  if (count <= 1) return {"alone"};
+  std::vector<std::string> say = {"there_are"};
+  for (std::string& word : SpokenNumber(count)) say.push_back(std::move(word));
+  say.push_back("participants_in_conference");
+  return say;
+}
+
+// --- Prompts
+
+void CallController::PlayPrompts(Call& call, const std::vector<std::string>& names, bool music,
+                                 std::string_view hang_up_why) {
+  if (call.hang_up_after_prompts) return;  // its goodbye is not cut short
+  if (shutting_down_) return;
+  call.prompts.clear();
+  absl::Duration total;
+  for (const std::string& name : names) {
+    if (const media::Prompt* prompt = PromptNamed(name)) {
+      call.prompts.push_back(prompt);
+      total += Length(*prompt);
+    } else {
+      LogWarn("call", "prompt missing").With("prompt", name);
+    }
+  }
+  call.music = music;
+  if (!hang_up_why.empty()) {
+    call.hang_up_after_prompts = true;
+    call.hang_up_why = std::string(hang_up_why);
+    // Normally the last prompt's end hangs up; this is for when it never
+    // comes (no audio, no prompts).
+    const uint64_t id = call.id;
+    call.hang_up_timer = loop_->AddTimer(total + absl::Seconds(2), [this, id] {
+      auto it = calls_.find(id);
+      if (it == calls_.end()) return;
+      it->second->hang_up_timer = 0;
+      Kick(id, std::string(it->second->hang_up_why));
+    });
+  }
+  if (!call.media_joined) return;
+  if (call.prompts.empty()) {
+    // Nothing to say: stop what plays, start the music if asked.
+    if (call.prompt_playing || !music) media_->Play(call.conference_id, call.id, nullptr);
+    call.prompt_playing = false;
+    if (music && !call.hang_up_after_prompts) {
+      StartMusic(call);
+    }
+    return;
+  }
+  PlayNextPrompt(call);
+}
+
+void CallController::PlayNextPrompt(Call& call) {
+  if (!call.prompts.empty()) {
+    const media::Prompt* next = call.prompts.front();
+    call.prompts.pop_front();
+    if (media_->Play(call.conference_id, call.id, next)) {
+      LogDebug("call", "playing prompt").With("call_id", call.call_id).With("prompt", next->name);
+      call.prompt_playing = true;
+      Publish("playback_started", call, StrCat("\"prompt\":\"", next->name, "\""));
+      return;
+    }
+  }
+  call.prompt_playing = false;
+  if (call.hang_up_after_prompts) {
+    Kick(call.id, std::string(call.hang_up_why));  // last use of `call`
+    return;
+  }
+  if (call.music) {
+    StartMusic(call);
+  }
+}
+
+void CallController::StartMusic(Call& call) {
+  const media::Prompt* tune = PromptNamed("music");
+  if (tune == nullptr || !call.media_joined) return;
+  LogDebug("call", "playing music").With("call_id", call.call_id);
+  media_->Play(call.conference_id, call.id, tune, /*loop=*/true);
+}
+
+void CallController::StopMusic(Call& call) {
+  if (!call.music) return;
+  call.music = false;
+  if (!call.prompt_playing && call.media_joined) {
+    media_->Play(call.conference_id, call.id, nullptr);
+  }
+}
+
+// --- Key controls
+
+void CallController::RunControl(Call& call, std::string_view action) {
+  LogInfo("call", "key control")
+      .With("call_id", call.call_id)
+      .With("room", call.room)
+      .With("action", action)
+      .With("moderator", call.moderator);
+  if (call.moderator && RunModeratorControl(call, action)) return;
+  // Volume steps of 3 dB, within what the API allows.
+  auto step = [](int db, int by) { return std::clamp(db + by, -24, 12); };
+  const uint64_t id = call.id;
+  if (action == "toggle_mute" || action == "mute" || action == "unmute") {
+    const bool mute = action == "mute" || (action == "toggle_mute" && !call.muted);
+    SetMuted(id, mute);
+    PlayPrompts(call, {mute ? "muted" : "unmuted"}, call.music);
+  } else if (action == "listen_down" || action == "listen_up") {
+    SetVolume(id, step(call.listen_db, action == "listen_up" ? 3 : -3), call.talk_db);
+  } else if (action == "talk_down" || action == "talk_up") {
+    SetVolume(id, call.listen_db, step(call.talk_db, action == "talk_up" ? 3 : -3));
+  } else if (action == "volume_reset") {
+    SetVolume(id, 0, 0);
+  } else if (action == "participant_count") {
+    PlayPrompts(call, CountPrompts(static_cast<int>(InRoom(call.room).size())), call.music);
+  } else if (action == "leave") {
+    Kick(id, "left by key");
+  }
+}
+
+bool CallController::RunModeratorControl(Call& call, std::string_view action) {
+  if (action == "toggle_mute_all" || action == "mute_all" || action == "unmute_all") {
+    std::vector<Call*> targets;
+    for (Call* other : InRoom(call.room, &call)) {
+      if (!other->moderator) targets.push_back(other);
+    }
+    bool mute = action == "mute_all";
+    if (action == "toggle_mute_all") {
+      mute = std::any_of(targets.begin(), targets.end(), [](const Call* c) { return !c->muted; });
+    }
+    for (Call* target : targets) {
+      if (target->muted == mute) continue;
+      SetMuted(target->id, mute);
+      PlayPrompts(*target, {mute ? "muted" : "unmuted"}, target->music);
+    }
+    PlayPrompts(call, {mute ? "all_muted" : "all_unmuted"}, call.music);
+    return true;
+  }
+  if (action == "toggle_lock" || action == "lock" || action == "unlock") {
+    const RoomConfig* room = rooms_->Find(call.room);
+    if (room == nullptr) return true;
+    RoomConfig changed = *room;
+    changed.locked = action == "lock" || (action == "toggle_lock" && !room->locked);
+    rooms_->Update(changed);
+    LogInfo("call", changed.locked ? "room locked" : "room unlocked")
+        .With("room", call.room)
+        .With("by", call.call_id);
+    if (events_ != nullptr) {
+      events_->Publish(changed.locked ? "room_locked" : "room_unlocked",
+                       StrCat("{\"room\":\"", call.room, "\",\"participant\":", call.id, "}"));
+    }
+    PlayPrompts(call, {changed.locked ? "locked" : "unlocked"}, call.music);
+    return true;
+  }
+  if (action == "kick_last") {
+    Call* last = nullptr;
+    for (Call* other : InRoom(call.room, &call)) {
+      if (!other->moderator && !other->hang_up_after_prompts) last = other;  // join order
+    }
+    if (last != nullptr) PlayPrompts(*last, {"removed", "goodbye"}, false, "removed by moderator");
+    return true;
+  }
+  if (action == "toggle_recording" || action == "start_recording" || action == "stop_recording") {
+    const bool recording = !RecordingPath(call.room).empty();
+    const bool start = action == "start_recording" || (action == "toggle_recording" && !recording);
+    absl::Status status;
+    if (start && !recording) {
+      status =
+          StartRecording(call.room, options_.recording_dir, options_.recording_format).status();
+    } else if (!start && recording) {
+      status = StopRecording(call.room);
+    }
+    if (!status.ok()) {
+      LogError("call", "recording by key failed")
+          .With("room", call.room)
+          .With("error", status.ToString());
+      return true;
+    }
+    // Everyone is told the room is (no longer) being recorded.
+    for (Call* other : InRoom(call.room)) {
+      PlayPrompts(*other, {start ? "recording_started" : "recording_stopped"}, other->music);
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace tutti

@@ -1,0 +1,129 @@
+#include "signaling/call/dial_in.h"
+
+#include <utility>
+
+namespace tutti {
+
+bool PinMatches(std::string_view entered, std::string_view pin) {
+  // Length is not secret (the caller chose how many digits to type); the
+  // digits are compared without an early exit.
+  if (entered.size() != pin.size()) return false;
+  unsigned char difference = 0;
+  for (size_t i = 0; i < pin.size(); ++i) {
+    difference |= static_cast<unsigned char>(entered[i] ^ pin[i]);
+  }
+  return difference == 0;
+}
+
+DialIn::DialIn(DialInOptions options, std::string source, std::string room)
+    : options_(options),
+      source_(std::move(source)),
+      room_(std::move(room)),
+      stage_(room_.empty() ? Stage::kRoom : Stage::kPin) {}
+
+DialInStep DialIn::Start() const {
+  DialInStep step;
+  step.prompts = {"welcome", stage_ == Stage::kRoom ? "enter_room" : "enter_pin"};
+  return step;
+}
+
+std::optional<DialInStep> DialIn::OnDigit(char digit, const RoomDirectory& rooms, PinGuard& guard,
+                                          absl::Time now) {
+  if (digit == '#') return Submit(rooms, guard, now);
+  if (digit == '*') {
+    typed_.clear();
+    return std::nullopt;
+  }
+  if (digit < '0' || digit > '9') return std::nullopt;  // A-D mean nothing here
+  typed_.push_back(digit);
+  if (typed_.size() >= options_.max_digits) return Submit(rooms, guard, now);
+  return std::nullopt;
+}
+
+DialInStep DialIn::OnTimeout(const RoomDirectory& rooms, PinGuard& guard, absl::Time now) {
+  return Submit(rooms, guard, now);
+}
+
+DialInStep DialIn::Submit(const RoomDirectory& rooms, PinGuard& guard, absl::Time now) {
+  const std::string entry = std::exchange(typed_, {});
+  return stage_ == Stage::kRoom ? SubmitRoom(rooms, guard, now, entry)
+                                : SubmitPin(rooms, guard, now, entry);
+}
+
+DialInStep DialIn::SubmitRoom(const RoomDirectory& rooms, PinGuard& guard, absl::Time now,
+                              const std::string& entry) {
+  const RoomConfig* room = entry.empty() ? nullptr : rooms.Find(entry);
+  if (room == nullptr) {
+    return Wrong(&room_attempts_, "invalid_room", "enter_room",
+                 entry.empty() ? "no conference number entered" : "no such conference");
+  }
+  room_ = room->name;
+  if (room->pin.empty() && room->moderator_pin.empty()) {
+    DialInStep join;
+    join.next = DialInStep::Next::kJoin;
+    join.room = room_;
+    return join;
+  }
+  stage_ = Stage::kPin;
+  if (const PinGuard::Verdict verdict = guard.Check(source_, room_, now); !verdict.allowed) {
+    DialInStep locked;
+    locked.next = DialInStep::Next::kHangUp;
+    locked.prompts = {"too_many_attempts", "goodbye"};
+    locked.why = verdict.why;
+    return locked;
+  }
+  DialInStep ask;
+  ask.prompts = {"enter_pin"};
+  return ask;
+}
+
+DialInStep DialIn::SubmitPin(const RoomDirectory& rooms, PinGuard& guard, absl::Time now,
+                             const std::string& entry) {
+  const RoomConfig* room = rooms.Find(room_);
+  if (room == nullptr) {  // removed while the caller was typing
+    DialInStep gone;
+    gone.next = DialInStep::Next::kHangUp;
+    gone.prompts = {"invalid_room", "goodbye"};
+    gone.why = "room removed";
+    return gone;
+  }
+  if (const PinGuard::Verdict verdict = guard.Check(source_, room_, now); !verdict.allowed) {
+    DialInStep locked;
+    locked.next = DialInStep::Next::kHangUp;
+    locked.prompts = {"too_many_attempts", "goodbye"};
+    locked.why = verdict.why;
+    return locked;
+  }
+  DialInStep join;
+  join.next = DialInStep::Next::kJoin;
+  join.room = room_;
+  if (!room->moderator_pin.empty() && PinMatches(entry, room->moderator_pin)) {
+    join.moderator = true;
+  } else if (room->pin.empty() ? !entry.empty() : !PinMatches(entry, room->pin)) {
+    const bool locks = guard.RecordFailure(source_, room_, now);
+    DialInStep wrong = Wrong(&pin_attempts_, "invalid_pin", "enter_pin", "wrong PIN");
+    if (locks && wrong.next != DialInStep::Next::kHangUp) {
+      wrong.next = DialInStep::Next::kHangUp;
+      wrong.prompts = {"invalid_pin", "too_many_attempts", "goodbye"};
+    }
+    if (locks) wrong.why = "wrong PIN, lockout started";
+    return wrong;
+  }
+  guard.RecordSuccess(source_, now);
+  return join;
+}
+
+DialInStep DialIn::Wrong(int* attempts, std::string_view problem_prompt,
+                         std::string_view ask_prompt, std::string why) {
+  DialInStep step;
+  step.why = std::move(why);
+  if (++*attempts >= options_.max_attempts) {
+    step.next = DialInStep::Next::kHangUp;
+    step.prompts = {std::string(problem_prompt), "goodbye"};
+  } else {
+    step.prompts = {std::string(problem_prompt), std::string(ask_prompt)};
+  }
+  return step;
+}
+
+}  // namespace tutti

@@ -1,0 +1,168 @@
+#include "signaling/call/dial_in.h"
+
+#include <gtest/gtest.h>
+
+namespace tutti {
+namespace {
+
+using Next = DialInStep::Next;
+using Prompts = std::vector<std::string>;
+
+class DialInTest : public ::testing::Test {
+ protected:
+  DialInTest() : rooms_(MakeRooms()) {}
+
+  static std::vector<RoomConfig> MakeRooms() {
+    RoomConfig open;
+    open.name = "1000";
+    RoomConfig secured;
+    secured.name = "2000";
+    secured.pin = "4321";
+    secured.moderator_pin = "9999";
+    RoomConfig moderated;
+    moderated.name = "3000";
+    moderated.moderator_pin = "5555";
+    return {open, secured, moderated};
+  }
+
+  // Types `keys`; the step of the last key that ended an entry.
+  std::optional<DialInStep> Type(DialIn& dial_in, std::string_view keys) {
+    std::optional<DialInStep> step;
+    for (char key : keys) {
+      step = dial_in.OnDigit(key, rooms_, guard_, now_);
+      if (step) return step;
+    }
+    return step;
+  }
+
+  RoomDirectory rooms_;
+  PinGuard guard_{PinGuardOptions{.max_failures_per_source = 5}};
+  absl::Time now_ = absl::FromUnixSeconds(1'000'000);
+};
+
+TEST_F(DialInTest, IvrNumberAsksForTheRoomThenJoinsAnOpenRoom) {
+  DialIn dial_in({}, "192.0.2.1", "");
+  EXPECT_EQ(dial_in.Start().prompts, (Prompts{"welcome", "enter_room"}));
+  EXPECT_FALSE(Type(dial_in, "100"));
+  std::optional<DialInStep> step = Type(dial_in, "0#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kJoin);
+  EXPECT_EQ(step->room, "1000");
+  EXPECT_FALSE(step->moderator);
+}
+
+TEST_F(DialInTest, RoomWithPinAsksForItAndTellsModeratorsApart) {
+  DialIn participant({}, "192.0.2.1", "");
+  std::optional<DialInStep> step = Type(participant, "2000#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kCollect);
+  EXPECT_EQ(step->prompts, (Prompts{"enter_pin"}));
+  EXPECT_TRUE(participant.asking_pin());
+  step = Type(participant, "4321#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kJoin);
+  EXPECT_FALSE(step->moderator);
+
+  DialIn moderator({}, "192.0.2.2", "2000");  // dialed the room directly
+  EXPECT_EQ(moderator.Start().prompts, (Prompts{"welcome", "enter_pin"}));
+  step = Type(moderator, "9999#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kJoin);
+  EXPECT_EQ(step->room, "2000");
+  EXPECT_TRUE(step->moderator);
+}
+
+TEST_F(DialInTest, OnlyAModeratorPinLetsABarePoundJoinAsParticipant) {
+  DialIn caller({}, "192.0.2.1", "3000");
+  std::optional<DialInStep> step = Type(caller, "#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kJoin);
+  EXPECT_FALSE(step->moderator);
+  DialIn wrong({}, "192.0.2.1", "3000");
+  step = Type(wrong, "1#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kCollect);
+  EXPECT_EQ(step->prompts, (Prompts{"invalid_pin", "enter_pin"}));
+}
+
+TEST_F(DialInTest, ThreeWrongPinsSayGoodbye) {
+  DialIn dial_in({.max_attempts = 3}, "192.0.2.1", "2000");
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    std::optional<DialInStep> step = Type(dial_in, "1111#");
+    ASSERT_TRUE(step);
+    EXPECT_EQ(step->next, Next::kCollect);
+    EXPECT_EQ(step->prompts, (Prompts{"invalid_pin", "enter_pin"}));
+    EXPECT_EQ(step->why, "wrong PIN");
+  }
+  std::optional<DialInStep> step = Type(dial_in, "1111#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kHangUp);
+  EXPECT_EQ(step->prompts, (Prompts{"invalid_pin", "goodbye"}));
+}
+
+TEST_F(DialInTest, UnknownRoomsAndTimeoutsUseUpAttempts) {
+  DialIn dial_in({.max_attempts = 2}, "192.0.2.1", "");
+  std::optional<DialInStep> step = Type(dial_in, "4242#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->prompts, (Prompts{"invalid_room", "enter_room"}));
+  EXPECT_EQ(step->why, "no such conference");
+  const DialInStep timeout = dial_in.OnTimeout(rooms_, guard_, now_);
+  EXPECT_EQ(timeout.next, Next::kHangUp);
+  EXPECT_EQ(timeout.prompts, (Prompts{"invalid_room", "goodbye"}));
+  EXPECT_EQ(timeout.why, "no conference number entered");
+}
+
+TEST_F(DialInTest, StarClearsAndLongEntriesEndWithoutPound) {
+  DialIn dial_in({.max_digits = 4}, "192.0.2.1", "");
+  EXPECT_FALSE(Type(dial_in, "99*"));
+  EXPECT_EQ(dial_in.typed(), "");
+  std::optional<DialInStep> step = Type(dial_in, "1000");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kJoin);
+}
+
+TEST_F(DialInTest, LockedOutSourceIsToldAndHungUpOn) {
+  PinGuard strict(PinGuardOptions{.max_failures_per_source = 2});
+  DialIn first({.max_attempts = 5}, "198.51.100.7", "2000");
+  std::optional<DialInStep> step = first.OnDigit('1', rooms_, strict, now_);
+  step = first.OnDigit('#', rooms_, strict, now_);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kCollect);
+  step = first.OnDigit('#', rooms_, strict, now_);  // empty: wrong again, starts the lockout
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kHangUp);
+  EXPECT_EQ(step->prompts, (Prompts{"invalid_pin", "too_many_attempts", "goodbye"}));
+
+  // The same address calling again is told at once, even with the right PIN.
+  DialIn again({}, "198.51.100.7", "");
+  step.reset();
+  for (char key : std::string_view("2000#")) step = again.OnDigit(key, rooms_, strict, now_);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kHangUp);
+  EXPECT_EQ(step->prompts, (Prompts{"too_many_attempts", "goodbye"}));
+  // Another address is not affected.
+  DialIn other({}, "198.51.100.8", "2000");
+  for (char key : std::string_view("4321#")) step = other.OnDigit(key, rooms_, strict, now_);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kJoin);
+}
+
+TEST_F(DialInTest, RoomRemovedWhileTypingThePin) {
+  DialIn dial_in({}, "192.0.2.1", "2000");
+  rooms_.Remove("2000");
+  std::optional<DialInStep> step = Type(dial_in, "4321#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kHangUp);
+  EXPECT_EQ(step->why, "room removed");
+}
+
+TEST(PinMatchesTest, ComparesWholePins) {
+  EXPECT_TRUE(PinMatches("1234", "1234"));
+  EXPECT_FALSE(PinMatches("1235", "1234"));
+  EXPECT_FALSE(PinMatches("123", "1234"));
+  EXPECT_FALSE(PinMatches("", "1234"));
+  EXPECT_TRUE(PinMatches("", ""));
+}
+
+}  // namespace
+}  // namespace tutti
