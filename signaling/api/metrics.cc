@@ -16,6 +16,20 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
   m.Sample("tutti_calls_answered_total", static_cast<double>(calls.calls_answered()));
   m.Family("tutti_participants", "gauge", "Answered calls whose audio is in a room.");
   m.Sample("tutti_participants", calls.participants());
+  m.Family("tutti_ivr_callers", "gauge", "Callers talking to the dial-in IVR.");
+  m.Sample("tutti_ivr_callers", calls.in_ivr());
+  const DialInCounters& dial_in = calls.dial_in_counters();
+  m.Family("tutti_dial_in_total", "counter",
+           "Callers through the dial-in IVR, by outcome (started, joined a room, hung up on).");
+  m.Sample("tutti_dial_in_total", static_cast<double>(dial_in.started), {{"outcome", "started"}});
+  m.Sample("tutti_dial_in_total", static_cast<double>(dial_in.joined), {{"outcome", "joined"}});
+  m.Sample("tutti_dial_in_total", static_cast<double>(dial_in.failed), {{"outcome", "failed"}});
+  m.Family("tutti_dial_in_wrong_entries_total", "counter",
+           "Wrong or missing conference numbers and PINs typed into the IVR.");
+  m.Sample("tutti_dial_in_wrong_entries_total", static_cast<double>(dial_in.wrong_entries));
+  m.Family("tutti_pin_lockouts_total", "counter",
+           "Wrong-PIN lockouts started (of a caller address or a room).");
+  m.Sample("tutti_pin_lockouts_total", static_cast<double>(dial_in.pin_lockouts));
   m.Family("tutti_rooms", "gauge", "Rooms configured.");
   m.Sample("tutti_rooms", static_cast<double>(rooms.size()));
   m.Family("tutti_event_subscribers", "gauge", "Open /v1/events streams.");

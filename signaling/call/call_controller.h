@@ -50,6 +50,15 @@ struct CallControllerOptions {
   std::string user_agent = "tutti";
 };
 
+// What the dial-in IVR did, for /metrics.
+struct DialInCounters {
+  uint64_t started = 0;        // callers who reached the IVR
+  uint64_t joined = 0;         // ... and were let into a room
+  uint64_t failed = 0;         // ... and were said goodbye to
+  uint64_t wrong_entries = 0;  // wrong room numbers, PINs, empty entries
+  uint64_t pin_lockouts = 0;   // lockouts started (of an address or a room)
+};
+
 // A participant as the control API shows it.
 struct ParticipantInfo {
   uint64_t id = 0;
@@ -128,6 +137,8 @@ class CallController : public sip::TransactionUser {
     prompts_ = std::move(prompts);
   }
   uint64_t calls_answered() const { return calls_answered_; }
+  const DialInCounters& dial_in_counters() const { return dial_in_counters_; }
+  int in_ivr() const;  // callers talking to the IVR now
 
  private:
   struct Call;
@@ -236,6 +247,7 @@ class CallController : public sip::TransactionUser {
   };
   absl::flat_hash_map<uint64_t, Departed> departed_;
   uint64_t calls_answered_ = 0;
+  DialInCounters dial_in_counters_;
   bool shutting_down_ = false;
   int byes_in_flight_ = 0;
   std::function<void()> shutdown_done_;

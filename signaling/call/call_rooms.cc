@@ -22,7 +22,14 @@ absl::Duration Length(const media::Prompt& prompt) {
 
 // --- Dial-in
 
+int CallController::in_ivr() const {
+  int count = 0;
+  for (const auto& [key, call] : calls_) count += call->dial_in ? 1 : 0;
+  return count;
+}
+
 void CallController::StartDialIn(Call& call) {
+  ++dial_in_counters_.started;
   LogInfo("call", "dial-in started")
       .With("call_id", call.call_id)
       .With("from", call.source.address.ip())
@@ -57,6 +64,8 @@ void CallController::RunDialInStep(Call& call, const DialInStep& step) {
   loop_->CancelTimer(call.digit_timer);
   call.digit_timer = 0;
   if (!step.why.empty()) {
+    ++dial_in_counters_.wrong_entries;
+    if (step.why.find("lockout started") != std::string::npos) ++dial_in_counters_.pin_lockouts;
     (step.next == DialInStep::Next::kHangUp ? LogWarn("call", "dial-in failed")
                                             : LogInfo("call", "dial-in entry refused"))
         .With("call_id", call.call_id)
@@ -81,6 +90,7 @@ void CallController::RunDialInStep(Call& call, const DialInStep& step) {
       return;
     }
     case DialInStep::Next::kHangUp:
+      ++dial_in_counters_.failed;
       PlayPrompts(call, step.prompts, false, step.why.empty() ? "dial-in ended" : step.why);
       return;
     case DialInStep::Next::kJoin:
@@ -96,6 +106,7 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
         .With("call_id", call.call_id)
         .With("room", room_name)
         .With("why", why);
+    ++dial_in_counters_.failed;
     PlayPrompts(call, prompts, false, why);
   };
   if (room == nullptr) return refuse({"invalid_room", "goodbye"}, "room removed");
@@ -104,6 +115,7 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
       static_cast<int>(InRoom(room->name).size()) >= room->max_participants) {
     return refuse({"room_full", "goodbye"}, "room full");
   }
+  ++dial_in_counters_.joined;
   call.dial_in.reset();
   call.prompts.clear();
   call.prompt_playing = false;

@@ -34,10 +34,10 @@ struct CallController::Call {
   // the timer that ends an entry nobody finishes.
   std::unique_ptr<DialIn> dial_in;
   EventLoop::TimerId digit_timer = 0;
-  bool in_room = false;     // its media is in the room's conference
-  bool moderator = false;   // entered the moderator PIN
-  bool waiting = false;     // for the moderator: muted by the room, hearing music
-  uint64_t join_order = 0;  // larger: joined later (kick_last)
+  bool in_room = false;         // its media is in the room's conference
+  bool moderator = false;       // entered the moderator PIN
+  bool waiting = false;         // for the moderator: muted by the room, hearing music
+  uint64_t join_order = 0;      // larger: joined later (kick_last)
   std::string keys_in_transit;  // pressed between the IVR and the room
   // Prompts: the ones queued after the one playing, music to loop when they
   // are done, and whether the call ends then (goodbye).

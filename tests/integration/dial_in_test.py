@@ -118,6 +118,12 @@ class DialInTest(unittest.TestCase):
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read().decode() or "null")
 
+    def api_text(self, path):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.server.api_port}{path}")
+        request.add_header("Authorization", f"Bearer {self.server.api_token}")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+
     def participants(self, room):
         status, body = self.api("GET", f"/v1/rooms/{room}/participants")
         self.assertEqual(status, 200, body)
@@ -210,6 +216,12 @@ class DialInTest(unittest.TestCase):
         self.assertEqual(self.participants("4000"), {})
         records = self.server.call_records()
         self.assertIn("wrong PIN", [r["why"] for r in records], records)
+        status, metrics = self.api_text("/metrics")
+        self.assertEqual(status, 200)
+        self.assertIn('tutti_dial_in_total{outcome="started"} 3\n', metrics)
+        self.assertIn('tutti_dial_in_total{outcome="failed"} 3\n', metrics)
+        self.assertIn("tutti_dial_in_wrong_entries_total 5\n", metrics)
+        self.assertIn("tutti_pin_lockouts_total 1\n", metrics)
 
     def test_unknown_rooms_and_silence_use_up_the_attempts(self):
         caller = self.dial("conference", "lost")
