@@ -133,6 +133,16 @@ std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t 
   return std::nullopt;
 }
 
+ParticipantStats Participant::stats() const {
+  ParticipantStats now = stats_;
+  if (have_remote_ssrc_) {
+    now.lost = receive_stats_.cumulative_lost();
+    now.jitter_ms =
+        receive_stats_.jitter() * 1000 / static_cast<uint32_t>(spec_.codec.clock_rate);
+  }
+  return now;
+}
+
 void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
   const std::optional<media::RtcpSummary> rtcp =
       media::ParseRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
@@ -150,8 +160,13 @@ void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
     if (block.ssrc != ssrc_ || block.last_sr == 0) continue;
     // RTT = arrival - LSR - DLSR, in 1/65536 s (RFC 3550 §6.4.1).
     const auto now_middle = static_cast<uint32_t>(NtpFromMicros(now_us) >> 16);
-    const uint32_t rtt = now_middle - block.last_sr - block.delay_since_last_sr;
-    stats_.rtt_ms = rtt * 1000.0 / 65536.0;
+    // Signed: with a peer that rounds DLSR up, a loopback RTT comes out a
+    // unit or two below zero, which is zero. Beyond a minute either way the
+    // peer echoed something that was not our report: no figure rather than
+    // a wrong one.
+    const auto rtt = static_cast<int32_t>(now_middle - block.last_sr - block.delay_since_last_sr);
+    if (rtt > 60 * 65536 || rtt < -60 * 65536) continue;
+    stats_.rtt_ms = std::max(rtt, 0) * 1000.0 / 65536.0;
   }
 }
 
@@ -285,9 +300,6 @@ uint16_t Participant::MaybeWriteRtcp(int64_t now_us, uint8_t* out) {
           static_cast<uint32_t>((now_us - last_sr_received_us_) * 65536 / 1'000'000);
     }
     block_count = 1;
-    stats_.lost = receive_stats_.cumulative_lost();
-    stats_.jitter_ms =
-        receive_stats_.jitter() * 1000 / static_cast<uint32_t>(spec_.codec.clock_rate);
   }
   const size_t size =
       media::WriteRtcp(ssrc_, packets_sent_ > 0 ? &sender : nullptr,

@@ -78,7 +78,8 @@ class Participant {
   uint16_t rtp_port() const { return ports_.rtp_port(); }
   uint16_t rtcp_port() const { return ports_.rtcp_port(); }
   const media::PortPair& ports() const { return ports_; }
-  const ParticipantStats& stats() const { return stats_; }
+  // The counters as of now (loss and jitter too, not as of the last report).
+  ParticipantStats stats() const;
   const media::JitterBufferStats& jitter_stats() const { return jitter_buffer_.stats(); }
   uint32_t ssrc() const { return ssrc_; }
 

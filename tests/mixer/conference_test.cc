@@ -8,6 +8,7 @@
 #include "mediaplane/codec/g711.h"
 #include "mediaplane/port_allocator.h"
 #include "mediaplane/prompt_library.h"
+#include "mediaplane/rtp/rtcp_packet.h"
 #include "mediaplane/rtp/rtp_packet.h"
 
 namespace tutti::mixer {
@@ -349,6 +350,47 @@ TEST_F(ConferenceTest, RoomTopNComesWithItsParticipants) {
   int audible = 0;
   for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
   EXPECT_EQ(audible, 1);
+}
+
+TEST_F(ConferenceTest, RoundTripTimeFromReceiverReports) {
+  Participant* a = Join(1);
+  const int64_t sent_us = 10'000'000;  // when our report (LSR) left
+  const auto lsr = static_cast<uint32_t>(NtpFromMicros(sent_us) >> 16);
+  auto report = [&](uint32_t last_sr, uint32_t dlsr, int64_t arrival_us) {
+    media::ReportBlock block;
+    block.ssrc = a->ssrc();
+    block.last_sr = last_sr;
+    block.delay_since_last_sr = dlsr;
+    std::array<uint8_t, 256> buffer{};
+    const size_t size =
+        media::WriteRtcp(4242, nullptr, std::span(&block, 1), "peer", false, buffer);
+    media::Datagram datagram;
+    datagram.data = buffer.data();
+    datagram.size = static_cast<uint16_t>(size);
+    a->OnRtcp(datagram, arrival_us);
+    return a->stats().rtt_ms;
+  };
+  // 1 s held by the peer, answered 1.05 s after: 50 ms.
+  EXPECT_NEAR(report(lsr, 65536, sent_us + 1'050'000), 50.0, 0.1);
+  // A peer rounding DLSR up makes it a hair negative: that is 0, not 65536 s.
+  EXPECT_EQ(report(lsr, 65536 + 3, sent_us + 1'000'000), 0.0);
+  // An LSR that is not ours (hours off) leaves the last figure alone.
+  EXPECT_EQ(report(lsr - 7200 * 65536u, 0, sent_us + 1'000'000), 0.0);
+  EXPECT_NEAR(report(lsr, 0, sent_us + 20'000), 20.0, 0.1);
+  EXPECT_NEAR(report(lsr + 3600 * 65536u, 0, sent_us + 20'000), 20.0, 0.1);
+}
+
+TEST_F(ConferenceTest, LossIsCurrentWithoutWaitingForAReport) {
+  Participant* a = Join(1);
+  RecordingSink sink;
+  for (int frame = 0; frame < 50; ++frame) {
+    if (frame % 10 != 3) Speak(a, 440, frame);  // 5 of 50 never arrive
+    Tick(sink);
+  }
+  // No RTCP report went out yet, and the leg's figures are already right
+  // (the call record takes them as the leg ends).
+  EXPECT_EQ(a->stats().packets_in, 45u);
+  EXPECT_EQ(a->stats().lost, 5);
 }
 
 TEST_F(ConferenceTest, JitterBufferLossesReachTheWorkerTotals) {
