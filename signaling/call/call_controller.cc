@@ -854,7 +854,7 @@ void CallController::JoinMedia(Call& call) {
       .With("worker", media_->WorkerFor(call.conference_id).index());
   if (call.dial_in) {
     StartDialIn(call);
-  } else {
+  } else if (!call.in_room) {  // not let in by INFO keys before the ACK brought its media
     OnEnteredRoom(call);
   }
 }

@@ -83,8 +83,9 @@ void CallController::RunDialInStep(Call& call, const DialInStep& step) {
       PlayPrompts(call, step.prompts);
       // The caller has until the prompts end plus the digit timeout.
       absl::Duration wait = options_.digit_timeout;
-      for (const media::Prompt* prompt : call.prompts) wait += Length(*prompt);
-      if (call.prompt_playing) wait += absl::Seconds(3);  // the one playing, at most a few s
+      for (const std::string& name : step.prompts) {
+        if (const media::Prompt* prompt = PromptNamed(name)) wait += Length(*prompt);
+      }
       const uint64_t id = call.id;
       call.digit_timer = loop_->AddTimer(wait, [this, id] { OnDigitTimeout(id); });
       return;
@@ -192,6 +193,11 @@ bool CallController::ModeratorIn(std::string_view room, const Call* except) {
 }
 
 void CallController::OnEnteredRoom(Call& call) {
+  // Decided as it left the lobby; a moderator may have come or gone since.
+  if (const bool wait = MustWait(call); wait != call.waiting) {
+    call.waiting = wait;
+    SendMuted(call);
+  }
   call.in_room = true;
   call.join_order = next_join_order_++;
   Publish("participant_joined", call,
