@@ -18,6 +18,7 @@ import math
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -72,6 +73,133 @@ def read_wav(path):
         for i, x in enumerate(data[c::channels]):
             merged[i] += x
     return rate, [x // channels for x in merged]
+
+
+def _ogg_crc_table():
+    table = []
+    for i in range(256):
+        r = i << 24
+        for _ in range(8):
+            r = ((r << 1) ^ 0x04C11DB7) if r & 0x80000000 else r << 1
+        table.append(r & 0xFFFFFFFF)
+    return table
+
+
+_OGG_CRC = _ogg_crc_table()
+
+
+def read_ogg_packets(path):
+    """(packets, info) of a single-stream Ogg file, every page checked (capture
+    pattern, version, CRC, sequence numbers, one serial): packets are the
+    stream's packets in order, info is {"pages", "last_granule", "eos"} (eos:
+    the last page carries the end-of-stream flag). Raises ValueError on a
+    broken file, naming the page."""
+    with open(path, "rb") as f:
+        data = f.read()
+    packets, partial = [], b""
+    pos = pages = 0
+    serial = last_granule = None
+    eos = False
+    while pos < len(data):
+        if data[pos:pos + 4] != b"OggS" or len(data) < pos + 27:
+            raise ValueError(f"{path}: no Ogg page at byte {pos} (page {pages})")
+        version, flags, granule, page_serial, sequence, crc, segments = struct.unpack(
+            "<BBqIIIB", data[pos + 4:pos + 27])
+        lacing = data[pos + 27:pos + 27 + segments]
+        body_start = pos + 27 + segments
+        end = body_start + sum(lacing)
+        if version != 0 or len(lacing) < segments or end > len(data):
+            raise ValueError(f"{path}: page {pages} at byte {pos} is truncated or not version 0")
+        page = bytearray(data[pos:end])
+        page[22:26] = b"\0\0\0\0"
+        computed = 0
+        for byte in page:
+            computed = ((computed << 8) & 0xFFFFFFFF) ^ _OGG_CRC[(computed >> 24) ^ byte]
+        if computed != crc:
+            raise ValueError(f"{path}: page {pages} at byte {pos}: CRC {crc:#x}, computed "
+                             f"{computed:#x}")
+        if serial is None:
+            serial = page_serial
+        if page_serial != serial or sequence != pages:
+            raise ValueError(f"{path}: page {pages} at byte {pos} has serial {page_serial:#x} "
+                             f"sequence {sequence} (expected {serial:#x}, {pages})")
+        offset = body_start
+        for size in lacing:
+            partial += data[offset:offset + size]
+            offset += size
+            if size < 255:
+                packets.append(partial)
+                partial = b""
+        if granule != -1:
+            last_granule = granule
+        eos = bool(flags & 0x04)
+        pages += 1
+        pos = end
+    return packets, {"pages": pages, "last_granule": last_granule, "eos": eos}
+
+
+def read_ogg_opus(path):
+    """(48000, samples, info) of an Ogg Opus file, decoded to mono with
+    libopus (which baresip's opus module brings) through ctypes, or with
+    opusdec (opus-tools) where libopus cannot be loaded. The pre-skip is
+    dropped. info is read_ogg_packets's plus "channels", "pre_skip",
+    "decoder", and "granule_samples" (the length the last granule position
+    promises). Raises ValueError for a file that is not valid Ogg Opus."""
+    import ctypes
+    import ctypes.util
+    packets, info = read_ogg_packets(path)
+    if len(packets) < 2 or not packets[0].startswith(b"OpusHead") or len(packets[0]) < 19:
+        raise ValueError(f"{path}: the first packet is not an OpusHead")
+    if not packets[1].startswith(b"OpusTags"):
+        raise ValueError(f"{path}: the second packet is not OpusTags")
+    channels = packets[0][9]
+    pre_skip = struct.unpack("<H", packets[0][10:12])[0]
+    info.update(channels=channels, pre_skip=pre_skip,
+                granule_samples=(info["last_granule"] or 0) - pre_skip)
+    try:
+        opus = ctypes.CDLL(ctypes.util.find_library("opus") or "libopus.so.0")
+    except OSError:
+        opus = None
+    if opus is None:
+        import tempfile
+        if not shutil.which("opusdec"):
+            raise AssertionError("neither libopus (libopus0) nor opusdec (opus-tools) is here "
+                                 "to decode " + path)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "decoded.wav")
+            subprocess.run(["opusdec", "--quiet", "--rate", "48000", path, out], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+            rate, samples = read_wav(out)
+        info["decoder"] = "opusdec"
+        return rate, samples, info
+    opus.opus_decoder_create.restype = ctypes.c_void_p
+    opus.opus_decoder_create.argtypes = [ctypes.c_int32, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+    opus.opus_decode.restype = ctypes.c_int
+    opus.opus_decode.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32,
+                                 ctypes.POINTER(ctypes.c_int16), ctypes.c_int, ctypes.c_int]
+    opus.opus_decoder_destroy.argtypes = [ctypes.c_void_p]
+    error = ctypes.c_int(0)
+    decoder = opus.opus_decoder_create(48000, channels, ctypes.byref(error))
+    if not decoder or error.value != 0:
+        raise ValueError(f"{path}: opus_decoder_create({channels} channels) failed: {error.value}")
+    max_frame = 5760  # 120 ms at 48 kHz
+    pcm = (ctypes.c_int16 * (max_frame * channels))()
+    samples = []
+    try:
+        for n, packet in enumerate(packets[2:]):
+            got = opus.opus_decode(decoder, packet, len(packet), pcm, max_frame, 0)
+            if got < 0:
+                raise ValueError(f"{path}: audio packet {n} does not decode (error {got})")
+            if channels == 1:
+                samples.extend(pcm[:got])
+            else:
+                frame = pcm[:got * channels]
+                samples.extend(sum(frame[i * channels:(i + 1) * channels]) // channels
+                               for i in range(got))
+    finally:
+        opus.opus_decoder_destroy(decoder)
+    info["decoder"] = "libopus"
+    return 48000, samples[pre_skip:], info
 
 
 def span(samples, rate, start_s, seconds):
@@ -193,6 +321,21 @@ def format_timeline(timeline):
 # G.711 mu-law (audioop is deprecated and gone in Python 3.13)
 
 _ULAW_BIAS = 0x84
+
+
+def hearing_fault(listener, shares, levels, expected, heard=0.1, not_heard=0.01,
+                  min_dbfs=-40.0):
+    """What is wrong with what `listener` heard, or None. `shares` and
+    `levels` map each tone's name to its share of the energy and its level
+    (dominant_tones, tone_dbfs); the names in `expected` must be clearly
+    there (heard, and louder than min_dbfs), every other one 20 dB down."""
+    for name in shares:
+        if name in expected:
+            if not (shares[name] > heard and levels[name] > min_dbfs):
+                return f"does not hear {name}"
+        elif shares[name] >= not_heard:
+            return "hears itself (no mix-minus)" if name == listener else f"hears {name}"
+    return None
 
 
 def lin2ulaw_sample(x):

@@ -19,7 +19,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import audio_harness as ah  # noqa: E402
-from tutti_harness import TUTTID, Tuttid  # noqa: E402
+from tutti_harness import Tuttid, require_tuttid  # noqa: E402
 
 ROOMS = """
 [[room]]
@@ -36,32 +36,17 @@ SETTLE_S = 1.0     # after the last join, before the analysed window (jitter buf
 VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
 
 
-class _Tuttid(Tuttid):
-    """tutti_harness's Tuttid, but one that fails to start is not left running."""
-
-    def wait_for_log(self, pattern, timeout=10.0):
-        try:
-            return super().wait_for_log(pattern, timeout)
-        except AssertionError:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            raise
-
-
 class AudioMixTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
         ah.require_baresip()
-        if not (os.path.isfile(TUTTID) and os.access(TUTTID, os.X_OK)) and not shutil.which(TUTTID):
-            raise AssertionError(f"TUTTID={TUTTID!r} is not an executable tuttid; set TUTTID to "
-                                 "the binary (ctest does)")
+        require_tuttid()
 
     def setUp(self):
         self.work = tempfile.TemporaryDirectory(prefix="tutti-e2e-")
         self.addCleanup(self.work.cleanup)
-        self.server = _Tuttid(rooms=ROOMS)
+        self.server = Tuttid(rooms=ROOMS)
         self.addCleanup(self._stop_server)
         self.room_uri = f"sip:1000@127.0.0.1:{self.server.port}"
 
@@ -125,16 +110,12 @@ class AudioMixTest(unittest.TestCase):
         self.assertGreaterEqual(len(part), int(window_s * rate) - 1,
                                 f"{where}: the recording is too short"
                                 + self.describe(client, rate, samples, list(tones.values())))
-        for name, hz in tones.items():
-            if name in expected:
-                ok = shares[hz] > HEARD and levels[hz] > MIN_TONE_DBFS
-                what = f"does not hear {name}"
-            else:
-                ok = shares[hz] < NOT_HEARD
-                what = "hears itself (no mix-minus)" if name == client.name else f"hears {name}"
-            if not ok:
-                self.fail(f"{client.name} {what}: {where}"
-                          + self.describe(client, rate, samples, list(tones.values())))
+        fault = ah.hearing_fault(client.name, {name: shares[hz] for name, hz in tones.items()},
+                                 {name: levels[hz] for name, hz in tones.items()}, expected,
+                                 HEARD, NOT_HEARD, MIN_TONE_DBFS)
+        if fault:
+            self.fail(f"{client.name} {fault}: {where}"
+                      + self.describe(client, rate, samples, list(tones.values())))
         return shares
 
     # --- tests

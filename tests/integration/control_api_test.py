@@ -19,20 +19,7 @@ from tutti_harness import TuttidTestCase, udp_exchange  # noqa: E402
 
 class ControlApiTest(TuttidTestCase):
     def call(self, method, path, body=None, token=True, raw=None):
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(f"http://127.0.0.1:{self.server.api_port}{path}",
-                                         data=data, method=method)
-        if token:
-            request.add_header("Authorization", f"Bearer {self.server.api_token}")
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                text = response.read().decode()
-                return response.status, (json.loads(text) if text and
-                                         response.headers.get_content_type() == "application/json"
-                                         else text)
-        except urllib.error.HTTPError as error:
-            text = error.read().decode()
-            return error.code, json.loads(text) if text else None
+        return self.server.api(method, path, body, raw=raw, token=token)
 
     def test_missing_or_wrong_token_is_401(self):
         status, body = self.call("GET", "/v1/rooms", token=False)

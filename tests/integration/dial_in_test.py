@@ -4,14 +4,11 @@ deterministic; what tuttid did is read from its log, its API and the BYEs it
 sends. (tests/e2e/dial_in_test.py does the same with baresip and RFC 4733.)
 """
 
-import json
 import os
 import re
 import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 
@@ -107,25 +104,8 @@ class DialInTest(unittest.TestCase):
         code = self.server.stop()
         self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
 
-    def api(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"http://127.0.0.1:{self.server.api_port}{path}",
-                                         data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.server.api_token}")
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return response.status, json.loads(response.read().decode() or "null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read().decode() or "null")
-
-    def api_text(self, path):
-        request = urllib.request.Request(f"http://127.0.0.1:{self.server.api_port}{path}")
-        request.add_header("Authorization", f"Bearer {self.server.api_token}")
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, response.read().decode()
-
     def participants(self, room):
-        status, body = self.api("GET", f"/v1/rooms/{room}/participants")
+        status, body = self.server.api("GET", f"/v1/rooms/{room}/participants")
         self.assertEqual(status, 200, body)
         return {p["from"]: p for p in body["participants"]}
 
@@ -179,7 +159,7 @@ class DialInTest(unittest.TestCase):
         # Moderator keys: lock the room (*2), mute all but moderators (#1),
         # remove the last participant who joined (*3).
         moderator.keys("*2")
-        self.wait_until("room not locked", lambda: self.api("GET", "/v1/rooms/4000")[1]["locked"])
+        self.wait_until("room not locked", lambda: self.server.api("GET", "/v1/rooms/4000")[1]["locked"])
         late = self.dial("conference", "late")
         late.keys("4000#1234#")
         late.wait_bye(10)
@@ -216,7 +196,7 @@ class DialInTest(unittest.TestCase):
         self.assertEqual(self.participants("4000"), {})
         records = self.server.call_records()
         self.assertIn("wrong PIN", [r["why"] for r in records], records)
-        status, metrics = self.api_text("/metrics")
+        status, metrics = self.server.api("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertIn('tutti_dial_in_total{outcome="started"} 3\n', metrics)
         self.assertIn('tutti_dial_in_total{outcome="failed"} 3\n', metrics)

@@ -4,14 +4,18 @@ Each test gets its own tuttid on free loopback ports with a config written for
 it, and stops it with SIGTERM at the end, checking that it exits 0.
 """
 
+import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 TUTTID = os.environ.get("TUTTID", "tuttid")
 SIPP = os.environ.get("SIPP", "sipp")
@@ -105,7 +109,31 @@ token = "{self.api_token}"
         self.proc = subprocess.Popen([TUTTID, f"--config={self.config_path}",
                                       "--shutdown_timeout_s=5", *extra_args],
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        self.wait_for_log(r"msg=started", timeout=10)
+        try:
+            self.wait_for_log(r"msg=started", timeout=10)
+        except AssertionError:
+            # One that fails to start is not left running.
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            raise
+
+    def api(self, method, path, body=None, raw=None, token=True):
+        """One control API request: (status, JSON body, or text for other
+        content such as /metrics)."""
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.api_port}{path}", data=data,
+                                         method=method)
+        if token:
+            request.add_header("Authorization", f"Bearer {self.api_token}")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                text = response.read().decode()
+                is_json = response.headers.get_content_type() == "application/json"
+                return response.status, (json.loads(text) if text and is_json else text)
+        except urllib.error.HTTPError as error:
+            text = error.read().decode()
+            return error.code, json.loads(text) if text else None
 
     def call_records(self):
         """The call records written so far, one dict per ended leg."""
@@ -187,6 +215,13 @@ class TuttidTestCase(unittest.TestCase):
     def tearDown(self):
         code = self.server.stop()
         self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
+
+
+def require_tuttid():
+    """Fails (never skips) when TUTTID is not an executable."""
+    if not (os.path.isfile(TUTTID) and os.access(TUTTID, os.X_OK)) and not shutil.which(TUTTID):
+        raise AssertionError(f"TUTTID={TUTTID!r} is not an executable tuttid; set TUTTID to the "
+                             "binary (ctest does)")
 
 
 def udp_exchange(port, message, timeout=2.0, expect_reply=True):
