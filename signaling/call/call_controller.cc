@@ -193,11 +193,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
     LogWarn("call", "call limit reached").With("call_id", call_id).With("calls", active_calls());
     return Reject(id, 503, "Call Limit Reached");
   }
-  if (room != nullptr && room->max_participants > 0) {
-    int in_room = 0;
-    for (const auto& [other_id, other] : calls_) in_room += other->room == room->name ? 1 : 0;
-    if (in_room >= room->max_participants) return Reject(id, 486, "Room Full");
-  }
+  if (room != nullptr && RoomFull(*room)) return Reject(id, 486, "Room Full");
 
   auto call = std::make_unique<Call>();
   call->id = next_call_id_++;

@@ -200,6 +200,7 @@ class CallController : public sip::TransactionUser {
   // Calls whose media is in `room`.
   std::vector<Call*> InRoom(std::string_view room, const Call* except = nullptr);
   bool ModeratorIn(std::string_view room, const Call* except = nullptr);
+  bool RoomFull(const RoomConfig& room) const;
   void SetWaiting(Call& call, bool waiting);
   // Whether a caller entering its room must wait for a moderator.
   bool MustWait(const Call& call);

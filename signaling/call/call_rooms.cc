@@ -112,10 +112,7 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
   };
   if (room == nullptr) return refuse({"invalid_room", "goodbye"}, "room removed");
   if (room->locked && !moderator) return refuse({"room_locked", "goodbye"}, "room locked");
-  if (room->max_participants > 0 &&
-      static_cast<int>(InRoom(room->name).size()) >= room->max_participants) {
-    return refuse({"room_full", "goodbye"}, "room full");
-  }
+  if (RoomFull(*room)) return refuse({"room_full", "goodbye"}, "room full");
   ++dial_in_counters_.joined;
   call.dial_in.reset();
   call.prompts.clear();
@@ -183,6 +180,14 @@ std::vector<CallController::Call*> CallController::InRoom(std::string_view room,
   std::sort(out.begin(), out.end(),
             [](const Call* a, const Call* b) { return a->join_order < b->join_order; });
   return out;
+}
+
+bool CallController::RoomFull(const RoomConfig& room) const {
+  if (room.max_participants <= 0) return false;
+  // Ringing callers and those on their way in from the IVR hold a place too.
+  int taken = 0;
+  for (const auto& [key, call] : calls_) taken += call->room == room.name ? 1 : 0;
+  return taken >= room.max_participants;
 }
 
 bool CallController::ModeratorIn(std::string_view room, const Call* except) {

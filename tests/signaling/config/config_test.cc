@@ -20,8 +20,13 @@ TEST(ConfigTest, EmbeddedDefaultIsTheDocumentedOne) {
   EXPECT_TRUE(config->sip.tcp);
   EXPECT_EQ(config->sip.advertised_address, "127.0.0.1");
   EXPECT_EQ(config->media.backend, "kernel");
-  ASSERT_EQ(config->rooms.size(), 1u);
-  EXPECT_EQ(config->rooms[0].name, "1000");
+  ASSERT_EQ(config->rooms.size(), 2u);
+  EXPECT_EQ(config->rooms[0].name, "1000");  // open
+  EXPECT_TRUE(config->rooms[0].pin.empty() && config->rooms[0].moderator_pin.empty());
+  EXPECT_EQ(config->rooms[1].name, "2000");  // with PINs, as the README's example
+  EXPECT_EQ(config->rooms[1].pin, "4321");
+  EXPECT_EQ(config->rooms[1].moderator_pin, "8765");
+  EXPECT_EQ(config->ivr.number, "conference");
 }
 
 TEST(ConfigTest, EmptyTextGivesDefaults) {
