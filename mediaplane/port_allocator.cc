@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -17,7 +18,9 @@ namespace tutti::media {
 PortPair::PortPair(PortPair&& other) noexcept
     : rtp_fd_(std::exchange(other.rtp_fd_, -1)),
       rtcp_fd_(std::exchange(other.rtcp_fd_, -1)),
-      rtp_port_(std::exchange(other.rtp_port_, 0)) {}
+      rtp_port_(std::exchange(other.rtp_port_, 0)),
+      leases_(std::move(other.leases_)),
+      lease_index_(other.lease_index_) {}
 
 PortPair& PortPair::operator=(PortPair&& other) noexcept {
   if (this != &other) {
@@ -25,6 +28,8 @@ PortPair& PortPair::operator=(PortPair&& other) noexcept {
     rtp_fd_ = std::exchange(other.rtp_fd_, -1);
     rtcp_fd_ = std::exchange(other.rtcp_fd_, -1);
     rtp_port_ = std::exchange(other.rtp_port_, 0);
+    leases_ = std::move(other.leases_);
+    lease_index_ = other.lease_index_;
   }
   return *this;
 }
@@ -35,6 +40,11 @@ void PortPair::Close() {
   if (rtp_fd_ >= 0) ::close(rtp_fd_);
   if (rtcp_fd_ >= 0) ::close(rtcp_fd_);
   rtp_fd_ = rtcp_fd_ = -1;
+  if (leases_) {
+    leases_->in_use[lease_index_].store(false, std::memory_order_release);
+    leases_.reset();
+  }
+  rtp_port_ = 0;
 }
 
 namespace {
@@ -73,11 +83,16 @@ bool MakeAddress(const std::string& ip, uint16_t port, sockaddr_storage* out, so
 
 }  // namespace
 
-PortAllocator::PortAllocator(std::string bind_address, uint16_t min_port, uint16_t max_port)
+PortAllocator::PortAllocator(std::string bind_address, uint16_t min_port, uint16_t max_port,
+                             Mode mode)
     : bind_address_(std::move(bind_address)),
       min_port_(static_cast<uint16_t>(min_port + (min_port & 1))),
       max_port_(max_port),
-      next_(min_port_) {}
+      next_(min_port_) {
+  if (mode == Mode::kNumbersOnly) {
+    leases_ = std::make_shared<PortLeases>(static_cast<size_t>(std::max(pair_count(), 0)));
+  }
+}
 
 absl::StatusOr<PortPair> PortAllocator::Allocate() {
   const int pairs = pair_count();
@@ -85,6 +100,12 @@ absl::StatusOr<PortPair> PortAllocator::Allocate() {
   for (int tried = 0; tried < pairs; ++tried) {
     const uint16_t rtp_port = next_;
     next_ = (next_ + 2 > max_port_ - 1) ? min_port_ : static_cast<uint16_t>(next_ + 2);
+    if (leases_) {
+      const size_t index = static_cast<size_t>(rtp_port - min_port_) / 2;
+      if (leases_->in_use[index].load(std::memory_order_acquire)) continue;
+      leases_->in_use[index].store(true, std::memory_order_relaxed);
+      return PortPair(leases_, index, rtp_port);
+    }
 
     sockaddr_storage address;
     socklen_t length;

@@ -11,8 +11,9 @@ WorkerPool::WorkerPool(WorkerPoolOptions options) {
     worker.core = options.cores.empty() ? -1 : options.cores[static_cast<size_t>(i)];
     worker.conference = options.conference;
     worker.rtp_timeout_us = options.rtp_timeout_us;
-    workers_.push_back(
-        std::make_unique<MediaWorker>(worker, std::make_unique<media::KernelSocketIo>()));
+    std::unique_ptr<media::PacketIo> io =
+        options.make_io ? options.make_io(i) : std::make_unique<media::KernelSocketIo>();
+    workers_.push_back(std::make_unique<MediaWorker>(worker, std::move(io)));
   }
 }
 

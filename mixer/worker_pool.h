@@ -17,11 +17,13 @@ struct WorkerPoolOptions {
   std::vector<int> cores;  // one per worker, or empty
   ConferenceOptions conference;
   int64_t rtp_timeout_us = 0;
+  // Each worker's packet I/O; unset: kernel sockets. The DPDK backend
+  // passes its own (the mixer knows nothing of DPDK).
+  std::function<std::unique_ptr<media::PacketIo>(int worker)> make_io;
 };
 
 class WorkerPool {
  public:
-  // Kernel-socket packet I/O for every worker.
   explicit WorkerPool(WorkerPoolOptions options);
   ~WorkerPool();
 

@@ -56,6 +56,27 @@ TEST(PortAllocatorTest, ExhaustsThenReusesReleasedPortsRoundRobin) {
   EXPECT_EQ(again->rtp_port(), released);
 }
 
+TEST(PortAllocatorTest, NumbersOnlyLeasesWithoutSockets) {
+  // An address no interface has: nothing is bound, so it does not matter.
+  PortAllocator allocator("192.0.2.10", 40000, 40007, PortAllocator::Mode::kNumbersOnly);
+  std::vector<PortPair> held;
+  for (int i = 0; i < 4; ++i) {
+    auto pair = allocator.Allocate();
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    EXPECT_EQ(pair->rtp_fd(), -1);
+    EXPECT_TRUE(pair->valid());
+    held.push_back(std::move(*pair));
+  }
+  EXPECT_EQ(allocator.Allocate().status().code(), absl::StatusCode::kResourceExhausted);
+  const uint16_t released = held[2].rtp_port();
+  PortPair moved = std::move(held[2]);  // the lease moves with it
+  EXPECT_EQ(allocator.Allocate().status().code(), absl::StatusCode::kResourceExhausted);
+  moved = PortPair();  // given back
+  auto again = allocator.Allocate();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->rtp_port(), released);
+}
+
 TEST(PortAllocatorTest, SkipsPortsSomeoneElseHolds) {
   // Occupy the RTCP port of the first pair from outside the allocator.
   int blocker = socket(AF_INET, SOCK_DGRAM, 0);
