@@ -28,6 +28,7 @@
 #include "signaling/common/strings.h"
 #include "signaling/config/config.h"
 #include "signaling/default_config.h"
+#include "signaling/packet_plane.h"
 #include "signaling/sip/sip_endpoint.h"
 #include "signaling/sip/sip_transports.h"
 #include "signaling/sip/transaction_layer.h"
@@ -90,14 +91,23 @@ int Run(const tutti::Config& config) {
   // reaches only the signalfd and never kills a media worker.
   const int signal_fd = ShutdownSignalFd();
   EventLoop loop;
+  // Before the workers, which use it, and so destroyed after them.
+  absl::StatusOr<std::unique_ptr<PacketPlane>> packet_plane = PacketPlane::Start(config);
+  if (!packet_plane.ok()) {
+    LogError("tuttid", "cannot start the packet plane")
+        .With("backend", config.media.backend)
+        .With("error", packet_plane.status().ToString());
+    return 1;
+  }
   media::PortAllocator ports(config.media.address, config.media.rtp_port_min,
-                             config.media.rtp_port_max);
+                             config.media.rtp_port_max, (*packet_plane)->port_mode());
   RoomDirectory rooms(config.rooms);
   mixer::WorkerPoolOptions media_options;
   media_options.workers = config.media.workers;
   media_options.cores = config.media.cores;
   media_options.conference.max_talkers = config.media.max_talkers;
   media_options.rtp_timeout_us = int64_t{config.media.rtp_timeout_s} * 1'000'000;
+  media_options.make_io = (*packet_plane)->io_factory();
   // Loaded before the workers start and kept until they stop: they play
   // from it without copying.
   std::shared_ptr<const media::PromptLibrary> prompts;
@@ -211,7 +221,11 @@ int Run(const tutti::Config& config) {
     std::error_code made;
     std::filesystem::create_directories(config.recording.dir, made);
     auto metrics = [&] {
-      return api::RenderMetrics(*controller, endpoint, transactions, media, rooms, events);
+      std::string text =
+          api::RenderMetrics(*controller, endpoint, transactions, media, rooms, events);
+      api::MetricsText packet_plane_metrics;
+      (*packet_plane)->RenderMetrics(packet_plane_metrics);
+      return text + packet_plane_metrics.text();
     };
     control_api = std::make_unique<api::ControlApi>(&loop, api_options, &rooms, controller.get(),
                                                     &events, metrics, prompts);

@@ -1,5 +1,7 @@
 #include "signaling/config/config.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <fstream>
 #include <optional>
@@ -162,6 +164,20 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   return r.RejectUnknown();
 }
 
+absl::Status ReadDpdk(TableReader& r, DpdkConfig* dpdk) {
+  absl::Status s;
+  if (!(s = r.StringList("eal_args", &dpdk->eal_args)).ok()) return s;
+  if (!(s = r.String("port", &dpdk->port)).ok()) return s;
+  if (!(s = r.Integer("prefix_length", &dpdk->prefix_length, 1, 32)).ok()) return s;
+  if (!(s = r.String("gateway", &dpdk->gateway)).ok()) return s;
+  if (!(s = r.String("gateway_mac", &dpdk->gateway_mac)).ok()) return s;
+  if (!(s = r.Integer("vlan", &dpdk->vlan, 0, 4094)).ok()) return s;
+  if (!(s = r.Integer("rx_descriptors", &dpdk->rx_descriptors, 64, 16384)).ok()) return s;
+  if (!(s = r.Integer("tx_descriptors", &dpdk->tx_descriptors, 64, 16384)).ok()) return s;
+  if (!(s = r.Integer("mbufs", &dpdk->mbufs, 0, 16777215)).ok()) return s;
+  return r.RejectUnknown();
+}
+
 absl::Status ReadLimits(TableReader& r, LimitsConfig* limits) {
   absl::Status s;
   if (!(s = r.Integer("max_calls", &limits->max_calls, 1, 10000000)).ok()) return s;
@@ -286,9 +302,21 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
     return LineError(origin, at("media", "cores"), "media.cores must list one CPU per worker (",
                      config.media.workers, ")");
   }
-  if (config.media.backend != "kernel") {
-    return LineError(origin, at("media", "backend"), "media.backend must be \"kernel\", not \"",
-                     config.media.backend, "\"");
+  if (config.media.backend != "kernel" && config.media.backend != "dpdk") {
+    return LineError(origin, at("media", "backend"),
+                     "media.backend must be \"kernel\" or \"dpdk\", not \"", config.media.backend,
+                     "\"");
+  }
+  if (config.media.backend == "dpdk") {
+    in_addr parsed{};
+    if (inet_pton(AF_INET, config.media.address.c_str(), &parsed) != 1) {
+      return LineError(origin, at("media", "address"),
+                       "media.address must be an IPv4 address with the DPDK backend");
+    }
+    if (!config.dpdk.gateway.empty() &&
+        inet_pton(AF_INET, config.dpdk.gateway.c_str(), &parsed) != 1) {
+      return LineError(origin, at("dpdk", "gateway"), "dpdk.gateway must be an IPv4 address");
+    }
   }
   for (const RoomConfig& room : config.rooms) {
     if (!config.ivr.number.empty() && room.name == config.ivr.number) {
@@ -420,6 +448,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   absl::Status s;
   if (!(s = section("sip", ReadSip, &config.sip)).ok()) return s;
   if (!(s = section("media", ReadMedia, &config.media)).ok()) return s;
+  if (!(s = section("dpdk", ReadDpdk, &config.dpdk)).ok()) return s;
   if (!(s = section("limits", ReadLimits, &config.limits)).ok()) return s;
   if (!(s = section("log", ReadLog, &config.log)).ok()) return s;
   if (!(s = section("api", ReadApi, &config.api)).ok()) return s;
@@ -437,7 +466,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
         name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
-        name != "ivr" && name != "room") {
+        name != "ivr" && name != "dpdk" && name != "room") {
       return top.Error(node, name, "is not a known section");
     }
   }

@@ -47,6 +47,25 @@ struct MediaConfig {
   int rtp_timeout_s = 60;
 };
 
+// The DPDK packet plane ([media] backend = "dpdk"). tuttid owns the media
+// address ([media] address) on that port: it answers ARP and ping for it.
+// SIP and the API stay on kernel sockets.
+struct DpdkConfig {
+  // Arguments for rte_eal_init, e.g. ["-l", "1", "--file-prefix", "tutti"],
+  // or for a test without a NIC ["--no-huge", "--no-pci", "-m", "256",
+  // "--vdev=net_af_packet0,iface=veth1"].
+  std::vector<std::string> eal_args;
+  std::string port;         // the device name as EAL knows it; "": the first port
+  int prefix_length = 24;   // of the media address's subnet
+  std::string gateway;      // next hop off the subnet; "": none
+  std::string gateway_mac;  // static; "": resolved by ARP
+  int vlan = 0;             // 802.1Q tag on the media traffic; 0: untagged
+  int rx_descriptors = 1024;
+  int tx_descriptors = 1024;
+  // Mbufs in the pool; 0 sizes it from [limits] max_calls and the queues.
+  int mbufs = 0;
+};
+
 struct LimitsConfig {
   int max_calls = 2000;
   int max_requests_per_second = 1000;  // new requests, all sources together
@@ -148,6 +167,7 @@ struct ApiConfig {
 struct Config {
   SipConfig sip;
   MediaConfig media;
+  DpdkConfig dpdk;
   LimitsConfig limits;
   LogConfig log;
   ApiConfig api;

@@ -90,9 +90,27 @@ TEST(ConfigTest, CrossKeyChecks) {
   auto bad_transport = ParseConfig("[sip]\ntransports = [\"sctp\"]\n", "t.toml");
   EXPECT_THAT(std::string(bad_transport.status().message()),
               HasSubstr("sip.transports has \"sctp\""));
-  auto backend = ParseConfig("[media]\nbackend = \"dpdk\"\n", "t.toml");
+  auto backend = ParseConfig("[media]\nbackend = \"netmap\"\n", "t.toml");
   EXPECT_THAT(std::string(backend.status().message()),
-              HasSubstr("t.toml:2: media.backend must be"));
+              HasSubstr("t.toml:2: media.backend must be \"kernel\" or \"dpdk\""));
+  auto dpdk_address = ParseConfig("[media]\nbackend = \"dpdk\"\naddress = \"::1\"\n", "t.toml");
+  EXPECT_THAT(std::string(dpdk_address.status().message()),
+              HasSubstr("media.address must be an IPv4 address with the DPDK backend"));
+  auto dpdk = ParseConfig(R"([media]
+backend = "dpdk"
+address = "10.77.0.2"
+[dpdk]
+eal_args = ["--no-huge", "--no-pci"]
+port = "net_af_packet0"
+prefix_length = 24
+gateway = "10.77.0.1"
+vlan = 12
+)",
+                          "t.toml");
+  ASSERT_TRUE(dpdk.ok()) << dpdk.status();
+  EXPECT_EQ(dpdk->dpdk.eal_args.size(), 2u);
+  EXPECT_EQ(dpdk->dpdk.port, "net_af_packet0");
+  EXPECT_EQ(dpdk->dpdk.vlan, 12);
   auto level = ParseConfig("[log]\nlevel = \"loud\"\n", "t.toml");
   EXPECT_THAT(std::string(level.status().message()), HasSubstr("log.level must be one of"));
 }
