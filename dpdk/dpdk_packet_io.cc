@@ -41,6 +41,18 @@ DpdkPacketIo::DpdkPacketIo(DpdkPort* port, int worker)
 DpdkPacketIo::~DpdkPacketIo() {
   for (int i = 0; i < held_count_; ++i) rte_pktmbuf_free(held_[static_cast<size_t>(i)]);
   for (int i = 0; i < mine_count_; ++i) rte_pktmbuf_free(mine_[static_cast<size_t>(i)]);
+  for (rte_mbuf* slot : tx_slots_) {
+    if (slot != nullptr) rte_pktmbuf_free(slot);
+  }
+}
+
+uint8_t* DpdkPacketIo::TxBuffer(size_t index) {
+  if (index >= kTxSlots) return nullptr;
+  rte_mbuf*& slot = tx_slots_[index];
+  if (slot == nullptr) slot = rte_pktmbuf_alloc(port_->pool_);
+  // The default headroom (128 bytes) takes the Ethernet, VLAN, IPv4 and UDP
+  // headers; the data room the largest datagram.
+  return slot == nullptr ? nullptr : rte_pktmbuf_mtod(slot, uint8_t*);
 }
 
 int DpdkPacketIo::Receive(std::span<media::Datagram> out, int64_t timeout_us) {
@@ -232,18 +244,22 @@ int DpdkPacketIo::Send(std::span<const media::Datagram> datagrams) {
         counters_.unresolved.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      rte_mbuf* mbuf = rte_pktmbuf_alloc(port_->pool_);
-      uint8_t* data = mbuf == nullptr
-                          ? nullptr
-                          : reinterpret_cast<uint8_t*>(rte_pktmbuf_append(
-                                mbuf, static_cast<uint16_t>(header_size + datagram.size)));
+      // Written by the mixer straight into the mbuf (TxBuffer), or copied.
+      rte_mbuf* slot = next < kTxSlots ? tx_slots_[next] : nullptr;
+      const bool in_place = slot != nullptr && datagram.data == rte_pktmbuf_mtod(slot, uint8_t*);
+      rte_mbuf* mbuf = in_place ? slot : rte_pktmbuf_alloc(port_->pool_);
+      if (in_place) tx_slots_[next] = nullptr;
+      uint8_t* data = nullptr;
+      if (mbuf != nullptr && rte_pktmbuf_append(mbuf, datagram.size) != nullptr) {
+        data = reinterpret_cast<uint8_t*>(
+            rte_pktmbuf_prepend(mbuf, static_cast<uint16_t>(header_size)));
+      }
       if (data == nullptr) {
         if (mbuf != nullptr) rte_pktmbuf_free(mbuf);
         counters_.tx_drops.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      // The one copy: the mixer's payload into the frame, headers in front.
-      std::memcpy(data + header_size, datagram.data, datagram.size);
+      if (!in_place) std::memcpy(data + header_size, datagram.data, datagram.size);
       UdpFrameSpec spec;
       spec.src_mac = port_->mac_;
       spec.dst_mac = *mac;

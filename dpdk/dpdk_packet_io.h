@@ -22,12 +22,16 @@ class DpdkPacketIo final : public media::PacketIo {
 
   int Receive(std::span<media::Datagram> out, int64_t timeout_us) override;
   int Send(std::span<const media::Datagram> datagrams) override;
+  // An mbuf's data room: the mixer writes the RTP packet there and Send
+  // puts the headers in front, so the payload is never copied.
+  uint8_t* TxBuffer(size_t index) override;
   Counters counters() const override;
   // The kernel backend's socket is not used: the port number is the key.
   bool AttachPort(uint16_t port, int fd) override;
   void DetachPort(uint16_t port, int fd) override;
 
   static constexpr int kBurst = 64;
+  static constexpr size_t kTxSlots = 1024;  // a tick's datagrams between two Sends
 
  private:
   // Takes a burst from this worker's RX queue: datagrams for its own ports
@@ -61,6 +65,9 @@ class DpdkPacketIo final : public media::PacketIo {
     int64_t valid_until_us = 0;
   };
   std::array<CachedMac, 256> macs_{};
+  // Mbufs handed out by TxBuffer for the next Send, by datagram index; kept
+  // for the next tick when not sent (the peer not resolved yet).
+  std::array<rte_mbuf*, kTxSlots> tx_slots_{};
 };
 
 }  // namespace tutti::dpdk
