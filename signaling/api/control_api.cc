@@ -501,6 +501,11 @@ absl::Status ControlApi::Start() {
   }
   port_ = static_cast<uint16_t>(port);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // cpp-httplib's stop() does nothing until the server runs: a Stop() (an
+  // early SIGTERM) in between would be lost and the join would hang.
+  for (int waited_ms = 0; !server_->is_running() && waited_ms < 5000; ++waited_ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return absl::OkStatus();
 }
 
