@@ -41,34 +41,28 @@ DpdkPacketIo::DpdkPacketIo(DpdkPort* port, int worker)
 DpdkPacketIo::~DpdkPacketIo() {
   for (int i = 0; i < held_count_; ++i) rte_pktmbuf_free(held_[static_cast<size_t>(i)]);
   for (int i = 0; i < mine_count_; ++i) rte_pktmbuf_free(mine_[static_cast<size_t>(i)]);
-  for (rte_mbuf* slot : tx_slots_) {
-    if (slot != nullptr) rte_pktmbuf_free(slot);
-  }
 }
 
-uint8_t* DpdkPacketIo::TxBuffer(size_t index) {
-  if (index >= kTxSlots) return nullptr;
-  rte_mbuf*& slot = tx_slots_[index];
-  if (slot == nullptr) slot = rte_pktmbuf_alloc(port_->pool_);
-  // The default headroom (128 bytes) takes the Ethernet, VLAN, IPv4 and UDP
-  // headers; the data room the largest datagram.
-  return slot == nullptr ? nullptr : rte_pktmbuf_mtod(slot, uint8_t*);
+void DpdkPacketIo::EnsureRegistered() {
+  if (registered_) return;
+  registered_ = true;
+  // An lcore id gives this thread its own mempool cache. EAL's own threads
+  // have one; registering again would take another id for nothing.
+  if (rte_lcore_id() == LCORE_ID_ANY) rte_thread_register();
 }
 
 int DpdkPacketIo::Receive(std::span<media::Datagram> out, int64_t timeout_us) {
-  if (!registered_) {
-    // An lcore id gives this thread its own mempool cache.
-    rte_thread_register();
-    registered_ = true;
-  }
-  for (int i = 0; i < held_count_; ++i) rte_pktmbuf_free(held_[static_cast<size_t>(i)]);
+  EnsureRegistered();
+  if (held_count_ > 0) rte_pktmbuf_free_bulk(held_.data(), static_cast<unsigned>(held_count_));
   held_count_ = 0;
 
   const int capacity = static_cast<int>(std::min<size_t>(out.size(), kBurst));
   const int64_t deadline = NowMicros() + std::max<int64_t>(timeout_us, 0);
   rte_ring* ring = port_->rings_[static_cast<size_t>(worker_)];
   while (true) {
-    if (worker_ < port_->rx_queues_ && mine_count_ < capacity) PollRxQueue();
+    if (worker_ < port_->rx_queues_ && mine_count_ < capacity) {
+      PollRxQueue(static_cast<uint16_t>(capacity - mine_count_));
+    }
     if (mine_count_ < capacity) {
       mine_count_ += static_cast<int>(
           rte_ring_dequeue_burst(ring, reinterpret_cast<void**>(mine_.data() + mine_count_),
@@ -81,27 +75,30 @@ int DpdkPacketIo::Receive(std::span<media::Datagram> out, int64_t timeout_us) {
   int count = 0;
   for (; count < mine_count_ && count < capacity; ++count) {
     rte_mbuf* mbuf = mine_[static_cast<size_t>(count)];
-    // Parsed again here rather than carried: the owner may be another
-    // worker, and the header read is a few ns against the hand-over's cost.
-    const ParsedFrame frame = ParseFrame(FrameOf(mbuf), /*verify_checksums=*/false);
+    // Classify left the mbuf holding the UDP payload, the addresses in its
+    // (otherwise unused) flow-director hash fields.
     media::Datagram& datagram = out[static_cast<size_t>(count)];
-    datagram.local_port = frame.dst_port;
-    datagram.remote = {frame.src_ip, frame.src_port};
-    datagram.data = rte_pktmbuf_mtod_offset(mbuf, uint8_t*, frame.payload_offset);
-    datagram.size = static_cast<uint16_t>(frame.payload_size);
+    datagram.local_port = static_cast<uint16_t>(mbuf->hash.fdir.hi & 0xFFFF);
+    datagram.remote = {mbuf->hash.fdir.lo, static_cast<uint16_t>(mbuf->hash.fdir.hi >> 16)};
+    datagram.data = rte_pktmbuf_mtod(mbuf, uint8_t*);
+    datagram.size = rte_pktmbuf_data_len(mbuf);
     held_[static_cast<size_t>(held_count_++)] = mbuf;
   }
   // What did not fit waits for the next call.
   std::copy(mine_.begin() + count, mine_.begin() + mine_count_, mine_.begin());
   mine_count_ -= count;
-  counters_.delivered.fetch_add(static_cast<uint64_t>(count), std::memory_order_relaxed);
+  if (count > 0)
+    counters_.delivered.fetch_add(static_cast<uint64_t>(count), std::memory_order_relaxed);
   return count;
 }
 
-void DpdkPacketIo::PollRxQueue() {
+void DpdkPacketIo::PollRxQueue(uint16_t room) {
+  // No more than there is room for: a datagram for our own port that did
+  // not fit would wait on our ring behind later ones of the same flow.
   std::array<rte_mbuf*, kBurst> burst;
-  const uint16_t n =
-      rte_eth_rx_burst(port_->port_id_, static_cast<uint16_t>(worker_), burst.data(), kBurst);
+  const uint16_t n = rte_eth_rx_burst(port_->port_id_, static_cast<uint16_t>(worker_), burst.data(),
+                                      std::min<uint16_t>(room, kBurst));
+  if (n == 0) return;
   counters_.rx.fetch_add(n, std::memory_order_relaxed);
   for (uint16_t i = 0; i < n; ++i) Classify(burst[i]);
 }
@@ -123,6 +120,13 @@ void DpdkPacketIo::Classify(rte_mbuf* mbuf) {
                                 ? port_->owner_[frame.dst_port].load(std::memory_order_acquire)
                                 : DpdkPort::kNoOwner;
       if (owner == DpdkPort::kNoOwner) break;  // not ours
+      // From here on the mbuf is the UDP payload; where it came from and
+      // went to ride in the hash fields, which nothing else uses on our RX.
+      rte_pktmbuf_adj(mbuf, static_cast<uint16_t>(frame.payload_offset));
+      rte_pktmbuf_trim(mbuf,
+                       static_cast<uint16_t>(rte_pktmbuf_data_len(mbuf) - frame.payload_size));
+      mbuf->hash.fdir.lo = frame.src_ip;
+      mbuf->hash.fdir.hi = (uint32_t{frame.src_port} << 16) | frame.dst_port;
       if (owner == worker_ && mine_count_ < kBurst) {
         mine_[static_cast<size_t>(mine_count_++)] = mbuf;
         return;
@@ -214,8 +218,7 @@ void DpdkPacketIo::SendArpRequest(uint32_t target) {
   Transmit(&request, 1);
 }
 
-std::optional<MacAddress> DpdkPacketIo::Resolve(uint32_t next_hop) {
-  const int64_t now_us = NowMicros();
+std::optional<MacAddress> DpdkPacketIo::Resolve(uint32_t next_hop, int64_t now_us) {
   CachedMac& cached = macs_[(next_hop * 2654435761u) >> 24];
   if (cached.ip == next_hop && cached.valid_until_us > now_us) return cached.mac;
   const absl::Time now = absl::Now();
@@ -228,7 +231,9 @@ std::optional<MacAddress> DpdkPacketIo::Resolve(uint32_t next_hop) {
 }
 
 int DpdkPacketIo::Send(std::span<const media::Datagram> datagrams) {
+  EnsureRegistered();
   const PortOptions& options = port_->options_;
+  const int64_t now_us = NowMicros();
   const size_t header_size = UdpHeadersSize(options.vlan);
   int sent = 0;
   size_t next = 0;
@@ -239,27 +244,25 @@ int DpdkPacketIo::Send(std::span<const media::Datagram> datagrams) {
       const media::Datagram& datagram = datagrams[next];
       const uint32_t hop =
           NextHop(datagram.remote.address, options.address, options.netmask, options.gateway);
-      const std::optional<MacAddress> mac = hop == 0 ? std::nullopt : Resolve(hop);
+      const std::optional<MacAddress> mac = hop == 0 ? std::nullopt : Resolve(hop, now_us);
       if (!mac) {
         counters_.unresolved.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      // Written by the mixer straight into the mbuf (TxBuffer), or copied.
-      rte_mbuf* slot = next < kTxSlots ? tx_slots_[next] : nullptr;
-      const bool in_place = slot != nullptr && datagram.data == rte_pktmbuf_mtod(slot, uint8_t*);
-      rte_mbuf* mbuf = in_place ? slot : rte_pktmbuf_alloc(port_->pool_);
-      if (in_place) tx_slots_[next] = nullptr;
-      uint8_t* data = nullptr;
-      if (mbuf != nullptr && rte_pktmbuf_append(mbuf, datagram.size) != nullptr) {
-        data = reinterpret_cast<uint8_t*>(
-            rte_pktmbuf_prepend(mbuf, static_cast<uint16_t>(header_size)));
-      }
+      rte_mbuf* mbuf = rte_pktmbuf_alloc(port_->pool_);
+      uint8_t* data = mbuf == nullptr
+                          ? nullptr
+                          : reinterpret_cast<uint8_t*>(rte_pktmbuf_append(
+                                mbuf, static_cast<uint16_t>(header_size + datagram.size)));
       if (data == nullptr) {
         if (mbuf != nullptr) rte_pktmbuf_free(mbuf);
         counters_.tx_drops.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      if (!in_place) std::memcpy(data + header_size, datagram.data, datagram.size);
+      // The payload's one copy, from the worker's buffer into the frame.
+      // Writing RTP straight into mbufs instead measured slower for 172-byte
+      // packets (bench/README.md: allocation costs more than the copy).
+      std::memcpy(data + header_size, datagram.data, datagram.size);
       UdpFrameSpec spec;
       spec.src_mac = port_->mac_;
       spec.dst_mac = *mac;

@@ -22,26 +22,23 @@ class DpdkPacketIo final : public media::PacketIo {
 
   int Receive(std::span<media::Datagram> out, int64_t timeout_us) override;
   int Send(std::span<const media::Datagram> datagrams) override;
-  // An mbuf's data room: the mixer writes the RTP packet there and Send
-  // puts the headers in front, so the payload is never copied.
-  uint8_t* TxBuffer(size_t index) override;
   Counters counters() const override;
   // The kernel backend's socket is not used: the port number is the key.
   bool AttachPort(uint16_t port, int fd) override;
   void DetachPort(uint16_t port, int fd) override;
 
   static constexpr int kBurst = 64;
-  static constexpr size_t kTxSlots = 1024;  // a tick's datagrams between two Sends
 
  private:
   // Takes a burst from this worker's RX queue: datagrams for its own ports
   // into mine_, others' onto their rings; answers ARP and ping.
-  void PollRxQueue();
+  void PollRxQueue(uint16_t room);
+  void EnsureRegistered();
   void Classify(rte_mbuf* mbuf);
   void AnswerArp(rte_mbuf* mbuf, const ParsedFrame& frame);
   // The MAC of the next hop towards `ip`, or nullopt (an ARP request is on
   // its way, at most one a second per address).
-  std::optional<MacAddress> Resolve(uint32_t next_hop);
+  std::optional<MacAddress> Resolve(uint32_t next_hop, int64_t now_us);
   void SendArpRequest(uint32_t target);
   // Sends on this worker's TX queue (shared under a lock when the port has
   // fewer queues than workers); frees what the NIC did not take.
@@ -65,9 +62,6 @@ class DpdkPacketIo final : public media::PacketIo {
     int64_t valid_until_us = 0;
   };
   std::array<CachedMac, 256> macs_{};
-  // Mbufs handed out by TxBuffer for the next Send, by datagram index; kept
-  // for the next tick when not sent (the peer not resolved yet).
-  std::array<rte_mbuf*, kTxSlots> tx_slots_{};
 };
 
 }  // namespace tutti::dpdk

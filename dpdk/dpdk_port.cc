@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -48,6 +49,14 @@ absl::Status StartEal(const std::vector<std::string>& args) {
 }
 
 bool EalStarted() { return eal_started.load(); }
+
+void StopEal() {
+  if (!eal_started.exchange(false)) return;
+  const std::string runtime_dir = rte_eal_get_runtime_dir();
+  rte_eal_cleanup();
+  std::error_code ignored;
+  std::filesystem::remove_all(runtime_dir, ignored);
+}
 
 absl::StatusOr<std::unique_ptr<DpdkPort>> DpdkPort::Start(const PortOptions& options) {
   if (!EalStarted()) return absl::FailedPreconditionError("EAL is not started");

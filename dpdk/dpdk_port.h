@@ -34,6 +34,10 @@ namespace tutti::dpdk {
 // EAL cannot start twice: a second call with EAL up is OK and does nothing.
 absl::Status StartEal(const std::vector<std::string>& args);
 bool EalStarted();
+// Releases EAL's memory and removes its runtime directory
+// (/var/run/dpdk/<file prefix>), which it leaves behind otherwise. Every
+// port must be closed; EAL cannot start again in this process.
+void StopEal();
 
 struct PortOptions {
   std::string device;    // as EAL names it (net_af_packet0, 0000:03:00.0); "": the first port

@@ -39,12 +39,6 @@ class PacketIo {
   // caller counts the rest as dropped. The data is copied or sent before return.
   virtual int Send(std::span<const Datagram> datagrams) = 0;
 
-  // Zero copy (optional): where the payload of the `index`-th datagram of
-  // the next Send may be written, so the backend sends it from there
-  // (a DPDK mbuf, headers to be put in front). Null: the caller uses its
-  // own buffer and Send copies it.
-  virtual uint8_t* TxBuffer(size_t /*index*/) { return nullptr; }
-
   struct Counters {
     uint64_t received = 0;
     uint64_t sent = 0;

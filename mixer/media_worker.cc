@@ -25,17 +25,14 @@ class MediaWorker::Sink final : public TickSink {
   Sink(MediaWorker* worker, size_t capacity)
       : worker_(worker), buffers_(capacity * media::kMaxDatagramBytes), datagrams_(capacity) {}
 
-  // Straight into the backend's own packet buffer where it has one (DPDK),
-  // so the payload is never copied.
   uint8_t* NextBuffer() override {
     if (count_ == datagrams_.size()) Flush();
-    next_ = worker_->io_->TxBuffer(count_);
-    if (next_ == nullptr) next_ = buffers_.data() + count_ * media::kMaxDatagramBytes;
-    return next_;
+    return buffers_.data() + count_ * media::kMaxDatagramBytes;
   }
 
   void Commit(uint16_t local_port, const media::Endpoint& remote, uint16_t size) override {
-    datagrams_[count_] = {local_port, remote, next_, size};
+    datagrams_[count_] = {local_port, remote, buffers_.data() + count_ * media::kMaxDatagramBytes,
+                          size};
     ++count_;
   }
 
@@ -91,7 +88,6 @@ class MediaWorker::Sink final : public TickSink {
   std::vector<uint8_t> buffers_;
   std::vector<media::Datagram> datagrams_;
   size_t count_ = 0;
-  uint8_t* next_ = nullptr;  // the buffer NextBuffer handed out
 };
 
 MediaWorker::MediaWorker(WorkerOptions options, std::unique_ptr<media::PacketIo> io)

@@ -19,7 +19,11 @@ uint32_t ParseIpv4(const std::string& text) {
 
 }  // namespace
 
-PacketPlane::~PacketPlane() = default;
+PacketPlane::~PacketPlane() {
+  if (!port_) return;
+  port_.reset();
+  dpdk::StopEal();
+}
 
 absl::StatusOr<std::unique_ptr<PacketPlane>> PacketPlane::Start(const Config& config) {
   std::unique_ptr<PacketPlane> plane(new PacketPlane());

@@ -35,6 +35,7 @@ class EalEnvironment : public ::testing::Environment {
                   "--file-prefix=tutti-test-" + std::to_string(getpid()), "--log-level=4"});
     ASSERT_TRUE(started.ok()) << started;
   }
+  void TearDown() override { StopEal(); }
 };
 const auto* const kEal = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
 
@@ -268,37 +269,6 @@ TEST_F(DpdkPacketIoTest, SendsOnceTheNextHopIsResolved) {
   const ParsedFrame routed = ParseFrame(sent[0], true);
   EXPECT_EQ(routed.dst_mac, kGatewayMac);
   EXPECT_EQ(routed.dst_ip, kFarIp);
-}
-
-TEST_F(DpdkPacketIoTest, PayloadWrittenIntoTheMbufIsSentWithoutACopy) {
-  StartPort(1);
-  std::array<uint8_t, 64> answer{};
-  ASSERT_GT(WriteArpRequest(answer, kPeerMac, kPeerIp, kOurIp, 0), 0u);
-  Inject(answer);
-  std::vector<media::Datagram> got;
-  ReceiveAll(*ios_[0], &got);
-  Sent();
-  // What the worker's sink does: write into TxBuffer(i), then Send.
-  std::array<media::Datagram, 2> datagrams{};
-  for (size_t i = 0; i < datagrams.size(); ++i) {
-    uint8_t* buffer = ios_[0]->TxBuffer(i);
-    ASSERT_NE(buffer, nullptr);
-    EXPECT_EQ(ios_[0]->TxBuffer(i), buffer);  // the same slot until sent
-    std::memset(buffer, 'a' + static_cast<int>(i), 160);
-    datagrams[i] = {static_cast<uint16_t>(20000 + 2 * i), {kPeerIp, 40000}, buffer, 160};
-  }
-  EXPECT_EQ(ios_[0]->Send(datagrams), 2);
-  const std::vector<std::vector<uint8_t>> sent = Sent();
-  ASSERT_EQ(sent.size(), 2u);
-  for (size_t i = 0; i < sent.size(); ++i) {
-    const ParsedFrame frame = ParseFrame(sent[i], true);
-    ASSERT_EQ(frame.kind, ParsedFrame::Kind::kUdp);  // checksums right over the in-place payload
-    EXPECT_EQ(frame.src_port, 20000 + 2 * i);
-    EXPECT_EQ(frame.payload_size, 160u);
-    EXPECT_EQ(sent[i][frame.payload_offset], 'a' + i);
-  }
-  // Sent slots are refilled with fresh mbufs.
-  EXPECT_NE(ios_[0]->TxBuffer(0), nullptr);
 }
 
 TEST_F(DpdkPacketIoTest, VlanTaggedMediaAndDamagedFrames) {
