@@ -31,7 +31,7 @@ import wave
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 
-from tutti_harness import free_port  # noqa: E402
+from tutti_harness import free_port, netns_run  # noqa: E402
 
 BARESIP = os.environ.get("BARESIP", "baresip")
 SIPP = os.environ.get("SIPP", "sipp")
@@ -401,16 +401,26 @@ class BaresipClient:
     longer than the call or baresip hangs up at its end), what it receives
     is recorded decoded by the sndfile module (recording()), it offers only
     `codec`, and its ctrl_tcp events (CALL_ESTABLISHED, SHUTDOWN...) are
-    collected with their time.monotonic() arrival in self.events."""
+    collected with their time.monotonic() arrival in self.events.
+
+    By default it lives on 127.0.0.1. `address` moves its SIP (sip_listen,
+    its URI) elsewhere, `media_address` the address it puts in its SDP and
+    sends RTP from (net_interface; default: `address`), and `netns` runs it
+    inside that network namespace (`ip netns exec`; its ctrl_tcp stays on
+    the namespace's 127.0.0.1 and is reached from inside it)."""
 
     def __init__(self, name, workdir, sip_port=None, codec="PCMU", source_wav=None, answer=False,
-                 sip_trace=True, rtp_ports="10000-19999", extra_config=""):
+                 sip_trace=True, rtp_ports="10000-19999", extra_config="", address="127.0.0.1",
+                 media_address=None, netns=None):
         if codec not in CODEC_SPEC:
             raise ValueError(f"codec {codec!r}: one of {sorted(CODEC_SPEC)}")
         if not source_wav or not os.path.exists(source_wav):
             raise ValueError(f"{name}: source_wav {source_wav!r} does not exist (write_tone_wav)")
         self.name = name
         self.codec = codec
+        self.address = address
+        self.media_address = media_address or address
+        self.netns = netns
         self.dir = os.path.join(workdir, name)
         self.record_dir = os.path.join(self.dir, "rec")
         os.makedirs(self.record_dir, exist_ok=True)
@@ -430,8 +440,8 @@ class BaresipClient:
         self._stop = threading.Event()
         lines = [
             "poll_method epoll",
-            f"sip_listen 127.0.0.1:{self.sip_port}",
-            "net_interface 127.0.0.1",
+            f"sip_listen {self.address}:{self.sip_port}",
+            f"net_interface {self.media_address}",
             # Clear of tutti_harness's RTP ports (30000 and up) and of the
             # ephemeral ports free_port() hands out.
             f"rtp_ports {rtp_ports}",
@@ -451,7 +461,7 @@ class BaresipClient:
         ]
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(lines) + "\n")
-        account = f"<sip:{name}@127.0.0.1>;regint=0;audio_codecs={CODEC_SPEC[codec]}"
+        account = f"<sip:{name}@{self.address}>;regint=0;audio_codecs={CODEC_SPEC[codec]}"
         if answer:
             account += ";answermode=auto"
         with open(os.path.join(self.dir, "accounts"), "w") as f:
@@ -459,7 +469,7 @@ class BaresipClient:
 
     @property
     def uri(self):
-        return f"sip:{self.name}@127.0.0.1:{self.sip_port}"
+        return f"sip:{self.name}@{self.address}:{self.sip_port}"
 
     def start(self, dial_uri=None, hold_seconds=10):
         """Starts baresip; it dials dial_uri (if any) at once and quits (BYE)
@@ -470,6 +480,8 @@ class BaresipClient:
         often established before the connection is made."""
         cmd = ["timeout", "-k", "3", str(int(hold_seconds) + 15), BARESIP, "-f", self.dir,
                "-t", str(int(hold_seconds))]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns, *cmd]  # it execs `timeout`
         if self.sip_trace:
             cmd.append("-s")
         self._log = open(self.log_path, "w")
@@ -481,8 +493,8 @@ class BaresipClient:
         deadline = time.monotonic() + 10
         while True:
             try:
-                self._ctrl_sock = socket.create_connection(("127.0.0.1", self.ctrl_port),
-                                                           timeout=0.5)
+                self._ctrl_sock = netns_run(self.netns, socket.create_connection,
+                                            ("127.0.0.1", self.ctrl_port), timeout=0.5)
                 break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:

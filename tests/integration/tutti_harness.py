@@ -4,6 +4,7 @@ Each test gets its own tuttid on free loopback ports with a config written for
 it, and stops it with SIGTERM at the end, checking that it exits 0.
 """
 
+import ctypes
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -49,6 +51,42 @@ def free_port(kind=socket.SOCK_DGRAM, pair=False):
     raise RuntimeError("no free port")
 
 
+CLONE_NEWNET = 0x40000000
+
+
+def netns_run(netns, fn, *args, **kwargs):
+    """fn(*args, **kwargs) run inside the network namespace `netns` (a name
+    from `ip netns add`), or here when netns is None. It runs on a thread of
+    its own that setns(2)s into the namespace (the network namespace is per
+    thread), so sockets it opens belong to that namespace and stay there
+    when used from other threads. Its exceptions are raised here."""
+    if not netns:
+        return fn(*args, **kwargs)
+    outcome = {}
+
+    def body():
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = os.open(os.path.join("/run/netns", netns), os.O_RDONLY)
+            try:
+                if libc.setns(fd, CLONE_NEWNET) != 0:
+                    error = ctypes.get_errno()
+                    raise OSError(error, f"setns into network namespace {netns}: "
+                                         f"{os.strerror(error)}")
+            finally:
+                os.close(fd)
+            outcome["value"] = fn(*args, **kwargs)
+        except BaseException as error:  # noqa: B036 - handed to the caller
+            outcome["error"] = error
+
+    thread = threading.Thread(target=body, name=f"netns-{netns}", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 DEFAULT_ROOMS = """
 [[room]]
 name = "1000"
@@ -62,23 +100,38 @@ codecs = ["PCMU"]
 class Tuttid:
     """A tuttid process with its own config and log file."""
 
-    def __init__(self, sip_extra="", limits="", rooms=DEFAULT_ROOMS, extra_args=(), media_extra=""):
+    def __init__(self, sip_extra="", limits="", rooms=DEFAULT_ROOMS, extra_args=(), media_extra="",
+                 listen="127.0.0.1", media_address="127.0.0.1", api_listen=None, port=None,
+                 api_port=None, extra_config="", wrapper=(), api_netns=None, start_timeout=10):
+        """listen (SIP), media_address ([media] address) and api_listen
+        (default: [api] listen left out, i.e. 127.0.0.1) place tuttid on
+        other addresses; port and api_port default to free loopback ports.
+        extra_config is TOML put before the rooms (e.g. a [dpdk] table).
+        wrapper is prepended to the command line (e.g. ["ip", "netns",
+        "exec", "ns"]: it must exec tuttid, so that SIGTERM reaches it), and
+        api() is made from inside the network namespace api_netns."""
         self.dir = tempfile.mkdtemp(prefix="tutti-it-")
-        self.port = free_port()
-        self.api_port = free_port(socket.SOCK_STREAM)
+        self.listen = listen
+        self.port = port or free_port()
+        self.api_port = api_port or free_port(socket.SOCK_STREAM)
+        self.api_host = api_listen or "127.0.0.1"
+        if self.api_host in ("0.0.0.0", "::"):
+            self.api_host = listen if listen not in ("0.0.0.0", "::") else "127.0.0.1"
+        self.api_netns = api_netns
         self.api_token = "test-token-" + str(os.getpid())
         rtp = 30000 + (os.getpid() * 7 + self.port) % 20000 // 2 * 2
         self.config_path = os.path.join(self.dir, "tutti.toml")
         self.records_path = os.path.join(self.dir, "calls.jsonl")
+        api_listen_line = f'listen = "{api_listen}"' if api_listen else ""
         with open(self.config_path, "w") as f:
             f.write(f"""
 [sip]
-listen = "127.0.0.1"
+listen = "{listen}"
 port = {self.port}
 {sip_extra}
 
 [media]
-address = "127.0.0.1"
+address = "{media_address}"
 rtp_port_min = {rtp}
 rtp_port_max = {rtp + 199}
 {media_extra}
@@ -100,17 +153,19 @@ dir = "{self.dir}/recordings"
 
 [api]
 enabled = true
+{api_listen_line}
 port = {self.api_port}
 token = "{self.api_token}"
+{extra_config}
 {rooms}
 """)
         self.log_path = os.path.join(self.dir, "tuttid.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([TUTTID, f"--config={self.config_path}",
+        self.proc = subprocess.Popen([*wrapper, TUTTID, f"--config={self.config_path}",
                                       "--shutdown_timeout_s=5", *extra_args],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         try:
-            self.wait_for_log(r"msg=started", timeout=10)
+            self.wait_for_log(r"msg=started", timeout=start_timeout)
         except AssertionError:
             # One that fails to start is not left running.
             if self.proc.poll() is None:
@@ -121,8 +176,11 @@ token = "{self.api_token}"
     def api(self, method, path, body=None, raw=None, token=True):
         """One control API request: (status, JSON body, or text for other
         content such as /metrics)."""
+        return netns_run(self.api_netns, self._api, method, path, body, raw, token)
+
+    def _api(self, method, path, body, raw, token):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(f"http://127.0.0.1:{self.api_port}{path}", data=data,
+        request = urllib.request.Request(f"http://{self.api_host}:{self.api_port}{path}", data=data,
                                          method=method)
         if token:
             request.add_header("Authorization", f"Bearer {self.api_token}")
