@@ -55,8 +55,14 @@ void ArpTable::SetStatic(uint32_t ip, MacAddress mac) {
 
 bool ArpTable::ShouldRequest(uint32_t ip, absl::Time now) {
   absl::MutexLock lock(&mutex_);
+  // Resolved and not about to expire: nothing to ask. A learned entry in
+  // the last fifth of its life is asked for again while still used, so a
+  // peer that never ARPs us loses nothing when it would have expired.
   const auto entry = entries_.find(ip);
-  if (entry != entries_.end() && ValidLocked(entry->second, now)) return false;
+  if (entry != entries_.end() && ValidLocked(entry->second, now) &&
+      (entry->second.is_static || now - entry->second.learned < options_.ttl * 4 / 5)) {
+    return false;
+  }
   const auto it = requested_.find(ip);
   if (it != requested_.end()) {
     if (now - it->second < options_.retry) return false;

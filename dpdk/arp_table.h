@@ -45,7 +45,8 @@ class ArpTable {
   void SetStatic(uint32_t ip, MacAddress mac);
 
   // True when the caller should send an ARP request for ip now: ip has no
-  // valid entry and no request was allowed for it within the last `retry`.
+  // valid entry, or a learned one in the last fifth of its ttl (refreshed
+  // before it expires), and no request was allowed for it within `retry`.
   // Tracks at most max_entries pending IPs; beyond that (more distinct
   // unresolved IPs in one retry interval) it answers false.
   bool ShouldRequest(uint32_t ip, absl::Time now);

@@ -224,6 +224,7 @@ std::optional<MacAddress> DpdkPacketIo::Resolve(uint32_t next_hop, int64_t now_u
   const absl::Time now = absl::Now();
   if (std::optional<MacAddress> mac = port_->arp_.Lookup(next_hop, now)) {
     cached = {next_hop, *mac, now_us + kMacCacheUs};
+    if (port_->arp_.ShouldRequest(next_hop, now)) SendArpRequest(next_hop);  // ageing: refresh
     return mac;
   }
   if (port_->arp_.ShouldRequest(next_hop, now)) SendArpRequest(next_hop);

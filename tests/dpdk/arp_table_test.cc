@@ -109,6 +109,24 @@ TEST(ArpTableTest, NoRequestWhileResolvedAndAgainOnExpiry) {
   EXPECT_FALSE(table.ShouldRequest(kPeer, expired + absl::Milliseconds(500)));
 }
 
+TEST(ArpTableTest, AgeingEntryIsRefreshedBeforeItExpires) {
+  ArpTable table(ArpOptions{.ttl = absl::Minutes(5), .retry = absl::Seconds(1)});
+  table.Learn(kPeer, Mac(1), kStart);
+  EXPECT_FALSE(table.ShouldRequest(kPeer, kStart + absl::Minutes(3)));
+  // In its last fifth: still used, and asked for again (once per retry).
+  const absl::Time ageing = kStart + absl::Minutes(4) + absl::Seconds(1);
+  EXPECT_EQ(table.Lookup(kPeer, ageing), Mac(1));
+  EXPECT_TRUE(table.ShouldRequest(kPeer, ageing));
+  EXPECT_FALSE(table.ShouldRequest(kPeer, ageing + absl::Milliseconds(200)));
+  // The answer renews it.
+  table.Learn(kPeer, Mac(1), ageing + absl::Milliseconds(300));
+  EXPECT_FALSE(table.ShouldRequest(kPeer, ageing + absl::Seconds(5)));
+  EXPECT_EQ(table.Lookup(kPeer, kStart + absl::Minutes(6)), Mac(1));
+  // A static entry never asks.
+  table.SetStatic(kGateway, Mac(9));
+  EXPECT_FALSE(table.ShouldRequest(kGateway, kStart + absl::Hours(10)));
+}
+
 TEST(ArpTableTest, PendingRequestsAreBounded) {
   ArpTable table(ArpOptions{.retry = absl::Seconds(1), .max_entries = 2});
   EXPECT_TRUE(table.ShouldRequest(1, kStart));
