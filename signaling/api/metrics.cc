@@ -1,15 +1,46 @@
 #include "signaling/api/metrics.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <array>
+#include <cstdio>
 
 #include "signaling/api/metrics_text.h"
 
 namespace tutti::api {
 
+namespace {
+
+// The standard process families (as Prometheus client libraries export
+// them): what a capacity run divides by, and what a leak shows in.
+void RenderProcess(MetricsText& m) {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0) {
+    const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    m.Family("process_cpu_seconds_total", "counter", "User and system CPU time spent.");
+    m.Sample("process_cpu_seconds_total", cpu);
+  }
+  long pages = 0;
+  long resident = 0;
+  if (FILE* statm = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(statm, "%ld %ld", &pages, &resident) == 2) {
+      m.Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+      m.Sample("process_resident_memory_bytes",
+               static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+    }
+    std::fclose(statm);
+  }
+}
+
+}  // namespace
+
 std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& endpoint,
                           const sip::TransactionLayer& transactions, const mixer::WorkerPool& media,
                           const RoomDirectory& rooms, const EventHub& events) {
   MetricsText m;
+  RenderProcess(m);
   m.Family("tutti_calls", "gauge", "Calls in progress (ringing or answered).");
   m.Sample("tutti_calls", calls.active_calls());
   m.Family("tutti_calls_answered_total", "counter", "Calls answered since start.");

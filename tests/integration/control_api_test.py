@@ -215,6 +215,8 @@ class ControlApiTest(TuttidTestCase):
         status, metrics = self.call("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertIn("tutti_participants 1\n", metrics)
+        self.assertRegex(metrics, r"process_cpu_seconds_total [0-9.e+-]+\n")
+        self.assertRegex(metrics, r"process_resident_memory_bytes [1-9][0-9.e+]*\n")
         self.assertRegex(metrics, r'tutti_sip_requests_total\{method="INVITE"\} 1\n')
         self.assertRegex(metrics, r'tutti_sip_responses_total\{code="200"\} \d+\n')
         self.assertRegex(metrics, r'tutti_worker_tick_seconds_count\{worker="0"\} \d+\n')
