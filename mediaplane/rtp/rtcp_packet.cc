@@ -154,7 +154,8 @@ size_t WriteRtcp(uint32_t ssrc, const SenderInfo* sender, std::span<const Report
   StoreBe32(p + 4, ssrc);
   p[8] = kSdesCname;
   p[9] = static_cast<uint8_t>(cname.size());
-  std::memcpy(p + 10, cname.data(), cname.size());
+  // An empty view may hold a null pointer, which memcpy must never get.
+  if (!cname.empty()) std::memcpy(p + 10, cname.data(), cname.size());
   p += sdes_size;
 
   if (bye) {

@@ -70,6 +70,16 @@ TEST(RtcpPacketTest, BaresipByeAndAppAloneAreAccepted) {
   EXPECT_TRUE(ParseRtcp(app).has_value());
 }
 
+TEST(RtcpPacketTest, EmptyCnameIsWritten) {
+  // Found by rtcp_parser_fuzz: an empty view's null data went to memcpy
+  // (undefined behaviour even for 0 bytes; UBSan stops on it).
+  std::array<uint8_t, 64> buffer{};
+  const size_t length = WriteRtcp(5, nullptr, {}, std::string_view(), false, buffer);
+  ASSERT_GT(length, 0u);
+  auto parsed = ParseRtcp(std::span<const uint8_t>(buffer.data(), length));
+  ASSERT_TRUE(parsed.has_value());
+}
+
 TEST(RtcpPacketTest, TooSmallBufferWritesNothing) {
   std::array<uint8_t, 20> buffer{};
   EXPECT_EQ(WriteRtcp(5, nullptr, {}, "a-long-cname", false, buffer), 0u);
