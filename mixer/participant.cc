@@ -137,8 +137,7 @@ ParticipantStats Participant::stats() const {
   ParticipantStats now = stats_;
   if (have_remote_ssrc_) {
     now.lost = receive_stats_.cumulative_lost();
-    now.jitter_ms =
-        receive_stats_.jitter() * 1000 / static_cast<uint32_t>(spec_.codec.clock_rate);
+    now.jitter_ms = receive_stats_.jitter() * 1000 / static_cast<uint32_t>(spec_.codec.clock_rate);
   }
   return now;
 }

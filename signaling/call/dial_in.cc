@@ -65,13 +65,7 @@ DialInStep DialIn::SubmitRoom(const RoomDirectory& rooms, PinGuard& guard, absl:
     return join;
   }
   stage_ = Stage::kPin;
-  if (const PinGuard::Verdict verdict = guard.Check(source_, room_, now); !verdict.allowed) {
-    DialInStep locked;
-    locked.next = DialInStep::Next::kHangUp;
-    locked.prompts = {"too_many_attempts", "goodbye"};
-    locked.why = verdict.why;
-    return locked;
-  }
+  if (std::optional<DialInStep> locked = LockedOut(guard, now)) return *locked;
   DialInStep ask;
   ask.prompts = {"enter_pin"};
   return ask;
@@ -87,13 +81,7 @@ DialInStep DialIn::SubmitPin(const RoomDirectory& rooms, PinGuard& guard, absl::
     gone.why = "room removed";
     return gone;
   }
-  if (const PinGuard::Verdict verdict = guard.Check(source_, room_, now); !verdict.allowed) {
-    DialInStep locked;
-    locked.next = DialInStep::Next::kHangUp;
-    locked.prompts = {"too_many_attempts", "goodbye"};
-    locked.why = verdict.why;
-    return locked;
-  }
+  if (std::optional<DialInStep> locked = LockedOut(guard, now)) return *locked;
   DialInStep join;
   join.next = DialInStep::Next::kJoin;
   join.room = room_;
@@ -111,6 +99,16 @@ DialInStep DialIn::SubmitPin(const RoomDirectory& rooms, PinGuard& guard, absl::
   }
   guard.RecordSuccess(source_, now);
   return join;
+}
+
+std::optional<DialInStep> DialIn::LockedOut(const PinGuard& guard, absl::Time now) const {
+  const PinGuard::Verdict verdict = guard.Check(source_, room_, now);
+  if (verdict.allowed) return std::nullopt;
+  DialInStep locked;
+  locked.next = DialInStep::Next::kHangUp;
+  locked.prompts = {"too_many_attempts", "goodbye"};
+  locked.why = verdict.why;
+  return locked;
 }
 
 DialInStep DialIn::Wrong(int* attempts, std::string_view problem_prompt,

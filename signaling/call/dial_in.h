@@ -58,6 +58,8 @@ class DialIn {
                         const std::string& entry);
   DialInStep SubmitPin(const RoomDirectory& rooms, PinGuard& guard, absl::Time now,
                        const std::string& entry);
+  // Goodbye when this caller's address or the room is locked out.
+  std::optional<DialInStep> LockedOut(const PinGuard& guard, absl::Time now) const;
   // A wrong entry: ask again, or say goodbye after the last attempt.
   DialInStep Wrong(int* attempts, std::string_view problem_prompt, std::string_view ask_prompt,
                    std::string why);

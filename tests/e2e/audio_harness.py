@@ -646,6 +646,57 @@ class BaresipClient:
         return m.group(1).strip() if m else None
 
 
+
+class MixChecks:
+    """Checks of what baresip callers heard in a room, for a unittest.TestCase
+    with `self.server` (a Tuttid): each caller's recording, placed in time by
+    its hang-up, analysed per window. Thresholds are class attributes."""
+
+    HEARD = 0.1            # share of a window's energy a tone has when clearly in the mix
+    NOT_HEARD = 0.01       # the most a tone may have when it must not be there (20 dB down)
+    MIN_TONE_DBFS = -40.0  # and a heard tone must be at least this loud
+    VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
+
+    def recording(self, client):
+        """(rate, samples, start) of what the client heard; `start` is the
+        time.monotonic() of the first sample, anchored at the end of the
+        recording (the client's hang-up), so it holds even if tuttid sent
+        nothing while the client was alone in the room."""
+        rate, samples = read_wav(client.recording())
+        end = client.end_time()
+        self.assertIsNotNone(end, f"{client.name}: no SHUTDOWN event\n{client.log_tail()}")
+        return rate, samples, end - len(samples) / rate
+
+    def describe(self, client, rate, samples, tones):
+        return (f"\n{client.name} ({client.codec}, decoder {client.negotiated()}) heard, "
+                f"{len(samples) / rate:.1f} s at {rate} Hz:\n"
+                + format_timeline(tone_timeline(samples, rate, tones))
+                + f"\n{client.log_tail(2500)}\n--- tuttid log:\n{self.server.log_text()[-3000:]}")
+
+    def check_hears(self, client, window_start, window_s, tones, expected):
+        """In the window (monotonic start), `client` hears exactly the tones
+        of `expected` out of `tones` (name -> Hz)."""
+        rate, samples, start = self.recording(client)
+        part = span(samples, rate, window_start - start, window_s)
+        shares = dominant_tones(part, rate, tones.values())
+        levels = {hz: tone_dbfs(part, rate, hz) for hz in tones.values()}
+        summary = ", ".join(f"{name} {hz} Hz: {shares[hz]:.3f} ({levels[hz]:.0f} dBFS)"
+                            for name, hz in tones.items())
+        where = (f"{client.name}, window {window_start - start:.1f}-"
+                 f"{window_start - start + window_s:.1f} s of its recording: {summary}")
+        if self.VERBOSE:
+            print(where + self.describe(client, rate, samples, list(tones.values()))[:2000])
+        self.assertGreaterEqual(len(part), int(window_s * rate) - 1,
+                                f"{where}: the recording is too short"
+                                + self.describe(client, rate, samples, list(tones.values())))
+        fault = hearing_fault(client.name, {name: shares[hz] for name, hz in tones.items()},
+                                 {name: levels[hz] for name, hz in tones.items()}, expected,
+                                 self.HEARD, self.NOT_HEARD, self.MIN_TONE_DBFS)
+        if fault:
+            self.fail(f"{client.name} {fault}: {where}"
+                      + self.describe(client, rate, samples, list(tones.values())))
+        return shares
+
 # ---------------------------------------------------------------------------
 # Python SIP caller with packet loss
 

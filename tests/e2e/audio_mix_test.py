@@ -27,16 +27,12 @@ name = "1000"
 codecs = ["PCMU", "PCMA", "opus"]
 """
 
-HEARD = 0.1        # share of a window's energy a tone has when it is clearly in the mix
-                   # (two equal voices: ~0.5 each)
-NOT_HEARD = 0.01   # the most a tone may have when it must not be there (20 dB down)
-MIN_TONE_DBFS = -40.0  # and a heard tone must be at least this loud
 SETTLE_S = 1.0     # after the last join, before the analysed window (jitter buffers, talker
                    # detection)
 VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
 
 
-class AudioMixTest(unittest.TestCase):
+class AudioMixTest(unittest.TestCase, ah.MixChecks):
 
     @classmethod
     def setUpClass(cls):
@@ -78,45 +74,6 @@ class AudioMixTest(unittest.TestCase):
         for client in clients:
             client.wait(timeout=total + 20)
 
-    def recording(self, client):
-        """(rate, samples, start) of what the client heard; `start` is the
-        time.monotonic() of the first sample, anchored at the end of the
-        recording (the client's hang-up), so it holds even if tuttid sent
-        nothing while the client was alone in the room."""
-        rate, samples = ah.read_wav(client.recording())
-        end = client.end_time()
-        self.assertIsNotNone(end, f"{client.name}: no SHUTDOWN event\n{client.log_tail()}")
-        return rate, samples, end - len(samples) / rate
-
-    def describe(self, client, rate, samples, tones):
-        return (f"\n{client.name} ({client.codec}, decoder {client.negotiated()}) heard, "
-                f"{len(samples) / rate:.1f} s at {rate} Hz:\n"
-                + ah.format_timeline(ah.tone_timeline(samples, rate, tones))
-                + f"\n{client.log_tail(2500)}\n--- tuttid log:\n{self.server.log_text()[-3000:]}")
-
-    def check_hears(self, client, window_start, window_s, tones, expected):
-        """In the window (monotonic start), `client` hears exactly the tones
-        of `expected` out of `tones` (name -> Hz)."""
-        rate, samples, start = self.recording(client)
-        part = ah.span(samples, rate, window_start - start, window_s)
-        shares = ah.dominant_tones(part, rate, tones.values())
-        levels = {hz: ah.tone_dbfs(part, rate, hz) for hz in tones.values()}
-        summary = ", ".join(f"{name} {hz} Hz: {shares[hz]:.3f} ({levels[hz]:.0f} dBFS)"
-                            for name, hz in tones.items())
-        where = (f"{client.name}, window {window_start - start:.1f}-"
-                 f"{window_start - start + window_s:.1f} s of its recording: {summary}")
-        if VERBOSE:
-            print(where + self.describe(client, rate, samples, list(tones.values()))[:2000])
-        self.assertGreaterEqual(len(part), int(window_s * rate) - 1,
-                                f"{where}: the recording is too short"
-                                + self.describe(client, rate, samples, list(tones.values())))
-        fault = ah.hearing_fault(client.name, {name: shares[hz] for name, hz in tones.items()},
-                                 {name: levels[hz] for name, hz in tones.items()}, expected,
-                                 HEARD, NOT_HEARD, MIN_TONE_DBFS)
-        if fault:
-            self.fail(f"{client.name} {fault}: {where}"
-                      + self.describe(client, rate, samples, list(tones.values())))
-        return shares
 
     # --- tests
     def test_three_tones(self):
@@ -199,8 +156,8 @@ class AudioMixTest(unittest.TestCase):
         # The way back works too: the lossy caller heard the listener.
         back = ah.span(lossy.received_audio(), 8000, 1.0, 2.0)
         back_shares = ah.dominant_tones(back, 8000, tones.values())
-        self.assertTrue(back_shares[tones["listener"]] > HEARD
-                        and back_shares[tones["lossy"]] < NOT_HEARD,
+        self.assertTrue(back_shares[tones["listener"]] > self.HEARD
+                        and back_shares[tones["lossy"]] < self.NOT_HEARD,
                         f"the lossy caller heard {back_shares} ({len(lossy.received)} RTP packets)"
                         + description)
 

@@ -73,10 +73,6 @@ name = "1000"
 codecs = ["PCMU", "PCMA", "opus"]
 """
 
-# The same thresholds as audio_mix_test.py.
-HEARD = 0.1
-NOT_HEARD = 0.01
-MIN_TONE_DBFS = -40.0
 SETTLE_S = 1.0
 # Each caller sends 50 RTP packets a second; the callers are together for
 # at least 5 s. Well under what they send, well above any stray traffic.
@@ -318,7 +314,7 @@ def ping(netns, destination, count=3, timeout=2.0):
 # ---------------------------------------------------------------------------
 
 
-class DpdkNetnsTest(unittest.TestCase):
+class DpdkNetnsTest(unittest.TestCase, ah.MixChecks):
 
     @classmethod
     def setUpClass(cls):
@@ -425,41 +421,6 @@ class DpdkNetnsTest(unittest.TestCase):
             client.wait_event("CALL_ESTABLISHED", timeout=5)
         for client in clients:
             client.wait(timeout=total + 20)
-
-    def recording(self, client):
-        rate, samples = ah.read_wav(client.recording())
-        end = client.end_time()
-        self.assertIsNotNone(end, f"{client.name}: no SHUTDOWN event\n{client.log_tail()}")
-        return rate, samples, end - len(samples) / rate
-
-    def describe(self, client, rate, samples, tones):
-        return (f"\n{client.name} ({client.codec}, decoder {client.negotiated()}) heard, "
-                f"{len(samples) / rate:.1f} s at {rate} Hz:\n"
-                + ah.format_timeline(ah.tone_timeline(samples, rate, tones))
-                + f"\n{client.log_tail(2500)}\n--- tuttid log:\n{self.server.log_text()[-3000:]}")
-
-    def check_hears(self, client, window_start, window_s, tones, expected):
-        """As audio_mix_test.py: in the window, `client` hears exactly the
-        tones of `expected`."""
-        rate, samples, start = self.recording(client)
-        part = ah.span(samples, rate, window_start - start, window_s)
-        shares = ah.dominant_tones(part, rate, tones.values())
-        levels = {hz: ah.tone_dbfs(part, rate, hz) for hz in tones.values()}
-        summary = ", ".join(f"{name} {hz} Hz: {shares[hz]:.3f} ({levels[hz]:.0f} dBFS)"
-                            for name, hz in tones.items())
-        where = (f"{client.name}, window {window_start - start:.1f}-"
-                 f"{window_start - start + window_s:.1f} s of its recording: {summary}")
-        if VERBOSE:
-            print(where + self.describe(client, rate, samples, list(tones.values()))[:2000])
-        self.assertGreaterEqual(len(part), int(window_s * rate) - 1,
-                                f"{where}: the recording is too short"
-                                + self.describe(client, rate, samples, list(tones.values())))
-        fault = ah.hearing_fault(client.name, {name: shares[hz] for name, hz in tones.items()},
-                                 {name: levels[hz] for name, hz in tones.items()}, expected,
-                                 HEARD, NOT_HEARD, MIN_TONE_DBFS)
-        if fault:
-            self.fail(f"{client.name} {fault}: {where}"
-                      + self.describe(client, rate, samples, list(tones.values())))
 
     def check_mix(self, tones, codecs, decoders):
         clients = [self.client(name, codecs[name], hz) for name, hz in tones.items()]
