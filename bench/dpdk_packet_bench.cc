@@ -87,6 +87,13 @@ std::array<uint8_t, kPayload> RtpPayload(uint16_t seq) {
   return payload;
 }
 
+// One per datagram of a burst, sequence numbers 0, 1, ...
+std::vector<std::array<uint8_t, kPayload>> RtpPayloads(int count) {
+  std::vector<std::array<uint8_t, kPayload>> payloads;
+  for (int i = 0; i < count; ++i) payloads.push_back(RtpPayload(static_cast<uint16_t>(i)));
+  return payloads;
+}
+
 std::array<uint8_t, kFrame> RtpFrame(const MacAddress& our_mac, uint16_t dst_port,
                                      uint16_t src_port, uint16_t seq) {
   std::array<uint8_t, kFrame> frame{};
@@ -385,8 +392,7 @@ void BM_DpdkRxHandedOver(benchmark::State& state) {
 struct TxBatch {
   std::vector<std::array<uint8_t, kPayload>> payloads;
   std::array<Datagram, kMaxBurst> datagrams{};
-  explicit TxBatch(int burst) {
-    for (int i = 0; i < burst; ++i) payloads.push_back(RtpPayload(static_cast<uint16_t>(i)));
+  explicit TxBatch(int burst) : payloads(RtpPayloads(burst)) {
     for (int i = 0; i < burst; ++i) {
       datagrams[static_cast<size_t>(i)] = {static_cast<uint16_t>(kOwnPortBase + 2 * i),
                                            {kPeerIp, static_cast<uint16_t>(kPeerPortBase + 2 * i)},
@@ -473,6 +479,12 @@ struct Sockets {
     }
     return true;
   }
+  // A kernel-socket PacketIo receiving on (or sending from) every socket.
+  std::unique_ptr<KernelSocketIo> Io() const {
+    auto io = std::make_unique<KernelSocketIo>();
+    for (size_t i = 0; i < fds.size(); ++i) io->AttachPort(ports[i], fds[i]);
+    return io;
+  }
 };
 
 // (4a) KernelSocketIo::Receive of a burst that the benchmark sent over
@@ -488,12 +500,8 @@ void BM_KernelRx(benchmark::State& state) {
     state.SkipWithError("sockets");
     return;
   }
-  auto io = std::make_unique<KernelSocketIo>();
-  for (int i = 0; i < socket_count; ++i) {
-    io->AttachPort(receivers.ports[static_cast<size_t>(i)], receivers.fds[static_cast<size_t>(i)]);
-  }
-  std::vector<std::array<uint8_t, kPayload>> payloads;
-  for (int i = 0; i < burst; ++i) payloads.push_back(RtpPayload(static_cast<uint16_t>(i)));
+  const std::unique_ptr<KernelSocketIo> io = receivers.Io();
+  std::vector<std::array<uint8_t, kPayload>> payloads = RtpPayloads(burst);
   std::array<mmsghdr, kMaxBurst> messages{};
   std::array<iovec, kMaxBurst> vectors{};
   std::array<sockaddr_in, kMaxBurst> destinations{};
@@ -568,12 +576,8 @@ void BM_KernelTx(benchmark::State& state) {
     state.SkipWithError("sockets");
     return;
   }
-  auto io = std::make_unique<KernelSocketIo>();
-  for (int i = 0; i < socket_count; ++i) {
-    io->AttachPort(senders.ports[static_cast<size_t>(i)], senders.fds[static_cast<size_t>(i)]);
-  }
-  std::vector<std::array<uint8_t, kPayload>> payloads;
-  for (int i = 0; i < burst; ++i) payloads.push_back(RtpPayload(static_cast<uint16_t>(i)));
+  const std::unique_ptr<KernelSocketIo> io = senders.Io();
+  std::vector<std::array<uint8_t, kPayload>> payloads = RtpPayloads(burst);
   std::array<Datagram, kMaxBurst> datagrams{};
   for (int i = 0; i < burst; ++i) {
     const auto s = static_cast<size_t>(i);

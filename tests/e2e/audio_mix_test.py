@@ -60,20 +60,6 @@ class AudioMixTest(unittest.TestCase, ah.MixChecks):
         self.addCleanup(client.kill)
         return client
 
-    def join_one_by_one(self, clients, gap_s, last_stay_s):
-        """Dials the room with each client gap_s apart; every one hangs up at
-        the same moment, last_stay_s after the last one dialled."""
-        first = time.monotonic()
-        total = gap_s * (len(clients) - 1) + last_stay_s
-        for i, client in enumerate(clients):
-            delay = first + i * gap_s - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            client.start(self.room_uri, hold_seconds=round(total - i * gap_s))
-            client.wait_event("CALL_ESTABLISHED", timeout=5)
-        for client in clients:
-            client.wait(timeout=total + 20)
-
 
     # --- tests
     def test_three_tones(self):
