@@ -132,7 +132,7 @@ class CallController : public sip::TransactionUser {
   void set_event_hub(api::EventHub* events) { events_ = events; }
   // Where a record of every ended call leg goes; may be null.
   void set_call_records(CallRecordWriter* records) { records_ = records; }
-  // Prompts for join/leave announcements; may be null (no announcements).
+  // Prompts for the IVR, announcements, tones and music; may be null (none).
   void set_prompts(std::shared_ptr<const media::PromptLibrary> prompts) {
     prompts_ = std::move(prompts);
   }
@@ -190,9 +190,10 @@ class CallController : public sip::TransactionUser {
   void OnEnteredRoom(Call& call);
   void OnLeftRoom(const Call& call);
   // Plays prompts one after another (replacing what plays), then music if
-  // `music`; the call ends after them when `hang_up_why` is set.
-  void PlayPrompts(Call& call, const std::vector<std::string>& names, bool music = false,
-                   std::string_view hang_up_why = {});
+  // `music`; the call ends after them when `hang_up_why` is set. Returns
+  // how long they take (zero when nothing new plays: ending or goodbye).
+  absl::Duration PlayPrompts(Call& call, const std::vector<std::string>& names, bool music = false,
+                             std::string_view hang_up_why = {});
   void PlayNextPrompt(Call& call);
   void StartMusic(Call& call);
   void StopMusic(Call& call);

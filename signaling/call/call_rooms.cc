@@ -80,12 +80,8 @@ void CallController::RunDialInStep(Call& call, const DialInStep& step) {
   }
   switch (step.next) {
     case DialInStep::Next::kCollect: {
-      PlayPrompts(call, step.prompts);
       // The caller has until the prompts end plus the digit timeout.
-      absl::Duration wait = options_.digit_timeout;
-      for (const std::string& name : step.prompts) {
-        if (const media::Prompt* prompt = PromptNamed(name)) wait += Length(*prompt);
-      }
+      const absl::Duration wait = PlayPrompts(call, step.prompts) + options_.digit_timeout;
       const uint64_t id = call.id;
       call.digit_timer = loop_->AddTimer(wait, [this, id] { OnDigitTimeout(id); });
       return;
@@ -312,10 +308,10 @@ std::vector<std::string> CallController::CountPrompts(int count) const {
 
 // --- Prompts
 
-void CallController::PlayPrompts(Call& call, const std::vector<std::string>& names, bool music,
-                                 std::string_view hang_up_why) {
-  if (call.hang_up_after_prompts) return;  // its goodbye is not cut short
-  if (shutting_down_) return;
+absl::Duration CallController::PlayPrompts(Call& call, const std::vector<std::string>& names,
+                                           bool music, std::string_view hang_up_why) {
+  if (call.hang_up_after_prompts) return absl::ZeroDuration();  // its goodbye is not cut short
+  if (shutting_down_) return absl::ZeroDuration();
   call.prompts.clear();
   absl::Duration total;
   for (const std::string& name : names) {
@@ -340,7 +336,7 @@ void CallController::PlayPrompts(Call& call, const std::vector<std::string>& nam
       Kick(id, std::string(it->second->hang_up_why));
     });
   }
-  if (!call.media_joined) return;
+  if (!call.media_joined) return total;
   if (call.prompts.empty()) {
     // Nothing to say: stop what plays, start the music if asked.
     if (call.prompt_playing || !music) media_->Play(call.conference_id, call.id, nullptr);
@@ -348,9 +344,10 @@ void CallController::PlayPrompts(Call& call, const std::vector<std::string>& nam
     if (music && !call.hang_up_after_prompts) {
       StartMusic(call);
     }
-    return;
+    return total;
   }
   PlayNextPrompt(call);
+  return total;
 }
 
 void CallController::PlayNextPrompt(Call& call) {
