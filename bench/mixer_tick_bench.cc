@@ -60,6 +60,10 @@ struct Talker {
 Talker Encode(const CodecFormat& format, double pitch_hz) {
   Talker talker;
   auto encoder = tutti::media::MakeEncoder(format);
+  // What callers send does not depend on the bridge's own encoder settings:
+  // keep the input a typical softphone stream (32 kbit/s, in-band FEC for
+  // ~10% loss), the same as before the bridge's FEC became loss-driven.
+  encoder->SetExpectedLossPercent(10);
   const int frame = format.samples_per_frame();
   const std::vector<int16_t> voice = Voice(format.clock_rate, 50, pitch_hz);
   for (int f = 0; f < 50; ++f) {

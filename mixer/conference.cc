@@ -45,6 +45,7 @@ int Conference::GroupFor(const media::CodecFormat& format, int32_t listen_factor
   group.format = format;
   group.listen_factor = listen_factor;
   group.encoder = media::MakeEncoder(format);
+  group_loss_.resize(groups_.size());
   if (format.clock_rate != rate_) {
     group.downsampler = std::make_unique<media::Resampler>(rate_, format.clock_rate);
   }
@@ -97,6 +98,20 @@ std::unique_ptr<Participant> Conference::Remove(uint64_t participant_id, TickSin
   return nullptr;
 }
 
+void Conference::UpdateGroupLoss() {
+  std::fill(group_loss_.begin(), group_loss_.end(), 0);
+  for (const auto& participant : participants_) {
+    int& loss = group_loss_[static_cast<size_t>(participant->group)];
+    loss = std::max(loss, participant->expected_loss_percent());
+  }
+  for (size_t i = 0; i < groups_.size(); ++i) {
+    EncoderGroup& group = groups_[i];
+    if (group.expected_loss_percent == group_loss_[i]) continue;
+    group.expected_loss_percent = group_loss_[i];
+    group.encoder->SetExpectedLossPercent(group.expected_loss_percent);
+  }
+}
+
 std::span<const uint8_t> Conference::EncodeForGroup(EncoderGroup& group) {
   if (!group.encoded) {
     const auto frame = static_cast<size_t>(rate_ / 50);
@@ -111,6 +126,11 @@ std::span<const uint8_t> Conference::EncodeForGroup(EncoderGroup& group) {
       const auto codec_frame = static_cast<size_t>(group.format.samples_per_frame());
       group.downsampler->Process(input, std::span<int16_t>(group.input.data(), codec_frame));
       input = std::span<const int16_t>(group.input.data(), codec_frame);
+    }
+    if (group.spliced) {
+      // Its listeners' decoders last ran on another encoder's packets.
+      group.encoder->NextFrameIndependent();
+      group.spliced = false;
     }
     group.size = group.encoder->Encode(input, group.payload);
     group.encoded = true;
@@ -132,6 +152,7 @@ void Conference::Send(Participant& participant, std::span<const uint8_t> payload
 void Conference::Tick(int64_t now_us, TickSink& sink) {
   const auto frame = static_cast<size_t>(rate_ / 50);
   encodes_last_tick_ = 0;
+  forwards_last_tick_ = 0;
   for (EncoderGroup& group : groups_) group.encoded = false;
 
   // 1. A frame from everyone; talker state machines advance.
@@ -175,8 +196,14 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
   }
 
   // 4. Out to everyone who receives.
+  UpdateGroupLoss();
   int talkers = 0;
-  for (const TalkerCandidate& candidate : candidates_) talkers += candidate.selected ? 1 : 0;
+  std::array<const Participant*, 2> voices{};  // the first two talkers mixed
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    if (!candidates_[i].selected) continue;
+    if (talkers < 2) voices[static_cast<size_t>(talkers)] = participants_[i].get();
+    ++talkers;
+  }
   for (size_t i = 0; i < participants_.size(); ++i) {
     Participant& participant = *participants_[i];
     const bool hears_silence =
@@ -185,10 +212,28 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
       participant.SkipFrame();
       continue;
     }
+    const bool talker = candidates_[i].selected;
+    // Whoever hears exactly one voice, untouched (no gain, no prompt, same
+    // format), gets that voice's own packet: re-encoding it would cost the
+    // most expensive step of the tick and only add a generation of coding
+    // loss. With one talker that is every listener, with two it is each
+    // talker hearing the other.
+    if (options_.share_encoders && !participant.playing() && participant.listen_factor() == 4096) {
+      const Participant* voice = nullptr;
+      if (talkers == 1 && !talker) voice = voices[0];
+      if (talkers == 2 && talker) voice = voices[0] == &participant ? voices[1] : voices[0];
+      if (voice != nullptr && voice->spec().codec == participant.spec().codec &&
+          !voice->forwardable_payload().empty()) {
+        participant.MarkForwarded();
+        if (!talker) groups_[static_cast<size_t>(participant.group)].spliced = true;
+        ++forwards_last_tick_;
+        Send(participant, voice->forwardable_payload(), sink);
+        continue;
+      }
+    }
     // A talker hears everyone but itself; anyone hearing a prompt gets the
     // prompt over the mix; both need an encode of their own. Everyone else
     // shares their group's.
-    const bool talker = candidates_[i].selected;
     if (talker || participant.playing() || !options_.share_encoders) {
       std::span<int16_t> own(scratch_.data(), frame);
       if (talker) {

@@ -5,7 +5,9 @@
 // hysteresis, their sum through a soft limiter; each talker gets the mix
 // minus itself from its own encoder, and every other listener shares one
 // encoding per (codec, rate, ptime): encode once, copy the payload into each
-// listener's own RTP packet.
+// listener's own RTP packet. Whoever hears a single voice as it is (one
+// talker: the listeners; two: each talker) gets that voice's own packet
+// instead of an encode.
 #pragma once
 
 #include <array>
@@ -78,6 +80,8 @@ class Conference {
 
   // Encodes done in the last tick (for tests and benchmarks).
   int encodes_last_tick() const { return encodes_last_tick_; }
+  // Packets sent as received from the one voice their listener hears.
+  int forwards_last_tick() const { return forwards_last_tick_; }
 
  private:
   // Listeners who hear the same thing the same way: one codec format at one
@@ -92,11 +96,17 @@ class Conference {
     std::array<uint8_t, media::kMaxPayloadBytes> payload{};
     size_t size = 0;
     bool encoded = false;
+    // The worst loss its listeners report: one lossy receiver turns FEC on
+    // for the shared encoding, since all of them get the same payload.
+    int expected_loss_percent = 0;
+    // Its listeners were last sent a forwarded packet, not this encoder's.
+    bool spliced = false;
   };
 
   void ChooseRate();
   int GroupFor(const media::CodecFormat& format, int32_t listen_factor);
   std::span<const uint8_t> EncodeForGroup(EncoderGroup& group);
+  void UpdateGroupLoss();
   void Send(Participant& participant, std::span<const uint8_t> payload, TickSink& sink);
 
   uint32_t id_;
@@ -105,10 +115,12 @@ class Conference {
   std::vector<std::unique_ptr<Participant>> participants_;
   std::vector<TalkerCandidate> candidates_;
   std::vector<EncoderGroup> groups_;
+  std::vector<int> group_loss_;  // per group, scratch for UpdateGroupLoss
   std::array<int32_t, kMaxFrameSamples> mix_{};
   std::array<int16_t, kMaxFrameSamples> limited_{};
   std::array<int16_t, kMaxFrameSamples> scratch_{};
   int encodes_last_tick_ = 0;
+  int forwards_last_tick_ = 0;
   RoomRecorder* recorder_ = nullptr;
   std::unique_ptr<media::Resampler> recorder_upsampler_;  // 8 kHz rooms -> 48 kHz files
   std::array<int16_t, kMaxFrameSamples> recorded_{};

@@ -23,6 +23,20 @@ media::JitterBufferOptions JitterOptionsFor(const media::CodecFormat& codec) {
 // is not needed: peers only compare our NTP times with themselves (LSR/DLSR).
 constexpr uint64_t kNtpEpochOffsetSeconds = 2208988800ULL;
 
+// What the encoder should plan for, from the loss a receiver reported for
+// our stream. Steps, not the raw figure: one report is a 5 s sample, and the
+// Opus encoder re-tunes (mode, bandwidth, FEC bit budget) on every change.
+// Below 1% FEC is not worth its bits; libwebrtc's Opus wrapper uses the same
+// 1/5/10/20% steps.
+int ExpectedLossPercent(uint8_t fraction_lost) {
+  const int percent = (fraction_lost * 100 + 255) / 256;  // rounded up
+  if (percent >= 20) return 20;
+  if (percent >= 10) return 10;
+  if (percent >= 5) return 5;
+  if (fraction_lost * 100 >= 256) return 1;
+  return 0;
+}
+
 }  // namespace
 
 int32_t GainFactor(int gain_db) {
@@ -156,7 +170,13 @@ void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
   }
   for (int i = 0; i < rtcp->report_count; ++i) {
     const media::ReportBlock& block = rtcp->reports[i];
-    if (block.ssrc != ssrc_ || block.last_sr == 0) continue;
+    if (block.ssrc != ssrc_) continue;
+    const int loss = ExpectedLossPercent(block.fraction_lost);
+    if (loss != expected_loss_percent_) {
+      expected_loss_percent_ = loss;
+      encoder_->SetExpectedLossPercent(loss);
+    }
+    if (block.last_sr == 0) continue;
     // RTT = arrival - LSR - DLSR, in 1/65536 s (RFC 3550 §6.4.1).
     const auto now_middle = static_cast<uint32_t>(NtpFromMicros(now_us) >> 16);
     // Signed: with a peer that rounds DLSR up, a loopback RTT comes out a
@@ -172,9 +192,14 @@ void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
 int Participant::DecodeInto(std::span<int16_t> pcm) {
   const media::JitterBuffer::Frame frame = jitter_buffer_.Pop();
   int samples = 0;
+  forwardable_ = {};
   switch (frame.kind) {
     case media::JitterBuffer::Frame::Kind::kPacket:
       samples = decoder_->Decode(frame.payload, pcm);
+      if (samples == codec_frame_ && talk_factor_ == 4096 &&
+          spec_.codec.kind == media::CodecKind::kOpus) {
+        forwardable_ = frame.payload;
+      }
       decoded_any_ = decoded_any_ || samples > 0;
       if (samples < 0) ++stats_.malformed;
       // Only real audio goes to the detector: concealment repeats the last
@@ -250,6 +275,10 @@ std::span<const uint8_t> Participant::EncodeOwn(std::span<const int16_t> mix) {
     downsampler_->Process(
         mix, std::span<int16_t>(encode_input_.data(), static_cast<size_t>(codec_frame_)));
     input = std::span<const int16_t>(encode_input_.data(), static_cast<size_t>(codec_frame_));
+  }
+  if (encoder_spliced_) {
+    encoder_->NextFrameIndependent();
+    encoder_spliced_ = false;
   }
   const size_t bytes = encoder_->Encode(input, payload_);
   return {payload_.data(), bytes};

@@ -129,6 +129,14 @@ class Participant {
   // prompt ended with this frame.
   bool MixPlayback(std::span<int16_t> pcm, int rate);
 
+  // This tick's packet as received, when it can go to others unchanged:
+  // Opus, decoded whole into this tick's frame, no talking gain. Empty
+  // otherwise (concealed, FEC-recovered, G.711: re-encoding it costs nothing).
+  // Valid until the next PullFrame or OnRtp.
+  std::span<const uint8_t> forwardable_payload() const { return forwardable_; }
+  // This leg was sent another leg's packet instead of its own encoder's.
+  void MarkForwarded() { encoder_spliced_ = true; }
+
   // Tick, step 2: encodes `mix` (conference rate) with this leg's own encoder
   // and returns the payload (empty when there is nothing to send, e.g. DTX).
   std::span<const uint8_t> EncodeOwn(std::span<const int16_t> mix);
@@ -152,6 +160,10 @@ class Participant {
     reported_late_ = now.late;
     return delta;
   }
+
+  // Loss (percent, in steps) the peer's last receiver report gave for our
+  // stream: what this leg's encoders plan their FEC for.
+  int expected_loss_percent() const { return expected_loss_percent_; }
 
   int64_t last_rtp_us() const { return last_rtp_us_; }
   void MarkJoined(int64_t now_us) { last_rtp_us_ = now_us; }
@@ -204,6 +216,8 @@ class Participant {
 
   // Send side.
   std::unique_ptr<media::AudioEncoder> encoder_;
+  bool encoder_spliced_ = false;  // the peer's decoder last ran on a forwarded packet
+  std::span<const uint8_t> forwardable_;
   std::array<uint8_t, media::kMaxPayloadBytes> payload_{};
   uint16_t sequence_;
   uint32_t timestamp_;
@@ -217,6 +231,7 @@ class Participant {
   int64_t last_sr_received_us_ = 0;
   uint64_t reported_lost_ = 0;
   uint64_t reported_late_ = 0;
+  int expected_loss_percent_ = 0;
 
   ParticipantStats stats_;
 };

@@ -39,6 +39,13 @@ class AudioEncoder {
   // Encodes one frame. Returns the payload size in bytes; 0 means "nothing
   // to send" (Opus DTX in silence sends a 1-2 byte frame, G.711 always sends).
   virtual size_t Encode(std::span<const int16_t> pcm, std::span<uint8_t> payload) = 0;
+  // The loss (percent) its receivers report. Codecs with in-band FEC spend
+  // bits and CPU on it only while this is above zero; others ignore it.
+  virtual void SetExpectedLossPercent(int /*percent*/) {}
+  // The receiver's decoder last ran on another encoder's packets (the bridge
+  // forwarded a talker's own): code the next frame without reference to
+  // earlier ones so that decoder does not predict from a history it lacks.
+  virtual void NextFrameIndependent() {}
 };
 
 std::unique_ptr<AudioDecoder> MakeDecoder(const CodecFormat& format);

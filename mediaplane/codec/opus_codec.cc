@@ -46,18 +46,29 @@ OpusAudioEncoder::OpusAudioEncoder(const CodecFormat& format, bool dtx) {
   encoder_ = opus_encoder_create(format.clock_rate, kChannels, OPUS_APPLICATION_VOIP, &error);
   if (error != OPUS_OK) std::abort();
   opus_encoder_ctl(encoder_, OPUS_SET_BITRATE(32000));
+  // FEC stays armed; libopus encodes the redundant (LBRR) copy only while the
+  // expected loss is above zero, which starts at zero until a report says more.
   opus_encoder_ctl(encoder_, OPUS_SET_INBAND_FEC(1));
-  opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(10));
+  opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(0));
   opus_encoder_ctl(encoder_, OPUS_SET_DTX(dtx ? 1 : 0));
   opus_encoder_ctl(encoder_, OPUS_SET_COMPLEXITY(5));
   opus_encoder_ctl(encoder_, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
 }
 
+void OpusAudioEncoder::SetExpectedLossPercent(int percent) {
+  opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(std::clamp(percent, 0, 100)));
+}
+
 OpusAudioEncoder::~OpusAudioEncoder() { opus_encoder_destroy(encoder_); }
 
 size_t OpusAudioEncoder::Encode(std::span<const int16_t> pcm, std::span<uint8_t> payload) {
+  if (independent_next_) opus_encoder_ctl(encoder_, OPUS_SET_PREDICTION_DISABLED(1));
   const opus_int32 bytes = opus_encode(encoder_, pcm.data(), static_cast<int>(pcm.size()),
                                        payload.data(), static_cast<opus_int32>(payload.size()));
+  if (independent_next_) {
+    opus_encoder_ctl(encoder_, OPUS_SET_PREDICTION_DISABLED(0));
+    independent_next_ = false;
+  }
   // libopus: a packet of 2 bytes or less in DTX mode need not be sent.
   return bytes <= 2 ? 0 : static_cast<size_t>(bytes);
 }

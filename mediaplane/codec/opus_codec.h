@@ -30,7 +30,9 @@ class OpusAudioDecoder final : public AudioDecoder {
 
 class OpusAudioEncoder final : public AudioEncoder {
  public:
-  // Voice application, 32 kbit/s, in-band FEC tuned for ~10% loss. DTX is
+  // Voice application, 32 kbit/s. In-band FEC only once a receiver reports
+  // loss (SetExpectedLossPercent): on a clean path it would take bits from
+  // the primary frame and re-run SILK's quantizer for nothing. DTX is
   // off by default: the bridge knows exactly when its mix is silent and skips
   // those frames itself, while Opus's own VAD would also drop steady tones
   // and music (hold music, prompts).
@@ -40,9 +42,12 @@ class OpusAudioEncoder final : public AudioEncoder {
   OpusAudioEncoder& operator=(const OpusAudioEncoder&) = delete;
 
   size_t Encode(std::span<const int16_t> pcm, std::span<uint8_t> payload) override;
+  void SetExpectedLossPercent(int percent) override;
+  void NextFrameIndependent() override { independent_next_ = true; }
 
  private:
   ::OpusEncoder* encoder_ = nullptr;
+  bool independent_next_ = false;
 };
 
 }  // namespace tutti::media

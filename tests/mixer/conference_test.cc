@@ -1,7 +1,9 @@
 #include "mixer/conference.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -418,6 +420,140 @@ TEST_F(ConferenceTest, LeavingWhileTalkingClosesTheSpurt) {
   EXPECT_NE(conference_.Remove(1, sink), nullptr);
   ASSERT_EQ(sink.talking_events.size(), 2u);
   EXPECT_EQ(sink.talking_events[1], std::make_pair(uint64_t{1}, false));
+}
+
+// Opus legs: what their peers send, pre-encoded per frame so the packets a
+// listener receives can be compared byte for byte.
+class OpusConferenceTest : public ConferenceTest {
+ protected:
+  static constexpr int kOpusFrame = 960;
+  Participant* JoinOpus(uint64_t id, int talk_gain_db = 0) {
+    auto ports = allocator_.Allocate();
+    EXPECT_TRUE(ports.ok());
+    ParticipantSpec spec;
+    spec.id = id;
+    spec.conference_id = 1;
+    spec.codec = {media::CodecKind::kOpus, 48000, 20};
+    spec.payload_type = 111;
+    spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(40000 + id)};
+    spec.remote_rtcp = spec.remote_rtp;
+    spec.talk_gain_db = talk_gain_db;
+    auto participant =
+        std::make_unique<Participant>(spec, std::move(*ports), static_cast<uint32_t>(1000 + id));
+    participant->SetGains(0, talk_gain_db);
+    Participant* raw = participant.get();
+    conference_.Add(std::move(participant));
+    encoders_[id] = media::MakeEncoder(spec.codec);
+    return raw;
+  }
+  // Sends one frame of a tone from the participant's peer; returns its payload.
+  std::vector<uint8_t> SpeakOpus(Participant* participant, double hz, int frame_index) {
+    std::vector<int16_t> pcm(kOpusFrame);
+    for (int i = 0; i < kOpusFrame; ++i) {
+      const double t = static_cast<double>(frame_index * kOpusFrame + i) / 48000;
+      pcm[static_cast<size_t>(i)] = static_cast<int16_t>(6000 * std::sin(2 * M_PI * hz * t));
+    }
+    std::vector<uint8_t> packet(media::kMaxDatagramBytes);
+    const size_t size = encoders_[participant->id()]->Encode(
+        pcm, std::span<uint8_t>(packet.data() + media::kRtpHeaderSize, media::kMaxPayloadBytes));
+    media::WriteRtpHeader({.payload_type = 111,
+                           .sequence = static_cast<uint16_t>(frame_index),
+                           .timestamp = static_cast<uint32_t>(frame_index * kOpusFrame),
+                           .ssrc = static_cast<uint32_t>(participant->id())},
+                          packet.data());
+    media::Datagram datagram{participant->rtp_port(), participant->spec().remote_rtp, packet.data(),
+                             static_cast<uint16_t>(media::kRtpHeaderSize + size)};
+    participant->OnRtp(datagram, now_us_);
+    return {packet.begin() + media::kRtpHeaderSize,
+            packet.begin() + static_cast<std::ptrdiff_t>(media::kRtpHeaderSize + size)};
+  }
+  std::vector<uint8_t> LastPayload(const RecordingSink& sink, uint64_t id) {
+    auto rtp = media::ParseRtp(sink.packets.at(static_cast<uint16_t>(40000 + id)).back());
+    EXPECT_TRUE(rtp.has_value());
+    EXPECT_EQ(rtp->payload_type, 111);
+    EXPECT_EQ(rtp->ssrc, 1000 + id);  // the listener's own stream, not the talker's
+    return {rtp->payload.begin(), rtp->payload.end()};
+  }
+  std::map<uint64_t, std::unique_ptr<media::AudioEncoder>> encoders_;
+};
+
+TEST_F(OpusConferenceTest, ASingleVoiceIsForwardedNotReencoded) {
+  Participant* talker = JoinOpus(1);
+  for (uint64_t id = 2; id <= 5; ++id) JoinOpus(id);
+  RecordingSink sink;
+  // The jitter buffer plays a frame a few ticks after it arrives: keep what
+  // was sent and find what is heard among it.
+  std::vector<std::vector<uint8_t>> sent;
+  for (int frame = 0; frame < 20; ++frame) {
+    sink.packets.clear();
+    sent.push_back(SpeakOpus(talker, 440, frame));
+    Tick(sink);
+  }
+  EXPECT_EQ(conference_.encodes_last_tick(), 0);
+  EXPECT_EQ(conference_.forwards_last_tick(), 4);
+  const std::vector<uint8_t> heard = LastPayload(sink, 2);
+  for (uint64_t id = 3; id <= 5; ++id) EXPECT_EQ(LastPayload(sink, id), heard);
+  EXPECT_NE(std::find(sent.begin(), sent.end(), heard), sent.end());
+  EXPECT_EQ(sink.packets.count(40001), 0u);  // the talker hears silence: nothing sent
+}
+
+TEST_F(OpusConferenceTest, TwoTalkersGetEachOthersPacketsAndListenersOneEncode) {
+  Participant* a = JoinOpus(1);
+  Participant* b = JoinOpus(2);
+  for (uint64_t id = 3; id <= 6; ++id) JoinOpus(id);
+  RecordingSink sink;
+  std::vector<std::vector<uint8_t>> from_a, from_b;
+  for (int frame = 0; frame < 20; ++frame) {
+    from_a.push_back(SpeakOpus(a, 440, frame));
+    from_b.push_back(SpeakOpus(b, 1000, frame));
+    sink.packets.clear();
+    Tick(sink);
+  }
+  EXPECT_EQ(conference_.encodes_last_tick(), 1);  // the listeners' shared mix
+  EXPECT_EQ(conference_.forwards_last_tick(), 2);
+  // Each talker got one of the other's packets, as sent.
+  const std::vector<uint8_t> heard_by_a = LastPayload(sink, 1);
+  const std::vector<uint8_t> heard_by_b = LastPayload(sink, 2);
+  EXPECT_NE(std::find(from_b.begin(), from_b.end(), heard_by_a), from_b.end());
+  EXPECT_NE(std::find(from_a.begin(), from_a.end(), heard_by_b), from_a.end());
+}
+
+TEST_F(OpusConferenceTest, ATalkingGainIsMixedNotForwarded) {
+  Participant* talker = JoinOpus(1, /*talk_gain_db=*/-6);
+  JoinOpus(2);
+  JoinOpus(3);
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    SpeakOpus(talker, 440, frame);
+    Tick(sink);
+  }
+  EXPECT_EQ(conference_.forwards_last_tick(), 0);
+  EXPECT_EQ(conference_.encodes_last_tick(), 1);
+}
+
+TEST_F(ConferenceTest, ReportedLossSetsTheEncodersFecInSteps) {
+  Participant* a = Join(1);
+  auto report = [&](uint8_t fraction_lost) {
+    media::ReportBlock block;
+    block.ssrc = a->ssrc();
+    block.fraction_lost = fraction_lost;
+    std::array<uint8_t, 256> buffer{};
+    const size_t size =
+        media::WriteRtcp(4242, nullptr, std::span(&block, 1), "peer", false, buffer);
+    media::Datagram datagram;
+    datagram.data = buffer.data();
+    datagram.size = static_cast<uint16_t>(size);
+    a->OnRtcp(datagram, now_us_);
+    return a->expected_loss_percent();
+  };
+  EXPECT_EQ(a->expected_loss_percent(), 0);  // no FEC until a receiver reports loss
+  EXPECT_EQ(report(0), 0);
+  EXPECT_EQ(report(2), 0);    // 0.8%
+  EXPECT_EQ(report(3), 1);    // 1.2%
+  EXPECT_EQ(report(26), 10);  // 10.2%
+  EXPECT_EQ(report(40), 10);  // 15.6%
+  EXPECT_EQ(report(128), 20);
+  EXPECT_EQ(report(0), 0);
 }
 
 }  // namespace

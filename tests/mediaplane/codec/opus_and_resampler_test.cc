@@ -70,6 +70,7 @@ TEST(OpusCodecTest, DtxSendsNothingInSilence) {
 TEST(OpusCodecTest, FecRecoversALostFrame) {
   const CodecFormat format{CodecKind::kOpus, 48000, 20};
   auto encoder = MakeEncoder(format);
+  encoder->SetExpectedLossPercent(10);  // a receiver reported loss
   auto decoder = MakeDecoder(format);
   std::vector<std::vector<uint8_t>> packets;
   for (int frame = 0; frame < 20; ++frame) {
