@@ -34,3 +34,5 @@ fi
 echo "setup: all dependencies present"
 # Voice prompts and tones (espeak-ng, sox): made once, kept until prompts.txt changes.
 "$(dirname "$0")/prompts/make_prompts.sh"
+# The speech tutti-load's talkers play (espeak-ng, sox).
+"$(dirname "$0")/../bench/tutti_load/make_speech.sh"

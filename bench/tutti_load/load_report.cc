@@ -1,0 +1,133 @@
+#include "bench/tutti_load/load_report.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "nlohmann/json.hpp"
+
+namespace tutti::load {
+
+const char* CodecName(Codec codec) {
+  switch (codec) {
+    case Codec::kPcmu:
+      return "pcmu";
+    case Codec::kPcma:
+      return "pcma";
+    case Codec::kOpus:
+      return "opus";
+  }
+  return "?";
+}
+
+std::string SummaryText(const LoadOptions& options, const RunResult& r) {
+  std::string text;
+  if (!r.error.empty()) absl::StrAppend(&text, "error: ", r.error, "\n");
+  absl::StrAppendFormat(&text, "tutti-load: %d calls (%s) in %d rooms of up to %d, %.0f calls/s\n",
+                        options.calls, CodecName(options.codec), r.rooms, options.room_size,
+                        options.cps);
+  std::string failures;
+  for (const auto& [status, count] : r.failures_by_status) {
+    absl::StrAppend(&failures, failures.empty() ? " (" : ", ", count, " x ", status);
+  }
+  if (!failures.empty()) failures += ")";
+  absl::StrAppendFormat(&text,
+                        "  calls      %lld placed, %lld answered, %lld failed%s; %lld ended by the "
+                        "server; BYE answered %lld, unanswered %lld; %lld retransmissions\n",
+                        r.attempted, r.answered, r.failed, failures, r.ended_by_server,
+                        r.byes_answered, r.byes_unanswered, r.retransmissions);
+  absl::StrAppendFormat(&text,
+                        "  signaling  %.0f joins/s; INVITE->200 p50 %.1f ms, p99 %.1f ms, max "
+                        "%.1f ms; run %.1f s\n",
+                        r.joins_per_s, r.setup_ms_p50, r.setup_ms_p99, r.setup_ms_max, r.run_s);
+  if (options.hold_s < 0 && options.media) {
+    absl::StrAppendFormat(
+        &text,
+        "  media      %.1f s measured, %lld participants: %lld packets sent, %lld received, "
+        "%lld frames missing (%.4f%%, %lld participants with gaps); jitter mean %.2f ms, max "
+        "%.2f ms\n",
+        r.measured_s, r.participants_measured, r.packets_sent, r.packets_received, r.frames_missing,
+        r.missing_percent, r.participants_with_gaps, r.jitter_ms_mean, r.jitter_ms_max);
+    absl::StrAppendFormat(&text,
+                          "  hearing    talkers heard in %lld of %lld turns, silence in %lld of "
+                          "%lld pauses; %lld of %lld participants heard every turn and pause\n",
+                          r.turns_heard, r.turns_judged, r.pauses_judged - r.pauses_noisy,
+                          r.pauses_judged, r.participants_hearing_all, r.participants_measured);
+    if (r.malformed_received + r.strays_received > 0) {
+      absl::StrAppendFormat(&text, "  received   %lld malformed, %lld from unknown ports\n",
+                            r.malformed_received, r.strays_received);
+    }
+  }
+  if (r.server_measured) {
+    absl::StrAppendFormat(&text,
+                          "  server     %.2f CPU s (%.4f per participant-minute); %lld late "
+                          "ticks of %lld\n",
+                          r.server_cpu_s, r.server_cpu_s_per_participant_minute,
+                          r.server_late_ticks, r.server_ticks);
+  } else if (options.use_api) {
+    absl::StrAppend(&text, "  server     /metrics not read\n");
+  }
+  absl::StrAppendFormat(
+      &text, "  tutti-load %.2f CPU s over the same window; send schedule %.1f ms late at worst\n",
+      r.tool_cpu_s, r.tool_max_lag_ms);
+  return text;
+}
+
+std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
+  nlohmann::json failures = nlohmann::json::object();
+  for (const auto& [status, count] : r.failures_by_status) failures[absl::StrCat(status)] = count;
+  nlohmann::json json = {
+      {"options",
+       {{"calls", options.calls},
+        {"room_size", options.room_size},
+        {"codec", CodecName(options.codec)},
+        {"cps", options.cps},
+        {"duration_s", options.duration_s},
+        {"hold_s", options.hold_s},
+        {"media", options.media}}},
+      {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)},
+      {"rooms", r.rooms},
+      {"calls",
+       {{"attempted", r.attempted},
+        {"answered", r.answered},
+        {"failed", r.failed},
+        {"failures_by_status", failures},
+        {"ended_by_server", r.ended_by_server},
+        {"byes_answered", r.byes_answered},
+        {"byes_unanswered", r.byes_unanswered},
+        {"retransmissions", r.retransmissions}}},
+      {"signaling",
+       {{"joins_per_s", r.joins_per_s},
+        {"setup_ms_p50", r.setup_ms_p50},
+        {"setup_ms_p99", r.setup_ms_p99},
+        {"setup_ms_max", r.setup_ms_max},
+        {"run_s", r.run_s}}},
+      {"media",
+       {{"measured_s", r.measured_s},
+        {"participants", r.participants_measured},
+        {"packets_sent", r.packets_sent},
+        {"packets_received", r.packets_received},
+        {"frames_missing", r.frames_missing},
+        {"missing_percent", r.missing_percent},
+        {"participants_with_gaps", r.participants_with_gaps},
+        {"jitter_ms_mean", r.jitter_ms_mean},
+        {"jitter_ms_max", r.jitter_ms_max},
+        {"rtcp_received", r.rtcp_received},
+        {"malformed_received", r.malformed_received},
+        {"strays_received", r.strays_received}}},
+      {"hearing",
+       {{"turns_judged", r.turns_judged},
+        {"turns_heard", r.turns_heard},
+        {"pauses_judged", r.pauses_judged},
+        {"pauses_noisy", r.pauses_noisy},
+        {"participants_hearing_all", r.participants_hearing_all}}},
+      {"server", r.server_measured ? nlohmann::json{{"cpu_s", r.server_cpu_s},
+                                                    {"cpu_s_per_participant_minute",
+                                                     r.server_cpu_s_per_participant_minute},
+                                                    {"late_ticks", r.server_late_ticks},
+                                                    {"ticks", r.server_ticks}}
+                                   : nlohmann::json(nullptr)},
+      {"tool", {{"cpu_s", r.tool_cpu_s}, {"max_lag_ms", r.tool_max_lag_ms}}},
+  };
+  return json.dump(2) + "\n";
+}
+
+}  // namespace tutti::load

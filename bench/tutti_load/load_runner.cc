@@ -1,0 +1,785 @@
+#include "bench/tutti_load/load_runner.h"
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "bench/tutti_load/load_call.h"
+#include "bench/tutti_load/server_api.h"
+#include "bench/tutti_load/sip_messages.h"
+#include "mediaplane/codec/g711.h"
+#include "mediaplane/rtp/rtp_packet.h"
+#include "signaling/sdp/session_description.h"
+#include "signaling/sip/header_values.h"
+#include "signaling/sip/message_writer.h"
+#include "signaling/sip/sip_parser.h"
+
+namespace tutti::load {
+namespace {
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// A UDP socket bound to address:port (0: any free port), non-blocking.
+std::optional<int> BindUdp(const std::string& address, uint16_t port, int buffer_bytes) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  // FORCE works for root (the benchmark machine); otherwise the sysctl caps apply.
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
+  }
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(port);
+  if (inet_pton(AF_INET, address.c_str(), &local.sin_addr) != 1 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+    close(fd);
+    return std::nullopt;
+  }
+  return fd;
+}
+
+uint16_t LocalPort(int fd) {
+  sockaddr_in local{};
+  socklen_t length = sizeof local;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+  return ntohs(local.sin_port);
+}
+
+// Speech level: RMS above -50 dBFS. Silence decodes to (near) zero on
+// every path the server takes: digital silence, DTX, comfort noise.
+bool Loud(std::span<const int16_t> pcm) {
+  int64_t energy = 0;
+  for (int16_t sample : pcm) energy += int64_t{sample} * sample;
+  return energy > static_cast<int64_t>(pcm.size()) * 100 * 100;
+}
+
+// Polls /metrics on a thread of its own for the progress line, so that a
+// slow response never delays the send schedule.
+class LateTickWatch {
+ public:
+  LateTickWatch(const LoadOptions& options, double interval_s) {
+    if (!options.use_api || interval_s <= 0) return;
+    thread_ = std::thread([this, options, interval_s] {
+      ServerApi api(options.api_host, options.api_port, options.api_token);
+      while (!stop_.load()) {
+        if (absl::StatusOr<ServerSample> sample = api.Sample(); sample.ok()) {
+          late_ticks_.store(static_cast<int64_t>(sample->late_ticks));
+        }
+        for (int i = 0; i < 10 && !stop_.load(); ++i) {
+          std::this_thread::sleep_for(std::chrono::duration<double>(interval_s / 10));
+        }
+      }
+    });
+  }
+  ~LateTickWatch() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  int64_t late_ticks() const { return late_ticks_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> late_ticks_{-1};
+  std::thread thread_;
+};
+
+class LoadEngine {
+ public:
+  LoadEngine(const LoadOptions& options, SpeechFrames speech)
+      : options_(options), speech_(std::move(speech)), info_(InfoOf(options.codec)) {}
+
+  RunResult Run();
+
+ private:
+  enum class Phase { kRamp, kTalk, kHangup, kDone };
+  // Callers are spread over the 20 ms in kSlots groups, so the server gets
+  // its packets through the tick as from real phones. Each group costs the
+  // tool a wake-up; 4 groups 5 ms apart cost a fifth of 1 ms steps.
+  static constexpr int kSlots = 4;
+  static constexpr int64_t kSlotUs = 20'000 / kSlots;
+  static constexpr size_t kBatch = 64;
+
+  bool churn() const { return options_.hold_s >= 0; }
+  std::string RoomName(int room) const { return absl::StrCat(options_.room_prefix, room); }
+  // ms of `room`'s talk schedule at `now_us`; negative before it begins.
+  int64_t RoomTimeMs(int room, int64_t now_us) const {
+    return (now_us - talk_start_us_) / 1000 - options_.talk.RoomOffsetMs(room);
+  }
+
+  bool Setup(RunResult* result);
+  void PlaceCall(int index, int64_t now_us);
+  void SendSip(const std::string& text);
+  void ReceiveSip(int64_t now_us);
+  void OnResponse(const sip::SipMessage& message, LoadCall& call, int64_t now_us);
+  void OnRequest(const sip::SipMessage& message, LoadCall* call);
+  void Answered(const sip::SipMessage& message, LoadCall& call, int64_t now_us);
+  void HangUp(LoadCall& call, int64_t now_us);
+  void Ended(LoadCall& call);
+  void Timers(int64_t now_us);
+  void SendSlot(int slot, int64_t now_us);
+  void FlushBatch();
+  void ReceiveRtp(int64_t now_us);
+  void StartTalk(int64_t now_us);
+  void EndTalk(int64_t now_us, RunResult* result);
+  bool AllSettled() const;
+  void Progress(int64_t now_us, const LateTickWatch& watch);
+  void Summarize(RunResult* result);
+
+  LoadOptions options_;
+  SpeechFrames speech_;
+  CodecInfo info_;
+  UacEndpoint endpoint_;
+  std::string run_tag_;
+  int sip_fd_ = -1;
+  int rtp_fd_ = -1;
+  std::unique_ptr<ServerApi> api_;
+  std::vector<std::string> rooms_made_;
+
+  std::vector<LoadCall> calls_;
+  std::array<std::vector<int>, kSlots> slot_calls_;
+  std::vector<int32_t> call_of_port_ = std::vector<int32_t>(65536, -1);
+  Phase phase_ = Phase::kRamp;
+  int placed_ = 0;
+  int hung_up_ = 0;  // calls BYE'd so far in the hangup phase
+  int64_t start_us_ = 0;
+  int64_t hangup_start_us_ = 0;
+  int64_t talk_start_us_ = 0;
+  int64_t talk_end_us_ = 0;
+  int64_t first_invite_us_ = 0;
+  int64_t last_answer_us_ = 0;
+  int64_t up_ = 0;
+  int64_t tx_packets_ = 0;
+  int64_t tx_at_talk_start_ = 0;
+  int64_t rx_packets_ = 0;
+  int64_t rtcp_ = 0;
+  int64_t malformed_ = 0;
+  int64_t strays_ = 0;
+  int64_t retransmissions_ = 0;
+  double max_lag_ms_ = 0;
+  std::vector<double> setup_ms_;
+  std::map<int, int64_t> failures_;
+  int64_t ended_by_server_ = 0;
+  int64_t byes_answered_ = 0;
+  int64_t byes_unanswered_ = 0;
+  std::optional<ServerSample> server_before_;
+  double tool_cpu_before_ = 0;
+
+  // sendmmsg batch: one buffer per datagram.
+  std::array<std::array<uint8_t, 1500>, kBatch> out_buffers_{};
+  std::array<iovec, kBatch> out_iov_{};
+  std::array<sockaddr_in, kBatch> out_to_{};
+  std::array<mmsghdr, kBatch> out_msgs_{};
+  size_t out_count_ = 0;
+  // recvmmsg batch.
+  std::array<std::array<uint8_t, 1500>, kBatch> in_buffers_{};
+  std::array<iovec, kBatch> in_iov_{};
+  std::array<sockaddr_in, kBatch> in_from_{};
+  std::array<mmsghdr, kBatch> in_msgs_{};
+  std::array<int16_t, 5760> pcm_{};
+  int64_t last_progress_us_ = 0;
+  int64_t last_progress_tx_ = 0;
+  int64_t last_progress_rx_ = 0;
+};
+
+bool LoadEngine::Setup(RunResult* result) {
+  std::optional<int> sip = BindUdp(options_.local_address, 0, 8 << 20);
+  std::optional<int> rtp = BindUdp(options_.local_address, 0, 64 << 20);
+  if (!sip || !rtp) {
+    result->error = "cannot bind UDP sockets on " + options_.local_address;
+    return false;
+  }
+  sip_fd_ = *sip;
+  rtp_fd_ = *rtp;
+  endpoint_.local_address = options_.local_address;
+  endpoint_.sip_port = LocalPort(sip_fd_);
+  endpoint_.rtp_port = LocalPort(rtp_fd_);
+  endpoint_.server_host = options_.server_host;
+  endpoint_.server_port = static_cast<uint16_t>(options_.server_port);
+  // Call-IDs unique across runs, so that a server still ending the last
+  // run's dialogs never mistakes them for this one's.
+  run_tag_ = absl::StrCat("tl", getpid(), "x", NowUs() % 1000000);
+
+  const int rooms = (options_.calls + options_.room_size - 1) / options_.room_size;
+  result->rooms = rooms;
+  if (options_.use_api) {
+    api_ = std::make_unique<ServerApi>(options_.api_host, options_.api_port, options_.api_token);
+    if (options_.create_rooms) {
+      for (int room = 0; room < rooms; ++room) {
+        if (absl::Status made = api_->CreateRoom(RoomName(room), info_.sdp_name); !made.ok()) {
+          result->error = std::string(made.message());
+          return false;
+        }
+        rooms_made_.push_back(RoomName(room));
+      }
+    }
+  }
+
+  calls_.resize(static_cast<size_t>(options_.calls));
+  for (int i = 0; i < options_.calls; ++i) {
+    LoadCall& call = calls_[static_cast<size_t>(i)];
+    call.index = i;
+    call.room = i / options_.room_size;
+    call.member = i % options_.room_size;
+    call.room_size = std::min(options_.room_size, options_.calls - call.room * options_.room_size);
+    call.call_id = absl::StrCat(run_tag_, "-", i);
+    call.from_tag = absl::StrCat("t", i);
+    call.ssrc = 0x10000000u + static_cast<uint32_t>(i) * 7919u;
+    call.sequence = static_cast<uint16_t>(i * 31);
+    call.timestamp = static_cast<uint32_t>(i) * 160000u;
+    // Talkers start at different places in the clip, so no two say the same.
+    call.speech_at = speech_.speech.size() > 0
+                         ? static_cast<size_t>(call.member) * 997 % speech_.speech.size()
+                         : 0;
+    call.meter = StreamMeter(info_.clock_rate);
+    if (options_.codec == Codec::kOpus && options_.media) {
+      int error = OPUS_OK;
+      // 8 kHz output is enough to judge speech level and costs a fraction
+      // of a 48 kHz decode.
+      call.decoder.reset(opus_decoder_create(8000, 1, &error));
+    }
+  }
+  for (size_t i = 0; i < kBatch; ++i) {
+    out_iov_[i] = {out_buffers_[i].data(), 0};
+    out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
+    out_msgs_[i].msg_hdr.msg_iovlen = 1;
+    out_msgs_[i].msg_hdr.msg_name = &out_to_[i];
+    out_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    in_iov_[i] = {in_buffers_[i].data(), in_buffers_[i].size()};
+    in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
+    in_msgs_[i].msg_hdr.msg_iovlen = 1;
+    in_msgs_[i].msg_hdr.msg_name = &in_from_[i];
+  }
+  return true;
+}
+
+void LoadEngine::SendSip(const std::string& text) {
+  sockaddr_in server{};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(static_cast<uint16_t>(options_.server_port));
+  inet_pton(AF_INET, options_.server_host.c_str(), &server.sin_addr);
+  sendto(sip_fd_, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&server), sizeof server);
+}
+
+void LoadEngine::PlaceCall(int index, int64_t now_us) {
+  LoadCall& call = calls_[static_cast<size_t>(index)];
+  call.branch = NewBranch(call, 1);
+  call.request = InviteText(call, RoomName(call.room), endpoint_, options_.codec);
+  call.state = CallState::kInviting;
+  call.first_sent_us = call.sent_us = now_us;
+  call.retransmit_us = 500'000;  // T1
+  if (first_invite_us_ == 0) first_invite_us_ = now_us;
+  SendSip(call.request);
+}
+
+void LoadEngine::ReceiveSip(int64_t now_us) {
+  std::array<char, 65536> buffer;
+  while (true) {
+    const ssize_t size = recv(sip_fd_, buffer.data(), buffer.size(), 0);
+    if (size <= 0) return;
+    sip::ParseOutcome parsed =
+        sip::ParseSipMessage(std::string(buffer.data(), static_cast<size_t>(size)));
+    if (!parsed.ok()) continue;
+    const sip::SipMessage& message = parsed.message;
+    // Call-IDs are "<run tag>-<index>".
+    LoadCall* call = nullptr;
+    const std::string_view call_id = message.call_id();
+    if (call_id.size() > run_tag_.size() + 1 && call_id.substr(0, run_tag_.size()) == run_tag_) {
+      const int index = std::atoi(std::string(call_id.substr(run_tag_.size() + 1)).c_str());
+      if (index >= 0 && index < static_cast<int>(calls_.size())) {
+        call = &calls_[static_cast<size_t>(index)];
+      }
+    }
+    if (message.is_request()) {
+      OnRequest(message, call);
+    } else if (call != nullptr) {
+      OnResponse(message, *call, now_us);
+    }
+  }
+}
+
+void LoadEngine::OnResponse(const sip::SipMessage& message, LoadCall& call, int64_t now_us) {
+  const int status = message.status_code();
+  if (message.cseq().method == sip::Method::kInvite) {
+    if (status < 200) {
+      call.provisional = true;
+      return;
+    }
+    if (status < 300) {
+      if (call.state == CallState::kInviting) {
+        Answered(message, call, now_us);
+      } else {
+        SendSip(AckText(call, RoomName(call.room), endpoint_, true));  // our ACK was lost
+      }
+      return;
+    }
+    if (call.state == CallState::kInviting) {
+      call.to_tag = std::string(message.to().tag);
+      call.state = CallState::kFailed;
+      call.final_status = status;
+      ++failures_[status];
+    }
+    SendSip(AckText(call, RoomName(call.room), endpoint_, false));
+    return;
+  }
+  if (message.cseq().method == sip::Method::kBye && status >= 200 &&
+      call.state == CallState::kHangingUp) {
+    call.state = CallState::kDone;
+    call.final_status = status;
+    ++byes_answered_;
+  }
+}
+
+void LoadEngine::Answered(const sip::SipMessage& message, LoadCall& call, int64_t now_us) {
+  call.to_tag = std::string(message.to().tag);
+  if (const sip::HeaderField* contact = message.FindHeader(sip::HeaderId::kContact)) {
+    if (absl::StatusOr<sip::NameAddr> target = sip::ParseNameAddr(contact->value); target.ok()) {
+      call.remote_target = std::string(target->uri_text);
+    }
+  }
+  SendSip(AckText(call, RoomName(call.room), endpoint_, true));
+  call.state = CallState::kUp;
+  call.answered_us = now_us;
+  ++up_;
+  last_answer_us_ = now_us;
+  setup_ms_.push_back(static_cast<double>(now_us - call.first_sent_us) / 1000.0);
+  if (churn()) call.hangup_at_us = now_us + static_cast<int64_t>(options_.hold_s * 1e6);
+
+  absl::StatusOr<sdp::SessionDescription> answer = sdp::ParseSdp(message.body());
+  if (!options_.media || !answer.ok() || answer->media.empty()) return;
+  const sdp::MediaDescription& audio = answer->media.front();
+  const std::string& address =
+      audio.connection_address.empty() ? answer->connection_address : audio.connection_address;
+  call.media_to.sin_family = AF_INET;
+  call.media_to.sin_port = htons(audio.port);
+  if (audio.port == 0 || inet_pton(AF_INET, address.c_str(), &call.media_to.sin_addr) != 1) return;
+  call_of_port_[audio.port] = call.index;
+  slot_calls_[static_cast<size_t>(call.index % kSlots)].push_back(call.index);
+  if (phase_ == Phase::kTalk) call.meter.StartMeasuring();
+}
+
+void LoadEngine::OnRequest(const sip::SipMessage& message, LoadCall* call) {
+  if (message.method() == sip::Method::kAck) return;
+  if (call == nullptr) {
+    SendSip(sip::ResponseTo(message, 481).Finish());
+    return;
+  }
+  SendSip(OkText(message, *call, endpoint_, options_.codec));
+  if (message.method() == sip::Method::kBye &&
+      (call->state == CallState::kUp || call->state == CallState::kHangingUp)) {
+    if (call->state == CallState::kUp) ++ended_by_server_;
+    call->state = CallState::kDone;
+    Ended(*call);
+  }
+}
+
+void LoadEngine::HangUp(LoadCall& call, int64_t now_us) {
+  if (call.state != CallState::kUp) return;
+  call.cseq = 2;
+  call.branch = NewBranch(call, 2);
+  call.request = ByeText(call, RoomName(call.room), endpoint_);
+  call.state = CallState::kHangingUp;
+  call.first_sent_us = call.sent_us = now_us;
+  call.retransmit_us = 500'000;
+  Ended(call);
+  SendSip(call.request);
+}
+
+// No more media either way; the server's port may go to a new call.
+void LoadEngine::Ended(LoadCall& call) {
+  const uint16_t port = ntohs(call.media_to.sin_port);
+  if (port != 0 && call_of_port_[port] == call.index) call_of_port_[port] = -1;
+}
+
+void LoadEngine::Timers(int64_t now_us) {
+  const auto timeout = static_cast<int64_t>(options_.response_timeout_s * 1e6);
+  for (LoadCall& call : calls_) {
+    if (call.state == CallState::kInviting || call.state == CallState::kHangingUp) {
+      if (now_us - call.first_sent_us > timeout) {
+        if (call.state == CallState::kInviting) {
+          call.state = CallState::kFailed;
+          call.final_status = 408;
+          ++failures_[408];
+        } else {
+          call.state = CallState::kDone;
+          ++byes_unanswered_;
+        }
+        continue;
+      }
+      // Timer A / E: doubling from T1; an INVITE stops at a provisional,
+      // a BYE's interval is capped at T2 (4 s).
+      if ((call.state == CallState::kInviting && call.provisional) ||
+          now_us - call.sent_us < call.retransmit_us) {
+        continue;
+      }
+      call.sent_us = now_us;
+      call.retransmit_us = call.state == CallState::kInviting
+                               ? call.retransmit_us * 2
+                               : std::min<int64_t>(call.retransmit_us * 2, 4'000'000);
+      ++retransmissions_;
+      SendSip(call.request);
+    } else if (churn() && call.state == CallState::kUp && now_us >= call.hangup_at_us) {
+      HangUp(call, now_us);
+    }
+  }
+}
+
+void LoadEngine::FlushBatch() {
+  size_t sent = 0;
+  while (sent < out_count_) {
+    const int n = sendmmsg(rtp_fd_, &out_msgs_[sent], static_cast<unsigned>(out_count_ - sent), 0);
+    if (n <= 0) break;  // a full send buffer: these are lost, as on a real link
+    sent += static_cast<size_t>(n);
+  }
+  tx_packets_ += static_cast<int64_t>(sent);
+  out_count_ = 0;
+}
+
+void LoadEngine::SendSlot(int slot, int64_t now_us) {
+  const size_t frame_samples = static_cast<size_t>(info_.clock_rate / 50);
+  std::vector<int>& members = slot_calls_[static_cast<size_t>(slot)];
+  // Calls that ended leave their slot here, lazily.
+  std::erase_if(members, [this](int index) {
+    return calls_[static_cast<size_t>(index)].state != CallState::kUp;
+  });
+  for (int index : members) {
+    LoadCall& call = calls_[static_cast<size_t>(index)];
+    const bool talking =
+        phase_ == Phase::kTalk &&
+        options_.talk.Talks(call.member, call.room_size, RoomTimeMs(call.room, now_us));
+    std::span<const uint8_t> payload;
+    if (talking) {
+      payload = speech_.speech[call.speech_at];
+      call.speech_at = (call.speech_at + 1) % speech_.speech.size();
+    } else {
+      payload = speech_.silence[call.silence_at];
+      call.silence_at = (call.silence_at + 1) % speech_.silence.size();
+    }
+    if (!payload.empty()) {
+      uint8_t* packet = out_buffers_[out_count_].data();
+      media::WriteRtpHeader({.marker = call.marker_next,
+                             .payload_type = static_cast<uint8_t>(info_.payload_type),
+                             .sequence = call.sequence++,
+                             .timestamp = call.timestamp,
+                             .ssrc = call.ssrc},
+                            packet);
+      std::copy(payload.begin(), payload.end(), packet + media::kRtpHeaderSize);
+      out_iov_[out_count_].iov_len = media::kRtpHeaderSize + payload.size();
+      out_to_[out_count_] = call.media_to;
+      call.marker_next = false;
+      if (++out_count_ == kBatch) FlushBatch();
+    } else {
+      call.marker_next = true;
+    }
+    call.timestamp += static_cast<uint32_t>(frame_samples);
+  }
+  FlushBatch();
+}
+
+void LoadEngine::ReceiveRtp(int64_t now_us) {
+  while (true) {
+    for (size_t i = 0; i < kBatch; ++i) in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    const int n = recvmmsg(rtp_fd_, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;
+    for (int i = 0; i < n; ++i) {
+      const std::span<const uint8_t> packet(in_buffers_[static_cast<size_t>(i)].data(),
+                                            in_msgs_[static_cast<size_t>(i)].msg_len);
+      const int32_t index = call_of_port_[ntohs(in_from_[static_cast<size_t>(i)].sin_port)];
+      if (index < 0) {
+        // After a BYE the server's last packets still arrive: only count
+        // strays while everyone is meant to be connected.
+        strays_ += phase_ == Phase::kTalk ? 1 : 0;
+        continue;
+      }
+      if (media::LooksLikeRtcp(packet)) {
+        ++rtcp_;
+        continue;
+      }
+      std::optional<media::RtpView> rtp = media::ParseRtp(packet);
+      if (!rtp) {
+        ++malformed_;
+        continue;
+      }
+      ++rx_packets_;
+      LoadCall& call = calls_[static_cast<size_t>(index)];
+      if (!call.meter.measuring() || rtp->payload_type != info_.payload_type) continue;
+      call.meter.OnPacket(rtp->sequence, rtp->timestamp, now_us);
+
+      const int64_t t = RoomTimeMs(call.room, now_us);
+      const int64_t turn = t >= 0 ? options_.talk.Turn(t) : -1;
+      TalkModel::Expect expect = options_.talk.ExpectedBy(call.member, call.room_size, t);
+      const int64_t window_start = RoomTimeMs(call.room, talk_start_us_);
+      const int64_t window_end = RoomTimeMs(call.room, talk_end_us_);
+      if (!options_.talk.PeriodInside(turn, window_start, window_end)) {
+        expect = TalkModel::Expect::kNone;
+      }
+      // Opus decodes every frame (the decoder's state needs them all);
+      // G.711 only those that are judged.
+      std::span<const int16_t> pcm;
+      if (call.decoder) {
+        const int samples = opus_decode(call.decoder.get(), rtp->payload.data(),
+                                        static_cast<opus_int32>(rtp->payload.size()), pcm_.data(),
+                                        static_cast<int>(pcm_.size()), 0);
+        if (samples > 0) pcm = std::span<const int16_t>(pcm_.data(), static_cast<size_t>(samples));
+      } else if (expect != TalkModel::Expect::kNone) {
+        const size_t samples = std::min(rtp->payload.size(), pcm_.size());
+        if (options_.codec == Codec::kPcma) {
+          media::DecodeAlaw(rtp->payload.first(samples), pcm_.data());
+        } else {
+          media::DecodeUlaw(rtp->payload.first(samples), pcm_.data());
+        }
+        pcm = std::span<const int16_t>(pcm_.data(), samples);
+      }
+      if (expect != TalkModel::Expect::kNone) call.meter.OnFrame(expect, turn, Loud(pcm));
+    }
+  }
+}
+
+void LoadEngine::StartTalk(int64_t now_us) {
+  phase_ = Phase::kTalk;
+  talk_start_us_ = now_us;
+  talk_end_us_ = now_us + static_cast<int64_t>(options_.duration_s * 1e6);
+  if (api_) {
+    if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) server_before_ = *sample;
+  }
+  tool_cpu_before_ = ProcessCpuSeconds();
+  tx_at_talk_start_ = tx_packets_;
+  max_lag_ms_ = 0;
+  for (LoadCall& call : calls_) {
+    if (call.state == CallState::kUp) call.meter.StartMeasuring();
+  }
+}
+
+void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
+  result->tool_cpu_s = ProcessCpuSeconds() - tool_cpu_before_;
+  result->tool_max_lag_ms = max_lag_ms_;
+  result->packets_sent = tx_packets_ - tx_at_talk_start_;
+  result->measured_s = static_cast<double>(now_us - talk_start_us_) / 1e6;
+  std::optional<ServerSample> after;
+  if (api_ && server_before_) {
+    if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) after = *sample;
+  }
+  double jitter_sum = 0;
+  for (LoadCall& call : calls_) {
+    if (!call.meter.measuring()) continue;
+    call.meter.Finish();
+    ++result->participants_measured;
+    result->packets_received += call.meter.packets();
+    result->frames_missing += call.meter.missing();
+    result->participants_with_gaps += call.meter.missing() > 0 ? 1 : 0;
+    jitter_sum += call.meter.jitter_ms();
+    result->jitter_ms_max = std::max(result->jitter_ms_max, call.meter.max_jitter_ms());
+    if (churn()) continue;
+    const TalkModel::Judged judged = options_.talk.JudgedBetween(
+        call.member, call.room_size, RoomTimeMs(call.room, talk_start_us_),
+        RoomTimeMs(call.room, talk_end_us_));
+    const HearingTally& heard = call.meter.hearing();
+    result->turns_judged += judged.audible_turns;
+    result->turns_heard += std::min(heard.turns_heard, judged.audible_turns);
+    result->pauses_judged += judged.pauses;
+    result->pauses_noisy += heard.noisy_pauses;
+    if (heard.turns_heard >= judged.audible_turns && heard.noisy_pauses == 0) {
+      ++result->participants_hearing_all;
+    }
+  }
+  if (result->participants_measured > 0) {
+    jitter_sum /= static_cast<double>(result->participants_measured);
+    result->jitter_ms_mean = jitter_sum;
+  }
+  const double expected = static_cast<double>(result->packets_received + result->frames_missing);
+  result->missing_percent =
+      expected > 0 ? 100.0 * static_cast<double>(result->frames_missing) / expected : 0;
+  if (server_before_ && after) {
+    result->server_measured = true;
+    result->server_cpu_s = after->cpu_seconds - server_before_->cpu_seconds;
+    result->server_late_ticks =
+        static_cast<int64_t>(after->late_ticks - server_before_->late_ticks);
+    result->server_ticks = static_cast<int64_t>(after->ticks - server_before_->ticks);
+    const double participant_minutes =
+        static_cast<double>(result->participants_measured) * result->measured_s / 60.0;
+    if (participant_minutes > 0) {
+      result->server_cpu_s_per_participant_minute = result->server_cpu_s / participant_minutes;
+    }
+  }
+  phase_ = Phase::kHangup;
+  hangup_start_us_ = now_us;
+}
+
+bool LoadEngine::AllSettled() const {
+  return std::all_of(calls_.begin(), calls_.end(), [](const LoadCall& call) {
+    return call.state == CallState::kDone || call.state == CallState::kFailed;
+  });
+}
+
+void LoadEngine::Progress(int64_t now_us, const LateTickWatch& watch) {
+  const double interval = static_cast<double>(now_us - last_progress_us_) / 1e6;
+  int64_t up = 0, failed = 0, missing = 0;
+  for (const LoadCall& call : calls_) {
+    up += call.state == CallState::kUp ? 1 : 0;
+    failed += call.state == CallState::kFailed ? 1 : 0;
+    missing += call.meter.measuring() ? call.meter.missing() : 0;
+  }
+  const char* phase = phase_ == Phase::kRamp   ? (churn() ? "churn" : "ramp")
+                      : phase_ == Phase::kTalk ? "talk"
+                                               : "hangup";
+  std::string late = watch.late_ticks() >= 0 ? absl::StrCat(watch.late_ticks()) : "?";
+  std::fprintf(stderr,
+               "tutti-load %6.1fs %-6s calls up %lld/%d failed %lld | tx %.1fk/s rx %.1fk/s | "
+               "missing frames %lld | server late ticks %s | tool lag max %.1f ms\n",
+               static_cast<double>(now_us - start_us_) / 1e6, phase, static_cast<long long>(up),
+               options_.calls, static_cast<long long>(failed),
+               static_cast<double>(tx_packets_ - last_progress_tx_) / interval / 1000,
+               static_cast<double>(rx_packets_ - last_progress_rx_) / interval / 1000,
+               static_cast<long long>(missing), late.c_str(), max_lag_ms_);
+  last_progress_us_ = now_us;
+  last_progress_tx_ = tx_packets_;
+  last_progress_rx_ = rx_packets_;
+}
+
+void LoadEngine::Summarize(RunResult* result) {
+  result->attempted = placed_;
+  result->answered = up_;
+  for (const auto& [status, count] : failures_) result->failed += count;
+  result->failures_by_status = failures_;
+  result->ended_by_server = ended_by_server_;
+  result->byes_answered = byes_answered_;
+  result->byes_unanswered = byes_unanswered_;
+  result->retransmissions = retransmissions_;
+  result->rtcp_received = rtcp_;
+  result->malformed_received = malformed_;
+  result->strays_received = strays_;
+  std::sort(setup_ms_.begin(), setup_ms_.end());
+  if (!setup_ms_.empty()) {
+    auto at = [this](double q) {
+      return setup_ms_[std::min(setup_ms_.size() - 1,
+                                static_cast<size_t>(q * static_cast<double>(setup_ms_.size())))];
+    };
+    result->setup_ms_p50 = at(0.5);
+    result->setup_ms_p99 = at(0.99);
+    result->setup_ms_max = setup_ms_.back();
+  }
+  if (last_answer_us_ > first_invite_us_ && up_ > 1) {
+    result->joins_per_s =
+        static_cast<double>(up_) / (static_cast<double>(last_answer_us_ - first_invite_us_) / 1e6);
+  }
+  result->run_s = static_cast<double>(NowUs() - start_us_) / 1e6;
+}
+
+RunResult LoadEngine::Run() {
+  RunResult result;
+  if (!Setup(&result)) return result;
+  const LateTickWatch watch(options_, options_.progress_s);
+  start_us_ = last_progress_us_ = NowUs();
+  if (churn()) {
+    if (api_) {
+      if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok())
+        server_before_ = *sample;
+    }
+    tool_cpu_before_ = ProcessCpuSeconds();
+    talk_start_us_ = start_us_;
+  }
+  int64_t next_slot_us = start_us_;
+  int64_t slot = 0;
+  int64_t next_timers_us = start_us_;
+  while (phase_ != Phase::kDone) {
+    int64_t now_us = NowUs();
+    if (options_.media) {
+      while (next_slot_us <= now_us) {
+        max_lag_ms_ = std::max(max_lag_ms_, static_cast<double>(now_us - next_slot_us) / 1000.0);
+        SendSlot(static_cast<int>(slot++ % kSlots), now_us);
+        next_slot_us += kSlotUs;
+      }
+    }
+    while (placed_ < options_.calls &&
+           start_us_ + static_cast<int64_t>(placed_ * 1e6 / options_.cps) <= now_us) {
+      PlaceCall(placed_++, now_us);
+    }
+    if (phase_ == Phase::kHangup) {
+      while (hung_up_ < options_.calls &&
+             hangup_start_us_ + static_cast<int64_t>(hung_up_ * 1e6 / options_.cps) <= now_us) {
+        HangUp(calls_[static_cast<size_t>(hung_up_++)], now_us);
+      }
+    }
+    if (now_us >= next_timers_us) {
+      Timers(now_us);
+      next_timers_us = now_us + 5000;
+      const bool all_placed = placed_ == options_.calls;
+      if (phase_ == Phase::kRamp && all_placed && churn() && AllSettled()) {
+        EndTalk(now_us, &result);
+        phase_ = Phase::kDone;
+      } else if (phase_ == Phase::kRamp && all_placed && !churn() &&
+                 std::none_of(calls_.begin(), calls_.end(), [](const LoadCall& call) {
+                   return call.state == CallState::kInviting;
+                 })) {
+        StartTalk(now_us);
+      } else if (phase_ == Phase::kTalk && now_us >= talk_end_us_) {
+        EndTalk(now_us, &result);
+      } else if (phase_ == Phase::kHangup && hung_up_ == options_.calls && AllSettled()) {
+        phase_ = Phase::kDone;
+      }
+    }
+    if (options_.progress_s > 0 &&
+        now_us - last_progress_us_ >= static_cast<int64_t>(options_.progress_s * 1e6)) {
+      Progress(now_us, watch);
+    }
+
+    std::array<pollfd, 2> fds{{{sip_fd_, POLLIN, 0}, {rtp_fd_, POLLIN, 0}}};
+    // Placing and hanging up calls at a rate needs 1 ms steps; while they
+    // talk, the next send slot is the only deadline.
+    const int64_t max_wait_us = phase_ == Phase::kTalk ? kSlotUs : 1000;
+    const int64_t wait_us = std::clamp<int64_t>(
+        (options_.media ? next_slot_us : now_us + max_wait_us) - NowUs(), 0, max_wait_us);
+    const timespec timeout{0, static_cast<long>(wait_us * 1000)};
+    ppoll(fds.data(), fds.size(), &timeout, nullptr);
+    now_us = NowUs();
+    ReceiveSip(now_us);
+    if (options_.media) ReceiveRtp(now_us);
+  }
+  Summarize(&result);
+  for (const std::string& room : rooms_made_) (void)api_->DeleteRoom(room);
+  close(sip_fd_);
+  close(rtp_fd_);
+  return result;
+}
+
+}  // namespace
+
+RunResult RunLoad(const LoadOptions& options) {
+  absl::StatusOr<SpeechFrames> speech = EncodeSpeech(options.speech_path, options.codec);
+  if (!speech.ok()) {
+    RunResult result;
+    result.error = std::string(speech.status().message());
+    return result;
+  }
+  return LoadEngine(options, *std::move(speech)).Run();
+}
+
+}  // namespace tutti::load

@@ -1,0 +1,99 @@
+// A tutti-load run: places the calls at the given rate, plays the talk
+// model into every room, measures what comes back, and hangs up.
+//
+// One thread does everything (SIP, RTP out and in, timing) on three UDP
+// sockets: every participant's RTP goes out of one socket and comes back
+// to it, told apart by the server's port. That is what keeps the tool's
+// own CPU small next to the server's: a few sendmmsg/recvmmsg per
+// millisecond instead of a socket and a system call per participant.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "bench/tutti_load/speech_frames.h"
+#include "bench/tutti_load/talk_model.h"
+
+namespace tutti::load {
+
+struct LoadOptions {
+  std::string server_host = "127.0.0.1";
+  int server_port = 5060;
+  std::string local_address = "127.0.0.1";
+  int calls = 10;
+  int room_size = 10;
+  Codec codec = Codec::kPcmu;
+  double cps = 50;  // new calls per second
+  // Seconds of talk once every call is up (the measured window).
+  double duration_s = 10;
+  // >= 0: churn instead; each call hangs up this long after its answer and
+  // nothing is measured but the signaling (joins per second).
+  double hold_s = -1;
+  bool media = true;  // false: SDP only, no RTP sent or read
+  TalkModel talk;
+  std::string speech_path;
+  std::string api_host = "127.0.0.1";
+  int api_port = 8080;
+  std::string api_token;
+  bool use_api = true;       // /metrics before and after, rooms made and removed
+  bool create_rooms = true;  // false: the rooms (room_prefix + number) exist
+  std::string room_prefix = "load-";
+  double progress_s = 1;           // 0: no progress line
+  double response_timeout_s = 32;  // RFC 3261 Timer B / F
+};
+
+struct RunResult {
+  // Signaling.
+  int rooms = 0;
+  int64_t attempted = 0;
+  int64_t answered = 0;
+  int64_t failed = 0;
+  std::map<int, int64_t> failures_by_status;  // 408 when the server never answered
+  int64_t ended_by_server = 0;
+  int64_t byes_answered = 0;
+  int64_t byes_unanswered = 0;
+  int64_t retransmissions = 0;
+  double setup_ms_p50 = 0;
+  double setup_ms_p99 = 0;
+  double setup_ms_max = 0;
+  double joins_per_s = 0;  // answered calls over the time from first INVITE to last 200
+  double run_s = 0;
+
+  // Media, over the measured window.
+  double measured_s = 0;
+  int64_t participants_measured = 0;
+  int64_t packets_sent = 0;  // in the measured window
+  int64_t packets_received = 0;
+  int64_t frames_missing = 0;
+  double missing_percent = 0;
+  int64_t participants_with_gaps = 0;
+  double jitter_ms_mean = 0;
+  double jitter_ms_max = 0;
+  int64_t rtcp_received = 0;
+  int64_t malformed_received = 0;
+  int64_t strays_received = 0;  // from a port that is no participant's, while talking
+  int64_t turns_judged = 0;
+  int64_t turns_heard = 0;
+  int64_t pauses_judged = 0;
+  int64_t pauses_noisy = 0;
+  int64_t participants_hearing_all = 0;
+
+  // The server, from /metrics around the measured window (the whole run in
+  // churn mode).
+  bool server_measured = false;
+  double server_cpu_s = 0;
+  double server_cpu_s_per_participant_minute = 0;
+  int64_t server_late_ticks = 0;
+  int64_t server_ticks = 0;
+
+  // tutti-load itself over the same window.
+  double tool_cpu_s = 0;
+  double tool_max_lag_ms = 0;  // how late its 1 ms send schedule ran at worst
+
+  std::string error;  // set when the run could not start or finish
+};
+
+RunResult RunLoad(const LoadOptions& options);
+
+}  // namespace tutti::load

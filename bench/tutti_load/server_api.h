@@ -1,0 +1,46 @@
+// tutti-load's view of the server's control API: rooms made for a run and
+// removed after it, and the /metrics figures a run reports (CPU, ticks).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace tutti::load {
+
+struct ServerSample {
+  double cpu_seconds = 0;  // process_cpu_seconds_total
+  double late_ticks = 0;   // tutti_worker_late_ticks_total, every worker
+  double ticks = 0;        // tutti_worker_tick_seconds_count, every worker
+  double participants = 0;
+  int64_t taken_us = 0;  // steady clock of this process
+};
+
+// The sum of every sample of `name` (all label sets) in Prometheus text; 0
+// when absent.
+double SumOfMetric(std::string_view text, std::string_view name);
+
+class ServerApi {
+ public:
+  ServerApi(const std::string& host, int port, std::string token);
+  ~ServerApi();
+
+  absl::StatusOr<ServerSample> Sample();
+  // 409 (it exists) counts as done: a run may reuse a room left behind.
+  absl::Status CreateRoom(const std::string& name, std::string_view codec);
+  absl::Status DeleteRoom(const std::string& name);
+
+ private:
+  std::unique_ptr<httplib::Client> client_;
+  std::string token_;
+};
+
+}  // namespace tutti::load

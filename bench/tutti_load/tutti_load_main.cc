@@ -1,0 +1,138 @@
+// tutti-load: SIP calls with real RTP into a tuttid, measured (bench/README.md).
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/numbers.h"
+#include "bench/tutti_load/load_report.h"
+#include "bench/tutti_load/load_runner.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:5060", "The tuttid to call: SIP address:port (UDP).");
+ABSL_FLAG(std::string, local_address, "127.0.0.1", "Address tutti-load's SIP and RTP bind to.");
+ABSL_FLAG(int, calls, 10, "Participants: one SIP call each.");
+ABSL_FLAG(int, room_size, 10, "Participants per room; rooms = ceil(calls / room_size).");
+ABSL_FLAG(std::string, codec, "pcmu", "pcmu, pcma or opus (Opus with DTX).");
+ABSL_FLAG(double, cps, 50, "New calls per second while ramping up (and BYEs while hanging up).");
+ABSL_FLAG(double, duration_s, 10,
+          "Seconds of conversation, measured, once every call is up; then all hang up.");
+ABSL_FLAG(double, hold_s, -1,
+          "Churn instead: each call hangs up this many seconds after it is answered (0: right "
+          "after the ACK) and only signaling is measured (joins/s). -1: off.");
+ABSL_FLAG(bool, media, true, "Send and receive RTP (false: SDP only, for signaling runs).");
+ABSL_FLAG(double, turn_s, 3, "Talk model: two members of each room talk this long...");
+ABSL_FLAG(double, pause_s, 1, "...then nobody talks this long; the next two take the next turn.");
+ABSL_FLAG(std::string, speech, TUTTI_LOAD_SPEECH,
+          "16-bit PCM WAV the talkers play (made by bench/tutti_load/make_speech.sh).");
+ABSL_FLAG(std::string, api, "127.0.0.1:8080",
+          "tuttid's control API: /metrics before and after, rooms made for the run. \"\": none.");
+ABSL_FLAG(std::string, token, "change-this-token", "The API's bearer token ([api] token).");
+ABSL_FLAG(bool, create_rooms, true,
+          "Make the rooms through the API and remove them after; false: they exist already.");
+ABSL_FLAG(std::string, room_prefix, "load-", "Rooms are <prefix>0, <prefix>1, ...");
+ABSL_FLAG(double, progress_s, 1, "Seconds between progress lines on stderr; 0: none.");
+ABSL_FLAG(bool, json, false, "Print the summary as one JSON object on stdout.");
+
+namespace {
+
+constexpr char kUsage[] = R"(tutti-load: places SIP calls into a tuttid and measures the audio.
+
+  tutti-load --calls=N --room_size=S --codec=pcmu|pcma|opus --cps=R --duration_s=D
+
+Places N calls over UDP at R calls/s into rooms of S (made through the
+control API, removed after), each with an SDP offer for one codec and real
+RTP: pre-encoded speech for talkers, silence (G.711) or DTX (Opus) for the
+rest. Once every call is up, D seconds of conversation follow: in each room
+two members talk for --turn_s, then nobody for --pause_s, then the next two.
+Every participant measures the stream it gets back: packets, missing frames
+(sequence gaps), jitter, and whether it heard the talkers in each turn and
+silence in each pause. /metrics is read before and after, giving the
+server's CPU seconds per participant-minute and its late ticks. Then every
+call ends with BYE. A progress line goes to stderr each second; the summary
+to stdout (--json for the same as one JSON object). Exit status: 0 when
+every call was answered and ended cleanly, 1 otherwise, 2 for bad flags.
+
+With --hold_s >= 0 (churn) each call hangs up on its own after the hold
+time and the run measures signaling: joins per second, setup latency.
+)";
+
+bool SplitHostPort(const std::string& text, std::string* host, int* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = text.substr(0, colon);
+  return absl::SimpleAtoi(text.substr(colon + 1), port) && *port > 0 && *port < 65536;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return path.find("tutti_load_main") != absl::string_view::npos;
+  };
+  absl::SetFlagsUsageConfig(usage_config);
+  if (absl::ParseCommandLine(argc, argv).size() > 1) {
+    std::cerr << "tutti-load: unexpected argument (see --help)\n";
+    return 2;
+  }
+
+  tutti::load::LoadOptions options;
+  auto bad = [](const std::string& why) {
+    std::cerr << "tutti-load: " << why << "\n";
+    return 2;
+  };
+  if (!SplitHostPort(absl::GetFlag(FLAGS_server), &options.server_host, &options.server_port)) {
+    return bad("--server must be address:port");
+  }
+  const std::string api = absl::GetFlag(FLAGS_api);
+  options.use_api = !api.empty();
+  if (options.use_api && !SplitHostPort(api, &options.api_host, &options.api_port)) {
+    return bad("--api must be address:port or empty");
+  }
+  options.local_address = absl::GetFlag(FLAGS_local_address);
+  options.calls = absl::GetFlag(FLAGS_calls);
+  options.room_size = absl::GetFlag(FLAGS_room_size);
+  if (options.calls < 1 || options.room_size < 1)
+    return bad("--calls and --room_size must be >= 1");
+  const std::string codec = absl::GetFlag(FLAGS_codec);
+  if (codec == "pcmu") {
+    options.codec = tutti::load::Codec::kPcmu;
+  } else if (codec == "pcma") {
+    options.codec = tutti::load::Codec::kPcma;
+  } else if (codec == "opus") {
+    options.codec = tutti::load::Codec::kOpus;
+  } else {
+    return bad("--codec must be pcmu, pcma or opus");
+  }
+  options.cps = absl::GetFlag(FLAGS_cps);
+  options.duration_s = absl::GetFlag(FLAGS_duration_s);
+  options.hold_s = absl::GetFlag(FLAGS_hold_s);
+  if (options.cps <= 0 || options.duration_s < 0)
+    return bad("--cps must be > 0, --duration_s >= 0");
+  options.media = absl::GetFlag(FLAGS_media);
+  options.talk.turn_ms = static_cast<int64_t>(absl::GetFlag(FLAGS_turn_s) * 1000);
+  options.talk.pause_ms = static_cast<int64_t>(absl::GetFlag(FLAGS_pause_s) * 1000);
+  if (options.talk.turn_ms <= options.talk.settle_ms ||
+      options.talk.pause_ms <= options.talk.settle_ms) {
+    return bad("--turn_s and --pause_s must each be longer than 0.4 s");
+  }
+  options.speech_path = absl::GetFlag(FLAGS_speech);
+  options.api_token = absl::GetFlag(FLAGS_token);
+  options.create_rooms = absl::GetFlag(FLAGS_create_rooms) && options.use_api;
+  options.room_prefix = absl::GetFlag(FLAGS_room_prefix);
+  options.progress_s = absl::GetFlag(FLAGS_progress_s);
+
+  const tutti::load::RunResult result = tutti::load::RunLoad(options);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << tutti::load::SummaryJson(options, result);
+  } else {
+    std::cout << tutti::load::SummaryText(options, result);
+  }
+  const bool clean =
+      result.error.empty() && result.answered == options.calls && result.byes_unanswered == 0;
+  return clean ? 0 : 1;
+}

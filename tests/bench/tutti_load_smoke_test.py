@@ -1,0 +1,94 @@
+"""tutti-load against a real tuttid, briefly: a handful of calls in each
+codec, every call answered and ended with BYE, no missing frames, and every
+participant hears the talkers in each turn and silence in each pause. Also
+that its checks can fail: unknown rooms are counted as 404s, and in rooms
+mixing only one talker (top-1) the louder talker never hears the other."""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+
+from tutti_harness import TuttidTestCase, require_tuttid  # noqa: E402
+
+TUTTI_LOAD = os.environ.get("TUTTI_LOAD", "tutti-load")
+
+
+class TuttiLoadSmokeTest(TuttidTestCase):
+    def load(self, *args, expect_code=0):
+        command = [TUTTI_LOAD, f"--server=127.0.0.1:{self.server.port}",
+                   f"--api=127.0.0.1:{self.server.api_port}", f"--token={self.server.api_token}",
+                   "--json", "--progress_s=1", *args]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, expect_code,
+                         f"{' '.join(command)}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        self.assertIn("tutti-load", result.stderr)  # progress lines
+        return json.loads(result.stdout)
+
+    def check_clean(self, report, calls):
+        self.assertIsNone(report["error"])
+        self.assertEqual(report["calls"]["answered"], calls)
+        self.assertEqual(report["calls"]["byes_answered"], calls)
+        self.assertEqual(report["calls"]["failed"], 0)
+        media = report["media"]
+        self.assertEqual(media["participants"], calls)
+        self.assertEqual(media["frames_missing"], 0)
+        self.assertGreater(media["packets_received"], 0)
+        self.assertEqual(media["malformed_received"], 0)
+        hearing = report["hearing"]
+        self.assertGreater(hearing["turns_judged"], 0)
+        self.assertEqual(hearing["turns_heard"], hearing["turns_judged"])
+        self.assertEqual(hearing["pauses_noisy"], 0)
+        self.assertEqual(hearing["participants_hearing_all"], calls)
+        self.assertIsNotNone(report["server"])
+        self.assertGreater(report["server"]["ticks"], 0)
+        self.assertGreater(report["server"]["cpu_s_per_participant_minute"], 0)
+
+    def test_g711_rooms_every_call_completes_without_gaps(self):
+        report = self.load("--calls=6", "--room_size=3", "--codec=pcmu", "--cps=20",
+                           "--duration_s=7", "--turn_s=2", "--pause_s=1")
+        self.check_clean(report, 6)
+        # Rooms made for the run are gone after it.
+        status, body = self.server.api("GET", "/v1/rooms")
+        self.assertEqual(status, 200)
+        self.assertFalse([room for room in body["rooms"] if room["name"].startswith("load-")])
+
+    def test_opus_with_dtx_every_call_completes_without_gaps(self):
+        report = self.load("--calls=4", "--room_size=4", "--codec=opus", "--cps=20",
+                           "--duration_s=7", "--turn_s=2", "--pause_s=1")
+        self.check_clean(report, 4)
+
+    def test_unknown_rooms_are_counted_as_404(self):
+        report = self.load("--calls=3", "--create_rooms=false", "--room_prefix=nosuchroom",
+                           "--duration_s=1", expect_code=1)
+        self.assertEqual(report["calls"]["failed"], 3)
+        self.assertEqual(report["calls"]["failures_by_status"], {"404": 3})
+
+    def test_a_talker_left_out_of_a_top_1_mix_is_reported_unheard(self):
+        status, _ = self.server.api("POST", "/v1/rooms", {"name": "top1-0", "max_talkers": 1})
+        self.assertEqual(status, 201)
+        report = self.load("--calls=3", "--room_size=3", "--create_rooms=false",
+                           "--room_prefix=top1-", "--duration_s=7", "--turn_s=2", "--pause_s=1")
+        hearing = report["hearing"]
+        self.assertEqual(report["media"]["frames_missing"], 0)
+        self.assertGreater(hearing["turns_judged"], 0)
+        # The mixed talker's mix-minus is empty; the others still hear it.
+        self.assertLess(hearing["turns_heard"], hearing["turns_judged"])
+        self.assertGreater(hearing["turns_heard"], 0)
+        self.assertLess(hearing["participants_hearing_all"], 3)
+
+    def test_help_documents_the_flags(self):
+        result = subprocess.run([TUTTI_LOAD, "--help"], capture_output=True, text=True,
+                                timeout=10)
+        self.assertEqual(result.returncode, 1)  # absl's --help exit status
+        for flag in ("--calls", "--room_size", "--codec", "--cps", "--duration_s", "--hold_s",
+                     "--json"):
+            self.assertIn(flag, result.stdout + result.stderr)
+
+
+if __name__ == "__main__":
+    require_tuttid()
+    unittest.main(verbosity=2)
