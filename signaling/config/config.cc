@@ -160,6 +160,7 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   if (!(s = r.Integer("workers", &media->workers, 1, 256)).ok()) return s;
   if (!(s = r.IntegerList("cores", &media->cores, 0, 4095)).ok()) return s;
   if (!(s = r.Integer("max_talkers", &media->max_talkers, 1, 16)).ok()) return s;
+  if (!(s = r.Bool("share_encoding", &media->share_encoding)).ok()) return s;
   if (!(s = r.Integer("rtp_timeout_s", &media->rtp_timeout_s, 0, 86400)).ok()) return s;
   return r.RejectUnknown();
 }

@@ -20,6 +20,7 @@ TEST(ConfigTest, EmbeddedDefaultIsTheDocumentedOne) {
   EXPECT_TRUE(config->sip.tcp);
   EXPECT_EQ(config->sip.advertised_address, "127.0.0.1");
   EXPECT_EQ(config->media.backend, "kernel");
+  EXPECT_TRUE(config->media.share_encoding);
   ASSERT_EQ(config->rooms.size(), 2u);
   EXPECT_EQ(config->rooms[0].name, "1000");  // open
   EXPECT_TRUE(config->rooms[0].pin.empty() && config->rooms[0].moderator_pin.empty());
@@ -108,6 +109,9 @@ vlan = 12
 )",
                           "t.toml");
   ASSERT_TRUE(dpdk.ok()) << dpdk.status();
+  auto baseline = ParseConfig("[media]\nshare_encoding = false\n", "t.toml");
+  ASSERT_TRUE(baseline.ok()) << baseline.status();
+  EXPECT_FALSE(baseline->media.share_encoding);
   EXPECT_EQ(dpdk->dpdk.eal_args.size(), 2u);
   EXPECT_EQ(dpdk->dpdk.port, "net_af_packet0");
   EXPECT_EQ(dpdk->dpdk.vlan, 12);
