@@ -20,7 +20,7 @@ KernelSocketIo::~KernelSocketIo() {
 
 bool KernelSocketIo::AttachPort(uint16_t local_port, int fd) {
   epoll_event event{};
-  event.events = EPOLLIN;
+  event.events = EPOLLIN | EPOLLET;
   // The port rides in the event: no lookup to learn where a datagram landed.
   event.data.u64 = (uint64_t{local_port} << 32) | static_cast<uint32_t>(fd);
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) return false;
@@ -31,17 +31,24 @@ bool KernelSocketIo::AttachPort(uint16_t local_port, int fd) {
 void KernelSocketIo::DetachPort(uint16_t local_port, int fd) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   if (fd_by_port_[local_port] == fd) fd_by_port_[local_port] = -1;
+  // The descriptor is closed after this and its number reused: forget it.
+  const auto kept = std::remove_if(pending_.begin(), pending_.begin() + pending_count_,
+                                   [fd](const ReadyPort& ready) { return ready.fd == fd; });
+  pending_count_ = static_cast<size_t>(kept - pending_.begin());
 }
 
 int KernelSocketIo::ReceiveFrom(int fd, uint16_t local_port, std::span<Datagram> out) {
-  const int capacity = static_cast<int>(std::min<size_t>(out.size(), kBurst));
-  std::array<mmsghdr, kBurst> messages{};
-  std::array<iovec, kBurst> vectors{};
-  std::array<sockaddr_in, kBurst> sources{};
+  const int capacity = static_cast<int>(std::min<size_t>(out.size(), kPerSocket));
+  // Only the entries used are written: zeroing whole arrays per socket read
+  // cost more than the read's own bookkeeping.
+  std::array<mmsghdr, kPerSocket> messages;
+  std::array<iovec, kPerSocket> vectors;
+  std::array<sockaddr_in, kPerSocket> sources;
   for (int i = 0; i < capacity; ++i) {
     // Receive assigned each slot its buffer; this call fills the unused tail.
     uint8_t* buffer = out[static_cast<size_t>(i)].data;
     vectors[i] = {buffer, kMaxDatagramBytes};
+    messages[i] = {};
     messages[i].msg_hdr.msg_iov = &vectors[i];
     messages[i].msg_hdr.msg_iovlen = 1;
     messages[i].msg_hdr.msg_name = &sources[i];
@@ -63,28 +70,55 @@ int KernelSocketIo::ReceiveFrom(int fd, uint16_t local_port, std::span<Datagram>
   return count;
 }
 
+void KernelSocketIo::ReadOrKeep(ReadyPort ready, std::span<Datagram> out, size_t* filled) {
+  if (*filled < out.size()) {
+    const size_t asked = std::min<size_t>(out.size() - *filled, kPerSocket);
+    const auto got = static_cast<size_t>(ReceiveFrom(ready.fd, ready.port, out.subspan(*filled)));
+    *filled += got;
+    if (got < asked) return;  // drained (or failed): epoll reports its next datagram
+  }
+  pending_[pending_count_++] = ready;
+}
+
 int KernelSocketIo::Receive(std::span<Datagram> out, int64_t timeout_us) {
   const size_t capacity = std::min<size_t>(out.size(), kBurst);
   for (size_t i = 0; i < capacity; ++i) out[i].data = buffers_[i].data();
-  std::array<epoll_event, kBurst> ready{};
-  // epoll's resolution is a millisecond; round up so a tick is never early.
-  const int timeout_ms = timeout_us <= 0 ? 0 : static_cast<int>((timeout_us + 999) / 1000);
-  const int events = epoll_wait(epoll_fd_, ready.data(), kBurst, timeout_ms);
+  out = out.first(capacity);
   size_t filled = 0;
-  for (int i = 0; i < events && filled < capacity; ++i) {
-    const int fd = static_cast<int>(ready[i].data.u64 & 0xffffffff);
-    const auto port = static_cast<uint16_t>(ready[i].data.u64 >> 32);
-    filled += static_cast<size_t>(ReceiveFrom(fd, port, out.subspan(filled, capacity - filled)));
+
+  // Sockets left with datagrams by an earlier call first.
+  std::array<ReadyPort, 2 * kBurst> carried;
+  const size_t carried_count = pending_count_;
+  std::copy_n(pending_.begin(), carried_count, carried.begin());
+  pending_count_ = 0;
+  for (size_t i = 0; i < carried_count; ++i) ReadOrKeep(carried[i], out, &filled);
+  // Full already: the kernel's ready list keeps until the next call.
+  if (filled == capacity) return static_cast<int>(filled);
+
+  std::array<epoll_event, kBurst> ready;
+  // epoll's resolution is a millisecond; round up so a tick is never early.
+  // With datagrams in hand, or sockets still to read, do not wait.
+  const int timeout_ms = timeout_us <= 0 || filled > 0 || pending_count_ > 0
+                             ? 0
+                             : static_cast<int>((timeout_us + 999) / 1000);
+  const int events = epoll_wait(epoll_fd_, ready.data(), kBurst, timeout_ms);
+  for (int i = 0; i < events; ++i) {
+    ReadOrKeep({static_cast<int>(ready[i].data.u64 & 0xffffffff),
+                static_cast<uint16_t>(ready[i].data.u64 >> 32)},
+               out, &filled);
   }
   return static_cast<int>(filled);
 }
 
 int KernelSocketIo::SendRun(int fd, std::span<const Datagram> run) {
-  std::array<mmsghdr, kBurst> messages{};
-  std::array<iovec, kBurst> vectors{};
-  std::array<sockaddr_in, kBurst> destinations{};
+  // Only the entries used are written (see ReceiveFrom).
+  std::array<mmsghdr, kBurst> messages;
+  std::array<iovec, kBurst> vectors;
+  std::array<sockaddr_in, kBurst> destinations;
   const size_t count = std::min<size_t>(run.size(), kBurst);
   for (size_t i = 0; i < count; ++i) {
+    destinations[i] = {};
+    messages[i] = {};
     destinations[i].sin_family = AF_INET;
     destinations[i].sin_addr.s_addr = htonl(run[i].remote.address);
     destinations[i].sin_port = htons(run[i].remote.port);
