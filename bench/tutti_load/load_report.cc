@@ -48,9 +48,10 @@ std::string SummaryText(const LoadOptions& options, const RunResult& r) {
         r.missing_percent, r.participants_with_gaps, r.jitter_ms_mean, r.jitter_ms_max);
     absl::StrAppendFormat(&text,
                           "  hearing    talkers heard in %lld of %lld turns, silence in %lld of "
-                          "%lld pauses; %lld of %lld participants heard every turn and pause\n",
+                          "%lld pauses; %lld of %lld participants judged heard every turn and "
+                          "pause\n",
                           r.turns_heard, r.turns_judged, r.pauses_judged - r.pauses_noisy,
-                          r.pauses_judged, r.participants_hearing_all, r.participants_measured);
+                          r.pauses_judged, r.participants_hearing_all, r.participants_judged);
     if (r.malformed_received + r.strays_received > 0) {
       absl::StrAppendFormat(&text, "  received   %lld malformed, %lld from unknown ports\n",
                             r.malformed_received, r.strays_received);
@@ -82,6 +83,7 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"cps", options.cps},
         {"duration_s", options.duration_s},
         {"hold_s", options.hold_s},
+        {"judge_per_room", options.judge_per_room},
         {"media", options.media}}},
       {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)},
       {"rooms", r.rooms},
@@ -114,7 +116,8 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"malformed_received", r.malformed_received},
         {"strays_received", r.strays_received}}},
       {"hearing",
-       {{"turns_judged", r.turns_judged},
+       {{"participants_judged", r.participants_judged},
+        {"turns_judged", r.turns_judged},
         {"turns_heard", r.turns_heard},
         {"pauses_judged", r.pauses_judged},
         {"pauses_noisy", r.pauses_noisy},

@@ -148,6 +148,10 @@ class LoadEngine {
   void SendSlot(int slot, int64_t now_us);
   void FlushBatch();
   void ReceiveRtp(int64_t now_us);
+  bool Judged(const LoadCall& call) const {
+    return options_.judge_per_room == 0 || call.member < options_.judge_per_room;
+  }
+  bool IsLoud(LoadCall& call, std::span<const uint8_t> payload);
   void StartTalk(int64_t now_us);
   void EndTalk(int64_t now_us, RunResult* result);
   bool AllSettled() const;
@@ -205,6 +209,7 @@ class LoadEngine {
   std::array<sockaddr_in, kBatch> in_from_{};
   std::array<mmsghdr, kBatch> in_msgs_{};
   std::array<int16_t, 5760> pcm_{};
+
   int64_t last_progress_us_ = 0;
   int64_t last_progress_tx_ = 0;
   int64_t last_progress_rx_ = 0;
@@ -244,6 +249,7 @@ bool LoadEngine::Setup(RunResult* result) {
   }
 
   calls_.resize(static_cast<size_t>(options_.calls));
+
   for (int i = 0; i < options_.calls; ++i) {
     LoadCall& call = calls_[static_cast<size_t>(i)];
     call.index = i;
@@ -260,7 +266,7 @@ bool LoadEngine::Setup(RunResult* result) {
                          ? static_cast<size_t>(call.member) * 997 % speech_.speech.size()
                          : 0;
     call.meter = StreamMeter(info_.clock_rate);
-    if (options_.codec == Codec::kOpus && options_.media) {
+    if (options_.codec == Codec::kOpus && options_.media && Judged(call)) {
       int error = OPUS_OK;
       // 8 kHz output is enough to judge speech level and costs a fraction
       // of a 48 kHz decode.
@@ -533,6 +539,8 @@ void LoadEngine::ReceiveRtp(int64_t now_us) {
       if (!call.meter.measuring() || rtp->payload_type != info_.payload_type) continue;
       call.meter.OnPacket(rtp->sequence, rtp->timestamp, now_us);
 
+      if (!Judged(call)) continue;
+
       const int64_t t = RoomTimeMs(call.room, now_us);
       const int64_t turn = t >= 0 ? options_.talk.Turn(t) : -1;
       TalkModel::Expect expect = options_.talk.ExpectedBy(call.member, call.room_size, t);
@@ -541,26 +549,34 @@ void LoadEngine::ReceiveRtp(int64_t now_us) {
       if (!options_.talk.PeriodInside(turn, window_start, window_end)) {
         expect = TalkModel::Expect::kNone;
       }
-      // Opus decodes every frame (the decoder's state needs them all);
-      // G.711 only those that are judged.
-      std::span<const int16_t> pcm;
-      if (call.decoder) {
-        const int samples = opus_decode(call.decoder.get(), rtp->payload.data(),
-                                        static_cast<opus_int32>(rtp->payload.size()), pcm_.data(),
-                                        static_cast<int>(pcm_.size()), 0);
-        if (samples > 0) pcm = std::span<const int16_t>(pcm_.data(), static_cast<size_t>(samples));
-      } else if (expect != TalkModel::Expect::kNone) {
-        const size_t samples = std::min(rtp->payload.size(), pcm_.size());
-        if (options_.codec == Codec::kPcma) {
-          media::DecodeAlaw(rtp->payload.first(samples), pcm_.data());
-        } else {
-          media::DecodeUlaw(rtp->payload.first(samples), pcm_.data());
-        }
-        pcm = std::span<const int16_t>(pcm_.data(), samples);
-      }
-      if (expect != TalkModel::Expect::kNone) call.meter.OnFrame(expect, turn, Loud(pcm));
+      // An Opus decoder must see every frame (its state carries over);
+      // G.711 is decoded only when judged.
+      if (expect == TalkModel::Expect::kNone && !call.decoder) continue;
+      const bool loud = IsLoud(call, rtp->payload);
+      if (expect == TalkModel::Expect::kNone) continue;
+      call.meter.OnFrame(expect, turn, loud);
     }
   }
+}
+
+bool LoadEngine::IsLoud(LoadCall& call, std::span<const uint8_t> payload) {
+  const size_t samples = std::min(payload.size(), pcm_.size());
+  switch (options_.codec) {
+    case Codec::kPcma:
+      media::DecodeAlaw(payload.first(samples), pcm_.data());
+      return Loud(std::span<const int16_t>(pcm_.data(), samples));
+    case Codec::kPcmu:
+      media::DecodeUlaw(payload.first(samples), pcm_.data());
+      return Loud(std::span<const int16_t>(pcm_.data(), samples));
+    case Codec::kOpus: {
+      const int decoded =
+          opus_decode(call.decoder.get(), payload.data(), static_cast<opus_int32>(payload.size()),
+                      pcm_.data(), static_cast<int>(pcm_.size()), 0);
+      return decoded > 0 &&
+             Loud(std::span<const int16_t>(pcm_.data(), static_cast<size_t>(decoded)));
+    }
+  }
+  return false;
 }
 
 void LoadEngine::StartTalk(int64_t now_us) {
@@ -597,7 +613,8 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
     result->participants_with_gaps += call.meter.missing() > 0 ? 1 : 0;
     jitter_sum += call.meter.jitter_ms();
     result->jitter_ms_max = std::max(result->jitter_ms_max, call.meter.max_jitter_ms());
-    if (churn()) continue;
+    if (churn() || !Judged(call)) continue;
+    ++result->participants_judged;
     const TalkModel::Judged judged = options_.talk.JudgedBetween(
         call.member, call.room_size, RoomTimeMs(call.room, talk_start_us_),
         RoomTimeMs(call.room, talk_end_us_));

@@ -39,6 +39,12 @@ struct LoadOptions {
   bool use_api = true;       // /metrics before and after, rooms made and removed
   bool create_rooms = true;  // false: the rooms (room_prefix + number) exist
   std::string room_prefix = "load-";
+  // Hearing is judged for the first this many members of each room (0:
+  // all). Every judged listener decodes every frame it gets; for Opus that
+  // is tutti-load's largest cost, so big runs judge a sample. Members talk
+  // in order (0 and 1, then 2 and 3, ...), so the first members of a room
+  // are its talkers in a short run.
+  int judge_per_room = 0;
   double progress_s = 1;           // 0: no progress line
   double response_timeout_s = 32;  // RFC 3261 Timer B / F
 };
@@ -72,7 +78,8 @@ struct RunResult {
   double jitter_ms_max = 0;
   int64_t rtcp_received = 0;
   int64_t malformed_received = 0;
-  int64_t strays_received = 0;  // from a port that is no participant's, while talking
+  int64_t strays_received = 0;      // from a port that is no participant's, while talking
+  int64_t participants_judged = 0;  // whose hearing was checked
   int64_t turns_judged = 0;
   int64_t turns_heard = 0;
   int64_t pauses_judged = 0;

@@ -33,6 +33,10 @@ ABSL_FLAG(std::string, token, "change-this-token", "The API's bearer token ([api
 ABSL_FLAG(bool, create_rooms, true,
           "Make the rooms through the API and remove them after; false: they exist already.");
 ABSL_FLAG(std::string, room_prefix, "load-", "Rooms are <prefix>0, <prefix>1, ...");
+ABSL_FLAG(int, judge_per_room, 0,
+          "Judge hearing for the first N members of each room only (0: everyone). Each judged "
+          "Opus listener costs tutti-load a decode per frame; members talk in order, so the first "
+          "ones are a short run's talkers.");
 ABSL_FLAG(double, progress_s, 1, "Seconds between progress lines on stderr; 0: none.");
 ABSL_FLAG(bool, json, false, "Print the summary as one JSON object on stdout.");
 
@@ -125,6 +129,8 @@ int main(int argc, char** argv) {
   options.create_rooms = absl::GetFlag(FLAGS_create_rooms) && options.use_api;
   options.room_prefix = absl::GetFlag(FLAGS_room_prefix);
   options.progress_s = absl::GetFlag(FLAGS_progress_s);
+  options.judge_per_room = absl::GetFlag(FLAGS_judge_per_room);
+  if (options.judge_per_room < 0) return bad("--judge_per_room must be >= 0");
 
   const tutti::load::RunResult result = tutti::load::RunLoad(options);
   if (absl::GetFlag(FLAGS_json)) {

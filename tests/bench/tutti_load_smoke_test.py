@@ -42,6 +42,7 @@ class TuttiLoadSmokeTest(TuttidTestCase):
         self.assertGreater(hearing["turns_judged"], 0)
         self.assertEqual(hearing["turns_heard"], hearing["turns_judged"])
         self.assertEqual(hearing["pauses_noisy"], 0)
+        self.assertEqual(hearing["participants_judged"], calls)
         self.assertEqual(hearing["participants_hearing_all"], calls)
         self.assertIsNotNone(report["server"])
         self.assertGreater(report["server"]["ticks"], 0)

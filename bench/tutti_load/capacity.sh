@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# One capacity measurement (bench/README.md): a fresh tuttid with one media
+# worker, the whole process pinned to core 0, and tutti-load pinned to core
+# 1, on loopback. Prints one line of figures and keeps tutti-load's JSON.
+# PASS: every call answered, no late ticks, under 0.1% missing frames, and
+# every participant heard the talkers in every turn and silence in every
+# pause (a server that falls behind delays the audio past the schedule).
+# Hearing is judged for the first JUDGE (default 10) members of each room:
+# all of a room of 10, and in a room of 100 the ones that talk in a short
+# run plus listeners (a judged Opus listener costs tutti-load a decode per
+# frame).
+#
+#   bench/tutti_load/capacity.sh [--baseline] CODEC ROOM_SIZE CALLS [DURATION_S]
+#
+# --baseline runs the server with [media] share_encoding = false: every
+# listener encoded separately, every talker mixed (no top-N).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+share=true
+policy=tutti
+if [ "${1:-}" = "--baseline" ]; then
+  share=false
+  policy=baseline
+  shift
+fi
+codec="$1" room_size="$2" calls="$3" duration="${4:-20}"
+build="${BUILD:-build/release}"
+out="${OUT:-/tmp/tutti-capacity}"
+mkdir -p "$out"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+cat > "$dir/tutti.toml" <<TOML
+[sip]
+listen = "127.0.0.1"
+port = 5060
+transports = ["udp"]
+[media]
+address = "127.0.0.1"
+rtp_port_min = 20000
+rtp_port_max = 39999
+workers = 1
+cores = [0]
+share_encoding = $share
+[limits]
+max_calls = 50000
+max_requests_per_second = 1000000
+burst_requests = 100000
+[log]
+level = "warn"
+[records]
+path = ""
+[api]
+enabled = true
+port = 8088
+token = "capacity-token"
+[[room]]
+name = "1000"
+TOML
+taskset -c 0 "$build/signaling/tuttid" --config="$dir/tutti.toml" > "$dir/tuttid.log" 2>&1 &
+server=$!
+for _ in $(seq 50); do
+  curl -sf -o /dev/null http://127.0.0.1:8088/v1/health && break
+  sleep 0.1
+done
+if ! kill -0 "$server" 2>/dev/null; then
+  echo "capacity.sh: tuttid did not start (another on port 5060 or 8088?):" >&2
+  cat "$dir/tuttid.log" >&2
+  exit 1
+fi
+name="$codec-room$room_size-$calls-$policy"
+set +e
+taskset -c 1 "$build/bench/tutti-load" --calls="$calls" --room_size="$room_size" \
+  --codec="$codec" --cps=1000 --duration_s="$duration" --api=127.0.0.1:8088 \
+  --token=capacity-token --judge_per_room="${JUDGE:-10}" --json --progress_s=5 > "$out/$name.json" 2> "$out/$name.progress"
+set -e
+kill -TERM "$server"
+wait "$server" || true
+python3 - "$out/$name.json" "$name" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+m, s, h, t = r["media"], r["server"] or {}, r["hearing"], r["tool"]
+core = s.get("cpu_s", 0) / m["measured_s"] if m["measured_s"] else 0
+ok = (r["calls"]["answered"] == r["options"]["calls"] and s.get("late_ticks", 1) == 0
+      and m["missing_percent"] < 0.1 and h["turns_heard"] == h["turns_judged"]
+      and h["pauses_noisy"] == 0)
+print(f'{sys.argv[2]:32} answered {r["calls"]["answered"]:5} missing {m["missing_percent"]:.4f}% '
+      f'late ticks {s.get("late_ticks", "?")} server {core*100:.0f}% of a core '
+      f'({s.get("cpu_s_per_participant_minute", 0):.4f} s/participant-min) '
+      f'heard {h["turns_heard"]}/{h["turns_judged"]} noisy pauses {h["pauses_noisy"]} '
+      f'jitter {m["jitter_ms_mean"]:.2f}/{m["jitter_ms_max"]:.2f} ms '
+      f'tool {t["cpu_s"]/m["measured_s"]*100 if m["measured_s"] else 0:.0f}% '
+      f'{"PASS" if ok else "FAIL"}')
+PY
