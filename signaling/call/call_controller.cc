@@ -735,6 +735,11 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   bool record_later = false;
   if (call.in_room) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
+    auto members = members_by_room_.find(call.room);
+    if (members != members_by_room_.end()) {
+      std::erase(members->second, &call);
+      if (members->second.empty()) members_by_room_.erase(members);
+    }
   }
   if (call.media_joined) {
     if (media_->Remove(call.conference_id, call.id)) {

@@ -238,6 +238,10 @@ class CallController : public sip::TransactionUser {
   uint64_t next_join_order_ = 1;
   PinGuard pin_guard_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
+  // Who is in each room, in join order: joins and leaves look at the room,
+  // not at every call on the server (tutti-load found InRoom's scan and sort
+  // of all calls among the top costs of a join).
+  absl::flat_hash_map<std::string, std::vector<Call*>> members_by_room_;
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;
   // Calls that ended while their participant was still on a worker: the

@@ -169,12 +169,13 @@ bool CallController::MustWait(const Call& call) {
 std::vector<CallController::Call*> CallController::InRoom(std::string_view room,
                                                           const Call* except) {
   std::vector<Call*> out;
-  for (auto& [key, call] : calls_) {
-    if (call->in_room && call->room == room && call.get() != except) out.push_back(call.get());
+  auto it = members_by_room_.find(absl::string_view(room.data(), room.size()));
+  if (it == members_by_room_.end()) return out;
+  // Oldest first (the list is in join order), so announcements go out in join order.
+  out.reserve(it->second.size());
+  for (Call* call : it->second) {
+    if (call != except) out.push_back(call);
   }
-  // Oldest first, so announcements go out in join order.
-  std::sort(out.begin(), out.end(),
-            [](const Call* a, const Call* b) { return a->join_order < b->join_order; });
   return out;
 }
 
@@ -201,6 +202,7 @@ void CallController::OnEnteredRoom(Call& call) {
   }
   call.in_room = true;
   call.join_order = next_join_order_++;
+  members_by_room_[call.room].push_back(&call);
   Publish("participant_joined", call,
           StrCat("\"moderator\":", call.moderator ? "true" : "false",
                  ",\"waiting\":", call.waiting ? "true" : "false"));
