@@ -41,6 +41,7 @@ struct LoadCall {
   int64_t answered_us = 0;
   int64_t hangup_at_us = 0;  // churn mode: when to send BYE
   int final_status = 0;
+  bool watched = false;  // in the engine's timer list
 
   // RTP out, to the server's port from the SDP answer.
   sockaddr_in media_to{};
