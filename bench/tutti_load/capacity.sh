@@ -85,7 +85,8 @@ ok = (r["calls"]["answered"] == r["options"]["calls"] and s.get("late_ticks", 1)
       and h["pauses_noisy"] == 0)
 print(f'{sys.argv[2]:32} answered {r["calls"]["answered"]:5} missing {m["missing_percent"]:.4f}% '
       f'late ticks {s.get("late_ticks", "?")} server {core*100:.0f}% of a core '
-      f'({s.get("cpu_s_per_participant_minute", 0):.4f} s/participant-min) '
+      f'({s.get("cpu_s_per_participant_minute", 0):.4f} s/participant-min, '
+      f'{s.get("kb_per_participant", 0):.0f} kB each) '
       f'heard {h["turns_heard"]}/{h["turns_judged"]} noisy pauses {h["pauses_noisy"]} '
       f'jitter {m["jitter_ms_mean"]:.2f}/{m["jitter_ms_max"]:.2f} ms '
       f'tool {t["cpu_s"]/m["measured_s"]*100 if m["measured_s"] else 0:.0f}% '

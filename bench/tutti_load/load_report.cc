@@ -60,9 +60,9 @@ std::string SummaryText(const LoadOptions& options, const RunResult& r) {
   if (r.server_measured) {
     absl::StrAppendFormat(&text,
                           "  server     %.2f CPU s (%.4f per participant-minute); %lld late "
-                          "ticks of %lld\n",
+                          "ticks of %lld; %.1f kB resident per participant\n",
                           r.server_cpu_s, r.server_cpu_s_per_participant_minute,
-                          r.server_late_ticks, r.server_ticks);
+                          r.server_late_ticks, r.server_ticks, r.server_kb_per_participant);
   } else if (options.use_api) {
     absl::StrAppend(&text, "  server     /metrics not read\n");
   }
@@ -122,12 +122,14 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"pauses_judged", r.pauses_judged},
         {"pauses_noisy", r.pauses_noisy},
         {"participants_hearing_all", r.participants_hearing_all}}},
-      {"server", r.server_measured ? nlohmann::json{{"cpu_s", r.server_cpu_s},
-                                                    {"cpu_s_per_participant_minute",
-                                                     r.server_cpu_s_per_participant_minute},
-                                                    {"late_ticks", r.server_late_ticks},
-                                                    {"ticks", r.server_ticks}}
-                                   : nlohmann::json(nullptr)},
+      {"server",
+       r.server_measured
+           ? nlohmann::json{{"cpu_s", r.server_cpu_s},
+                            {"cpu_s_per_participant_minute", r.server_cpu_s_per_participant_minute},
+                            {"late_ticks", r.server_late_ticks},
+                            {"ticks", r.server_ticks},
+                            {"kb_per_participant", r.server_kb_per_participant}}
+           : nlohmann::json(nullptr)},
       {"tool", {{"cpu_s", r.tool_cpu_s}, {"max_lag_ms", r.tool_max_lag_ms}}},
   };
   return json.dump(2) + "\n";

@@ -204,6 +204,7 @@ class LoadEngine {
   int64_t byes_answered_ = 0;
   int64_t byes_unanswered_ = 0;
   std::optional<ServerSample> server_before_;
+  std::optional<ServerSample> server_idle_;  // before the first call
   double tool_cpu_before_ = 0;
 
   // sendmmsg batch: one buffer per datagram.
@@ -697,6 +698,11 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
     result->server_late_ticks =
         static_cast<int64_t>(after->late_ticks - server_before_->late_ticks);
     result->server_ticks = static_cast<int64_t>(after->ticks - server_before_->ticks);
+    if (server_idle_ && result->participants_measured > 0) {
+      result->server_kb_per_participant =
+          (server_before_->resident_bytes - server_idle_->resident_bytes) / 1024.0 /
+          static_cast<double>(result->participants_measured);
+    }
     const double participant_minutes =
         static_cast<double>(result->participants_measured) * result->measured_s / 60.0;
     if (participant_minutes > 0) {
@@ -766,6 +772,9 @@ void LoadEngine::Summarize(RunResult* result) {
 RunResult LoadEngine::Run() {
   RunResult result;
   if (!Setup(&result)) return result;
+  if (api_) {
+    if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) server_idle_ = *sample;
+  }
   const LateTickWatch watch(options_, options_.progress_s);
   start_us_ = last_progress_us_ = NowUs();
   if (churn()) {

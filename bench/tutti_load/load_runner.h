@@ -93,6 +93,9 @@ struct RunResult {
   double server_cpu_s_per_participant_minute = 0;
   int64_t server_late_ticks = 0;
   int64_t server_ticks = 0;
+  // Resident memory the server grew by, from before the first call to the
+  // start of the measured window, per participant then connected.
+  double server_kb_per_participant = 0;
 
   // tutti-load itself over the same window.
   double tool_cpu_s = 0;

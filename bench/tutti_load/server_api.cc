@@ -51,6 +51,7 @@ absl::StatusOr<ServerSample> ServerApi::Sample() {
   sample.late_ticks = SumOfMetric(result->body, "tutti_worker_late_ticks_total");
   sample.ticks = SumOfMetric(result->body, "tutti_worker_tick_seconds_count");
   sample.participants = SumOfMetric(result->body, "tutti_participants");
+  sample.resident_bytes = SumOfMetric(result->body, "process_resident_memory_bytes");
   return sample;
 }
 

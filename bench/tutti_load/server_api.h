@@ -21,7 +21,8 @@ struct ServerSample {
   double late_ticks = 0;   // tutti_worker_late_ticks_total, every worker
   double ticks = 0;        // tutti_worker_tick_seconds_count, every worker
   double participants = 0;
-  int64_t taken_us = 0;  // steady clock of this process
+  double resident_bytes = 0;  // process_resident_memory_bytes
+  int64_t taken_us = 0;       // steady clock of this process
 };
 
 // The sum of every sample of `name` (all label sets) in Prometheus text; 0
