@@ -224,6 +224,8 @@ class LoadEngine {
 
   int64_t last_progress_us_ = 0;
   int64_t last_progress_tx_ = 0;
+  int64_t last_progress_answered_ = 0;
+  size_t rooms_ = 0;  // rooms of the run
   int64_t last_progress_rx_ = 0;
 };
 
@@ -253,6 +255,7 @@ bool LoadEngine::Setup(RunResult* result) {
 
   const int rooms = (options_.calls + options_.room_size - 1) / options_.room_size;
   result->rooms = rooms;
+  rooms_ = static_cast<size_t>(rooms);
   if (options_.use_api) {
     api_ = std::make_unique<ServerApi>(options_.api_host, options_.api_port, options_.api_token);
     if (options_.create_rooms) {
@@ -728,13 +731,17 @@ void LoadEngine::Progress(int64_t now_us, const LateTickWatch& watch) {
                                                : "hangup";
   std::string late = watch.late_ticks() >= 0 ? absl::StrCat(watch.late_ticks()) : "?";
   std::fprintf(stderr,
-               "tutti-load %6.1fs %-6s calls up %lld/%d failed %lld | tx %.1fk/s rx %.1fk/s | "
-               "missing frames %lld | server late ticks %s | tool lag max %.1f ms\n",
+               "tutti-load %6.1fs %-6s calls up %lld/%d in %zu rooms, answered %lld (%.0f/s), "
+               "failed %lld | tx %.1fk/s rx %.1fk/s | missing frames %lld | server late ticks %s "
+               "| tool lag max %.1f ms\n",
                static_cast<double>(now_us - start_us_) / 1e6, phase, static_cast<long long>(up),
-               options_.calls, static_cast<long long>(failed),
+               options_.calls, rooms_, static_cast<long long>(up_),
+               static_cast<double>(up_ - last_progress_answered_) / interval,
+               static_cast<long long>(failed),
                static_cast<double>(tx_packets_ - last_progress_tx_) / interval / 1000,
                static_cast<double>(rx_packets_ - last_progress_rx_) / interval / 1000,
                static_cast<long long>(missing), late.c_str(), max_lag_ms_);
+  last_progress_answered_ = up_;
   last_progress_us_ = now_us;
   last_progress_tx_ = tx_packets_;
   last_progress_rx_ = rx_packets_;

@@ -26,27 +26,30 @@ class TuttiLoadSmokeTest(TuttidTestCase):
         self.assertEqual(result.returncode, expect_code,
                          f"{' '.join(command)}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
         self.assertIn("tutti-load", result.stderr)  # progress lines
-        return json.loads(result.stdout)
+        report = json.loads(result.stdout)
+        # Whatever fails below, the whole report and the progress come with it.
+        self.context = f"report:\n{json.dumps(report, indent=1)}\nstderr:\n{result.stderr}"
+        return report
 
     def check_clean(self, report, calls):
-        self.assertIsNone(report["error"])
-        self.assertEqual(report["calls"]["answered"], calls)
-        self.assertEqual(report["calls"]["byes_answered"], calls)
-        self.assertEqual(report["calls"]["failed"], 0)
+        self.assertIsNone(report["error"], msg=self.context)
+        self.assertEqual(report["calls"]["answered"], calls, msg=self.context)
+        self.assertEqual(report["calls"]["byes_answered"], calls, msg=self.context)
+        self.assertEqual(report["calls"]["failed"], 0, msg=self.context)
         media = report["media"]
-        self.assertEqual(media["participants"], calls)
-        self.assertEqual(media["frames_missing"], 0)
-        self.assertGreater(media["packets_received"], 0)
-        self.assertEqual(media["malformed_received"], 0)
+        self.assertEqual(media["participants"], calls, msg=self.context)
+        self.assertEqual(media["frames_missing"], 0, msg=self.context)
+        self.assertGreater(media["packets_received"], 0, msg=self.context)
+        self.assertEqual(media["malformed_received"], 0, msg=self.context)
         hearing = report["hearing"]
-        self.assertGreater(hearing["turns_judged"], 0)
-        self.assertEqual(hearing["turns_heard"], hearing["turns_judged"])
-        self.assertEqual(hearing["pauses_noisy"], 0)
-        self.assertEqual(hearing["participants_judged"], calls)
-        self.assertEqual(hearing["participants_hearing_all"], calls)
-        self.assertIsNotNone(report["server"])
-        self.assertGreater(report["server"]["ticks"], 0)
-        self.assertGreater(report["server"]["cpu_s_per_participant_minute"], 0)
+        self.assertGreater(hearing["turns_judged"], 0, msg=self.context)
+        self.assertEqual(hearing["turns_heard"], hearing["turns_judged"], msg=self.context)
+        self.assertEqual(hearing["pauses_noisy"], 0, msg=self.context)
+        self.assertEqual(hearing["participants_judged"], calls, msg=self.context)
+        self.assertEqual(hearing["participants_hearing_all"], calls, msg=self.context)
+        self.assertIsNotNone(report["server"], msg=self.context)
+        self.assertGreater(report["server"]["ticks"], 0, msg=self.context)
+        self.assertGreater(report["server"]["cpu_s_per_participant_minute"], 0, msg=self.context)
 
     def test_g711_rooms_every_call_completes_without_gaps(self):
         report = self.load("--calls=6", "--room_size=3", "--codec=pcmu", "--cps=20",
@@ -65,8 +68,8 @@ class TuttiLoadSmokeTest(TuttidTestCase):
     def test_unknown_rooms_are_counted_as_404(self):
         report = self.load("--calls=3", "--create_rooms=false", "--room_prefix=nosuchroom",
                            "--duration_s=1", expect_code=1)
-        self.assertEqual(report["calls"]["failed"], 3)
-        self.assertEqual(report["calls"]["failures_by_status"], {"404": 3})
+        self.assertEqual(report["calls"]["failed"], 3, msg=self.context)
+        self.assertEqual(report["calls"]["failures_by_status"], {"404": 3}, msg=self.context)
 
     def test_a_talker_left_out_of_a_top_1_mix_is_reported_unheard(self):
         status, _ = self.server.api("POST", "/v1/rooms", {"name": "top1-0", "max_talkers": 1})
@@ -74,12 +77,12 @@ class TuttiLoadSmokeTest(TuttidTestCase):
         report = self.load("--calls=3", "--room_size=3", "--create_rooms=false",
                            "--room_prefix=top1-", "--duration_s=7", "--turn_s=2", "--pause_s=1")
         hearing = report["hearing"]
-        self.assertEqual(report["media"]["frames_missing"], 0)
-        self.assertGreater(hearing["turns_judged"], 0)
+        self.assertEqual(report["media"]["frames_missing"], 0, msg=self.context)
+        self.assertGreater(hearing["turns_judged"], 0, msg=self.context)
         # The mixed talker's mix-minus is empty; the others still hear it.
-        self.assertLess(hearing["turns_heard"], hearing["turns_judged"])
-        self.assertGreater(hearing["turns_heard"], 0)
-        self.assertLess(hearing["participants_hearing_all"], 3)
+        self.assertLess(hearing["turns_heard"], hearing["turns_judged"], msg=self.context)
+        self.assertGreater(hearing["turns_heard"], 0, msg=self.context)
+        self.assertLess(hearing["participants_hearing_all"], 3, msg=self.context)
 
     def test_help_documents_the_flags(self):
         result = subprocess.run([TUTTI_LOAD, "--help"], capture_output=True, text=True,
