@@ -62,6 +62,18 @@ double ToneShare(const std::vector<int16_t>& pcm, double hz, int rate) {
 
 class ConferenceTest : public ::testing::Test {
  protected:
+  // A receiver report from `to`'s peer, holding one block about our stream.
+  static void ReceiveReport(Participant* to, media::ReportBlock block, int64_t arrival_us) {
+    block.ssrc = to->ssrc();
+    std::array<uint8_t, 256> buffer{};
+    const size_t size =
+        media::WriteRtcp(4242, nullptr, std::span(&block, 1), "peer", false, buffer);
+    media::Datagram datagram;
+    datagram.data = buffer.data();
+    datagram.size = static_cast<uint16_t>(size);
+    to->OnRtcp(datagram, arrival_us);
+  }
+
   // A PCMU participant whose peer "listens" on port 40000 + id.
   Participant* Join(uint64_t id, int telephone_event_pt = -1) {
     auto ports = allocator_.Allocate();
@@ -360,16 +372,9 @@ TEST_F(ConferenceTest, RoundTripTimeFromReceiverReports) {
   const auto lsr = static_cast<uint32_t>(NtpFromMicros(sent_us) >> 16);
   auto report = [&](uint32_t last_sr, uint32_t dlsr, int64_t arrival_us) {
     media::ReportBlock block;
-    block.ssrc = a->ssrc();
     block.last_sr = last_sr;
     block.delay_since_last_sr = dlsr;
-    std::array<uint8_t, 256> buffer{};
-    const size_t size =
-        media::WriteRtcp(4242, nullptr, std::span(&block, 1), "peer", false, buffer);
-    media::Datagram datagram;
-    datagram.data = buffer.data();
-    datagram.size = static_cast<uint16_t>(size);
-    a->OnRtcp(datagram, arrival_us);
+    ReceiveReport(a, block, arrival_us);
     return a->stats().rtt_ms;
   };
   // 1 s held by the peer, answered 1.05 s after: 50 ms.
@@ -535,15 +540,8 @@ TEST_F(ConferenceTest, ReportedLossSetsTheEncodersFecInSteps) {
   Participant* a = Join(1);
   auto report = [&](uint8_t fraction_lost) {
     media::ReportBlock block;
-    block.ssrc = a->ssrc();
     block.fraction_lost = fraction_lost;
-    std::array<uint8_t, 256> buffer{};
-    const size_t size =
-        media::WriteRtcp(4242, nullptr, std::span(&block, 1), "peer", false, buffer);
-    media::Datagram datagram;
-    datagram.data = buffer.data();
-    datagram.size = static_cast<uint16_t>(size);
-    a->OnRtcp(datagram, now_us_);
+    ReceiveReport(a, block, now_us_);
     return a->expected_loss_percent();
   };
   EXPECT_EQ(a->expected_loss_percent(), 0);  // no FEC until a receiver reports loss
