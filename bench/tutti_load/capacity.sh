@@ -29,44 +29,8 @@ out="${OUT:-/tmp/tutti-capacity}"
 mkdir -p "$out"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-cat > "$dir/tutti.toml" <<TOML
-[sip]
-listen = "127.0.0.1"
-port = 5060
-transports = ["udp"]
-[media]
-address = "127.0.0.1"
-rtp_port_min = 20000
-rtp_port_max = 39999
-workers = 1
-cores = [0]
-share_encoding = $share
-[limits]
-max_calls = 50000
-max_requests_per_second = 1000000
-burst_requests = 100000
-[log]
-level = "warn"
-[records]
-path = ""
-[api]
-enabled = true
-port = 8088
-token = "capacity-token"
-[[room]]
-name = "1000"
-TOML
-taskset -c 0 "$build/signaling/tuttid" --config="$dir/tutti.toml" > "$dir/tuttid.log" 2>&1 &
-server=$!
-for _ in $(seq 50); do
-  curl -sf -o /dev/null http://127.0.0.1:8088/v1/health && break
-  sleep 0.1
-done
-if ! kill -0 "$server" 2>/dev/null; then
-  echo "capacity.sh: tuttid did not start (another on port 5060 or 8088?):" >&2
-  cat "$dir/tuttid.log" >&2
-  exit 1
-fi
+. bench/tutti_load/bench_server.sh
+start_tuttid "$share"
 name="$codec-room$room_size-$calls-$policy"
 set +e
 taskset -c 1 "$build/bench/tutti-load" --calls="$calls" --room_size="$room_size" \

@@ -16,46 +16,13 @@ build="${BUILD:-build/release}"
 calls=$((rate * 5))
 dir="$(mktemp -d)"
 trap 'cp "$dir/server.log" /tmp/signaling-server.log 2>/dev/null; rm -rf "$dir"' EXIT
-cat > "$dir/tutti.toml" <<TOML
-[sip]
-listen = "127.0.0.1"
-port = 5060
-transports = ["udp"]
-[media]
-address = "127.0.0.1"
-rtp_port_min = 20000
-rtp_port_max = 39999
-[limits]
-max_calls = 50000
-max_requests_per_second = 1000000
-burst_requests = 100000
-[log]
-level = "warn"
-[records]
-path = ""
-[api]
-enabled = true
-port = 8088
-token = "capacity-token"
-[[room]]
-name = "1000"
-TOML
 if [ "$client" = sipp-uas ]; then
   taskset -c 0 sipp -sn uas -i 127.0.0.1 -p 5060 -nostdin > "$dir/server.log" 2>&1 &
   server=$!
   sleep 1
 else
-  taskset -c 0 "$build/signaling/tuttid" --config="$dir/tutti.toml" > "$dir/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 50); do
-    curl -sf -o /dev/null http://127.0.0.1:8088/v1/health && break
-    sleep 0.1
-  done
-fi
-if ! kill -0 "$server" 2>/dev/null; then
-  echo "signaling.sh: the server did not start (another on port 5060 or 8088?):" >&2
-  cat "$dir/server.log" >&2
-  exit 1
+  . bench/tutti_load/bench_server.sh
+  start_tuttid true
 fi
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 before=$(cpu)

@@ -1,0 +1,45 @@
+# Sourced by capacity.sh and signaling.sh: the tuttid one measurement runs
+# against. start_tuttid SHARE_ENCODING writes its config into $dir, starts
+# it pinned to core 0 (one media worker, on that core too) and sets
+# $server; it exits the script when tuttid does not come up. $build and
+# $dir are the caller's.
+start_tuttid() {
+  cat > "$dir/tutti.toml" <<TOML
+[sip]
+listen = "127.0.0.1"
+port = 5060
+transports = ["udp"]
+[media]
+address = "127.0.0.1"
+rtp_port_min = 20000
+rtp_port_max = 39999
+workers = 1
+cores = [0]
+share_encoding = $1
+[limits]
+max_calls = 50000
+max_requests_per_second = 1000000
+burst_requests = 100000
+[log]
+level = "warn"
+[records]
+path = ""
+[api]
+enabled = true
+port = 8088
+token = "capacity-token"
+[[room]]
+name = "1000"
+TOML
+  taskset -c 0 "$build/signaling/tuttid" --config="$dir/tutti.toml" > "$dir/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 50); do
+    curl -sf -o /dev/null http://127.0.0.1:8088/v1/health && break
+    sleep 0.1
+  done
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "$(basename "$0"): tuttid did not start (another on port 5060 or 8088?):" >&2
+    cat "$dir/server.log" >&2
+    exit 1
+  fi
+}
