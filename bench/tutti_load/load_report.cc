@@ -21,6 +21,7 @@ const char* CodecName(Codec codec) {
 std::string SummaryText(const LoadOptions& options, const RunResult& r) {
   std::string text;
   if (!r.error.empty()) absl::StrAppend(&text, "error: ", r.error, "\n");
+  if (r.interrupted) absl::StrAppend(&text, "interrupted: ended early, every call hung up\n");
   absl::StrAppendFormat(&text, "tutti-load: %d calls (%s) in %d rooms of up to %d, %.0f calls/s\n",
                         options.calls, CodecName(options.codec), r.rooms, options.room_size,
                         options.cps);
@@ -86,6 +87,7 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"judge_per_room", options.judge_per_room},
         {"media", options.media}}},
       {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)},
+      {"interrupted", r.interrupted},
       {"rooms", r.rooms},
       {"calls",
        {{"attempted", r.attempted},

@@ -33,6 +33,8 @@
 namespace tutti::load {
 namespace {
 
+std::atomic<bool> g_stop_requested{false};
+
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -159,6 +161,7 @@ class LoadEngine {
   void StartTalk(int64_t now_us);
   void EndTalk(int64_t now_us, RunResult* result);
   bool AllSettled() const;
+  void Interrupt(int64_t now_us, RunResult* result);
   void Progress(int64_t now_us, const LateTickWatch& watch);
   void Summarize(RunResult* result);
 
@@ -182,7 +185,8 @@ class LoadEngine {
   std::vector<int32_t> call_of_port_ = std::vector<int32_t>(65536, -1);
   Phase phase_ = Phase::kRamp;
   int placed_ = 0;
-  int hung_up_ = 0;  // calls BYE'd so far in the hangup phase
+  int calls_to_place_ = 0;  // options_.calls, or fewer once interrupted
+  int hung_up_ = 0;         // calls BYE'd so far in the hangup phase
   int64_t start_us_ = 0;
   int64_t hangup_start_us_ = 0;
   int64_t talk_start_us_ = 0;
@@ -270,6 +274,7 @@ bool LoadEngine::Setup(RunResult* result) {
   }
 
   calls_.resize(static_cast<size_t>(options_.calls));
+  calls_to_place_ = options_.calls;
 
   for (int i = 0; i < options_.calls; ++i) {
     LoadCall& call = calls_[static_cast<size_t>(i)];
@@ -400,6 +405,10 @@ void LoadEngine::Answered(const sip::SipMessage& message, LoadCall& call, int64_
   last_answer_us_ = now_us;
   setup_ms_.push_back(static_cast<double>(now_us - call.first_sent_us) / 1000.0);
   if (churn()) call.hangup_at_us = now_us + static_cast<int64_t>(options_.hold_s * 1e6);
+  if (phase_ == Phase::kHangup) {
+    HangUp(call, now_us);  // answered after an interrupt moved on to hanging up
+    return;
+  }
 
   absl::StatusOr<sdp::SessionDescription> answer = sdp::ParseSdp(message.body());
   if (!options_.media || !answer.ok() || answer->media.empty()) return;
@@ -716,7 +725,21 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
   hangup_start_us_ = now_us;
 }
 
-bool LoadEngine::AllSettled() const { return settled_ == static_cast<int64_t>(calls_.size()); }
+bool LoadEngine::AllSettled() const { return settled_ == calls_to_place_; }
+
+// The first SIGINT or SIGTERM: no new calls, the measurement ends where it
+// is, and every call that is up (or is answered from now on) gets its BYE.
+void LoadEngine::Interrupt(int64_t now_us, RunResult* result) {
+  result->interrupted = true;
+  calls_to_place_ = placed_;
+  if (phase_ == Phase::kTalk) {
+    talk_end_us_ = now_us;  // judge the turns that were whole by now
+    EndTalk(now_us, result);
+  } else if (phase_ == Phase::kRamp && !churn()) {
+    phase_ = Phase::kHangup;
+    hangup_start_us_ = now_us;
+  }
+}
 
 void LoadEngine::Progress(int64_t now_us, const LateTickWatch& watch) {
   const double interval = static_cast<double>(now_us - last_progress_us_) / 1e6;
@@ -804,12 +827,15 @@ RunResult LoadEngine::Run() {
         next_slot_us += kSlotUs;
       }
     }
-    while (placed_ < options_.calls &&
+    if (g_stop_requested.load(std::memory_order_relaxed) && !result.interrupted) {
+      Interrupt(now_us, &result);
+    }
+    while (placed_ < calls_to_place_ &&
            start_us_ + static_cast<int64_t>(placed_ * 1e6 / options_.cps) <= now_us) {
       PlaceCall(placed_++, now_us);
     }
     if (phase_ == Phase::kHangup) {
-      while (hung_up_ < options_.calls &&
+      while (hung_up_ < calls_to_place_ &&
              hangup_start_us_ + static_cast<int64_t>(hung_up_ * 1e6 / options_.cps) <= now_us) {
         HangUp(calls_[static_cast<size_t>(hung_up_++)], now_us);
       }
@@ -817,7 +843,7 @@ RunResult LoadEngine::Run() {
     if (now_us >= next_timers_us) {
       Timers(now_us);
       next_timers_us = now_us + 5000;
-      const bool all_placed = placed_ == options_.calls;
+      const bool all_placed = placed_ == calls_to_place_;
       if (phase_ == Phase::kRamp && all_placed && churn() && AllSettled()) {
         EndTalk(now_us, &result);
         phase_ = Phase::kDone;
@@ -825,7 +851,7 @@ RunResult LoadEngine::Run() {
         StartTalk(now_us);
       } else if (phase_ == Phase::kTalk && now_us >= talk_end_us_) {
         EndTalk(now_us, &result);
-      } else if (phase_ == Phase::kHangup && hung_up_ == options_.calls && AllSettled()) {
+      } else if (phase_ == Phase::kHangup && hung_up_ == calls_to_place_ && AllSettled()) {
         phase_ = Phase::kDone;
       }
     }
@@ -858,6 +884,8 @@ RunResult LoadEngine::Run() {
 }
 
 }  // namespace
+
+void RequestStop() { g_stop_requested.store(true, std::memory_order_relaxed); }
 
 RunResult RunLoad(const LoadOptions& options) {
   absl::StatusOr<SpeechFrames> speech = EncodeSpeech(options.speech_path, options.codec);

@@ -101,9 +101,13 @@ struct RunResult {
   double tool_cpu_s = 0;
   double tool_max_lag_ms = 0;  // how late its 1 ms send schedule ran at worst
 
-  std::string error;  // set when the run could not start or finish
+  bool interrupted = false;  // RequestStop() ended it early
+  std::string error;         // set when the run could not start or finish
 };
 
 RunResult RunLoad(const LoadOptions& options);
+// Ends the run early and cleanly (async-signal-safe: for a SIGINT handler):
+// no new calls, the measurement stops, every call is hung up with BYE.
+void RequestStop();
 
 }  // namespace tutti::load

@@ -1,4 +1,8 @@
 // tutti-load: SIP calls with real RTP into a tuttid, measured (bench/README.md).
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -56,12 +60,23 @@ Every participant measures the stream it gets back: packets, missing frames
 silence in each pause. /metrics is read before and after, giving the
 server's CPU seconds per participant-minute and its late ticks. Then every
 call ends with BYE. A progress line goes to stderr each second; the summary
-to stdout (--json for the same as one JSON object). Exit status: 0 when
-every call was answered and ended cleanly, 1 otherwise, 2 for bad flags.
+to stdout (--json for the same as one JSON object). Ctrl-C (or SIGTERM)
+ends the run early but cleanly: no new calls, every call hung up with BYE,
+the summary of what was measured; a second Ctrl-C leaves at once. Exit
+status: 0 when every call was answered and ended cleanly, 1 otherwise
+(also after Ctrl-C), 2 for bad flags.
 
 With --hold_s >= 0 (churn) each call hangs up on its own after the hold
 time and the run measures signaling: joins per second, setup latency.
 )";
+
+// The first Ctrl-C ends the run cleanly (BYE for every call); a second one
+// leaves at once.
+extern "C" void OnStopSignal(int) {
+  static std::atomic<int> received{0};  // lock-free: safe in a handler
+  if (received.fetch_add(1) > 0) _exit(130);
+  tutti::load::RequestStop();
+}
 
 bool SplitHostPort(const std::string& text, std::string* host, int* port) {
   const size_t colon = text.rfind(':');
@@ -132,13 +147,15 @@ int main(int argc, char** argv) {
   options.judge_per_room = absl::GetFlag(FLAGS_judge_per_room);
   if (options.judge_per_room < 0) return bad("--judge_per_room must be >= 0");
 
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
   const tutti::load::RunResult result = tutti::load::RunLoad(options);
   if (absl::GetFlag(FLAGS_json)) {
     std::cout << tutti::load::SummaryJson(options, result);
   } else {
     std::cout << tutti::load::SummaryText(options, result);
   }
-  const bool clean =
-      result.error.empty() && result.answered == options.calls && result.byes_unanswered == 0;
+  const bool clean = result.error.empty() && !result.interrupted &&
+                     result.answered == options.calls && result.byes_unanswered == 0;
   return clean ? 0 : 1;
 }

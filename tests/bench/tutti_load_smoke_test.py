@@ -6,6 +6,7 @@ mixing only one talker (top-1) the louder talker never hears the other."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -83,6 +84,33 @@ class TuttiLoadSmokeTest(TuttidTestCase):
         self.assertLess(hearing["turns_heard"], hearing["turns_judged"], msg=self.context)
         self.assertGreater(hearing["turns_heard"], 0, msg=self.context)
         self.assertLess(hearing["participants_hearing_all"], 3, msg=self.context)
+
+    def test_ctrl_c_ends_the_run_with_a_bye_for_every_call(self):
+        command = [TUTTI_LOAD, f"--server=127.0.0.1:{self.server.port}",
+                   f"--api=127.0.0.1:{self.server.api_port}", f"--token={self.server.api_token}",
+                   "--json", "--progress_s=0.2", "--calls=4", "--room_size=4", "--cps=50",
+                   "--duration_s=60"]
+        load = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            # Interrupted once every call is up and talking.
+            for line in load.stderr:
+                if " talk " in line:
+                    break
+            load.send_signal(signal.SIGINT)
+            stdout, _ = load.communicate(timeout=60)
+        finally:
+            if load.poll() is None:
+                load.kill()
+        self.assertEqual(load.returncode, 1, stdout)
+        report = json.loads(stdout)
+        self.assertTrue(report["interrupted"], stdout)
+        self.assertEqual(report["calls"]["answered"], 4, stdout)
+        self.assertEqual(report["calls"]["byes_answered"], 4, stdout)
+        self.assertLess(report["media"]["measured_s"], 30, stdout)
+        status, body = self.server.api("GET", "/v1/rooms")
+        self.assertEqual(status, 200)
+        self.assertEqual([room for room in body["rooms"] if room["name"].startswith("load-")], [])
 
     def test_help_documents_the_flags(self):
         result = subprocess.run([TUTTI_LOAD, "--help"], capture_output=True, text=True,
