@@ -60,6 +60,16 @@ double ToneShare(const std::vector<int16_t>& pcm, double hz, int rate) {
   return energy == 0 ? 0 : 2 * power / (energy * static_cast<double>(pcm.size()));
 }
 
+// A 1000 Hz tone at 48 kHz, a prompt's rate.
+std::vector<int16_t> Tone1kHz(size_t samples) {
+  std::vector<int16_t> tone(samples);
+  for (size_t i = 0; i < tone.size(); ++i) {
+    tone[i] =
+        static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * static_cast<double>(i) / 48000));
+  }
+  return tone;
+}
+
 class ConferenceTest : public ::testing::Test {
  protected:
   // A receiver report from `to`'s peer, holding one block about our stream.
@@ -295,13 +305,7 @@ TEST_F(ConferenceTest, InbandDtmfFromG711CallersWithoutTelephoneEvent) {
 }
 
 TEST_F(ConferenceTest, PromptIsHeardOnlyByItsParticipantAndEnds) {
-  // A 100 ms 1000 Hz tone at 48 kHz.
-  std::vector<int16_t> tone(4800);
-  for (size_t i = 0; i < tone.size(); ++i) {
-    tone[i] =
-        static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * static_cast<double>(i) / 48000));
-  }
-  auto prompts = media::PromptLibrary::FromSamples({{"beep", tone}});
+  auto prompts = media::PromptLibrary::FromSamples({{"beep", Tone1kHz(4800)}});  // 100 ms
   Participant* a = Join(1);
   Join(2);
   Join(3);
@@ -320,12 +324,7 @@ TEST_F(ConferenceTest, PromptIsHeardOnlyByItsParticipantAndEnds) {
 }
 
 TEST_F(ConferenceTest, LoopingPromptPlaysUntilStopped) {
-  std::vector<int16_t> tone(1920);  // 40 ms: two frames
-  for (size_t i = 0; i < tone.size(); ++i) {
-    tone[i] =
-        static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * static_cast<double>(i) / 48000));
-  }
-  auto prompts = media::PromptLibrary::FromSamples({{"music", tone}});
+  auto prompts = media::PromptLibrary::FromSamples({{"music", Tone1kHz(1920)}});  // two frames
   Participant* a = Join(1);
   Join(2);
   RecordingSink sink;
