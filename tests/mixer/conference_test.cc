@@ -84,16 +84,13 @@ class ConferenceTest : public ::testing::Test {
     to->OnRtcp(datagram, arrival_us);
   }
 
-  // A PCMU participant whose peer "listens" on port 40000 + id.
-  Participant* Join(uint64_t id, int telephone_event_pt = -1) {
+  // Adds participant `id` with `spec`'s codec and options; its ports, its
+  // peer (which "listens" on port 40000 + id) and its SSRC are set here.
+  Participant* JoinWith(uint64_t id, ParticipantSpec spec) {
     auto ports = allocator_.Allocate();
     EXPECT_TRUE(ports.ok());
-    ParticipantSpec spec;
     spec.id = id;
     spec.conference_id = 1;
-    spec.codec = {media::CodecKind::kPcmu, 8000, 20};
-    spec.payload_type = 0;
-    spec.telephone_event_pt = telephone_event_pt;
     spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(40000 + id)};
     spec.remote_rtcp = spec.remote_rtp;
     auto participant =
@@ -101,6 +98,15 @@ class ConferenceTest : public ::testing::Test {
     Participant* raw = participant.get();
     conference_.Add(std::move(participant));
     return raw;
+  }
+
+  // A PCMU participant.
+  Participant* Join(uint64_t id, int telephone_event_pt = -1) {
+    ParticipantSpec spec;
+    spec.codec = {media::CodecKind::kPcmu, 8000, 20};
+    spec.payload_type = 0;
+    spec.telephone_event_pt = telephone_event_pt;
+    return JoinWith(id, spec);
   }
 
   // Feeds one 20 ms µ-law frame of a tone (or silence) from a participant's peer.
@@ -432,23 +438,14 @@ class OpusConferenceTest : public ConferenceTest {
  protected:
   static constexpr int kOpusFrame = 960;
   Participant* JoinOpus(uint64_t id, int talk_gain_db = 0) {
-    auto ports = allocator_.Allocate();
-    EXPECT_TRUE(ports.ok());
     ParticipantSpec spec;
-    spec.id = id;
-    spec.conference_id = 1;
     spec.codec = {media::CodecKind::kOpus, 48000, 20};
     spec.payload_type = 111;
-    spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(40000 + id)};
-    spec.remote_rtcp = spec.remote_rtp;
     spec.talk_gain_db = talk_gain_db;
-    auto participant =
-        std::make_unique<Participant>(spec, std::move(*ports), static_cast<uint32_t>(1000 + id));
-    participant->SetGains(0, talk_gain_db);
-    Participant* raw = participant.get();
-    conference_.Add(std::move(participant));
+    Participant* joined = JoinWith(id, spec);
+    joined->SetGains(0, talk_gain_db);
     encoders_[id] = media::MakeEncoder(spec.codec);
-    return raw;
+    return joined;
   }
   // Sends one frame of a tone from the participant's peer; returns its payload.
   std::vector<uint8_t> SpeakOpus(Participant* participant, double hz, int frame_index) {
