@@ -424,7 +424,8 @@ class BaresipClient:
         self.dir = os.path.join(workdir, name)
         self.record_dir = os.path.join(self.dir, "rec")
         os.makedirs(self.record_dir, exist_ok=True)
-        self.sip_port = sip_port or free_port()
+        # baresip's SIP/TLS transport binds the port after its SIP port.
+        self.sip_port = sip_port or free_port(pair=True)
         self.ctrl_port = free_port(socket.SOCK_STREAM)
         self.source_wav = source_wav
         self.sip_trace = sip_trace

@@ -5,6 +5,7 @@ it, and stops it with SIGTERM at the end, checking that it exits 0.
 """
 
 import ctypes
+import fcntl
 import json
 import os
 import re
@@ -27,28 +28,85 @@ PROMPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
                        "generated")
 
 
+# Ports for tests that run side by side (ctest -j, two ctest runs at once)
+# must not collide, and a port a test found free and then closed can be taken
+# by another before it is used. So each test process claims a block of ports
+# of its own, below the kernel's ephemeral range (where nothing binds by
+# chance), by holding an flock on the block's lock file for its lifetime:
+# the lock goes away with the process, whatever way it ends. Ports within the
+# block are handed out in turn, each checked bindable in case a process
+# outside the tests holds it.
+PORT_BLOCKS_FIRST = 20000  # baresip's RTP uses 10000-19999 (audio_harness)
+PORT_BLOCK_SIZE = 500      # RTP_RANGE for tuttid's media, then single ports
+PORT_BLOCK_COUNT = 25      # up to 32500, below the ephemeral 32768
+RTP_RANGE = 200
+PORT_LOCK_DIR = os.path.join(tempfile.gettempdir(), "tutti-test-ports")
+
+_port_block = None  # (lock file, first port of the block)
+_port_next = 0
+_port_lock = threading.Lock()
+
+
+def _claim_port_block():
+    global _port_block
+    if _port_block is None:
+        os.makedirs(PORT_LOCK_DIR, exist_ok=True)
+        for block in range(PORT_BLOCK_COUNT):
+            lock = open(os.path.join(PORT_LOCK_DIR, f"block-{block}.lock"), "w")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            _port_block = (lock, PORT_BLOCKS_FIRST + block * PORT_BLOCK_SIZE)
+            break
+        else:
+            raise RuntimeError(f"all {PORT_BLOCK_COUNT} test port blocks are held by other test "
+                               f"processes (locks in {PORT_LOCK_DIR})")
+    return _port_block[1]
+
+
+def rtp_port_range():
+    """(first, last) RTP ports for a tuttid of this process: RTP_RANGE ports
+    of its own block. Tuttids of one process run one after the other."""
+    first = _claim_port_block()
+    return first, first + RTP_RANGE - 1
+
+
+def _bindable(port):
+    socks = []
+    try:
+        for k in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            t = socket.socket(socket.AF_INET, k)
+            socks.append(t)
+            t.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for t in socks:
+            t.close()
+
+
 def free_port(kind=socket.SOCK_DGRAM, pair=False):
-    """A port free for UDP and TCP at once (and, with pair, port+1 too)."""
-    for _ in range(200):
-        with socket.socket(socket.AF_INET, kind) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if pair and port % 2:
-            continue
-        try:
-            socks = []
-            for p in ([port, port + 1] if pair else [port]):
-                for k in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                    t = socket.socket(socket.AF_INET, k)
-                    socks.append(t)
-                    t.bind(("127.0.0.1", p))
-            return port
-        except OSError:
-            continue
-        finally:
-            for t in socks:
-                t.close()
-    raise RuntimeError("no free port")
+    """A port of this process's own block, free for UDP and TCP at once (with
+    pair, an even one with port+1 free too: RTP/RTCP, or baresip's SIP and
+    its SIP/TLS on the next port). No other test process is handed it."""
+    global _port_next
+    del kind  # every port handed out is free for both
+    first = _claim_port_block() + RTP_RANGE
+    count = PORT_BLOCK_SIZE - RTP_RANGE
+    with _port_lock:
+        for _ in range(count):
+            port = first + _port_next
+            _port_next = (_port_next + 1) % count
+            if pair and (port % 2 or port + 1 >= first + count):
+                continue
+            if all(_bindable(p) for p in ([port, port + 1] if pair else [port])):
+                if pair:
+                    _port_next = (_port_next + 1) % count
+                return port
+    raise RuntimeError("no free port in this process's block")
 
 
 CLONE_NEWNET = 0x40000000
@@ -119,7 +177,7 @@ class Tuttid:
             self.api_host = listen if listen not in ("0.0.0.0", "::") else "127.0.0.1"
         self.api_netns = api_netns
         self.api_token = "test-token-" + str(os.getpid())
-        rtp = 30000 + (os.getpid() * 7 + self.port) % 20000 // 2 * 2
+        rtp, rtp_last = rtp_port_range()
         self.config_path = os.path.join(self.dir, "tutti.toml")
         self.records_path = os.path.join(self.dir, "calls.jsonl")
         api_listen_line = f'listen = "{api_listen}"' if api_listen else ""
@@ -133,7 +191,7 @@ port = {self.port}
 [media]
 address = "{media_address}"
 rtp_port_min = {rtp}
-rtp_port_max = {rtp + 199}
+rtp_port_max = {rtp_last}
 {media_extra}
 
 [limits]
@@ -201,6 +259,30 @@ token = "{self.api_token}"
         with open(self.records_path) as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def metric(self, name, labels=""):
+        """One sample of /metrics (`labels` as written there, e.g.
+        'method="ACK"'), or 0 when it is not there yet."""
+        status, text = self.api("GET", "/metrics")
+        if status != 200:
+            raise AssertionError(f"/metrics answered {status}: {text}")
+        series = f"{name}{{{labels}}}" if labels else name
+        for line in text.splitlines():
+            if line.startswith(series + " "):
+                return float(line.split()[-1])
+        return 0.0
+
+    def wait_for_metric(self, name, labels="", at_least=1, timeout=10.0):
+        """Polls /metrics until the sample reaches at_least; returns it."""
+        deadline = time.time() + timeout
+        while True:
+            value = self.metric(name, labels)
+            if value >= at_least:
+                return value
+            if time.time() > deadline:
+                raise AssertionError(f"{name}{{{labels}}} is {value}, not {at_least} or more, "
+                                     f"after {timeout}s:\n{self.log_text()[-4000:]}")
+            time.sleep(0.05)
+
     def log_text(self):
         with open(self.log_path) as f:
             return f.read()
@@ -217,6 +299,21 @@ token = "{self.api_token}"
             time.sleep(0.05)
         raise AssertionError(f"no log line matching {pattern!r} within {timeout}s:\n"
                              f"{self.log_text()[-4000:]}")
+
+    def wait_for_log_count(self, pattern, count, timeout=10.0):
+        """Waits until `pattern` matches at least `count` times in the log."""
+        deadline = time.time() + timeout
+        while True:
+            text = self.log_text()
+            found = len(re.findall(pattern, text))
+            if found >= count:
+                return found
+            if self.proc.poll() is not None:
+                raise AssertionError(f"tuttid exited with {self.proc.returncode}:\n{text}")
+            if time.time() > deadline:
+                raise AssertionError(f"{found} log lines matching {pattern!r}, not {count}, "
+                                     f"within {timeout}s:\n{text[-4000:]}")
+            time.sleep(0.05)
 
     def stop(self, timeout=15):
         """SIGTERM; returns the exit code."""
