@@ -17,9 +17,31 @@ from audio_harness import LossyRtpCaller, dominant_tones, read_wav  # noqa: E402
 from tutti_harness import TuttidTestCase, udp_exchange  # noqa: E402
 
 
+def wait_until(condition, what, timeout=10.0):
+    """Polls condition() until it is true; fails naming `what` after timeout."""
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(0.05)
+
+
 class ControlApiTest(TuttidTestCase):
     def call(self, method, path, body=None, token=True, raw=None):
         return self.server.api(method, path, body, raw=raw, token=token)
+
+    def wait_for_talking_participant(self, room="1000", timeout=10.0):
+        """The room's only participant, once the API says it is talking."""
+        seen = {}
+
+        def talking():
+            status, body = self.call("GET", f"/v1/rooms/{room}/participants")
+            self.assertEqual(status, 200)
+            seen["body"] = body
+            return len(body["participants"]) == 1 and body["participants"][0]["talking"]
+
+        wait_until(talking, f"one talking participant in room {room}: {seen}", timeout)
+        return seen["body"]["participants"][0]
 
     def test_missing_or_wrong_token_is_401(self):
         status, body = self.call("GET", "/v1/rooms", token=False)
@@ -149,8 +171,9 @@ class ControlApiTest(TuttidTestCase):
 
         reader = threading.Thread(target=read_events, daemon=True)
         reader.start()
+        # tuttid subscribes the stream before it sends the response headers,
+        # so once they are here no event can be missed.
         self.assertTrue(stream_open.wait(5))
-        time.sleep(0.3)  # the subscription is registered when the first chunk is asked for
 
         status, room = self.call("PATCH", "/v1/rooms/1000", {"announce_joins": True})
         self.assertEqual((status, room["announce_joins"]), (200, True))
@@ -158,11 +181,7 @@ class ControlApiTest(TuttidTestCase):
         caller.invite()
         streaming = threading.Thread(target=caller.stream, args=(3.0,))
         streaming.start()
-        time.sleep(1.5)
-        status, body = self.call("GET", "/v1/rooms/1000/participants")
-        self.assertEqual(status, 200)
-        self.assertEqual(len(body["participants"]), 1, body)
-        participant = body["participants"][0]
+        participant = self.wait_for_talking_participant()
         self.assertEqual(participant["codec"], "PCMU")
         self.assertEqual(participant["from"], "sip:lossy@127.0.0.1")
         self.assertTrue(participant["talking"], participant)
@@ -176,7 +195,10 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(self.call("GET", "/v1/rooms/1000")[1]["recording"], path)
         self.assertEqual(self.call("POST", "/v1/rooms/nope/recording", {})[0], 404)
         self.assertEqual(self.call("POST", "/v1/rooms/1000/recording", {"format": "mp3"})[0], 400)
-        time.sleep(1.0)
+        # At least a second of the mix in the file (its header is rewritten
+        # every second) before the recording stops.
+        wait_until(lambda: os.path.exists(path) and os.path.getsize(path) >= 44 + 48000 * 2,
+                   f"a second of audio in {path}")
         self.assertEqual(self.call("DELETE", "/v1/rooms/1000/recording")[0], 202)
         self.server.wait_for_log(r'msg="recording stopped"')
         self.assertEqual(self.call("DELETE", "/v1/rooms/1000/recording")[0], 409)
@@ -241,9 +263,7 @@ class ControlApiTest(TuttidTestCase):
         caller.close()
 
         # The leg's call record, with the worker's final media counters.
-        deadline = time.time() + 3
-        while not self.server.call_records() and time.time() < deadline:
-            time.sleep(0.05)
+        wait_until(self.server.call_records, "a call record")
         records = self.server.call_records()
         self.assertEqual(len(records), 1, records)
         record = records[0]

@@ -313,7 +313,7 @@ class TcpTest(TuttidTestCase):
             c.sendall(third[i:i + 7])
             time.sleep(0.001)
         data = b""
-        deadline = time.time() + 3
+        deadline = time.time() + 10
         while data.count(b"SIP/2.0 200") < 3 and time.time() < deadline:
             data += c.recv(65535)
         self.assertEqual(data.count(b"SIP/2.0 200"), 3, data)
