@@ -111,11 +111,12 @@ class ConferenceTest : public ::testing::Test {
 
   // Feeds one 20 ms µ-law frame of a tone (or silence) from a participant's peer.
   // With `hz2`, a dual tone (a key press).
-  void Speak(Participant* participant, double hz, int frame_index, double hz2 = 0) {
+  void Speak(Participant* participant, double hz, int frame_index, double hz2 = 0,
+             double amplitude = 6000) {
     std::array<int16_t, kFrame> pcm{};
     for (int i = 0; i < kFrame; ++i) {
       const double t = static_cast<double>(frame_index * kFrame + i) / 8000;
-      double x = hz == 0 ? 0 : 6000 * std::sin(2 * M_PI * hz * t);
+      double x = hz == 0 ? 0 : amplitude * std::sin(2 * M_PI * hz * t);
       if (hz2 != 0) x = 5000 * (std::sin(2 * M_PI * hz * t) + std::sin(2 * M_PI * hz2 * t));
       pcm[static_cast<size_t>(i)] = static_cast<int16_t>(x);
     }
@@ -369,6 +370,54 @@ TEST_F(ConferenceTest, RoomTopNComesWithItsParticipants) {
   int audible = 0;
   for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
   EXPECT_EQ(audible, 1);
+}
+
+// Top-1 with two talkers of clearly different levels: the louder one holds
+// the place and hears nobody (its mix-minus is empty), everyone else hears
+// only it; once it falls silent, its smoothed level decays and the place
+// goes to the quieter one within a few frames. So with two talkers of the
+// same level the place changes hands at pauses between words: only a clear
+// difference in level makes "who is mixed" a promise.
+TEST_F(ConferenceTest, TopOneMixesTheLouderTalkerUntilItFallsSilent) {
+  ParticipantSpec spec;
+  spec.codec = {media::CodecKind::kPcmu, 8000, 20};
+  spec.payload_type = 0;
+  spec.max_talkers = 1;
+  Participant* loud = JoinWith(1, spec);
+  Participant* quiet = JoinWith(2, spec);
+  Participant* listener = JoinWith(3, spec);
+  constexpr double kLoudHz = 500, kQuietHz = 1100;
+  RecordingSink sink;
+  int frame = 0;
+  for (; frame < 60; ++frame) {
+    Speak(loud, kLoudHz, frame, 0, 8000);
+    Speak(quiet, kQuietHz, frame, 0, 1500);  // 14.5 dB down, still talking
+    Speak(listener, 0, frame);
+    Tick(sink);
+    if (frame < 10) continue;  // both talk spurts have started
+    SCOPED_TRACE(frame);
+    EXPECT_LT(Rms(LastHeard(sink, 1)), 100.0) << "the mixed talker hears someone";
+    for (uint64_t id : {2u, 3u}) {
+      const std::vector<int16_t> heard = LastHeard(sink, id);
+      EXPECT_GT(ToneShare(heard, kLoudHz, 8000), 0.5) << id;
+      EXPECT_LT(ToneShare(heard, kQuietHz, 8000), 0.05) << id;
+    }
+  }
+  // The loud talker stops; the quiet one is mixed soon after.
+  int quiet_heard_from = -1;
+  for (; frame < 120; ++frame) {
+    Speak(loud, 0, frame);
+    Speak(quiet, kQuietHz, frame, 0, 1500);
+    Speak(listener, 0, frame);
+    Tick(sink);
+    if (quiet_heard_from < 0 && ToneShare(LastHeard(sink, 1), kQuietHz, 8000) > 0.5) {
+      quiet_heard_from = frame;
+    }
+  }
+  EXPECT_GE(quiet_heard_from, 60);
+  EXPECT_LT(quiet_heard_from, 60 + 20) << "the freed place was not given to the quiet talker";
+  EXPECT_GT(ToneShare(LastHeard(sink, 3), kQuietHz, 8000), 0.5);
+  EXPECT_LT(Rms(LastHeard(sink, 2)), 100.0) << "the quiet talker, now mixed, hears someone";
 }
 
 TEST_F(ConferenceTest, RoundTripTimeFromReceiverReports) {
