@@ -1,8 +1,11 @@
 #include "mediaplane/port_allocator.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <set>
@@ -13,8 +16,34 @@
 namespace tutti::media {
 namespace {
 
-// A port range unlikely to collide with other tests running in parallel.
-constexpr uint16_t kBase = 41000;
+// These tests expect particular ports to be free, so they use a range no
+// test process is handed and the kernel never picks on its own: above the
+// integration harness's port blocks (20000-32499), below the ephemeral
+// range (32768 and up). Test cases run as processes of their own, and two
+// ctest runs may run at once, so each case holds an exclusive lock on the
+// range while it runs (a few milliseconds).
+constexpr uint16_t kBase = 32500;
+
+class PortRangeLock {
+ public:
+  PortRangeLock() {
+    mkdir("/tmp/tutti-test-ports", 0777);
+    fd_ =
+        open("/tmp/tutti-test-ports/port-allocator-test.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    EXPECT_GE(fd_, 0);
+    if (fd_ >= 0) {
+      EXPECT_EQ(flock(fd_, LOCK_EX), 0);
+    }
+  }
+  ~PortRangeLock() {
+    if (fd_ >= 0) close(fd_);  // releases the lock
+  }
+  PortRangeLock(const PortRangeLock&) = delete;
+  PortRangeLock& operator=(const PortRangeLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 uint16_t BoundPort(int fd) {
   sockaddr_in address{};
@@ -24,6 +53,7 @@ uint16_t BoundPort(int fd) {
 }
 
 TEST(PortAllocatorTest, HandsOutEvenRtpAndOddRtcpWithBoundSockets) {
+  PortRangeLock lock;
   PortAllocator allocator("127.0.0.1", kBase + 1, kBase + 20);  // odd min rounds up
   auto pair = allocator.Allocate();
   ASSERT_TRUE(pair.ok()) << pair.status();
@@ -35,7 +65,8 @@ TEST(PortAllocatorTest, HandsOutEvenRtpAndOddRtcpWithBoundSockets) {
 }
 
 TEST(PortAllocatorTest, ExhaustsThenReusesReleasedPortsRoundRobin) {
-  PortAllocator allocator("127.0.0.1", kBase + 100, kBase + 107);  // 4 pairs
+  PortRangeLock lock;
+  PortAllocator allocator("127.0.0.1", kBase + 30, kBase + 37);  // 4 pairs
   EXPECT_EQ(allocator.pair_count(), 4);
   std::vector<PortPair> held;
   std::set<uint16_t> ports;
@@ -78,28 +109,30 @@ TEST(PortAllocatorTest, NumbersOnlyLeasesWithoutSockets) {
 }
 
 TEST(PortAllocatorTest, SkipsPortsSomeoneElseHolds) {
+  PortRangeLock lock;
   // Occupy the RTCP port of the first pair from outside the allocator.
   int blocker = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
-  address.sin_port = htons(kBase + 201);
+  address.sin_port = htons(kBase + 41);
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
   ASSERT_EQ(bind(blocker, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
 
-  PortAllocator allocator("127.0.0.1", kBase + 200, kBase + 209);
+  PortAllocator allocator("127.0.0.1", kBase + 40, kBase + 49);
   auto pair = allocator.Allocate();
   ASSERT_TRUE(pair.ok()) << pair.status();
-  EXPECT_EQ(pair->rtp_port(), kBase + 202);
+  EXPECT_EQ(pair->rtp_port(), kBase + 42);
   close(blocker);
 }
 
 TEST(PortAllocatorTest, RejectsABadAddress) {
-  PortAllocator allocator("not-an-ip", kBase + 300, kBase + 309);
+  PortAllocator allocator("not-an-ip", kBase + 50, kBase + 59);
   EXPECT_EQ(allocator.Allocate().status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(PortAllocatorTest, MovedPairKeepsItsSockets) {
-  PortAllocator allocator("127.0.0.1", kBase + 400, kBase + 409);
+  PortRangeLock lock;
+  PortAllocator allocator("127.0.0.1", kBase + 60, kBase + 69);
   auto pair = allocator.Allocate();
   ASSERT_TRUE(pair.ok());
   PortPair moved = std::move(*pair);
