@@ -925,7 +925,8 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
           .With("call_id", call_id)
           .With("room", room);
       if (it != calls_.end()) {
-        it->second->media_joined = false;  // the worker already let it go
+        it->second->media_joined = false;       // the worker already let it go
+        it->second->media_stats = event.stats;  // its final counters, for the record
         SendBye(*it->second, "RTP timeout");
         EndCall(event.participant_id, "RTP timeout");
       }

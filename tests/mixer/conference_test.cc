@@ -497,7 +497,10 @@ class OpusConferenceTest : public ConferenceTest {
     return joined;
   }
   // Sends one frame of a tone from the participant's peer; returns its payload.
-  std::vector<uint8_t> SpeakOpus(Participant* participant, double hz, int frame_index) {
+  // Without `deliver` the frame is encoded (the peer's encoder moves on) but
+  // lost on its way.
+  std::vector<uint8_t> SpeakOpus(Participant* participant, double hz, int frame_index,
+                                 bool deliver = true) {
     std::vector<int16_t> pcm(kOpusFrame);
     for (int i = 0; i < kOpusFrame; ++i) {
       const double t = static_cast<double>(frame_index * kOpusFrame + i) / 48000;
@@ -513,7 +516,7 @@ class OpusConferenceTest : public ConferenceTest {
                           packet.data());
     media::Datagram datagram{participant->rtp_port(), participant->spec().remote_rtp, packet.data(),
                              static_cast<uint16_t>(media::kRtpHeaderSize + size)};
-    participant->OnRtp(datagram, now_us_);
+    if (deliver) participant->OnRtp(datagram, now_us_);
     return {packet.begin() + media::kRtpHeaderSize,
             packet.begin() + static_cast<std::ptrdiff_t>(media::kRtpHeaderSize + size)};
   }
@@ -579,6 +582,47 @@ TEST_F(OpusConferenceTest, ATalkingGainIsMixedNotForwarded) {
   }
   EXPECT_EQ(conference_.forwards_last_tick(), 0);
   EXPECT_EQ(conference_.encodes_last_tick(), 1);
+}
+
+TEST_F(OpusConferenceTest, ALostPacketIsRebuiltFromTheNextPacketsFec) {
+  Participant* talker = JoinOpus(1);
+  JoinOpus(2);
+  // The talker's peer plans for loss, so every packet also carries the
+  // previous frame (LBRR).
+  encoders_[1]->SetExpectedLossPercent(20);
+  constexpr int kLost = 15;
+  RecordingSink sink;
+  std::vector<std::vector<uint8_t>> sent;
+  std::vector<int16_t> played;  // the talker's frame in the tick that played kLost
+  for (int frame = 0; frame < 30 && played.empty(); ++frame) {
+    sent.push_back(SpeakOpus(talker, 440, frame, /*deliver=*/frame != kLost));
+    const ParticipantStats before = talker->stats();
+    Tick(sink);
+    const ParticipantStats after = talker->stats();
+    if (after.recovered != before.recovered || after.concealed != before.concealed) {
+      played.assign(talker->frame().begin(), talker->frame().end());
+    }
+  }
+  ASSERT_FALSE(played.empty()) << "the lost frame was never played out";
+  EXPECT_EQ(talker->stats().recovered, 1u);
+  EXPECT_EQ(talker->stats().concealed, 0u);
+
+  // What a decoder fed the same packets makes of frame kLost: from the FEC
+  // in packet kLost + 1, which is not what concealment (PLC) would make.
+  const media::CodecFormat opus{media::CodecKind::kOpus, 48000, 20};
+  auto with_fec = media::MakeDecoder(opus);
+  auto with_plc = media::MakeDecoder(opus);
+  std::vector<int16_t> pcm(kOpusFrame);
+  for (int frame = 0; frame < kLost; ++frame) {
+    ASSERT_EQ(with_fec->Decode(sent[static_cast<size_t>(frame)], pcm), kOpusFrame);
+    ASSERT_EQ(with_plc->Decode(sent[static_cast<size_t>(frame)], pcm), kOpusFrame);
+  }
+  std::vector<int16_t> from_fec(kOpusFrame);
+  std::vector<int16_t> from_plc(kOpusFrame);
+  ASSERT_EQ(with_fec->DecodeFec(sent[kLost + 1], from_fec), kOpusFrame);
+  ASSERT_EQ(with_plc->Conceal(from_plc), kOpusFrame);
+  ASSERT_NE(from_fec, from_plc) << "packet " << kLost + 1 << " carries no FEC";
+  EXPECT_EQ(played, from_fec);
 }
 
 TEST_F(ConferenceTest, ReportedLossSetsTheEncodersFecInSteps) {

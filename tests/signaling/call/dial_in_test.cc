@@ -156,6 +156,25 @@ TEST_F(DialInTest, RoomRemovedWhileTypingThePin) {
   EXPECT_EQ(step->why, "room removed");
 }
 
+// Same length, same last digit, wrong before it: refused, for either PIN.
+TEST_F(DialInTest, WrongPinEndingInTheRightDigitIsRefused) {
+  DialIn dial_in({.max_attempts = 10}, "192.0.2.1", "2000");  // PIN 4321, moderator 9999
+  for (std::string_view entry : {"0001#", "4311#", "0009#", "9909#"}) {
+    std::optional<DialInStep> step = Type(dial_in, entry);
+    ASSERT_TRUE(step) << entry;
+    EXPECT_EQ(step->next, Next::kCollect) << entry;
+    EXPECT_EQ(step->prompts, (Prompts{"invalid_pin", "enter_pin"})) << entry;
+    EXPECT_EQ(step->why, "wrong PIN") << entry;
+    EXPECT_FALSE(step->moderator) << entry;
+  }
+}
+
+TEST(PinMatchesTest, EveryDigitCounts) {
+  for (std::string_view wrong : {"0234", "1034", "1204", "9994", "0004"}) {
+    EXPECT_FALSE(PinMatches(wrong, "1234")) << wrong;
+  }
+}
+
 TEST(PinMatchesTest, ComparesWholePins) {
   EXPECT_TRUE(PinMatches("1234", "1234"));
   EXPECT_FALSE(PinMatches("1235", "1234"));

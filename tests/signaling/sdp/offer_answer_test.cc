@@ -7,6 +7,7 @@ namespace tutti::sdp {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 LocalMedia Local(std::vector<AudioCodec> codecs = {AudioCodec::kOpus, AudioCodec::kPcmu,
                                                    AudioCodec::kPcma}) {
@@ -71,6 +72,52 @@ TEST(AnswerOfferTest, OpusWithDynamicPayloadTypeAndFecFlags) {
   EXPECT_THAT(answer,
               HasSubstr("a=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1;usedtx=1\r\n"));
   EXPECT_THAT(answer, HasSubstr("a=rtcp-mux\r\n"));
+}
+
+// RFC 4733 §7.1.1: telephone-event runs at the clock of the audio it goes
+// with, so only an event format at the chosen codec's rate is answered.
+TEST(AnswerOfferTest, TelephoneEventAtAnotherClockRateIsNotAnswered) {
+  auto result = AnswerOffer(Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+                                  "m=audio 5000 RTP/AVP 96 101\r\na=rtpmap:96 opus/48000/2\r\n"
+                                  "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"),
+                            Local());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->audio.codec, AudioCodec::kOpus);
+  EXPECT_EQ(result->audio.telephone_event_pt, -1);
+  const std::string answer = WriteSdp(result->answer);
+  EXPECT_THAT(answer, HasSubstr("m=audio 20000 RTP/AVP 96\r\n"));
+  EXPECT_THAT(answer, Not(HasSubstr("telephone-event")));
+}
+
+// Both event rates offered: each codec gets its own, whichever is listed first.
+TEST(AnswerOfferTest, OpusTakesTheTelephoneEventAt48kHz) {
+  auto result = AnswerOffer(Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+                                  "m=audio 5000 RTP/AVP 96 0 101 97\r\na=rtpmap:96 opus/48000/2\r\n"
+                                  "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+                                  "a=rtpmap:97 telephone-event/48000\r\n"),
+                            Local());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->audio.codec, AudioCodec::kOpus);
+  EXPECT_EQ(result->audio.telephone_event_pt, 97);
+  const std::string answer = WriteSdp(result->answer);
+  EXPECT_THAT(answer, HasSubstr("m=audio 20000 RTP/AVP 96 97\r\n"));
+  EXPECT_THAT(answer, HasSubstr("a=rtpmap:97 telephone-event/48000\r\n"));
+  EXPECT_THAT(answer, Not(HasSubstr("telephone-event/8000")));
+}
+
+TEST(AnswerOfferTest, PcmuTakesTheTelephoneEventAt8kHz) {
+  auto result = AnswerOffer(Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+                                  "m=audio 5000 RTP/AVP 96 0 97 101\r\na=rtpmap:96 opus/48000/2\r\n"
+                                  "a=rtpmap:0 PCMU/8000\r\na=rtpmap:97 telephone-event/48000\r\n"
+                                  "a=rtpmap:101 telephone-event/8000\r\n"),
+                            Local({AudioCodec::kPcmu}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->audio.codec, AudioCodec::kPcmu);
+  EXPECT_EQ(result->audio.telephone_event_pt, 101);
+  const std::string answer = WriteSdp(result->answer);
+  EXPECT_THAT(answer, HasSubstr("m=audio 20000 RTP/AVP 0 101\r\n"));
+  EXPECT_THAT(answer, HasSubstr("a=rtpmap:101 telephone-event/8000\r\n"));
+  EXPECT_THAT(answer, Not(HasSubstr("telephone-event/48000")));
 }
 
 TEST(AnswerOfferTest, NoCommonCodecIsFailedPrecondition) {
@@ -161,6 +208,23 @@ TEST(AcceptAnswerTest, ReadsTheAnswerToOurOffer) {
   EXPECT_EQ(audio->telephone_event_pt, 100);
   EXPECT_EQ(audio->remote_address, "10.1.1.1");
   EXPECT_EQ(audio->remote_rtp_port, 7000);
+}
+
+TEST(AcceptAnswerTest, TelephoneEventMustRunAtTheCodecsClockRate) {
+  const SessionDescription offer = MakeOffer(Local());  // events 101/48000 and 100/8000
+  auto only_48k =
+      AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 10.1.1.1\r\n"
+                                "t=0 0\r\nm=audio 7000 RTP/AVP 0 101\r\n"
+                                "a=rtpmap:101 telephone-event/48000\r\n"));
+  ASSERT_TRUE(only_48k.ok()) << only_48k.status();
+  EXPECT_EQ(only_48k->codec, AudioCodec::kPcmu);
+  EXPECT_EQ(only_48k->telephone_event_pt, -1);
+  auto both = AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 10.1.1.1\r\n"
+                                        "t=0 0\r\nm=audio 7000 RTP/AVP 0 100 101\r\n"
+                                        "a=rtpmap:100 telephone-event/8000\r\n"
+                                        "a=rtpmap:101 telephone-event/48000\r\n"));
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->telephone_event_pt, 100);
 }
 
 TEST(AcceptAnswerTest, RejectsAnswersThatDoNotFit) {

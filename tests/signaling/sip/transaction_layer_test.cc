@@ -124,6 +124,73 @@ TEST_F(TransactionLayerTest, InviteErrorIsRetransmittedUntilAckThenTransactionEn
   EXPECT_EQ(layer_->server_transactions(), 0u);
 }
 
+// A retransmitted INVITE (same branch) belongs to the first one's
+// transaction: the TU sees one request, the caller gets the last response
+// again. Timers too slow to fire here, so every message is one the test made.
+class InviteRetransmissionTest : public TransactionLayerTest {
+ protected:
+  static TimerSettings SlowTimers() {
+    TimerSettings timers;
+    timers.t1 = absl::Seconds(30);
+    timers.t2 = absl::Seconds(60);
+    timers.t4 = absl::Seconds(60);
+    timers.trying_delay = absl::Seconds(30);
+    return timers;
+  }
+  InviteRetransmissionTest() { layer_ = &slow_layer_; }
+
+  // Runs the loop until `done` (or a generous deadline).
+  template <typename Predicate>
+  bool RunUntil(Predicate done) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (!done() && absl::Now() < deadline) loop_.RunOnce(absl::Milliseconds(5));
+    return done();
+  }
+
+  TransactionLayer slow_layer_{&loop_, &transports_, &user_, SlowTimers()};
+};
+
+TEST_F(InviteRetransmissionTest, AbsorbedAndAnsweredWithTheLastResponse) {
+  const std::string invite = Request("INVITE", peer_.port(), "z9hG4bKretx1");
+  peer_.SendTo(server_port_, invite);
+  ASSERT_TRUE(RunUntil([&] { return !user_.requests.empty(); }));
+  const TransactionId id = user_.requests[0].first;
+  ASSERT_TRUE(slow_layer_.Respond(id, 180, slow_layer_.ResponseFor(id, 180, {}, "srv").Finish()));
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  ASSERT_EQ(StatusOf(peer_.received()[0]), 180);
+
+  peer_.SendTo(server_port_, invite);
+  ASSERT_TRUE(peer_.WaitFor(loop_, 2));
+  EXPECT_EQ(peer_.received()[1], peer_.received()[0]);  // the 180 again, byte for byte
+  EXPECT_EQ(user_.requests.size(), 1u);
+  EXPECT_EQ(slow_layer_.retransmissions_absorbed(), 1u);
+
+  ASSERT_TRUE(slow_layer_.Respond(id, 486, slow_layer_.ResponseFor(id, 486, {}, "srv").Finish()));
+  ASSERT_TRUE(peer_.WaitFor(loop_, 3));
+  ASSERT_EQ(StatusOf(peer_.received()[2]), 486);
+  peer_.SendTo(server_port_, invite);
+  ASSERT_TRUE(peer_.WaitFor(loop_, 4));
+  EXPECT_EQ(peer_.received()[3], peer_.received()[2]);  // now the final one
+  EXPECT_EQ(user_.requests.size(), 1u);
+  EXPECT_EQ(slow_layer_.retransmissions_absorbed(), 2u);
+}
+
+TEST_F(InviteRetransmissionTest, AfterA2xxItIsAbsorbedWithoutReachingTheTu) {
+  const std::string invite = Request("INVITE", peer_.port(), "z9hG4bKretx2");
+  peer_.SendTo(server_port_, invite);
+  ASSERT_TRUE(RunUntil([&] { return !user_.requests.empty(); }));
+  const TransactionId id = user_.requests[0].first;
+  ASSERT_TRUE(slow_layer_.Respond(id, 200, slow_layer_.ResponseFor(id, 200, {}, "srv").Finish()));
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+
+  peer_.SendTo(server_port_, invite);
+  ASSERT_TRUE(RunUntil([&] { return slow_layer_.retransmissions_absorbed() == 1; }));
+  EXPECT_EQ(user_.requests.size(), 1u);
+  // RFC 6026: 2xx retransmissions are the TU's business, not the layer's.
+  peer_.Drain();
+  EXPECT_EQ(peer_.received().size(), 1u);
+}
+
 TEST_F(TransactionLayerTest, AckForA2xxGoesToTheTu) {
   peer_.SendTo(server_port_, Request("INVITE", peer_.port(), "z9hG4bKinv3"));
   peer_.RunFor(loop_, absl::Milliseconds(5));
