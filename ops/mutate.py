@@ -15,7 +15,9 @@ between entries are comments. Each entry:
 
 Snippet lines are taken verbatim, indentation included; trailing blank lines
 of a snippet are dropped and the lines are joined with newlines (no final
-newline), so a snippet may start or end in the middle of a line.
+newline), so a snippet may start or end in the middle of a line. A comment
+paragraph ('#' lines after a blank line) at the end of an entry belongs to
+the next one, so a snippet cannot end with such a paragraph.
 """
 
 import argparse
@@ -71,6 +73,14 @@ def parse_faults(path):
         for name, lines in current.blocks.items():
             while lines and not lines[-1].strip():
                 lines.pop()
+            # A comment paragraph after the last snippet heads the next entry.
+            while lines:
+                start = max((i + 1 for i, l in enumerate(lines) if not l.strip()), default=0)
+                if start == 0 or not all(l.startswith("#") for l in lines[start:]):
+                    break
+                del lines[start:]
+                while lines and not lines[-1].strip():
+                    lines.pop()
             setattr(current, name, "\n".join(lines))
         where = f"{path}:{current.line} ({current.name})"
         missing = [k for k in ("what", "file", "tests", "original") if not getattr(current, k)]
@@ -264,8 +274,9 @@ def try_fault(fault, number, total, args, selections, keep):
         names, targets = selections[fault.tests]
         code, output, _ = run(["ninja", "-C", str(BUILD), "-j", str(args.jobs), *targets], log)
         if code != 0:
-            errors = [l for l in output.splitlines() if "error" in l]
-            return result("BUILD-FAILED", errors[0][:120] if errors else "see log")
+            errors = [l for l in output.splitlines() if "error:" in l]
+            return result("BUILD-FAILED", errors[0].replace(str(SRC) + "/", "")[:150]
+                          if errors else f"see {log}")
         passed, failed, timed_out = run_tests(fault.selection(), args.jobs, args.timeout, log)
         if passed:
             return result("SURVIVED", f"{len(names)} tests passed")
