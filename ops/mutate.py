@@ -334,6 +334,12 @@ def main():
 
     total, copied, removed = sync_tree()
     print(f"scratch tree {SRC}: {total} files, {copied} copied, {removed} removed")
+    # The voice prompts are generated, not tracked; the IVR tests need them.
+    prompts = SRC / "ops" / "prompts" / "make_prompts.sh"
+    if prompts.exists():
+        code, output, _ = run([str(prompts)], setup_log)
+        if code != 0:
+            raise Abort(f"{prompts} failed (log {setup_log}):\n{tail(output)}")
     if not (BUILD / "build.ninja").exists():
         print("configuring (cmake --preset release) ...", flush=True)
         code, output, _ = run(["cmake", "--preset", "release"], setup_log, cwd=SRC)
