@@ -252,7 +252,7 @@ def describe_failures(failed, timed_out, timeout):
     return f"by {failed[0]}{more}"
 
 
-def try_fault(fault, number, total, args, selections, keep):
+def try_fault(fault, number, args, selections, keep):
     log = LOGS / f"{number:02d}-{fault.name}.log"
     log.write_text(f"fault {fault.name}: {fault.what}\n")
     started = time.monotonic()
@@ -271,16 +271,16 @@ def try_fault(fault, number, total, args, selections, keep):
     try:
         path.write_bytes(original.replace(fault.original.encode(), fault.faulty.encode(), 1))
         planted = True
-        names, targets = selections[fault.tests]
+        names, targets, timeout = selections[fault.tests]
         code, output, _ = run(["ninja", "-C", str(BUILD), "-j", str(args.jobs), *targets], log)
         if code != 0:
             errors = [l for l in output.splitlines() if "error:" in l]
             return result("BUILD-FAILED", errors[0].replace(str(SRC) + "/", "")[:150]
                           if errors else f"see {log}")
-        passed, failed, timed_out = run_tests(fault.selection(), args.jobs, args.timeout, log)
+        passed, failed, timed_out = run_tests(fault.selection(), args.jobs, timeout, log)
         if passed:
             return result("SURVIVED", f"{len(names)} tests passed")
-        return result("CAUGHT", describe_failures(failed, timed_out, args.timeout))
+        return result("CAUGHT", describe_failures(failed, timed_out, timeout))
     finally:
         # Written afresh (new mtime), so the next build puts the original back.
         if planted and not keep:
@@ -309,7 +309,9 @@ def main():
     parser.add_argument("--jobs", type=int, default=2, help="build and test parallelism")
     parser.add_argument("--keep", action="store_true",
                         help="leave the last fault planted in the scratch tree")
-    parser.add_argument("--timeout", type=int, default=600, help="per-fault test time limit (s)")
+    parser.add_argument("--timeout", type=int,
+                        help="per-fault test time limit in s (default: 5 times the baseline"
+                             " run of the fault's selection, at least 60)")
     args = parser.parse_args()
 
     faults = parse_faults(FAULTS)
@@ -361,25 +363,29 @@ def main():
         names, targets = resolve(fault.selection(), setup_log)
         if not names:
             raise Abort(f"fault {fault.name}: tests {fault.tests} select no test")
-        selections[fault.tests] = (names, targets)
+        selections[fault.tests] = [names, targets, args.timeout]
     print(f"baseline: {len(selections)} test selections", flush=True)
-    for selection, (names, _) in selections.items():
+    for selection, entry in selections.items():
         step = time.monotonic()
-        print(f"  {selection} ({len(names)} tests) ... ", end="", flush=True)
-        passed, failed, timed_out = run_tests(shlex.split(selection), args.jobs, args.timeout,
-                                              setup_log)
+        print(f"  {selection} ({len(entry[0])} tests) ... ", end="", flush=True)
+        passed, failed, timed_out = run_tests(shlex.split(selection), args.jobs,
+                                              args.timeout or 3600, setup_log)
         if not passed:
             print("FAILED")
             raise Abort(f"the unmutated tree fails {selection}: "
-                        f"{describe_failures(failed, timed_out, args.timeout)} (log {setup_log})")
-        print(f"pass in {time.monotonic() - step:.0f} s", flush=True)
+                        f"{describe_failures(failed, timed_out, args.timeout or 3600)} (log {setup_log})")
+        took = time.monotonic() - step
+        # A planted fault may hang a test (an endless loop): that is a catch,
+        # and need not cost the default ctest timeout.
+        entry[2] = args.timeout or max(60, round(5 * took))
+        print(f"pass in {took:.0f} s", flush=True)
 
     results = []
     try:
         for number, fault in enumerate(faults, 1):
             print(f"[{number}/{len(faults)}] {fault.name} ... ", end="", flush=True)
             keep = args.keep and number == len(faults)
-            r = try_fault(fault, number, len(faults), args, selections, keep)
+            r = try_fault(fault, number, args, selections, keep)
             results.append(r)
             print(f"{r.verdict} {r.detail} in {r.seconds:.0f} s", flush=True)
     except KeyboardInterrupt:

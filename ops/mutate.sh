@@ -12,7 +12,8 @@
 #   --jobs N     build and ctest parallelism (default 2)
 #   --keep       leave the last fault planted in the scratch tree, to poke at
 #                it by hand (the next run puts the file back)
-#   --timeout S  per-fault limit for its tests (default 600); a timeout counts
+#   --timeout S  per-fault limit for its tests (default 5 times the baseline run
+#                of its selection, at least 60 s); a timeout counts
 #                as caught
 #
 # The working tree is never touched: its files (tracked and untracked, not
