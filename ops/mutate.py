@@ -211,7 +211,7 @@ def resolve(selection, log):
     return names, sorted(targets)
 
 
-FAILED_LINE = re.compile(r"^\s*\d+ - (\S+) \((.*)\)\s*$")
+FAILED_LINE = re.compile(r"^\s*\d+ - (\S+)")  # " 72 - Suite.Name [# GetParam...] (Failed)"
 
 
 def failed_tests(output):
