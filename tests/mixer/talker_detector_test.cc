@@ -42,6 +42,25 @@ TEST(TalkerDetectorTest, StartsAfterSustainedSpeechAndStopsAfterHangover) {
   EXPECT_FALSE(detector.talking());
 }
 
+// The hangover counts one pause, not the silence of a whole spurt: pauses
+// between words, each shorter than the hangover, never end a talker however
+// many there are.
+TEST(TalkerDetectorTest, ManyShortPausesNeverAddUpToAStop) {
+  TalkerDetector detector;  // the defaults: 400 ms hangover below -48 dBov
+  for (int i = 0; i < 5; ++i) detector.Update(-20);
+  ASSERT_TRUE(detector.talking());
+  for (int word = 0; word < 20; ++word) {
+    // 240 ms of silence: its smoothed level is below stop_db for about half.
+    for (int i = 0; i < 12; ++i) {
+      ASSERT_EQ(detector.Update(-100), Transition::kNone) << "word " << word;
+    }
+    for (int i = 0; i < 8; ++i) {
+      ASSERT_EQ(detector.Update(-20), Transition::kNone) << "word " << word;
+    }
+  }
+  EXPECT_TRUE(detector.talking());
+}
+
 TEST(TalkerDetectorTest, SingleClickDoesNotStartTalking) {
   TalkerDetector detector;
   EXPECT_EQ(detector.Update(0), Transition::kNone);
