@@ -3,10 +3,8 @@ bad input with its documented errors, /metrics and the /v1/events stream."""
 
 import json
 import os
-import re
 import sys
 import threading
-import time
 import unittest
 import urllib.error
 import urllib.request
@@ -15,15 +13,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from audio_harness import LossyRtpCaller, dominant_tones, read_wav  # noqa: E402
 from tutti_harness import TuttidTestCase, udp_exchange  # noqa: E402
-
-
-def wait_until(condition, what, timeout=10.0):
-    """Polls condition() until it is true; fails naming `what` after timeout."""
-    deadline = time.time() + timeout
-    while not condition():
-        if time.time() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.05)
 
 
 class ControlApiTest(TuttidTestCase):
@@ -40,7 +29,7 @@ class ControlApiTest(TuttidTestCase):
             seen["body"] = body
             return len(body["participants"]) == 1 and body["participants"][0]["talking"]
 
-        wait_until(talking, f"one talking participant in room {room}: {seen}", timeout)
+        self.server.wait_until(f"one talking participant in room {room}", talking, timeout)
         return seen["body"]["participants"][0]
 
     def test_missing_or_wrong_token_is_401(self):
@@ -197,8 +186,9 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual(self.call("POST", "/v1/rooms/1000/recording", {"format": "mp3"})[0], 400)
         # At least a second of the mix in the file (its header is rewritten
         # every second) before the recording stops.
-        wait_until(lambda: os.path.exists(path) and os.path.getsize(path) >= 44 + 48000 * 2,
-                   f"a second of audio in {path}")
+        self.server.wait_until(
+            f"a second of audio in {path}",
+            lambda: os.path.exists(path) and os.path.getsize(path) >= 44 + 48000 * 2)
         self.assertEqual(self.call("DELETE", "/v1/rooms/1000/recording")[0], 202)
         self.server.wait_for_log(r'msg="recording stopped"')
         self.assertEqual(self.call("DELETE", "/v1/rooms/1000/recording")[0], 409)
@@ -263,7 +253,7 @@ class ControlApiTest(TuttidTestCase):
         caller.close()
 
         # The leg's call record, with the worker's final media counters.
-        wait_until(self.server.call_records, "a call record")
+        self.server.wait_until("a call record", self.server.call_records)
         records = self.server.call_records()
         self.assertEqual(len(records), 1, records)
         record = records[0]

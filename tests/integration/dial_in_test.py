@@ -109,17 +109,6 @@ class DialInTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         return {p["from"]: p for p in body["participants"]}
 
-    def wait_until(self, what, predicate, timeout=5):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                self.fail(f"{what} within {timeout}s\n--- tuttid log:\n"
-                          + self.server.log_text()[-4000:])
-            time.sleep(0.05)
-
     def dial(self, user, name):
         caller = DtmfCaller(self.server.port, user, name)
         self.callers.append(caller)
@@ -129,7 +118,7 @@ class DialInTest(unittest.TestCase):
     def test_ivr_number_room_and_pin_join_the_room(self):
         caller = self.dial("conference", "ann")
         # The IVR speaks at once: the welcome prompt arrives as audio.
-        self.wait_until("no prompt audio", lambda: any(
+        self.server.wait_until("no prompt audio", lambda: any(
             abs(x) > 1000 for x in caller.received_audio()), timeout=3)
         self.assertEqual(self.participants("4000"), {})  # in the IVR, not in the room
         self.server.wait_for_log(r'prompt=welcome')
@@ -137,7 +126,7 @@ class DialInTest(unittest.TestCase):
         self.server.wait_for_log(r'prompt=enter_pin')
         caller.keys("1234#")
         self.server.wait_for_log(r'msg="dial-in accepted" call_id=\S+ room=4000 moderator=false')
-        ann = self.wait_until("ann never listed in room 4000",
+        ann = self.server.wait_until("ann never listed in room 4000",
                               lambda: self.participants("4000").get("sip:ann@127.0.0.1"))
         self.assertFalse(ann["moderator"])
         self.assertEqual(ann["room"], "4000")
@@ -146,7 +135,7 @@ class DialInTest(unittest.TestCase):
         # makes a moderator.
         moderator = self.dial("4000", "mod")
         moderator.keys("9999#")
-        mod = self.wait_until("mod never listed",
+        mod = self.server.wait_until("mod never listed",
                               lambda: self.participants("4000").get("sip:mod@127.0.0.1"))
         self.assertTrue(mod["moderator"])
         # They hear each other: ann's tone reaches the moderator through the
@@ -159,14 +148,15 @@ class DialInTest(unittest.TestCase):
         # Moderator keys: lock the room (*2), mute all but moderators (#1),
         # remove the last participant who joined (*3).
         moderator.keys("*2")
-        self.wait_until("room not locked", lambda: self.server.api("GET", "/v1/rooms/4000")[1]["locked"])
+        self.server.wait_until("room not locked",
+                               lambda: self.server.api("GET", "/v1/rooms/4000")[1]["locked"])
         late = self.dial("conference", "late")
         late.keys("4000#1234#")
         late.wait_bye(10)
         self.assertEqual(late.bye_reason(), "room locked")
         self.assertNotIn("sip:late@127.0.0.1", self.participants("4000"))
         moderator.keys("#1")
-        self.wait_until("ann not muted by the moderator",
+        self.server.wait_until("ann not muted by the moderator",
                         lambda: self.participants("4000")["sip:ann@127.0.0.1"]["muted"])
         self.assertFalse(self.participants("4000")["sip:mod@127.0.0.1"]["muted"])
         moderator.keys("*3")
@@ -216,7 +206,7 @@ class DialInTest(unittest.TestCase):
     def test_waiting_for_the_moderator_and_ending_when_it_leaves(self):
         guest = self.dial("5000", "guest")
         guest.keys("#")  # no participant PIN: a bare # joins as participant
-        waiting = self.wait_until("guest not waiting",
+        waiting = self.server.wait_until("guest not waiting",
                                   lambda: self.participants("5000").get("sip:guest@127.0.0.1"))
         self.assertTrue(waiting["waiting"], waiting)
         # Waiting, it is told so and hears music.
@@ -224,8 +214,9 @@ class DialInTest(unittest.TestCase):
         self.server.wait_for_log(r'msg="playing music"', timeout=8)
         host = self.dial("5000", "host")
         host.keys("55#")
-        self.wait_until("guest still waiting after the moderator joined", lambda: not self.participants(
-            "5000")["sip:guest@127.0.0.1"]["waiting"])
+        self.server.wait_until(
+            "guest still waiting after the moderator joined",
+            lambda: not self.participants("5000")["sip:guest@127.0.0.1"]["waiting"])
         self.assertTrue(self.participants("5000")["sip:host@127.0.0.1"]["moderator"])
         self.assertEqual(host.bye(), 200)
         guest.wait_bye(10)
@@ -235,10 +226,10 @@ class DialInTest(unittest.TestCase):
     def test_participant_count_is_spoken(self):
         first = self.dial("6000", "one")
         first.keys("#")
-        self.wait_until("one not in 6000", lambda: self.participants("6000"))
+        self.server.wait_until("one not in 6000", lambda: self.participants("6000"))
         second = self.dial("6000", "two")
         second.keys("#")
-        self.wait_until("two not in 6000", lambda: len(self.participants("6000")) == 2)
+        self.server.wait_until("two not in 6000", lambda: len(self.participants("6000")) == 2)
         # "There are two participants in this conference", to the second
         # caller as it joins and to the first on *8.
         sequence = r'prompt=there_are\n.*prompt=n2\n.*prompt=participants_in_conference'

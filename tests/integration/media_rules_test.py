@@ -13,7 +13,6 @@ import re
 import socket
 import sys
 import threading
-import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
@@ -128,17 +127,6 @@ class MediaRulesTest(unittest.TestCase):
         caller.invite()
         return caller
 
-    def wait_until(self, what, predicate, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                self.fail(f"{what} within {timeout}s\n--- tuttid log:\n"
-                          + self.server.log_text()[-4000:])
-            time.sleep(0.05)
-
     def participants(self, room):
         status, body = self.server.api("GET", f"/v1/rooms/{room}/participants")
         self.assertEqual(status, 200, body)
@@ -148,20 +136,13 @@ class MediaRulesTest(unittest.TestCase):
         records = [r for r in self.server.call_records() if r["call_id"] == caller.call_id]
         return records[0] if records else None
 
-    def metric(self, name):
-        status, text = self.server.api("GET", "/metrics")
-        self.assertEqual(status, 200)
-        match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
-        self.assertIsNotNone(match, f"no {name} in /metrics")
-        return float(match.group(1))
-
     def test_caller_that_stops_sending_rtp_is_hung_up(self):
         self.start(media_extra="rtp_timeout_s = 1")
         caller = self.dial("1000", "vanished")
         caller.stream(0.5, tone_hz=TONE_HZ)  # then nothing, not even RTCP
         caller.wait_bye(20)
         self.assertEqual(caller.bye_reason(), "RTP timeout")
-        record = self.wait_until("no call record for the silent caller",
+        record = self.server.wait_until("no call record for the silent caller",
                                  lambda: self.record_of(caller))
         self.assertEqual(record["why"], "RTP timeout")
         self.assertGreater(record["packets_in"], 0)
@@ -171,7 +152,7 @@ class MediaRulesTest(unittest.TestCase):
                          '[[room]]\nname = "7000"\nmax_participants = 2\n')
         self.dial("7000", "first")
         self.dial("7000", "second")  # exactly at the limit: still answered
-        self.wait_until("the two callers not both in the room",
+        self.server.wait_until("the two callers not both in the room",
                         lambda: len(self.participants("7000")) == 2)
         self.assertEqual(self.caller("7000", "third").invite_refused(), 486)
         # Through the IVR, the room's number leads to "room full" and a BYE.
@@ -179,7 +160,8 @@ class MediaRulesTest(unittest.TestCase):
         late.keys("7000#")
         late.wait_bye(10)
         self.assertEqual(late.bye_reason(), "room full")
-        record = self.wait_until("no call record for the IVR caller", lambda: self.record_of(late))
+        record = self.server.wait_until("no call record for the IVR caller",
+                                        lambda: self.record_of(late))
         self.assertEqual(record["why"], "room full")
         self.assertEqual(len(self.participants("7000")), 2)
 
@@ -209,18 +191,19 @@ class MediaRulesTest(unittest.TestCase):
         self.addCleanup(stop.set)
         caller = self.dial("1000", "natted", advertised_rtp_port=decoy.getsockname()[1])
         caller.start_streaming()
-        self.wait_until("no media back at the port the RTP comes from",
+        self.server.wait_until("no media back at the port the RTP comes from",
                         lambda: caller.packets_received() >= 25)
         # Once latched, nothing more goes to the SDP's port.
         before = len(at_decoy)
         received = caller.packets_received()
-        self.wait_until("the media stopped", lambda: caller.packets_received() >= received + 25)
+        self.server.wait_until("the media stopped",
+                               lambda: caller.packets_received() >= received + 25)
         self.assertEqual(len(at_decoy), before, "media still sent to the SDP address")
 
     def test_bye_with_a_wrong_to_tag_is_481_and_ends_nothing(self):
         self.start()
         caller = self.dial("1000", "stays")
-        self.wait_until("the caller not in the room", lambda: self.participants("1000"))
+        self.server.wait_until("the caller not in the room", lambda: self.participants("1000"))
         real_tag = caller.to_tag
         caller.to_tag = "x" + real_tag
         caller.cseq += 1
@@ -233,7 +216,7 @@ class MediaRulesTest(unittest.TestCase):
         self.assertIsNone(self.record_of(caller))
         # The call is still there to hang up, and that ends it.
         self.assertEqual(caller.bye(), 200)
-        record = self.wait_until("no call record", lambda: self.record_of(caller))
+        record = self.server.wait_until("no call record", lambda: self.record_of(caller))
         self.assertEqual(record["why"], "caller hung up")
 
     def test_retransmitted_invite_makes_one_call(self):
@@ -248,8 +231,8 @@ class MediaRulesTest(unittest.TestCase):
                    "Call-ID: barrier-1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
                    "Content-Length: 0\r\n\r\n")
         self.assertTrue(udp_exchange(self.server.port, options).startswith("SIP/2.0 200"))
-        self.assertEqual(self.metric("tutti_calls"), 1)
-        self.assertEqual(self.metric("tutti_calls_answered_total"), 1)
+        self.assertEqual(self.server.metric("tutti_calls"), 1)
+        self.assertEqual(self.server.metric("tutti_calls_answered_total"), 1)
 
     def test_muted_caller_is_not_heard_until_unmuted(self):
         self.start()
@@ -257,20 +240,20 @@ class MediaRulesTest(unittest.TestCase):
         listener = self.dial("1000", "listener")
         talker.start_streaming()
         listener.start_streaming()
-        self.wait_until("the listener never hears the talker",
+        self.server.wait_until("the listener never hears the talker",
                         lambda: listener.recent_tone_dbfs(TONE_HZ) > HEARD_DBFS)
-        pid = self.wait_until("the talker not listed", lambda: self.participants("1000").get(
+        pid = self.server.wait_until("the talker not listed", lambda: self.participants("1000").get(
             "sip:talker@127.0.0.1"))["id"]
 
         status, body = self.server.api("POST", f"/v1/rooms/1000/participants/{pid}/mute", raw=b"")
         self.assertEqual((status, body["muted"]), (200, True))
-        self.wait_until("the listener still hears the muted talker",
+        self.server.wait_until("the listener still hears the muted talker",
                         lambda: listener.recent_tone_dbfs(TONE_HZ) < NOT_HEARD_DBFS)
 
         status, body = self.server.api("POST", f"/v1/rooms/1000/participants/{pid}/unmute",
                                        raw=b"")
         self.assertEqual((status, body["muted"]), (200, False))
-        self.wait_until("the listener does not hear the unmuted talker again",
+        self.server.wait_until("the listener does not hear the unmuted talker again",
                         lambda: listener.recent_tone_dbfs(TONE_HZ) > HEARD_DBFS)
 
 

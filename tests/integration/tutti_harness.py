@@ -109,6 +109,19 @@ def free_port(kind=socket.SOCK_DGRAM, pair=False):
     raise RuntimeError("no free port in this process's block")
 
 
+def wait_until(what, predicate, timeout=10.0, describe=lambda: ""):
+    """Polls predicate() until it returns something true, and returns that;
+    after `timeout` seconds fails with `what` and describe()'s text."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {timeout}s{describe()}")
+        time.sleep(0.05)
+
+
 CLONE_NEWNET = 0x40000000
 
 
@@ -259,6 +272,11 @@ token = "{self.api_token}"
         with open(self.records_path) as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def wait_until(self, what, predicate, timeout=10.0):
+        """wait_until() with the end of this tuttid's log in the failure."""
+        return wait_until(what, predicate, timeout,
+                          lambda: "\n--- tuttid log:\n" + self.log_text()[-4000:])
+
     def metric(self, name, labels=""):
         """One sample of /metrics (`labels` as written there, e.g.
         'method="ACK"'), or 0 when it is not there yet."""
@@ -273,15 +291,9 @@ token = "{self.api_token}"
 
     def wait_for_metric(self, name, labels="", at_least=1, timeout=10.0):
         """Polls /metrics until the sample reaches at_least; returns it."""
-        deadline = time.time() + timeout
-        while True:
-            value = self.metric(name, labels)
-            if value >= at_least:
-                return value
-            if time.time() > deadline:
-                raise AssertionError(f"{name}{{{labels}}} is {value}, not {at_least} or more, "
-                                     f"after {timeout}s:\n{self.log_text()[-4000:]}")
-            time.sleep(0.05)
+        return self.wait_until(f"{name}{{{labels}}} at {at_least} or more",
+                               lambda: (value := self.metric(name, labels)) >= at_least and value,
+                               timeout)
 
     def log_text(self):
         with open(self.log_path) as f:
