@@ -48,6 +48,16 @@ class DtmfCaller(LossyRtpCaller):
         super().__init__(port, user=user, loss=0.0, name=name)
         self._content_type = None
 
+    def hang_up_and_close(self):
+        """At the end of a test: BYE if still in a call (its answer not
+        required), then close the sockets."""
+        if not self.closed_by_peer and self.to_tag:
+            try:
+                self.bye(timeout=3)
+            except AssertionError:
+                pass
+        self.close()
+
     def _request(self, method, cseq, body="", uri=None, branch=None):
         text = super()._request(method, cseq, body, uri, branch)
         if self._content_type:
@@ -95,12 +105,7 @@ class DialInTest(unittest.TestCase):
 
     def tearDown(self):
         for caller in self.callers:
-            if not caller.closed_by_peer and caller.to_tag:
-                try:
-                    caller.bye(timeout=3)
-                except AssertionError:
-                    pass
-            caller.close()
+            caller.hang_up_and_close()
         code = self.server.stop()
         self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
 

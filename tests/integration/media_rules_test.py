@@ -102,12 +102,7 @@ class MediaRulesTest(unittest.TestCase):
     def tearDown(self):
         for caller in self.callers:
             caller.stop_streaming()
-            if not caller.closed_by_peer and caller.to_tag:
-                try:
-                    caller.bye(timeout=3)
-                except AssertionError:
-                    pass
-            caller.close()
+            caller.hang_up_and_close()
         if self.server is not None:
             code = self.server.stop()
             self.assertEqual(code, 0,
