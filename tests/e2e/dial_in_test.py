@@ -159,9 +159,7 @@ class DialInE2ETest(unittest.TestCase):
 
     # --- helpers: the API
     def participants(self):
-        status, body = self.server.api("GET", f"/v1/rooms/{ROOM}/participants")
-        self.assertEqual(status, 200, f"GET /v1/rooms/{ROOM}/participants: {body}")
-        return {p["from"]: p for p in body["participants"]}
+        return self.server.participants(ROOM)
 
     def room(self):
         status, body = self.server.api("GET", f"/v1/rooms/{ROOM}")

@@ -109,11 +109,6 @@ class DialInTest(unittest.TestCase):
         code = self.server.stop()
         self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
 
-    def participants(self, room):
-        status, body = self.server.api("GET", f"/v1/rooms/{room}/participants")
-        self.assertEqual(status, 200, body)
-        return {p["from"]: p for p in body["participants"]}
-
     def dial(self, user, name):
         caller = DtmfCaller(self.server.port, user, name)
         self.callers.append(caller)
@@ -125,14 +120,15 @@ class DialInTest(unittest.TestCase):
         # The IVR speaks at once: the welcome prompt arrives as audio.
         self.server.wait_until("no prompt audio", lambda: any(
             abs(x) > 1000 for x in caller.received_audio()), timeout=3)
-        self.assertEqual(self.participants("4000"), {})  # in the IVR, not in the room
+        self.assertEqual(self.server.participants("4000"), {})  # in the IVR, not in the room
         self.server.wait_for_log(r'prompt=welcome')
         caller.keys("4000#")
         self.server.wait_for_log(r'prompt=enter_pin')
         caller.keys("1234#")
         self.server.wait_for_log(r'msg="dial-in accepted" call_id=\S+ room=4000 moderator=false')
-        ann = self.server.wait_until("ann never listed in room 4000",
-                              lambda: self.participants("4000").get("sip:ann@127.0.0.1"))
+        ann = self.server.wait_until(
+            "ann never listed in room 4000",
+            lambda: self.server.participants("4000").get("sip:ann@127.0.0.1"))
         self.assertFalse(ann["moderator"])
         self.assertEqual(ann["room"], "4000")
 
@@ -140,8 +136,9 @@ class DialInTest(unittest.TestCase):
         # makes a moderator.
         moderator = self.dial("4000", "mod")
         moderator.keys("9999#")
-        mod = self.server.wait_until("mod never listed",
-                              lambda: self.participants("4000").get("sip:mod@127.0.0.1"))
+        mod = self.server.wait_until(
+            "mod never listed",
+            lambda: self.server.participants("4000").get("sip:mod@127.0.0.1"))
         self.assertTrue(mod["moderator"])
         # They hear each other: ann's tone reaches the moderator through the
         # room's conference, on the other worker than ann's lobby was.
@@ -159,15 +156,16 @@ class DialInTest(unittest.TestCase):
         late.keys("4000#1234#")
         late.wait_bye(10)
         self.assertEqual(late.bye_reason(), "room locked")
-        self.assertNotIn("sip:late@127.0.0.1", self.participants("4000"))
+        self.assertNotIn("sip:late@127.0.0.1", self.server.participants("4000"))
         moderator.keys("#1")
-        self.server.wait_until("ann not muted by the moderator",
-                        lambda: self.participants("4000")["sip:ann@127.0.0.1"]["muted"])
-        self.assertFalse(self.participants("4000")["sip:mod@127.0.0.1"]["muted"])
+        self.server.wait_until(
+            "ann not muted by the moderator",
+            lambda: self.server.participants("4000")["sip:ann@127.0.0.1"]["muted"])
+        self.assertFalse(self.server.participants("4000")["sip:mod@127.0.0.1"]["muted"])
         moderator.keys("*3")
         caller.wait_bye(10)
         self.assertEqual(caller.bye_reason(), "removed by moderator")
-        self.assertEqual(list(self.participants("4000")), ["sip:mod@127.0.0.1"])
+        self.assertEqual(list(self.server.participants("4000")), ["sip:mod@127.0.0.1"])
 
     def test_wrong_pins_end_the_call_and_lock_the_source_out(self):
         caller = self.dial("4000", "guesser")
@@ -188,7 +186,7 @@ class DialInTest(unittest.TestCase):
         third.keys("4000#")
         third.wait_bye(10)
         self.assertEqual(third.bye_reason(), "source locked out")
-        self.assertEqual(self.participants("4000"), {})
+        self.assertEqual(self.server.participants("4000"), {})
         records = self.server.call_records()
         self.assertIn("wrong PIN", [r["why"] for r in records], records)
         status, metrics = self.server.api("GET", "/metrics")
@@ -211,8 +209,9 @@ class DialInTest(unittest.TestCase):
     def test_waiting_for_the_moderator_and_ending_when_it_leaves(self):
         guest = self.dial("5000", "guest")
         guest.keys("#")  # no participant PIN: a bare # joins as participant
-        waiting = self.server.wait_until("guest not waiting",
-                                  lambda: self.participants("5000").get("sip:guest@127.0.0.1"))
+        waiting = self.server.wait_until(
+            "guest not waiting",
+            lambda: self.server.participants("5000").get("sip:guest@127.0.0.1"))
         self.assertTrue(waiting["waiting"], waiting)
         # Waiting, it is told so and hears music.
         self.server.wait_for_log(r'msg="playing prompt" call_id=\S+ prompt=wait_moderator')
@@ -221,8 +220,8 @@ class DialInTest(unittest.TestCase):
         host.keys("55#")
         self.server.wait_until(
             "guest still waiting after the moderator joined",
-            lambda: not self.participants("5000")["sip:guest@127.0.0.1"]["waiting"])
-        self.assertTrue(self.participants("5000")["sip:host@127.0.0.1"]["moderator"])
+            lambda: not self.server.participants("5000")["sip:guest@127.0.0.1"]["waiting"])
+        self.assertTrue(self.server.participants("5000")["sip:host@127.0.0.1"]["moderator"])
         self.assertEqual(host.bye(), 200)
         guest.wait_bye(10)
         self.assertEqual(guest.bye_reason(), "moderator left")
@@ -231,10 +230,11 @@ class DialInTest(unittest.TestCase):
     def test_participant_count_is_spoken(self):
         first = self.dial("6000", "one")
         first.keys("#")
-        self.server.wait_until("one not in 6000", lambda: self.participants("6000"))
+        self.server.wait_until("one not in 6000", lambda: self.server.participants("6000"))
         second = self.dial("6000", "two")
         second.keys("#")
-        self.server.wait_until("two not in 6000", lambda: len(self.participants("6000")) == 2)
+        self.server.wait_until("two not in 6000",
+                               lambda: len(self.server.participants("6000")) == 2)
         # "There are two participants in this conference", to the second
         # caller as it joins and to the first on *8.
         sequence = r'prompt=there_are\n.*prompt=n2\n.*prompt=participants_in_conference'

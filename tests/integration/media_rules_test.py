@@ -122,11 +122,6 @@ class MediaRulesTest(unittest.TestCase):
         caller.invite()
         return caller
 
-    def participants(self, room):
-        status, body = self.server.api("GET", f"/v1/rooms/{room}/participants")
-        self.assertEqual(status, 200, body)
-        return {p["from"]: p for p in body["participants"]}
-
     def record_of(self, caller):
         records = [r for r in self.server.call_records() if r["call_id"] == caller.call_id]
         return records[0] if records else None
@@ -138,7 +133,7 @@ class MediaRulesTest(unittest.TestCase):
         caller.wait_bye(20)
         self.assertEqual(caller.bye_reason(), "RTP timeout")
         record = self.server.wait_until("no call record for the silent caller",
-                                 lambda: self.record_of(caller))
+                                        lambda: self.record_of(caller))
         self.assertEqual(record["why"], "RTP timeout")
         self.assertGreater(record["packets_in"], 0)
 
@@ -148,7 +143,7 @@ class MediaRulesTest(unittest.TestCase):
         self.dial("7000", "first")
         self.dial("7000", "second")  # exactly at the limit: still answered
         self.server.wait_until("the two callers not both in the room",
-                        lambda: len(self.participants("7000")) == 2)
+                               lambda: len(self.server.participants("7000")) == 2)
         self.assertEqual(self.caller("7000", "third").invite_refused(), 486)
         # Through the IVR, the room's number leads to "room full" and a BYE.
         late = self.dial("conference", "late")
@@ -158,7 +153,7 @@ class MediaRulesTest(unittest.TestCase):
         record = self.server.wait_until("no call record for the IVR caller",
                                         lambda: self.record_of(late))
         self.assertEqual(record["why"], "room full")
-        self.assertEqual(len(self.participants("7000")), 2)
+        self.assertEqual(len(self.server.participants("7000")), 2)
 
     def test_media_goes_back_to_where_the_rtp_comes_from(self):
         self.start()
@@ -187,7 +182,7 @@ class MediaRulesTest(unittest.TestCase):
         caller = self.dial("1000", "natted", advertised_rtp_port=decoy.getsockname()[1])
         caller.start_streaming()
         self.server.wait_until("no media back at the port the RTP comes from",
-                        lambda: caller.packets_received() >= 25)
+                               lambda: caller.packets_received() >= 25)
         # Once latched, nothing more goes to the SDP's port.
         before = len(at_decoy)
         received = caller.packets_received()
@@ -198,7 +193,8 @@ class MediaRulesTest(unittest.TestCase):
     def test_bye_with_a_wrong_to_tag_is_481_and_ends_nothing(self):
         self.start()
         caller = self.dial("1000", "stays")
-        self.server.wait_until("the caller not in the room", lambda: self.participants("1000"))
+        self.server.wait_until("the caller not in the room",
+                               lambda: self.server.participants("1000"))
         real_tag = caller.to_tag
         caller.to_tag = "x" + real_tag
         caller.cseq += 1
@@ -207,7 +203,7 @@ class MediaRulesTest(unittest.TestCase):
         caller._send_sip(request, caller._next_hop())
         code, _ = caller._wait_final(caller.cseq, "BYE", 5, request, caller._next_hop())
         self.assertEqual(code, 481)
-        self.assertIn("sip:stays@127.0.0.1", self.participants("1000"))
+        self.assertIn("sip:stays@127.0.0.1", self.server.participants("1000"))
         self.assertIsNone(self.record_of(caller))
         # The call is still there to hang up, and that ends it.
         self.assertEqual(caller.bye(), 200)
@@ -236,20 +232,21 @@ class MediaRulesTest(unittest.TestCase):
         talker.start_streaming()
         listener.start_streaming()
         self.server.wait_until("the listener never hears the talker",
-                        lambda: listener.recent_tone_dbfs(TONE_HZ) > HEARD_DBFS)
-        pid = self.server.wait_until("the talker not listed", lambda: self.participants("1000").get(
-            "sip:talker@127.0.0.1"))["id"]
+                               lambda: listener.recent_tone_dbfs(TONE_HZ) > HEARD_DBFS)
+        pid = self.server.wait_until(
+            "the talker not listed",
+            lambda: self.server.participants("1000").get("sip:talker@127.0.0.1"))["id"]
 
         status, body = self.server.api("POST", f"/v1/rooms/1000/participants/{pid}/mute", raw=b"")
         self.assertEqual((status, body["muted"]), (200, True))
         self.server.wait_until("the listener still hears the muted talker",
-                        lambda: listener.recent_tone_dbfs(TONE_HZ) < NOT_HEARD_DBFS)
+                               lambda: listener.recent_tone_dbfs(TONE_HZ) < NOT_HEARD_DBFS)
 
         status, body = self.server.api("POST", f"/v1/rooms/1000/participants/{pid}/unmute",
                                        raw=b"")
         self.assertEqual((status, body["muted"]), (200, False))
         self.server.wait_until("the listener does not hear the unmuted talker again",
-                        lambda: listener.recent_tone_dbfs(TONE_HZ) > HEARD_DBFS)
+                               lambda: listener.recent_tone_dbfs(TONE_HZ) > HEARD_DBFS)
 
 
 if __name__ == "__main__":

@@ -277,6 +277,13 @@ token = "{self.api_token}"
         return wait_until(what, predicate, timeout,
                           lambda: "\n--- tuttid log:\n" + self.log_text()[-4000:])
 
+    def participants(self, room):
+        """The room's participants from the API, by their From URI."""
+        status, body = self.api("GET", f"/v1/rooms/{room}/participants")
+        if status != 200:
+            raise AssertionError(f"GET /v1/rooms/{room}/participants answered {status}: {body}")
+        return {p["from"]: p for p in body["participants"]}
+
     def metric(self, name, labels=""):
         """One sample of /metrics (`labels` as written there, e.g.
         'method="ACK"'), or 0 when it is not there yet."""
@@ -290,42 +297,35 @@ token = "{self.api_token}"
         return 0.0
 
     def wait_for_metric(self, name, labels="", at_least=1, timeout=10.0):
-        """Polls /metrics until the sample reaches at_least; returns it."""
-        return self.wait_until(f"{name}{{{labels}}} at {at_least} or more",
-                               lambda: (value := self.metric(name, labels)) >= at_least and value,
-                               timeout)
+        """Polls /metrics until the sample reaches at_least."""
+        self.wait_until(f"{name}{{{labels}}} at {at_least} or more",
+                        lambda: self.metric(name, labels) >= at_least, timeout)
 
     def log_text(self):
         with open(self.log_path) as f:
             return f.read()
 
-    def wait_for_log(self, pattern, timeout=10.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+    def _wait_for_in_log(self, find, what, timeout):
+        """Polls the log until find(text) returns something true, and
+        returns that; fails at once if tuttid exits, or after timeout."""
+        def found():
             text = self.log_text()
-            match = re.search(pattern, text)
-            if match:
-                return match
-            if self.proc.poll() is not None:
+            result = find(text)
+            if not result and self.proc.poll() is not None:
                 raise AssertionError(f"tuttid exited with {self.proc.returncode}:\n{text}")
-            time.sleep(0.05)
-        raise AssertionError(f"no log line matching {pattern!r} within {timeout}s:\n"
-                             f"{self.log_text()[-4000:]}")
+            return result
+
+        return wait_until(what, found, timeout, lambda: ":\n" + self.log_text()[-4000:])
+
+    def wait_for_log(self, pattern, timeout=10.0):
+        """The first match of `pattern` in the log, once there is one."""
+        return self._wait_for_in_log(lambda text: re.search(pattern, text),
+                                     f"no log line matching {pattern!r}", timeout)
 
     def wait_for_log_count(self, pattern, count, timeout=10.0):
         """Waits until `pattern` matches at least `count` times in the log."""
-        deadline = time.time() + timeout
-        while True:
-            text = self.log_text()
-            found = len(re.findall(pattern, text))
-            if found >= count:
-                return found
-            if self.proc.poll() is not None:
-                raise AssertionError(f"tuttid exited with {self.proc.returncode}:\n{text}")
-            if time.time() > deadline:
-                raise AssertionError(f"{found} log lines matching {pattern!r}, not {count}, "
-                                     f"within {timeout}s:\n{text[-4000:]}")
-            time.sleep(0.05)
+        self._wait_for_in_log(lambda text: len(re.findall(pattern, text)) >= count,
+                              f"not {count} log lines matching {pattern!r}", timeout)
 
     def stop(self, timeout=15):
         """SIGTERM; returns the exit code."""
