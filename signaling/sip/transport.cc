@@ -9,7 +9,15 @@
 namespace tutti::sip {
 
 std::string_view TransportName(TransportKind kind) {
-  return kind == TransportKind::kTcp ? "TCP" : "UDP";
+  switch (kind) {
+    case TransportKind::kUdp:
+      return "UDP";
+    case TransportKind::kTcp:
+      return "TCP";
+    case TransportKind::kTls:
+      return "TLS";
+  }
+  return "UDP";
 }
 
 std::optional<SocketAddress> SocketAddress::FromIpPort(std::string_view ip, uint16_t port) {

@@ -12,8 +12,9 @@
 
 namespace tutti::sip {
 
-enum class TransportKind : uint8_t { kUdp, kTcp };
-std::string_view TransportName(TransportKind kind);  // "UDP", "TCP" as in Via
+// kTls is SIP over TLS on TCP (RFC 3261 §26.2); SDES keys may travel only there.
+enum class TransportKind : uint8_t { kUdp, kTcp, kTls };
+std::string_view TransportName(TransportKind kind);  // "UDP", "TCP", "TLS" as in Via
 
 // An IPv4 or IPv6 socket address.
 class SocketAddress {
