@@ -50,6 +50,7 @@ class RoomRecorder {
   absl::Status Close();
 
   const std::string& path() const { return path_; }
+  RecordingFormat format() const { return format_; }
   uint64_t frames_written() const { return written_.load(); }
   uint64_t frames_dropped() const { return dropped_.load(); }
 
