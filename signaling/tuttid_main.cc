@@ -20,6 +20,7 @@
 #include "mediaplane/port_allocator.h"
 #include "signaling/api/control_api.h"
 #include "signaling/api/metrics.h"
+#include "signaling/api/transport_metrics.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
@@ -28,6 +29,7 @@
 #include "signaling/common/strings.h"
 #include "signaling/config/config.h"
 #include "signaling/default_config.h"
+#include "signaling/descriptor_budget.h"
 #include "signaling/packet_plane.h"
 #include "signaling/sip/sip_endpoint.h"
 #include "signaling/sip/sip_transports.h"
@@ -52,30 +54,69 @@ constexpr char kUsage[] =
     "stops taking calls, ends every call with BYE and exits 0; a second signal exits\n"
     "at once. The configuration file is documented in ops/tutti.toml.";
 
-// Blocks SIGTERM/SIGINT for the process and returns a signalfd for them, so
-// the loop handles signals like any other event (no async-signal handler).
+// Blocks SIGTERM/SIGINT (shut down) and SIGHUP (reload the TLS certificate)
+// for the process and returns a signalfd for them, so the loop handles
+// signals like any other event (no async-signal handler).
 int ShutdownSignalFd() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   sigprocmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 // Every call holds two media sockets: the soft limit of open files (often
-// 1024) would cap the bridge near 500 calls. Raise it to the hard limit.
-void RaiseOpenFileLimit() {
+// 1024) would cap the bridge near 500 calls. Raise it to the hard limit;
+// returns the soft limit in force.
+uint64_t RaiseOpenFileLimit() {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
+  return limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : static_cast<uint64_t>(limit.rlim_cur);
+}
+
+// Says at start whether the connection limits and media ports fit in the
+// open-file limit. Not fitting is a warning, not a refusal: a wide RTP range
+// is rarely all in use, and out of descriptors tuttid refuses connections
+// and calls cleanly and keeps serving the rest. Only a limit below what it
+// needs with no call and no connection at all stops the start.
+bool CheckDescriptorBudget(const tutti::Config& config, uint64_t soft_limit) {
+  using namespace tutti;
+  const DescriptorBudget budget = PlanDescriptors(config, soft_limit);
+  if (budget.hopeless()) {
+    LogError("tuttid", "open-file limit too low to run; raise it (ulimit -n, LimitNOFILE=)")
+        .With("limit", static_cast<int64_t>(budget.limit))
+        .With("needs_at_least", static_cast<int64_t>(budget.margin));
+    return false;
+  }
+  if (!budget.fits()) {
+    LogWarn("tuttid",
+            "open-file limit below what the configuration may use; raise it (ulimit -n, "
+            "LimitNOFILE=) or lower sip.max_tcp_connections or the RTP port range")
+        .With("limit", static_cast<int64_t>(budget.limit))
+        .With("needed", static_cast<int64_t>(budget.needed()))
+        .With("connections", static_cast<int64_t>(budget.connections))
+        .With("media_sockets", static_cast<int64_t>(budget.media_sockets))
+        .With("margin", static_cast<int64_t>(budget.margin))
+        .With("calls_that_fit", static_cast<int64_t>(budget.calls_that_fit()));
+  } else {
+    LogInfo("tuttid", "open-file limit fits the configuration")
+        .With("limit",
+              budget.limit == UINT64_MAX ? int64_t{-1} : static_cast<int64_t>(budget.limit))
+        .With("needed", static_cast<int64_t>(budget.needed()));
+  }
+  return true;
 }
 
 int Run(const tutti::Config& config) {
-  RaiseOpenFileLimit();
+  const uint64_t open_file_limit = RaiseOpenFileLimit();
   using namespace tutti;
   LogLevel level = LogLevel::kInfo;
   ParseLogLevel(config.log.level, &level);
@@ -86,6 +127,7 @@ int Run(const tutti::Config& config) {
   }
   SetLogLevel(level);
   SetLogFormat(config.log.format == "json" ? LogFormat::kJson : LogFormat::kLogfmt);
+  if (!CheckDescriptorBudget(config, open_file_limit)) return 1;
 
   // Before any thread starts: threads inherit the blocked mask, so SIGTERM
   // reaches only the signalfd and never kills a media worker.
@@ -130,7 +172,8 @@ int Run(const tutti::Config& config) {
   });
 
   CallControllerOptions options;
-  options.local = sip::LocalEndpoint{config.sip.advertised_address, config.sip.port};
+  options.local =
+      sip::LocalEndpoint{config.sip.advertised_address, config.sip.port, config.sip.tls_port};
   options.media_address = config.media.address;
   options.answer_delay = absl::Milliseconds(config.sip.answer_delay_ms);
   options.participant_controls = config.controls.participant;
@@ -185,15 +228,46 @@ int Run(const tutti::Config& config) {
   transport_options.tcp_limits.max_connections_per_source =
       config.sip.max_tcp_connections_per_source;
   transport_options.tcp_limits.idle_timeout = absl::Seconds(config.sip.tcp_idle_timeout_s);
+  transport_options.tcp_limits.message_timeout = absl::Seconds(config.sip.tcp_message_timeout_s);
+  transport_options.tcp_limits.handshake_timeout =
+      absl::Seconds(config.sip.tls_handshake_timeout_s);
+  transport_options.tls = config.sip.tls;
+  transport_options.tls_port = config.sip.tls_port;
+  transport_options.tls_options.certificate = config.sip.tls_certificate;
+  transport_options.tls_options.private_key = config.sip.tls_private_key;
+  transport_options.tls_options.ca_file = config.sip.tls_ca_file;
+  transport_options.tls_options.verify_client = config.sip.tls_verify_client;
+  transport_options.tls_options.min_version = config.sip.tls_min_version;
+  transport_options.tls_options.ciphers = config.sip.tls_ciphers;
   if (absl::Status s = transports.Start(transport_options); !s.ok()) {
     LogError("tuttid", "cannot start SIP transports").With("error", s.ToString());
     return 1;
+  }
+
+  if (const sip::TlsContext* tls = transports.tls_context()) {
+    LogInfo("tuttid", "TLS certificate loaded")
+        .With("certificate", tls->options().certificate)
+        .With("subject", tls->certificate_summary())
+        .With("client_certificates", config.sip.tls_verify_client ? "required" : "not asked");
   }
 
   bool stopping = false;
   (void)loop.AddFd(signal_fd, EPOLLIN, [&](uint32_t) {
     signalfd_siginfo info;
     while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+      if (info.ssi_signo == SIGHUP) {
+        // Renewed certificates (e.g. by an ACME client) without a restart.
+        if (!config.sip.tls) {
+          LogInfo("tuttid", "SIGHUP: nothing to reload (TLS is off)");
+        } else if (absl::Status s = transports.ReloadTls(); !s.ok()) {
+          LogError("tuttid", "SIGHUP: TLS certificate not reloaded, the old one stays")
+              .With("error", s.ToString());
+        } else {
+          LogInfo("tuttid", "SIGHUP: TLS certificate reloaded")
+              .With("subject", transports.tls_context()->certificate_summary());
+        }
+        continue;
+      }
       if (stopping) {
         LogWarn("tuttid", "second signal: exiting now");
         loop.Stop();
@@ -225,6 +299,7 @@ int Run(const tutti::Config& config) {
       std::string text =
           api::RenderMetrics(*controller, endpoint, transactions, media, rooms, events);
       api::MetricsText packet_plane_metrics;
+      api::RenderTransportMetrics(transports, packet_plane_metrics);
       (*packet_plane)->RenderMetrics(packet_plane_metrics);
       return text + packet_plane_metrics.text();
     };
@@ -241,7 +316,10 @@ int Run(const tutti::Config& config) {
       .With("sip", StrCat(config.sip.listen_address, ":", transports.port()))
       .With("transports",
             StrCat(config.sip.udp ? "udp" : "", config.sip.udp && config.sip.tcp ? "," : "",
-                   config.sip.tcp ? "tcp" : ""))
+                   config.sip.tcp ? "tcp" : "",
+                   config.sip.tls ? (config.sip.udp || config.sip.tcp ? ",tls" : "tls") : ""))
+      .With("tls", transports.tls() ? StrCat(config.sip.listen_address, ":", transports.tls_port())
+                                    : std::string("off"))
       .With("media_backend", config.media.backend)
       .With("media_workers", config.media.workers)
       .With("prompts", prompts ? static_cast<int64_t>(prompts->size()) : 0)

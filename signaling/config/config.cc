@@ -126,14 +126,17 @@ absl::Status ReadSip(TableReader& r, SipConfig* sip) {
   if (!(s = r.Integer("port", &sip->port, 1, 65535)).ok()) return s;
   std::vector<std::string> transports = {"udp", "tcp"};
   if (!(s = r.StringList("transports", &transports)).ok()) return s;
-  sip->udp = sip->tcp = false;
+  sip->udp = sip->tcp = sip->tls = false;
   for (const std::string& transport : transports) {
     if (transport == "udp") {
       sip->udp = true;
     } else if (transport == "tcp") {
       sip->tcp = true;
+    } else if (transport == "tls") {
+      sip->tls = true;
     } else {
-      return r.Error("transports", absl::StrCat("has \"", transport, "\"; known are udp, tcp"));
+      return r.Error("transports",
+                     absl::StrCat("has \"", transport, "\"; known are udp, tcp, tls"));
     }
   }
   if (!(s = r.String("advertised_address", &sip->advertised_address)).ok()) return s;
@@ -148,6 +151,21 @@ absl::Status ReadSip(TableReader& r, SipConfig* sip) {
   if (!(s = r.Integer("answer_delay_ms", &sip->answer_delay_ms, 0, 60000)).ok()) return s;
   if (!(s = r.Integer("session_min_se_s", &sip->session_min_se_s, 1, 86400)).ok()) return s;
   if (!(s = r.Integer("session_expires_s", &sip->session_expires_s, 1, 86400)).ok()) return s;
+  // --- Slow streams and SIP over TLS.
+  if (!(s = r.Integer("tcp_message_timeout_s", &sip->tcp_message_timeout_s, 1, 300)).ok()) return s;
+  if (!(s = r.Integer("tls_port", &sip->tls_port, 1, 65535)).ok()) return s;
+  if (!(s = r.String("tls_certificate", &sip->tls_certificate)).ok()) return s;
+  if (!(s = r.String("tls_private_key", &sip->tls_private_key)).ok()) return s;
+  if (!(s = r.String("tls_ca_file", &sip->tls_ca_file)).ok()) return s;
+  if (!(s = r.Bool("tls_verify_client", &sip->tls_verify_client)).ok()) return s;
+  if (!(s = r.String("tls_min_version", &sip->tls_min_version)).ok()) return s;
+  if (sip->tls_min_version != "1.2" && sip->tls_min_version != "1.3") {
+    return r.Error("tls_min_version", "must be \"1.2\" or \"1.3\"");
+  }
+  if (!(s = r.String("tls_ciphers", &sip->tls_ciphers)).ok()) return s;
+  if (!(s = r.Integer("tls_handshake_timeout_s", &sip->tls_handshake_timeout_s, 1, 60)).ok()) {
+    return s;
+  }
   return r.RejectUnknown();
 }
 
@@ -287,8 +305,22 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
     if (node == nullptr) node = root.get(table);
     return node ? node->source().begin.line : 0;
   };
-  if (!config.sip.udp && !config.sip.tcp) {
+  if (!config.sip.udp && !config.sip.tcp && !config.sip.tls) {
     return LineError(origin, at("sip", "transports"), "sip.transports names no transport");
+  }
+  if (config.sip.tls) {
+    if (config.sip.tls_certificate.empty() || config.sip.tls_private_key.empty()) {
+      return LineError(origin, at("sip", "tls_certificate"),
+                       "sip.tls_certificate and sip.tls_private_key are needed for \"tls\"");
+    }
+    if (config.sip.tcp && config.sip.tls_port == config.sip.port) {
+      return LineError(origin, at("sip", "tls_port"),
+                       "sip.tls_port must differ from sip.port while TCP is on");
+    }
+  }
+  if (config.sip.tls_verify_client && config.sip.tls_ca_file.empty()) {
+    return LineError(origin, at("sip", "tls_verify_client"),
+                     "sip.tls_verify_client needs sip.tls_ca_file (the CAs that sign clients)");
   }
   if (config.api.enabled && config.api.token.size() < 8) {
     return LineError(origin, at("api", "token"),

@@ -30,6 +30,20 @@ struct SipConfig {
   // and the one asked for when the caller supports timers but names none.
   int session_min_se_s = 90;
   int session_expires_s = 1800;
+
+  // --- Slow streams and SIP over TLS (ops/tutti.toml documents each key).
+  // A TCP/TLS message must arrive whole within this many seconds of its
+  // first byte (and an accepted connection bring its first one as fast).
+  int tcp_message_timeout_s = 5;
+  bool tls = false;  // "tls" in transports
+  uint16_t tls_port = 5061;
+  std::string tls_certificate = "ops/tls/generated/tutti-cert.pem";
+  std::string tls_private_key = "ops/tls/generated/tutti-key.pem";
+  std::string tls_ca_file;  // CAs for client certificates; "" none
+  bool tls_verify_client = false;
+  std::string tls_min_version = "1.2";
+  std::string tls_ciphers = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES:!PSK:!SRP:!CAMELLIA:!ARIA";
+  int tls_handshake_timeout_s = 5;
 };
 
 struct MediaConfig {

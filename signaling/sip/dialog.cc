@@ -63,14 +63,21 @@ Dialog Dialog::FromInvite(const SipMessage& invite, const MessageSource& source,
   dialog.local_cseq_ = absl::Uniform<uint32_t>(bitgen, 1, 1u << 16);
   dialog.origin_ = source;
   dialog.local_ = std::move(local);
+  dialog.sips_ = EqualsIgnoreCase(invite.request_uri().scheme, "sips");
   return dialog;
+}
+
+uint16_t Dialog::local_port() const {
+  return origin_.transport == TransportKind::kTls ? local_.tls_port : local_.port;
 }
 
 std::string Dialog::local_contact() const {
   const bool ipv6 = local_.host.find(':') != std::string::npos;
-  std::string contact =
-      StrCat("<sip:tutti@", ipv6 ? "[" : "", local_.host, ipv6 ? "]" : "", ":", local_.port);
+  std::string contact = StrCat("<", sips_ ? "sips" : "sip", ":tutti@", ipv6 ? "[" : "", local_.host,
+                               ipv6 ? "]" : "", ":", local_port());
+  // A sips: URI means TLS already (RFC 5630 §3.1.3 deprecates transport=tls with it).
   if (origin_.transport == TransportKind::kTcp) StrAppend(&contact, ";transport=tcp");
+  if (origin_.transport == TransportKind::kTls && !sips_) StrAppend(&contact, ";transport=tls");
   contact.push_back('>');
   return contact;
 }
@@ -120,7 +127,7 @@ std::string Dialog::BuildRequestWithCSeq(Method method, uint32_t cseq, std::stri
   MessageWriter writer = MessageWriter::Request(method, request_uri);
   writer.Header(HeaderId::kVia, StrCat("SIP/2.0/", TransportName(origin_.transport), " ",
                                        ipv6 ? "[" : "", local_.host, ipv6 ? "]" : "", ":",
-                                       local_.port, ";branch=", branch, ";rport"));
+                                       local_port(), ";branch=", branch, ";rport"));
   writer.Header(HeaderId::kMaxForwards, "70");
   for (const std::string& route : routes) writer.Header(HeaderId::kRoute, route);
   writer.Header(HeaderId::kFrom, StrCat(local_uri_, ";tag=", id_.local_tag));
@@ -152,13 +159,21 @@ Destination Dialog::NextHop() const {
   }
   auto uri = ParseUri(hop_uri_text);
   if (!uri.ok() || !uri->is_sip()) return destination;
-  auto address = SocketAddress::FromIpPort(uri->host, uri->port != 0 ? uri->port : 5060);
+  TransportKind transport = TransportKind::kUdp;
+  if (auto param = uri->Param("transport")) {
+    if (EqualsIgnoreCase(*param, "tcp")) transport = TransportKind::kTcp;
+    if (EqualsIgnoreCase(*param, "tls")) transport = TransportKind::kTls;
+  }
+  // sips: is TLS; and a dialog that came over TLS stays on TLS: a Contact
+  // without transport=tls must not move its requests to a plain transport.
+  if (EqualsIgnoreCase(uri->scheme, "sips") || origin_.transport == TransportKind::kTls) {
+    transport = TransportKind::kTls;
+  }
+  const uint16_t default_port = transport == TransportKind::kTls ? 5061 : 5060;
+  auto address = SocketAddress::FromIpPort(uri->host, uri->port != 0 ? uri->port : default_port);
   if (!address) return destination;  // a host name: keep the symmetric fallback
   destination.address = *address;
-  if (auto transport = uri->Param("transport")) {
-    destination.transport =
-        EqualsIgnoreCase(*transport, "tcp") ? TransportKind::kTcp : TransportKind::kUdp;
-  }
+  destination.transport = transport;
   if (destination.transport != origin_.transport) destination.connection_id = 0;
   return destination;
 }

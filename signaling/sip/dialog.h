@@ -16,8 +16,9 @@ namespace tutti::sip {
 
 // How we appear in requests we send: Via sent-by and Contact.
 struct LocalEndpoint {
-  std::string host;  // advertised address
-  uint16_t port = 5060;
+  std::string host;          // advertised address
+  uint16_t port = 5060;      // UDP and TCP
+  uint16_t tls_port = 5061;  // TLS
 };
 
 // Call-ID + local tag + remote tag, the dialog's identity (§12).
@@ -81,8 +82,13 @@ class Dialog {
   std::vector<std::string> route_set_;
   uint32_t remote_cseq_ = 0;
   uint32_t local_cseq_ = 0;
+  // Our port for the dialog's transport (TLS has its own).
+  uint16_t local_port() const;
+
   MessageSource origin_;
   LocalEndpoint local_;
+  // The INVITE's Request-URI was sips: (§12.1.1: our Contact must be sips: too).
+  bool sips_ = false;
 };
 
 }  // namespace tutti::sip

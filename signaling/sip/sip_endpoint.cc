@@ -17,7 +17,7 @@ SipEndpoint::SipEndpoint(TransactionLayer* transactions, MessageSender* sender, 
 void SipEndpoint::OnReceived(ReceivedBytes received) {
   MessageSource source{received.transport, received.source, received.connection_id};
   const Framing framing =
-      received.transport == TransportKind::kTcp ? Framing::kStream : Framing::kDatagram;
+      received.transport == TransportKind::kUdp ? Framing::kDatagram : Framing::kStream;
   ParseOutcome outcome = ParseSipMessage(std::move(received.bytes), framing);
   if (!outcome.ok()) {
     if (outcome.answerable && outcome.message.method() != Method::kAck) {

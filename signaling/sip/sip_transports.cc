@@ -21,14 +21,34 @@ absl::Status SipTransports::Start(const TransportOptions& options) {
     if (absl::Status s = tcp_->Listen(options.listen_address, port_); !s.ok()) return s;
     port_ = tcp_->local_port();
   }
+  if (options.tls) {
+    absl::StatusOr<std::unique_ptr<TlsContext>> context = TlsContext::Create(options.tls_options);
+    if (!context.ok()) return context.status();
+    tls_context_ = std::move(*context);
+    tls_ = std::make_unique<TcpTransport>(loop_, handler_, options.tcp_limits, TransportKind::kTls,
+                                          tls_context_.get());
+    if (absl::Status s = tls_->Listen(options.listen_address, options.tls_port); !s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 
+absl::Status SipTransports::ReloadTls() {
+  if (!tls_context_) return absl::FailedPreconditionError("TLS is not on");
+  return tls_context_->Reload();
+}
+
 void SipTransports::Send(const Destination& destination, std::string_view bytes) {
-  if (destination.transport == TransportKind::kTcp) {
-    if (tcp_) tcp_->Send(destination, bytes);
-  } else if (udp_) {
-    udp_->Send(destination.address, bytes);
+  switch (destination.transport) {
+    case TransportKind::kTcp:
+      if (tcp_) tcp_->Send(destination, bytes);
+      break;
+    case TransportKind::kTls:
+      // Never downgraded: without TLS, a message meant for TLS is not sent.
+      if (tls_) tls_->Send(destination, bytes);
+      break;
+    case TransportKind::kUdp:
+      if (udp_) udp_->Send(destination.address, bytes);
+      break;
   }
 }
 

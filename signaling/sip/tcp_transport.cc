@@ -1,31 +1,53 @@
 #include "signaling/sip/tcp_transport.h"
 
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "signaling/common/log.h"
 #include "signaling/common/strings.h"
 
 namespace tutti::sip {
+namespace {
 
-TcpTransport::TcpTransport(EventLoop* loop, ReceiveHandler handler, TcpLimits limits)
-    : loop_(loop), handler_(std::move(handler)), limits_(limits) {}
+// How long the listening socket is left unwatched when descriptors run out
+// and the spare one cannot clear the backlog: long enough not to spin, short
+// enough that service resumes quickly once descriptors are free again.
+constexpr absl::Duration kAcceptPause = absl::Milliseconds(250);
+
+int OpenSpareDescriptor() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+}  // namespace
+
+TcpTransport::TcpTransport(EventLoop* loop, ReceiveHandler handler, TcpLimits limits,
+                           TransportKind kind, const TlsContext* tls)
+    : loop_(loop), handler_(std::move(handler)), limits_(limits), kind_(kind), tls_(tls) {
+  // Deadlines are checked by a sweep: a quarter of the shortest one keeps
+  // a close within 25% of its deadline, and at most one sweep a second.
+  sweep_interval_ = std::clamp(std::min(limits_.message_timeout, limits_.handshake_timeout) / 4,
+                               absl::Milliseconds(50), absl::Seconds(1));
+}
 
 TcpTransport::~TcpTransport() {
   if (sweep_timer_ != 0) loop_->CancelTimer(sweep_timer_);
+  if (resume_timer_ != 0) loop_->CancelTimer(resume_timer_);
   for (auto& [id, connection] : connections_) {
     loop_->RemoveFd(connection->fd);
+    connection->tls.reset();
     close(connection->fd);
   }
   if (listen_fd_ >= 0) {
     loop_->RemoveFd(listen_fd_);
     close(listen_fd_);
   }
+  if (spare_fd_ >= 0) close(spare_fd_);
 }
 
 absl::Status TcpTransport::Listen(const std::string& ip, uint16_t port) {
@@ -37,14 +59,15 @@ absl::Status TcpTransport::Listen(const std::string& ip, uint16_t port) {
   setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (bind(listen_fd_, address->sockaddr_ptr(), address->length()) != 0 ||
       listen(listen_fd_, 1024) != 0) {
-    return absl::UnavailableError(
-        StrCat("cannot listen on SIP TCP ", address->ToString(), ": ", std::strerror(errno)));
+    return absl::UnavailableError(StrCat("cannot listen on SIP ", TransportName(kind_), " ",
+                                         address->ToString(), ": ", std::strerror(errno)));
   }
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
   getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &length);
   local_port_ = SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&bound), length).port();
-  sweep_timer_ = loop_->AddTimer(absl::Seconds(1), [this] { SweepIdle(); });
+  spare_fd_ = OpenSpareDescriptor();
+  sweep_timer_ = loop_->AddTimer(sweep_interval_, [this] { Sweep(); });
   return loop_->AddFd(listen_fd_, EPOLLIN, [this](uint32_t) { OnAcceptable(); });
 }
 
@@ -54,21 +77,73 @@ void TcpTransport::OnAcceptable() {
     socklen_t length = sizeof(source);
     int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&source), &length,
                      SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        if (OnDescriptorsExhausted(errno)) continue;
+      }
+      return;  // EAGAIN, or a connection aborted while queued: wait for the next one
+    }
     SocketAddress peer = SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&source), length);
     const int from_source = per_source_ip_[peer.ip()];
     if (static_cast<int>(connections_.size()) >= limits_.max_connections ||
         from_source >= limits_.max_connections_per_source) {
-      ++refused_connections_;
-      LogWarn("sip.tcp", "connection refused: limit reached")
+      ++counters_.refused;
+      LogWarn(component(), "connection refused: limit reached")
           .With("peer", peer.ToString())
           .With("open", static_cast<int64_t>(connections_.size()))
           .With("from_source", from_source);
       close(fd);
       continue;
     }
+    ++counters_.accepted;
     Register(fd, peer, /*connecting=*/false);
   }
+}
+
+bool TcpTransport::OnDescriptorsExhausted(int error) {
+  // Level-triggered epoll reports the listening socket readable for as long
+  // as a connection waits in the backlog: calling accept() again would spin
+  // a core. Either take the connection off the backlog with the spare
+  // descriptor and close it (the peer sees a close, not a hang), or, with no
+  // spare, stop watching the socket for a while.
+  ++counters_.fd_exhausted;
+  const absl::Time now = loop_->Now();
+  if (now - last_exhausted_log_ >= absl::Seconds(10)) {
+    last_exhausted_log_ = now;
+    LogWarn(component(), "out of file descriptors: refusing connections")
+        .With("error", std::strerror(error))
+        .With("open", static_cast<int64_t>(connections_.size()))
+        .With("times", static_cast<int64_t>(counters_.fd_exhausted));
+  }
+  bool cleared = false;
+  if (spare_fd_ >= 0) {
+    close(spare_fd_);
+    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      close(fd);
+      ++counters_.refused;
+      cleared = true;
+    }
+    // Another thread may take the freed slot first; then there is no spare
+    // until descriptors are released, and the pause below takes over.
+    spare_fd_ = OpenSpareDescriptor();
+  }
+  if (cleared && spare_fd_ >= 0) return true;
+  if (!accept_paused_) {
+    accept_paused_ = true;
+    (void)loop_->ModifyFd(listen_fd_, 0);
+    resume_timer_ = loop_->AddTimer(kAcceptPause, [this] {
+      resume_timer_ = 0;
+      ResumeAccepting();
+    });
+  }
+  return false;
+}
+
+void TcpTransport::ResumeAccepting() {
+  if (spare_fd_ < 0) spare_fd_ = OpenSpareDescriptor();
+  accept_paused_ = false;
+  (void)loop_->ModifyFd(listen_fd_, EPOLLIN);
 }
 
 TcpTransport::Connection* TcpTransport::Register(int fd, const SocketAddress& peer,
@@ -76,9 +151,32 @@ TcpTransport::Connection* TcpTransport::Register(int fd, const SocketAddress& pe
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   const uint64_t id = next_id_++;
-  auto connection = std::make_unique<Connection>(Connection{
-      id, fd, peer, StreamFramer(limits_.max_message_bytes), {}, connecting, loop_->Now()});
+  const absl::Time now = loop_->Now();
+  auto connection = std::make_unique<Connection>(Connection{id,
+                                                            fd,
+                                                            peer,
+                                                            StreamFramer(limits_.max_message_bytes),
+                                                            {},
+                                                            connecting,
+                                                            !connecting,
+                                                            now,
+                                                            now});
   Connection* raw = connection.get();
+  // An accepted plain connection must bring its first message in time: an
+  // open connection that sends nothing holds a slot as well as a slow one.
+  // (TLS: the handshake deadline first, then this one from its end.)
+  if (raw->inbound && kind_ == TransportKind::kTcp) {
+    raw->message_deadline = now + limits_.message_timeout;
+  }
+  if (kind_ == TransportKind::kTls) {
+    SSL* ssl = tls_ != nullptr ? tls_->NewSession(fd, /*server=*/!connecting) : nullptr;
+    if (ssl == nullptr) {
+      LogError(component(), "cannot start a TLS session").With("error", TakeOpenSslErrors());
+      close(fd);
+      return nullptr;
+    }
+    raw->tls = std::make_unique<TlsSession>(ssl);
+  }
   connections_.emplace(id, std::move(connection));
   by_peer_[peer] = id;
   ++per_source_ip_[peer.ip()];
@@ -86,7 +184,7 @@ TcpTransport::Connection* TcpTransport::Register(int fd, const SocketAddress& pe
   if (absl::Status s =
           loop_->AddFd(fd, events, [this, id](uint32_t ev) { OnConnectionEvent(id, ev); });
       !s.ok()) {
-    LogError("sip.tcp", "cannot watch connection").With("error", s.ToString());
+    LogError(component(), "cannot watch connection").With("error", s.ToString());
   }
   return raw;
 }
@@ -105,6 +203,17 @@ void TcpTransport::OnConnectionEvent(uint64_t id, uint32_t events) {
     }
     connection.connecting = false;
   }
+  if (connection.connecting) return;
+  if (connection.tls) {
+    // OpenSSL decides what it needs next; try everything it might.
+    if (!connection.tls->established() && !Handshake(connection)) return;
+    if (connection.tls->established()) {
+      ReadFrom(connection);
+      if (!connections_.contains(id)) return;
+      Flush(connection);
+    }
+    return;
+  }
   if (events & EPOLLIN) {
     ReadFrom(connection);
     if (!connections_.contains(id)) return;
@@ -115,44 +224,113 @@ void TcpTransport::OnConnectionEvent(uint64_t id, uint32_t events) {
   if (events & EPOLLOUT) Flush(connection);
 }
 
+bool TcpTransport::Handshake(Connection& connection) {
+  switch (connection.tls->Handshake()) {
+    case TlsSession::Status::kOk:
+      connection.tls_wants_write = false;
+      connection.last_activity = loop_->Now();
+      if (connection.inbound) connection.message_deadline = loop_->Now() + limits_.message_timeout;
+      LogDebug(component(), "TLS handshake done")
+          .With("peer", connection.peer.ToString())
+          .With("tls", connection.tls->Describe())
+          .With("client_certificate", connection.tls->PeerSubject());
+      Watch(connection);
+      return true;
+    case TlsSession::Status::kWantRead:
+      connection.tls_wants_write = false;
+      Watch(connection);
+      return true;
+    case TlsSession::Status::kWantWrite:
+      connection.tls_wants_write = true;
+      Watch(connection);
+      return true;
+    case TlsSession::Status::kClosed:
+    case TlsSession::Status::kError:
+      break;
+  }
+  ++counters_.handshake_failures;
+  LogInfo(component(), "TLS handshake failed")
+      .With("peer", connection.peer.ToString())
+      .With("error", connection.tls->error());
+  Close(connection.id, "TLS handshake failed");
+  return false;
+}
+
 void TcpTransport::ReadFrom(Connection& connection) {
   const uint64_t id = connection.id;
   char chunk[16384];
   for (;;) {
-    ssize_t got = read(connection.fd, chunk, sizeof(chunk));
-    if (got == 0) {
-      Close(id, "closed by peer");
-      return;
-    }
-    if (got < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      Close(id, std::strerror(errno));
-      return;
-    }
-    connection.last_activity = loop_->Now();
-    connection.framer.Append(std::string_view(chunk, static_cast<size_t>(got)));
-    for (;;) {
-      std::string message, error;
-      StreamFramer::Result result = connection.framer.Next(&message, &error);
-      if (result == StreamFramer::Result::kNeedMore) break;
-      if (result == StreamFramer::Result::kError) {
-        ++framing_errors_;
-        LogWarn("sip.tcp", "closing connection: unframeable stream")
-            .With("peer", connection.peer.ToString())
-            .With("error", error);
-        Close(id, "framing error");
+    size_t got = 0;
+    if (connection.tls) {
+      switch (connection.tls->Read(chunk, sizeof(chunk), &got)) {
+        case TlsSession::Status::kOk:
+          break;
+        case TlsSession::Status::kWantRead:
+          connection.tls_wants_write = false;
+          Watch(connection);
+          return;
+        case TlsSession::Status::kWantWrite:
+          connection.tls_wants_write = true;
+          Watch(connection);
+          return;
+        case TlsSession::Status::kClosed:
+          Close(id, "closed by peer");
+          return;
+        case TlsSession::Status::kError:
+          Close(id, connection.tls->error());
+          return;
+      }
+    } else {
+      const ssize_t result = read(connection.fd, chunk, sizeof(chunk));
+      if (result == 0) {
+        Close(id, "closed by peer");
         return;
       }
-      ReceivedBytes received;
-      received.transport = TransportKind::kTcp;
-      received.source = connection.peer;
-      received.connection_id = id;
-      received.bytes = std::move(message);
-      handler_(std::move(received));
-      // The handler may have closed this connection (e.g. on shutdown).
-      if (!connections_.contains(id)) return;
+      if (result < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        Close(id, std::strerror(errno));
+        return;
+      }
+      got = static_cast<size_t>(result);
     }
+    if (!Deliver(connection, std::string_view(chunk, got))) return;
   }
+}
+
+bool TcpTransport::Deliver(Connection& connection, std::string_view bytes) {
+  const uint64_t id = connection.id;
+  const absl::Time now = loop_->Now();
+  connection.last_activity = now;
+  connection.framer.Append(bytes);
+  for (;;) {
+    std::string message, error;
+    StreamFramer::Result result = connection.framer.Next(&message, &error);
+    if (result == StreamFramer::Result::kNeedMore) break;
+    if (result == StreamFramer::Result::kError) {
+      ++counters_.framing_errors;
+      LogWarn(component(), "closing connection: unframeable stream")
+          .With("peer", connection.peer.ToString())
+          .With("error", error);
+      Close(id, "framing error");
+      return false;
+    }
+    // A message arrived: the deadline is for the next one, from its first byte.
+    connection.message_deadline = absl::InfiniteFuture();
+    ReceivedBytes received;
+    received.transport = kind_;
+    received.source = connection.peer;
+    received.connection_id = id;
+    received.bytes = std::move(message);
+    handler_(std::move(received));
+    // The handler may have closed this connection (e.g. on shutdown).
+    if (!connections_.contains(id)) return false;
+  }
+  // Bytes of a message not yet complete (keep-alive CRLFs are gone by now):
+  // its clock starts with the first of them and does not restart per byte.
+  if (connection.framer.buffered() > 0 && connection.message_deadline == absl::InfiniteFuture()) {
+    connection.message_deadline = now + limits_.message_timeout;
+  }
+  return true;
 }
 
 void TcpTransport::Send(const Destination& destination, std::string_view bytes) {
@@ -166,45 +344,76 @@ void TcpTransport::Send(const Destination& destination, std::string_view bytes) 
     if (fd < 0) return;
     if (connect(fd, destination.address.sockaddr_ptr(), destination.address.length()) != 0 &&
         errno != EINPROGRESS) {
-      LogWarn("sip.tcp", "connect failed")
+      LogWarn(component(), "connect failed")
           .With("peer", destination.address.ToString())
           .With("error", std::strerror(errno));
       close(fd);
       return;
     }
     connection = Register(fd, destination.address, /*connecting=*/true);
+    if (connection == nullptr) return;
   }
   if (connection->output.size() + bytes.size() > limits_.max_pending_output_bytes) {
     Close(connection->id, "peer does not read");
     return;
   }
   connection->output.append(bytes);
-  if (!connection->connecting) Flush(*connection);
+  if (connection->connecting) return;
+  if (connection->tls && !connection->tls->established()) {
+    // Sent once the handshake is done. An outgoing session starts it here.
+    Handshake(*connection);
+    return;
+  }
+  Flush(*connection);
 }
 
 void TcpTransport::Flush(Connection& connection) {
   while (!connection.output.empty()) {
-    ssize_t written =
-        send(connection.fd, connection.output.data(), connection.output.size(), MSG_NOSIGNAL);
-    if (written < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      Close(connection.id, std::strerror(errno));
-      return;
+    size_t written = 0;
+    if (connection.tls) {
+      const TlsSession::Status status = connection.tls->Write(connection.output, &written);
+      if (status == TlsSession::Status::kWantRead || status == TlsSession::Status::kWantWrite) {
+        connection.tls_wants_write = status == TlsSession::Status::kWantWrite;
+        break;
+      }
+      if (status != TlsSession::Status::kOk) {
+        Close(connection.id, connection.tls->error().empty() ? std::string_view("closed by peer")
+                                                             : connection.tls->error());
+        return;
+      }
+    } else {
+      const ssize_t result =
+          send(connection.fd, connection.output.data(), connection.output.size(), MSG_NOSIGNAL);
+      if (result < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        Close(connection.id, std::strerror(errno));
+        return;
+      }
+      written = static_cast<size_t>(result);
     }
-    connection.output.erase(0, static_cast<size_t>(written));
+    connection.output.erase(0, written);
   }
   connection.last_activity = loop_->Now();
-  (void)loop_->ModifyFd(connection.fd, connection.output.empty() ? EPOLLIN : (EPOLLIN | EPOLLOUT));
+  Watch(connection);
+}
+
+void TcpTransport::Watch(Connection& connection) {
+  const bool want_write = !connection.output.empty() || connection.tls_wants_write;
+  (void)loop_->ModifyFd(connection.fd, want_write ? (EPOLLIN | EPOLLOUT) : EPOLLIN);
 }
 
 void TcpTransport::Close(uint64_t id, std::string_view why) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& connection = *it->second;
-  LogDebug("sip.tcp", "connection closed")
+  LogDebug(component(), "connection closed")
       .With("peer", connection.peer.ToString())
       .With("why", why);
   loop_->RemoveFd(connection.fd);
+  if (connection.tls) {
+    connection.tls->Shutdown();
+    connection.tls.reset();
+  }
   close(connection.fd);
   if (auto peer = by_peer_.find(connection.peer); peer != by_peer_.end() && peer->second == id) {
     by_peer_.erase(peer);
@@ -216,14 +425,36 @@ void TcpTransport::Close(uint64_t id, std::string_view why) {
   connections_.erase(it);
 }
 
-void TcpTransport::SweepIdle() {
+void TcpTransport::Sweep() {
   const absl::Time now = loop_->Now();
-  std::vector<uint64_t> idle;
+  struct Expired {
+    uint64_t id;
+    const char* why;
+  };
+  std::vector<Expired> expired;
   for (const auto& [id, connection] : connections_) {
-    if (now - connection->last_activity > limits_.idle_timeout) idle.push_back(id);
+    if (connection->tls && !connection->tls->established() &&
+        now - connection->opened > limits_.handshake_timeout) {
+      ++counters_.handshake_timeouts;
+      expired.push_back({id, "TLS handshake timeout"});
+    } else if (now > connection->message_deadline) {
+      ++counters_.message_timeouts;
+      expired.push_back({id, "message timeout"});
+    } else if (now - connection->last_activity > limits_.idle_timeout) {
+      ++counters_.idle_timeouts;
+      expired.push_back({id, "idle timeout"});
+    }
   }
-  for (uint64_t id : idle) Close(id, "idle timeout");
-  sweep_timer_ = loop_->AddTimer(absl::Seconds(1), [this] { SweepIdle(); });
+  for (const Expired& e : expired) {
+    if (auto it = connections_.find(e.id); it != connections_.end()) {
+      LogInfo(component(), "connection closed: deadline passed")
+          .With("peer", it->second->peer.ToString())
+          .With("why", e.why)
+          .With("buffered", static_cast<int64_t>(it->second->framer.buffered()));
+    }
+    Close(e.id, e.why);
+  }
+  sweep_timer_ = loop_->AddTimer(sweep_interval_, [this] { Sweep(); });
 }
 
 }  // namespace tutti::sip

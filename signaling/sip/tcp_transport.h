@@ -1,7 +1,10 @@
-// SIP over TCP (RFC 3261 §18): messages framed by Content-Length, responses on
-// the connection the request came in on, outgoing requests reusing an open
-// connection to the peer (or opening one), limits on message size, on
-// connections in all and per source address, and an idle timeout.
+// SIP over TCP and over TLS (RFC 3261 §18, §26.2): messages framed by
+// Content-Length, responses on the connection the request came in on,
+// outgoing requests reusing an open connection to the peer (or opening one),
+// limits on message size, on connections in all and per source address, on
+// idle time, on the time one message may take to arrive (slowloris), and on
+// the TLS handshake. With a TlsContext every connection is a TLS session;
+// the framing and the limits are the same.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,8 @@
 #include "absl/time/time.h"
 #include "signaling/common/event_loop.h"
 #include "signaling/sip/stream_framer.h"
+#include "signaling/sip/tls_context.h"
+#include "signaling/sip/tls_session.h"
 #include "signaling/sip/transport.h"
 
 namespace tutti::sip {
@@ -23,12 +28,33 @@ struct TcpLimits {
   int max_connections = 1024;
   int max_connections_per_source = 32;
   absl::Duration idle_timeout = absl::Minutes(5);
+  // From the first byte of a message to its last; also from an accepted
+  // connection's start (or its TLS handshake's end) to its first message.
+  // A deadline per message, not per byte: a byte every few seconds must not
+  // hold a connection (slowloris).
+  absl::Duration message_timeout = absl::Seconds(5);
+  // From accept (or connect) to a finished TLS handshake.
+  absl::Duration handshake_timeout = absl::Seconds(5);
   size_t max_pending_output_bytes = 4 << 20;
+};
+
+// Why connections were closed or refused, for /metrics.
+struct StreamCounters {
+  uint64_t accepted = 0;
+  uint64_t refused = 0;           // at the connection limits
+  uint64_t framing_errors = 0;    // unframeable stream
+  uint64_t message_timeouts = 0;  // a message (or the first one) took too long
+  uint64_t idle_timeouts = 0;
+  uint64_t fd_exhausted = 0;        // accept() found no file descriptor left
+  uint64_t handshake_failures = 0;  // TLS: not TLS, bad version, bad client certificate...
+  uint64_t handshake_timeouts = 0;  // TLS: no finished handshake in time
 };
 
 class TcpTransport {
  public:
-  TcpTransport(EventLoop* loop, ReceiveHandler handler, TcpLimits limits);
+  // kind is kTcp, or kTls with a context (not owned; outlives the transport).
+  TcpTransport(EventLoop* loop, ReceiveHandler handler, TcpLimits limits,
+               TransportKind kind = TransportKind::kTcp, const TlsContext* tls = nullptr);
   ~TcpTransport();
   TcpTransport(const TcpTransport&) = delete;
   TcpTransport& operator=(const TcpTransport&) = delete;
@@ -38,10 +64,12 @@ class TcpTransport {
   // the address, else connects.
   void Send(const Destination& destination, std::string_view bytes);
 
+  TransportKind kind() const { return kind_; }
   uint16_t local_port() const { return local_port_; }
   size_t open_connections() const { return connections_.size(); }
-  uint64_t refused_connections() const { return refused_connections_; }
-  uint64_t framing_errors() const { return framing_errors_; }
+  uint64_t refused_connections() const { return counters_.refused; }
+  uint64_t framing_errors() const { return counters_.framing_errors; }
+  const StreamCounters& counters() const { return counters_; }
 
  private:
   struct Connection {
@@ -51,29 +79,57 @@ class TcpTransport {
     StreamFramer framer;
     std::string output;
     bool connecting = false;
+    bool inbound = false;  // accepted, not opened by us
+    absl::Time opened;
     absl::Time last_activity;
+    // When the message now arriving must be complete by (InfiniteFuture:
+    // none under way).
+    absl::Time message_deadline = absl::InfiniteFuture();
+    std::unique_ptr<TlsSession> tls;  // kTls only
+    bool tls_wants_write = false;     // OpenSSL waits for the socket to be writable
   };
 
   void OnAcceptable();
+  // accept() found no descriptor: true when the waiting connection was taken
+  // off the backlog (and closed) with the spare descriptor, so accepting may go on.
+  bool OnDescriptorsExhausted(int error);
+  void ResumeAccepting();
   void OnConnectionEvent(uint64_t id, uint32_t events);
+  // TLS: drives the handshake; false when the connection was closed.
+  bool Handshake(Connection& connection);
   void ReadFrom(Connection& connection);
+  // Hands complete messages to the handler; false when the connection was closed.
+  bool Deliver(Connection& connection, std::string_view bytes);
   void Flush(Connection& connection);
+  void Watch(Connection& connection);
   Connection* Register(int fd, const SocketAddress& peer, bool connecting);
   void Close(uint64_t id, std::string_view why);
-  void SweepIdle();
+  void Sweep();
+  std::string_view component() const {
+    return kind_ == TransportKind::kTls ? "sip.tls" : "sip.tcp";
+  }
 
   EventLoop* loop_;
   ReceiveHandler handler_;
   TcpLimits limits_;
+  TransportKind kind_;
+  const TlsContext* tls_;
   int listen_fd_ = -1;
+  // Held so that, out of descriptors, one can be freed to accept and close
+  // a waiting connection (the libev/nginx trick) instead of leaving the
+  // listening socket readable forever.
+  int spare_fd_ = -1;
+  bool accept_paused_ = false;
+  EventLoop::TimerId resume_timer_ = 0;
+  absl::Time last_exhausted_log_ = absl::InfinitePast();
   uint16_t local_port_ = 0;
   uint64_t next_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<SocketAddress, uint64_t> by_peer_;
   absl::flat_hash_map<std::string, int> per_source_ip_;
   EventLoop::TimerId sweep_timer_ = 0;
-  uint64_t refused_connections_ = 0;
-  uint64_t framing_errors_ = 0;
+  absl::Duration sweep_interval_ = absl::Seconds(1);
+  StreamCounters counters_;
 };
 
 }  // namespace tutti::sip

@@ -77,7 +77,7 @@ Destination ResponseDestination(const SipMessage& request, const MessageSource& 
   destination.transport = source.transport;
   destination.connection_id = source.connection_id;
   const Via& via = request.top_via();
-  if (source.transport == TransportKind::kTcp || via.has_rport) {
+  if (source.transport != TransportKind::kUdp || via.has_rport) {
     // Reliable: the same connection (or, if it closed, the source address).
     // rport: the source port, which is what gets through a NAT.
     destination.address = source.address;

@@ -126,7 +126,7 @@ class TransactionLayer {
   void TerminateServer(TransactionId id);
   void TerminateClient(TransactionId id);
   void SendAckForFailure(ClientTransaction& transaction, const SipMessage& response);
-  bool Reliable(TransportKind transport) const { return transport == TransportKind::kTcp; }
+  bool Reliable(TransportKind transport) const { return transport != TransportKind::kUdp; }
 
   EventLoop* loop_;
   MessageSender* sender_;
