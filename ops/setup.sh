@@ -36,3 +36,6 @@ echo "setup: all dependencies present"
 "$(dirname "$0")/prompts/make_prompts.sh"
 # The speech tutti-load's talkers play (espeak-ng, sox).
 "$(dirname "$0")/../bench/tutti_load/make_speech.sh"
+# A self-signed certificate for SIP over TLS at the default config's paths,
+# made once (openssl); replace it with a real one for public use.
+"$(dirname "$0")/tls/make_certificate.sh"

@@ -119,6 +119,49 @@ vlan = 12
   EXPECT_THAT(std::string(level.status().message()), HasSubstr("log.level must be one of"));
 }
 
+TEST(ConfigTest, StreamDeadlinesAndTls) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->sip.tcp_message_timeout_s, 5);
+  EXPECT_FALSE(defaults->sip.tls);  // needs a certificate: off unless asked for
+  EXPECT_EQ(defaults->sip.tls_port, 5061);
+  EXPECT_EQ(defaults->sip.tls_certificate, "ops/tls/generated/tutti-cert.pem");
+  EXPECT_EQ(defaults->sip.tls_min_version, "1.2");
+  EXPECT_EQ(defaults->sip.tls_handshake_timeout_s, 5);
+
+  auto tls = ParseConfig(R"([sip]
+transports = ["udp", "tls"]
+tls_port = 5071
+tls_certificate = "c.pem"
+tls_private_key = "k.pem"
+tls_ca_file = "ca.pem"
+tls_verify_client = true
+tls_min_version = "1.3"
+tcp_message_timeout_s = 3
+)",
+                         "t.toml");
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  EXPECT_TRUE(tls->sip.udp && tls->sip.tls && !tls->sip.tcp);
+  EXPECT_EQ(tls->sip.tls_port, 5071);
+  EXPECT_TRUE(tls->sip.tls_verify_client);
+  EXPECT_EQ(tls->sip.tcp_message_timeout_s, 3);
+
+  EXPECT_EQ(ParseConfig("[sip]\ntls_min_version = \"1.1\"\n", "t.toml").status().message(),
+            "t.toml:2: sip.tls_min_version must be \"1.2\" or \"1.3\"");
+  EXPECT_EQ(ParseConfig("[sip]\ntcp_message_timeout_s = 0\n", "t.toml").status().message(),
+            "t.toml:2: sip.tcp_message_timeout_s must be from 1 to 300, not 0");
+  EXPECT_EQ(ParseConfig("[sip]\ntls_verify_client = true\n", "t.toml").status().message(),
+            "t.toml:2: sip.tls_verify_client needs sip.tls_ca_file (the CAs that sign clients)");
+  EXPECT_EQ(ParseConfig("[sip]\ntransports = [\"tcp\", \"tls\"]\ntls_port = 5060\n", "t.toml")
+                .status()
+                .message(),
+            "t.toml:3: sip.tls_port must differ from sip.port while TCP is on");
+  EXPECT_EQ(ParseConfig("[sip]\ntransports = [\"tls\"]\ntls_certificate = \"\"\n", "t.toml")
+                .status()
+                .message(),
+            "t.toml:3: sip.tls_certificate and sip.tls_private_key are needed for \"tls\"");
+}
+
 TEST(ConfigTest, LoadFileReportsMissingFile) {
   auto config = LoadConfigFile("/nonexistent/tutti.toml");
   EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);

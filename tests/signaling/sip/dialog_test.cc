@@ -123,5 +123,62 @@ TEST(DialogTest, ContactCarriesTransportForTcp) {
   EXPECT_THAT(std::string(bye.raw()), Not(HasSubstr("tag=t;tag")));
 }
 
+TEST(DialogTest, TlsDialogSaysTlsAndItsPortAndStaysOnTheConnection) {
+  MessageSource tls{TransportKind::kTls, *SocketAddress::FromIpPort("192.0.2.10", 40000), 9};
+  // A Contact without transport=tls must not move the dialog to UDP.
+  Dialog dialog =
+      Dialog::FromInvite(Parse(kInvite), tls, "t", LocalEndpoint{"198.51.100.1", 5060, 5061});
+  EXPECT_EQ(dialog.local_contact(), "<sip:tutti@198.51.100.1:5061;transport=tls>");
+  SipMessage bye = Parse(dialog.BuildRequest(Method::kBye, "z9hG4bKt"));
+  EXPECT_THAT(std::string(bye.HeaderValue(HeaderId::kVia)),
+              StartsWith("SIP/2.0/TLS 198.51.100.1:5061;"));
+  std::string direct = kInvite;
+  direct.replace(direct.find("Record-Route: <sip:proxy1.example;lr>\r\n"),
+                 std::string("Record-Route: <sip:proxy1.example;lr>\r\n").size(), "");
+  direct.replace(direct.find("Record-Route: <sip:192.0.2.99:5070;lr>\r\n"),
+                 std::string("Record-Route: <sip:192.0.2.99:5070;lr>\r\n").size(), "");
+  Dialog unrouted =
+      Dialog::FromInvite(Parse(direct), tls, "t", LocalEndpoint{"198.51.100.1", 5060, 5061});
+  const Destination hop = unrouted.NextHop();
+  EXPECT_EQ(hop.transport, TransportKind::kTls);
+  EXPECT_EQ(hop.connection_id, 9u);
+  EXPECT_EQ(hop.address.ToString(), "192.0.2.10:5062");
+}
+
+TEST(DialogTest, SipsInviteGetsASipsContactAndSipsTargetsGoOverTls) {
+  std::string invite = kInvite;
+  invite.replace(0, std::string("INVITE sip:").size(), "INVITE sips:");
+  invite.replace(invite.find("Contact: <sip:alice@192.0.2.10:5062>"),
+                 std::string("Contact: <sip:alice@192.0.2.10:5062>").size(),
+                 "Contact: <sips:alice@192.0.2.10>");
+  invite.replace(invite.find("Record-Route: <sip:proxy1.example;lr>\r\n"),
+                 std::string("Record-Route: <sip:proxy1.example;lr>\r\n").size(), "");
+  invite.replace(invite.find("Record-Route: <sip:192.0.2.99:5070;lr>\r\n"),
+                 std::string("Record-Route: <sip:192.0.2.99:5070;lr>\r\n").size(), "");
+  MessageSource tls{TransportKind::kTls, *SocketAddress::FromIpPort("192.0.2.10", 40000), 9};
+  Dialog dialog =
+      Dialog::FromInvite(Parse(invite), tls, "t", LocalEndpoint{"198.51.100.1", 5060, 5061});
+  EXPECT_EQ(dialog.local_contact(), "<sips:tutti@198.51.100.1:5061>");
+  const Destination hop = dialog.NextHop();
+  EXPECT_EQ(hop.transport, TransportKind::kTls);
+  EXPECT_EQ(hop.address.ToString(), "192.0.2.10:5061");  // sips: defaults to 5061
+}
+
+TEST(DialogTest, TransportTlsInTheTargetMovesAPlainDialogToTls) {
+  std::string invite = kInvite;
+  invite.replace(invite.find("Record-Route: <sip:proxy1.example;lr>\r\n"),
+                 std::string("Record-Route: <sip:proxy1.example;lr>\r\n").size(), "");
+  invite.replace(invite.find("Record-Route: <sip:192.0.2.99:5070;lr>\r\n"),
+                 std::string("Record-Route: <sip:192.0.2.99:5070;lr>\r\n").size(), "");
+  invite.replace(invite.find("<sip:alice@192.0.2.10:5062>"),
+                 std::string("<sip:alice@192.0.2.10:5062>").size(),
+                 "<sip:alice@192.0.2.10:5063;transport=TLS>");
+  Dialog dialog = Dialog::FromInvite(Parse(invite), Source(), "t", LocalEndpoint{"198.51.100.1"});
+  const Destination hop = dialog.NextHop();
+  EXPECT_EQ(hop.transport, TransportKind::kTls);
+  EXPECT_EQ(hop.connection_id, 0u);
+  EXPECT_EQ(hop.address.ToString(), "192.0.2.10:5063");
+}
+
 }  // namespace
 }  // namespace tutti::sip
