@@ -382,6 +382,30 @@ MODULES = ["g711.so", "opus.so", "aufile.so", "sndfile.so", "aubridge.so", "acco
 _LOG_NOISE = re.compile(r"\[\d+:\d\d:\d\d\] audio=\d+/\d+ \(bit/s\)\s*|\x1b\[[0-9;]*m")
 
 
+def make_tls_certificate(directory, name="tutti"):
+    """A self-signed certificate for 127.0.0.1 (EC P-256, openssl):
+    (certificate, key) paths in `directory`. The certificate is its own CA:
+    give it to clients as the CA to verify against."""
+    cert = os.path.join(directory, f"{name}-cert.pem")
+    key = os.path.join(directory, f"{name}-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key,
+                    "-out", cert], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+    return cert, key
+
+
+def tuttid_tls_config(directory):
+    """SIP over TLS for a Tuttid: (sip_extra for Tuttid(...), TLS port,
+    certificate to verify it with). UDP and TCP stay on as well."""
+    cert, key = make_tls_certificate(directory)
+    port = free_port()
+    extra = (f'transports = ["udp", "tcp", "tls"]\ntls_port = {port}\n'
+             f'tls_certificate = "{cert}"\ntls_private_key = "{key}"\n')
+    return extra, port, cert
+
+
 def require_baresip():
     """Fails (never skips) when baresip is missing."""
     try:
@@ -407,17 +431,26 @@ class BaresipClient:
     its URI) elsewhere, `media_address` the address it puts in its SDP and
     sends RTP from (net_interface; default: `address`), and `netns` runs it
     inside that network namespace (`ip netns exec`; its ctrl_tcp stays on
-    the namespace's 127.0.0.1 and is reached from inside it)."""
+    the namespace's 127.0.0.1 and is reached from inside it).
+
+    transport="tls" makes it a SIP over TLS client: its account and Contact
+    say ;transport=tls on its TLS port (sip_port + 1), and it verifies the
+    server with `tls_ca` (sip_cafile; e.g. tuttid_tls_config's certificate).
+    It adds ;transport=tls to the URI it dials (`sip:1000@127.0.0.1:<tls port>`).
+    `account_params` is appended to its account (e.g. ";mediaenc=srtp-mand")."""
 
     def __init__(self, name, workdir, sip_port=None, codec="PCMU", source_wav=None, answer=False,
                  sip_trace=True, rtp_ports="10000-19999", extra_config="", address="127.0.0.1",
-                 media_address=None, netns=None):
+                 media_address=None, netns=None, transport="udp", tls_ca=None, account_params=""):
+        if transport not in ("udp", "tls"):
+            raise ValueError(f"transport {transport!r}: udp or tls")
         if codec not in CODEC_SPEC:
             raise ValueError(f"codec {codec!r}: one of {sorted(CODEC_SPEC)}")
         if not source_wav or not os.path.exists(source_wav):
             raise ValueError(f"{name}: source_wav {source_wav!r} does not exist (write_tone_wav)")
         self.name = name
         self.codec = codec
+        self.transport = transport
         self.address = address
         self.media_address = media_address or address
         self.netns = netns
@@ -458,11 +491,17 @@ class BaresipClient:
             *[f"module {m}" for m in MODULES],
             f"snd_path {self.record_dir}",
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
+            f"sip_cafile {tls_ca}" if tls_ca else "",
             extra_config,
         ]
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(lines) + "\n")
-        account = f"<sip:{name}@{self.address}>;regint=0;audio_codecs={CODEC_SPEC[codec]}"
+        if transport == "tls":
+            account = (f"<sip:{name}@{self.address}:{self.sip_port + 1};transport=tls>;regint=0;"
+                       f"audio_codecs={CODEC_SPEC[codec]}")
+        else:
+            account = f"<sip:{name}@{self.address}>;regint=0;audio_codecs={CODEC_SPEC[codec]}"
+        account += account_params
         if answer:
             account += ";answermode=auto"
         with open(os.path.join(self.dir, "accounts"), "w") as f:
@@ -470,6 +509,8 @@ class BaresipClient:
 
     @property
     def uri(self):
+        if self.transport == "tls":
+            return f"sip:{self.name}@{self.address}:{self.sip_port + 1};transport=tls"
         return f"sip:{self.name}@{self.address}:{self.sip_port}"
 
     def start(self, dial_uri=None, hold_seconds=10):
