@@ -181,6 +181,7 @@ TcpTransport::Connection* TcpTransport::Register(int fd, const SocketAddress& pe
   by_peer_[peer] = id;
   ++per_source_ip_[peer.ip()];
   const uint32_t events = connecting ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
+  raw->watched = events;
   if (absl::Status s =
           loop_->AddFd(fd, events, [this, id](uint32_t ev) { OnConnectionEvent(id, ev); });
       !s.ok()) {
@@ -399,7 +400,10 @@ void TcpTransport::Flush(Connection& connection) {
 
 void TcpTransport::Watch(Connection& connection) {
   const bool want_write = !connection.output.empty() || connection.tls_wants_write;
-  (void)loop_->ModifyFd(connection.fd, want_write ? (EPOLLIN | EPOLLOUT) : EPOLLIN);
+  const uint32_t events = want_write ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
+  if (events == connection.watched) return;
+  connection.watched = events;
+  (void)loop_->ModifyFd(connection.fd, events);
 }
 
 void TcpTransport::Close(uint64_t id, std::string_view why) {

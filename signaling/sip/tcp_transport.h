@@ -87,6 +87,7 @@ class TcpTransport {
     absl::Time message_deadline = absl::InfiniteFuture();
     std::unique_ptr<TlsSession> tls;  // kTls only
     bool tls_wants_write = false;     // OpenSSL waits for the socket to be writable
+    uint32_t watched = 0;             // epoll events asked for (no epoll_ctl when unchanged)
   };
 
   void OnAcceptable();
