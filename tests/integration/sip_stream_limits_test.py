@@ -182,6 +182,14 @@ class OutOfDescriptorsTest(unittest.TestCase):
 
     def test_accept_without_descriptors_does_not_spin_and_udp_is_served(self):
         pid = self.server.proc.pid
+        with open(f"/proc/{pid}/maps") as f:
+            if "libubsan" in f.read():
+                # UBSan checks a virtual call's dynamic type by probing memory
+                # through a pipe(): with no descriptor left the probe fails and
+                # it reports "invalid vptr" on a sound shared_ptr, which
+                # -fno-sanitize-recover makes fatal (and unsuppressible). The
+                # release build runs this test.
+                self.skipTest("UBSan cannot run out of file descriptors")
         fd_dir = f"/proc/{pid}/fd"
         for _ in range(self.LIMIT + 30):
             self.clients.append(socket.create_connection(("127.0.0.1", self.server.port)))
