@@ -1,6 +1,7 @@
 #include "signaling/sip/sip_endpoint.h"
 
 #include "signaling/common/log.h"
+#include "signaling/common/log_rate_limit.h"
 #include "signaling/common/strings.h"
 #include "signaling/sip/message_writer.h"
 #include "signaling/sip/sip_parser.h"
@@ -22,18 +23,26 @@ void SipEndpoint::OnReceived(ReceivedBytes received) {
   if (!outcome.ok()) {
     if (outcome.answerable && outcome.message.method() != Method::kAck) {
       ++counters_.malformed_answered;
-      LogInfo("sip", "malformed request answered")
-          .With("call_id", outcome.message.call_id())
-          .With("from", source.address.ToString())
-          .With("status", outcome.reject_status)
-          .With("reason", outcome.reject_reason);
+      static LogRateLimit answered_log(5, 20);
+      if (uint64_t held = 0; answered_log.Allow(&held)) {
+        LogInfo("sip", "malformed request answered")
+            .With("call_id", outcome.message.call_id())
+            .With("from", source.address.ToString())
+            .With("status", outcome.reject_status)
+            .With("reason", outcome.reject_reason)
+            .With("suppressed", held);
+      }
       RejectStatelessly(outcome.message, source, outcome.reject_status, outcome.reject_reason,
                         /*retry_after=*/false);
     } else {
       ++counters_.malformed_dropped;
-      LogInfo("sip", "malformed message dropped")
-          .With("from", source.address.ToString())
-          .With("reason", outcome.reject_reason);
+      static LogRateLimit dropped_log(5, 20);
+      if (uint64_t held = 0; dropped_log.Allow(&held)) {
+        LogInfo("sip", "malformed message dropped")
+            .With("from", source.address.ToString())
+            .With("reason", outcome.reject_reason)
+            .With("suppressed", held);
+      }
     }
     return;
   }

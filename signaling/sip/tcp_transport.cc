@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "signaling/common/log.h"
+#include "signaling/common/log_rate_limit.h"
 #include "signaling/common/strings.h"
 
 namespace tutti::sip {
@@ -88,10 +89,14 @@ void TcpTransport::OnAcceptable() {
     if (static_cast<int>(connections_.size()) >= limits_.max_connections ||
         from_source >= limits_.max_connections_per_source) {
       ++counters_.refused;
-      LogWarn(component(), "connection refused: limit reached")
-          .With("peer", peer.ToString())
-          .With("open", static_cast<int64_t>(connections_.size()))
-          .With("from_source", from_source);
+      static LogRateLimit refused_log(5, 20);
+      if (uint64_t held = 0; refused_log.Allow(&held)) {
+        LogWarn(component(), "connection refused: limit reached")
+            .With("peer", peer.ToString())
+            .With("open", static_cast<int64_t>(connections_.size()))
+            .With("from_source", from_source)
+            .With("suppressed", held);
+      }
       close(fd);
       continue;
     }
@@ -250,9 +255,13 @@ bool TcpTransport::Handshake(Connection& connection) {
       break;
   }
   ++counters_.handshake_failures;
-  LogInfo(component(), "TLS handshake failed")
-      .With("peer", connection.peer.ToString())
-      .With("error", connection.tls->error());
+  static LogRateLimit handshake_log(5, 20);
+  if (uint64_t held = 0; handshake_log.Allow(&held)) {
+    LogInfo(component(), "TLS handshake failed")
+        .With("peer", connection.peer.ToString())
+        .With("error", connection.tls->error())
+        .With("suppressed", held);
+  }
   Close(connection.id, "TLS handshake failed");
   return false;
 }
@@ -309,9 +318,13 @@ bool TcpTransport::Deliver(Connection& connection, std::string_view bytes) {
     if (result == StreamFramer::Result::kNeedMore) break;
     if (result == StreamFramer::Result::kError) {
       ++counters_.framing_errors;
-      LogWarn(component(), "closing connection: unframeable stream")
-          .With("peer", connection.peer.ToString())
-          .With("error", error);
+      static LogRateLimit framing_log(5, 20);
+      if (uint64_t held = 0; framing_log.Allow(&held)) {
+        LogWarn(component(), "closing connection: unframeable stream")
+            .With("peer", connection.peer.ToString())
+            .With("error", error)
+            .With("suppressed", held);
+      }
       Close(id, "framing error");
       return false;
     }
@@ -451,10 +464,14 @@ void TcpTransport::Sweep() {
   }
   for (const Expired& e : expired) {
     if (auto it = connections_.find(e.id); it != connections_.end()) {
-      LogInfo(component(), "connection closed: deadline passed")
-          .With("peer", it->second->peer.ToString())
-          .With("why", e.why)
-          .With("buffered", static_cast<int64_t>(it->second->framer.buffered()));
+      static LogRateLimit deadline_log(5, 20);
+      if (uint64_t held = 0; deadline_log.Allow(&held)) {
+        LogInfo(component(), "connection closed: deadline passed")
+            .With("peer", it->second->peer.ToString())
+            .With("why", e.why)
+            .With("buffered", static_cast<int64_t>(it->second->framer.buffered()))
+            .With("suppressed", held);
+      }
     }
     Close(e.id, e.why);
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "signaling/common/log.h"
+#include "signaling/common/log_rate_limit.h"
 #include "signaling/common/strings.h"
 
 namespace tutti::sip {
@@ -66,9 +67,13 @@ void UdpTransport::Send(const SocketAddress& destination, std::string_view bytes
   if (sendto(fd_, bytes.data(), bytes.size(), 0, destination.sockaddr_ptr(), destination.length()) <
       0) {
     ++send_errors_;
-    LogWarn("sip.udp", "send failed")
-        .With("to", destination.ToString())
-        .With("error", std::strerror(errno));
+    static LogRateLimit send_failed_log(5, 20);
+    if (uint64_t held = 0; send_failed_log.Allow(&held)) {
+      LogWarn("sip.udp", "send failed")
+          .With("to", destination.ToString())
+          .With("error", std::strerror(errno))
+          .With("suppressed", held);
+    }
   }
 }
 
