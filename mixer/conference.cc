@@ -146,6 +146,7 @@ void Conference::Send(Participant& participant, std::span<const uint8_t> payload
   }
   uint8_t* buffer = sink.NextBuffer();
   const uint16_t size = participant.WriteRtp(payload, buffer);
+  if (size == 0) return;  // SRTP refused to protect it
   sink.Commit(participant.rtp_port(), participant.rtp_destination(), size);
 }
 

@@ -263,13 +263,25 @@ std::unique_ptr<Participant> MediaWorker::TakeParticipant(uint32_t conference_id
   return removed;
 }
 
-void MediaWorker::HandleDatagram(const media::Datagram& datagram, int64_t now_us) {
-  const Route& route = routes_[datagram.local_port];
+void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us) {
+  const Route& route = routes_[received.local_port];
   if (route.participant == nullptr) {
     counters_.datagrams_unrouted.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (route.rtcp || media::LooksLikeRtcp(std::span<const uint8_t>(datagram.data, datagram.size))) {
+  // SRTP leaves the RTP/RTCP header in clear, so the demultiplexing below
+  // works on protected packets; the rest sees the clear packet.
+  media::Datagram datagram = received;
+  const bool rtcp =
+      route.rtcp || media::LooksLikeRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
+  if (const auto verdict = route.participant->Unprotect(datagram, rtcp);
+      verdict != media::SrtpSession::Verdict::kOk) {
+    auto& counter = verdict == media::SrtpSession::Verdict::kReplayed ? counters_.srtp_replayed
+                                                                      : counters_.srtp_auth_failed;
+    counter.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (rtcp) {
     route.participant->OnRtcp(datagram, now_us);
     return;
   }

@@ -100,6 +100,10 @@ struct WorkerCounters {
   std::atomic<uint64_t> event_ring_full{0};
   std::atomic<uint64_t> jitter_lost{0};  // frames missing at playout (concealed)
   std::atomic<uint64_t> jitter_late{0};  // packets that came after their playout time
+
+  // SRTP/SRTCP dropped: failed authentication (or did not parse), replayed.
+  std::atomic<uint64_t> srtp_auth_failed{0};
+  std::atomic<uint64_t> srtp_replayed{0};
 };
 
 class MediaWorker {

@@ -79,6 +79,7 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
   if (spec.codec.kind != media::CodecKind::kOpus && spec.telephone_event_pt < 0) {
     inband_dtmf_ = std::make_unique<media::DtmfDetector>(spec.codec.clock_rate);
   }
+  if (spec.srtp.active()) srtp_ = media::SrtpSession::Create(spec.srtp, ssrc_);
 }
 
 void Participant::Update(const ParticipantSpec& spec) {
@@ -88,6 +89,13 @@ void Participant::Update(const ParticipantSpec& spec) {
   spec_.rtcp_mux = spec.rtcp_mux;
   spec_.send = spec.send;
   spec_.receive = spec.receive;
+  // New keys (a re-INVITE that re-keyed) start a new context; unchanged keys
+  // keep it, so the rollover counter and replay window carry on. Allocates,
+  // but only on a re-key.
+  if (!(spec.srtp == spec_.srtp)) {
+    spec_.srtp = spec.srtp;
+    srtp_ = spec.srtp.active() ? media::SrtpSession::Create(spec.srtp, ssrc_) : nullptr;
+  }
   if (moved) {
     remote_rtp_ = spec.remote_rtp;
     remote_rtcp_ = spec.remote_rtcp;
@@ -106,6 +114,32 @@ void Participant::SetConferenceRate(int rate) {
     upsampler_ = std::make_unique<media::Resampler>(codec_rate, rate);
     downsampler_ = std::make_unique<media::Resampler>(rate, codec_rate);
   }
+}
+
+media::SrtpSession::Verdict Participant::Unprotect(media::Datagram& datagram, bool rtcp) {
+  using Verdict = media::SrtpSession::Verdict;
+  if (!spec_.srtp.active()) return Verdict::kOk;
+  size_t size = datagram.size;
+  Verdict verdict = Verdict::kMalformed;
+  if (srtp_ != nullptr) {
+    verdict = rtcp ? srtp_->UnprotectRtcp(datagram.data, &size)
+                   : srtp_->UnprotectRtp(datagram.data, &size);
+  }
+  if (verdict == Verdict::kOk) {
+    datagram.size = static_cast<uint16_t>(size);
+  } else if (verdict == Verdict::kReplayed) {
+    ++stats_.srtp_replayed;
+  } else {
+    ++stats_.srtp_auth_failed;
+  }
+  return verdict;
+}
+
+bool Participant::Protect(uint8_t* packet, size_t* size, bool rtcp) {
+  if (!spec_.srtp.active()) return true;
+  if (srtp_ == nullptr) return false;
+  return rtcp ? srtp_->ProtectRtcp(packet, size, media::kMaxDatagramBytes)
+              : srtp_->ProtectRtp(packet, size, media::kMaxDatagramBytes);
 }
 
 std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t now_us) {
@@ -285,7 +319,9 @@ std::span<const uint8_t> Participant::EncodeOwn(std::span<const int16_t> mix) {
 }
 
 uint16_t Participant::WriteRtp(std::span<const uint8_t> payload, uint8_t* out) {
-  const size_t size = std::min(payload.size(), media::kMaxDatagramBytes - media::kRtpHeaderSize);
+  // Room for the SRTP tag after the payload (kMaxPayloadBytes leaves plenty).
+  const size_t size = std::min(
+      payload.size(), media::kMaxDatagramBytes - media::kRtpHeaderSize - media::kSrtpTailroom);
   media::WriteRtpHeader({.marker = marker_next_,
                          .payload_type = spec_.payload_type,
                          .sequence = sequence_,
@@ -299,7 +335,9 @@ uint16_t Participant::WriteRtp(std::span<const uint8_t> payload, uint8_t* out) {
   ++packets_sent_;
   octets_sent_ += static_cast<uint32_t>(size);
   ++stats_.packets_out;
-  return static_cast<uint16_t>(media::kRtpHeaderSize + size);
+  size_t total = media::kRtpHeaderSize + size;
+  if (!Protect(out, &total, false)) return 0;
+  return static_cast<uint16_t>(total);
 }
 
 void Participant::SkipFrame() {
@@ -329,10 +367,11 @@ uint16_t Participant::MaybeWriteRtcp(int64_t now_us, uint8_t* out) {
     }
     block_count = 1;
   }
-  const size_t size =
-      media::WriteRtcp(ssrc_, packets_sent_ > 0 ? &sender : nullptr,
-                       std::span<const media::ReportBlock>(blocks.data(), block_count), "tutti",
-                       false, std::span<uint8_t>(out, media::kMaxDatagramBytes));
+  size_t size = media::WriteRtcp(
+      ssrc_, packets_sent_ > 0 ? &sender : nullptr,
+      std::span<const media::ReportBlock>(blocks.data(), block_count), "tutti", false,
+      std::span<uint8_t>(out, media::kMaxDatagramBytes - media::kSrtpTailroom));
+  if (size > 0 && !Protect(out, &size, true)) return 0;
   return static_cast<uint16_t>(size);
 }
 

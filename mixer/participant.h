@@ -19,6 +19,7 @@
 #include "mediaplane/port_allocator.h"
 #include "mediaplane/prompt_library.h"
 #include "mediaplane/rtp/receive_statistics.h"
+#include "mediaplane/srtp_session.h"
 #include "mediaplane/telephone_event.h"
 #include "mixer/talker_detector.h"
 
@@ -44,6 +45,8 @@ struct ParticipantSpec {
   // Carried by each participant because a conference exists on its worker
   // only while someone is in it.
   int max_talkers = 0;
+  // SRTP keys (SDES) when the leg is encrypted; inactive for plain RTP.
+  media::SrtpKeys srtp;
 };
 
 // Q12 fixed-point factor for a gain in dB (4096 is 0 dB).
@@ -65,6 +68,10 @@ struct ParticipantStats {
   uint32_t jitter_ms = 0;
   int64_t lost = 0;
   double rtt_ms = 0;
+
+  // SRTP/SRTCP dropped: failed authentication (or did not parse), replayed.
+  uint64_t srtp_auth_failed = 0;
+  uint64_t srtp_replayed = 0;
 };
 
 class Participant {
@@ -94,6 +101,13 @@ class Participant {
 
   // Prepares resamplers for the conference rate (allocates; join/leave only).
   void SetConferenceRate(int rate);
+
+  // SRTP/SRTCP in place, before OnRtp/OnRtcp: `datagram.size` shrinks to the
+  // clear packet. Anything but kOk is counted here and must be dropped. A
+  // plain leg passes everything; an encrypted one whose session could not be
+  // made passes nothing (fail closed).
+  media::SrtpSession::Verdict Unprotect(media::Datagram& datagram, bool rtcp);
+  bool encrypted() const { return spec_.srtp.active(); }
 
   // An RTP datagram for this leg. Returns a DTMF digit when one completed.
   std::optional<char> OnRtp(const media::Datagram& datagram, int64_t now_us);
@@ -142,12 +156,14 @@ class Participant {
   std::span<const uint8_t> EncodeOwn(std::span<const int16_t> mix);
 
   // Writes an RTP packet with `payload` into `out` (kMaxDatagramBytes) and
-  // advances sequence and timestamp. Returns its size.
+  // advances sequence and timestamp. Returns its size, SRTP-protected on an
+  // encrypted leg (0: nothing to send, protection failed).
   uint16_t WriteRtp(std::span<const uint8_t> payload, uint8_t* out);
   // Advances the timestamp for a tick in which nothing was sent (DTX, hold).
   void SkipFrame();
 
-  // RTCP sender/receiver report when due (every ~5 s); 0 when not due.
+  // RTCP sender/receiver report when due (every ~5 s), SRTCP-protected on an
+  // encrypted leg; 0 when not due.
   uint16_t MaybeWriteRtcp(int64_t now_us, uint8_t* out);
 
   // Media activity: the last RTP packet, or the join when none came yet.
@@ -183,6 +199,10 @@ class Participant {
   media::Endpoint remote_rtp_;
   media::Endpoint remote_rtcp_;
   bool latched_ = false;  // remote address learned from the first packet (symmetric RTP)
+  // Protects what we send and unprotects what we receive; null on a plain leg.
+  std::unique_ptr<media::SrtpSession> srtp_;
+  // In place, into a kMaxDatagramBytes buffer; false: drop the packet.
+  bool Protect(uint8_t* packet, size_t* size, bool rtcp);
 
   // Receive side.
   bool have_remote_ssrc_ = false;

@@ -120,6 +120,11 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
        &mixer::WorkerCounters::jitter_lost},
       {"tutti_jitter_buffer_late_total", "Packets that arrived after their playout time.",
        &mixer::WorkerCounters::jitter_late},
+      {"tutti_srtp_auth_failed_total",
+       "SRTP/SRTCP packets dropped because they failed authentication (or did not parse).",
+       &mixer::WorkerCounters::srtp_auth_failed},
+      {"tutti_srtp_replayed_total", "SRTP/SRTCP packets dropped as replays.",
+       &mixer::WorkerCounters::srtp_replayed},
   };
   for (const WorkerCounter& counter : kCounters) {
     m.Family(counter.name, "counter", counter.help);
