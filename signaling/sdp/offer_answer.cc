@@ -28,8 +28,118 @@ std::optional<AudioCodec> CodecOf(const RtpMap& map) {
   return std::nullopt;
 }
 
-bool IsRtpAvp(std::string_view proto) {
-  return EqualsIgnoreCase(proto, "RTP/AVP") || EqualsIgnoreCase(proto, "RTP/AVPF");
+enum class Profile { kUnknown, kPlain, kSdes, kDtls };
+
+Profile ProfileOf(std::string_view proto) {
+  if (EqualsIgnoreCase(proto, "RTP/AVP") || EqualsIgnoreCase(proto, "RTP/AVPF")) {
+    return Profile::kPlain;
+  }
+  if (EqualsIgnoreCase(proto, "RTP/SAVP") || EqualsIgnoreCase(proto, "RTP/SAVPF")) {
+    return Profile::kSdes;
+  }
+  if (EqualsIgnoreCase(proto, "UDP/TLS/RTP/SAVP") || EqualsIgnoreCase(proto, "UDP/TLS/RTP/SAVPF")) {
+    return Profile::kDtls;
+  }
+  return Profile::kUnknown;
+}
+
+// How one offered stream would be protected, if we take it.
+struct Security {
+  std::optional<SdesKeys> sdes;
+  std::optional<DtlsParameters> dtls;
+};
+
+// An attribute of the m-line, else of the session (a=fingerprint, a=setup).
+std::optional<std::string_view> FindAttribute(const SessionDescription& description,
+                                              const MediaDescription& media,
+                                              std::string_view name) {
+  for (const auto& [key, value] : media.other_attributes) {
+    if (key == name) return value;
+  }
+  for (const auto& [key, value] : description.attributes) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+bool KnownFingerprintHash(std::string_view algorithm) {
+  return algorithm == "sha-1" || algorithm == "sha-224" || algorithm == "sha-256" ||
+         algorithm == "sha-384" || algorithm == "sha-512";
+}
+
+// The room's policy and the offered profile decide whether the stream can
+// be taken and how it is protected; `why_not` says why when not.
+std::optional<Security> ChooseSecurity(const SessionDescription& offer,
+                                       const MediaDescription& media, const LocalSecurity& local,
+                                       std::string* why_not) {
+  switch (ProfileOf(media.proto)) {
+    case Profile::kUnknown:
+      *why_not = StrCat("unsupported transport ", media.proto);
+      return std::nullopt;
+    case Profile::kPlain:
+      if (local.policy == SrtpPolicy::kRequired) {
+        *why_not = "SRTP required: plain RTP refused";
+        return std::nullopt;
+      }
+      return Security{};
+    case Profile::kSdes: {
+      if (local.policy == SrtpPolicy::kOff) {
+        *why_not = "SRTP is off here";
+        return std::nullopt;
+      }
+      if (!local.sdes_allowed) {
+        *why_not = "SDES keys are only taken over TLS";
+        return std::nullopt;
+      }
+      // The offerer's first usable line (RFC 4568 §7.1.2: its preference order).
+      for (const auto& [name, value] : media.other_attributes) {
+        if (name != "crypto") continue;
+        const std::optional<CryptoAttribute> crypto = ParseCryptoAttribute(value);
+        if (!crypto) continue;
+        SdesKeys keys;
+        keys.suite = crypto->suite;
+        keys.tag = crypto->tag;
+        keys.remote = crypto->key;
+        // The same suite and key as the context in use: keep ours, so nothing
+        // changes; anything new gets a fresh key of ours too (a new context
+        // must never reuse a key with a restarted packet index).
+        const bool same = local.current && local.current->suite == keys.suite &&
+                          local.current->remote == keys.remote;
+        keys.local = same ? local.current->local : local.fresh_key;
+        return Security{keys, std::nullopt};
+      }
+      *why_not =
+          "no usable a=crypto (AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM)";
+      return std::nullopt;
+    }
+    case Profile::kDtls: {
+      if (local.policy == SrtpPolicy::kOff) {
+        *why_not = "SRTP is off here";
+        return std::nullopt;
+      }
+      if (local.dtls_fingerprint.algorithm.empty()) {
+        *why_not = "DTLS-SRTP is not available";
+        return std::nullopt;
+      }
+      const std::optional<std::string_view> text = FindAttribute(offer, media, "fingerprint");
+      const std::optional<Fingerprint> fingerprint = text ? ParseFingerprint(*text) : std::nullopt;
+      if (!fingerprint || !KnownFingerprintHash(fingerprint->algorithm)) {
+        *why_not = "DTLS-SRTP offer without a usable a=fingerprint";
+        return std::nullopt;
+      }
+      // RFC 4145 §4: no a=setup means active. tutti is the DTLS server:
+      // it answers passive to active and actpass (RFC 5763 §5).
+      const std::optional<std::string_view> setup_text = FindAttribute(offer, media, "setup");
+      const std::optional<SetupRole> setup =
+          setup_text ? ParseSetup(*setup_text) : SetupRole::kActive;
+      if (setup != SetupRole::kActive && setup != SetupRole::kActPass) {
+        *why_not = "DTLS-SRTP: tutti is the DTLS server only (a=setup:active or actpass)";
+        return std::nullopt;
+      }
+      return Security{std::nullopt, DtlsParameters{*fingerprint, true}};
+    }
+  }
+  return std::nullopt;
 }
 
 bool Contains(const std::vector<AudioCodec>& codecs, AudioCodec codec) {
@@ -159,6 +269,18 @@ void ReadOpusParameters(const RtpMap& map, NegotiatedAudio* audio) {
 
 }  // namespace
 
+std::string_view SrtpPolicyName(SrtpPolicy policy) {
+  switch (policy) {
+    case SrtpPolicy::kOff:
+      return "off";
+    case SrtpPolicy::kOptional:
+      return "optional";
+    case SrtpPolicy::kRequired:
+      return "required";
+  }
+  return "off";
+}
+
 std::string_view AudioCodecName(AudioCodec codec) {
   switch (codec) {
     case AudioCodec::kPcmu:
@@ -181,10 +303,10 @@ absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const 
     answer.media = media.media;
     answer.proto = media.proto;
     std::optional<Choice> choice;
+    std::optional<Security> security;
     if (!taken && media.media == "audio" && media.port != 0) {
-      if (!IsRtpAvp(media.proto)) {
-        why_not = StrCat("unsupported transport ", media.proto);
-      } else {
+      security = ChooseSecurity(offer, media, local.security, &why_not);
+      if (security) {
         choice = ChooseCodec(media, local.codecs);
         if (!choice) {
           why_not = StrCat("no common audio codec (offered: ", OfferedCodecNames(offer),
@@ -229,6 +351,17 @@ absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const 
     answer.ptime = local.ptime_ms;
     answer.direction = audio.direction;
     answer.rtcp_mux = media.rtcp_mux;
+    audio.sdes = security->sdes;
+    audio.dtls = security->dtls;
+    if (audio.sdes) {
+      answer.other_attributes.emplace_back(
+          "crypto", WriteCryptoAttribute({audio.sdes->tag, audio.sdes->suite, audio.sdes->local}));
+    }
+    if (audio.dtls) {
+      answer.other_attributes.emplace_back("setup", std::string(SetupName(SetupRole::kPassive)));
+      answer.other_attributes.emplace_back("fingerprint",
+                                           WriteFingerprint(local.security.dtls_fingerprint));
+    }
     result.answer.media.push_back(std::move(answer));
   }
   if (!taken) return absl::FailedPreconditionError(why_not);
@@ -273,6 +406,14 @@ SessionDescription MakeOffer(const LocalMedia& local) {
   audio.ptime = local.ptime_ms;
   audio.direction = Direction::kSendRecv;
   audio.rtcp_mux = true;
+  // A room that requires SRTP offers SDES (where keys may travel); one that
+  // merely allows it offers plain RTP, which every phone answers.
+  if (local.security.policy == SrtpPolicy::kRequired && local.security.sdes_allowed) {
+    audio.proto = "RTP/SAVP";
+    audio.other_attributes.emplace_back(
+        "crypto",
+        WriteCryptoAttribute({1, CryptoSuite::kAesCm128HmacSha1_80, local.security.fresh_key}));
+  }
   offer.media.push_back(std::move(audio));
   return offer;
 }
@@ -318,6 +459,24 @@ absl::StatusOr<NegotiatedAudio> AcceptAnswer(const SessionDescription& our_offer
     // Our direction follows theirs: if they only send, we only receive.
     audio.direction =
         audio.remote_address == "0.0.0.0" ? Direction::kRecvOnly : AnswerDirection(media.direction);
+    if (ProfileOf(offered.proto) == Profile::kSdes) {
+      // RFC 4568 §7.1.3: the answer names the offered line it took by its tag.
+      std::optional<CryptoAttribute> ours;
+      for (const auto& [name, value] : offered.other_attributes) {
+        if (name == "crypto") ours = ParseCryptoAttribute(value);
+      }
+      if (ProfileOf(media.proto) != Profile::kSdes || !ours) {
+        return absl::FailedPreconditionError("SRTP offered, plain RTP answered");
+      }
+      for (const auto& [name, value] : media.other_attributes) {
+        if (name != "crypto") continue;
+        const std::optional<CryptoAttribute> theirs = ParseCryptoAttribute(value);
+        if (theirs && theirs->tag == ours->tag && theirs->suite == ours->suite) {
+          audio.sdes = SdesKeys{ours->suite, ours->tag, ours->key, theirs->key};
+        }
+      }
+      if (!audio.sdes) return absl::FailedPreconditionError("no a=crypto answers ours");
+    }
     return audio;
   }
   return absl::InvalidArgumentError("our offer had no audio stream");

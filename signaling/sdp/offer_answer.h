@@ -10,12 +10,54 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "signaling/sdp/crypto_attribute.h"
 #include "signaling/sdp/session_description.h"
 
 namespace tutti::sdp {
 
 enum class AudioCodec { kPcmu, kPcma, kOpus };
 std::string_view AudioCodecName(AudioCodec codec);  // "PCMU", "PCMA", "opus"
+
+// Media encryption for a room (RFC 4568 SDES, RFC 5763 DTLS-SRTP).
+//  kOff: plain RTP only (an SRTP-only offer is refused);
+//  kOptional: SRTP when the offer asks for it, plain RTP otherwise;
+//  kRequired: SRTP only (a plain offer is refused).
+enum class SrtpPolicy : uint8_t { kOff, kOptional, kRequired };
+std::string_view SrtpPolicyName(SrtpPolicy policy);
+
+// The SDES context of a leg. Secret: never logged.
+struct SdesKeys {
+  CryptoSuite suite = CryptoSuite::kAesCm128HmacSha1_80;
+  int tag = 1;
+  CryptoKey local{};   // ours, sent in our SDP
+  CryptoKey remote{};  // the peer's
+  bool operator==(const SdesKeys&) const = default;
+};
+
+// DTLS-SRTP as negotiated: the peer's certificate must match `fingerprint`;
+// we are the DTLS server when `server` (a=setup:passive in our SDP).
+struct DtlsParameters {
+  Fingerprint fingerprint;
+  bool server = true;
+  bool operator==(const DtlsParameters& other) const {
+    return fingerprint.algorithm == other.fingerprint.algorithm &&
+           fingerprint.digest == other.fingerprint.digest && server == other.server;
+  }
+};
+
+// Our side's media security for one offer/answer.
+struct LocalSecurity {
+  SrtpPolicy policy = SrtpPolicy::kOff;
+  // Keys may go in SDP over this signaling transport (TLS, or allowed by config).
+  bool sdes_allowed = false;
+  // A fresh master key+salt for a new SDES context (random, from the caller).
+  CryptoKey fresh_key{};
+  // The SDES context in use (re-INVITE): kept when the offer repeats the
+  // peer's suite and key, so both directions carry on unchanged.
+  std::optional<SdesKeys> current;
+  // Our certificate's fingerprint (sha-256); empty algorithm: no DTLS-SRTP.
+  Fingerprint dtls_fingerprint;
+};
 
 // Our side of a call's media.
 struct LocalMedia {
@@ -25,6 +67,7 @@ struct LocalMedia {
   uint64_t session_id = 0;
   uint64_t session_version = 0;
   int ptime_ms = 20;
+  LocalSecurity security;
 };
 
 // What both sides agreed on for the audio stream.
@@ -42,6 +85,10 @@ struct NegotiatedAudio {
   bool rtcp_mux = false;
   bool opus_fec = false;  // the peer decodes in-band FEC (useinbandfec=1)
   bool opus_dtx = false;  // the peer sends DTX (usedtx=1)
+  // Encryption: SDES keys, or DTLS-SRTP to run on the media port; neither: plain.
+  std::optional<SdesKeys> sdes;
+  std::optional<DtlsParameters> dtls;
+  bool encrypted() const { return sdes.has_value() || dtls.has_value(); }
 };
 
 struct AnswerResult {
@@ -49,7 +96,8 @@ struct AnswerResult {
   NegotiatedAudio audio;
 };
 
-// FailedPrecondition when no audio stream can be taken (caller: 488);
+// FailedPrecondition when no audio stream can be taken (caller: 488; the
+// message says why, e.g. the room's SRTP policy);
 // InvalidArgument when the offer lacks what an answer needs (a connection address).
 absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const LocalMedia& local);
 

@@ -188,7 +188,10 @@ class Parser {
       }
       return absl::OkStatus();
     }
-    if (current == nullptr) return absl::OkStatus();  // other session attributes: unused
+    if (current == nullptr) {
+      description_.attributes.emplace_back(std::string(name), std::string(argument));
+      return absl::OkStatus();
+    }
     if (name == "rtpmap") return RtpMapAttribute(argument);
     if (name == "fmtp") return FmtpAttribute(argument);
     if (name == "ptime" || name == "maxptime") {
@@ -345,6 +348,11 @@ std::string WriteSdp(const SessionDescription& description) {
               description.connection_address, "\r\n");
   }
   out += "t=0 0\r\n";
+  for (const auto& [name, value] : description.attributes) {
+    StrAppend(&out, "a=", name);
+    if (!value.empty()) StrAppend(&out, ":", value);
+    out += "\r\n";
+  }
   for (const MediaDescription& media : description.media) {
     StrAppend(&out, "m=", media.media, " ", media.port);
     if (media.port_count > 1) StrAppend(&out, "/", media.port_count);

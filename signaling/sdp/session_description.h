@@ -60,6 +60,8 @@ struct SessionDescription {
   std::string connection_address;  // session-level c=
   std::string connection_address_type = "IP4";
   Direction direction = Direction::kSendRecv;  // session-level attribute
+  // Other session-level attributes (a=fingerprint, a=setup may be here), in order.
+  std::vector<std::pair<std::string, std::string>> attributes;
   std::vector<MediaDescription> media;
 };
 

@@ -153,7 +153,7 @@ TEST(AnswerOfferTest, SrtpOnlyIsRefusedWithTheReason) {
       Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 5000 RTP/SAVP 0\r\n"),
       Local());
   ASSERT_FALSE(result.ok());
-  EXPECT_THAT(std::string(result.status().message()), HasSubstr("RTP/SAVP"));
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("SRTP is off"));
 }
 
 TEST(AnswerOfferTest, HoldAndResume) {
