@@ -1,8 +1,10 @@
 #include "mediaplane/srtp_session.h"
 
+#include <openssl/rand.h>
 #include <srtp2/srtp.h>
 
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -53,6 +55,10 @@ SrtpSession::Verdict VerdictOf(srtp_err_status_t status) {
 }
 
 }  // namespace
+
+void RandomBytes(std::span<uint8_t> out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) std::abort();
+}
 
 std::string_view SrtpSuiteName(SrtpSuite suite) {
   switch (suite) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 
 namespace tutti::media {
@@ -41,6 +42,10 @@ struct SrtpKeys {
   bool active() const { return suite != SrtpSuite::kNone; }
   bool operator==(const SrtpKeys&) const = default;
 };
+
+// Fills `out` from the system's cryptographic random source (OpenSSL);
+// aborts if there is none (keys must never be guessable).
+void RandomBytes(std::span<uint8_t> out);
 
 class SrtpSession {
  public:

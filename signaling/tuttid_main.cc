@@ -192,6 +192,8 @@ int Run(const tutti::Config& config) {
   options.session_timers.default_se_s = config.sip.session_expires_s;
   options.retry_after_s = config.limits.retry_after_s;
   options.user_agent = StrCat("tutti/", TUTTI_VERSION);
+  options.srtp_default = config.media.srtp;
+  options.sdes_over_plain_sip = config.media.sdes_over_plain_sip;
 
   // Declared before the controller, which writes its last records as it goes.
   std::unique_ptr<CallRecordWriter> records;

@@ -50,12 +50,27 @@ json RoomJson(const RoomConfig& room, int participants) {
 }
 
 json ParticipantJson(const ParticipantInfo& p) {
-  return {{"id", p.id},           {"call_id", p.call_id},       {"room", p.room},
-          {"from", p.from},       {"codec", p.codec},           {"talking", p.talking},
-          {"muted", p.muted},     {"moderator", p.moderator},   {"waiting", p.waiting},
-          {"held", p.held},       {"seconds", p.seconds},       {"listen_db", p.listen_db},
-          {"talk_db", p.talk_db}, {"packets_in", p.packets_in}, {"packets_out", p.packets_out},
-          {"lost", p.lost},       {"jitter_ms", p.jitter_ms},   {"rtt_ms", p.rtt_ms}};
+  return {{"id", p.id},
+          {"call_id", p.call_id},
+          {"room", p.room},
+          {"from", p.from},
+          {"codec", p.codec},
+          {"talking", p.talking},
+          {"muted", p.muted},
+          {"moderator", p.moderator},
+          {"waiting", p.waiting},
+          {"held", p.held},
+          {"seconds", p.seconds},
+          {"listen_db", p.listen_db},
+          {"talk_db", p.talk_db},
+          {"packets_in", p.packets_in},
+          {"packets_out", p.packets_out},
+          {"lost", p.lost},
+          {"jitter_ms", p.jitter_ms},
+          {"rtt_ms", p.rtt_ms},
+          {"media_encryption", p.media_encryption},
+          {"srtp_auth_failed", p.srtp_auth_failed},
+          {"srtp_replayed", p.srtp_replayed}};
 }
 
 // Applies the settable fields of a JSON object to a room; names what is wrong.

@@ -10,6 +10,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_join.h"
 #include "signaling/call/call_state.h"
+#include "signaling/call/media_security.h"
 #include "signaling/common/log.h"
 #include "signaling/common/strings.h"
 #include "signaling/sdp/session_description.h"
@@ -103,7 +104,8 @@ CallController::~CallController() {
   }
 }
 
-void CallController::Reject(TransactionId id, int status_code, std::string_view reason) {
+void CallController::Reject(TransactionId id, int status_code, std::string_view reason,
+                            std::string_view warning) {
   sip::MessageWriter response =
       transactions_->ResponseFor(id, status_code, reason, sip::TransactionLayer::NewTag());
   if (status_code == 405 || status_code == 501) response.Header(HeaderId::kAllow, kAllow);
@@ -111,7 +113,13 @@ void CallController::Reject(TransactionId id, int status_code, std::string_view 
   if (status_code == 503 || (status_code == 500 && reason == "Request Pending")) {
     response.Header(HeaderId::kRetryAfter, StrCat(options_.retry_after_s));
   }
-  if (status_code == 488) response.Header("Warning", "305 tutti \"Incompatible media format\"");
+  if (!warning.empty()) {
+    std::string text(warning);
+    std::replace(text.begin(), text.end(), '"', '\'');  // a quoted-string (RFC 3261 §20.43)
+    response.Header("Warning", StrCat("399 tutti \"", text, "\""));
+  } else if (status_code == 488) {
+    response.Header("Warning", "305 tutti \"Incompatible media format\"");
+  }
   response.Header(HeaderId::kServer, options_.user_agent);
   transactions_->Respond(id, status_code, std::move(response).Finish());
 }
@@ -222,6 +230,11 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   absl::BitGen bitgen;
   call->local_media.session_id = absl::Uniform<uint32_t>(bitgen);
   call->local_media.session_version = 1;
+  // The IVR's lobby takes the default policy; EnterRoom checks the room's.
+  call->local_media.security =
+      SecurityFor(room != nullptr ? room->srtp : std::string(), options_.srtp_default,
+                  source.transport, options_.sdes_over_plain_sip);
+  call->local_media.security.dtls_fingerprint = options_.dtls_fingerprint;
 
   if (!invite.body().empty()) {
     if (!IsSdp(invite.content_type())) return Reject(id, 415, "Unsupported Media Type");
@@ -239,9 +252,14 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
           .With("call_id", call_id)
           .With("room", room != nullptr ? room->name : std::string(user))
           .With("why", std::string(answer.status().message()));
-      return Reject(id, 488, "Not Acceptable Here");
+      return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()));
     }
     call->remote_offer = std::move(*offer);
+  } else if (call->local_media.security.policy == sdp::SrtpPolicy::kRequired &&
+             !call->local_media.security.sdes_allowed) {
+    // We would have to offer, and keys cannot go in our offer over this transport.
+    return Reject(id, 488, "Not Acceptable Here",
+                  "SRTP required: SDES keys are only sent over TLS; offer DTLS-SRTP");
   }
 
   auto ports = ports_->Allocate();
@@ -320,6 +338,7 @@ void CallController::Answer(uint64_t key) {
       .With("transport", sip::TransportName(call.source.transport))
       .With("rtp_port", call.local_media.rtp_port)
       .With("codec", call.audio ? sdp::AudioCodecName(call.audio->codec) : "offered")
+      .With("media_encryption", call.audio ? EncryptionName(*call.audio) : "offered")
       .With("remote_media",
             call.audio ? StrCat(call.audio->remote_address, ":", call.audio->remote_rtp_port)
                        : std::string("pending"));
@@ -380,15 +399,23 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
     // may move, hold or resume the stream, not change its codec.
     sdp::LocalMedia local = call.local_media;
     if (call.audio) local.codecs = {call.audio->codec};
+    // The SDES context in use is kept if the offer repeats it; anything new
+    // gets a fresh key of ours.
+    media::RandomBytes(local.security.fresh_key);
+    if (call.audio) local.security.current = call.audio->sdes;
     auto answer = sdp::AnswerOffer(*offer, local);
     // §14.2: a rejected re-INVITE leaves the session as it was.
-    if (!answer.ok()) return Reject(id, 488, "Not Acceptable Here");
+    if (!answer.ok()) {
+      return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()));
+    }
     audio = answer->audio;
     body = sdp::WriteSdp(answer->answer);
     call.our_offer.reset();
   } else {
     sdp::LocalMedia local = call.local_media;
     if (call.audio) local.codecs = {call.audio->codec};
+    // An offer of ours starts a new SDES context both ways.
+    media::RandomBytes(local.security.fresh_key);
     call.our_offer = sdp::MakeOffer(local);
     body = sdp::WriteSdp(*call.our_offer);
   }
@@ -820,6 +847,7 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
       audio.direction == sdp::Direction::kSendRecv || audio.direction == sdp::Direction::kRecvOnly;
   // c=0.0.0.0 (old-style hold): nowhere to send.
   if (host_address == 0) spec.send = false;
+  if (audio.sdes) spec.srtp = WorkerKeys(*audio.sdes);
   return spec;
 }
 
@@ -941,7 +969,9 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
           .With("jitter_ms", static_cast<int64_t>(event.stats.jitter_ms))
           .With("concealed", static_cast<int64_t>(event.stats.concealed))
           .With("malformed", static_cast<int64_t>(event.stats.malformed))
-          .With("malformed_rtcp", static_cast<int64_t>(event.stats.malformed_rtcp));
+          .With("malformed_rtcp", static_cast<int64_t>(event.stats.malformed_rtcp))
+          .With("srtp_auth_failed", static_cast<int64_t>(event.stats.srtp_auth_failed))
+          .With("srtp_replayed", static_cast<int64_t>(event.stats.srtp_replayed));
       break;
     case mixer::WorkerEvent::Kind::kDetached:
     case mixer::WorkerEvent::Kind::kNone:
@@ -1008,6 +1038,9 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.lost = call.media_stats.lost;
   info.jitter_ms = call.media_stats.jitter_ms;
   info.rtt_ms = call.media_stats.rtt_ms;
+  info.media_encryption = call.audio ? std::string(EncryptionName(*call.audio)) : "";
+  info.srtp_auth_failed = call.media_stats.srtp_auth_failed;
+  info.srtp_replayed = call.media_stats.srtp_replayed;
   return info;
 }
 

@@ -48,6 +48,12 @@ struct CallControllerOptions {
   mixer::RecordingFormat recording_format = mixer::RecordingFormat::kOggOpus;
   int retry_after_s = 5;
   std::string user_agent = "tutti";
+
+  // Media encryption ([media] srtp, sdes_over_plain_sip) and the DTLS-SRTP
+  // certificate's fingerprint (empty algorithm: no DTLS-SRTP).
+  std::string srtp_default = "optional";
+  bool sdes_over_plain_sip = false;
+  sdp::Fingerprint dtls_fingerprint;
 };
 
 // What the dial-in IVR did, for /metrics.
@@ -79,6 +85,10 @@ struct ParticipantInfo {
   int64_t lost = 0;
   uint32_t jitter_ms = 0;
   double rtt_ms = 0;
+
+  std::string media_encryption;  // "sdes", "dtls", "none"
+  uint64_t srtp_auth_failed = 0;
+  uint64_t srtp_replayed = 0;
 };
 
 class CallController : public sip::TransactionUser {
@@ -165,7 +175,10 @@ class CallController : public sip::TransactionUser {
   void RetransmitOk(uint64_t call_id);
   void SendBye(Call& call, std::string_view why);
   void EndCall(uint64_t call_id, std::string_view why);
-  void Reject(sip::TransactionId id, int status_code, std::string_view reason = {});
+  // `warning`: the text of a 399 Warning header (why media was refused);
+  // empty: a 488 gets the generic 305 "Incompatible media format".
+  void Reject(sip::TransactionId id, int status_code, std::string_view reason = {},
+              std::string_view warning = {});
   bool CheckRequire(sip::TransactionId id, const sip::SipMessage& request);
   void MaybeFinishShutdown();
   // Media: the call's participant on its room's worker.

@@ -6,6 +6,7 @@
 
 #include "signaling/call/call_controller.h"
 #include "signaling/call/call_state.h"
+#include "signaling/call/media_security.h"
 #include "signaling/call/spoken_number.h"
 #include "signaling/common/log.h"
 #include "signaling/common/strings.h"
@@ -109,6 +110,13 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
   if (room == nullptr) return refuse({"invalid_room", "goodbye"}, "room removed");
   if (room->locked && !moderator) return refuse({"room_locked", "goodbye"}, "room locked");
   if (RoomFull(*room)) return refuse({"room_full", "goodbye"}, "room full");
+  // The lobby took the default policy; a room that requires SRTP takes
+  // only callers whose media is encrypted.
+  if (ParseSrtpPolicy(room->srtp.empty() ? options_.srtp_default : room->srtp) ==
+          sdp::SrtpPolicy::kRequired &&
+      !(call.audio && call.audio->encrypted())) {
+    return refuse({"goodbye"}, "SRTP required");
+  }
   ++dial_in_counters_.joined;
   call.dial_in.reset();
   call.prompts.clear();

@@ -180,6 +180,12 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   if (!(s = r.Integer("max_talkers", &media->max_talkers, 1, 16)).ok()) return s;
   if (!(s = r.Bool("share_encoding", &media->share_encoding)).ok()) return s;
   if (!(s = r.Integer("rtp_timeout_s", &media->rtp_timeout_s, 0, 86400)).ok()) return s;
+
+  if (!(s = r.String("srtp", &media->srtp)).ok()) return s;
+  if (!ValidSrtpPolicy(media->srtp, false)) {
+    return r.Error("srtp", "must be \"required\", \"optional\" or \"off\"");
+  }
+  if (!(s = r.Bool("sdes_over_plain_sip", &media->sdes_over_plain_sip)).ok()) return s;
   return r.RejectUnknown();
 }
 
@@ -218,6 +224,11 @@ absl::Status ReadLog(TableReader& r, LogConfig* log) {
 
 }  // namespace
 
+bool ValidSrtpPolicy(std::string_view policy, bool empty_ok) {
+  return policy == "required" || policy == "optional" || policy == "off" ||
+         (empty_ok && policy.empty());
+}
+
 bool ValidPin(std::string_view pin) {
   return pin.size() <= 16 && pin.find_first_not_of("0123456789") == std::string_view::npos;
 }
@@ -239,6 +250,12 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   if (!(s = r.Bool("end_when_moderator_leaves", &room->end_when_moderator_leaves)).ok()) return s;
   if (!(s = r.Bool("announce_count", &room->announce_count)).ok()) return s;
   if (!(s = r.Bool("music_when_alone", &room->music_when_alone)).ok()) return s;
+
+  if (!(s = r.String("srtp", &room->srtp)).ok()) return s;
+  if (!ValidSrtpPolicy(room->srtp, true)) {
+    return r.Error("srtp", "must be \"required\", \"optional\", \"off\" or empty ([media] srtp)");
+  }
+
   if (!ValidPin(room->pin)) return r.Error("pin", "must be 1-16 digits (0-9), or empty for none");
   if (!ValidPin(room->moderator_pin)) {
     return r.Error("moderator_pin", "must be 1-16 digits (0-9), or empty for none");

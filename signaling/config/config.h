@@ -63,6 +63,12 @@ struct MediaConfig {
   bool share_encoding = true;
   // A call that sends no RTP for this long is ended with BYE; 0 never.
   int rtp_timeout_s = 60;
+
+  // Media encryption (SRTP) for rooms that do not set their own:
+  // "required", "optional" or "off".
+  std::string srtp = "optional";
+  // SDES keys (a=crypto) travel in the SDP: by default only over SIP/TLS.
+  bool sdes_over_plain_sip = false;
 };
 
 // The DPDK packet plane ([media] backend = "dpdk"). tuttid owns the media
@@ -172,7 +178,13 @@ struct RoomConfig {
   bool announce_count = false;
   // Music while alone in the room or waiting for the moderator.
   bool music_when_alone = false;
+
+  // "required", "optional", "off"; empty: [media] srtp.
+  std::string srtp;
 };
+
+// "required", "optional", "off" (and "" where `empty_ok`, for a room).
+bool ValidSrtpPolicy(std::string_view policy, bool empty_ok);
 
 struct ApiConfig {
   bool enabled = false;  // off unless a config turns it on (the shipped one does)

@@ -257,3 +257,36 @@ music_when_alone = true
 
 }  // namespace
 }  // namespace tutti
+
+namespace tutti {
+namespace {
+
+TEST(SrtpConfigTest, DefaultsPolicyPerRoomAndBadValues) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->media.srtp, "optional");
+  EXPECT_FALSE(defaults->media.sdes_over_plain_sip);
+  EXPECT_EQ(defaults->rooms[0].srtp, "");
+
+  auto config = ParseConfig(
+      "[media]\nsrtp = \"off\"\nsdes_over_plain_sip = true\n"
+      "[[room]]\nname = \"1\"\nsrtp = \"required\"\n[[room]]\nname = \"2\"\n",
+      "x.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->media.srtp, "off");
+  EXPECT_TRUE(config->media.sdes_over_plain_sip);
+  EXPECT_EQ(config->rooms[0].srtp, "required");
+  EXPECT_EQ(config->rooms[1].srtp, "");
+
+  auto bad_media = ParseConfig("[media]\nsrtp = \"mandatory\"\n", "x.toml");
+  ASSERT_FALSE(bad_media.ok());
+  EXPECT_THAT(std::string(bad_media.status().message()), HasSubstr("x.toml:2: media.srtp must be"));
+  EXPECT_FALSE(ParseConfig("[media]\nsrtp = \"\"\n", "x.toml").ok());
+  auto bad_room = ParseConfig("[[room]]\nname = \"1\"\nsrtp = \"yes\"\n", "x.toml");
+  ASSERT_FALSE(bad_room.ok());
+  EXPECT_THAT(std::string(bad_room.status().message()), HasSubstr("srtp"));
+  EXPECT_FALSE(ParseConfig("[media]\nsdes_over_plain_sip = \"yes\"\n", "x.toml").ok());
+}
+
+}  // namespace
+}  // namespace tutti
