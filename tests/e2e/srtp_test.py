@@ -1,10 +1,10 @@
 """End-to-end SRTP: two baresip callers with SDES (`mediaenc=srtp-mand`,
 RTP/SAVP with a=crypto) in a room with srtp = "required" hear each other;
 a capture of the loopback shows no clear RTP between them and tuttid; the
-keys reach no log or call record; a plain RTP/AVP caller gets 488.
-
-SIP runs over UDP here, so the config allows SDES over plain SIP
-([media] sdes_over_plain_sip = true).
+keys reach no log or call record; a plain RTP/AVP caller gets 488. Once
+over SIP/TLS with the default config (keys only over TLS), once over UDP
+with `[media] sdes_over_plain_sip = true`; without that, SDES over UDP is
+refused with 488.
 
 Needs TUTTID (the binary; ctest sets it), baresip with its srtp module, and
 root for the AF_PACKET capture on lo.
@@ -89,9 +89,19 @@ class SrtpTest(unittest.TestCase, ah.MixChecks):
     def setUp(self):
         self.work = tempfile.TemporaryDirectory(prefix="tutti-srtp-")
         self.addCleanup(self.work.cleanup)
-        self.server = Tuttid(rooms=ROOMS, media_extra="sdes_over_plain_sip = true")
+        self.transport = "udp"
+        self.ca = None
+
+    def start_server(self, sdes_over_plain_sip=False, tls=False):
+        sip_extra = ""
+        if tls:
+            sip_extra, tls_port, self.ca = ah.tuttid_tls_config(self.work.name)
+            self.transport = "tls"
+        media_extra = "sdes_over_plain_sip = true" if sdes_over_plain_sip else ""
+        self.server = Tuttid(rooms=ROOMS, sip_extra=sip_extra, media_extra=media_extra)
         self.addCleanup(self._stop_server)
-        self.room_uri = f"sip:1000@127.0.0.1:{self.server.port}"
+        # baresip adds its account's ;transport=tls to the URI it dials.
+        self.room_uri = f"sip:1000@127.0.0.1:{tls_port if tls else self.server.port}"
         with open(self.server.config_path) as f:
             config = f.read()
         self.rtp_first = int(re.search(r"rtp_port_min = (\d+)", config).group(1))
@@ -105,7 +115,8 @@ class SrtpTest(unittest.TestCase, ah.MixChecks):
 
     def client(self, name, tone_hz, mediaenc="srtp-mand"):
         wav = ah.write_tone_wav(os.path.join(self.work.name, f"{name}.wav"), tone_hz, 30, 8000)
-        client = ah.BaresipClient(name, self.work.name, codec="PCMU", source_wav=wav)
+        client = ah.BaresipClient(name, self.work.name, codec="PCMU", source_wav=wav,
+                                  transport=self.transport, tls_ca=self.ca)
         # The srtp module must be loaded before account.so reads `mediaenc`.
         config_path = os.path.join(client.dir, "config")
         with open(config_path) as f:
@@ -120,7 +131,24 @@ class SrtpTest(unittest.TestCase, ah.MixChecks):
         self.addCleanup(client.kill)
         return client
 
-    def test_sdes_callers_hear_each_other_and_nothing_goes_in_clear(self):
+    def test_sdes_over_tls_callers_hear_each_other_and_nothing_goes_in_clear(self):
+        self.start_server(tls=True)
+        self.sdes_call()
+        self.server.wait_for_log_count(r'msg="call answered".* transport=TLS', 2)
+
+    def test_sdes_over_udp_where_allowed(self):
+        self.start_server(sdes_over_plain_sip=True)
+        self.sdes_call()
+
+    def test_sdes_over_udp_is_refused_by_default(self):
+        self.start_server()
+        caller = self.client("alice", 440)
+        caller.start(self.room_uri, hold_seconds=5)
+        caller.wait_event("CALL_CLOSED", timeout=10)
+        self.assertRegex(caller.log_text(), r'Warning: 399 tutti "SDES keys are only taken over '
+                                            r'TLS"', caller.log_tail())
+
+    def sdes_call(self):
         tones = {"alice": 440, "bob": 700}
         clients = [self.client(name, hz) for name, hz in tones.items()]
         capture = LoopbackCapture(self.rtp_first, self.rtp_last)
@@ -195,6 +223,7 @@ class SrtpTest(unittest.TestCase, ah.MixChecks):
             self.assertNotIn(key, records)
 
     def test_plain_caller_gets_488_with_the_reason(self):
+        self.start_server(sdes_over_plain_sip=True)
         sdp = ("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                "m=audio 40000 RTP/AVP 0\r\n")
         invite = (f"INVITE sip:1000@127.0.0.1:{self.server.port} SIP/2.0\r\n"
@@ -209,6 +238,7 @@ class SrtpTest(unittest.TestCase, ah.MixChecks):
         self.assertRegex(reply, r'\r\nWarning: 399 tutti "SRTP required[^"]*"\r\n')
 
     def test_plain_baresip_gets_488(self):
+        self.start_server(tls=True)
         plain = self.client("plain", 500, mediaenc="")
         accounts = os.path.join(plain.dir, "accounts")
         with open(accounts) as f:
