@@ -10,7 +10,7 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libdpdk-dev dpdk libnuma-dev liburing-dev
   libopus-dev libopusenc-dev libspeexdsp-dev libsrtp2-dev libssl-dev
-  libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev
+  libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev
   # test clients and tools
   sip-tester baresip sox espeak-ng iproute2 ethtool python3 procps
 )

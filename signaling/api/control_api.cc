@@ -1,13 +1,12 @@
 #include "signaling/api/control_api.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <future>
+#include <string_view>
 
 #include "nlohmann/json.hpp"
+#include "signaling/api/metrics_text.h"
 #include "signaling/common/log.h"
 #include "signaling/common/strings.h"
 
@@ -146,6 +145,62 @@ std::optional<uint64_t> ParseId(const std::string& text) {
   return value;
 }
 
+HttpResponse ToResponse(const Reply& reply) {
+  HttpResponse response;
+  response.status = reply.status;
+  if (!reply.text.empty()) {
+    response.content_type = reply.content_type;
+    response.body = reply.text;
+  } else if (reply.status != 204) {
+    response.content_type = kJson;
+    response.body = reply.body.dump();
+  }
+  return response;
+}
+
+// "/v1/rooms/x" -> {"v1", "rooms", "x"}; a trailing "/" leaves an empty
+// last segment, which no pattern matches.
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> segments;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (true) {
+    const size_t slash = path.find('/');
+    segments.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+// A pattern segment "*" matches any non-empty segment, "a|b" either word;
+// both are captured in order.
+bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+             std::vector<std::string>* captures) {
+  if (pattern.size() != segments.size()) return false;
+  captures->clear();
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const std::string& want = pattern[i];
+    const std::string& got = segments[i];
+    if (want == "*") {
+      if (got.empty()) return false;
+      captures->push_back(got);
+    } else if (want.find('|') != std::string::npos) {
+      bool any = false;
+      for (std::string_view words = want; !any;) {
+        const size_t bar = words.find('|');
+        any = words.substr(0, bar) == got;
+        if (bar == std::string_view::npos) break;
+        words.remove_prefix(bar + 1);
+      }
+      if (!any) return false;
+      captures->push_back(got);
+    } else if (want != got) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
@@ -159,37 +214,16 @@ ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory
       events_(events),
       metrics_(std::move(metrics)),
       prompts_(std::move(prompts)),
-      server_(std::make_unique<httplib::Server>()) {}
+      server_(nullptr) {}
 
 ControlApi::~ControlApi() { Stop(); }
 
 void ControlApi::Routes() {
   // Runs `work` on the control thread and answers with what it returns.
-  auto on_loop = [this](std::function<Reply()> work) {
-    return [this, work = std::move(work)](const httplib::Request& request,
-                                          httplib::Response& response) {
-      if (request.get_header_value("Authorization") != "Bearer " + options_.token) {
-        response.status = 401;
-        response.set_header("WWW-Authenticate", "Bearer realm=\"tutti\"");
-        response.set_content(Error(401, "missing or wrong bearer token").body.dump(), kJson);
-        return;
-      }
-      auto promise = std::make_shared<std::promise<Reply>>();
-      std::future<Reply> future = promise->get_future();
-      loop_->Post([work, promise] { promise->set_value(work()); });
-      Reply reply;
-      if (future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) {
-        reply = future.get();
-      } else {
-        reply = Error(503, "the control thread did not answer in time");
-      }
-      response.status = reply.status;
-      if (!reply.text.empty()) {
-        response.set_content(reply.text, reply.content_type.c_str());
-      } else if (reply.status != 204) {
-        response.set_content(reply.body.dump(), kJson);
-      }
-    };
+  auto on_loop = [](std::function<Reply()> work) {
+    HttpAction action;
+    action.on_loop = [work = std::move(work)] { return ToResponse(work()); };
+    return action;
   };
   // Parses the request body as a JSON object, or explains why not.
   auto body_of = [](const std::string& text) -> std::optional<json> {
@@ -201,117 +235,118 @@ void ControlApi::Routes() {
     return static_cast<int>(calls_->Participants(room).size());
   };
 
-  server_->Get("/v1/health", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content(R"({"status":"ok"})", kJson);
+  Add("GET", "/v1/health", /*needs_token=*/false, [](const HttpRequest&, const Captures&) {
+    HttpAction action;
+    action.now = HttpResponse{200, kJson, R"({"status":"ok"})", {}};
+    return action;
   });
 
-  server_->Get("/metrics",
-               [this, on_loop](const httplib::Request& request, httplib::Response& response) {
-                 on_loop([this] {
-                   Reply reply;
-                   reply.text = metrics_();
-                   reply.content_type = "text/plain; version=0.0.4";
-                   return reply;
-                 })(request, response);
-               });
-
-  server_->Get("/v1/rooms", [this, on_loop, count_in](const httplib::Request& request,
-                                                      httplib::Response& response) {
-    on_loop([this, count_in] {
-      json rooms = json::array();
-      for (const RoomConfig* room : rooms_->All()) {
-        rooms.push_back(RoomJson(*room, count_in(room->name)));
-      }
-      return Reply{200, json{{"rooms", rooms}}};
-    })(request, response);
+  Add("GET", "/metrics", [this, on_loop](const HttpRequest&, const Captures&) -> HttpAction {
+    return on_loop([this] {
+      Reply reply;
+      reply.text = metrics_() + ApiMetrics();
+      reply.content_type = "text/plain; version=0.0.4";
+      return reply;
+    });
   });
 
-  server_->Post("/v1/rooms", [this, on_loop, body_of, count_in](const httplib::Request& request,
-                                                                httplib::Response& response) {
-    const std::optional<json> body = body_of(request.body);
-    on_loop([this, body, count_in] {
-      if (!body) return Error(400, "the body must be a JSON object");
-      if (!body->contains("name") || !(*body)["name"].is_string() ||
-          !ValidRoomName((*body)["name"].get<std::string>())) {
-        return Error(400, "name must be 1-64 characters of A-Z a-z 0-9 - _ .");
-      }
-      RoomConfig room;
-      room.name = (*body)["name"].get<std::string>();
-      if (std::optional<std::string> fault = ApplyRoomFields(*body, &room)) {
-        return Error(400, *fault);
-      }
-      if (room.name == options_.ivr_number) {
-        return Error(409, StrCat("\"", room.name, "\" is the dial-in IVR's number"));
-      }
-      if (!rooms_->Add(room)) return Error(409, StrCat("room \"", room.name, "\" exists"));
-      LogInfo("api", "room created").With("room", room.name);
-      return Reply{201, RoomJson(room, count_in(room.name))};
-    })(request, response);
-  });
+  Add("GET", "/v1/rooms",
+      [this, on_loop, count_in](const HttpRequest&, const Captures&) -> HttpAction {
+        return on_loop([this, count_in] {
+          json rooms = json::array();
+          for (const RoomConfig* room : rooms_->All()) {
+            rooms.push_back(RoomJson(*room, count_in(room->name)));
+          }
+          return Reply{200, json{{"rooms", rooms}}};
+        });
+      });
 
-  server_->Get(R"(/v1/rooms/([^/]+))", [this, on_loop, count_in](const httplib::Request& request,
-                                                                 httplib::Response& response) {
-    const std::string name = request.matches[1];
-    on_loop([this, name, count_in] {
-      const RoomConfig* room = rooms_->Find(name);
-      if (room == nullptr) return Error(404, StrCat("no room \"", name, "\""));
-      json body = RoomJson(*room, count_in(name));
-      const std::string recording = calls_->RecordingPath(name);
-      body["recording"] = recording.empty() ? json(nullptr) : json(recording);
-      body["participant_list"] = json::array();
-      for (const ParticipantInfo& p : calls_->Participants(name)) {
-        body["participant_list"].push_back(ParticipantJson(p));
-      }
-      return Reply{200, body};
-    })(request, response);
-  });
+  Add("POST", "/v1/rooms",
+      [this, on_loop, body_of, count_in](const HttpRequest& request,
+                                         const Captures&) -> HttpAction {
+        const std::optional<json> body = body_of(request.body);
+        return on_loop([this, body, count_in] {
+          if (!body) return Error(400, "the body must be a JSON object");
+          if (!body->contains("name") || !(*body)["name"].is_string() ||
+              !ValidRoomName((*body)["name"].get<std::string>())) {
+            return Error(400, "name must be 1-64 characters of A-Z a-z 0-9 - _ .");
+          }
+          RoomConfig room;
+          room.name = (*body)["name"].get<std::string>();
+          if (std::optional<std::string> fault = ApplyRoomFields(*body, &room)) {
+            return Error(400, *fault);
+          }
+          if (room.name == options_.ivr_number) {
+            return Error(409, StrCat("\"", room.name, "\" is the dial-in IVR's number"));
+          }
+          if (!rooms_->Add(room)) return Error(409, StrCat("room \"", room.name, "\" exists"));
+          LogInfo("api", "room created").With("room", room.name);
+          return Reply{201, RoomJson(room, count_in(room.name))};
+        });
+      });
 
-  server_->Patch(R"(/v1/rooms/([^/]+))",
-                 [this, on_loop, body_of, count_in](const httplib::Request& request,
-                                                    httplib::Response& response) {
-                   const std::string name = request.matches[1];
-                   const std::optional<json> body = body_of(request.body);
-                   on_loop([this, name, body, count_in] {
-                     const RoomConfig* existing = rooms_->Find(name);
-                     if (existing == nullptr) return Error(404, StrCat("no room \"", name, "\""));
-                     if (!body) return Error(400, "the body must be a JSON object");
-                     RoomConfig room = *existing;
-                     if (std::optional<std::string> fault = ApplyRoomFields(*body, &room)) {
-                       return Error(400, *fault);
-                     }
-                     rooms_->Update(room);
-                     LogInfo("api", "room updated").With("room", name).With("locked", room.locked);
-                     return Reply{200, RoomJson(room, count_in(name))};
-                   })(request, response);
-                 });
+  Add("GET", "/v1/rooms/*",
+      [this, on_loop, count_in](const HttpRequest&, const Captures& matches) -> HttpAction {
+        const std::string name = matches[0];
+        return on_loop([this, name, count_in] {
+          const RoomConfig* room = rooms_->Find(name);
+          if (room == nullptr) return Error(404, StrCat("no room \"", name, "\""));
+          json body = RoomJson(*room, count_in(name));
+          const std::string recording = calls_->RecordingPath(name);
+          body["recording"] = recording.empty() ? json(nullptr) : json(recording);
+          body["participant_list"] = json::array();
+          for (const ParticipantInfo& p : calls_->Participants(name)) {
+            body["participant_list"].push_back(ParticipantJson(p));
+          }
+          return Reply{200, body};
+        });
+      });
 
-  server_->Delete(R"(/v1/rooms/([^/]+))",
-                  [this, on_loop](const httplib::Request& request, httplib::Response& response) {
-                    const std::string name = request.matches[1];
-                    on_loop([this, name] {
-                      if (rooms_->Find(name) == nullptr)
-                        return Error(404, StrCat("no room \"", name, "\""));
-                      calls_->EndRoom(name);
-                      rooms_->Remove(name);
-                      LogInfo("api", "room deleted").With("room", name);
-                      return Reply{204, json()};
-                    })(request, response);
-                  });
+  Add("PATCH", "/v1/rooms/*",
+      [this, on_loop, body_of, count_in](const HttpRequest& request,
+                                         const Captures& matches) -> HttpAction {
+        const std::string name = matches[0];
+        const std::optional<json> body = body_of(request.body);
+        return on_loop([this, name, body, count_in] {
+          const RoomConfig* existing = rooms_->Find(name);
+          if (existing == nullptr) return Error(404, StrCat("no room \"", name, "\""));
+          if (!body) return Error(400, "the body must be a JSON object");
+          RoomConfig room = *existing;
+          if (std::optional<std::string> fault = ApplyRoomFields(*body, &room)) {
+            return Error(400, *fault);
+          }
+          rooms_->Update(room);
+          LogInfo("api", "room updated").With("room", name).With("locked", room.locked);
+          return Reply{200, RoomJson(room, count_in(name))};
+        });
+      });
 
-  server_->Get(R"(/v1/rooms/([^/]+)/participants)",
-               [this, on_loop](const httplib::Request& request, httplib::Response& response) {
-                 const std::string name = request.matches[1];
-                 on_loop([this, name] {
-                   if (rooms_->Find(name) == nullptr) {
-                     return Error(404, StrCat("no room \"", name, "\""));
-                   }
-                   json list = json::array();
-                   for (const ParticipantInfo& p : calls_->Participants(name)) {
-                     list.push_back(ParticipantJson(p));
-                   }
-                   return Reply{200, json{{"participants", list}}};
-                 })(request, response);
-               });
+  Add("DELETE", "/v1/rooms/*",
+      [this, on_loop](const HttpRequest&, const Captures& matches) -> HttpAction {
+        const std::string name = matches[0];
+        return on_loop([this, name] {
+          if (rooms_->Find(name) == nullptr) return Error(404, StrCat("no room \"", name, "\""));
+          calls_->EndRoom(name);
+          rooms_->Remove(name);
+          LogInfo("api", "room deleted").With("room", name);
+          return Reply{204, json()};
+        });
+      });
+
+  Add("GET", "/v1/rooms/*/participants",
+      [this, on_loop](const HttpRequest&, const Captures& matches) -> HttpAction {
+        const std::string name = matches[0];
+        return on_loop([this, name] {
+          if (rooms_->Find(name) == nullptr) {
+            return Error(404, StrCat("no room \"", name, "\""));
+          }
+          json list = json::array();
+          for (const ParticipantInfo& p : calls_->Participants(name)) {
+            list.push_back(ParticipantJson(p));
+          }
+          return Reply{200, json{{"participants", list}}};
+        });
+      });
 
   // POST .../participants/<id>/mute|unmute; DELETE .../participants/<id> kicks.
   auto participant_in_room = [this](const std::string& room, const std::string& id_text,
@@ -324,57 +359,57 @@ void ControlApi::Routes() {
     }
     return std::nullopt;
   };
-  server_->Post(R"(/v1/rooms/([^/]+)/participants/([^/]+)/(mute|unmute))",
-                [this, on_loop, participant_in_room](const httplib::Request& request,
-                                                     httplib::Response& response) {
-                  const std::string room = request.matches[1];
-                  const std::string id = request.matches[2];
-                  const bool mute = request.matches[3] == "mute";
-                  on_loop([this, room, id, mute, participant_in_room] {
-                    std::optional<ParticipantInfo> participant;
-                    if (auto fault = participant_in_room(room, id, &participant)) return *fault;
-                    calls_->SetMuted(participant->id, mute);
-                    return Reply{200, ParticipantJson(*calls_->Participant(participant->id))};
-                  })(request, response);
-                });
-  server_->Put(R"(/v1/rooms/([^/]+)/participants/([^/]+)/volume)",
-               [this, on_loop, body_of, participant_in_room](const httplib::Request& request,
-                                                             httplib::Response& response) {
-                 const std::string room = request.matches[1];
-                 const std::string id = request.matches[2];
-                 const std::optional<json> body = body_of(request.body);
-                 on_loop([this, room, id, body, participant_in_room] {
-                   std::optional<ParticipantInfo> participant;
-                   if (auto fault = participant_in_room(room, id, &participant)) return *fault;
-                   if (!body) return Error(400, "the body must be a JSON object");
-                   int listen = participant->listen_db;
-                   int talk = participant->talk_db;
-                   for (const auto& [key, value] : body->items()) {
-                     if (key != "listen_db" && key != "talk_db") {
-                       return Error(400, StrCat("unknown field \"", key, "\""));
-                     }
-                     if (!value.is_number_integer() || value.get<int64_t>() < -24 ||
-                         value.get<int64_t>() > 12) {
-                       return Error(400, StrCat(key, " must be an integer from -24 to 12 (dB)"));
-                     }
-                     (key == "listen_db" ? listen : talk) = value.get<int>();
-                   }
-                   calls_->SetVolume(participant->id, listen, talk);
-                   return Reply{200, ParticipantJson(*calls_->Participant(participant->id))};
-                 })(request, response);
-               });
-  server_->Delete(R"(/v1/rooms/([^/]+)/participants/([^/]+))",
-                  [this, on_loop, participant_in_room](const httplib::Request& request,
-                                                       httplib::Response& response) {
-                    const std::string room = request.matches[1];
-                    const std::string id = request.matches[2];
-                    on_loop([this, room, id, participant_in_room] {
-                      std::optional<ParticipantInfo> participant;
-                      if (auto fault = participant_in_room(room, id, &participant)) return *fault;
-                      calls_->Kick(participant->id, "removed by operator");
-                      return Reply{204, json()};
-                    })(request, response);
-                  });
+  Add("POST", "/v1/rooms/*/participants/*/mute|unmute",
+      [this, on_loop, participant_in_room](const HttpRequest&,
+                                           const Captures& matches) -> HttpAction {
+        const std::string room = matches[0];
+        const std::string id = matches[1];
+        const bool mute = matches[2] == "mute";
+        return on_loop([this, room, id, mute, participant_in_room] {
+          std::optional<ParticipantInfo> participant;
+          if (auto fault = participant_in_room(room, id, &participant)) return *fault;
+          calls_->SetMuted(participant->id, mute);
+          return Reply{200, ParticipantJson(*calls_->Participant(participant->id))};
+        });
+      });
+  Add("PUT", "/v1/rooms/*/participants/*/volume",
+      [this, on_loop, body_of, participant_in_room](const HttpRequest& request,
+                                                    const Captures& matches) -> HttpAction {
+        const std::string room = matches[0];
+        const std::string id = matches[1];
+        const std::optional<json> body = body_of(request.body);
+        return on_loop([this, room, id, body, participant_in_room] {
+          std::optional<ParticipantInfo> participant;
+          if (auto fault = participant_in_room(room, id, &participant)) return *fault;
+          if (!body) return Error(400, "the body must be a JSON object");
+          int listen = participant->listen_db;
+          int talk = participant->talk_db;
+          for (const auto& [key, value] : body->items()) {
+            if (key != "listen_db" && key != "talk_db") {
+              return Error(400, StrCat("unknown field \"", key, "\""));
+            }
+            if (!value.is_number_integer() || value.get<int64_t>() < -24 ||
+                value.get<int64_t>() > 12) {
+              return Error(400, StrCat(key, " must be an integer from -24 to 12 (dB)"));
+            }
+            (key == "listen_db" ? listen : talk) = value.get<int>();
+          }
+          calls_->SetVolume(participant->id, listen, talk);
+          return Reply{200, ParticipantJson(*calls_->Participant(participant->id))};
+        });
+      });
+  Add("DELETE", "/v1/rooms/*/participants/*",
+      [this, on_loop, participant_in_room](const HttpRequest&,
+                                           const Captures& matches) -> HttpAction {
+        const std::string room = matches[0];
+        const std::string id = matches[1];
+        return on_loop([this, room, id, participant_in_room] {
+          std::optional<ParticipantInfo> participant;
+          if (auto fault = participant_in_room(room, id, &participant)) return *fault;
+          calls_->Kick(participant->id, "removed by operator");
+          return Reply{204, json()};
+        });
+      });
 
   // The prompt a body names, or the error to answer.
   auto prompt_of = [this](const std::optional<json>& body,
@@ -388,147 +423,176 @@ void ControlApi::Routes() {
     *prompt = &prompts_->at(index);
     return std::nullopt;
   };
-  server_->Get("/v1/prompts",
-               [this, on_loop](const httplib::Request& request, httplib::Response& response) {
-                 on_loop([this] {
-                   json names = json::array();
-                   if (prompts_) {
-                     for (const std::string& name : prompts_->Names()) names.push_back(name);
-                   }
-                   return Reply{200, json{{"prompts", names}}};
-                 })(request, response);
-               });
-  server_->Post(R"(/v1/rooms/([^/]+)/participants/([^/]+)/play)",
-                [this, on_loop, body_of, prompt_of, participant_in_room](
-                    const httplib::Request& request, httplib::Response& response) {
-                  const std::string room = request.matches[1];
-                  const std::string id = request.matches[2];
-                  const std::optional<json> body = body_of(request.body);
-                  on_loop([this, room, id, body, prompt_of, participant_in_room] {
-                    std::optional<ParticipantInfo> participant;
-                    if (auto fault = participant_in_room(room, id, &participant)) return *fault;
-                    const media::Prompt* prompt = nullptr;
-                    if (auto fault = prompt_of(body, &prompt)) return *fault;
-                    if (!calls_->Play(participant->id, prompt)) {
-                      return Error(409, "the participant has no audio to play into");
-                    }
-                    return Reply{202, json{{"playing", prompt->name}, {"to", 1}}};
-                  })(request, response);
-                });
-  server_->Post(R"(/v1/rooms/([^/]+)/play)",
-                [this, on_loop, body_of, prompt_of](const httplib::Request& request,
-                                                    httplib::Response& response) {
-                  const std::string room = request.matches[1];
-                  const std::optional<json> body = body_of(request.body);
-                  on_loop([this, room, body, prompt_of] {
-                    if (rooms_->Find(room) == nullptr)
-                      return Error(404, StrCat("no room \"", room, "\""));
-                    const media::Prompt* prompt = nullptr;
-                    if (auto fault = prompt_of(body, &prompt)) return *fault;
-                    int played = 0;
-                    for (const ParticipantInfo& p : calls_->Participants(room)) {
-                      played += calls_->Play(p.id, prompt) ? 1 : 0;
-                    }
-                    return Reply{202, json{{"playing", prompt->name}, {"to", played}}};
-                  })(request, response);
-                });
-
-  server_->Post(R"(/v1/rooms/([^/]+)/recording)", [this, on_loop](const httplib::Request& request,
-                                                                  httplib::Response& response) {
-    const std::string room = request.matches[1];
-    json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
-    on_loop([this, room, body] {
-      if (body.is_discarded() || !body.is_object()) {
-        return Error(400, "the body must be a JSON object (or empty)");
+  Add("GET", "/v1/prompts", [this, on_loop](const HttpRequest&, const Captures&) -> HttpAction {
+    return on_loop([this] {
+      json names = json::array();
+      if (prompts_) {
+        for (const std::string& name : prompts_->Names()) names.push_back(name);
       }
-      std::string format = options_.recording_format;
-      if (body.contains("format")) {
-        if (!body["format"].is_string() || (body["format"] != "ogg" && body["format"] != "wav")) {
-          return Error(400, "format must be \"ogg\" or \"wav\"");
-        }
-        format = body["format"].get<std::string>();
-      }
-      absl::StatusOr<std::string> path = calls_->StartRecording(
-          room, options_.recording_dir,
-          format == "wav" ? mixer::RecordingFormat::kWav : mixer::RecordingFormat::kOggOpus);
-      if (!path.ok()) {
-        const int status = path.status().code() == absl::StatusCode::kNotFound ? 404
-                           : path.status().code() == absl::StatusCode::kAlreadyExists ||
-                                   path.status().code() == absl::StatusCode::kFailedPrecondition
-                               ? 409
-                               : 503;
-        return Error(status, std::string(path.status().message()));
-      }
-      return Reply{201, json{{"recording", *path}}};
-    })(request, response);
+      return Reply{200, json{{"prompts", names}}};
+    });
   });
-  server_->Delete(R"(/v1/rooms/([^/]+)/recording)",
-                  [this, on_loop](const httplib::Request& request, httplib::Response& response) {
-                    const std::string room = request.matches[1];
-                    on_loop([this, room] {
-                      if (rooms_->Find(room) == nullptr)
-                        return Error(404, StrCat("no room \"", room, "\""));
-                      const std::string path = calls_->RecordingPath(room);
-                      if (absl::Status stopped = calls_->StopRecording(room); !stopped.ok()) {
-                        return Error(409, std::string(stopped.message()));
-                      }
-                      return Reply{202, json{{"stopping", path}}};
-                    })(request, response);
-                  });
-
-  server_->Get("/v1/events", [this](const httplib::Request& request, httplib::Response& response) {
-    if (request.get_header_value("Authorization") != "Bearer " + options_.token) {
-      response.status = 401;
-      response.set_header("WWW-Authenticate", "Bearer realm=\"tutti\"");
-      response.set_content(Error(401, "missing or wrong bearer token").body.dump(), kJson);
-      return;
-    }
-    std::shared_ptr<EventHub::Subscription> subscription = events_->Subscribe();
-    response.set_header("Cache-Control", "no-cache");
-    response.set_chunked_content_provider(
-        "text/event-stream",
-        [this, subscription](size_t, httplib::DataSink& sink) {
-          if (stopping_.load()) return false;
-          // A comment line every 15 s keeps proxies from closing the stream.
-          const std::string message = subscription->Next(250).value_or("");
-          if (message.empty()) {
-            static thread_local int idle = 0;
-            if (++idle < 60) return true;
-            idle = 0;
-            return sink.write(": keep-alive\n\n", 14);
+  Add("POST", "/v1/rooms/*/participants/*/play",
+      [this, on_loop, body_of, prompt_of, participant_in_room](
+          const HttpRequest& request, const Captures& matches) -> HttpAction {
+        const std::string room = matches[0];
+        const std::string id = matches[1];
+        const std::optional<json> body = body_of(request.body);
+        return on_loop([this, room, id, body, prompt_of, participant_in_room] {
+          std::optional<ParticipantInfo> participant;
+          if (auto fault = participant_in_room(room, id, &participant)) return *fault;
+          const media::Prompt* prompt = nullptr;
+          if (auto fault = prompt_of(body, &prompt)) return *fault;
+          if (!calls_->Play(participant->id, prompt)) {
+            return Error(409, "the participant has no audio to play into");
           }
-          return sink.write(message.data(), message.size());
-        },
-        [this, subscription](bool) { events_->Unsubscribe(subscription); });
+          return Reply{202, json{{"playing", prompt->name}, {"to", 1}}};
+        });
+      });
+  Add("POST", "/v1/rooms/*/play",
+      [this, on_loop, body_of, prompt_of](const HttpRequest& request,
+                                          const Captures& matches) -> HttpAction {
+        const std::string room = matches[0];
+        const std::optional<json> body = body_of(request.body);
+        return on_loop([this, room, body, prompt_of] {
+          if (rooms_->Find(room) == nullptr) return Error(404, StrCat("no room \"", room, "\""));
+          const media::Prompt* prompt = nullptr;
+          if (auto fault = prompt_of(body, &prompt)) return *fault;
+          int played = 0;
+          for (const ParticipantInfo& p : calls_->Participants(room)) {
+            played += calls_->Play(p.id, prompt) ? 1 : 0;
+          }
+          return Reply{202, json{{"playing", prompt->name}, {"to", played}}};
+        });
+      });
+
+  Add("POST", "/v1/rooms/*/recording",
+      [this, on_loop](const HttpRequest& request, const Captures& matches) -> HttpAction {
+        const std::string room = matches[0];
+        json body =
+            request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+        return on_loop([this, room, body] {
+          if (body.is_discarded() || !body.is_object()) {
+            return Error(400, "the body must be a JSON object (or empty)");
+          }
+          std::string format = options_.recording_format;
+          if (body.contains("format")) {
+            if (!body["format"].is_string() ||
+                (body["format"] != "ogg" && body["format"] != "wav")) {
+              return Error(400, "format must be \"ogg\" or \"wav\"");
+            }
+            format = body["format"].get<std::string>();
+          }
+          absl::StatusOr<std::string> path = calls_->StartRecording(
+              room, options_.recording_dir,
+              format == "wav" ? mixer::RecordingFormat::kWav : mixer::RecordingFormat::kOggOpus);
+          if (!path.ok()) {
+            const int status = path.status().code() == absl::StatusCode::kNotFound ? 404
+                               : path.status().code() == absl::StatusCode::kAlreadyExists ||
+                                       path.status().code() == absl::StatusCode::kFailedPrecondition
+                                   ? 409
+                                   : 503;
+            return Error(status, std::string(path.status().message()));
+          }
+          return Reply{201, json{{"recording", *path}}};
+        });
+      });
+  Add("DELETE", "/v1/rooms/*/recording",
+      [this, on_loop](const HttpRequest&, const Captures& matches) -> HttpAction {
+        const std::string room = matches[0];
+        return on_loop([this, room] {
+          if (rooms_->Find(room) == nullptr) return Error(404, StrCat("no room \"", room, "\""));
+          const std::string path = calls_->RecordingPath(room);
+          if (absl::Status stopped = calls_->StopRecording(room); !stopped.ok()) {
+            return Error(409, std::string(stopped.message()));
+          }
+          return Reply{202, json{{"stopping", path}}};
+        });
+      });
+
+  // Served by the HTTP server itself, without a thread of its own.
+  Add("GET", "/v1/events", [](const HttpRequest&, const Captures&) {
+    HttpAction action;
+    action.event_stream = true;
+    return action;
   });
 }
 
 absl::Status ControlApi::Start() {
   Routes();
-  server_->set_keep_alive_max_count(100);
-  server_->set_payload_max_length(64 * 1024);
-  int port = options_.port;
-  if (port == 0) {
-    port = server_->bind_to_any_port(options_.listen.c_str());
-    if (port < 0) return absl::UnavailableError("cannot bind the API to any port");
-  } else if (!server_->bind_to_port(options_.listen.c_str(), port)) {
-    return absl::UnavailableError(StrCat("cannot bind the API to ", options_.listen, ":", port));
-  }
-  port_ = static_cast<uint16_t>(port);
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // cpp-httplib's stop() does nothing until the server runs: a Stop() (an
-  // early SIGTERM) in between would be lost and the join would hang.
-  for (int waited_ms = 0; !server_->is_running() && waited_ms < 5000; ++waited_ms) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return absl::OkStatus();
+  HttpServerOptions options;
+  options.listen = options_.listen;
+  options.port = options_.port;
+  options.max_connections = options_.max_connections;
+  options.max_connections_per_client = options_.max_connections_per_client;
+  options.max_event_streams = options_.max_event_streams;
+  options.request_timeout = std::chrono::seconds(options_.request_timeout_s);
+  server_ = std::make_unique<HttpServer>(
+      loop_, events_, options, [this](const HttpRequest& request) { return Dispatch(request); });
+  return server_->Start();
 }
 
 void ControlApi::Stop() {
-  if (!thread_.joinable()) return;
-  stopping_.store(true);
-  server_->stop();
-  thread_.join();
+  if (server_) server_->Stop();
+}
+
+uint16_t ControlApi::port() const { return server_ ? server_->port() : 0; }
+
+void ControlApi::Add(std::string method, std::string_view pattern, bool needs_token,
+                     Handler handler) {
+  routes_.push_back({std::move(method), Segments(pattern), needs_token, std::move(handler)});
+}
+
+void ControlApi::Add(std::string method, std::string_view pattern, Handler handler) {
+  Add(std::move(method), pattern, /*needs_token=*/true, std::move(handler));
+}
+
+HttpAction ControlApi::Dispatch(const HttpRequest& request) {
+  // A HEAD is answered as its GET, without the body.
+  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  const std::vector<std::string> segments = Segments(request.path);
+  Captures captures;
+  for (const Route& route : routes_) {
+    if (route.method != method || !Matches(route.pattern, segments, &captures)) continue;
+    if (route.needs_token && !Authorized(request.authorization)) {
+      HttpAction action;
+      action.now = ToResponse(Error(401, "missing or wrong bearer token"));
+      action.now->headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tutti\"");
+      return action;
+    }
+    return route.handler(request, captures);
+  }
+  HttpAction action;
+  action.now = ToResponse(Error(404, StrCat("no endpoint ", request.method, " ", request.path)));
+  return action;
+}
+
+bool ControlApi::Authorized(std::string_view authorization) const {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) != kBearer) return false;
+  return authorization.substr(kBearer.size()) == options_.token;
+}
+
+std::string ControlApi::ApiMetrics() const {
+  MetricsText m;
+  if (!server_) return "";
+  const HttpServerCounters& c = server_->counters();
+  m.Family("tutti_api_connections", "gauge", "Open connections to the control API.");
+  m.Sample("tutti_api_connections", static_cast<double>(c.connections.load()));
+  m.Family("tutti_api_refused_total", "counter",
+           "Control API connections closed and requests refused by a limit ([api]).");
+  m.Sample("tutti_api_refused_total", static_cast<double>(c.refused_max_connections.load()),
+           {{"limit", "max_connections"}});
+  m.Sample("tutti_api_refused_total", static_cast<double>(c.refused_per_client.load()),
+           {{"limit", "max_connections_per_client"}});
+  m.Sample("tutti_api_refused_total", static_cast<double>(c.refused_event_streams.load()),
+           {{"limit", "max_event_streams"}});
+  m.Sample("tutti_api_refused_total", static_cast<double>(c.request_timeouts.load()),
+           {{"limit", "request_timeout_s"}});
+  m.Family("tutti_api_reply_timeouts_total", "counter",
+           "Control API requests answered 503: the control thread took over 5 s.");
+  m.Sample("tutti_api_reply_timeouts_total", static_cast<double>(c.reply_timeouts.load()));
+  return m.text();
 }
 
 }  // namespace tutti::api

@@ -1,26 +1,23 @@
 // The HTTP JSON control API (ops/openapi.yaml), Prometheus /metrics and the
-// /v1/events Server-Sent Events stream, served by cpp-httplib on its own
-// threads. Every request that reads or changes state runs on the control
-// thread (posted to the event loop and waited for), so rooms and calls need
-// no locks.
+// /v1/events Server-Sent Events stream, served by HttpServer (libmicrohttpd
+// on a thread of its own; why in http_server.h). Every request that reads or
+// changes state runs on the control thread (posted to the event loop, its
+// answer sent when it returns), so rooms and calls need no locks.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "mediaplane/prompt_library.h"
 #include "signaling/api/event_hub.h"
+#include "signaling/api/http_server.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/common/event_loop.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace tutti::api {
 
@@ -31,6 +28,11 @@ struct ControlApiOptions {
   std::string recording_dir = "recordings";
   std::string recording_format = "ogg";  // default when a request names none
   std::string ivr_number;                // no room may take the IVR's name
+  // [api] limits against slow and numerous clients (ops/tutti.toml).
+  int max_connections = 128;
+  int max_connections_per_client = 16;
+  int max_event_streams = 32;
+  int request_timeout_s = 5;
 };
 
 class ControlApi {
@@ -46,10 +48,26 @@ class ControlApi {
 
   absl::Status Start();
   void Stop();
-  uint16_t port() const { return port_; }
+  uint16_t port() const;
 
  private:
+  using Captures = std::vector<std::string>;
+  using Handler = std::function<HttpAction(const HttpRequest&, const Captures&)>;
+  struct Route {
+    std::string method;
+    std::vector<std::string> pattern;  // path segments; "*" or "a|b" capture
+    bool needs_token;
+    Handler handler;
+  };
+
   void Routes();
+  void Add(std::string method, std::string_view pattern, Handler handler);
+  void Add(std::string method, std::string_view pattern, bool needs_token, Handler handler);
+  // On the server thread: the route, the token check, or a 404.
+  HttpAction Dispatch(const HttpRequest& request);
+  bool Authorized(std::string_view authorization) const;
+  // The HTTP server's own families for /metrics (control thread).
+  std::string ApiMetrics() const;
 
   EventLoop* loop_;
   ControlApiOptions options_;
@@ -58,10 +76,8 @@ class ControlApi {
   EventHub* events_;
   std::function<std::string()> metrics_;
   std::shared_ptr<const media::PromptLibrary> prompts_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
-  uint16_t port_ = 0;
+  std::vector<Route> routes_;  // made by Start(), read-only after
+  std::unique_ptr<HttpServer> server_;
 };
 
 }  // namespace tutti::api

@@ -19,6 +19,18 @@ void EventHub::Publish(const std::string& type, const std::string& json) {
     }
     subscription->ready_.notify_one();
   }
+  // Under the lock, so that once SetListener({}) returns it is never called.
+  if (!subscriptions_.empty() && listener_) listener_();
+}
+
+void EventHub::SetListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  listener_ = std::move(listener);
+}
+
+bool EventHub::Subscription::Ready() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !queue_.empty() || lost_ > 0;
 }
 
 std::shared_ptr<EventHub::Subscription> EventHub::Subscribe() {
