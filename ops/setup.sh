@@ -13,6 +13,8 @@ PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev
   # test clients and tools
   sip-tester baresip sox espeak-ng iproute2 ethtool python3 procps
+  # the control API token (ops/make_api_token.sh)
+  openssl
 )
 
 missing=()
@@ -32,6 +34,9 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "setup: all dependencies present"
+# The control API's token for a new install: ./tutti-api-token, the default
+# [api] token_file (ops/tutti.toml); kept when already there.
+"$(dirname "$0")/make_api_token.sh"
 # Voice prompts and tones (espeak-ng, sox): made once, kept until prompts.txt changes.
 "$(dirname "$0")/prompts/make_prompts.sh"
 # The speech tutti-load's talkers play (espeak-ng, sox).

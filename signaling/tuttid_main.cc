@@ -18,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "mediaplane/port_allocator.h"
+#include "signaling/api/api_token.h"
 #include "signaling/api/control_api.h"
 #include "signaling/api/metrics.h"
 #include "signaling/api/transport_metrics.h"
@@ -295,6 +296,14 @@ int Run(const tutti::Config& config) {
     api::ControlApiOptions api_options{config.api.listen,       config.api.port,
                                        config.api.token,        config.recording.dir,
                                        config.recording.format, config.ivr.number};
+    api_options.max_connections = config.api.max_connections;
+    api_options.max_connections_per_client = config.api.max_connections_per_client;
+    api_options.max_event_streams = config.api.max_event_streams;
+    api_options.request_timeout_s = config.api.request_timeout_s;
+    // Loud, and never with the token itself (api_token.h refused worse).
+    for (const std::string& warning : api::JudgeApiToken(config.api).warnings) {
+      LogWarn("api", "weak API token").With("why", warning);
+    }
     std::error_code made;
     std::filesystem::create_directories(config.recording.dir, made);
     auto metrics = [&] {
@@ -373,6 +382,22 @@ int main(int argc, char** argv) {
   if (!config.ok()) {
     std::cerr << "tuttid: " << config.status().message() << "\n";
     return 2;
+  }
+  // The API token: read from [api] token_file, refused beyond loopback when
+  // weak (issue 13). Before --check_config's verdict, which it is part of.
+  if (config->api.enabled) {
+    absl::Status token = tutti::api::LoadApiToken(&config->api);
+    const tutti::api::TokenVerdict verdict = tutti::api::JudgeApiToken(config->api);
+    if (token.ok()) token = verdict.status;
+    if (!token.ok()) {
+      std::cerr << "tuttid: " << token.message() << "\n";
+      return 2;
+    }
+    if (absl::GetFlag(FLAGS_check_config)) {
+      for (const std::string& warning : verdict.warnings) {
+        std::cerr << "tuttid: warning: " << warning << "\n";
+      }
+    }
   }
   if (absl::GetFlag(FLAGS_check_config)) {
     std::cout << "tuttid: configuration OK (" << config->rooms.size() << " rooms)\n";

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "nlohmann/json.hpp"
+#include "signaling/api/api_token.h"
 #include "signaling/api/metrics_text.h"
 #include "signaling/common/log.h"
 #include "signaling/common/strings.h"
@@ -570,7 +571,7 @@ HttpAction ControlApi::Dispatch(const HttpRequest& request) {
 bool ControlApi::Authorized(std::string_view authorization) const {
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization.substr(0, kBearer.size()) != kBearer) return false;
-  return authorization.substr(kBearer.size()) == options_.token;
+  return TokenMatches(options_.token, authorization.substr(kBearer.size()));
 }
 
 std::string ControlApi::ApiMetrics() const {

@@ -312,6 +312,25 @@ absl::Status ReadApi(TableReader& r, ApiConfig* api) {
   if (!(s = r.String("listen", &api->listen)).ok()) return s;
   if (!(s = r.Integer("port", &api->port, 0, 65535)).ok()) return s;
   if (!(s = r.String("token", &api->token)).ok()) return s;
+  if (!(s = r.String("token_file", &api->token_file)).ok()) return s;
+  if (!(s = r.Integer("max_connections", &api->max_connections, 1, 10000)).ok()) return s;
+  if (!(s = r.Integer("max_connections_per_client", &api->max_connections_per_client, 1, 10000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_event_streams", &api->max_event_streams, 0, 10000)).ok()) return s;
+  if (!(s = r.Integer("request_timeout_s", &api->request_timeout_s, 1, 300)).ok()) return s;
+  if (api->max_connections_per_client > api->max_connections) {
+    return r.Error("max_connections_per_client", "must not exceed api.max_connections");
+  }
+  if (api->max_event_streams >= api->max_connections) {
+    return r.Error("max_event_streams",
+                   "must be below api.max_connections (streams would leave no connection for "
+                   "requests)");
+  }
+  if (!api->token.empty() && !api->token_file.empty()) {
+    return r.Error("token_file", "and api.token are both set: keep one");
+  }
   return r.RejectUnknown();
 }
 
@@ -339,7 +358,11 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
     return LineError(origin, at("sip", "tls_verify_client"),
                      "sip.tls_verify_client needs sip.tls_ca_file (the CAs that sign clients)");
   }
-  if (config.api.enabled && config.api.token.size() < 8) {
+  if (config.api.enabled && config.api.token.empty() && config.api.token_file.empty()) {
+    return LineError(origin, at("api", "token_file"),
+                     "api.token_file (or api.token) must be set while the API is enabled");
+  }
+  if (config.api.enabled && config.api.token_file.empty() && config.api.token.size() < 8) {
     return LineError(origin, at("api", "token"),
                      "api.token must be at least 8 characters while the API is enabled");
   }

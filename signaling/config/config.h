@@ -190,8 +190,18 @@ struct ApiConfig {
   bool enabled = false;  // off unless a config turns it on (the shipped one does)
   std::string listen = "127.0.0.1";
   uint16_t port = 8080;
-  // Every request must carry "Authorization: Bearer <token>".
+  // Every request must carry "Authorization: Bearer <token>": the token is
+  // written inline, or read from token_file at start (api/api_token.h puts
+  // the file's token here). Exactly one of the two is set.
   std::string token;
+  std::string token_file;
+  // Slow or numerous clients cannot starve the API (issue 13): connections
+  // in all and per client address, open /v1/events streams, and the time a
+  // request (headers and body) may take to arrive.
+  int max_connections = 128;
+  int max_connections_per_client = 16;
+  int max_event_streams = 32;
+  int request_timeout_s = 5;
 };
 
 struct Config {

@@ -9,6 +9,7 @@ import fcntl
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -189,7 +190,8 @@ class Tuttid:
         if self.api_host in ("0.0.0.0", "::"):
             self.api_host = listen if listen not in ("0.0.0.0", "::") else "127.0.0.1"
         self.api_netns = api_netns
-        self.api_token = "test-token-" + str(os.getpid())
+        # 16 characters or more: tuttid refuses shorter tokens beyond loopback.
+        self.api_token = f"test-token-{os.getpid()}-{secrets.token_hex(8)}"
         rtp, rtp_last = rtp_port_range()
         self.config_path = os.path.join(self.dir, "tutti.toml")
         self.records_path = os.path.join(self.dir, "calls.jsonl")

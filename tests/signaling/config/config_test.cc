@@ -290,3 +290,66 @@ TEST(SrtpConfigTest, DefaultsPolicyPerRoomAndBadValues) {
 
 }  // namespace
 }  // namespace tutti
+
+// [api]: the token's source and the limits against slow clients (issue 13).
+namespace tutti {
+namespace {
+
+TEST(ConfigApiTest, ShippedDefaultReadsAGeneratedTokenFile) {
+  auto config = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->api.enabled);
+  EXPECT_EQ(config->api.listen, "127.0.0.1");
+  EXPECT_EQ(config->api.token_file, "tutti-api-token");
+  EXPECT_EQ(config->api.token, "");  // never the old well-known one
+  EXPECT_EQ(config->api.max_connections, 128);
+  EXPECT_EQ(config->api.max_connections_per_client, 16);
+  EXPECT_EQ(config->api.max_event_streams, 32);
+  EXPECT_EQ(config->api.request_timeout_s, 5);
+}
+
+TEST(ConfigApiTest, OneTokenSourceWhileEnabled) {
+  auto none = ParseConfig("[api]\nenabled = true\n", "t.toml");
+  EXPECT_EQ(none.status().message(),
+            "t.toml:1: api.token_file (or api.token) must be set while the API is enabled");
+  auto both = ParseConfig(
+      "[api]\nenabled = true\ntoken = \"0123456789abcdef\"\ntoken_file = \"t\"\n", "t.toml");
+  EXPECT_EQ(both.status().message(),
+            "t.toml:4: api.token_file and api.token are both set: keep one");
+  auto short_inline = ParseConfig("[api]\nenabled = true\ntoken = \"1234567\"\n", "t.toml");
+  EXPECT_EQ(short_inline.status().message(),
+            "t.toml:3: api.token must be at least 8 characters while the API is enabled");
+  auto file =
+      ParseConfig("[api]\nenabled = true\ntoken_file = \"/etc/tutti/api-token\"\n", "t.toml");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->api.token_file, "/etc/tutti/api-token");
+  auto off = ParseConfig("[api]\nenabled = false\n", "t.toml");
+  EXPECT_TRUE(off.ok()) << off.status();
+}
+
+TEST(ConfigApiTest, ConnectionLimitsAreCheckedTogether) {
+  auto set = ParseConfig(
+      "[api]\ntoken = \"0123456789abcdef\"\nmax_connections = 40\n"
+      "max_connections_per_client = 4\nmax_event_streams = 8\nrequest_timeout_s = 2\n",
+      "t.toml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->api.max_connections, 40);
+  EXPECT_EQ(set->api.max_connections_per_client, 4);
+  EXPECT_EQ(set->api.max_event_streams, 8);
+  EXPECT_EQ(set->api.request_timeout_s, 2);
+  auto per_client =
+      ParseConfig("[api]\nmax_connections = 4\nmax_connections_per_client = 5\n", "t.toml");
+  EXPECT_EQ(per_client.status().message(),
+            "t.toml:3: api.max_connections_per_client must not exceed api.max_connections");
+  auto streams = ParseConfig(
+      "[api]\nmax_connections = 4\nmax_connections_per_client = 4\nmax_event_streams = 4\n",
+      "t.toml");
+  EXPECT_THAT(std::string(streams.status().message()),
+              HasSubstr("t.toml:4: api.max_event_streams must be below api.max_connections"));
+  auto timeout = ParseConfig("[api]\nrequest_timeout_s = 0\n", "t.toml");
+  EXPECT_EQ(timeout.status().message(),
+            "t.toml:2: api.request_timeout_s must be from 1 to 300, not 0");
+}
+
+}  // namespace
+}  // namespace tutti
