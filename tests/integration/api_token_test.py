@@ -66,8 +66,11 @@ name = "1000"
 
     def refused(self, api_lines, *flags):
         """tuttid's exit code and stderr for a config it must refuse."""
-        result = subprocess.run([TUTTID, f"--config={self.config(api_lines)}", *flags],
-                                capture_output=True, text=True, timeout=20, cwd=self.dir)
+        try:
+            result = subprocess.run([TUTTID, f"--config={self.config(api_lines)}", *flags],
+                                    capture_output=True, text=True, timeout=10, cwd=self.dir)
+        except subprocess.TimeoutExpired as running:
+            self.fail(f"tuttid started instead of refusing: {running.stderr}")
         return result.returncode, result.stderr
 
     def start(self, api_lines):
