@@ -550,7 +550,8 @@ void ControlApi::Add(std::string method, std::string_view pattern, Handler handl
 
 HttpAction ControlApi::Dispatch(const HttpRequest& request) {
   // A HEAD is answered as its GET, without the body.
-  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   const std::vector<std::string> segments = Segments(request.path);
   Captures captures;
   for (const Route& route : routes_) {
