@@ -11,6 +11,8 @@ DescriptorBudget PlanDescriptors(const Config& config, uint64_t soft_limit) {
   DescriptorBudget budget;
   const uint64_t stream_transports = (config.sip.tcp ? 1 : 0) + (config.sip.tls ? 1 : 0);
   budget.connections = stream_transports * static_cast<uint64_t>(config.sip.max_tcp_connections);
+  // The control API's connections ([api] max_connections) are descriptors too.
+  if (config.api.enabled) budget.connections += static_cast<uint64_t>(config.api.max_connections);
   // An RTP/RTCP pair is two sockets; the range's pairs (even first port).
   if (config.media.backend == "kernel") {
     const uint64_t first = config.media.rtp_port_min + (config.media.rtp_port_min % 2);

@@ -24,6 +24,15 @@ TEST(DescriptorBudgetTest, CountsConnectionsOfEachStreamTransportAndEveryMediaSo
   EXPECT_FALSE(budget.hopeless());
 }
 
+TEST(DescriptorBudgetTest, CountsTheControlApisConnectionsWhenItIsOn) {
+  Config config = WithStreams(true, false, 100);
+  config.api.enabled = true;
+  config.api.max_connections = 40;
+  EXPECT_EQ(PlanDescriptors(config, 4096).connections, 140u);
+  config.api.enabled = false;
+  EXPECT_EQ(PlanDescriptors(config, 4096).connections, 100u);
+}
+
 TEST(DescriptorBudgetTest, TooLowLimitSaysHowManyCallsFit) {
   const DescriptorBudget budget = PlanDescriptors(WithStreams(true, false, 100), 1024);
   EXPECT_FALSE(budget.fits());
