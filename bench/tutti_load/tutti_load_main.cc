@@ -4,6 +4,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -33,7 +34,11 @@ ABSL_FLAG(std::string, speech, TUTTI_LOAD_SPEECH,
           "16-bit PCM WAV the talkers play (made by bench/tutti_load/make_speech.sh).");
 ABSL_FLAG(std::string, api, "127.0.0.1:8080",
           "tuttid's control API: /metrics before and after, rooms made for the run. \"\": none.");
-ABSL_FLAG(std::string, token, "change-this-token", "The API's bearer token ([api] token).");
+ABSL_FLAG(std::string, token, "",
+          "The API's bearer token ([api] token); empty reads --token_file.");
+ABSL_FLAG(std::string, token_file, "tutti-api-token",
+          "File holding the API's bearer token ([api] token_file, made by ops/setup.sh), "
+          "read when --token is empty.");
 ABSL_FLAG(bool, create_rooms, true,
           "Make the rooms through the API and remove them after; false: they exist already.");
 ABSL_FLAG(std::string, room_prefix, "load-", "Rooms are <prefix>0, <prefix>1, ...");
@@ -141,6 +146,13 @@ int main(int argc, char** argv) {
   }
   options.speech_path = absl::GetFlag(FLAGS_speech);
   options.api_token = absl::GetFlag(FLAGS_token);
+  if (options.api_token.empty() && options.use_api) {
+    std::ifstream file(absl::GetFlag(FLAGS_token_file));
+    std::getline(file, options.api_token);
+    if (options.api_token.empty()) {
+      return bad("no API token: pass --token, or --token_file naming tuttid's token file");
+    }
+  }
   options.create_rooms = absl::GetFlag(FLAGS_create_rooms) && options.use_api;
   options.room_prefix = absl::GetFlag(FLAGS_room_prefix);
   options.progress_s = absl::GetFlag(FLAGS_progress_s);
