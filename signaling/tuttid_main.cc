@@ -186,6 +186,8 @@ int Run(const tutti::Config& config) {
   options.pin_guard.max_failures_per_room = config.ivr.max_pin_failures_per_room;
   options.pin_guard.window = absl::Seconds(config.ivr.pin_window_s);
   options.pin_guard.lockout = absl::Seconds(config.ivr.pin_lockout_s);
+  options.pin_guard.room_delay_step = absl::Milliseconds(config.ivr.pin_room_delay_ms);
+  options.pin_guard.room_max_delay = absl::Seconds(config.ivr.pin_room_max_delay_s);
   options.recording_dir = config.recording.dir;
   options.recording_format = config.recording.format == "wav" ? mixer::RecordingFormat::kWav
                                                               : mixer::RecordingFormat::kOggOpus;

@@ -59,8 +59,16 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
            "Wrong or missing conference numbers and PINs typed into the IVR.");
   m.Sample("tutti_dial_in_wrong_entries_total", static_cast<double>(dial_in.wrong_entries));
   m.Family("tutti_pin_lockouts_total", "counter",
-           "Wrong-PIN lockouts started (of a caller address or a room).");
+           "Wrong-PIN lockouts of a caller address started (rooms are never locked out).");
   m.Sample("tutti_pin_lockouts_total", static_cast<double>(dial_in.pin_lockouts));
+  m.Family("tutti_pin_rooms_slowed_total", "counter",
+           "Times a room reached its wrong-PIN limit (from any addresses) and its PIN answers "
+           "began to be held.");
+  m.Sample("tutti_pin_rooms_slowed_total", static_cast<double>(dial_in.rooms_slowed));
+  m.Family("tutti_pin_answers_held_total", "counter",
+           "PIN answers (right or wrong) held before being given, because their room was "
+           "being guessed at.");
+  m.Sample("tutti_pin_answers_held_total", static_cast<double>(dial_in.pin_answers_held));
   m.Family("tutti_rooms", "gauge", "Rooms configured.");
   m.Sample("tutti_rooms", static_cast<double>(rooms.size()));
   m.Family("tutti_event_subscribers", "gauge", "Open /v1/events streams.");

@@ -100,6 +100,7 @@ CallController::~CallController() {
     loop_->CancelTimer(call->answer_timer);
     loop_->CancelTimer(call->session_timer);
     loop_->CancelTimer(call->digit_timer);
+    loop_->CancelTimer(call->hold_timer);
     loop_->CancelTimer(call->hang_up_timer);
   }
 }
@@ -652,6 +653,14 @@ void CallController::RefreshSession(uint64_t key) {
 }
 
 void CallController::OnDigit(Call& call, char digit, std::string_view via) {
+  if (call.dial_in) {
+    // Keys typed to the IVR are a room number or a PIN (a moderator's
+    // included): every API client sees the event stream and logs travel
+    // far, so they say that a key was pressed, never which (issue 13).
+    Publish("dtmf", call, StrCat("\"masked\":true,\"via\":\"", via, "\""));
+    LogDebug("media", "dtmf").With("call_id", call.call_id).With("masked", true).With("via", via);
+    return HandleKey(call, digit);
+  }
   Publish("dtmf", call, StrCat("\"digit\":\"", std::string(1, digit), "\",\"via\":\"", via, "\""));
   LogInfo("media", "dtmf")
       .With("call_id", call.call_id)
@@ -753,6 +762,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   loop_->CancelTimer(call.answer_timer);
   loop_->CancelTimer(call.session_timer);
   loop_->CancelTimer(call.digit_timer);
+  loop_->CancelTimer(call.hold_timer);
   loop_->CancelTimer(call.hang_up_timer);
   LogInfo("call", "call ended")
       .With("call_id", call.call_id)

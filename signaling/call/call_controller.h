@@ -58,11 +58,13 @@ struct CallControllerOptions {
 
 // What the dial-in IVR did, for /metrics.
 struct DialInCounters {
-  uint64_t started = 0;        // callers who reached the IVR
-  uint64_t joined = 0;         // ... and were let into a room
-  uint64_t failed = 0;         // ... and were said goodbye to
-  uint64_t wrong_entries = 0;  // wrong room numbers, PINs, empty entries
-  uint64_t pin_lockouts = 0;   // lockouts started (of an address or a room)
+  uint64_t started = 0;           // callers who reached the IVR
+  uint64_t joined = 0;            // ... and were let into a room
+  uint64_t failed = 0;            // ... and were said goodbye to
+  uint64_t wrong_entries = 0;     // wrong room numbers, PINs, empty entries
+  uint64_t pin_lockouts = 0;      // lockouts of an address started
+  uint64_t rooms_slowed = 0;      // rooms that reached their wrong-PIN limit
+  uint64_t pin_answers_held = 0;  // PIN answers held because their room is guessed at
 };
 
 // A participant as the control API shows it.

@@ -3,6 +3,7 @@
 // in a room (alone, waiting for the moderator, the moderator leaving) and
 // the key controls of participants and moderators.
 #include <algorithm>
+#include <utility>
 
 #include "signaling/call/call_controller.h"
 #include "signaling/call/call_state.h"
@@ -40,6 +41,7 @@ void CallController::StartDialIn(Call& call) {
 
 void CallController::OnDialInDigit(Call& call, char digit) {
   if (call.hang_up_after_prompts) return;  // saying goodbye already
+  if (call.held_step) return;              // one PIN at a time while its answer is held
   // Barge-in: a key stops the prompt it interrupts.
   if (call.prompt_playing || !call.prompts.empty()) {
     call.prompts.clear();
@@ -64,9 +66,37 @@ void CallController::OnDigitTimeout(uint64_t call_id) {
 void CallController::RunDialInStep(Call& call, const DialInStep& step) {
   loop_->CancelTimer(call.digit_timer);
   call.digit_timer = 0;
+  if (step.room_slowed) {
+    // Many wrong PINs for this room from any number of addresses: its
+    // answers are held from now on (never refused: its owners must get in).
+    ++dial_in_counters_.rooms_slowed;
+    LogWarn("call", "room PIN guessing, answers slowed")
+        .With("room", call.dial_in->room())
+        .With("from", call.source.address.ip());
+  }
+  if (step.hold > absl::ZeroDuration()) {
+    ++dial_in_counters_.pin_answers_held;
+    LogInfo("call", "dial-in answer held")
+        .With("call_id", call.call_id)
+        .With("room", call.dial_in->room())
+        .With("hold_ms", absl::ToInt64Milliseconds(step.hold));
+    call.held_step = step;
+    call.held_step->hold = absl::ZeroDuration();
+    call.held_step->room_slowed = false;
+    const uint64_t id = call.id;
+    call.hold_timer = loop_->AddTimer(step.hold, [this, id] {
+      auto it = calls_.find(id);
+      if (it == calls_.end() || !it->second->held_step) return;
+      Call& held = *it->second;
+      held.hold_timer = 0;
+      const DialInStep now = *std::exchange(held.held_step, std::nullopt);
+      RunDialInStep(held, now);
+    });
+    return;
+  }
   if (!step.why.empty()) {
     ++dial_in_counters_.wrong_entries;
-    if (step.why.find("lockout started") != std::string::npos) ++dial_in_counters_.pin_lockouts;
+    if (step.source_locked) ++dial_in_counters_.pin_lockouts;
     (step.next == DialInStep::Next::kHangUp ? LogWarn("call", "dial-in failed")
                                             : LogInfo("call", "dial-in entry refused"))
         .With("call_id", call.call_id)

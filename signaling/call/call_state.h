@@ -34,6 +34,10 @@ struct CallController::Call {
   // the timer that ends an entry nobody finishes.
   std::unique_ptr<DialIn> dial_in;
   EventLoop::TimerId digit_timer = 0;
+  // A PIN answer held because its room is being guessed at (DialInStep
+  // hold): run when hold_timer fires; keys meanwhile are ignored.
+  std::optional<DialInStep> held_step;
+  EventLoop::TimerId hold_timer = 0;
   bool in_room = false;         // its media is in the room's conference
   bool moderator = false;       // entered the moderator PIN
   bool waiting = false;         // for the moderator: muted by the room, hearing music

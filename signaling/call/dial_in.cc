@@ -82,19 +82,26 @@ DialInStep DialIn::SubmitPin(const RoomDirectory& rooms, PinGuard& guard, absl::
     return gone;
   }
   if (std::optional<DialInStep> locked = LockedOut(guard, now)) return *locked;
+  // Asked before this failure counts, so the answer that reaches the limit
+  // is the last one given at once.
+  const absl::Duration hold = guard.RoomDelay(room_, now);
   DialInStep join;
   join.next = DialInStep::Next::kJoin;
   join.room = room_;
+  join.hold = hold;
   if (!room->moderator_pin.empty() && PinMatches(entry, room->moderator_pin)) {
     join.moderator = true;
   } else if (room->pin.empty() ? !entry.empty() : !PinMatches(entry, room->pin)) {
-    const bool locks = guard.RecordFailure(source_, room_, now);
+    const PinGuard::Failure failure = guard.RecordFailure(source_, room_, now);
     DialInStep wrong = Wrong(&pin_attempts_, "invalid_pin", "enter_pin", "wrong PIN");
-    if (locks && wrong.next != DialInStep::Next::kHangUp) {
+    if (failure.source_locked && wrong.next != DialInStep::Next::kHangUp) {
       wrong.next = DialInStep::Next::kHangUp;
       wrong.prompts = {"invalid_pin", "too_many_attempts", "goodbye"};
     }
-    if (locks) wrong.why = "wrong PIN, lockout started";
+    if (failure.source_locked) wrong.why = "wrong PIN, lockout started";
+    wrong.hold = hold;
+    wrong.source_locked = failure.source_locked;
+    wrong.room_slowed = failure.room_slowed;
     return wrong;
   }
   guard.RecordSuccess(source_, now);
@@ -102,7 +109,7 @@ DialInStep DialIn::SubmitPin(const RoomDirectory& rooms, PinGuard& guard, absl::
 }
 
 std::optional<DialInStep> DialIn::LockedOut(const PinGuard& guard, absl::Time now) const {
-  const PinGuard::Verdict verdict = guard.Check(source_, room_, now);
+  const PinGuard::Verdict verdict = guard.Check(source_, now);
   if (verdict.allowed) return std::nullopt;
   DialInStep locked;
   locked.next = DialInStep::Next::kHangUp;

@@ -1,7 +1,7 @@
 // The dial-in conversation with one caller before it joins a room: the
 // conference number (when it called the IVR number) and the PIN (when the
 // room has one), each typed as DTMF and ended with #, with limited retries
-// and the wrong-PIN lockout of PinGuard. Pure logic: the call controller
+// and the wrong-PIN limits of PinGuard. Pure logic: the call controller
 // plays the prompts a step names, feeds keys and timeouts in, and joins or
 // hangs up when a step says so.
 #pragma once
@@ -29,6 +29,14 @@ struct DialInStep {
   std::string room;                  // kJoin: the room, found and PIN checked
   bool moderator = false;            // kJoin: entered the moderator PIN
   std::string why;  // kHangUp (and failed entries): for the log and the call record
+  // A PIN answer for a room being guessed at (PinGuard::RoomDelay): the
+  // controller holds the whole step, right or wrong, for this long first, so
+  // the wait tells a guesser nothing.
+  absl::Duration hold = absl::ZeroDuration();
+  // This wrong PIN started the lockout of the caller's address, or brought
+  // the room to its limit: for the log and the counters.
+  bool source_locked = false;
+  bool room_slowed = false;
 };
 
 class DialIn {
@@ -58,7 +66,7 @@ class DialIn {
                         const std::string& entry);
   DialInStep SubmitPin(const RoomDirectory& rooms, PinGuard& guard, absl::Time now,
                        const std::string& entry);
-  // Goodbye when this caller's address or the room is locked out.
+  // Goodbye when this caller's address is locked out.
   std::optional<DialInStep> LockedOut(const PinGuard& guard, absl::Time now) const;
   // A wrong entry: ask again, or say goodbye after the last attempt.
   DialInStep Wrong(int* attempts, std::string_view problem_prompt, std::string_view ask_prompt,

@@ -19,27 +19,66 @@ std::string RoomKey(std::string_view room) { return StrCat("r", room); }
 PinGuard::PinGuard(PinGuardOptions options) : options_(std::move(options)) {
   options_.max_failures_per_source = std::max(1, options_.max_failures_per_source);
   options_.max_failures_per_room = std::max(1, options_.max_failures_per_room);
+  options_.room_delay_step = std::max(absl::Milliseconds(1), options_.room_delay_step);
+  options_.room_max_delay = std::max(absl::ZeroDuration(), options_.room_max_delay);
   // One failure touches a source and a room: with room for fewer than two
   // entries the second would always evict the first.
   options_.max_tracked = std::max<size_t>(2, options_.max_tracked);
+  // Failures past the limit grow the delay until it reaches its ceiling;
+  // more need not be kept.
+  room_history_ =
+      static_cast<size_t>(options_.max_failures_per_room) +
+      static_cast<size_t>(absl::Ceil(options_.room_max_delay, options_.room_delay_step) /
+                          options_.room_delay_step);
 }
 
-PinGuard::Verdict PinGuard::Check(std::string_view source, std::string_view room,
-                                  absl::Time now) const {
+PinGuard::Verdict PinGuard::Check(std::string_view source, absl::Time now) const {
   if (const Entry* entry = Find(SourceKey(source)); entry && entry->locked_until > now) {
     return {false, "source locked out", entry->locked_until};
-  }
-  if (const Entry* entry = Find(RoomKey(room)); entry && entry->locked_until > now) {
-    return {false, "room locked out", entry->locked_until};
   }
   return {};
 }
 
-bool PinGuard::RecordFailure(std::string_view source, std::string_view room, absl::Time now) {
-  // Both counters see every failure, so neither short-circuits the other.
-  const bool source_locked = Fail(SourceKey(source), options_.max_failures_per_source, now);
-  const bool room_locked = Fail(RoomKey(room), options_.max_failures_per_room, now);
-  return source_locked || room_locked;
+absl::Duration PinGuard::RoomDelay(std::string_view room, absl::Time now) const {
+  const Entry* entry = Find(RoomKey(room));
+  if (entry == nullptr) return absl::ZeroDuration();
+  const int past_limit = Recent(*entry, now) - options_.max_failures_per_room + 1;
+  if (past_limit <= 0) return absl::ZeroDuration();
+  return std::min(options_.room_max_delay, past_limit * options_.room_delay_step);
+}
+
+PinGuard::Failure PinGuard::RecordFailure(std::string_view source, std::string_view room,
+                                          absl::Time now) {
+  Failure result;
+  auto prune = [&](Entry& entry) {
+    while (!entry.failures.empty() && entry.failures.front() <= now - options_.window) {
+      entry.failures.pop_front();
+    }
+  };
+  {
+    Entry& entry = Touch(SourceKey(source));
+    // Failures during a lockout neither extend it nor count toward the next
+    // one: the lockout lasts `lockout` from the failure that started it.
+    if (entry.locked_until <= now) {
+      prune(entry);
+      entry.failures.push_back(now);
+      if (static_cast<int>(entry.failures.size()) >= options_.max_failures_per_source) {
+        entry.locked_until = now + options_.lockout;
+        // After the lockout the source starts over with a full allowance.
+        entry.failures.clear();
+        result.source_locked = true;
+      }
+    }
+  }
+  {
+    // The room is never locked: every failure counts and grows the delay.
+    Entry& entry = Touch(RoomKey(room));
+    prune(entry);
+    entry.failures.push_back(now);
+    if (entry.failures.size() > room_history_) entry.failures.pop_front();
+    result.room_slowed = static_cast<int>(entry.failures.size()) == options_.max_failures_per_room;
+  }
+  return result;
 }
 
 void PinGuard::RecordSuccess(std::string_view source, absl::Time now) {
@@ -50,20 +89,12 @@ void PinGuard::RecordSuccess(std::string_view source, absl::Time now) {
   entries_.erase(it);
 }
 
-bool PinGuard::Fail(const std::string& key, int limit, absl::Time now) {
-  Entry& entry = Touch(key);
-  // Failures during a lockout neither extend it nor count toward the next one:
-  // the lockout lasts `lockout` from the failure that started it.
-  if (entry.locked_until > now) return false;
-  while (!entry.failures.empty() && entry.failures.front() <= now - options_.window) {
-    entry.failures.pop_front();
-  }
-  entry.failures.push_back(now);
-  if (static_cast<int>(entry.failures.size()) < limit) return false;
-  entry.locked_until = now + options_.lockout;
-  // After the lockout the source or room starts over with a full allowance.
-  entry.failures.clear();
-  return true;
+int PinGuard::Recent(const Entry& entry, absl::Time now) const {
+  // Times are in order: count from the newest back to the window's edge.
+  const absl::Time edge = now - options_.window;
+  int count = 0;
+  for (auto it = entry.failures.rbegin(); it != entry.failures.rend() && *it > edge; ++it) ++count;
+  return count;
 }
 
 PinGuard::Entry& PinGuard::Touch(const std::string& key) {
@@ -74,7 +105,7 @@ PinGuard::Entry& PinGuard::Touch(const std::string& key) {
   if (entries_.size() >= options_.max_tracked) {
     // Forget the entry that failed least recently. A spray of fresh addresses
     // can push out an old source lockout this way; the room counter, touched
-    // by every failure against the room, still limits the guessing.
+    // by every failure against the room, still slows the guessing.
     entries_.erase(lru_.front());
     lru_.pop_front();
   }

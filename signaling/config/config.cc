@@ -281,6 +281,8 @@ absl::Status ReadIvr(TableReader& r, IvrConfig* ivr) {
   }
   if (!(s = r.Integer("pin_window_s", &ivr->pin_window_s, 1, 86400)).ok()) return s;
   if (!(s = r.Integer("pin_lockout_s", &ivr->pin_lockout_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("pin_room_delay_ms", &ivr->pin_room_delay_ms, 1, 60000)).ok()) return s;
+  if (!(s = r.Integer("pin_room_max_delay_s", &ivr->pin_room_max_delay_s, 0, 300)).ok()) return s;
   return r.RejectUnknown();
 }
 

@@ -136,11 +136,16 @@ struct IvrConfig {
   std::string number = "conference";  // empty: no IVR number
   int max_attempts = 3;               // wrong numbers (or PINs) before goodbye
   int digit_timeout_s = 8;            // no key for this long ends an entry
-  // Wrong-PIN lockout (per caller address and per room, within the window).
+  // Wrong PINs within the window: an address past its limit is locked out
+  // for pin_lockout_s; a room past its limit is never locked, its PIN
+  // answers are held pin_room_delay_ms per failure past it, at most
+  // pin_room_max_delay_s.
   int max_pin_failures_per_source = 5;
   int max_pin_failures_per_room = 20;
   int pin_window_s = 300;
   int pin_lockout_s = 300;
+  int pin_room_delay_ms = 1000;
+  int pin_room_max_delay_s = 30;
 };
 
 struct RecordsConfig {

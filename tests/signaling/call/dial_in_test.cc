@@ -147,6 +147,56 @@ TEST_F(DialInTest, LockedOutSourceIsToldAndHungUpOn) {
   EXPECT_EQ(step->next, Next::kJoin);
 }
 
+// Issue 13: wrong PINs from many addresses used to lock the room, and then
+// its owners typing the right PIN were refused. Now the room's answers are
+// held, right and wrong alike, and the right PIN still joins.
+TEST_F(DialInTest, RoomGuessedFromManyAddressesStillTakesTheRightPin) {
+  PinGuard guard(PinGuardOptions{.max_failures_per_source = 3,
+                                 .max_failures_per_room = 4,
+                                 .room_delay_step = absl::Seconds(2),
+                                 .room_max_delay = absl::Seconds(9)});
+  // Ten addresses, two wrong PINs each: none reaches its own limit.
+  absl::Duration last_hold;
+  for (int source = 0; source < 10; ++source) {
+    DialIn guesser({.max_attempts = 5}, "198.51.100." + std::to_string(source), "2000");
+    for (std::string_view entry : {"1111#", "2222#"}) {
+      std::optional<DialInStep> step;
+      for (char key : entry) step = guesser.OnDigit(key, rooms_, guard, now_);
+      ASSERT_TRUE(step);
+      EXPECT_EQ(step->next, Next::kCollect);
+      EXPECT_EQ(step->why, "wrong PIN");
+      EXPECT_GE(step->hold, last_hold);  // guessing only gets slower
+      last_hold = step->hold;
+    }
+  }
+  EXPECT_EQ(last_hold, absl::Seconds(9));
+  // A fresh address with the right PIN joins; its answer is held like any other.
+  DialIn owner({}, "203.0.113.5", "2000");
+  std::optional<DialInStep> step;
+  for (char key : std::string_view("4321#")) step = owner.OnDigit(key, rooms_, guard, now_);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kJoin);
+  EXPECT_EQ(step->hold, absl::Seconds(9));
+  // So does one of the guessers that finally types it (below its own limit).
+  DialIn guesser({}, "198.51.100.3", "2000");
+  for (char key : std::string_view("9999#")) step = guesser.OnDigit(key, rooms_, guard, now_);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kJoin);
+  EXPECT_TRUE(step->moderator);
+  // An address past its own limit is still refused, whatever it types.
+  DialIn persistent({.max_attempts = 5}, "198.51.100.200", "2000");
+  for (int i = 0; i < 3; ++i) {
+    for (char key : std::string_view("0000#")) step = persistent.OnDigit(key, rooms_, guard, now_);
+  }
+  ASSERT_TRUE(step);
+  EXPECT_TRUE(step->source_locked);
+  DialIn again({}, "198.51.100.200", "2000");
+  for (char key : std::string_view("4321#")) step = again.OnDigit(key, rooms_, guard, now_);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->next, Next::kHangUp);
+  EXPECT_EQ(step->why, "source locked out");
+}
+
 TEST_F(DialInTest, RoomRemovedWhileTypingThePin) {
   DialIn dial_in({}, "192.0.2.1", "2000");
   rooms_.Remove("2000");

@@ -22,59 +22,73 @@ PinGuardOptions SmallLimits() {
 TEST(PinGuardTest, SourceLockedOutAfterLimitAndReleasedAfterLockout) {
   PinGuard guard(SmallLimits());
   absl::Time now = kStart;
-  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now));
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now).source_locked);
   now += absl::Seconds(1);
-  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now));
-  EXPECT_TRUE(guard.Check("10.0.0.1", "1000", now).allowed);
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now).source_locked);
+  EXPECT_TRUE(guard.Check("10.0.0.1", now).allowed);
   now += absl::Seconds(1);
-  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", now));  // the third starts the lockout
+  EXPECT_TRUE(
+      guard.RecordFailure("10.0.0.1", "1000", now).source_locked);  // the third starts the lockout
   const absl::Time locked_at = now;
 
-  PinGuard::Verdict verdict = guard.Check("10.0.0.1", "1000", now);
+  PinGuard::Verdict verdict = guard.Check("10.0.0.1", now);
   EXPECT_FALSE(verdict.allowed);
   EXPECT_EQ(verdict.why, "source locked out");
   EXPECT_EQ(verdict.until, locked_at + absl::Minutes(10));
   // Locked for every room, not only the one guessed.
-  EXPECT_FALSE(guard.Check("10.0.0.1", "2000", now).allowed);
+  EXPECT_FALSE(guard.Check("10.0.0.1", now).allowed);
 
   // A failure during the lockout is not reported again and does not extend it.
-  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now + absl::Minutes(1)));
-  EXPECT_FALSE(
-      guard.Check("10.0.0.1", "1000", locked_at + absl::Minutes(10) - absl::Seconds(1)).allowed);
-  EXPECT_TRUE(guard.Check("10.0.0.1", "1000", locked_at + absl::Minutes(10)).allowed);
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now + absl::Minutes(1)).source_locked);
+  EXPECT_FALSE(guard.Check("10.0.0.1", locked_at + absl::Minutes(10) - absl::Seconds(1)).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.1", locked_at + absl::Minutes(10)).allowed);
 
   // Afterwards the source has its full allowance again.
   now = locked_at + absl::Minutes(10);
-  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now));
-  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now));
-  EXPECT_TRUE(guard.Check("10.0.0.1", "1000", now).allowed);
-  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", now));
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now).source_locked);
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", now).source_locked);
+  EXPECT_TRUE(guard.Check("10.0.0.1", now).allowed);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", now).source_locked);
 }
 
 TEST(PinGuardTest, OtherSourceNotAffectedBySourceLockout) {
   PinGuard guard(SmallLimits());
   for (int i = 0; i < 3; ++i) guard.RecordFailure("10.0.0.1", "1000", kStart);
-  EXPECT_FALSE(guard.Check("10.0.0.1", "1000", kStart).allowed);
-  EXPECT_TRUE(guard.Check("10.0.0.2", "1000", kStart).allowed);
+  EXPECT_FALSE(guard.Check("10.0.0.1", kStart).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.2", kStart).allowed);
 }
 
-TEST(PinGuardTest, RoomLockoutAffectsAllSourcesForThatRoomOnly) {
-  PinGuard guard(SmallLimits());
+// Issue 13: many addresses guessing one room must never lock its owners
+// out. Past the room's limit nobody is refused for it; its answers are held
+// instead, longer with each further failure, up to the ceiling.
+TEST(PinGuardTest, RoomAtItsLimitIsSlowedNeverLockedOut) {
+  PinGuardOptions options = SmallLimits();
+  options.room_delay_step = absl::Seconds(2);
+  options.room_max_delay = absl::Seconds(7);
+  PinGuard guard(options);
   // Five addresses, one wrong PIN each: no source reaches its limit, the room does.
   for (int i = 1; i <= 4; ++i) {
-    EXPECT_FALSE(guard.RecordFailure(StrCat("10.0.0.", i), "1000", kStart));
+    const PinGuard::Failure failure = guard.RecordFailure(StrCat("10.0.0.", i), "1000", kStart);
+    EXPECT_FALSE(failure.source_locked);
+    EXPECT_FALSE(failure.room_slowed);
+    EXPECT_EQ(guard.RoomDelay("1000", kStart), absl::ZeroDuration());
   }
-  EXPECT_TRUE(guard.Check("10.0.0.9", "1000", kStart).allowed);
-  EXPECT_TRUE(guard.RecordFailure("10.0.0.5", "1000", kStart));
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.5", "1000", kStart).room_slowed);
+  EXPECT_EQ(guard.RoomDelay("1000", kStart), absl::Seconds(2));
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.6", "1000", kStart).room_slowed);  // reported once
+  EXPECT_EQ(guard.RoomDelay("1000", kStart), absl::Seconds(4));
+  guard.RecordFailure("10.0.0.7", "1000", kStart);
+  EXPECT_EQ(guard.RoomDelay("1000", kStart), absl::Seconds(6));
+  for (int i = 8; i < 40; ++i) guard.RecordFailure(StrCat("10.0.0.", i), "1000", kStart);
+  EXPECT_EQ(guard.RoomDelay("1000", kStart), absl::Seconds(7));  // the ceiling
 
-  PinGuard::Verdict verdict = guard.Check("10.0.0.9", "1000", kStart);
-  EXPECT_FALSE(verdict.allowed);
-  EXPECT_EQ(verdict.why, "room locked out");
-  EXPECT_EQ(verdict.until, kStart + absl::Minutes(10));
-  EXPECT_FALSE(guard.Check("10.0.0.1", "1000", kStart).allowed);
-  EXPECT_TRUE(guard.Check("10.0.0.1", "2000", kStart).allowed);
-  EXPECT_TRUE(guard.Check("10.0.0.9", "2000", kStart).allowed);
-  EXPECT_TRUE(guard.Check("10.0.0.9", "1000", kStart + absl::Minutes(10)).allowed);
+  // Nobody is refused: a fresh address, or one of the guessers below its own limit.
+  EXPECT_TRUE(guard.Check("10.0.0.99", kStart).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.1", kStart).allowed);
+  // Only room 1000 is slowed.
+  EXPECT_EQ(guard.RoomDelay("2000", kStart), absl::ZeroDuration());
+  // Once the failures leave the window, answers come at once again.
+  EXPECT_EQ(guard.RoomDelay("1000", kStart + absl::Minutes(5)), absl::ZeroDuration());
 }
 
 TEST(PinGuardTest, SuccessClearsSourceFailuresButNotRoomFailures) {
@@ -85,19 +99,19 @@ TEST(PinGuardTest, SuccessClearsSourceFailuresButNotRoomFailures) {
   guard.RecordFailure("10.0.0.1", "1000", kStart);
   guard.RecordSuccess("10.0.0.1", kStart);
   // Two more from the same source would have locked it without the success.
-  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "2000", kStart));
-  EXPECT_TRUE(guard.Check("10.0.0.1", "2000", kStart).allowed);
-  // Room 1000 still remembers its two failures: two more lock it.
-  EXPECT_FALSE(guard.RecordFailure("10.0.0.2", "1000", kStart));
-  EXPECT_TRUE(guard.RecordFailure("10.0.0.3", "1000", kStart));
-  EXPECT_EQ(guard.Check("10.0.0.4", "1000", kStart).why, "room locked out");
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "2000", kStart).source_locked);
+  EXPECT_TRUE(guard.Check("10.0.0.1", kStart).allowed);
+  // Room 1000 still remembers its two failures: two more bring it to its limit.
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.2", "1000", kStart).room_slowed);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.3", "1000", kStart).room_slowed);
+  EXPECT_GT(guard.RoomDelay("1000", kStart), absl::ZeroDuration());
 }
 
 TEST(PinGuardTest, SuccessDoesNotLiftALockout) {
   PinGuard guard(SmallLimits());
   for (int i = 0; i < 3; ++i) guard.RecordFailure("10.0.0.1", "1000", kStart);
   guard.RecordSuccess("10.0.0.1", kStart);
-  EXPECT_FALSE(guard.Check("10.0.0.1", "1000", kStart).allowed);
+  EXPECT_FALSE(guard.Check("10.0.0.1", kStart).allowed);
 }
 
 TEST(PinGuardTest, OldFailuresExpire) {
@@ -105,15 +119,16 @@ TEST(PinGuardTest, OldFailuresExpire) {
   guard.RecordFailure("10.0.0.1", "1000", kStart);
   guard.RecordFailure("10.0.0.1", "1000", kStart + absl::Minutes(1));
   // Sliding window: at 5 min the first failure has left it, the second not yet.
-  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", kStart + absl::Minutes(5)));
-  EXPECT_TRUE(guard.Check("10.0.0.1", "1000", kStart + absl::Minutes(5)).allowed);
-  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", kStart + absl::Minutes(5)));
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", kStart + absl::Minutes(5)).source_locked);
+  EXPECT_TRUE(guard.Check("10.0.0.1", kStart + absl::Minutes(5)).allowed);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", kStart + absl::Minutes(5)).source_locked);
 }
 
 TEST(PinGuardTest, FailuresSpreadBeyondTheWindowNeverLockOut) {
   PinGuard guard(SmallLimits());
   for (int i = 0; i < 100; ++i) {
-    EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", kStart + i * absl::Minutes(3)));
+    EXPECT_FALSE(
+        guard.RecordFailure("10.0.0.1", "1000", kStart + i * absl::Minutes(3)).source_locked);
   }
 }
 
@@ -128,7 +143,7 @@ TEST(PinGuardTest, MemoryBoundedWithManySources) {
   }
   EXPECT_EQ(guard.tracked(), 100u);
   // The rooms are failed against all the time, so they are still remembered.
-  EXPECT_EQ(guard.Check("192.0.2.1", "room3", kStart + absl::Seconds(10)).why, "room locked out");
+  EXPECT_GT(guard.RoomDelay("room3", kStart + absl::Seconds(10)), absl::ZeroDuration());
 }
 
 TEST(PinGuardTest, SuccessForgetsTheSource) {
