@@ -223,6 +223,37 @@ int Run(const tutti::Config& config) {
       [&overload, &loop](const sip::SipMessage&) { return overload.AdmitRequest(loop.Now()); });
   endpoint_ptr = &endpoint;
 
+  // Who may call (issue 13): IP lists for every SIP transport, before any
+  // parsing; digest authentication of INVITEs.
+  absl::StatusOr<sip::SourceFilter> source_filter =
+      sip::SourceFilter::Make(config.sip.allow, config.sip.deny);
+  if (!source_filter.ok()) {  // the config check already refused it
+    LogError("tuttid", "bad sip.allow or sip.deny")
+        .With("error", source_filter.status().ToString());
+    return 1;
+  }
+  if (!source_filter->empty()) endpoint.set_source_filter(&*source_filter);
+  std::unique_ptr<sip::DigestAuthenticator> digest;
+  if (!config.users.empty()) {
+    sip::DigestOptions digest_options;
+    digest_options.realm = config.sip.realm;
+    digest_options.algorithms.clear();
+    for (const std::string& name : config.sip.auth_algorithms) {
+      digest_options.algorithms.push_back(*sip::ParseDigestAlgorithm(name));
+    }
+    digest_options.nonce_lifetime = absl::Seconds(config.sip.nonce_lifetime_s);
+    for (const UserConfig& user : config.users) {
+      digest_options.users.push_back({user.name, user.password, user.ha1, user.ha1_sha256});
+    }
+    digest = std::make_unique<sip::DigestAuthenticator>(std::move(digest_options));
+    controller->set_digest_auth(digest.get(), config.sip.auth == "all");
+  }
+  LogInfo("tuttid", "sip access")
+      .With("auth", config.sip.auth)
+      .With("users", static_cast<int>(config.users.size()))
+      .With("allow", static_cast<int>(config.sip.allow.size()))
+      .With("deny", static_cast<int>(config.sip.deny.size()));
+
   sip::TransportOptions transport_options;
   transport_options.listen_address = config.sip.listen_address;
   transport_options.port = config.sip.port;

@@ -93,6 +93,18 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
            {{"action", "dropped"}});
   m.Family("tutti_sip_overload_rejected_total", "counter", "Requests answered 503 by admission.");
   m.Sample("tutti_sip_overload_rejected_total", static_cast<double>(sip.overload_rejected));
+  m.Family("tutti_sip_denied_total", "counter",
+           "SIP messages dropped unanswered because [sip] allow/deny refuses their source.");
+  m.Sample("tutti_sip_denied_total", static_cast<double>(sip.denied));
+  const AuthCounters& auth = calls.auth_counters();
+  m.Family("tutti_sip_auth_total", "counter",
+           "INVITEs that had to authenticate (SIP digest), by outcome: challenged (401), "
+           "accepted, failed (wrong credentials), refused (403, source locked out).");
+  m.Sample("tutti_sip_auth_total", static_cast<double>(auth.challenged),
+           {{"outcome", "challenged"}});
+  m.Sample("tutti_sip_auth_total", static_cast<double>(auth.accepted), {{"outcome", "accepted"}});
+  m.Sample("tutti_sip_auth_total", static_cast<double>(auth.failed), {{"outcome", "failed"}});
+  m.Sample("tutti_sip_auth_total", static_cast<double>(auth.refused), {{"outcome", "refused"}});
 
   m.Family("tutti_worker_tick_seconds", "histogram", "Time a media worker spends per 20 ms tick.");
   std::array<double, mixer::kTickBucketsUs.size()> bounds{};

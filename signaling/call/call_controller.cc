@@ -175,6 +175,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   const std::string call_id(invite.call_id());
   if (shutting_down_) return Reject(id, 503, "Shutting Down");
   if (!CheckRequire(id, invite)) return;
+  if (!Authenticated(id, invite, source)) return;
 
   // The IVR number, or a room; a room with a PIN is answered by the IVR too.
   const std::string_view user = invite.request_uri().user;

@@ -24,6 +24,7 @@
 #include "signaling/common/event_loop.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/dialog.h"
+#include "signaling/sip/digest_auth.h"
 #include "signaling/sip/transaction_layer.h"
 
 namespace tutti {
@@ -65,6 +66,14 @@ struct DialInCounters {
   uint64_t pin_lockouts = 0;      // lockouts of an address started
   uint64_t rooms_slowed = 0;      // rooms that reached their wrong-PIN limit
   uint64_t pin_answers_held = 0;  // PIN answers held because their room is guessed at
+};
+
+// SIP digest authentication of INVITEs (call_auth.cc), for /metrics.
+struct AuthCounters {
+  uint64_t challenged = 0;  // 401s sent (no, stale or wrong credentials)
+  uint64_t accepted = 0;    // INVITEs that authenticated
+  uint64_t failed = 0;      // wrong credentials
+  uint64_t refused = 0;     // 403: the source is locked out
 };
 
 // A participant as the control API shows it.
@@ -148,6 +157,13 @@ class CallController : public sip::TransactionUser {
   void set_prompts(std::shared_ptr<const media::PromptLibrary> prompts) {
     prompts_ = std::move(prompts);
   }
+  // Digest authentication (may be null: none). `all`: [sip] auth = "all";
+  // a room's own auth setting wins over it.
+  void set_digest_auth(const sip::DigestAuthenticator* digest, bool all) {
+    digest_ = digest;
+    auth_all_ = all;
+  }
+  const AuthCounters& auth_counters() const { return auth_counters_; }
   uint64_t calls_answered() const { return calls_answered_; }
   const DialInCounters& dial_in_counters() const { return dial_in_counters_; }
   int in_ivr() const;  // callers talking to the IVR now
@@ -182,6 +198,10 @@ class CallController : public sip::TransactionUser {
   void Reject(sip::TransactionId id, int status_code, std::string_view reason = {},
               std::string_view warning = {});
   bool CheckRequire(sip::TransactionId id, const sip::SipMessage& request);
+  // call_auth.cc: true when the INVITE may go on; otherwise it has been
+  // answered (401 challenge, 403 for a locked-out source).
+  bool Authenticated(sip::TransactionId id, const sip::SipMessage& invite,
+                     const sip::MessageSource& source);
   void MaybeFinishShutdown();
   // Media: the call's participant on its room's worker.
   void JoinMedia(Call& call);
@@ -269,6 +289,9 @@ class CallController : public sip::TransactionUser {
   absl::flat_hash_map<uint64_t, Departed> departed_;
   uint64_t calls_answered_ = 0;
   DialInCounters dial_in_counters_;
+  const sip::DigestAuthenticator* digest_ = nullptr;
+  bool auth_all_ = false;
+  AuthCounters auth_counters_;
   bool shutting_down_ = false;
   int byes_in_flight_ = 0;
   std::function<void()> shutdown_done_;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "signaling/common/strings.h"
+#include "signaling/sip/source_filter.h"
 #include "toml++/toml.h"
 
 namespace tutti {
@@ -87,6 +88,8 @@ class TableReader {
     }
     return absl::OkStatus();
   }
+
+  bool Has(std::string_view key) const { return table_.get(key) != nullptr; }
 
   // Every key of the table must have been read.
   absl::Status RejectUnknown() const {
@@ -165,6 +168,30 @@ absl::Status ReadSip(TableReader& r, SipConfig* sip) {
   if (!(s = r.String("tls_ciphers", &sip->tls_ciphers)).ok()) return s;
   if (!(s = r.Integer("tls_handshake_timeout_s", &sip->tls_handshake_timeout_s, 1, 60)).ok()) {
     return s;
+  }
+  // Who may call.
+  if (!(s = r.String("auth", &sip->auth)).ok()) return s;
+  if (sip->auth != "none" && sip->auth != "all") {
+    return r.Error("auth", "must be \"none\" or \"all\"");
+  }
+  if (!(s = r.String("realm", &sip->realm)).ok()) return s;
+  if (sip->realm.empty() || sip->realm.find_first_of("\"\\\r\n") != std::string::npos) {
+    return r.Error("realm", "must be non-empty, without quotes, backslashes or line breaks");
+  }
+  if (!(s = r.StringList("auth_algorithms", &sip->auth_algorithms)).ok()) return s;
+  if (sip->auth_algorithms.empty()) return r.Error("auth_algorithms", "must name an algorithm");
+  for (const std::string& algorithm : sip->auth_algorithms) {
+    if (algorithm != "SHA-256" && algorithm != "MD5") {
+      return r.Error("auth_algorithms",
+                     absl::StrCat("has \"", algorithm, "\"; known are SHA-256, MD5"));
+    }
+  }
+  if (!(s = r.Integer("nonce_lifetime_s", &sip->nonce_lifetime_s, 10, 86400)).ok()) return s;
+  if (!(s = r.StringList("allow", &sip->allow)).ok()) return s;
+  if (!(s = r.StringList("deny", &sip->deny)).ok()) return s;
+  if (absl::StatusOr<sip::SourceFilter> filter = sip::SourceFilter::Make(sip->allow, sip->deny);
+      !filter.ok()) {
+    return r.Error(sip->allow.empty() ? "deny" : "allow", std::string(filter.status().message()));
   }
   return r.RejectUnknown();
 }
@@ -256,12 +283,42 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
     return r.Error("srtp", "must be \"required\", \"optional\", \"off\" or empty ([media] srtp)");
   }
 
+  bool auth = false;
+  if (!(s = r.Bool("auth", &auth)).ok()) return s;
+  if (r.Has("auth")) room->auth = auth;
   if (!ValidPin(room->pin)) return r.Error("pin", "must be 1-16 digits (0-9), or empty for none");
   if (!ValidPin(room->moderator_pin)) {
     return r.Error("moderator_pin", "must be 1-16 digits (0-9), or empty for none");
   }
   if (!room->pin.empty() && room->pin == room->moderator_pin) {
     return r.Error("moderator_pin", "must differ from pin");
+  }
+  return r.RejectUnknown();
+}
+
+bool IsHex(std::string_view text, size_t length) {
+  return text.size() == length &&
+         text.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+}
+
+absl::Status ReadUser(TableReader& r, UserConfig* user) {
+  absl::Status s;
+  if (!(s = r.String("name", &user->name)).ok()) return s;
+  if (!(s = r.String("password", &user->password)).ok()) return s;
+  if (!(s = r.String("ha1", &user->ha1)).ok()) return s;
+  if (!(s = r.String("ha1_sha256", &user->ha1_sha256)).ok()) return s;
+  if (user->name.empty() || user->name.find_first_of("\"\\:\r\n") != std::string::npos) {
+    return r.Error("name", "must be non-empty, without quotes, backslashes, colons or line breaks");
+  }
+  // Never echo a secret in an error: say what is wrong, not what was written.
+  if (!user->ha1.empty() && !IsHex(user->ha1, 32)) {
+    return r.Error("ha1", "must be 32 hex digits (MD5 of name:realm:password)");
+  }
+  if (!user->ha1_sha256.empty() && !IsHex(user->ha1_sha256, 64)) {
+    return r.Error("ha1_sha256", "must be 64 hex digits (SHA-256 of name:realm:password)");
+  }
+  if (user->password.empty() && user->ha1.empty() && user->ha1_sha256.empty()) {
+    return r.Error("name", "needs a password, ha1 or ha1_sha256");
   }
   return r.RejectUnknown();
 }
@@ -501,6 +558,54 @@ absl::Status ReadRooms(const toml::node& node, std::string_view origin,
   return absl::OkStatus();
 }
 
+absl::Status ReadUsers(const toml::node& node, std::string_view origin,
+                       std::vector<UserConfig>* users) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    return LineError(origin, node.source().begin.line,
+                     "user must be an array of tables ([[user]])");
+  }
+  absl::flat_hash_set<std::string> names;
+  for (const toml::node& element : *array) {
+    TableReader reader(*element.as_table(), "user.", origin);
+    UserConfig user;
+    if (absl::Status s = ReadUser(reader, &user); !s.ok()) return s;
+    if (!names.insert(user.name).second) {
+      return LineError(origin, element.source().begin.line, "user.name \"", user.name,
+                       "\" is used twice");
+    }
+    users->push_back(std::move(user));
+  }
+  return absl::OkStatus();
+}
+
+// Digest authentication as configured must be able to let someone in.
+absl::Status ValidateAuth(const toml::table& root, std::string_view origin, const Config& config) {
+  const auto line = [&](std::string_view path) -> int64_t {
+    const toml::node* node = root.at_path(std::string(path)).node();
+    return node ? node->source().begin.line : 0;
+  };
+  bool required = config.sip.auth == "all";
+  for (const RoomConfig& room : config.rooms) required |= room.auth.value_or(false);
+  if (required && config.users.empty()) {
+    return LineError(origin, line("sip.auth"),
+                     "digest authentication is asked for (sip.auth or a room's auth) but no "
+                     "[[user]] is configured");
+  }
+  for (const UserConfig& user : config.users) {
+    if (!user.password.empty()) continue;
+    for (const std::string& algorithm : config.sip.auth_algorithms) {
+      const bool has = algorithm == "MD5" ? !user.ha1.empty() : !user.ha1_sha256.empty();
+      if (!has) {
+        return LineError(origin, line("user"), "user \"", user.name, "\" has no password and no ",
+                         algorithm == "MD5" ? "ha1" : "ha1_sha256",
+                         " but sip.auth_algorithms offers ", algorithm);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view origin) {
@@ -537,17 +642,21 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (const toml::node* rooms = root.get("room")) {
     if (!(s = ReadRooms(*rooms, origin, &config.rooms)).ok()) return s;
   }
+  if (const toml::node* users = root.get("user")) {
+    if (!(s = ReadUsers(*users, origin, &config.users)).ok()) return s;
+  }
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
         name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
-        name != "ivr" && name != "dpdk" && name != "room") {
+        name != "ivr" && name != "dpdk" && name != "room" && name != "user") {
       return top.Error(node, name, "is not a known section");
     }
   }
   if (config.sip.advertised_address.empty())
     config.sip.advertised_address = config.sip.listen_address;
   if (!(s = Validate(root, origin, config)).ok()) return s;
+  if (!(s = ValidateAuth(root, origin, config)).ok()) return s;
   return config;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,28 @@ struct SipConfig {
   std::string tls_min_version = "1.2";
   std::string tls_ciphers = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES:!PSK:!SRP:!CAMELLIA:!ARIA";
   int tls_handshake_timeout_s = 5;
+
+  // --- Who may call (issue 13): digest authentication and IP lists.
+  // "none": no INVITE is challenged unless its room says auth = true;
+  // "all": every INVITE must authenticate unless its room says auth = false.
+  std::string auth = "none";
+  std::string realm = "tutti";
+  // Offered in this order (RFC 8760: preferred first): "SHA-256", "MD5".
+  std::vector<std::string> auth_algorithms = {"SHA-256", "MD5"};
+  int nonce_lifetime_s = 300;
+  // CIDR blocks; deny wins; an empty allow list allows all not denied.
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+};
+
+// [[user]]: who may authenticate with SIP digest. A password, or HA1
+// values (MD5 and/or SHA-256 of "name:realm:password") so that the file
+// need not hold the password.
+struct UserConfig {
+  std::string name;
+  std::string password;
+  std::string ha1;         // MD5, 32 hex digits
+  std::string ha1_sha256;  // 64 hex digits
 };
 
 struct MediaConfig {
@@ -186,6 +209,8 @@ struct RoomConfig {
 
   // "required", "optional", "off"; empty: [media] srtp.
   std::string srtp;
+  // Digest authentication for callers of this room; unset: [sip] auth.
+  std::optional<bool> auth;
 };
 
 // "required", "optional", "off" (and "" where `empty_ok`, for a room).
@@ -222,6 +247,7 @@ struct Config {
   ControlsConfig controls;
   IvrConfig ivr;
   std::vector<RoomConfig> rooms;
+  std::vector<UserConfig> users;
 };
 
 // Room PINs: up to 16 digits; empty means none.

@@ -16,6 +16,13 @@ SipEndpoint::SipEndpoint(TransactionLayer* transactions, MessageSender* sender, 
       admission_(std::move(admission)) {}
 
 void SipEndpoint::OnReceived(ReceivedBytes received) {
+  // A denied source gets silence, not 403: an answer to a spoofed UDP source
+  // would be reflected at whoever it names, and tells a scanner that a SIP
+  // server is here. Dropped before parsing, so it costs next to nothing.
+  if (source_filter_ != nullptr && !source_filter_->Allows(received.source)) {
+    ++counters_.denied;
+    return;
+  }
   MessageSource source{received.transport, received.source, received.connection_id};
   const Framing framing =
       received.transport == TransportKind::kUdp ? Framing::kDatagram : Framing::kStream;

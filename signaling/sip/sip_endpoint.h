@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "signaling/sip/sip_message.h"
+#include "signaling/sip/source_filter.h"
 #include "signaling/sip/transaction_layer.h"
 #include "signaling/sip/transport.h"
 
@@ -22,6 +23,7 @@ struct EndpointCounters {
   uint64_t malformed_answered = 0;
   uint64_t malformed_dropped = 0;
   uint64_t overload_rejected = 0;
+  uint64_t denied = 0;  // from a source [sip] allow/deny refuses: dropped unread
   std::map<std::string, uint64_t> requests_by_method;
   std::map<int, uint64_t> stateless_responses;  // 400s, 503s... sent without a transaction
 };
@@ -36,6 +38,8 @@ class SipEndpoint {
               Admission admission);
 
   void OnReceived(ReceivedBytes received);
+  // IP allow/deny lists; may be null (everyone). Must outlive the endpoint.
+  void set_source_filter(const SourceFilter* filter) { source_filter_ = filter; }
   const EndpointCounters& counters() const { return counters_; }
 
  private:
@@ -46,6 +50,7 @@ class SipEndpoint {
   MessageSender* sender_;
   int retry_after_s_;
   Admission admission_;
+  const SourceFilter* source_filter_ = nullptr;
   EndpointCounters counters_;
 };
 

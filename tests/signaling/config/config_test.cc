@@ -255,6 +255,83 @@ music_when_alone = true
             std::string::npos);
 }
 
+// Issue 13: who may call, and the room's answers to PIN guessing.
+TEST(ConfigTest, SipAccessKeys) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->sip.auth, "none");
+  EXPECT_EQ(defaults->sip.realm, "tutti");
+  EXPECT_EQ(defaults->sip.auth_algorithms, (std::vector<std::string>{"SHA-256", "MD5"}));
+  EXPECT_EQ(defaults->sip.nonce_lifetime_s, 300);
+  EXPECT_TRUE(defaults->sip.allow.empty() && defaults->sip.deny.empty());
+  EXPECT_TRUE(defaults->users.empty());
+  EXPECT_FALSE(defaults->rooms[0].auth.has_value());
+  EXPECT_EQ(defaults->ivr.pin_room_delay_ms, 1000);
+  EXPECT_EQ(defaults->ivr.pin_room_max_delay_s, 30);
+
+  auto ok = ParseConfig(R"([sip]
+auth = "all"
+realm = "bridge.example.com"
+auth_algorithms = ["MD5"]
+nonce_lifetime_s = 60
+allow = ["10.0.0.0/8", "2001:db8::/32"]
+deny = ["10.1.0.0/16"]
+[ivr]
+pin_room_delay_ms = 250
+pin_room_max_delay_s = 5
+[[room]]
+name = "open"
+auth = false
+[[user]]
+name = "alice"
+password = "wonderland"
+[[user]]
+name = "bob"
+ha1 = "0123456789abcdef0123456789ABCDEF"
+)",
+                        "t.toml");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->sip.auth, "all");
+  EXPECT_EQ(ok->sip.realm, "bridge.example.com");
+  EXPECT_EQ(ok->sip.allow.size(), 2u);
+  EXPECT_EQ(ok->sip.deny, std::vector<std::string>{"10.1.0.0/16"});
+  ASSERT_EQ(ok->users.size(), 2u);
+  EXPECT_EQ(ok->users[1].ha1, "0123456789abcdef0123456789ABCDEF");
+  EXPECT_EQ(ok->rooms[0].auth, std::optional<bool>(false));
+  EXPECT_EQ(ok->ivr.pin_room_delay_ms, 250);
+
+  auto mode = ParseConfig("[sip]\nauth = \"some\"\n", "t.toml");
+  EXPECT_EQ(mode.status().message(), "t.toml:2: sip.auth must be \"none\" or \"all\"");
+  auto algorithm = ParseConfig("[sip]\nauth_algorithms = [\"SHA-512\"]\n", "t.toml");
+  EXPECT_THAT(std::string(algorithm.status().message()),
+              HasSubstr("sip.auth_algorithms has \"SHA-512\""));
+  auto cidr = ParseConfig("[sip]\ndeny = [\"10.0.0.0/40\"]\n", "t.toml");
+  EXPECT_THAT(std::string(cidr.status().message()),
+              HasSubstr("t.toml:2: sip.deny \"10.0.0.0/40\" is not an address or CIDR block"));
+  auto nobody = ParseConfig("[sip]\nauth = \"all\"\n", "t.toml");
+  EXPECT_THAT(std::string(nobody.status().message()),
+              HasSubstr("t.toml:2: digest authentication is asked for"));
+  auto room_nobody = ParseConfig("[[room]]\nname = \"a\"\nauth = true\n", "t.toml");
+  EXPECT_THAT(std::string(room_nobody.status().message()), HasSubstr("no [[user]]"));
+  auto no_secret = ParseConfig("[[user]]\nname = \"a\"\n", "t.toml");
+  EXPECT_THAT(std::string(no_secret.status().message()),
+              HasSubstr("user.name needs a password, ha1 or ha1_sha256"));
+  // A malformed HA1 is reported without echoing it.
+  auto bad_ha1 = ParseConfig("[[user]]\nname = \"a\"\nha1 = \"s3cret\"\n", "t.toml");
+  EXPECT_THAT(std::string(bad_ha1.status().message()), HasSubstr("user.ha1 must be 32 hex"));
+  EXPECT_THAT(std::string(bad_ha1.status().message()), ::testing::Not(HasSubstr("s3cret")));
+  auto md5_only_user =
+      ParseConfig("[[user]]\nname = \"a\"\nha1 = \"0123456789abcdef0123456789abcdef\"\n", "t.toml");
+  EXPECT_THAT(std::string(md5_only_user.status().message()),
+              HasSubstr("user \"a\" has no password and no ha1_sha256 but sip.auth_algorithms "
+                        "offers SHA-256"));
+  auto twice = ParseConfig(
+      "[[user]]\nname = \"a\"\npassword = \"p\"\n[[user]]\nname = \"a\"\n"
+      "password = \"q\"\n",
+      "t.toml");
+  EXPECT_THAT(std::string(twice.status().message()), HasSubstr("user.name \"a\" is used twice"));
+}
+
 }  // namespace
 }  // namespace tutti
 
