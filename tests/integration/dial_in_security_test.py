@@ -193,6 +193,9 @@ class DialInSecurityTest(unittest.TestCase):
         for n in range(2, 6):
             guesser = self.dial("4000", f"guesser{n}", f"127.0.0.{n}")
             guesser.keys("11111#")
+            # Keys are ignored while an answer is held: the next entry waits for it.
+            self.server.wait_for_log(r'msg="dial-in entry refused" call_id='
+                                     + re.escape(guesser.call_id))
             guesser.keys("22222#")
             guesser.wait_bye(10)
             self.assertEqual(guesser.bye_reason(), "wrong PIN, lockout started")
