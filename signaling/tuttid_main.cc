@@ -279,6 +279,7 @@ int Run(const tutti::Config& config) {
     LogError("tuttid", "cannot start SIP transports").With("error", s.ToString());
     return 1;
   }
+  if (!source_filter->empty()) transports.set_source_filter(&*source_filter);
 
   if (const sip::TlsContext* tls = transports.tls_context()) {
     LogInfo("tuttid", "TLS certificate loaded")

@@ -26,6 +26,12 @@ void RenderTransportMetrics(const sip::SipTransports& transports, MetricsText& m
     m.Sample("tutti_sip_stream_refused_total", static_cast<double>(stream->counters().refused),
              {{"transport", name}});
   }
+  m.Family("tutti_sip_stream_denied_total", "counter",
+           "SIP connections closed on accept: the source is refused by [sip] allow / deny.");
+  for (const auto& [name, stream] : streams) {
+    m.Sample("tutti_sip_stream_denied_total", static_cast<double>(stream->counters().denied),
+             {{"transport", name}});
+  }
   m.Family("tutti_sip_accept_fd_exhausted_total", "counter",
            "Times accept() found no file descriptor left (the listener backs off).");
   for (const auto& [name, stream] : streams) {

@@ -52,4 +52,9 @@ void SipTransports::Send(const Destination& destination, std::string_view bytes)
   }
 }
 
+void SipTransports::set_source_filter(const SourceFilter* filter) {
+  if (tcp_) tcp_->set_source_filter(filter);
+  if (tls_) tls_->set_source_filter(filter);
+}
+
 }  // namespace tutti::sip

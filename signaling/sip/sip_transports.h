@@ -33,6 +33,8 @@ class SipTransports : public MessageSender {
   // Re-reads the TLS certificate, key and CA files (on SIGHUP): new
   // connections get them, open ones keep theirs; on error nothing changes.
   absl::Status ReloadTls();
+  // Connections from sources [sip] allow / deny refuses are closed on accept.
+  void set_source_filter(const SourceFilter* filter);
 
   // The port actually bound (useful with port 0).
   uint16_t port() const { return port_; }

@@ -85,6 +85,11 @@ void TcpTransport::OnAcceptable() {
       return;  // EAGAIN, or a connection aborted while queued: wait for the next one
     }
     SocketAddress peer = SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&source), length);
+    if (source_filter_ != nullptr && !source_filter_->Allows(peer)) {
+      ++counters_.denied;  // silence, as for UDP: nothing to answer a stranger with
+      close(fd);
+      continue;
+    }
     const int from_source = per_source_ip_[peer.ip()];
     if (static_cast<int>(connections_.size()) >= limits_.max_connections ||
         from_source >= limits_.max_connections_per_source) {

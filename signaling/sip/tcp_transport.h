@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "signaling/common/event_loop.h"
+#include "signaling/sip/source_filter.h"
 #include "signaling/sip/stream_framer.h"
 #include "signaling/sip/tls_context.h"
 #include "signaling/sip/tls_session.h"
@@ -42,6 +43,7 @@ struct TcpLimits {
 struct StreamCounters {
   uint64_t accepted = 0;
   uint64_t refused = 0;           // at the connection limits
+  uint64_t denied = 0;            // source not allowed by [sip] allow / deny
   uint64_t framing_errors = 0;    // unframeable stream
   uint64_t message_timeouts = 0;  // a message (or the first one) took too long
   uint64_t idle_timeouts = 0;
@@ -60,6 +62,10 @@ class TcpTransport {
   TcpTransport& operator=(const TcpTransport&) = delete;
 
   absl::Status Listen(const std::string& ip, uint16_t port);
+  // [sip] allow / deny (not owned; outlives the transport): a connection from a
+  // refused source is closed as soon as it is accepted, before it costs a
+  // buffer, a TLS handshake or a place under the connection limits.
+  void set_source_filter(const SourceFilter* filter) { source_filter_ = filter; }
   // Uses destination.connection_id if still open, else any open connection to
   // the address, else connects.
   void Send(const Destination& destination, std::string_view bytes);
@@ -113,6 +119,7 @@ class TcpTransport {
   EventLoop* loop_;
   ReceiveHandler handler_;
   TcpLimits limits_;
+  const SourceFilter* source_filter_ = nullptr;
   TransportKind kind_;
   const TlsContext* tls_;
   int listen_fd_ = -1;

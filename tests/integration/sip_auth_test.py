@@ -301,6 +301,32 @@ class SourceListTest(unittest.TestCase):
         finally:
             self.assertEqual(server.stop(), 0, server.log_text()[-3000:])
 
+    def test_a_denied_source_loses_its_tcp_connection_at_once(self):
+        """Refused sources must not hold TCP connections (and places under the
+        per-source and total limits) until a deadline: closed on accept."""
+        server = Tuttid(sip_extra='deny = ["127.0.0.5"]\ntcp_message_timeout_s = 30', rooms=rooms())
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5,
+                                          source_address=("127.0.0.5", 0)) as denied:
+                denied.settimeout(5)
+                # Closed by tuttid: EOF (or a reset), long before the 30 s deadline.
+                try:
+                    self.assertEqual(denied.recv(1), b"")
+                except ConnectionResetError:
+                    pass
+            server.wait_for_metric("tutti_sip_stream_denied_total", 'transport="tcp"', at_least=1)
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5,
+                                          source_address=("127.0.0.4", 0)) as allowed:
+                text = SourceListTest.OPTIONS.format(port=server.port, ip="127.0.0.4",
+                                                     local=allowed.getsockname()[1],
+                                                     branch=os.urandom(6).hex())
+                allowed.sendall(text.replace("SIP/2.0/UDP", "SIP/2.0/TCP").encode())
+                allowed.settimeout(5)
+                self.assertTrue(allowed.recv(65535).startswith(b"SIP/2.0 200"))
+            self.assertEqual(server.metric("tutti_sip_stream_denied_total", 'transport="tcp"'), 1)
+        finally:
+            self.assertEqual(server.stop(), 0, server.log_text()[-3000:])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
