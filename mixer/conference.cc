@@ -154,6 +154,7 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
   const auto frame = static_cast<size_t>(rate_ / 50);
   encodes_last_tick_ = 0;
   forwards_last_tick_ = 0;
+  withheld_last_tick_ = 0;
   for (EncoderGroup& group : groups_) group.encoded = false;
 
   // 1. A frame from everyone; talker state machines advance.
@@ -213,6 +214,14 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
       participant.SkipFrame();
       continue;
     }
+    if (!participant.MaySend(now_us)) {
+      // Nobody there asked for it (never heard from, or silent too long):
+      // nothing goes out, not even an encode.
+      participant.SkipFrame();
+      participant.CountWithheld();
+      ++withheld_last_tick_;
+      continue;
+    }
     const bool talker = candidates_[i].selected;
     // Whoever hears exactly one voice, untouched (no gain, no prompt, same
     // format), gets that voice's own packet: re-encoding it would cost the
@@ -258,7 +267,12 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
     if (const uint16_t size = participant->MaybeWriteRtcp(now_us, buffer); size > 0) {
       const uint16_t port =
           participant->spec().rtcp_mux ? participant->rtp_port() : participant->rtcp_port();
-      sink.Commit(port, participant->rtcp_destination(), size);
+      if (participant->MaySend(now_us)) {
+        sink.Commit(port, participant->rtcp_destination(), size);
+      } else {
+        participant->CountWithheld();
+        ++withheld_last_tick_;
+      }
       sink.StatsReported(participant->id(), participant->stats());
       const auto [lost, late] = participant->TakeJitterDeltas();
       sink.JitterReported(lost, late);

@@ -82,6 +82,9 @@ class Conference {
   int encodes_last_tick() const { return encodes_last_tick_; }
   // Packets sent as received from the one voice their listener hears.
   int forwards_last_tick() const { return forwards_last_tick_; }
+  // Packets not sent in the last tick: their peer has not consented
+  // (Participant::MaySend).
+  int withheld_last_tick() const { return withheld_last_tick_; }
 
  private:
   // Listeners who hear the same thing the same way: one codec format at one
@@ -121,6 +124,7 @@ class Conference {
   std::array<int16_t, kMaxFrameSamples> scratch_{};
   int encodes_last_tick_ = 0;
   int forwards_last_tick_ = 0;
+  int withheld_last_tick_ = 0;
   RoomRecorder* recorder_ = nullptr;
   std::unique_ptr<media::Resampler> recorder_upsampler_;  // 8 kHz rooms -> 48 kHz files
   std::array<int16_t, kMaxFrameSamples> recorded_{};

@@ -166,6 +166,7 @@ void MediaWorker::HandleCommands() {
         io_->AttachPort(participant->rtp_port(), participant->ports().rtp_fd());
         io_->AttachPort(participant->rtcp_port(), participant->ports().rtcp_fd());
         participant->MarkJoined(SteadyMicros());
+        participant->SetSendLimits(options_.unverified_send_us, options_.consent_timeout_us);
         routes_[participant->rtp_port()] = {participant.get(), conference_id, false};
         routes_[participant->rtcp_port()] = {participant.get(), conference_id, true};
         conference->Add(std::move(participant));
@@ -272,31 +273,39 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
   // SRTP leaves the RTP/RTCP header in clear, so the demultiplexing below
   // works on protected packets; the rest sees the clear packet.
   media::Datagram datagram = received;
+  Participant& participant = *route.participant;
   const bool rtcp =
       route.rtcp || media::LooksLikeRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
-  if (const auto verdict = route.participant->Unprotect(datagram, rtcp);
+  if (const auto verdict = participant.Unprotect(datagram, rtcp);
       verdict != media::SrtpSession::Verdict::kOk) {
     auto& counter = verdict == media::SrtpSession::Verdict::kReplayed ? counters_.srtp_replayed
                                                                       : counters_.srtp_auth_failed;
     counter.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  const uint64_t foreign_before = participant.stats_foreign_source();
   if (rtcp) {
-    route.participant->OnRtcp(datagram, now_us);
-    return;
-  }
-  if (std::optional<char> digit = route.participant->OnRtp(datagram, now_us)) {
+    participant.OnRtcp(datagram, now_us);
+  } else if (std::optional<char> digit = participant.OnRtp(datagram, now_us)) {
     WorkerEvent event;
     event.kind = WorkerEvent::Kind::kDtmf;
-    event.participant_id = route.participant->id();
+    event.participant_id = participant.id();
     event.digit = *digit;
     Emit(std::move(event));
+  }
+  if (participant.stats_foreign_source() != foreign_before) {
+    counters_.foreign_dropped.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
 void MediaWorker::Tick(int64_t now_us) {
   const int64_t started = SteadyMicros();
-  for (auto& [id, conference] : conferences_) conference->Tick(now_us, *sink_);
+  uint64_t withheld = 0;
+  for (auto& [id, conference] : conferences_) {
+    conference->Tick(now_us, *sink_);
+    withheld += static_cast<uint64_t>(conference->withheld_last_tick());
+  }
+  if (withheld > 0) counters_.send_withheld.fetch_add(withheld, std::memory_order_relaxed);
   sink_->Flush();
   if (options_.rtp_timeout_us > 0) {
     // Collected first: removal changes the conference's participant list.

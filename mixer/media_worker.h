@@ -80,6 +80,9 @@ struct WorkerOptions {
   int core = -1;  // CPU to pin to; -1 leaves the thread unpinned
   ConferenceOptions conference;
   int64_t rtp_timeout_us = 0;  // 0: never time out
+  // Participant::SetSendLimits for every leg this worker takes; 0: no limit.
+  int64_t unverified_send_us = 5'000'000;
+  int64_t consent_timeout_us = 10'000'000;
   size_t ring_capacity = 4096;
   size_t max_datagrams_per_tick = 16384;
 };
@@ -104,6 +107,9 @@ struct WorkerCounters {
   // SRTP/SRTCP dropped: failed authentication (or did not parse), replayed.
   std::atomic<uint64_t> srtp_auth_failed{0};
   std::atomic<uint64_t> srtp_replayed{0};
+
+  std::atomic<uint64_t> foreign_dropped{0};  // RTP/RTCP from other than a leg's latched source
+  std::atomic<uint64_t> send_withheld{0};    // not sent: the peer never answered or went silent
 };
 
 class MediaWorker {

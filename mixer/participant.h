@@ -62,9 +62,15 @@ struct ParticipantStats {
   uint64_t packets_out = 0;
   uint64_t malformed = 0;       // RTP that did not parse, or payloads the decoder refused
   uint64_t malformed_rtcp = 0;  // RTCP compounds that did not parse
-  uint64_t foreign = 0;         // wrong payload type or unknown source
-  uint64_t concealed = 0;       // frames made up by PLC
-  uint64_t recovered = 0;       // frames rebuilt from Opus FEC
+  uint64_t foreign = 0;         // wrong payload type
+  // RTP (DTMF included) and RTCP from a source other than the latched one:
+  // dropped unread, so a stranger can neither talk, key nor steer the leg.
+  uint64_t foreign_source = 0;
+  // Packets (RTP and RTCP) not sent because the peer's address was never
+  // heard from, or has gone silent (consent, RFC 7675 in spirit).
+  uint64_t withheld = 0;
+  uint64_t concealed = 0;  // frames made up by PLC
+  uint64_t recovered = 0;  // frames rebuilt from Opus FEC
   uint32_t jitter_ms = 0;
   int64_t lost = 0;
   double rtt_ms = 0;
@@ -110,8 +116,28 @@ class Participant {
   bool encrypted() const { return spec_.srtp.active(); }
 
   // An RTP datagram for this leg. Returns a DTMF digit when one completed.
+  // Only the latched source is heard (see "Latch" below); the rest is
+  // counted in foreign_source and dropped.
   std::optional<char> OnRtp(const media::Datagram& datagram, int64_t now_us);
   void OnRtcp(const media::Datagram& datagram, int64_t now_us);
+
+  // Sending limits (from [media] unverified_send_s and consent_timeout_s);
+  // 0 turns a limit off. Before the worker takes the leg.
+  void SetSendLimits(int64_t unverified_send_us, int64_t consent_timeout_us) {
+    unverified_send_us_ = unverified_left_us_ = unverified_send_us;
+    consent_timeout_us_ = consent_timeout_us;
+  }
+  // May media (RTP or RTCP) go to the peer now? Before anything came from
+  // it, only for unverified_send_us in all (not renewed by re-INVITEs that
+  // move the address: a leg cannot be made to point tutti at a third party
+  // for ever); once latched, while the latched source was heard from within
+  // consent_timeout_us. The first call after the join or a move starts the
+  // unverified clock.
+  bool MaySend(int64_t now_us);
+  // Counts a packet MaySend kept back.
+  void CountWithheld() { ++stats_.withheld; }
+  bool latched() const { return latched_; }
+  uint64_t stats_foreign_source() const { return stats_.foreign_source; }
 
   // Tick, step 1: one frame at the conference rate into frame(), its level
   // measured and the talker state updated (closed while muted).
@@ -196,13 +222,32 @@ class Participant {
   ParticipantSpec spec_;
   media::PortPair ports_;
   uint32_t ssrc_;
-  media::Endpoint remote_rtp_;
-  media::Endpoint remote_rtcp_;
-  bool latched_ = false;  // remote address learned from the first packet (symmetric RTP)
   // Protects what we send and unprotects what we receive; null on a plain leg.
   std::unique_ptr<media::SrtpSession> srtp_;
   // In place, into a kMaxDatagramBytes buffer; false: drop the packet.
   bool Protect(uint8_t* packet, size_t* size, bool rtcp);
+
+  // Latch (symmetric RTP, RFC 4961, made safe against strangers): the first
+  // source of valid RTP, or an RTCP report from the SDP's RTCP address,
+  // becomes the one address the leg hears and answers (remote_rtp_, and
+  // remote_rtcp_ beside it). It moves only to the SDP address itself, or to
+  // a new source that sent kLatchMovePackets of one SSRC in a row after the
+  // latched source fell quiet for kLatchQuietUs (a NAT rebinding).
+  void Latch(const media::Endpoint& source, int64_t now_us);
+  bool MayMoveLatch(const media::Endpoint& source, uint32_t ssrc, int64_t now_us);
+
+  media::Endpoint remote_rtp_;   // the latched RTP source (before it: the SDP address)
+  media::Endpoint remote_rtcp_;  // where RTCP is taken from and sent to
+  bool latched_ = false;
+  int64_t last_heard_us_ = 0;  // any packet from the latched source
+  media::Endpoint candidate_;  // a new source that may take the latch
+  uint32_t candidate_ssrc_ = 0;
+  int candidate_packets_ = 0;
+  int64_t candidate_last_us_ = 0;
+  int64_t unverified_send_us_ = 5'000'000;
+  int64_t unverified_left_us_ = 5'000'000;  // what is left of it across moves
+  int64_t unverified_since_us_ = -1;        // -1: the clock starts at the next MaySend
+  int64_t consent_timeout_us_ = 10'000'000;
 
   // Receive side.
   bool have_remote_ssrc_ = false;

@@ -11,6 +11,8 @@ WorkerPool::WorkerPool(WorkerPoolOptions options) {
     worker.core = options.cores.empty() ? -1 : options.cores[static_cast<size_t>(i)];
     worker.conference = options.conference;
     worker.rtp_timeout_us = options.rtp_timeout_us;
+    worker.unverified_send_us = options.unverified_send_us;
+    worker.consent_timeout_us = options.consent_timeout_us;
     std::unique_ptr<media::PacketIo> io =
         options.make_io ? options.make_io(i) : std::make_unique<media::KernelSocketIo>();
     workers_.push_back(std::make_unique<MediaWorker>(worker, std::move(io)));

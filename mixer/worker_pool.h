@@ -17,6 +17,8 @@ struct WorkerPoolOptions {
   std::vector<int> cores;  // one per worker, or empty
   ConferenceOptions conference;
   int64_t rtp_timeout_us = 0;
+  int64_t unverified_send_us = 5'000'000;  // WorkerOptions
+  int64_t consent_timeout_us = 10'000'000;
   // Each worker's packet I/O; unset: kernel sockets. The DPDK backend
   // passes its own (the mixer knows nothing of DPDK).
   std::function<std::unique_ptr<media::PacketIo>(int worker)> make_io;

@@ -151,6 +151,8 @@ int Run(const tutti::Config& config) {
   media_options.conference.max_talkers = config.media.max_talkers;
   media_options.conference.share_encoders = config.media.share_encoding;
   media_options.rtp_timeout_us = int64_t{config.media.rtp_timeout_s} * 1'000'000;
+  media_options.unverified_send_us = int64_t{config.media.unverified_send_s} * 1'000'000;
+  media_options.consent_timeout_us = int64_t{config.media.consent_timeout_s} * 1'000'000;
   media_options.make_io = (*packet_plane)->io_factory();
   // Loaded before the workers start and kept until they stop: they play
   // from it without copying.

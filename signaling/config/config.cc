@@ -207,6 +207,8 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   if (!(s = r.Integer("max_talkers", &media->max_talkers, 1, 16)).ok()) return s;
   if (!(s = r.Bool("share_encoding", &media->share_encoding)).ok()) return s;
   if (!(s = r.Integer("rtp_timeout_s", &media->rtp_timeout_s, 0, 86400)).ok()) return s;
+  if (!(s = r.Integer("unverified_send_s", &media->unverified_send_s, 0, 3600)).ok()) return s;
+  if (!(s = r.Integer("consent_timeout_s", &media->consent_timeout_s, 0, 3600)).ok()) return s;
 
   if (!(s = r.String("srtp", &media->srtp)).ok()) return s;
   if (!ValidSrtpPolicy(media->srtp, false)) {

@@ -86,6 +86,11 @@ struct MediaConfig {
   bool share_encoding = true;
   // A call that sends no RTP for this long is ended with BYE; 0 never.
   int rtp_timeout_s = 60;
+  // Media goes to an address nothing came from for this long in all (0: no
+  // limit), and stops while the peer sends nothing (no RTP nor RTCP) for
+  // consent_timeout_s (0: never); issue 13, reflection.
+  int unverified_send_s = 5;
+  int consent_timeout_s = 10;
 
   // Media encryption (SRTP) for rooms that do not set their own:
   // "required", "optional" or "off".

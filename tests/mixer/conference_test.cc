@@ -81,6 +81,7 @@ class ConferenceTest : public ::testing::Test {
     media::Datagram datagram;
     datagram.data = buffer.data();
     datagram.size = static_cast<uint16_t>(size);
+    datagram.remote = to->spec().remote_rtcp;  // from the peer, not a stranger
     to->OnRtcp(datagram, arrival_us);
   }
 

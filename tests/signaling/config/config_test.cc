@@ -58,6 +58,20 @@ TEST(ConfigTest, WrongTypeAndRange) {
             "t.toml:3: sip.port must be from 1 to 65535, not 70000");
 }
 
+TEST(ConfigTest, MediaSendLimits) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->media.unverified_send_s, 5);
+  EXPECT_EQ(defaults->media.consent_timeout_s, 10);
+  auto set = ParseConfig("[media]\nunverified_send_s = 0\nconsent_timeout_s = 30\n", "t.toml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->media.unverified_send_s, 0);
+  EXPECT_EQ(set->media.consent_timeout_s, 30);
+  auto bad = ParseConfig("[media]\nconsent_timeout_s = -1\n", "t.toml");
+  EXPECT_EQ(bad.status().message(),
+            "t.toml:2: media.consent_timeout_s must be from 0 to 3600, not -1");
+}
+
 TEST(ConfigTest, SyntaxErrorHasLine) {
   auto config = ParseConfig("[sip]\nport = = 1\n", "t.toml");
   ASSERT_FALSE(config.ok());
