@@ -145,6 +145,13 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
        &mixer::WorkerCounters::srtp_auth_failed},
       {"tutti_srtp_replayed_total", "SRTP/SRTCP packets dropped as replays.",
        &mixer::WorkerCounters::srtp_replayed},
+      {"tutti_rtp_foreign_dropped_total",
+       "RTP and RTCP on a call's port from other than its latched source, dropped.",
+       &mixer::WorkerCounters::foreign_dropped},
+      {"tutti_rtp_send_withheld_total",
+       "RTP and RTCP not sent: the peer's address never answered (unverified_send_s) or went "
+       "silent (consent_timeout_s).",
+       &mixer::WorkerCounters::send_withheld},
   };
   for (const WorkerCounter& counter : kCounters) {
     m.Family(counter.name, "counter", counter.help);

@@ -106,7 +106,7 @@ CallController::~CallController() {
 }
 
 void CallController::Reject(TransactionId id, int status_code, std::string_view reason,
-                            std::string_view warning) {
+                            std::string_view warning, int warn_code) {
   sip::MessageWriter response =
       transactions_->ResponseFor(id, status_code, reason, sip::TransactionLayer::NewTag());
   if (status_code == 405 || status_code == 501) response.Header(HeaderId::kAllow, kAllow);
@@ -117,7 +117,7 @@ void CallController::Reject(TransactionId id, int status_code, std::string_view 
   if (!warning.empty()) {
     std::string text(warning);
     std::replace(text.begin(), text.end(), '"', '\'');  // a quoted-string (RFC 3261 §20.43)
-    response.Header("Warning", StrCat("399 tutti \"", text, "\""));
+    response.Header("Warning", StrCat(warn_code, " tutti \"", text, "\""));
   } else if (status_code == 488) {
     response.Header("Warning", "305 tutti \"Incompatible media format\"");
   }
@@ -250,11 +250,14 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
     // Negotiate before binding ports, so a 488 costs no socket.
     auto answer = sdp::AnswerOffer(*offer, call->local_media);
     if (!answer.ok()) {
-      LogInfo("call", "no common codec")
+      LogInfo("call", answer.status().code() == absl::StatusCode::kPermissionDenied
+                          ? "media address refused"
+                          : "no common codec")
           .With("call_id", call_id)
           .With("room", room != nullptr ? room->name : std::string(user))
           .With("why", std::string(answer.status().message()));
-      return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()));
+      return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()),
+                    sdp::WarnCodeFor(answer.status()));
     }
     call->remote_offer = std::move(*offer);
   } else if (call->local_media.security.policy == sdp::SrtpPolicy::kRequired &&
@@ -405,10 +408,11 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
     // gets a fresh key of ours.
     media::RandomBytes(local.security.fresh_key);
     if (call.audio) local.security.current = call.audio->sdes;
-    auto answer = sdp::AnswerOffer(*offer, local);
+    auto answer = sdp::AnswerOffer(*offer, local, sdp::OfferKind::kReOffer);
     // §14.2: a rejected re-INVITE leaves the session as it was.
     if (!answer.ok()) {
-      return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()));
+      return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()),
+                    sdp::WarnCodeFor(answer.status()));
     }
     audio = answer->audio;
     body = sdp::WriteSdp(answer->answer);
@@ -982,7 +986,9 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
           .With("malformed", static_cast<int64_t>(event.stats.malformed))
           .With("malformed_rtcp", static_cast<int64_t>(event.stats.malformed_rtcp))
           .With("srtp_auth_failed", static_cast<int64_t>(event.stats.srtp_auth_failed))
-          .With("srtp_replayed", static_cast<int64_t>(event.stats.srtp_replayed));
+          .With("srtp_replayed", static_cast<int64_t>(event.stats.srtp_replayed))
+          .With("foreign", static_cast<int64_t>(event.stats.foreign_source))
+          .With("withheld", static_cast<int64_t>(event.stats.withheld));
       break;
     case mixer::WorkerEvent::Kind::kDetached:
     case mixer::WorkerEvent::Kind::kNone:
@@ -1077,6 +1083,8 @@ void CallController::AddStats(const mixer::ParticipantStats& stats, CallRecord* 
   record->rtt_ms = stats.rtt_ms;
   record->concealed = stats.concealed;
   record->malformed = stats.malformed + stats.malformed_rtcp;
+  record->foreign = stats.foreign_source;
+  record->withheld = stats.withheld;
 }
 
 const media::Prompt* CallController::PromptNamed(std::string_view name) const {

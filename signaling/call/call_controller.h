@@ -193,10 +193,11 @@ class CallController : public sip::TransactionUser {
   void RetransmitOk(uint64_t call_id);
   void SendBye(Call& call, std::string_view why);
   void EndCall(uint64_t call_id, std::string_view why);
-  // `warning`: the text of a 399 Warning header (why media was refused);
-  // empty: a 488 gets the generic 305 "Incompatible media format".
+  // `warning`: the text of a Warning header (why media was refused), with
+  // `warn_code` (399, or sdp::WarnCodeFor's); empty: a 488 gets the generic
+  // 305 "Incompatible media format".
   void Reject(sip::TransactionId id, int status_code, std::string_view reason = {},
-              std::string_view warning = {});
+              std::string_view warning = {}, int warn_code = 399);
   bool CheckRequire(sip::TransactionId id, const sip::SipMessage& request);
   // call_auth.cc: true when the INVITE may go on; otherwise it has been
   // answered (401 challenge, 403 for a locked-out source).

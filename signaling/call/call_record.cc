@@ -36,6 +36,8 @@ std::string CallRecordJson(const CallRecord& record) {
       {"rtt_ms", record.rtt_ms},
       {"concealed_frames", record.concealed},
       {"malformed_packets", record.malformed},
+      {"foreign_packets", record.foreign},
+      {"withheld_packets", record.withheld},
   };
   // Bytes that are not UTF-8 (a From header can hold anything) are replaced,
   // not thrown about.

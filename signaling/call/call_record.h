@@ -29,6 +29,8 @@ struct CallRecord {
   double rtt_ms = 0;
   uint64_t concealed = 0;
   uint64_t malformed = 0;
+  uint64_t foreign = 0;   // from other than the latched source, dropped
+  uint64_t withheld = 0;  // not sent: the peer never answered or went silent
 };
 
 // The JSON line (without the newline).

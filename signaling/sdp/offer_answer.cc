@@ -1,5 +1,8 @@
 #include "signaling/sdp/offer_answer.h"
 
+#include <arpa/inet.h>
+
+#include <array>
 #include <charconv>
 #include <optional>
 
@@ -261,6 +264,35 @@ absl::Status ReadRemote(const SessionDescription& remote, const MediaDescription
   return absl::OkStatus();
 }
 
+constexpr std::string_view kMulticastRefused = "multicast connection address ";
+
+// Addresses tutti never sends media to. `hold_allowed`: 0.0.0.0 is RFC 2543
+// hold (nothing is sent to it) rather than an address. Host names and
+// addresses that are not IP pass: the packet plane cannot reach them anyway.
+absl::Status CheckRemoteAddress(const std::string& address, bool hold_allowed) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    const uint32_t host = ntohl(v4.s_addr);
+    if ((host >> 28) == 0xe) return absl::PermissionDeniedError(StrCat(kMulticastRefused, address));
+    if (host == 0xffffffff) {
+      return absl::PermissionDeniedError(StrCat("broadcast connection address ", address));
+    }
+    if (host == 0 && !hold_allowed) {
+      return absl::PermissionDeniedError(
+          "unspecified connection address 0.0.0.0 (hold) in an initial offer");
+    }
+    return absl::OkStatus();
+  }
+  std::array<uint8_t, 16> v6{};
+  if (inet_pton(AF_INET6, address.c_str(), v6.data()) == 1) {
+    if (v6[0] == 0xff) return absl::PermissionDeniedError(StrCat(kMulticastRefused, address));
+    if (v6 == std::array<uint8_t, 16>{}) {
+      return absl::PermissionDeniedError(StrCat("unspecified connection address ", address));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void ReadOpusParameters(const RtpMap& map, NegotiatedAudio* audio) {
   if (audio->codec != AudioCodec::kOpus) return;
   audio->opus_fec = FmtpParameter(map.fmtp, "useinbandfec") == "1";
@@ -293,7 +325,18 @@ std::string_view AudioCodecName(AudioCodec codec) {
   return "PCMU";
 }
 
-absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const LocalMedia& local) {
+int WarnCodeFor(const absl::Status& refusal) {
+  if (refusal.code() != absl::StatusCode::kPermissionDenied) return 399;
+  const absl::string_view message = refusal.message();
+  if (message.substr(0, kMulticastRefused.size()) ==
+      absl::string_view(kMulticastRefused.data(), kMulticastRefused.size())) {
+    return 330;  // Multicast not available
+  }
+  return 301;  // Incompatible network address formats
+}
+
+absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const LocalMedia& local,
+                                         OfferKind kind) {
   AnswerResult result;
   result.answer = SkeletonFor(local);
   bool taken = false;
@@ -323,6 +366,10 @@ absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const 
     }
     NegotiatedAudio& audio = result.audio;
     if (absl::Status status = ReadRemote(offer, media, &audio); !status.ok()) return status;
+    if (absl::Status status = CheckRemoteAddress(audio.remote_address, kind == OfferKind::kReOffer);
+        !status.ok()) {
+      return status;
+    }
     taken = true;
     const RtpMap& codec = *choice->codec_map;
     audio.codec = choice->codec;
@@ -445,6 +492,10 @@ absl::StatusOr<NegotiatedAudio> AcceptAnswer(const SessionDescription& our_offer
       return absl::FailedPreconditionError("the answer holds no audio codec we offered");
     }
     if (absl::Status status = ReadRemote(answer, media, &audio); !status.ok()) return status;
+    // An answer's 0.0.0.0 is hold, as in a re-offer.
+    if (absl::Status status = CheckRemoteAddress(audio.remote_address, true); !status.ok()) {
+      return status;
+    }
     audio.payload_type = chosen->payload_type;
     audio.clock_rate = chosen->clock_rate;
     audio.channels = chosen->channels;

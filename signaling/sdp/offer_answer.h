@@ -96,10 +96,23 @@ struct AnswerResult {
   NegotiatedAudio audio;
 };
 
+// An initial offer, or one inside an established call: only the second
+// may hold the call with c=0.0.0.0 (RFC 2543; RFC 3264 §8.4 keeps it legal).
+enum class OfferKind { kInitial, kReOffer };
+
 // FailedPrecondition when no audio stream can be taken (caller: 488; the
 // message says why, e.g. the room's SRTP policy);
-// InvalidArgument when the offer lacks what an answer needs (a connection address).
-absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const LocalMedia& local);
+// InvalidArgument when the offer lacks what an answer needs (a connection
+// address); PermissionDenied when its address is one tutti does not send to
+// (multicast, broadcast, unspecified): media aimed at a group or a whole
+// network on a stranger's word (issue 13).
+absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const LocalMedia& local,
+                                         OfferKind kind = OfferKind::kInitial);
+
+// The warn-code (RFC 3261 §20.43) of the Warning in a 488 given for one of
+// AnswerOffer's errors: 330 "multicast not available", 301 for other
+// refused addresses, 399 (miscellaneous: the text says why) for the rest.
+int WarnCodeFor(const absl::Status& refusal);
 
 // Our offer in a 2xx to an INVITE without SDP.
 SessionDescription MakeOffer(const LocalMedia& local);

@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "signaling/common/strings.h"
 
 namespace tutti::sdp {
 namespace {
@@ -169,8 +170,8 @@ TEST(AnswerOfferTest, HoldAndResume) {
   ASSERT_TRUE(inactive.ok());
   EXPECT_EQ(inactive->audio.direction, Direction::kInactive);
 
-  auto old_style =
-      AnswerOffer(Parse(base + "0.0.0.0\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"), Local());
+  auto old_style = AnswerOffer(Parse(base + "0.0.0.0\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"),
+                               Local(), OfferKind::kReOffer);
   ASSERT_TRUE(old_style.ok());
   EXPECT_EQ(old_style->audio.direction, Direction::kRecvOnly);
 
@@ -178,6 +179,55 @@ TEST(AnswerOfferTest, HoldAndResume) {
       AnswerOffer(Parse(base + "10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"), Local());
   ASSERT_TRUE(resumed.ok());
   EXPECT_EQ(resumed->audio.direction, Direction::kSendRecv);
+}
+
+TEST(AnswerOfferTest, RefusesAddressesThatAreNotOnePeer) {
+  auto offer = [](std::string_view connection, std::string_view media_connection = {}) {
+    std::string text = StrCat("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=", connection,
+                              "\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n");
+    if (!media_connection.empty()) StrAppend(&text, "c=", media_connection, "\r\n");
+    return Parse(text);
+  };
+  struct Case {
+    std::string_view connection;
+    std::string_view media_connection;
+    int warn_code;
+  };
+  const Case refused[] = {
+      {"IN IP4 224.0.0.1", "", 330},
+      {"IN IP4 239.255.255.250/127", "", 330},
+      {"IN IP4 192.0.2.1", "IN IP4 233.1.2.3", 330},  // the media-level c= counts
+      {"IN IP6 ff02::1", "", 330},
+      {"IN IP4 255.255.255.255", "", 301},
+      {"IN IP4 0.0.0.0", "", 301},
+      {"IN IP6 ::", "", 301},
+  };
+  for (const Case& c : refused) {
+    auto result = AnswerOffer(offer(c.connection, c.media_connection), Local());
+    ASSERT_FALSE(result.ok()) << c.connection << " " << c.media_connection;
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(WarnCodeFor(result.status()), c.warn_code) << c.connection;
+  }
+  // Inside a call 0.0.0.0 is RFC 2543 hold; multicast stays refused.
+  auto hold = AnswerOffer(offer("IN IP4 0.0.0.0"), Local(), OfferKind::kReOffer);
+  ASSERT_TRUE(hold.ok()) << hold.status();
+  EXPECT_EQ(hold->audio.direction, Direction::kRecvOnly);
+  EXPECT_FALSE(AnswerOffer(offer("IN IP4 224.0.0.1"), Local(), OfferKind::kReOffer).ok());
+  EXPECT_TRUE(AnswerOffer(offer("IN IP4 223.255.255.255"), Local()).ok());  // unicast
+  EXPECT_TRUE(AnswerOffer(offer("IN IP4 240.0.0.1"), Local()).ok());
+  EXPECT_EQ(WarnCodeFor(AnswerOffer(offer("IN IP4 h"), Local({AudioCodec::kOpus})).status()), 399);
+}
+
+TEST(AcceptAnswerTest, RefusesAMulticastAnswerButTakesHold) {
+  const SessionDescription offer = MakeOffer(Local());
+  auto answer = [&](std::string_view address) {
+    return AcceptAnswer(offer, Parse(StrCat("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 ", address,
+                                            "\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n")));
+  };
+  EXPECT_EQ(answer("224.0.0.1").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(answer("255.255.255.255").status().code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(answer("0.0.0.0").ok());
+  EXPECT_EQ(answer("0.0.0.0")->direction, Direction::kRecvOnly);
 }
 
 TEST(AnswerOfferTest, MissingConnectionAddressIsInvalid) {
