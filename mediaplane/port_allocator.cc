@@ -87,8 +87,7 @@ PortAllocator::PortAllocator(std::string bind_address, uint16_t min_port, uint16
                              Mode mode)
     : bind_address_(std::move(bind_address)),
       min_port_(static_cast<uint16_t>(min_port + (min_port & 1))),
-      max_port_(max_port),
-      next_(min_port_) {
+      max_port_(max_port) {
   if (mode == Mode::kNumbersOnly) {
     leases_ = std::make_shared<PortLeases>(static_cast<size_t>(std::max(pair_count(), 0)));
   }
@@ -97,14 +96,14 @@ PortAllocator::PortAllocator(std::string bind_address, uint16_t min_port, uint16
 absl::StatusOr<PortPair> PortAllocator::Allocate() {
   const int pairs = pair_count();
   if (pairs <= 0) return absl::ResourceExhaustedError("RTP port range is empty");
+  const int start = absl::Uniform<int>(random_, 0, pairs);
   for (int tried = 0; tried < pairs; ++tried) {
-    const uint16_t rtp_port = next_;
-    next_ = (next_ + 2 > max_port_ - 1) ? min_port_ : static_cast<uint16_t>(next_ + 2);
+    const int index = (start + tried) % pairs;
+    const auto rtp_port = static_cast<uint16_t>(min_port_ + 2 * index);
     if (leases_) {
-      const size_t index = static_cast<size_t>(rtp_port - min_port_) / 2;
-      if (leases_->in_use[index].load(std::memory_order_acquire)) continue;
-      leases_->in_use[index].store(true, std::memory_order_relaxed);
-      return PortPair(leases_, index, rtp_port);
+      if (leases_->in_use[static_cast<size_t>(index)].load(std::memory_order_acquire)) continue;
+      leases_->in_use[static_cast<size_t>(index)].store(true, std::memory_order_relaxed);
+      return PortPair(leases_, static_cast<size_t>(index), rtp_port);
     }
 
     sockaddr_storage address;

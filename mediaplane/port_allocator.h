@@ -2,8 +2,10 @@
 // sockets already bound, so a port in an SDP answer is a port we hold.
 //
 // RTP takes the even port, RTCP the odd one above it (RFC 3550 §11). Ports
-// another process holds are skipped. Not thread-safe: one allocator belongs to
-// one thread (the control thread today; one per worker range later).
+// another process holds are skipped. Pairs are picked at random: ports handed
+// out in order told a stranger where the next call's media would be (issue
+// 13). Not thread-safe: one allocator belongs to one thread (the control
+// thread today; one per worker range later).
 #pragma once
 
 #include <atomic>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 
 namespace tutti::media {
@@ -66,9 +69,11 @@ class PortAllocator {
   PortAllocator(std::string bind_address, uint16_t min_port, uint16_t max_port,
                 Mode mode = Mode::kKernelSockets);
 
-  // Binds the next free pair, scanning round-robin from where the last scan
-  // stopped so a port just released is not reused at once (late packets of
-  // the old call must not reach the new one). ResourceExhausted when none is free.
+  // Binds a free pair: the first free one from a random pair onwards (one
+  // random draw and, while the range is not nearly full, a step or two). A
+  // pair just released comes back only by chance (1 in pair_count()); late
+  // packets of its old call would meet the new call's latch, not its media.
+  // ResourceExhausted when none is free.
   absl::StatusOr<PortPair> Allocate();
 
   const std::string& bind_address() const { return bind_address_; }
@@ -78,7 +83,7 @@ class PortAllocator {
   std::string bind_address_;
   uint16_t min_port_;
   uint16_t max_port_;
-  uint16_t next_ = 0;
+  absl::BitGen random_;
   std::shared_ptr<PortLeases> leases_;  // kNumbersOnly
 };
 
