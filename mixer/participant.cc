@@ -127,7 +127,7 @@ void Participant::Update(const ParticipantSpec& spec) {
 void Participant::Latch(const media::Endpoint& source, int64_t now_us) {
   if (!latched_ && unverified_since_us_ >= 0) {
     // The time spent sending to an unheard address comes off the allowance.
-    unverified_left_us_ -= std::min(unverified_left_us_, now_us - unverified_since_us_);
+    unverified_used_us_ += now_us - unverified_since_us_;
     unverified_since_us_ = -1;
   }
   latched_ = true;
@@ -166,7 +166,7 @@ bool Participant::MaySend(int64_t now_us) {
   if (latched_) return consent_timeout_us_ <= 0 || now_us - last_heard_us_ <= consent_timeout_us_;
   if (unverified_send_us_ <= 0) return true;
   if (unverified_since_us_ < 0) unverified_since_us_ = now_us;
-  return now_us - unverified_since_us_ < unverified_left_us_;
+  return unverified_used_us_ + (now_us - unverified_since_us_) < unverified_send_us_;
 }
 
 void Participant::SetConferenceRate(int rate) {

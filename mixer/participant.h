@@ -122,9 +122,10 @@ class Participant {
   void OnRtcp(const media::Datagram& datagram, int64_t now_us);
 
   // Sending limits (from [media] unverified_send_s and consent_timeout_s);
-  // 0 turns a limit off. Before the worker takes the leg.
+  // 0 turns a limit off. Each time a worker takes the leg (what was used of
+  // the allowance stays used across a lobby -> room move).
   void SetSendLimits(int64_t unverified_send_us, int64_t consent_timeout_us) {
-    unverified_send_us_ = unverified_left_us_ = unverified_send_us;
+    unverified_send_us_ = unverified_send_us;
     consent_timeout_us_ = consent_timeout_us;
   }
   // May media (RTP or RTCP) go to the peer now? Before anything came from
@@ -245,8 +246,8 @@ class Participant {
   int candidate_packets_ = 0;
   int64_t candidate_last_us_ = 0;
   int64_t unverified_send_us_ = 5'000'000;
-  int64_t unverified_left_us_ = 5'000'000;  // what is left of it across moves
-  int64_t unverified_since_us_ = -1;        // -1: the clock starts at the next MaySend
+  int64_t unverified_used_us_ = 0;    // by earlier addresses of this leg
+  int64_t unverified_since_us_ = -1;  // -1: the clock starts at the next MaySend
   int64_t consent_timeout_us_ = 10'000'000;
 
   // Receive side.

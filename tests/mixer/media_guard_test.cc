@@ -316,6 +316,19 @@ TEST_F(SendGuardTest, AReInviteThatMovesTheAddressDoesNotRenewTheAllowance) {
   EXPECT_GE(sent, 248);
 }
 
+TEST_F(SendGuardTest, AMoveToAnotherWorkerDoesNotRenewTheAllowanceAndZeroTurnsItOff) {
+  Participant* talker = Join(1, kSdp);
+  Participant* victim = Join(2, kVictim);
+  Run(3'000'000, talker, kSdp);
+  victim->SetSendLimits(5'000'000, 10'000'000);  // what a worker does as it takes the leg
+  Run(5'000'000, talker, kSdp);
+  EXPECT_LE(sink_.sent[kVictim.address], 252);
+  victim->SetSendLimits(0, 0);  // [media] unverified_send_s = 0: no limit
+  const int sent = sink_.sent[kVictim.address];
+  Run(1'000'000, talker, kSdp);
+  EXPECT_GE(sink_.sent[kVictim.address], sent + 50);
+}
+
 TEST_F(SendGuardTest, NoRtcpGoesToAnAddressThatNeverAnswers) {
   Join(1, kVictim);
   Run(20'000'000);
