@@ -97,6 +97,9 @@ void BM_MixerTick(benchmark::State& state, CodecKind kind, int room_size) {
       spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(10000 + spec.id)};
       auto participant = std::make_unique<tutti::mixer::Participant>(
           spec, tutti::media::PortPair(), static_cast<uint32_t>(spec.id));
+      // Listeners in DTX send nothing: with the consent limits on, their
+      // encodes would stop after 5 s of ticks and the figures with them.
+      participant->SetSendLimits(0, 0);
       members[static_cast<size_t>(r)].push_back(participant.get());
       conference->Add(std::move(participant));
     }
