@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <tuple>
 
 #include "mediaplane/rtp/rtp_packet.h"
 
@@ -270,6 +271,10 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
     counters_.datagrams_unrouted.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (media::IsDtlsRecord({received.data, received.size})) {
+    HandleDtls(route.participant, route.conference_id, route.rtcp, received, now_us);
+    return;
+  }
   // SRTP leaves the RTP/RTCP header in clear, so the demultiplexing below
   // works on protected packets; the rest sees the clear packet.
   media::Datagram datagram = received;
@@ -298,6 +303,71 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
   }
 }
 
+// DTLS-SRTP runs here, on the worker that owns the leg, rather than on the
+// control thread: its datagrams come in and must go out on this worker's
+// media port, a handshake is a handful of datagrams per call, and each step
+// is bounded (one datagram into OpenSSL, one flight out, never a wait). The
+// ECDHE and signature of a ClientHello cost about as much as one Opus
+// encode; a stranger cannot make more of them than the leg's restart bound.
+void MediaWorker::HandleDtls(Participant* participant, uint32_t conference_id, bool rtcp_port,
+                             const media::Datagram& datagram, int64_t now_us) {
+  const media::DtlsSrtp::Outcome outcome = participant->OnDtls(datagram, rtcp_port, now_us, *sink_);
+  sink_->Flush();  // the answer (or the alert) goes before the leg may go
+  if (CountDtls(outcome)) EndDtlsLeg(conference_id, participant->id(), outcome.failure);
+}
+
+void MediaWorker::TickDtls(int64_t now_us) {
+  // Collected first: removal changes the conference's participant list.
+  std::array<std::tuple<uint32_t, uint64_t, media::DtlsSession::Failure>, 16> failed{};
+  size_t count = 0;
+  for (auto& [id, conference] : conferences_) {
+    for (const auto& participant : conference->participants()) {
+      if (count == failed.size()) break;  // the rest next tick
+      if (!participant->dtls_handshaking()) continue;
+      for (const media::DtlsSrtp::Outcome& outcome : participant->DtlsTick(now_us, *sink_)) {
+        if (CountDtls(outcome) && count < failed.size()) {
+          failed[count++] = {id, participant->id(), outcome.failure};
+          break;
+        }
+      }
+    }
+  }
+  sink_->Flush();
+  for (size_t i = 0; i < count; ++i) {
+    EndDtlsLeg(std::get<0>(failed[i]), std::get<1>(failed[i]), std::get<2>(failed[i]));
+  }
+}
+
+bool MediaWorker::CountDtls(const media::DtlsSrtp::Outcome& outcome) {
+  using Kind = media::DtlsSrtp::Outcome::Kind;
+  using Failure = media::DtlsSession::Failure;
+  if (outcome.kind == Kind::kCompleted) {
+    counters_.dtls_handshakes_completed.fetch_add(1, std::memory_order_relaxed);
+  } else if (outcome.kind == Kind::kFailed) {
+    if (outcome.failure == Failure::kTimedOut) {
+      counters_.dtls_handshakes_timed_out.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      counters_.dtls_handshakes_failed.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (outcome.failure == Failure::kFingerprintMismatch) {
+      counters_.dtls_fingerprint_mismatches.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return outcome.kind == Kind::kFailed && outcome.fatal;
+}
+
+void MediaWorker::EndDtlsLeg(uint32_t conference_id, uint64_t participant_id,
+                             media::DtlsSession::Failure failure) {
+  std::unique_ptr<Participant> removed = TakeParticipant(conference_id, participant_id);
+  if (!removed) return;
+  WorkerEvent event;
+  event.kind = WorkerEvent::Kind::kDtlsFailed;
+  event.participant_id = participant_id;
+  event.stats = removed->stats();
+  event.dtls_failure = failure;
+  Emit(std::move(event));
+}
+
 void MediaWorker::Tick(int64_t now_us) {
   const int64_t started = SteadyMicros();
   uint64_t withheld = 0;
@@ -307,6 +377,7 @@ void MediaWorker::Tick(int64_t now_us) {
   }
   if (withheld > 0) counters_.send_withheld.fetch_add(withheld, std::memory_order_relaxed);
   sink_->Flush();
+  TickDtls(now_us);
   if (options_.rtp_timeout_us > 0) {
     // Collected first: removal changes the conference's participant list.
     std::array<std::pair<uint32_t, uint64_t>, 16> silent{};

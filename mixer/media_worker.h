@@ -66,13 +66,17 @@ struct WorkerEvent {
     // A participant taken out by kDetach, with its sockets and state, to be
     // added to the conference its spec names.
     kDetached,
+    // A DTLS-SRTP handshake failed (why: dtls_failure); the worker already
+    // let the leg go, the call must end.
+    kDtlsFailed,
   };
   Kind kind = Kind::kNone;
   uint64_t participant_id = 0;
   char digit = 0;
   bool inband = false;     // kDtmf: heard in the audio rather than sent as an RFC 4733 event
   ParticipantStats stats;  // kLeft: the leg's final counters; kStats: the current ones
-  std::unique_ptr<Participant> participant;  // kDetached
+  std::unique_ptr<Participant> participant;                                       // kDetached
+  media::DtlsSession::Failure dtls_failure = media::DtlsSession::Failure::kNone;  // kDtlsFailed
 };
 
 struct WorkerOptions {
@@ -110,6 +114,14 @@ struct WorkerCounters {
 
   std::atomic<uint64_t> foreign_dropped{0};  // RTP/RTCP from other than a leg's latched source
   std::atomic<uint64_t> send_withheld{0};    // not sent: the peer never answered or went silent
+
+  // DTLS-SRTP handshakes (one per component: RTP, and RTCP without
+  // rtcp-mux): completed; failed (any reason but time, mismatches
+  // included); timed out; refused for a certificate not matching the SDP.
+  std::atomic<uint64_t> dtls_handshakes_completed{0};
+  std::atomic<uint64_t> dtls_handshakes_failed{0};
+  std::atomic<uint64_t> dtls_handshakes_timed_out{0};
+  std::atomic<uint64_t> dtls_fingerprint_mismatches{0};
 };
 
 class MediaWorker {
@@ -135,6 +147,14 @@ class MediaWorker {
   void Run();
   void HandleCommands();
   void HandleDatagram(const media::Datagram& datagram, int64_t now_us);
+  // DTLS-SRTP: a handshake datagram, the timers, the counters, and a leg
+  // whose handshake failed for good (taken out, kDtlsFailed emitted).
+  void HandleDtls(Participant* participant, uint32_t conference_id, bool rtcp_port,
+                  const media::Datagram& datagram, int64_t now_us);
+  void TickDtls(int64_t now_us);
+  bool CountDtls(const media::DtlsSrtp::Outcome& outcome);  // true: fatal
+  void EndDtlsLeg(uint32_t conference_id, uint64_t participant_id,
+                  media::DtlsSession::Failure failure);
   void Tick(int64_t now_us);
   void Emit(WorkerEvent event);
   void RemoveParticipant(uint32_t conference_id, uint64_t participant_id, bool timed_out);

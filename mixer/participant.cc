@@ -93,6 +93,8 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
     inband_dtmf_ = std::make_unique<media::DtmfDetector>(spec.codec.clock_rate);
   }
   if (spec.srtp.active()) srtp_ = media::SrtpSession::Create(spec.srtp, ssrc_);
+  if (spec.dtls.active())
+    dtls_ = std::make_unique<media::DtlsSrtp>(spec.dtls, spec.rtcp_mux, ssrc_);
 }
 
 void Participant::Update(const ParticipantSpec& spec) {
@@ -108,6 +110,12 @@ void Participant::Update(const ParticipantSpec& spec) {
   if (!(spec.srtp == spec_.srtp)) {
     spec_.srtp = spec.srtp;
     srtp_ = spec.srtp.active() ? media::SrtpSession::Create(spec.srtp, ssrc_) : nullptr;
+  }
+  // The same peer certificate keeps the DTLS associations and their keys.
+  if (!(spec.dtls == spec_.dtls)) {
+    spec_.dtls = spec.dtls;
+    dtls_ = spec.dtls.active() ? std::make_unique<media::DtlsSrtp>(spec.dtls, spec.rtcp_mux, ssrc_)
+                               : nullptr;
   }
   if (moved) {
     // The peer says its media moved: send to the new address (within what
@@ -183,12 +191,12 @@ void Participant::SetConferenceRate(int rate) {
 
 media::SrtpSession::Verdict Participant::Unprotect(media::Datagram& datagram, bool rtcp) {
   using Verdict = media::SrtpSession::Verdict;
-  if (!spec_.srtp.active()) return Verdict::kOk;
+  if (!encrypted()) return Verdict::kOk;
   size_t size = datagram.size;
   Verdict verdict = Verdict::kMalformed;
-  if (srtp_ != nullptr) {
-    verdict = rtcp ? srtp_->UnprotectRtcp(datagram.data, &size)
-                   : srtp_->UnprotectRtp(datagram.data, &size);
+  if (media::SrtpSession* srtp = SrtpFor(rtcp)) {
+    verdict =
+        rtcp ? srtp->UnprotectRtcp(datagram.data, &size) : srtp->UnprotectRtp(datagram.data, &size);
   }
   if (verdict == Verdict::kOk) {
     datagram.size = static_cast<uint16_t>(size);
@@ -201,10 +209,11 @@ media::SrtpSession::Verdict Participant::Unprotect(media::Datagram& datagram, bo
 }
 
 bool Participant::Protect(uint8_t* packet, size_t* size, bool rtcp) {
-  if (!spec_.srtp.active()) return true;
-  if (srtp_ == nullptr) return false;
-  return rtcp ? srtp_->ProtectRtcp(packet, size, media::kMaxDatagramBytes)
-              : srtp_->ProtectRtp(packet, size, media::kMaxDatagramBytes);
+  if (!encrypted()) return true;
+  media::SrtpSession* srtp = SrtpFor(rtcp);
+  if (srtp == nullptr) return false;
+  return rtcp ? srtp->ProtectRtcp(packet, size, media::kMaxDatagramBytes)
+              : srtp->ProtectRtp(packet, size, media::kMaxDatagramBytes);
 }
 
 std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t now_us) {

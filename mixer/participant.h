@@ -13,6 +13,7 @@
 
 #include "mediaplane/codec/audio_codec.h"
 #include "mediaplane/codec/resampler.h"
+#include "mediaplane/dtls_srtp.h"
 #include "mediaplane/dtmf_detector.h"
 #include "mediaplane/jitter_buffer.h"
 #include "mediaplane/packet_io.h"
@@ -24,6 +25,8 @@
 #include "mixer/talker_detector.h"
 
 namespace tutti::mixer {
+
+class TickSink;
 
 // What signaling negotiated for the leg.
 struct ParticipantSpec {
@@ -47,6 +50,8 @@ struct ParticipantSpec {
   int max_talkers = 0;
   // SRTP keys (SDES) when the leg is encrypted; inactive for plain RTP.
   media::SrtpKeys srtp;
+  // DTLS-SRTP: the keys come from a handshake on the media port instead.
+  media::DtlsSpec dtls;
 };
 
 // Q12 fixed-point factor for a gain in dB (4096 is 0 dB).
@@ -113,7 +118,17 @@ class Participant {
   // plain leg passes everything; an encrypted one whose session could not be
   // made passes nothing (fail closed).
   media::SrtpSession::Verdict Unprotect(media::Datagram& datagram, bool rtcp);
-  bool encrypted() const { return spec_.srtp.active(); }
+  bool encrypted() const { return spec_.srtp.active() || spec_.dtls.active(); }
+
+  // DTLS-SRTP (participant_dtls.cc): a DTLS datagram (RFC 7983) that came to
+  // this leg's RTP or RTCP port; what it answers goes out through `sink`.
+  // Until a component's handshake completes, its media is neither sent nor
+  // taken (Protect/Unprotect fail closed).
+  media::DtlsSrtp::Outcome OnDtls(const media::Datagram& datagram, bool rtcp_port, int64_t now_us,
+                                  TickSink& sink);
+  // Retransmissions and the handshake deadline of each component.
+  std::array<media::DtlsSrtp::Outcome, 2> DtlsTick(int64_t now_us, TickSink& sink);
+  bool dtls_handshaking() const { return dtls_ != nullptr && dtls_->handshaking(); }
 
   // An RTP datagram for this leg. Returns a DTMF digit when one completed.
   // Only the latched source is heard (see "Latch" below); the rest is
@@ -227,6 +242,12 @@ class Participant {
   std::unique_ptr<media::SrtpSession> srtp_;
   // In place, into a kMaxDatagramBytes buffer; false: drop the packet.
   bool Protect(uint8_t* packet, size_t* size, bool rtcp);
+  // DTLS-SRTP's handshakes and the SRTP contexts they keyed; null otherwise.
+  std::unique_ptr<media::DtlsSrtp> dtls_;
+  // The context for RTP or RTCP: SDES's one, or the DTLS component's (null
+  // until its handshake completed).
+  media::SrtpSession* SrtpFor(bool rtcp) const { return dtls_ ? dtls_->srtp(rtcp) : srtp_.get(); }
+  void SendDtls(TickSink& sink);
 
   // Latch (symmetric RTP, RFC 4961, made safe against strangers): the first
   // source of valid RTP, or an RTCP report from the SDP's RTCP address,

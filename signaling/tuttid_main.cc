@@ -17,12 +17,14 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "mediaplane/dtls_context.h"
 #include "mediaplane/port_allocator.h"
 #include "signaling/api/api_token.h"
 #include "signaling/api/control_api.h"
 #include "signaling/api/metrics.h"
 #include "signaling/api/transport_metrics.h"
 #include "signaling/call/call_controller.h"
+#include "signaling/call/media_security.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/common/event_loop.h"
@@ -164,6 +166,18 @@ int Run(const tutti::Config& config) {
   } else {
     LogWarn("tuttid", "no prompts loaded").With("error", loaded.status().ToString());
   }
+  // DTLS-SRTP: one self-signed certificate for the process, made now in
+  // memory (its fingerprint goes in our SDP answers). Declared before the
+  // workers, whose legs use it until they stop. Without it, DTLS-SRTP
+  // offers get 488.
+  std::unique_ptr<media::DtlsContext> dtls;
+  if (absl::StatusOr<std::unique_ptr<media::DtlsContext>> made = media::DtlsContext::Create(
+          {.handshake_timeout_us = int64_t{config.media.dtls_handshake_timeout_s} * 1'000'000});
+      made.ok()) {
+    dtls = std::move(*made);
+  } else {
+    LogError("tuttid", "no DTLS-SRTP certificate").With("error", made.status().ToString());
+  }
   mixer::WorkerPool media(media_options);
   media.Start();
   OverloadGuard overload(config.limits.max_requests_per_second, config.limits.burst_requests,
@@ -199,6 +213,10 @@ int Run(const tutti::Config& config) {
   options.user_agent = StrCat("tutti/", TUTTI_VERSION);
   options.srtp_default = config.media.srtp;
   options.sdes_over_plain_sip = config.media.sdes_over_plain_sip;
+  if (dtls != nullptr) {
+    options.dtls_context = dtls.get();
+    options.dtls_fingerprint = SdpFingerprint(*dtls);
+  }
 
   // Declared before the controller, which writes its last records as it goes.
   std::unique_ptr<CallRecordWriter> records;

@@ -152,6 +152,19 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
        "RTP and RTCP not sent: the peer's address never answered (unverified_send_s) or went "
        "silent (consent_timeout_s).",
        &mixer::WorkerCounters::send_withheld},
+      {"tutti_dtls_handshakes_completed_total",
+       "DTLS-SRTP handshakes completed (one per component: RTP, RTCP without rtcp-mux).",
+       &mixer::WorkerCounters::dtls_handshakes_completed},
+      {"tutti_dtls_handshakes_failed_total",
+       "DTLS-SRTP handshakes failed (alerts, no certificate or SRTP profile, fingerprint "
+       "mismatches, over their bounds; not timeouts).",
+       &mixer::WorkerCounters::dtls_handshakes_failed},
+      {"tutti_dtls_handshakes_timed_out_total",
+       "DTLS-SRTP handshakes not complete within the handshake timeout.",
+       &mixer::WorkerCounters::dtls_handshakes_timed_out},
+      {"tutti_dtls_fingerprint_mismatches_total",
+       "DTLS-SRTP peers whose certificate did not match their SDP's a=fingerprint.",
+       &mixer::WorkerCounters::dtls_fingerprint_mismatches},
   };
   for (const WorkerCounter& counter : kCounters) {
     m.Family(counter.name, "counter", counter.help);

@@ -832,7 +832,8 @@ namespace {
 // What the worker needs from the negotiated SDP. Nullopt when the remote
 // address is not IPv4 (the packet plane is IPv4 today).
 std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_id,
-                                              const sdp::NegotiatedAudio& audio) {
+                                              const sdp::NegotiatedAudio& audio,
+                                              const media::DtlsContext* dtls_context) {
   in_addr address{};
   if (inet_pton(AF_INET, audio.remote_address.c_str(), &address) != 1) return std::nullopt;
   mixer::ParticipantSpec spec;
@@ -863,6 +864,7 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
   // c=0.0.0.0 (old-style hold): nowhere to send.
   if (host_address == 0) spec.send = false;
   if (audio.sdes) spec.srtp = WorkerKeys(*audio.sdes);
+  if (audio.dtls) spec.dtls = WorkerDtls(*audio.dtls, dtls_context);
   return spec;
 }
 
@@ -871,7 +873,8 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
 void CallController::JoinMedia(Call& call) {
   if (media_ == nullptr || call.media_joined || !call.audio) return;
   if (!call.dial_in) call.waiting = MustWait(call);
-  std::optional<mixer::ParticipantSpec> spec = SpecFor(call.id, call.conference_id, *call.audio);
+  std::optional<mixer::ParticipantSpec> spec =
+      SpecFor(call.id, call.conference_id, *call.audio, options_.dtls_context);
   if (spec) {
     spec->muted = call.muted || call.waiting;
     spec->listen_gain_db = call.listen_db;
@@ -906,7 +909,7 @@ void CallController::JoinMedia(Call& call) {
 void CallController::UpdateMedia(Call& call) {
   if (media_ == nullptr || !call.media_joined || !call.audio) return;
   if (std::optional<mixer::ParticipantSpec> spec =
-          SpecFor(call.id, call.conference_id, *call.audio)) {
+          SpecFor(call.id, call.conference_id, *call.audio, options_.dtls_context)) {
     media_->Update(*spec);
   }
 }
@@ -974,6 +977,20 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
         EndCall(event.participant_id, "RTP timeout");
       }
       break;
+    case mixer::WorkerEvent::Kind::kDtlsFailed: {
+      const std::string why = StrCat("DTLS-SRTP ", media::DtlsFailureName(event.dtls_failure));
+      LogWarn("media", "DTLS-SRTP failed, ending call")
+          .With("call_id", call_id)
+          .With("room", room)
+          .With("why", why);
+      if (it != calls_.end()) {
+        it->second->media_joined = false;       // the worker already let it go
+        it->second->media_stats = event.stats;  // its final counters, for the record
+        SendBye(*it->second, why);
+        EndCall(event.participant_id, why);
+      }
+      break;
+    }
     case mixer::WorkerEvent::Kind::kLeft:
       LogInfo("media", "media stats")
           .With("call_id", call_id)

@@ -55,6 +55,8 @@ struct CallControllerOptions {
   std::string srtp_default = "optional";
   bool sdes_over_plain_sip = false;
   sdp::Fingerprint dtls_fingerprint;
+  // The process's DTLS identity (outlives the controller); null: none.
+  const media::DtlsContext* dtls_context = nullptr;
 };
 
 // What the dial-in IVR did, for /metrics.
@@ -97,7 +99,7 @@ struct ParticipantInfo {
   uint32_t jitter_ms = 0;
   double rtt_ms = 0;
 
-  std::string media_encryption;  // "sdes", "dtls", "none"
+  std::string media_encryption;  // "sdes", "dtls-srtp", "none"
   uint64_t srtp_auth_failed = 0;
   uint64_t srtp_replayed = 0;
 };

@@ -36,9 +36,25 @@ media::SrtpKeys WorkerKeys(const sdp::SdesKeys& keys) {
   return out;
 }
 
+media::DtlsSpec WorkerDtls(const sdp::DtlsParameters& dtls, const media::DtlsContext* context) {
+  media::DtlsSpec spec;
+  std::optional<media::CertificateFingerprint> remote =
+      media::MakeFingerprint(dtls.fingerprint.algorithm, dtls.fingerprint.digest);
+  // A fingerprint the worker cannot check (the SDP side took it) keeps the
+  // context but no peer: the handshake cannot succeed, nothing goes in clear.
+  spec.context = context;
+  if (remote) spec.remote = *remote;
+  return spec;
+}
+
+sdp::Fingerprint SdpFingerprint(const media::DtlsContext& context) {
+  const std::span<const uint8_t> bytes = context.fingerprint().bytes();
+  return {"sha-256", std::vector<uint8_t>(bytes.begin(), bytes.end())};
+}
+
 std::string_view EncryptionName(const sdp::NegotiatedAudio& audio) {
   if (audio.sdes) return "sdes";
-  if (audio.dtls) return "dtls";
+  if (audio.dtls) return "dtls-srtp";
   return "none";
 }
 

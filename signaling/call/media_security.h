@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "mediaplane/dtls_srtp.h"
 #include "mediaplane/srtp_session.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/transport.h"
@@ -24,7 +25,14 @@ sdp::LocalSecurity SecurityFor(std::string_view room_policy, std::string_view de
 // The worker's form of the negotiated SDES keys.
 media::SrtpKeys WorkerKeys(const sdp::SdesKeys& keys);
 
-// "sdes", "dtls" or "none", for logs and the API (never the keys).
+// The worker's form of negotiated DTLS-SRTP: our context, the peer's
+// fingerprint. `context` null (none made at start) leaves the leg plain,
+// which the SDP side never negotiates.
+media::DtlsSpec WorkerDtls(const sdp::DtlsParameters& dtls, const media::DtlsContext* context);
+// Our certificate's fingerprint as our SDP gives it.
+sdp::Fingerprint SdpFingerprint(const media::DtlsContext& context);
+
+// "sdes", "dtls-srtp" or "none", for logs and the API (never the keys).
 std::string_view EncryptionName(const sdp::NegotiatedAudio& audio);
 
 }  // namespace tutti

@@ -215,6 +215,9 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
     return r.Error("srtp", "must be \"required\", \"optional\" or \"off\"");
   }
   if (!(s = r.Bool("sdes_over_plain_sip", &media->sdes_over_plain_sip)).ok()) return s;
+  if (!(s = r.Integer("dtls_handshake_timeout_s", &media->dtls_handshake_timeout_s, 1, 60)).ok()) {
+    return s;
+  }
   return r.RejectUnknown();
 }
 

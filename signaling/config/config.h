@@ -97,6 +97,8 @@ struct MediaConfig {
   std::string srtp = "optional";
   // SDES keys (a=crypto) travel in the SDP: by default only over SIP/TLS.
   bool sdes_over_plain_sip = false;
+  // DTLS-SRTP: a leg's handshake not complete within this long ends the call.
+  int dtls_handshake_timeout_s = 10;
 };
 
 // The DPDK packet plane ([media] backend = "dpdk"). tuttid owns the media

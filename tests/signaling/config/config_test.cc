@@ -379,6 +379,17 @@ TEST(SrtpConfigTest, DefaultsPolicyPerRoomAndBadValues) {
   EXPECT_FALSE(ParseConfig("[media]\nsdes_over_plain_sip = \"yes\"\n", "x.toml").ok());
 }
 
+TEST(DtlsConfigTest, HandshakeTimeoutDefaultAndBounds) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->media.dtls_handshake_timeout_s, 10);
+  auto config = ParseConfig("[media]\ndtls_handshake_timeout_s = 3\n", "x.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->media.dtls_handshake_timeout_s, 3);
+  EXPECT_FALSE(ParseConfig("[media]\ndtls_handshake_timeout_s = 0\n", "x.toml").ok());
+  EXPECT_FALSE(ParseConfig("[media]\ndtls_handshake_timeout_s = 61\n", "x.toml").ok());
+}
+
 }  // namespace
 }  // namespace tutti
 
