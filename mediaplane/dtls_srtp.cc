@@ -111,9 +111,7 @@ DtlsSrtp::Outcome DtlsSrtp::OnTimer(Component component, int64_t now_us) {
   Outcome outcome;
   outcome.component = component;
   Part& part = At(component);
-  if (!part.present || part.given_up || part.srtp != nullptr || part.session == nullptr) {
-    return outcome;
-  }
+  if (!part.present || part.given_up || part.srtp != nullptr || !spec_.active()) return outcome;
   if (deadline_us_ < 0) deadline_us_ = now_us + spec_.context->options().handshake_timeout_us;
   if (now_us >= deadline_us_) {
     outcome.kind = Outcome::Kind::kFailed;
@@ -122,6 +120,9 @@ DtlsSrtp::Outcome DtlsSrtp::OnTimer(Component component, int64_t now_us) {
     part.given_up = true;
     return outcome;
   }
+  // No session (OpenSSL could not make one, or no usable fingerprint): the
+  // deadline above ends the leg; nothing goes in clear meanwhile.
+  if (part.session == nullptr) return outcome;
   part.session->OnTimer(now_us);
   if (part.session->state() == DtlsSession::State::kFailed) {
     // Out of retransmissions: the peer is not answering.

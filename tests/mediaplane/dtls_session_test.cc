@@ -356,5 +356,20 @@ TEST_F(DtlsSrtpTest, RtpComponentNotUpByTheDeadlineIsFatalAnRtcpOneIsGivenUp) {
   EXPECT_FALSE(leg.handshaking());
 }
 
+TEST_F(DtlsSrtpTest, LegWithoutAUsableFingerprintNeverKeysAndEndsAtTheDeadline) {
+  DtlsSrtp leg({tutti_.get(), {}}, true, 0xaaaa);
+  EXPECT_EQ(leg.OnTimer(Component::kRtp, kStart).kind, Kind::kNone);  // the first tick
+  DtlsTestClient phone(phone_.get(), "SRTP_AES128_CM_SHA1_80");
+  for (const auto& datagram : phone.Step()) {
+    EXPECT_EQ(leg.OnDatagram(Component::kRtp, kPhone, datagram, kPhone, kStart).kind,
+              Kind::kDropped);
+  }
+  EXPECT_EQ(leg.srtp(false), nullptr);
+  EXPECT_TRUE(leg.handshaking());
+  const DtlsSrtp::Outcome outcome = leg.OnTimer(Component::kRtp, kStart + 10'000'000);
+  EXPECT_EQ(outcome.kind, Kind::kFailed);
+  EXPECT_TRUE(outcome.fatal);
+}
+
 }  // namespace
 }  // namespace tutti::media
