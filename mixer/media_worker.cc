@@ -311,8 +311,12 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
 // encode; a stranger cannot make more of them than the leg's restart bound.
 void MediaWorker::HandleDtls(Participant* participant, uint32_t conference_id, bool rtcp_port,
                              const media::Datagram& datagram, int64_t now_us) {
+  const uint64_t foreign_before = participant->stats_foreign_source();
   const media::DtlsSrtp::Outcome outcome = participant->OnDtls(datagram, rtcp_port, now_us, *sink_);
   sink_->Flush();  // the answer (or the alert) goes before the leg may go
+  if (participant->stats_foreign_source() != foreign_before) {
+    counters_.foreign_dropped.fetch_add(1, std::memory_order_relaxed);
+  }
   if (CountDtls(outcome)) EndDtlsLeg(conference_id, participant->id(), outcome.failure);
 }
 

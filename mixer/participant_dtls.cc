@@ -17,21 +17,25 @@ Outcome Participant::OnDtls(const media::Datagram& datagram, bool rtcp_port, int
   Outcome outcome;
   outcome.kind = Outcome::Kind::kDropped;
   if (dtls_ == nullptr) {
-    ++stats_.foreign;  // DTLS to a leg that negotiated none
+    ++stats_.foreign;  // DTLS to a leg that negotiated none: not media of its own
     return outcome;
   }
   const Component component = rtcp_port ? Component::kRtcp : Component::kRtp;
+  // The leg's latch rules DTLS too: once latched (the RTP handshake done),
+  // only the latched source is heard on either port.
+  if (latched_ && !(datagram.remote == (rtcp_port ? remote_rtcp_ : remote_rtp_))) {
+    ++stats_.foreign_source;
+    return outcome;
+  }
   outcome = dtls_->OnDatagram(component, datagram.remote, {datagram.data, datagram.size},
                               rtcp_port ? spec_.remote_rtcp : spec_.remote_rtp, now_us);
-  if (outcome.kind == Outcome::Kind::kDropped) ++stats_.foreign;
+  if (outcome.kind == Outcome::Kind::kDropped) ++stats_.foreign_source;
   if (outcome.kind == Outcome::Kind::kCompleted) {
     // The peer proved it holds the key its SDP named: its address is the
-    // leg's, for media both ways.
+    // leg's latch, for media both ways (RTCP beside it, as Latch places it).
     const media::Endpoint& peer = dtls_->peer(component);
     if (component == Component::kRtp) {
-      remote_rtp_ = peer;
-      if (spec_.rtcp_mux) remote_rtcp_ = peer;
-      latched_ = true;
+      Latch(peer, now_us);
     } else {
       remote_rtcp_ = peer;
     }

@@ -118,7 +118,15 @@ TEST_F(ParticipantDtlsTest, HandshakeKeysSrtpBothWaysAndLatchesTheVerifiedPeer) 
     EXPECT_EQ(sent.remote, kPhone);  // answered where it came from
   }
   EXPECT_FALSE(tutti_->dtls_handshaking());
+  EXPECT_TRUE(tutti_->latched());
   EXPECT_EQ(tutti_->rtp_destination(), kPhone);
+  // Latched: DTLS from anyone else, on either port, is not even read.
+  std::array<uint8_t, 20> hello{22, 0xfe, 0xfd};
+  for (bool rtcp_port : {false, true}) {
+    media::Datagram stranger{.remote = {0x0a000001, 5555}, .data = hello.data(), .size = 20};
+    EXPECT_EQ(tutti_->OnDtls(stranger, rtcp_port, 2'000'000, sink_).kind, Kind::kDropped);
+  }
+  EXPECT_EQ(tutti_->stats().foreign_source, 2u);
 
   // The phone's SRTP, keyed by its side of the handshake, is taken...
   const media::SrtpKeys phone_keys = phone.Keys();
