@@ -13,8 +13,8 @@ select=()
 ./ops/setup.sh >/dev/null
 [ -f build/fuzz/build.ninja ] || cmake --preset fuzz >/dev/null
 cmake -S . -B build/fuzz -DTUTTI_FUZZ_SECONDS="$seconds" >/dev/null
-targets=(sip_parser_fuzz sdp_parser_fuzz rtp_parser_fuzz rtcp_parser_fuzz frame_parser_fuzz
-  config_parser_fuzz)
+# Every target tests/fuzz/CMakeLists.txt declares.
+mapfile -t targets < <(sed -n 's/^tutti_fuzzer(\([a-z_0-9]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)
 ops/build.sh fuzz "${targets[@]}"
 status=0
 ctest --preset fuzz -j"$(nproc)" "${select[@]}" || status=$?
