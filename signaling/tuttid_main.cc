@@ -180,8 +180,21 @@ int Run(const tutti::Config& config) {
   }
   mixer::WorkerPool media(media_options);
   media.Start();
-  OverloadGuard overload(config.limits.max_requests_per_second, config.limits.burst_requests,
-                         config.limits.max_calls);
+  OverloadLimits overload_limits;
+  overload_limits.requests_per_second = config.limits.max_requests_per_second;
+  overload_limits.burst_requests = config.limits.burst_requests;
+  overload_limits.max_calls = config.limits.max_calls;
+  overload_limits.max_calls_per_source = config.limits.max_calls_per_source;
+  overload_limits.requests_per_source_per_second = config.limits.max_requests_per_source_per_second;
+  overload_limits.burst_requests_per_source = config.limits.burst_requests_per_source;
+  overload_limits.dialog_requests_per_second = config.limits.max_dialog_requests_per_second;
+  overload_limits.burst_dialog_requests = config.limits.burst_dialog_requests;
+  overload_limits.dialog_requests_per_source_per_second =
+      config.limits.max_dialog_requests_per_source_per_second;
+  overload_limits.burst_dialog_requests_per_source = config.limits.burst_dialog_requests_per_source;
+  overload_limits.unlimited_sources = *SourceSet::Parse(config.limits.unlimited_sources);
+  overload_limits.max_tracked_sources = config.limits.max_tracked_sources;
+  OverloadGuard overload(std::move(overload_limits));
 
   sip::SipEndpoint* endpoint_ptr = nullptr;
   sip::SipTransports transports(&loop, [&endpoint_ptr](sip::ReceivedBytes received) {
@@ -234,13 +247,18 @@ int Run(const tutti::Config& config) {
   // The layer and the controller point at each other: the layer first, the
   // controller attached before any message can flow.
   sip::TransactionLayer transactions(&loop, &transports, /*user=*/nullptr);
+  transactions.set_limits({static_cast<size_t>(config.limits.max_transactions),
+                           static_cast<size_t>(config.limits.max_transaction_bytes),
+                           config.limits.retry_after_s});
   auto controller = std::make_unique<CallController>(&loop, &transactions, &rooms, &ports,
                                                      &overload, &media, options);
   transactions.set_user(controller.get());
 
   sip::SipEndpoint endpoint(
       &transactions, &transports, config.limits.retry_after_s,
-      [&overload, &loop](const sip::SipMessage&) { return overload.AdmitRequest(loop.Now()); });
+      [&controller](const sip::SipMessage& request, const sip::MessageSource& source) {
+        return controller->Admit(request, source);
+      });
   endpoint_ptr = &endpoint;
 
   // Who may call (issue 13): IP lists for every SIP transport, before any

@@ -105,6 +105,35 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
   m.Sample("tutti_sip_auth_total", static_cast<double>(auth.accepted), {{"outcome", "accepted"}});
   m.Sample("tutti_sip_auth_total", static_cast<double>(auth.failed), {{"outcome", "failed"}});
   m.Sample("tutti_sip_auth_total", static_cast<double>(auth.refused), {{"outcome", "refused"}});
+  // Which limit refused (issue 13): per source, per call, the global ones.
+  m.Family("tutti_sip_limited_total", "counter",
+           "Requests and calls refused with 503, by the limit that refused them.");
+  for (size_t i = 1; i < kRefusalKinds; ++i) {
+    const auto refusal = static_cast<Refusal>(i);
+    m.Sample("tutti_sip_limited_total", static_cast<double>(calls.overload().refused(refusal)),
+             {{"limit", std::string(RefusalName(refusal))}});
+  }
+  m.Family("tutti_sip_tracked_sources", "gauge",
+           "Source addresses the per-source limits remember now.");
+  m.Sample("tutti_sip_tracked_sources", static_cast<double>(calls.overload().tracked_sources()));
+  m.Family("tutti_sip_server_transactions", "gauge", "SIP server transactions kept now.");
+  m.Sample("tutti_sip_server_transactions",
+           static_cast<double>(transactions.server_transactions()));
+  m.Family("tutti_sip_server_transaction_bytes", "gauge",
+           "Estimated bytes the SIP server transactions hold now.");
+  m.Sample("tutti_sip_server_transaction_bytes",
+           static_cast<double>(transactions.server_transaction_bytes()));
+  m.Family("tutti_sip_transactions_evicted_total", "counter",
+           "Answered server transactions ended early to stay within the limits.");
+  m.Sample("tutti_sip_transactions_evicted_total",
+           static_cast<double>(transactions.transactions_evicted()));
+  m.Family("tutti_sip_transactions_refused_total", "counter",
+           "Requests answered 503 because the server transactions were at their limits.");
+  m.Sample("tutti_sip_transactions_refused_total",
+           static_cast<double>(transactions.transactions_refused()));
+  m.Family("tutti_memory_trims_total", "counter",
+           "Times freed memory was given back to the system after transactions drained.");
+  m.Sample("tutti_memory_trims_total", static_cast<double>(transactions.memory_trims()));
 
   m.Family("tutti_worker_tick_seconds", "histogram", "Time a media worker spends per 20 ms tick.");
   std::array<double, mixer::kTickBucketsUs.size()> bounds{};

@@ -125,6 +125,16 @@ void CallController::Reject(TransactionId id, int status_code, std::string_view 
   transactions_->Respond(id, status_code, std::move(response).Finish());
 }
 
+bool CallController::Admit(const SipMessage& request, const sip::MessageSource& source) {
+  const SourceIp source_ip = SourceIp::From(source.address);
+  if (request.to().tag.empty()) {
+    return overload_->AdmitNewRequest(source_ip, loop_->Now()) == Refusal::kNone;
+  }
+  const Call* call = FindByDialog(request);
+  return overload_->AdmitDialogRequest(call != nullptr ? call->id : 0, source_ip, loop_->Now()) ==
+         Refusal::kNone;
+}
+
 void CallController::OnRequest(TransactionId id, const SipMessage& request,
                                const sip::MessageSource& source) {
   const bool in_dialog = !request.to().tag.empty();
@@ -199,9 +209,16 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
     LogInfo("call", "room locked").With("call_id", call_id).With("room", room->name);
     return Reject(id, 403, "Room Locked");
   }
-  if (!overload_->AdmitCall(active_calls())) {
-    LogWarn("call", "call limit reached").With("call_id", call_id).With("calls", active_calls());
-    return Reject(id, 503, "Call Limit Reached");
+  const SourceIp source_ip = SourceIp::From(source.address);
+  if (const Refusal refusal = overload_->AdmitCall(active_calls(), source_ip, loop_->Now());
+      refusal != Refusal::kNone) {
+    LogWarn("call", "call limit reached")
+        .With("call_id", call_id)
+        .With("calls", active_calls())
+        .With("from", source.address.ip())
+        .With("limit", RefusalName(refusal));
+    return Reject(id, 503,
+                  refusal == Refusal::kCalls ? "Call Limit Reached" : "Too Many Calls From Source");
   }
   if (room != nullptr && RoomFull(*room)) return Reject(id, 486, "Room Full");
 
@@ -283,6 +300,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   by_dialog_.emplace(call->dialog->id(), key);
   by_invite_.emplace(id, key);
   Call& added = *calls_.emplace(key, std::move(call)).first->second;
+  overload_->CallStarted(key, source_ip, loop_->Now());
 
   if (options_.answer_delay > absl::ZeroDuration()) {
     sip::MessageWriter ringing =
@@ -796,6 +814,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   by_invite_.erase(call.invite_transaction);
   std::unique_ptr<Call> ended = std::move(it->second);
   calls_.erase(it);  // closes the media sockets unless the worker holds them
+  overload_->CallEnded(ended->id, SourceIp::From(ended->source.address));
   // Those who stay hear it (and may be left alone, or without moderator).
   if (ended->in_room && !shutting_down_) OnLeftRoom(*ended);
 }

@@ -118,6 +118,11 @@ class CallController : public sip::TransactionUser {
                  const sip::MessageSource& source) override;
   void OnAck(const sip::SipMessage& ack, const sip::MessageSource& source) override;
   void OnCancel(sip::TransactionId invite_id) override;
+  // Admission of a request before any transaction (SipEndpoint): out of a
+  // dialog, the source's and the global request rates; inside one, the
+  // call's and the source's in-dialog rates (OverloadGuard).
+  bool Admit(const sip::SipMessage& request, const sip::MessageSource& source);
+  const OverloadGuard& overload() const { return *overload_; }
 
   // Stops taking calls (503 from now on), ends every call (BYE for answered
   // ones, 480 for ringing ones) and runs `done` once every BYE has been

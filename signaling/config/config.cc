@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "signaling/call/source_address.h"
 #include "signaling/common/strings.h"
 #include "signaling/sip/source_filter.h"
 #include "toml++/toml.h"
@@ -244,6 +245,35 @@ absl::Status ReadLimits(TableReader& r, LimitsConfig* limits) {
   }
   if (!(s = r.Integer("burst_requests", &limits->burst_requests, 1, 10000000)).ok()) return s;
   if (!(s = r.Integer("retry_after_s", &limits->retry_after_s, 1, 3600)).ok()) return s;
+  // Per source, and the transaction caps (issue 13).
+  const std::pair<const char*, int*> per_source[] = {
+      {"max_calls_per_source", &limits->max_calls_per_source},
+      {"max_requests_per_source_per_second", &limits->max_requests_per_source_per_second},
+      {"burst_requests_per_source", &limits->burst_requests_per_source},
+      {"max_dialog_requests_per_second", &limits->max_dialog_requests_per_second},
+      {"burst_dialog_requests", &limits->burst_dialog_requests},
+      {"max_dialog_requests_per_source_per_second",
+       &limits->max_dialog_requests_per_source_per_second},
+      {"burst_dialog_requests_per_source", &limits->burst_dialog_requests_per_source},
+  };
+  for (const auto& [key, value] : per_source) {
+    if (!(s = r.Integer(key, value, 0, 10000000)).ok()) return s;
+  }
+  if (!(s = r.StringList("unlimited_sources", &limits->unlimited_sources)).ok()) return s;
+  if (absl::StatusOr<SourceSet> set = SourceSet::Parse(limits->unlimited_sources); !set.ok()) {
+    return r.Error("unlimited_sources", std::string(set.status().message()));
+  }
+  if (!(s = r.Integer("max_tracked_sources", &limits->max_tracked_sources, 1, 10000000)).ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_transactions", &limits->max_transactions, 16, 100000000)).ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_transaction_bytes", &limits->max_transaction_bytes, 65536,
+                      int64_t{1} << 40))
+           .ok()) {
+    return s;
+  }
   return r.RejectUnknown();
 }
 

@@ -125,6 +125,19 @@ struct LimitsConfig {
   int max_requests_per_second = 1000;  // new requests, all sources together
   int burst_requests = 200;            // token bucket depth above the rate
   int retry_after_s = 5;
+  // Per source address (0: no such limit), and who is exempt from them.
+  int max_calls_per_source = 100;
+  int max_requests_per_source_per_second = 20;  // new requests (INVITE, OPTIONS...)
+  int burst_requests_per_source = 50;
+  int max_dialog_requests_per_second = 20;  // per call, not ACK/BYE/CANCEL
+  int burst_dialog_requests = 40;
+  int max_dialog_requests_per_source_per_second = 200;
+  int burst_dialog_requests_per_source = 400;
+  std::vector<std::string> unlimited_sources;  // addresses and CIDR blocks
+  int max_tracked_sources = 65536;
+  // What server transactions may hold at once (count, estimated bytes).
+  int max_transactions = 65536;
+  int64_t max_transaction_bytes = int64_t{32} << 20;
 };
 
 struct RecordingConfig {

@@ -60,10 +60,17 @@ void SipEndpoint::OnReceived(ReceivedBytes received) {
     return;
   }
   ++counters_.requests;
-  ++counters_.requests_by_method[std::string(message.method_name())];
-  const bool starts_work = message.to().tag.empty() && message.method() != Method::kAck &&
-                           message.method() != Method::kCancel;
-  if (starts_work && admission_ && !admission_(message)) {
+  // Extension methods are counted together: a name per request would make
+  // the table as large as an attacker likes.
+  ++counters_.requests_by_method[message.method() == Method::kUnknown
+                                     ? std::string("other")
+                                     : std::string(message.method_name())];
+  const Method method = message.method();
+  const bool in_dialog = !message.to().tag.empty();
+  const bool admitted_always =
+      method == Method::kAck || method == Method::kCancel || (in_dialog && method == Method::kBye);
+  if (!admitted_always && admission_ && !transactions_->Matches(message) &&
+      !admission_(message, source)) {
     ++counters_.overload_rejected;
     RejectStatelessly(message, source, 503, "Service Unavailable", /*retry_after=*/true);
     return;

@@ -30,9 +30,12 @@ struct EndpointCounters {
 
 class SipEndpoint {
  public:
-  // Asked for every request that would start new work (out of dialog, not
-  // ACK/CANCEL). Return false to answer 503 with Retry-After.
-  using Admission = std::function<bool(const SipMessage& request)>;
+  // Asked for every request that would start a new server transaction,
+  // except ACK, CANCEL and BYE inside a dialog (which end calls and are never
+  // refused) and retransmissions (absorbed by the transaction layer), in or
+  // out of a dialog: the callee tells them apart by the To tag. Return false
+  // to answer 503 with Retry-After without any further work.
+  using Admission = std::function<bool(const SipMessage& request, const MessageSource& source)>;
 
   SipEndpoint(TransactionLayer* transactions, MessageSender* sender, int retry_after_s,
               Admission admission);

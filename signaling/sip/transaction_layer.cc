@@ -1,5 +1,7 @@
 #include "signaling/sip/transaction_layer.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "absl/random/random.h"
@@ -31,6 +33,13 @@ std::string ServerKey(const SipMessage& request) {
                 request.call_id(), "|", request.cseq().number, "|", Lower(via.host), ":", via.port,
                 "|", via.branch, "|", method_name);
 }
+
+// Map slots, timers and allocator headers a server transaction costs beyond
+// its strings (an estimate: what matters is that it grows with them).
+constexpr size_t kTransactionOverheadBytes = 256;
+// A drain: the server transactions fell below 1/16 of a peak of at least
+// this many. Then the tables shrink and freed memory goes back to the system.
+constexpr size_t kDrainPeak = 4096;
 
 std::string ClientKey(std::string_view branch, std::string_view cseq_method) {
   return StrCat(branch, "|", cseq_method);
@@ -105,6 +114,12 @@ struct TransactionLayer::ServerTransaction {
   absl::Duration retransmit_interval;
   EventLoop::TimerId retransmit_timer = 0;
   EventLoop::TimerId end_timer = 0;
+  // Kept when the request is dropped: the timer H log names the call.
+  std::string call_id;
+  bool holds_request = true;
+  size_t footprint = 0;  // counted in held_bytes_
+  bool lingering = false;
+  std::list<TransactionId>::iterator lingering_at;
 };
 
 struct TransactionLayer::ClientTransaction {
@@ -189,6 +204,10 @@ void TransactionLayer::OnRequestMessage(const SipMessage& request, const Message
     user_->OnAck(request, source);
     return;
   }
+  if (!MakeRoom()) {
+    RefuseForRoom(request, source);
+    return;
+  }
 
   auto t = std::make_unique<ServerTransaction>();
   t->id = next_id_++;
@@ -198,9 +217,12 @@ void TransactionLayer::OnRequestMessage(const SipMessage& request, const Message
   t->request = request;
   t->response_destination = ResponseDestination(request, source);
   t->stamped_via = StampedTopVia(request, source);
+  if (t->invite) t->call_id = std::string(request.call_id());
+  Account(*t);
   const TransactionId id = t->id;
   server_keys_.emplace(key, id);
   servers_.emplace(id, std::move(t));
+  high_water_ = std::max(high_water_, servers_.size());
 
   if (request.method() == Method::kCancel) {
     OnCancelRequest(request);
@@ -214,7 +236,14 @@ void TransactionLayer::OnRequestMessage(const SipMessage& request, const Message
       Respond(id, 100, ResponseFor(id, 100).Finish());
     });
   }
+  // The TU holds a reference to the request while it runs: a final answer
+  // given meanwhile drops the request only once it has returned.
+  delivering_ = id;
   user_->OnRequest(id, servers_.at(id)->request, source);
+  delivering_ = 0;
+  if (auto it = servers_.find(id); it != servers_.end() && it->second->last_status >= 200) {
+    Strip(*it->second);
+  }
 }
 
 void TransactionLayer::OnCancelRequest(const SipMessage& cancel) {
@@ -238,15 +267,20 @@ void TransactionLayer::OnCancelRequest(const SipMessage& cancel) {
   if (invite_transaction.last_status < 200) user_->OnCancel(invite_transaction.id);
 }
 
+bool TransactionLayer::Matches(const SipMessage& request) const {
+  return server_keys_.contains(ServerKey(request));
+}
+
 const SipMessage* TransactionLayer::Request(TransactionId id) const {
   auto it = servers_.find(id);
-  return it == servers_.end() ? nullptr : &it->second->request;
+  return it == servers_.end() || !it->second->holds_request ? nullptr : &it->second->request;
 }
 
 MessageWriter TransactionLayer::ResponseFor(TransactionId id, int status_code,
                                             std::string_view reason,
                                             std::string_view to_tag) const {
   const ServerTransaction& t = *servers_.at(id);
+  // After the final response the request is gone; Respond() refuses anyway.
   return ResponseTo(t.request, status_code, reason, to_tag, t.stamped_via);
 }
 
@@ -271,7 +305,15 @@ bool TransactionLayer::Respond(TransactionId id, int status_code, std::string by
       loop_->CancelTimer(t.retransmit_timer);  // no 100 Trying needed any more
       t.retransmit_timer = 0;
     }
+    Account(t);
     return true;
+  }
+  if (id != delivering_) Strip(t);
+  if (!t.invite || status_code >= 300) {
+    // From now on it only absorbs retransmissions (and, for an INVITE,
+    // waits for the ACK): the first to go when room is short.
+    t.lingering = true;
+    t.lingering_at = lingering_.insert(lingering_.end(), id);
   }
   loop_->CancelTimer(t.retransmit_timer);
   t.retransmit_timer = 0;
@@ -292,7 +334,7 @@ bool TransactionLayer::Respond(TransactionId id, int status_code, std::string by
     }
     t.end_timer = loop_->AddTimer(64 * timers_.t1, [this, id] {  // timer H
       LogInfo("sip.transaction", "no ACK for final response")
-          .With("call_id", servers_.at(id)->request.call_id());
+          .With("call_id", servers_.at(id)->call_id);
       TerminateServer(id);
     });
   }
@@ -311,10 +353,68 @@ void TransactionLayer::RetransmitServer(TransactionId id) {
 void TransactionLayer::TerminateServer(TransactionId id) {
   auto it = servers_.find(id);
   if (it == servers_.end()) return;
-  loop_->CancelTimer(it->second->retransmit_timer);
-  loop_->CancelTimer(it->second->end_timer);
-  server_keys_.erase(it->second->key);
+  ServerTransaction& t = *it->second;
+  loop_->CancelTimer(t.retransmit_timer);
+  loop_->CancelTimer(t.end_timer);
+  if (t.lingering) lingering_.erase(t.lingering_at);
+  held_bytes_ -= t.footprint;
+  server_keys_.erase(t.key);
   servers_.erase(it);
+  if (high_water_ >= kDrainPeak && servers_.size() < high_water_ / 16) GiveBackMemoryAfterDrain();
+}
+
+bool TransactionLayer::MakeRoom() {
+  while (servers_.size() >= limits_.max_transactions || held_bytes_ >= limits_.max_bytes) {
+    if (lingering_.empty()) return false;
+    ++evicted_;
+    TerminateServer(lingering_.front());
+  }
+  return true;
+}
+
+void TransactionLayer::RefuseForRoom(const SipMessage& request, const MessageSource& source) {
+  ++refused_full_;
+  ++responses_sent_[503];
+  MessageWriter response =
+      ResponseTo(request, 503, "Service Unavailable", NewTag(), StampedTopVia(request, source));
+  response.Header(HeaderId::kRetryAfter, StrCat(limits_.retry_after_s));
+  sender_->Send(ResponseDestination(request, source), std::move(response).Finish());
+}
+
+void TransactionLayer::Account(ServerTransaction& t) {
+  held_bytes_ -= t.footprint;
+  t.footprint = sizeof(ServerTransaction) + kTransactionOverheadBytes + t.key.capacity() +
+                t.stamped_via.capacity() + t.last_response.capacity() + t.call_id.capacity();
+  if (t.holds_request) {
+    t.footprint += t.request.raw().size() + t.request.headers().capacity() * sizeof(HeaderField);
+  }
+  held_bytes_ += t.footprint;
+}
+
+void TransactionLayer::Strip(ServerTransaction& t) {
+  // RFC 3261 §17.2: once the final response is out, a server transaction
+  // needs only its key, the response and where it goes. The request (the
+  // whole received message and its parsed headers) was most of its size.
+  t.request = SipMessage();
+  t.holds_request = false;
+  t.stamped_via = std::string();
+  t.last_response.shrink_to_fit();  // kept for 32 s: no room to grow needed
+  Account(t);
+}
+
+void TransactionLayer::GiveBackMemoryAfterDrain() {
+  // The tables keep their peak capacity, and glibc keeps freed heap pages
+  // (transactions freed out of order leave the heap's top pinned): after a
+  // flood drains, both would stay at their peak for good. Measured with
+  // 250,000 INFOs answered in one dialog: 732 MB resident 36 s after the
+  // last one, 60 MB after malloc_trim.
+  servers_.rehash(0);
+  server_keys_.rehash(0);
+  high_water_ = servers_.size();
+  ++memory_trims_;
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 
 // ---------------------------------------------------------------------------

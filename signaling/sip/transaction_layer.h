@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +35,17 @@ struct TimerSettings {
 };
 
 using TransactionId = uint64_t;
+
+// What server transactions may hold at once ([limits] max_transactions,
+// max_transaction_bytes). Past either, the oldest transactions that only
+// linger to absorb retransmissions (final response sent) are ended early;
+// when none is left to end, a new request is answered 503 without a
+// transaction.
+struct TransactionLimits {
+  size_t max_transactions = 65536;
+  size_t max_bytes = size_t{32} << 20;
+  int retry_after_s = 5;
+};
 
 // Where a message came from.
 struct MessageSource {
@@ -78,12 +90,18 @@ class TransactionLayer {
   TransactionLayer& operator=(const TransactionLayer&) = delete;
 
   void set_user(TransactionUser* user) { user_ = user; }
+  void set_limits(TransactionLimits limits) { limits_ = limits; }
 
   // Every valid parsed message enters here.
   void OnMessage(const SipMessage& message, const MessageSource& source);
 
-  // Server side. The request the transaction was created for, or null if it
-  // is gone (ended by a timer).
+  // A request that matches a live server transaction (a retransmission,
+  // absorbed here without new work).
+  bool Matches(const SipMessage& request) const;
+
+  // Server side. The request the transaction was created for, or null once
+  // the final response is sent (only what answers retransmissions is kept
+  // from then on) or the transaction is gone.
   const SipMessage* Request(TransactionId id) const;
   // A response builder for the live transaction `id` (its top Via stamped,
   // the To tag added when given): add headers, Finish(), then Respond().
@@ -109,6 +127,13 @@ class TransactionLayer {
   size_t client_transactions() const { return clients_.size(); }
   uint64_t retransmissions_absorbed() const { return retransmissions_absorbed_; }
   uint64_t stray_responses() const { return stray_responses_; }
+  // Estimated bytes the server transactions hold (messages, keys, overhead).
+  size_t server_transaction_bytes() const { return held_bytes_; }
+  // Transactions ended early to make room, requests refused for want of it,
+  // and times memory was given back to the system after a drain.
+  uint64_t transactions_evicted() const { return evicted_; }
+  uint64_t transactions_refused() const { return refused_full_; }
+  uint64_t memory_trims() const { return memory_trims_; }
 
   // Final and provisional responses this layer sent, by status code.
   const std::map<int, uint64_t>& responses_sent() const { return responses_sent_; }
@@ -127,6 +152,14 @@ class TransactionLayer {
   void TerminateClient(TransactionId id);
   void SendAckForFailure(ClientTransaction& transaction, const SipMessage& response);
   bool Reliable(TransportKind transport) const { return transport != TransportKind::kUdp; }
+  // Room for one more server transaction, ending lingering ones if needed.
+  bool MakeRoom();
+  void RefuseForRoom(const SipMessage& request, const MessageSource& source);
+  // Recounts what `t` holds into held_bytes_.
+  void Account(ServerTransaction& t);
+  // Drops what a transaction no longer needs once its final response is sent.
+  void Strip(ServerTransaction& t);
+  void GiveBackMemoryAfterDrain();
 
   EventLoop* loop_;
   MessageSender* sender_;
@@ -139,6 +172,17 @@ class TransactionLayer {
   absl::flat_hash_map<std::string, TransactionId> client_keys_;
   uint64_t retransmissions_absorbed_ = 0;
   uint64_t stray_responses_ = 0;
+  TransactionLimits limits_;
+  // Transactions with their final response sent that only absorb
+  // retransmissions (not accepted INVITEs), oldest first: ended early when
+  // the limits are reached.
+  std::list<TransactionId> lingering_;
+  TransactionId delivering_ = 0;  // the request the TU is handling now
+  size_t held_bytes_ = 0;
+  size_t high_water_ = 0;  // most server transactions since the last drain
+  uint64_t evicted_ = 0;
+  uint64_t refused_full_ = 0;
+  uint64_t memory_trims_ = 0;
 };
 
 }  // namespace tutti::sip

@@ -453,5 +453,43 @@ TEST(ConfigApiTest, ConnectionLimitsAreCheckedTogether) {
             "t.toml:2: api.request_timeout_s must be from 1 to 300, not 0");
 }
 
+// [limits] per source and the transaction caps (issue 13).
+TEST(ConfigTest, PerSourceLimitsAndTransactionCaps) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->limits.max_calls_per_source, 100);
+  EXPECT_EQ(defaults->limits.max_requests_per_source_per_second, 20);
+  EXPECT_EQ(defaults->limits.burst_requests_per_source, 50);
+  EXPECT_EQ(defaults->limits.max_dialog_requests_per_second, 20);
+  EXPECT_EQ(defaults->limits.burst_dialog_requests_per_source, 400);
+  EXPECT_TRUE(defaults->limits.unlimited_sources.empty());
+  EXPECT_EQ(defaults->limits.max_transactions, 65536);
+  EXPECT_EQ(defaults->limits.max_transaction_bytes, int64_t{32} << 20);
+
+  auto config = ParseConfig(R"([limits]
+max_calls_per_source = 0
+max_dialog_requests_per_second = 5
+unlimited_sources = ["10.0.0.0/8", "2001:db8::7"]
+max_transaction_bytes = 4294967296
+)",
+                            "x.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->limits.max_calls_per_source, 0);  // off
+  EXPECT_EQ(config->limits.max_dialog_requests_per_second, 5);
+  EXPECT_EQ(config->limits.unlimited_sources.size(), 2u);
+  EXPECT_EQ(config->limits.max_transaction_bytes, int64_t{4} << 30);
+
+  auto bad_block = ParseConfig("[limits]\nunlimited_sources = [\"10.0.0.0/40\"]\n", "x.toml");
+  ASSERT_FALSE(bad_block.ok());
+  EXPECT_EQ(bad_block.status().message(),
+            "x.toml:2: limits.unlimited_sources \"10.0.0.0/40\" has a bad prefix length (0-32)");
+  auto name = ParseConfig("[limits]\nunlimited_sources = [\"sbc.example.com\"]\n", "x.toml");
+  ASSERT_FALSE(name.ok());
+  EXPECT_EQ(name.status().message(),
+            "x.toml:2: limits.unlimited_sources \"sbc.example.com\" is not an IP address");
+  auto negative = ParseConfig("[limits]\nmax_calls_per_source = -1\n", "x.toml");
+  EXPECT_FALSE(negative.ok());
+}
+
 }  // namespace
 }  // namespace tutti

@@ -321,5 +321,67 @@ TEST(ViaStampTest, WithoutRportResponsesGoToTheSentByPort) {
   EXPECT_EQ(ResponseDestination(parsed.message, source).address.ToString(), "192.0.2.7:5070");
 }
 
+// What a transaction holds once answered: only what answers a retransmission
+// (issue 13: 250,000 answered INFOs kept whole for timer J took 700 MB).
+TEST_F(TransactionLayerTest, AnsweredTransactionKeepsOnlyWhatAnswersRetransmissions) {
+  const std::string info = Request("INFO", peer_.port(), "z9hG4bKinfo1");
+  peer_.SendTo(server_port_, info);
+  peer_.RunFor(loop_, absl::Milliseconds(20));
+  ASSERT_EQ(user_.requests.size(), 1u);
+  const TransactionId id = user_.requests[0].first;
+  ASSERT_NE(layer_->Request(id), nullptr);
+  const size_t pending_bytes = layer_->server_transaction_bytes();
+  ASSERT_TRUE(layer_->Respond(id, 200, layer_->ResponseFor(id, 200).Finish()));
+  EXPECT_EQ(layer_->Request(id), nullptr);
+  EXPECT_LT(layer_->server_transaction_bytes(), pending_bytes);
+  EXPECT_TRUE(layer_->Matches(ParseSipMessage(info).message));
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  peer_.SendTo(server_port_, info);  // still answered from what was kept
+  ASSERT_TRUE(peer_.WaitFor(loop_, 2));
+  EXPECT_EQ(peer_.received()[0], peer_.received()[1]);
+}
+
+class LimitedTransactionLayerTest : public TransactionLayerTest {
+ protected:
+  LimitedTransactionLayerTest() { layer_->set_limits({/*max_transactions=*/3, 1 << 20, 9}); }
+};
+
+TEST_F(LimitedTransactionLayerTest, AtTheLimitTheOldestAnsweredTransactionMakesRoom) {
+  for (int i = 0; i < 3; ++i) {
+    peer_.SendTo(server_port_, Request("OPTIONS", peer_.port(), StrCat("z9hG4bKlim", i)));
+    peer_.RunFor(loop_, absl::Milliseconds(5));
+    ASSERT_EQ(user_.requests.size(), static_cast<size_t>(i + 1));
+    const TransactionId id = user_.requests.back().first;
+    ASSERT_TRUE(layer_->Respond(id, 200, layer_->ResponseFor(id, 200).Finish()));
+  }
+  const std::string fourth = Request("OPTIONS", peer_.port(), "z9hG4bKlim3");
+  peer_.SendTo(server_port_, fourth);
+  peer_.RunFor(loop_, absl::Milliseconds(10));
+  ASSERT_EQ(user_.requests.size(), 4u);  // admitted
+  EXPECT_EQ(layer_->transactions_evicted(), 1u);
+  EXPECT_EQ(layer_->server_transactions(), 3u);
+  // The first one is gone: its retransmission is new work again.
+  EXPECT_FALSE(
+      layer_->Matches(ParseSipMessage(Request("OPTIONS", peer_.port(), "z9hG4bKlim0")).message));
+  EXPECT_TRUE(layer_->Matches(ParseSipMessage(fourth).message));
+}
+
+TEST_F(LimitedTransactionLayerTest, AtTheLimitWithNothingAnsweredNewRequestsGet503) {
+  for (int i = 0; i < 3; ++i) {
+    peer_.SendTo(server_port_, Request("INVITE", peer_.port(), StrCat("z9hG4bKpend", i)));
+  }
+  peer_.RunFor(loop_, absl::Milliseconds(10));
+  ASSERT_EQ(user_.requests.size(), 3u);  // all pending: the TU has not answered
+  UdpPeer other;
+  other.SendTo(server_port_, Request("OPTIONS", other.port(), "z9hG4bKover"));
+  ASSERT_TRUE(other.WaitFor(loop_, 1));
+  const std::string& refused = other.received()[0];
+  EXPECT_EQ(StatusOf(refused), 503);
+  EXPECT_THAT(refused, HasSubstr("Retry-After: 9\r\n"));
+  EXPECT_EQ(user_.requests.size(), 3u);  // never reached the TU
+  EXPECT_EQ(layer_->transactions_refused(), 1u);
+  EXPECT_EQ(layer_->server_transactions(), 3u);
+}
+
 }  // namespace
 }  // namespace tutti::sip
