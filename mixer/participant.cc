@@ -243,6 +243,11 @@ std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t 
   last_heard_us_ = now_us;
   ++stats_.packets_in;
   last_rtp_us_ = now_us;
+  if (last_packet_us_ >= 0) {
+    const auto gap_ms = static_cast<uint32_t>((now_us - last_packet_us_) / 1000);
+    stats_.max_gap_ms = std::max(stats_.max_gap_ms, gap_ms);
+  }
+  last_packet_us_ = now_us;
   if (!have_remote_ssrc_ || rtp->ssrc != remote_ssrc_) {
     // A new stream (or the first) from the latched source, e.g. a phone
     // that restarted it: its statistics and timeline start afresh.

@@ -83,6 +83,9 @@ struct ParticipantStats {
   // SRTP/SRTCP dropped: failed authentication (or did not parse), replayed.
   uint64_t srtp_auth_failed = 0;
   uint64_t srtp_replayed = 0;
+  // The longest time between two RTP packets received (as the worker saw
+  // them): a stalled receive path shows here, and so do holds and DTX.
+  uint32_t max_gap_ms = 0;
 };
 
 class Participant {
@@ -283,6 +286,7 @@ class Participant {
   std::unique_ptr<media::DtmfDetector> inband_dtmf_;
   std::optional<char> inband_digit_;
   int64_t last_rtp_us_ = 0;
+  int64_t last_packet_us_ = -1;  // the last RTP packet alone (for max_gap_ms)
   bool decoded_any_ = false;
 
   // Per tick.

@@ -70,7 +70,8 @@ json ParticipantJson(const ParticipantInfo& p) {
           {"rtt_ms", p.rtt_ms},
           {"media_encryption", p.media_encryption},
           {"srtp_auth_failed", p.srtp_auth_failed},
-          {"srtp_replayed", p.srtp_replayed}};
+          {"srtp_replayed", p.srtp_replayed},
+          {"max_gap_ms", p.max_gap_ms}};
 }
 
 // Applies the settable fields of a JSON object to a room; names what is wrong.

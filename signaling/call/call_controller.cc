@@ -1019,6 +1019,7 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
           .With("lost", event.stats.lost)
           .With("jitter_ms", static_cast<int64_t>(event.stats.jitter_ms))
           .With("concealed", static_cast<int64_t>(event.stats.concealed))
+          .With("max_gap_ms", static_cast<int64_t>(event.stats.max_gap_ms))
           .With("malformed", static_cast<int64_t>(event.stats.malformed))
           .With("malformed_rtcp", static_cast<int64_t>(event.stats.malformed_rtcp))
           .With("srtp_auth_failed", static_cast<int64_t>(event.stats.srtp_auth_failed))
@@ -1094,6 +1095,7 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.media_encryption = call.audio ? std::string(EncryptionName(*call.audio)) : "";
   info.srtp_auth_failed = call.media_stats.srtp_auth_failed;
   info.srtp_replayed = call.media_stats.srtp_replayed;
+  info.max_gap_ms = call.media_stats.max_gap_ms;
   return info;
 }
 
@@ -1118,6 +1120,7 @@ void CallController::AddStats(const mixer::ParticipantStats& stats, CallRecord* 
   record->jitter_ms = stats.jitter_ms;
   record->rtt_ms = stats.rtt_ms;
   record->concealed = stats.concealed;
+  record->max_gap_ms = stats.max_gap_ms;
   record->malformed = stats.malformed + stats.malformed_rtcp;
   record->foreign = stats.foreign_source;
   record->withheld = stats.withheld;

@@ -102,6 +102,7 @@ struct ParticipantInfo {
   std::string media_encryption;  // "sdes", "dtls-srtp", "none"
   uint64_t srtp_auth_failed = 0;
   uint64_t srtp_replayed = 0;
+  uint32_t max_gap_ms = 0;  // longest time between two RTP packets received
 };
 
 class CallController : public sip::TransactionUser {

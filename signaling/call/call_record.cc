@@ -35,6 +35,7 @@ std::string CallRecordJson(const CallRecord& record) {
       {"jitter_ms", record.jitter_ms},
       {"rtt_ms", record.rtt_ms},
       {"concealed_frames", record.concealed},
+      {"max_gap_ms", record.max_gap_ms},
       {"malformed_packets", record.malformed},
       {"foreign_packets", record.foreign},
       {"withheld_packets", record.withheld},

@@ -28,6 +28,7 @@ struct CallRecord {
   uint32_t jitter_ms = 0;
   double rtt_ms = 0;
   uint64_t concealed = 0;
+  uint32_t max_gap_ms = 0;  // longest time between two RTP packets received
   uint64_t malformed = 0;
   uint64_t foreign = 0;   // from other than the latched source, dropped
   uint64_t withheld = 0;  // not sent: the peer never answered or went silent

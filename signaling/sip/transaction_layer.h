@@ -151,6 +151,7 @@ class TransactionLayer {
   void TerminateServer(TransactionId id);
   void TerminateClient(TransactionId id);
   void SendAckForFailure(ClientTransaction& transaction, const SipMessage& response);
+  // TCP and TLS: no retransmissions, and no lingering for them (RFC 3261 §17).
   bool Reliable(TransportKind transport) const { return transport != TransportKind::kUdp; }
   // Room for one more server transaction, ending lingering ones if needed.
   bool MakeRoom();

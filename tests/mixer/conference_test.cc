@@ -455,6 +455,21 @@ TEST_F(ConferenceTest, LossIsCurrentWithoutWaitingForAReport) {
   EXPECT_EQ(a->stats().lost, 5);
 }
 
+TEST_F(ConferenceTest, LargestGapBetweenReceivedPacketsIsKept) {
+  Participant* a = Join(1);
+  RecordingSink sink;
+  EXPECT_EQ(a->stats().max_gap_ms, 0u);
+  for (int frame = 0; frame < 30; ++frame) {
+    // Frames 10-16 arrive late, all at once (a stalled path): a 140 ms gap.
+    if (frame < 10 || frame > 16) Speak(a, 440, frame);
+    if (frame == 16) {
+      for (int late = 10; late <= 16; ++late) Speak(a, 440, late);
+    }
+    Tick(sink);
+  }
+  EXPECT_EQ(a->stats().max_gap_ms, 140u);
+}
+
 TEST_F(ConferenceTest, JitterBufferLossesReachTheWorkerTotals) {
   Participant* a = Join(1);
   Join(2);
