@@ -119,6 +119,12 @@ void EventLoop::RunDueTimers() {
     timers_.erase(it);
     callback();
   }
+  // A flat_hash_map keeps its peak capacity: after a burst of timers (a SIP
+  // flood arms one per transaction), give it back once most have run.
+  if (timer_deadlines_.capacity() > 4096 &&
+      timer_deadlines_.size() < timer_deadlines_.capacity() / 16) {
+    timer_deadlines_.rehash(0);
+  }
 }
 
 void EventLoop::RunOnce(absl::Duration max_wait) {

@@ -37,9 +37,12 @@ std::string ServerKey(const SipMessage& request) {
 // Map slots, timers and allocator headers a server transaction costs beyond
 // its strings (an estimate: what matters is that it grows with them).
 constexpr size_t kTransactionOverheadBytes = 256;
-// A drain: the server transactions fell below 1/16 of a peak of at least
-// this many. Then the tables shrink and freed memory goes back to the system.
+// A drain: the server transactions fell below half a peak of at least this
+// many. Then freed memory goes back to the system every few MB freed, and
+// below 1/64 of the peak the tables shrink too and the drain is over (what
+// is left of the peak is under a MB).
 constexpr size_t kDrainPeak = 4096;
+constexpr size_t kTrimEveryFreedBytes = size_t{2} << 20;
 
 std::string ClientKey(std::string_view branch, std::string_view cseq_method) {
   return StrCat(branch, "|", cseq_method);
@@ -358,9 +361,14 @@ void TransactionLayer::TerminateServer(TransactionId id) {
   loop_->CancelTimer(t.end_timer);
   if (t.lingering) lingering_.erase(t.lingering_at);
   held_bytes_ -= t.footprint;
+  freed_since_trim_ += t.footprint;
   server_keys_.erase(t.key);
   servers_.erase(it);
-  if (high_water_ >= kDrainPeak && servers_.size() < high_water_ / 16) GiveBackMemoryAfterDrain();
+  if (high_water_ >= kDrainPeak &&
+      ((servers_.size() < high_water_ / 2 && freed_since_trim_ >= kTrimEveryFreedBytes) ||
+       servers_.size() < high_water_ / 64)) {
+    GiveBackMemoryAfterDrain();
+  }
 }
 
 bool TransactionLayer::MakeRoom() {
@@ -407,10 +415,14 @@ void TransactionLayer::GiveBackMemoryAfterDrain() {
   // (transactions freed out of order leave the heap's top pinned): after a
   // flood drains, both would stay at their peak for good. Measured with
   // 250,000 INFOs answered in one dialog: 732 MB resident 36 s after the
-  // last one, 60 MB after malloc_trim.
-  servers_.rehash(0);
-  server_keys_.rehash(0);
-  high_water_ = servers_.size();
+  // last one, 60 MB after malloc_trim. Steady traffic never gets here (the
+  // table stays near its peak); a drain trims a few times, each ~ms.
+  if (servers_.size() < high_water_ / 64) {
+    servers_.rehash(0);
+    server_keys_.rehash(0);
+    high_water_ = servers_.size();
+  }
+  freed_since_trim_ = 0;
   ++memory_trims_;
 #ifdef __GLIBC__
   malloc_trim(0);

@@ -181,6 +181,7 @@ class TransactionLayer {
   TransactionId delivering_ = 0;  // the request the TU is handling now
   size_t held_bytes_ = 0;
   size_t high_water_ = 0;  // most server transactions since the last drain
+  size_t freed_since_trim_ = 0;
   uint64_t evicted_ = 0;
   uint64_t refused_full_ = 0;
   uint64_t memory_trims_ = 0;
