@@ -12,6 +12,7 @@
 #include "signaling/call/call_state.h"
 #include "signaling/call/media_security.h"
 #include "signaling/common/log.h"
+#include "signaling/common/log_rate_limit.h"
 #include "signaling/common/strings.h"
 #include "signaling/sdp/session_description.h"
 #include "signaling/sip/message_writer.h"
@@ -212,11 +213,16 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   const SourceIp source_ip = SourceIp::From(source.address);
   if (const Refusal refusal = overload_->AdmitCall(active_calls(), source_ip, loop_->Now());
       refusal != Refusal::kNone) {
-    LogWarn("call", "call limit reached")
-        .With("call_id", call_id)
-        .With("calls", active_calls())
-        .With("from", source.address.ip())
-        .With("limit", RefusalName(refusal));
+    // A stranger can have this said as often as it calls: capped.
+    static LogRateLimit limit_log(5, 20);
+    if (uint64_t held = 0; limit_log.Allow(&held)) {
+      LogWarn("call", "call limit reached")
+          .With("call_id", call_id)
+          .With("calls", active_calls())
+          .With("from", source.address.ip())
+          .With("limit", RefusalName(refusal))
+          .With("suppressed", held);
+    }
     return Reject(id, 503,
                   refusal == Refusal::kCalls ? "Call Limit Reached" : "Too Many Calls From Source");
   }
