@@ -1,7 +1,6 @@
 """The control API over real HTTP against a real tuttid: every endpoint,
 bad input with its documented errors, /metrics and the /v1/events stream."""
 
-import json
 import os
 import sys
 import threading
@@ -12,7 +11,8 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 
 from audio_harness import LossyRtpCaller, dominant_tones, read_wav  # noqa: E402
-from tutti_harness import TuttidTestCase, udp_exchange  # noqa: E402
+from tutti_harness import (EventStream, TuttidTestCase, final_reply, invite_request,  # noqa: E402
+                           sdp_offer)
 
 
 class ControlApiTest(TuttidTestCase):
@@ -84,16 +84,9 @@ class ControlApiTest(TuttidTestCase):
         self.assertEqual((status, room["participant_list"]), (200, []))
 
         # A locked room refuses callers.
-        sdp = ("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-               "m=audio 40000 RTP/AVP 8\r\n")
-        invite = (f"INVITE sip:sales@127.0.0.1:{self.server.port} SIP/2.0\r\n"
-                  "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKlock;rport\r\n"
-                  "From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:sales@127.0.0.1>\r\n"
-                  "Call-ID: locked-1\r\nCSeq: 1 INVITE\r\nContact: <sip:t@127.0.0.1:5999>\r\n"
-                  f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}")
-        reply = udp_exchange(self.server.port, invite)
-        while reply.startswith("SIP/2.0 100"):
-            reply = udp_exchange(self.server.port, invite)
+        reply = final_reply(self.server.port, invite_request(
+            self.server.port, "sales", sdp_offer("m=audio 40000 RTP/AVP 8\r\n"), "locked-1",
+            "z9hG4bKlock"))
         self.assertTrue(reply.startswith("SIP/2.0 403 Room Locked\r\n"), reply)
 
         self.assertEqual(self.call("DELETE", "/v1/rooms/sales")[0], 204)
@@ -139,30 +132,7 @@ class ControlApiTest(TuttidTestCase):
             self.assertEqual(answer["error"]["code"], status)
 
     def test_participants_mute_kick_events_and_metrics(self):
-        events = []
-        stream_open = threading.Event()
-
-        def read_events():
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{self.server.api_port}/v1/events",
-                headers={"Authorization": f"Bearer {self.server.api_token}"})
-            with urllib.request.urlopen(request, timeout=20) as stream:
-                stream_open.set()
-                kind = None
-                for raw_line in stream:
-                    line = raw_line.decode().rstrip("\n")
-                    if line.startswith("event: "):
-                        kind = line[7:]
-                    elif line.startswith("data: "):
-                        events.append((kind, json.loads(line[6:])))
-                        if kind == "participant_left":
-                            return
-
-        reader = threading.Thread(target=read_events, daemon=True)
-        reader.start()
-        # tuttid subscribes the stream before it sends the response headers,
-        # so once they are here no event can be missed.
-        self.assertTrue(stream_open.wait(5))
+        stream = EventStream(self.server, until="participant_left", timeout=20)
 
         status, room = self.call("PATCH", "/v1/rooms/1000", {"announce_joins": True})
         self.assertEqual((status, room["announce_joins"]), (200, True))
@@ -237,8 +207,9 @@ class ControlApiTest(TuttidTestCase):
 
         streaming.join()
         self.assertEqual(self.call("DELETE", f"/v1/rooms/1000/participants/{pid}")[0], 204)
-        reader.join(timeout=10)
-        kinds = [kind for kind, _ in events]
+        stream.join(timeout=10)
+        events = stream.events
+        kinds = stream.kinds()
         for expected in ("participant_joined", "talking_started", "recording_started",
                          "recording_stopped", "muted", "unmuted", "volume", "playback_started",
                          "playback_done", "participant_left"):

@@ -13,15 +13,13 @@ import re
 import socket
 import struct
 import sys
-import threading
 import time
 import unittest
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dial_in_test import DtmfCaller  # noqa: E402
-from tutti_harness import Tuttid  # noqa: E402
+from tutti_harness import CallersTestCase, EventStream  # noqa: E402
 
 PIN = "97531"
 MODERATOR_PIN = "86420"
@@ -102,54 +100,16 @@ class SourceCaller(DtmfCaller):
             self.timestamp = (self.timestamp + 1600) & 0xFFFFFFFF
 
 
-class EventStream:
-    """Reads /v1/events in a thread into a list of (event, data)."""
+class DialInSecurityTest(CallersTestCase):
 
-    def __init__(self, server):
-        self.events = []
-        self._open = threading.Event()
-        self._server = server
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-        # tuttid subscribes the stream before it sends the response headers.
-        if not self._open.wait(5):
-            raise AssertionError("the event stream never opened")
-
-    def _read(self):
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self._server.api_port}/v1/events",
-            headers={"Authorization": f"Bearer {self._server.api_token}"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as stream:
-                self._open.set()
-                kind = None
-                for raw_line in stream:
-                    line = raw_line.decode().rstrip("\n")
-                    if line.startswith("event: "):
-                        kind = line[7:]
-                    elif line.startswith("data: "):
-                        self.events.append((kind, json.loads(line[6:])))
-        except OSError:
-            pass  # tuttid stopped
-
-
-class DialInSecurityTest(unittest.TestCase):
+    caller_class = SourceCaller
 
     def setUp(self):
-        self.server = Tuttid(rooms=ROOMS)
-        self.callers = []
-
-    def tearDown(self):
-        for caller in self.callers:
-            caller.hang_up_and_close()
-        code = self.server.stop()
-        self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
+        super().setUp()
+        self.start(rooms=ROOMS)
 
     def dial(self, user, name, address="127.0.0.1"):
-        caller = SourceCaller(self.server.port, user, name, address)
-        self.callers.append(caller)
-        caller.invite()
-        return caller
+        return super().dial(user, name, address=address)
 
     def test_pin_digits_never_reach_the_event_stream_or_the_log(self):
         stream = EventStream(self.server)

@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 
 from audio_harness import LossyRtpCaller, dominant_tones  # noqa: E402
-from tutti_harness import Tuttid  # noqa: E402
+from tutti_harness import CallersTestCase  # noqa: E402
 
 ROOMS = """
 [ivr]
@@ -94,26 +94,16 @@ class DtmfCaller(LossyRtpCaller):
         return None
 
 
-class DialInTest(unittest.TestCase):
+class DialInTest(CallersTestCase):
+
+    caller_class = DtmfCaller
 
     def setUp(self):
         # Two workers: a caller's lobby and its room live on different ones
         # (lobby ids are even, room 4000 is conference 1), so joining moves
         # the participant across threads.
-        self.server = Tuttid(rooms=ROOMS, media_extra="workers = 2")
-        self.callers = []
-
-    def tearDown(self):
-        for caller in self.callers:
-            caller.hang_up_and_close()
-        code = self.server.stop()
-        self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
-
-    def dial(self, user, name):
-        caller = DtmfCaller(self.server.port, user, name)
-        self.callers.append(caller)
-        caller.invite()
-        return caller
+        super().setUp()
+        self.start(rooms=ROOMS, media_extra="workers = 2")
 
     def test_ivr_number_room_and_pin_join_the_room(self):
         caller = self.dial("conference", "ann")

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from audio_harness import tone_dbfs, ulaw2lin  # noqa: E402
 from dial_in_test import DtmfCaller  # noqa: E402
-from tutti_harness import Tuttid, udp_exchange  # noqa: E402
+from tutti_harness import CallersTestCase, udp_exchange  # noqa: E402
 
 TONE_HZ = 500  # a multiple of 50 Hz: a whole number of cycles in every 20 ms packet
 HEARD_DBFS = -30.0  # the tone is sent at -15 dBFS
@@ -93,34 +93,9 @@ class Caller(DtmfCaller):
         super().close()
 
 
-class MediaRulesTest(unittest.TestCase):
+class MediaRulesTest(CallersTestCase):
 
-    def setUp(self):
-        self.server = None
-        self.callers = []
-
-    def tearDown(self):
-        for caller in self.callers:
-            caller.stop_streaming()
-            caller.hang_up_and_close()
-        if self.server is not None:
-            code = self.server.stop()
-            self.assertEqual(code, 0,
-                             "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
-
-    def start(self, **kwargs):
-        self.server = Tuttid(**kwargs)
-        return self.server
-
-    def caller(self, user, name, **kwargs):
-        caller = Caller(self.server.port, user, name, **kwargs)
-        self.callers.append(caller)
-        return caller
-
-    def dial(self, user, name, **kwargs):
-        caller = self.caller(user, name, **kwargs)
-        caller.invite()
-        return caller
+    caller_class = Caller
 
     def record_of(self, caller):
         records = [r for r in self.server.call_records() if r["call_id"] == caller.call_id]

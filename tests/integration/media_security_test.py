@@ -20,7 +20,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 
 from media_rules_test import HEARD_DBFS, TONE_HZ, Caller  # noqa: E402
-from tutti_harness import Tuttid  # noqa: E402
+from tutti_harness import CallersTestCase  # noqa: E402
 
 EVENT_PT = 101
 
@@ -123,30 +123,9 @@ class Stranger:
         self.sock.close()
 
 
-class MediaSecurityTest(unittest.TestCase):
+class MediaSecurityTest(CallersTestCase):
 
-    def setUp(self):
-        self.server = None
-        self.callers = []
-
-    def tearDown(self):
-        for caller in self.callers:
-            caller.stop_streaming()
-            caller.hang_up_and_close()
-        if self.server is not None:
-            code = self.server.stop()
-            self.assertEqual(code, 0,
-                             "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
-
-    def caller(self, user, name, **kwargs):
-        caller = KeyedCaller(self.server.port, user, name, **kwargs)
-        self.callers.append(caller)
-        return caller
-
-    def dial(self, user, name, **kwargs):
-        caller = self.caller(user, name, **kwargs)
-        caller.invite()
-        return caller
+    caller_class = KeyedCaller
 
     def stranger(self):
         stranger = Stranger()
@@ -154,7 +133,7 @@ class MediaSecurityTest(unittest.TestCase):
         return stranger
 
     def test_a_stranger_sending_to_a_call_port_is_neither_heard_nor_answered(self):
-        self.server = Tuttid()
+        self.start()
         victim = self.dial("1000", "victim", tone_hz=TONE_HZ)
         listener = self.dial("1000", "listener")
         self.assertIn(f"a=rtpmap:{EVENT_PT} telephone-event/8000", victim.answer_sdp)
@@ -190,7 +169,7 @@ class MediaSecurityTest(unittest.TestCase):
         self.assertEqual(record["foreign_packets"], stranger.sent)
 
     def test_nothing_goes_to_an_sdp_address_that_never_answers(self):
-        self.server = Tuttid()
+        self.start()
         # The SDP names someone else's port (a victim of reflection), and
         # nothing ever comes from there: no RTP, no RTCP.
         victim = self.stranger()
@@ -212,7 +191,7 @@ class MediaSecurityTest(unittest.TestCase):
         self.assertEqual(victim.received, received, "still sending to a silent SDP address")
 
     def test_offers_for_multicast_broadcast_and_unspecified_addresses_are_refused(self):
-        self.server = Tuttid()
+        self.start()
         warnings = {"224.0.0.1": '330 tutti "multicast connection address 224.0.0.1"',
                     "255.255.255.255": '301 tutti "broadcast connection address 255.255.255.255"',
                     "0.0.0.0": '301 tutti "unspecified connection address 0.0.0.0 (hold) '
@@ -226,7 +205,7 @@ class MediaSecurityTest(unittest.TestCase):
         self.assertEqual(self.server.metric("tutti_calls_answered_total"), 0)
 
     def test_a_reinvite_to_multicast_is_refused_and_to_zero_is_hold(self):
-        self.server = Tuttid()
+        self.start()
         caller = self.dial("1000", "holder")
         caller.start_streaming()
         self.server.wait_until("no media back", lambda: caller.packets_received() >= 10)

@@ -372,6 +372,13 @@ token = "{self.api_token}"
         return "\n".join(parts)
 
 
+def check_clean_exit(test, server):
+    """Stops `server` (SIGTERM) and fails `test` unless tuttid exited with 0,
+    showing the tail of its log."""
+    code = server.stop()
+    test.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + server.log_text()[-3000:])
+
+
 class TuttidTestCase(unittest.TestCase):
     """Starts tuttid per test (with the class's settings) and checks a clean exit."""
 
@@ -382,8 +389,88 @@ class TuttidTestCase(unittest.TestCase):
         self.server = Tuttid(sip_extra=self.sip_extra, limits=self.limits)
 
     def tearDown(self):
-        code = self.server.stop()
-        self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + self.server.log_text()[-3000:])
+        check_clean_exit(self, self.server)
+
+
+class CallersTestCase(unittest.TestCase):
+    """A tuttid the test starts (start(), with its own settings) and the SIP
+    callers it makes (caller(), dial(): instances of the class's
+    caller_class, an audio_harness.LossyRtpCaller with (port, user, name)).
+    At the end every caller stops streaming (if it can) and hangs up, before
+    tuttid must exit cleanly: a call left up would hide a shutdown fault."""
+
+    caller_class = None
+
+    def setUp(self):
+        self.server = None
+        self.callers = []
+
+    def tearDown(self):
+        for caller in self.callers:
+            stop_streaming = getattr(caller, "stop_streaming", None)
+            if stop_streaming is not None:
+                stop_streaming()
+            caller.hang_up_and_close()
+        if self.server is not None:
+            check_clean_exit(self, self.server)
+
+    def start(self, **kwargs):
+        self.server = Tuttid(**kwargs)
+        return self.server
+
+    def caller(self, user, name, **kwargs):
+        caller = self.caller_class(self.server.port, user, name, **kwargs)
+        self.callers.append(caller)
+        return caller
+
+    def dial(self, user, name, **kwargs):
+        caller = self.caller(user, name, **kwargs)
+        caller.invite()
+        return caller
+
+
+class EventStream:
+    """Reads the control API's /v1/events (SSE) in a thread into self.events,
+    a list of (event, data), until tuttid ends it or an event of kind
+    `until` arrives."""
+
+    def __init__(self, server, until=None, timeout=30):
+        self.events = []
+        self._until = until
+        self._timeout = timeout
+        self._open = threading.Event()
+        self._server = server
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        # tuttid subscribes the stream before it sends the response headers,
+        # so once they are here no event can be missed.
+        if not self._open.wait(5):
+            raise AssertionError("the event stream never opened")
+
+    def _read(self):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self._server.api_port}/v1/events",
+            headers={"Authorization": f"Bearer {self._server.api_token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as stream:
+                self._open.set()
+                kind = None
+                for raw_line in stream:
+                    line = raw_line.decode().rstrip("\n")
+                    if line.startswith("event: "):
+                        kind = line[7:]
+                    elif line.startswith("data: "):
+                        self.events.append((kind, json.loads(line[6:])))
+                        if kind == self._until:
+                            return
+        except OSError:
+            pass  # tuttid stopped
+
+    def kinds(self):
+        return [kind for kind, _ in self.events]
+
+    def join(self, timeout):
+        self._thread.join(timeout)
 
 
 def require_tuttid():
@@ -406,3 +493,28 @@ def udp_exchange(port, message, timeout=2.0, expect_reply=True):
             if expect_reply:
                 raise
             return None
+
+
+def sdp_offer(media_lines):
+    """An SDP offer from 127.0.0.1 with these m= (and a=) lines."""
+    return "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" + media_lines
+
+
+def invite_request(port, user, sdp, call_id, branch, contact_port=5999):
+    """A bare INVITE for user@tuttid (port) carrying `sdp`, from a caller
+    at 127.0.0.1:contact_port (for SIP-only tests: nobody need listen)."""
+    return (f"INVITE sip:{user}@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{contact_port};branch={branch};rport\r\n"
+            f"From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:{user}@127.0.0.1>\r\n"
+            f"Call-ID: {call_id}\r\nCSeq: 1 INVITE\r\n"
+            f"Contact: <sip:t@127.0.0.1:{contact_port}>\r\n"
+            f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}")
+
+
+def final_reply(port, request):
+    """Sends `request` to tuttid over UDP (again after each 100 Trying) and
+    returns its first answer that is not a 100."""
+    reply = udp_exchange(port, request)
+    while reply.startswith("SIP/2.0 100"):
+        reply = udp_exchange(port, request)
+    return reply
