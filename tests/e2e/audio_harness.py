@@ -24,14 +24,17 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import unittest
 import uuid
 import wave
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 
-from tutti_harness import free_port, netns_run  # noqa: E402
+from tutti_harness import (Tuttid, check_clean_exit, free_port, netns_run,  # noqa: E402
+                           require_tuttid)
 
 BARESIP = os.environ.get("BARESIP", "baresip")
 SIPP = os.environ.get("SIPP", "sipp")
@@ -406,8 +409,11 @@ def tuttid_tls_config(directory):
     return extra, port, cert
 
 
-def require_baresip():
-    """Fails (never skips) when baresip is missing."""
+def require_baresip(module=None):
+    """Fails (never skips) when baresip, or its `module` (e.g. "srtp.so"), is
+    missing."""
+    if module and not os.path.exists(f"/usr/lib/baresip/modules/{module}"):
+        raise AssertionError(f"baresip's {module} module is missing (package baresip)")
     try:
         out = subprocess.run([BARESIP, "-h"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, timeout=10).stdout
@@ -752,6 +758,170 @@ class MixChecks:
             self.fail(f"{client.name} {fault}: {where}"
                       + self.describe(client, rate, samples, list(tones.values())))
         return shares
+
+
+# Room 1000 for the SRTP tests: G.711 only, media must be encrypted.
+SRTP_ROOMS = """
+[[room]]
+name = "1000"
+codecs = ["PCMU"]
+srtp = "required"
+"""
+
+
+class TuttidCallTest(MixChecks, unittest.TestCase):
+    """Base of the tests of a tuttid (start_tuttid) with baresip callers that
+    each send a tone (tone_client), all in one scratch directory
+    (self.work). baresip (with BARESIP_MODULE, if any) and tuttid must be
+    there; tuttid must exit cleanly at the end, its log directory is removed
+    then."""
+
+    BARESIP_MODULE = None
+    WORKDIR_PREFIX = "tutti-e2e-"
+    SETTLE_S = 1.0  # after the last join, before an analysed window (jitter buffers, talker
+                    # detection)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        require_baresip(cls.BARESIP_MODULE)
+        require_tuttid()
+
+    def setUp(self):
+        super().setUp()
+        self.work = tempfile.TemporaryDirectory(prefix=self.WORKDIR_PREFIX)
+        self.addCleanup(self.work.cleanup)
+
+    def start_tuttid(self, **kwargs):
+        """A Tuttid(**kwargs); self.room_uri dials its room 1000 over UDP, and
+        self.rtp_first, self.rtp_last are its RTP ports."""
+        self.server = Tuttid(**kwargs)
+        self.addCleanup(self._stop_tuttid)
+        self.room_uri = f"sip:1000@127.0.0.1:{self.server.port}"
+        with open(self.server.config_path) as f:
+            config = f.read()
+        self.rtp_first = int(re.search(r"rtp_port_min = (\d+)", config).group(1))
+        self.rtp_last = int(re.search(r"rtp_port_max = (\d+)", config).group(1))
+        return self.server
+
+    def _stop_tuttid(self):
+        try:
+            check_clean_exit(self, self.server)
+        finally:
+            shutil.rmtree(self.server.dir, ignore_errors=True)
+
+    def tone_client(self, name, tone_hz, codec="PCMU", **kwargs):
+        """A BaresipClient (kwargs as its own) whose microphone is a 30 s tone."""
+        wav = write_tone_wav(os.path.join(self.work.name, f"{name}.wav"), tone_hz, 30,
+                             SOURCE_RATE[codec])
+        client = BaresipClient(name, self.work.name, codec=codec, source_wav=wav, **kwargs)
+        self.addCleanup(client.kill)
+        return client
+
+    def together(self, clients, last_in=None):
+        """(middle, seconds) of a window of up to 2 s in the middle of the time
+        all `clients` were in the call, SETTLE_S after the last joined (or
+        after `last_in`); fails if they were together too briefly."""
+        if last_in is None:
+            last_in = max(c.event_time("CALL_ESTABLISHED") for c in clients)
+        all_in = last_in + self.SETTLE_S
+        all_out = min(c.end_time() for c in clients) - 0.3
+        window_s = min(2.0, all_out - all_in)
+        self.assertGreater(window_s, 1.0, f"the {len(clients)} callers were together only "
+                                          f"{all_out - all_in:.1f} s")
+        return all_in + (all_out - all_in - window_s) / 2, window_s
+
+    def check_each_hears_the_others(self, clients, tones):
+        """Each client (named as in `tones`, name -> Hz) hears every other's
+        tone and not its own, in the middle of their time together."""
+        middle, window_s = self.together(clients)
+        for client in clients:
+            self.check_hears(client, middle, window_s, tones,
+                             expected=[n for n in tones if n != client.name])
+
+    def check_srtp_on_the_wire(self, capture, tones, sizes):
+        """What `capture` (a LoopbackCapture of tuttid's RTP ports) saw of the
+        PCMU RTP both ways is SRTP: every packet one of `sizes` long (160
+        bytes of PCMU plus the tag), all the same size each way, and its
+        payload decodes to noise rather than `tones` (in clear each tone
+        would be nearly all of it). Every packet to tuttid was taken (the
+        call records count what got past SRTP)."""
+        rtp = [(s, d, p) for s, d, p in capture.packets if len(p) >= 12 and p[0] >> 6 == 2
+               and p[1] & 0x7F == PAYLOAD_TYPE["PCMU"]]
+        to_tutti = [p for s, d, p in rtp if self.rtp_first <= d <= self.rtp_last]
+        from_tutti = [p for s, d, p in rtp if self.rtp_first <= s <= self.rtp_last]
+        self.assertGreater(len(to_tutti), 200, f"{len(capture.packets)} packets captured")
+        self.assertGreater(len(from_tutti), 100, f"{len(capture.packets)} packets captured")
+        for name, packets in (("to tuttid", to_tutti), ("from tuttid", from_tutti)):
+            seen = {len(p) for p in packets}
+            self.assertEqual(len(seen), 1, f"RTP {name}: sizes {seen}")
+            self.assertIn(next(iter(seen)), sizes, f"RTP {name}: sizes {seen}")
+            audio = []
+            for p in packets:
+                audio.extend(ulaw2lin(p[12:12 + 160]))
+            shares = dominant_tones(audio, 8000, tones.values())
+            self.assertTrue(all(share < self.NOT_HEARD for share in shares.values()),
+                            f"RTP {name} decodes to the tones: {shares}")
+            # Random bytes decode to noise at about -10 dBFS; the tones were
+            # sent at -15 dBFS RMS.
+            level = level_dbfs(audio)
+            self.assertGreater(level, -13, f"RTP {name}: {level:.1f} dBFS is not noise")
+        self.server.wait_until("two call records", lambda: len(self.server.call_records()) == 2)
+        taken = sum(record["packets_in"] for record in self.server.call_records())
+        self.assertGreaterEqual(taken, len(to_tutti) - 4, self.server.call_records())
+
+
+def load_module_first(client, module):
+    """Makes `client` load baresip's `module` before account.so, which reads
+    the account's `mediaenc` and needs the module there already."""
+    config_path = os.path.join(client.dir, "config")
+    with open(config_path) as f:
+        config = f.read()
+    with open(config_path, "w") as f:
+        f.write(config.replace("module account.so", f"module {module}\nmodule account.so"))
+
+
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+
+
+class LoopbackCapture:
+    """UDP datagrams on lo with one end in [first, last], captured with an
+    AF_PACKET socket (needs root; each packet once: the outgoing copy is
+    skipped). Collected as (source port, destination port, UDP payload)."""
+
+    def __init__(self, first, last):
+        self.first, self.last = first, last
+        self.packets = []
+        self._stop = threading.Event()
+        self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        self._sock.bind(("lo", 0))
+        self._sock.settimeout(0.2)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                frame, address = self._sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if address[2] == PACKET_OUTGOING or len(frame) < 14 + 20 + 8:
+                continue
+            ip = frame[14:]
+            if ip[0] >> 4 != 4 or ip[9] != 17:
+                continue
+            header = (ip[0] & 0x0F) * 4
+            source, destination, length = struct.unpack("!HHH", ip[header:header + 6])
+            if not (self.first <= source <= self.last or self.first <= destination <= self.last):
+                continue
+            self.packets.append((source, destination, bytes(ip[header + 8:header + length])))
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._sock.close()
+
 
 # ---------------------------------------------------------------------------
 # Python SIP caller with packet loss

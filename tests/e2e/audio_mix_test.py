@@ -8,9 +8,7 @@ TUTTI_E2E_VERBOSE=1 prints every tone timeline, not only on failure.
 """
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 import unittest
 
@@ -19,7 +17,6 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import audio_harness as ah  # noqa: E402
-from tutti_harness import Tuttid, require_tuttid  # noqa: E402
 
 ROOMS = """
 [[room]]
@@ -27,39 +24,17 @@ name = "1000"
 codecs = ["PCMU", "PCMA", "opus"]
 """
 
-SETTLE_S = 1.0     # after the last join, before the analysed window (jitter buffers, talker
-                   # detection)
 VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
 
 
-class AudioMixTest(unittest.TestCase, ah.MixChecks):
-
-    @classmethod
-    def setUpClass(cls):
-        ah.require_baresip()
-        require_tuttid()
+class AudioMixTest(ah.TuttidCallTest):
 
     def setUp(self):
-        self.work = tempfile.TemporaryDirectory(prefix="tutti-e2e-")
-        self.addCleanup(self.work.cleanup)
-        self.server = Tuttid(rooms=ROOMS)
-        self.addCleanup(self._stop_server)
-        self.room_uri = f"sip:1000@127.0.0.1:{self.server.port}"
+        super().setUp()
+        self.start_tuttid(rooms=ROOMS)
 
-    def _stop_server(self):
-        code = self.server.stop()
-        log = self.server.log_text()
-        shutil.rmtree(self.server.dir, ignore_errors=True)
-        self.assertEqual(code, 0, "tuttid exit code after SIGTERM\n" + log[-3000:])
-
-    # --- helpers
     def client(self, name, codec, tone_hz):
-        wav = ah.write_tone_wav(os.path.join(self.work.name, f"{name}.wav"), tone_hz, 30,
-                                ah.SOURCE_RATE[codec])
-        client = ah.BaresipClient(name, self.work.name, codec=codec, source_wav=wav)
-        self.addCleanup(client.kill)
-        return client
-
+        return self.tone_client(name, tone_hz, codec=codec)
 
     # --- tests
     def test_three_tones(self):
@@ -67,15 +42,9 @@ class AudioMixTest(unittest.TestCase, ah.MixChecks):
         tones = {"alice": 440, "bob": 700, "carol": 1150}
         clients = [self.client(name, "PCMU", hz) for name, hz in tones.items()]
         self.join_one_by_one(clients, gap_s=1.0, last_stay_s=5)
-        all_in = max(c.event_time("CALL_ESTABLISHED") for c in clients) + SETTLE_S
-        all_out = min(c.end_time() for c in clients) - 0.3
-        window_s = min(2.0, all_out - all_in)
-        self.assertGreater(window_s, 1.0, f"the three were together only {all_out - all_in:.1f} s")
-        middle = all_in + (all_out - all_in - window_s) / 2
         for client in clients:
             self.assertEqual(client.negotiated(), "PCMU 8000Hz 1ch", client.log_tail())
-            self.check_hears(client, middle, window_s, tones,
-                             expected=[n for n in tones if n != client.name])
+        self.check_each_hears_the_others(clients, tones)
 
     def test_g711_and_opus(self):
         """A PCMU caller and an opus caller in one room hear each other."""
@@ -85,11 +54,8 @@ class AudioMixTest(unittest.TestCase, ah.MixChecks):
         self.join_one_by_one([narrow, wide], gap_s=1.0, last_stay_s=5)
         self.assertEqual(narrow.negotiated(), "PCMU 8000Hz 1ch", narrow.log_tail())
         self.assertEqual(wide.negotiated(), "opus 48000Hz 2ch", wide.log_tail())
-        all_in = wide.event_time("CALL_ESTABLISHED") + SETTLE_S
-        all_out = min(narrow.end_time(), wide.end_time()) - 0.3
-        window_s = min(2.0, all_out - all_in)
-        self.assertGreater(window_s, 1.0, f"the two were together only {all_out - all_in:.1f} s")
-        middle = all_in + (all_out - all_in - window_s) / 2
+        middle, window_s = self.together([narrow, wide],
+                                         last_in=wide.event_time("CALL_ESTABLISHED"))
         self.check_hears(narrow, middle, window_s, tones, expected=["wide"])
         self.check_hears(wide, middle, window_s, tones, expected=["narrow"])
 
