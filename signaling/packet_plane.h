@@ -1,5 +1,6 @@
 // tuttid's packet plane, chosen by [media] backend: kernel sockets (the
-// default: nothing to start) or a DPDK port. Only tuttid knows both; the
+// default: nothing to start, and what this base class is) or a DPDK port
+// (dpdk_plane.cc, built only with TUTTI_DPDK). Only tuttid knows both; the
 // workers see a PacketIo either way.
 #pragma once
 
@@ -14,27 +15,31 @@
 
 namespace tutti {
 
-namespace dpdk {
-class DpdkPort;
-}
-
 class PacketPlane {
  public:
-  // Starts EAL and the port for "dpdk"; nothing for "kernel".
+  using IoFactory = std::function<std::unique_ptr<media::PacketIo>(int worker)>;
+
+  // Starts EAL and the port for "dpdk" (an error naming the build option
+  // when this tuttid was built without DPDK); nothing for "kernel".
   static absl::StatusOr<std::unique_ptr<PacketPlane>> Start(const Config& config);
-  ~PacketPlane();
+  PacketPlane() = default;
+  virtual ~PacketPlane() = default;
+  PacketPlane(const PacketPlane&) = delete;
+  PacketPlane& operator=(const PacketPlane&) = delete;
 
   // Each worker's PacketIo; empty for kernel sockets (the pool's default).
-  std::function<std::unique_ptr<media::PacketIo>(int worker)> io_factory();
-  // DPDK owns the media address: no socket is bound for a media port.
-  media::PortAllocator::Mode port_mode() const;
+  virtual IoFactory io_factory() { return {}; }
+  // Kernel sockets bind each media port; DPDK owns the media address, so no
+  // socket is bound for a media port there.
+  virtual media::PortAllocator::Mode port_mode() const {
+    return media::PortAllocator::Mode::kKernelSockets;
+  }
   // Port and per-queue counters for /metrics (nothing for kernel sockets,
   // whose counters the workers report).
-  void RenderMetrics(api::MetricsText& m) const;
-
- private:
-  PacketPlane() = default;
-  std::unique_ptr<dpdk::DpdkPort> port_;
+  virtual void RenderMetrics(api::MetricsText&) const {}
 };
+
+// The DPDK plane (dpdk_plane.cc); linked only when tuttid is built with DPDK.
+absl::StatusOr<std::unique_ptr<PacketPlane>> StartDpdkPlane(const Config& config);
 
 }  // namespace tutti
