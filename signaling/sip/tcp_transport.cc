@@ -117,9 +117,7 @@ bool TcpTransport::OnDescriptorsExhausted(int error) {
   // descriptor and close it (the peer sees a close, not a hang), or, with no
   // spare, stop watching the socket for a while.
   ++counters_.fd_exhausted;
-  const absl::Time now = loop_->Now();
-  if (now - last_exhausted_log_ >= absl::Seconds(10)) {
-    last_exhausted_log_ = now;
+  if (uint64_t held = 0; exhausted_log_.Allow(&held)) {
     LogWarn(component(), "out of file descriptors: refusing connections")
         .With("error", std::strerror(error))
         .With("open", static_cast<int64_t>(connections_.size()))

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "signaling/common/event_loop.h"
+#include "signaling/common/log_rate_limit.h"
 #include "signaling/sip/source_filter.h"
 #include "signaling/sip/stream_framer.h"
 #include "signaling/sip/tls_context.h"
@@ -129,7 +130,7 @@ class TcpTransport {
   int spare_fd_ = -1;
   bool accept_paused_ = false;
   EventLoop::TimerId resume_timer_ = 0;
-  absl::Time last_exhausted_log_ = absl::InfinitePast();
+  LogRateLimit exhausted_log_{/*per_second=*/0.1, /*burst=*/1};  // a line per 10 s at most
   uint16_t local_port_ = 0;
   uint64_t next_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
