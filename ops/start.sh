@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/setup.sh
 ops/build.sh release tuttid
-exec build/release/signaling/tuttid "$@"
+exec build/release/server/tuttid "$@"

@@ -36,7 +36,7 @@ token = "capacity-token"
 [[room]]
 name = "1000"
 TOML
-  taskset -c 0 "$build/signaling/tuttid" --config="$dir/tutti.toml" > "$dir/server.log" 2>&1 &
+  taskset -c 0 "$build/server/tuttid" --config="$dir/tutti.toml" > "$dir/server.log" 2>&1 &
   server=$!
   for _ in $(seq 50); do
     curl -sf -o /dev/null http://127.0.0.1:8088/v1/health && break

@@ -3,8 +3,8 @@
 // counted per source in the same lockout as wrong PINs, so one address
 // cannot guess passwords any faster than PINs, while a typo costs a user
 // one attempt of several and the right answer clears it.
+#include "common/log.h"
 #include "signaling/call/call_controller.h"
-#include "signaling/common/log.h"
 #include "signaling/sip/message_writer.h"
 
 namespace tutti {

@@ -9,11 +9,11 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_join.h"
+#include "common/log.h"
+#include "common/log_rate_limit.h"
+#include "common/strings.h"
 #include "signaling/call/call_state.h"
 #include "signaling/call/media_security.h"
-#include "signaling/common/log.h"
-#include "signaling/common/log_rate_limit.h"
-#include "signaling/common/strings.h"
 #include "signaling/sdp/session_description.h"
 #include "signaling/sip/message_writer.h"
 

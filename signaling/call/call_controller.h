@@ -12,16 +12,16 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/event_hub.h"
+#include "common/event_loop.h"
 #include "mediaplane/port_allocator.h"
 #include "mixer/worker_pool.h"
-#include "signaling/api/event_hub.h"
 #include "signaling/call/call_record.h"
 #include "signaling/call/dial_in.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/pin_guard.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/call/session_timer.h"
-#include "signaling/common/event_loop.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/dialog.h"
 #include "signaling/sip/digest_auth.h"
@@ -158,7 +158,7 @@ class CallController : public sip::TransactionUser {
   // Ends every call in a room (it was deleted).
   void EndRoom(std::string_view room);
   // Events for the API's event stream; may be null.
-  void set_event_hub(api::EventHub* events) { events_ = events; }
+  void set_event_hub(EventHub* events) { events_ = events; }
   // Where a record of every ended call leg goes; may be null.
   void set_call_records(CallRecordWriter* records) { records_ = records; }
   // Prompts for the IVR, announcements, tones and music; may be null (none).
@@ -263,7 +263,7 @@ class CallController : public sip::TransactionUser {
   mixer::WorkerPool* media_;
   CallControllerOptions options_;
   EventLoop::TimerId media_poll_timer_ = 0;
-  api::EventHub* events_ = nullptr;
+  EventHub* events_ = nullptr;
   CallRecordWriter* records_ = nullptr;
   std::shared_ptr<const media::PromptLibrary> prompts_;
   // Recordings by conference id; closed when the worker lets go of them.

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <memory>
 
+#include "common/strings.h"
 #include "nlohmann/json.hpp"
-#include "signaling/common/strings.h"
 
 namespace tutti {
 namespace {

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/log.h"
+#include "common/strings.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/call_state.h"
 #include "signaling/call/media_security.h"
 #include "signaling/call/spoken_number.h"
-#include "signaling/common/log.h"
-#include "signaling/common/strings.h"
 
 namespace tutti {
 

@@ -4,7 +4,7 @@
 #include <iterator>
 #include <utility>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti {
 namespace {

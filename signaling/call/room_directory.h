@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "signaling/config/config.h"
+#include "signaling/call/room_config.h"
 
 namespace tutti {
 

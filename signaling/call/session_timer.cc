@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti {
 namespace {

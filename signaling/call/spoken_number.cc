@@ -1,6 +1,6 @@
 #include "signaling/call/spoken_number.h"
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/escaping.h"
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sdp {
 namespace {

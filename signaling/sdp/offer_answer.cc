@@ -6,7 +6,7 @@
 #include <charconv>
 #include <optional>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sdp {
 namespace {

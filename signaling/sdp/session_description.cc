@@ -4,7 +4,7 @@
 #include <charconv>
 #include <optional>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sdp {
 namespace {

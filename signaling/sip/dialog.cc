@@ -1,7 +1,7 @@
 #include "signaling/sip/dialog.h"
 
 #include "absl/random/random.h"
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 #include "signaling/sip/message_writer.h"
 
 namespace tutti::sip {

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sip {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 #include "signaling/sip/sip_grammar.h"
 
 namespace tutti::sip {

@@ -1,6 +1,6 @@
 #include "signaling/sip/message_writer.h"
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sip {
 

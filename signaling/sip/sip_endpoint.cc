@@ -1,8 +1,8 @@
 #include "signaling/sip/sip_endpoint.h"
 
-#include "signaling/common/log.h"
-#include "signaling/common/log_rate_limit.h"
-#include "signaling/common/strings.h"
+#include "common/log.h"
+#include "common/log_rate_limit.h"
+#include "common/strings.h"
 #include "signaling/sip/message_writer.h"
 #include "signaling/sip/sip_parser.h"
 

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sip {
 namespace {

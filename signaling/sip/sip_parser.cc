@@ -5,7 +5,7 @@
 #include <memory>
 #include <utility>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 #include "signaling/sip/sip_grammar.h"
 
 namespace tutti::sip {

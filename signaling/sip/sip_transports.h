@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "absl/status/status.h"
-#include "signaling/common/event_loop.h"
+#include "common/event_loop.h"
 #include "signaling/sip/tcp_transport.h"
 #include "signaling/sip/tls_context.h"
 #include "signaling/sip/transport.h"

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "absl/status/status.h"
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sip {
 namespace {

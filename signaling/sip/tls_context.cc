@@ -4,7 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sip {
 

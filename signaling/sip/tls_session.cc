@@ -9,7 +9,7 @@
 #include <climits>
 #include <cstring>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sip {
 

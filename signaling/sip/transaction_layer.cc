@@ -6,8 +6,8 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
-#include "signaling/common/log.h"
-#include "signaling/common/strings.h"
+#include "common/log.h"
+#include "common/strings.h"
 #include "signaling/sip/message_writer.h"
 #include "signaling/sip/sip_parser.h"
 

@@ -19,7 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
-#include "signaling/common/event_loop.h"
+#include "common/event_loop.h"
 #include "signaling/sip/message_writer.h"
 #include "signaling/sip/sip_message.h"
 #include "signaling/sip/transport.h"

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "signaling/common/strings.h"
+#include "common/strings.h"
 
 namespace tutti::sip {
 

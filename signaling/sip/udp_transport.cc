@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "signaling/common/log.h"
-#include "signaling/common/log_rate_limit.h"
-#include "signaling/common/strings.h"
+#include "common/log.h"
+#include "common/log_rate_limit.h"
+#include "common/strings.h"
 
 namespace tutti::sip {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "signaling/common/event_loop.h"
+#include "common/event_loop.h"
 #include "signaling/sip/transport.h"
 
 namespace tutti::sip {

@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "common/strings.h"
 #include "gtest/gtest.h"
-#include "signaling/common/strings.h"
 
 namespace tutti {
 namespace {

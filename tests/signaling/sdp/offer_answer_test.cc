@@ -1,8 +1,8 @@
 #include "signaling/sdp/offer_answer.h"
 
+#include "common/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "signaling/common/strings.h"
 
 namespace tutti::sdp {
 namespace {

@@ -1,7 +1,7 @@
 #include "signaling/sip/digest_auth.h"
 
+#include "common/strings.h"
 #include "gtest/gtest.h"
-#include "signaling/common/strings.h"
 
 namespace tutti::sip {
 namespace {

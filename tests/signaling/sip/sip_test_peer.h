@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "signaling/common/event_loop.h"
+#include "common/event_loop.h"
 
 namespace tutti::sip::testing {
 

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "common/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "signaling/common/strings.h"
 #include "signaling/sip/sip_parser.h"
 #include "signaling/sip/sip_transports.h"
 #include "tests/signaling/sip/sip_test_peer.h"

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/strings.h"
 #include "gtest/gtest.h"
-#include "signaling/common/strings.h"
 #include "signaling/sip/sip_transports.h"
 
 namespace tutti::sip {

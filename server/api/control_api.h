@@ -1,0 +1,83 @@
+// The HTTP JSON control API (ops/openapi.yaml), Prometheus /metrics and the
+// /v1/events Server-Sent Events stream, served by HttpServer (libmicrohttpd
+// on a thread of its own; why in http_server.h). Every request that reads or
+// changes state runs on the control thread (posted to the event loop, its
+// answer sent when it returns), so rooms and calls need no locks.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/event_hub.h"
+#include "common/event_loop.h"
+#include "mediaplane/prompt_library.h"
+#include "server/api/http_server.h"
+#include "signaling/call/call_controller.h"
+#include "signaling/call/room_directory.h"
+
+namespace tutti::api {
+
+struct ControlApiOptions {
+  std::string listen = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port
+  std::string token;
+  std::string recording_dir = "recordings";
+  std::string recording_format = "ogg";  // default when a request names none
+  std::string ivr_number;                // no room may take the IVR's name
+  // [api] limits against slow and numerous clients (ops/tutti.toml).
+  int max_connections = 128;
+  int max_connections_per_client = 16;
+  int max_event_streams = 32;
+  int request_timeout_s = 5;
+};
+
+class ControlApi {
+ public:
+  // `metrics` renders the Prometheus text; it runs on the control thread.
+  // `prompts` may be null (none loaded): playing answers 404 then.
+  ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
+             CallController* calls, EventHub* events, std::function<std::string()> metrics,
+             std::shared_ptr<const media::PromptLibrary> prompts);
+  ~ControlApi();
+  ControlApi(const ControlApi&) = delete;
+  ControlApi& operator=(const ControlApi&) = delete;
+
+  absl::Status Start();
+  void Stop();
+  uint16_t port() const;
+
+ private:
+  using Captures = std::vector<std::string>;
+  using Handler = std::function<HttpAction(const HttpRequest&, const Captures&)>;
+  struct Route {
+    std::string method;
+    std::vector<std::string> pattern;  // path segments; "*" or "a|b" capture
+    bool needs_token;
+    Handler handler;
+  };
+
+  void Routes();
+  void Add(std::string method, std::string_view pattern, Handler handler);
+  void Add(std::string method, std::string_view pattern, bool needs_token, Handler handler);
+  // On the server thread: the route, the token check, or a 404.
+  HttpAction Dispatch(const HttpRequest& request);
+  bool Authorized(std::string_view authorization) const;
+  // The HTTP server's own families for /metrics (control thread).
+  std::string ApiMetrics() const;
+
+  EventLoop* loop_;
+  ControlApiOptions options_;
+  RoomDirectory* rooms_;
+  CallController* calls_;
+  EventHub* events_;
+  std::function<std::string()> metrics_;
+  std::shared_ptr<const media::PromptLibrary> prompts_;
+  std::vector<Route> routes_;  // made by Start(), read-only after
+  std::unique_ptr<HttpServer> server_;
+};
+
+}  // namespace tutti::api

@@ -1,0 +1,706 @@
+#include "server/config/config.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/strings.h"
+#include "signaling/call/source_address.h"
+#include "signaling/sip/source_filter.h"
+#include "toml++/toml.h"
+
+namespace tutti {
+namespace {
+
+// "<origin>:<line>: <what>".
+template <typename... Parts>
+absl::Status LineError(std::string_view origin, int64_t line, const Parts&... parts) {
+  return absl::InvalidArgumentError(StrCat(origin, ":", line, ": ", parts...));
+}
+
+// Reads one TOML table into a struct, key by key, and remembers which keys it
+// consumed so that anything left over can be reported as unknown.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string prefix, std::string_view origin)
+      : table_(table), prefix_(std::move(prefix)), origin_(origin) {}
+
+  absl::Status String(std::string_view key, std::string* out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_string()) return Error(*node, key, "must be a string");
+    *out = node->as_string()->get();
+    return absl::OkStatus();
+  }
+
+  absl::Status Bool(std::string_view key, bool* out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_boolean()) return Error(*node, key, "must be true or false");
+    *out = node->as_boolean()->get();
+    return absl::OkStatus();
+  }
+
+  template <typename Int>
+  absl::Status Integer(std::string_view key, Int* out, int64_t min, int64_t max) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_integer()) return Error(*node, key, "must be an integer");
+    const int64_t value = node->as_integer()->get();
+    if (value < min || value > max) {
+      return Error(*node, key, absl::StrCat("must be from ", min, " to ", max, ", not ", value));
+    }
+    *out = static_cast<Int>(value);
+    return absl::OkStatus();
+  }
+
+  absl::Status StringList(std::string_view key, std::vector<std::string>* out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return Error(*node, key, "must be an array of strings");
+    out->clear();
+    for (const toml::node& element : *array) {
+      if (!element.is_string()) return Error(element, key, "must be an array of strings");
+      out->push_back(element.as_string()->get());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status IntegerList(std::string_view key, std::vector<int>* out, int min, int max) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return absl::OkStatus();
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return Error(*node, key, "must be an array of integers");
+    out->clear();
+    for (const toml::node& element : *array) {
+      const std::optional<int64_t> value = element.value<int64_t>();
+      if (!element.is_integer() || !value || *value < min || *value > max) {
+        return Error(element, key, StrCat("must hold integers from ", min, " to ", max));
+      }
+      out->push_back(static_cast<int>(*value));
+    }
+    return absl::OkStatus();
+  }
+
+  bool Has(std::string_view key) const { return table_.get(key) != nullptr; }
+
+  // Every key of the table must have been read.
+  absl::Status RejectUnknown() const {
+    for (const auto& [key, node] : table_) {
+      if (!taken_.contains(std::string(key.str()))) {
+        return Error(node, key.str(), "is not a known setting");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // An error about a key this table has (already read).
+  absl::Status Error(std::string_view key, std::string_view what) const {
+    const toml::node* node = table_.get(key);
+    return node ? Error(*node, key, what) : Error(table_, key, what);
+  }
+
+  absl::Status Error(const toml::node& node, std::string_view key, std::string_view what) const {
+    return LineError(origin_, node.source().begin.line, prefix_, key, " ", what);
+  }
+
+ private:
+  const toml::node* Take(std::string_view key) {
+    taken_.insert(std::string(key));
+    return table_.get(key);
+  }
+
+  const toml::table& table_;
+  std::string prefix_;
+  std::string_view origin_;
+  absl::flat_hash_set<std::string> taken_;
+};
+
+absl::Status ReadSip(TableReader& r, SipConfig* sip) {
+  absl::Status s;
+  if (!(s = r.String("listen", &sip->listen_address)).ok()) return s;
+  if (!(s = r.Integer("port", &sip->port, 1, 65535)).ok()) return s;
+  std::vector<std::string> transports = {"udp", "tcp"};
+  if (!(s = r.StringList("transports", &transports)).ok()) return s;
+  sip->udp = sip->tcp = sip->tls = false;
+  for (const std::string& transport : transports) {
+    if (transport == "udp") {
+      sip->udp = true;
+    } else if (transport == "tcp") {
+      sip->tcp = true;
+    } else if (transport == "tls") {
+      sip->tls = true;
+    } else {
+      return r.Error("transports",
+                     absl::StrCat("has \"", transport, "\"; known are udp, tcp, tls"));
+    }
+  }
+  if (!(s = r.String("advertised_address", &sip->advertised_address)).ok()) return s;
+  if (!(s = r.Integer("max_message_bytes", &sip->max_message_bytes, 1024, 1 << 20)).ok()) return s;
+  if (!(s = r.Integer("max_tcp_connections", &sip->max_tcp_connections, 1, 1 << 20)).ok()) return s;
+  if (!(s = r.Integer("max_tcp_connections_per_source", &sip->max_tcp_connections_per_source, 1,
+                      1 << 20))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("tcp_idle_timeout_s", &sip->tcp_idle_timeout_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("answer_delay_ms", &sip->answer_delay_ms, 0, 60000)).ok()) return s;
+  if (!(s = r.Integer("session_min_se_s", &sip->session_min_se_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("session_expires_s", &sip->session_expires_s, 1, 86400)).ok()) return s;
+  // --- Slow streams and SIP over TLS.
+  if (!(s = r.Integer("tcp_message_timeout_s", &sip->tcp_message_timeout_s, 1, 300)).ok()) return s;
+  if (!(s = r.Integer("tls_port", &sip->tls_port, 1, 65535)).ok()) return s;
+  if (!(s = r.String("tls_certificate", &sip->tls_certificate)).ok()) return s;
+  if (!(s = r.String("tls_private_key", &sip->tls_private_key)).ok()) return s;
+  if (!(s = r.String("tls_ca_file", &sip->tls_ca_file)).ok()) return s;
+  if (!(s = r.Bool("tls_verify_client", &sip->tls_verify_client)).ok()) return s;
+  if (!(s = r.String("tls_min_version", &sip->tls_min_version)).ok()) return s;
+  if (sip->tls_min_version != "1.2" && sip->tls_min_version != "1.3") {
+    return r.Error("tls_min_version", "must be \"1.2\" or \"1.3\"");
+  }
+  if (!(s = r.String("tls_ciphers", &sip->tls_ciphers)).ok()) return s;
+  if (!(s = r.Integer("tls_handshake_timeout_s", &sip->tls_handshake_timeout_s, 1, 60)).ok()) {
+    return s;
+  }
+  // Who may call.
+  if (!(s = r.String("auth", &sip->auth)).ok()) return s;
+  if (sip->auth != "none" && sip->auth != "all") {
+    return r.Error("auth", "must be \"none\" or \"all\"");
+  }
+  if (!(s = r.String("realm", &sip->realm)).ok()) return s;
+  if (sip->realm.empty() || sip->realm.find_first_of("\"\\\r\n") != std::string::npos) {
+    return r.Error("realm", "must be non-empty, without quotes, backslashes or line breaks");
+  }
+  if (!(s = r.StringList("auth_algorithms", &sip->auth_algorithms)).ok()) return s;
+  if (sip->auth_algorithms.empty()) return r.Error("auth_algorithms", "must name an algorithm");
+  for (const std::string& algorithm : sip->auth_algorithms) {
+    if (algorithm != "SHA-256" && algorithm != "MD5") {
+      return r.Error("auth_algorithms",
+                     absl::StrCat("has \"", algorithm, "\"; known are SHA-256, MD5"));
+    }
+  }
+  if (!(s = r.Integer("nonce_lifetime_s", &sip->nonce_lifetime_s, 10, 86400)).ok()) return s;
+  if (!(s = r.StringList("allow", &sip->allow)).ok()) return s;
+  if (!(s = r.StringList("deny", &sip->deny)).ok()) return s;
+  if (absl::StatusOr<sip::SourceFilter> filter = sip::SourceFilter::Make(sip->allow, sip->deny);
+      !filter.ok()) {
+    return r.Error(sip->allow.empty() ? "deny" : "allow", std::string(filter.status().message()));
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
+  absl::Status s;
+  if (!(s = r.String("backend", &media->backend)).ok()) return s;
+  if (!(s = r.String("address", &media->address)).ok()) return s;
+  if (!(s = r.Integer("rtp_port_min", &media->rtp_port_min, 1024, 65534)).ok()) return s;
+  if (!(s = r.Integer("rtp_port_max", &media->rtp_port_max, 1025, 65535)).ok()) return s;
+  if (!(s = r.Integer("workers", &media->workers, 1, 256)).ok()) return s;
+  if (!(s = r.IntegerList("cores", &media->cores, 0, 4095)).ok()) return s;
+  if (!(s = r.Integer("max_talkers", &media->max_talkers, 1, 16)).ok()) return s;
+  if (!(s = r.Bool("share_encoding", &media->share_encoding)).ok()) return s;
+  if (!(s = r.Integer("rtp_timeout_s", &media->rtp_timeout_s, 0, 86400)).ok()) return s;
+  if (!(s = r.Integer("unverified_send_s", &media->unverified_send_s, 0, 3600)).ok()) return s;
+  if (!(s = r.Integer("consent_timeout_s", &media->consent_timeout_s, 0, 3600)).ok()) return s;
+
+  if (!(s = r.String("srtp", &media->srtp)).ok()) return s;
+  if (!ValidSrtpPolicy(media->srtp, false)) {
+    return r.Error("srtp", "must be \"required\", \"optional\" or \"off\"");
+  }
+  if (!(s = r.Bool("sdes_over_plain_sip", &media->sdes_over_plain_sip)).ok()) return s;
+  if (!(s = r.Integer("dtls_handshake_timeout_s", &media->dtls_handshake_timeout_s, 1, 60)).ok()) {
+    return s;
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ReadDpdk(TableReader& r, DpdkConfig* dpdk) {
+  absl::Status s;
+  if (!(s = r.StringList("eal_args", &dpdk->eal_args)).ok()) return s;
+  if (!(s = r.String("port", &dpdk->port)).ok()) return s;
+  if (!(s = r.Integer("prefix_length", &dpdk->prefix_length, 1, 32)).ok()) return s;
+  if (!(s = r.String("gateway", &dpdk->gateway)).ok()) return s;
+  if (!(s = r.String("gateway_mac", &dpdk->gateway_mac)).ok()) return s;
+  if (!(s = r.Integer("vlan", &dpdk->vlan, 0, 4094)).ok()) return s;
+  if (!(s = r.Integer("rx_descriptors", &dpdk->rx_descriptors, 64, 16384)).ok()) return s;
+  if (!(s = r.Integer("tx_descriptors", &dpdk->tx_descriptors, 64, 16384)).ok()) return s;
+  if (!(s = r.Integer("mbufs", &dpdk->mbufs, 0, 16777215)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadLimits(TableReader& r, LimitsConfig* limits) {
+  absl::Status s;
+  if (!(s = r.Integer("max_calls", &limits->max_calls, 1, 10000000)).ok()) return s;
+  if (!(s = r.Integer("max_requests_per_second", &limits->max_requests_per_second, 1, 10000000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("burst_requests", &limits->burst_requests, 1, 10000000)).ok()) return s;
+  if (!(s = r.Integer("retry_after_s", &limits->retry_after_s, 1, 3600)).ok()) return s;
+  // Per source, and the transaction caps (issue 13).
+  const std::pair<const char*, int*> per_source[] = {
+      {"max_calls_per_source", &limits->max_calls_per_source},
+      {"max_requests_per_source_per_second", &limits->max_requests_per_source_per_second},
+      {"burst_requests_per_source", &limits->burst_requests_per_source},
+      {"max_dialog_requests_per_second", &limits->max_dialog_requests_per_second},
+      {"burst_dialog_requests", &limits->burst_dialog_requests},
+      {"max_dialog_requests_per_source_per_second",
+       &limits->max_dialog_requests_per_source_per_second},
+      {"burst_dialog_requests_per_source", &limits->burst_dialog_requests_per_source},
+  };
+  for (const auto& [key, value] : per_source) {
+    if (!(s = r.Integer(key, value, 0, 10000000)).ok()) return s;
+  }
+  if (!(s = r.StringList("unlimited_sources", &limits->unlimited_sources)).ok()) return s;
+  if (absl::StatusOr<SourceSet> set = SourceSet::Parse(limits->unlimited_sources); !set.ok()) {
+    return r.Error("unlimited_sources", std::string(set.status().message()));
+  }
+  if (!(s = r.Integer("max_tracked_sources", &limits->max_tracked_sources, 1, 10000000)).ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_transactions", &limits->max_transactions, 16, 100000000)).ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_transaction_bytes", &limits->max_transaction_bytes, 65536,
+                      int64_t{1} << 40))
+           .ok()) {
+    return s;
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ReadLog(TableReader& r, LogConfig* log) {
+  absl::Status s;
+  if (!(s = r.String("level", &log->level)).ok()) return s;
+  if (!(s = r.String("format", &log->format)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+}  // namespace
+
+bool ValidSrtpPolicy(std::string_view policy, bool empty_ok) {
+  return policy == "required" || policy == "optional" || policy == "off" ||
+         (empty_ok && policy.empty());
+}
+
+bool ValidPin(std::string_view pin) {
+  return pin.size() <= 16 && pin.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+namespace {
+
+absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
+  absl::Status s;
+  if (!(s = r.String("name", &room->name)).ok()) return s;
+  if (!(s = r.StringList("codecs", &room->codecs)).ok()) return s;
+  if (!(s = r.Integer("max_participants", &room->max_participants, 0, 1000000)).ok()) return s;
+  if (!(s = r.Bool("locked", &room->locked)).ok()) return s;
+  if (!(s = r.Bool("announce_joins", &room->announce_joins)).ok()) return s;
+  if (!(s = r.Bool("record", &room->record)).ok()) return s;
+  if (!(s = r.String("pin", &room->pin)).ok()) return s;
+  if (!(s = r.String("moderator_pin", &room->moderator_pin)).ok()) return s;
+  if (!(s = r.Integer("max_talkers", &room->max_talkers, 0, 16)).ok()) return s;
+  if (!(s = r.Bool("wait_for_moderator", &room->wait_for_moderator)).ok()) return s;
+  if (!(s = r.Bool("end_when_moderator_leaves", &room->end_when_moderator_leaves)).ok()) return s;
+  if (!(s = r.Bool("announce_count", &room->announce_count)).ok()) return s;
+  if (!(s = r.Bool("music_when_alone", &room->music_when_alone)).ok()) return s;
+
+  if (!(s = r.String("srtp", &room->srtp)).ok()) return s;
+  if (!ValidSrtpPolicy(room->srtp, true)) {
+    return r.Error("srtp", "must be \"required\", \"optional\", \"off\" or empty ([media] srtp)");
+  }
+
+  bool auth = false;
+  if (!(s = r.Bool("auth", &auth)).ok()) return s;
+  if (r.Has("auth")) room->auth = auth;
+  if (!ValidPin(room->pin)) return r.Error("pin", "must be 1-16 digits (0-9), or empty for none");
+  if (!ValidPin(room->moderator_pin)) {
+    return r.Error("moderator_pin", "must be 1-16 digits (0-9), or empty for none");
+  }
+  if (!room->pin.empty() && room->pin == room->moderator_pin) {
+    return r.Error("moderator_pin", "must differ from pin");
+  }
+  return r.RejectUnknown();
+}
+
+bool IsHex(std::string_view text, size_t length) {
+  return text.size() == length &&
+         text.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+}
+
+absl::Status ReadUser(TableReader& r, UserConfig* user) {
+  absl::Status s;
+  if (!(s = r.String("name", &user->name)).ok()) return s;
+  if (!(s = r.String("password", &user->password)).ok()) return s;
+  if (!(s = r.String("ha1", &user->ha1)).ok()) return s;
+  if (!(s = r.String("ha1_sha256", &user->ha1_sha256)).ok()) return s;
+  if (user->name.empty() || user->name.find_first_of("\"\\:\r\n") != std::string::npos) {
+    return r.Error("name", "must be non-empty, without quotes, backslashes, colons or line breaks");
+  }
+  // Never echo a secret in an error: say what is wrong, not what was written.
+  if (!user->ha1.empty() && !IsHex(user->ha1, 32)) {
+    return r.Error("ha1", "must be 32 hex digits (MD5 of name:realm:password)");
+  }
+  if (!user->ha1_sha256.empty() && !IsHex(user->ha1_sha256, 64)) {
+    return r.Error("ha1_sha256", "must be 64 hex digits (SHA-256 of name:realm:password)");
+  }
+  if (user->password.empty() && user->ha1.empty() && user->ha1_sha256.empty()) {
+    return r.Error("name", "needs a password, ha1 or ha1_sha256");
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ReadIvr(TableReader& r, IvrConfig* ivr) {
+  absl::Status s;
+  if (!(s = r.String("number", &ivr->number)).ok()) return s;
+  if (!(s = r.Integer("max_attempts", &ivr->max_attempts, 1, 10)).ok()) return s;
+  if (!(s = r.Integer("digit_timeout_s", &ivr->digit_timeout_s, 1, 60)).ok()) return s;
+  if (!(s = r.Integer("max_pin_failures_per_source", &ivr->max_pin_failures_per_source, 1, 1000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_pin_failures_per_room", &ivr->max_pin_failures_per_room, 1, 100000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("pin_window_s", &ivr->pin_window_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("pin_lockout_s", &ivr->pin_lockout_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("pin_room_delay_ms", &ivr->pin_room_delay_ms, 1, 60000)).ok()) return s;
+  if (!(s = r.Integer("pin_room_max_delay_s", &ivr->pin_room_max_delay_s, 0, 300)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadRecording(TableReader& r, RecordingConfig* recording) {
+  absl::Status s;
+  if (!(s = r.String("dir", &recording->dir)).ok()) return s;
+  if (!(s = r.String("format", &recording->format)).ok()) return s;
+  if (recording->format != "ogg" && recording->format != "wav") {
+    return r.Error("format", "must be \"ogg\" or \"wav\"");
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ReadPrompts(TableReader& r, PromptsConfig* prompts) {
+  absl::Status s;
+  if (!(s = r.String("dir", &prompts->dir)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadRecords(TableReader& r, RecordsConfig* records) {
+  absl::Status s;
+  if (!(s = r.String("path", &records->path)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadApi(TableReader& r, ApiConfig* api) {
+  absl::Status s;
+  if (!(s = r.Bool("enabled", &api->enabled)).ok()) return s;
+  if (!(s = r.String("listen", &api->listen)).ok()) return s;
+  if (!(s = r.Integer("port", &api->port, 0, 65535)).ok()) return s;
+  if (!(s = r.String("token", &api->token)).ok()) return s;
+  if (!(s = r.String("token_file", &api->token_file)).ok()) return s;
+  if (!(s = r.Integer("max_connections", &api->max_connections, 1, 10000)).ok()) return s;
+  if (!(s = r.Integer("max_connections_per_client", &api->max_connections_per_client, 1, 10000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_event_streams", &api->max_event_streams, 0, 10000)).ok()) return s;
+  if (!(s = r.Integer("request_timeout_s", &api->request_timeout_s, 1, 300)).ok()) return s;
+  if (api->max_connections_per_client > api->max_connections) {
+    return r.Error("max_connections_per_client", "must not exceed api.max_connections");
+  }
+  if (api->max_event_streams >= api->max_connections) {
+    return r.Error("max_event_streams",
+                   "must be below api.max_connections (streams would leave no connection for "
+                   "requests)");
+  }
+  if (!api->token.empty() && !api->token_file.empty()) {
+    return r.Error("token_file", "and api.token are both set: keep one");
+  }
+  return r.RejectUnknown();
+}
+
+// Checks that need more than one key, reported at the table's line.
+absl::Status Validate(const toml::table& root, std::string_view origin, const Config& config) {
+  auto at = [&](std::string_view table, std::string_view key) -> int64_t {
+    const toml::node* node = root.at_path(std::string(table) + "." + std::string(key)).node();
+    if (node == nullptr) node = root.get(table);
+    return node ? node->source().begin.line : 0;
+  };
+  if (!config.sip.udp && !config.sip.tcp && !config.sip.tls) {
+    return LineError(origin, at("sip", "transports"), "sip.transports names no transport");
+  }
+  if (config.sip.tls) {
+    if (config.sip.tls_certificate.empty() || config.sip.tls_private_key.empty()) {
+      return LineError(origin, at("sip", "tls_certificate"),
+                       "sip.tls_certificate and sip.tls_private_key are needed for \"tls\"");
+    }
+    if (config.sip.tcp && config.sip.tls_port == config.sip.port) {
+      return LineError(origin, at("sip", "tls_port"),
+                       "sip.tls_port must differ from sip.port while TCP is on");
+    }
+  }
+  if (config.sip.tls_verify_client && config.sip.tls_ca_file.empty()) {
+    return LineError(origin, at("sip", "tls_verify_client"),
+                     "sip.tls_verify_client needs sip.tls_ca_file (the CAs that sign clients)");
+  }
+  if (config.api.enabled && config.api.token.empty() && config.api.token_file.empty()) {
+    return LineError(origin, at("api", "token_file"),
+                     "api.token_file (or api.token) must be set while the API is enabled");
+  }
+  if (config.api.enabled && config.api.token_file.empty() && config.api.token.size() < 8) {
+    return LineError(origin, at("api", "token"),
+                     "api.token must be at least 8 characters while the API is enabled");
+  }
+  if (config.media.rtp_port_min >= config.media.rtp_port_max) {
+    return LineError(origin, at("media", "rtp_port_min"),
+                     "media.rtp_port_min must be below media.rtp_port_max");
+  }
+  if (!config.media.cores.empty() &&
+      static_cast<int>(config.media.cores.size()) != config.media.workers) {
+    return LineError(origin, at("media", "cores"), "media.cores must list one CPU per worker (",
+                     config.media.workers, ")");
+  }
+  if (config.media.backend != "kernel" && config.media.backend != "dpdk") {
+    return LineError(origin, at("media", "backend"),
+                     "media.backend must be \"kernel\" or \"dpdk\", not \"", config.media.backend,
+                     "\"");
+  }
+  if (config.media.backend == "dpdk") {
+    in_addr parsed{};
+    if (inet_pton(AF_INET, config.media.address.c_str(), &parsed) != 1) {
+      return LineError(origin, at("media", "address"),
+                       "media.address must be an IPv4 address with the DPDK backend");
+    }
+    if (!config.dpdk.gateway.empty() &&
+        inet_pton(AF_INET, config.dpdk.gateway.c_str(), &parsed) != 1) {
+      return LineError(origin, at("dpdk", "gateway"), "dpdk.gateway must be an IPv4 address");
+    }
+  }
+  for (const RoomConfig& room : config.rooms) {
+    if (!config.ivr.number.empty() && room.name == config.ivr.number) {
+      return LineError(origin, at("ivr", "number"), "ivr.number \"", room.name,
+                       "\" is also the name of a room");
+    }
+  }
+  if (config.log.format != "logfmt" && config.log.format != "json") {
+    return LineError(origin, at("log", "format"), "log.format must be \"logfmt\" or \"json\"");
+  }
+  if (config.log.level != "debug" && config.log.level != "info" && config.log.level != "warn" &&
+      config.log.level != "error") {
+    return LineError(origin, at("log", "level"),
+                     "log.level must be one of debug, info, warn, error");
+  }
+  return absl::OkStatus();
+}
+
+constexpr std::string_view kParticipantActions[] = {
+    "toggle_mute", "mute",    "unmute",       "listen_down",       "listen_up",
+    "talk_down",   "talk_up", "volume_reset", "participant_count", "leave"};
+constexpr std::string_view kModeratorActions[] = {
+    "toggle_mute_all", "mute_all",  "unmute_all",       "toggle_lock",     "lock",
+    "unlock",          "kick_last", "toggle_recording", "start_recording", "stop_recording"};
+
+bool KnownAction(std::string_view action, bool moderator) {
+  auto in = [&](const auto& list) {
+    return std::find(std::begin(list), std::end(list), action) != std::end(list);
+  };
+  return in(kParticipantActions) || (moderator && in(kModeratorActions));
+}
+
+// [controls.participant] and [controls.moderator]: "<keys>" = "<action>". A
+// table of its own replaces that role's defaults entirely, so an operator
+// can also take keys away.
+absl::Status ReadControls(const toml::node& node, std::string_view origin,
+                          ControlsConfig* controls) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr)
+    return LineError(origin, node.source().begin.line, "controls must be a table");
+  for (const auto& [role_key, entries] : *table) {
+    const std::string_view role = role_key.str();
+    if (role != "participant" && role != "moderator") {
+      return LineError(origin, entries.source().begin.line, "controls.", role,
+                       " is not a known role (participant, moderator)");
+    }
+    const bool moderator = role == "moderator";
+    const toml::table* map = entries.as_table();
+    if (map == nullptr) {
+      return LineError(origin, entries.source().begin.line, "controls.", role, " must be a table");
+    }
+    auto& out = moderator ? controls->moderator : controls->participant;
+    out.clear();
+    for (const auto& [keys, action] : *map) {
+      const std::string_view sequence = keys.str();
+      const bool keys_ok = !sequence.empty() && sequence.size() <= 4 &&
+                           sequence.find_first_not_of("0123456789*#ABCD") == std::string_view::npos;
+      if (!keys_ok) {
+        return LineError(origin, action.source().begin.line, "controls.", role, " key \"", sequence,
+                         "\" must be 1-4 of 0-9 * # A-D");
+      }
+      const std::optional<std::string_view> name = action.value<std::string_view>();
+      if (!name || !KnownAction(*name, moderator)) {
+        return LineError(origin, action.source().begin.line, "controls.", role, ".\"", sequence,
+                         "\" is not a known action (",
+                         moderator ? "any participant action, or toggle_mute_all, mute_all, "
+                                     "unmute_all, toggle_lock, lock, unlock, kick_last, "
+                                     "toggle_recording, start_recording, stop_recording"
+                                   : "toggle_mute, mute, unmute, listen_down, listen_up, "
+                                     "talk_down, talk_up, volume_reset, participant_count, leave",
+                         ")");
+      }
+      out.emplace_back(std::string(sequence), std::string(*name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRooms(const toml::node& node, std::string_view origin,
+                       std::vector<RoomConfig>* rooms) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    return LineError(origin, node.source().begin.line,
+                     "room must be an array of tables ([[room]])");
+  }
+  absl::flat_hash_set<std::string> names;
+  for (const toml::node& element : *array) {
+    TableReader reader(*element.as_table(), "room.", origin);
+    RoomConfig room;
+    if (absl::Status s = ReadRoom(reader, &room); !s.ok()) return s;
+    const int64_t line = element.source().begin.line;
+    if (room.name.empty()) return LineError(origin, line, "room.name is missing");
+    if (!names.insert(room.name).second) {
+      return LineError(origin, line, "room.name \"", room.name, "\" is used twice");
+    }
+    for (const std::string& codec : room.codecs) {
+      if (codec != "opus" && codec != "PCMU" && codec != "PCMA") {
+        return LineError(origin, line, "room.codecs has \"", codec,
+                         "\"; known are opus, PCMU, PCMA");
+      }
+    }
+    if (room.codecs.empty()) {
+      return LineError(origin, line, "room.codecs must name at least one codec");
+    }
+    rooms->push_back(std::move(room));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadUsers(const toml::node& node, std::string_view origin,
+                       std::vector<UserConfig>* users) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    return LineError(origin, node.source().begin.line,
+                     "user must be an array of tables ([[user]])");
+  }
+  absl::flat_hash_set<std::string> names;
+  for (const toml::node& element : *array) {
+    TableReader reader(*element.as_table(), "user.", origin);
+    UserConfig user;
+    if (absl::Status s = ReadUser(reader, &user); !s.ok()) return s;
+    if (!names.insert(user.name).second) {
+      return LineError(origin, element.source().begin.line, "user.name \"", user.name,
+                       "\" is used twice");
+    }
+    users->push_back(std::move(user));
+  }
+  return absl::OkStatus();
+}
+
+// Digest authentication as configured must be able to let someone in.
+absl::Status ValidateAuth(const toml::table& root, std::string_view origin, const Config& config) {
+  const auto line = [&](std::string_view path) -> int64_t {
+    const toml::node* node = root.at_path(std::string(path)).node();
+    return node ? node->source().begin.line : 0;
+  };
+  bool required = config.sip.auth == "all";
+  for (const RoomConfig& room : config.rooms) required |= room.auth.value_or(false);
+  if (required && config.users.empty()) {
+    return LineError(origin, line("sip.auth"),
+                     "digest authentication is asked for (sip.auth or a room's auth) but no "
+                     "[[user]] is configured");
+  }
+  for (const UserConfig& user : config.users) {
+    if (!user.password.empty()) continue;
+    for (const std::string& algorithm : config.sip.auth_algorithms) {
+      const bool has = algorithm == "MD5" ? !user.ha1.empty() : !user.ha1_sha256.empty();
+      if (!has) {
+        return LineError(origin, line("user"), "user \"", user.name, "\" has no password and no ",
+                         algorithm == "MD5" ? "ha1" : "ha1_sha256",
+                         " but sip.auth_algorithms offers ", algorithm);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view origin) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& error) {
+    return LineError(origin, error.source().begin.line, error.description());
+  }
+
+  Config config;
+  TableReader top(root, "", origin);
+  auto section = [&](std::string_view name, auto read, auto* out) -> absl::Status {
+    const toml::node* node = root.get(name);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_table()) return top.Error(*node, name, "must be a table");
+    TableReader reader(*node->as_table(), absl::StrCat(std::string(name), "."), origin);
+    return read(reader, out);
+  };
+  absl::Status s;
+  if (!(s = section("sip", ReadSip, &config.sip)).ok()) return s;
+  if (!(s = section("media", ReadMedia, &config.media)).ok()) return s;
+  if (!(s = section("dpdk", ReadDpdk, &config.dpdk)).ok()) return s;
+  if (!(s = section("limits", ReadLimits, &config.limits)).ok()) return s;
+  if (!(s = section("log", ReadLog, &config.log)).ok()) return s;
+  if (!(s = section("api", ReadApi, &config.api)).ok()) return s;
+  if (!(s = section("records", ReadRecords, &config.records)).ok()) return s;
+  if (!(s = section("prompts", ReadPrompts, &config.prompts)).ok()) return s;
+  if (!(s = section("recording", ReadRecording, &config.recording)).ok()) return s;
+  if (!(s = section("ivr", ReadIvr, &config.ivr)).ok()) return s;
+  if (const toml::node* controls = root.get("controls")) {
+    if (!(s = ReadControls(*controls, origin, &config.controls)).ok()) return s;
+  }
+  if (const toml::node* rooms = root.get("room")) {
+    if (!(s = ReadRooms(*rooms, origin, &config.rooms)).ok()) return s;
+  }
+  if (const toml::node* users = root.get("user")) {
+    if (!(s = ReadUsers(*users, origin, &config.users)).ok()) return s;
+  }
+  for (const auto& [key, node] : root) {
+    const std::string_view name = key.str();
+    if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
+        name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
+        name != "ivr" && name != "dpdk" && name != "room" && name != "user") {
+      return top.Error(node, name, "is not a known section");
+    }
+  }
+  if (config.sip.advertised_address.empty())
+    config.sip.advertised_address = config.sip.listen_address;
+  if (!(s = Validate(root, origin, config)).ok()) return s;
+  if (!(s = ValidateAuth(root, origin, config)).ok()) return s;
+  return config;
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot open config file ", path));
+  std::stringstream text;
+  text << file.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace tutti

@@ -1,0 +1,249 @@
+// tuttid's configuration: the TOML file documented in ops/tutti.toml.
+// Loading checks every key: an unknown key, a wrong type or a value out of
+// range is an error that names the key and its line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "signaling/call/room_config.h"
+
+namespace tutti {
+
+struct SipConfig {
+  std::string listen_address = "127.0.0.1";
+  uint16_t port = 5060;
+  bool udp = true;
+  bool tcp = true;
+  // Written into Contact and our Via; defaults to listen_address. Set it when
+  // listening on 0.0.0.0 or behind a static NAT.
+  std::string advertised_address;
+  size_t max_message_bytes = 65535;
+  int max_tcp_connections = 1024;
+  int max_tcp_connections_per_source = 32;
+  int tcp_idle_timeout_s = 300;
+  // Before answering an INVITE, ring for this long (180 Ringing). 0 answers at once.
+  int answer_delay_ms = 0;
+  // RFC 4028 session timers: the smallest interval accepted (422 below it)
+  // and the one asked for when the caller supports timers but names none.
+  int session_min_se_s = 90;
+  int session_expires_s = 1800;
+
+  // --- Slow streams and SIP over TLS (ops/tutti.toml documents each key).
+  // A TCP/TLS message must arrive whole within this many seconds of its
+  // first byte (and an accepted connection bring its first one as fast).
+  int tcp_message_timeout_s = 5;
+  bool tls = false;  // "tls" in transports
+  uint16_t tls_port = 5061;
+  std::string tls_certificate = "ops/tls/generated/tutti-cert.pem";
+  std::string tls_private_key = "ops/tls/generated/tutti-key.pem";
+  std::string tls_ca_file;  // CAs for client certificates; "" none
+  bool tls_verify_client = false;
+  std::string tls_min_version = "1.2";
+  std::string tls_ciphers = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES:!PSK:!SRP:!CAMELLIA:!ARIA";
+  int tls_handshake_timeout_s = 5;
+
+  // --- Who may call (issue 13): digest authentication and IP lists.
+  // "none": no INVITE is challenged unless its room says auth = true;
+  // "all": every INVITE must authenticate unless its room says auth = false.
+  std::string auth = "none";
+  std::string realm = "tutti";
+  // Offered in this order (RFC 8760: preferred first): "SHA-256", "MD5".
+  std::vector<std::string> auth_algorithms = {"SHA-256", "MD5"};
+  int nonce_lifetime_s = 300;
+  // CIDR blocks; deny wins; an empty allow list allows all not denied.
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+};
+
+// [[user]]: who may authenticate with SIP digest. A password, or HA1
+// values (MD5 and/or SHA-256 of "name:realm:password") so that the file
+// need not hold the password.
+struct UserConfig {
+  std::string name;
+  std::string password;
+  std::string ha1;         // MD5, 32 hex digits
+  std::string ha1_sha256;  // 64 hex digits
+};
+
+struct MediaConfig {
+  std::string backend = "kernel";
+  std::string address = "127.0.0.1";
+  uint16_t rtp_port_min = 20000;
+  uint16_t rtp_port_max = 29999;
+  // Media worker threads, one per core; each owns whole conferences.
+  int workers = 1;
+  // CPUs to pin workers to, one per worker; empty leaves them unpinned.
+  std::vector<int> cores;
+  // Talkers mixed at once per conference (the loudest, with hysteresis).
+  int max_talkers = 3;
+  // One encode per codec for everyone who hears the same mix (tutti's
+  // policy). false encodes for every listener and mixes every talker (no
+  // top-N): the baseline bench/README.md measures against.
+  bool share_encoding = true;
+  // A call that sends no RTP for this long is ended with BYE; 0 never.
+  int rtp_timeout_s = 60;
+  // Media goes to an address nothing came from for this long in all (0: no
+  // limit), and stops while the peer sends nothing (no RTP nor RTCP) for
+  // consent_timeout_s (0: never); issue 13, reflection.
+  int unverified_send_s = 5;
+  int consent_timeout_s = 10;
+
+  // Media encryption (SRTP) for rooms that do not set their own:
+  // "required", "optional" or "off".
+  std::string srtp = "optional";
+  // SDES keys (a=crypto) travel in the SDP: by default only over SIP/TLS.
+  bool sdes_over_plain_sip = false;
+  // DTLS-SRTP: a leg's handshake not complete within this long ends the call.
+  int dtls_handshake_timeout_s = 10;
+};
+
+// The DPDK packet plane ([media] backend = "dpdk"). tuttid owns the media
+// address ([media] address) on that port: it answers ARP and ping for it.
+// SIP and the API stay on kernel sockets.
+struct DpdkConfig {
+  // Arguments for rte_eal_init, e.g. ["-l", "1", "--file-prefix", "tutti"],
+  // or for a test without a NIC ["--no-huge", "--no-pci", "-m", "256",
+  // "--vdev=net_af_packet0,iface=veth1"].
+  std::vector<std::string> eal_args;
+  std::string port;         // the device name as EAL knows it; "": the first port
+  int prefix_length = 24;   // of the media address's subnet
+  std::string gateway;      // next hop off the subnet; "": none
+  std::string gateway_mac;  // static; "": resolved by ARP
+  int vlan = 0;             // 802.1Q tag on the media traffic; 0: untagged
+  int rx_descriptors = 1024;
+  int tx_descriptors = 1024;
+  // Mbufs in the pool; 0 sizes it from [limits] max_calls and the queues.
+  int mbufs = 0;
+};
+
+struct LimitsConfig {
+  int max_calls = 2000;
+  int max_requests_per_second = 1000;  // new requests, all sources together
+  int burst_requests = 200;            // token bucket depth above the rate
+  int retry_after_s = 5;
+  // Per source address (0: no such limit), and who is exempt from them.
+  int max_calls_per_source = 100;
+  int max_requests_per_source_per_second = 20;  // new requests (INVITE, OPTIONS...)
+  int burst_requests_per_source = 50;
+  int max_dialog_requests_per_second = 20;  // per call, not ACK/BYE/CANCEL
+  int burst_dialog_requests = 40;
+  int max_dialog_requests_per_source_per_second = 200;
+  int burst_dialog_requests_per_source = 400;
+  std::vector<std::string> unlimited_sources;  // addresses and CIDR blocks
+  int max_tracked_sources = 65536;
+  // What server transactions may hold at once (count, estimated bytes).
+  int max_transactions = 65536;
+  int64_t max_transaction_bytes = int64_t{32} << 20;
+};
+
+struct RecordingConfig {
+  // Where room recordings go (made at start when missing), and their format:
+  // "ogg" (Ogg Opus) or "wav".
+  std::string dir = "recordings";
+  std::string format = "ogg";
+};
+
+struct PromptsConfig {
+  // WAV files (16-bit PCM) played by the IVR and the API, one per prompt.
+  std::string dir = "ops/prompts/generated";
+};
+
+// What a caller can do with keys during a call: DTMF sequence -> action.
+// Everyone: toggle_mute, mute, unmute, listen_down, listen_up, talk_down,
+// talk_up, volume_reset, participant_count, leave. Moderators have their
+// own map on top (theirs wins on the same keys), which may also use
+// toggle_mute_all, mute_all, unmute_all, toggle_lock, lock, unlock,
+// kick_last, toggle_recording, start_recording, stop_recording.
+struct ControlsConfig {
+  std::vector<std::pair<std::string, std::string>> participant = {
+      {"*1", "toggle_mute"},       {"*4", "listen_down"}, {"*6", "listen_up"},
+      {"*7", "talk_down"},         {"*9", "talk_up"},     {"*5", "volume_reset"},
+      {"*8", "participant_count"}, {"*0", "leave"},
+  };
+  std::vector<std::pair<std::string, std::string>> moderator = {
+      {"*2", "toggle_lock"},
+      {"*3", "kick_last"},
+      {"#1", "toggle_mute_all"},
+      {"#2", "toggle_recording"},
+  };
+};
+
+// The dial-in IVR: callers of sip:<number>@host are asked for a conference
+// number and, where the room has one, a PIN; callers who dial a room with a
+// PIN directly are asked for the PIN.
+struct IvrConfig {
+  std::string number = "conference";  // empty: no IVR number
+  int max_attempts = 3;               // wrong numbers (or PINs) before goodbye
+  int digit_timeout_s = 8;            // no key for this long ends an entry
+  // Wrong PINs within the window: an address past its limit is locked out
+  // for pin_lockout_s; a room past its limit is never locked, its PIN
+  // answers are held pin_room_delay_ms per failure past it, at most
+  // pin_room_max_delay_s.
+  int max_pin_failures_per_source = 5;
+  int max_pin_failures_per_room = 20;
+  int pin_window_s = 300;
+  int pin_lockout_s = 300;
+  int pin_room_delay_ms = 1000;
+  int pin_room_max_delay_s = 30;
+};
+
+struct RecordsConfig {
+  // JSON-lines file of call records, appended to; empty: no records.
+  std::string path;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::string format = "logfmt";  // or "json"
+};
+
+// "required", "optional", "off" (and "" where `empty_ok`, for a room).
+bool ValidSrtpPolicy(std::string_view policy, bool empty_ok);
+
+struct ApiConfig {
+  bool enabled = false;  // off unless a config turns it on (the shipped one does)
+  std::string listen = "127.0.0.1";
+  uint16_t port = 8080;
+  // Every request must carry "Authorization: Bearer <token>": the token is
+  // written inline, or read from token_file at start (api/api_token.h puts
+  // the file's token here). Exactly one of the two is set.
+  std::string token;
+  std::string token_file;
+  // Slow or numerous clients cannot starve the API (issue 13): connections
+  // in all and per client address, open /v1/events streams, and the time a
+  // request (headers and body) may take to arrive.
+  int max_connections = 128;
+  int max_connections_per_client = 16;
+  int max_event_streams = 32;
+  int request_timeout_s = 5;
+};
+
+struct Config {
+  SipConfig sip;
+  MediaConfig media;
+  DpdkConfig dpdk;
+  LimitsConfig limits;
+  LogConfig log;
+  ApiConfig api;
+  RecordsConfig records;
+  PromptsConfig prompts;
+  RecordingConfig recording;
+  ControlsConfig controls;
+  IvrConfig ivr;
+  std::vector<RoomConfig> rooms;
+  std::vector<UserConfig> users;
+};
+
+// Room PINs: up to 16 digits; empty means none.
+bool ValidPin(std::string_view pin);
+
+// `origin` names the text in errors (a path, or "<embedded>").
+absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view origin);
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+}  // namespace tutti

@@ -1,0 +1,44 @@
+// A room as call control sees it: its codecs, limits, PINs and moderation
+// rules. The daemon's config ([[room]] in server/config) and the control API
+// make these; signaling/ reads them without knowing where they came from.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tutti {
+
+struct RoomConfig {
+  std::string name;  // the user part of sip:<name>@host
+  // Codecs callers may use, in the order we offer them: "opus", "PCMU", "PCMA".
+  std::vector<std::string> codecs = {"opus", "PCMU", "PCMA"};
+  int max_participants = 0;  // 0: no limit
+  bool locked = false;       // a locked room takes no new callers (403)
+  // Tones to the others when someone joins or leaves; a prompt to the first
+  // caller that it is alone.
+  bool announce_joins = false;
+  // Record the room whenever someone is in it ([recording] dir and format).
+  bool record = false;
+  // Digits asked for by the IVR; empty: none. A caller who enters the
+  // moderator PIN joins as moderator. With only a moderator PIN, a bare #
+  // joins as participant.
+  std::string pin;
+  std::string moderator_pin;
+  int max_talkers = 0;  // top-N for this room; 0: [media] max_talkers
+  // Participants wait (muted, hearing music) until a moderator is there.
+  bool wait_for_moderator = false;
+  // When the last moderator leaves, everyone else is told and hung up on.
+  bool end_when_moderator_leaves = false;
+  // Each caller hears how many are in the room as they join.
+  bool announce_count = false;
+  // Music while alone in the room or waiting for the moderator.
+  bool music_when_alone = false;
+
+  // "required", "optional", "off"; empty: [media] srtp.
+  std::string srtp;
+  // Digest authentication for callers of this room; unset: [sip] auth.
+  std::optional<bool> auth;
+};
+
+}  // namespace tutti
