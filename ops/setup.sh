@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   # libraries
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libdpdk-dev dpdk
+  libdpdk-dev
   libopus-dev libopusenc-dev libspeexdsp-dev libsrtp2-dev libssl-dev
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev
   # test clients and tools
