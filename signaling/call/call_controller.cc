@@ -26,22 +26,6 @@ using sip::TransactionId;
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
-constexpr std::string_view kAccept = "application/sdp";
-constexpr std::string_view kSdpType = "application/sdp";
-
-bool IsSdp(std::string_view content_type) {
-  std::string_view media_type = content_type.substr(0, content_type.find(';'));
-  return EqualsIgnoreCase(StripWhitespace(media_type), kSdpType);
-}
-
-void AddSessionHeaders(const SessionTimerDecision& session, sip::MessageWriter& writer) {
-  if (!session.active) return;
-  writer.Header(HeaderId::kSessionExpires,
-                StrCat(session.interval_s, ";refresher=", session.we_refresh ? "uas" : "uac"));
-  if (session.require_timer) writer.Header(HeaderId::kRequire, "timer");
-}
-
 std::vector<sdp::AudioCodec> RoomCodecs(const RoomConfig& room) {
   std::vector<sdp::AudioCodec> codecs;
   for (const std::string& name : room.codecs) {
@@ -54,7 +38,7 @@ std::vector<sdp::AudioCodec> RoomCodecs(const RoomConfig& room) {
 
 }  // namespace
 
-CallController::CallController(EventLoop* loop, sip::TransactionLayer* transactions,
+CallController::CallController(EventLoop* loop, sip::CallSignaling* transactions,
                                RoomDirectory* rooms, media::PortAllocator* ports,
                                OverloadGuard* overload, mixer::WorkerPool* media,
                                CallControllerOptions options)
@@ -65,6 +49,8 @@ CallController::CallController(EventLoop* loop, sip::TransactionLayer* transacti
       overload_(overload),
       media_(media),
       options_(std::move(options)),
+      server_{options_.user_agent, options_.retry_after_s},
+      session_options_{server_, options_.session_timers},
       pin_guard_(options_.pin_guard) {
   if (media_ != nullptr) PollMediaEvents();
 }
@@ -96,10 +82,6 @@ CallController::~CallController() {
     }
   }
   for (auto& [id, call] : calls_) {
-    loop_->CancelTimer(call->ok_timer);
-    loop_->CancelTimer(call->ack_deadline);
-    loop_->CancelTimer(call->answer_timer);
-    loop_->CancelTimer(call->session_timer);
     loop_->CancelTimer(call->digit_timer);
     loop_->CancelTimer(call->hold_timer);
     loop_->CancelTimer(call->hang_up_timer);
@@ -108,22 +90,7 @@ CallController::~CallController() {
 
 void CallController::Reject(TransactionId id, int status_code, std::string_view reason,
                             std::string_view warning, int warn_code) {
-  sip::MessageWriter response =
-      transactions_->ResponseFor(id, status_code, reason, sip::TransactionLayer::NewTag());
-  if (status_code == 405 || status_code == 501) response.Header(HeaderId::kAllow, kAllow);
-  if (status_code == 415) response.Header(HeaderId::kAccept, kAccept);
-  if (status_code == 503 || (status_code == 500 && reason == "Request Pending")) {
-    response.Header(HeaderId::kRetryAfter, StrCat(options_.retry_after_s));
-  }
-  if (!warning.empty()) {
-    std::string text(warning);
-    std::replace(text.begin(), text.end(), '"', '\'');  // a quoted-string (RFC 3261 §20.43)
-    response.Header("Warning", StrCat(warn_code, " tutti \"", text, "\""));
-  } else if (status_code == 488) {
-    response.Header("Warning", "305 tutti \"Incompatible media format\"");
-  }
-  response.Header(HeaderId::kServer, options_.user_agent);
-  transactions_->Respond(id, status_code, std::move(response).Finish());
+  tutti::Reject(*transactions_, server_, id, status_code, reason, warning, warn_code);
 }
 
 bool CallController::Admit(const SipMessage& request, const sip::MessageSource& source) {
@@ -165,27 +132,11 @@ void CallController::OnRequest(TransactionId id, const SipMessage& request,
   }
 }
 
-bool CallController::CheckRequire(TransactionId id, const SipMessage& request) {
-  // RFC 3261 §8.2.2.3: we support no extension a caller could require.
-  std::vector<std::string> unsupported;
-  for (const sip::HeaderField& field : request.headers()) {
-    if (field.id == HeaderId::kRequire && !field.value.empty()) {
-      unsupported.emplace_back(field.value);
-    }
-  }
-  if (unsupported.empty()) return true;
-  sip::MessageWriter response =
-      transactions_->ResponseFor(id, 420, "Bad Extension", sip::TransactionLayer::NewTag());
-  response.Header(HeaderId::kUnsupported, absl::StrJoin(unsupported, ", "));
-  transactions_->Respond(id, 420, std::move(response).Finish());
-  return false;
-}
-
 void CallController::OnInvite(TransactionId id, const SipMessage& invite,
                               const sip::MessageSource& source) {
   const std::string call_id(invite.call_id());
   if (shutting_down_) return Reject(id, 503, "Shutting Down");
-  if (!CheckRequire(id, invite)) return;
+  if (!CheckRequire(*transactions_, id, invite)) return;
   if (!Authenticated(id, invite, source)) return;
 
   // The IVR number, or a room; a room with a PIN is answered by the IVR too.
@@ -241,10 +192,9 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   }
   call->from_uri = std::string(invite.from().uri_text);
   call->wall_started = absl::Now();
-  call->session = session;
   call->call_id = call_id;
   call->source = source;
-  call->invite_transaction = id;
+  call->initial_invite = id;
   call->started = loop_->Now();
   call->local_media.address = options_.media_address;
   // The IVR cannot know the room yet: it takes every codec the bridge has.
@@ -299,121 +249,70 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   }
   call->ports = std::move(*ports);
   call->local_media.rtp_port = call->ports.rtp_port();
-  call->dialog = std::make_unique<sip::Dialog>(
-      sip::Dialog::FromInvite(invite, source, sip::TransactionLayer::NewTag(), options_.local));
-
   const uint64_t key = call->id;
-  by_dialog_.emplace(call->dialog->id(), key);
+  call->session = std::make_unique<InviteSession>(
+      transactions_, &timers_, &session_options_,
+      sip::Dialog::FromInvite(invite, source, sip::TransactionLayer::NewTag(), options_.local),
+      source, id, session, call_id,
+      [this, key](std::string_view bye_why, std::string_view end_why) {
+        WithCall(key, [&](Call& failed) {
+          SendBye(failed, bye_why);
+          EndCall(key, end_why);
+        });
+      });
+  by_dialog_.emplace(call->session->dialog().id(), key);
   by_invite_.emplace(id, key);
   Call& added = *calls_.emplace(key, std::move(call)).first->second;
   overload_->CallStarted(key, source_ip, loop_->Now());
 
   if (options_.answer_delay > absl::ZeroDuration()) {
-    sip::MessageWriter ringing =
-        transactions_->ResponseFor(id, 180, {}, added.dialog->id().local_tag);
-    ringing.Header(HeaderId::kContact, added.dialog->local_contact());
-    ringing.Header(HeaderId::kServer, options_.user_agent);
-    transactions_->Respond(id, 180, std::move(ringing).Finish());
-    added.answer_timer = loop_->AddTimer(options_.answer_delay, [this, key] { Answer(key); });
+    added.session->Ring(options_.answer_delay, [this, key] { Answer(key); });
     return;
   }
   Answer(key);
 }
 
 void CallController::Answer(uint64_t key) {
-  auto it = calls_.find(key);
-  if (it == calls_.end()) return;
-  Call& call = *it->second;
-  call.answer_timer = 0;
-  const TransactionId id = call.invite_transaction;
-  std::string body;
-  if (call.remote_offer) {
-    auto answer = sdp::AnswerOffer(*call.remote_offer, call.local_media);
-    if (!answer.ok()) {  // cannot happen: the same offer was accepted before the ports
-      Reject(id, 488, "Not Acceptable Here");
-      EndCall(key, "no common codec");
-      return;
+  WithCall(key, [&](Call& call) {
+    std::string body;
+    if (call.remote_offer) {
+      auto answer = sdp::AnswerOffer(*call.remote_offer, call.local_media);
+      if (!answer.ok()) {  // cannot happen: the same offer was accepted before the ports
+        Reject(call.session->invite_transaction(), 488, "Not Acceptable Here");
+        EndCall(key, "no common codec");
+        return;
+      }
+      call.audio = answer->audio;
+      body = sdp::WriteSdp(answer->answer);
+    } else {
+      call.our_offer = sdp::MakeOffer(call.local_media);
+      body = sdp::WriteSdp(*call.our_offer);
     }
-    call.audio = answer->audio;
-    body = sdp::WriteSdp(answer->answer);
-  } else {
-    call.our_offer = sdp::MakeOffer(call.local_media);
-    body = sdp::WriteSdp(*call.our_offer);
-  }
+    call.session->Answer(body);
+    call.answered = absl::Now();
+    ++calls_answered_;
 
-  sip::MessageWriter ok = transactions_->ResponseFor(id, 200, {}, call.dialog->id().local_tag);
-  ok.Header(HeaderId::kContact, call.dialog->local_contact());
-  for (const std::string& route : call.dialog->route_set()) {
-    ok.Header(HeaderId::kRecordRoute, route);
-  }
-  ok.Header(HeaderId::kAllow, kAllow);
-  ok.Header(HeaderId::kSupported, "timer");
-  ok.Header(HeaderId::kServer, options_.user_agent);
-  AddSessionHeaders(call.session, ok);
-  call.pending_ok = std::move(ok).Finish(body, kSdpType);
-  ArmSessionTimer(call);
-  const SipMessage* invite = transactions_->Request(id);
-  call.pending_ok_cseq = invite->cseq().number;
-  call.ok_destination = sip::ResponseDestination(*invite, call.source);
-  transactions_->Respond(id, 200, call.pending_ok);
-  call.state = Call::State::kAnswered;
-  call.answered = absl::Now();
-  ++calls_answered_;
+    LogInfo("call", "call answered")
+        .With("call_id", call.call_id)
+        .With("room", call.room)
+        .With("from", call.source.address.ToString())
+        .With("transport", sip::TransportName(call.source.transport))
+        .With("rtp_port", call.local_media.rtp_port)
+        .With("codec", call.audio ? sdp::AudioCodecName(call.audio->codec) : "offered")
+        .With("media_encryption", call.audio ? EncryptionName(*call.audio) : "offered")
+        .With("remote_media",
+              call.audio ? StrCat(call.audio->remote_address, ":", call.audio->remote_rtp_port)
+                         : std::string("pending"));
 
-  LogInfo("call", "call answered")
-      .With("call_id", call.call_id)
-      .With("room", call.room)
-      .With("from", call.source.address.ToString())
-      .With("transport", sip::TransportName(call.source.transport))
-      .With("rtp_port", call.local_media.rtp_port)
-      .With("codec", call.audio ? sdp::AudioCodecName(call.audio->codec) : "offered")
-      .With("media_encryption", call.audio ? EncryptionName(*call.audio) : "offered")
-      .With("remote_media",
-            call.audio ? StrCat(call.audio->remote_address, ":", call.audio->remote_rtp_port)
-                       : std::string("pending"));
-
-  // Media flows as soon as the caller has our answer; when we offered, the
-  // ACK brings the answer and the join happens there.
-  if (call.audio) JoinMedia(call);
-
-  AwaitAck(call);
-}
-
-void CallController::AwaitAck(Call& call) {
-  const uint64_t key = call.id;
-  const absl::Duration t1 = transactions_->timers().t1;
-  loop_->CancelTimer(call.ok_timer);
-  loop_->CancelTimer(call.ack_deadline);
-  call.ok_timer = 0;
-  if (call.source.transport == sip::TransportKind::kUdp) {
-    call.ok_interval = t1;
-    call.ok_timer = loop_->AddTimer(call.ok_interval, [this, key] { RetransmitOk(key); });
-  }
-  call.ack_deadline = loop_->AddTimer(64 * t1, [this, key] {
-    auto found = calls_.find(key);
-    if (found == calls_.end()) return;
-    found->second->ack_deadline = 0;
-    LogWarn("call", "no ACK for 200 OK, ending call").With("call_id", found->second->call_id);
-    SendBye(*found->second, "no ACK");
-    EndCall(key, "no ACK");
+    // Media flows as soon as the caller has our answer; when we offered, the
+    // ACK brings the answer and the join happens there.
+    if (call.audio) JoinMedia(call);
   });
 }
 
-void CallController::RetransmitOk(uint64_t key) {
-  auto it = calls_.find(key);
-  if (it == calls_.end() || it->second->pending_ok.empty()) return;
-  Call& call = *it->second;
-  transactions_->SendStateless(call.ok_destination, call.pending_ok);
-  call.ok_interval = std::min(2 * call.ok_interval, transactions_->timers().t2);
-  call.ok_timer = loop_->AddTimer(call.ok_interval, [this, key] { RetransmitOk(key); });
-}
-
 void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& invite) {
-  if (!call.dialog->AcceptRemoteCSeq(invite)) return Reject(id, 500, "CSeq Out Of Order");
-  if (!CheckRequire(id, invite)) return;
-  // RFC 3261 §14.2: one offer/answer at a time; the caller retries later.
-  if (call.state != Call::State::kConfirmed) return Reject(id, 500, "Request Pending");
-  call.dialog->RefreshRemoteTarget(invite);
+  if (!call.session->AcceptInDialog(id, invite)) return;
+  if (!call.session->StartReInvite(id, invite)) return;
 
   ++call.local_media.session_version;
   std::string body;
@@ -464,23 +363,7 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
     UpdateMedia(call);
   }
 
-  sip::MessageWriter ok = transactions_->ResponseFor(id, 200);
-  ok.Header(HeaderId::kContact, call.dialog->local_contact());
-  ok.Header(HeaderId::kAllow, kAllow);
-  ok.Header(HeaderId::kSupported, "timer");
-  ok.Header(HeaderId::kServer, options_.user_agent);
-  // A re-INVITE refreshes the session (RFC 4028 §10) and may change it.
-  call.session = DecideSessionTimer(invite, options_.session_timers);
-  if (call.session.reject_min_se > 0) call.session = SessionTimerDecision{};
-  AddSessionHeaders(call.session, ok);
-  ArmSessionTimer(call);
-  call.pending_ok = std::move(ok).Finish(body, kSdpType);
-  call.pending_ok_cseq = invite.cseq().number;
-  call.ok_destination = sip::ResponseDestination(invite, call.source);
-  call.invite_transaction = id;
-  transactions_->Respond(id, 200, call.pending_ok);
-  call.state = Call::State::kAnswered;
-  AwaitAck(call);
+  call.session->AnswerReInvite(id, invite, body);
 }
 
 void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& source) {
@@ -490,14 +373,7 @@ void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& sour
     LogDebug("call", "stray ACK").With("call_id", ack.call_id());
     return;
   }
-  if (call->pending_ok.empty() || ack.cseq().number != call->pending_ok_cseq) {
-    return;  // a retransmitted or late ACK: nothing left to confirm
-  }
-  loop_->CancelTimer(call->ok_timer);
-  loop_->CancelTimer(call->ack_deadline);
-  call->ok_timer = call->ack_deadline = 0;
-  call->pending_ok.clear();
-  call->state = Call::State::kConfirmed;
+  if (!call->session->OnAck(ack)) return;  // retransmitted or late: nothing to confirm
 
   if (call->our_offer) {
     // We offered in the 2xx; the ACK must carry the answer (RFC 3264 §4, RFC 3261 §13.2.1).
@@ -535,29 +411,15 @@ void CallController::OnCancel(TransactionId invite_id) {
   auto it = by_invite_.find(invite_id);
   if (it == by_invite_.end()) return;
   const uint64_t key = it->second;
-  Call& call = *calls_.at(key);
-  if (call.state != Call::State::kRinging) return;
-  sip::MessageWriter response =
-      transactions_->ResponseFor(invite_id, 487, "Request Terminated", call.dialog->id().local_tag);
-  transactions_->Respond(invite_id, 487, std::move(response).Finish());
+  if (!calls_.at(key)->session->OnCancel()) return;
   EndCall(key, "cancelled by caller");
 }
 
 void CallController::OnBye(TransactionId id, const SipMessage& bye) {
   Call* call = FindByDialog(bye);
   if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
-  if (!call->dialog->AcceptRemoteCSeq(bye)) return Reject(id, 500, "CSeq Out Of Order");
-  sip::MessageWriter ok = transactions_->ResponseFor(id, 200);
-  ok.Header(HeaderId::kServer, options_.user_agent);
-  transactions_->Respond(id, 200, std::move(ok).Finish());
-  if (call->state == Call::State::kRinging) {
-    // A BYE in an early dialog: the INVITE still needs its final answer.
-    transactions_->Respond(call->invite_transaction, 487,
-                           transactions_
-                               ->ResponseFor(call->invite_transaction, 487, "Request Terminated",
-                                             call->dialog->id().local_tag)
-                               .Finish());
-  }
+  if (!call->session->AcceptInDialog(id, bye)) return;
+  call->session->OnBye(id);
   EndCall(call->id, "caller hung up");
 }
 
@@ -593,7 +455,7 @@ std::optional<char> DigitFromInfo(std::string_view content_type, std::string_vie
 void CallController::OnInfo(TransactionId id, const SipMessage& info) {
   Call* call = FindByDialog(info);
   if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
-  if (!call->dialog->AcceptRemoteCSeq(info)) return Reject(id, 500, "CSeq Out Of Order");
+  if (!call->session->AcceptInDialog(id, info)) return;
   transactions_->Respond(id, 200, transactions_->ResponseFor(id, 200).Finish());
   if (std::optional<char> digit = DigitFromInfo(info.content_type(), info.body())) {
     OnDigit(*call, *digit, "info");
@@ -603,82 +465,8 @@ void CallController::OnInfo(TransactionId id, const SipMessage& info) {
 void CallController::OnUpdate(TransactionId id, const SipMessage& update) {
   Call* call = FindByDialog(update);
   if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
-  if (!call->dialog->AcceptRemoteCSeq(update)) return Reject(id, 500, "CSeq Out Of Order");
-  // UPDATE here refreshes a session timer (RFC 4028 §10); an SDP offer in
-  // it (RFC 3311) is not taken: re-INVITE changes media.
-  if (!update.body().empty()) return Reject(id, 488, "Not Acceptable Here");
-  SessionTimerDecision session = DecideSessionTimer(update, options_.session_timers);
-  if (session.reject_min_se > 0) {
-    sip::MessageWriter response = transactions_->ResponseFor(id, 422);
-    response.Header(HeaderId::kMinSe, StrCat(session.reject_min_se));
-    transactions_->Respond(id, 422, std::move(response).Finish());
-    return;
-  }
-  call->session = session;
-  sip::MessageWriter ok = transactions_->ResponseFor(id, 200);
-  ok.Header(HeaderId::kContact, call->dialog->local_contact());
-  AddSessionHeaders(call->session, ok);
-  transactions_->Respond(id, 200, std::move(ok).Finish());
-  ArmSessionTimer(*call);
-}
-
-void CallController::ArmSessionTimer(Call& call) {
-  loop_->CancelTimer(call.session_timer);
-  call.session_timer = 0;
-  if (!call.session.active) return;
-  const uint64_t key = call.id;
-  const absl::Duration interval = absl::Seconds(call.session.interval_s);
-  if (call.session.we_refresh) {
-    // §10: the refresher refreshes at half the interval.
-    call.session_timer = loop_->AddTimer(interval / 2, [this, key] { RefreshSession(key); });
-    return;
-  }
-  // §10: without a refresh, the other side ends the session at
-  // interval - min(32 s, interval / 3) before it expires.
-  const absl::Duration margin = std::min(absl::Seconds(32), interval / 3);
-  call.session_timer = loop_->AddTimer(interval - margin, [this, key] {
-    auto it = calls_.find(key);
-    if (it == calls_.end()) return;
-    it->second->session_timer = 0;
-    LogInfo("call", "session timer expired").With("call_id", it->second->call_id);
-    SendBye(*it->second, "session expired");
-    EndCall(key, "session timer expired");
-  });
-}
-
-void CallController::RefreshSession(uint64_t key) {
-  auto it = calls_.find(key);
-  if (it == calls_.end()) return;
-  Call& call = *it->second;
-  call.session_timer = 0;
-  const std::string extra = StrCat("Session-Expires: ", call.session.interval_s,
-                                   ";refresher=uas\r\nSupported: timer\r\n");
-  std::string update =
-      call.dialog->BuildRequest(Method::kUpdate, sip::TransactionLayer::NewBranch(), extra);
-  transactions_->SendRequest(
-      call.dialog->NextHop(), std::move(update), [this, key](const SipMessage* response) {
-        if (response != nullptr && response->status_code() < 200) return;
-        auto found = calls_.find(key);
-        if (found == calls_.end()) return;
-        Call& refreshed = *found->second;
-        if (response != nullptr && response->status_code() < 300) {
-          ArmSessionTimer(refreshed);
-          return;
-        }
-        // §10: a refresh that fails with 408 or 481 (or no answer) ends the
-        // session; other failures just leave it to expire.
-        const int status = response == nullptr ? 408 : response->status_code();
-        LogInfo("call", "session refresh failed")
-            .With("call_id", refreshed.call_id)
-            .With("status", status);
-        if (status == 408 || status == 481) {
-          SendBye(refreshed, "session refresh failed");
-          EndCall(key, "session refresh failed");
-        } else {
-          refreshed.session.we_refresh = false;
-          ArmSessionTimer(refreshed);
-        }
-      });
+  if (!call->session->AcceptInDialog(id, update)) return;
+  call->session->OnUpdate(id, update);
 }
 
 void CallController::OnDigit(Call& call, char digit, std::string_view via) {
@@ -752,8 +540,8 @@ void CallController::OnOptions(TransactionId id, const SipMessage& options) {
   const int status = shutting_down_ ? 503 : 200;
   sip::MessageWriter response =
       transactions_->ResponseFor(id, status, {}, sip::TransactionLayer::NewTag());
-  response.Header(HeaderId::kAllow, kAllow);
-  response.Header(HeaderId::kAccept, kAccept);
+  response.Header(HeaderId::kAllow, kAllowedMethods);
+  response.Header(HeaderId::kAccept, kSdpType);
   response.Header("Accept-Encoding", "identity");
   response.Header("Accept-Language", "en");
   // RFC 3261 §11.2: OPTIONS answers list Supported; no extension yet, so empty.
@@ -764,32 +552,19 @@ void CallController::OnOptions(TransactionId id, const SipMessage& options) {
 }
 
 void CallController::SendBye(Call& call, std::string_view why) {
-  const std::string branch = sip::TransactionLayer::NewBranch();
-  std::string bye =
-      call.dialog->BuildRequest(Method::kBye, branch,
-                                StrCat("Reason: SIP;cause=200;text=\"", why,
-                                       "\"\r\nUser-Agent: ", options_.user_agent, "\r\n"));
   ++byes_in_flight_;
-  const std::string call_id = call.call_id;
-  transactions_->SendRequest(call.dialog->NextHop(), std::move(bye),
-                             [this, call_id](const SipMessage* response) {
-                               if (response != nullptr && response->status_code() < 200) return;
-                               if (response == nullptr) {
-                                 LogInfo("call", "BYE unanswered").With("call_id", call_id);
-                               }
-                               --byes_in_flight_;
-                               MaybeFinishShutdown();
-                             });
+  call.session->SendBye(why, [this, call_id = call.call_id](const SipMessage* response) {
+    if (response != nullptr && response->status_code() < 200) return;
+    if (response == nullptr) LogInfo("call", "BYE unanswered").With("call_id", call_id);
+    --byes_in_flight_;
+    MaybeFinishShutdown();
+  });
 }
 
 void CallController::EndCall(uint64_t key, std::string_view why) {
   auto it = calls_.find(key);
   if (it == calls_.end()) return;
   Call& call = *it->second;
-  loop_->CancelTimer(call.ok_timer);
-  loop_->CancelTimer(call.ack_deadline);
-  loop_->CancelTimer(call.answer_timer);
-  loop_->CancelTimer(call.session_timer);
   loop_->CancelTimer(call.digit_timer);
   loop_->CancelTimer(call.hold_timer);
   loop_->CancelTimer(call.hang_up_timer);
@@ -816,8 +591,8 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
     }
   }
   if (records_ != nullptr && !record_later) records_->Write(RecordFor(call, why));
-  by_dialog_.erase(call.dialog->id());
-  by_invite_.erase(call.invite_transaction);
+  by_dialog_.erase(call.session->dialog().id());
+  by_invite_.erase(call.initial_invite);
   std::unique_ptr<Call> ended = std::move(it->second);
   calls_.erase(it);  // closes the media sockets unless the worker holds them
   overload_->CallEnded(ended->id, SourceIp::From(ended->source.address));
@@ -839,11 +614,8 @@ void CallController::Shutdown(std::function<void()> done) {
   LogInfo("call", "shutting down: ending calls").With("calls", static_cast<int64_t>(keys.size()));
   for (uint64_t key : keys) {
     Call& call = *calls_.at(key);
-    if (call.state == Call::State::kRinging) {
-      sip::MessageWriter response = transactions_->ResponseFor(
-          call.invite_transaction, 503, "Shutting Down", call.dialog->id().local_tag);
-      response.Header(HeaderId::kRetryAfter, StrCat(options_.retry_after_s));
-      transactions_->Respond(call.invite_transaction, 503, std::move(response).Finish());
+    if (call.ringing()) {
+      call.session->RefuseInvite(503, "Shutting Down", /*retry_after=*/true);
     } else {
       SendBye(call, "server shutting down");
     }
@@ -1146,7 +918,7 @@ int CallController::participants() const {
 std::vector<ParticipantInfo> CallController::Participants(std::string_view room) const {
   std::vector<ParticipantInfo> out;
   for (const auto& [key, call] : calls_) {
-    if (call->state == Call::State::kRinging || call->dial_in) continue;  // not in a room yet
+    if (call->ringing() || call->dial_in) continue;  // not in a room yet
     if (!room.empty() && call->room != room) continue;
     out.push_back(InfoFor(*call));
   }
@@ -1157,13 +929,13 @@ std::vector<ParticipantInfo> CallController::Participants(std::string_view room)
 
 std::optional<ParticipantInfo> CallController::Participant(uint64_t id) const {
   auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->state == Call::State::kRinging) return std::nullopt;
+  if (it == calls_.end() || it->second->ringing()) return std::nullopt;
   return InfoFor(*it->second);
 }
 
 bool CallController::SetMuted(uint64_t id, bool muted) {
   auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->state == Call::State::kRinging) return false;
+  if (it == calls_.end() || it->second->ringing()) return false;
   Call& call = *it->second;
   if (call.muted == muted) return true;
   call.muted = muted;
@@ -1258,7 +1030,7 @@ bool CallController::Play(uint64_t id, const media::Prompt* prompt) {
 
 bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
   auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->state == Call::State::kRinging) return false;
+  if (it == calls_.end() || it->second->ringing()) return false;
   Call& call = *it->second;
   call.listen_db = listen_db;
   call.talk_db = talk_db;
@@ -1269,7 +1041,7 @@ bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
 
 bool CallController::Kick(uint64_t id, std::string_view why) {
   auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->state == Call::State::kRinging) return false;
+  if (it == calls_.end() || it->second->ringing()) return false;
   SendBye(*it->second, why);
   EndCall(id, why);
   return true;
@@ -1282,8 +1054,8 @@ void CallController::EndRoom(std::string_view room) {
   }
   for (uint64_t key : keys) {
     Call& call = *calls_.at(key);
-    if (call.state == Call::State::kRinging) {
-      Reject(call.invite_transaction, 404, "Room Not Found");
+    if (call.ringing()) {
+      Reject(call.session->invite_transaction(), 404, "Room Not Found");
       EndCall(key, "room removed");
     } else {
       Kick(key, "room removed");

@@ -17,7 +17,10 @@
 #include "mediaplane/port_allocator.h"
 #include "mixer/worker_pool.h"
 #include "signaling/call/call_record.h"
+#include "signaling/call/call_responses.h"
+#include "signaling/call/call_timers.h"
 #include "signaling/call/dial_in.h"
+#include "signaling/call/invite_session.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/pin_guard.h"
 #include "signaling/call/room_directory.h"
@@ -110,7 +113,7 @@ class CallController : public sip::TransactionUser {
   // `media` (may be null: signaling only) receives a participant for every
   // answered call whose audio was negotiated.
   // `rooms` changes when a moderator locks or unlocks a room by key.
-  CallController(EventLoop* loop, sip::TransactionLayer* transactions, RoomDirectory* rooms,
+  CallController(EventLoop* loop, sip::CallSignaling* transactions, RoomDirectory* rooms,
                  media::PortAllocator* ports, OverloadGuard* overload, mixer::WorkerPool* media,
                  CallControllerOptions options);
   ~CallController() override;
@@ -186,19 +189,15 @@ class CallController : public sip::TransactionUser {
   void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
   void OnInfo(sip::TransactionId id, const sip::SipMessage& info);
   void OnUpdate(sip::TransactionId id, const sip::SipMessage& update);
-  // RFC 4028: (re)starts the call's session timer after a 2xx that carried one.
-  void ArmSessionTimer(Call& call);
-  void RefreshSession(uint64_t call_id);
   // A key press from any source (RFC 4733, SIP INFO, in-band).
   void OnDigit(Call& call, char digit, std::string_view via);
   // The key's meaning: an IVR entry or an in-call control.
   void HandleKey(Call& call, char digit);
   void RunControl(Call& call, std::string_view action);
   void Answer(uint64_t call_id);
-  // RFC 3261 §13.3.1.4: retransmits the pending 2xx over UDP (T1 doubling
-  // to T2) and ends the call with BYE when no ACK comes within 64*T1.
-  void AwaitAck(Call& call);
-  void RetransmitOk(uint64_t call_id);
+  // Runs `fn` on the call if it has not ended (timers, late answers).
+  template <typename Fn>
+  void WithCall(uint64_t call_id, Fn&& fn);
   void SendBye(Call& call, std::string_view why);
   void EndCall(uint64_t call_id, std::string_view why);
   // `warning`: the text of a Warning header (why media was refused), with
@@ -206,7 +205,6 @@ class CallController : public sip::TransactionUser {
   // 305 "Incompatible media format".
   void Reject(sip::TransactionId id, int status_code, std::string_view reason = {},
               std::string_view warning = {}, int warn_code = 399);
-  bool CheckRequire(sip::TransactionId id, const sip::SipMessage& request);
   // call_auth.cc: true when the INVITE may go on; otherwise it has been
   // answered (401 challenge, 403 for a locked-out source).
   bool Authenticated(sip::TransactionId id, const sip::SipMessage& invite,
@@ -256,12 +254,15 @@ class CallController : public sip::TransactionUser {
   Call* FindByDialog(const sip::SipMessage& request);
 
   EventLoop* loop_;
-  sip::TransactionLayer* transactions_;
+  LoopTimers timers_{loop_};
+  sip::CallSignaling* transactions_;
   RoomDirectory* rooms_;
   media::PortAllocator* ports_;
   OverloadGuard* overload_;
   mixer::WorkerPool* media_;
   CallControllerOptions options_;
+  ServerIdentity server_;
+  InviteSessionOptions session_options_;
   EventLoop::TimerId media_poll_timer_ = 0;
   EventHub* events_ = nullptr;
   CallRecordWriter* records_ = nullptr;

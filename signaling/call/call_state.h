@@ -11,20 +11,20 @@
 #include "absl/time/time.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/dial_in.h"
+#include "signaling/call/invite_session.h"
 
 namespace tutti {
 
 struct CallController::Call {
-  enum class State { kRinging, kAnswered, kConfirmed };
   uint64_t id = 0;
-  State state = State::kRinging;
   // Empty while in the dial-in IVR; the room's name from the moment the
   // caller is on its way in.
   std::string room;
   std::string call_id;  // SIP Call-ID, for logs
   sip::MessageSource source;
-  sip::TransactionId invite_transaction = 0;
-  std::unique_ptr<sip::Dialog> dialog;
+  sip::TransactionId initial_invite = 0;
+  // The dialog's own life: answering, ACK, session timer, BYE.
+  std::unique_ptr<InviteSession> session;
   media::PortPair ports;  // moves to the media worker when the call joins its room
   uint32_t conference_id = 0;
   bool media_joined = false;
@@ -59,22 +59,19 @@ struct CallController::Call {
   mixer::ParticipantStats media_stats;  // the latest the worker reported
   absl::Time wall_started;
   absl::Time answered = absl::InfinitePast();
-  SessionTimerDecision session;  // what the last 2xx agreed (RFC 4028)
-  EventLoop::TimerId session_timer = 0;
   sdp::LocalMedia local_media;
   std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
   std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
   std::optional<sdp::NegotiatedAudio> audio;
-  // The 2xx to an INVITE (initial or re-INVITE) that is waiting for its ACK
-  // (RFC 3261 §13.3.1.4): retransmitted on T1, doubling up to T2, for 64*T1.
-  std::string pending_ok;
-  uint32_t pending_ok_cseq = 0;
-  sip::Destination ok_destination;
-  absl::Duration ok_interval;
-  EventLoop::TimerId ok_timer = 0;
-  EventLoop::TimerId ack_deadline = 0;
-  EventLoop::TimerId answer_timer = 0;
   absl::Time started;
+
+  bool ringing() const { return session->state() == InviteSession::State::kRinging; }
 };
+
+template <typename Fn>
+void CallController::WithCall(uint64_t key, Fn&& fn) {
+  auto it = calls_.find(key);
+  if (it != calls_.end()) fn(*it->second);
+}
 
 }  // namespace tutti

@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "common/event_loop.h"
+#include "signaling/sip/call_signaling.h"
 #include "signaling/sip/message_writer.h"
 #include "signaling/sip/sip_message.h"
 #include "signaling/sip/transport.h"
@@ -33,8 +34,6 @@ struct TimerSettings {
   // RFC 3261 §17.2.1: 100 Trying goes out if the TU has not answered by then.
   absl::Duration trying_delay = absl::Milliseconds(200);
 };
-
-using TransactionId = uint64_t;
 
 // What server transactions may hold at once ([limits] max_transactions,
 // max_transaction_bytes). Past either, the oldest transactions that only
@@ -76,16 +75,16 @@ class TransactionUser {
   virtual void OnCancel(TransactionId invite_id) = 0;
 };
 
-class TransactionLayer {
+class TransactionLayer final : public CallSignaling {
  public:
   // Called with every response of a client transaction that the TU must see
   // (provisionals, the final, 2xx retransmissions of an INVITE), or with
   // nullptr when the transaction timed out (timer B or F).
-  using ResponseCallback = std::function<void(const SipMessage* response)>;
+  using ResponseCallback = CallSignaling::ResponseCallback;
 
   TransactionLayer(EventLoop* loop, MessageSender* sender, TransactionUser* user,
                    TimerSettings timers = {});
-  ~TransactionLayer();
+  ~TransactionLayer() override;
   TransactionLayer(const TransactionLayer&) = delete;
   TransactionLayer& operator=(const TransactionLayer&) = delete;
 
@@ -102,27 +101,27 @@ class TransactionLayer {
   // Server side. The request the transaction was created for, or null once
   // the final response is sent (only what answers retransmissions is kept
   // from then on) or the transaction is gone.
-  const SipMessage* Request(TransactionId id) const;
+  const SipMessage* Request(TransactionId id) const override;
   // A response builder for the live transaction `id` (its top Via stamped,
   // the To tag added when given): add headers, Finish(), then Respond().
   MessageWriter ResponseFor(TransactionId id, int status_code, std::string_view reason = {},
-                            std::string_view to_tag = {}) const;
+                            std::string_view to_tag = {}) const override;
   // Sends the response and moves the transaction on. False when the
   // transaction is gone or already has its final response.
-  bool Respond(TransactionId id, int status_code, std::string bytes);
+  bool Respond(TransactionId id, int status_code, std::string bytes) override;
   bool IsPending(TransactionId id) const;  // a server INVITE with no final response yet
 
   // Client side. `bytes` is a complete request whose top Via carries a branch
   // made by NewBranch(). Returns the transaction id.
   TransactionId SendRequest(const Destination& next_hop, std::string bytes,
-                            ResponseCallback callback);
+                            ResponseCallback callback) override;
   // Sends a message outside any transaction (ACK for a 2xx, its retransmissions).
-  void SendStateless(const Destination& destination, std::string_view bytes);
+  void SendStateless(const Destination& destination, std::string_view bytes) override;
   static std::string NewBranch();
   // A random tag for To/From (RFC 3261 §19.3), 64 bits of randomness.
   static std::string NewTag();
 
-  const TimerSettings& timers() const { return timers_; }
+  const TimerSettings& timers() const override { return timers_; }
   size_t server_transactions() const { return servers_.size(); }
   size_t client_transactions() const { return clients_.size(); }
   uint64_t retransmissions_absorbed() const { return retransmissions_absorbed_; }

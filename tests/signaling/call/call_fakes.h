@@ -1,0 +1,125 @@
+// Fakes for the call-control unit tests: a transaction layer that keeps
+// what it was asked to send, and timers on a manual clock (time moves only
+// when the test says so).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "signaling/call/call_timers.h"
+#include "signaling/sip/call_signaling.h"
+#include "signaling/sip/sip_parser.h"
+#include "signaling/sip/transaction_layer.h"
+
+namespace tutti::fakes {
+
+inline sip::SipMessage Parse(const std::string& text) {
+  sip::ParseOutcome outcome = sip::ParseSipMessage(text);
+  EXPECT_TRUE(outcome.ok()) << outcome.reject_reason << "\n" << text;
+  return outcome.message;
+}
+
+class FakeSignaling : public sip::CallSignaling {
+ public:
+  struct Response {
+    sip::TransactionId id;
+    int status;
+    std::string bytes;
+  };
+  struct Sent {
+    sip::Destination next_hop;
+    std::string bytes;
+    ResponseCallback callback;
+  };
+
+  // A request as the transaction layer would hand it up: a new server transaction.
+  sip::TransactionId Receive(const std::string& text) {
+    const sip::TransactionId id = next_id_++;
+    requests_[id] = std::make_unique<sip::SipMessage>(Parse(text));
+    return id;
+  }
+
+  const sip::SipMessage* Request(sip::TransactionId id) const override {
+    auto it = requests_.find(id);
+    return it == requests_.end() || finals_.contains(id) ? nullptr : it->second.get();
+  }
+  sip::MessageWriter ResponseFor(sip::TransactionId id, int status_code, std::string_view reason,
+                                 std::string_view to_tag) const override {
+    return sip::ResponseTo(*requests_.at(id), status_code, reason, to_tag);
+  }
+  bool Respond(sip::TransactionId id, int status_code, std::string bytes) override {
+    if (finals_.contains(id)) return false;
+    if (status_code >= 200) finals_.insert({id, status_code});
+    responses.push_back({id, status_code, std::move(bytes)});
+    return true;
+  }
+  sip::TransactionId SendRequest(const sip::Destination& next_hop, std::string bytes,
+                                 ResponseCallback callback) override {
+    sent.push_back({next_hop, std::move(bytes), std::move(callback)});
+    return next_id_++;
+  }
+  void SendStateless(const sip::Destination&, std::string_view bytes) override {
+    stateless.emplace_back(bytes);
+  }
+  const sip::TimerSettings& timers() const override { return settings; }
+
+  // The status codes sent, in order.
+  std::vector<int> Statuses() const {
+    std::vector<int> out;
+    for (const Response& response : responses) out.push_back(response.status);
+    return out;
+  }
+
+  sip::TimerSettings settings;
+  std::vector<Response> responses;
+  std::vector<Sent> sent;
+  std::vector<std::string> stateless;
+
+ private:
+  sip::TransactionId next_id_ = 1;
+  std::map<sip::TransactionId, std::unique_ptr<sip::SipMessage>> requests_;
+  std::map<sip::TransactionId, int> finals_;
+};
+
+class FakeTimers : public CallTimers {
+ public:
+  TimerId Add(absl::Duration delay, std::function<void()> callback) override {
+    const TimerId id = next_id_++;
+    timers_[{now_ + delay, id}] = std::move(callback);
+    return id;
+  }
+  void Cancel(TimerId id) override {
+    for (auto it = timers_.begin(); it != timers_.end(); ++it) {
+      if (it->first.second == id) {
+        timers_.erase(it);
+        return;
+      }
+    }
+  }
+  absl::Time Now() const override { return now_; }
+
+  // Moves the clock on by `by`, running each timer due on the way at its time.
+  void Advance(absl::Duration by) {
+    const absl::Time until = now_ + by;
+    while (!timers_.empty() && timers_.begin()->first.first <= until) {
+      auto it = timers_.begin();
+      now_ = it->first.first;
+      std::function<void()> callback = std::move(it->second);
+      timers_.erase(it);
+      callback();
+    }
+    now_ = until;
+  }
+  size_t pending() const { return timers_.size(); }
+
+ private:
+  absl::Time now_ = absl::UnixEpoch() + absl::Hours(1);
+  TimerId next_id_ = 1;
+  std::map<std::pair<absl::Time, TimerId>, std::function<void()>> timers_;
+};
+
+}  // namespace tutti::fakes
