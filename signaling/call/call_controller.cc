@@ -177,10 +177,11 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
     return Reject(id, 503,
                   refusal == Refusal::kCalls ? "Call Limit Reached" : "Too Many Calls From Source");
   }
-  if (room != nullptr && RoomFull(*room)) return Reject(id, 486, "Room Full");
+  if (room != nullptr && presence_.Full(*room)) return Reject(id, 486, "Room Full");
 
   auto call = std::make_unique<Call>();
   call->id = next_call_id_++;
+  call->member.id = call->id;
   if (ivr || asks_pin) {
     // The caller talks to the IVR in a lobby of its own until it is let in.
     call->dial_in = std::make_unique<DialIn>(options_.dial_in, source.address.ip(),
@@ -263,6 +264,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   by_dialog_.emplace(call->session->dialog().id(), key);
   by_invite_.emplace(id, key);
   Call& added = *calls_.emplace(key, std::move(call)).first->second;
+  if (!added.room.empty()) presence_.Take(added.room);
   overload_->CallStarted(key, source_ip, loop_->Now());
 
   if (options_.answer_delay > absl::ZeroDuration()) {
@@ -490,7 +492,7 @@ void CallController::OnDigit(Call& call, char digit, std::string_view via) {
 
 void CallController::HandleKey(Call& call, char digit) {
   if (call.dial_in) return OnDialInDigit(call, digit);
-  if (!call.in_room) {
+  if (!call.member.in_room) {
     // On its way from the lobby (a few ms): the keys count once it is in.
     if (call.keys_in_transit.size() < 16) call.keys_in_transit.push_back(digit);
     return;
@@ -504,7 +506,7 @@ void CallController::HandleKey(Call& call, char digit) {
   call.last_key = now;
   call.keys.push_back(digit);
   using Map = std::vector<std::pair<std::string, std::string>>;
-  const Map* maps[] = {call.moderator ? &options_.moderator_controls : nullptr,
+  const Map* maps[] = {call.member.moderator ? &options_.moderator_controls : nullptr,
                        &options_.participant_controls};
   auto is_prefix = [&maps](std::string_view typed) {
     for (const Map* map : maps) {
@@ -574,13 +576,8 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
       .With("why", why)
       .With("seconds", absl::ToDoubleSeconds(loop_->Now() - call.started));
   bool record_later = false;
-  if (call.in_room) {
+  if (call.member.in_room) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
-    auto members = members_by_room_.find(call.room);
-    if (members != members_by_room_.end()) {
-      std::erase(members->second, &call);
-      if (members->second.empty()) members_by_room_.erase(members);
-    }
   }
   if (call.media_joined) {
     if (media_->Remove(call.conference_id, call.id)) {
@@ -596,8 +593,9 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   std::unique_ptr<Call> ended = std::move(it->second);
   calls_.erase(it);  // closes the media sockets unless the worker holds them
   overload_->CallEnded(ended->id, SourceIp::From(ended->source.address));
+  if (!ended->room.empty()) presence_.Free(ended->room);
   // Those who stay hear it (and may be left alone, or without moderator).
-  if (ended->in_room && !shutting_down_) OnLeftRoom(*ended);
+  if (ended->member.in_room) OnLeftRoom(*ended);
 }
 
 CallController::Call* CallController::FindByDialog(const SipMessage& request) {
@@ -669,11 +667,13 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
 
 void CallController::JoinMedia(Call& call) {
   if (media_ == nullptr || call.media_joined || !call.audio) return;
-  if (!call.dial_in) call.waiting = MustWait(call);
+  if (!call.dial_in) {
+    call.member.waiting = presence_.MustWait(rooms_->Find(call.room), call.room, call.member);
+  }
   std::optional<mixer::ParticipantSpec> spec =
       SpecFor(call.id, call.conference_id, *call.audio, options_.dtls_context);
   if (spec) {
-    spec->muted = call.muted || call.waiting;
+    spec->muted = call.muted || call.member.waiting;
     spec->listen_gain_db = call.listen_db;
     spec->talk_gain_db = call.talk_db;
     if (const RoomConfig* room = rooms_->Find(call.room)) spec->max_talkers = room->max_talkers;
@@ -698,7 +698,7 @@ void CallController::JoinMedia(Call& call) {
       .With("worker", media_->WorkerFor(call.conference_id).index());
   if (call.dial_in) {
     StartDialIn(call);
-  } else if (!call.in_room) {  // not let in by INFO keys before the ACK brought its media
+  } else if (!call.member.in_room) {  // not let in by INFO keys before the ACK brought its media
     OnEnteredRoom(call);
   }
 }
@@ -858,8 +858,8 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.codec = call.audio ? std::string(sdp::AudioCodecName(call.audio->codec)) : "";
   info.talking = call.talking;
   info.muted = call.muted;
-  info.moderator = call.moderator;
-  info.waiting = call.waiting;
+  info.moderator = call.member.moderator;
+  info.waiting = call.member.waiting;
   info.listen_db = call.listen_db;
   info.talk_db = call.talk_db;
   info.held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||

@@ -24,6 +24,7 @@
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/pin_guard.h"
 #include "signaling/call/room_directory.h"
+#include "signaling/call/room_presence.h"
 #include "signaling/call/session_timer.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/dialog.h"
@@ -230,7 +231,8 @@ class CallController : public sip::TransactionUser {
   void OnDetached(mixer::WorkerEvent& event);
   // The caller's media is in the room: events, tones, counts, waiting.
   void OnEnteredRoom(Call& call);
-  void OnLeftRoom(const Call& call);
+  // Out of the room's presence (the call has ended); the others hear it.
+  void OnLeftRoom(Call& call);
   // Plays prompts one after another (replacing what plays), then music if
   // `music`; the call ends after them when `hang_up_why` is set. Returns
   // how long they take (zero when nothing new plays: ending or goodbye).
@@ -239,14 +241,9 @@ class CallController : public sip::TransactionUser {
   void PlayNextPrompt(Call& call);
   void StartMusic(Call& call);
   void StopMusic(Call& call);
-  std::vector<std::string> CountPrompts(int count) const;
   // Calls whose media is in `room`.
   std::vector<Call*> InRoom(std::string_view room, const Call* except = nullptr);
-  bool ModeratorIn(std::string_view room, const Call* except = nullptr);
-  bool RoomFull(const RoomConfig& room) const;
   void SetWaiting(Call& call, bool waiting);
-  // Whether a caller entering its room must wait for a moderator.
-  bool MustWait(const Call& call);
   void SendMuted(const Call& call);  // muted or waiting, to the worker
   bool RunModeratorControl(Call& call, std::string_view action);
   CallRecord RecordFor(const Call& call, std::string_view why) const;
@@ -280,13 +277,9 @@ class CallController : public sip::TransactionUser {
   // Each caller in the IVR has a conference of its own (a lobby), numbered
   // far above the rooms' ids.
   uint32_t next_lobby_id_ = 0x80000000u;
-  uint64_t next_join_order_ = 1;
   PinGuard pin_guard_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
-  // Who is in each room, in join order: joins and leaves look at the room,
-  // not at every call on the server (tutti-load found InRoom's scan and sort
-  // of all calls among the top costs of a join).
-  absl::flat_hash_map<std::string, std::vector<Call*>> members_by_room_;
+  RoomPresence presence_;
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;
   // Calls that ended while their participant was still on a worker: the

@@ -139,7 +139,7 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
   };
   if (room == nullptr) return refuse({"invalid_room", "goodbye"}, "room removed");
   if (room->locked && !moderator) return refuse({"room_locked", "goodbye"}, "room locked");
-  if (RoomFull(*room)) return refuse({"room_full", "goodbye"}, "room full");
+  if (presence_.Full(*room)) return refuse({"room_full", "goodbye"}, "room full");
   // The lobby took the default policy; a room that requires SRTP takes
   // only callers whose media is encrypted.
   if (ParseSrtpPolicy(room->srtp.empty() ? options_.srtp_default : room->srtp) ==
@@ -152,10 +152,11 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
   call.prompts.clear();
   call.prompt_playing = false;
   call.room = room->name;
-  call.moderator = moderator;
+  presence_.Take(call.room);
+  call.member.moderator = moderator;
   const uint32_t lobby = call.conference_id;
   call.conference_id = rooms_->ConferenceId(room->name);
-  call.waiting = MustWait(call);
+  call.member.waiting = presence_.MustWait(room, call.room, call.member);
   LogInfo("call", "dial-in accepted")
       .With("call_id", call.call_id)
       .With("room", call.room)
@@ -185,7 +186,7 @@ void CallController::OnDetached(mixer::WorkerEvent& event) {
   }
   Call& call = *it->second;
   const RoomConfig* room = rooms_->Find(call.room);
-  participant->SetMuted(call.muted || call.waiting);
+  participant->SetMuted(call.muted || call.member.waiting);
   participant->set_max_talkers(room != nullptr ? room->max_talkers : 0);
   if (!media_->Add(std::move(participant))) {
     LogError("media", "command ring full: call has no audio").With("call_id", call.call_id);
@@ -198,81 +199,36 @@ void CallController::OnDetached(mixer::WorkerEvent& event) {
 
 // --- Presence
 
-bool CallController::MustWait(const Call& call) {
-  const RoomConfig* room = rooms_->Find(call.room);
-  return room != nullptr && room->wait_for_moderator && !call.moderator &&
-         !ModeratorIn(call.room, &call);
-}
-
 std::vector<CallController::Call*> CallController::InRoom(std::string_view room,
                                                           const Call* except) {
   std::vector<Call*> out;
-  auto it = members_by_room_.find(absl::string_view(room.data(), room.size()));
-  if (it == members_by_room_.end()) return out;
-  // Oldest first (the list is in join order), so announcements go out in join order.
-  out.reserve(it->second.size());
-  for (Call* call : it->second) {
-    if (call != except) out.push_back(call);
+  for (RoomMember* member : presence_.InRoom(room, except ? &except->member : nullptr)) {
+    out.push_back(calls_.at(member->id).get());
   }
   return out;
 }
 
-bool CallController::RoomFull(const RoomConfig& room) const {
-  if (room.max_participants <= 0) return false;
-  // Ringing callers and those on their way in from the IVR hold a place too.
-  int taken = 0;
-  for (const auto& [key, call] : calls_) taken += call->room == room.name ? 1 : 0;
-  return taken >= room.max_participants;
-}
-
-bool CallController::ModeratorIn(std::string_view room, const Call* except) {
-  for (const Call* call : InRoom(room, except)) {
-    if (call->moderator) return true;
-  }
-  return false;
-}
-
 void CallController::OnEnteredRoom(Call& call) {
-  // Decided as it left the lobby; a moderator may have come or gone since.
-  if (const bool wait = MustWait(call); wait != call.waiting) {
-    call.waiting = wait;
-    SendMuted(call);
-  }
-  call.in_room = true;
-  call.join_order = next_join_order_++;
-  members_by_room_[call.room].push_back(&call);
-  Publish("participant_joined", call,
-          StrCat("\"moderator\":", call.moderator ? "true" : "false",
-                 ",\"waiting\":", call.waiting ? "true" : "false"));
   const RoomConfig* room = rooms_->Find(call.room);
+  const Entered entered = presence_.Enter(room, call.room, call.member);
+  if (entered.waiting_changed) SendMuted(call);
+  Publish("participant_joined", call,
+          StrCat("\"moderator\":", call.member.moderator ? "true" : "false",
+                 ",\"waiting\":", call.member.waiting ? "true" : "false"));
   if (room == nullptr) return;
-  const std::vector<Call*> others = InRoom(call.room, &call);
-  if (call.moderator) {
-    for (Call* other : others) {
-      if (!other->waiting) continue;
-      SetWaiting(*other, false);
-      PlayPrompts(*other, {"moderator_joined"});
-    }
+  for (RoomMember* member : entered.released) {
+    Call& other = *calls_.at(member->id);
+    SetWaiting(other, false);
+    PlayPrompts(other, {"moderator_joined"});
   }
   // The others hear a join tone, and whoever was alone stops hearing music.
-  for (Call* other : others) {
-    if (other->waiting) continue;
-    if (other->music) StopMusic(*other);
-    if (room->announce_joins) PlayPrompts(*other, {"join_tone"});
+  for (RoomMember* member : entered.others) {
+    Call& other = *calls_.at(member->id);
+    if (other.music) StopMusic(other);
+    if (!entered.tone.empty()) PlayPrompts(other, {entered.tone});
   }
-  if (call.waiting) {
-    Publish("waiting_started", call);
-    PlayPrompts(call, {"wait_moderator"}, room->music_when_alone);
-  } else {
-    std::vector<std::string> say;
-    if (room->announce_count) {
-      say = CountPrompts(static_cast<int>(others.size()) + 1);
-    } else if (others.empty() && room->announce_joins) {
-      say = {"alone"};
-    }
-    const bool music = others.empty() && room->music_when_alone;
-    if (!say.empty() || music) PlayPrompts(call, say, music);
-  }
+  if (call.member.waiting) Publish("waiting_started", call);
+  if (!entered.say.empty() || entered.music) PlayPrompts(call, entered.say, entered.music);
   // Rooms recorded by configuration start when someone is there.
   if (room->record && !recordings_.contains(call.conference_id)) {
     if (absl::StatusOr<std::string> path =
@@ -293,40 +249,41 @@ void CallController::OnEnteredRoom(Call& call) {
   }
 }
 
-void CallController::OnLeftRoom(const Call& gone) {
-  const RoomConfig* room = rooms_->Find(gone.room);
-  if (room == nullptr) return;
-  const std::vector<Call*> others = InRoom(gone.room);
-  if (others.empty()) return;
-  if (gone.moderator && !ModeratorIn(gone.room)) {
-    if (room->end_when_moderator_leaves) {
+void CallController::OnLeftRoom(Call& gone) {
+  const Left left = presence_.Leave(rooms_->Find(gone.room), gone.room, gone.member);
+  if (shutting_down_) return;
+  switch (left.kind) {
+    case Left::Kind::kNothing:
+      return;
+    case Left::Kind::kEndConference:
       LogInfo("call", "moderator left: ending the conference").With("room", gone.room);
-      for (Call* other : others) {
-        PlayPrompts(*other, {"conference_ended", "goodbye"}, false, "moderator left");
+      for (RoomMember* member : left.others) {
+        PlayPrompts(*calls_.at(member->id), {"conference_ended", "goodbye"}, false,
+                    "moderator left");
       }
       return;
-    }
-    if (room->wait_for_moderator) {
-      for (Call* other : others) {
-        SetWaiting(*other, true);
-        PlayPrompts(*other, {"wait_moderator"}, room->music_when_alone);
+    case Left::Kind::kWaitForModerator:
+      for (RoomMember* member : left.others) {
+        Call& other = *calls_.at(member->id);
+        SetWaiting(other, true);
+        PlayPrompts(other, {"wait_moderator"}, left.music);
       }
       return;
-    }
-  }
-  const bool alone = others.size() == 1;
-  for (Call* other : others) {
-    if (other->waiting) continue;
-    std::vector<std::string> say;
-    if (room->announce_joins) say.push_back("leave_tone");
-    const bool music = alone && room->music_when_alone;
-    if (!say.empty() || music) PlayPrompts(*other, say, music);
+    case Left::Kind::kTones:
+      for (RoomMember* member : left.others) {
+        Call& other = *calls_.at(member->id);
+        if (other.member.waiting) continue;
+        std::vector<std::string> say;
+        if (!left.tone.empty()) say.push_back(left.tone);
+        if (!say.empty() || left.music) PlayPrompts(other, say, left.music);
+      }
+      return;
   }
 }
 
 void CallController::SetWaiting(Call& call, bool waiting) {
-  if (call.waiting == waiting) return;
-  call.waiting = waiting;
+  if (call.member.waiting == waiting) return;
+  call.member.waiting = waiting;
   SendMuted(call);
   if (!waiting) StopMusic(call);
   Publish(waiting ? "waiting_started" : "waiting_ended", call);
@@ -334,16 +291,8 @@ void CallController::SetWaiting(Call& call, bool waiting) {
 
 void CallController::SendMuted(const Call& call) {
   if (media_ != nullptr && call.media_joined) {
-    media_->SetMuted(call.conference_id, call.id, call.muted || call.waiting);
+    media_->SetMuted(call.conference_id, call.id, call.muted || call.member.waiting);
   }
-}
-
-std::vector<std::string> CallController::CountPrompts(int count) const {
-  if (count <= 1) return {"alone"};
-  std::vector<std::string> say = {"there_are"};
-  for (std::string& word : SpokenNumber(count)) say.push_back(std::move(word));
-  say.push_back("participants_in_conference");
-  return say;
 }
 
 // --- Prompts
@@ -433,8 +382,8 @@ void CallController::RunControl(Call& call, std::string_view action) {
       .With("call_id", call.call_id)
       .With("room", call.room)
       .With("action", action)
-      .With("moderator", call.moderator);
-  if (call.moderator && RunModeratorControl(call, action)) return;
+      .With("moderator", call.member.moderator);
+  if (call.member.moderator && RunModeratorControl(call, action)) return;
   // Volume steps of 3 dB, within what the API allows.
   auto step = [](int db, int by) { return std::clamp(db + by, -24, 12); };
   const uint64_t id = call.id;
@@ -449,7 +398,8 @@ void CallController::RunControl(Call& call, std::string_view action) {
   } else if (action == "volume_reset") {
     SetVolume(id, 0, 0);
   } else if (action == "participant_count") {
-    PlayPrompts(call, CountPrompts(static_cast<int>(InRoom(call.room).size())), call.music);
+    PlayPrompts(call, RoomPresence::CountPrompts(static_cast<int>(InRoom(call.room).size())),
+                call.music);
   } else if (action == "leave") {
     Kick(id, "left by key");
   }
@@ -459,7 +409,7 @@ bool CallController::RunModeratorControl(Call& call, std::string_view action) {
   if (action == "toggle_mute_all" || action == "mute_all" || action == "unmute_all") {
     std::vector<Call*> targets;
     for (Call* other : InRoom(call.room, &call)) {
-      if (!other->moderator) targets.push_back(other);
+      if (!other->member.moderator) targets.push_back(other);
     }
     bool mute = action == "mute_all";
     if (action == "toggle_mute_all") {
@@ -492,7 +442,7 @@ bool CallController::RunModeratorControl(Call& call, std::string_view action) {
   if (action == "kick_last") {
     Call* last = nullptr;
     for (Call* other : InRoom(call.room, &call)) {
-      if (!other->moderator && !other->hang_up_after_prompts) last = other;  // join order
+      if (!other->member.moderator && !other->hang_up_after_prompts) last = other;  // join order
     }
     if (last != nullptr) PlayPrompts(*last, {"removed", "goodbye"}, false, "removed by moderator");
     return true;

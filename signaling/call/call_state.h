@@ -38,10 +38,7 @@ struct CallController::Call {
   // hold): run when hold_timer fires; keys meanwhile are ignored.
   std::optional<DialInStep> held_step;
   EventLoop::TimerId hold_timer = 0;
-  bool in_room = false;         // its media is in the room's conference
-  bool moderator = false;       // entered the moderator PIN
-  bool waiting = false;         // for the moderator: muted by the room, hearing music
-  uint64_t join_order = 0;      // larger: joined later (kick_last)
+  RoomMember member;            // in the room (RoomPresence): moderator, waiting
   std::string keys_in_transit;  // pressed between the IVR and the room
   // Prompts: the ones queued after the one playing, music to loop when they
   // are done, and whether the call ends then (goodbye).
