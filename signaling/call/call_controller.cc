@@ -132,12 +132,15 @@ void CallController::OnRequest(TransactionId id, const SipMessage& request,
   }
 }
 
-void CallController::OnInvite(TransactionId id, const SipMessage& invite,
-                              const sip::MessageSource& source) {
-  const std::string call_id(invite.call_id());
-  if (shutting_down_) return Reject(id, 503, "Shutting Down");
-  if (!CheckRequire(*transactions_, id, invite)) return;
-  if (!Authenticated(id, invite, source)) return;
+std::optional<CallController::Admission> CallController::AdmitInvite(
+    TransactionId id, const SipMessage& invite, const sip::MessageSource& source) {
+  const std::string_view call_id = invite.call_id();
+  if (shutting_down_) {
+    Reject(id, 503, "Shutting Down");
+    return std::nullopt;
+  }
+  if (!CheckRequire(*transactions_, id, invite)) return std::nullopt;
+  if (!Authenticated(id, invite, source)) return std::nullopt;
 
   // The IVR number, or a room; a room with a PIN is answered by the IVR too.
   const std::string_view user = invite.request_uri().user;
@@ -145,21 +148,22 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   const RoomConfig* room = ivr ? nullptr : rooms_->Find(user);
   if (room == nullptr && !ivr) {
     LogInfo("call", "no such room").With("call_id", call_id).With("room", user);
-    return Reject(id, 404, "Room Not Found");
+    Reject(id, 404, "Room Not Found");
+    return std::nullopt;
   }
-  const bool asks_pin = room != nullptr && (!room->pin.empty() || !room->moderator_pin.empty());
   const SessionTimerDecision session = DecideSessionTimer(invite, options_.session_timers);
   if (session.reject_min_se > 0) {
     sip::MessageWriter response =
         transactions_->ResponseFor(id, 422, {}, sip::TransactionLayer::NewTag());
     response.Header(HeaderId::kMinSe, StrCat(session.reject_min_se));
     transactions_->Respond(id, 422, std::move(response).Finish());
-    return;
+    return std::nullopt;
   }
   // A locked room may still take its moderators, who prove it by PIN.
   if (room != nullptr && room->locked && room->moderator_pin.empty()) {
     LogInfo("call", "room locked").With("call_id", call_id).With("room", room->name);
-    return Reject(id, 403, "Room Locked");
+    Reject(id, 403, "Room Locked");
+    return std::nullopt;
   }
   const SourceIp source_ip = SourceIp::From(source.address);
   if (const Refusal refusal = overload_->AdmitCall(active_calls(), source_ip, loop_->Now());
@@ -174,15 +178,26 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
           .With("limit", RefusalName(refusal))
           .With("suppressed", held);
     }
-    return Reject(id, 503,
-                  refusal == Refusal::kCalls ? "Call Limit Reached" : "Too Many Calls From Source");
+    Reject(id, 503,
+           refusal == Refusal::kCalls ? "Call Limit Reached" : "Too Many Calls From Source");
+    return std::nullopt;
   }
-  if (room != nullptr && presence_.Full(*room)) return Reject(id, 486, "Room Full");
+  if (room != nullptr && presence_.Full(*room)) {
+    Reject(id, 486, "Room Full");
+    return std::nullopt;
+  }
+  return Admission{room, session};
+}
 
+std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
+                                                              const SipMessage& invite,
+                                                              const sip::MessageSource& source,
+                                                              const RoomConfig* room) {
+  const bool asks_pin = room != nullptr && (!room->pin.empty() || !room->moderator_pin.empty());
   auto call = std::make_unique<Call>();
   call->id = next_call_id_++;
   call->member.id = call->id;
-  if (ivr || asks_pin) {
+  if (room == nullptr || asks_pin) {
     // The caller talks to the IVR in a lobby of its own until it is let in.
     call->dial_in = std::make_unique<DialIn>(options_.dial_in, source.address.ip(),
                                              asks_pin ? room->name : std::string());
@@ -193,7 +208,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   }
   call->from_uri = std::string(invite.from().uri_text);
   call->wall_started = absl::Now();
-  call->call_id = call_id;
+  call->call_id = std::string(invite.call_id());
   call->source = source;
   call->initial_invite = id;
   call->started = loop_->Now();
@@ -211,36 +226,58 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
       SecurityFor(room != nullptr ? room->srtp : std::string(), options_.srtp_default,
                   source.transport, options_.sdes_over_plain_sip);
   call->local_media.security.dtls_fingerprint = options_.dtls_fingerprint;
+  return call;
+}
 
-  if (!invite.body().empty()) {
-    if (!IsSdp(invite.content_type())) return Reject(id, 415, "Unsupported Media Type");
-    auto offer = sdp::ParseSdp(invite.body());
-    if (!offer.ok()) {
-      LogInfo("call", "malformed SDP offer")
-          .With("call_id", call_id)
-          .With("error", std::string(offer.status().message()));
-      return Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
+bool CallController::TakeOffer(TransactionId id, const SipMessage& invite, Call& call,
+                               const RoomConfig* room) {
+  if (invite.body().empty()) {
+    if (call.local_media.security.policy == sdp::SrtpPolicy::kRequired &&
+        !call.local_media.security.sdes_allowed) {
+      // We would have to offer, and keys cannot go in our offer over this transport.
+      Reject(id, 488, "Not Acceptable Here",
+             "SRTP required: SDES keys are only sent over TLS; offer DTLS-SRTP");
+      return false;
     }
-    // Negotiate before binding ports, so a 488 costs no socket.
-    auto answer = sdp::AnswerOffer(*offer, call->local_media);
-    if (!answer.ok()) {
-      LogInfo("call", answer.status().code() == absl::StatusCode::kPermissionDenied
-                          ? "media address refused"
-                          : "no common codec")
-          .With("call_id", call_id)
-          .With("room", room != nullptr ? room->name : std::string(user))
-          .With("why", std::string(answer.status().message()));
-      return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()),
-                    sdp::WarnCodeFor(answer.status()));
-    }
-    call->remote_offer = std::move(*offer);
-  } else if (call->local_media.security.policy == sdp::SrtpPolicy::kRequired &&
-             !call->local_media.security.sdes_allowed) {
-    // We would have to offer, and keys cannot go in our offer over this transport.
-    return Reject(id, 488, "Not Acceptable Here",
-                  "SRTP required: SDES keys are only sent over TLS; offer DTLS-SRTP");
+    return true;
   }
+  if (!IsSdp(invite.content_type())) {
+    Reject(id, 415, "Unsupported Media Type");
+    return false;
+  }
+  auto offer = sdp::ParseSdp(invite.body());
+  if (!offer.ok()) {
+    LogInfo("call", "malformed SDP offer")
+        .With("call_id", call.call_id)
+        .With("error", std::string(offer.status().message()));
+    Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
+    return false;
+  }
+  // Negotiate before binding ports, so a 488 costs no socket.
+  auto answer = sdp::AnswerOffer(*offer, call.local_media);
+  if (!answer.ok()) {
+    LogInfo("call", answer.status().code() == absl::StatusCode::kPermissionDenied
+                        ? "media address refused"
+                        : "no common codec")
+        .With("call_id", call.call_id)
+        .With("room", room != nullptr ? room->name : std::string(invite.request_uri().user))
+        .With("why", std::string(answer.status().message()));
+    Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()),
+           sdp::WarnCodeFor(answer.status()));
+    return false;
+  }
+  call.remote_offer = std::move(*offer);
+  return true;
+}
 
+void CallController::OnInvite(TransactionId id, const SipMessage& invite,
+                              const sip::MessageSource& source) {
+  const std::optional<Admission> admitted = AdmitInvite(id, invite, source);
+  if (!admitted) return;
+  const RoomConfig* room = admitted->room;
+  std::unique_ptr<Call> call = NewCall(id, invite, source, room);
+  if (!TakeOffer(id, invite, *call, room)) return;
+  const std::string& call_id = call->call_id;
   auto ports = ports_->Allocate();
   if (!ports.ok()) {
     LogError("call", "no media port")
@@ -254,7 +291,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   call->session = std::make_unique<InviteSession>(
       transactions_, &timers_, &session_options_,
       sip::Dialog::FromInvite(invite, source, sip::TransactionLayer::NewTag(), options_.local),
-      source, id, session, call_id,
+      source, id, admitted->session, call_id,
       [this, key](std::string_view bye_why, std::string_view end_why) {
         WithCall(key, [&](Call& failed) {
           SendBye(failed, bye_why);
@@ -265,7 +302,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   by_invite_.emplace(id, key);
   Call& added = *calls_.emplace(key, std::move(call)).first->second;
   if (!added.room.empty()) presence_.Take(added.room);
-  overload_->CallStarted(key, source_ip, loop_->Now());
+  overload_->CallStarted(key, SourceIp::From(source.address), loop_->Now());
 
   if (options_.answer_delay > absl::ZeroDuration()) {
     added.session->Ring(options_.answer_delay, [this, key] { Answer(key); });

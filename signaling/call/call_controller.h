@@ -185,6 +185,18 @@ class CallController : public sip::TransactionUser {
 
   void OnInvite(sip::TransactionId id, const sip::SipMessage& invite,
                 const sip::MessageSource& source);
+  // An INVITE out of a dialog, in steps: may the call be taken (each
+  // refusal answered), the call leg, its SDP offer (false: answered).
+  struct Admission {
+    const RoomConfig* room;  // null: the IVR number
+    SessionTimerDecision session;
+  };
+  std::optional<Admission> AdmitInvite(sip::TransactionId id, const sip::SipMessage& invite,
+                                       const sip::MessageSource& source);
+  std::unique_ptr<Call> NewCall(sip::TransactionId id, const sip::SipMessage& invite,
+                                const sip::MessageSource& source, const RoomConfig* room);
+  bool TakeOffer(sip::TransactionId id, const sip::SipMessage& invite, Call& call,
+                 const RoomConfig* room);
   void OnReInvite(Call& call, sip::TransactionId id, const sip::SipMessage& invite);
   void OnBye(sip::TransactionId id, const sip::SipMessage& bye);
   void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
