@@ -38,10 +38,11 @@ class MediaWorker::Sink final : public TickSink {
   }
 
   void TalkingChanged(uint64_t participant_id, bool talking) override {
-    WorkerEvent event;
-    event.kind = talking ? WorkerEvent::Kind::kTalkingStarted : WorkerEvent::Kind::kTalkingStopped;
-    event.participant_id = participant_id;
-    worker_->Emit(std::move(event));
+    if (talking) {
+      worker_->Emit(TalkingStarted{participant_id});
+    } else {
+      worker_->Emit(TalkingStopped{participant_id});
+    }
   }
 
   void JitterReported(uint64_t lost, uint64_t late) override {
@@ -50,27 +51,15 @@ class MediaWorker::Sink final : public TickSink {
   }
 
   void PlaybackDone(uint64_t participant_id) override {
-    WorkerEvent event;
-    event.kind = WorkerEvent::Kind::kPlaybackDone;
-    event.participant_id = participant_id;
-    worker_->Emit(std::move(event));
+    worker_->Emit(PlaybackEnded{participant_id});
   }
 
   void InbandDigit(uint64_t participant_id, char digit) override {
-    WorkerEvent event;
-    event.kind = WorkerEvent::Kind::kDtmf;
-    event.participant_id = participant_id;
-    event.digit = digit;
-    event.inband = true;
-    worker_->Emit(std::move(event));
+    worker_->Emit(Dtmf{participant_id, digit, /*inband=*/true});
   }
 
   void StatsReported(uint64_t participant_id, const ParticipantStats& stats) override {
-    WorkerEvent event;
-    event.kind = WorkerEvent::Kind::kStats;
-    event.participant_id = participant_id;
-    event.stats = stats;
-    worker_->Emit(std::move(event));
+    worker_->Emit(Stats{participant_id, stats});
   }
 
   void Flush() {
@@ -157,88 +146,87 @@ void MediaWorker::Run() {
 
 void MediaWorker::HandleCommands() {
   while (std::optional<WorkerCommand> command = commands_.TryPop()) {
-    switch (command->kind) {
-      case WorkerCommand::Kind::kAdd: {
-        std::unique_ptr<Participant>& participant = command->participant;
-        const uint32_t conference_id = participant->spec().conference_id;
-        auto& conference = conferences_[conference_id];
-        if (!conference)
-          conference = std::make_unique<Conference>(conference_id, options_.conference);
-        io_->AttachPort(participant->rtp_port(), participant->ports().rtp_fd());
-        io_->AttachPort(participant->rtcp_port(), participant->ports().rtcp_fd());
-        participant->MarkJoined(SteadyMicros());
-        participant->SetSendLimits(options_.unverified_send_us, options_.consent_timeout_us);
-        routes_[participant->rtp_port()] = {participant.get(), conference_id, false};
-        routes_[participant->rtcp_port()] = {participant.get(), conference_id, true};
-        conference->Add(std::move(participant));
-        break;
-      }
-      case WorkerCommand::Kind::kRemove:
-        RemoveParticipant(command->conference_id, command->participant_id, false);
-        break;
-      case WorkerCommand::Kind::kDetach: {
-        std::unique_ptr<Participant> taken =
-            TakeParticipant(command->conference_id, command->participant_id);
-        if (!taken) break;
-        taken->set_conference_id(command->to_conference_id);
-        taken->Play(nullptr);
-        WorkerEvent detached;
-        detached.kind = WorkerEvent::Kind::kDetached;
-        detached.participant_id = command->participant_id;
-        detached.participant = std::move(taken);
-        Emit(std::move(detached));
-        break;
-      }
-      case WorkerCommand::Kind::kRecord: {
-        auto it = conferences_.find(command->conference_id);
-        Conference* conference = it == conferences_.end() ? nullptr : it->second.get();
-        if (command->recorder != nullptr && conference != nullptr) {
-          conference->AttachRecorder(command->recorder);
-          break;
-        }
-        if (conference != nullptr) conference->AttachRecorder(nullptr);
-        WorkerEvent released;
-        released.kind = WorkerEvent::Kind::kRecorderReleased;
-        released.participant_id = command->conference_id;
-        Emit(std::move(released));
-        break;
-      }
-      case WorkerCommand::Kind::kUpdate:
-      case WorkerCommand::Kind::kMute:
-      case WorkerCommand::Kind::kGain:
-      case WorkerCommand::Kind::kPlay: {
-        auto it = conferences_.find(command->conference_id);
-        Participant* participant =
-            it == conferences_.end() ? nullptr : it->second->Find(command->participant_id);
-        if (participant == nullptr) break;
-        if (command->kind == WorkerCommand::Kind::kPlay) {
-          participant->Play(command->prompt, command->flag);
-        } else if (command->kind == WorkerCommand::Kind::kGain) {
-          participant->SetGains(command->listen_gain_db, command->talk_gain_db);
-          it->second->Regroup(*participant);
-        } else if (command->kind == WorkerCommand::Kind::kUpdate) {
-          participant->Update(command->spec);
-          participant->MarkJoined(SteadyMicros());
-        } else {
-          participant->SetMuted(command->flag);
-        }
-        break;
-      }
-      case WorkerCommand::Kind::kNone:
-        break;
-    }
+    std::visit([this](auto& kind) { Handle(kind); }, *command);
   }
 }
 
-void MediaWorker::RemoveParticipant(uint32_t conference_id, uint64_t participant_id,
-                                    bool timed_out) {
+void MediaWorker::Handle(AddParticipant& command) {
+  std::unique_ptr<Participant>& participant = command.participant;
+  const uint32_t conference_id = participant->spec().conference_id;
+  auto& conference = conferences_[conference_id];
+  if (!conference) conference = std::make_unique<Conference>(conference_id, options_.conference);
+  io_->AttachPort(participant->rtp_port(), participant->ports().rtp_fd());
+  io_->AttachPort(participant->rtcp_port(), participant->ports().rtcp_fd());
+  participant->MarkJoined(SteadyMicros());
+  participant->SetSendLimits(options_.unverified_send_us, options_.consent_timeout_us);
+  routes_[participant->rtp_port()] = {participant.get(), conference_id, false};
+  routes_[participant->rtcp_port()] = {participant.get(), conference_id, true};
+  conference->Add(std::move(participant));
+}
+
+void MediaWorker::Handle(RemoveParticipant& command) {
+  DropParticipant(command.conference_id, command.participant_id, false);
+}
+
+void MediaWorker::Handle(UpdateParticipant& command) {
+  if (Participant* participant = Find(command.spec.conference_id, command.spec.id)) {
+    participant->Update(command.spec);
+    participant->MarkJoined(SteadyMicros());
+  }
+}
+
+void MediaWorker::Handle(MuteParticipant& command) {
+  if (Participant* participant = Find(command.conference_id, command.participant_id)) {
+    participant->SetMuted(command.muted);
+  }
+}
+
+void MediaWorker::Handle(SetParticipantGains& command) {
+  if (Participant* participant = Find(command.conference_id, command.participant_id)) {
+    participant->SetGains(command.listen_gain_db, command.talk_gain_db);
+    conferences_.at(command.conference_id)->Regroup(*participant);
+  }
+}
+
+void MediaWorker::Handle(PlayPrompt& command) {
+  if (Participant* participant = Find(command.conference_id, command.participant_id)) {
+    participant->Play(command.prompt, command.loop);
+  }
+}
+
+void MediaWorker::Handle(SetRecorder& command) {
+  auto it = conferences_.find(command.conference_id);
+  Conference* conference = it == conferences_.end() ? nullptr : it->second.get();
+  if (command.recorder != nullptr && conference != nullptr) {
+    conference->AttachRecorder(command.recorder);
+    return;
+  }
+  if (conference != nullptr) conference->AttachRecorder(nullptr);
+  Emit(RecorderReleased{command.conference_id});
+}
+
+void MediaWorker::Handle(DetachParticipant& command) {
+  std::unique_ptr<Participant> taken =
+      TakeParticipant(command.conference_id, command.participant_id);
+  if (!taken) return;
+  taken->set_conference_id(command.to_conference_id);
+  taken->Play(nullptr);
+  Emit(Detached{std::move(taken)});
+}
+
+Participant* MediaWorker::Find(uint32_t conference_id, uint64_t participant_id) {
+  auto it = conferences_.find(conference_id);
+  return it == conferences_.end() ? nullptr : it->second->Find(participant_id);
+}
+
+void MediaWorker::DropParticipant(uint32_t conference_id, uint64_t participant_id, bool timed_out) {
   std::unique_ptr<Participant> removed = TakeParticipant(conference_id, participant_id);
   if (!removed) return;
-  WorkerEvent event;
-  event.kind = timed_out ? WorkerEvent::Kind::kRtpTimeout : WorkerEvent::Kind::kLeft;
-  event.participant_id = participant_id;
-  event.stats = removed->stats();
-  Emit(std::move(event));
+  if (timed_out) {
+    Emit(RtpTimeout{participant_id, removed->stats()});
+  } else {
+    Emit(Left{participant_id, removed->stats()});
+  }
   // `removed` goes out of scope here: its sockets close on this thread, after
   // they left the poll set.
 }
@@ -254,12 +242,7 @@ std::unique_ptr<Participant> MediaWorker::TakeParticipant(uint32_t conference_id
   routes_[removed->rtp_port()] = {};
   routes_[removed->rtcp_port()] = {};
   if (it->second->empty()) {
-    if (it->second->recorder() != nullptr) {
-      WorkerEvent released;
-      released.kind = WorkerEvent::Kind::kRecorderReleased;
-      released.participant_id = conference_id;
-      Emit(std::move(released));
-    }
+    if (it->second->recorder() != nullptr) Emit(RecorderReleased{conference_id});
     conferences_.erase(it);
   }
   return removed;
@@ -292,11 +275,7 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
   if (rtcp) {
     participant.OnRtcp(datagram, now_us);
   } else if (std::optional<char> digit = participant.OnRtp(datagram, now_us)) {
-    WorkerEvent event;
-    event.kind = WorkerEvent::Kind::kDtmf;
-    event.participant_id = participant.id();
-    event.digit = *digit;
-    Emit(std::move(event));
+    Emit(Dtmf{participant.id(), *digit, /*inband=*/false});
   }
   if (participant.stats_foreign_source() != foreign_before) {
     counters_.foreign_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -364,12 +343,7 @@ void MediaWorker::EndDtlsLeg(uint32_t conference_id, uint64_t participant_id,
                              media::DtlsSession::Failure failure) {
   std::unique_ptr<Participant> removed = TakeParticipant(conference_id, participant_id);
   if (!removed) return;
-  WorkerEvent event;
-  event.kind = WorkerEvent::Kind::kDtlsFailed;
-  event.participant_id = participant_id;
-  event.stats = removed->stats();
-  event.dtls_failure = failure;
-  Emit(std::move(event));
+  Emit(DtlsFailed{participant_id, removed->stats(), failure});
 }
 
 void MediaWorker::Tick(int64_t now_us) {
@@ -395,7 +369,7 @@ void MediaWorker::Tick(int64_t now_us) {
         }
       }
     }
-    for (size_t i = 0; i < count; ++i) RemoveParticipant(silent[i].first, silent[i].second, true);
+    for (size_t i = 0; i < count; ++i) DropParticipant(silent[i].first, silent[i].second, true);
   }
   const int64_t took_us = SteadyMicros() - started;
   size_t bucket = 0;

@@ -18,66 +18,9 @@
 #include "mixer/conference.h"
 #include "mixer/participant.h"
 #include "mixer/spsc_ring.h"
+#include "mixer/worker_messages.h"
 
 namespace tutti::mixer {
-
-struct WorkerCommand {
-  enum class Kind : uint8_t {
-    kNone,
-    kAdd,
-    kRemove,
-    kUpdate,
-    kMute,
-    kGain,
-    kPlay,
-    kRecord,
-    // Takes the participant out of its conference and hands it back (event
-    // kDetached) bound for `to_conference_id`, which may live on another
-    // worker: the control thread adds it there (lobby -> room).
-    kDetach,
-  };
-  Kind kind = Kind::kNone;
-  uint64_t participant_id = 0;
-  uint32_t conference_id = 0;
-  std::unique_ptr<Participant> participant;  // kAdd
-  ParticipantSpec spec;                      // kUpdate
-  bool flag = false;                         // kMute: muted; kPlay: loop
-  uint32_t to_conference_id = 0;             // kDetach
-  int listen_gain_db = 0;                    // kGain
-  int talk_gain_db = 0;                      // kGain
-  const media::Prompt* prompt = nullptr;     // kPlay (null stops); outlives the worker
-  RoomRecorder* recorder = nullptr;          // kRecord (null stops); the sender owns it
-};
-
-struct WorkerEvent {
-  enum class Kind : uint8_t {
-    kNone,
-    kTalkingStarted,
-    kTalkingStopped,
-    kDtmf,
-    kRtpTimeout,
-    kLeft,
-    kStats,         // periodic reception figures (with each RTCP report)
-    kPlaybackDone,  // a prompt played to the participant ended
-    // The worker no longer uses the conference's recorder (stopped, the room
-    // emptied, or it was never there): its owner may close it. The
-    // conference id is in participant_id.
-    kRecorderReleased,
-    // A participant taken out by kDetach, with its sockets and state, to be
-    // added to the conference its spec names.
-    kDetached,
-    // A DTLS-SRTP handshake failed (why: dtls_failure); the worker already
-    // let the leg go, the call must end.
-    kDtlsFailed,
-  };
-  Kind kind = Kind::kNone;
-  uint64_t participant_id = 0;
-  char digit = 0;
-  bool inband = false;     // kDtmf: heard in the audio rather than sent as an RFC 4733 event
-  ParticipantStats stats;  // kLeft: the leg's final counters; kStats: the current ones
-  std::unique_ptr<Participant> participant;                                       // kDetached
-  media::DtlsSession::Failure dtls_failure = media::DtlsSession::Failure::kNone;  // kDtlsFailed
-};
 
 struct WorkerOptions {
   int index = 0;
@@ -146,9 +89,19 @@ class MediaWorker {
 
   void Run();
   void HandleCommands();
+  // One per command kind (worker_messages.h).
+  void Handle(AddParticipant& command);
+  void Handle(RemoveParticipant& command);
+  void Handle(UpdateParticipant& command);
+  void Handle(MuteParticipant& command);
+  void Handle(SetParticipantGains& command);
+  void Handle(PlayPrompt& command);
+  void Handle(SetRecorder& command);
+  void Handle(DetachParticipant& command);
+  Participant* Find(uint32_t conference_id, uint64_t participant_id);
   void HandleDatagram(const media::Datagram& datagram, int64_t now_us);
   // DTLS-SRTP: a handshake datagram, the timers, the counters, and a leg
-  // whose handshake failed for good (taken out, kDtlsFailed emitted).
+  // whose handshake failed for good (taken out, DtlsFailed emitted).
   void HandleDtls(Participant* participant, uint32_t conference_id, bool rtcp_port,
                   const media::Datagram& datagram, int64_t now_us);
   void TickDtls(int64_t now_us);
@@ -157,7 +110,8 @@ class MediaWorker {
                   media::DtlsSession::Failure failure);
   void Tick(int64_t now_us);
   void Emit(WorkerEvent event);
-  void RemoveParticipant(uint32_t conference_id, uint64_t participant_id, bool timed_out);
+  // Out of its conference, answered by Left (or RtpTimeout) with its counters.
+  void DropParticipant(uint32_t conference_id, uint64_t participant_id, bool timed_out);
   // Out of its conference and off this worker's ports; null when not here.
   std::unique_ptr<Participant> TakeParticipant(uint32_t conference_id, uint64_t participant_id);
 

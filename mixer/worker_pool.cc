@@ -30,79 +30,41 @@ void WorkerPool::Stop() {
 }
 
 bool WorkerPool::Add(std::unique_ptr<Participant> participant) {
-  WorkerCommand command;
-  command.kind = WorkerCommand::Kind::kAdd;
-  command.participant_id = participant->id();
-  command.conference_id = participant->spec().conference_id;
-  MediaWorker& worker = WorkerFor(command.conference_id);
-  command.participant = std::move(participant);
-  return worker.Post(std::move(command));
+  const uint32_t conference_id = participant->spec().conference_id;
+  return WorkerFor(conference_id).Post(AddParticipant{std::move(participant)});
 }
 
 bool WorkerPool::Remove(uint32_t conference_id, uint64_t participant_id) {
-  WorkerCommand command;
-  command.kind = WorkerCommand::Kind::kRemove;
-  command.conference_id = conference_id;
-  command.participant_id = participant_id;
-  return WorkerFor(conference_id).Post(std::move(command));
+  return WorkerFor(conference_id).Post(RemoveParticipant{conference_id, participant_id});
 }
 
 bool WorkerPool::Update(const ParticipantSpec& spec) {
-  WorkerCommand command;
-  command.kind = WorkerCommand::Kind::kUpdate;
-  command.conference_id = spec.conference_id;
-  command.participant_id = spec.id;
-  command.spec = spec;
-  return WorkerFor(spec.conference_id).Post(std::move(command));
+  return WorkerFor(spec.conference_id).Post(UpdateParticipant{spec});
 }
 
 bool WorkerPool::SetMuted(uint32_t conference_id, uint64_t participant_id, bool muted) {
-  WorkerCommand command;
-  command.kind = WorkerCommand::Kind::kMute;
-  command.conference_id = conference_id;
-  command.participant_id = participant_id;
-  command.flag = muted;
-  return WorkerFor(conference_id).Post(std::move(command));
+  return WorkerFor(conference_id).Post(MuteParticipant{conference_id, participant_id, muted});
 }
 
 bool WorkerPool::Record(uint32_t conference_id, RoomRecorder* recorder) {
-  WorkerCommand command;
-  command.kind = WorkerCommand::Kind::kRecord;
-  command.conference_id = conference_id;
-  command.recorder = recorder;
-  return WorkerFor(conference_id).Post(std::move(command));
+  return WorkerFor(conference_id).Post(SetRecorder{conference_id, recorder});
 }
 
 bool WorkerPool::Play(uint32_t conference_id, uint64_t participant_id, const media::Prompt* prompt,
                       bool loop) {
-  WorkerCommand command;
-  command.kind = WorkerCommand::Kind::kPlay;
-  command.conference_id = conference_id;
-  command.participant_id = participant_id;
-  command.prompt = prompt;
-  command.flag = loop;
-  return WorkerFor(conference_id).Post(std::move(command));
+  return WorkerFor(conference_id).Post(PlayPrompt{conference_id, participant_id, prompt, loop});
 }
 
 bool WorkerPool::Detach(uint32_t conference_id, uint64_t participant_id,
                         uint32_t to_conference_id) {
-  WorkerCommand command;
-  command.kind = WorkerCommand::Kind::kDetach;
-  command.conference_id = conference_id;
-  command.participant_id = participant_id;
-  command.to_conference_id = to_conference_id;
-  return WorkerFor(conference_id).Post(std::move(command));
+  return WorkerFor(conference_id)
+      .Post(DetachParticipant{conference_id, participant_id, to_conference_id});
 }
 
 bool WorkerPool::SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
                           int talk_gain_db) {
-  WorkerCommand command;
-  command.kind = WorkerCommand::Kind::kGain;
-  command.conference_id = conference_id;
-  command.participant_id = participant_id;
-  command.listen_gain_db = listen_gain_db;
-  command.talk_gain_db = talk_gain_db;
-  return WorkerFor(conference_id).Post(std::move(command));
+  return WorkerFor(conference_id)
+      .Post(SetParticipantGains{conference_id, participant_id, listen_gain_db, talk_gain_db});
 }
 
 void WorkerPool::DrainEvents(const std::function<void(WorkerEvent&)>& handle) {

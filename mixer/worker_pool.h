@@ -39,20 +39,19 @@ class WorkerPool {
   bool Update(const ParticipantSpec& spec);
   bool SetMuted(uint32_t conference_id, uint64_t participant_id, bool muted);
   // Starts (recorder) or stops (null) recording a conference; the worker
-  // answers kRecorderReleased when the recorder may be closed.
+  // answers RecorderReleased when the recorder may be closed.
   bool Record(uint32_t conference_id, RoomRecorder* recorder);
   bool Play(uint32_t conference_id, uint64_t participant_id, const media::Prompt* prompt,
             bool loop = false);
   // Moves a participant to another conference (on any worker) in two steps:
-  // its worker answers kDetached with the participant, which the control
+  // its worker answers Detached with the participant, which the control
   // thread then Add()s (its spec names `to_conference_id`).
   bool Detach(uint32_t conference_id, uint64_t participant_id, uint32_t to_conference_id);
   bool SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
                 int talk_gain_db);
 
-  // Hands every pending worker event to `handle`.
   // Hands every pending worker event to `handle` (which may take a
-  // kDetached event's participant).
+  // Detached event's participant).
   void DrainEvents(const std::function<void(WorkerEvent&)>& handle);
 
   MediaWorker& WorkerFor(uint32_t conference_id) {

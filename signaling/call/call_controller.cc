@@ -74,8 +74,8 @@ CallController::~CallController() {
     }
     for (int wait = 0; wait < 200 && !recordings_.empty(); ++wait) {
       media_->DrainEvents([this](mixer::WorkerEvent& event) {
-        if (event.kind == mixer::WorkerEvent::Kind::kRecorderReleased) {
-          CloseRecording(static_cast<uint32_t>(event.participant_id));
+        if (auto* released = std::get_if<mixer::RecorderReleased>(&event)) {
+          CloseRecording(released->conference_id);
         }
       });
       if (!recordings_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -753,99 +753,108 @@ void CallController::PollMediaEvents() {
   media_poll_timer_ = loop_->AddTimer(absl::Milliseconds(20), [this] { PollMediaEvents(); });
 }
 
+namespace {
+
+// The leg's final media figures, when it left.
+void LogMediaStats(const std::string& call_id, const std::string& room,
+                   const mixer::ParticipantStats& stats) {
+  LogInfo("media", "media stats")
+      .With("call_id", call_id)
+      .With("room", room)
+      .With("packets_in", static_cast<int64_t>(stats.packets_in))
+      .With("packets_out", static_cast<int64_t>(stats.packets_out))
+      .With("lost", stats.lost)
+      .With("jitter_ms", static_cast<int64_t>(stats.jitter_ms))
+      .With("concealed", static_cast<int64_t>(stats.concealed))
+      .With("max_gap_ms", static_cast<int64_t>(stats.max_gap_ms))
+      .With("malformed", static_cast<int64_t>(stats.malformed))
+      .With("malformed_rtcp", static_cast<int64_t>(stats.malformed_rtcp))
+      .With("srtp_auth_failed", static_cast<int64_t>(stats.srtp_auth_failed))
+      .With("srtp_replayed", static_cast<int64_t>(stats.srtp_replayed))
+      .With("foreign", static_cast<int64_t>(stats.foreign_source))
+      .With("withheld", static_cast<int64_t>(stats.withheld));
+}
+
+}  // namespace
+
 void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
-  if (event.kind == mixer::WorkerEvent::Kind::kDetached) return OnDetached(event);
-  auto it = calls_.find(event.participant_id);
+  if (auto* detached = std::get_if<mixer::Detached>(&event)) return OnDetached(*detached);
+  if (auto* released = std::get_if<mixer::RecorderReleased>(&event)) {
+    return CloseRecording(released->conference_id);
+  }
+  // Every other event is about one participant: its call, or a call that
+  // ended while its participant was still on a worker.
+  const uint64_t id = mixer::ParticipantIdOf(event);
+  auto it = calls_.find(id);
+  Call* call = it != calls_.end() ? it->second.get() : nullptr;
   std::string call_id;
   std::string room;
-  if (it != calls_.end()) {
-    call_id = it->second->call_id;
-    room = it->second->room;
-  } else if (auto gone = departed_.find(event.participant_id); gone != departed_.end()) {
+  if (call != nullptr) {
+    call_id = call->call_id;
+    room = call->room;
+  } else if (auto gone = departed_.find(id); gone != departed_.end()) {
     call_id = gone->second.call_id;
     room = gone->second.room;
-    if (event.kind == mixer::WorkerEvent::Kind::kLeft) {
+    if (const auto* left = std::get_if<mixer::Left>(&event)) {
       if (records_ != nullptr) {
-        AddStats(event.stats, &gone->second.record);
+        AddStats(left->stats, &gone->second.record);
         records_->Write(gone->second.record);
       }
       departed_.erase(gone);
     }
   }
-  switch (event.kind) {
-    case mixer::WorkerEvent::Kind::kRecorderReleased:
-      CloseRecording(static_cast<uint32_t>(event.participant_id));
-      break;
-    case mixer::WorkerEvent::Kind::kPlaybackDone:
-      if (it != calls_.end()) {
-        Publish("playback_done", *it->second);
-        PlayNextPrompt(*it->second);  // may end the call (goodbye)
-      }
-      break;
-    case mixer::WorkerEvent::Kind::kStats:
-      if (it != calls_.end()) it->second->media_stats = event.stats;
-      break;
-    case mixer::WorkerEvent::Kind::kTalkingStarted:
-    case mixer::WorkerEvent::Kind::kTalkingStopped:
-      if (it != calls_.end()) {
-        it->second->talking = event.kind == mixer::WorkerEvent::Kind::kTalkingStarted;
-        Publish(it->second->talking ? "talking_started" : "talking_stopped", *it->second);
-      }
-      LogDebug("media", event.kind == mixer::WorkerEvent::Kind::kTalkingStarted ? "talking started"
-                                                                                : "talking stopped")
-          .With("call_id", call_id)
-          .With("room", room);
-      break;
-    case mixer::WorkerEvent::Kind::kDtmf:
-      if (it != calls_.end())
-        OnDigit(*it->second, event.digit, event.inband ? "inband" : "rfc4733");
-      break;
-    case mixer::WorkerEvent::Kind::kRtpTimeout:
-      LogWarn("media", "no media from caller, ending call")
-          .With("call_id", call_id)
-          .With("room", room);
-      if (it != calls_.end()) {
-        it->second->media_joined = false;       // the worker already let it go
-        it->second->media_stats = event.stats;  // its final counters, for the record
-        SendBye(*it->second, "RTP timeout");
-        EndCall(event.participant_id, "RTP timeout");
-      }
-      break;
-    case mixer::WorkerEvent::Kind::kDtlsFailed: {
-      const std::string why = StrCat("DTLS-SRTP ", media::DtlsFailureName(event.dtls_failure));
-      LogWarn("media", "DTLS-SRTP failed, ending call")
-          .With("call_id", call_id)
-          .With("room", room)
-          .With("why", why);
-      if (it != calls_.end()) {
-        it->second->media_joined = false;       // the worker already let it go
-        it->second->media_stats = event.stats;  // its final counters, for the record
-        SendBye(*it->second, why);
-        EndCall(event.participant_id, why);
-      }
-      break;
+  // The worker already let the leg go (RTP timeout, DTLS failure): end the call.
+  auto ended_by_worker = [&](const mixer::ParticipantStats& final_stats, const std::string& why) {
+    if (call == nullptr) return;
+    call->media_joined = false;
+    call->media_stats = final_stats;  // its final counters, for the record
+    SendBye(*call, why);
+    EndCall(id, why);
+  };
+  auto talking = [&](bool started) {
+    if (call != nullptr) {
+      call->talking = started;
+      Publish(started ? "talking_started" : "talking_stopped", *call);
     }
-    case mixer::WorkerEvent::Kind::kLeft:
-      LogInfo("media", "media stats")
-          .With("call_id", call_id)
-          .With("room", room)
-          .With("packets_in", static_cast<int64_t>(event.stats.packets_in))
-          .With("packets_out", static_cast<int64_t>(event.stats.packets_out))
-          .With("lost", event.stats.lost)
-          .With("jitter_ms", static_cast<int64_t>(event.stats.jitter_ms))
-          .With("concealed", static_cast<int64_t>(event.stats.concealed))
-          .With("max_gap_ms", static_cast<int64_t>(event.stats.max_gap_ms))
-          .With("malformed", static_cast<int64_t>(event.stats.malformed))
-          .With("malformed_rtcp", static_cast<int64_t>(event.stats.malformed_rtcp))
-          .With("srtp_auth_failed", static_cast<int64_t>(event.stats.srtp_auth_failed))
-          .With("srtp_replayed", static_cast<int64_t>(event.stats.srtp_replayed))
-          .With("foreign", static_cast<int64_t>(event.stats.foreign_source))
-          .With("withheld", static_cast<int64_t>(event.stats.withheld));
-      break;
-    case mixer::WorkerEvent::Kind::kDetached:
-    case mixer::WorkerEvent::Kind::kNone:
-      break;
-  }
+    LogDebug("media", started ? "talking started" : "talking stopped")
+        .With("call_id", call_id)
+        .With("room", room);
+  };
+  std::visit(mixer::Overloaded{
+                 [&](const mixer::PlaybackEnded&) {
+                   if (call == nullptr) return;
+                   Publish("playback_done", *call);
+                   PlayNextPrompt(*call);  // may end the call (goodbye)
+                 },
+                 [&](const mixer::Stats& stats) {
+                   if (call != nullptr) call->media_stats = stats.stats;
+                 },
+                 [&](const mixer::TalkingStarted&) { talking(true); },
+                 [&](const mixer::TalkingStopped&) { talking(false); },
+                 [&](const mixer::Dtmf& dtmf) {
+                   if (call != nullptr)
+                     OnDigit(*call, dtmf.digit, dtmf.inband ? "inband" : "rfc4733");
+                 },
+                 [&](const mixer::RtpTimeout& timeout) {
+                   LogWarn("media", "no media from caller, ending call")
+                       .With("call_id", call_id)
+                       .With("room", room);
+                   ended_by_worker(timeout.stats, "RTP timeout");
+                 },
+                 [&](const mixer::DtlsFailed& failed) {
+                   const std::string why =
+                       StrCat("DTLS-SRTP ", media::DtlsFailureName(failed.failure));
+                   LogWarn("media", "DTLS-SRTP failed, ending call")
+                       .With("call_id", call_id)
+                       .With("room", room)
+                       .With("why", why);
+                   ended_by_worker(failed.stats, why);
+                 },
+                 [&](const mixer::Left& left) { LogMediaStats(call_id, room, left.stats); },
+                 [](const mixer::Detached&) {},          // handled above
+                 [](const mixer::RecorderReleased&) {},  // handled above
+             },
+             event);
 }
 
 namespace {

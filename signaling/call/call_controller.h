@@ -240,7 +240,7 @@ class CallController : public sip::TransactionUser {
   void RunDialInStep(Call& call, const DialInStep& step);
   // Lobby -> room: checks the room takes the caller, then moves its media.
   void EnterRoom(Call& call, const std::string& room, bool moderator);
-  void OnDetached(mixer::WorkerEvent& event);
+  void OnDetached(mixer::Detached& event);
   // The caller's media is in the room: events, tones, counts, waiting.
   void OnEnteredRoom(Call& call);
   // Out of the room's presence (the call has ended); the others hear it.

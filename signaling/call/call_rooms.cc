@@ -170,12 +170,12 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
   }
 }
 
-void CallController::OnDetached(mixer::WorkerEvent& event) {
+void CallController::OnDetached(mixer::Detached& event) {
   std::unique_ptr<mixer::Participant> participant = std::move(event.participant);
-  auto it = calls_.find(event.participant_id);
+  auto it = calls_.find(participant->id());
   if (it == calls_.end()) {
     // Ended on its way to the room: its record waited for these counters.
-    if (auto gone = departed_.find(event.participant_id); gone != departed_.end()) {
+    if (auto gone = departed_.find(participant->id()); gone != departed_.end()) {
       if (records_ != nullptr) {
         AddStats(participant->stats(), &gone->second.record);
         records_->Write(gone->second.record);

@@ -1,0 +1,147 @@
+// What crosses between the control thread and a media worker (DESIGN.md
+// "Threads"): commands down the command ring, events up the event ring. Each
+// kind is its own small struct and a message is a std::variant of them, so a
+// field can only be read for the kind that carries it. A variant is as large
+// as its largest kind and lives in the ring's preallocated slots: posting or
+// emitting one allocates nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <variant>
+
+#include "mediaplane/dtls_session.h"
+#include "mediaplane/prompt_library.h"
+#include "mixer/conference.h"
+#include "mixer/participant.h"
+#include "mixer/room_recorder.h"
+
+namespace tutti::mixer {
+
+// --- Commands: control thread -> worker.
+
+// The participant joins the conference its spec names (made on first join).
+struct AddParticipant {
+  std::unique_ptr<Participant> participant;
+};
+// Leaves (answered by Left with its final counters).
+struct RemoveParticipant {
+  uint32_t conference_id = 0;
+  uint64_t participant_id = 0;
+};
+// A re-INVITE's new remote address or direction; the ids are the spec's.
+struct UpdateParticipant {
+  ParticipantSpec spec;
+};
+struct MuteParticipant {
+  uint32_t conference_id = 0;
+  uint64_t participant_id = 0;
+  bool muted = false;
+};
+struct SetParticipantGains {
+  uint32_t conference_id = 0;
+  uint64_t participant_id = 0;
+  int listen_gain_db = 0;
+  int talk_gain_db = 0;
+};
+// Plays a prompt over what the participant hears; a null prompt stops it.
+// The prompt outlives the worker.
+struct PlayPrompt {
+  uint32_t conference_id = 0;
+  uint64_t participant_id = 0;
+  const media::Prompt* prompt = nullptr;
+  bool loop = false;
+};
+// Records the conference's mix into `recorder` (the sender owns it); null
+// stops, answered by RecorderReleased.
+struct SetRecorder {
+  uint32_t conference_id = 0;
+  RoomRecorder* recorder = nullptr;
+};
+// Takes the participant out of its conference and hands it back (Detached)
+// bound for `to_conference_id`, which may live on another worker: the
+// control thread adds it there (lobby -> room).
+struct DetachParticipant {
+  uint32_t conference_id = 0;
+  uint64_t participant_id = 0;
+  uint32_t to_conference_id = 0;
+};
+
+using WorkerCommand =
+    std::variant<AddParticipant, RemoveParticipant, UpdateParticipant, MuteParticipant,
+                 SetParticipantGains, PlayPrompt, SetRecorder, DetachParticipant>;
+
+// --- Events: worker -> control thread.
+
+struct TalkingStarted {
+  uint64_t participant_id = 0;
+};
+struct TalkingStopped {
+  uint64_t participant_id = 0;
+};
+struct Dtmf {
+  uint64_t participant_id = 0;
+  char digit = 0;
+  bool inband = false;  // heard in the audio rather than sent as an RFC 4733 event
+};
+// The worker let the leg go: no media came for [media] rtp_timeout_s.
+struct RtpTimeout {
+  uint64_t participant_id = 0;
+  ParticipantStats stats;  // final
+};
+// The leg left (RemoveParticipant).
+struct Left {
+  uint64_t participant_id = 0;
+  ParticipantStats stats;  // final
+};
+// Periodic reception figures (with each RTCP report).
+struct Stats {
+  uint64_t participant_id = 0;
+  ParticipantStats stats;
+};
+// A prompt played to the participant ended.
+struct PlaybackEnded {
+  uint64_t participant_id = 0;
+};
+// The worker no longer uses the conference's recorder (stopped, the room
+// emptied, or it was never there): its owner may close it.
+struct RecorderReleased {
+  uint32_t conference_id = 0;
+};
+// A participant taken out by DetachParticipant, with its sockets and state,
+// to be added to the conference its spec names.
+struct Detached {
+  std::unique_ptr<Participant> participant;
+};
+// A DTLS-SRTP handshake failed for good; the worker already let the leg go,
+// the call must end.
+struct DtlsFailed {
+  uint64_t participant_id = 0;
+  ParticipantStats stats;  // final
+  media::DtlsSession::Failure failure = media::DtlsSession::Failure::kNone;
+};
+
+using WorkerEvent = std::variant<TalkingStarted, TalkingStopped, Dtmf, RtpTimeout, Left, Stats,
+                                 PlaybackEnded, RecorderReleased, Detached, DtlsFailed>;
+
+// The participant an event is about; 0 for RecorderReleased (a conference's)
+// and Detached (whose participant travels with it).
+inline uint64_t ParticipantIdOf(const WorkerEvent& event) {
+  return std::visit(
+      [](const auto& kind) -> uint64_t {
+        if constexpr (requires { kind.participant_id; }) {
+          return kind.participant_id;
+        } else {
+          return 0;
+        }
+      },
+      event);
+}
+
+// std::visit with one lambda per kind: std::visit(Overloaded{[](Left&) {...}, ...}, event).
+template <typename... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+
+}  // namespace tutti::mixer
