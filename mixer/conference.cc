@@ -54,13 +54,16 @@ int Conference::GroupFor(const media::CodecFormat& format, int32_t listen_factor
 
 void Conference::Add(std::unique_ptr<Participant> participant) {
   Participant& added = *participant;
-  if (added.spec().max_talkers > 0) options_.max_talkers = added.spec().max_talkers;
   participants_.push_back(std::move(participant));
   candidates_.resize(participants_.size());
   const int previous_rate = rate_;
   ChooseRate();
   if (rate_ == previous_rate) added.SetConferenceRate(rate_);
   added.group = GroupFor(added.spec().codec, added.listen_factor());
+}
+
+void Conference::Configure(const ConferenceSettings& settings) {
+  options_.max_talkers = settings.max_talkers > 0 ? settings.max_talkers : worker_max_talkers_;
 }
 
 void Conference::AttachRecorder(RoomRecorder* recorder) {

@@ -33,6 +33,13 @@ struct ConferenceOptions {
   bool share_encoders = true;
 };
 
+// A room's own settings (ConfigureConference); zero takes the worker's
+// ConferenceOptions.
+struct ConferenceSettings {
+  int max_talkers = 0;  // top-N
+  bool operator==(const ConferenceSettings&) const = default;
+};
+
 // Where a tick's output goes: packets to send and events for the control plane.
 class TickSink {
  public:
@@ -54,13 +61,18 @@ class TickSink {
 
 class Conference {
  public:
-  Conference(uint32_t id, ConferenceOptions options) : id_(id), options_(options) {}
+  Conference(uint32_t id, ConferenceOptions options)
+      : id_(id), options_(options), worker_max_talkers_(options.max_talkers) {}
 
   uint32_t id() const { return id_; }
   int rate() const { return rate_; }
   size_t size() const { return participants_.size(); }
   bool empty() const { return participants_.empty(); }
   std::span<const std::unique_ptr<Participant>> participants() const { return participants_; }
+
+  // The room's settings; they may change at any time. Until then (and for
+  // zero values) the worker's options hold.
+  void Configure(const ConferenceSettings& settings);
 
   // Join and leave allocate (encoder groups, resamplers when the rate changes).
   void Add(std::unique_ptr<Participant> participant);
@@ -113,7 +125,8 @@ class Conference {
   void Send(Participant& participant, std::span<const uint8_t> payload, TickSink& sink);
 
   uint32_t id_;
-  ConferenceOptions options_;
+  ConferenceOptions options_;  // the worker's, with the room's settings applied
+  int worker_max_talkers_;
   int rate_ = 8000;
   std::vector<std::unique_ptr<Participant>> participants_;
   std::vector<TalkerCandidate> candidates_;

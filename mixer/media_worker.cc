@@ -154,7 +154,12 @@ void MediaWorker::Handle(AddParticipant& command) {
   std::unique_ptr<Participant>& participant = command.participant;
   const uint32_t conference_id = participant->spec().conference_id;
   auto& conference = conferences_[conference_id];
-  if (!conference) conference = std::make_unique<Conference>(conference_id, options_.conference);
+  if (!conference) {
+    conference = std::make_unique<Conference>(conference_id, options_.conference);
+    if (auto it = settings_.find(conference_id); it != settings_.end()) {
+      conference->Configure(it->second);
+    }
+  }
   io_->AttachPort(participant->rtp_port(), participant->ports().rtp_fd());
   io_->AttachPort(participant->rtcp_port(), participant->ports().rtcp_fd());
   participant->MarkJoined(SteadyMicros());
@@ -212,6 +217,17 @@ void MediaWorker::Handle(DetachParticipant& command) {
   taken->set_conference_id(command.to_conference_id);
   taken->Play(nullptr);
   Emit(Detached{std::move(taken)});
+}
+
+void MediaWorker::Handle(ConfigureConference& command) {
+  if (command.settings == ConferenceSettings{}) {
+    settings_.erase(command.conference_id);
+  } else {
+    settings_[command.conference_id] = command.settings;
+  }
+  if (auto it = conferences_.find(command.conference_id); it != conferences_.end()) {
+    it->second->Configure(command.settings);
+  }
 }
 
 Participant* MediaWorker::Find(uint32_t conference_id, uint64_t participant_id) {

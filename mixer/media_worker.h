@@ -98,6 +98,7 @@ class MediaWorker {
   void Handle(PlayPrompt& command);
   void Handle(SetRecorder& command);
   void Handle(DetachParticipant& command);
+  void Handle(ConfigureConference& command);
   Participant* Find(uint32_t conference_id, uint64_t participant_id);
   void HandleDatagram(const media::Datagram& datagram, int64_t now_us);
   // DTLS-SRTP: a handshake datagram, the timers, the counters, and a leg
@@ -124,6 +125,9 @@ class MediaWorker {
 
   // Worker-thread state.
   absl::flat_hash_map<uint32_t, std::unique_ptr<Conference>> conferences_;
+  // Rooms' settings other than the default, by conference id: they outlive
+  // a conference, which is here only while someone is in it.
+  absl::flat_hash_map<uint32_t, ConferenceSettings> settings_;
   struct Route {
     Participant* participant = nullptr;
     uint32_t conference_id = 0;

@@ -44,10 +44,6 @@ struct ParticipantSpec {
   // Per-participant volume in dB: what it hears, and how loud others hear it.
   int listen_gain_db = 0;
   int talk_gain_db = 0;
-  // The room's top-N (talkers mixed at once); 0 keeps the worker's default.
-  // Carried by each participant because a conference exists on its worker
-  // only while someone is in it.
-  int max_talkers = 0;
   // SRTP keys (SDES) when the leg is encrypted; inactive for plain RTP.
   media::SrtpKeys srtp;
   // DTLS-SRTP: the keys come from a handshake on the media port instead.
@@ -109,7 +105,6 @@ class Participant {
   void SetMuted(bool muted) { spec_.muted = muted; }
   // Only while no worker holds it (between the conferences of a move).
   void set_conference_id(uint32_t conference_id) { spec_.conference_id = conference_id; }
-  void set_max_talkers(int max_talkers) { spec_.max_talkers = max_talkers; }
   void SetGains(int listen_gain_db, int talk_gain_db);
   int32_t listen_factor() const { return listen_factor_; }
 

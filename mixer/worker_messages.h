@@ -66,10 +66,17 @@ struct DetachParticipant {
   uint64_t participant_id = 0;
   uint32_t to_conference_id = 0;
 };
+// The room's own settings. They hold for the conference whenever it exists
+// (a conference is on its worker only while someone is in it); default
+// settings are forgotten, so a deleted room is sent them.
+struct ConfigureConference {
+  uint32_t conference_id = 0;
+  ConferenceSettings settings;
+};
 
-using WorkerCommand =
-    std::variant<AddParticipant, RemoveParticipant, UpdateParticipant, MuteParticipant,
-                 SetParticipantGains, PlayPrompt, SetRecorder, DetachParticipant>;
+using WorkerCommand = std::variant<AddParticipant, RemoveParticipant, UpdateParticipant,
+                                   MuteParticipant, SetParticipantGains, PlayPrompt, SetRecorder,
+                                   DetachParticipant, ConfigureConference>;
 
 // --- Events: worker -> control thread.
 

@@ -67,6 +67,10 @@ bool WorkerPool::SetGains(uint32_t conference_id, uint64_t participant_id, int l
       .Post(SetParticipantGains{conference_id, participant_id, listen_gain_db, talk_gain_db});
 }
 
+bool WorkerPool::Configure(uint32_t conference_id, const ConferenceSettings& settings) {
+  return WorkerFor(conference_id).Post(ConfigureConference{conference_id, settings});
+}
+
 void WorkerPool::DrainEvents(const std::function<void(WorkerEvent&)>& handle) {
   for (auto& worker : workers_) {
     while (std::optional<WorkerEvent> event = worker->PollEvent()) handle(*event);

@@ -49,6 +49,9 @@ class WorkerPool {
   bool Detach(uint32_t conference_id, uint64_t participant_id, uint32_t to_conference_id);
   bool SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
                 int talk_gain_db);
+  // A room's own settings for its conference, from now on (also while the
+  // room is empty); default settings (a deleted room's) are forgotten.
+  bool Configure(uint32_t conference_id, const ConferenceSettings& settings);
 
   // Hands every pending worker event to `handle` (which may take a
   // Detached event's participant).

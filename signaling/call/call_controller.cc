@@ -14,6 +14,7 @@
 #include "common/strings.h"
 #include "signaling/call/call_state.h"
 #include "signaling/call/media_security.h"
+#include "signaling/call/room_media_settings.h"
 #include "signaling/sdp/session_description.h"
 #include "signaling/sip/message_writer.h"
 
@@ -52,11 +53,15 @@ CallController::CallController(EventLoop* loop, sip::CallSignaling* transactions
       server_{options_.user_agent, options_.retry_after_s},
       session_options_{server_, options_.session_timers},
       pin_guard_(options_.pin_guard) {
-  if (media_ != nullptr) PollMediaEvents();
+  if (media_ != nullptr) {
+    WatchRoomMediaSettings(rooms_, media_);
+    PollMediaEvents();
+  }
 }
 
 CallController::~CallController() {
   loop_->CancelTimer(media_poll_timer_);
+  if (media_ != nullptr) rooms_->Watch(nullptr);
   // Legs whose final media counters never came (the process is stopping):
   // record them with the last counters the worker reported.
   if (media_ != nullptr) {
@@ -713,7 +718,6 @@ void CallController::JoinMedia(Call& call) {
     spec->muted = call.muted || call.member.waiting;
     spec->listen_gain_db = call.listen_db;
     spec->talk_gain_db = call.talk_db;
-    if (const RoomConfig* room = rooms_->Find(call.room)) spec->max_talkers = room->max_talkers;
   }
   if (!spec) {
     LogWarn("media", "remote media address is not IPv4: call has no audio")

@@ -185,9 +185,7 @@ void CallController::OnDetached(mixer::Detached& event) {
     return;  // `participant` closes its sockets here
   }
   Call& call = *it->second;
-  const RoomConfig* room = rooms_->Find(call.room);
   participant->SetMuted(call.muted || call.member.waiting);
-  participant->set_max_talkers(room != nullptr ? room->max_talkers : 0);
   if (!media_->Add(std::move(participant))) {
     LogError("media", "command ring full: call has no audio").With("call_id", call.call_id);
     call.media_joined = false;

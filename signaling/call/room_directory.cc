@@ -9,9 +9,12 @@ RoomDirectory::RoomDirectory(const std::vector<RoomConfig>& rooms) {
 }
 
 bool RoomDirectory::Add(const RoomConfig& room) {
-  if (!rooms_.emplace(room.name, room).second) return false;
+  auto [it, added] = rooms_.emplace(room.name, room);
+  if (!added) return false;
   // Ids are never reused, so a deleted room's late media can't reach a new one.
-  conference_ids_[room.name] = next_conference_id_++;
+  const uint32_t conference_id = next_conference_id_++;
+  conference_ids_[room.name] = conference_id;
+  Tell(conference_id, &it->second);
   return true;
 }
 
@@ -19,13 +22,19 @@ bool RoomDirectory::Update(const RoomConfig& room) {
   auto it = rooms_.find(room.name);
   if (it == rooms_.end()) return false;
   it->second = room;
+  Tell(ConferenceId(room.name), &it->second);
   return true;
 }
 
 bool RoomDirectory::Remove(std::string_view name) {
   const std::string key(name);
-  conference_ids_.erase(key);
-  return rooms_.erase(key) > 0;
+  auto id = conference_ids_.find(key);
+  if (id == conference_ids_.end()) return false;
+  const uint32_t conference_id = id->second;
+  conference_ids_.erase(id);
+  rooms_.erase(key);
+  Tell(conference_id, nullptr);
+  return true;
 }
 
 std::vector<const RoomConfig*> RoomDirectory::All() const {

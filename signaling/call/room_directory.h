@@ -1,6 +1,8 @@
 // The rooms callers can reach, by name (the user part of sip:<room>@host).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +32,21 @@ class RoomDirectory {
   bool Update(const RoomConfig& room);
   bool Remove(std::string_view name);
 
+  // Told of every room added, updated or removed from now on (a removed
+  // room's config is null): how a room's settings reach its conference on
+  // the media workers. One watcher; null stops it.
+  using Watcher = std::function<void(uint32_t conference_id, const RoomConfig* room)>;
+  void Watch(Watcher watcher) { watcher_ = std::move(watcher); }
+
  private:
+  void Tell(uint32_t conference_id, const RoomConfig* room) const {
+    if (watcher_) watcher_(conference_id, room);
+  }
+
   absl::flat_hash_map<std::string, RoomConfig> rooms_;
   absl::flat_hash_map<std::string, uint32_t> conference_ids_;
   uint32_t next_conference_id_ = 1;
+  Watcher watcher_;
 };
 
 }  // namespace tutti

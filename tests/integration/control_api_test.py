@@ -110,6 +110,51 @@ class ControlApiTest(TuttidTestCase):
         self.assertIn(b"OpusHead", data)
         self.assertGreater(len(data), 3000)
 
+    def test_a_rooms_max_talkers_set_and_changed_through_the_api_takes_effect(self):
+        # Top-1 from the room's creation, before its conference exists on a
+        # worker; then back to the server's default (3) while they talk.
+        status, room = self.call("POST", "/v1/rooms", {"name": "topn", "max_talkers": 1})
+        self.assertEqual((status, room["max_talkers"]), (201, 1))
+        # A talker clearly louder than the other (12 dB), and a listener who
+        # sends silence (tutti sends only to a peer it has heard from).
+        callers = [LossyRtpCaller(self.server.port, user="topn", tone_hz=hz, loss=0.0,
+                                  amplitude=amplitude, name=name, seed=seed)
+                   for name, hz, amplitude, seed in (("loud", 500, 8000, 1),
+                                                     ("quiet", 1100, 2000, 2),
+                                                     ("listener", 700, 0, 3))]
+        listener = callers[2]
+        try:
+            for caller in callers:
+                caller.invite()
+
+            def heard():
+                """Both talkers' shares of what the listener hears in the middle
+                of 1.5 s of all three streaming."""
+                before = len(listener.received_audio())
+                streams = [threading.Thread(target=c.stream, args=(1.5,)) for c in callers]
+                for stream in streams:
+                    stream.start()
+                for stream in streams:
+                    stream.join()
+                window = listener.received_audio()[before + 4000:before + 10400]
+                self.assertGreater(len(window), 4000, "the listener heard nothing")
+                return dominant_tones(window, 8000, [500, 1100])
+
+            shares = heard()
+            self.assertGreater(shares[500], 0.5, shares)
+            self.assertLess(shares[1100], 0.005, f"top-1 mixed the quiet talker too: {shares}")
+
+            status, room = self.call("PATCH", "/v1/rooms/topn", {"max_talkers": 0})
+            self.assertEqual((status, room["max_talkers"]), (200, 0))
+            shares = heard()
+            self.assertGreater(shares[500], 0.5, shares)
+            self.assertGreater(shares[1100], 0.02, f"the quiet talker is not mixed: {shares}")
+            for caller in callers:
+                self.assertEqual(caller.bye(), 200)
+        finally:
+            for caller in callers:
+                caller.close()
+
     def test_bad_input_gets_clear_errors(self):
         cases = [
             ("POST", "/v1/rooms", None, b"{not json", 400, "JSON object"),

@@ -347,30 +347,45 @@ TEST_F(ConferenceTest, LoopingPromptPlaysUntilStopped) {
   EXPECT_LT(Rms(LastHeard(sink, 1)), 10);
 }
 
-TEST_F(ConferenceTest, RoomTopNComesWithItsParticipants) {
-  std::vector<Participant*> people;
-  for (uint64_t id = 1; id <= 4; ++id) people.push_back(Join(id));
-  // A participant carrying the room's top-N of 1 sets it for the conference.
-  auto ports = allocator_.Allocate();
-  ASSERT_TRUE(ports.ok());
-  ParticipantSpec spec;
-  spec.id = 9;
-  spec.conference_id = 1;
-  spec.codec = {media::CodecKind::kPcmu, 8000, 20};
-  spec.remote_rtp = {0x7f000001, 40009};
-  spec.remote_rtcp = spec.remote_rtp;
-  spec.max_talkers = 1;
-  conference_.Add(std::make_unique<Participant>(spec, std::move(*ports), 1009u));
-  RecordingSink sink;
-  const double tones[] = {300, 700, 1100, 1500};
-  for (int frame = 0; frame < 40; ++frame) {
-    for (size_t i = 0; i < people.size(); ++i) Speak(people[i], tones[i], frame);
-    Tick(sink);
+// The top-N is the room's (Conference::Configure), not a participant's.
+class ConferenceTopNTest : public ConferenceTest {
+ protected:
+  static constexpr double kTones[] = {300, 700, 1100, 1500};
+
+  // Four talkers on distinct tones, then a listener (9), who joins last.
+  void SetUp() override {
+    for (uint64_t id = 1; id <= 4; ++id) Join(id);
+    Join(9);
   }
-  const std::vector<int16_t> heard = LastHeard(sink, 9);
-  int audible = 0;
-  for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
-  EXPECT_EQ(audible, 1);
+
+  // How many of the talkers the listener hears after 40 more frames.
+  int TalkersHeard() {
+    RecordingSink sink;
+    for (int end = frame_ + 40; frame_ < end; ++frame_) {
+      for (uint64_t id = 1; id <= 4; ++id) Speak(conference_.Find(id), kTones[id - 1], frame_);
+      Tick(sink);
+    }
+    const std::vector<int16_t> heard = LastHeard(sink, 9);
+    int audible = 0;
+    for (double hz : kTones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
+    return audible;
+  }
+
+  int frame_ = 0;
+};
+
+TEST_F(ConferenceTopNTest, TheRoomsTopNHoldsWhoeverJoins) {
+  conference_.Configure({.max_talkers = 2});
+  Join(10);  // the last to join changes nothing
+  EXPECT_EQ(TalkersHeard(), 2);
+}
+
+TEST_F(ConferenceTopNTest, ARoomWithoutTopNTakesTheWorkersDefault) {
+  EXPECT_EQ(TalkersHeard(), 3);
+  conference_.Configure({.max_talkers = 1});
+  EXPECT_EQ(TalkersHeard(), 1);
+  conference_.Configure({});  // back to "the server's default" (3)
+  EXPECT_EQ(TalkersHeard(), 3);
 }
 
 // Top-1 with two talkers of clearly different levels: the louder one holds
@@ -383,7 +398,7 @@ TEST_F(ConferenceTest, TopOneMixesTheLouderTalkerUntilItFallsSilent) {
   ParticipantSpec spec;
   spec.codec = {media::CodecKind::kPcmu, 8000, 20};
   spec.payload_type = 0;
-  spec.max_talkers = 1;
+  conference_.Configure({.max_talkers = 1});
   Participant* loud = JoinWith(1, spec);
   Participant* quiet = JoinWith(2, spec);
   Participant* listener = JoinWith(3, spec);

@@ -1,0 +1,30 @@
+#include "signaling/call/room_media_settings.h"
+
+#include "common/log.h"
+
+namespace tutti {
+
+mixer::ConferenceSettings ConferenceSettingsFor(const RoomConfig* room) {
+  mixer::ConferenceSettings settings;
+  if (room != nullptr) settings.max_talkers = room->max_talkers;
+  return settings;
+}
+
+void WatchRoomMediaSettings(RoomDirectory* rooms, mixer::WorkerPool* media) {
+  auto send = [media](uint32_t conference_id, const RoomConfig* room) {
+    if (!media->Configure(conference_id, ConferenceSettingsFor(room))) {
+      LogError("media", "command ring full: room settings not applied")
+          .With("room", room != nullptr ? room->name : "");
+    }
+  };
+  // A worker without a word for a conference uses the defaults: at startup
+  // only the rooms that differ need one.
+  for (const RoomConfig* room : rooms->All()) {
+    if (ConferenceSettingsFor(room) != mixer::ConferenceSettings{}) {
+      send(rooms->ConferenceId(room->name), room);
+    }
+  }
+  rooms->Watch(send);
+}
+
+}  // namespace tutti
