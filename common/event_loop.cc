@@ -44,6 +44,7 @@ absl::Time EventLoop::ReadClock() const {
 }
 
 absl::Status EventLoop::AddFd(int fd, uint32_t events, FdCallback callback) {
+  owner_.Check();
   auto entry = std::make_shared<FdEntry>(FdEntry{next_generation_++, std::move(callback)});
   epoll_event event{};
   event.events = events;
@@ -56,6 +57,7 @@ absl::Status EventLoop::AddFd(int fd, uint32_t events, FdCallback callback) {
 }
 
 absl::Status EventLoop::ModifyFd(int fd, uint32_t events) {
+  owner_.Check();
   auto it = fds_.find(fd);
   if (it == fds_.end()) return absl::NotFoundError(absl::StrCat("fd ", fd, " not watched"));
   epoll_event event{};
@@ -68,10 +70,12 @@ absl::Status EventLoop::ModifyFd(int fd, uint32_t events) {
 }
 
 void EventLoop::RemoveFd(int fd) {
+  owner_.Check();
   if (fds_.erase(fd) > 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 EventLoop::TimerId EventLoop::AddTimer(absl::Duration delay, std::function<void()> callback) {
+  owner_.Check();
   const TimerId id = next_timer_id_++;
   const absl::Time deadline = ReadClock() + delay;
   timers_.emplace(std::make_pair(deadline, id), std::move(callback));
@@ -80,6 +84,7 @@ EventLoop::TimerId EventLoop::AddTimer(absl::Duration delay, std::function<void(
 }
 
 void EventLoop::CancelTimer(TimerId id) {
+  owner_.Check();
   auto it = timer_deadlines_.find(id);
   if (it == timer_deadlines_.end()) return;
   timers_.erase(std::make_pair(it->second, id));
@@ -128,6 +133,7 @@ void EventLoop::RunDueTimers() {
 }
 
 void EventLoop::RunOnce(absl::Duration max_wait) {
+  owner_.Check();
   now_ = ReadClock();
   absl::Duration wait = max_wait;
   if (!timers_.empty()) wait = std::min(wait, timers_.begin()->first.first - now_);

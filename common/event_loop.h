@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/thread_owner.h"
 
 namespace tutti {
 
@@ -47,7 +48,10 @@ class EventLoop {
 
   // Runs until Stop(). Stop() is for the loop thread (post it from elsewhere).
   void Run();
-  void Stop() { running_ = false; }
+  void Stop() {
+    owner_.Check();
+    running_ = false;
+  }
   // One iteration: waits up to max_wait (or the next timer), handles what is ready.
   void RunOnce(absl::Duration max_wait);
 
@@ -60,6 +64,8 @@ class EventLoop {
   void RunDueTimers();
   void DrainPosted();
 
+  // The loop's thread: the first to use it; only Post comes from others.
+  [[no_unique_address]] OwnerThread owner_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   bool running_ = false;

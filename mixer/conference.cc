@@ -53,6 +53,7 @@ int Conference::GroupFor(const media::CodecFormat& format, int32_t listen_factor
 }
 
 void Conference::Add(std::unique_ptr<Participant> participant) {
+  owner_.Check();
   Participant& added = *participant;
   participants_.push_back(std::move(participant));
   candidates_.resize(participants_.size());
@@ -63,10 +64,12 @@ void Conference::Add(std::unique_ptr<Participant> participant) {
 }
 
 void Conference::Configure(const ConferenceSettings& settings) {
+  owner_.Check();
   options_.max_talkers = settings.max_talkers > 0 ? settings.max_talkers : worker_max_talkers_;
 }
 
 void Conference::AttachRecorder(RoomRecorder* recorder) {
+  owner_.Check();
   recorder_ = recorder;
   recorder_upsampler_ = recorder != nullptr && rate_ != RoomRecorder::kRate
                             ? std::make_unique<media::Resampler>(rate_, RoomRecorder::kRate)
@@ -74,10 +77,12 @@ void Conference::AttachRecorder(RoomRecorder* recorder) {
 }
 
 void Conference::Regroup(Participant& participant) {
+  owner_.Check();
   participant.group = GroupFor(participant.spec().codec, participant.listen_factor());
 }
 
 Participant* Conference::Find(uint64_t participant_id) {
+  owner_.Check();
   for (auto& participant : participants_) {
     if (participant->id() == participant_id) return participant.get();
   }
@@ -85,6 +90,7 @@ Participant* Conference::Find(uint64_t participant_id) {
 }
 
 std::unique_ptr<Participant> Conference::Remove(uint64_t participant_id, TickSink& sink) {
+  owner_.Check();
   for (size_t i = 0; i < participants_.size(); ++i) {
     if (participants_[i]->id() != participant_id) continue;
     std::unique_ptr<Participant> removed = std::move(participants_[i]);

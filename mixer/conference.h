@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "common/thread_owner.h"
 #include "mediaplane/codec/audio_codec.h"
 #include "mediaplane/codec/resampler.h"
 #include "mediaplane/packet_io.h"
@@ -124,6 +125,7 @@ class Conference {
   void UpdateGroupLoss();
   void Send(Participant& participant, std::span<const uint8_t> payload, TickSink& sink);
 
+  [[no_unique_address]] OwnerThread owner_;  // its worker's thread
   uint32_t id_;
   ConferenceOptions options_;  // the worker's, with the room's settings applied
   int worker_max_talkers_;

@@ -109,12 +109,14 @@ void MediaWorker::Stop() {
 }
 
 void MediaWorker::Emit(WorkerEvent event) {
+  worker_side_.Check();
   if (!events_.TryPush(std::move(event))) {
     counters_.event_ring_full.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
 void MediaWorker::Run() {
+  worker_side_.Bind();
   if (options_.core >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -145,6 +147,7 @@ void MediaWorker::Run() {
 }
 
 void MediaWorker::HandleCommands() {
+  worker_side_.Check();
   while (std::optional<WorkerCommand> command = commands_.TryPop()) {
     std::visit([this](auto& kind) { Handle(kind); }, *command);
   }
@@ -152,6 +155,7 @@ void MediaWorker::HandleCommands() {
 
 void MediaWorker::Handle(AddParticipant& command) {
   std::unique_ptr<Participant>& participant = command.participant;
+  participant->owner().Bind();  // handed over through the ring
   const uint32_t conference_id = participant->spec().conference_id;
   auto& conference = conferences_[conference_id];
   if (!conference) {
@@ -170,31 +174,31 @@ void MediaWorker::Handle(AddParticipant& command) {
 }
 
 void MediaWorker::Handle(RemoveParticipant& command) {
-  DropParticipant(command.conference_id, command.participant_id, false);
+  DropParticipant(command.key.conference_id, command.key.participant_id, false);
 }
 
 void MediaWorker::Handle(UpdateParticipant& command) {
-  if (Participant* participant = Find(command.spec.conference_id, command.spec.id)) {
+  if (Participant* participant = Find({command.spec.conference_id, command.spec.id})) {
     participant->Update(command.spec);
     participant->MarkJoined(SteadyMicros());
   }
 }
 
 void MediaWorker::Handle(MuteParticipant& command) {
-  if (Participant* participant = Find(command.conference_id, command.participant_id)) {
+  if (Participant* participant = Find(command.key)) {
     participant->SetMuted(command.muted);
   }
 }
 
 void MediaWorker::Handle(SetParticipantGains& command) {
-  if (Participant* participant = Find(command.conference_id, command.participant_id)) {
+  if (Participant* participant = Find(command.key)) {
     participant->SetGains(command.listen_gain_db, command.talk_gain_db);
-    conferences_.at(command.conference_id)->Regroup(*participant);
+    conferences_.at(command.key.conference_id)->Regroup(*participant);
   }
 }
 
 void MediaWorker::Handle(PlayPrompt& command) {
-  if (Participant* participant = Find(command.conference_id, command.participant_id)) {
+  if (Participant* participant = Find(command.key)) {
     participant->Play(command.prompt, command.loop);
   }
 }
@@ -212,10 +216,11 @@ void MediaWorker::Handle(SetRecorder& command) {
 
 void MediaWorker::Handle(DetachParticipant& command) {
   std::unique_ptr<Participant> taken =
-      TakeParticipant(command.conference_id, command.participant_id);
+      TakeParticipant(command.key.conference_id, command.key.participant_id);
   if (!taken) return;
   taken->set_conference_id(command.to_conference_id);
   taken->Play(nullptr);
+  taken->owner().Release();  // handed back through the ring
   Emit(Detached{std::move(taken)});
 }
 
@@ -230,9 +235,9 @@ void MediaWorker::Handle(ConfigureConference& command) {
   }
 }
 
-Participant* MediaWorker::Find(uint32_t conference_id, uint64_t participant_id) {
-  auto it = conferences_.find(conference_id);
-  return it == conferences_.end() ? nullptr : it->second->Find(participant_id);
+Participant* MediaWorker::Find(const ParticipantKey& key) {
+  auto it = conferences_.find(key.conference_id);
+  return it == conferences_.end() ? nullptr : it->second->Find(key.participant_id);
 }
 
 void MediaWorker::DropParticipant(uint32_t conference_id, uint64_t participant_id, bool timed_out) {
@@ -265,6 +270,7 @@ std::unique_ptr<Participant> MediaWorker::TakeParticipant(uint32_t conference_id
 }
 
 void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us) {
+  worker_side_.Check();
   const Route& route = routes_[received.local_port];
   if (route.participant == nullptr) {
     counters_.datagrams_unrouted.fetch_add(1, std::memory_order_relaxed);
@@ -363,6 +369,7 @@ void MediaWorker::EndDtlsLeg(uint32_t conference_id, uint64_t participant_id,
 }
 
 void MediaWorker::Tick(int64_t now_us) {
+  worker_side_.Check();
   const int64_t started = SteadyMicros();
   uint64_t withheld = 0;
   for (auto& [id, conference] : conferences_) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/thread_owner.h"
 #include "mediaplane/packet_io.h"
 #include "mixer/conference.h"
 #include "mixer/participant.h"
@@ -78,8 +79,14 @@ class MediaWorker {
   void Stop();  // joins; participants still present are dropped (their sockets closed)
 
   // Control side. False when the command ring is full (counted by the caller).
-  bool Post(WorkerCommand command) { return commands_.TryPush(std::move(command)); }
-  std::optional<WorkerEvent> PollEvent() { return events_.TryPop(); }
+  bool Post(WorkerCommand command) {
+    control_side_.Check();
+    return commands_.TryPush(std::move(command));
+  }
+  std::optional<WorkerEvent> PollEvent() {
+    control_side_.Check();
+    return events_.TryPop();
+  }
 
   const WorkerCounters& counters() const { return counters_; }
   int index() const { return options_.index; }
@@ -99,7 +106,7 @@ class MediaWorker {
   void Handle(SetRecorder& command);
   void Handle(DetachParticipant& command);
   void Handle(ConfigureConference& command);
-  Participant* Find(uint32_t conference_id, uint64_t participant_id);
+  Participant* Find(const ParticipantKey& key);
   void HandleDatagram(const media::Datagram& datagram, int64_t now_us);
   // DTLS-SRTP: a handshake datagram, the timers, the counters, and a leg
   // whose handshake failed for good (taken out, DtlsFailed emitted).
@@ -122,6 +129,11 @@ class MediaWorker {
   SpscRing<WorkerEvent> events_;
   std::atomic<bool> running_{false};
   std::thread thread_;
+  // Each ring has one producer and one consumer thread: the control side
+  // posts commands and polls events; the worker side is the thread Run()
+  // runs on, which alone touches the state below.
+  [[no_unique_address]] OwnerThread control_side_;
+  [[no_unique_address]] OwnerThread worker_side_;
 
   // Worker-thread state.
   absl::flat_hash_map<uint32_t, std::unique_ptr<Conference>> conferences_;

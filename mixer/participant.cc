@@ -62,6 +62,7 @@ void ApplyGain(std::span<int16_t> pcm, int32_t factor) {
 }
 
 void Participant::SetGains(int listen_gain_db, int talk_gain_db) {
+  owner_.Check();
   spec_.listen_gain_db = listen_gain_db;
   spec_.talk_gain_db = talk_gain_db;
   listen_factor_ = GainFactor(listen_gain_db);
@@ -98,6 +99,7 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
 }
 
 void Participant::Update(const ParticipantSpec& spec) {
+  owner_.Check();
   const bool moved = !(spec.remote_rtp == spec_.remote_rtp);
   spec_.remote_rtp = spec.remote_rtp;
   spec_.remote_rtcp = spec.remote_rtcp;
@@ -171,6 +173,7 @@ bool Participant::MayMoveLatch(const media::Endpoint& source, uint32_t ssrc, int
 }
 
 bool Participant::MaySend(int64_t now_us) {
+  owner_.Check();
   if (latched_) return consent_timeout_us_ <= 0 || now_us - last_heard_us_ <= consent_timeout_us_;
   if (unverified_send_us_ <= 0) return true;
   if (unverified_since_us_ < 0) unverified_since_us_ = now_us;
@@ -178,6 +181,7 @@ bool Participant::MaySend(int64_t now_us) {
 }
 
 void Participant::SetConferenceRate(int rate) {
+  owner_.Check();
   conference_frame_ = rate / 50;
   const int codec_rate = spec_.codec.clock_rate;
   if (rate == codec_rate) {
@@ -190,6 +194,7 @@ void Participant::SetConferenceRate(int rate) {
 }
 
 media::SrtpSession::Verdict Participant::Unprotect(media::Datagram& datagram, bool rtcp) {
+  owner_.Check();
   using Verdict = media::SrtpSession::Verdict;
   if (!encrypted()) return Verdict::kOk;
   size_t size = datagram.size;
@@ -217,6 +222,7 @@ bool Participant::Protect(uint8_t* packet, size_t* size, bool rtcp) {
 }
 
 std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t now_us) {
+  owner_.Check();
   const std::optional<media::RtpView> rtp =
       media::ParseRtp(std::span<const uint8_t>(datagram.data, datagram.size));
   if (!rtp) {
@@ -276,6 +282,7 @@ ParticipantStats Participant::stats() const {
 }
 
 void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
+  owner_.Check();
   // Only the latched source's RTCP, or before the latch the SDP's RTCP
   // address: anyone else's would keep the leg alive (and tutti sending) or
   // steer its encoder.
@@ -363,6 +370,7 @@ int Participant::DecodeInto(std::span<int16_t> pcm) {
 }
 
 TalkerDetector::Transition Participant::PullFrame() {
+  owner_.Check();
   if (upsampler_) {
     DecodeInto(std::span<int16_t>(decoded_.data(), static_cast<size_t>(codec_frame_)));
     upsampler_->Process(
@@ -400,6 +408,7 @@ bool Participant::MixPlayback(std::span<int16_t> pcm, int rate) {
 }
 
 std::span<const uint8_t> Participant::EncodeOwn(std::span<const int16_t> mix) {
+  owner_.Check();
   std::span<const int16_t> input = mix;
   if (downsampler_) {
     downsampler_->Process(
@@ -415,6 +424,7 @@ std::span<const uint8_t> Participant::EncodeOwn(std::span<const int16_t> mix) {
 }
 
 uint16_t Participant::WriteRtp(std::span<const uint8_t> payload, uint8_t* out) {
+  owner_.Check();
   // Room for the SRTP tag after the payload (kMaxPayloadBytes leaves plenty).
   const size_t size = std::min(
       payload.size(), media::kMaxDatagramBytes - media::kRtpHeaderSize - media::kSrtpTailroom);
@@ -442,6 +452,7 @@ void Participant::SkipFrame() {
 }
 
 uint16_t Participant::MaybeWriteRtcp(int64_t now_us, uint8_t* out) {
+  owner_.Check();
   if (next_rtcp_us_ == 0) {
     // Spread the first reports over the interval (RFC 3550 §6.2 randomisation).
     next_rtcp_us_ = now_us + kRtcpIntervalUs / 2 + static_cast<int64_t>(ssrc_ % 1000) * 2500;

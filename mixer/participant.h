@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 
+#include "common/thread_owner.h"
 #include "mediaplane/codec/audio_codec.h"
 #include "mediaplane/codec/resampler.h"
 #include "mediaplane/dtls_srtp.h"
@@ -102,7 +103,10 @@ class Participant {
 
   // Re-INVITE: new remote address, hold/resume. Mute from the control plane.
   void Update(const ParticipantSpec& spec);
-  void SetMuted(bool muted) { spec_.muted = muted; }
+  void SetMuted(bool muted) {
+    owner_.Check();
+    spec_.muted = muted;
+  }
   // Only while no worker holds it (between the conferences of a move).
   void set_conference_id(uint32_t conference_id) { spec_.conference_id = conference_id; }
   void SetGains(int listen_gain_db, int talk_gain_db);
@@ -174,6 +178,7 @@ class Participant {
   // stops one that is playing. The prompt must outlive the playback. A
   // looping one (music while alone) starts over at its end and never ends.
   void Play(const media::Prompt* prompt, bool loop = false) {
+    owner_.Check();
     playing_ = prompt;
     play_position_48k_ = 0;
     play_loop_ = loop;
@@ -230,9 +235,15 @@ class Participant {
   // Index of this leg's encoder group in its conference (set by the conference).
   int group = -1;
 
+  // The thread using the leg: its worker's, or the control thread's while no
+  // worker holds it. The worker binds it on AddParticipant and releases it
+  // when it hands the leg back (Detached).
+  OwnerThread& owner() { return owner_; }
+
  private:
   int DecodeInto(std::span<int16_t> pcm);
 
+  [[no_unique_address]] OwnerThread owner_;
   ParticipantSpec spec_;
   media::PortPair ports_;
   uint32_t ssrc_;

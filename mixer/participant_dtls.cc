@@ -14,6 +14,7 @@ using Outcome = media::DtlsSrtp::Outcome;
 
 Outcome Participant::OnDtls(const media::Datagram& datagram, bool rtcp_port, int64_t now_us,
                             TickSink& sink) {
+  owner_.Check();
   Outcome outcome;
   outcome.kind = Outcome::Kind::kDropped;
   if (dtls_ == nullptr) {
@@ -45,6 +46,7 @@ Outcome Participant::OnDtls(const media::Datagram& datagram, bool rtcp_port, int
 }
 
 std::array<Outcome, 2> Participant::DtlsTick(int64_t now_us, TickSink& sink) {
+  owner_.Check();
   std::array<Outcome, 2> outcomes{};
   if (dtls_ == nullptr) return outcomes;
   outcomes[0] = dtls_->OnTimer(Component::kRtp, now_us);

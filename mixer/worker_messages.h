@@ -20,35 +20,38 @@ namespace tutti::mixer {
 
 // --- Commands: control thread -> worker.
 
+// Which participant a command is for: its conference (which also names the
+// worker) and its id.
+struct ParticipantKey {
+  uint32_t conference_id = 0;
+  uint64_t participant_id = 0;
+};
+
 // The participant joins the conference its spec names (made on first join).
 struct AddParticipant {
   std::unique_ptr<Participant> participant;
 };
 // Leaves (answered by Left with its final counters).
 struct RemoveParticipant {
-  uint32_t conference_id = 0;
-  uint64_t participant_id = 0;
+  ParticipantKey key;
 };
 // A re-INVITE's new remote address or direction; the ids are the spec's.
 struct UpdateParticipant {
   ParticipantSpec spec;
 };
 struct MuteParticipant {
-  uint32_t conference_id = 0;
-  uint64_t participant_id = 0;
+  ParticipantKey key;
   bool muted = false;
 };
 struct SetParticipantGains {
-  uint32_t conference_id = 0;
-  uint64_t participant_id = 0;
+  ParticipantKey key;
   int listen_gain_db = 0;
   int talk_gain_db = 0;
 };
 // Plays a prompt over what the participant hears; a null prompt stops it.
 // The prompt outlives the worker.
 struct PlayPrompt {
-  uint32_t conference_id = 0;
-  uint64_t participant_id = 0;
+  ParticipantKey key;
   const media::Prompt* prompt = nullptr;
   bool loop = false;
 };
@@ -62,8 +65,7 @@ struct SetRecorder {
 // bound for `to_conference_id`, which may live on another worker: the
 // control thread adds it there (lobby -> room).
 struct DetachParticipant {
-  uint32_t conference_id = 0;
-  uint64_t participant_id = 0;
+  ParticipantKey key;
   uint32_t to_conference_id = 0;
 };
 // The room's own settings. They hold for the conference whenever it exists

@@ -31,47 +31,52 @@ void WorkerPool::Stop() {
 
 bool WorkerPool::Add(std::unique_ptr<Participant> participant) {
   const uint32_t conference_id = participant->spec().conference_id;
-  return WorkerFor(conference_id).Post(AddParticipant{std::move(participant)});
+  return Send(conference_id, AddParticipant{std::move(participant)});
 }
 
 bool WorkerPool::Remove(uint32_t conference_id, uint64_t participant_id) {
-  return WorkerFor(conference_id).Post(RemoveParticipant{conference_id, participant_id});
+  return Send(conference_id, RemoveParticipant{{conference_id, participant_id}});
 }
 
 bool WorkerPool::Update(const ParticipantSpec& spec) {
-  return WorkerFor(spec.conference_id).Post(UpdateParticipant{spec});
+  return Send(spec.conference_id, UpdateParticipant{spec});
 }
 
 bool WorkerPool::SetMuted(uint32_t conference_id, uint64_t participant_id, bool muted) {
-  return WorkerFor(conference_id).Post(MuteParticipant{conference_id, participant_id, muted});
+  return Send(conference_id, MuteParticipant{{conference_id, participant_id}, muted});
 }
 
 bool WorkerPool::Record(uint32_t conference_id, RoomRecorder* recorder) {
-  return WorkerFor(conference_id).Post(SetRecorder{conference_id, recorder});
+  return Send(conference_id, SetRecorder{conference_id, recorder});
 }
 
 bool WorkerPool::Play(uint32_t conference_id, uint64_t participant_id, const media::Prompt* prompt,
                       bool loop) {
-  return WorkerFor(conference_id).Post(PlayPrompt{conference_id, participant_id, prompt, loop});
+  return Send(conference_id, PlayPrompt{{conference_id, participant_id}, prompt, loop});
 }
 
 bool WorkerPool::Detach(uint32_t conference_id, uint64_t participant_id,
                         uint32_t to_conference_id) {
-  return WorkerFor(conference_id)
-      .Post(DetachParticipant{conference_id, participant_id, to_conference_id});
+  return Send(conference_id, DetachParticipant{{conference_id, participant_id}, to_conference_id});
 }
 
 bool WorkerPool::SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
                           int talk_gain_db) {
-  return WorkerFor(conference_id)
-      .Post(SetParticipantGains{conference_id, participant_id, listen_gain_db, talk_gain_db});
+  return Send(conference_id,
+              SetParticipantGains{{conference_id, participant_id}, listen_gain_db, talk_gain_db});
 }
 
 bool WorkerPool::Configure(uint32_t conference_id, const ConferenceSettings& settings) {
-  return WorkerFor(conference_id).Post(ConfigureConference{conference_id, settings});
+  return Send(conference_id, ConfigureConference{conference_id, settings});
+}
+
+bool WorkerPool::Send(uint32_t conference_id, WorkerCommand command) {
+  control_thread_.Check();
+  return WorkerFor(conference_id).Post(std::move(command));
 }
 
 void WorkerPool::DrainEvents(const std::function<void(WorkerEvent&)>& handle) {
+  control_thread_.Check();
   for (auto& worker : workers_) {
     while (std::optional<WorkerEvent> event = worker->PollEvent()) handle(*event);
   }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/thread_owner.h"
 #include "mixer/media_worker.h"
 
 namespace tutti::mixer {
@@ -63,7 +64,11 @@ class WorkerPool {
   const std::vector<std::unique_ptr<MediaWorker>>& workers() const { return workers_; }
 
  private:
+  // The command side: every command and the event drain (the control thread).
+  bool Send(uint32_t conference_id, WorkerCommand command);
+
   std::vector<std::unique_ptr<MediaWorker>> workers_;
+  [[no_unique_address]] OwnerThread control_thread_;
 };
 
 }  // namespace tutti::mixer

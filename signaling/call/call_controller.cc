@@ -99,6 +99,7 @@ void CallController::Reject(TransactionId id, int status_code, std::string_view 
 }
 
 bool CallController::Admit(const SipMessage& request, const sip::MessageSource& source) {
+  control_thread_.Check();
   const SourceIp source_ip = SourceIp::From(source.address);
   if (request.to().tag.empty()) {
     return overload_->AdmitNewRequest(source_ip, loop_->Now()) == Refusal::kNone;
@@ -110,6 +111,7 @@ bool CallController::Admit(const SipMessage& request, const sip::MessageSource& 
 
 void CallController::OnRequest(TransactionId id, const SipMessage& request,
                                const sip::MessageSource& source) {
+  control_thread_.Check();
   const bool in_dialog = !request.to().tag.empty();
   switch (request.method()) {
     case Method::kInvite:
@@ -411,6 +413,7 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
 }
 
 void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& source) {
+  control_thread_.Check();
   (void)source;
   Call* call = FindByDialog(ack);
   if (call == nullptr) {
@@ -452,6 +455,7 @@ void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& sour
 }
 
 void CallController::OnCancel(TransactionId invite_id) {
+  control_thread_.Check();
   auto it = by_invite_.find(invite_id);
   if (it == by_invite_.end()) return;
   const uint64_t key = it->second;
@@ -647,6 +651,7 @@ CallController::Call* CallController::FindByDialog(const SipMessage& request) {
 }
 
 void CallController::Shutdown(std::function<void()> done) {
+  control_thread_.Check();
   shutting_down_ = true;
   shutdown_done_ = std::move(done);
   std::vector<uint64_t> keys;
@@ -966,6 +971,7 @@ int CallController::participants() const {
 }
 
 std::vector<ParticipantInfo> CallController::Participants(std::string_view room) const {
+  control_thread_.Check();
   std::vector<ParticipantInfo> out;
   for (const auto& [key, call] : calls_) {
     if (call->ringing() || call->dial_in) continue;  // not in a room yet
@@ -978,12 +984,14 @@ std::vector<ParticipantInfo> CallController::Participants(std::string_view room)
 }
 
 std::optional<ParticipantInfo> CallController::Participant(uint64_t id) const {
+  control_thread_.Check();
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->ringing()) return std::nullopt;
   return InfoFor(*it->second);
 }
 
 bool CallController::SetMuted(uint64_t id, bool muted) {
+  control_thread_.Check();
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->ringing()) return false;
   Call& call = *it->second;
@@ -1000,6 +1008,7 @@ bool CallController::SetMuted(uint64_t id, bool muted) {
 absl::StatusOr<std::string> CallController::StartRecording(std::string_view room,
                                                            std::string_view directory,
                                                            mixer::RecordingFormat format) {
+  control_thread_.Check();
   if (rooms_->Find(room) == nullptr) return absl::NotFoundError(StrCat("no room \"", room, "\""));
   const uint32_t conference_id = rooms_->ConferenceId(room);
   if (recordings_.contains(conference_id)) {
@@ -1029,6 +1038,7 @@ absl::StatusOr<std::string> CallController::StartRecording(std::string_view room
 }
 
 absl::Status CallController::StopRecording(std::string_view room) {
+  control_thread_.Check();
   const uint32_t conference_id = rooms_->ConferenceId(room);
   auto it = recordings_.find(conference_id);
   if (it == recordings_.end() || it->second.stopping) {
@@ -1042,6 +1052,7 @@ absl::Status CallController::StopRecording(std::string_view room) {
 }
 
 std::string CallController::RecordingPath(std::string_view room) const {
+  control_thread_.Check();
   auto it = recordings_.find(rooms_->ConferenceId(room));
   return it == recordings_.end() ? std::string() : it->second.recorder->path();
 }
@@ -1066,6 +1077,7 @@ void CallController::CloseRecording(uint32_t conference_id) {
 }
 
 bool CallController::Play(uint64_t id, const media::Prompt* prompt) {
+  control_thread_.Check();
   auto it = calls_.find(id);
   if (it == calls_.end() || !it->second->media_joined) return false;
   Call& call = *it->second;
@@ -1079,6 +1091,7 @@ bool CallController::Play(uint64_t id, const media::Prompt* prompt) {
 }
 
 bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
+  control_thread_.Check();
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->ringing()) return false;
   Call& call = *it->second;
@@ -1090,6 +1103,7 @@ bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
 }
 
 bool CallController::Kick(uint64_t id, std::string_view why) {
+  control_thread_.Check();
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->ringing()) return false;
   SendBye(*it->second, why);
@@ -1098,6 +1112,7 @@ bool CallController::Kick(uint64_t id, std::string_view why) {
 }
 
 void CallController::EndRoom(std::string_view room) {
+  control_thread_.Check();
   std::vector<uint64_t> keys;
   for (const auto& [key, call] : calls_) {
     if (call->room == room) keys.push_back(key);

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/event_hub.h"
 #include "common/event_loop.h"
+#include "common/thread_owner.h"
 #include "mediaplane/port_allocator.h"
 #include "mixer/worker_pool.h"
 #include "signaling/call/call_record.h"
@@ -262,6 +263,9 @@ class CallController : public sip::TransactionUser {
   static void AddStats(const mixer::ParticipantStats& stats, CallRecord* record);
   Call* FindByDialog(const sip::SipMessage& request);
 
+  // Every entry point runs on the control thread (the API's too: posted to
+  // the loop).
+  [[no_unique_address]] OwnerThread control_thread_;
   EventLoop* loop_;
   LoopTimers timers_{loop_};
   sip::CallSignaling* transactions_;
