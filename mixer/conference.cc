@@ -14,6 +14,8 @@ bool SkipsSilence(const media::CodecFormat& format) {
   return format.kind == media::CodecKind::kOpus;
 }
 
+static_assert(MixPolicy::kMaxSamples == kMaxFrameSamples);
+
 }  // namespace
 
 void Conference::ChooseRate() {
@@ -56,7 +58,7 @@ void Conference::Add(std::unique_ptr<Participant> participant) {
   owner_.Check();
   Participant& added = *participant;
   participants_.push_back(std::move(participant));
-  candidates_.resize(participants_.size());
+  policy_.Join();
   const int previous_rate = rate_;
   ChooseRate();
   if (rate_ == previous_rate) added.SetConferenceRate(rate_);
@@ -65,7 +67,7 @@ void Conference::Add(std::unique_ptr<Participant> participant) {
 
 void Conference::Configure(const ConferenceSettings& settings) {
   owner_.Check();
-  options_.max_talkers = settings.max_talkers > 0 ? settings.max_talkers : worker_max_talkers_;
+  policy_.set_max_talkers(settings.max_talkers > 0 ? settings.max_talkers : options_.max_talkers);
 }
 
 void Conference::AttachRecorder(RoomRecorder* recorder) {
@@ -95,7 +97,7 @@ std::unique_ptr<Participant> Conference::Remove(uint64_t participant_id, TickSin
     if (participants_[i]->id() != participant_id) continue;
     std::unique_ptr<Participant> removed = std::move(participants_[i]);
     participants_.erase(participants_.begin() + static_cast<std::ptrdiff_t>(i));
-    candidates_.erase(candidates_.begin() + static_cast<std::ptrdiff_t>(i));
+    policy_.Leave(i);
     const auto [lost, late] = removed->TakeJitterDeltas();
     sink.JitterReported(lost, late);
     if (removed->CloseTalker() == TalkerDetector::Transition::kStopped) {
@@ -121,30 +123,148 @@ void Conference::UpdateGroupLoss() {
   }
 }
 
-std::span<const uint8_t> Conference::EncodeForGroup(EncoderGroup& group) {
-  if (!group.encoded) {
-    const auto frame = static_cast<size_t>(rate_ / 50);
-    std::span<const int16_t> input(limited_.data(), frame);
-    if (group.listen_factor != 4096) {
-      std::copy(limited_.begin(), limited_.begin() + static_cast<std::ptrdiff_t>(frame),
-                group.gained.begin());
-      ApplyGain(std::span<int16_t>(group.gained.data(), frame), group.listen_factor);
-      input = std::span<const int16_t>(group.gained.data(), frame);
+void Conference::Tick(int64_t now_us, TickSink& sink) {
+  StartTick();
+  PullFrames(sink);
+  policy_.Select();
+  policy_.Mix(frame_samples(), [this](size_t slot) { return participants_[slot]->frame(); });
+  Record();
+  SendMedia(now_us, sink);
+  SendRtcp(now_us, sink);
+}
+
+void Conference::StartTick() {
+  encodes_last_tick_ = 0;
+  forwards_last_tick_ = 0;
+  withheld_last_tick_ = 0;
+  for (EncoderGroup& group : groups_) group.encoded = false;
+}
+
+// A frame from everyone; talker state machines advance and their levels go
+// to the mix policy.
+void Conference::PullFrames(TickSink& sink) {
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    Participant& participant = *participants_[i];
+    const TalkerDetector::Transition transition = participant.PullFrame();
+    if (transition != TalkerDetector::Transition::kNone) {
+      sink.TalkingChanged(participant.id(), transition == TalkerDetector::Transition::kStarted);
     }
-    if (group.downsampler) {
-      const auto codec_frame = static_cast<size_t>(group.format.samples_per_frame());
-      group.downsampler->Process(input, std::span<int16_t>(group.input.data(), codec_frame));
-      input = std::span<const int16_t>(group.input.data(), codec_frame);
+    if (std::optional<char> digit = participant.TakeInbandDigit()) {
+      sink.InbandDigit(participant.id(), *digit);
     }
-    if (group.spliced) {
-      // Its listeners' decoders last ran on another encoder's packets.
-      group.encoder->NextFrameIndependent();
-      group.spliced = false;
-    }
-    group.size = group.encoder->Encode(input, group.payload);
-    group.encoded = true;
-    ++encodes_last_tick_;
+    policy_.Offer(i, participant.talker().smoothed_db(), participant.talker().talking(),
+                  participant.spec().muted);
   }
+}
+
+// The recording hears what a listener hears.
+void Conference::Record() {
+  if (recorder_ == nullptr) return;
+  std::span<const int16_t> mixed = policy_.mix();
+  if (recorder_upsampler_) {
+    recorder_upsampler_->Process(mixed, recorded_);
+    mixed = std::span<const int16_t>(recorded_.data(), RoomRecorder::kFrame);
+  }
+  recorder_->Append(mixed);
+}
+
+void Conference::SendMedia(int64_t now_us, TickSink& sink) {
+  UpdateGroupLoss();
+  for (size_t i = 0; i < participants_.size(); ++i) SendTo(i, now_us, sink);
+}
+
+void Conference::SendTo(size_t slot, int64_t now_us, TickSink& sink) {
+  if (SkipsTick(slot, now_us)) return;
+  if (ForwardTo(slot, sink)) return;
+  Participant& participant = *participants_[slot];
+  // A voice in the mix hears everyone but itself; anyone hearing a prompt
+  // gets the prompt over the mix; both need an encode of their own. Everyone
+  // else shares their group's.
+  if (policy_.in_mix(slot) || participant.playing() || !options_.share_encoders) {
+    EncodeOwnFor(slot, sink);
+  } else {
+    Send(participant, EncodeForGroup(groups_[static_cast<size_t>(participant.group)]), sink);
+  }
+}
+
+// True when nothing goes to `slot` this tick: it holds us, or hears only
+// silence on a codec that skips it, or has not consented to media.
+bool Conference::SkipsTick(size_t slot, int64_t now_us) {
+  Participant& participant = *participants_[slot];
+  const bool hears_silence = !participant.playing() && policy_.HearsNobody(slot);
+  if (!participant.sending() || (hears_silence && SkipsSilence(participant.spec().codec))) {
+    participant.SkipFrame();
+    return true;
+  }
+  if (!participant.MaySend(now_us)) {
+    // Nobody there asked for it (never heard from, or silent too long):
+    // nothing goes out, not even an encode.
+    participant.SkipFrame();
+    participant.CountWithheld();
+    ++withheld_last_tick_;
+    return true;
+  }
+  return false;
+}
+
+// Whoever hears exactly one voice, untouched (no gain, no prompt, no ramp,
+// same format), gets that voice's own packet: re-encoding it would cost the
+// most expensive step of the tick and only add a generation of coding loss.
+// With one talker that is every listener, with two it is each talker
+// hearing the other.
+bool Conference::ForwardTo(size_t slot, TickSink& sink) {
+  Participant& participant = *participants_[slot];
+  if (!options_.share_encoders || participant.playing() || participant.listen_factor() != 4096) {
+    return false;
+  }
+  const std::optional<size_t> voice_slot = policy_.SoleVoiceFor(slot);
+  if (!voice_slot) return false;
+  const Participant& voice = *participants_[*voice_slot];
+  if (voice.spec().codec != participant.spec().codec || voice.forwardable_payload().empty()) {
+    return false;
+  }
+  participant.MarkForwarded();
+  if (!policy_.in_mix(slot)) groups_[static_cast<size_t>(participant.group)].spliced = true;
+  ++forwards_last_tick_;
+  Send(participant, voice.forwardable_payload(), sink);
+  return true;
+}
+
+void Conference::EncodeOwnFor(size_t slot, TickSink& sink) {
+  Participant& participant = *participants_[slot];
+  std::span<int16_t> own(scratch_.data(), frame_samples());
+  if (policy_.in_mix(slot)) {
+    policy_.MixMinus(slot, participant.frame(), own);
+  } else {
+    std::ranges::copy(policy_.mix(), own.begin());
+  }
+  ApplyGain(own, participant.listen_factor());
+  if (participant.MixPlayback(own, rate_)) sink.PlaybackDone(participant.id());
+  ++encodes_last_tick_;
+  Send(participant, participant.EncodeOwn(own), sink);
+}
+
+std::span<const uint8_t> Conference::EncodeForGroup(EncoderGroup& group) {
+  if (group.encoded) return {group.payload.data(), group.size};
+  std::span<const int16_t> input = policy_.mix();
+  if (group.listen_factor != 4096) {
+    std::ranges::copy(input, group.gained.begin());
+    ApplyGain(std::span<int16_t>(group.gained.data(), input.size()), group.listen_factor);
+    input = std::span<const int16_t>(group.gained.data(), input.size());
+  }
+  if (group.downsampler) {
+    const auto codec_frame = static_cast<size_t>(group.format.samples_per_frame());
+    group.downsampler->Process(input, std::span<int16_t>(group.input.data(), codec_frame));
+    input = std::span<const int16_t>(group.input.data(), codec_frame);
+  }
+  if (group.spliced) {
+    // Its listeners' decoders last ran on another encoder's packets.
+    group.encoder->NextFrameIndependent();
+    group.spliced = false;
+  }
+  group.size = group.encoder->Encode(input, group.payload);
+  group.encoded = true;
+  ++encodes_last_tick_;
   return {group.payload.data(), group.size};
 }
 
@@ -159,133 +279,23 @@ void Conference::Send(Participant& participant, std::span<const uint8_t> payload
   sink.Commit(participant.rtp_port(), participant.rtp_destination(), size);
 }
 
-void Conference::Tick(int64_t now_us, TickSink& sink) {
-  const auto frame = static_cast<size_t>(rate_ / 50);
-  encodes_last_tick_ = 0;
-  forwards_last_tick_ = 0;
-  withheld_last_tick_ = 0;
-  for (EncoderGroup& group : groups_) group.encoded = false;
-
-  // 1. A frame from everyone; talker state machines advance.
-  for (size_t i = 0; i < participants_.size(); ++i) {
-    Participant& participant = *participants_[i];
-    const TalkerDetector::Transition transition = participant.PullFrame();
-    if (transition != TalkerDetector::Transition::kNone) {
-      sink.TalkingChanged(participant.id(), transition == TalkerDetector::Transition::kStarted);
-    }
-    if (std::optional<char> digit = participant.TakeInbandDigit()) {
-      sink.InbandDigit(participant.id(), *digit);
-    }
-    TalkerCandidate& candidate = candidates_[i];
-    candidate.level_db = participant.talker().smoothed_db();
-    candidate.eligible = participant.talker().talking() && !participant.spec().muted;
-  }
-
-  // 2. Who is mixed: top N with hysteresis (or everyone when sharing is off,
-  // the baseline that bench/ compares against).
-  if (options_.share_encoders) {
-    SelectTalkers(candidates_, options_.max_talkers, options_.switch_margin_db);
-  } else {
-    for (TalkerCandidate& candidate : candidates_) candidate.selected = candidate.eligible;
-  }
-
-  // 3. The mix, and the one every non-talker hears.
-  std::fill(mix_.begin(), mix_.begin() + static_cast<std::ptrdiff_t>(frame), 0);
-  for (size_t i = 0; i < participants_.size(); ++i) {
-    if (candidates_[i].selected) {
-      Accumulate(std::span<int32_t>(mix_.data(), frame), participants_[i]->frame());
-    }
-  }
-  Limit(std::span<const int32_t>(mix_.data(), frame), std::span<int16_t>(limited_.data(), frame));
-  if (recorder_ != nullptr) {
-    std::span<const int16_t> mixed(limited_.data(), frame);
-    if (recorder_upsampler_) {
-      recorder_upsampler_->Process(mixed, recorded_);
-      mixed = std::span<const int16_t>(recorded_.data(), RoomRecorder::kFrame);
-    }
-    recorder_->Append(mixed);
-  }
-
-  // 4. Out to everyone who receives.
-  UpdateGroupLoss();
-  int talkers = 0;
-  std::array<const Participant*, 2> voices{};  // the first two talkers mixed
-  for (size_t i = 0; i < participants_.size(); ++i) {
-    if (!candidates_[i].selected) continue;
-    if (talkers < 2) voices[static_cast<size_t>(talkers)] = participants_[i].get();
-    ++talkers;
-  }
-  for (size_t i = 0; i < participants_.size(); ++i) {
-    Participant& participant = *participants_[i];
-    const bool hears_silence =
-        !participant.playing() && (talkers == 0 || (talkers == 1 && candidates_[i].selected));
-    if (!participant.sending() || (hears_silence && SkipsSilence(participant.spec().codec))) {
-      participant.SkipFrame();
-      continue;
-    }
-    if (!participant.MaySend(now_us)) {
-      // Nobody there asked for it (never heard from, or silent too long):
-      // nothing goes out, not even an encode.
-      participant.SkipFrame();
-      participant.CountWithheld();
-      ++withheld_last_tick_;
-      continue;
-    }
-    const bool talker = candidates_[i].selected;
-    // Whoever hears exactly one voice, untouched (no gain, no prompt, same
-    // format), gets that voice's own packet: re-encoding it would cost the
-    // most expensive step of the tick and only add a generation of coding
-    // loss. With one talker that is every listener, with two it is each
-    // talker hearing the other.
-    if (options_.share_encoders && !participant.playing() && participant.listen_factor() == 4096) {
-      const Participant* voice = nullptr;
-      if (talkers == 1 && !talker) voice = voices[0];
-      if (talkers == 2 && talker) voice = voices[0] == &participant ? voices[1] : voices[0];
-      if (voice != nullptr && voice->spec().codec == participant.spec().codec &&
-          !voice->forwardable_payload().empty()) {
-        participant.MarkForwarded();
-        if (!talker) groups_[static_cast<size_t>(participant.group)].spliced = true;
-        ++forwards_last_tick_;
-        Send(participant, voice->forwardable_payload(), sink);
-        continue;
-      }
-    }
-    // A talker hears everyone but itself; anyone hearing a prompt gets the
-    // prompt over the mix; both need an encode of their own. Everyone else
-    // shares their group's.
-    if (talker || participant.playing() || !options_.share_encoders) {
-      std::span<int16_t> own(scratch_.data(), frame);
-      if (talker) {
-        MixMinus(std::span<const int32_t>(mix_.data(), frame), participant.frame(), own);
-      } else {
-        std::copy(limited_.begin(), limited_.begin() + static_cast<std::ptrdiff_t>(frame),
-                  own.begin());
-      }
-      ApplyGain(own, participant.listen_factor());
-      if (participant.MixPlayback(own, rate_)) sink.PlaybackDone(participant.id());
-      ++encodes_last_tick_;
-      Send(participant, participant.EncodeOwn(own), sink);
-    } else {
-      Send(participant, EncodeForGroup(groups_[static_cast<size_t>(participant.group)]), sink);
-    }
-  }
-
-  // 5. RTCP on its own schedule.
+// RTCP on its own schedule, with the figures it reports.
+void Conference::SendRtcp(int64_t now_us, TickSink& sink) {
   for (auto& participant : participants_) {
     uint8_t* buffer = sink.NextBuffer();
-    if (const uint16_t size = participant->MaybeWriteRtcp(now_us, buffer); size > 0) {
-      const uint16_t port =
-          participant->spec().rtcp_mux ? participant->rtp_port() : participant->rtcp_port();
-      if (participant->MaySend(now_us)) {
-        sink.Commit(port, participant->rtcp_destination(), size);
-      } else {
-        participant->CountWithheld();
-        ++withheld_last_tick_;
-      }
-      sink.StatsReported(participant->id(), participant->stats());
-      const auto [lost, late] = participant->TakeJitterDeltas();
-      sink.JitterReported(lost, late);
+    const uint16_t size = participant->MaybeWriteRtcp(now_us, buffer);
+    if (size == 0) continue;
+    const uint16_t port =
+        participant->spec().rtcp_mux ? participant->rtp_port() : participant->rtcp_port();
+    if (participant->MaySend(now_us)) {
+      sink.Commit(port, participant->rtcp_destination(), size);
+    } else {
+      participant->CountWithheld();
+      ++withheld_last_tick_;
     }
+    sink.StatsReported(participant->id(), participant->stats());
+    const auto [lost, late] = participant->TakeJitterDeltas();
+    sink.JitterReported(lost, late);
   }
 }
 

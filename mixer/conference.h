@@ -1,13 +1,14 @@
 // One conference on one worker: its participants and the 20 ms mix.
 //
-// Per tick: a frame from every participant (decoded, concealed, resampled to
-// the conference rate), talker detection, the N loudest talkers with
-// hysteresis, their sum through a soft limiter; each talker gets the mix
-// minus itself from its own encoder, and every other listener shares one
-// encoding per (codec, rate, ptime): encode once, copy the payload into each
-// listener's own RTP packet. Whoever hears a single voice as it is (one
-// talker: the listeners; two: each talker) gets that voice's own packet
-// instead of an encode.
+// Per tick (Tick, in this order): a frame from every participant (decoded,
+// concealed, resampled to the conference rate) with its talker state; the
+// mix policy's choice of voices (the N loudest with hysteresis, ramped in
+// and out) and their limited sum; the recording; then out to everyone: each
+// voice in the mix gets the mix minus itself from its own encoder, every
+// other listener shares one encoding per (codec, rate, ptime, gain): encode
+// once, copy the payload into each listener's own RTP packet. Whoever hears
+// a single voice as it is (one talker: the listeners; two: each talker) gets
+// that voice's own packet instead of an encode. Last, RTCP when due.
 #pragma once
 
 #include <array>
@@ -21,16 +22,18 @@
 #include "mediaplane/codec/audio_codec.h"
 #include "mediaplane/codec/resampler.h"
 #include "mediaplane/packet_io.h"
+#include "mixer/mix_policy.h"
 #include "mixer/participant.h"
 #include "mixer/room_recorder.h"
-#include "mixer/talker_selection.h"
 
 namespace tutti::mixer {
 
 struct ConferenceOptions {
   int max_talkers = 3;
   float switch_margin_db = 3.0f;
-  // Off only to measure what sharing saves (bench/): every listener encoded alone.
+  // Off only to measure what sharing saves (bench/): every listener gets an
+  // encode of its own (no shared encodes, no forwarded packets). Who is
+  // mixed, and how, does not change.
   bool share_encoders = true;
 };
 
@@ -63,7 +66,7 @@ class TickSink {
 class Conference {
  public:
   Conference(uint32_t id, ConferenceOptions options)
-      : id_(id), options_(options), worker_max_talkers_(options.max_talkers) {}
+      : id_(id), options_(options), policy_(options.max_talkers, options.switch_margin_db) {}
 
   uint32_t id() const { return id_; }
   int rate() const { return rate_; }
@@ -121,21 +124,33 @@ class Conference {
 
   void ChooseRate();
   int GroupFor(const media::CodecFormat& format, int32_t listen_factor);
+  size_t frame_samples() const { return static_cast<size_t>(rate_ / 50); }
+
+  // The steps of a tick, in order.
+  void StartTick();
+  void PullFrames(TickSink& sink);
+  void Record();
+  void SendMedia(int64_t now_us, TickSink& sink);
+  void SendRtcp(int64_t now_us, TickSink& sink);
+
+  // SendMedia for one participant: nothing, a forwarded packet, its own
+  // encode or its group's.
+  void SendTo(size_t slot, int64_t now_us, TickSink& sink);
+  bool SkipsTick(size_t slot, int64_t now_us);
+  bool ForwardTo(size_t slot, TickSink& sink);
+  void EncodeOwnFor(size_t slot, TickSink& sink);
   std::span<const uint8_t> EncodeForGroup(EncoderGroup& group);
   void UpdateGroupLoss();
   void Send(Participant& participant, std::span<const uint8_t> payload, TickSink& sink);
 
   [[no_unique_address]] OwnerThread owner_;  // its worker's thread
   uint32_t id_;
-  ConferenceOptions options_;  // the worker's, with the room's settings applied
-  int worker_max_talkers_;
+  ConferenceOptions options_;  // the worker's (the room's settings go to policy_)
   int rate_ = 8000;
   std::vector<std::unique_ptr<Participant>> participants_;
-  std::vector<TalkerCandidate> candidates_;
+  MixPolicy policy_;  // one slot per participant, in the same order
   std::vector<EncoderGroup> groups_;
   std::vector<int> group_loss_;  // per group, scratch for UpdateGroupLoss
-  std::array<int32_t, kMaxFrameSamples> mix_{};
-  std::array<int16_t, kMaxFrameSamples> limited_{};
   std::array<int16_t, kMaxFrameSamples> scratch_{};
   int encodes_last_tick_ = 0;
   int forwards_last_tick_ = 0;

@@ -255,6 +255,26 @@ TEST_F(ConferenceTest, OnlyTheLoudestTalkersAreMixed) {
   EXPECT_EQ(audible, 3);  // max_talkers defaults to 3
 }
 
+// The baseline switch changes how the mix is encoded, not who is in it.
+TEST_F(ConferenceTest, WithoutSharingOnlyTheLoudestTalkersAreMixedToo) {
+  conference_ = Conference(1, ConferenceOptions{.share_encoders = false});
+  std::vector<Participant*> people;
+  for (uint64_t id = 1; id <= 5; ++id) people.push_back(Join(id));
+  Participant* listener = Join(6);
+  RecordingSink sink;
+  const double tones[] = {300, 500, 900, 1300, 1700};
+  for (int frame = 0; frame < 40; ++frame) {
+    for (size_t i = 0; i < people.size(); ++i) Speak(people[i], tones[i], frame);
+    Speak(listener, 0, frame);
+    Tick(sink);
+  }
+  const std::vector<int16_t> heard = LastHeard(sink, 6);
+  int audible = 0;
+  for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
+  EXPECT_EQ(audible, 3);
+  EXPECT_EQ(conference_.encodes_last_tick(), 6);  // still one per listener
+}
+
 double Rms(const std::vector<int16_t>& pcm) {
   double sum = 0;
   for (int16_t x : pcm) sum += static_cast<double>(x) * x;
@@ -579,6 +599,27 @@ TEST_F(OpusConferenceTest, ASingleVoiceIsForwardedNotReencoded) {
   for (uint64_t id = 3; id <= 5; ++id) EXPECT_EQ(LastPayload(sink, id), heard);
   EXPECT_NE(std::find(sent.begin(), sent.end(), heard), sent.end());
   EXPECT_EQ(sink.packets.count(40001), 0u);  // the talker hears silence: nothing sent
+}
+
+// A voice entering the mix is ramped in: in that tick its listeners get the
+// shared encode of the ramp, not its own packet (which starts at full
+// level); from the next tick on they get its packets.
+TEST_F(OpusConferenceTest, AnEnteringVoiceIsRampedInNotForwarded) {
+  Participant* talker = JoinOpus(1);
+  for (uint64_t id = 2; id <= 5; ++id) JoinOpus(id);
+  RecordingSink sink;
+  int frame = 0;
+  for (; frame < 20 && sink.talking_events.empty(); ++frame) {
+    SpeakOpus(talker, 440, frame);
+    Tick(sink);
+  }
+  ASSERT_EQ(sink.talking_events.size(), 1u) << "the talker never started";
+  EXPECT_EQ(conference_.forwards_last_tick(), 0);
+  EXPECT_EQ(conference_.encodes_last_tick(), 1);  // the listeners' shared one
+  SpeakOpus(talker, 440, frame);
+  Tick(sink);
+  EXPECT_EQ(conference_.forwards_last_tick(), 4);
+  EXPECT_EQ(conference_.encodes_last_tick(), 0);
 }
 
 TEST_F(OpusConferenceTest, TwoTalkersGetEachOthersPacketsAndListenersOneEncode) {
