@@ -6,8 +6,9 @@
 // jitter buffer, decode/conceal, level and talker state, top-N, mix,
 // encoding and RTP packet writing.
 //
-// The second argument selects the policy: 1 = tutti (top-N, shared encoders),
-// 0 = every talker mixed and every listener encoded alone (the baseline).
+// The second argument selects the policy: 1 = tutti (shared encoders,
+// forwarding), 0 = every listener encoded alone (the baseline). Both mix the
+// same top-N.
 // items_per_second counts participant-ticks: divide by 50 for participants
 // one core carries.
 #include <cmath>

@@ -13,7 +13,8 @@
 #   bench/tutti_load/capacity.sh [--baseline] CODEC ROOM_SIZE CALLS [DURATION_S]
 #
 # --baseline runs the server with [media] share_encoding = false: every
-# listener encoded separately, every talker mixed (no top-N).
+# listener encoded separately (no shared encodes, no forwarded packets); the
+# same top-N.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 share=true

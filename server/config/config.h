@@ -82,8 +82,8 @@ struct MediaConfig {
   // Talkers mixed at once per conference (the loudest, with hysteresis).
   int max_talkers = 3;
   // One encode per codec for everyone who hears the same mix (tutti's
-  // policy). false encodes for every listener and mixes every talker (no
-  // top-N): the baseline bench/README.md measures against.
+  // policy). false encodes for every listener separately, top-N unchanged:
+  // the baseline bench/README.md measures against.
   bool share_encoding = true;
   // A call that sends no RTP for this long is ended with BYE; 0 never.
   int rtp_timeout_s = 60;
