@@ -148,6 +148,25 @@ class ConferenceTest : public ::testing::Test {
     return pcm;
   }
 
+  // Five talkers of one level (tones 300..1700 Hz) and listener 6, 40
+  // frames: how many of the five the listener hears at the end.
+  int TalkersHeardOfFive() {
+    std::vector<Participant*> people;
+    for (uint64_t id = 1; id <= 5; ++id) people.push_back(Join(id));
+    Participant* listener = Join(6);
+    RecordingSink sink;
+    const double tones[] = {300, 500, 900, 1300, 1700};
+    for (int frame = 0; frame < 40; ++frame) {
+      for (size_t i = 0; i < people.size(); ++i) Speak(people[i], tones[i], frame);
+      Speak(listener, 0, frame);
+      Tick(sink);
+    }
+    const std::vector<int16_t> heard = LastHeard(sink, 6);
+    int audible = 0;
+    for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
+    return audible;
+  }
+
   media::PortAllocator allocator_{"127.0.0.1", 46000, 46999};
   Conference conference_{1, ConferenceOptions{}};
   int64_t now_us_ = 1'000'000;
@@ -239,39 +258,13 @@ TEST_F(ConferenceTest, MutedTalkerIsMeasuredButNotMixed) {
 }
 
 TEST_F(ConferenceTest, OnlyTheLoudestTalkersAreMixed) {
-  std::vector<Participant*> people;
-  for (uint64_t id = 1; id <= 5; ++id) people.push_back(Join(id));
-  Participant* listener = Join(6);
-  RecordingSink sink;
-  const double tones[] = {300, 500, 900, 1300, 1700};
-  for (int frame = 0; frame < 40; ++frame) {
-    for (size_t i = 0; i < people.size(); ++i) Speak(people[i], tones[i], frame);
-    Speak(listener, 0, frame);
-    Tick(sink);
-  }
-  const std::vector<int16_t> heard = LastHeard(sink, 6);
-  int audible = 0;
-  for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
-  EXPECT_EQ(audible, 3);  // max_talkers defaults to 3
+  EXPECT_EQ(TalkersHeardOfFive(), 3);  // max_talkers defaults to 3
 }
 
 // The baseline switch changes how the mix is encoded, not who is in it.
 TEST_F(ConferenceTest, WithoutSharingOnlyTheLoudestTalkersAreMixedToo) {
   conference_ = Conference(1, ConferenceOptions{.share_encoders = false});
-  std::vector<Participant*> people;
-  for (uint64_t id = 1; id <= 5; ++id) people.push_back(Join(id));
-  Participant* listener = Join(6);
-  RecordingSink sink;
-  const double tones[] = {300, 500, 900, 1300, 1700};
-  for (int frame = 0; frame < 40; ++frame) {
-    for (size_t i = 0; i < people.size(); ++i) Speak(people[i], tones[i], frame);
-    Speak(listener, 0, frame);
-    Tick(sink);
-  }
-  const std::vector<int16_t> heard = LastHeard(sink, 6);
-  int audible = 0;
-  for (double hz : tones) audible += ToneShare(heard, hz, 8000) > 0.1 ? 1 : 0;
-  EXPECT_EQ(audible, 3);
+  EXPECT_EQ(TalkersHeardOfFive(), 3);
   EXPECT_EQ(conference_.encodes_last_tick(), 6);  // still one per listener
 }
 
