@@ -115,6 +115,7 @@ void BM_MixerTick(benchmark::State& state, CodecKind kind, int room_size) {
   std::vector<uint8_t> packet(tutti::media::kMaxDatagramBytes);
   int64_t now_us = 1'000'000;
   uint32_t tick = 0;
+  uint64_t encodes = 0;
   for (auto _ : state) {
     // Arrivals for this tick: two talkers per room (changing every 5 s),
     // G.711 listeners send silence, Opus listeners are in DTX.
@@ -141,7 +142,10 @@ void BM_MixerTick(benchmark::State& state, CodecKind kind, int room_size) {
         room[p]->OnRtp(datagram, now_us);
       }
     }
-    for (auto& conference : conferences) conference->Tick(now_us, sink);
+    for (auto& conference : conferences) {
+      conference->Tick(now_us, sink);
+      encodes += static_cast<uint64_t>(conference->encodes_last_tick());
+    }
     now_us += 20'000;
     ++tick;
   }
@@ -152,6 +156,8 @@ void BM_MixerTick(benchmark::State& state, CodecKind kind, int room_size) {
   state.counters["participants_per_core"] = benchmark::Counter(
       static_cast<double>(kParticipants) * static_cast<double>(state.iterations()) / 50.0,
       benchmark::Counter::kIsRate);
+  state.counters["encodes_per_tick"] =
+      static_cast<double>(encodes) / static_cast<double>(state.iterations());
   state.counters["packets_out_per_tick"] =
       static_cast<double>(sink.packets) / static_cast<double>(state.iterations());
 }
