@@ -1,4 +1,4 @@
-// The control thread's event loop (DESIGN.md "Threads"): epoll over sockets,
+// The control thread's event loop (docs/ARCHITECTURE.md, "Threads"): epoll over sockets,
 // plus timers, plus work posted from other threads. Nothing in a callback may
 // block; everything on the control thread runs from here.
 #pragma once

@@ -145,7 +145,7 @@ absl::StatusOr<std::unique_ptr<DpdkPort>> DpdkPort::Start(const PortOptions& opt
     const std::string ring_name = absl::StrCat("tutti_p", id, "_w", w);
     // Many producers (any worker's RX), one consumer (the owner): HTS
     // enqueue, because default multi-producer rings stall when threads
-    // outnumber cores (BUILD-NOTES).
+    // outnumber cores (docs/BUILD-NOTES.md).
     rte_ring* ring = rte_ring_create(ring_name.c_str(), options.worker_ring_size, socket,
                                      RING_F_MP_HTS_ENQ | RING_F_SC_DEQ);
     if (ring == nullptr) {

@@ -104,7 +104,7 @@ class Conference {
 
  private:
   // Listeners who hear the same thing the same way: one codec format at one
-  // listening volume (DESIGN.md: a (codec, rate, ptime, gain) group).
+  // listening volume (docs/ARCHITECTURE.md, "A packet's way": a (codec, rate, ptime, gain) group).
   struct EncoderGroup {
     media::CodecFormat format;
     int32_t listen_factor = 4096;  // Q12 gain

@@ -1,5 +1,5 @@
 // A media worker: one thread, pinned to its core, that owns its packet I/O,
-// whole conferences and their participants (DESIGN.md "Threads"). The
+// whole conferences and their participants (docs/ARCHITECTURE.md, "Threads"). The
 // control thread talks to it only through a command ring; it answers through
 // an event ring. One flat loop: receive a burst (sleeping until the next
 // packet or the next tick), hand each datagram to its participant, and every

@@ -1,6 +1,6 @@
 // A bounded single-producer single-consumer ring: how the control thread
 // sends commands to a media worker and how the worker answers with events
-// (DESIGN.md "Threads"). Never blocks and never allocates after construction;
+// (docs/ARCHITECTURE.md, "Threads"). Never blocks and never allocates after construction;
 // a full ring refuses the push and the caller counts it.
 #pragma once
 
