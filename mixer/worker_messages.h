@@ -1,9 +1,9 @@
 // What crosses between the control thread and a media worker
-// (docs/ARCHITECTURE.md, "Threads"): commands down the command ring, events up the event ring. Each
-// kind is its own small struct and a message is a std::variant of them, so a
-// field can only be read for the kind that carries it. A variant is as large
-// as its largest kind and lives in the ring's preallocated slots: posting or
-// emitting one allocates nothing.
+// (docs/ARCHITECTURE.md, "Threads"): commands down the command ring, events
+// up the event ring. Each kind is its own small struct and a message is a
+// std::variant of them, so a field can only be read for the kind that
+// carries it. A variant is as large as its largest kind and lives in the
+// ring's preallocated slots: posting or emitting one allocates nothing.
 #pragma once
 
 #include <cstdint>
