@@ -4,6 +4,7 @@
 
 namespace tutti::sip {
 
+// long-function: a table, one case per status code of RFC 3261 section 21 and its extensions.
 std::string_view DefaultReasonPhrase(int status_code) {
   switch (status_code) {
     case 100:
