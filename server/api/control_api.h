@@ -9,13 +9,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "common/event_hub.h"
 #include "common/event_loop.h"
 #include "mediaplane/prompt_library.h"
 #include "server/api/http_server.h"
+#include "server/api/router.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/room_directory.h"
 
@@ -51,32 +51,23 @@ class ControlApi {
   uint16_t port() const;
 
  private:
-  using Captures = std::vector<std::string>;
-  using Handler = std::function<HttpAction(const HttpRequest&, const Captures&)>;
-  struct Route {
-    std::string method;
-    std::vector<std::string> pattern;  // path segments; "*" or "a|b" capture
-    bool needs_token;
-    Handler handler;
-  };
+  struct Handlers;  // one per resource (rooms_handler.h, ...), in the .cc
 
+  // The route table: every method and path, and what serves it.
   void Routes();
-  void Add(std::string method, std::string_view pattern, Handler handler);
-  void Add(std::string method, std::string_view pattern, bool needs_token, Handler handler);
   // On the server thread: the route, the token check, or a 404.
   HttpAction Dispatch(const HttpRequest& request);
   bool Authorized(std::string_view authorization) const;
-  // The HTTP server's own families for /metrics (control thread).
+  // The daemon's metrics and the HTTP server's own (control thread).
+  std::string Metrics() const;
   std::string ApiMetrics() const;
 
   EventLoop* loop_;
   ControlApiOptions options_;
-  RoomDirectory* rooms_;
-  CallController* calls_;
   EventHub* events_;
   std::function<std::string()> metrics_;
-  std::shared_ptr<const media::PromptLibrary> prompts_;
-  std::vector<Route> routes_;  // made by Start(), read-only after
+  std::unique_ptr<Handlers> handlers_;
+  Router router_;  // made by Start(), read-only after
   std::unique_ptr<HttpServer> server_;
 };
 

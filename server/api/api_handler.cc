@@ -1,0 +1,59 @@
+#include "server/api/api_handler.h"
+
+#include <charconv>
+
+#include "common/strings.h"
+
+namespace tutti::api {
+
+using nlohmann::json;
+
+ApiRequest ApiRequest::Of(const HttpRequest& request, std::vector<std::string> params) {
+  return {std::move(params), json::parse(request.body, nullptr, /*allow_exceptions=*/false),
+          request.body.empty()};
+}
+
+const json* ApiRequest::object() const {
+  return body.is_discarded() || !body.is_object() ? nullptr : &body;
+}
+
+Reply Error(int status, std::string message) {
+  return {status, json{{"error", {{"code", status}, {"message", std::move(message)}}}}};
+}
+
+Reply NoRoom(std::string_view name) { return Error(404, StrCat("no room \"", name, "\"")); }
+
+HttpResponse ToResponse(const Reply& reply) {
+  HttpResponse response;
+  response.status = reply.status;
+  if (!reply.text.empty()) {
+    response.content_type = reply.content_type;
+    response.body = reply.text;
+  } else if (reply.status != 204) {
+    response.content_type = kJson;
+    response.body = reply.body.dump();
+  }
+  return response;
+}
+
+std::optional<uint64_t> ParseId(const std::string& text) {
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<Reply> FindParticipant(const RoomDirectory& rooms, const CallController& calls,
+                                     const std::string& room, const std::string& id_text,
+                                     ParticipantInfo* out) {
+  if (rooms.Find(room) == nullptr) return NoRoom(room);
+  const std::optional<uint64_t> id = ParseId(id_text);
+  std::optional<ParticipantInfo> found = id ? calls.Participant(*id) : std::nullopt;
+  if (!found || found->room != room) {
+    return Error(404, StrCat("no participant ", id_text, " in room \"", room, "\""));
+  }
+  *out = std::move(*found);
+  return std::nullopt;
+}
+
+}  // namespace tutti::api

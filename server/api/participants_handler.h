@@ -1,0 +1,24 @@
+// /v1/rooms/<name>/participants[/<id>...]: list a room's participants, mute,
+// unmute, set volumes and remove one (ops/openapi.yaml). Runs on the
+// control thread.
+#pragma once
+
+#include "server/api/api_handler.h"
+
+namespace tutti::api {
+
+class ParticipantsHandler {
+ public:
+  ParticipantsHandler(RoomDirectory* rooms, CallController* calls);
+
+  Reply List(const ApiRequest& request);
+  Reply Mute(const ApiRequest& request);  // "mute" or "unmute", the path's last word
+  Reply SetVolume(const ApiRequest& request);
+  Reply Kick(const ApiRequest& request);
+
+ private:
+  RoomDirectory* rooms_;
+  CallController* calls_;
+};
+
+}  // namespace tutti::api
