@@ -34,13 +34,59 @@ void RenderProcess(MetricsText& m) {
   }
 }
 
-}  // namespace
+struct WorkerCounter {
+  const char* name;
+  const char* help;
+  const std::atomic<uint64_t> mixer::WorkerCounters::*field;
+};
+// The workers' counters, one family each, a sample per worker.
+constexpr WorkerCounter kWorkerCounters[] = {
+    {"tutti_worker_late_ticks_total", "Ticks that started a whole tick late.",
+     &mixer::WorkerCounters::late_ticks},
+    {"tutti_media_packets_in_total", "Datagrams received by media workers.",
+     &mixer::WorkerCounters::datagrams_in},
+    {"tutti_media_packets_out_total", "Datagrams sent by media workers.",
+     &mixer::WorkerCounters::datagrams_out},
+    {"tutti_media_packets_unrouted_total", "Datagrams on a port with no participant.",
+     &mixer::WorkerCounters::datagrams_unrouted},
+    {"tutti_media_send_drops_total", "Datagrams the packet plane did not take.",
+     &mixer::WorkerCounters::send_drops},
+    {"tutti_worker_event_ring_full_total", "Worker events lost to a full ring.",
+     &mixer::WorkerCounters::event_ring_full},
+    {"tutti_jitter_buffer_lost_total",
+     "Frames missing at playout (rebuilt by FEC or concealed), reported every ~5 s.",
+     &mixer::WorkerCounters::jitter_lost},
+    {"tutti_jitter_buffer_late_total", "Packets that arrived after their playout time.",
+     &mixer::WorkerCounters::jitter_late},
+    {"tutti_srtp_auth_failed_total",
+     "SRTP/SRTCP packets dropped because they failed authentication (or did not parse).",
+     &mixer::WorkerCounters::srtp_auth_failed},
+    {"tutti_srtp_replayed_total", "SRTP/SRTCP packets dropped as replays.",
+     &mixer::WorkerCounters::srtp_replayed},
+    {"tutti_rtp_foreign_dropped_total",
+     "RTP and RTCP on a call's port from other than its latched source, dropped.",
+     &mixer::WorkerCounters::foreign_dropped},
+    {"tutti_rtp_send_withheld_total",
+     "RTP and RTCP not sent: the peer's address never answered (unverified_send_s) or went "
+     "silent (consent_timeout_s).",
+     &mixer::WorkerCounters::send_withheld},
+    {"tutti_dtls_handshakes_completed_total",
+     "DTLS-SRTP handshakes completed (one per component: RTP, RTCP without rtcp-mux).",
+     &mixer::WorkerCounters::dtls_handshakes_completed},
+    {"tutti_dtls_handshakes_failed_total",
+     "DTLS-SRTP handshakes failed (alerts, no certificate or SRTP profile, fingerprint "
+     "mismatches, over their bounds; not timeouts).",
+     &mixer::WorkerCounters::dtls_handshakes_failed},
+    {"tutti_dtls_handshakes_timed_out_total",
+     "DTLS-SRTP handshakes not complete within the handshake timeout.",
+     &mixer::WorkerCounters::dtls_handshakes_timed_out},
+    {"tutti_dtls_fingerprint_mismatches_total",
+     "DTLS-SRTP peers whose certificate did not match their SDP's a=fingerprint.",
+     &mixer::WorkerCounters::dtls_fingerprint_mismatches},
+};
 
-std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& endpoint,
-                          const sip::TransactionLayer& transactions, const mixer::WorkerPool& media,
-                          const RoomDirectory& rooms, const EventHub& events) {
-  MetricsText m;
-  RenderProcess(m);
+void RenderCalls(MetricsText& m, const CallController& calls, const RoomDirectory& rooms,
+                 const EventHub& events) {
   m.Family("tutti_calls", "gauge", "Calls in progress (ringing or answered).");
   m.Sample("tutti_calls", calls.active_calls());
   m.Family("tutti_calls_answered_total", "counter", "Calls answered since start.");
@@ -73,7 +119,11 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
   m.Sample("tutti_rooms", static_cast<double>(rooms.size()));
   m.Family("tutti_event_subscribers", "gauge", "Open /v1/events streams.");
   m.Sample("tutti_event_subscribers", static_cast<double>(events.subscribers()));
+}
 
+// Requests and responses at the endpoint, and who was refused and why.
+void RenderSipTraffic(MetricsText& m, const CallController& calls, const sip::SipEndpoint& endpoint,
+                      const sip::TransactionLayer& transactions) {
   const sip::EndpointCounters& sip = endpoint.counters();
   m.Family("tutti_sip_requests_total", "counter", "SIP requests received, by method.");
   for (const auto& [method, count] : sip.requests_by_method) {
@@ -116,6 +166,9 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
   m.Family("tutti_sip_tracked_sources", "gauge",
            "Source addresses the per-source limits remember now.");
   m.Sample("tutti_sip_tracked_sources", static_cast<double>(calls.overload().tracked_sources()));
+}
+
+void RenderSipTransactions(MetricsText& m, const sip::TransactionLayer& transactions) {
   m.Family("tutti_sip_server_transactions", "gauge", "SIP server transactions kept now.");
   m.Sample("tutti_sip_server_transactions",
            static_cast<double>(transactions.server_transactions()));
@@ -134,7 +187,9 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
   m.Family("tutti_memory_trims_total", "counter",
            "Times freed memory was given back to the system after transactions drained.");
   m.Sample("tutti_memory_trims_total", static_cast<double>(transactions.memory_trims()));
+}
 
+void RenderWorkers(MetricsText& m, const mixer::WorkerPool& media) {
   m.Family("tutti_worker_tick_seconds", "histogram", "Time a media worker spends per 20 ms tick.");
   std::array<double, mixer::kTickBucketsUs.size()> bounds{};
   for (size_t i = 0; i < bounds.size(); ++i) bounds[i] = mixer::kTickBucketsUs[i] / 1e6;
@@ -146,62 +201,26 @@ std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& e
                 static_cast<double>(c.tick_ns_total.load()) / 1e9,
                 {{"worker", std::to_string(worker->index())}});
   }
-  struct WorkerCounter {
-    const char* name;
-    const char* help;
-    const std::atomic<uint64_t> mixer::WorkerCounters::*field;
-  };
-  static constexpr WorkerCounter kCounters[] = {
-      {"tutti_worker_late_ticks_total", "Ticks that started a whole tick late.",
-       &mixer::WorkerCounters::late_ticks},
-      {"tutti_media_packets_in_total", "Datagrams received by media workers.",
-       &mixer::WorkerCounters::datagrams_in},
-      {"tutti_media_packets_out_total", "Datagrams sent by media workers.",
-       &mixer::WorkerCounters::datagrams_out},
-      {"tutti_media_packets_unrouted_total", "Datagrams on a port with no participant.",
-       &mixer::WorkerCounters::datagrams_unrouted},
-      {"tutti_media_send_drops_total", "Datagrams the packet plane did not take.",
-       &mixer::WorkerCounters::send_drops},
-      {"tutti_worker_event_ring_full_total", "Worker events lost to a full ring.",
-       &mixer::WorkerCounters::event_ring_full},
-      {"tutti_jitter_buffer_lost_total",
-       "Frames missing at playout (rebuilt by FEC or concealed), reported every ~5 s.",
-       &mixer::WorkerCounters::jitter_lost},
-      {"tutti_jitter_buffer_late_total", "Packets that arrived after their playout time.",
-       &mixer::WorkerCounters::jitter_late},
-      {"tutti_srtp_auth_failed_total",
-       "SRTP/SRTCP packets dropped because they failed authentication (or did not parse).",
-       &mixer::WorkerCounters::srtp_auth_failed},
-      {"tutti_srtp_replayed_total", "SRTP/SRTCP packets dropped as replays.",
-       &mixer::WorkerCounters::srtp_replayed},
-      {"tutti_rtp_foreign_dropped_total",
-       "RTP and RTCP on a call's port from other than its latched source, dropped.",
-       &mixer::WorkerCounters::foreign_dropped},
-      {"tutti_rtp_send_withheld_total",
-       "RTP and RTCP not sent: the peer's address never answered (unverified_send_s) or went "
-       "silent (consent_timeout_s).",
-       &mixer::WorkerCounters::send_withheld},
-      {"tutti_dtls_handshakes_completed_total",
-       "DTLS-SRTP handshakes completed (one per component: RTP, RTCP without rtcp-mux).",
-       &mixer::WorkerCounters::dtls_handshakes_completed},
-      {"tutti_dtls_handshakes_failed_total",
-       "DTLS-SRTP handshakes failed (alerts, no certificate or SRTP profile, fingerprint "
-       "mismatches, over their bounds; not timeouts).",
-       &mixer::WorkerCounters::dtls_handshakes_failed},
-      {"tutti_dtls_handshakes_timed_out_total",
-       "DTLS-SRTP handshakes not complete within the handshake timeout.",
-       &mixer::WorkerCounters::dtls_handshakes_timed_out},
-      {"tutti_dtls_fingerprint_mismatches_total",
-       "DTLS-SRTP peers whose certificate did not match their SDP's a=fingerprint.",
-       &mixer::WorkerCounters::dtls_fingerprint_mismatches},
-  };
-  for (const WorkerCounter& counter : kCounters) {
+  for (const WorkerCounter& counter : kWorkerCounters) {
     m.Family(counter.name, "counter", counter.help);
     for (const auto& worker : media.workers()) {
       m.Sample(counter.name, static_cast<double>((worker->counters().*counter.field).load()),
                {{"worker", std::to_string(worker->index())}});
     }
   }
+}
+
+}  // namespace
+
+std::string RenderMetrics(const CallController& calls, const sip::SipEndpoint& endpoint,
+                          const sip::TransactionLayer& transactions, const mixer::WorkerPool& media,
+                          const RoomDirectory& rooms, const EventHub& events) {
+  MetricsText m;
+  RenderProcess(m);
+  RenderCalls(m, calls, rooms, events);
+  RenderSipTraffic(m, calls, endpoint, transactions);
+  RenderSipTransactions(m, transactions);
+  RenderWorkers(m, media);
   return m.text();
 }
 
