@@ -1,0 +1,112 @@
+#include "server/component_options.h"
+
+namespace tutti {
+
+mixer::WorkerPoolOptions WorkerPoolOptionsFrom(const Config& config) {
+  mixer::WorkerPoolOptions options;
+  options.workers = config.media.workers;
+  options.cores = config.media.cores;
+  options.conference.max_talkers = config.media.max_talkers;
+  options.conference.share_encoders = config.media.share_encoding;
+  options.rtp_timeout_us = int64_t{config.media.rtp_timeout_s} * 1'000'000;
+  options.unverified_send_us = int64_t{config.media.unverified_send_s} * 1'000'000;
+  options.consent_timeout_us = int64_t{config.media.consent_timeout_s} * 1'000'000;
+  return options;
+}
+
+OverloadLimits OverloadLimitsFrom(const Config& config) {
+  const LimitsConfig& limits = config.limits;
+  OverloadLimits overload;
+  overload.requests_per_second = limits.max_requests_per_second;
+  overload.burst_requests = limits.burst_requests;
+  overload.max_calls = limits.max_calls;
+  overload.max_calls_per_source = limits.max_calls_per_source;
+  overload.requests_per_source_per_second = limits.max_requests_per_source_per_second;
+  overload.burst_requests_per_source = limits.burst_requests_per_source;
+  overload.dialog_requests_per_second = limits.max_dialog_requests_per_second;
+  overload.burst_dialog_requests = limits.burst_dialog_requests;
+  overload.dialog_requests_per_source_per_second = limits.max_dialog_requests_per_source_per_second;
+  overload.burst_dialog_requests_per_source = limits.burst_dialog_requests_per_source;
+  // The config check refused a bad list before any of this runs.
+  overload.unlimited_sources = *SourceSet::Parse(limits.unlimited_sources);
+  overload.max_tracked_sources = limits.max_tracked_sources;
+  return overload;
+}
+
+CallControllerOptions CallControllerOptionsFrom(const Config& config) {
+  CallControllerOptions options;
+  options.local =
+      sip::LocalEndpoint{config.sip.advertised_address, config.sip.port, config.sip.tls_port};
+  options.media_address = config.media.address;
+  options.answer_delay = absl::Milliseconds(config.sip.answer_delay_ms);
+  options.participant_controls = config.controls.participant;
+  options.moderator_controls = config.controls.moderator;
+  options.ivr_number = config.ivr.number;
+  options.dial_in.max_attempts = config.ivr.max_attempts;
+  options.digit_timeout = absl::Seconds(config.ivr.digit_timeout_s);
+  options.pin_guard.max_failures_per_source = config.ivr.max_pin_failures_per_source;
+  options.pin_guard.max_failures_per_room = config.ivr.max_pin_failures_per_room;
+  options.pin_guard.window = absl::Seconds(config.ivr.pin_window_s);
+  options.pin_guard.lockout = absl::Seconds(config.ivr.pin_lockout_s);
+  options.pin_guard.room_delay_step = absl::Milliseconds(config.ivr.pin_room_delay_ms);
+  options.pin_guard.room_max_delay = absl::Seconds(config.ivr.pin_room_max_delay_s);
+  options.recording_dir = config.recording.dir;
+  options.recording_format = config.recording.format == "wav" ? mixer::RecordingFormat::kWav
+                                                              : mixer::RecordingFormat::kOggOpus;
+  options.session_timers.min_se_s = config.sip.session_min_se_s;
+  options.session_timers.default_se_s = config.sip.session_expires_s;
+  options.retry_after_s = config.limits.retry_after_s;
+  options.srtp_default = config.media.srtp;
+  options.sdes_over_plain_sip = config.media.sdes_over_plain_sip;
+  return options;
+}
+
+sip::DigestOptions DigestOptionsFrom(const Config& config) {
+  sip::DigestOptions options;
+  options.realm = config.sip.realm;
+  options.algorithms.clear();
+  for (const std::string& name : config.sip.auth_algorithms) {
+    options.algorithms.push_back(*sip::ParseDigestAlgorithm(name));
+  }
+  options.nonce_lifetime = absl::Seconds(config.sip.nonce_lifetime_s);
+  for (const UserConfig& user : config.users) {
+    options.users.push_back({user.name, user.password, user.ha1, user.ha1_sha256});
+  }
+  return options;
+}
+
+sip::TransportOptions TransportOptionsFrom(const Config& config) {
+  const SipConfig& sip = config.sip;
+  sip::TransportOptions options;
+  options.listen_address = sip.listen_address;
+  options.port = sip.port;
+  options.udp = sip.udp;
+  options.tcp = sip.tcp;
+  options.tcp_limits.max_message_bytes = sip.max_message_bytes;
+  options.tcp_limits.max_connections = sip.max_tcp_connections;
+  options.tcp_limits.max_connections_per_source = sip.max_tcp_connections_per_source;
+  options.tcp_limits.idle_timeout = absl::Seconds(sip.tcp_idle_timeout_s);
+  options.tcp_limits.message_timeout = absl::Seconds(sip.tcp_message_timeout_s);
+  options.tcp_limits.handshake_timeout = absl::Seconds(sip.tls_handshake_timeout_s);
+  options.tls = sip.tls;
+  options.tls_port = sip.tls_port;
+  options.tls_options.certificate = sip.tls_certificate;
+  options.tls_options.private_key = sip.tls_private_key;
+  options.tls_options.ca_file = sip.tls_ca_file;
+  options.tls_options.verify_client = sip.tls_verify_client;
+  options.tls_options.min_version = sip.tls_min_version;
+  options.tls_options.ciphers = sip.tls_ciphers;
+  return options;
+}
+
+api::ControlApiOptions ControlApiOptionsFrom(const Config& config) {
+  api::ControlApiOptions options{config.api.listen,    config.api.port,         config.api.token,
+                                 config.recording.dir, config.recording.format, config.ivr.number};
+  options.max_connections = config.api.max_connections;
+  options.max_connections_per_client = config.api.max_connections_per_client;
+  options.max_event_streams = config.api.max_event_streams;
+  options.request_timeout_s = config.api.request_timeout_s;
+  return options;
+}
+
+}  // namespace tutti

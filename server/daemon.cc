@@ -1,0 +1,254 @@
+#include "server/daemon.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "server/api/api_token.h"
+#include "server/api/metrics.h"
+#include "server/api/transport_metrics.h"
+#include "server/component_options.h"
+#include "signaling/call/media_security.h"
+
+namespace tutti {
+
+Daemon::Daemon(const Config& config, int signal_fd, absl::Duration shutdown_timeout)
+    : config_(config),
+      signal_fd_(signal_fd),
+      shutdown_timeout_(shutdown_timeout),
+      rooms_(config.rooms),
+      transports_(&loop_, [this](sip::ReceivedBytes received) {
+        endpoint_->OnReceived(std::move(received));
+      }) {}
+
+bool Daemon::Start() {
+  if (!StartPacketPlane()) return false;
+  StartMedia();
+  if (!StartCallControl() || !SetUpSipAccess() || !StartTransports()) return false;
+  WatchSignals();
+  return StartControlApi();
+}
+
+void Daemon::Run() {
+  LogStarted();
+  loop_.Run();
+  if (control_api_) control_api_->Stop();
+  LogStopped();
+  loop_.RemoveFd(signal_fd_);
+  close(signal_fd_);
+  controller_.reset();
+  media_->Stop();
+}
+
+bool Daemon::StartPacketPlane() {
+  absl::StatusOr<std::unique_ptr<PacketPlane>> started = PacketPlane::Start(config_);
+  if (!started.ok()) {
+    LogError("tuttid", "cannot start the packet plane")
+        .With("backend", config_.media.backend)
+        .With("error", started.status().ToString());
+    return false;
+  }
+  packet_plane_ = std::move(*started);
+  ports_.emplace(config_.media.address, config_.media.rtp_port_min, config_.media.rtp_port_max,
+                 packet_plane_->port_mode());
+  return true;
+}
+
+void Daemon::StartMedia() {
+  if (absl::StatusOr<std::shared_ptr<const media::PromptLibrary>> loaded =
+          media::PromptLibrary::Load(config_.prompts.dir);
+      loaded.ok()) {
+    prompts_ = *loaded;
+  } else {
+    LogWarn("tuttid", "no prompts loaded").With("error", loaded.status().ToString());
+  }
+  // DTLS-SRTP: one self-signed certificate for the process, made now in
+  // memory (its fingerprint goes in our SDP answers). Without it, DTLS-SRTP
+  // offers get 488.
+  if (absl::StatusOr<std::unique_ptr<media::DtlsContext>> made = media::DtlsContext::Create(
+          {.handshake_timeout_us = int64_t{config_.media.dtls_handshake_timeout_s} * 1'000'000});
+      made.ok()) {
+    dtls_ = std::move(*made);
+  } else {
+    LogError("tuttid", "no DTLS-SRTP certificate").With("error", made.status().ToString());
+  }
+  mixer::WorkerPoolOptions options = WorkerPoolOptionsFrom(config_);
+  options.make_io = packet_plane_->io_factory();
+  media_.emplace(options);
+  media_->Start();
+}
+
+bool Daemon::StartCallControl() {
+  overload_.emplace(OverloadLimitsFrom(config_));
+  CallControllerOptions options = CallControllerOptionsFrom(config_);
+  options.user_agent = StrCat("tutti/", TUTTI_VERSION);
+  if (dtls_ != nullptr) {
+    options.dtls_context = dtls_.get();
+    options.dtls_fingerprint = SdpFingerprint(*dtls_);
+  }
+  if (!config_.records.path.empty()) {
+    absl::StatusOr<std::unique_ptr<CallRecordWriter>> opened =
+        CallRecordWriter::Open(config_.records.path);
+    if (!opened.ok()) {
+      LogError("tuttid", "cannot open the call record file")
+          .With("error", opened.status().ToString());
+      return false;
+    }
+    records_ = std::move(*opened);
+  }
+  // The layer and the controller point at each other: the layer first, the
+  // controller attached before any message can flow.
+  transactions_.emplace(&loop_, &transports_, /*user=*/nullptr);
+  transactions_->set_limits({static_cast<size_t>(config_.limits.max_transactions),
+                             static_cast<size_t>(config_.limits.max_transaction_bytes),
+                             config_.limits.retry_after_s});
+  controller_ = std::make_unique<CallController>(&loop_, &*transactions_, &rooms_, &*ports_,
+                                                 &*overload_, &*media_, options);
+  transactions_->set_user(controller_.get());
+  endpoint_.emplace(&*transactions_, &transports_, config_.limits.retry_after_s,
+                    [this](const sip::SipMessage& request, const sip::MessageSource& source) {
+                      return controller_->Admit(request, source);
+                    });
+  return true;
+}
+
+// Who may call (issue 13): IP lists for every SIP transport, before any
+// parsing; digest authentication of INVITEs.
+bool Daemon::SetUpSipAccess() {
+  absl::StatusOr<sip::SourceFilter> filter =
+      sip::SourceFilter::Make(config_.sip.allow, config_.sip.deny);
+  if (!filter.ok()) {  // the config check already refused it
+    LogError("tuttid", "bad sip.allow or sip.deny").With("error", filter.status().ToString());
+    return false;
+  }
+  source_filter_ = std::move(*filter);
+  if (!source_filter_->empty()) endpoint_->set_source_filter(&*source_filter_);
+  if (!config_.users.empty()) {
+    digest_ = std::make_unique<sip::DigestAuthenticator>(DigestOptionsFrom(config_));
+    controller_->set_digest_auth(digest_.get(), config_.sip.auth == "all");
+  }
+  LogInfo("tuttid", "sip access")
+      .With("auth", config_.sip.auth)
+      .With("users", static_cast<int>(config_.users.size()))
+      .With("allow", static_cast<int>(config_.sip.allow.size()))
+      .With("deny", static_cast<int>(config_.sip.deny.size()));
+  return true;
+}
+
+bool Daemon::StartTransports() {
+  if (absl::Status s = transports_.Start(TransportOptionsFrom(config_)); !s.ok()) {
+    LogError("tuttid", "cannot start SIP transports").With("error", s.ToString());
+    return false;
+  }
+  if (!source_filter_->empty()) transports_.set_source_filter(&*source_filter_);
+  if (const sip::TlsContext* tls = transports_.tls_context()) {
+    LogInfo("tuttid", "TLS certificate loaded")
+        .With("certificate", tls->options().certificate)
+        .With("subject", tls->certificate_summary())
+        .With("client_certificates", config_.sip.tls_verify_client ? "required" : "not asked");
+  }
+  return true;
+}
+
+void Daemon::WatchSignals() {
+  (void)loop_.AddFd(signal_fd_, EPOLLIN, [this](uint32_t) {
+    signalfd_siginfo info;
+    while (read(signal_fd_, &info, sizeof(info)) == sizeof(info)) {
+      if (!OnSignal(info)) return;
+    }
+  });
+}
+
+bool Daemon::OnSignal(const signalfd_siginfo& info) {
+  if (info.ssi_signo == SIGHUP) {
+    // Renewed certificates (e.g. by an ACME client) without a restart.
+    if (!config_.sip.tls) {
+      LogInfo("tuttid", "SIGHUP: nothing to reload (TLS is off)");
+    } else if (absl::Status s = transports_.ReloadTls(); !s.ok()) {
+      LogError("tuttid", "SIGHUP: TLS certificate not reloaded, the old one stays")
+          .With("error", s.ToString());
+    } else {
+      LogInfo("tuttid", "SIGHUP: TLS certificate reloaded")
+          .With("subject", transports_.tls_context()->certificate_summary());
+    }
+    return true;
+  }
+  if (stopping_) {
+    LogWarn("tuttid", "second signal: exiting now");
+    loop_.Stop();
+    return false;
+  }
+  stopping_ = true;
+  LogInfo("tuttid", "shutting down").With("signal", strsignal(static_cast<int>(info.ssi_signo)));
+  controller_->Shutdown([this] { loop_.Stop(); });
+  loop_.AddTimer(shutdown_timeout_, [this] {
+    LogWarn("tuttid", "shutdown timeout: exiting with BYEs unanswered");
+    loop_.Stop();
+  });
+  return true;
+}
+
+bool Daemon::StartControlApi() {
+  controller_->set_event_hub(&events_);
+  controller_->set_call_records(records_.get());
+  controller_->set_prompts(prompts_);
+  if (!config_.api.enabled) return true;
+  // Loud, and never with the token itself (api_token.h refused worse).
+  for (const std::string& warning : api::JudgeApiToken(config_.api).warnings) {
+    LogWarn("api", "weak API token").With("why", warning);
+  }
+  std::error_code made;
+  std::filesystem::create_directories(config_.recording.dir, made);
+  control_api_ = std::make_unique<api::ControlApi>(
+      &loop_, ControlApiOptionsFrom(config_), &rooms_, controller_.get(), &events_,
+      [this] { return Metrics(); }, prompts_);
+  if (absl::Status s = control_api_->Start(); !s.ok()) {
+    LogError("tuttid", "cannot start the control API").With("error", s.ToString());
+    return false;
+  }
+  return true;
+}
+
+std::string Daemon::Metrics() const {
+  std::string text =
+      api::RenderMetrics(*controller_, *endpoint_, *transactions_, *media_, rooms_, events_);
+  api::MetricsText packet_plane_metrics;
+  api::RenderTransportMetrics(transports_, packet_plane_metrics);
+  packet_plane_->RenderMetrics(packet_plane_metrics);
+  return text + packet_plane_metrics.text();
+}
+
+void Daemon::LogStarted() const {
+  const SipConfig& sip = config_.sip;
+  LogInfo("tuttid", "started")
+      .With("version", TUTTI_VERSION)
+      .With("sip", StrCat(sip.listen_address, ":", transports_.port()))
+      .With("transports",
+            StrCat(sip.udp ? "udp" : "", sip.udp && sip.tcp ? "," : "", sip.tcp ? "tcp" : "",
+                   sip.tls ? (sip.udp || sip.tcp ? ",tls" : "tls") : ""))
+      .With("tls", transports_.tls() ? StrCat(sip.listen_address, ":", transports_.tls_port())
+                                     : std::string("off"))
+      .With("media_backend", config_.media.backend)
+      .With("media_workers", config_.media.workers)
+      .With("prompts", prompts_ ? static_cast<int64_t>(prompts_->size()) : 0)
+      .With("rtp_ports", StrCat(config_.media.rtp_port_min, "-", config_.media.rtp_port_max))
+      .With("rooms", static_cast<int64_t>(rooms_.size()))
+      .With("api", control_api_ ? StrCat(config_.api.listen, ":", control_api_->port())
+                                : std::string("off"));
+}
+
+void Daemon::LogStopped() const {
+  const sip::EndpointCounters& counters = endpoint_->counters();
+  LogInfo("tuttid", "stopped")
+      .With("calls_answered", controller_->calls_answered())
+      .With("requests", counters.requests)
+      .With("malformed", counters.malformed_answered + counters.malformed_dropped)
+      .With("overload_rejected", counters.overload_rejected);
+}
+
+}  // namespace tutti

@@ -1,0 +1,93 @@
+// tuttid's parts, wired together and started in named steps (DESIGN.md
+// "Threads"): the packet plane and media workers, call control over the
+// transaction layer, who may call, the SIP transports, signals and the
+// control API. Members are declared in the order they start, so each is
+// destroyed before the parts it uses.
+#pragma once
+
+#include <sys/signalfd.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/event_hub.h"
+#include "common/event_loop.h"
+#include "mediaplane/dtls_context.h"
+#include "mediaplane/port_allocator.h"
+#include "mediaplane/prompt_library.h"
+#include "mixer/worker_pool.h"
+#include "server/api/control_api.h"
+#include "server/config/config.h"
+#include "server/packet_plane.h"
+#include "signaling/call/call_controller.h"
+#include "signaling/call/call_record.h"
+#include "signaling/call/overload_guard.h"
+#include "signaling/call/room_directory.h"
+#include "signaling/sip/digest_auth.h"
+#include "signaling/sip/sip_endpoint.h"
+#include "signaling/sip/sip_transports.h"
+#include "signaling/sip/source_filter.h"
+#include "signaling/sip/transaction_layer.h"
+
+namespace tutti {
+
+class Daemon {
+ public:
+  // `signal_fd` reads SIGTERM, SIGINT and SIGHUP (blocked before any thread
+  // starts); after the first stop signal, BYEs have `shutdown_timeout` to be
+  // answered. `config` outlives the daemon.
+  Daemon(const Config& config, int signal_fd, absl::Duration shutdown_timeout);
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Every step, in order; false (the step logged why) when one failed.
+  bool Start();
+  // Serves until a signal stops the loop, then stops the parts.
+  void Run();
+
+ private:
+  bool StartPacketPlane();
+  void StartMedia();  // prompts, the DTLS certificate, the workers
+  bool StartCallControl();
+  bool SetUpSipAccess();  // [sip] allow/deny, digest authentication
+  bool StartTransports();
+  void WatchSignals();
+  // SIGHUP reloads the TLS certificate; a first stop signal ends the calls,
+  // a second the loop at once (false: read no more signals).
+  bool OnSignal(const signalfd_siginfo& info);
+  bool StartControlApi();
+  std::string Metrics() const;
+  void LogStarted() const;
+  void LogStopped() const;
+
+  const Config& config_;
+  const int signal_fd_;
+  const absl::Duration shutdown_timeout_;
+  EventLoop loop_;
+  // Before the workers, which use it, and so destroyed after them.
+  std::unique_ptr<PacketPlane> packet_plane_;
+  std::optional<media::PortAllocator> ports_;
+  RoomDirectory rooms_;
+  // Loaded before the workers start and kept until they stop: they play
+  // from it without copying.
+  std::shared_ptr<const media::PromptLibrary> prompts_;
+  // Before the workers, whose legs use it until they stop.
+  std::unique_ptr<media::DtlsContext> dtls_;
+  std::optional<mixer::WorkerPool> media_;
+  std::optional<OverloadGuard> overload_;
+  sip::SipTransports transports_;
+  // Before the controller, which writes its last records as it goes.
+  std::unique_ptr<CallRecordWriter> records_;
+  std::optional<sip::TransactionLayer> transactions_;
+  std::unique_ptr<CallController> controller_;
+  std::optional<sip::SipEndpoint> endpoint_;
+  std::optional<sip::SourceFilter> source_filter_;
+  std::unique_ptr<sip::DigestAuthenticator> digest_;
+  bool stopping_ = false;
+  EventHub events_;
+  std::unique_ptr<api::ControlApi> control_api_;
+};
+
+}  // namespace tutti
