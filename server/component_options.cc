@@ -28,7 +28,7 @@ OverloadLimits OverloadLimitsFrom(const Config& config) {
   overload.dialog_requests_per_source_per_second = limits.max_dialog_requests_per_source_per_second;
   overload.burst_dialog_requests_per_source = limits.burst_dialog_requests_per_source;
   // The config check refused a bad list before any of this runs.
-  overload.unlimited_sources = *SourceSet::Parse(limits.unlimited_sources);
+  overload.unlimited_sources = *sip::IpPrefixSet::Parse(limits.unlimited_sources);
   overload.max_tracked_sources = limits.max_tracked_sources;
   return overload;
 }

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/strings.h"
-#include "signaling/call/source_address.h"
+#include "signaling/sip/ip_prefix.h"
 #include "signaling/sip/source_filter.h"
 #include "toml++/toml.h"
 
@@ -260,7 +260,8 @@ absl::Status ReadLimits(TableReader& r, LimitsConfig* limits) {
     if (!(s = r.Integer(key, value, 0, 10000000)).ok()) return s;
   }
   if (!(s = r.StringList("unlimited_sources", &limits->unlimited_sources)).ok()) return s;
-  if (absl::StatusOr<SourceSet> set = SourceSet::Parse(limits->unlimited_sources); !set.ok()) {
+  if (absl::StatusOr<sip::IpPrefixSet> set = sip::IpPrefixSet::Parse(limits->unlimited_sources);
+      !set.ok()) {
     return r.Error("unlimited_sources", std::string(set.status().message()));
   }
   if (!(s = r.Integer("max_tracked_sources", &limits->max_tracked_sources, 1, 10000000)).ok()) {

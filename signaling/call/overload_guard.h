@@ -19,9 +19,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
-#include "signaling/call/source_address.h"
+#include "signaling/sip/ip_prefix.h"
 
 namespace tutti {
+
+// A caller's address, the per-source limits' key.
+using SourceIp = sip::IpAddress;
 
 // A rate with a burst allowance, refilled by the time that passed.
 struct TokenBucket {
@@ -46,7 +49,7 @@ struct OverloadLimits {
   int burst_dialog_requests = 40;
   int dialog_requests_per_source_per_second = 200;  // a source's calls together
   int burst_dialog_requests_per_source = 400;
-  SourceSet unlimited_sources;
+  sip::IpPrefixSet unlimited_sources;
   int max_tracked_sources = 65536;
 };
 

@@ -1,28 +1,17 @@
 // IP allow and deny lists for the SIP listeners ([sip] allow / deny): CIDR
-// blocks, IPv4 and IPv6. Deny wins; an empty allow list allows everyone not
-// denied. Checked for every message before it is parsed, so it allocates
-// nothing and walks two short lists.
+// blocks, IPv4 and IPv6 (ip_prefix.h). Deny wins; an empty allow list allows
+// everyone not denied. Checked for every message before it is parsed, so it
+// allocates nothing and walks two short lists.
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "signaling/sip/ip_prefix.h"
 #include "signaling/sip/transport.h"
 
 namespace tutti::sip {
-
-struct Cidr {
-  bool v6 = false;
-  uint8_t bytes[16] = {};  // the network, host bits cleared
-  int prefix = 0;          // bits that must match
-};
-// "10.0.0.0/8", "192.0.2.7" (one address), "2001:db8::/32". Nullopt when
-// malformed (host bits set below the prefix are cleared, not an error).
-std::optional<Cidr> ParseCidr(std::string_view text);
 
 class SourceFilter {
  public:
@@ -35,8 +24,8 @@ class SourceFilter {
   bool empty() const { return allow_.empty() && deny_.empty(); }
 
  private:
-  std::vector<Cidr> allow_;
-  std::vector<Cidr> deny_;
+  IpPrefixSet allow_;
+  IpPrefixSet deny_;
 };
 
 }  // namespace tutti::sip

@@ -8,7 +8,7 @@
 
 #include "absl/time/time.h"
 #include "signaling/sip/digest_auth.h"
-#include "signaling/sip/source_filter.h"
+#include "signaling/sip/ip_prefix.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const tutti::sip::DigestAuthenticator* auth = [] {
@@ -21,6 +21,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto result = auth->Verify("INVITE", text, absl::FromUnixSeconds(1'800'000'000));
   // A response needs the password (or a 128-bit MAC forgery) to be right.
   if (result.outcome == tutti::sip::DigestAuthenticator::Outcome::kOk) std::abort();
-  (void)tutti::sip::ParseCidr(text);
+  (void)tutti::sip::IpPrefix::Parse(text);
   return 0;
 }

@@ -1,0 +1,95 @@
+#include "signaling/sip/ip_prefix.h"
+
+#include "gtest/gtest.h"
+
+namespace tutti::sip {
+namespace {
+
+IpAddress Ip(std::string_view text) { return *IpAddress::Parse(text); }
+
+bool In(std::string_view block, std::string_view address) {
+  return IpPrefix::Parse(block)->Contains(Ip(address));
+}
+
+TEST(IpAddressTest, IpV4IsKeptMappedSoBothFamiliesShareOneKey) {
+  EXPECT_EQ(Ip("10.0.0.1"), Ip("::ffff:10.0.0.1"));
+  EXPECT_TRUE(Ip("10.0.0.1").v4());
+  EXPECT_FALSE(Ip("2001:db8::1").v4());
+  EXPECT_EQ(IpAddress::From(*SocketAddress::FromIpPort("192.0.2.1", 5060)), Ip("192.0.2.1"));
+  EXPECT_EQ(IpAddress::From(*SocketAddress::FromIpPort("2001:db8::7", 5060)), Ip("2001:db8::7"));
+  EXPECT_FALSE(IpAddress::Parse("example.com"));
+  EXPECT_FALSE(IpAddress::Parse("10.0.0"));
+}
+
+TEST(IpPrefixTest, ParsesBlocksAndSingleAddresses) {
+  for (const char* good : {"10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "0.0.0.0/0", "::/0",
+                           " 10.0.0.0/8 ", "::1/128"}) {
+    EXPECT_TRUE(IpPrefix::Parse(good).ok()) << good;
+  }
+  for (const char* bad : {"10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "example.com", "2001:db8::/129",
+                          "10.0.0.0/8x", "10.0.0.0/-1", "10.0.0.0/+8", ""}) {
+    EXPECT_FALSE(IpPrefix::Parse(bad).ok()) << bad;
+  }
+  EXPECT_EQ(IpPrefix::Parse("10.0.0.0/8")->length(), 8);
+  EXPECT_EQ(IpPrefix::Parse("2001:db8::/32")->length(), 32);
+  EXPECT_EQ(IpPrefix::Parse("192.0.2.7")->length(), 32);
+}
+
+TEST(IpPrefixTest, ErrorsNameTheEntryAndWhatIsWrong) {
+  EXPECT_EQ(IpPrefix::Parse("10.0.0.0/40").status().message(),
+            "\"10.0.0.0/40\" has a bad prefix length (0-32)");
+  EXPECT_EQ(IpPrefix::Parse("2001:db8::/129").status().message(),
+            "\"2001:db8::/129\" has a bad prefix length (0-128)");
+  EXPECT_EQ(IpPrefix::Parse("sbc.example.com").status().message(),
+            "\"sbc.example.com\" is not an IP address");
+}
+
+TEST(IpPrefixTest, MatchesTheNetworkBitsOnly) {
+  EXPECT_TRUE(In("10.1.2.0/23", "10.1.3.255"));  // /23 covers .2 and .3
+  EXPECT_FALSE(In("10.1.2.0/23", "10.1.4.0"));
+  EXPECT_FALSE(In("10.1.2.0/23", "10.1.1.255"));
+  EXPECT_TRUE(In("192.0.2.99/24", "192.0.2.1"));  // host bits below the prefix are ignored
+  EXPECT_TRUE(In("192.0.2.7", "192.0.2.7"));
+  EXPECT_FALSE(In("192.0.2.7", "192.0.2.8"));
+  EXPECT_TRUE(In("2001:db8::/32", "2001:db8:ffff::1"));
+  EXPECT_FALSE(In("2001:db8::/32", "2001:db9::1"));
+  EXPECT_TRUE(In("0.0.0.0/0", "203.0.113.9"));
+}
+
+TEST(IpPrefixTest, EachFamilyHoldsItsOwnCallers) {
+  // A dual-stack socket's IPv4 caller is IPv4.
+  EXPECT_TRUE(In("10.0.0.0/8", "::ffff:10.9.9.9"));
+  EXPECT_FALSE(In("0.0.0.0/0", "2001:db8::1"));
+  EXPECT_TRUE(In("::/0", "2001:db8::1"));
+  EXPECT_FALSE(In("::/0", "10.0.0.1"));
+  // IPv4 written in the mapped form is the IPv4 block.
+  EXPECT_TRUE(In("::ffff:10.0.0.0/104", "10.200.0.1"));
+  EXPECT_FALSE(In("::ffff:10.0.0.0/104", "11.0.0.1"));
+  EXPECT_TRUE(IpPrefix::Parse("::ffff:10.0.0.0/104")->v4());
+}
+
+TEST(IpPrefixSetTest, AddressesAndBlocksOfBothFamilies) {
+  absl::StatusOr<IpPrefixSet> set =
+      IpPrefixSet::Parse({"10.0.0.0/8", "192.0.2.7", "2001:db8::/32"});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_FALSE(set->empty());
+  EXPECT_TRUE(set->Contains(Ip("10.255.0.1")));
+  EXPECT_FALSE(set->Contains(Ip("11.0.0.1")));
+  EXPECT_TRUE(set->Contains(Ip("192.0.2.7")));
+  EXPECT_FALSE(set->Contains(Ip("192.0.2.8")));
+  EXPECT_TRUE(set->Contains(Ip("2001:db8:1::1")));
+  EXPECT_FALSE(set->Contains(Ip("2001:db9::1")));
+  EXPECT_FALSE(set->Contains(Ip("::ffff:b00:1")));  // 11.0.0.1, mapped
+  EXPECT_TRUE(set->Contains(Ip("::ffff:a00:1")));   // 10.0.0.1, mapped
+  EXPECT_TRUE(IpPrefixSet::Parse({})->empty());
+  EXPECT_FALSE(IpPrefixSet::Parse({})->Contains(Ip("10.0.0.1")));
+}
+
+TEST(IpPrefixSetTest, TheFirstBadEntryIsTheError) {
+  absl::StatusOr<IpPrefixSet> set = IpPrefixSet::Parse({"10.0.0.0/8", "nonsense", "10.0.0.0/99"});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().message(), "\"nonsense\" is not an IP address");
+}
+
+}  // namespace
+}  // namespace tutti::sip
