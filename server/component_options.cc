@@ -15,21 +15,21 @@ mixer::WorkerPoolOptions WorkerPoolOptionsFrom(const Config& config) {
 }
 
 OverloadLimits OverloadLimitsFrom(const Config& config) {
-  const LimitsConfig& limits = config.limits;
   OverloadLimits overload;
-  overload.requests_per_second = limits.max_requests_per_second;
-  overload.burst_requests = limits.burst_requests;
-  overload.max_calls = limits.max_calls;
-  overload.max_calls_per_source = limits.max_calls_per_source;
-  overload.requests_per_source_per_second = limits.max_requests_per_source_per_second;
-  overload.burst_requests_per_source = limits.burst_requests_per_source;
-  overload.dialog_requests_per_second = limits.max_dialog_requests_per_second;
-  overload.burst_dialog_requests = limits.burst_dialog_requests;
-  overload.dialog_requests_per_source_per_second = limits.max_dialog_requests_per_source_per_second;
-  overload.burst_dialog_requests_per_source = limits.burst_dialog_requests_per_source;
+  overload.requests_per_second = config.limits.max_requests_per_second;
+  overload.burst_requests = config.limits.burst_requests;
+  overload.max_calls = config.limits.max_calls;
+  overload.max_calls_per_source = config.limits.max_calls_per_source;
+  overload.requests_per_source_per_second = config.limits.max_requests_per_source_per_second;
+  overload.burst_requests_per_source = config.limits.burst_requests_per_source;
+  overload.dialog_requests_per_second = config.limits.max_dialog_requests_per_second;
+  overload.burst_dialog_requests = config.limits.burst_dialog_requests;
+  overload.dialog_requests_per_source_per_second =
+      config.limits.max_dialog_requests_per_source_per_second;
+  overload.burst_dialog_requests_per_source = config.limits.burst_dialog_requests_per_source;
   // The config check refused a bad list before any of this runs.
-  overload.unlimited_sources = *sip::IpPrefixSet::Parse(limits.unlimited_sources);
-  overload.max_tracked_sources = limits.max_tracked_sources;
+  overload.unlimited_sources = *sip::IpPrefixSet::Parse(config.limits.unlimited_sources);
+  overload.max_tracked_sources = config.limits.max_tracked_sources;
   return overload;
 }
 
@@ -76,26 +76,25 @@ sip::DigestOptions DigestOptionsFrom(const Config& config) {
 }
 
 sip::TransportOptions TransportOptionsFrom(const Config& config) {
-  const SipConfig& sip = config.sip;
   sip::TransportOptions options;
-  options.listen_address = sip.listen_address;
-  options.port = sip.port;
-  options.udp = sip.udp;
-  options.tcp = sip.tcp;
-  options.tcp_limits.max_message_bytes = sip.max_message_bytes;
-  options.tcp_limits.max_connections = sip.max_tcp_connections;
-  options.tcp_limits.max_connections_per_source = sip.max_tcp_connections_per_source;
-  options.tcp_limits.idle_timeout = absl::Seconds(sip.tcp_idle_timeout_s);
-  options.tcp_limits.message_timeout = absl::Seconds(sip.tcp_message_timeout_s);
-  options.tcp_limits.handshake_timeout = absl::Seconds(sip.tls_handshake_timeout_s);
-  options.tls = sip.tls;
-  options.tls_port = sip.tls_port;
-  options.tls_options.certificate = sip.tls_certificate;
-  options.tls_options.private_key = sip.tls_private_key;
-  options.tls_options.ca_file = sip.tls_ca_file;
-  options.tls_options.verify_client = sip.tls_verify_client;
-  options.tls_options.min_version = sip.tls_min_version;
-  options.tls_options.ciphers = sip.tls_ciphers;
+  options.listen_address = config.sip.listen_address;
+  options.port = config.sip.port;
+  options.udp = config.sip.udp;
+  options.tcp = config.sip.tcp;
+  options.tcp_limits.max_message_bytes = config.sip.max_message_bytes;
+  options.tcp_limits.max_connections = config.sip.max_tcp_connections;
+  options.tcp_limits.max_connections_per_source = config.sip.max_tcp_connections_per_source;
+  options.tcp_limits.idle_timeout = absl::Seconds(config.sip.tcp_idle_timeout_s);
+  options.tcp_limits.message_timeout = absl::Seconds(config.sip.tcp_message_timeout_s);
+  options.tcp_limits.handshake_timeout = absl::Seconds(config.sip.tls_handshake_timeout_s);
+  options.tls = config.sip.tls;
+  options.tls_port = config.sip.tls_port;
+  options.tls_options.certificate = config.sip.tls_certificate;
+  options.tls_options.private_key = config.sip.tls_private_key;
+  options.tls_options.ca_file = config.sip.tls_ca_file;
+  options.tls_options.verify_client = config.sip.tls_verify_client;
+  options.tls_options.min_version = config.sip.tls_min_version;
+  options.tls_options.ciphers = config.sip.tls_ciphers;
   return options;
 }
 

@@ -44,8 +44,9 @@ std::optional<uint64_t> ParseId(const std::string& text) {
 }
 
 std::optional<Reply> FindParticipant(const RoomDirectory& rooms, const CallController& calls,
-                                     const std::string& room, const std::string& id_text,
-                                     ParticipantInfo* out) {
+                                     const ApiRequest& request, ParticipantInfo* out) {
+  const std::string& room = request.params[0];
+  const std::string& id_text = request.params[1];
   if (rooms.Find(room) == nullptr) return NoRoom(room);
   const std::optional<uint64_t> id = ParseId(id_text);
   std::optional<ParticipantInfo> found = id ? calls.Participant(*id) : std::nullopt;

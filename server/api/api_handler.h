@@ -47,10 +47,10 @@ HttpResponse ToResponse(const Reply& reply);
 // A participant id of a path, in decimal.
 std::optional<uint64_t> ParseId(const std::string& text);
 
-// The participant `id_text` names in `room`, or the 404 to answer (no such
-// room, no such participant, or one in another room).
+// The participant a path names (its first capture the room, its second the
+// id), or the 404 to answer (no such room, no such participant, or one in
+// another room).
 std::optional<Reply> FindParticipant(const RoomDirectory& rooms, const CallController& calls,
-                                     const std::string& room, const std::string& id_text,
-                                     ParticipantInfo* out);
+                                     const ApiRequest& request, ParticipantInfo* out);
 
 }  // namespace tutti::api

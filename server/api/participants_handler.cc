@@ -10,6 +10,10 @@ using nlohmann::json;
 ParticipantsHandler::ParticipantsHandler(RoomDirectory* rooms, CallController* calls)
     : rooms_(rooms), calls_(calls) {}
 
+Reply ParticipantsHandler::Show(uint64_t id) const {
+  return Reply{200, ParticipantJson(*calls_->Participant(id))};
+}
+
 Reply ParticipantsHandler::List(const ApiRequest& request) {
   const std::string& room = request.params[0];
   if (rooms_->Find(room) == nullptr) return NoRoom(room);
@@ -20,20 +24,14 @@ Reply ParticipantsHandler::List(const ApiRequest& request) {
 
 Reply ParticipantsHandler::Mute(const ApiRequest& request) {
   ParticipantInfo participant;
-  if (auto fault =
-          FindParticipant(*rooms_, *calls_, request.params[0], request.params[1], &participant)) {
-    return *fault;
-  }
+  if (auto fault = FindParticipant(*rooms_, *calls_, request, &participant)) return *fault;
   calls_->SetMuted(participant.id, request.params[2] == "mute");
-  return Reply{200, ParticipantJson(*calls_->Participant(participant.id))};
+  return Show(participant.id);
 }
 
 Reply ParticipantsHandler::SetVolume(const ApiRequest& request) {
   ParticipantInfo participant;
-  if (auto fault =
-          FindParticipant(*rooms_, *calls_, request.params[0], request.params[1], &participant)) {
-    return *fault;
-  }
+  if (auto fault = FindParticipant(*rooms_, *calls_, request, &participant)) return *fault;
   const json* body = request.object();
   if (body == nullptr) return Error(400, "the body must be a JSON object");
   int listen = participant.listen_db;
@@ -48,15 +46,12 @@ Reply ParticipantsHandler::SetVolume(const ApiRequest& request) {
     (key == "listen_db" ? listen : talk) = value.get<int>();
   }
   calls_->SetVolume(participant.id, listen, talk);
-  return Reply{200, ParticipantJson(*calls_->Participant(participant.id))};
+  return Show(participant.id);
 }
 
 Reply ParticipantsHandler::Kick(const ApiRequest& request) {
   ParticipantInfo participant;
-  if (auto fault =
-          FindParticipant(*rooms_, *calls_, request.params[0], request.params[1], &participant)) {
-    return *fault;
-  }
+  if (auto fault = FindParticipant(*rooms_, *calls_, request, &participant)) return *fault;
   calls_->Kick(participant.id, "removed by operator");
   return Reply{204, json()};
 }

@@ -17,6 +17,9 @@ class ParticipantsHandler {
   Reply Kick(const ApiRequest& request);
 
  private:
+  // 200 with the participant as it is now.
+  Reply Show(uint64_t id) const;
+
   RoomDirectory* rooms_;
   CallController* calls_;
 };

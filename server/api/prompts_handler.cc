@@ -33,10 +33,7 @@ Reply PromptsHandler::List(const ApiRequest&) {
 
 Reply PromptsHandler::PlayToParticipant(const ApiRequest& request) {
   ParticipantInfo participant;
-  if (auto fault =
-          FindParticipant(*rooms_, *calls_, request.params[0], request.params[1], &participant)) {
-    return *fault;
-  }
+  if (auto fault = FindParticipant(*rooms_, *calls_, request, &participant)) return *fault;
   const media::Prompt* prompt = nullptr;
   if (auto fault = PromptOf(request, &prompt)) return *fault;
   if (!calls_->Play(participant.id, prompt)) {

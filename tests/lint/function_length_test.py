@@ -78,54 +78,54 @@ def found(text):
 
 class ScannerTest(unittest.TestCase):
     def test_braces_in_literals_and_comments_do_not_count(self):
-        text = (
-            "int F() {\n"
-            '  const char* a = "{{ \\" {";\n'
-            "  char b = '{';\n"
-            '  const char* c = R"json({"a": {)json";\n'
-            "  // }\n"
-            "  /* } */\n"
-            "  return 1'000;\n"
-            "}\n"
-            "#define OPEN {\n"
-            "void G() {}\n"
-        )
+        text = """\
+int F() {
+  const char* a = "{{ \\" {";
+  char b = '{';
+  const char* c = R"json({"a": {)json";
+  // }
+  /* } */
+  return 1'000;
+}
+#define OPEN {
+void G() {}
+"""
         self.assertEqual(found(text), [("F", 1, 8), ("G", 10, 10)])
 
     def test_methods_in_namespaces_and_classes_lambdas_inside(self):
-        text = (
-            "namespace a {\n"
-            "namespace {\n"
-            "struct S : public B<decltype(1)> {\n"
-            " public:\n"
-            "  int x_{0};\n"
-            "  std::function<void()> f_{};\n"
-            "  void M() const override {\n"
-            "    auto l = [this] {\n"
-            "      return 1;\n"
-            "    };\n"
-            "  }\n"
-            "};\n"
-            "enum class E { kA, kB };\n"
-            "const int kTable[] = {1, 2};\n"
-            "}  // namespace\n"
-            "template <typename T>\n"
-            "T C<T>::operator==(const T&) -> bool {\n"
-            "  return {};\n"
-            "}\n"
-            "}  // namespace a\n"
-        )
+        text = """\
+namespace a {
+namespace {
+struct S : public B<decltype(1)> {
+ public:
+  int x_{0};
+  std::function<void()> f_{};
+  void M() const override {
+    auto l = [this] {
+      return 1;
+    };
+  }
+};
+enum class E { kA, kB };
+const int kTable[] = {1, 2};
+}  // namespace
+template <typename T>
+T C<T>::operator==(const T&) -> bool {
+  return {};
+}
+}  // namespace a
+"""
         self.assertEqual(found(text), [("M", 7, 11), ("C<T>::operator==", 16, 19)])
 
     def test_a_constructors_brace_initializers_are_not_its_body(self):
-        text = (
-            "Foo::Foo(int a)\n"
-            "    : a_(a),\n"
-            "      b_{a, 2},\n"
-            "      Base<int>{3} {\n"
-            "  Go();\n"
-            "}\n"
-        )
+        text = """\
+Foo::Foo(int a)
+    : a_(a),
+      b_{a, 2},
+      Base<int>{3} {
+  Go();
+}
+"""
         self.assertEqual(found(text), [("Foo::Foo", 1, 6)])
 
 

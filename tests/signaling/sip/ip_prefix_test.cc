@@ -44,27 +44,39 @@ TEST(IpPrefixTest, ErrorsNameTheEntryAndWhatIsWrong) {
             "\"sbc.example.com\" is not an IP address");
 }
 
+struct Case {
+  const char* block;
+  const char* address;
+  bool in;
+};
+
 TEST(IpPrefixTest, MatchesTheNetworkBitsOnly) {
-  EXPECT_TRUE(In("10.1.2.0/23", "10.1.3.255"));  // /23 covers .2 and .3
-  EXPECT_FALSE(In("10.1.2.0/23", "10.1.4.0"));
-  EXPECT_FALSE(In("10.1.2.0/23", "10.1.1.255"));
-  EXPECT_TRUE(In("192.0.2.99/24", "192.0.2.1"));  // host bits below the prefix are ignored
-  EXPECT_TRUE(In("192.0.2.7", "192.0.2.7"));
-  EXPECT_FALSE(In("192.0.2.7", "192.0.2.8"));
-  EXPECT_TRUE(In("2001:db8::/32", "2001:db8:ffff::1"));
-  EXPECT_FALSE(In("2001:db8::/32", "2001:db9::1"));
-  EXPECT_TRUE(In("0.0.0.0/0", "203.0.113.9"));
+  constexpr Case kCases[] = {
+      {"10.1.2.0/23", "10.1.3.255", true},  // /23 covers .2 and .3
+      {"10.1.2.0/23", "10.1.4.0", false},
+      {"10.1.2.0/23", "10.1.1.255", false},
+      {"192.0.2.99/24", "192.0.2.1", true},  // host bits below the prefix are ignored
+      {"192.0.2.7", "192.0.2.7", true},
+      {"192.0.2.7", "192.0.2.8", false},
+      {"2001:db8::/32", "2001:db8:ffff::1", true},
+      {"2001:db8::/32", "2001:db9::1", false},
+      {"0.0.0.0/0", "203.0.113.9", true},
+  };
+  for (const Case& c : kCases)
+    EXPECT_EQ(In(c.block, c.address), c.in) << c.block << " " << c.address;
 }
 
 TEST(IpPrefixTest, EachFamilyHoldsItsOwnCallers) {
-  // A dual-stack socket's IPv4 caller is IPv4.
-  EXPECT_TRUE(In("10.0.0.0/8", "::ffff:10.9.9.9"));
-  EXPECT_FALSE(In("0.0.0.0/0", "2001:db8::1"));
-  EXPECT_TRUE(In("::/0", "2001:db8::1"));
-  EXPECT_FALSE(In("::/0", "10.0.0.1"));
-  // IPv4 written in the mapped form is the IPv4 block.
-  EXPECT_TRUE(In("::ffff:10.0.0.0/104", "10.200.0.1"));
-  EXPECT_FALSE(In("::ffff:10.0.0.0/104", "11.0.0.1"));
+  constexpr Case kCases[] = {
+      {"10.0.0.0/8", "::ffff:10.9.9.9", true},  // a dual-stack socket's IPv4 caller is IPv4
+      {"0.0.0.0/0", "2001:db8::1", false},
+      {"::/0", "2001:db8::1", true},
+      {"::/0", "10.0.0.1", false},
+      {"::ffff:10.0.0.0/104", "10.200.0.1", true},  // IPv4 in the mapped form is IPv4
+      {"::ffff:10.0.0.0/104", "11.0.0.1", false},
+  };
+  for (const Case& c : kCases)
+    EXPECT_EQ(In(c.block, c.address), c.in) << c.block << " " << c.address;
   EXPECT_TRUE(IpPrefix::Parse("::ffff:10.0.0.0/104")->v4());
 }
 
@@ -73,14 +85,12 @@ TEST(IpPrefixSetTest, AddressesAndBlocksOfBothFamilies) {
       IpPrefixSet::Parse({"10.0.0.0/8", "192.0.2.7", "2001:db8::/32"});
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_FALSE(set->empty());
-  EXPECT_TRUE(set->Contains(Ip("10.255.0.1")));
-  EXPECT_FALSE(set->Contains(Ip("11.0.0.1")));
-  EXPECT_TRUE(set->Contains(Ip("192.0.2.7")));
-  EXPECT_FALSE(set->Contains(Ip("192.0.2.8")));
-  EXPECT_TRUE(set->Contains(Ip("2001:db8:1::1")));
-  EXPECT_FALSE(set->Contains(Ip("2001:db9::1")));
-  EXPECT_FALSE(set->Contains(Ip("::ffff:b00:1")));  // 11.0.0.1, mapped
-  EXPECT_TRUE(set->Contains(Ip("::ffff:a00:1")));   // 10.0.0.1, mapped
+  for (const char* in : {"10.255.0.1", "192.0.2.7", "2001:db8:1::1", "::ffff:a00:1"}) {
+    EXPECT_TRUE(set->Contains(Ip(in))) << in;
+  }
+  for (const char* out : {"11.0.0.1", "192.0.2.8", "2001:db9::1", "::ffff:b00:1"}) {
+    EXPECT_FALSE(set->Contains(Ip(out))) << out;
+  }
   EXPECT_TRUE(IpPrefixSet::Parse({})->empty());
   EXPECT_FALSE(IpPrefixSet::Parse({})->Contains(Ip("10.0.0.1")));
 }
