@@ -10,6 +10,7 @@
 
 #include "common/thread_owner.h"
 #include "mixer/media_worker.h"
+#include "mixer/media_workers.h"
 
 namespace tutti::mixer {
 
@@ -25,10 +26,10 @@ struct WorkerPoolOptions {
   std::function<std::unique_ptr<media::PacketIo>(int worker)> make_io;
 };
 
-class WorkerPool {
+class WorkerPool final : public MediaWorkers {
  public:
   explicit WorkerPool(WorkerPoolOptions options);
-  ~WorkerPool();
+  ~WorkerPool() override;
 
   void Start();
   void Stop();
@@ -54,9 +55,11 @@ class WorkerPool {
   // room is empty); default settings (a deleted room's) are forgotten.
   bool Configure(uint32_t conference_id, const ConferenceSettings& settings);
 
-  // Hands every pending worker event to `handle` (which may take a
-  // Detached event's participant).
-  void DrainEvents(const std::function<void(WorkerEvent&)>& handle);
+  // MediaWorkers: the command side (every command above is a Send) and the
+  // event drain, both on the control thread.
+  bool Send(uint32_t conference_id, WorkerCommand command) override;
+  void DrainEvents(const std::function<void(WorkerEvent&)>& handle) override;
+  int WorkerIndexFor(uint32_t conference_id) override { return WorkerFor(conference_id).index(); }
 
   MediaWorker& WorkerFor(uint32_t conference_id) {
     return *workers_[conference_id % workers_.size()];
@@ -64,9 +67,6 @@ class WorkerPool {
   const std::vector<std::unique_ptr<MediaWorker>>& workers() const { return workers_; }
 
  private:
-  // The command side: every command and the event drain (the control thread).
-  bool Send(uint32_t conference_id, WorkerCommand command);
-
   std::vector<std::unique_ptr<MediaWorker>> workers_;
   [[no_unique_address]] OwnerThread control_thread_;
 };

@@ -3,9 +3,6 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <thread>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_join.h"
@@ -13,6 +10,7 @@
 #include "common/log_rate_limit.h"
 #include "common/strings.h"
 #include "signaling/call/call_state.h"
+#include "signaling/call/event_json.h"
 #include "signaling/call/media_security.h"
 #include "signaling/call/room_media_settings.h"
 #include "signaling/sdp/session_description.h"
@@ -52,6 +50,7 @@ CallController::CallController(EventLoop* loop, sip::CallSignaling* transactions
       options_(std::move(options)),
       server_{options_.user_agent, options_.retry_after_s},
       session_options_{server_, options_.session_timers},
+      recordings_(media),
       pin_guard_(options_.pin_guard) {
   if (media_ != nullptr) {
     WatchRoomMediaSettings(rooms_, media_);
@@ -67,25 +66,9 @@ CallController::~CallController() {
   if (media_ != nullptr) {
     media_->DrainEvents([this](mixer::WorkerEvent& event) { OnMediaEvent(event); });
   }
-  if (records_ != nullptr) {
-    for (const auto& [key, departed] : departed_) records_->Write(departed.record);
-  }
-  // Recordings still open: ask the workers to let go, wait (briefly) until
-  // they did, and finalise the files.
-  if (media_ != nullptr && !recordings_.empty()) {
-    for (auto& [conference_id, recording] : recordings_) {
-      if (!recording.stopping) media_->Record(conference_id, nullptr);
-      recording.stopping = true;
-    }
-    for (int wait = 0; wait < 200 && !recordings_.empty(); ++wait) {
-      media_->DrainEvents([this](mixer::WorkerEvent& event) {
-        if (auto* released = std::get_if<mixer::RecorderReleased>(&event)) {
-          CloseRecording(released->conference_id);
-        }
-      });
-      if (!recordings_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
+  records_.WriteDeparted();
+  // Recordings still open: the workers let go, the files are finalised.
+  recordings_.CloseAll();
   for (auto& [id, call] : calls_) {
     loop_->CancelTimer(call->digit_timer);
     loop_->CancelTimer(call->hold_timer);
@@ -627,13 +610,13 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   }
   if (call.media_joined) {
     if (media_->Remove(call.conference_id, call.id)) {
-      departed_[call.id] = {call.call_id, call.room, RecordFor(call, why)};
+      records_.Departing(call.id, RecordFor(call, why));
       record_later = true;
     } else {
       LogError("media", "command ring full: participant not removed").With("call_id", call.call_id);
     }
   }
-  if (records_ != nullptr && !record_later) records_->Write(RecordFor(call, why));
+  if (!record_later) records_.Ended(RecordFor(call, why));
   by_dialog_.erase(call.session->dialog().id());
   by_invite_.erase(call.initial_invite);
   std::unique_ptr<Call> ended = std::move(it->second);
@@ -789,7 +772,7 @@ void LogMediaStats(const std::string& call_id, const std::string& room,
 void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
   if (auto* detached = std::get_if<mixer::Detached>(&event)) return OnDetached(*detached);
   if (auto* released = std::get_if<mixer::RecorderReleased>(&event)) {
-    return CloseRecording(released->conference_id);
+    return recordings_.OnReleased(released->conference_id);
   }
   // Every other event is about one participant: its call, or a call that
   // ended while its participant was still on a worker.
@@ -801,16 +784,10 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
   if (call != nullptr) {
     call_id = call->call_id;
     room = call->room;
-  } else if (auto gone = departed_.find(id); gone != departed_.end()) {
-    call_id = gone->second.call_id;
-    room = gone->second.room;
-    if (const auto* left = std::get_if<mixer::Left>(&event)) {
-      if (records_ != nullptr) {
-        AddStats(left->stats, &gone->second.record);
-        records_->Write(gone->second.record);
-      }
-      departed_.erase(gone);
-    }
+  } else if (const CallRecord* gone = records_.Departure(id)) {
+    call_id = gone->call_id;
+    room = gone->room;
+    if (const auto* left = std::get_if<mixer::Left>(&event)) records_.Departed(id, left->stats);
   }
   // The worker already let the leg go (RTP timeout, DTLS failure): end the call.
   auto ended_by_worker = [&](const mixer::ParticipantStats& final_stats, const std::string& why) {
@@ -866,35 +843,6 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
              event);
 }
 
-namespace {
-
-// A JSON string literal (quotes included) for log-safe text.
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-          out += escaped;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
-}  // namespace
-
 void CallController::Publish(std::string_view type, const Call& call, std::string_view extra_json) {
   if (events_ == nullptr) return;
   std::string json = StrCat("{\"room\":", JsonString(call.room), ",\"participant\":", call.id,
@@ -944,19 +892,6 @@ CallRecord CallController::RecordFor(const Call& call, std::string_view why) con
   record.why = std::string(why);
   AddStats(call.media_stats, &record);
   return record;
-}
-
-void CallController::AddStats(const mixer::ParticipantStats& stats, CallRecord* record) {
-  record->packets_in = stats.packets_in;
-  record->packets_out = stats.packets_out;
-  record->lost = stats.lost;
-  record->jitter_ms = stats.jitter_ms;
-  record->rtt_ms = stats.rtt_ms;
-  record->concealed = stats.concealed;
-  record->max_gap_ms = stats.max_gap_ms;
-  record->malformed = stats.malformed + stats.malformed_rtcp;
-  record->foreign = stats.foreign_source;
-  record->withheld = stats.withheld;
 }
 
 const media::Prompt* CallController::PromptNamed(std::string_view name) const {
@@ -1010,70 +945,20 @@ absl::StatusOr<std::string> CallController::StartRecording(std::string_view room
                                                            mixer::RecordingFormat format) {
   control_thread_.Check();
   if (rooms_->Find(room) == nullptr) return absl::NotFoundError(StrCat("no room \"", room, "\""));
-  const uint32_t conference_id = rooms_->ConferenceId(room);
-  if (recordings_.contains(conference_id)) {
-    return absl::AlreadyExistsError(StrCat("room \"", room, "\" is already being recorded"));
-  }
   bool anyone = false;
   for (const auto& [key, call] : calls_)
     anyone = anyone || (call->room == room && call->media_joined);
-  if (!anyone) return absl::FailedPreconditionError(StrCat("nobody is in room \"", room, "\""));
-  const std::string path =
-      StrCat(directory, "/", room, "-",
-             absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()),
-             format == mixer::RecordingFormat::kWav ? ".wav" : ".ogg");
-  absl::StatusOr<std::unique_ptr<mixer::RoomRecorder>> recorder =
-      mixer::RoomRecorder::Start(path, format);
-  if (!recorder.ok()) return recorder.status();
-  if (!media_->Record(conference_id, recorder->get())) {
-    return absl::UnavailableError("the media worker is busy; try again");
-  }
-  recordings_[conference_id] = {std::string(room), std::move(*recorder), false};
-  LogInfo("call", "recording started").With("room", room).With("path", path);
-  if (events_ != nullptr) {
-    events_->Publish("recording_started",
-                     StrCat("{\"room\":", JsonString(room), ",\"path\":", JsonString(path), "}"));
-  }
-  return path;
+  return recordings_.Start(room, rooms_->ConferenceId(room), anyone, directory, format);
 }
 
 absl::Status CallController::StopRecording(std::string_view room) {
   control_thread_.Check();
-  const uint32_t conference_id = rooms_->ConferenceId(room);
-  auto it = recordings_.find(conference_id);
-  if (it == recordings_.end() || it->second.stopping) {
-    return absl::NotFoundError(StrCat("room \"", room, "\" is not being recorded"));
-  }
-  if (!media_->Record(conference_id, nullptr)) {
-    return absl::UnavailableError("the media worker is busy; try again");
-  }
-  it->second.stopping = true;  // closed when the worker says it let go
-  return absl::OkStatus();
+  return recordings_.Stop(room, rooms_->ConferenceId(room));
 }
 
 std::string CallController::RecordingPath(std::string_view room) const {
   control_thread_.Check();
-  auto it = recordings_.find(rooms_->ConferenceId(room));
-  return it == recordings_.end() ? std::string() : it->second.recorder->path();
-}
-
-void CallController::CloseRecording(uint32_t conference_id) {
-  auto it = recordings_.find(conference_id);
-  if (it == recordings_.end()) return;
-  Recording recording = std::move(it->second);
-  recordings_.erase(it);
-  const absl::Status closed = recording.recorder->Close();
-  LogInfo("call", "recording stopped")
-      .With("room", recording.room)
-      .With("path", recording.recorder->path())
-      .With("seconds", static_cast<double>(recording.recorder->frames_written()) / 50.0)
-      .With("dropped_frames", static_cast<int64_t>(recording.recorder->frames_dropped()))
-      .With("error", closed.ok() ? std::string() : closed.ToString());
-  if (events_ != nullptr) {
-    events_->Publish("recording_stopped",
-                     StrCat("{\"room\":", JsonString(recording.room),
-                            ",\"path\":", JsonString(recording.recorder->path()), "}"));
-  }
+  return recordings_.Path(rooms_->ConferenceId(room));
 }
 
 bool CallController::Play(uint64_t id, const media::Prompt* prompt) {

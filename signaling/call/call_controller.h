@@ -18,6 +18,7 @@
 #include "mediaplane/port_allocator.h"
 #include "mixer/worker_pool.h"
 #include "signaling/call/call_record.h"
+#include "signaling/call/call_records.h"
 #include "signaling/call/call_responses.h"
 #include "signaling/call/call_timers.h"
 #include "signaling/call/dial_in.h"
@@ -26,6 +27,7 @@
 #include "signaling/call/pin_guard.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/call/room_presence.h"
+#include "signaling/call/room_recordings.h"
 #include "signaling/call/session_timer.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/dialog.h"
@@ -163,9 +165,12 @@ class CallController : public sip::TransactionUser {
   // Ends every call in a room (it was deleted).
   void EndRoom(std::string_view room);
   // Events for the API's event stream; may be null.
-  void set_event_hub(EventHub* events) { events_ = events; }
+  void set_event_hub(EventHub* events) {
+    events_ = events;
+    recordings_.set_event_hub(events);
+  }
   // Where a record of every ended call leg goes; may be null.
-  void set_call_records(CallRecordWriter* records) { records_ = records; }
+  void set_call_records(CallRecordWriter* records) { records_.set_writer(records); }
   // Prompts for the IVR, announcements, tones and music; may be null (none).
   void set_prompts(std::shared_ptr<const media::PromptLibrary> prompts) {
     prompts_ = std::move(prompts);
@@ -259,8 +264,8 @@ class CallController : public sip::TransactionUser {
   void SetWaiting(Call& call, bool waiting);
   void SendMuted(const Call& call);  // muted or waiting, to the worker
   bool RunModeratorControl(Call& call, std::string_view action);
+  // The leg's record as it ends (with the last media counters reported).
   CallRecord RecordFor(const Call& call, std::string_view why) const;
-  static void AddStats(const mixer::ParticipantStats& stats, CallRecord* record);
   Call* FindByDialog(const sip::SipMessage& request);
 
   // Every entry point runs on the control thread (the API's too: posted to
@@ -278,16 +283,10 @@ class CallController : public sip::TransactionUser {
   InviteSessionOptions session_options_;
   EventLoop::TimerId media_poll_timer_ = 0;
   EventHub* events_ = nullptr;
-  CallRecordWriter* records_ = nullptr;
+  // Records of ended legs, some waiting for their worker's final counters.
+  CallRecords records_;
   std::shared_ptr<const media::PromptLibrary> prompts_;
-  // Recordings by conference id; closed when the worker lets go of them.
-  struct Recording {
-    std::string room;
-    std::unique_ptr<mixer::RoomRecorder> recorder;
-    bool stopping = false;
-  };
-  absl::flat_hash_map<uint32_t, Recording> recordings_;
-  void CloseRecording(uint32_t conference_id);
+  RoomRecordings recordings_;
 
   uint64_t next_call_id_ = 1;
   // Each caller in the IVR has a conference of its own (a lobby), numbered
@@ -298,14 +297,6 @@ class CallController : public sip::TransactionUser {
   RoomPresence presence_;
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;
-  // Calls that ended while their participant was still on a worker: the
-  // worker's final "left" event (with the media counters) names them here.
-  struct Departed {
-    std::string call_id;
-    std::string room;
-    CallRecord record;  // written when the worker's final counters arrive
-  };
-  absl::flat_hash_map<uint64_t, Departed> departed_;
   uint64_t calls_answered_ = 0;
   DialInCounters dial_in_counters_;
   const sip::DigestAuthenticator* digest_ = nullptr;

@@ -175,13 +175,7 @@ void CallController::OnDetached(mixer::Detached& event) {
   auto it = calls_.find(participant->id());
   if (it == calls_.end()) {
     // Ended on its way to the room: its record waited for these counters.
-    if (auto gone = departed_.find(participant->id()); gone != departed_.end()) {
-      if (records_ != nullptr) {
-        AddStats(participant->stats(), &gone->second.record);
-        records_->Write(gone->second.record);
-      }
-      departed_.erase(gone);
-    }
+    records_.Departed(participant->id(), participant->stats());
     return;  // `participant` closes its sockets here
   }
   Call& call = *it->second;
@@ -228,7 +222,7 @@ void CallController::OnEnteredRoom(Call& call) {
   if (call.member.waiting) Publish("waiting_started", call);
   if (!entered.say.empty() || entered.music) PlayPrompts(call, entered.say, entered.music);
   // Rooms recorded by configuration start when someone is there.
-  if (room->record && !recordings_.contains(call.conference_id)) {
+  if (room->record && !recordings_.Recording(call.conference_id)) {
     if (absl::StatusOr<std::string> path =
             StartRecording(call.room, options_.recording_dir, options_.recording_format);
         !path.ok()) {

@@ -1,8 +1,10 @@
 // Fakes for the call-control unit tests: a transaction layer that keeps
-// what it was asked to send, and timers on a manual clock (time moves only
-// when the test says so).
+// what it was asked to send, timers on a manual clock (time moves only
+// when the test says so), and media workers that keep the commands and hand
+// back the events a test queues.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mixer/media_workers.h"
 #include "signaling/call/call_timers.h"
 #include "signaling/sip/call_signaling.h"
 #include "signaling/sip/sip_parser.h"
@@ -120,6 +123,53 @@ class FakeTimers : public CallTimers {
   absl::Time now_ = absl::UnixEpoch() + absl::Hours(1);
   TimerId next_id_ = 1;
   std::map<std::pair<absl::Time, TimerId>, std::function<void()>> timers_;
+};
+
+class FakeWorkers : public mixer::MediaWorkers {
+ public:
+  struct Sent {
+    uint32_t conference_id;
+    mixer::WorkerCommand command;
+  };
+
+  bool Send(uint32_t conference_id, mixer::WorkerCommand command) override {
+    if (full) return false;
+    if (release_recorders) {
+      if (const auto* set = std::get_if<mixer::SetRecorder>(&command);
+          set != nullptr && set->recorder == nullptr) {
+        events.push_back(mixer::RecorderReleased{set->conference_id});
+      }
+    }
+    sent.push_back({conference_id, std::move(command)});
+    return true;
+  }
+  void DrainEvents(const std::function<void(mixer::WorkerEvent&)>& handle) override {
+    ++drains;
+    while (!events.empty()) {
+      mixer::WorkerEvent event = std::move(events.front());
+      events.pop_front();
+      handle(event);
+    }
+  }
+  int WorkerIndexFor(uint32_t conference_id) override {
+    return static_cast<int>(conference_id % 2);
+  }
+
+  // The commands of one kind, in the order sent.
+  template <typename Kind>
+  std::vector<const Kind*> SentOf() const {
+    std::vector<const Kind*> out;
+    for (const Sent& one : sent) {
+      if (const Kind* kind = std::get_if<Kind>(&one.command)) out.push_back(kind);
+    }
+    return out;
+  }
+
+  std::vector<Sent> sent;
+  std::deque<mixer::WorkerEvent> events;  // handed out by the next DrainEvents
+  bool full = false;                      // every command ring is full
+  bool release_recorders = false;         // a worker that lets go of a recorder at once
+  int drains = 0;
 };
 
 }  // namespace tutti::fakes

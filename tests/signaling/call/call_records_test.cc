@@ -1,0 +1,104 @@
+// CallRecords: a leg's record is written once, with the counters of its end.
+#include "signaling/call/call_records.h"
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace tutti {
+namespace {
+
+class CallRecordsTest : public ::testing::Test {
+ protected:
+  CallRecordsTest() {
+    path_ = ::testing::TempDir() + "/call_records_test.jsonl";
+    std::remove(path_.c_str());
+    writer_ = std::move(*CallRecordWriter::Open(path_));
+    records_.set_writer(writer_.get());
+  }
+
+  static CallRecord Leg(const std::string& call_id) {
+    CallRecord record;
+    record.call_id = call_id;
+    record.room = "1000";
+    record.why = "caller hung up";
+    record.packets_in = 10;  // the last periodic counters
+    return record;
+  }
+  std::vector<nlohmann::json> Lines() const {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(path_);
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+  std::string path_;
+  std::unique_ptr<CallRecordWriter> writer_;
+  CallRecords records_;
+};
+
+TEST_F(CallRecordsTest, LegWithoutMediaIsWrittenAtOnce) {
+  records_.Ended(Leg("a"));
+  ASSERT_EQ(Lines().size(), 1u);
+  EXPECT_EQ(Lines()[0]["call_id"], "a");
+}
+
+TEST_F(CallRecordsTest, DepartedLegIsWrittenOnceWithTheWorkersFinalCounters) {
+  records_.Departing(7, Leg("a"));
+  EXPECT_TRUE(Lines().empty());
+  ASSERT_NE(records_.Departure(7), nullptr);
+  EXPECT_EQ(records_.Departure(7)->call_id, "a");
+
+  mixer::ParticipantStats final_stats;
+  final_stats.packets_in = 500;
+  final_stats.packets_out = 490;
+  final_stats.lost = 3;
+  final_stats.malformed = 2;
+  final_stats.malformed_rtcp = 1;
+  final_stats.foreign_source = 4;
+  final_stats.withheld = 5;
+  EXPECT_FALSE(records_.Departed(8, final_stats));  // nobody departed by that id
+  EXPECT_TRUE(Lines().empty());
+  EXPECT_TRUE(records_.Departed(7, final_stats));
+  std::vector<nlohmann::json> lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["call_id"], "a");
+  EXPECT_EQ(lines[0]["why"], "caller hung up");
+  EXPECT_EQ(lines[0]["packets_in"], 500);
+  EXPECT_EQ(lines[0]["packets_out"], 490);
+  EXPECT_EQ(lines[0]["lost"], 3);
+  EXPECT_EQ(lines[0]["malformed_packets"], 3);
+  EXPECT_EQ(lines[0]["foreign_packets"], 4);
+  EXPECT_EQ(lines[0]["withheld_packets"], 5);
+
+  // A second final event for it writes nothing more.
+  EXPECT_FALSE(records_.Departed(7, final_stats));
+  EXPECT_EQ(records_.Departure(7), nullptr);
+  EXPECT_EQ(Lines().size(), 1u);
+}
+
+TEST_F(CallRecordsTest, DepartedLegsWhoseCountersNeverCameAreWrittenAtShutdown) {
+  records_.Departing(7, Leg("a"));
+  records_.Departing(9, Leg("b"));
+  records_.Departed(9, {});
+  records_.WriteDeparted();
+  std::vector<nlohmann::json> lines = Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["call_id"], "a");
+  EXPECT_EQ(lines[1]["packets_in"], 10);  // the last counters reported
+  EXPECT_EQ(records_.departed(), 0u);
+}
+
+TEST_F(CallRecordsTest, WithoutAWriterDepartedLegsAreStillFollowed) {
+  CallRecords unwritten;
+  unwritten.Departing(7, Leg("a"));
+  EXPECT_EQ(unwritten.Departure(7)->room, "1000");
+  EXPECT_TRUE(unwritten.Departed(7, {}));
+  EXPECT_EQ(unwritten.departed(), 0u);
+}
+
+}  // namespace
+}  // namespace tutti
