@@ -25,7 +25,7 @@ bool CallController::Authenticated(sip::TransactionId id, const sip::SipMessage&
   const bool required = room != nullptr && room->auth ? *room->auth : auth_all_;
   if (!required) return true;
 
-  const absl::Time now = loop_->Now();
+  const absl::Time now = timers_->Now();
   const std::string ip = source.address.ip();
   if (!pin_guard_.Check(ip, now).allowed) {
     ++auth_counters_.refused;

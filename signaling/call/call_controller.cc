@@ -1,7 +1,5 @@
 #include "signaling/call/call_controller.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 
 #include "absl/random/random.h"
@@ -39,9 +37,18 @@ std::vector<sdp::AudioCodec> RoomCodecs(const RoomConfig& room) {
 
 CallController::CallController(EventLoop* loop, sip::CallSignaling* transactions,
                                RoomDirectory* rooms, media::PortAllocator* ports,
-                               OverloadGuard* overload, mixer::WorkerPool* media,
+                               OverloadGuard* overload, mixer::MediaWorkers* media,
                                CallControllerOptions options)
-    : loop_(loop),
+    : CallController(new LoopTimers(loop), transactions, rooms, ports, overload, media,
+                     std::move(options)) {
+  loop_timers_.reset(timers_);
+}
+
+CallController::CallController(CallTimers* timers, sip::CallSignaling* transactions,
+                               RoomDirectory* rooms, media::PortAllocator* ports,
+                               OverloadGuard* overload, mixer::MediaWorkers* media,
+                               CallControllerOptions options)
+    : timers_(timers),
       transactions_(transactions),
       rooms_(rooms),
       ports_(ports),
@@ -59,7 +66,7 @@ CallController::CallController(EventLoop* loop, sip::CallSignaling* transactions
 }
 
 CallController::~CallController() {
-  loop_->CancelTimer(media_poll_timer_);
+  timers_->Cancel(media_poll_timer_);
   if (media_ != nullptr) rooms_->Watch(nullptr);
   // Legs whose final media counters never came (the process is stopping):
   // record them with the last counters the worker reported.
@@ -70,9 +77,9 @@ CallController::~CallController() {
   // Recordings still open: the workers let go, the files are finalised.
   recordings_.CloseAll();
   for (auto& [id, call] : calls_) {
-    loop_->CancelTimer(call->digit_timer);
-    loop_->CancelTimer(call->hold_timer);
-    loop_->CancelTimer(call->hang_up_timer);
+    timers_->Cancel(call->digit_timer);
+    timers_->Cancel(call->hold_timer);
+    timers_->Cancel(call->hang_up_timer);
   }
 }
 
@@ -85,10 +92,10 @@ bool CallController::Admit(const SipMessage& request, const sip::MessageSource& 
   control_thread_.Check();
   const SourceIp source_ip = SourceIp::From(source.address);
   if (request.to().tag.empty()) {
-    return overload_->AdmitNewRequest(source_ip, loop_->Now()) == Refusal::kNone;
+    return overload_->AdmitNewRequest(source_ip, timers_->Now()) == Refusal::kNone;
   }
   const Call* call = FindByDialog(request);
-  return overload_->AdmitDialogRequest(call != nullptr ? call->id : 0, source_ip, loop_->Now()) ==
+  return overload_->AdmitDialogRequest(call != nullptr ? call->id : 0, source_ip, timers_->Now()) ==
          Refusal::kNone;
 }
 
@@ -156,7 +163,7 @@ std::optional<CallController::Admission> CallController::AdmitInvite(
     return std::nullopt;
   }
   const SourceIp source_ip = SourceIp::From(source.address);
-  if (const Refusal refusal = overload_->AdmitCall(active_calls(), source_ip, loop_->Now());
+  if (const Refusal refusal = overload_->AdmitCall(active_calls(), source_ip, timers_->Now());
       refusal != Refusal::kNone) {
     // A stranger can have this said as often as it calls: capped.
     static LogRateLimit limit_log(5, 20);
@@ -191,17 +198,18 @@ std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
     // The caller talks to the IVR in a lobby of its own until it is let in.
     call->dial_in = std::make_unique<DialIn>(options_.dial_in, source.address.ip(),
                                              asks_pin ? room->name : std::string());
-    call->conference_id = next_lobby_id_++;
   } else {
     call->room = room->name;
-    call->conference_id = rooms_->ConferenceId(room->name);
   }
   call->from_uri = std::string(invite.from().uri_text);
   call->wall_started = absl::Now();
   call->call_id = std::string(invite.call_id());
+  call->media = MediaLeg(media_, call->id,
+                         call->dial_in ? next_lobby_id_++ : rooms_->ConferenceId(room->name),
+                         options_.dtls_context, call->call_id);
   call->source = source;
   call->initial_invite = id;
-  call->started = loop_->Now();
+  call->started = timers_->Now();
   call->local_media.address = options_.media_address;
   // The IVR cannot know the room yet: it takes every codec the bridge has.
   call->local_media.codecs =
@@ -275,11 +283,11 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
         .With("error", ports.status().ToString());
     return Reject(id, 503, "No Media Ports");
   }
-  call->ports = std::move(*ports);
-  call->local_media.rtp_port = call->ports.rtp_port();
+  call->local_media.rtp_port = ports->rtp_port();
+  call->media.set_ports(std::move(*ports));
   const uint64_t key = call->id;
   call->session = std::make_unique<InviteSession>(
-      transactions_, &timers_, &session_options_,
+      transactions_, timers_, &session_options_,
       sip::Dialog::FromInvite(invite, source, sip::TransactionLayer::NewTag(), options_.local),
       source, id, admitted->session, call_id,
       [this, key](std::string_view bye_why, std::string_view end_why) {
@@ -292,7 +300,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   by_invite_.emplace(id, key);
   Call& added = *calls_.emplace(key, std::move(call)).first->second;
   if (!added.room.empty()) presence_.Take(added.room);
-  overload_->CallStarted(key, SourceIp::From(source.address), loop_->Now());
+  overload_->CallStarted(key, SourceIp::From(source.address), timers_->Now());
 
   if (options_.answer_delay > absl::ZeroDuration()) {
     added.session->Ring(options_.answer_delay, [this, key] { Answer(key); });
@@ -428,7 +436,7 @@ void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& sour
       return;
     }
     call->audio = *audio;
-    if (call->media_joined) {
+    if (call->media.joined()) {
       UpdateMedia(*call);
     } else {
       JoinMedia(*call);
@@ -530,7 +538,7 @@ void CallController::HandleKey(Call& call, char digit) {
   // Control sequences: keys more than 3 s apart start over; a sequence that
   // can no longer match restarts from this key. A moderator's own map is
   // looked at first.
-  const absl::Time now = loop_->Now();
+  const absl::Time now = timers_->Now();
   if (now - call.last_key > absl::Seconds(3)) call.keys.clear();
   call.last_key = now;
   call.keys.push_back(digit);
@@ -596,27 +604,23 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   auto it = calls_.find(key);
   if (it == calls_.end()) return;
   Call& call = *it->second;
-  loop_->CancelTimer(call.digit_timer);
-  loop_->CancelTimer(call.hold_timer);
-  loop_->CancelTimer(call.hang_up_timer);
+  timers_->Cancel(call.digit_timer);
+  timers_->Cancel(call.hold_timer);
+  timers_->Cancel(call.hang_up_timer);
   LogInfo("call", "call ended")
       .With("call_id", call.call_id)
       .With("room", call.room)
       .With("why", why)
-      .With("seconds", absl::ToDoubleSeconds(loop_->Now() - call.started));
-  bool record_later = false;
+      .With("seconds", absl::ToDoubleSeconds(timers_->Now() - call.started));
   if (call.member.in_room) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
   }
-  if (call.media_joined) {
-    if (media_->Remove(call.conference_id, call.id)) {
-      records_.Departing(call.id, RecordFor(call, why));
-      record_later = true;
-    } else {
-      LogError("media", "command ring full: participant not removed").With("call_id", call.call_id);
-    }
+  // A leg on a worker is recorded when the worker's final counters come.
+  if (call.media.Remove()) {
+    records_.Departing(call.id, RecordFor(call, why));
+  } else {
+    records_.Ended(RecordFor(call, why));
   }
-  if (!record_later) records_.Ended(RecordFor(call, why));
   by_dialog_.erase(call.session->dialog().id());
   by_invite_.erase(call.initial_invite);
   std::unique_ptr<Call> ended = std::move(it->second);
@@ -652,79 +656,19 @@ void CallController::Shutdown(std::function<void()> done) {
   MaybeFinishShutdown();
 }
 
-namespace {
-
-// What the worker needs from the negotiated SDP. Nullopt when the remote
-// address is not IPv4 (the packet plane is IPv4 today).
-std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_id,
-                                              const sdp::NegotiatedAudio& audio,
-                                              const media::DtlsContext* dtls_context) {
-  in_addr address{};
-  if (inet_pton(AF_INET, audio.remote_address.c_str(), &address) != 1) return std::nullopt;
-  mixer::ParticipantSpec spec;
-  spec.id = id;
-  spec.conference_id = conference_id;
-  switch (audio.codec) {
-    case sdp::AudioCodec::kPcmu:
-      spec.codec = {media::CodecKind::kPcmu, 8000, audio.ptime_ms};
-      break;
-    case sdp::AudioCodec::kPcma:
-      spec.codec = {media::CodecKind::kPcma, 8000, audio.ptime_ms};
-      break;
-    case sdp::AudioCodec::kOpus:
-      spec.codec = {media::CodecKind::kOpus, 48000, audio.ptime_ms};
-      break;
-  }
-  spec.payload_type = static_cast<uint8_t>(audio.payload_type);
-  spec.telephone_event_pt = audio.telephone_event_pt;
-  const uint32_t host_address = ntohl(address.s_addr);
-  spec.remote_rtp = {host_address, audio.remote_rtp_port};
-  spec.remote_rtcp = {host_address, audio.remote_rtcp_port};
-  spec.rtcp_mux = audio.rtcp_mux;
-  // Our direction: do we send, and do we expect the caller to?
-  spec.send =
-      audio.direction == sdp::Direction::kSendRecv || audio.direction == sdp::Direction::kSendOnly;
-  spec.receive =
-      audio.direction == sdp::Direction::kSendRecv || audio.direction == sdp::Direction::kRecvOnly;
-  // c=0.0.0.0 (old-style hold): nowhere to send.
-  if (host_address == 0) spec.send = false;
-  if (audio.sdes) spec.srtp = WorkerKeys(*audio.sdes);
-  if (audio.dtls) spec.dtls = WorkerDtls(*audio.dtls, dtls_context);
-  return spec;
-}
-
-}  // namespace
-
 void CallController::JoinMedia(Call& call) {
-  if (media_ == nullptr || call.media_joined || !call.audio) return;
+  if (media_ == nullptr || call.media.joined() || !call.audio) return;
   if (!call.dial_in) {
     call.member.waiting = presence_.MustWait(rooms_->Find(call.room), call.room, call.member);
   }
-  std::optional<mixer::ParticipantSpec> spec =
-      SpecFor(call.id, call.conference_id, *call.audio, options_.dtls_context);
-  if (spec) {
-    spec->muted = call.muted || call.member.waiting;
-    spec->listen_gain_db = call.listen_db;
-    spec->talk_gain_db = call.talk_db;
-  }
-  if (!spec) {
-    LogWarn("media", "remote media address is not IPv4: call has no audio")
-        .With("call_id", call.call_id)
-        .With("remote_media", call.audio->remote_address);
+  if (!call.media.Join(*call.audio, call.muted || call.member.waiting, call.listen_db,
+                       call.talk_db)) {
     return;
   }
-  absl::BitGen bitgen;
-  auto participant = std::make_unique<mixer::Participant>(*spec, std::move(call.ports),
-                                                          absl::Uniform<uint32_t>(bitgen));
-  if (!media_->Add(std::move(participant))) {
-    LogError("media", "command ring full: call has no audio").With("call_id", call.call_id);
-    return;
-  }
-  call.media_joined = true;
   LogDebug("media", call.dial_in ? "joined lobby" : "joined room")
       .With("call_id", call.call_id)
       .With("room", call.room)
-      .With("worker", media_->WorkerFor(call.conference_id).index());
+      .With("worker", call.media.worker_index());
   if (call.dial_in) {
     StartDialIn(call);
   } else if (!call.member.in_room) {  // not let in by INFO keys before the ACK brought its media
@@ -733,16 +677,12 @@ void CallController::JoinMedia(Call& call) {
 }
 
 void CallController::UpdateMedia(Call& call) {
-  if (media_ == nullptr || !call.media_joined || !call.audio) return;
-  if (std::optional<mixer::ParticipantSpec> spec =
-          SpecFor(call.id, call.conference_id, *call.audio, options_.dtls_context)) {
-    media_->Update(*spec);
-  }
+  if (call.audio) call.media.Update(*call.audio);
 }
 
 void CallController::PollMediaEvents() {
   media_->DrainEvents([this](mixer::WorkerEvent& event) { OnMediaEvent(event); });
-  media_poll_timer_ = loop_->AddTimer(absl::Milliseconds(20), [this] { PollMediaEvents(); });
+  media_poll_timer_ = timers_->Add(absl::Milliseconds(20), [this] { PollMediaEvents(); });
 }
 
 namespace {
@@ -792,8 +732,7 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
   // The worker already let the leg go (RTP timeout, DTLS failure): end the call.
   auto ended_by_worker = [&](const mixer::ParticipantStats& final_stats, const std::string& why) {
     if (call == nullptr) return;
-    call->media_joined = false;
-    call->media_stats = final_stats;  // its final counters, for the record
+    call->media.OnLetGo(final_stats);
     SendBye(*call, why);
     EndCall(id, why);
   };
@@ -813,7 +752,7 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
                    PlayNextPrompt(*call);  // may end the call (goodbye)
                  },
                  [&](const mixer::Stats& stats) {
-                   if (call != nullptr) call->media_stats = stats.stats;
+                   if (call != nullptr) call->media.OnStats(stats.stats);
                  },
                  [&](const mixer::TalkingStarted&) { talking(true); },
                  [&](const mixer::TalkingStopped&) { talking(false); },
@@ -867,16 +806,16 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.talk_db = call.talk_db;
   info.held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||
                              call.audio->direction == sdp::Direction::kInactive);
-  info.seconds = absl::ToDoubleSeconds(loop_->Now() - call.started);
-  info.packets_in = call.media_stats.packets_in;
-  info.packets_out = call.media_stats.packets_out;
-  info.lost = call.media_stats.lost;
-  info.jitter_ms = call.media_stats.jitter_ms;
-  info.rtt_ms = call.media_stats.rtt_ms;
+  info.seconds = absl::ToDoubleSeconds(timers_->Now() - call.started);
+  info.packets_in = call.media.stats().packets_in;
+  info.packets_out = call.media.stats().packets_out;
+  info.lost = call.media.stats().lost;
+  info.jitter_ms = call.media.stats().jitter_ms;
+  info.rtt_ms = call.media.stats().rtt_ms;
   info.media_encryption = call.audio ? std::string(EncryptionName(*call.audio)) : "";
-  info.srtp_auth_failed = call.media_stats.srtp_auth_failed;
-  info.srtp_replayed = call.media_stats.srtp_replayed;
-  info.max_gap_ms = call.media_stats.max_gap_ms;
+  info.srtp_auth_failed = call.media.stats().srtp_auth_failed;
+  info.srtp_replayed = call.media.stats().srtp_replayed;
+  info.max_gap_ms = call.media.stats().max_gap_ms;
   return info;
 }
 
@@ -890,7 +829,7 @@ CallRecord CallController::RecordFor(const Call& call, std::string_view why) con
   record.answered = call.answered;
   record.ended = absl::Now();
   record.why = std::string(why);
-  AddStats(call.media_stats, &record);
+  AddStats(call.media.stats(), &record);
   return record;
 }
 
@@ -901,7 +840,7 @@ const media::Prompt* CallController::PromptNamed(std::string_view name) const {
 
 int CallController::participants() const {
   int count = 0;
-  for (const auto& [key, call] : calls_) count += call->media_joined && !call->dial_in ? 1 : 0;
+  for (const auto& [key, call] : calls_) count += call->media.joined() && !call->dial_in ? 1 : 0;
   return count;
 }
 
@@ -947,7 +886,7 @@ absl::StatusOr<std::string> CallController::StartRecording(std::string_view room
   if (rooms_->Find(room) == nullptr) return absl::NotFoundError(StrCat("no room \"", room, "\""));
   bool anyone = false;
   for (const auto& [key, call] : calls_)
-    anyone = anyone || (call->room == room && call->media_joined);
+    anyone = anyone || (call->room == room && call->media.joined());
   return recordings_.Start(room, rooms_->ConferenceId(room), anyone, directory, format);
 }
 
@@ -964,9 +903,9 @@ std::string CallController::RecordingPath(std::string_view room) const {
 bool CallController::Play(uint64_t id, const media::Prompt* prompt) {
   control_thread_.Check();
   auto it = calls_.find(id);
-  if (it == calls_.end() || !it->second->media_joined) return false;
+  if (it == calls_.end()) return false;
   Call& call = *it->second;
-  if (!media_->Play(call.conference_id, call.id, prompt)) return false;
+  if (!call.media.Play(prompt)) return false;  // no audio, or the worker is busy
   // It replaces what was playing; music (if any) comes back after it.
   call.prompts.clear();
   call.prompt_playing = prompt != nullptr;
@@ -982,7 +921,7 @@ bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
   Call& call = *it->second;
   call.listen_db = listen_db;
   call.talk_db = talk_db;
-  if (call.media_joined) media_->SetGains(call.conference_id, call.id, listen_db, talk_db);
+  call.media.SetGains(listen_db, talk_db);
   Publish("volume", call, StrCat("\"listen_db\":", listen_db, ",\"talk_db\":", talk_db));
   return true;
 }

@@ -16,7 +16,7 @@
 #include "common/event_loop.h"
 #include "common/thread_owner.h"
 #include "mediaplane/port_allocator.h"
-#include "mixer/worker_pool.h"
+#include "mixer/media_workers.h"
 #include "signaling/call/call_record.h"
 #include "signaling/call/call_records.h"
 #include "signaling/call/call_responses.h"
@@ -115,10 +115,16 @@ struct ParticipantInfo {
 class CallController : public sip::TransactionUser {
  public:
   // `media` (may be null: signaling only) receives a participant for every
-  // answered call whose audio was negotiated.
+  // answered call whose audio was negotiated (mixer::WorkerPool in the
+  // daemon).
   // `rooms` changes when a moderator locks or unlocks a room by key.
   CallController(EventLoop* loop, sip::CallSignaling* transactions, RoomDirectory* rooms,
-                 media::PortAllocator* ports, OverloadGuard* overload, mixer::WorkerPool* media,
+                 media::PortAllocator* ports, OverloadGuard* overload, mixer::MediaWorkers* media,
+                 CallControllerOptions options);
+  // The same on other timers (a manual clock in the unit tests); the worker
+  // events are drained every 20 ms of them.
+  CallController(CallTimers* timers, sip::CallSignaling* transactions, RoomDirectory* rooms,
+                 media::PortAllocator* ports, OverloadGuard* overload, mixer::MediaWorkers* media,
                  CallControllerOptions options);
   ~CallController() override;
 
@@ -262,7 +268,7 @@ class CallController : public sip::TransactionUser {
   // Calls whose media is in `room`.
   std::vector<Call*> InRoom(std::string_view room, const Call* except = nullptr);
   void SetWaiting(Call& call, bool waiting);
-  void SendMuted(const Call& call);  // muted or waiting, to the worker
+  void SendMuted(Call& call);  // muted or waiting, to the worker
   bool RunModeratorControl(Call& call, std::string_view action);
   // The leg's record as it ends (with the last media counters reported).
   CallRecord RecordFor(const Call& call, std::string_view why) const;
@@ -271,17 +277,17 @@ class CallController : public sip::TransactionUser {
   // Every entry point runs on the control thread (the API's too: posted to
   // the loop).
   [[no_unique_address]] OwnerThread control_thread_;
-  EventLoop* loop_;
-  LoopTimers timers_{loop_};
+  std::unique_ptr<CallTimers> loop_timers_;  // on the EventLoop, when given one
+  CallTimers* timers_;
   sip::CallSignaling* transactions_;
   RoomDirectory* rooms_;
   media::PortAllocator* ports_;
   OverloadGuard* overload_;
-  mixer::WorkerPool* media_;
+  mixer::MediaWorkers* media_;
   CallControllerOptions options_;
   ServerIdentity server_;
   InviteSessionOptions session_options_;
-  EventLoop::TimerId media_poll_timer_ = 0;
+  CallTimers::TimerId media_poll_timer_ = 0;
   EventHub* events_ = nullptr;
   // Records of ended legs, some waiting for their worker's final counters.
   CallRecords records_;

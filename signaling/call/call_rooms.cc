@@ -46,13 +46,14 @@ void CallController::OnDialInDigit(Call& call, char digit) {
   if (call.prompt_playing || !call.prompts.empty()) {
     call.prompts.clear();
     call.prompt_playing = false;
-    if (call.media_joined) media_->Play(call.conference_id, call.id, nullptr);
+    call.media.Play(nullptr);
   }
-  std::optional<DialInStep> step = call.dial_in->OnDigit(digit, *rooms_, pin_guard_, loop_->Now());
+  std::optional<DialInStep> step =
+      call.dial_in->OnDigit(digit, *rooms_, pin_guard_, timers_->Now());
   if (step) return RunDialInStep(call, *step);
-  loop_->CancelTimer(call.digit_timer);
+  timers_->Cancel(call.digit_timer);
   const uint64_t id = call.id;
-  call.digit_timer = loop_->AddTimer(options_.digit_timeout, [this, id] { OnDigitTimeout(id); });
+  call.digit_timer = timers_->Add(options_.digit_timeout, [this, id] { OnDigitTimeout(id); });
 }
 
 void CallController::OnDigitTimeout(uint64_t call_id) {
@@ -60,11 +61,11 @@ void CallController::OnDigitTimeout(uint64_t call_id) {
   if (it == calls_.end() || !it->second->dial_in) return;
   Call& call = *it->second;
   call.digit_timer = 0;
-  RunDialInStep(call, call.dial_in->OnTimeout(*rooms_, pin_guard_, loop_->Now()));
+  RunDialInStep(call, call.dial_in->OnTimeout(*rooms_, pin_guard_, timers_->Now()));
 }
 
 void CallController::RunDialInStep(Call& call, const DialInStep& step) {
-  loop_->CancelTimer(call.digit_timer);
+  timers_->Cancel(call.digit_timer);
   call.digit_timer = 0;
   if (step.room_slowed) {
     // Many wrong PINs for this room from any number of addresses: its
@@ -84,7 +85,7 @@ void CallController::RunDialInStep(Call& call, const DialInStep& step) {
     call.held_step->hold = absl::ZeroDuration();
     call.held_step->room_slowed = false;
     const uint64_t id = call.id;
-    call.hold_timer = loop_->AddTimer(step.hold, [this, id] {
+    call.hold_timer = timers_->Add(step.hold, [this, id] {
       auto it = calls_.find(id);
       if (it == calls_.end() || !it->second->held_step) return;
       Call& held = *it->second;
@@ -114,7 +115,7 @@ void CallController::RunDialInStep(Call& call, const DialInStep& step) {
       // The caller has until the prompts end plus the digit timeout.
       const absl::Duration wait = PlayPrompts(call, step.prompts) + options_.digit_timeout;
       const uint64_t id = call.id;
-      call.digit_timer = loop_->AddTimer(wait, [this, id] { OnDigitTimeout(id); });
+      call.digit_timer = timers_->Add(wait, [this, id] { OnDigitTimeout(id); });
       return;
     }
     case DialInStep::Next::kHangUp:
@@ -154,20 +155,19 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
   call.room = room->name;
   presence_.Take(call.room);
   call.member.moderator = moderator;
-  const uint32_t lobby = call.conference_id;
-  call.conference_id = rooms_->ConferenceId(room->name);
   call.member.waiting = presence_.MustWait(room, call.room, call.member);
   LogInfo("call", "dial-in accepted")
       .With("call_id", call.call_id)
       .With("room", call.room)
       .With("moderator", moderator);
-  if (!call.media_joined) return OnEnteredRoom(call);  // no audio: signaling only
+  const bool audio = call.media.joined();
   // The lobby's worker hands the participant back (OnDetached), which then
   // goes to the room's worker: both may be the same or not.
-  if (!media_->Detach(lobby, call.id, call.conference_id)) {
-    LogError("media", "command ring full: caller stays in the lobby").With("call_id", call.call_id);
+  if (!call.media.MoveTo(rooms_->ConferenceId(room->name))) {
     Kick(call.id, "media busy");
+    return;
   }
+  if (!audio) OnEnteredRoom(call);  // no audio: signaling only
 }
 
 void CallController::OnDetached(mixer::Detached& event) {
@@ -179,10 +179,7 @@ void CallController::OnDetached(mixer::Detached& event) {
     return;  // `participant` closes its sockets here
   }
   Call& call = *it->second;
-  participant->SetMuted(call.muted || call.member.waiting);
-  if (!media_->Add(std::move(participant))) {
-    LogError("media", "command ring full: call has no audio").With("call_id", call.call_id);
-    call.media_joined = false;
+  if (!call.media.Rejoin(std::move(participant), call.muted || call.member.waiting)) {
     Kick(call.id, "media busy");
     return;
   }
@@ -222,7 +219,7 @@ void CallController::OnEnteredRoom(Call& call) {
   if (call.member.waiting) Publish("waiting_started", call);
   if (!entered.say.empty() || entered.music) PlayPrompts(call, entered.say, entered.music);
   // Rooms recorded by configuration start when someone is there.
-  if (room->record && !recordings_.Recording(call.conference_id)) {
+  if (room->record && !recordings_.Recording(call.media.conference_id())) {
     if (absl::StatusOr<std::string> path =
             StartRecording(call.room, options_.recording_dir, options_.recording_format);
         !path.ok()) {
@@ -281,10 +278,8 @@ void CallController::SetWaiting(Call& call, bool waiting) {
   Publish(waiting ? "waiting_started" : "waiting_ended", call);
 }
 
-void CallController::SendMuted(const Call& call) {
-  if (media_ != nullptr && call.media_joined) {
-    media_->SetMuted(call.conference_id, call.id, call.muted || call.member.waiting);
-  }
+void CallController::SendMuted(Call& call) {
+  call.media.SetMuted(call.muted || call.member.waiting);
 }
 
 // --- Prompts
@@ -310,17 +305,17 @@ absl::Duration CallController::PlayPrompts(Call& call, const std::vector<std::st
     // Normally the last prompt's end hangs up; this is for when it never
     // comes (no audio, no prompts).
     const uint64_t id = call.id;
-    call.hang_up_timer = loop_->AddTimer(total + absl::Seconds(2), [this, id] {
+    call.hang_up_timer = timers_->Add(total + absl::Seconds(2), [this, id] {
       auto it = calls_.find(id);
       if (it == calls_.end()) return;
       it->second->hang_up_timer = 0;
       Kick(id, std::string(it->second->hang_up_why));
     });
   }
-  if (!call.media_joined) return total;
+  if (!call.media.joined()) return total;
   if (call.prompts.empty()) {
     // Nothing to say: stop what plays, start the music if asked.
-    if (call.prompt_playing || !music) media_->Play(call.conference_id, call.id, nullptr);
+    if (call.prompt_playing || !music) call.media.Play(nullptr);
     call.prompt_playing = false;
     if (music && !call.hang_up_after_prompts) {
       StartMusic(call);
@@ -335,7 +330,7 @@ void CallController::PlayNextPrompt(Call& call) {
   if (!call.prompts.empty()) {
     const media::Prompt* next = call.prompts.front();
     call.prompts.pop_front();
-    if (media_->Play(call.conference_id, call.id, next)) {
+    if (call.media.Play(next)) {
       LogDebug("call", "playing prompt").With("call_id", call.call_id).With("prompt", next->name);
       call.prompt_playing = true;
       Publish("playback_started", call, StrCat("\"prompt\":\"", next->name, "\""));
@@ -354,17 +349,15 @@ void CallController::PlayNextPrompt(Call& call) {
 
 void CallController::StartMusic(Call& call) {
   const media::Prompt* tune = PromptNamed("music");
-  if (tune == nullptr || !call.media_joined) return;
+  if (tune == nullptr || !call.media.joined()) return;
   LogDebug("call", "playing music").With("call_id", call.call_id);
-  media_->Play(call.conference_id, call.id, tune, /*loop=*/true);
+  call.media.Play(tune, /*loop=*/true);
 }
 
 void CallController::StopMusic(Call& call) {
   if (!call.music) return;
   call.music = false;
-  if (!call.prompt_playing && call.media_joined) {
-    media_->Play(call.conference_id, call.id, nullptr);
-  }
+  if (!call.prompt_playing) call.media.Play(nullptr);
 }
 
 // --- Key controls

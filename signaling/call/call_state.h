@@ -12,6 +12,7 @@
 #include "signaling/call/call_controller.h"
 #include "signaling/call/dial_in.h"
 #include "signaling/call/invite_session.h"
+#include "signaling/call/media_leg.h"
 
 namespace tutti {
 
@@ -25,9 +26,8 @@ struct CallController::Call {
   sip::TransactionId initial_invite = 0;
   // The dialog's own life: answering, ACK, session timer, BYE.
   std::unique_ptr<InviteSession> session;
-  media::PortPair ports;  // moves to the media worker when the call joins its room
-  uint32_t conference_id = 0;
-  bool media_joined = false;
+  // Its participant on a media worker (the lobby's, then the room's).
+  MediaLeg media;
   bool talking = false;
   bool muted = false;  // by the caller or an operator
   // Dial-in: the conversation while in the IVR (null once in a room), and
@@ -53,7 +53,6 @@ struct CallController::Call {
   std::string keys;  // DTMF typed so far towards a control sequence
   absl::Time last_key;
   std::string from_uri;
-  mixer::ParticipantStats media_stats;  // the latest the worker reported
   absl::Time wall_started;
   absl::Time answered = absl::InfinitePast();
   sdp::LocalMedia local_media;

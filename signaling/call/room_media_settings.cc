@@ -10,9 +10,10 @@ mixer::ConferenceSettings ConferenceSettingsFor(const RoomConfig* room) {
   return settings;
 }
 
-void WatchRoomMediaSettings(RoomDirectory* rooms, mixer::WorkerPool* media) {
+void WatchRoomMediaSettings(RoomDirectory* rooms, mixer::MediaWorkers* media) {
   auto send = [media](uint32_t conference_id, const RoomConfig* room) {
-    if (!media->Configure(conference_id, ConferenceSettingsFor(room))) {
+    if (!media->Send(conference_id,
+                     mixer::ConfigureConference{conference_id, ConferenceSettingsFor(room)})) {
       LogError("media", "command ring full: room settings not applied")
           .With("room", room != nullptr ? room->name : "");
     }

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "mixer/conference.h"
-#include "mixer/worker_pool.h"
+#include "mixer/media_workers.h"
 #include "signaling/call/room_directory.h"
 
 namespace tutti {
@@ -15,6 +15,6 @@ mixer::ConferenceSettings ConferenceSettingsFor(const RoomConfig* room);
 // Sends every room's settings that differ from the defaults to its
 // conference's worker now, and any room's on each change of `rooms` from now
 // on (until rooms->Watch(nullptr)). Control thread.
-void WatchRoomMediaSettings(RoomDirectory* rooms, mixer::WorkerPool* media);
+void WatchRoomMediaSettings(RoomDirectory* rooms, mixer::MediaWorkers* media);
 
 }  // namespace tutti

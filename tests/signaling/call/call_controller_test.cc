@@ -1,12 +1,14 @@
-// The controller's routing through a fake transaction layer: no sockets, no
-// workers (signaling only), nothing waits on wall time.
+// The controller's routing through a fake transaction layer: no sockets,
+// workers faked or none (signaling only), nothing waits on wall time.
 #include "signaling/call/call_controller.h"
 
+#include <fstream>
 #include <string>
 
 #include "common/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/signaling/call/call_fakes.h"
 
 namespace tutti {
@@ -17,6 +19,13 @@ using ::testing::HasSubstr;
 
 constexpr char kOffer[] =
     "v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+// The same caller putting us on hold (RFC 3264 §8.4).
+constexpr char kHoldOffer[] =
+    "v=0\r\no=alice 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendonly\r\n";
+constexpr char kResumeOffer[] =
+    "v=0\r\no=alice 1 3 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
     "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
 
 std::string Request(std::string_view method, std::string_view room, int cseq,
@@ -108,6 +117,151 @@ TEST_F(CallControllerTest, KickSendsByeInsideTheDialog) {
   EXPECT_THAT(signaling_.sent[0].bytes,
               HasSubstr(StrCat("From: <sip:1000@198.51.100.1>;tag=", tag)));
   EXPECT_EQ(controller_->active_calls(), 0);
+}
+
+// The same routing with media: fake workers keep the commands and hand back
+// the events a test queues, drained every 20 ms of the manual clock.
+class CallControllerMediaTest : public ::testing::Test {
+ protected:
+  CallControllerMediaTest() {
+    RoomConfig open;
+    open.name = "1000";
+    RoomConfig with_pin;
+    with_pin.name = "2000";
+    with_pin.pin = "4321";
+    rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{open, with_pin});
+    CallControllerOptions options;
+    options.local = {"198.51.100.1", 5060, 5061};
+    options.media_address = "198.51.100.1";
+    options.ivr_number = "800";
+    controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &ports_,
+                                                   &overload_, &workers_, options);
+    records_path_ = ::testing::TempDir() + "/call_controller_records.jsonl";
+    std::remove(records_path_.c_str());
+    records_ = std::move(*CallRecordWriter::Open(records_path_));
+    controller_->set_call_records(records_.get());
+  }
+  ~CallControllerMediaTest() override { controller_.reset(); }
+
+  sip::TransactionId Send(const std::string& text) {
+    const sip::TransactionId id = signaling_.Receive(text);
+    controller_->OnRequest(id, *signaling_.Request(id), source_);
+    return id;
+  }
+  // INVITE, 200 and ACK: the dialog's To tag.
+  std::string Connect(std::string_view room) {
+    Send(Request("INVITE", room, 1, {}, kOffer));
+    EXPECT_EQ(signaling_.Statuses().back(), 200);
+    const std::string tag = ToTag(signaling_.responses.back().bytes);
+    controller_->OnAck(fakes::Parse(Request("ACK", room, 1, tag)), source_);
+    return tag;
+  }
+  // The worker's events so far reach the controller.
+  void DeliverEvents() { timers_.Advance(absl::Milliseconds(20)); }
+  std::vector<nlohmann::json> Records() const {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(records_path_);
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+  fakes::FakeTimers timers_;
+  fakes::FakeSignaling signaling_;
+  fakes::FakeWorkers workers_;
+  std::unique_ptr<RoomDirectory> rooms_;
+  media::PortAllocator ports_{"198.51.100.1", 40000, 40007,
+                              media::PortAllocator::Mode::kNumbersOnly};
+  OverloadGuard overload_{OverloadLimits{}};
+  const sip::MessageSource source_{sip::TransportKind::kUdp,
+                                   *sip::SocketAddress::FromIpPort("192.0.2.10", 5062), 0};
+  std::string records_path_;
+  std::unique_ptr<CallRecordWriter> records_;
+  std::unique_ptr<CallController> controller_;
+};
+
+TEST_F(CallControllerMediaTest, AnsweredCallJoinsItsRoomsConferenceWithTheNegotiatedCodec) {
+  Connect("1000");
+  const auto added = workers_.SentOf<mixer::AddParticipant>();
+  ASSERT_EQ(added.size(), 1u);
+  const mixer::ParticipantSpec& spec = added[0]->participant->spec();
+  EXPECT_EQ(spec.conference_id, rooms_->ConferenceId("1000"));
+  EXPECT_EQ(workers_.sent[0].conference_id, rooms_->ConferenceId("1000"));
+  EXPECT_EQ(spec.codec.kind, media::CodecKind::kPcmu);
+  EXPECT_EQ(spec.payload_type, 0);
+  EXPECT_EQ(spec.remote_rtp.port, 40000);
+  EXPECT_EQ(controller_->participants(), 1);
+}
+
+TEST_F(CallControllerMediaTest, HoldAndResumeUpdateTheParticipant) {
+  const std::string tag = Connect("1000");
+  Send(Request("INVITE", "1000", 2, tag, kHoldOffer));
+  controller_->OnAck(fakes::Parse(Request("ACK", "1000", 2, tag)), source_);
+  Send(Request("INVITE", "1000", 3, tag, kResumeOffer));
+  EXPECT_THAT(signaling_.Statuses(), ElementsAre(200, 200, 200));
+  const auto updates = workers_.SentOf<mixer::UpdateParticipant>();
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_FALSE(updates[0]->spec.send);  // held: we send nothing
+  EXPECT_TRUE(updates[0]->spec.receive);
+  EXPECT_TRUE(updates[1]->spec.send);
+  EXPECT_EQ(updates[1]->spec.conference_id, rooms_->ConferenceId("1000"));
+}
+
+TEST_F(CallControllerMediaTest, EnteringTheRoomFromTheLobbyDetachesThenAddsOnDetached) {
+  Connect("2000");  // a PIN: the IVR answers in a lobby of the caller's own
+  ASSERT_EQ(workers_.SentOf<mixer::AddParticipant>().size(), 1u);
+  const uint32_t lobby = workers_.sent[0].conference_id;
+  const uint32_t room = rooms_->ConferenceId("2000");
+  EXPECT_NE(lobby, room);
+  const uint64_t id = workers_.SentOf<mixer::AddParticipant>()[0]->participant->id();
+  for (char key : std::string_view("4321#")) workers_.events.push_back(mixer::Dtmf{id, key});
+  DeliverEvents();
+  const auto detach = workers_.SentOf<mixer::DetachParticipant>();
+  ASSERT_EQ(detach.size(), 1u);
+  EXPECT_EQ(detach[0]->key.conference_id, lobby);
+  EXPECT_EQ(detach[0]->key.participant_id, id);
+  EXPECT_EQ(detach[0]->to_conference_id, room);
+  EXPECT_EQ(workers_.SentOf<mixer::AddParticipant>().size(), 1u);  // not before Detached
+
+  // The lobby's worker hands the participant back, bound for the room.
+  std::unique_ptr<mixer::Participant> handed_back =
+      std::move(std::get<mixer::AddParticipant>(workers_.sent[0].command).participant);
+  handed_back->set_conference_id(room);
+  workers_.events.push_back(mixer::Detached{std::move(handed_back)});
+  DeliverEvents();
+  const auto added = workers_.SentOf<mixer::AddParticipant>();
+  ASSERT_EQ(added.size(), 2u);
+  EXPECT_EQ(workers_.sent.back().conference_id, room);
+  EXPECT_EQ(added[1]->participant->id(), id);
+  EXPECT_EQ(controller_->Participants("2000").size(), 1u);
+}
+
+TEST_F(CallControllerMediaTest, LeftEventWritesTheRecordWithTheFinalCounters) {
+  const std::string tag = Connect("1000");
+  const uint64_t id = controller_->Participants("1000").at(0).id;
+  mixer::ParticipantStats periodic;
+  periodic.packets_in = 10;
+  workers_.events.push_back(mixer::Stats{id, periodic});
+  DeliverEvents();
+  Send(Request("BYE", "1000", 2, tag));
+  const auto removed = workers_.SentOf<mixer::RemoveParticipant>();
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0]->key.participant_id, id);
+  EXPECT_TRUE(Records().empty());  // waits for the worker's final counters
+
+  mixer::ParticipantStats final_stats;
+  final_stats.packets_in = 777;
+  final_stats.lost = 5;
+  workers_.events.push_back(mixer::Left{id, final_stats});
+  DeliverEvents();
+  std::vector<nlohmann::json> records = Records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["call_id"], "controller-1");
+  EXPECT_EQ(records[0]["room"], "1000");
+  EXPECT_EQ(records[0]["why"], "caller hung up");
+  EXPECT_EQ(records[0]["packets_in"], 777);
+  EXPECT_EQ(records[0]["lost"], 5);
+  controller_.reset();  // nothing left to write at shutdown
+  EXPECT_EQ(Records().size(), 1u);
 }
 
 }  // namespace

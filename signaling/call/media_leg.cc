@@ -1,0 +1,144 @@
+#include "signaling/call/media_leg.h"
+
+#include <arpa/inet.h>
+
+#include <utility>
+
+#include "absl/random/random.h"
+#include "common/log.h"
+#include "signaling/call/media_security.h"
+
+namespace tutti {
+
+std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_id,
+                                              const sdp::NegotiatedAudio& audio,
+                                              const media::DtlsContext* dtls_context) {
+  in_addr address{};
+  if (inet_pton(AF_INET, audio.remote_address.c_str(), &address) != 1) return std::nullopt;
+  mixer::ParticipantSpec spec;
+  spec.id = id;
+  spec.conference_id = conference_id;
+  switch (audio.codec) {
+    case sdp::AudioCodec::kPcmu:
+      spec.codec = {media::CodecKind::kPcmu, 8000, audio.ptime_ms};
+      break;
+    case sdp::AudioCodec::kPcma:
+      spec.codec = {media::CodecKind::kPcma, 8000, audio.ptime_ms};
+      break;
+    case sdp::AudioCodec::kOpus:
+      spec.codec = {media::CodecKind::kOpus, 48000, audio.ptime_ms};
+      break;
+  }
+  spec.payload_type = static_cast<uint8_t>(audio.payload_type);
+  spec.telephone_event_pt = audio.telephone_event_pt;
+  const uint32_t host_address = ntohl(address.s_addr);
+  spec.remote_rtp = {host_address, audio.remote_rtp_port};
+  spec.remote_rtcp = {host_address, audio.remote_rtcp_port};
+  spec.rtcp_mux = audio.rtcp_mux;
+  // Our direction: do we send, and do we expect the caller to?
+  spec.send =
+      audio.direction == sdp::Direction::kSendRecv || audio.direction == sdp::Direction::kSendOnly;
+  spec.receive =
+      audio.direction == sdp::Direction::kSendRecv || audio.direction == sdp::Direction::kRecvOnly;
+  // c=0.0.0.0 (old-style hold): nowhere to send.
+  if (host_address == 0) spec.send = false;
+  if (audio.sdes) spec.srtp = WorkerKeys(*audio.sdes);
+  if (audio.dtls) spec.dtls = WorkerDtls(*audio.dtls, dtls_context);
+  return spec;
+}
+
+MediaLeg::MediaLeg(mixer::MediaWorkers* workers, uint64_t participant_id, uint32_t conference_id,
+                   const media::DtlsContext* dtls_context, std::string call_id)
+    : workers_(workers),
+      participant_id_(participant_id),
+      conference_id_(conference_id),
+      dtls_context_(dtls_context),
+      call_id_(std::move(call_id)) {}
+
+bool MediaLeg::Join(const sdp::NegotiatedAudio& audio, bool muted, int listen_db, int talk_db) {
+  if (workers_ == nullptr || joined_) return false;
+  std::optional<mixer::ParticipantSpec> spec =
+      SpecFor(participant_id_, conference_id_, audio, dtls_context_);
+  if (!spec) {
+    LogWarn("media", "remote media address is not IPv4: call has no audio")
+        .With("call_id", call_id_)
+        .With("remote_media", audio.remote_address);
+    return false;
+  }
+  spec->muted = muted;
+  spec->listen_gain_db = listen_db;
+  spec->talk_gain_db = talk_db;
+  absl::BitGen bitgen;
+  auto participant = std::make_unique<mixer::Participant>(*spec, std::move(ports_),
+                                                          absl::Uniform<uint32_t>(bitgen));
+  if (!workers_->Send(conference_id_, mixer::AddParticipant{std::move(participant)})) {
+    LogError("media", "command ring full: call has no audio").With("call_id", call_id_);
+    return false;
+  }
+  joined_ = true;
+  return true;
+}
+
+void MediaLeg::Update(const sdp::NegotiatedAudio& audio) {
+  if (!joined_) return;
+  if (std::optional<mixer::ParticipantSpec> spec =
+          SpecFor(participant_id_, conference_id_, audio, dtls_context_)) {
+    workers_->Send(conference_id_, mixer::UpdateParticipant{*spec});
+  }
+}
+
+void MediaLeg::SetMuted(bool muted) {
+  if (!joined_) return;
+  workers_->Send(conference_id_, mixer::MuteParticipant{{conference_id_, participant_id_}, muted});
+}
+
+void MediaLeg::SetGains(int listen_db, int talk_db) {
+  if (!joined_) return;
+  workers_->Send(conference_id_,
+                 mixer::SetParticipantGains{{conference_id_, participant_id_}, listen_db, talk_db});
+}
+
+bool MediaLeg::Play(const media::Prompt* prompt, bool loop) {
+  if (!joined_) return false;
+  return workers_->Send(conference_id_,
+                        mixer::PlayPrompt{{conference_id_, participant_id_}, prompt, loop});
+}
+
+bool MediaLeg::MoveTo(uint32_t conference_id) {
+  const uint32_t from = std::exchange(conference_id_, conference_id);
+  if (!joined_) return true;
+  if (!workers_->Send(from, mixer::DetachParticipant{{from, participant_id_}, conference_id})) {
+    LogError("media", "command ring full: caller stays in the lobby").With("call_id", call_id_);
+    return false;
+  }
+  return true;
+}
+
+bool MediaLeg::Rejoin(std::unique_ptr<mixer::Participant> participant, bool muted) {
+  participant->SetMuted(muted);
+  const uint32_t conference_id = participant->spec().conference_id;
+  if (!workers_->Send(conference_id, mixer::AddParticipant{std::move(participant)})) {
+    LogError("media", "command ring full: call has no audio").With("call_id", call_id_);
+    joined_ = false;
+    return false;
+  }
+  return true;
+}
+
+bool MediaLeg::Remove() {
+  if (!joined_) return false;
+  joined_ = false;
+  if (!workers_->Send(conference_id_,
+                      mixer::RemoveParticipant{{conference_id_, participant_id_}})) {
+    LogError("media", "command ring full: participant not removed").With("call_id", call_id_);
+    return false;
+  }
+  return true;
+}
+
+void MediaLeg::OnLetGo(const mixer::ParticipantStats& final_stats) {
+  joined_ = false;
+  stats_ = final_stats;  // its final counters, for the record
+}
+
+}  // namespace tutti
