@@ -1,14 +1,12 @@
 #include "signaling/call/call_controller.h"
 
-#include <algorithm>
-
 #include "absl/random/random.h"
-#include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "common/log_rate_limit.h"
 #include "common/strings.h"
 #include "signaling/call/call_state.h"
 #include "signaling/call/event_json.h"
+#include "signaling/call/info_digit.h"
 #include "signaling/call/media_security.h"
 #include "signaling/call/room_media_settings.h"
 #include "signaling/sdp/session_description.h"
@@ -76,11 +74,6 @@ CallController::~CallController() {
   records_.WriteDeparted();
   // Recordings still open: the workers let go, the files are finalised.
   recordings_.CloseAll();
-  for (auto& [id, call] : calls_) {
-    timers_->Cancel(call->digit_timer);
-    timers_->Cancel(call->hold_timer);
-    timers_->Cancel(call->hang_up_timer);
-  }
 }
 
 void CallController::Reject(TransactionId id, int status_code, std::string_view reason,
@@ -462,35 +455,6 @@ void CallController::OnBye(TransactionId id, const SipMessage& bye) {
   EndCall(call->id, "caller hung up");
 }
 
-namespace {
-
-// SIP INFO carrying a key press, as older phones and gateways send DTMF:
-// application/dtmf-relay ("Signal=5\r\nDuration=160") or application/dtmf
-// (the digit alone). Other INFO bodies are acknowledged and ignored.
-std::optional<char> DigitFromInfo(std::string_view content_type, std::string_view body) {
-  const std::string_view type = StripWhitespace(content_type.substr(0, content_type.find(';')));
-  std::string_view value;
-  if (EqualsIgnoreCase(type, "application/dtmf-relay")) {
-    for (std::string_view line : SplitNonEmpty(body, '\n')) {
-      const size_t equals = line.find('=');
-      if (equals != std::string_view::npos &&
-          EqualsIgnoreCase(StripWhitespace(line.substr(0, equals)), "Signal")) {
-        value = StripWhitespace(line.substr(equals + 1));
-      }
-    }
-  } else if (EqualsIgnoreCase(type, "application/dtmf")) {
-    value = StripWhitespace(body);
-  }
-  if (value.size() == 2 && value == "10") return '*';
-  if (value.size() == 2 && value == "11") return '#';
-  if (value.size() != 1) return std::nullopt;
-  const char c = static_cast<char>(value[0] >= 'a' && value[0] <= 'd' ? value[0] - 32 : value[0]);
-  if ((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')) return c;
-  return std::nullopt;
-}
-
-}  // namespace
-
 void CallController::OnInfo(TransactionId id, const SipMessage& info) {
   Call* call = FindByDialog(info);
   if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
@@ -506,67 +470,6 @@ void CallController::OnUpdate(TransactionId id, const SipMessage& update) {
   if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
   if (!call->session->AcceptInDialog(id, update)) return;
   call->session->OnUpdate(id, update);
-}
-
-void CallController::OnDigit(Call& call, char digit, std::string_view via) {
-  if (call.dial_in) {
-    // Keys typed to the IVR are a room number or a PIN (a moderator's
-    // included): every API client sees the event stream and logs travel
-    // far, so they say that a key was pressed, never which (issue 13).
-    Publish("dtmf", call, StrCat("\"masked\":true,\"via\":\"", via, "\""));
-    LogDebug("media", "dtmf").With("call_id", call.call_id).With("masked", true).With("via", via);
-    return HandleKey(call, digit);
-  }
-  Publish("dtmf", call, StrCat("\"digit\":\"", std::string(1, digit), "\",\"via\":\"", via, "\""));
-  LogInfo("media", "dtmf")
-      .With("call_id", call.call_id)
-      .With("room", call.room)
-      .With("digit", std::string(1, digit))
-      .With("via", via);
-
-  HandleKey(call, digit);
-}
-
-void CallController::HandleKey(Call& call, char digit) {
-  if (call.dial_in) return OnDialInDigit(call, digit);
-  if (!call.member.in_room) {
-    // On its way from the lobby (a few ms): the keys count once it is in.
-    if (call.keys_in_transit.size() < 16) call.keys_in_transit.push_back(digit);
-    return;
-  }
-
-  // Control sequences: keys more than 3 s apart start over; a sequence that
-  // can no longer match restarts from this key. A moderator's own map is
-  // looked at first.
-  const absl::Time now = timers_->Now();
-  if (now - call.last_key > absl::Seconds(3)) call.keys.clear();
-  call.last_key = now;
-  call.keys.push_back(digit);
-  using Map = std::vector<std::pair<std::string, std::string>>;
-  const Map* maps[] = {call.member.moderator ? &options_.moderator_controls : nullptr,
-                       &options_.participant_controls};
-  auto is_prefix = [&maps](std::string_view typed) {
-    for (const Map* map : maps) {
-      for (const auto& [keys, action] : map ? *map : Map{}) {
-        if (std::string_view(keys).substr(0, typed.size()) == typed) return true;
-      }
-    }
-    return false;
-  };
-  if (!is_prefix(call.keys)) {
-    call.keys = is_prefix(std::string(1, digit)) ? std::string(1, digit) : "";
-  }
-  for (const Map* map : maps) {
-    if (map == nullptr) continue;
-    for (const auto& [keys, action] : *map) {
-      if (keys == call.keys) {
-        call.keys.clear();
-        // Last use of `call`: the action may end it (leave).
-        RunControl(call, std::string(action));
-        return;
-      }
-    }
-  }
 }
 
 void CallController::OnOptions(TransactionId id, const SipMessage& options) {
@@ -604,9 +507,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   auto it = calls_.find(key);
   if (it == calls_.end()) return;
   Call& call = *it->second;
-  timers_->Cancel(call.digit_timer);
-  timers_->Cancel(call.hold_timer);
-  timers_->Cancel(call.hang_up_timer);
+  // Its own timers (digits, a held answer, goodbye) end with it.
   LogInfo("call", "call ended")
       .With("call_id", call.call_id)
       .With("room", call.room)
@@ -680,108 +581,6 @@ void CallController::UpdateMedia(Call& call) {
   if (call.audio) call.media.Update(*call.audio);
 }
 
-void CallController::PollMediaEvents() {
-  media_->DrainEvents([this](mixer::WorkerEvent& event) { OnMediaEvent(event); });
-  media_poll_timer_ = timers_->Add(absl::Milliseconds(20), [this] { PollMediaEvents(); });
-}
-
-namespace {
-
-// The leg's final media figures, when it left.
-void LogMediaStats(const std::string& call_id, const std::string& room,
-                   const mixer::ParticipantStats& stats) {
-  LogInfo("media", "media stats")
-      .With("call_id", call_id)
-      .With("room", room)
-      .With("packets_in", static_cast<int64_t>(stats.packets_in))
-      .With("packets_out", static_cast<int64_t>(stats.packets_out))
-      .With("lost", stats.lost)
-      .With("jitter_ms", static_cast<int64_t>(stats.jitter_ms))
-      .With("concealed", static_cast<int64_t>(stats.concealed))
-      .With("max_gap_ms", static_cast<int64_t>(stats.max_gap_ms))
-      .With("malformed", static_cast<int64_t>(stats.malformed))
-      .With("malformed_rtcp", static_cast<int64_t>(stats.malformed_rtcp))
-      .With("srtp_auth_failed", static_cast<int64_t>(stats.srtp_auth_failed))
-      .With("srtp_replayed", static_cast<int64_t>(stats.srtp_replayed))
-      .With("foreign", static_cast<int64_t>(stats.foreign_source))
-      .With("withheld", static_cast<int64_t>(stats.withheld));
-}
-
-}  // namespace
-
-void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
-  if (auto* detached = std::get_if<mixer::Detached>(&event)) return OnDetached(*detached);
-  if (auto* released = std::get_if<mixer::RecorderReleased>(&event)) {
-    return recordings_.OnReleased(released->conference_id);
-  }
-  // Every other event is about one participant: its call, or a call that
-  // ended while its participant was still on a worker.
-  const uint64_t id = mixer::ParticipantIdOf(event);
-  auto it = calls_.find(id);
-  Call* call = it != calls_.end() ? it->second.get() : nullptr;
-  std::string call_id;
-  std::string room;
-  if (call != nullptr) {
-    call_id = call->call_id;
-    room = call->room;
-  } else if (const CallRecord* gone = records_.Departure(id)) {
-    call_id = gone->call_id;
-    room = gone->room;
-    if (const auto* left = std::get_if<mixer::Left>(&event)) records_.Departed(id, left->stats);
-  }
-  // The worker already let the leg go (RTP timeout, DTLS failure): end the call.
-  auto ended_by_worker = [&](const mixer::ParticipantStats& final_stats, const std::string& why) {
-    if (call == nullptr) return;
-    call->media.OnLetGo(final_stats);
-    SendBye(*call, why);
-    EndCall(id, why);
-  };
-  auto talking = [&](bool started) {
-    if (call != nullptr) {
-      call->talking = started;
-      Publish(started ? "talking_started" : "talking_stopped", *call);
-    }
-    LogDebug("media", started ? "talking started" : "talking stopped")
-        .With("call_id", call_id)
-        .With("room", room);
-  };
-  std::visit(mixer::Overloaded{
-                 [&](const mixer::PlaybackEnded&) {
-                   if (call == nullptr) return;
-                   Publish("playback_done", *call);
-                   PlayNextPrompt(*call);  // may end the call (goodbye)
-                 },
-                 [&](const mixer::Stats& stats) {
-                   if (call != nullptr) call->media.OnStats(stats.stats);
-                 },
-                 [&](const mixer::TalkingStarted&) { talking(true); },
-                 [&](const mixer::TalkingStopped&) { talking(false); },
-                 [&](const mixer::Dtmf& dtmf) {
-                   if (call != nullptr)
-                     OnDigit(*call, dtmf.digit, dtmf.inband ? "inband" : "rfc4733");
-                 },
-                 [&](const mixer::RtpTimeout& timeout) {
-                   LogWarn("media", "no media from caller, ending call")
-                       .With("call_id", call_id)
-                       .With("room", room);
-                   ended_by_worker(timeout.stats, "RTP timeout");
-                 },
-                 [&](const mixer::DtlsFailed& failed) {
-                   const std::string why =
-                       StrCat("DTLS-SRTP ", media::DtlsFailureName(failed.failure));
-                   LogWarn("media", "DTLS-SRTP failed, ending call")
-                       .With("call_id", call_id)
-                       .With("room", room)
-                       .With("why", why);
-                   ended_by_worker(failed.stats, why);
-                 },
-                 [&](const mixer::Left& left) { LogMediaStats(call_id, room, left.stats); },
-                 [](const mixer::Detached&) {},          // handled above
-                 [](const mixer::RecorderReleased&) {},  // handled above
-             },
-             event);
-}
-
 void CallController::Publish(std::string_view type, const Call& call, std::string_view extra_json) {
   if (events_ == nullptr) return;
   std::string json = StrCat("{\"room\":", JsonString(call.room), ",\"participant\":", call.id,
@@ -789,34 +588,6 @@ void CallController::Publish(std::string_view type, const Call& call, std::strin
   if (!extra_json.empty()) StrAppend(&json, ",", extra_json);
   json.push_back('}');
   events_->Publish(std::string(type), json);
-}
-
-ParticipantInfo CallController::InfoFor(const Call& call) const {
-  ParticipantInfo info;
-  info.id = call.id;
-  info.call_id = call.call_id;
-  info.room = call.room;
-  info.from = call.from_uri;
-  info.codec = call.audio ? std::string(sdp::AudioCodecName(call.audio->codec)) : "";
-  info.talking = call.talking;
-  info.muted = call.muted;
-  info.moderator = call.member.moderator;
-  info.waiting = call.member.waiting;
-  info.listen_db = call.listen_db;
-  info.talk_db = call.talk_db;
-  info.held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||
-                             call.audio->direction == sdp::Direction::kInactive);
-  info.seconds = absl::ToDoubleSeconds(timers_->Now() - call.started);
-  info.packets_in = call.media.stats().packets_in;
-  info.packets_out = call.media.stats().packets_out;
-  info.lost = call.media.stats().lost;
-  info.jitter_ms = call.media.stats().jitter_ms;
-  info.rtt_ms = call.media.stats().rtt_ms;
-  info.media_encryption = call.audio ? std::string(EncryptionName(*call.audio)) : "";
-  info.srtp_auth_failed = call.media.stats().srtp_auth_failed;
-  info.srtp_replayed = call.media.stats().srtp_replayed;
-  info.max_gap_ms = call.media.stats().max_gap_ms;
-  return info;
 }
 
 CallRecord CallController::RecordFor(const Call& call, std::string_view why) const {
@@ -836,120 +607,6 @@ CallRecord CallController::RecordFor(const Call& call, std::string_view why) con
 const media::Prompt* CallController::PromptNamed(std::string_view name) const {
   const int index = prompts_ ? prompts_->Find(name) : -1;
   return index < 0 ? nullptr : &prompts_->at(index);
-}
-
-int CallController::participants() const {
-  int count = 0;
-  for (const auto& [key, call] : calls_) count += call->media.joined() && !call->dial_in ? 1 : 0;
-  return count;
-}
-
-std::vector<ParticipantInfo> CallController::Participants(std::string_view room) const {
-  control_thread_.Check();
-  std::vector<ParticipantInfo> out;
-  for (const auto& [key, call] : calls_) {
-    if (call->ringing() || call->dial_in) continue;  // not in a room yet
-    if (!room.empty() && call->room != room) continue;
-    out.push_back(InfoFor(*call));
-  }
-  std::sort(out.begin(), out.end(),
-            [](const ParticipantInfo& a, const ParticipantInfo& b) { return a.id < b.id; });
-  return out;
-}
-
-std::optional<ParticipantInfo> CallController::Participant(uint64_t id) const {
-  control_thread_.Check();
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->ringing()) return std::nullopt;
-  return InfoFor(*it->second);
-}
-
-bool CallController::SetMuted(uint64_t id, bool muted) {
-  control_thread_.Check();
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->ringing()) return false;
-  Call& call = *it->second;
-  if (call.muted == muted) return true;
-  call.muted = muted;
-  SendMuted(call);
-  Publish(muted ? "muted" : "unmuted", call);
-  LogInfo("call", muted ? "muted" : "unmuted")
-      .With("call_id", call.call_id)
-      .With("room", call.room);
-  return true;
-}
-
-absl::StatusOr<std::string> CallController::StartRecording(std::string_view room,
-                                                           std::string_view directory,
-                                                           mixer::RecordingFormat format) {
-  control_thread_.Check();
-  if (rooms_->Find(room) == nullptr) return absl::NotFoundError(StrCat("no room \"", room, "\""));
-  bool anyone = false;
-  for (const auto& [key, call] : calls_)
-    anyone = anyone || (call->room == room && call->media.joined());
-  return recordings_.Start(room, rooms_->ConferenceId(room), anyone, directory, format);
-}
-
-absl::Status CallController::StopRecording(std::string_view room) {
-  control_thread_.Check();
-  return recordings_.Stop(room, rooms_->ConferenceId(room));
-}
-
-std::string CallController::RecordingPath(std::string_view room) const {
-  control_thread_.Check();
-  return recordings_.Path(rooms_->ConferenceId(room));
-}
-
-bool CallController::Play(uint64_t id, const media::Prompt* prompt) {
-  control_thread_.Check();
-  auto it = calls_.find(id);
-  if (it == calls_.end()) return false;
-  Call& call = *it->second;
-  if (!call.media.Play(prompt)) return false;  // no audio, or the worker is busy
-  // It replaces what was playing; music (if any) comes back after it.
-  call.prompts.clear();
-  call.prompt_playing = prompt != nullptr;
-  Publish("playback_started", call,
-          StrCat("\"prompt\":\"", prompt != nullptr ? prompt->name : "", "\""));
-  return true;
-}
-
-bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
-  control_thread_.Check();
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->ringing()) return false;
-  Call& call = *it->second;
-  call.listen_db = listen_db;
-  call.talk_db = talk_db;
-  call.media.SetGains(listen_db, talk_db);
-  Publish("volume", call, StrCat("\"listen_db\":", listen_db, ",\"talk_db\":", talk_db));
-  return true;
-}
-
-bool CallController::Kick(uint64_t id, std::string_view why) {
-  control_thread_.Check();
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->ringing()) return false;
-  SendBye(*it->second, why);
-  EndCall(id, why);
-  return true;
-}
-
-void CallController::EndRoom(std::string_view room) {
-  control_thread_.Check();
-  std::vector<uint64_t> keys;
-  for (const auto& [key, call] : calls_) {
-    if (call->room == room) keys.push_back(key);
-  }
-  for (uint64_t key : keys) {
-    Call& call = *calls_.at(key);
-    if (call.ringing()) {
-      Reject(call.session->invite_transaction(), 404, "Room Not Found");
-      EndCall(key, "room removed");
-    } else {
-      Kick(key, "room removed");
-    }
-  }
 }
 
 void CallController::MaybeFinishShutdown() {

@@ -214,11 +214,6 @@ class CallController : public sip::TransactionUser {
   void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
   void OnInfo(sip::TransactionId id, const sip::SipMessage& info);
   void OnUpdate(sip::TransactionId id, const sip::SipMessage& update);
-  // A key press from any source (RFC 4733, SIP INFO, in-band).
-  void OnDigit(Call& call, char digit, std::string_view via);
-  // The key's meaning: an IVR entry or an in-call control.
-  void HandleKey(Call& call, char digit);
-  void RunControl(Call& call, std::string_view action);
   void Answer(uint64_t call_id);
   // Runs `fn` on the call if it has not ended (timers, late answers).
   template <typename Fn>
@@ -238,17 +233,31 @@ class CallController : public sip::TransactionUser {
   // Media: the call's participant on its room's worker.
   void JoinMedia(Call& call);
   void UpdateMedia(Call& call);
+  // call_media_events.cc: the workers' events, routed.
   void PollMediaEvents();
   void OnMediaEvent(mixer::WorkerEvent& event);
+  // A participant's talking state; `call` is null for a departed leg.
+  void OnTalking(Call* call, const std::string& call_id, const std::string& room, bool started);
+  // The worker already let the leg go (RTP timeout, DTLS failure): the call
+  // ends with BYE, its record with the final counters. No-op for null.
+  void EndedByWorker(Call* call, const mixer::ParticipantStats& final_stats,
+                     const std::string& why);
   void Publish(std::string_view type, const Call& call, std::string_view extra_json = {});
-  ParticipantInfo InfoFor(const Call& call) const;
   const media::Prompt* PromptNamed(std::string_view name) const;
+  // call_api.cc: a participant as the control API shows it.
+  ParticipantInfo InfoFor(const Call& call) const;
 
-  // call_rooms.cc: the dial-in IVR, prompts, presence in rooms and key
-  // controls.
+  // call_keys.cc: a key press from any source (RFC 4733, SIP INFO, in-band).
+  void OnDigit(Call& call, char digit, std::string_view via);
+  // The key's meaning: an IVR entry or an in-call control.
+  void HandleKey(Call& call, char digit);
+  void RunControl(Call& call, std::string_view action);
+  bool RunModeratorControl(Call& call, std::string_view action);
+
+  // call_rooms.cc: the dial-in IVR, prompts and presence in rooms.
   void StartDialIn(Call& call);
   void OnDialInDigit(Call& call, char digit);
-  void OnDigitTimeout(uint64_t call_id);
+  void OnDigitTimeout(Call& call);
   void RunDialInStep(Call& call, const DialInStep& step);
   // Lobby -> room: checks the room takes the caller, then moves its media.
   void EnterRoom(Call& call, const std::string& room, bool moderator);
@@ -269,7 +278,6 @@ class CallController : public sip::TransactionUser {
   std::vector<Call*> InRoom(std::string_view room, const Call* except = nullptr);
   void SetWaiting(Call& call, bool waiting);
   void SendMuted(Call& call);  // muted or waiting, to the worker
-  bool RunModeratorControl(Call& call, std::string_view action);
   // The leg's record as it ends (with the last media counters reported).
   CallRecord RecordFor(const Call& call, std::string_view why) const;
   Call* FindByDialog(const sip::SipMessage& request);

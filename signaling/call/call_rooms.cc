@@ -1,7 +1,6 @@
 // The rooms side of the call controller: the dial-in IVR (a lobby per
-// caller, conference number, PIN), prompts played one after another, who is
-// in a room (alone, waiting for the moderator, the moderator leaving) and
-// the key controls of participants and moderators.
+// caller, conference number, PIN), prompts played one after another, and who
+// is in a room (alone, waiting for the moderator, the moderator leaving).
 #include <algorithm>
 #include <utility>
 
@@ -51,22 +50,16 @@ void CallController::OnDialInDigit(Call& call, char digit) {
   std::optional<DialInStep> step =
       call.dial_in->OnDigit(digit, *rooms_, pin_guard_, timers_->Now());
   if (step) return RunDialInStep(call, *step);
-  timers_->Cancel(call.digit_timer);
-  const uint64_t id = call.id;
-  call.digit_timer = timers_->Add(options_.digit_timeout, [this, id] { OnDigitTimeout(id); });
+  call.digit_timer.Start(timers_, options_.digit_timeout, [this, &call] { OnDigitTimeout(call); });
 }
 
-void CallController::OnDigitTimeout(uint64_t call_id) {
-  auto it = calls_.find(call_id);
-  if (it == calls_.end() || !it->second->dial_in) return;
-  Call& call = *it->second;
-  call.digit_timer = 0;
+void CallController::OnDigitTimeout(Call& call) {
+  if (!call.dial_in) return;
   RunDialInStep(call, call.dial_in->OnTimeout(*rooms_, pin_guard_, timers_->Now()));
 }
 
 void CallController::RunDialInStep(Call& call, const DialInStep& step) {
-  timers_->Cancel(call.digit_timer);
-  call.digit_timer = 0;
+  call.digit_timer.Cancel();
   if (step.room_slowed) {
     // Many wrong PINs for this room from any number of addresses: its
     // answers are held from now on (never refused: its owners must get in).
@@ -84,14 +77,10 @@ void CallController::RunDialInStep(Call& call, const DialInStep& step) {
     call.held_step = step;
     call.held_step->hold = absl::ZeroDuration();
     call.held_step->room_slowed = false;
-    const uint64_t id = call.id;
-    call.hold_timer = timers_->Add(step.hold, [this, id] {
-      auto it = calls_.find(id);
-      if (it == calls_.end() || !it->second->held_step) return;
-      Call& held = *it->second;
-      held.hold_timer = 0;
-      const DialInStep now = *std::exchange(held.held_step, std::nullopt);
-      RunDialInStep(held, now);
+    call.hold_timer.Start(timers_, step.hold, [this, &call] {
+      if (!call.held_step) return;
+      const DialInStep now = *std::exchange(call.held_step, std::nullopt);
+      RunDialInStep(call, now);
     });
     return;
   }
@@ -114,8 +103,7 @@ void CallController::RunDialInStep(Call& call, const DialInStep& step) {
     case DialInStep::Next::kCollect: {
       // The caller has until the prompts end plus the digit timeout.
       const absl::Duration wait = PlayPrompts(call, step.prompts) + options_.digit_timeout;
-      const uint64_t id = call.id;
-      call.digit_timer = timers_->Add(wait, [this, id] { OnDigitTimeout(id); });
+      call.digit_timer.Start(timers_, wait, [this, &call] { OnDigitTimeout(call); });
       return;
     }
     case DialInStep::Next::kHangUp:
@@ -304,13 +292,8 @@ absl::Duration CallController::PlayPrompts(Call& call, const std::vector<std::st
     call.hang_up_why = std::string(hang_up_why);
     // Normally the last prompt's end hangs up; this is for when it never
     // comes (no audio, no prompts).
-    const uint64_t id = call.id;
-    call.hang_up_timer = timers_->Add(total + absl::Seconds(2), [this, id] {
-      auto it = calls_.find(id);
-      if (it == calls_.end()) return;
-      it->second->hang_up_timer = 0;
-      Kick(id, std::string(it->second->hang_up_why));
-    });
+    call.hang_up_timer.Start(timers_, total + absl::Seconds(2),
+                             [this, &call] { Kick(call.id, std::string(call.hang_up_why)); });
   }
   if (!call.media.joined()) return total;
   if (call.prompts.empty()) {
@@ -358,103 +341,6 @@ void CallController::StopMusic(Call& call) {
   if (!call.music) return;
   call.music = false;
   if (!call.prompt_playing) call.media.Play(nullptr);
-}
-
-// --- Key controls
-
-void CallController::RunControl(Call& call, std::string_view action) {
-  LogInfo("call", "key control")
-      .With("call_id", call.call_id)
-      .With("room", call.room)
-      .With("action", action)
-      .With("moderator", call.member.moderator);
-  if (call.member.moderator && RunModeratorControl(call, action)) return;
-  // Volume steps of 3 dB, within what the API allows.
-  auto step = [](int db, int by) { return std::clamp(db + by, -24, 12); };
-  const uint64_t id = call.id;
-  if (action == "toggle_mute" || action == "mute" || action == "unmute") {
-    const bool mute = action == "mute" || (action == "toggle_mute" && !call.muted);
-    SetMuted(id, mute);
-    PlayPrompts(call, {mute ? "muted" : "unmuted"}, call.music);
-  } else if (action == "listen_down" || action == "listen_up") {
-    SetVolume(id, step(call.listen_db, action == "listen_up" ? 3 : -3), call.talk_db);
-  } else if (action == "talk_down" || action == "talk_up") {
-    SetVolume(id, call.listen_db, step(call.talk_db, action == "talk_up" ? 3 : -3));
-  } else if (action == "volume_reset") {
-    SetVolume(id, 0, 0);
-  } else if (action == "participant_count") {
-    PlayPrompts(call, RoomPresence::CountPrompts(static_cast<int>(InRoom(call.room).size())),
-                call.music);
-  } else if (action == "leave") {
-    Kick(id, "left by key");
-  }
-}
-
-bool CallController::RunModeratorControl(Call& call, std::string_view action) {
-  if (action == "toggle_mute_all" || action == "mute_all" || action == "unmute_all") {
-    std::vector<Call*> targets;
-    for (Call* other : InRoom(call.room, &call)) {
-      if (!other->member.moderator) targets.push_back(other);
-    }
-    bool mute = action == "mute_all";
-    if (action == "toggle_mute_all") {
-      mute = std::any_of(targets.begin(), targets.end(), [](const Call* c) { return !c->muted; });
-    }
-    for (Call* target : targets) {
-      if (target->muted == mute) continue;
-      SetMuted(target->id, mute);
-      PlayPrompts(*target, {mute ? "muted" : "unmuted"}, target->music);
-    }
-    PlayPrompts(call, {mute ? "all_muted" : "all_unmuted"}, call.music);
-    return true;
-  }
-  if (action == "toggle_lock" || action == "lock" || action == "unlock") {
-    const RoomConfig* room = rooms_->Find(call.room);
-    if (room == nullptr) return true;
-    RoomConfig changed = *room;
-    changed.locked = action == "lock" || (action == "toggle_lock" && !room->locked);
-    rooms_->Update(changed);
-    LogInfo("call", changed.locked ? "room locked" : "room unlocked")
-        .With("room", call.room)
-        .With("by", call.call_id);
-    if (events_ != nullptr) {
-      events_->Publish(changed.locked ? "room_locked" : "room_unlocked",
-                       StrCat("{\"room\":\"", call.room, "\",\"participant\":", call.id, "}"));
-    }
-    PlayPrompts(call, {changed.locked ? "locked" : "unlocked"}, call.music);
-    return true;
-  }
-  if (action == "kick_last") {
-    Call* last = nullptr;
-    for (Call* other : InRoom(call.room, &call)) {
-      if (!other->member.moderator && !other->hang_up_after_prompts) last = other;  // join order
-    }
-    if (last != nullptr) PlayPrompts(*last, {"removed", "goodbye"}, false, "removed by moderator");
-    return true;
-  }
-  if (action == "toggle_recording" || action == "start_recording" || action == "stop_recording") {
-    const bool recording = !RecordingPath(call.room).empty();
-    const bool start = action == "start_recording" || (action == "toggle_recording" && !recording);
-    absl::Status status;
-    if (start && !recording) {
-      status =
-          StartRecording(call.room, options_.recording_dir, options_.recording_format).status();
-    } else if (!start && recording) {
-      status = StopRecording(call.room);
-    }
-    if (!status.ok()) {
-      LogError("call", "recording by key failed")
-          .With("room", call.room)
-          .With("error", status.ToString());
-      return true;
-    }
-    // Everyone is told the room is (no longer) being recorded.
-    for (Call* other : InRoom(call.room)) {
-      PlayPrompts(*other, {start ? "recording_started" : "recording_stopped"}, other->music);
-    }
-    return true;
-  }
-  return false;
 }
 
 }  // namespace tutti

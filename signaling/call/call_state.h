@@ -1,6 +1,7 @@
 // A call leg as the CallController keeps it. Private to the controller's
-// .cc files (call_controller.cc: SIP and media; call_rooms.cc: dial-in,
-// prompts, presence and key controls).
+// .cc files (call_controller.cc: SIP and the media leg's joining;
+// call_rooms.cc: dial-in, prompts, presence; call_keys.cc: key controls;
+// call_media_events.cc: worker events; call_api.cc: the control API).
 #pragma once
 
 #include <deque>
@@ -33,11 +34,11 @@ struct CallController::Call {
   // Dial-in: the conversation while in the IVR (null once in a room), and
   // the timer that ends an entry nobody finishes.
   std::unique_ptr<DialIn> dial_in;
-  EventLoop::TimerId digit_timer = 0;
+  OwnedTimer digit_timer;
   // A PIN answer held because its room is being guessed at (DialInStep
   // hold): run when hold_timer fires; keys meanwhile are ignored.
   std::optional<DialInStep> held_step;
-  EventLoop::TimerId hold_timer = 0;
+  OwnedTimer hold_timer;
   RoomMember member;            // in the room (RoomPresence): moderator, waiting
   std::string keys_in_transit;  // pressed between the IVR and the room
   // Prompts: the ones queued after the one playing, music to loop when they
@@ -47,7 +48,7 @@ struct CallController::Call {
   bool music = false;
   bool hang_up_after_prompts = false;
   std::string hang_up_why;
-  EventLoop::TimerId hang_up_timer = 0;
+  OwnedTimer hang_up_timer;  // when the goodbye never ends (no audio)
   int listen_db = 0;
   int talk_db = 0;
   std::string keys;  // DTMF typed so far towards a control sequence

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "common/event_loop.h"
@@ -20,6 +21,35 @@ class CallTimers {
   // A no-op for 0 and for timers that ran or were cancelled.
   virtual void Cancel(TimerId id) = 0;
   virtual absl::Time Now() const = 0;
+};
+
+// A timer that belongs to one thing (a call's digit timeout, say):
+// starting it again replaces the pending one, and it is cancelled with its
+// owner, so its callback never runs for something that is gone.
+class OwnedTimer {
+ public:
+  OwnedTimer() = default;
+  ~OwnedTimer() { Cancel(); }
+  OwnedTimer(const OwnedTimer&) = delete;
+  OwnedTimer& operator=(const OwnedTimer&) = delete;
+
+  // The callback may destroy the timer's owner.
+  void Start(CallTimers* timers, absl::Duration delay, std::function<void()> callback) {
+    Cancel();
+    timers_ = timers;
+    id_ = timers_->Add(delay, [this, callback = std::move(callback)] {
+      id_ = 0;
+      callback();
+    });
+  }
+  void Cancel() {
+    if (id_ != 0) timers_->Cancel(std::exchange(id_, 0));
+  }
+  bool pending() const { return id_ != 0; }
+
+ private:
+  CallTimers* timers_ = nullptr;
+  CallTimers::TimerId id_ = 0;
 };
 
 class LoopTimers final : public CallTimers {

@@ -264,5 +264,31 @@ TEST_F(CallControllerMediaTest, LeftEventWritesTheRecordWithTheFinalCounters) {
   EXPECT_EQ(Records().size(), 1u);
 }
 
+TEST_F(CallControllerMediaTest, IvrCallerWhoTypesNothingIsAskedAgainThenHungUpOn) {
+  Connect("800");
+  EXPECT_EQ(controller_->in_ivr(), 1);
+  // Each digit timeout asks again, until the tries are used up; the goodbye
+  // (no prompts here) ends the call when its hang-up timer fires.
+  for (int waits = 0; waits < 20 && controller_->active_calls() > 0; ++waits) {
+    timers_.Advance(absl::Seconds(10));
+  }
+  EXPECT_EQ(controller_->active_calls(), 0);
+  ASSERT_EQ(signaling_.sent.size(), 1u);
+  EXPECT_THAT(signaling_.sent[0].bytes, HasSubstr("BYE sip:alice@192.0.2.10:5062"));
+  EXPECT_EQ(controller_->dial_in_counters().failed, 1u);
+}
+
+TEST_F(CallControllerMediaTest, ACallsOwnTimersEndWithIt) {
+  const std::string tag = Connect("800");
+  const size_t with_ivr = timers_.pending();  // the digit timeout among them
+  Send(Request("BYE", "800", 2, tag));
+  EXPECT_EQ(controller_->active_calls(), 0);
+  EXPECT_LT(timers_.pending(), with_ivr);
+  // Nothing of the call runs later: no BYE, no record of a second end.
+  timers_.Advance(absl::Minutes(5));
+  EXPECT_TRUE(signaling_.sent.empty());
+  EXPECT_EQ(timers_.pending(), 1u);  // the worker event drain, and only it
+}
+
 }  // namespace
 }  // namespace tutti
