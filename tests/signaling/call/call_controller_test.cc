@@ -2,7 +2,6 @@
 // workers faked or none (signaling only), nothing waits on wall time.
 #include "signaling/call/call_controller.h"
 
-#include <fstream>
 #include <string>
 
 #include "common/strings.h"
@@ -47,19 +46,16 @@ std::string ToTag(const std::string& response) {
   return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
 }
 
-class CallControllerTest : public ::testing::Test {
+// What both fixtures share: the fake transaction layer, ports, limits, the
+// caller's address and the controller.
+class ControllerFixture : public ::testing::Test {
  protected:
-  CallControllerTest() {
-    RoomConfig room;
-    room.name = "1000";
-    rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{room});
+  static CallControllerOptions Options() {
     CallControllerOptions options;
     options.local = {"198.51.100.1", 5060, 5061};
     options.media_address = "198.51.100.1";
-    controller_ = std::make_unique<CallController>(&loop_, &signaling_, rooms_.get(), &ports_,
-                                                   &overload_, nullptr, options);
+    return options;
   }
-
   // Hands a request to the controller as the transaction layer would.
   sip::TransactionId Send(const std::string& text) {
     const sip::TransactionId id = signaling_.Receive(text);
@@ -67,7 +63,6 @@ class CallControllerTest : public ::testing::Test {
     return id;
   }
 
-  EventLoop loop_;
   fakes::FakeSignaling signaling_;
   std::unique_ptr<RoomDirectory> rooms_;
   media::PortAllocator ports_{"198.51.100.1", 40000, 40007,
@@ -75,7 +70,22 @@ class CallControllerTest : public ::testing::Test {
   OverloadGuard overload_{OverloadLimits{}};
   const sip::MessageSource source_{sip::TransportKind::kUdp,
                                    *sip::SocketAddress::FromIpPort("192.0.2.10", 5062), 0};
-  std::unique_ptr<CallController> controller_;
+  std::unique_ptr<CallController> controller_;  // reset by each fixture, before its timers go
+};
+
+// Signaling only: no workers, the EventLoop's timers (never run).
+class CallControllerTest : public ControllerFixture {
+ protected:
+  CallControllerTest() {
+    RoomConfig room;
+    room.name = "1000";
+    rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{room});
+    controller_ = std::make_unique<CallController>(&loop_, &signaling_, rooms_.get(), &ports_,
+                                                   &overload_, nullptr, Options());
+  }
+  ~CallControllerTest() override { controller_.reset(); }
+
+  EventLoop loop_;
 };
 
 TEST_F(CallControllerTest, InviteIsAnsweredConfirmedByAckAndEndedByBye) {
@@ -121,7 +131,7 @@ TEST_F(CallControllerTest, KickSendsByeInsideTheDialog) {
 
 // The same routing with media: fake workers keep the commands and hand back
 // the events a test queues, drained every 20 ms of the manual clock.
-class CallControllerMediaTest : public ::testing::Test {
+class CallControllerMediaTest : public ControllerFixture {
  protected:
   CallControllerMediaTest() {
     RoomConfig open;
@@ -130,9 +140,7 @@ class CallControllerMediaTest : public ::testing::Test {
     with_pin.name = "2000";
     with_pin.pin = "4321";
     rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{open, with_pin});
-    CallControllerOptions options;
-    options.local = {"198.51.100.1", 5060, 5061};
-    options.media_address = "198.51.100.1";
+    CallControllerOptions options = Options();
     options.ivr_number = "800";
     controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &ports_,
                                                    &overload_, &workers_, options);
@@ -143,11 +151,6 @@ class CallControllerMediaTest : public ::testing::Test {
   }
   ~CallControllerMediaTest() override { controller_.reset(); }
 
-  sip::TransactionId Send(const std::string& text) {
-    const sip::TransactionId id = signaling_.Receive(text);
-    controller_->OnRequest(id, *signaling_.Request(id), source_);
-    return id;
-  }
   // INVITE, 200 and ACK: the dialog's To tag.
   std::string Connect(std::string_view room) {
     Send(Request("INVITE", room, 1, {}, kOffer));
@@ -158,25 +161,12 @@ class CallControllerMediaTest : public ::testing::Test {
   }
   // The worker's events so far reach the controller.
   void DeliverEvents() { timers_.Advance(absl::Milliseconds(20)); }
-  std::vector<nlohmann::json> Records() const {
-    std::vector<nlohmann::json> out;
-    std::ifstream in(records_path_);
-    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-    return out;
-  }
+  std::vector<nlohmann::json> Records() const { return fakes::JsonLines(records_path_); }
 
   fakes::FakeTimers timers_;
-  fakes::FakeSignaling signaling_;
   fakes::FakeWorkers workers_;
-  std::unique_ptr<RoomDirectory> rooms_;
-  media::PortAllocator ports_{"198.51.100.1", 40000, 40007,
-                              media::PortAllocator::Mode::kNumbersOnly};
-  OverloadGuard overload_{OverloadLimits{}};
-  const sip::MessageSource source_{sip::TransportKind::kUdp,
-                                   *sip::SocketAddress::FromIpPort("192.0.2.10", 5062), 0};
   std::string records_path_;
   std::unique_ptr<CallRecordWriter> records_;
-  std::unique_ptr<CallController> controller_;
 };
 
 TEST_F(CallControllerMediaTest, AnsweredCallJoinsItsRoomsConferenceWithTheNegotiatedCodec) {

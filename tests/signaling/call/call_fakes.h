@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "mixer/media_workers.h"
+#include "nlohmann/json.hpp"
 #include "signaling/call/call_timers.h"
 #include "signaling/sip/call_signaling.h"
 #include "signaling/sip/sip_parser.h"
@@ -24,6 +26,14 @@ inline sip::SipMessage Parse(const std::string& text) {
   sip::ParseOutcome outcome = sip::ParseSipMessage(text);
   EXPECT_TRUE(outcome.ok()) << outcome.reject_reason << "\n" << text;
   return outcome.message;
+}
+
+// The JSON lines of a file (call records), in order.
+inline std::vector<nlohmann::json> JsonLines(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
 }
 
 class FakeSignaling : public sip::CallSignaling {

@@ -1,12 +1,12 @@
 // CallRecords: a leg's record is written once, with the counters of its end.
 #include "signaling/call/call_records.h"
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/signaling/call/call_fakes.h"
 
 namespace tutti {
 namespace {
@@ -28,12 +28,7 @@ class CallRecordsTest : public ::testing::Test {
     record.packets_in = 10;  // the last periodic counters
     return record;
   }
-  std::vector<nlohmann::json> Lines() const {
-    std::vector<nlohmann::json> out;
-    std::ifstream in(path_);
-    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-    return out;
-  }
+  std::vector<nlohmann::json> Lines() const { return fakes::JsonLines(path_); }
 
   std::string path_;
   std::unique_ptr<CallRecordWriter> writer_;
@@ -52,14 +47,13 @@ TEST_F(CallRecordsTest, DepartedLegIsWrittenOnceWithTheWorkersFinalCounters) {
   ASSERT_NE(records_.Departure(7), nullptr);
   EXPECT_EQ(records_.Departure(7)->call_id, "a");
 
-  mixer::ParticipantStats final_stats;
-  final_stats.packets_in = 500;
-  final_stats.packets_out = 490;
-  final_stats.lost = 3;
-  final_stats.malformed = 2;
-  final_stats.malformed_rtcp = 1;
-  final_stats.foreign_source = 4;
-  final_stats.withheld = 5;
+  const mixer::ParticipantStats final_stats{.packets_in = 500,
+                                            .packets_out = 490,
+                                            .malformed = 2,
+                                            .malformed_rtcp = 1,
+                                            .foreign_source = 4,
+                                            .withheld = 5,
+                                            .lost = 3};
   EXPECT_FALSE(records_.Departed(8, final_stats));  // nobody departed by that id
   EXPECT_TRUE(Lines().empty());
   EXPECT_TRUE(records_.Departed(7, final_stats));
