@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/temp_path.h"
 
 namespace tutti::media {
 namespace {
@@ -33,7 +34,7 @@ void WriteWav(const std::string& path, int rate, int channels, const std::vector
 }
 
 TEST(PromptLibraryTest, LoadsWavsAtBothRates) {
-  const std::string dir = ::testing::TempDir() + "/prompts";
+  const std::string dir = tutti::testing_support::UniqueTempPath("prompts");
   std::filesystem::create_directories(dir);
   std::vector<int16_t> mono(16000, 1000);  // 1 s at 16 kHz
   WriteWav(dir + "/hello.wav", 16000, 1, mono);
@@ -55,7 +56,7 @@ TEST(PromptLibraryTest, LoadsWavsAtBothRates) {
 }
 
 TEST(PromptLibraryTest, RefusesWhatItCannotPlay) {
-  const std::string dir = ::testing::TempDir() + "/bad-prompts";
+  const std::string dir = tutti::testing_support::UniqueTempPath("bad-prompts");
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/broken.wav") << "RIFF....WAVEjunk";
   EXPECT_FALSE(PromptLibrary::Load(dir).ok());

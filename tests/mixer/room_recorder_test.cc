@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/temp_path.h"
 
 namespace tutti::mixer {
 namespace {
@@ -40,7 +41,7 @@ void WaitForWritten(const RoomRecorder& recorder, uint64_t frames) {
 }
 
 TEST(RoomRecorderTest, WavHeaderIsRightAtEverySecondAndAtTheEnd) {
-  const std::string path = ::testing::TempDir() + "/room.wav";
+  const std::string path = tutti::testing_support::UniqueTempPath("room.wav");
   auto recorder = RoomRecorder::Start(path, RecordingFormat::kWav);
   ASSERT_TRUE(recorder.ok()) << recorder.status();
   for (int i = 0; i < 75; ++i) ASSERT_TRUE((*recorder)->Append(ToneFrame(i)));
@@ -61,7 +62,7 @@ TEST(RoomRecorderTest, WavHeaderIsRightAtEverySecondAndAtTheEnd) {
 }
 
 TEST(RoomRecorderTest, OggOpusHasHeadersPagesAndEndOfStream) {
-  const std::string path = ::testing::TempDir() + "/room.ogg";
+  const std::string path = tutti::testing_support::UniqueTempPath("room.ogg");
   auto recorder = RoomRecorder::Start(path, RecordingFormat::kOggOpus);
   ASSERT_TRUE(recorder.ok()) << recorder.status();
   for (int i = 0; i < 150; ++i) (*recorder)->Append(ToneFrame(i));

@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/default_config.h"
+#include "tests/support/temp_path.h"
 
 namespace tutti {
 namespace {
@@ -182,7 +183,7 @@ TEST(ConfigTest, LoadFileReportsMissingFile) {
 }
 
 TEST(ConfigTest, LoadFileNamesThePathInErrors) {
-  const std::string path = ::testing::TempDir() + "/bad.toml";
+  const std::string path = tutti::testing_support::UniqueTempPath("bad.toml");
   std::ofstream(path) << "[limits]\nmax_calls = 0\n";
   auto config = LoadConfigFile(path);
   EXPECT_EQ(config.status().message(),

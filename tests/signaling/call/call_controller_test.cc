@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/signaling/call/call_fakes.h"
+#include "tests/support/temp_path.h"
 
 namespace tutti {
 namespace {
@@ -144,12 +145,15 @@ class CallControllerMediaTest : public ControllerFixture {
     options.ivr_number = "800";
     controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &ports_,
                                                    &overload_, &workers_, options);
-    records_path_ = ::testing::TempDir() + "/call_controller_records.jsonl";
+    records_path_ = tutti::testing_support::UniqueTempPath("call_controller_records.jsonl");
     std::remove(records_path_.c_str());
     records_ = std::move(*CallRecordWriter::Open(records_path_));
     controller_->set_call_records(records_.get());
   }
-  ~CallControllerMediaTest() override { controller_.reset(); }
+  ~CallControllerMediaTest() override {
+    controller_.reset();
+    std::remove(records_path_.c_str());
+  }
 
   // INVITE, 200 and ACK: the dialog's To tag.
   std::string Connect(std::string_view room) {

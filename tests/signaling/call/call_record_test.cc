@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/temp_path.h"
 
 namespace tutti {
 namespace {
@@ -51,7 +52,7 @@ TEST(CallRecordTest, UnansweredCallsHaveNullAnsweredAndOddBytesAreReplaced) {
 }
 
 TEST(CallRecordTest, WriterAppendsOneLinePerRecord) {
-  const std::string path = ::testing::TempDir() + "/records.jsonl";
+  const std::string path = tutti::testing_support::UniqueTempPath("records.jsonl");
   std::remove(path.c_str());
   {
     auto writer = CallRecordWriter::Open(path);

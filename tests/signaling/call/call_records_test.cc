@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/signaling/call/call_fakes.h"
+#include "tests/support/temp_path.h"
 
 namespace tutti {
 namespace {
@@ -14,11 +15,12 @@ namespace {
 class CallRecordsTest : public ::testing::Test {
  protected:
   CallRecordsTest() {
-    path_ = ::testing::TempDir() + "/call_records_test.jsonl";
+    path_ = tutti::testing_support::UniqueTempPath("call_records_test.jsonl");
     std::remove(path_.c_str());
     writer_ = std::move(*CallRecordWriter::Open(path_));
     records_.set_writer(writer_.get());
   }
+  ~CallRecordsTest() override { std::remove(path_.c_str()); }
 
   static CallRecord Leg(const std::string& call_id) {
     CallRecord record;

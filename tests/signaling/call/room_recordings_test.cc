@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/signaling/call/call_fakes.h"
+#include "tests/support/temp_path.h"
 
 namespace tutti {
 namespace {
@@ -21,7 +22,7 @@ constexpr uint32_t kConference = 7;
 class RoomRecordingsTest : public ::testing::Test {
  protected:
   RoomRecordingsTest() {
-    dir_ = ::testing::TempDir() + "/room_recordings_test";
+    dir_ = tutti::testing_support::UniqueTempPath("room_recordings_test");
     mkdir(dir_.c_str(), 0755);
     recordings_.set_event_hub(&events_);
     subscription_ = events_.Subscribe();
