@@ -1,14 +1,14 @@
 #include "server/api/api_token.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "common/strings.h"
+#include "signaling/sip/ip_prefix.h"
 
 namespace tutti::api {
 namespace {
@@ -16,13 +16,6 @@ namespace {
 constexpr char kHowToMake[] =
     "make one with `openssl rand -hex 24 > tutti-api-token && chmod 600 tutti-api-token` "
     "(ops/setup.sh does) and set api.token_file";
-
-std::string_view Trim(std::string_view text) {
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const size_t last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 }  // namespace
 
@@ -37,7 +30,7 @@ absl::Status LoadApiToken(ApiConfig* api) {
   }
   std::string line;
   std::getline(file, line);
-  const std::string_view token = Trim(line);
+  const std::string_view token = StripWhitespace(line);
   if (token.empty()) {
     return absl::InvalidArgumentError(StrCat("api.token_file \"", api->token_file,
                                              "\" holds no token on its first line: ", kHowToMake));
@@ -54,16 +47,13 @@ absl::Status LoadApiToken(ApiConfig* api) {
 }
 
 bool IsLoopbackListen(std::string_view listen) {
-  const std::string address(listen);
   if (EqualsIgnoreCase(listen, "localhost")) return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
-    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
-  }
-  return false;
+  const std::optional<sip::IpAddress> address = sip::IpAddress::Parse(listen);
+  if (!address) return false;
+  // IPv4 in its mapped form too (::ffff:127.0.0.1): IpAddress holds both alike.
+  static const sip::IpPrefix kLoopbackV4 = *sip::IpPrefix::Parse("127.0.0.0/8");
+  static const sip::IpPrefix kLoopbackV6 = *sip::IpPrefix::Parse("::1");
+  return kLoopbackV4.Contains(*address) || kLoopbackV6.Contains(*address);
 }
 
 TokenVerdict JudgeApiToken(const ApiConfig& api) {
