@@ -37,29 +37,18 @@ InviteSession::InviteSession(sip::CallSignaling* signaling, CallTimers* timers,
       call_id_(std::move(call_id)),
       failed_(std::move(failed)) {}
 
-InviteSession::~InviteSession() { CancelTimers(); }
-
-void InviteSession::CancelTimers() {
-  for (CallTimers::TimerId* timer : {&ok_timer_, &ack_deadline_, &answer_timer_, &session_timer_}) {
-    timers_->Cancel(*timer);
-    *timer = 0;
-  }
-}
+InviteSession::~InviteSession() = default;  // its OwnedTimers cancel themselves
 
 void InviteSession::Ring(absl::Duration delay, std::function<void()> answer) {
   sip::MessageWriter ringing = signaling_->ResponseFor(invite_, 180, {}, dialog_.id().local_tag);
   ringing.Header(HeaderId::kContact, dialog_.local_contact());
   ringing.Header(HeaderId::kServer, options_->server.user_agent);
   signaling_->Respond(invite_, 180, std::move(ringing).Finish());
-  answer_timer_ = timers_->Add(delay, [this, answer = std::move(answer)] {
-    answer_timer_ = 0;
-    answer();
-  });
+  answer_timer_.Start(timers_, delay, std::move(answer));
 }
 
 void InviteSession::Answer(std::string_view body) {
-  timers_->Cancel(answer_timer_);
-  answer_timer_ = 0;
+  answer_timer_.Cancel();
   sip::MessageWriter ok = signaling_->ResponseFor(invite_, 200, {}, dialog_.id().local_tag);
   ok.Header(HeaderId::kContact, dialog_.local_contact());
   for (const std::string& route : dialog_.route_set()) {
@@ -127,37 +116,31 @@ void InviteSession::SendOk(TransactionId id, const SipMessage& invite, std::stri
 // the call ends with BYE when no ACK comes within 64*T1.
 void InviteSession::AwaitAck() {
   const absl::Duration t1 = signaling_->timers().t1;
-  timers_->Cancel(ok_timer_);
-  timers_->Cancel(ack_deadline_);
-  ok_timer_ = 0;
+  ok_timer_.Cancel();
   if (source_.transport == sip::TransportKind::kUdp) {
     ok_interval_ = t1;
-    ok_timer_ = timers_->Add(ok_interval_, [this] { RetransmitOk(); });
+    ok_timer_.Start(timers_, ok_interval_, [this] { RetransmitOk(); });
   }
-  ack_deadline_ = timers_->Add(64 * t1, [this] {
-    ack_deadline_ = 0;
-    timers_->Cancel(ok_timer_);
-    ok_timer_ = 0;
+  ack_deadline_.Start(timers_, 64 * t1, [this] {
+    ok_timer_.Cancel();
     LogWarn("call", "no ACK for 200 OK, ending call").With("call_id", call_id_);
     failed_("no ACK", "no ACK");
   });
 }
 
 void InviteSession::RetransmitOk() {
-  ok_timer_ = 0;
   if (pending_ok_.empty()) return;
   signaling_->SendStateless(ok_destination_, pending_ok_);
   ok_interval_ = std::min(2 * ok_interval_, signaling_->timers().t2);
-  ok_timer_ = timers_->Add(ok_interval_, [this] { RetransmitOk(); });
+  ok_timer_.Start(timers_, ok_interval_, [this] { RetransmitOk(); });
 }
 
 bool InviteSession::OnAck(const SipMessage& ack) {
   if (pending_ok_.empty() || ack.cseq().number != pending_ok_cseq_) {
     return false;  // a retransmitted or late ACK: nothing left to confirm
   }
-  timers_->Cancel(ok_timer_);
-  timers_->Cancel(ack_deadline_);
-  ok_timer_ = ack_deadline_ = 0;
+  ok_timer_.Cancel();
+  ack_deadline_.Cancel();
   pending_ok_.clear();
   state_ = State::kConfirmed;
   return true;
@@ -207,27 +190,24 @@ void InviteSession::OnUpdate(TransactionId id, const SipMessage& update) {
 
 // RFC 4028: (re)starts the session timer after a 2xx that carried one.
 void InviteSession::ArmSessionTimer() {
-  timers_->Cancel(session_timer_);
-  session_timer_ = 0;
+  session_timer_.Cancel();
   if (!session_.active) return;
   const absl::Duration interval = absl::Seconds(session_.interval_s);
   if (session_.we_refresh) {
     // §10: the refresher refreshes at half the interval.
-    session_timer_ = timers_->Add(interval / 2, [this] { RefreshSession(); });
+    session_timer_.Start(timers_, interval / 2, [this] { RefreshSession(); });
     return;
   }
   // §10: without a refresh, the other side ends the session at
   // interval - min(32 s, interval / 3) before it expires.
   const absl::Duration margin = std::min(absl::Seconds(32), interval / 3);
-  session_timer_ = timers_->Add(interval - margin, [this] {
-    session_timer_ = 0;
+  session_timer_.Start(timers_, interval - margin, [this] {
     LogInfo("call", "session timer expired").With("call_id", call_id_);
     failed_("session expired", "session timer expired");
   });
 }
 
 void InviteSession::RefreshSession() {
-  session_timer_ = 0;
   const std::string extra =
       StrCat("Session-Expires: ", session_.interval_s, ";refresher=uas\r\nSupported: timer\r\n");
   std::string update =

@@ -86,7 +86,6 @@ class InviteSession {
   void RetransmitOk();
   void ArmSessionTimer();
   void RefreshSession();
-  void CancelTimers();
 
   sip::CallSignaling* signaling_;
   CallTimers* timers_;
@@ -104,10 +103,10 @@ class InviteSession {
   uint32_t pending_ok_cseq_ = 0;
   sip::Destination ok_destination_;
   absl::Duration ok_interval_;
-  CallTimers::TimerId ok_timer_ = 0;
-  CallTimers::TimerId ack_deadline_ = 0;
-  CallTimers::TimerId answer_timer_ = 0;
-  CallTimers::TimerId session_timer_ = 0;
+  OwnedTimer ok_timer_;
+  OwnedTimer ack_deadline_;
+  OwnedTimer answer_timer_;
+  OwnedTimer session_timer_;
   // Answers to our UPDATEs may come after the session is gone.
   std::shared_ptr<InviteSession*> self_ = std::make_shared<InviteSession*>(this);
 };
