@@ -13,6 +13,8 @@ PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev
   # test clients and tools
   sip-tester baresip sox espeak-ng iproute2 ethtool python3 procps
+  # sip-options, README's first "Try it" command
+  sofia-sip-bin
   # the control API token (ops/make_api_token.sh)
   openssl
 )

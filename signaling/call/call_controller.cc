@@ -486,8 +486,8 @@ void CallController::OnOptions(TransactionId id, const SipMessage& options) {
   response.Header(HeaderId::kAccept, kSdpType);
   response.Header("Accept-Encoding", "identity");
   response.Header("Accept-Language", "en");
-  // RFC 3261 §11.2: OPTIONS answers list Supported; no extension yet, so empty.
-  response.Header(HeaderId::kSupported, "");
+  // RFC 3261 §11.2: OPTIONS answers list what an INVITE's answer would support.
+  response.Header(HeaderId::kSupported, kSupportedExtensions);
   response.Header(HeaderId::kServer, options_.user_agent);
   if (shutting_down_) response.Header(HeaderId::kRetryAfter, StrCat(options_.retry_after_s));
   transactions_->Respond(id, status, std::move(response).Finish());

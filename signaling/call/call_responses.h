@@ -12,6 +12,9 @@ namespace tutti {
 inline constexpr std::string_view kAllowedMethods =
     "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
 inline constexpr std::string_view kSdpType = "application/sdp";
+// The extensions tutti supports (RFC 4028 session timers), named alike in
+// OPTIONS answers and in the 200 to an INVITE.
+inline constexpr std::string_view kSupportedExtensions = "timer";
 
 // How the server names itself and when it asks to be retried.
 struct ServerIdentity {

@@ -55,7 +55,7 @@ void InviteSession::Answer(std::string_view body) {
     ok.Header(HeaderId::kRecordRoute, route);
   }
   ok.Header(HeaderId::kAllow, kAllowedMethods);
-  ok.Header(HeaderId::kSupported, "timer");
+  ok.Header(HeaderId::kSupported, kSupportedExtensions);
   ok.Header(HeaderId::kServer, options_->server.user_agent);
   AddSessionHeaders(session_, ok);
   SendOk(invite_, *signaling_->Request(invite_), std::move(ok).Finish(body, kSdpType));
@@ -92,7 +92,7 @@ void InviteSession::AnswerReInvite(TransactionId id, const SipMessage& re_invite
   sip::MessageWriter ok = signaling_->ResponseFor(id, 200);
   ok.Header(HeaderId::kContact, dialog_.local_contact());
   ok.Header(HeaderId::kAllow, kAllowedMethods);
-  ok.Header(HeaderId::kSupported, "timer");
+  ok.Header(HeaderId::kSupported, kSupportedExtensions);
   ok.Header(HeaderId::kServer, options_->server.user_agent);
   // A re-INVITE refreshes the session (RFC 4028 §10) and may change it.
   session_ = DecideSessionTimer(re_invite, options_->session_timers);
@@ -208,8 +208,8 @@ void InviteSession::ArmSessionTimer() {
 }
 
 void InviteSession::RefreshSession() {
-  const std::string extra =
-      StrCat("Session-Expires: ", session_.interval_s, ";refresher=uas\r\nSupported: timer\r\n");
+  const std::string extra = StrCat("Session-Expires: ", session_.interval_s,
+                                   ";refresher=uas\r\nSupported: ", kSupportedExtensions, "\r\n");
   std::string update =
       dialog_.BuildRequest(sip::Method::kUpdate, sip::TransactionLayer::NewBranch(), extra);
   std::weak_ptr<InviteSession*> self = self_;

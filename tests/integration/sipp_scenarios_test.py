@@ -1,9 +1,10 @@
 """SIPp scenarios against a real tuttid on loopback (UDP and TCP)."""
 
 import re
+import subprocess
 import unittest
 
-from tutti_harness import Tuttid, TuttidTestCase
+from tutti_harness import Tuttid, TuttidTestCase, free_port
 
 
 class SippScenarioTest(TuttidTestCase):
@@ -13,6 +14,17 @@ class SippScenarioTest(TuttidTestCase):
 
     def test_options_tcp(self):
         self.server.sipp("options.xml", transport="t1")
+
+    def test_readme_try_it_command(self):
+        # README's first "Try it" line, with this server's port: the tool is
+        # installed by ops/setup.sh and the answer names what tutti supports.
+        result = subprocess.run(
+            ["sip-options", f"--bind=sip:127.0.0.1:{free_port()}",
+             f"sip:1000@127.0.0.1:{self.server.port}"],
+            capture_output=True, text=True, timeout=20)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("SIP/2.0 200 OK", result.stdout)
+        self.assertRegex(result.stdout, r"(?m)^Supported: timer$")
 
     def test_invite_ack_bye_udp(self):
         self.server.sipp("invite_bye.xml", "-s", "1000", "-d", "300")
