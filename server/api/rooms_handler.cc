@@ -5,80 +5,12 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "server/api/api_json.h"
-#include "server/config/config.h"
+#include "server/api/room_fields.h"
 
 namespace tutti::api {
 namespace {
 
 using nlohmann::json;
-
-const std::vector<std::string> kKnownCodecs = {"opus", "PCMU", "PCMA"};
-
-// Applies the settable fields of a JSON object to a room; names what is wrong.
-std::optional<std::string> ApplyRoomFields(const json& body, RoomConfig* room) {
-  for (const auto& [key, value] : body.items()) {
-    if (key == "name") continue;
-    if (key == "codecs") {
-      if (!value.is_array() || value.empty()) return "codecs must be a non-empty array";
-      std::vector<std::string> codecs;
-      for (const json& codec : value) {
-        if (!codec.is_string() || std::find(kKnownCodecs.begin(), kKnownCodecs.end(),
-                                            codec.get<std::string>()) == kKnownCodecs.end()) {
-          return "codecs may hold \"opus\", \"PCMU\" and \"PCMA\"";
-        }
-        codecs.push_back(codec.get<std::string>());
-      }
-      room->codecs = std::move(codecs);
-    } else if (key == "max_participants") {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
-          value.get<int64_t>() > 1000000) {
-        return "max_participants must be an integer from 0 to 1000000";
-      }
-      room->max_participants = value.get<int>();
-    } else if (key == "locked") {
-      if (!value.is_boolean()) return "locked must be true or false";
-      room->locked = value.get<bool>();
-    } else if (key == "record") {
-      if (!value.is_boolean()) return "record must be true or false";
-      room->record = value.get<bool>();
-    } else if (key == "announce_joins" || key == "announce_count" || key == "music_when_alone" ||
-               key == "wait_for_moderator" || key == "end_when_moderator_leaves") {
-      if (!value.is_boolean()) return StrCat(key, " must be true or false");
-      bool& flag = key == "announce_joins"       ? room->announce_joins
-                   : key == "announce_count"     ? room->announce_count
-                   : key == "music_when_alone"   ? room->music_when_alone
-                   : key == "wait_for_moderator" ? room->wait_for_moderator
-                                                 : room->end_when_moderator_leaves;
-      flag = value.get<bool>();
-    } else if (key == "max_talkers") {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 16) {
-        return "max_talkers must be an integer from 0 (the server's default) to 16";
-      }
-      room->max_talkers = value.get<int>();
-    } else if (key == "pin" || key == "moderator_pin") {
-      if (!value.is_string() || !ValidPin(value.get<std::string>())) {
-        return StrCat(key, " must be a string of up to 16 digits (empty: none)");
-      }
-      (key == "pin" ? room->pin : room->moderator_pin) = value.get<std::string>();
-    } else {
-      return StrCat("unknown field \"", key, "\"");
-    }
-  }
-  if (!room->pin.empty() && room->pin == room->moderator_pin) {
-    return "moderator_pin must differ from pin";
-  }
-  return std::nullopt;
-}
-
-bool ValidRoomName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
