@@ -11,8 +11,9 @@ PACKAGES=(
   libdpdk-dev
   libopus-dev libopusenc-dev libspeexdsp-dev libsrtp2-dev libssl-dev
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev
-  # test clients and tools
-  sip-tester baresip sox espeak-ng iproute2 ethtool python3 procps
+  libsqlite3-dev
+  # test clients and tools (sqlite3: looking into the room database, [store])
+  sip-tester baresip sox espeak-ng iproute2 ethtool python3 procps sqlite3
   # sip-options, README's first "Try it" command
   sofia-sip-bin
   # the control API token (ops/make_api_token.sh)

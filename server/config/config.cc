@@ -401,6 +401,12 @@ absl::Status ReadRecords(TableReader& r, RecordsConfig* records) {
   return r.RejectUnknown();
 }
 
+absl::Status ReadStore(TableReader& r, StoreConfig* store) {
+  absl::Status s;
+  if (!(s = r.String("path", &store->path)).ok()) return s;
+  return r.RejectUnknown();
+}
+
 absl::Status ReadApi(TableReader& r, ApiConfig* api) {
   absl::Status s;
   if (!(s = r.Bool("enabled", &api->enabled)).ok()) return s;
@@ -669,6 +675,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("log", ReadLog, &config.log)).ok()) return s;
   if (!(s = section("api", ReadApi, &config.api)).ok()) return s;
   if (!(s = section("records", ReadRecords, &config.records)).ok()) return s;
+  if (!(s = section("store", ReadStore, &config.store)).ok()) return s;
   if (!(s = section("prompts", ReadPrompts, &config.prompts)).ok()) return s;
   if (!(s = section("recording", ReadRecording, &config.recording)).ok()) return s;
   if (!(s = section("ivr", ReadIvr, &config.ivr)).ok()) return s;
@@ -685,7 +692,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
         name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
-        name != "ivr" && name != "dpdk" && name != "room" && name != "user") {
+        name != "ivr" && name != "dpdk" && name != "room" && name != "user" && name != "store") {
       return top.Error(node, name, "is not a known section");
     }
   }

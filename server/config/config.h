@@ -197,6 +197,13 @@ struct RecordsConfig {
   std::string path;
 };
 
+struct StoreConfig {
+  // SQLite database of the rooms made, changed or deleted through the
+  // control API (server/room_store.h), kept across restarts; empty: they
+  // last until tuttid stops.
+  std::string path;
+};
+
 struct LogConfig {
   std::string level = "info";
   std::string format = "logfmt";  // or "json"
@@ -231,6 +238,7 @@ struct Config {
   LogConfig log;
   ApiConfig api;
   RecordsConfig records;
+  StoreConfig store;
   PromptsConfig prompts;
   RecordingConfig recording;
   ControlsConfig controls;

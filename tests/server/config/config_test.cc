@@ -29,6 +29,16 @@ TEST(ConfigTest, EmbeddedDefaultIsTheDocumentedOne) {
   EXPECT_EQ(config->rooms[1].pin, "4321");
   EXPECT_EQ(config->rooms[1].moderator_pin, "8765");
   EXPECT_EQ(config->ivr.number, "conference");
+  EXPECT_EQ(config->store.path, "tutti-rooms.db");  // API rooms kept, beside the call records
+}
+
+TEST(ConfigTest, StorePathOrNone) {
+  auto config = ParseConfig("[store]\npath = \"/var/lib/tutti/rooms.db\"\n", "t.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->store.path, "/var/lib/tutti/rooms.db");
+  EXPECT_EQ(ParseConfig("", "t.toml")->store.path, "");  // a config without [store] keeps none
+  EXPECT_EQ(ParseConfig("[store]\nfile = \"x\"\n", "t.toml").status().message(),
+            "t.toml:2: store.file is not a known setting");
 }
 
 TEST(ConfigTest, EmptyTextGivesDefaults) {
