@@ -27,7 +27,7 @@ Daemon::Daemon(const Config& config, int signal_fd, absl::Duration shutdown_time
       }) {}
 
 bool Daemon::Start() {
-  if (!StartPacketPlane()) return false;
+  if (!RestoreRooms() || !StartPacketPlane()) return false;
   StartMedia();
   if (!StartCallControl() || !SetUpSipAccess() || !StartTransports()) return false;
   WatchSignals();
@@ -43,6 +43,29 @@ void Daemon::Run() {
   close(signal_fd_);
   controller_.reset();
   media_->Stop();
+}
+
+bool Daemon::RestoreRooms() {
+  std::unique_ptr<RoomStore> store;
+  if (!config_.store.path.empty()) {
+    absl::StatusOr<std::unique_ptr<RoomStore>> opened = RoomStore::Open(config_.store.path);
+    if (!opened.ok()) {
+      LogError("tuttid", "cannot use the room database")
+          .With("error", std::string(opened.status().message()));
+      return false;
+    }
+    store = std::move(*opened);
+  } else if (config_.api.enabled) {
+    LogWarn("tuttid",
+            "rooms made or changed through the API are not stored: [store] path is empty, so "
+            "they are lost when tuttid stops");
+  }
+  stored_rooms_.emplace(std::move(store), config_.rooms);
+  if (absl::Status s = stored_rooms_->Restore(&rooms_, config_.ivr.number); !s.ok()) {
+    LogError("tuttid", "cannot read the room database").With("error", std::string(s.message()));
+    return false;
+  }
+  return true;
 }
 
 bool Daemon::StartPacketPlane() {
@@ -205,7 +228,7 @@ bool Daemon::StartControlApi() {
   std::error_code made;
   std::filesystem::create_directories(config_.recording.dir, made);
   control_api_ = std::make_unique<api::ControlApi>(
-      &loop_, ControlApiOptionsFrom(config_), &rooms_, controller_.get(), &events_,
+      &loop_, ControlApiOptionsFrom(config_), &rooms_, &*stored_rooms_, controller_.get(), &events_,
       [this] { return Metrics(); }, prompts_);
   if (absl::Status s = control_api_->Start(); !s.ok()) {
     LogError("tuttid", "cannot start the control API").With("error", s.ToString());
@@ -238,6 +261,7 @@ void Daemon::LogStarted() const {
       .With("prompts", prompts_ ? static_cast<int64_t>(prompts_->size()) : 0)
       .With("rtp_ports", StrCat(config_.media.rtp_port_min, "-", config_.media.rtp_port_max))
       .With("rooms", static_cast<int64_t>(rooms_.size()))
+      .With("room_store", config_.store.path.empty() ? "none" : config_.store.path)
       .With("api", control_api_ ? StrCat(config_.api.listen, ":", control_api_->port())
                                 : std::string("off"));
 }

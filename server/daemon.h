@@ -21,6 +21,7 @@
 #include "server/api/control_api.h"
 #include "server/config/config.h"
 #include "server/packet_plane.h"
+#include "server/stored_rooms.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/call_record.h"
 #include "signaling/call/overload_guard.h"
@@ -48,6 +49,9 @@ class Daemon {
   void Run();
 
  private:
+  // The room database ([store]): the API's rooms over the file's, before
+  // anything reads a room.
+  bool RestoreRooms();
   bool StartPacketPlane();
   void StartMedia();  // prompts, the DTLS certificate, the workers
   bool StartCallControl();
@@ -70,6 +74,7 @@ class Daemon {
   std::unique_ptr<PacketPlane> packet_plane_;
   std::optional<media::PortAllocator> ports_;
   RoomDirectory rooms_;
+  std::optional<StoredRooms> stored_rooms_;
   // Loaded before the workers start and kept until they stop: they play
   // from it without copying.
   std::shared_ptr<const media::PromptLibrary> prompts_;

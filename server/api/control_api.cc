@@ -65,7 +65,7 @@ struct ControlApi::Handlers {
 };
 
 ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
-                       CallController* calls, EventHub* events,
+                       StoredRooms* stored_rooms, CallController* calls, EventHub* events,
                        std::function<std::string()> metrics,
                        std::shared_ptr<const media::PromptLibrary> prompts)
     : loop_(loop),
@@ -73,7 +73,7 @@ ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory
       events_(events),
       metrics_(std::move(metrics)),
       handlers_(new Handlers{
-          RoomsHandler(rooms, calls, options_.ivr_number),
+          RoomsHandler(rooms, calls, stored_rooms, options_.ivr_number),
           ParticipantsHandler(rooms, calls),
           PromptsHandler(rooms, calls, std::move(prompts)),
           RecordingsHandler(rooms, calls, options_.recording_dir, options_.recording_format),

@@ -16,6 +16,7 @@
 #include "mediaplane/prompt_library.h"
 #include "server/api/http_server.h"
 #include "server/api/router.h"
+#include "server/stored_rooms.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/room_directory.h"
 
@@ -39,8 +40,10 @@ class ControlApi {
  public:
   // `metrics` renders the Prometheus text; it runs on the control thread.
   // `prompts` may be null (none loaded): playing answers 404 then.
+  // `stored_rooms` keeps the rooms the API makes, changes and deletes.
   ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
-             CallController* calls, EventHub* events, std::function<std::string()> metrics,
+             StoredRooms* stored_rooms, CallController* calls, EventHub* events,
+             std::function<std::string()> metrics,
              std::shared_ptr<const media::PromptLibrary> prompts);
   ~ControlApi();
   ControlApi(const ControlApi&) = delete;

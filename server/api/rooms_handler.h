@@ -5,13 +5,17 @@
 #include <string>
 
 #include "server/api/api_handler.h"
+#include "server/stored_rooms.h"
 
 namespace tutti::api {
 
 class RoomsHandler {
  public:
-  // No room may take `ivr_number`, the dial-in IVR's name.
-  RoomsHandler(RoomDirectory* rooms, CallController* calls, std::string ivr_number);
+  // No room may take `ivr_number`, the dial-in IVR's name. Creations,
+  // changes and deletions are in `stored` before they are answered (503 and
+  // nothing changed when it cannot keep them).
+  RoomsHandler(RoomDirectory* rooms, CallController* calls, StoredRooms* stored,
+               std::string ivr_number);
 
   Reply List(const ApiRequest& request);
   Reply Create(const ApiRequest& request);
@@ -21,9 +25,12 @@ class RoomsHandler {
 
  private:
   int CountIn(const std::string& room) const;
+  // A created or changed room's answer, saying whether it outlasts tuttid.
+  Reply Answer(int status, const RoomConfig& room) const;
 
   RoomDirectory* rooms_;
   CallController* calls_;
+  StoredRooms* stored_;
   std::string ivr_number_;
 };
 

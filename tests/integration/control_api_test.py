@@ -51,12 +51,14 @@ class ControlApiTest(TuttidTestCase):
         status, room = self.call("POST", "/v1/rooms", {"name": "sales", "codecs": ["PCMA"],
                                                        "max_participants": 5})
         self.assertEqual(status, 201)
+        # This tuttid has no [store] path: the answer says the room is not kept.
+        self.assertIn("lost when tuttid stops", room.pop("warning"))
         self.assertEqual(room, {"name": "sales", "codecs": ["PCMA"], "max_participants": 5,
                                 "locked": False, "announce_joins": False, "record": False,
                                 "announce_count": False, "music_when_alone": False,
                                 "wait_for_moderator": False, "end_when_moderator_leaves": False,
                                 "max_talkers": 0, "has_pin": False, "has_moderator_pin": False,
-                                "participants": 0})
+                                "participants": 0, "stored": False})
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "sales"})[0], 409)
         # The IVR's number is not a room name to take.
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "conference"})[0], 409)
