@@ -1,25 +1,21 @@
 #include "server/api/api_json.h"
 
+#include "server/api/room_fields.h"
+
 namespace tutti::api {
 
 using nlohmann::json;
 
 json RoomJson(const RoomConfig& room, int participants) {
-  return {{"name", room.name},
-          {"codecs", room.codecs},
-          {"max_participants", room.max_participants},
-          {"locked", room.locked},
-          {"announce_joins", room.announce_joins},
-          {"announce_count", room.announce_count},
-          {"music_when_alone", room.music_when_alone},
-          {"wait_for_moderator", room.wait_for_moderator},
-          {"end_when_moderator_leaves", room.end_when_moderator_leaves},
-          {"max_talkers", room.max_talkers},
-          // PINs are set, never shown: the API's readers need not know them.
-          {"has_pin", !room.pin.empty()},
-          {"has_moderator_pin", !room.moderator_pin.empty()},
-          {"record", room.record},
-          {"participants", participants}};
+  json body = RoomFieldsJson(room);
+  // PINs are set, never shown: the API's readers need not know them.
+  body.erase("pin");
+  body.erase("moderator_pin");
+  body["has_pin"] = !room.pin.empty();
+  body["has_moderator_pin"] = !room.moderator_pin.empty();
+  body["name"] = room.name;
+  body["participants"] = participants;
+  return body;
 }
 
 json ParticipantJson(const ParticipantInfo& p) {
