@@ -593,7 +593,9 @@ void CallController::Publish(std::string_view type, const Call& call, std::strin
 CallRecord CallController::RecordFor(const Call& call, std::string_view why) const {
   CallRecord record;
   record.call_id = call.call_id;
-  record.room = call.room;
+  // A caller who never got past the IVR is in no room, but the one it asked
+  // for tells the operator what went wrong where.
+  record.room = call.room.empty() && call.dial_in ? call.dial_in->room_asked() : call.room;
   record.from = call.from_uri;
   record.codec = call.audio ? std::string(sdp::AudioCodecName(call.audio->codec)) : "";
   record.started = call.wall_started;

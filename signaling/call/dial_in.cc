@@ -52,6 +52,7 @@ DialInStep DialIn::Submit(const RoomDirectory& rooms, PinGuard& guard, absl::Tim
 
 DialInStep DialIn::SubmitRoom(const RoomDirectory& rooms, PinGuard& guard, absl::Time now,
                               const std::string& entry) {
+  if (!entry.empty()) room_typed_ = entry;
   const RoomConfig* room = entry.empty() ? nullptr : rooms.Find(entry);
   if (room == nullptr) {
     return Wrong(&room_attempts_, "invalid_room", "enter_room",

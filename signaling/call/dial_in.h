@@ -57,6 +57,10 @@ class DialIn {
 
   bool asking_pin() const { return stage_ == Stage::kPin; }
   const std::string& room() const { return room_; }
+  // The room the caller asked for, for its call record when it never gets
+  // in: the room found (wrong PIN, room full, locked...), else the last
+  // conference number typed that matched none. Never a PIN.
+  const std::string& room_asked() const { return room_.empty() ? room_typed_ : room_; }
   const std::string& typed() const { return typed_; }
 
  private:
@@ -75,6 +79,7 @@ class DialIn {
   DialInOptions options_;
   std::string source_;
   std::string room_;
+  std::string room_typed_;  // the last conference number entered
   Stage stage_;
   std::string typed_;
   int room_attempts_ = 0;

@@ -2,7 +2,9 @@
 // workers faked or none (signaling only), nothing waits on wall time.
 #include "signaling/call/call_controller.h"
 
+#include <cstdio>
 #include <string>
+#include <tuple>
 
 #include "common/strings.h"
 #include "gmock/gmock.h"
@@ -270,6 +272,35 @@ TEST_F(CallControllerMediaTest, IvrCallerWhoTypesNothingIsAskedAgainThenHungUpOn
   ASSERT_EQ(signaling_.sent.size(), 1u);
   EXPECT_THAT(signaling_.sent[0].bytes, HasSubstr("BYE sip:alice@192.0.2.10:5062"));
   EXPECT_EQ(controller_->dial_in_counters().failed, 1u);
+}
+
+// The IVR hangs up on a caller who typed a room and then failed: its record
+// names the room it asked for, not "" (issue 15).
+TEST_F(CallControllerMediaTest, IvrFailureRecordKeepsTheRoomTheCallerTyped) {
+  for (const auto& [keys, room, why] :
+       {std::tuple{"2000#1#1#1#", "2000", "wrong PIN"},
+        std::tuple{"7777#7777#7777#", "7777", "no such conference"}}) {
+    SCOPED_TRACE(keys);
+    std::remove(records_path_.c_str());
+    records_ = std::move(*CallRecordWriter::Open(records_path_));
+    controller_->set_call_records(records_.get());
+    workers_.sent.clear();
+    Connect("800");
+    const uint64_t id = workers_.SentOf<mixer::AddParticipant>().at(0)->participant->id();
+    for (char key : std::string_view(keys)) workers_.events.push_back(mixer::Dtmf{id, key});
+    DeliverEvents();
+    // The goodbye (no prompts loaded here) ends the call on its timer.
+    for (int waits = 0; waits < 20 && controller_->active_calls() > 0; ++waits) {
+      timers_.Advance(absl::Seconds(1));
+    }
+    ASSERT_EQ(controller_->active_calls(), 0);
+    workers_.events.push_back(mixer::Left{id, {}});
+    DeliverEvents();
+    std::vector<nlohmann::json> records = Records();
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0]["room"], room);
+    EXPECT_EQ(records[0]["why"], why);
+  }
 }
 
 TEST_F(CallControllerMediaTest, ACallsOwnTimersEndWithIt) {

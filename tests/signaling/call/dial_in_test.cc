@@ -112,6 +112,23 @@ TEST_F(DialInTest, UnknownRoomsAndTimeoutsUseUpAttempts) {
   EXPECT_EQ(timeout.why, "no conference number entered");
 }
 
+// What a caller who fails asked for stays known (for its call record); its
+// PIN never does.
+TEST_F(DialInTest, TheRoomAskedForOutlivesAFailedEntry) {
+  DialIn dial_in({.max_attempts = 3}, "192.0.2.1", "");
+  EXPECT_EQ(dial_in.room_asked(), "");
+  ASSERT_TRUE(Type(dial_in, "4242#"));
+  EXPECT_EQ(dial_in.room_asked(), "4242");  // no such conference: what was typed
+  dial_in.OnTimeout(rooms_, guard_, now_);  // nothing typed keeps the last number
+  EXPECT_EQ(dial_in.room_asked(), "4242");
+  ASSERT_TRUE(Type(dial_in, "2000#"));
+  EXPECT_EQ(dial_in.room_asked(), "2000");
+  std::optional<DialInStep> step = Type(dial_in, "1111#");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->why, "wrong PIN");
+  EXPECT_EQ(dial_in.room_asked(), "2000");
+}
+
 TEST_F(DialInTest, StarClearsAndLongEntriesEndWithoutPound) {
   DialIn dial_in({.max_digits = 4}, "192.0.2.1", "");
   EXPECT_FALSE(Type(dial_in, "99*"));
