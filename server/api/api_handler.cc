@@ -31,7 +31,10 @@ HttpResponse ToResponse(const Reply& reply) {
     response.body = reply.text;
   } else if (reply.status != 204) {
     response.content_type = kJson;
-    response.body = reply.body.dump();
+    // Messages quote the request's path, which may be any bytes: dump()
+    // would throw on one that is not UTF-8 (and end the process), so such
+    // bytes become U+FFFD.
+    response.body = reply.body.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   return response;
 }

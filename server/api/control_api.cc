@@ -97,6 +97,7 @@ void ControlApi::Routes() {
   r.Add("DELETE", "/v1/rooms/*", OnLoop(&h.rooms, &RoomsHandler::Delete));
 
   r.Add("GET", "/v1/rooms/*/participants", OnLoop(&h.participants, &ParticipantsHandler::List));
+  r.Add("GET", "/v1/rooms/*/participants/*", OnLoop(&h.participants, &ParticipantsHandler::Get));
   r.Add("POST", "/v1/rooms/*/participants/*/mute|unmute",
         OnLoop(&h.participants, &ParticipantsHandler::Mute));
   r.Add("PUT", "/v1/rooms/*/participants/*/volume",
@@ -138,6 +139,14 @@ HttpAction ControlApi::Dispatch(const HttpRequest& request) {
   const Router::Route* route = router_.Find(request.method, request.path, &captures);
   HttpAction action;
   if (route == nullptr) {
+    // A known path asked with a method it does not take is a 405 naming
+    // the ones it does (RFC 9110 §15.5.6), not a 404.
+    if (std::string allowed = router_.Allowed(request.path); !allowed.empty()) {
+      action.now = ToResponse(Error(405, StrCat(request.method, " is not allowed on ", request.path,
+                                                " (allowed: ", allowed, ")")));
+      action.now->headers.emplace_back("Allow", std::move(allowed));
+      return action;
+    }
     action.now = ToResponse(Error(404, StrCat("no endpoint ", request.method, " ", request.path)));
     return action;
   }

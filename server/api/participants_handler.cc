@@ -22,6 +22,12 @@ Reply ParticipantsHandler::List(const ApiRequest& request) {
   return Reply{200, json{{"participants", list}}};
 }
 
+Reply ParticipantsHandler::Get(const ApiRequest& request) {
+  ParticipantInfo participant;
+  if (auto fault = FindParticipant(*rooms_, *calls_, request, &participant)) return *fault;
+  return Reply{200, ParticipantJson(participant)};
+}
+
 Reply ParticipantsHandler::Mute(const ApiRequest& request) {
   ParticipantInfo participant;
   if (auto fault = FindParticipant(*rooms_, *calls_, request, &participant)) return *fault;

@@ -1,4 +1,4 @@
-// /v1/rooms/<name>/participants[/<id>...]: list a room's participants, mute,
+// /v1/rooms/<name>/participants[/<id>...]: list a room's participants, show one, mute,
 // unmute, set volumes and remove one (ops/openapi.yaml). Runs on the
 // control thread.
 #pragma once
@@ -12,6 +12,8 @@ class ParticipantsHandler {
   ParticipantsHandler(RoomDirectory* rooms, CallController* calls);
 
   Reply List(const ApiRequest& request);
+  // One participant, the same object List gives; 404 when unknown.
+  Reply Get(const ApiRequest& request);
   Reply Mute(const ApiRequest& request);  // "mute" or "unmute", the path's last word
   Reply SetVolume(const ApiRequest& request);
   Reply Kick(const ApiRequest& request);

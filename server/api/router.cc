@@ -1,5 +1,7 @@
 #include "server/api/router.h"
 
+#include <algorithm>
+
 namespace tutti::api {
 namespace {
 
@@ -64,6 +66,25 @@ const Router::Route* Router::Find(std::string_view method, std::string_view path
     if (route.method == method && Matches(route.pattern, segments, captures)) return &route;
   }
   return nullptr;
+}
+
+std::string Router::Allowed(std::string_view path) const {
+  const std::vector<std::string> segments = Segments(path);
+  std::vector<std::string> methods;
+  Captures ignored;
+  for (const Route& route : routes_) {
+    if (!Matches(route.pattern, segments, &ignored)) continue;
+    methods.push_back(route.method);
+    if (route.method == "GET") methods.push_back("HEAD");
+  }
+  std::sort(methods.begin(), methods.end());
+  methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+  std::string allowed;
+  for (const std::string& method : methods) {
+    if (!allowed.empty()) allowed += ", ";
+    allowed += method;
+  }
+  return allowed;
 }
 
 }  // namespace tutti::api

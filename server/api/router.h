@@ -32,6 +32,10 @@ class Router {
   // The first route for the method and path (a HEAD finds its GET), with
   // its captures; null when none.
   const Route* Find(std::string_view method, std::string_view path, Captures* captures) const;
+  // The methods some route takes for `path` (HEAD with GET), comma-separated
+  // as an Allow header has them; empty when no route has the path at all
+  // (a 405 with this, or a 404).
+  std::string Allowed(std::string_view path) const;
 
  private:
   std::vector<Route> routes_;

@@ -66,5 +66,19 @@ TEST(RouterTest, AHeadFindsItsGetAndTheFirstMatchingRouteWins) {
   EXPECT_EQ(router.Find("GET", "/v1/prompts", &captures)->access, Router::Access::kToken);
 }
 
+TEST(RouterTest, AllowedListsEveryMethodOfAPathAndHeadWithGet) {
+  Router router;
+  router.Add("GET", "/v1/rooms/*", Named("show"));
+  router.Add("PATCH", "/v1/rooms/*", Named("change"));
+  router.Add("DELETE", "/v1/rooms/*", Named("delete"));
+  router.Add("POST", "/v1/rooms/*/participants/*/mute|unmute", Named("mute"));
+
+  EXPECT_EQ(router.Allowed("/v1/rooms/1000"), "DELETE, GET, HEAD, PATCH");
+  EXPECT_EQ(router.Allowed("/v1/rooms/a/participants/7/mute"), "POST");
+  EXPECT_EQ(router.Allowed("/v1/rooms/a/participants/7/mutex"), "");
+  EXPECT_EQ(router.Allowed("/v1/rooms/"), "");
+  EXPECT_EQ(router.Allowed("/v1/nothing"), "");
+}
+
 }  // namespace
 }  // namespace tutti::api
