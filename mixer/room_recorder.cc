@@ -151,6 +151,13 @@ absl::Status RoomRecorder::Close() {
     if (!ok) return absl::DataLossError("closing " + path_ + " failed");
   }
   if (ogg_ != nullptr) {
+    // libopusenc 0.2.1 may abort (an assert in ope_encoder_drain, its issue
+    // #24) when a stream is drained without any audio: a recording stopped
+    // before its first frame gets 20 ms of silence.
+    if (written_.load() == 0) {
+      const Frame silence;
+      ope_encoder_write(ogg_, silence.pcm.data(), static_cast<int>(silence.pcm.size()));
+    }
     const int result = ope_encoder_drain(ogg_);  // the last page, with end of stream
     ope_encoder_destroy(ogg_);
     ogg_ = nullptr;
