@@ -16,6 +16,8 @@ PACKAGES=(
   sip-tester baresip sox espeak-ng iproute2 ethtool python3 procps sqlite3
   # sip-options, README's first "Try it" command
   sofia-sip-bin
+  # plays and converts Ogg Opus recordings (Debian's sox reads no Opus): opusdec
+  opus-tools
   # the control API token (ops/make_api_token.sh)
   openssl
 )

@@ -26,7 +26,11 @@ Reply NoRoom(std::string_view name) { return Error(404, StrCat("no room \"", nam
 HttpResponse ToResponse(const Reply& reply) {
   HttpResponse response;
   response.status = reply.status;
-  if (!reply.text.empty()) {
+  response.headers = reply.headers;
+  if (reply.file) {
+    response.content_type = reply.content_type;
+    response.file = reply.file;
+  } else if (!reply.text.empty()) {
     response.content_type = reply.content_type;
     response.body = reply.text;
   } else if (reply.status != 204) {

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nlohmann/json.hpp"
@@ -37,6 +39,8 @@ struct Reply {
   nlohmann::json body;
   std::string text;  // used instead of body when set (metrics)
   std::string content_type = kJson;
+  std::shared_ptr<BodyFile> file;  // used instead of both when set (a recording)
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 Reply Error(int status, std::string message);

@@ -112,6 +112,10 @@ void ControlApi::Routes() {
 
   r.Add("POST", "/v1/rooms/*/recording", OnLoop(&h.recordings, &RecordingsHandler::Start));
   r.Add("DELETE", "/v1/rooms/*/recording", OnLoop(&h.recordings, &RecordingsHandler::Stop));
+  r.Add("GET", "/v1/recordings", OnLoop(&h.recordings, &RecordingsHandler::ListAll));
+  r.Add("GET", "/v1/rooms/*/recordings", OnLoop(&h.recordings, &RecordingsHandler::List));
+  r.Add("GET", "/v1/rooms/*/recordings/*", OnLoop(&h.recordings, &RecordingsHandler::Download));
+  r.Add("DELETE", "/v1/rooms/*/recordings/*", OnLoop(&h.recordings, &RecordingsHandler::Delete));
 }
 
 absl::Status ControlApi::Start() {

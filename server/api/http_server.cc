@@ -1,12 +1,14 @@
 #include "server/api/http_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +24,18 @@
 #include "common/strings.h"
 
 namespace tutti::api {
+
+std::shared_ptr<BodyFile> BodyFile::Open(const std::string& path) {
+  auto file = std::make_shared<BodyFile>(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC), 0);
+  struct stat info {};
+  if (file->fd_ < 0 || fstat(file->fd_, &info) != 0 || !S_ISREG(info.st_mode)) return nullptr;
+  file->size_ = static_cast<uint64_t>(info.st_size);
+  return file;
+}
+
+BodyFile::~BodyFile() {
+  if (fd_ >= 0) close(fd_);
+}
 
 // Responses from the control thread, and wake-ups from the event hub, to the
 // server thread. Shared with the work posted to the loop and with the hub's
@@ -111,9 +125,19 @@ HttpResponse ErrorResponse(int status, std::string_view message) {
           {}};
 }
 
+MHD_Response* CreateResponse(const HttpResponse& reply) {
+  if (reply.file) {
+    // libmicrohttpd closes the descriptor with the response from now on.
+    MHD_Response* response = MHD_create_response_from_fd64(reply.file->size(), reply.file->fd());
+    if (response != nullptr) reply.file->Release();
+    return response;
+  }
+  return MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()),
+                                         MHD_RESPMEM_MUST_COPY);
+}
+
 MHD_Result Queue(MHD_Connection* mhd, const HttpResponse& reply) {
-  MHD_Response* response = MHD_create_response_from_buffer(
-      reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
+  MHD_Response* response = CreateResponse(reply);
   if (response == nullptr) return MHD_NO;
   if (!reply.content_type.empty()) {
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
@@ -348,6 +372,31 @@ struct HttpServerCallbacks {
     delete stream;
   }
 
+  // libmicrohttpd's own decoding of "%HH", except that "%00" stays as
+  // written: the path reaches OnRequest as a C string, and a NUL would cut
+  // it short ("/v1/rooms/1/recordings/x.ogg%00.txt" would name x.ogg).
+  static size_t Unescape(void*, MHD_Connection*, char* text) {
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    char* out = text;
+    for (const char* in = text; *in != '\0';) {
+      const int high = in[0] == '%' ? hex(in[1]) : -1;
+      const int low = high >= 0 ? hex(in[2]) : -1;
+      if (low >= 0 && (high | low) != 0) {
+        *out++ = static_cast<char>(high * 16 + low);
+        in += 3;
+      } else {
+        *out++ = *in++;
+      }
+    }
+    *out = '\0';
+    return static_cast<size_t>(out - text);
+  }
+
   static void Log(void*, const char* format, va_list arguments) {
     char text[512];
     std::vsnprintf(text, sizeof(text), format, arguments);
@@ -383,6 +432,7 @@ absl::Status HttpServer::Start() {
       // The logger first, or libmicrohttpd prints what comes before it.
       MHD_OPTION_EXTERNAL_LOGGER, &HttpServerCallbacks::Log, nullptr,  //
       MHD_OPTION_LISTEN_SOCKET, *fd,                                   //
+      MHD_OPTION_UNESCAPE_CALLBACK, &HttpServerCallbacks::Unescape, nullptr,
       MHD_OPTION_NOTIFY_CONNECTION, &HttpServerCallbacks::OnConnection, this,
       MHD_OPTION_NOTIFY_COMPLETED, &HttpServerCallbacks::OnCompleted, this,
       // A backstop only: the accept policy refuses (and counts) first;

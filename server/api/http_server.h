@@ -51,11 +51,35 @@ struct HttpRequest {
   std::string body;
 };
 
+// A file sent as a response's body: libmicrohttpd streams it from the
+// descriptor (sendfile where it can), so a large recording takes no memory.
+// The descriptor is closed with the last copy of the response that holds
+// it, unless libmicrohttpd took it over (Release).
+class BodyFile {
+ public:
+  // The regular file at `path` (a symbolic link is not followed), or null.
+  static std::shared_ptr<BodyFile> Open(const std::string& path);
+  BodyFile(int fd, uint64_t size) : fd_(fd), size_(size) {}
+  ~BodyFile();
+  BodyFile(const BodyFile&) = delete;
+  BodyFile& operator=(const BodyFile&) = delete;
+
+  int fd() const { return fd_; }
+  uint64_t size() const { return size_; }
+  // Hands the descriptor over: no longer closed here.
+  void Release() { fd_ = -1; }
+
+ private:
+  int fd_;
+  uint64_t size_;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type;  // empty: no body
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<BodyFile> file;  // the body instead of `body` when set
 };
 
 // What the router makes of a complete request: one of the three.

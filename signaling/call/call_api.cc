@@ -103,6 +103,11 @@ std::string CallController::RecordingPath(std::string_view room) const {
   return recordings_.Path(rooms_->ConferenceId(room));
 }
 
+std::vector<std::string> CallController::RecordingPaths() const {
+  control_thread_.Check();
+  return recordings_.Paths();
+}
+
 bool CallController::Play(uint64_t id, const media::Prompt* prompt) {
   control_thread_.Check();
   auto it = calls_.find(id);

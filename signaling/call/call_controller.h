@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/event_hub.h"
@@ -164,6 +165,8 @@ class CallController : public sip::TransactionUser {
   absl::Status StopRecording(std::string_view room);
   // The path being recorded to, empty when not recording.
   std::string RecordingPath(std::string_view room) const;
+  // Every recording's path still being written (RoomRecordings::Paths).
+  std::vector<std::string> RecordingPaths() const;
 
   // Plays a prompt to one participant (over what it hears); false when there
   // is no such participant or it has no audio.

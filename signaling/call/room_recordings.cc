@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "signaling/call/event_json.h"
+#include "signaling/call/recording_files.h"
 
 namespace tutti {
 
@@ -19,10 +20,7 @@ absl::StatusOr<std::string> RoomRecordings::Start(std::string_view room, uint32_
     return absl::AlreadyExistsError(StrCat("room \"", room, "\" is already being recorded"));
   }
   if (!occupied) return absl::FailedPreconditionError(StrCat("nobody is in room \"", room, "\""));
-  const std::string path =
-      StrCat(directory, "/", room, "-",
-             absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()),
-             format == mixer::RecordingFormat::kWav ? ".wav" : ".ogg");
+  const std::string path = StrCat(directory, "/", RecordingFileName(room, absl::Now(), format));
   absl::StatusOr<std::unique_ptr<mixer::RoomRecorder>> recorder =
       mixer::RoomRecorder::Start(path, format);
   if (!recorder.ok()) return recorder.status();
@@ -53,6 +51,14 @@ absl::Status RoomRecordings::Stop(std::string_view room, uint32_t conference_id)
 std::string RoomRecordings::Path(uint32_t conference_id) const {
   auto it = recordings_.find(conference_id);
   return it == recordings_.end() ? std::string() : it->second.recorder->path();
+}
+
+std::vector<std::string> RoomRecordings::Paths() const {
+  std::vector<std::string> paths;
+  for (const auto& [conference_id, recording] : recordings_) {
+    paths.push_back(recording.recorder->path());
+  }
+  return paths;
 }
 
 void RoomRecordings::OnReleased(uint32_t conference_id) {

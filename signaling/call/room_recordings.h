@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -41,6 +42,9 @@ class RoomRecordings {
   bool Recording(uint32_t conference_id) const { return recordings_.contains(conference_id); }
   // The path being recorded to, empty when none.
   std::string Path(uint32_t conference_id) const;
+  // Every path still being written (stopping included), whatever the room:
+  // a room removed while recorded has no conference id left to ask by.
+  std::vector<std::string> Paths() const;
   // The worker let go of the conference's recorder (RecorderReleased).
   void OnReleased(uint32_t conference_id);
   // The process stops: every worker is asked to let go, their events are

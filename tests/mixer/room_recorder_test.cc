@@ -1,5 +1,7 @@
 #include "mixer/room_recorder.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mixer/recording_length.h"
 #include "tests/support/temp_path.h"
 
 namespace tutti::mixer {
@@ -86,6 +89,43 @@ TEST(RoomRecorderTest, OggOpusHasHeadersPagesAndEndOfStream) {
   for (int i = 7; i >= 0; --i)
     granule = (granule << 8) | done[last_page + 6 + static_cast<size_t>(i)];
   EXPECT_NEAR(static_cast<double>(granule), 150.0 * 960, 960 * 2);
+}
+
+// The control API's listing reads the length from the file: 150 frames are
+// 3 s, for both formats, closed or not; other files have none.
+TEST(RecordedSecondsTest, CountsTheAudioInEitherFormat) {
+  for (RecordingFormat format : {RecordingFormat::kWav, RecordingFormat::kOggOpus}) {
+    const bool wav = format == RecordingFormat::kWav;
+    SCOPED_TRACE(wav ? "wav" : "ogg");
+    const std::string path = tutti::testing_support::UniqueTempPath(wav ? "len.wav" : "len.ogg");
+    auto recorder = RoomRecorder::Start(path, format);
+    ASSERT_TRUE(recorder.ok()) << recorder.status();
+    for (int i = 0; i < 150; ++i) ASSERT_TRUE((*recorder)->Append(ToneFrame(i)));
+    WaitForWritten(**recorder, 150);
+    ASSERT_TRUE((*recorder)->Close().ok());
+    const std::optional<double> seconds = RecordedSeconds(path, format);
+    ASSERT_TRUE(seconds.has_value());
+    // Opus's last frame may be padded; the pre-skip is taken off.
+    EXPECT_NEAR(*seconds, 3.0, wav ? 1e-9 : 0.021);
+    // The other format's reader does not take it for one of its own.
+    EXPECT_FALSE(RecordedSeconds(path, wav ? RecordingFormat::kOggOpus : RecordingFormat::kWav));
+    std::remove(path.c_str());
+  }
+  EXPECT_FALSE(RecordedSeconds("/nonexistent-dir/x.ogg", RecordingFormat::kOggOpus));
+}
+
+TEST(RecordedSecondsTest, FollowsNoSymbolicLink) {
+  const std::string path = tutti::testing_support::UniqueTempPath("target.wav");
+  auto recorder = RoomRecorder::Start(path, RecordingFormat::kWav);
+  ASSERT_TRUE(recorder.ok());
+  ASSERT_TRUE((*recorder)->Close().ok());
+  ASSERT_TRUE(RecordedSeconds(path, RecordingFormat::kWav));
+  const std::string link = tutti::testing_support::UniqueTempPath("link.wav");
+  std::remove(link.c_str());
+  ASSERT_EQ(symlink(path.c_str(), link.c_str()), 0);
+  EXPECT_FALSE(RecordedSeconds(link, RecordingFormat::kWav));
+  std::remove(link.c_str());
+  std::remove(path.c_str());
 }
 
 // A recording stopped before its first frame (started and stopped at once,
