@@ -2,6 +2,7 @@
 
 #include <opus/opusenc.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -51,6 +52,16 @@ int ClosePages(void* user_data) {
   return std::fclose(static_cast<std::FILE*>(user_data)) == 0 ? 0 : 1;
 }
 
+// Files are created, never opened as they are ("x": O_EXCL): a second
+// recording of a room in the same second would truncate the first, and a
+// link planted under the next name would have the recorder write wherever
+// it points.
+absl::Status CannotCreate(const std::string& path) {
+  const std::string why = "cannot create " + path + ": " + std::strerror(errno);
+  return errno == EEXIST ? absl::AlreadyExistsError(why + " (try again in a second)")
+                         : absl::UnavailableError(why);
+}
+
 }  // namespace
 
 RoomRecorder::RoomRecorder(std::string path, RecordingFormat format)
@@ -60,18 +71,14 @@ absl::StatusOr<std::unique_ptr<RoomRecorder>> RoomRecorder::Start(const std::str
                                                                   RecordingFormat format) {
   std::unique_ptr<RoomRecorder> recorder(new RoomRecorder(path, format));
   if (format == RecordingFormat::kWav) {
-    recorder->wav_ = std::fopen(path.c_str(), "wb");
-    if (recorder->wav_ == nullptr) {
-      return absl::UnavailableError("cannot create " + path + ": " + std::strerror(errno));
-    }
+    recorder->wav_ = std::fopen(path.c_str(), "wbx");
+    if (recorder->wav_ == nullptr) return CannotCreate(path);
     const std::array<uint8_t, 44> header = WavHeader(0);
     std::fwrite(header.data(), 1, header.size(), recorder->wav_);
     std::fflush(recorder->wav_);
   } else {
-    std::FILE* file = std::fopen(path.c_str(), "wb");
-    if (file == nullptr) {
-      return absl::UnavailableError("cannot create " + path + ": " + std::strerror(errno));
-    }
+    std::FILE* file = std::fopen(path.c_str(), "wbx");
+    if (file == nullptr) return CannotCreate(path);
     static const OpusEncCallbacks kCallbacks = {WritePage, ClosePages};
     OggOpusComments* comments = ope_comments_create();
     ope_comments_add(comments, "ENCODER", "tutti");

@@ -1,5 +1,6 @@
 // The files a room's recorder makes, by name: "<room>-<UTC start>.<ext>"
-// in the recording directory (e.g. "1000-20261205T083603Z.ogg"). The name
+// in the recording directory (e.g. "1000-20261205T083603Z.ogg"; a second
+// recording of the room within that second is named for the next one). The name
 // is made here and read back here, so the control API lists, serves and
 // deletes only files of that exact shape: a name with a "/" or "..", or of
 // any other shape, is nobody's recording.

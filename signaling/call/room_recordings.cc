@@ -20,10 +20,18 @@ absl::StatusOr<std::string> RoomRecordings::Start(std::string_view room, uint32_
     return absl::AlreadyExistsError(StrCat("room \"", room, "\" is already being recorded"));
   }
   if (!occupied) return absl::FailedPreconditionError(StrCat("nobody is in room \"", room, "\""));
-  const std::string path = StrCat(directory, "/", RecordingFileName(room, absl::Now(), format));
-  absl::StatusOr<std::unique_ptr<mixer::RoomRecorder>> recorder =
-      mixer::RoomRecorder::Start(path, format);
+  // The recorder never overwrites a file: a second recording of the room
+  // within the same second (or a name already taken) takes the next second.
+  absl::StatusOr<std::unique_ptr<mixer::RoomRecorder>> recorder;
+  const absl::Time now = absl::Now();
+  for (int later = 0; later < 10; ++later) {
+    recorder = mixer::RoomRecorder::Start(
+        StrCat(directory, "/", RecordingFileName(room, now + absl::Seconds(later), format)),
+        format);
+    if (recorder.status().code() != absl::StatusCode::kAlreadyExists) break;
+  }
   if (!recorder.ok()) return recorder.status();
+  const std::string& path = (*recorder)->path();
   if (!workers_->Send(conference_id, mixer::SetRecorder{conference_id, recorder->get()})) {
     return absl::UnavailableError("the media worker is busy; try again");
   }

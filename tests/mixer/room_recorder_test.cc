@@ -147,6 +147,27 @@ TEST(RoomRecorderTest, OggOpusStoppedBeforeAnyAudioClosesCleanly) {
   }
 }
 
+// A recording never overwrites a file (one of the same room and second) or
+// writes through a link planted under its name.
+TEST(RoomRecorderTest, AnExistingFileOrLinkIsNeitherTruncatedNorFollowed) {
+  const std::string path = tutti::testing_support::UniqueTempPath("taken.ogg");
+  const std::string link = tutti::testing_support::UniqueTempPath("link.wav");
+  std::remove(link.c_str());
+  { std::ofstream(path) << "an earlier recording"; }
+  ASSERT_EQ(symlink(path.c_str(), link.c_str()), 0);
+  for (RecordingFormat format : {RecordingFormat::kOggOpus, RecordingFormat::kWav}) {
+    for (const std::string& taken : {path, link}) {
+      auto recorder = RoomRecorder::Start(taken, format);
+      ASSERT_FALSE(recorder.ok()) << taken;
+      EXPECT_EQ(recorder.status().code(), absl::StatusCode::kAlreadyExists) << taken;
+    }
+  }
+  const std::vector<uint8_t> kept = ReadAll(path);
+  EXPECT_EQ(std::string(kept.begin(), kept.end()), "an earlier recording");
+  std::remove(link.c_str());
+  std::remove(path.c_str());
+}
+
 TEST(RoomRecorderTest, UnwritablePathIsAnError) {
   EXPECT_FALSE(RoomRecorder::Start("/nonexistent-dir/x.wav", RecordingFormat::kWav).ok());
   EXPECT_FALSE(RoomRecorder::Start("/nonexistent-dir/x.ogg", RecordingFormat::kOggOpus).ok());

@@ -100,8 +100,13 @@ TEST_F(RoomRecordingsTest, FileIsClosedOnlyAfterTheWorkerReleasedIt) {
   struct stat file {};
   ASSERT_EQ(stat(path.c_str(), &file), 0);
   EXPECT_GE(file.st_size, 44);  // a finalised WAV header
-  // Released: the room may be recorded again.
-  EXPECT_TRUE(Start().ok());
+  // Released: the room may be recorded again, at once, into a file of its
+  // own (named for the next second: the first is neither truncated nor reused).
+  absl::StatusOr<std::string> again = Start();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_NE(*again, path);
+  ASSERT_EQ(stat(path.c_str(), &file), 0);
+  EXPECT_GE(file.st_size, 44);
 }
 
 TEST_F(RoomRecordingsTest, ReleaseOfAnotherConferenceClosesNothing) {
