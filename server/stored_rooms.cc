@@ -61,7 +61,7 @@ bool StoredRooms::RestoreRoom(const StoredRoom& row, RoomDirectory* rooms) const
     return true;
   }
   const json fields = json::parse(row.fields, nullptr, /*allow_exceptions=*/false);
-  if (!fields.is_object() || !api::ValidRoomName(row.name)) {
+  if (!fields.is_object() || !IsValidRoomName(row.name)) {
     LogError("store", "stored room unreadable: not applied (row kept)").With("room", row.name);
     return false;
   }

@@ -85,14 +85,4 @@ json RoomFieldsJson(const RoomConfig& room) {
           {"moderator_pin", room.moderator_pin}};
 }
 
-bool ValidRoomName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 }  // namespace tutti::api

@@ -22,7 +22,4 @@ std::optional<std::string> ApplyRoomFields(const nlohmann::json& body, RoomConfi
 // answers (they show has_pin, api_json.h).
 nlohmann::json RoomFieldsJson(const RoomConfig& room);
 
-// 1-64 characters of A-Z a-z 0-9 - _ .
-bool ValidRoomName(const std::string& name);
-
 }  // namespace tutti::api

@@ -52,8 +52,8 @@ Reply RoomsHandler::Create(const ApiRequest& request) {
   const json* body = request.object();
   if (body == nullptr) return Error(400, "the body must be a JSON object");
   if (!body->contains("name") || !(*body)["name"].is_string() ||
-      !ValidRoomName((*body)["name"].get<std::string>())) {
-    return Error(400, "name must be 1-64 characters of A-Z a-z 0-9 - _ .");
+      !IsValidRoomName((*body)["name"].get<std::string>())) {
+    return Error(400, StrCat("name must be ", kRoomNameRule));
   }
   RoomConfig room;
   room.name = (*body)["name"].get<std::string>();

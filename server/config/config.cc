@@ -583,6 +583,9 @@ absl::Status ReadRooms(const toml::node& node, std::string_view origin,
     if (absl::Status s = ReadRoom(reader, &room); !s.ok()) return s;
     const int64_t line = element.source().begin.line;
     if (room.name.empty()) return LineError(origin, line, "room.name is missing");
+    if (!IsValidRoomName(room.name)) {
+      return LineError(origin, line, "room.name \"", room.name, "\" must be ", kRoomNameRule);
+    }
     if (!names.insert(room.name).second) {
       return LineError(origin, line, "room.name \"", room.name, "\" is used twice");
     }

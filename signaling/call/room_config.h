@@ -5,9 +5,24 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tutti {
+
+// A room's name is the user part of its URI and the first part of its
+// recordings' file names, from the config file and from the control API alike:
+// 1-64 of A-Z a-z 0-9 - _ . and not "." or "..", so it can name no path.
+inline constexpr std::string_view kRoomNameRule = "1-64 characters of A-Z a-z 0-9 - _ .";
+inline bool IsValidRoomName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name == "." || name == "..") return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 struct RoomConfig {
   std::string name;  // the user part of sip:<name>@host

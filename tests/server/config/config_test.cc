@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/default_config.h"
@@ -105,6 +106,18 @@ TEST(ConfigTest, RoomsAreCheckedOneByOne) {
   EXPECT_THAT(std::string(no_name.status().message()), HasSubstr("room.name is missing"));
   auto unknown = ParseConfig("[[room]]\nname = \"a\"\npinn = \"1\"\n", "t.toml");
   EXPECT_EQ(unknown.status().message(), "t.toml:3: room.pinn is not a known setting");
+}
+
+// A room's name starts its recordings' file names: no name may reach outside
+// the recordings folder, or be a URI user part that needs escaping.
+TEST(ConfigTest, RoomNamesCannotNamePaths) {
+  for (const char* bad : {"../etc", "a/b", "..", ".", "a b", "r\u00e9union"}) {
+    auto parsed = ParseConfig(absl::StrCat("[[room]]\nname = \"", bad, "\"\n"), "t.toml");
+    EXPECT_THAT(std::string(parsed.status().message()),
+                HasSubstr("must be 1-64 characters of A-Z a-z 0-9 - _ ."))
+        << bad;
+  }
+  EXPECT_TRUE(ParseConfig("[[room]]\nname = \"team-1.sales_2\"\n", "t.toml").ok());
 }
 
 TEST(ConfigTest, CrossKeyChecks) {
