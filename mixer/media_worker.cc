@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "mediaplane/rtp/rtp_packet.h"
+#include "mediaplane/rtp/stun_message.h"
 
 namespace tutti::mixer {
 namespace {
@@ -278,6 +279,12 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
   }
   if (media::IsDtlsRecord({received.data, received.size})) {
     HandleDtls(route.participant, route.conference_id, route.rtcp, received, now_us);
+    return;
+  }
+  // STUN (RFC 7983's third kind): a NAT keep-alive without ICE, not media.
+  // Before SRTP, which would count it as a failed authentication.
+  if (media::IsStunMessage({received.data, received.size})) {
+    route.participant->CountStun();
     return;
   }
   // SRTP leaves the RTP/RTCP header in clear, so the demultiplexing below

@@ -64,7 +64,10 @@ struct ParticipantStats {
   uint64_t packets_out = 0;
   uint64_t malformed = 0;       // RTP that did not parse, or payloads the decoder refused
   uint64_t malformed_rtcp = 0;  // RTCP compounds that did not parse
-  uint64_t foreign = 0;         // wrong payload type
+  // STUN messages on the media ports (NAT keep-alives such as linphone's
+  // Binding requests): valid, not media, dropped unanswered.
+  uint64_t stun = 0;
+  uint64_t foreign = 0;  // wrong payload type
   // RTP (DTMF included) and RTCP from a source other than the latched one:
   // dropped unread, so a stranger can neither talk, key nor steer the leg.
   uint64_t foreign_source = 0;
@@ -154,6 +157,8 @@ class Participant {
   bool MaySend(int64_t now_us);
   // Counts a packet MaySend kept back.
   void CountWithheld() { ++stats_.withheld; }
+  // Counts a STUN message that came to the leg's ports (see stats().stun).
+  void CountStun() { ++stats_.stun; }
   bool latched() const { return latched_; }
   uint64_t stats_foreign_source() const { return stats_.foreign_source; }
 

@@ -80,12 +80,19 @@ std::optional<RtcpSummary> ParseRtcp(std::span<const uint8_t> packet) {
     const uint8_t type = header[1];
     const size_t length = 4 * (size_t{LoadBe16(header + 2)} + 1);
     if (length > packet.size() - offset) return std::nullopt;
-    // Only the last packet of a compound may carry padding (RFC 3550 §A.2).
-    if ((header[0] & 0x20) && offset + length != packet.size()) return std::nullopt;
+    // Only the last packet of a compound may carry padding (RFC 3550 §A.2);
+    // its last octet counts the padding, itself included, which must fit in
+    // the packet's body and is not part of it.
+    size_t padding = 0;
+    if (header[0] & 0x20) {
+      if (offset + length != packet.size()) return std::nullopt;
+      padding = packet[packet.size() - 1];
+      if (padding == 0 || padding > length - 4) return std::nullopt;
+    }
     // RFC 3550 wants SR or RR first, but reduced-size RTCP (RFC 5506) and
     // real peers (baresip sends APP and BYE alone) do not: accept any type.
     first = false;
-    const std::span<const uint8_t> body = packet.subspan(offset + 4, length - 4);
+    const std::span<const uint8_t> body = packet.subspan(offset + 4, length - 4 - padding);
     switch (type) {
       case kSenderReport:
         if (body.size() < 24 + kReportBlockSize * count) return std::nullopt;

@@ -39,8 +39,10 @@ struct RtcpSummary {
 };
 
 // nullopt when the compound packet is malformed (RFC 3550 §A.2 validity
-// checks: version 2, lengths add up to the datagram, padding only at the end).
-// Non-compound packets (RFC 5506), e.g. an APP or BYE alone, are accepted.
+// checks: version 2, lengths add up to the datagram, padding only at the end
+// and no longer than its packet's body). Non-compound packets (RFC 5506),
+// e.g. an APP or BYE alone, are accepted; packet types the bridge does not
+// read (APP, RTPFB, PSFB, XR of RFC 3611, and any other) are skipped whole.
 std::optional<RtcpSummary> ParseRtcp(std::span<const uint8_t> packet);
 
 struct SenderInfo {

@@ -31,6 +31,7 @@ void LogMediaStats(const std::string& call_id, const std::string& room,
       .With("max_gap_ms", static_cast<int64_t>(stats.max_gap_ms))
       .With("malformed", static_cast<int64_t>(stats.malformed))
       .With("malformed_rtcp", static_cast<int64_t>(stats.malformed_rtcp))
+      .With("stun", static_cast<int64_t>(stats.stun))
       .With("srtp_auth_failed", static_cast<int64_t>(stats.srtp_auth_failed))
       .With("srtp_replayed", static_cast<int64_t>(stats.srtp_replayed))
       .With("foreign", static_cast<int64_t>(stats.foreign_source))

@@ -1,15 +1,18 @@
 // libFuzzer target for the RTCP compound parser: anything it accepts can be
-// written back (SR/RR with its report blocks and CNAME) and parses again the same.
+// written back (SR/RR with its report blocks and CNAME) and parses again the
+// same; what the media worker takes for STUN (RFC 7983) never parses as RTCP.
 #include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 
 #include "mediaplane/rtp/rtcp_packet.h"
+#include "mediaplane/rtp/stun_message.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<tutti::media::RtcpSummary> summary =
       tutti::media::ParseRtcp(std::span<const uint8_t>(data, size));
+  if (tutti::media::IsStunMessage(std::span<const uint8_t>(data, size)) && summary) std::abort();
   if (!summary) return 0;
   const auto* cname = reinterpret_cast<const uint8_t*>(summary->cname.data());
   if (!summary->cname.empty() && (cname < data || cname + summary->cname.size() > data + size)) {

@@ -3,7 +3,8 @@ checked where a caller notices it: a silent caller is hung up (RTP timeout),
 a full room refuses the next caller (486, or the IVR's "room full"), media
 goes back to where the RTP comes from (symmetric RTP), a BYE for another
 dialog is refused (481) and ends nothing, a retransmitted INVITE makes one
-call, and a muted caller is not heard.
+call, a muted caller is not heard, and a phone's STUN keep-alives are
+neither media nor malformed.
 
 Every wait is for a condition up to a generous deadline, never for a time.
 """
@@ -223,6 +224,30 @@ class MediaRulesTest(CallersTestCase):
         self.server.wait_until("the listener does not hear the unmuted talker again",
                                lambda: listener.recent_tone_dbfs(TONE_HZ) > HEARD_DBFS)
 
+
+    def test_stun_keepalives_are_neither_media_nor_malformed(self):
+        # linphonec 5.1 (without ICE) sends STUN Binding requests to the RTP
+        # and RTCP ports to open NAT bindings: 2 and 9-10 a call, each of
+        # which tutti counted as malformed. These are its bytes.
+        stun = bytes.fromhex("000100002112a44292dda45b552d210bfd76b493")
+        self.start()
+        caller = self.dial("1000", "stunner", tone_hz=TONE_HZ)
+        caller.stream(0.1)
+        host, port = caller.remote_media
+        caller.rtp.sendto(stun, (host, port))
+        caller.rtp.sendto(stun, (host, port + 1))  # the RTCP port (no rtcp-mux offered)
+        caller.stream(0.1)
+        sent = len(caller.sent_seqs) + 2
+        # Every datagram has reached the worker before the BYE can remove the leg.
+        self.server.wait_for_metric("tutti_media_packets_in_total", 'worker="0"', at_least=sent)
+        caller.bye()
+        stats = self.server.wait_for_log(
+            rf'msg="media stats" call_id={re.escape(caller.call_id)} .*')
+        self.assertIn(" malformed=0 malformed_rtcp=0 stun=2 ", stats.group(0))
+        record = self.server.wait_until("no call record for the caller",
+                                        lambda: self.record_of(caller))
+        self.assertEqual(record["malformed_packets"], 0)
+        self.assertEqual(record["packets_in"], len(caller.sent_seqs))
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
