@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/tutti_load/load_call.h"
+#include "bench/tutti_load/run_late_ticks.h"
 #include "bench/tutti_load/server_api.h"
 #include "bench/tutti_load/sip_messages.h"
 #include "mediaplane/codec/g711.h"
@@ -86,16 +87,19 @@ bool Loud(std::span<const int16_t> pcm) {
 }
 
 // Polls /metrics on a thread of its own for the progress line, so that a
-// slow response never delays the send schedule.
+// slow response never delays the send schedule. Counts the late ticks of
+// this run, from `server_start` (the idle sample before the first call).
 class LateTickWatch {
  public:
-  LateTickWatch(const LoadOptions& options, double interval_s) {
+  LateTickWatch(const LoadOptions& options, double interval_s,
+                const std::optional<ServerSample>& server_start) {
     if (!options.use_api || interval_s <= 0) return;
+    if (server_start) late_ticks_.Start(static_cast<int64_t>(server_start->late_ticks));
     thread_ = std::thread([this, options, interval_s] {
       ServerApi api(options.api_host, options.api_port, options.api_token);
       while (!stop_.load()) {
         if (absl::StatusOr<ServerSample> sample = api.Sample(); sample.ok()) {
-          late_ticks_.store(static_cast<int64_t>(sample->late_ticks));
+          late_ticks_.Observe(static_cast<int64_t>(sample->late_ticks));
         }
         for (int i = 0; i < 10 && !stop_.load(); ++i) {
           std::this_thread::sleep_for(std::chrono::duration<double>(interval_s / 10));
@@ -107,11 +111,11 @@ class LateTickWatch {
     stop_.store(true);
     if (thread_.joinable()) thread_.join();
   }
-  int64_t late_ticks() const { return late_ticks_.load(); }
+  int64_t late_ticks() const { return late_ticks_.count(); }
 
  private:
   std::atomic<bool> stop_{false};
-  std::atomic<int64_t> late_ticks_{-1};
+  RunLateTicks late_ticks_;
   std::thread thread_;
 };
 
@@ -805,7 +809,7 @@ RunResult LoadEngine::Run() {
   if (api_) {
     if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) server_idle_ = *sample;
   }
-  const LateTickWatch watch(options_, options_.progress_s);
+  const LateTickWatch watch(options_, options_.progress_s, server_idle_);
   start_us_ = last_progress_us_ = NowUs();
   if (churn()) {
     if (api_) {

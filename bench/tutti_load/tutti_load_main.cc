@@ -64,7 +64,9 @@ Every participant measures the stream it gets back: packets, missing frames
 (sequence gaps), jitter, and whether it heard the talkers in each turn and
 silence in each pause. /metrics is read before and after, giving the
 server's CPU seconds per participant-minute and its late ticks. Then every
-call ends with BYE. A progress line goes to stderr each second; the summary
+call ends with BYE. A progress line goes to stderr each second (the
+server's late ticks in it count from before this run's first call, not
+since tuttid started; the summary's, over the talk phase); the summary
 to stdout (--json for the same as one JSON object). Ctrl-C (or SIGTERM)
 ends the run early but cleanly: no new calls, every call hung up with BYE,
 the summary of what was measured; a second Ctrl-C leaves at once. Exit
