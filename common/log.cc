@@ -141,6 +141,13 @@ LogLine& LogLine::With(std::string_view key, int64_t value) {
   return *this;
 }
 
+LogLine& LogLine::With(std::string_view key, bool value) {
+  if (!enabled_) return *this;
+  AppendKey(key);
+  line_.append(value ? "true" : "false");
+  return *this;
+}
+
 LogLine& LogLine::With(std::string_view key, double value) {
   if (!enabled_) return *this;
   AppendKey(key);

@@ -46,11 +46,9 @@ class LogLine {
     return With(key, static_cast<int64_t>(value));
   }
   LogLine& With(std::string_view key, double value);
-  // true/false rather than 1/0, in both formats (JSON: a string, like the
-  // other text values; logfmt readers treat it the same).
-  LogLine& With(std::string_view key, bool value) {
-    return With(key, std::string_view(value ? "true" : "false"));
-  }
+  // true/false rather than 1/0, bare in both formats: a JSON boolean (a
+  // quoted "true" would be a string to every JSON reader), and logfmt's.
+  LogLine& With(std::string_view key, bool value);
 
  private:
   void AppendKey(std::string_view key);
