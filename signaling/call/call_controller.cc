@@ -31,6 +31,19 @@ std::vector<sdp::AudioCodec> RoomCodecs(const RoomConfig& room) {
   return codecs;
 }
 
+// Once per call, with its first answer: each offered stream tutti declined
+// (video, a chat line...), and why; re-INVITEs repeating them say nothing.
+void LogDeclinedStreams(const std::string& call_id, const std::string& room,
+                        const std::vector<sdp::DeclinedStream>& declined) {
+  for (const sdp::DeclinedStream& stream : declined) {
+    LogInfo("call", "media stream declined")
+        .With("call_id", call_id)
+        .With("room", room)
+        .With("media", stream.media)
+        .With("why", stream.why);
+  }
+}
+
 }  // namespace
 
 CallController::CallController(EventLoop* loop, sip::CallSignaling* transactions,
@@ -305,6 +318,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
 void CallController::Answer(uint64_t key) {
   WithCall(key, [&](Call& call) {
     std::string body;
+    std::vector<sdp::DeclinedStream> declined;
     if (call.remote_offer) {
       auto answer = sdp::AnswerOffer(*call.remote_offer, call.local_media);
       if (!answer.ok()) {  // cannot happen: the same offer was accepted before the ports
@@ -314,6 +328,7 @@ void CallController::Answer(uint64_t key) {
       }
       call.audio = answer->audio;
       body = sdp::WriteSdp(answer->answer);
+      declined = std::move(answer->declined);
     } else {
       call.our_offer = sdp::MakeOffer(call.local_media);
       body = sdp::WriteSdp(*call.our_offer);
@@ -333,6 +348,7 @@ void CallController::Answer(uint64_t key) {
         .With("remote_media",
               call.audio ? StrCat(call.audio->remote_address, ":", call.audio->remote_rtp_port)
                          : std::string("pending"));
+    LogDeclinedStreams(call.call_id, call.room, declined);
 
     // Media flows as soon as the caller has our answer; when we offered, the
     // ACK brings the answer and the join happens there.

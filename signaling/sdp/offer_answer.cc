@@ -299,6 +299,26 @@ void ReadOpusParameters(const RtpMap& map, NegotiatedAudio* audio) {
   audio->opus_dtx = FmtpParameter(map.fmtp, "usedtx") == "1";
 }
 
+// Why an offered stream is declined: `why_not` is why the last audio
+// stream looked at could not be taken. Empty for a stream the offerer
+// disabled itself (nothing to tell).
+std::string WhyDeclined(const MediaDescription& media, bool audio_taken,
+                        const std::string& why_not) {
+  if (media.port == 0) return {};
+  if (media.media != "audio") return StrCat("tutti conferences audio only, not ", media.media);
+  if (audio_taken) return "one audio stream per call, and an earlier one was taken";
+  return why_not;
+}
+
+// Declined (RFC 3264 §6): port 0, one of the offered formats.
+void Decline(const MediaDescription& media, std::string why, MediaDescription answer,
+             AnswerResult* result) {
+  answer.port = 0;
+  if (!media.formats.empty()) answer.formats.push_back(media.formats.front());
+  result->answer.media.push_back(std::move(answer));
+  if (!why.empty()) result->declined.push_back({media.media, std::move(why)});
+}
+
 }  // namespace
 
 std::string_view SrtpPolicyName(SrtpPolicy policy) {
@@ -358,10 +378,7 @@ absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const 
       }
     }
     if (!choice) {
-      // Declined (RFC 3264 §6): port 0, one of the offered formats.
-      answer.port = 0;
-      if (!media.formats.empty()) answer.formats.push_back(media.formats.front());
-      result.answer.media.push_back(std::move(answer));
+      Decline(media, WhyDeclined(media, taken, why_not), std::move(answer), &result);
       continue;
     }
     NegotiatedAudio& audio = result.audio;

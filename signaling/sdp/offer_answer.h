@@ -91,9 +91,18 @@ struct NegotiatedAudio {
   bool encrypted() const { return sdes.has_value() || dtls.has_value(); }
 };
 
+// An offered stream the answer declines (port 0), and why, for the log: a
+// caller whose video or chat line "does nothing" can be told why.
+struct DeclinedStream {
+  std::string media;  // the m= line's media: "video", "message", "audio"...
+  std::string why;
+};
+
 struct AnswerResult {
   SessionDescription answer;
   NegotiatedAudio audio;
+  // In offer order; not the streams the offerer disabled itself (port 0).
+  std::vector<DeclinedStream> declined;
 };
 
 // An initial offer, or one inside an established call: only the second

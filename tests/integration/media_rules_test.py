@@ -3,8 +3,8 @@ checked where a caller notices it: a silent caller is hung up (RTP timeout),
 a full room refuses the next caller (486, or the IVR's "room full"), media
 goes back to where the RTP comes from (symmetric RTP), a BYE for another
 dialog is refused (481) and ends nothing, a retransmitted INVITE makes one
-call, a muted caller is not heard, and a phone's STUN keep-alives are
-neither media nor malformed.
+call, a muted caller is not heard, a phone's STUN keep-alives are neither
+media nor malformed, and a declined video or chat line is logged with why.
 
 Every wait is for a condition up to a generous deadline, never for a time.
 """
@@ -248,6 +248,23 @@ class MediaRulesTest(CallersTestCase):
                                         lambda: self.record_of(caller))
         self.assertEqual(record["malformed_packets"], 0)
         self.assertEqual(record["packets_in"], len(caller.sent_seqs))
+
+    def test_declined_streams_are_logged_with_the_reason(self):
+        self.start()
+
+        class VideoCaller(Caller):
+            def _offer(self):
+                return (super()._offer() + "m=video 9 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+                        "m=message 9 TCP/MSRP *\r\n")
+
+        caller = VideoCaller(self.server.port, "1000", "videophone")
+        self.callers.append(caller)
+        caller.invite()
+        prefix = f'msg="media stream declined" call_id={re.escape(caller.call_id)} room=1000 '
+        self.server.wait_for_log(prefix + 'media=video why="tutti conferences audio only, not video"')
+        self.server.wait_for_log(prefix + 'media=message why="tutti conferences audio only, not '
+                                          'message"')
+        self.assertEqual(len(re.findall("media stream declined", self.server.log_text())), 2)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

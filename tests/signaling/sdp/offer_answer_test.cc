@@ -149,6 +149,32 @@ TEST(AnswerOfferTest, DeclinesVideoSecondAudioAndSrtp) {
   EXPECT_THAT(WriteSdp(result->answer), HasSubstr("m=video 0 RTP/AVP 96\r\n"));
 }
 
+TEST(AnswerOfferTest, EachDeclinedStreamSaysWhy) {
+  auto result = AnswerOffer(Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                  "m=audio 3000 RTP/SAVP 0\r\n"
+                                  "m=video 3002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+                                  "m=message 3010 TCP/MSRP *\r\n"
+                                  "m=audio 3004 RTP/AVP 0\r\n"
+                                  "m=audio 3006 RTP/AVP 8\r\n"
+                                  "m=video 0 RTP/AVP 97\r\n"),
+                            Local());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->answer.media.size(), 6u);
+  // The last video line was disabled by the offerer itself: nothing to say.
+  ASSERT_EQ(result->declined.size(), 4u);
+  EXPECT_EQ(result->declined[0].media, "audio");
+  EXPECT_THAT(result->declined[0].why, HasSubstr("SRTP is off"));
+  EXPECT_EQ(result->declined[1].media, "video");
+  EXPECT_EQ(result->declined[1].why, "tutti conferences audio only, not video");
+  EXPECT_EQ(result->declined[2].media, "message");
+  EXPECT_EQ(result->declined[2].why, "tutti conferences audio only, not message");
+  EXPECT_EQ(result->declined[3].media, "audio");
+  EXPECT_EQ(result->declined[3].why, "one audio stream per call, and an earlier one was taken");
+  auto plain = AnswerOffer(Parse(kG711Offer), Local());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->declined.empty());
+}
+
 TEST(AnswerOfferTest, SrtpOnlyIsRefusedWithTheReason) {
   auto result = AnswerOffer(
       Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 5000 RTP/SAVP 0\r\n"),
