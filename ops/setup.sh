@@ -13,7 +13,7 @@ PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev
   libsqlite3-dev
   # test clients and tools (sqlite3: looking into the room database, [store])
-  sip-tester baresip sox espeak-ng iproute2 ethtool python3 procps sqlite3
+  sip-tester baresip linphone-cli sox espeak-ng iproute2 ethtool python3 procps sqlite3
   # sip-options, README's first "Try it" command
   sofia-sip-bin
   # plays and converts Ogg Opus recordings (Debian's sox reads no Opus): opusdec
