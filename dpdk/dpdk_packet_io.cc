@@ -243,8 +243,13 @@ int DpdkPacketIo::Send(std::span<const media::Datagram> datagrams) {
     uint16_t count = 0;
     for (; next < datagrams.size() && count < kBurst; ++next) {
       const media::Datagram& datagram = datagrams[next];
-      const uint32_t hop =
-          NextHop(datagram.remote.address, options.address, options.netmask, options.gateway);
+      // Call control gives IPv6 callers 488 with this backend; never sent.
+      if (!datagram.remote.is_ipv4()) {
+        counters_.not_ipv4.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      const uint32_t remote_ip = datagram.remote.ipv4();
+      const uint32_t hop = NextHop(remote_ip, options.address, options.netmask, options.gateway);
       const std::optional<MacAddress> mac = hop == 0 ? std::nullopt : Resolve(hop, now_us);
       if (!mac) {
         counters_.unresolved.fetch_add(1, std::memory_order_relaxed);
@@ -269,7 +274,7 @@ int DpdkPacketIo::Send(std::span<const media::Datagram> datagrams) {
       spec.dst_mac = *mac;
       spec.vlan = options.vlan;
       spec.src_ip = options.address;
-      spec.dst_ip = datagram.remote.address;
+      spec.dst_ip = remote_ip;
       spec.src_port = datagram.local_port;
       spec.dst_port = datagram.remote.port;
       WriteUdpHeaders(std::span<uint8_t>(data, header_size), spec,
@@ -307,7 +312,8 @@ media::PacketIo::Counters DpdkPacketIo::counters() const {
   out.received = counters_.delivered.load(std::memory_order_relaxed);
   out.sent = counters_.tx.load(std::memory_order_relaxed);
   out.send_errors = counters_.tx_drops.load(std::memory_order_relaxed) +
-                    counters_.unresolved.load(std::memory_order_relaxed);
+                    counters_.unresolved.load(std::memory_order_relaxed) +
+                    counters_.not_ipv4.load(std::memory_order_relaxed);
   out.receive_errors = counters_.ring_drops.load(std::memory_order_relaxed);
   return out;
 }

@@ -63,6 +63,7 @@ struct QueueCounters {
   std::atomic<uint64_t> tx{0};
   std::atomic<uint64_t> tx_drops{0};    // the NIC did not take them, or no mbuf
   std::atomic<uint64_t> unresolved{0};  // dropped: next hop not resolved (ARP pending)
+  std::atomic<uint64_t> not_ipv4{0};    // dropped: to an IPv6 peer (this plane is IPv4-only)
   std::atomic<uint64_t> not_ours{0};    // other protocols, other addresses, ports nobody owns
   std::atomic<uint64_t> malformed{0};
   std::atomic<uint64_t> fragments{0};

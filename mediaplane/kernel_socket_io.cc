@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "mediaplane/endpoint_sockaddr.h"
+
 namespace tutti::media {
 
 KernelSocketIo::KernelSocketIo() : fd_by_port_(65536, -1) {
@@ -43,7 +45,7 @@ int KernelSocketIo::ReceiveFrom(int fd, uint16_t local_port, std::span<Datagram>
   // cost more than the read's own bookkeeping.
   std::array<mmsghdr, kPerSocket> messages;
   std::array<iovec, kPerSocket> vectors;
-  std::array<sockaddr_in, kPerSocket> sources;
+  std::array<SocketAddressBuffer, kPerSocket> sources;
   for (int i = 0; i < capacity; ++i) {
     // Receive assigned each slot its buffer; this call fills the unused tail.
     uint8_t* buffer = out[static_cast<size_t>(i)].data;
@@ -52,7 +54,7 @@ int KernelSocketIo::ReceiveFrom(int fd, uint16_t local_port, std::span<Datagram>
     messages[i].msg_hdr.msg_iov = &vectors[i];
     messages[i].msg_hdr.msg_iovlen = 1;
     messages[i].msg_hdr.msg_name = &sources[i];
-    messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    messages[i].msg_hdr.msg_namelen = sizeof(SocketAddressBuffer);
   }
   const int count =
       recvmmsg(fd, messages.data(), static_cast<unsigned>(capacity), MSG_DONTWAIT, nullptr);
@@ -63,7 +65,7 @@ int KernelSocketIo::ReceiveFrom(int fd, uint16_t local_port, std::span<Datagram>
   for (int i = 0; i < count; ++i) {
     Datagram& datagram = out[static_cast<size_t>(i)];
     datagram.local_port = local_port;
-    datagram.remote = {ntohl(sources[i].sin_addr.s_addr), ntohs(sources[i].sin_port)};
+    datagram.remote = EndpointFrom(sources[i]);
     datagram.size = static_cast<uint16_t>(messages[i].msg_len);
   }
   counters_.received += static_cast<uint64_t>(count);
@@ -114,19 +116,16 @@ int KernelSocketIo::SendRun(int fd, std::span<const Datagram> run) {
   // Only the entries used are written (see ReceiveFrom).
   std::array<mmsghdr, kBurst> messages;
   std::array<iovec, kBurst> vectors;
-  std::array<sockaddr_in, kBurst> destinations;
+  std::array<SocketAddressBuffer, kBurst> destinations;
   const size_t count = std::min<size_t>(run.size(), kBurst);
   for (size_t i = 0; i < count; ++i) {
-    destinations[i] = {};
     messages[i] = {};
-    destinations[i].sin_family = AF_INET;
-    destinations[i].sin_addr.s_addr = htonl(run[i].remote.address);
-    destinations[i].sin_port = htons(run[i].remote.port);
+    const socklen_t length = FillSocketAddress(run[i].remote, &destinations[i]);
     vectors[i] = {run[i].data, run[i].size};
     messages[i].msg_hdr.msg_iov = &vectors[i];
     messages[i].msg_hdr.msg_iovlen = 1;
     messages[i].msg_hdr.msg_name = &destinations[i];
-    messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    messages[i].msg_hdr.msg_namelen = length;
   }
   const int sent = sendmmsg(fd, messages.data(), static_cast<unsigned>(count), MSG_DONTWAIT);
   return sent < 0 ? 0 : sent;

@@ -8,14 +8,9 @@
 #include <cstdint>
 #include <span>
 
-namespace tutti::media {
+#include "mediaplane/endpoint.h"
 
-// IPv4 address and port, both in host byte order.
-struct Endpoint {
-  uint32_t address = 0;
-  uint16_t port = 0;
-  bool operator==(const Endpoint&) const = default;
-};
+namespace tutti::media {
 
 struct Datagram {
   uint16_t local_port = 0;  // the media port it arrived on / leaves from

@@ -150,7 +150,7 @@ void Participant::Latch(const media::Endpoint& source, int64_t now_us) {
   } else if (source == spec_.remote_rtp) {
     remote_rtcp_ = spec_.remote_rtcp;
   } else {
-    remote_rtcp_ = {source.address, static_cast<uint16_t>(source.port + 1)};
+    remote_rtcp_ = source.WithPort(static_cast<uint16_t>(source.port + 1));
   }
   last_heard_us_ = now_us;
   candidate_packets_ = 0;

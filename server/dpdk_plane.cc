@@ -115,6 +115,8 @@ void DpdkPlane::RenderMetrics(api::MetricsText& m) const {
        &dpdk::QueueCounters::tx_drops},
       {"tutti_dpdk_queue_unresolved_total", "Datagrams dropped: next hop's MAC not known yet.",
        &dpdk::QueueCounters::unresolved},
+      {"tutti_dpdk_queue_not_ipv4_total", "Datagrams dropped: to an IPv6 peer (IPv4-only plane).",
+       &dpdk::QueueCounters::not_ipv4},
       {"tutti_dpdk_queue_not_ours_total",
        "Frames dropped: other protocols, addresses or unowned ports.",
        &dpdk::QueueCounters::not_ours},

@@ -1,7 +1,5 @@
 #include "signaling/call/media_leg.h"
 
-#include <arpa/inet.h>
-
 #include <utility>
 
 #include "absl/random/random.h"
@@ -13,8 +11,9 @@ namespace tutti {
 std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_id,
                                               const sdp::NegotiatedAudio& audio,
                                               const media::DtlsContext* dtls_context) {
-  in_addr address{};
-  if (inet_pton(AF_INET, audio.remote_address.c_str(), &address) != 1) return std::nullopt;
+  const std::optional<media::Endpoint> remote =
+      media::ParseEndpoint(audio.remote_address, audio.remote_rtp_port);
+  if (!remote) return std::nullopt;
   mixer::ParticipantSpec spec;
   spec.id = id;
   spec.conference_id = conference_id;
@@ -31,9 +30,8 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
   }
   spec.payload_type = static_cast<uint8_t>(audio.payload_type);
   spec.telephone_event_pt = audio.telephone_event_pt;
-  const uint32_t host_address = ntohl(address.s_addr);
-  spec.remote_rtp = {host_address, audio.remote_rtp_port};
-  spec.remote_rtcp = {host_address, audio.remote_rtcp_port};
+  spec.remote_rtp = *remote;
+  spec.remote_rtcp = remote->WithPort(audio.remote_rtcp_port);
   spec.rtcp_mux = audio.rtcp_mux;
   // Our direction: do we send, and do we expect the caller to?
   spec.send =
@@ -41,7 +39,7 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
   spec.receive =
       audio.direction == sdp::Direction::kSendRecv || audio.direction == sdp::Direction::kRecvOnly;
   // c=0.0.0.0 (old-style hold): nowhere to send.
-  if (host_address == 0) spec.send = false;
+  if (remote->is_unspecified()) spec.send = false;
   if (audio.sdes) spec.srtp = WorkerKeys(*audio.sdes);
   if (audio.dtls) spec.dtls = WorkerDtls(*audio.dtls, dtls_context);
   return spec;
@@ -60,7 +58,7 @@ bool MediaLeg::Join(const sdp::NegotiatedAudio& audio, bool muted, int listen_db
   std::optional<mixer::ParticipantSpec> spec =
       SpecFor(participant_id_, conference_id_, audio, dtls_context_);
   if (!spec) {
-    LogWarn("media", "remote media address is not IPv4: call has no audio")
+    LogWarn("media", "remote media address is not an IP address: call has no audio")
         .With("call_id", call_id_)
         .With("remote_media", audio.remote_address);
     return false;

@@ -22,7 +22,7 @@
 namespace tutti {
 
 // What the worker needs from the negotiated SDP. Nullopt when the remote
-// address is not IPv4 (the packet plane is IPv4 today).
+// address is not an IPv4 or IPv6 address (a host name).
 std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_id,
                                               const sdp::NegotiatedAudio& audio,
                                               const media::DtlsContext* dtls_context);
@@ -47,7 +47,9 @@ class MediaLeg {
   int worker_index() const { return workers_->WorkerIndexFor(conference_id_); }
 
   // Adds the participant to its conference. False (logged) when the remote
-  // address is not IPv4 or the worker's ring is full: the call has no audio.
+  // address is not an IP address or the worker's ring is full: the call has
+  // no audio. (Call control refuses an offer whose family it has no media
+  // address of, so that takes no ports.)
   bool Join(const sdp::NegotiatedAudio& audio, bool muted, int listen_db, int talk_db);
   // A re-INVITE's or a late answer's new address or direction.
   void Update(const sdp::NegotiatedAudio& audio);

@@ -157,8 +157,7 @@ TEST_F(DpdkPacketIoTest, DeliversDatagramsForItsOwnPortsAndCountsTheRest) {
   std::vector<media::Datagram> got;
   ASSERT_EQ(ReceiveAll(*ios_[0], &got), 1);
   EXPECT_EQ(got[0].local_port, 20000);
-  EXPECT_EQ(got[0].remote.address, kPeerIp);
-  EXPECT_EQ(got[0].remote.port, 40000);
+  EXPECT_EQ(got[0].remote, media::Endpoint(kPeerIp, 40000));
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(got[0].data), got[0].size), "rtp-1");
   EXPECT_EQ(port_->queue(0).not_ours.load(), 2u);
 
@@ -269,6 +268,20 @@ TEST_F(DpdkPacketIoTest, SendsOnceTheNextHopIsResolved) {
   const ParsedFrame routed = ParseFrame(sent[0], true);
   EXPECT_EQ(routed.dst_mac, kGatewayMac);
   EXPECT_EQ(routed.dst_ip, kFarIp);
+}
+
+// The DPDK plane is IPv4-only (call control refuses IPv6 callers with 488):
+// a datagram for an IPv6 peer is dropped and counted, and asks for nothing.
+TEST_F(DpdkPacketIoTest, DropsAndCountsDatagramsForIpv6Peers) {
+  StartPort(1);
+  std::array<uint8_t, 172> payload{};
+  media::Datagram datagram{20000, *media::ParseEndpoint("2001:db8::1", 40000), payload.data(),
+                           payload.size()};
+  EXPECT_EQ(ios_[0]->Send(std::span(&datagram, 1)), 0);
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(port_->queue(0).not_ipv4.load(), 1u);
+  EXPECT_EQ(port_->queue(0).unresolved.load(), 0u);
+  EXPECT_EQ(ios_[0]->counters().send_errors, 1u);
 }
 
 TEST_F(DpdkPacketIoTest, VlanTaggedMediaAndDamagedFrames) {

@@ -88,7 +88,7 @@ TEST_F(KernelSocketIoTest, DatagramsArriveWithTheirPortAndSender) {
     for (int i = 0; i < count; ++i) {
       const Datagram& datagram = out[static_cast<size_t>(got + i)];
       ports[datagram.data[0] - 1] = datagram.local_port;
-      EXPECT_EQ(datagram.remote.address, kLoopback);
+      EXPECT_EQ(datagram.remote, Endpoint(kLoopback, peer_port_));
     }
     got += count;
   }
@@ -158,6 +158,67 @@ TEST_F(KernelSocketIoTest, SendLeavesFromEachDatagramsOwnPort) {
   ASSERT_EQ(received.size(), 3u);
   EXPECT_EQ(received[0], std::make_pair(a, uint8_t{0xa}));
   EXPECT_EQ(received[2], std::make_pair(b, uint8_t{0xb}));
+}
+
+// IPv6 media: sockets bound on ::1, a peer on ::1.
+int BoundSocket6(uint16_t* port) {
+  const int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  sockaddr_in6 local{};
+  local.sin6_family = AF_INET6;
+  local.sin6_addr = in6addr_loopback;
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
+  socklen_t length = sizeof local;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+  *port = ntohs(local.sin6_port);
+  return fd;
+}
+
+Endpoint Loopback6(uint16_t port) {
+  std::array<uint8_t, 16> bytes{};
+  bytes[15] = 1;
+  return Endpoint::Ipv6(bytes, port);
+}
+
+TEST_F(KernelSocketIoTest, Ipv6DatagramsComeWithTheirSenderAndRepliesReachIt) {
+  uint16_t peer6_port = 0;
+  const int peer6 = BoundSocket6(&peer6_port);
+  uint16_t port = 0;
+  const int fd = BoundSocket6(&port);
+  fds_.push_back(fd);
+  ASSERT_TRUE(io_.AttachPort(port, fd));
+
+  sockaddr_in6 to{};
+  to.sin6_family = AF_INET6;
+  to.sin6_addr = in6addr_loopback;
+  to.sin6_port = htons(port);
+  const uint8_t tag = 6;
+  ASSERT_EQ(sendto(peer6, &tag, 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 1);
+  std::vector<Datagram> out(8);
+  int got = 0;
+  for (int tries = 0; got == 0 && tries < 10; ++tries) got = io_.Receive(out, 10'000);
+  ASSERT_EQ(got, 1);
+  EXPECT_EQ(out[0].local_port, port);
+  EXPECT_EQ(out[0].remote, Loopback6(peer6_port));
+  EXPECT_EQ(ToString(out[0].remote), "[::1]:" + std::to_string(peer6_port));
+
+  // An IPv4 and an IPv6 leg in one burst (a dual-stack room): each reply
+  // leaves its own socket for its own family's peer.
+  const uint16_t v4_port = Attach();
+  std::array<uint8_t, 2> payload{0x4, 0x6};
+  std::array<Datagram, 2> replies{{{v4_port, Endpoint(kLoopback, peer_port_), &payload[0], 1},
+                                   {port, out[0].remote, &payload[1], 1}}};
+  EXPECT_EQ(io_.Send(replies), 2);
+  EXPECT_EQ(io_.counters().send_errors, 0u);
+  uint8_t v6_byte = 0;
+  uint8_t v4_byte = 0;
+  for (int tries = 0; (v6_byte == 0 || v4_byte == 0) && tries < 100; ++tries) {
+    if (v6_byte == 0) recv(peer6, &v6_byte, 1, 0);
+    if (v4_byte == 0) recv(peer_, &v4_byte, 1, 0);
+    if (v6_byte == 0 || v4_byte == 0) usleep(1000);
+  }
+  EXPECT_EQ(v6_byte, 0x6);
+  EXPECT_EQ(v4_byte, 0x4);
+  close(peer6);
 }
 
 }  // namespace

@@ -167,5 +167,68 @@ TEST(PortAllocatorTest, MovedPairKeepsItsSockets) {
   EXPECT_EQ(BoundPort(moved.rtp_fd()), moved.rtp_port());
 }
 
+// IPv6 media: the pair is bound on the IPv6 address, IPv6 only (an IPv4
+// peer cannot reach an IPv6 caller's leg through a mapped address).
+TEST(PortAllocatorTest, BindsIpv6PairsOnTheIpv6Address) {
+  PortRangeLock lock;
+  PortAllocator allocator("127.0.0.1", kBase + 70, kBase + 73, PortAllocator::Mode::kKernelSockets,
+                          "::1");
+  ASSERT_TRUE(allocator.Supports(IpFamily::kIpv6));
+  auto pair = allocator.Allocate(IpFamily::kIpv6);
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  for (int fd : {pair->rtp_fd(), pair->rtcp_fd()}) {
+    sockaddr_in6 bound{};
+    socklen_t length = sizeof(bound);
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length), 0);
+    EXPECT_EQ(bound.sin6_family, AF_INET6);
+    EXPECT_TRUE(IN6_IS_ADDR_LOOPBACK(&bound.sin6_addr));
+    EXPECT_EQ(ntohs(bound.sin6_port), fd == pair->rtp_fd() ? pair->rtp_port() : pair->rtcp_port());
+    int v6only = 0;
+    socklen_t size = sizeof(v6only);
+    getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &size);
+    EXPECT_EQ(v6only, 1);
+  }
+}
+
+// A worker routes by local port alone: a port number held in one family is
+// not handed out in the other, though the kernel would bind it there.
+TEST(PortAllocatorTest, APortHeldInOneFamilyIsNotHandedOutInTheOther) {
+  PortRangeLock lock;
+  PortAllocator allocator("127.0.0.1", kBase + 80, kBase + 83, PortAllocator::Mode::kKernelSockets,
+                          "::1");  // two pairs
+  for (int round = 0; round < 4; ++round) {
+    auto first = allocator.Allocate(round % 2 == 0 ? IpFamily::kIpv4 : IpFamily::kIpv6);
+    auto second = allocator.Allocate(round % 2 == 0 ? IpFamily::kIpv6 : IpFamily::kIpv4);
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_TRUE(second.ok()) << second.status();
+    EXPECT_NE(first->rtp_port(), second->rtp_port());
+    EXPECT_EQ(allocator.Allocate(IpFamily::kIpv6).status().code(),
+              absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(allocator.Allocate(IpFamily::kIpv4).status().code(),
+              absl::StatusCode::kResourceExhausted);
+  }
+}
+
+TEST(PortAllocatorTest, NoIpv6WithoutAnIpv6AddressOrWithoutSockets) {
+  PortAllocator v4_only("127.0.0.1", kBase + 90, kBase + 93);
+  EXPECT_FALSE(v4_only.Supports(IpFamily::kIpv6));
+  EXPECT_EQ(v4_only.Allocate(IpFamily::kIpv6).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  PortAllocator numbers("192.0.2.10", 40000, 40007, PortAllocator::Mode::kNumbersOnly, "::1");
+  EXPECT_FALSE(numbers.Supports(IpFamily::kIpv6));
+  EXPECT_EQ(numbers.Allocate(IpFamily::kIpv6).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(PortAllocatorTest, CheckAddressTellsAnAddressThisHostDoesNotHave) {
+  PortAllocator allocator("127.0.0.1", kBase + 90, kBase + 93, PortAllocator::Mode::kKernelSockets,
+                          "2001:db8::7");  // documentation prefix: no host has it
+  EXPECT_TRUE(allocator.CheckAddress(IpFamily::kIpv4).ok());
+  EXPECT_FALSE(allocator.CheckAddress(IpFamily::kIpv6).ok());
+  PortAllocator loopback("127.0.0.1", kBase + 90, kBase + 93, PortAllocator::Mode::kKernelSockets,
+                         "::1");
+  EXPECT_TRUE(loopback.CheckAddress(IpFamily::kIpv6).ok());
+}
+
 }  // namespace
 }  // namespace tutti::media

@@ -35,7 +35,7 @@ ParticipantSpec PcmuSpec(uint64_t id, media::Endpoint remote, bool rtcp_mux = tr
   spec.telephone_event_pt = kEventPt;
   spec.remote_rtp = remote;
   spec.rtcp_mux = rtcp_mux;
-  spec.remote_rtcp = rtcp_mux ? remote : media::Endpoint{remote.address, 4001};
+  spec.remote_rtcp = rtcp_mux ? remote : media::Endpoint{remote.ipv4(), 4001};
   return spec;
 }
 
@@ -143,21 +143,21 @@ TEST(LatchRtcpTest, WithoutRtcpMuxTheReportComesFromThePortAbove) {
   int64_t now_us = 1'000'000;
   // Before any RTP: the SDP's RTCP address is the peer (a caller that only
   // listens sends nothing else), and latches the SDP's RTP address.
-  Report(leg, {kSdp.address, 4001}, now_us);
+  Report(leg, {kSdp.ipv4(), 4001}, now_us);
   EXPECT_TRUE(leg.latched());
   EXPECT_EQ(leg.rtp_destination(), kSdp);
   EXPECT_EQ(leg.last_rtp_us(), now_us);
 
   Participant behind_nat(PcmuSpec(2, kSdp, false), media::PortPair(), 1002);
-  Report(behind_nat, {kNat.address, 31001}, now_us);  // not the SDP's: not yet anyone's
+  Report(behind_nat, {kNat.ipv4(), 31001}, now_us);  // not the SDP's: not yet anyone's
   EXPECT_FALSE(behind_nat.latched());
   Packet first = Audio(kNat, 7, 0, 440);
   behind_nat.OnRtp(first.datagram, now_us);
-  EXPECT_EQ(behind_nat.rtcp_destination(), (media::Endpoint{kNat.address, 31001}));
+  EXPECT_EQ(behind_nat.rtcp_destination(), (media::Endpoint{kNat.ipv4(), 31001}));
   now_us += 40'000'000;
   Report(behind_nat, kNat, now_us);  // the RTP port is not the RTCP port
   EXPECT_NE(behind_nat.last_rtp_us(), now_us);
-  Report(behind_nat, {kNat.address, 31001}, now_us);
+  Report(behind_nat, {kNat.ipv4(), 31001}, now_us);
   EXPECT_EQ(behind_nat.last_rtp_us(), now_us);
   EXPECT_EQ(behind_nat.stats().foreign_source, 2u);
 }
@@ -227,9 +227,9 @@ class RecordingSink : public TickSink {
  public:
   uint8_t* NextBuffer() override { return buffer_.data(); }
   void Commit(uint16_t, const media::Endpoint& remote, uint16_t size) override {
-    ++sent[remote.address];
+    ++sent[remote.ipv4()];
     if (media::LooksLikeRtcp(std::span<const uint8_t>(buffer_.data(), size))) {
-      ++rtcp[remote.address];
+      ++rtcp[remote.ipv4()];
     }
     last_size = size;
     last_remote = remote;
@@ -278,10 +278,10 @@ TEST_F(SendGuardTest, NothingGoesToAnAddressThatNeverAnswers) {
   Participant* talker = Join(1, kSdp);
   Participant* victim = Join(2, kVictim);
   Run(5'000'000, talker);
-  const int sent = sink_.sent[kVictim.address];
+  const int sent = sink_.sent[kVictim.ipv4()];
   EXPECT_GE(sent, 240);  // the first 5 s: a caller gets media before its own arrives
   Run(5'000'000, talker);
-  EXPECT_EQ(sink_.sent[kVictim.address], sent) << "tutti kept sending to a silent SDP address";
+  EXPECT_EQ(sink_.sent[kVictim.ipv4()], sent) << "tutti kept sending to a silent SDP address";
   EXPECT_EQ(victim->stats().withheld, 251u);  // 250 frames and a receiver report
   EXPECT_EQ(withheld_, 251);
   EXPECT_EQ(victim->stats().packets_out, 250u);
@@ -293,25 +293,25 @@ TEST_F(SendGuardTest, SendingPausesWhileTheLatchedPeerIsSilentAndResumes) {
   Packet hello = Audio(kNat, 22, 0, 0);
   listener->OnRtp(hello.datagram, now_us_);
   Run(10'000'000, talker, kSdp);  // the listener sends nothing more: 10 s of consent
-  const int sent = sink_.sent[kNat.address];
+  const int sent = sink_.sent[kNat.ipv4()];
   EXPECT_GE(sent, 495);
   Run(2'000'000, talker, kSdp);
-  EXPECT_LE(sink_.sent[kNat.address], sent + 1) << "still sending to a peer silent for 12 s";
+  EXPECT_LE(sink_.sent[kNat.ipv4()], sent + 1) << "still sending to a peer silent for 12 s";
   EXPECT_GT(listener->stats().withheld, 95u);
   Report(*listener, kNat, now_us_);  // its receiver report: it is there after all
   Run(1'000'000, talker, kSdp);
-  EXPECT_GE(sink_.sent[kNat.address], sent + 45);
+  EXPECT_GE(sink_.sent[kNat.ipv4()], sent + 45);
 }
 
 TEST_F(SendGuardTest, AReInviteThatMovesTheAddressDoesNotRenewTheAllowance) {
   Participant* talker = Join(1, kSdp);
   Participant* victim = Join(2, kVictim);
   Run(3'000'000, talker, kSdp);
-  ParticipantSpec moved = PcmuSpec(2, {kVictim.address + 1, 9000});
+  ParticipantSpec moved = PcmuSpec(2, {kVictim.ipv4() + 1, 9000});
   victim->Update(moved);
   EXPECT_EQ(victim->rtp_destination(), moved.remote_rtp);
   Run(5'000'000, talker, kSdp);
-  const int sent = sink_.sent[kVictim.address] + sink_.sent[kVictim.address + 1];
+  const int sent = sink_.sent[kVictim.ipv4()] + sink_.sent[kVictim.ipv4() + 1];
   EXPECT_LE(sent, 252) << "a moving re-INVITE renewed the 5 s of unverified sending";
   EXPECT_GE(sent, 248);
 }
@@ -322,17 +322,17 @@ TEST_F(SendGuardTest, AMoveToAnotherWorkerDoesNotRenewTheAllowanceAndZeroTurnsIt
   Run(3'000'000, talker, kSdp);
   victim->SetSendLimits(5'000'000, 10'000'000);  // what a worker does as it takes the leg
   Run(5'000'000, talker, kSdp);
-  EXPECT_LE(sink_.sent[kVictim.address], 252);
+  EXPECT_LE(sink_.sent[kVictim.ipv4()], 252);
   victim->SetSendLimits(0, 0);  // [media] unverified_send_s = 0: no limit
-  const int sent = sink_.sent[kVictim.address];
+  const int sent = sink_.sent[kVictim.ipv4()];
   Run(1'000'000, talker, kSdp);
-  EXPECT_GE(sink_.sent[kVictim.address], sent + 50);
+  EXPECT_GE(sink_.sent[kVictim.ipv4()], sent + 50);
 }
 
 TEST_F(SendGuardTest, NoRtcpGoesToAnAddressThatNeverAnswers) {
   Join(1, kVictim);
   Run(20'000'000);
-  EXPECT_EQ(sink_.rtcp[kVictim.address], 1) << "one report in the first 5 s, none after";
+  EXPECT_EQ(sink_.rtcp[kVictim.ipv4()], 1) << "one report in the first 5 s, none after";
 }
 
 TEST_F(SendGuardTest, AStrangersSilenceDoesNotMuteATalker) {

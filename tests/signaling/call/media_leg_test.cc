@@ -74,11 +74,26 @@ TEST_F(MediaLegTest, JoinAddsTheParticipantToItsConferenceWithTheNegotiatedCodec
   EXPECT_EQ(workers_.sent.size(), 1u);
 }
 
-TEST_F(MediaLegTest, NoAudioWithoutAnIpv4AddressAWorkerOrRoomInItsRing) {
+// IPv6 media (issue 15: an IPv6 caller used to be answered into silence).
+TEST_F(MediaLegTest, AnIpv6CallerJoinsWithItsIpv6Addresses) {
   sdp::NegotiatedAudio v6 = Audio();
-  v6.remote_address = "2001:db8::1";
+  v6.remote_address = "fd00::2";
   MediaLeg leg = NewLeg(kRoom);
-  EXPECT_FALSE(leg.Join(v6, false, 0, 0));
+  ASSERT_TRUE(leg.Join(v6, false, 0, 0));
+  const auto added = workers_.SentOf<mixer::AddParticipant>();
+  ASSERT_EQ(added.size(), 1u);
+  const mixer::ParticipantSpec& spec = added[0]->participant->spec();
+  EXPECT_EQ(spec.remote_rtp, *media::ParseEndpoint("fd00::2", 40000));
+  EXPECT_EQ(spec.remote_rtcp, *media::ParseEndpoint("fd00::2", 40001));
+  EXPECT_FALSE(spec.remote_rtp.is_ipv4());
+  EXPECT_TRUE(spec.send);
+}
+
+TEST_F(MediaLegTest, NoAudioWithoutAnIpAddressAWorkerOrRoomInItsRing) {
+  sdp::NegotiatedAudio named = Audio();
+  named.remote_address = "media.example.com";
+  MediaLeg leg = NewLeg(kRoom);
+  EXPECT_FALSE(leg.Join(named, false, 0, 0));
   workers_.full = true;
   EXPECT_FALSE(leg.Join(Audio(), false, 0, 0));
   EXPECT_FALSE(leg.joined());
@@ -87,6 +102,22 @@ TEST_F(MediaLegTest, NoAudioWithoutAnIpv4AddressAWorkerOrRoomInItsRing) {
   MediaLeg signaling_only;
   EXPECT_FALSE(signaling_only.Join(Audio(), false, 0, 0));
   EXPECT_FALSE(signaling_only.Play(nullptr));
+}
+
+// c=0.0.0.0 (RFC 2543 hold) in a re-INVITE, in an IPv4 or an IPv6 call.
+TEST_F(MediaLegTest, AnUnspecifiedAddressIsHeldNotSentTo) {
+  MediaLeg leg = NewLeg(kRoom);
+  ASSERT_TRUE(leg.Join(Audio(), false, 0, 0));
+  for (const char* hold : {"0.0.0.0", "::"}) {
+    sdp::NegotiatedAudio held = Audio();
+    held.remote_address = hold;
+    leg.Update(held);
+  }
+  const auto updates = workers_.SentOf<mixer::UpdateParticipant>();
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_FALSE(updates[0]->spec.send);
+  EXPECT_FALSE(updates[1]->spec.send);
+  EXPECT_TRUE(updates[0]->spec.receive);
 }
 
 TEST_F(MediaLegTest, HoldAndResumeUpdateTheParticipant) {
