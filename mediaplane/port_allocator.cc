@@ -97,7 +97,7 @@ PortAllocator::PortAllocator(std::string bind_address, uint16_t min_port, uint16
       leases_(std::make_shared<PortLeases>(static_cast<size_t>(std::max(pair_count(), 0)))) {}
 
 bool PortAllocator::Supports(IpFamily family) const {
-  return family == IpFamily::kIpv4 || (mode_ == Mode::kKernelSockets && !bind_address6_.empty());
+  return family == IpFamily::kIpv4 || !bind_address6_.empty();
 }
 
 absl::Status PortAllocator::CheckAddress(IpFamily family) const {

@@ -78,7 +78,7 @@ class PortAllocator {
   // [min_port, max_port], both inclusive; min is rounded up to even.
   // kNumbersOnly (a kernel-bypass packet plane) binds nothing and keeps the
   // leases itself. `bind_address6` is the IPv6 media address ("" = none;
-  // kNumbersOnly has no IPv6).
+  // the DPDK plane is IPv4-only and gives none).
   PortAllocator(std::string bind_address, uint16_t min_port, uint16_t max_port,
                 Mode mode = Mode::kKernelSockets, std::string bind_address6 = "");
 

@@ -37,7 +37,12 @@ CallControllerOptions CallControllerOptionsFrom(const Config& config) {
   CallControllerOptions options;
   options.local =
       sip::LocalEndpoint{config.sip.advertised_address, config.sip.port, config.sip.tls_port};
-  options.media_address = config.media.address;
+  options.media.ipv4 = config.media.address;
+  if (config.media.backend == "dpdk") {
+    options.media.no_ipv6_why = "IPv6 media is not available with this bridge's DPDK backend";
+  } else {
+    options.media.ipv6 = config.media.address6;
+  }
   options.answer_delay = absl::Milliseconds(config.sip.answer_delay_ms);
   options.participant_controls = config.controls.participant;
   options.moderator_controls = config.controls.moderator;

@@ -77,8 +77,25 @@ bool Daemon::StartPacketPlane() {
     return false;
   }
   packet_plane_ = std::move(*started);
+  const media::PortAllocator::Mode mode = packet_plane_->port_mode();
+  // IPv6 media: the kernel backend's, where its address can be bound.
+  std::string address6 =
+      mode == media::PortAllocator::Mode::kKernelSockets ? config_.media.address6 : "";
+  if (address6.empty() && !config_.media.address6.empty()) {
+    LogWarn("tuttid", "IPv6 media off: the DPDK backend is IPv4-only; IPv6 callers get 488")
+        .With("address6", config_.media.address6);
+  }
   ports_.emplace(config_.media.address, config_.media.rtp_port_min, config_.media.rtp_port_max,
-                 packet_plane_->port_mode());
+                 mode, address6);
+  if (!address6.empty()) {
+    if (absl::Status bindable = ports_->CheckAddress(media::IpFamily::kIpv6); !bindable.ok()) {
+      LogWarn("tuttid", "IPv6 media off: its address cannot be bound; IPv6 callers get 488")
+          .With("address6", address6)
+          .With("error", bindable.ToString());
+      ports_.emplace(config_.media.address, config_.media.rtp_port_min, config_.media.rtp_port_max,
+                     mode);
+    }
+  }
   return true;
 }
 
@@ -109,6 +126,7 @@ void Daemon::StartMedia() {
 bool Daemon::StartCallControl() {
   overload_.emplace(OverloadLimitsFrom(config_));
   CallControllerOptions options = CallControllerOptionsFrom(config_);
+  if (!ports_->Supports(media::IpFamily::kIpv6)) options.media.ipv6.clear();
   options.user_agent = StrCat("tutti/", TUTTI_VERSION);
   if (dtls_ != nullptr) {
     options.dtls_context = dtls_.get();

@@ -201,6 +201,7 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   absl::Status s;
   if (!(s = r.String("backend", &media->backend)).ok()) return s;
   if (!(s = r.String("address", &media->address)).ok()) return s;
+  if (!(s = r.String("address6", &media->address6)).ok()) return s;
   if (!(s = r.Integer("rtp_port_min", &media->rtp_port_min, 1024, 65534)).ok()) return s;
   if (!(s = r.Integer("rtp_port_max", &media->rtp_port_max, 1025, 65535)).ok()) return s;
   if (!(s = r.Integer("workers", &media->workers, 1, 256)).ok()) return s;
@@ -435,6 +436,28 @@ absl::Status ReadApi(TableReader& r, ApiConfig* api) {
   return r.RejectUnknown();
 }
 
+// What the media addresses may be, or why not ([media] address, address6).
+std::optional<std::string> MediaAddressProblem(const MediaConfig& media, bool* in_address6) {
+  *in_address6 = false;
+  in_addr v4{};
+  if (inet_pton(AF_INET, media.address.c_str(), &v4) != 1) {
+    return media.backend == "dpdk"
+               ? "media.address must be an IPv4 address with the DPDK backend"
+               : "media.address must be an IPv4 address (IPv6 media: media.address6)";
+  }
+  if (media.address6.empty()) return std::nullopt;
+  *in_address6 = true;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, media.address6.c_str(), &v6) != 1 || IN6_IS_ADDR_V4MAPPED(&v6)) {
+    return "media.address6 must be an IPv6 address, or \"\" for no IPv6 media";
+  }
+  // It is the c= of our SDP: callers must be able to send to it.
+  if (IN6_IS_ADDR_UNSPECIFIED(&v6) || IN6_IS_ADDR_MULTICAST(&v6)) {
+    return "media.address6 must be one address callers can send to, not :: or multicast";
+  }
+  return std::nullopt;
+}
+
 // Checks that need more than one key, reported at the table's line.
 absl::Status Validate(const toml::table& root, std::string_view origin, const Config& config) {
   auto at = [&](std::string_view table, std::string_view key) -> int64_t {
@@ -481,12 +504,12 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
                      "media.backend must be \"kernel\" or \"dpdk\", not \"", config.media.backend,
                      "\"");
   }
+  bool in_address6 = false;
+  if (std::optional<std::string> problem = MediaAddressProblem(config.media, &in_address6)) {
+    return LineError(origin, at("media", in_address6 ? "address6" : "address"), *problem);
+  }
   if (config.media.backend == "dpdk") {
     in_addr parsed{};
-    if (inet_pton(AF_INET, config.media.address.c_str(), &parsed) != 1) {
-      return LineError(origin, at("media", "address"),
-                       "media.address must be an IPv4 address with the DPDK backend");
-    }
     if (!config.dpdk.gateway.empty() &&
         inet_pton(AF_INET, config.dpdk.gateway.c_str(), &parsed) != 1) {
       return LineError(origin, at("dpdk", "gateway"), "dpdk.gateway must be an IPv4 address");

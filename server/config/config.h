@@ -73,6 +73,8 @@ struct UserConfig {
 struct MediaConfig {
   std::string backend = "kernel";
   std::string address = "127.0.0.1";
+  // IPv6 media (kernel backend): c= for callers whose SDP is IPv6; "" none.
+  std::string address6 = "::1";
   uint16_t rtp_port_min = 20000;
   uint16_t rtp_port_max = 29999;
   // Media worker threads, one per core; each owns whole conferences.

@@ -216,7 +216,13 @@ std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
   call->source = source;
   call->initial_invite = id;
   call->started = timers_->Now();
-  call->local_media.address = options_.media_address;
+  // Without an offer to go by, we offer in the family the caller reached us
+  // in, where we have media in it (TakeOffer picks the offer's family).
+  const std::optional<media::Endpoint> caller = media::ParseEndpoint(source.address.ip(), 0);
+  if (caller && !options_.media.For(caller->family()).empty()) {
+    call->media_family = caller->family();
+  }
+  call->local_media.address = options_.media.For(call->media_family);
   // The IVR cannot know the room yet: it takes every codec the bridge has.
   call->local_media.codecs =
       room != nullptr ? RoomCodecs(*room)
@@ -270,6 +276,20 @@ bool CallController::TakeOffer(TransactionId id, const SipMessage& invite, Call&
            sdp::WarnCodeFor(answer.status()));
     return false;
   }
+  // Our c= is of the offer's family: refused where we have no media in it.
+  absl::StatusOr<media::IpFamily> family =
+      MediaFamilyFor(answer->audio.remote_address, options_.media, std::nullopt);
+  if (!family.ok()) {
+    LogInfo("call", "media address refused")
+        .With("call_id", call.call_id)
+        .With("remote_media", answer->audio.remote_address)
+        .With("why", std::string(family.status().message()));
+    Reject(id, 488, "Not Acceptable Here", std::string(family.status().message()),
+           kIncompatibleAddressWarnCode);
+    return false;
+  }
+  call.media_family = *family;
+  call.local_media.address = options_.media.For(*family);
   call.remote_offer = std::move(*offer);
   return true;
 }
@@ -282,7 +302,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   std::unique_ptr<Call> call = NewCall(id, invite, source, room);
   if (!TakeOffer(id, invite, *call, room)) return;
   const std::string& call_id = call->call_id;
-  auto ports = ports_->Allocate();
+  auto ports = ports_->Allocate(call->media_family);
   if (!ports.ok()) {
     LogError("call", "no media port")
         .With("call_id", call_id)
@@ -346,7 +366,7 @@ void CallController::Answer(uint64_t key) {
         .With("codec", call.audio ? sdp::AudioCodecName(call.audio->codec) : "offered")
         .With("media_encryption", call.audio ? EncryptionName(*call.audio) : "offered")
         .With("remote_media",
-              call.audio ? StrCat(call.audio->remote_address, ":", call.audio->remote_rtp_port)
+              call.audio ? MediaAddressText(call.audio->remote_address, call.audio->remote_rtp_port)
                          : std::string("pending"));
     LogDeclinedStreams(call.call_id, call.room, declined);
 
@@ -382,6 +402,13 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
     if (!answer.ok()) {
       return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()),
                     sdp::WarnCodeFor(answer.status()));
+    }
+    // The call's ports are bound in its family: the media cannot move to the other.
+    if (absl::StatusOr<media::IpFamily> family =
+            MediaFamilyFor(answer->audio.remote_address, options_.media, call.media_family);
+        !family.ok()) {
+      return Reject(id, 488, "Not Acceptable Here", std::string(family.status().message()),
+                    kIncompatibleAddressWarnCode);
     }
     audio = answer->audio;
     body = sdp::WriteSdp(answer->answer);
@@ -429,6 +456,13 @@ void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& sour
     if (!ack.body().empty() && IsSdp(ack.content_type())) {
       if (auto answer = sdp::ParseSdp(ack.body()); answer.ok()) {
         audio = sdp::AcceptAnswer(*call->our_offer, *answer);
+        if (audio.ok()) {
+          if (absl::StatusOr<media::IpFamily> family =
+                  MediaFamilyFor(audio->remote_address, options_.media, call->media_family);
+              !family.ok()) {
+            audio = family.status();
+          }
+        }
       } else {
         audio = answer.status();
       }

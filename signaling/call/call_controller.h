@@ -24,6 +24,7 @@
 #include "signaling/call/call_timers.h"
 #include "signaling/call/dial_in.h"
 #include "signaling/call/invite_session.h"
+#include "signaling/call/media_family.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/pin_guard.h"
 #include "signaling/call/room_directory.h"
@@ -39,7 +40,7 @@ namespace tutti {
 
 struct CallControllerOptions {
   sip::LocalEndpoint local;     // how we appear in Contact and Via
-  std::string media_address;    // c= in our SDP
+  MediaAddresses media;         // c= in our SDP, per family (media_family.h)
   absl::Duration answer_delay;  // ring this long before answering (0: at once)
   SessionTimerPolicy session_timers;
   // In-call key sequences and their actions (ControlsConfig): everyone's,

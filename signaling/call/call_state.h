@@ -57,6 +57,9 @@ struct CallController::Call {
   absl::Time wall_started;
   absl::Time answered = absl::InfinitePast();
   sdp::LocalMedia local_media;
+  // The family its media ports are bound in (the caller's c=; for a call we
+  // offer to, the family it called us in).
+  media::IpFamily media_family = media::IpFamily::kIpv4;
   std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
   std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
   std::optional<sdp::NegotiatedAudio> audio;

@@ -120,6 +120,30 @@ TEST(ConfigTest, RoomNamesCannotNamePaths) {
   EXPECT_TRUE(ParseConfig("[[room]]\nname = \"team-1.sales_2\"\n", "t.toml").ok());
 }
 
+// [media] address6: IPv6 media for IPv6 callers (issue 15); "::1" by default.
+TEST(ConfigTest, MediaAddress6IsOneIpv6AddressOrNone) {
+  auto defaults = ParseConfig("", "t.toml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->media.address6, "::1");
+  auto none = ParseConfig("[media]\naddress6 = \"\"\n", "t.toml");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->media.address6, "");
+  auto global = ParseConfig("[media]\naddress6 = \"2001:db8::5\"\n", "t.toml");
+  ASSERT_TRUE(global.ok()) << global.status();
+  EXPECT_EQ(global->media.address6, "2001:db8::5");
+  for (const char* bad : {"127.0.0.1", "::ffff:127.0.0.1", "::", "ff02::1", "localhost"}) {
+    auto refused = ParseConfig(
+        absl::StrCat("[media]\nrtp_port_min = 20000\naddress6 = \"", bad, "\"\n"), "t.toml");
+    EXPECT_THAT(std::string(refused.status().message()), HasSubstr("t.toml:3: media.address6 "))
+        << bad;
+  }
+  // IPv6 goes in address6; address is the IPv4 one.
+  auto v6_in_address = ParseConfig("[media]\naddress = \"::1\"\n", "t.toml");
+  EXPECT_THAT(
+      std::string(v6_in_address.status().message()),
+      HasSubstr("t.toml:2: media.address must be an IPv4 address (IPv6 media: media.address6)"));
+}
+
 TEST(ConfigTest, CrossKeyChecks) {
   auto ports = ParseConfig("[media]\nrtp_port_min = 30000\nrtp_port_max = 20000\n", "t.toml");
   EXPECT_EQ(ports.status().message(),

@@ -56,7 +56,7 @@ class ControllerFixture : public ::testing::Test {
   static CallControllerOptions Options() {
     CallControllerOptions options;
     options.local = {"198.51.100.1", 5060, 5061};
-    options.media_address = "198.51.100.1";
+    options.media.ipv4 = "198.51.100.1";
     return options;
   }
   // Hands a request to the controller as the transaction layer would.
@@ -313,6 +313,130 @@ TEST_F(CallControllerMediaTest, ACallsOwnTimersEndWithIt) {
   timers_.Advance(absl::Minutes(5));
   EXPECT_TRUE(signaling_.sent.empty());
   EXPECT_EQ(timers_.pending(), 1u);  // the worker event drain, and only it
+}
+
+// IPv6 media (issue 15): linphonec offered c=IN IP6 and got 200 OK with no
+// audio. An IPv6 offer is answered in IPv6 where there is an IPv6 media
+// address, and refused with 488 and Warning 301 where there is none.
+constexpr char kOffer6[] =
+    "v=0\r\no=alice 1 1 IN IP6 fd00::2\r\ns=-\r\nc=IN IP6 fd00::2\r\nt=0 0\r\n"
+    "m=audio 7078 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+constexpr char kOffer6Moved[] =
+    "v=0\r\no=alice 1 2 IN IP6 fd00::2\r\ns=-\r\nc=IN IP6 fd00::3\r\nt=0 0\r\n"
+    "m=audio 7078 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+constexpr char kOffer4After6[] =
+    "v=0\r\no=alice 1 3 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+constexpr char kHold6OldStyle[] =
+    "v=0\r\no=alice 1 4 IN IP6 fd00::2\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+    "m=audio 7078 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+constexpr char kOfferNamed[] =
+    "v=0\r\no=alice 1 1 IN IP4 media.example.com\r\ns=-\r\nc=IN IP4 media.example.com\r\n"
+    "t=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+
+class CallControllerIpv6Test : public ControllerFixture {
+ protected:
+  void Start(std::string address6, std::string no_ipv6_why = {}) {
+    RoomConfig room;
+    room.name = "1000";
+    rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{room});
+    ports6_.emplace("198.51.100.1", 40000, 40007, media::PortAllocator::Mode::kNumbersOnly,
+                    address6);
+    CallControllerOptions options = Options();
+    options.media.ipv6 = address6;
+    if (!no_ipv6_why.empty()) options.media.no_ipv6_why = no_ipv6_why;
+    controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &*ports6_,
+                                                   &overload_, &workers_, options);
+  }
+  ~CallControllerIpv6Test() override { controller_.reset(); }
+
+  std::string Connect(std::string_view offer) {
+    Send(Request("INVITE", "1000", 1, {}, offer));
+    EXPECT_EQ(signaling_.Statuses().back(), 200);
+    const std::string tag = ToTag(signaling_.responses.back().bytes);
+    controller_->OnAck(fakes::Parse(Request("ACK", "1000", 1, tag)), source_);
+    return tag;
+  }
+
+  std::optional<media::PortAllocator> ports6_;
+  fakes::FakeTimers timers_;
+  fakes::FakeWorkers workers_;
+};
+
+TEST_F(CallControllerIpv6Test, AnIpv6OfferIsAnsweredInIpv6AndJoinsTheRoom) {
+  Start("2001:db8::5");
+  Connect(kOffer6);
+  const std::string& ok = signaling_.responses[0].bytes;
+  EXPECT_THAT(ok, HasSubstr("\r\nc=IN IP6 2001:db8::5\r\n"));
+  EXPECT_THAT(ok, HasSubstr(" IN IP6 2001:db8::5\r\ns="));  // o=
+  EXPECT_THAT(ok, ::testing::Not(HasSubstr("198.51.100.1\r\ns=")));
+  const auto added = workers_.SentOf<mixer::AddParticipant>();
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0]->participant->spec().remote_rtp, *media::ParseEndpoint("fd00::2", 7078));
+}
+
+// A dual-stack room: an IPv4 and an IPv6 caller in one conference, each
+// answered in its own family.
+TEST_F(CallControllerIpv6Test, Ipv4AndIpv6CallersShareARoom) {
+  Start("2001:db8::5");
+  Connect(kOffer6);
+  std::string second = Request("INVITE", "1000", 1, {}, kOffer);
+  second.replace(second.find("Call-ID: controller-1"), 21, "Call-ID: controller-2");
+  Send(second);
+  ASSERT_THAT(signaling_.Statuses(), ElementsAre(200, 200));
+  EXPECT_THAT(signaling_.responses[1].bytes, HasSubstr("\r\nc=IN IP4 198.51.100.1\r\n"));
+  EXPECT_EQ(controller_->active_calls(), 2);
+}
+
+TEST_F(CallControllerIpv6Test, WithoutAnIpv6AddressAnIpv6OfferGets488WithWarning301) {
+  Start("");
+  Send(Request("INVITE", "1000", 1, {}, kOffer6));
+  ASSERT_THAT(signaling_.Statuses(), ElementsAre(488));
+  EXPECT_THAT(signaling_.responses[0].bytes,
+              HasSubstr("Warning: 301 tutti \"IPv6 media is not configured here\""));
+  EXPECT_EQ(controller_->active_calls(), 0);
+  EXPECT_TRUE(workers_.sent.empty());
+  // No port was taken for it: all four pairs are still there.
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(ports6_->Allocate().ok());
+}
+
+TEST_F(CallControllerIpv6Test, TheDpdkBackendsReasonIsInTheWarning) {
+  Start("", "IPv6 media is not available with this bridge's DPDK backend");
+  Send(Request("INVITE", "1000", 1, {}, kOffer6));
+  ASSERT_THAT(signaling_.Statuses(), ElementsAre(488));
+  EXPECT_THAT(signaling_.responses[0].bytes, HasSubstr("Warning: 301 "));
+  EXPECT_THAT(signaling_.responses[0].bytes, HasSubstr("DPDK backend\""));
+}
+
+TEST_F(CallControllerIpv6Test, AMediaAddressThatIsNoIpAddressGets488NotSilence) {
+  Start("2001:db8::5");
+  Send(Request("INVITE", "1000", 1, {}, kOfferNamed));
+  ASSERT_THAT(signaling_.Statuses(), ElementsAre(488));
+  EXPECT_THAT(signaling_.responses[0].bytes, HasSubstr("Warning: 301 "));
+  EXPECT_EQ(controller_->active_calls(), 0);
+}
+
+// The call's ports are bound in IPv6: a re-INVITE may move within IPv6 or
+// hold (0.0.0.0), not move to IPv4; refused, the call stays as it was.
+TEST_F(CallControllerIpv6Test, AReInviteCannotMoveTheMediaToTheOtherFamily) {
+  Start("2001:db8::5");
+  const std::string tag = Connect(kOffer6);
+  Send(Request("INVITE", "1000", 2, tag, kOffer4After6));
+  ASSERT_THAT(signaling_.Statuses(), ElementsAre(200, 488));
+  EXPECT_THAT(signaling_.responses[1].bytes,
+              HasSubstr("Warning: 301 tutti \"media cannot move from IPv6 to IPv4"));
+  EXPECT_TRUE(workers_.SentOf<mixer::UpdateParticipant>().empty());
+  EXPECT_EQ(controller_->active_calls(), 1);
+
+  Send(Request("INVITE", "1000", 3, tag, kOffer6Moved));
+  controller_->OnAck(fakes::Parse(Request("ACK", "1000", 3, tag)), source_);
+  Send(Request("INVITE", "1000", 4, tag, kHold6OldStyle));
+  ASSERT_THAT(signaling_.Statuses(), ElementsAre(200, 488, 200, 200));
+  EXPECT_THAT(signaling_.responses[2].bytes, HasSubstr("\r\nc=IN IP6 2001:db8::5\r\n"));
+  const auto updates = workers_.SentOf<mixer::UpdateParticipant>();
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_EQ(updates[0]->spec.remote_rtp, *media::ParseEndpoint("fd00::3", 7078));
+  EXPECT_FALSE(updates[1]->spec.send);  // held
 }
 
 }  // namespace
