@@ -458,6 +458,8 @@ class BaresipClient:
         self.codec = codec
         self.transport = transport
         self.address = address
+        # An IPv6 address goes in brackets in SIP URIs and sip_listen.
+        self.host = f"[{address}]" if ":" in address else address
         self.media_address = media_address or address
         self.netns = netns
         self.dir = os.path.join(workdir, name)
@@ -480,7 +482,7 @@ class BaresipClient:
         self._stop = threading.Event()
         lines = [
             "poll_method epoll",
-            f"sip_listen {self.address}:{self.sip_port}",
+            f"sip_listen {self.host}:{self.sip_port}",
             f"net_interface {self.media_address}",
             # Clear of tutti_harness's RTP ports (30000 and up) and of the
             # ephemeral ports free_port() hands out.
@@ -503,10 +505,10 @@ class BaresipClient:
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(lines) + "\n")
         if transport == "tls":
-            account = (f"<sip:{name}@{self.address}:{self.sip_port + 1};transport=tls>;regint=0;"
+            account = (f"<sip:{name}@{self.host}:{self.sip_port + 1};transport=tls>;regint=0;"
                        f"audio_codecs={CODEC_SPEC[codec]}")
         else:
-            account = f"<sip:{name}@{self.address}>;regint=0;audio_codecs={CODEC_SPEC[codec]}"
+            account = f"<sip:{name}@{self.host}>;regint=0;audio_codecs={CODEC_SPEC[codec]}"
         account += account_params
         if answer:
             account += ";answermode=auto"
@@ -516,8 +518,8 @@ class BaresipClient:
     @property
     def uri(self):
         if self.transport == "tls":
-            return f"sip:{self.name}@{self.address}:{self.sip_port + 1};transport=tls"
-        return f"sip:{self.name}@{self.address}:{self.sip_port}"
+            return f"sip:{self.name}@{self.host}:{self.sip_port + 1};transport=tls"
+        return f"sip:{self.name}@{self.host}:{self.sip_port}"
 
     def start(self, dial_uri=None, hold_seconds=10):
         """Starts baresip; it dials dial_uri (if any) at once and quits (BYE)
