@@ -439,5 +439,26 @@ TEST_F(CallControllerIpv6Test, AReInviteCannotMoveTheMediaToTheOtherFamily) {
   EXPECT_FALSE(updates[1]->spec.send);  // held
 }
 
+// An INVITE without SDP: we offer in the family the caller reached us in,
+// and an answer (in the ACK) in the other family ends the call with BYE.
+TEST_F(CallControllerIpv6Test, WithoutAnOfferWeOfferInTheCallersFamily) {
+  Start("2001:db8::5");
+  const sip::MessageSource source6{sip::TransportKind::kUdp,
+                                   *sip::SocketAddress::FromIpPort("2001:db8::10", 5062), 0};
+  const sip::TransactionId id = signaling_.Receive(Request("INVITE", "1000", 1));
+  controller_->OnRequest(id, *signaling_.Request(id), source6);
+  ASSERT_THAT(signaling_.Statuses(), ElementsAre(200));
+  EXPECT_THAT(signaling_.responses[0].bytes, HasSubstr("\r\nc=IN IP6 2001:db8::5\r\n"));
+  const std::string tag = ToTag(signaling_.responses[0].bytes);
+  const std::string answer4 =
+      "v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+      "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+  controller_->OnAck(fakes::Parse(Request("ACK", "1000", 1, tag, answer4)), source6);
+  EXPECT_TRUE(workers_.SentOf<mixer::AddParticipant>().empty());
+  ASSERT_EQ(signaling_.sent.size(), 1u);
+  EXPECT_THAT(signaling_.sent[0].bytes, HasSubstr("BYE "));
+  EXPECT_EQ(controller_->active_calls(), 0);
+}
+
 }  // namespace
 }  // namespace tutti
