@@ -49,15 +49,13 @@ void PortPair::Close() {
 
 namespace {
 
-// A non-blocking UDP socket bound to address:port, or -1 with errno set. An
-// IPv6 one takes IPv6 only: IPv4 media has sockets of its own.
+// A non-blocking UDP socket bound to address:port, or -1 with errno set.
+// Bound to one IPv6 address (config refuses ::), the kernel makes it
+// IPv6-only: IPv4 media has sockets of its own.
 int BindUdp(const sockaddr_storage& address, socklen_t length) {
   int fd = ::socket(address.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  const int on = 1;
-  if ((address.ss_family == AF_INET6 &&
-       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
-      ::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
     int saved = errno;
     ::close(fd);
     errno = saved;
