@@ -841,6 +841,15 @@ class TuttidCallTest(MixChecks, unittest.TestCase):
             self.check_hears(client, middle, window_s, tones,
                              expected=[n for n in tones if n != client.name])
 
+    def records_of_hung_up_calls(self, count):
+        """The call records, once there are `count`; each call must have
+        ended by its caller's BYE."""
+        records = self.server.wait_until(f"{count} calls recorded",
+                                         lambda: len(self.server.call_records()) >= count and
+                                         self.server.call_records())
+        self.assertEqual({r["why"] for r in records}, {"caller hung up"}, records)
+        return records
+
     def check_srtp_on_the_wire(self, capture, tones, sizes):
         """What `capture` (a LoopbackCapture of tuttid's RTP ports) saw of the
         PCMU RTP both ways is SRTP: every packet one of `sizes` long (160

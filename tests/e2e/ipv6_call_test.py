@@ -39,10 +39,7 @@ class Ipv6CallTest(ah.TuttidCallTest):
                                                 r"o=tutti \d+ \d+ IN IP6 ::1\r?\n(.|\n)*"
                                                 r"c=IN IP6 ::1", client.log_tail())
         self.check_each_hears_the_others(clients, tones)
-        records = self.server.wait_until("both calls recorded",
-                                         lambda: len(self.server.call_records()) >= 2 and
-                                         self.server.call_records())
-        self.assertEqual({r["why"] for r in records}, {"caller hung up"}, records)
+        records = self.records_of_hung_up_calls(2)
         self.assertEqual([r["foreign_packets"] for r in records], [0, 0], records)
 
     def test_without_an_ipv6_media_address_an_ipv6_offer_gets_488_with_a_warning(self):

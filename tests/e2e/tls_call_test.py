@@ -45,10 +45,7 @@ class TlsCallTest(ah.TuttidCallTest):
             self.assertRegex(log, rf"Contact: <sip:tutti@127\.0\.0\.1:{self.tls_port};"
                                   r"transport=tls>", client.log_tail())
         self.check_each_hears_the_others(clients, tones)
-        records = self.server.wait_until("both calls recorded",
-                                         lambda: len(self.server.call_records()) >= 2 and
-                                         self.server.call_records())
-        self.assertEqual({r["why"] for r in records}, {"caller hung up"}, records)
+        self.records_of_hung_up_calls(2)
 
 
 if __name__ == "__main__":
