@@ -35,8 +35,8 @@ OverloadLimits OverloadLimitsFrom(const Config& config) {
 
 CallControllerOptions CallControllerOptionsFrom(const Config& config) {
   CallControllerOptions options;
-  options.local =
-      sip::LocalEndpoint{config.sip.advertised_address, config.sip.port, config.sip.tls_port};
+  options.local = sip::LocalEndpoint{config.sip.advertised_ipv4, config.sip.port,
+                                     config.sip.tls_port, config.sip.advertised_ipv6};
   options.media.ipv4 = config.media.address;
   if (config.media.backend == "dpdk") {
     options.media.no_ipv6_why = "IPv6 media is not available with this bridge's DPDK backend";
@@ -82,7 +82,7 @@ sip::DigestOptions DigestOptionsFrom(const Config& config) {
 
 sip::TransportOptions TransportOptionsFrom(const Config& config) {
   sip::TransportOptions options;
-  options.listen_address = config.sip.listen_address;
+  options.listen_addresses = config.sip.listen_addresses;
   options.port = config.sip.port;
   options.udp = config.sip.udp;
   options.tcp = config.sip.tcp;

@@ -266,21 +266,28 @@ std::string Daemon::Metrics() const {
 
 void Daemon::LogStarted() const {
   const SipConfig& sip = config_.sip;
+  // "127.0.0.1:5060,[::1]:5060": IPv6 in brackets, as a port follows.
+  auto on_each = [&sip](uint16_t port) {
+    std::string text;
+    for (const std::string& address : sip.listen_addresses) {
+      StrAppend(&text, text.empty() ? "" : ",", sip::JoinHostPort(address, port));
+    }
+    return text;
+  };
   LogInfo("tuttid", "started")
       .With("version", TUTTI_VERSION)
-      .With("sip", StrCat(sip.listen_address, ":", transports_.port()))
+      .With("sip", on_each(transports_.port()))
       .With("transports",
             StrCat(sip.udp ? "udp" : "", sip.udp && sip.tcp ? "," : "", sip.tcp ? "tcp" : "",
                    sip.tls ? (sip.udp || sip.tcp ? ",tls" : "tls") : ""))
-      .With("tls", transports_.tls() ? StrCat(sip.listen_address, ":", transports_.tls_port())
-                                     : std::string("off"))
+      .With("tls", transports_.tls() ? on_each(transports_.tls_port()) : std::string("off"))
       .With("media_backend", config_.media.backend)
       .With("media_workers", config_.media.workers)
       .With("prompts", prompts_ ? static_cast<int64_t>(prompts_->size()) : 0)
       .With("rtp_ports", StrCat(config_.media.rtp_port_min, "-", config_.media.rtp_port_max))
       .With("rooms", static_cast<int64_t>(rooms_.size()))
       .With("room_store", config_.store.path.empty() ? "none" : config_.store.path)
-      .With("api", control_api_ ? StrCat(config_.api.listen, ":", control_api_->port())
+      .With("api", control_api_ ? sip::JoinHostPort(config_.api.listen, control_api_->port())
                                 : std::string("off"));
 }
 

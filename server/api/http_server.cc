@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "signaling/sip/transport.h"
 
 namespace tutti::api {
 
@@ -185,8 +186,8 @@ absl::StatusOr<int> ListenSocket(const std::string& address, uint16_t port) {
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   if (int error = getaddrinfo(address.c_str(), service.c_str(), &hints, &found); error != 0) {
-    return absl::UnavailableError(
-        StrCat("cannot bind the API to ", address, ":", port, ": ", gai_strerror(error)));
+    return absl::UnavailableError(StrCat(
+        "cannot bind the API to ", sip::JoinHostPort(address, port), ": ", gai_strerror(error)));
   }
   int last_errno = 0;
   int fd = -1;
@@ -206,8 +207,9 @@ absl::StatusOr<int> ListenSocket(const std::string& address, uint16_t port) {
   }
   freeaddrinfo(found);
   if (fd < 0) {
-    return absl::UnavailableError(
-        StrCat("cannot bind the API to ", address, ":", port, ": ", std::strerror(last_errno)));
+    return absl::UnavailableError(StrCat("cannot bind the API to ",
+                                         sip::JoinHostPort(address, port), ": ",
+                                         std::strerror(last_errno)));
   }
   return fd;
 }

@@ -74,6 +74,21 @@ class TableReader {
     return absl::OkStatus();
   }
 
+  // One string, or an array of them.
+  absl::Status StringOrList(std::string_view key, std::vector<std::string>* out) {
+    const toml::node* node = table_.get(key);
+    if (node != nullptr && node->is_string()) {
+      Take(key);
+      *out = {node->as_string()->get()};
+      return absl::OkStatus();
+    }
+    if (node != nullptr && !node->is_array()) {
+      Take(key);
+      return Error(*node, key, "must be a string or an array of strings");
+    }
+    return StringList(key, out);
+  }
+
   absl::Status IntegerList(std::string_view key, std::vector<int>* out, int min, int max) {
     const toml::node* node = Take(key);
     if (node == nullptr) return absl::OkStatus();
@@ -124,9 +139,85 @@ class TableReader {
   absl::flat_hash_set<std::string> taken_;
 };
 
+// [sip] listen: IP literals, each once, none v4-mapped, a wildcard alone in
+// its family (it already covers the others: binding both would fail).
+absl::Status ReadListen(TableReader& r, SipConfig* sip) {
+  std::vector<std::string> entries = sip->listen_addresses;
+  if (absl::Status s = r.StringOrList("listen", &entries); !s.ok()) return s;
+  if (entries.empty()) return r.Error("listen", "must name an address");
+  sip->listen_addresses.clear();
+  std::vector<sip::SocketAddress> seen;
+  for (const std::string& entry : entries) {
+    const std::optional<sip::SocketAddress> address = sip::SocketAddress::FromIpPort(entry, 0);
+    if (!address) {
+      return r.Error(
+          "listen",
+          StrCat("has \"", entry, "\", not an IPv4 or IPv6 address (host names are not bound)"));
+    }
+    if (!address->is_ipv6() && entry.find(':') != std::string::npos) {
+      return r.Error("listen", StrCat("has \"", entry, "\", an IPv4-mapped IPv6 address: write ",
+                                      address->ip()));
+    }
+    for (const sip::SocketAddress& other : seen) {
+      if (other.family() != address->family()) continue;
+      if (other == *address || other.is_wildcard() || address->is_wildcard()) {
+        return r.Error("listen", StrCat("has ", other.ip(), " and ", address->ip(),
+                                        ": an address twice, or beside its family's wildcard"));
+      }
+    }
+    seen.push_back(*address);
+    sip->listen_addresses.push_back(address->ip());
+  }
+  return absl::OkStatus();
+}
+
+// [sip] advertised_address: a host name (both families) and/or one IPv4 and
+// one IPv6 address; a family left out takes its first listen address.
+absl::Status ReadAdvertised(TableReader& r, SipConfig* sip) {
+  std::vector<std::string> entries;
+  if (absl::Status s = r.StringOrList("advertised_address", &entries); !s.ok()) return s;
+  sip->advertised_ipv4.clear();
+  sip->advertised_ipv6.clear();
+  std::string name;
+  for (const std::string& entry : entries) {
+    if (entry.empty()) continue;  // "": the default
+    const std::optional<sip::SocketAddress> address = sip::SocketAddress::FromIpPort(entry, 0);
+    std::string* slot = !address             ? &name
+                        : address->is_ipv6() ? &sip->advertised_ipv6
+                                             : &sip->advertised_ipv4;
+    if (address && address->is_wildcard()) {
+      return r.Error("advertised_address", StrCat("has ", entry, ", which no caller can reach"));
+    }
+    if (!address && entry.find_first_of(":[]/ \t\"<>;") != std::string::npos) {
+      return r.Error("advertised_address",
+                     StrCat("has \"", entry, "\", neither a host name nor an IP address"));
+    }
+    if (!slot->empty()) {
+      return r.Error("advertised_address",
+                     "has more than one host name, IPv4 or IPv6 address (at most one of each)");
+    }
+    *slot = address ? address->ip() : entry;
+  }
+  for (const bool ipv6 : {false, true}) {
+    std::string& advertised = ipv6 ? sip->advertised_ipv6 : sip->advertised_ipv4;
+    if (advertised.empty()) advertised = name;
+    for (const std::string& listen : sip->listen_addresses) {
+      const sip::SocketAddress address = *sip::SocketAddress::FromIpPort(listen, 0);
+      if (!advertised.empty() || address.is_ipv6() != ipv6) continue;
+      if (address.is_wildcard()) {
+        return r.Error("listen",
+                       StrCat("has ", listen, ", every address: set advertised_address to the ",
+                              ipv6 ? "IPv6" : "IPv4", " address callers reach"));
+      }
+      advertised = listen;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadSip(TableReader& r, SipConfig* sip) {
   absl::Status s;
-  if (!(s = r.String("listen", &sip->listen_address)).ok()) return s;
+  if (!(s = ReadListen(r, sip)).ok()) return s;
   if (!(s = r.Integer("port", &sip->port, 1, 65535)).ok()) return s;
   std::vector<std::string> transports = {"udp", "tcp"};
   if (!(s = r.StringList("transports", &transports)).ok()) return s;
@@ -143,7 +234,7 @@ absl::Status ReadSip(TableReader& r, SipConfig* sip) {
                      absl::StrCat("has \"", transport, "\"; known are udp, tcp, tls"));
     }
   }
-  if (!(s = r.String("advertised_address", &sip->advertised_address)).ok()) return s;
+  if (!(s = ReadAdvertised(r, sip)).ok()) return s;
   if (!(s = r.Integer("max_message_bytes", &sip->max_message_bytes, 1024, 1 << 20)).ok()) return s;
   if (!(s = r.Integer("max_tcp_connections", &sip->max_tcp_connections, 1, 1 << 20)).ok()) return s;
   if (!(s = r.Integer("max_tcp_connections_per_source", &sip->max_tcp_connections_per_source, 1,
@@ -722,8 +813,6 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
       return top.Error(node, name, "is not a known section");
     }
   }
-  if (config.sip.advertised_address.empty())
-    config.sip.advertised_address = config.sip.listen_address;
   if (!(s = Validate(root, origin, config)).ok()) return s;
   if (!(s = ValidateAuth(root, origin, config)).ok()) return s;
   return config;

@@ -15,13 +15,19 @@
 namespace tutti {
 
 struct SipConfig {
-  std::string listen_address = "127.0.0.1";
+  // IP literals as inet_ntop writes them ("::1", not "[::1]"); every
+  // transport listens on each. "::" is IPv6 only (IPV6_V6ONLY).
+  std::vector<std::string> listen_addresses = {"127.0.0.1"};
   uint16_t port = 5060;
   bool udp = true;
   bool tcp = true;
-  // Written into Contact and our Via; defaults to listen_address. Set it when
-  // listening on 0.0.0.0 or behind a static NAT.
-  std::string advertised_address;
+  // Written into Contact and our Via, per address family of the transport a
+  // message goes out on (IPv6 without brackets here). From
+  // advertised_address; each defaults to the first listen address of its
+  // family; empty when tutti does not listen on that family. A wildcard
+  // listen needs one (config error otherwise).
+  std::string advertised_ipv4 = "127.0.0.1";
+  std::string advertised_ipv6;
   size_t max_message_bytes = 65535;
   int max_tcp_connections = 1024;
   int max_tcp_connections_per_source = 32;

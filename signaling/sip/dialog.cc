@@ -71,10 +71,16 @@ uint16_t Dialog::local_port() const {
   return origin_.transport == TransportKind::kTls ? local_.tls_port : local_.port;
 }
 
-std::string Dialog::local_contact() const {
-  const bool ipv6 = local_.host.find(':') != std::string::npos;
-  std::string contact = StrCat("<", sips_ ? "sips" : "sip", ":tutti@", ipv6 ? "[" : "", local_.host,
-                               ipv6 ? "]" : "", ":", local_port());
+std::string LocalEndpoint::HostFor(bool ipv6) const {
+  const std::string& same = ipv6 ? host6 : host;
+  return UriHost(!same.empty() ? same : (ipv6 ? host : host6));
+}
+
+std::string Dialog::local_contact() const { return ContactFor(origin_.address.is_ipv6()); }
+
+std::string Dialog::ContactFor(bool ipv6) const {
+  std::string contact =
+      StrCat("<", sips_ ? "sips" : "sip", ":tutti@", local_.HostFor(ipv6), ":", local_port());
   // A sips: URI means TLS already (RFC 5630 §3.1.3 deprecates transport=tls with it).
   if (origin_.transport == TransportKind::kTcp) StrAppend(&contact, ";transport=tcp");
   if (origin_.transport == TransportKind::kTls && !sips_) StrAppend(&contact, ";transport=tls");
@@ -123,18 +129,20 @@ std::string Dialog::BuildRequestWithCSeq(Method method, uint32_t cseq, std::stri
       routes.push_back(StrCat("<", remote_target_, ">"));
     }
   }
-  const bool ipv6 = local_.host.find(':') != std::string::npos;
+  // Via and Contact name us in the family of the hop the request goes to,
+  // which may differ from the INVITE's (a Contact or route of the other one).
+  const bool ipv6 = NextHop().address.is_ipv6();
   MessageWriter writer = MessageWriter::Request(method, request_uri);
-  writer.Header(HeaderId::kVia, StrCat("SIP/2.0/", TransportName(origin_.transport), " ",
-                                       ipv6 ? "[" : "", local_.host, ipv6 ? "]" : "", ":",
-                                       local_port(), ";branch=", branch, ";rport"));
+  writer.Header(HeaderId::kVia,
+                StrCat("SIP/2.0/", TransportName(origin_.transport), " ", local_.HostFor(ipv6), ":",
+                       local_port(), ";branch=", branch, ";rport"));
   writer.Header(HeaderId::kMaxForwards, "70");
   for (const std::string& route : routes) writer.Header(HeaderId::kRoute, route);
   writer.Header(HeaderId::kFrom, StrCat(local_uri_, ";tag=", id_.local_tag));
   writer.Header(HeaderId::kTo, StrCat(remote_uri_, ";tag=", id_.remote_tag));
   writer.Header(HeaderId::kCallId, id_.call_id);
   writer.Header(HeaderId::kCSeq, StrCat(cseq, " ", MethodName(method)));
-  if (method != Method::kAck) writer.Header(HeaderId::kContact, local_contact());
+  if (method != Method::kAck) writer.Header(HeaderId::kContact, ContactFor(ipv6));
   std::string text = std::move(writer).Finish(body, content_type);
   if (!extra_headers.empty()) {
     // Extra lines go just before Content-Length, which Finish writes last.
@@ -149,6 +157,7 @@ Destination Dialog::NextHop() const {
   destination.transport = origin_.transport;
   destination.connection_id = origin_.connection_id;
   destination.address = origin_.address;
+  destination.local = origin_.local;
   std::string_view hop_uri_text = remote_target_;
   std::string route_uri;
   if (!route_set_.empty()) {

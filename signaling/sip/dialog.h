@@ -14,11 +14,17 @@
 
 namespace tutti::sip {
 
-// How we appear in requests we send: Via sent-by and Contact.
+// How we appear in what we send: Via sent-by and Contact, of the address
+// family of the transport the message goes out on.
 struct LocalEndpoint {
-  std::string host;          // advertised address
+  std::string host;          // advertised IPv4 address (or a host name)
   uint16_t port = 5060;      // UDP and TCP
   uint16_t tls_port = 5061;  // TLS
+  std::string host6;         // advertised IPv6 address, without brackets; "" none
+
+  // The host for a message over IPv6 (bracketed) or IPv4; the other
+  // family's when this one has none (tutti does not listen on it).
+  std::string HostFor(bool ipv6) const;
 };
 
 // Call-ID + local tag + remote tag, the dialog's identity (§12).
@@ -47,6 +53,7 @@ class Dialog {
   const std::vector<std::string>& route_set() const { return route_set_; }
   uint32_t remote_cseq() const { return remote_cseq_; }
   uint32_t local_cseq() const { return local_cseq_; }
+  // Our Contact for responses, which go back the way the INVITE came.
   std::string local_contact() const;
 
   // §12.2.2: a request inside the dialog must have a higher CSeq than the
@@ -84,6 +91,7 @@ class Dialog {
   uint32_t local_cseq_ = 0;
   // Our port for the dialog's transport (TLS has its own).
   uint16_t local_port() const;
+  std::string ContactFor(bool ipv6) const;
 
   MessageSource origin_;
   LocalEndpoint local_;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -13,6 +14,8 @@ namespace tutti::sip {
 namespace {
 
 constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+// 64:ff9b::/96 (RFC 6052): each address there is an IPv4 host seen through NAT64.
+constexpr uint8_t kNat64Prefix[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
 
 void MapV4(const void* v4, IpAddress* ip) {
   std::memcpy(ip->bytes.data(), kMappedPrefix, sizeof(kMappedPrefix));
@@ -56,6 +59,28 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
 
 bool IpAddress::v4() const {
   return std::memcmp(bytes.data(), kMappedPrefix, sizeof(kMappedPrefix)) == 0;
+}
+
+IpAddress IpAddress::SourceBlock() const {
+  if (v4()) return *this;
+  const bool loopback =
+      std::all_of(bytes.begin(), bytes.end() - 1, [](uint8_t b) { return b == 0; });
+  const bool link_local = bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80;
+  const bool nat64 = std::memcmp(bytes.data(), kNat64Prefix, sizeof(kNat64Prefix)) == 0;
+  if (loopback || link_local || nat64) return *this;
+  IpAddress block = *this;
+  std::fill(block.bytes.begin() + 8, block.bytes.end(), 0);
+  return block;
+}
+
+std::string IpAddress::ToString() const {
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (v4()) {
+    inet_ntop(AF_INET, &bytes[12], text, sizeof(text));
+    return text;
+  }
+  inet_ntop(AF_INET6, bytes.data(), text, sizeof(text));
+  return text;
 }
 
 absl::StatusOr<IpPrefix> IpPrefix::Parse(std::string_view text) {

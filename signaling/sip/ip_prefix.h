@@ -28,6 +28,16 @@ struct IpAddress {
 
   bool v4() const;  // IPv4, i.e. IPv4-mapped
 
+  // The block a per-source limit or lockout counts this address under. An
+  // IPv4 address is itself; a global IPv6 address is its /64 (host bits
+  // cleared): a site gets a /64 or more, so a stranger owns a whole /64 and
+  // counted per address would get 2^64 fresh tries. Loopback, link-local
+  // (fe80::/10, where every neighbour shares the /64) and NAT64's
+  // 64:ff9b::/96 (an IPv4 host each) are counted per address.
+  IpAddress SourceBlock() const;
+  // "192.0.2.1", "2001:db8::1"; "2001:db8:1:2::/64" for a block.
+  std::string ToString() const;
+
   friend bool operator==(const IpAddress& a, const IpAddress& b) { return a.bytes == b.bytes; }
   template <typename H>
   friend H AbslHashValue(H h, const IpAddress& ip) {

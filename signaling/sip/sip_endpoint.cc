@@ -23,7 +23,7 @@ void SipEndpoint::OnReceived(ReceivedBytes received) {
     ++counters_.denied;
     return;
   }
-  MessageSource source{received.transport, received.source, received.connection_id};
+  MessageSource source{received.transport, received.source, received.connection_id, received.local};
   const Framing framing =
       received.transport == TransportKind::kUdp ? Framing::kDatagram : Framing::kStream;
   ParseOutcome outcome = ParseSipMessage(std::move(received.bytes), framing);

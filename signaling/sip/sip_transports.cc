@@ -10,7 +10,7 @@ absl::Status SipTransports::Start(const TransportOptions& options) {
   if (options.udp) {
     udp_ = std::make_unique<UdpTransport>(loop_, handler_);
     if (absl::Status s =
-            udp_->Listen(options.listen_address, port_, options.tcp_limits.max_message_bytes);
+            udp_->Listen(options.listen_addresses, port_, options.tcp_limits.max_message_bytes);
         !s.ok()) {
       return s;
     }
@@ -18,7 +18,7 @@ absl::Status SipTransports::Start(const TransportOptions& options) {
   }
   if (options.tcp) {
     tcp_ = std::make_unique<TcpTransport>(loop_, handler_, options.tcp_limits);
-    if (absl::Status s = tcp_->Listen(options.listen_address, port_); !s.ok()) return s;
+    if (absl::Status s = tcp_->Listen(options.listen_addresses, port_); !s.ok()) return s;
     port_ = tcp_->local_port();
   }
   if (options.tls) {
@@ -27,7 +27,8 @@ absl::Status SipTransports::Start(const TransportOptions& options) {
     tls_context_ = std::move(*context);
     tls_ = std::make_unique<TcpTransport>(loop_, handler_, options.tcp_limits, TransportKind::kTls,
                                           tls_context_.get());
-    if (absl::Status s = tls_->Listen(options.listen_address, options.tls_port); !s.ok()) return s;
+    if (absl::Status s = tls_->Listen(options.listen_addresses, options.tls_port); !s.ok())
+      return s;
   }
   return absl::OkStatus();
 }
@@ -47,7 +48,7 @@ void SipTransports::Send(const Destination& destination, std::string_view bytes)
       if (tls_) tls_->Send(destination, bytes);
       break;
     case TransportKind::kUdp:
-      if (udp_) udp_->Send(destination.address, bytes);
+      if (udp_) udp_->Send(destination.address, bytes, destination.local);
       break;
   }
 }

@@ -1,8 +1,10 @@
-// The SIP transports tuttid listens on (UDP and/or TCP on one address and
-// port, TLS on a port of its own), behind one MessageSender.
+// The SIP transports tuttid listens on (UDP and/or TCP on one port, TLS on a
+// port of its own, each on every listen address), behind one MessageSender.
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/event_loop.h"
@@ -14,7 +16,9 @@
 namespace tutti::sip {
 
 struct TransportOptions {
-  std::string listen_address = "127.0.0.1";
+  // IPv4 and IPv6 literals; "0.0.0.0" every IPv4 address, "::" every IPv6
+  // one (IPv6 only: list both for both).
+  std::vector<std::string> listen_addresses = {"127.0.0.1"};
   uint16_t port = 5060;  // 0: any free port (tests); UDP picks, TCP follows
   bool udp = true;
   bool tcp = true;

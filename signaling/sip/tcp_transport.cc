@@ -44,43 +44,54 @@ TcpTransport::~TcpTransport() {
     connection->tls.reset();
     close(connection->fd);
   }
-  if (listen_fd_ >= 0) {
-    loop_->RemoveFd(listen_fd_);
-    close(listen_fd_);
+  for (const int fd : listen_fds_) {
+    loop_->RemoveFd(fd);
+    close(fd);
   }
   if (spare_fd_ >= 0) close(spare_fd_);
 }
 
-absl::Status TcpTransport::Listen(const std::string& ip, uint16_t port) {
-  auto address = SocketAddress::FromIpPort(ip, port);
+absl::Status TcpTransport::Listen(const std::vector<std::string>& ips, uint16_t port) {
+  local_port_ = port;
+  for (const std::string& ip : ips) {
+    if (absl::Status s = ListenOn(ip); !s.ok()) return s;
+  }
+  spare_fd_ = OpenSpareDescriptor();
+  sweep_timer_ = loop_->AddTimer(sweep_interval_, [this] { Sweep(); });
+  return absl::OkStatus();
+}
+
+absl::Status TcpTransport::ListenOn(const std::string& ip) {
+  auto address = SocketAddress::FromIpPort(ip, local_port_);
   if (!address) return absl::InvalidArgumentError(StrCat("bad SIP listen address ", ip));
-  listen_fd_ = socket(address->family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) return absl::InternalError(StrCat("socket: ", std::strerror(errno)));
+  const int fd = socket(address->family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(StrCat("socket: ", std::strerror(errno)));
   int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(listen_fd_, address->sockaddr_ptr(), address->length()) != 0 ||
-      listen(listen_fd_, 1024) != 0) {
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (address->is_ipv6()) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (bind(fd, address->sockaddr_ptr(), address->length()) != 0 || listen(fd, 1024) != 0) {
+    const int error = errno;
+    close(fd);
     return absl::UnavailableError(StrCat("cannot listen on SIP ", TransportName(kind_), " ",
-                                         address->ToString(), ": ", std::strerror(errno)));
+                                         address->ToString(), ": ", std::strerror(error)));
   }
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &length);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
   local_port_ = SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&bound), length).port();
-  spare_fd_ = OpenSpareDescriptor();
-  sweep_timer_ = loop_->AddTimer(sweep_interval_, [this] { Sweep(); });
-  return loop_->AddFd(listen_fd_, EPOLLIN, [this](uint32_t) { OnAcceptable(); });
+  listen_fds_.push_back(fd);
+  return loop_->AddFd(fd, EPOLLIN, [this, fd](uint32_t) { OnAcceptable(fd); });
 }
 
-void TcpTransport::OnAcceptable() {
+void TcpTransport::OnAcceptable(int listen_fd) {
   for (int i = 0; i < 64; ++i) {
     sockaddr_storage source{};
     socklen_t length = sizeof(source);
-    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&source), &length,
+    int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&source), &length,
                      SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        if (OnDescriptorsExhausted(errno)) continue;
+        if (OnDescriptorsExhausted(listen_fd, errno)) continue;
       }
       return;  // EAGAIN, or a connection aborted while queued: wait for the next one
     }
@@ -90,7 +101,8 @@ void TcpTransport::OnAcceptable() {
       close(fd);
       continue;
     }
-    const int from_source = per_source_ip_[peer.ip()];
+    const auto counted = per_source_.find(IpAddress::From(peer).SourceBlock());
+    const int from_source = counted == per_source_.end() ? 0 : counted->second;
     if (static_cast<int>(connections_.size()) >= limits_.max_connections ||
         from_source >= limits_.max_connections_per_source) {
       ++counters_.refused;
@@ -110,7 +122,7 @@ void TcpTransport::OnAcceptable() {
   }
 }
 
-bool TcpTransport::OnDescriptorsExhausted(int error) {
+bool TcpTransport::OnDescriptorsExhausted(int listen_fd, int error) {
   // Level-triggered epoll reports the listening socket readable for as long
   // as a connection waits in the backlog: calling accept() again would spin
   // a core. Either take the connection off the backlog with the spare
@@ -126,7 +138,7 @@ bool TcpTransport::OnDescriptorsExhausted(int error) {
   bool cleared = false;
   if (spare_fd_ >= 0) {
     close(spare_fd_);
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
       close(fd);
       ++counters_.refused;
@@ -139,7 +151,7 @@ bool TcpTransport::OnDescriptorsExhausted(int error) {
   if (cleared && spare_fd_ >= 0) return true;
   if (!accept_paused_) {
     accept_paused_ = true;
-    (void)loop_->ModifyFd(listen_fd_, 0);
+    for (const int fd : listen_fds_) (void)loop_->ModifyFd(fd, 0);
     resume_timer_ = loop_->AddTimer(kAcceptPause, [this] {
       resume_timer_ = 0;
       ResumeAccepting();
@@ -151,7 +163,7 @@ bool TcpTransport::OnDescriptorsExhausted(int error) {
 void TcpTransport::ResumeAccepting() {
   if (spare_fd_ < 0) spare_fd_ = OpenSpareDescriptor();
   accept_paused_ = false;
-  (void)loop_->ModifyFd(listen_fd_, EPOLLIN);
+  for (const int fd : listen_fds_) (void)loop_->ModifyFd(fd, EPOLLIN);
 }
 
 TcpTransport::Connection* TcpTransport::Register(int fd, const SocketAddress& peer,
@@ -187,7 +199,7 @@ TcpTransport::Connection* TcpTransport::Register(int fd, const SocketAddress& pe
   }
   connections_.emplace(id, std::move(connection));
   by_peer_[peer] = id;
-  ++per_source_ip_[peer.ip()];
+  ++per_source_[IpAddress::From(peer).SourceBlock()];
   const uint32_t events = connecting ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
   raw->watched = events;
   if (absl::Status s =
@@ -438,9 +450,9 @@ void TcpTransport::Close(uint64_t id, std::string_view why) {
   if (auto peer = by_peer_.find(connection.peer); peer != by_peer_.end() && peer->second == id) {
     by_peer_.erase(peer);
   }
-  if (auto source = per_source_ip_.find(connection.peer.ip());
-      source != per_source_ip_.end() && --source->second <= 0) {
-    per_source_ip_.erase(source);
+  if (auto source = per_source_.find(IpAddress::From(connection.peer).SourceBlock());
+      source != per_source_.end() && --source->second <= 0) {
+    per_source_.erase(source);
   }
   connections_.erase(it);
 }

@@ -11,12 +11,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/event_loop.h"
 #include "common/log_rate_limit.h"
+#include "signaling/sip/ip_prefix.h"
 #include "signaling/sip/source_filter.h"
 #include "signaling/sip/stream_framer.h"
 #include "signaling/sip/tls_context.h"
@@ -62,7 +64,10 @@ class TcpTransport {
   TcpTransport(const TcpTransport&) = delete;
   TcpTransport& operator=(const TcpTransport&) = delete;
 
-  absl::Status Listen(const std::string& ip, uint16_t port);
+  // Listens on each address, on one port (port 0: the first picks a free
+  // one and the others take it). IPv6 sockets are IPv6 only (IPV6_V6ONLY).
+  // The limits are the transport's, whichever address a connection came to.
+  absl::Status Listen(const std::vector<std::string>& ips, uint16_t port);
   // [sip] allow / deny (not owned; outlives the transport): a connection from a
   // refused source is closed as soon as it is accepted, before it costs a
   // buffer, a TLS handshake or a place under the connection limits.
@@ -97,10 +102,11 @@ class TcpTransport {
     uint32_t watched = 0;             // epoll events asked for (no epoll_ctl when unchanged)
   };
 
-  void OnAcceptable();
+  absl::Status ListenOn(const std::string& ip);
+  void OnAcceptable(int listen_fd);
   // accept() found no descriptor: true when the waiting connection was taken
   // off the backlog (and closed) with the spare descriptor, so accepting may go on.
-  bool OnDescriptorsExhausted(int error);
+  bool OnDescriptorsExhausted(int listen_fd, int error);
   void ResumeAccepting();
   void OnConnectionEvent(uint64_t id, uint32_t events);
   // TLS: drives the handshake; false when the connection was closed.
@@ -123,7 +129,7 @@ class TcpTransport {
   const SourceFilter* source_filter_ = nullptr;
   TransportKind kind_;
   const TlsContext* tls_;
-  int listen_fd_ = -1;
+  std::vector<int> listen_fds_;
   // Held so that, out of descriptors, one can be freed to accept and close
   // a waiting connection (the libev/nginx trick) instead of leaving the
   // listening socket readable forever.
@@ -135,7 +141,8 @@ class TcpTransport {
   uint64_t next_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<SocketAddress, uint64_t> by_peer_;
-  absl::flat_hash_map<std::string, int> per_source_ip_;
+  // Open connections per source: an IPv4 address or an IPv6 /64 (SourceBlock).
+  absl::flat_hash_map<IpAddress, int> per_source_;
   EventLoop::TimerId sweep_timer_ = 0;
   absl::Duration sweep_interval_ = absl::Seconds(1);
   StreamCounters counters_;

@@ -78,7 +78,12 @@ std::string StampedTopVia(const SipMessage& request, const MessageSource& source
     }
     StrAppend(&stamped, ";", param);
   }
-  if (via.has_rport || Lower(via.host) != Lower(source_ip)) {
+  // Compared as addresses ("[::1]" is "0:0::1"; a v4-mapped sent-by is its
+  // IPv4 address), and received= is written bare, IPv6 too: RFC 3261's
+  // via-received is IPv4address / IPv6address, without brackets, which is the
+  // valid form RFC 5118 §4.5 shows.
+  const std::optional<SocketAddress> sent_by = SocketAddress::FromIpPort(via.host, 0);
+  if (via.has_rport || !sent_by || sent_by->ip() != source_ip) {
     StrAppend(&stamped, ";received=", source_ip);
   }
   return stamped;
@@ -88,6 +93,7 @@ Destination ResponseDestination(const SipMessage& request, const MessageSource& 
   Destination destination;
   destination.transport = source.transport;
   destination.connection_id = source.connection_id;
+  destination.local = source.local;
   const Via& via = request.top_via();
   if (source.transport != TransportKind::kUdp || via.has_rport) {
     // Reliable: the same connection (or, if it closed, the source address).

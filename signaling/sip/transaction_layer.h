@@ -51,6 +51,7 @@ struct MessageSource {
   TransportKind transport = TransportKind::kUdp;
   SocketAddress address;
   uint64_t connection_id = 0;
+  SocketAddress local;  // UDP: the socket it came in on (answers leave from it)
 };
 
 // The top Via of a request as its responses carry it: with received= when

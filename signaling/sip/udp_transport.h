@@ -1,9 +1,11 @@
-// SIP over UDP (RFC 3261 §18): one socket, one datagram one message.
+// SIP over UDP (RFC 3261 §18): one socket per listen address, one datagram
+// one message.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/event_loop.h"
@@ -19,9 +21,15 @@ class UdpTransport {
   UdpTransport(const UdpTransport&) = delete;
   UdpTransport& operator=(const UdpTransport&) = delete;
 
-  // Binds ip:port (port 0 picks a free one, for tests) and starts receiving.
-  absl::Status Listen(const std::string& ip, uint16_t port, size_t max_message_bytes);
-  void Send(const SocketAddress& destination, std::string_view bytes);
+  // Binds each address on one port (port 0: the first picks a free one, for
+  // tests, and the others take the same) and starts receiving. IPv6 sockets
+  // are IPv6 only (IPV6_V6ONLY): "::" and "0.0.0.0" are two sockets, and no
+  // IPv4 caller arrives in the mapped form.
+  absl::Status Listen(const std::vector<std::string>& ips, uint16_t port, size_t max_message_bytes);
+  // From the socket bound to `from` (a received message's `local`), else the
+  // first of the destination's family; counted as a send error when none.
+  void Send(const SocketAddress& destination, std::string_view bytes,
+            const SocketAddress& from = {});
   uint16_t local_port() const { return local_port_; }
 
   uint64_t received() const { return received_; }
@@ -29,11 +37,17 @@ class UdpTransport {
   uint64_t oversize_dropped() const { return oversize_dropped_; }
 
  private:
-  void OnReadable();
+  struct Socket {
+    int fd;
+    SocketAddress bound;
+  };
+  absl::Status Bind(const std::string& ip);
+  void OnReadable(const Socket& socket);
+  const Socket* SocketFor(const SocketAddress& destination, const SocketAddress& from) const;
 
   EventLoop* loop_;
   ReceiveHandler handler_;
-  int fd_ = -1;
+  std::vector<Socket> sockets_;
   uint16_t local_port_ = 0;
   size_t max_message_bytes_ = 65535;
   std::string buffer_;

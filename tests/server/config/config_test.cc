@@ -16,11 +16,12 @@ using ::testing::HasSubstr;
 TEST(ConfigTest, EmbeddedDefaultIsTheDocumentedOne) {
   auto config = ParseConfig(DefaultConfigText(), "<embedded>");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->sip.listen_address, "127.0.0.1");
+  EXPECT_EQ(config->sip.listen_addresses, std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(config->sip.port, 5060);
   EXPECT_TRUE(config->sip.udp);
   EXPECT_TRUE(config->sip.tcp);
-  EXPECT_EQ(config->sip.advertised_address, "127.0.0.1");
+  EXPECT_EQ(config->sip.advertised_ipv4, "127.0.0.1");
+  EXPECT_EQ(config->sip.advertised_ipv6, "");
   EXPECT_EQ(config->media.backend, "kernel");
   EXPECT_TRUE(config->media.share_encoding);
   ASSERT_EQ(config->rooms.size(), 2u);

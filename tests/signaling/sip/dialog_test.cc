@@ -180,5 +180,68 @@ TEST(DialogTest, TransportTlsInTheTargetMovesAPlainDialogToTls) {
   EXPECT_EQ(hop.address.ToString(), "192.0.2.10:5063");
 }
 
+constexpr char kInvite6[] =
+    "INVITE sip:1000@[2001:db8::1] SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP [2001:db8::10]:5062;branch=z9hG4bKdlg6\r\n"
+    "From: <sip:alice@[2001:db8::10]>;tag=alice-tag\r\n"
+    "To: <sip:1000@[2001:db8::1]>\r\n"
+    "Call-ID: dialog-6\r\n"
+    "CSeq: 10 INVITE\r\n"
+    "Contact: <sip:alice@[2001:db8::10]:5062>\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+// Both families advertised, as with listen = ["198.51.100.1", "2001:db8::1"].
+const LocalEndpoint kDualStack{"198.51.100.1", 5060, 5061, "2001:db8::1"};
+
+TEST(DialogTest, OverIpv6WeAdvertiseOurIpv6AddressInBrackets) {
+  MessageSource v6{TransportKind::kUdp, *SocketAddress::FromIpPort("2001:db8::10", 5062), 0};
+  Dialog dialog = Dialog::FromInvite(Parse(kInvite6), v6, "t", kDualStack);
+  EXPECT_EQ(dialog.local_contact(), "<sip:tutti@[2001:db8::1]:5060>");
+  const Destination hop = dialog.NextHop();
+  EXPECT_EQ(hop.address.ToString(), "[2001:db8::10]:5062");
+  SipMessage bye = Parse(dialog.BuildRequest(Method::kBye, "z9hG4bKt"));
+  EXPECT_EQ(bye.request_uri_text(), "sip:alice@[2001:db8::10]:5062");
+  EXPECT_EQ(std::string(bye.HeaderValue(HeaderId::kVia)),
+            "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKt;rport");
+  EXPECT_EQ(std::string(bye.HeaderValue(HeaderId::kContact)), "<sip:tutti@[2001:db8::1]:5060>");
+  EXPECT_EQ(bye.top_via().host, "2001:db8::1");
+  EXPECT_TRUE(bye.top_via().host_is_ipv6);
+}
+
+TEST(DialogTest, OverIpv4WeAdvertiseOurIpv4Address) {
+  Dialog dialog = Dialog::FromInvite(Parse(kInvite), Source(), "t", kDualStack);
+  EXPECT_EQ(dialog.local_contact(), "<sip:tutti@198.51.100.1:5060>");
+  SipMessage bye = Parse(dialog.BuildRequest(Method::kBye, "z9hG4bKt"));
+  EXPECT_THAT(std::string(bye.HeaderValue(HeaderId::kVia)),
+              StartsWith("SIP/2.0/UDP 198.51.100.1:5060;"));
+}
+
+TEST(DialogTest, ARequestGoingToTheOtherFamilyNamesUsInThatFamily) {
+  // The INVITE came over IPv6, its Contact is IPv4: the BYE goes over IPv4,
+  // so its Via and Contact must be our IPv4 address (responses, which go
+  // back over IPv6, keep the IPv6 one).
+  std::string invite = kInvite6;
+  invite.replace(invite.find("<sip:alice@[2001:db8::10]:5062>"),
+                 std::string("<sip:alice@[2001:db8::10]:5062>").size(),
+                 "<sip:alice@192.0.2.10:5062>");
+  MessageSource v6{TransportKind::kUdp, *SocketAddress::FromIpPort("2001:db8::10", 5062), 0};
+  Dialog dialog = Dialog::FromInvite(Parse(invite), v6, "t", kDualStack);
+  EXPECT_EQ(dialog.local_contact(), "<sip:tutti@[2001:db8::1]:5060>");
+  EXPECT_EQ(dialog.NextHop().address.ToString(), "192.0.2.10:5062");
+  SipMessage bye = Parse(dialog.BuildRequest(Method::kBye, "z9hG4bKt"));
+  EXPECT_THAT(std::string(bye.HeaderValue(HeaderId::kVia)),
+              StartsWith("SIP/2.0/UDP 198.51.100.1:5060;"));
+  EXPECT_EQ(std::string(bye.HeaderValue(HeaderId::kContact)), "<sip:tutti@198.51.100.1:5060>");
+}
+
+TEST(DialogTest, WithOneFamilyAdvertisedItIsUsedForBoth) {
+  MessageSource v6{TransportKind::kUdp, *SocketAddress::FromIpPort("2001:db8::10", 5062), 0};
+  Dialog only_v6 =
+      Dialog::FromInvite(Parse(kInvite6), v6, "t", LocalEndpoint{"", 5060, 5061, "::1"});
+  EXPECT_EQ(only_v6.local_contact(), "<sip:tutti@[::1]:5060>");
+  Dialog only_v4 = Dialog::FromInvite(Parse(kInvite6), v6, "t", LocalEndpoint{"192.0.2.1", 5060});
+  EXPECT_EQ(only_v4.local_contact(), "<sip:tutti@192.0.2.1:5060>");
+}
+
 }  // namespace
 }  // namespace tutti::sip

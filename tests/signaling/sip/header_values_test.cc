@@ -39,6 +39,63 @@ TEST(ParseUriTest, Ipv6Reference) {
   EXPECT_EQ(uri->Param("maddr"), "[2001:db8::1]");
 }
 
+TEST(ParseUriTest, Ipv6HostsAsRfc5118WritesThem) {
+  // §4.3/4.4: the port is outside the brackets; a colon inside is the address's.
+  auto with_port = ParseUri("sip:room@[2001:db8::10]:5060;transport=tcp");
+  ASSERT_TRUE(with_port.ok()) << with_port.status();
+  EXPECT_EQ(with_port->user, "room");
+  EXPECT_EQ(with_port->host, "2001:db8::10");
+  EXPECT_EQ(with_port->port, 5060);
+  EXPECT_EQ(with_port->Param("transport"), "tcp");
+  auto no_port = ParseUri("sips:[2001:db8::10:5070]");
+  ASSERT_TRUE(no_port.ok()) << no_port.status();
+  EXPECT_EQ(no_port->host, "2001:db8::10:5070");
+  EXPECT_EQ(no_port->port, 0);
+  auto mapped = ParseUri("sip:1000@[::ffff:192.0.2.1]");
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  EXPECT_EQ(mapped->host, "::ffff:192.0.2.1");
+  // §4.2: an IPv6 address must be bracketed in a URI.
+  for (const char* bad : {"sip:user@2001:db8::10", "sip:user@[2001:db8::10", "sip:user@[]",
+                          "sip:user@[2001:db8::10]5060", "sip:user@[2001:db8::zz]"}) {
+    EXPECT_FALSE(ParseUri(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseNameAddrTest, Ipv6InFromToAndContact) {
+  auto from = ParseNameAddr("\"Alice\" <sip:alice@[2001:db8::10]:5062;transport=udp>;tag=a6");
+  ASSERT_TRUE(from.ok()) << from.status();
+  EXPECT_EQ(from->uri_text, "sip:alice@[2001:db8::10]:5062;transport=udp");
+  EXPECT_EQ(from->uri.host, "2001:db8::10");
+  EXPECT_TRUE(from->uri.host_is_ipv6);
+  EXPECT_EQ(from->uri.port, 5062);
+  EXPECT_EQ(from->tag, "a6");
+  // addr-spec form: the parameters after the URI are the header's.
+  auto to = ParseNameAddr("sip:1000@[::1];tag=t6");
+  ASSERT_TRUE(to.ok()) << to.status();
+  EXPECT_EQ(to->uri.host, "::1");
+  EXPECT_EQ(to->tag, "t6");
+  auto contact = ParseNameAddr("<sip:[::1]:40000;ob>;expires=60");
+  ASSERT_TRUE(contact.ok()) << contact.status();
+  EXPECT_EQ(contact->uri.host, "::1");
+  EXPECT_EQ(contact->uri.port, 40000);
+  EXPECT_EQ(contact->Param("expires"), "60");
+}
+
+TEST(ParseViaTest, ReceivedWithOrWithoutBrackets) {
+  // RFC 5118 §4.5: received= is written bare by the ABNF; some write it
+  // bracketed, which is taken as well.
+  auto bare = ParseVia("SIP/2.0/UDP [2001:db8::9:1];received=2001:db8::9:255;branch=z9hG4bKa");
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  EXPECT_EQ(bare->host, "2001:db8::9:1");
+  EXPECT_EQ(bare->port, 0);
+  EXPECT_EQ(bare->received, "2001:db8::9:255");
+  auto bracketed =
+      ParseVia("SIP/2.0/UDP [2001:db8::9:1]:5060;received=[2001:db8::9:255];branch=z9hG4bKb");
+  ASSERT_TRUE(bracketed.ok()) << bracketed.status();
+  EXPECT_EQ(bracketed->port, 5060);
+  EXPECT_EQ(bracketed->received, "[2001:db8::9:255]");
+}
+
 TEST(ParseUriTest, UserPartWithUserUnreservedCharacters) {
   auto uri = ParseUri("sip:user;par=u%40example.net@example.com");
   ASSERT_TRUE(uri.ok()) << uri.status();

@@ -21,6 +21,21 @@ TEST(IpAddressTest, IpV4IsKeptMappedSoBothFamiliesShareOneKey) {
   EXPECT_FALSE(IpAddress::Parse("10.0.0"));
 }
 
+TEST(IpAddressTest, SourceBlockIsAnIpv4AddressOrAnIpv6Slash64) {
+  EXPECT_EQ(Ip("192.0.2.1").SourceBlock(), Ip("192.0.2.1"));
+  EXPECT_NE(Ip("192.0.2.1").SourceBlock(), Ip("192.0.2.2").SourceBlock());
+  // One stranger's /64: any interface id is the same source.
+  EXPECT_EQ(Ip("2001:db8:1:2::1").SourceBlock(), Ip("2001:db8:1:2:ffff:1:2:3").SourceBlock());
+  EXPECT_EQ(Ip("2001:db8:1:2:aaaa::1").SourceBlock(), Ip("2001:db8:1:2::"));
+  EXPECT_NE(Ip("2001:db8:1:2::1").SourceBlock(), Ip("2001:db8:1:3::1").SourceBlock());
+  // Per address where a /64 is not one party's: loopback, link-local, NAT64.
+  EXPECT_NE(Ip("::1").SourceBlock(), Ip("::").SourceBlock());
+  EXPECT_NE(Ip("fe80::1").SourceBlock(), Ip("fe80::2").SourceBlock());
+  EXPECT_NE(Ip("64:ff9b::192.0.2.1").SourceBlock(), Ip("64:ff9b::192.0.2.2").SourceBlock());
+  EXPECT_EQ(Ip("2001:db8:1:2::9").SourceBlock().ToString(), "2001:db8:1:2::");
+  EXPECT_EQ(Ip("::ffff:192.0.2.1").ToString(), "192.0.2.1");
+}
+
 TEST(IpPrefixTest, ParsesBlocksAndSingleAddresses) {
   for (const char* good : {"10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "0.0.0.0/0", "::/0",
                            " 10.0.0.0/8 ", "::1/128"}) {

@@ -308,6 +308,25 @@ TEST(ViaStampTest, ReceivedAndRportFollowTheSource) {
   EXPECT_EQ(destination.address.ToString(), "192.0.2.7:40001");  // rport: the source port
 }
 
+TEST(ViaStampTest, Ipv6SentByIsComparedAsAnAddressAndReceivedIsBare) {
+  const std::string request =
+      "OPTIONS sip:x@[::1] SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP [2001:DB8:0::9]:5070;branch=z9hG4bKabc\r\n"
+      "From: <sip:a@[::1]>;tag=1\r\nTo: <sip:x@[::1]>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n";
+  ParseOutcome parsed = ParseSipMessage(request);
+  ASSERT_TRUE(parsed.ok()) << parsed.reject_reason;
+  // The same address written otherwise: nothing to add.
+  MessageSource same{TransportKind::kUdp, *SocketAddress::FromIpPort("2001:db8::9", 40001), 0};
+  EXPECT_EQ(StampedTopVia(parsed.message, same),
+            "SIP/2.0/UDP [2001:DB8:0::9]:5070;branch=z9hG4bKabc");
+  EXPECT_EQ(ResponseDestination(parsed.message, same).address.ToString(), "[2001:db8::9]:5070");
+  // Another source: received= without brackets (RFC 3261 via-received, RFC 5118 §4.5).
+  MessageSource other{TransportKind::kUdp, *SocketAddress::FromIpPort("2001:db8::10", 40001), 0};
+  EXPECT_EQ(StampedTopVia(parsed.message, other),
+            "SIP/2.0/UDP [2001:DB8:0::9]:5070;branch=z9hG4bKabc;received=2001:db8::10");
+}
+
 TEST(ViaStampTest, WithoutRportResponsesGoToTheSentByPort) {
   ParseOutcome parsed = ParseSipMessage(
       "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n"
