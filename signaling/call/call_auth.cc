@@ -27,7 +27,8 @@ bool CallController::Authenticated(sip::TransactionId id, const sip::SipMessage&
 
   const absl::Time now = timers_->Now();
   const std::string ip = source.address.ip();
-  if (!pin_guard_.Check(ip, now).allowed) {
+  const std::string source_key = SourceKey(source.address);  // an IPv6 caller's /64
+  if (!pin_guard_.Check(source_key, now).allowed) {
     ++auth_counters_.refused;
     LogInfo("call", "authentication refused, source locked out")
         .With("call_id", invite.call_id())
@@ -42,7 +43,7 @@ bool CallController::Authenticated(sip::TransactionId id, const sip::SipMessage&
   switch (result.outcome) {
     case sip::DigestAuthenticator::Outcome::kOk:
       ++auth_counters_.accepted;
-      pin_guard_.RecordSuccess(ip, now);
+      pin_guard_.RecordSuccess(source_key, now);
       LogInfo("call", "authenticated")
           .With("call_id", invite.call_id())
           .With("user", result.user)
@@ -51,7 +52,7 @@ bool CallController::Authenticated(sip::TransactionId id, const sip::SipMessage&
     case sip::DigestAuthenticator::Outcome::kWrong: {
       // Only the address is logged: a mistyped name may be a password.
       ++auth_counters_.failed;
-      const PinGuard::Failure failure = pin_guard_.RecordFailure(ip, kDigestKey, now);
+      const PinGuard::Failure failure = pin_guard_.RecordFailure(source_key, kDigestKey, now);
       LogWarn("call", "authentication failed")
           .With("call_id", invite.call_id())
           .With("from", ip)

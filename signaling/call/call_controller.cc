@@ -202,7 +202,7 @@ std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
   call->member.id = call->id;
   if (room == nullptr || asks_pin) {
     // The caller talks to the IVR in a lobby of its own until it is let in.
-    call->dial_in = std::make_unique<DialIn>(options_.dial_in, source.address.ip(),
+    call->dial_in = std::make_unique<DialIn>(options_.dial_in, SourceKey(source.address),
                                              asks_pin ? room->name : std::string());
   } else {
     call->room = room->name;

@@ -43,7 +43,7 @@ class DialIn {
  public:
   // `room` empty: the caller dialed the IVR number and is asked for the
   // conference number first. Otherwise it dialed a room with a PIN directly.
-  // `source` is the caller's address, for the PIN lockout.
+  // `source` is the caller's address block (SourceKey: an IPv6 /64), for the PIN lockout.
   DialIn(DialInOptions options, std::string source, std::string room);
 
   // The greeting and first question.

@@ -143,21 +143,25 @@ void OverloadGuard::CallEnded(uint64_t call_key, const SourceIp& source) {
   dialogs_.erase(call_key);
   // Only the calls counted in CallStarted are taken off: a source without an
   // entry was exempt or not counted.
-  if (auto it = sources_.find(source); it != sources_.end() && it->second.calls > 0) {
+  if (limits_.unlimited_sources.Contains(source)) return;
+  if (auto it = sources_.find(source.SourceBlock()); it != sources_.end() && it->second.calls > 0) {
     --it->second.calls;
   }
 }
 
 int OverloadGuard::calls_from(const SourceIp& source) const {
-  auto it = sources_.find(source);
+  auto it = sources_.find(source.SourceBlock());
   return it == sources_.end() ? 0 : it->second.calls;
 }
 
 OverloadGuard::SourceEntry* OverloadGuard::Entry(const SourceIp& source, absl::Time now,
                                                  Refusal* refusal) {
   if (now - last_sweep_ >= kSweepEvery) Sweep(now);
-  if (auto it = sources_.find(source); it != sources_.end()) return &it->second;
+  // Exempt by its own address, counted by its block (an IPv6 /64): an
+  // exempt trunk does not spend its neighbours' allowance, nor they its.
   if (limits_.unlimited_sources.Contains(source)) return nullptr;
+  const SourceIp block = source.SourceBlock();
+  if (auto it = sources_.find(block); it != sources_.end()) return &it->second;
   if (sources_.size() >= static_cast<size_t>(limits_.max_tracked_sources)) {
     if (now - last_sweep_ >= kSweepWhenFullEvery) Sweep(now);
     if (sources_.size() >= static_cast<size_t>(limits_.max_tracked_sources)) {
@@ -165,7 +169,7 @@ OverloadGuard::SourceEntry* OverloadGuard::Entry(const SourceIp& source, absl::T
       return nullptr;
     }
   }
-  return &sources_[source];
+  return &sources_[block];
 }
 
 bool OverloadGuard::Idle(const SourceEntry& entry, absl::Time now) const {

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,8 +24,13 @@
 
 namespace tutti {
 
-// A caller's address, the per-source limits' key.
+// A caller's address. The per-source limits count it by its block
+// (IpAddress::SourceBlock: an IPv4 address, an IPv6 /64).
 using SourceIp = sip::IpAddress;
+// The same block as text, the key of PinGuard's per-source lockout.
+inline std::string SourceKey(const sip::SocketAddress& address) {
+  return SourceIp::From(address).SourceBlock().ToString();
+}
 
 // A rate with a burst allowance, refilled by the time that passed.
 struct TokenBucket {

@@ -75,6 +75,25 @@ TEST(OverloadGuardTest, CallsPerSourceCountUntilTheyEnd) {
   EXPECT_EQ(guard.calls_from(caller), 1);
 }
 
+TEST(OverloadGuardTest, AnIpv6SourceIsItsSlash64) {
+  OverloadGuard guard(PerSource());  // 3fff::/20 (RFC 9637), not an exempt block
+  // Two calls from one /64, from two interface ids: the limit is reached.
+  ASSERT_EQ(guard.AdmitCall(0, Ip("3fff:0:1:2::1"), kT0), Refusal::kNone);
+  guard.CallStarted(1, Ip("3fff:0:1:2::1"), kT0);
+  ASSERT_EQ(guard.AdmitCall(1, Ip("3fff:0:1:2::2"), kT0), Refusal::kNone);
+  guard.CallStarted(2, Ip("3fff:0:1:2::2"), kT0);
+  EXPECT_EQ(guard.AdmitCall(2, Ip("3fff:0:1:2:dead:beef::9"), kT0), Refusal::kSourceCalls);
+  EXPECT_EQ(guard.calls_from(Ip("3fff:0:1:2::77")), 2);
+  // The next /64 is somebody else.
+  EXPECT_EQ(guard.AdmitCall(2, Ip("3fff:0:1:3::1"), kT0), Refusal::kNone);
+  guard.CallEnded(2, Ip("3fff:0:1:2::2"));
+  EXPECT_EQ(guard.AdmitCall(1, Ip("3fff:0:1:2::3"), kT0), Refusal::kNone);
+  // And the PIN/digest lockout's key is the same block.
+  EXPECT_EQ(SourceKey(*sip::SocketAddress::FromIpPort("3fff:0:1:2::1", 5060)),
+            SourceKey(*sip::SocketAddress::FromIpPort("3fff:0:1:2::abcd", 5062)));
+  EXPECT_EQ(SourceKey(*sip::SocketAddress::FromIpPort("::ffff:192.0.2.1", 5060)), "192.0.2.1");
+}
+
 TEST(OverloadGuardTest, UnlimitedSourcesSkipThePerSourceLimitsOnly) {
   OverloadLimits limits = PerSource();
   limits.max_calls = 5;
