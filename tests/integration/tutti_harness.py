@@ -175,7 +175,7 @@ class Tuttid:
     def __init__(self, sip_extra="", limits="", rooms=DEFAULT_ROOMS, extra_args=(), media_extra="",
                  listen="127.0.0.1", media_address="127.0.0.1", api_listen=None, port=None,
                  api_port=None, extra_config="", wrapper=(), api_netns=None, start_timeout=10):
-        """listen (SIP), media_address ([media] address) and api_listen
+        """listen (SIP: an address or a list of them), media_address ([media] address) and api_listen
         (default: [api] listen left out, i.e. 127.0.0.1) place tuttid on
         other addresses; port and api_port default to free loopback ports.
         extra_config is TOML put before the rooms (e.g. a [dpdk] table).
@@ -188,7 +188,8 @@ class Tuttid:
         self.api_port = api_port or free_port(socket.SOCK_STREAM)
         self.api_host = api_listen or "127.0.0.1"
         if self.api_host in ("0.0.0.0", "::"):
-            self.api_host = listen if listen not in ("0.0.0.0", "::") else "127.0.0.1"
+            self.api_host = (listen if isinstance(listen, str) and listen not in ("0.0.0.0", "::")
+                             else "127.0.0.1")
         self.api_netns = api_netns
         # 16 characters or more: tuttid refuses shorter tokens beyond loopback.
         self.api_token = f"test-token-{os.getpid()}-{secrets.token_hex(8)}"
@@ -199,7 +200,7 @@ class Tuttid:
         with open(self.config_path, "w") as f:
             f.write(f"""
 [sip]
-listen = "{listen}"
+listen = {json.dumps(listen)}
 port = {self.port}
 {sip_extra}
 
