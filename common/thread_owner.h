@@ -9,8 +9,6 @@
 // whose calls compile to nothing.
 #pragma once
 
-#include <source_location>
-
 #if !defined(TUTTI_THREAD_CHECKS) && !defined(NDEBUG)
 #define TUTTI_THREAD_CHECKS 1
 #endif
@@ -24,6 +22,20 @@
 #endif
 
 namespace tutti {
+
+// Where a check was called from. Not std::source_location: clang 14 (the
+// fuzz preset's compiler) cannot compile libstdc++ 12's <source_location>;
+// the builtins behind it work in both compilers.
+struct CallSite {
+  const char* file;
+  unsigned line;
+  const char* function;
+  static constexpr CallSite Here(const char* file = __builtin_FILE(),
+                                 unsigned line = __builtin_LINE(),
+                                 const char* function = __builtin_FUNCTION()) {
+    return CallSite{file, line, function};
+  }
+};
 
 class OwnerThread {
  public:
@@ -39,13 +51,13 @@ class OwnerThread {
   }
 
   // Aborts unless called on the owning thread (binding it when unbound).
-  void Check(std::source_location where = std::source_location::current()) const {
+  void Check(CallSite where = CallSite::Here()) const {
     const std::thread::id self = std::this_thread::get_id();
     std::thread::id owner{};
     if (owner_.compare_exchange_strong(owner, self) || owner == self) return;
     std::fprintf(stderr, "%s:%u: %s called on thread %zu; its object belongs to thread %zu\n",
-                 where.file_name(), static_cast<unsigned>(where.line()), where.function_name(),
-                 std::hash<std::thread::id>{}(self), std::hash<std::thread::id>{}(owner));
+                 where.file, where.line, where.function, std::hash<std::thread::id>{}(self),
+                 std::hash<std::thread::id>{}(owner));
     std::abort();
   }
   // The calling thread takes the object over (it was handed over, e.g.
@@ -59,7 +71,7 @@ class OwnerThread {
 #else
   static constexpr bool kChecked = false;
 
-  void Check(std::source_location = std::source_location::current()) const {}
+  void Check(CallSite = CallSite::Here()) const {}
   void Bind() {}
   void Release() {}
 #endif

@@ -43,19 +43,21 @@ TEST(SipListenConfigTest, EachFamilyAdvertisesItsFirstListenAddress) {
 }
 
 TEST(SipListenConfigTest, AdvertisedAddressesGoToTheirFamilies) {
-  auto config =
-      Sip("listen = [\"0.0.0.0\", \"::\"]\n"
-          "advertised_address = [\"[2001:db8::5]\", \"198.51.100.7\"]\n");
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->sip.advertised_ipv4, "198.51.100.7");
-  EXPECT_EQ(config->sip.advertised_ipv6, "2001:db8::5");
-  // A name serves both; an address beside it takes its own family.
-  auto named =
-      Sip("listen = [\"0.0.0.0\", \"::\"]\n"
-          "advertised_address = [\"sip.example.org\", \"2001:db8::5\"]\n");
-  ASSERT_TRUE(named.ok()) << named.status();
-  EXPECT_EQ(named->sip.advertised_ipv4, "sip.example.org");
-  EXPECT_EQ(named->sip.advertised_ipv6, "2001:db8::5");
+  const struct {
+    std::string advertised;
+    std::string ipv4, ipv6;
+  } cases[] = {
+      {"[\"[2001:db8::5]\", \"198.51.100.7\"]", "198.51.100.7", "2001:db8::5"},
+      // A name serves both; an address beside it takes its own family.
+      {"[\"sip.example.org\", \"2001:db8::5\"]", "sip.example.org", "2001:db8::5"},
+  };
+  for (const auto& c : cases) {
+    auto config =
+        Sip("listen = [\"0.0.0.0\", \"::\"]\nadvertised_address = " + c.advertised + "\n");
+    ASSERT_TRUE(config.ok()) << config.status();
+    EXPECT_EQ(config->sip.advertised_ipv4, c.ipv4) << c.advertised;
+    EXPECT_EQ(config->sip.advertised_ipv6, c.ipv6) << c.advertised;
+  }
 }
 
 TEST(SipListenConfigTest, BadListensNameTheKeyAndLine) {
