@@ -707,16 +707,18 @@ class MixChecks:
     MIN_TONE_DBFS = -40.0  # and a heard tone must be at least this loud
     VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
 
-    def join_one_by_one(self, clients, gap_s, last_stay_s):
-        """Dials self.room_uri with each client gap_s apart; every one hangs up at
-        the same moment, last_stay_s after the last one dialled."""
+    def join_one_by_one(self, clients, gap_s, last_stay_s, uris=None):
+        """Dials self.room_uri (or uris[client.name]) with each client gap_s
+        apart; every one hangs up at the same moment, last_stay_s after the
+        last one dialled."""
         first = time.monotonic()
         total = gap_s * (len(clients) - 1) + last_stay_s
         for i, client in enumerate(clients):
             delay = first + i * gap_s - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            client.start(self.room_uri, hold_seconds=round(total - i * gap_s))
+            uri = (uris or {}).get(client.name, self.room_uri)
+            client.start(uri, hold_seconds=round(total - i * gap_s))
             client.wait_event("CALL_ESTABLISHED", timeout=5)
         for client in clients:
             client.wait(timeout=total + 20)

@@ -23,9 +23,23 @@ class Ipv6CallTest(ah.TuttidCallTest):
     WORKDIR_PREFIX = "tutti-e2e-ipv6-"
 
     def start_on_ipv6(self, media_extra='address6 = "::1"'):
-        # SIP on ::1 (a listen list for both families is [sip]'s own work).
         self.start_tuttid(listen="::1", media_extra=media_extra)
         self.room_uri = f"sip:1000@[::1]:{self.server.port}"
+
+    def test_an_ipv4_and_an_ipv6_caller_hear_each_other(self):
+        # A dual-stack room: SIP on both loopbacks, each caller answered in
+        # its own family, one mix.
+        self.start_tuttid(listen=["127.0.0.1", "::1"], media_extra='address6 = "::1"')
+        tones = {"alice": 500, "carol": 900}
+        alice = self.tone_client("alice", tones["alice"])
+        carol = self.tone_client("carol", tones["carol"], address="::1")
+        uris = {"alice": f"sip:1000@127.0.0.1:{self.server.port}",
+                "carol": f"sip:1000@[::1]:{self.server.port}"}
+        self.join_one_by_one([alice, carol], gap_s=1.0, last_stay_s=5, uris=uris)
+        self.server.wait_for_log_count(r'msg="call answered"', 2)
+        self.assertRegex(alice.log_text(), r"200 OK(.|\n)*c=IN IP4 127\.0\.0\.1", alice.log_tail())
+        self.assertRegex(carol.log_text(), r"200 OK(.|\n)*c=IN IP6 ::1", carol.log_tail())
+        self.check_each_hears_the_others([alice, carol], tones)
 
     def test_two_ipv6_callers_hear_each_other(self):
         self.start_on_ipv6()
