@@ -152,5 +152,8 @@ template <typename... Handlers>
 struct Overloaded : Handlers... {
   using Handlers::operator()...;
 };
+// C++20 deduces this itself, but clang 14 (the fuzz preset's compiler) does not.
+template <typename... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 }  // namespace tutti::mixer
