@@ -63,6 +63,14 @@ CallControllerOptions CallControllerOptionsFrom(const Config& config) {
   options.retry_after_s = config.limits.retry_after_s;
   options.srtp_default = config.media.srtp;
   options.sdes_over_plain_sip = config.media.sdes_over_plain_sip;
+  const ConferenceEventsConfig& events = config.conference_events;
+  options.roster_open_rooms = events.roster == "open_rooms";
+  options.subscriptions.max_subscriptions = events.max_subscriptions;
+  options.subscriptions.max_per_room = events.max_subscriptions_per_room;
+  options.subscriptions.max_per_source = events.max_subscriptions_per_source;
+  options.subscriptions.min_expires = absl::Seconds(events.min_expires_s);
+  options.subscriptions.max_expires = absl::Seconds(events.max_expires_s);
+  options.subscriptions.talking_interval = absl::Milliseconds(events.talking_interval_ms);
   return options;
 }
 

@@ -487,6 +487,34 @@ absl::Status ReadPrompts(TableReader& r, PromptsConfig* prompts) {
   return r.RejectUnknown();
 }
 
+absl::Status ReadConferenceEvents(TableReader& r, ConferenceEventsConfig* events) {
+  absl::Status s;
+  if (!(s = r.String("roster", &events->roster)).ok()) return s;
+  if (events->roster != "open_rooms" && events->roster != "participants") {
+    return r.Error("roster", "must be \"open_rooms\" or \"participants\"");
+  }
+  if (!(s = r.Integer("max_subscriptions", &events->max_subscriptions, 0, 1000000)).ok()) return s;
+  if (!(s = r.Integer("max_subscriptions_per_room", &events->max_subscriptions_per_room, 0,
+                      1000000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_subscriptions_per_source", &events->max_subscriptions_per_source, 0,
+                      1000000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("min_expires_s", &events->min_expires_s, 1, 86400)).ok()) return s;
+  if (!(s = r.Integer("max_expires_s", &events->max_expires_s, 1, 86400)).ok()) return s;
+  if (events->max_expires_s < events->min_expires_s) {
+    return r.Error("max_expires_s", "must not be below min_expires_s");
+  }
+  if (!(s = r.Integer("talking_interval_ms", &events->talking_interval_ms, 0, 60000)).ok()) {
+    return s;
+  }
+  return r.RejectUnknown();
+}
+
 absl::Status ReadRecords(TableReader& r, RecordsConfig* records) {
   absl::Status s;
   if (!(s = r.String("path", &records->path)).ok()) return s;
@@ -796,6 +824,9 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("prompts", ReadPrompts, &config.prompts)).ok()) return s;
   if (!(s = section("recording", ReadRecording, &config.recording)).ok()) return s;
   if (!(s = section("ivr", ReadIvr, &config.ivr)).ok()) return s;
+  if (!(s = section("conference_events", ReadConferenceEvents, &config.conference_events)).ok()) {
+    return s;
+  }
   if (const toml::node* controls = root.get("controls")) {
     if (!(s = ReadControls(*controls, origin, &config.controls)).ok()) return s;
   }
@@ -809,7 +840,8 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     const std::string_view name = key.str();
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
         name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
-        name != "ivr" && name != "dpdk" && name != "room" && name != "user" && name != "store") {
+        name != "ivr" && name != "dpdk" && name != "room" && name != "user" && name != "store" &&
+        name != "conference_events") {
       return top.Error(node, name, "is not a known section");
     }
   }

@@ -200,6 +200,21 @@ struct IvrConfig {
   int pin_room_max_delay_s = 30;
 };
 
+// [conference_events]: SUBSCRIBE to a room's roster (RFC 4575).
+struct ConferenceEventsConfig {
+  // "open_rooms": anyone may subscribe to a room without PIN or auth;
+  // "participants": only those in the room. A room with a PIN shows its
+  // roster to its participants only either way; a room with auth also to
+  // those who authenticate.
+  std::string roster = "open_rooms";
+  int max_subscriptions = 1000;
+  int max_subscriptions_per_room = 100;
+  int max_subscriptions_per_source = 20;  // 0: no limit
+  int min_expires_s = 60;
+  int max_expires_s = 3600;
+  int talking_interval_ms = 1000;  // talking changes, at most one NOTIFY per this
+};
+
 struct RecordsConfig {
   // JSON-lines file of call records, appended to; empty: no records.
   std::string path;
@@ -251,6 +266,7 @@ struct Config {
   RecordingConfig recording;
   ControlsConfig controls;
   IvrConfig ivr;
+  ConferenceEventsConfig conference_events;
   std::vector<RoomConfig> rooms;
   std::vector<UserConfig> users;
 };

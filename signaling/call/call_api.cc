@@ -158,6 +158,8 @@ void CallController::EndRoom(std::string_view room) {
       Kick(key, "room removed");
     }
   }
+  // Its subscribers hear it is gone (the departures included).
+  subscriptions_.EndRoom(room);
 }
 
 }  // namespace tutti

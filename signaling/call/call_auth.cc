@@ -1,4 +1,5 @@
-// SIP digest authentication of INVITEs (issue 13): who must authenticate
+// SIP digest authentication of INVITEs (issue 13) and of SUBSCRIBEs to
+// rooms that authenticate: who must authenticate
 // ([sip] auth, a room's auth), the 401 challenge, and wrong credentials
 // counted per source in the same lockout as wrong PINs, so one address
 // cannot guess passwords any faster than PINs, while a typo costs a user
@@ -37,8 +38,8 @@ bool CallController::Authenticated(sip::TransactionId id, const sip::SipMessage&
     return false;
   }
   const sip::HeaderField* authorization = invite.FindHeader("Authorization");
-  const sip::DigestAuthenticator::Result result =
-      digest_->Verify("INVITE", authorization ? authorization->value : std::string_view(), now);
+  const sip::DigestAuthenticator::Result result = digest_->Verify(
+      invite.method_name(), authorization ? authorization->value : std::string_view(), now);
   bool stale = false;
   switch (result.outcome) {
     case sip::DigestAuthenticator::Outcome::kOk:

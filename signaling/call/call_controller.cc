@@ -69,7 +69,10 @@ CallController::CallController(CallTimers* timers, sip::CallSignaling* transacti
       server_{options_.user_agent, options_.retry_after_s},
       session_options_{server_, options_.session_timers},
       recordings_(media),
+      subscriptions_(transactions, timers, &server_, options_.local, options_.subscriptions,
+                     [this](std::string_view room) { return RosterOf(room); }),
       pin_guard_(options_.pin_guard) {
+  subscriptions_.set_drained([this] { MaybeFinishShutdown(); });
   if (media_ != nullptr) {
     WatchRoomMediaSettings(rooms_, media_);
     PollMediaEvents();
@@ -125,6 +128,8 @@ void CallController::OnRequest(TransactionId id, const SipMessage& request,
       return OnInfo(id, request);
     case Method::kUpdate:
       return OnUpdate(id, request);
+    case Method::kSubscribe:
+      return OnSubscribe(id, request, source);
     case Method::kUnknown:
       return Reject(id, 501, "Not Implemented");
     default:
@@ -208,6 +213,7 @@ std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
     call->room = room->name;
   }
   call->from_uri = std::string(invite.from().uri_text);
+  call->from_display_name = std::string(invite.from().display_name);
   call->wall_started = absl::Now();
   call->call_id = std::string(invite.call_id());
   call->media = MediaLeg(media_, call->id,
@@ -434,6 +440,7 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
     }
     call.audio = audio;
     UpdateMedia(call);
+    if (held != was_held) RosterChanged(call, RoomSubscriptions::Change::kRoster);
   }
 
   call.session->AnswerReInvite(id, invite, body);
@@ -533,6 +540,7 @@ void CallController::OnOptions(TransactionId id, const SipMessage& options) {
   sip::MessageWriter response =
       transactions_->ResponseFor(id, status, {}, sip::TransactionLayer::NewTag());
   response.Header(HeaderId::kAllow, kAllowedMethods);
+  response.Header("Allow-Events", kConferencePackage);
   response.Header(HeaderId::kAccept, kSdpType);
   response.Header("Accept-Encoding", "identity");
   response.Header("Accept-Language", "en");
@@ -565,6 +573,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
       .With("seconds", absl::ToDoubleSeconds(timers_->Now() - call.started));
   if (call.member.in_room) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
+    subscriptions_.Departed(call.room, EndpointOf(call));
   }
   // A leg on a worker is recorded when the worker's final counters come.
   if (call.media.Remove()) {
@@ -604,6 +613,7 @@ void CallController::Shutdown(std::function<void()> done) {
     }
     EndCall(key, "server shutting down");
   }
+  subscriptions_.EndAll();
   MaybeFinishShutdown();
 }
 
@@ -663,6 +673,8 @@ const media::Prompt* CallController::PromptNamed(std::string_view name) const {
 
 void CallController::MaybeFinishShutdown() {
   if (!shutting_down_ || byes_in_flight_ > 0 || !shutdown_done_) return;
+  // Subscribers hear that their subscriptions end (or those NOTIFYs time out).
+  if (subscriptions_.notifies_in_flight() > 0) return;
   std::function<void()> done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
   done();

@@ -30,6 +30,7 @@
 #include "signaling/call/room_directory.h"
 #include "signaling/call/room_presence.h"
 #include "signaling/call/room_recordings.h"
+#include "signaling/call/room_subscriptions.h"
 #include "signaling/call/session_timer.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/dialog.h"
@@ -66,6 +67,12 @@ struct CallControllerOptions {
   sdp::Fingerprint dtls_fingerprint;
   // The process's DTLS identity (outlives the controller); null: none.
   const media::DtlsContext* dtls_context = nullptr;
+
+  // Conference event subscriptions ([conference_events]): their bounds and
+  // timing, and whether anyone may see an open room's roster (rooms with a
+  // PIN show it to their participants only).
+  SubscriptionLimits subscriptions;
+  bool roster_open_rooms = true;
 };
 
 // What the dial-in IVR did, for /metrics.
@@ -172,7 +179,7 @@ class CallController : public sip::TransactionUser {
   // Plays a prompt to one participant (over what it hears); false when there
   // is no such participant or it has no audio.
   bool Play(uint64_t id, const media::Prompt* prompt);
-  // Ends every call in a room (it was deleted).
+  // Ends every call in a room (it was deleted) and every subscription to it.
   void EndRoom(std::string_view room);
   // Events for the API's event stream; may be null.
   void set_event_hub(EventHub* events) {
@@ -218,6 +225,19 @@ class CallController : public sip::TransactionUser {
   void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
   void OnInfo(sip::TransactionId id, const sip::SipMessage& info);
   void OnUpdate(sip::TransactionId id, const sip::SipMessage& update);
+  // call_subscriptions.cc: SUBSCRIBE to a room's conference state.
+  void OnSubscribe(sip::TransactionId id, const sip::SipMessage& subscribe,
+                   const sip::MessageSource& source);
+  // False when the subscriber may not see `room`'s roster (answered 401 or 403).
+  bool MaySeeRoster(sip::TransactionId id, const sip::SipMessage& subscribe,
+                    const sip::MessageSource& source, const RoomConfig& room);
+  // A call in `room` from the request's source address and From URI.
+  bool IsParticipant(const sip::SipMessage& request, const sip::MessageSource& source,
+                     std::string_view room);
+  RosterEndpoint EndpointOf(const Call& call) const;
+  ConferenceRoster RosterOf(std::string_view room);
+  // The call's room's subscribers hear of it (when the call is in the room).
+  void RosterChanged(const Call& call, RoomSubscriptions::Change change);
   void Answer(uint64_t call_id);
   // Runs `fn` on the call if it has not ended (timers, late answers).
   template <typename Fn>
@@ -229,8 +249,8 @@ class CallController : public sip::TransactionUser {
   // 305 "Incompatible media format".
   void Reject(sip::TransactionId id, int status_code, std::string_view reason = {},
               std::string_view warning = {}, int warn_code = 399);
-  // call_auth.cc: true when the INVITE may go on; otherwise it has been
-  // answered (401 challenge, 403 for a locked-out source).
+  // call_auth.cc: true when the INVITE (or SUBSCRIBE) may go on; otherwise
+  // it has been answered (401 challenge, 403 for a locked-out source).
   bool Authenticated(sip::TransactionId id, const sip::SipMessage& invite,
                      const sip::MessageSource& source);
   void MaybeFinishShutdown();
@@ -305,6 +325,7 @@ class CallController : public sip::TransactionUser {
   CallRecords records_;
   std::shared_ptr<const media::PromptLibrary> prompts_;
   RoomRecordings recordings_;
+  RoomSubscriptions subscriptions_;
 
   uint64_t next_call_id_ = 1;
   // Each caller in the IVR has a conference of its own (a lobby), numbered

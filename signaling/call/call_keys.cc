@@ -132,6 +132,7 @@ bool CallController::RunModeratorControl(Call& call, std::string_view action) {
       events_->Publish(changed.locked ? "room_locked" : "room_unlocked",
                        StrCat("{\"room\":\"", call.room, "\",\"participant\":", call.id, "}"));
     }
+    RosterChanged(call, RoomSubscriptions::Change::kRoster);
     PlayPrompts(call, {changed.locked ? "locked" : "unlocked"}, call.music);
     return true;
   }

@@ -102,6 +102,7 @@ void CallController::OnTalking(Call* call, const std::string& call_id, const std
   if (call != nullptr) {
     call->talking = started;
     Publish(started ? "talking_started" : "talking_stopped", *call);
+    RosterChanged(*call, RoomSubscriptions::Change::kTalking);
   }
   LogDebug("media", started ? "talking started" : "talking stopped")
       .With("call_id", call_id)

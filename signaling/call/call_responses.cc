@@ -17,6 +17,8 @@ void Reject(sip::CallSignaling& signaling, const ServerIdentity& server, sip::Tr
       signaling.ResponseFor(id, status_code, reason, sip::TransactionLayer::NewTag());
   if (status_code == 405 || status_code == 501) response.Header(HeaderId::kAllow, kAllowedMethods);
   if (status_code == 415) response.Header(HeaderId::kAccept, kSdpType);
+  // RFC 6665 §8.3.1: which event packages we do serve (conference, RFC 4575).
+  if (status_code == 489) response.Header("Allow-Events", "conference");
   if (status_code == 503 || (status_code == 500 && reason == "Request Pending")) {
     response.Header(HeaderId::kRetryAfter, StrCat(server.retry_after_s));
   }

@@ -10,7 +10,7 @@
 namespace tutti {
 
 inline constexpr std::string_view kAllowedMethods =
-    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, SUBSCRIBE";
 inline constexpr std::string_view kSdpType = "application/sdp";
 // The extensions tutti supports (RFC 4028 session timers), named alike in
 // OPTIONS answers and in the 200 to an INVITE.

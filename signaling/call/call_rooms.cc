@@ -192,6 +192,7 @@ void CallController::OnEnteredRoom(Call& call) {
   Publish("participant_joined", call,
           StrCat("\"moderator\":", call.member.moderator ? "true" : "false",
                  ",\"waiting\":", call.member.waiting ? "true" : "false"));
+  RosterChanged(call, RoomSubscriptions::Change::kRoster);
   if (room == nullptr) return;
   for (RoomMember* member : entered.released) {
     Call& other = *calls_.at(member->id);
@@ -268,6 +269,7 @@ void CallController::SetWaiting(Call& call, bool waiting) {
 
 void CallController::SendMuted(Call& call) {
   call.media.SetMuted(call.muted || call.member.waiting);
+  RosterChanged(call, RoomSubscriptions::Change::kRoster);
 }
 
 // --- Prompts

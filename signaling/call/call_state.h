@@ -54,6 +54,7 @@ struct CallController::Call {
   std::string keys;  // DTMF typed so far towards a control sequence
   absl::Time last_key;
   std::string from_uri;
+  std::string from_display_name;  // as the From header had it, may be empty
   absl::Time wall_started;
   absl::Time answered = absl::InfinitePast();
   sdp::LocalMedia local_media;

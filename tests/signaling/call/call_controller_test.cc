@@ -18,6 +18,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kOffer[] =
     "v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
@@ -42,6 +43,19 @@ std::string Request(std::string_view method, std::string_view room, int cseq,
                 "Content-Length: ", body.size(), "\r\n\r\n", body);
 }
 
+// A SUBSCRIBE to `room`'s conference state from `user`'s UA at `ip`.
+std::string SubscribeRequest(std::string_view room, int cseq, std::string_view user,
+                             std::string_view ip, std::string_view event = "conference",
+                             std::string_view to_tag = {}, std::string_view expires = "600") {
+  return StrCat("SUBSCRIBE sip:", room, "@198.51.100.1 SIP/2.0\r\n", "Via: SIP/2.0/UDP ", ip,
+                ":5070;branch=z9hG4bK-sub", cseq, "\r\n", "From: <sip:", user,
+                "@example.com>;tag=s-", user, "\r\n", "To: <sip:", room, "@198.51.100.1>",
+                to_tag.empty() ? std::string() : StrCat(";tag=", to_tag), "\r\n",
+                "Call-ID: subscribe-", user, "\r\n", "CSeq: ", cseq, " SUBSCRIBE\r\n",
+                "Contact: <sip:", user, "@", ip, ":5070>\r\nMax-Forwards: 70\r\n", "Event: ", event,
+                "\r\nExpires: ", expires, "\r\nContent-Length: 0\r\n\r\n");
+}
+
 // The To tag our response gave the dialog.
 std::string ToTag(const std::string& response) {
   const size_t to = response.find("\r\nTo: ");
@@ -60,10 +74,16 @@ class ControllerFixture : public ::testing::Test {
     return options;
   }
   // Hands a request to the controller as the transaction layer would.
-  sip::TransactionId Send(const std::string& text) {
+  sip::TransactionId Send(const std::string& text) { return SendFrom(text, source_); }
+  sip::TransactionId SendFrom(const std::string& text, const sip::MessageSource& source) {
     const sip::TransactionId id = signaling_.Receive(text);
-    controller_->OnRequest(id, *signaling_.Request(id), source_);
+    controller_->OnRequest(id, *signaling_.Request(id), source);
     return id;
+  }
+  // A SUBSCRIBE from someone who is in no call (at 192.0.2.99): its status.
+  int SubscribeAsStranger(std::string_view room, std::string_view event = "conference") {
+    SendFrom(SubscribeRequest(room, 1, "stranger", "192.0.2.99", event), stranger_);
+    return signaling_.Statuses().back();
   }
 
   fakes::FakeSignaling signaling_;
@@ -73,6 +93,8 @@ class ControllerFixture : public ::testing::Test {
   OverloadGuard overload_{OverloadLimits{}};
   const sip::MessageSource source_{sip::TransportKind::kUdp,
                                    *sip::SocketAddress::FromIpPort("192.0.2.10", 5062), 0};
+  const sip::MessageSource stranger_{sip::TransportKind::kUdp,
+                                     *sip::SocketAddress::FromIpPort("192.0.2.99", 5070), 0};
   std::unique_ptr<CallController> controller_;  // reset by each fixture, before its timers go
 };
 
@@ -164,6 +186,35 @@ class CallControllerMediaTest : public ControllerFixture {
     const std::string tag = ToTag(signaling_.responses.back().bytes);
     controller_->OnAck(fakes::Parse(Request("ACK", room, 1, tag)), source_);
     return tag;
+  }
+  // Through the IVR into the PIN room 2000 (as in the test below).
+  void EnterPinRoom() {
+    Connect("2000");
+    const uint64_t id = workers_.SentOf<mixer::AddParticipant>()[0]->participant->id();
+    for (char key : std::string_view("4321#")) workers_.events.push_back(mixer::Dtmf{id, key});
+    DeliverEvents();
+    std::unique_ptr<mixer::Participant> handed_back =
+        std::move(std::get<mixer::AddParticipant>(workers_.sent[0].command).participant);
+    handed_back->set_conference_id(rooms_->ConferenceId("2000"));
+    workers_.events.push_back(mixer::Detached{std::move(handed_back)});
+    DeliverEvents();
+    ASSERT_EQ(controller_->Participants("2000").size(), 1u);
+  }
+  // The NOTIFYs sent so far (BYEs left out), answering each 200.
+  std::vector<std::string> Notifies() {
+    std::vector<std::string> out;
+    for (fakes::FakeSignaling::Sent& sent : signaling_.sent) {
+      if (!sent.bytes.starts_with("NOTIFY ")) continue;
+      out.push_back(sent.bytes);
+      if (sent.callback) {
+        const sip::SipMessage ok = fakes::Parse(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKn\r\n"
+            "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: n\r\n"
+            "CSeq: 1 NOTIFY\r\nContent-Length: 0\r\n\r\n");
+        std::exchange(sent.callback, nullptr)(&ok);
+      }
+    }
+    return out;
   }
   // The worker's events so far reach the controller.
   void DeliverEvents() { timers_.Advance(absl::Milliseconds(20)); }
@@ -458,6 +509,89 @@ TEST_F(CallControllerIpv6Test, WithoutAnOfferWeOfferInTheCallersFamily) {
   ASSERT_EQ(signaling_.sent.size(), 1u);
   EXPECT_THAT(signaling_.sent[0].bytes, HasSubstr("BYE "));
   EXPECT_EQ(controller_->active_calls(), 0);
+}
+
+TEST_F(CallControllerTest, SubscribeForAnotherPackageIs489AndToAnUnknownRoom404) {
+  EXPECT_EQ(SubscribeAsStranger("1000", "presence"), 489);
+  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("\r\nAllow-Events: conference\r\n"));
+  EXPECT_EQ(SubscribeAsStranger("9999"), 404);
+  // A SUBSCRIBE in no dialog of ours.
+  SendFrom(SubscribeRequest("1000", 2, "stranger", "192.0.2.99", "conference", "nobody"),
+           stranger_);
+  EXPECT_EQ(signaling_.Statuses().back(), 481);
+  // OPTIONS says what is served.
+  Send(Request("OPTIONS", "1000", 1));
+  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("\r\nAllow-Events: conference\r\n"));
+  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("UPDATE, SUBSCRIBE\r\n"));
+}
+
+TEST_F(CallControllerMediaTest, APinRoomsRosterGoesToItsParticipantsOnly) {
+  EXPECT_EQ(SubscribeAsStranger("2000"), 403);
+  EnterPinRoom();
+  EXPECT_EQ(SubscribeAsStranger("2000"), 403);
+  // From the participant's address but under another name: still a stranger.
+  Send(SubscribeRequest("2000", 1, "mallory", "192.0.2.10"));
+  EXPECT_EQ(signaling_.Statuses().back(), 403);
+  Send(SubscribeRequest("2000", 1, "alice", "192.0.2.10"));
+  EXPECT_EQ(signaling_.Statuses().back(), 200);
+  const std::vector<std::string> notifies = Notifies();
+  ASSERT_EQ(notifies.size(), 1u);
+  EXPECT_THAT(notifies[0], HasSubstr("<user entity=\"sip:alice@example.com\""));
+  EXPECT_THAT(notifies[0], Not(HasSubstr("4321")));  // never the PIN
+  // An open room shows its roster to anyone.
+  EXPECT_EQ(SubscribeAsStranger("1000"), 200);
+}
+
+TEST_F(CallControllerMediaTest, TheRosterFollowsJoinsMutesTalkingAndLeaves) {
+  ASSERT_EQ(SubscribeAsStranger("1000"), 200);
+  ASSERT_EQ(Notifies().size(), 1u);
+  EXPECT_THAT(Notifies()[0], HasSubstr("<user-count>0</user-count>"));
+  const std::string tag = Connect("1000");
+  timers_.Advance(absl::ZeroDuration());
+  ASSERT_EQ(Notifies().size(), 2u);
+  EXPECT_THAT(Notifies()[1], HasSubstr("<user-count>1</user-count>"));
+  EXPECT_THAT(Notifies()[1], HasSubstr("<status>sendrecv</status>"));
+
+  const uint64_t id = controller_->Participants("1000").at(0).id;
+  ASSERT_TRUE(controller_->SetMuted(id, true));
+  timers_.Advance(absl::ZeroDuration());
+  ASSERT_EQ(Notifies().size(), 3u);
+  EXPECT_THAT(Notifies()[2], HasSubstr("<status>recvonly</status>"));
+  ASSERT_TRUE(controller_->SetMuted(id, false));
+  timers_.Advance(absl::ZeroDuration());
+  ASSERT_EQ(Notifies().size(), 4u);
+
+  // Talking waits for a second after the last NOTIFY.
+  workers_.events.push_back(mixer::TalkingStarted{id});
+  timers_.Advance(absl::Milliseconds(500));  // drained
+  EXPECT_EQ(Notifies().size(), 4u);
+  timers_.Advance(absl::Milliseconds(500));
+  ASSERT_EQ(Notifies().size(), 5u);
+  EXPECT_THAT(Notifies()[4], HasSubstr("<tutti:talking>true</tutti:talking>"));
+
+  Send(Request("BYE", "1000", 2, tag));
+  timers_.Advance(absl::ZeroDuration());
+  ASSERT_EQ(Notifies().size(), 6u);
+  EXPECT_THAT(Notifies()[5], HasSubstr("<status>disconnected</status>"));
+  EXPECT_THAT(Notifies()[5], HasSubstr("<user-count>0</user-count>"));
+}
+
+TEST_F(CallControllerMediaTest, RemovingARoomOrStoppingEndsItsSubscriptions) {
+  ASSERT_EQ(SubscribeAsStranger("1000"), 200);
+  SendFrom(SubscribeRequest("2000", 1, "alice", "192.0.2.10"), source_);
+  ASSERT_EQ(signaling_.Statuses().back(), 403);
+  controller_->EndRoom("1000");
+  ASSERT_EQ(Notifies().size(), 2u);
+  EXPECT_THAT(Notifies()[1], HasSubstr("Subscription-State: terminated;reason=noresource\r\n"));
+
+  ASSERT_EQ(SubscribeAsStranger("1000"), 200);
+  bool done = false;
+  controller_->Shutdown([&] { done = true; });
+  EXPECT_FALSE(done);                // the terminated NOTIFY is not answered yet
+  ASSERT_EQ(Notifies().size(), 4u);  // answers them
+  EXPECT_THAT(Notifies()[3], HasSubstr("Subscription-State: terminated;reason=probation"));
+  EXPECT_TRUE(done);
+  EXPECT_EQ(SubscribeAsStranger("1000"), 503);
 }
 
 }  // namespace
