@@ -439,6 +439,34 @@ TEST(DtlsConfigTest, HandshakeTimeoutDefaultAndBounds) {
   EXPECT_FALSE(ParseConfig("[media]\ndtls_handshake_timeout_s = 61\n", "x.toml").ok());
 }
 
+TEST(ConferenceEventsConfigTest, DefaultsKeysAndBadValues) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->conference_events.roster, "open_rooms");
+  EXPECT_EQ(defaults->conference_events.max_subscriptions_per_source, 20);
+  EXPECT_EQ(defaults->conference_events.max_expires_s, 3600);
+  auto config = ParseConfig(
+      "[conference_events]\nroster = \"participants\"\nmax_subscriptions = 5\n"
+      "max_subscriptions_per_room = 4\nmax_subscriptions_per_source = 0\nmin_expires_s = 10\n"
+      "max_expires_s = 20\ntalking_interval_ms = 250\n",
+      "x.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->conference_events.roster, "participants");
+  EXPECT_EQ(config->conference_events.max_subscriptions, 5);
+  EXPECT_EQ(config->conference_events.max_subscriptions_per_room, 4);
+  EXPECT_EQ(config->conference_events.max_subscriptions_per_source, 0);
+  EXPECT_EQ(config->conference_events.min_expires_s, 10);
+  EXPECT_EQ(config->conference_events.talking_interval_ms, 250);
+  auto bad = ParseConfig("[conference_events]\nroster = \"everyone\"\n", "x.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr("x.toml:2:"));
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr("conference_events.roster"));
+  EXPECT_FALSE(
+      ParseConfig("[conference_events]\nmin_expires_s = 600\nmax_expires_s = 60\n", "x.toml").ok());
+  EXPECT_FALSE(ParseConfig("[conference_events]\nmax_expires = 60\n", "x.toml").ok());
+}
+
 }  // namespace
 }  // namespace tutti
 

@@ -532,6 +532,9 @@ TEST_F(CallControllerMediaTest, APinRoomsRosterGoesToItsParticipantsOnly) {
   // From the participant's address but under another name: still a stranger.
   Send(SubscribeRequest("2000", 1, "mallory", "192.0.2.10"));
   EXPECT_EQ(signaling_.Statuses().back(), 403);
+  // The participant's name from another address: a stranger too.
+  SendFrom(SubscribeRequest("2000", 1, "alice", "192.0.2.99"), stranger_);
+  EXPECT_EQ(signaling_.Statuses().back(), 403);
   Send(SubscribeRequest("2000", 1, "alice", "192.0.2.10"));
   EXPECT_EQ(signaling_.Statuses().back(), 200);
   const std::vector<std::string> notifies = Notifies();
