@@ -1,5 +1,7 @@
 #include "signaling/call/conference_info_xml.h"
 
+#include <utility>
+
 #include "absl/container/flat_hash_map.h"
 #include "common/strings.h"
 
@@ -35,6 +37,16 @@ size_t Utf8SequenceLength(std::string_view text, size_t at) {
   }
   if (lead == 0xEF && byte(1) == 0xBF && (byte(2) == 0xBE || byte(2) == 0xBF)) return 0;
   return length;
+}
+
+// The entity for a character XML reserves; empty for any other.
+std::string_view EntityFor(char c) {
+  constexpr std::pair<char, std::string_view> kEntities[] = {
+      {'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&apos;"}};
+  for (const auto& [reserved, entity] : kEntities) {
+    if (c == reserved) return entity;
+  }
+  return {};
 }
 
 std::string_view BoolText(bool value) { return value ? "true" : "false"; }
@@ -111,25 +123,11 @@ std::string XmlEscape(std::string_view text) {
       continue;
     }
     ++i;
-    switch (c) {
-      case '&':
-        out.append("&amp;");
-        break;
-      case '<':
-        out.append("&lt;");
-        break;
-      case '>':
-        out.append("&gt;");
-        break;
-      case '"':
-        out.append("&quot;");
-        break;
-      case '\'':
-        out.append("&apos;");
-        break;
-      default:
-        // XML 1.0 has no other control characters than tab, LF and CR.
-        if (c >= 0x20 || c == '\t') out.push_back(static_cast<char>(c));
+    if (const std::string_view entity = EntityFor(static_cast<char>(c)); !entity.empty()) {
+      out.append(entity);
+    } else if (c >= 0x20 || c == '\t') {
+      // Other control characters (line breaks too) have no place in a name.
+      out.push_back(static_cast<char>(c));
     }
   }
   return out;

@@ -10,20 +10,15 @@ must go up by one.
 Every wait is for a condition up to a generous deadline, never for a time.
 """
 
-import os
 import re
-import socket
-import sys
 import threading
 import time
 import unittest
-import uuid
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-
-from media_rules_test import Caller  # noqa: E402
-from tutti_harness import CallersTestCase  # noqa: E402
+from media_rules_test import Caller  # puts tests/e2e on the path
+from audio_harness import LossyRtpCaller  # after media_rules_test: on the path then
+from tutti_harness import CallersTestCase
 
 NS = {"ci": "urn:ietf:params:xml:ns:conference-info",
       "tutti": "urn:tutti:params:xml:ns:conference-info"}
@@ -43,10 +38,7 @@ talking_interval_ms = 200
 """
 
 
-def header(text, name):
-    head = text.split("\r\n\r\n", 1)[0]
-    m = re.search(rf"^{name}\s*:\s*(.*?)\r?$", head, re.MULTILINE | re.IGNORECASE)
-    return m.group(1).strip() if m else None
+header = LossyRtpCaller._header
 
 
 class Notify:
@@ -75,97 +67,42 @@ class Notify:
         return int(self.root.findtext("ci:conference-state/ci:user-count", namespaces=NS))
 
 
-class Subscriber:
-    """A SIP subscriber over UDP: SUBSCRIBEs (retransmitted until answered),
-    answers every NOTIFY 200 and keeps them."""
+class Subscriber(LossyRtpCaller):
+    """A SIP subscriber over UDP: the harness's caller (its SIP socket,
+    retransmissions, answers to requests), SUBSCRIBing instead of calling;
+    it answers every NOTIFY 200 and keeps them."""
 
-    def __init__(self, port, name="watcher"):
-        self.target = ("127.0.0.1", port)
-        self.name = name
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.call_id = f"{uuid.uuid4().hex}@127.0.0.1"
-        self.from_tag = uuid.uuid4().hex[:10]
-        self.to_tag = None
-        self.cseq = 0
+    def __init__(self, port, room, name="watcher"):
+        super().__init__(port, user=room, loss=0.0, name=name)
         self.notifies = []
-        self.responses = []
-        self.trace = []
+        self.last_response = None
         self.cond = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+        self._sip_thread = threading.Thread(target=self._sip_loop, daemon=True)
+        self._sip_thread.start()
 
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                data, source = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            text = data.decode(errors="replace")
-            self.trace.append("<<< " + text)
-            if text.startswith("SIP/2.0 "):
-                with self.cond:
-                    self.responses.append(text)
-                    self.cond.notify_all()
-                continue
-            if text.startswith("NOTIFY "):
-                lines = ["SIP/2.0 200 OK"]
-                for line in text.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
-                    if re.match(r"(?i)(via|from|to|call-id|cseq)\s*:", line):
-                        lines.append(line)
-                self.sock.sendto(("\r\n".join(lines + ["Content-Length: 0"]) + "\r\n\r\n").encode(),
-                                 source)
-                with self.cond:
-                    if not any(n.text == text for n in self.notifies):  # a retransmission
-                        self.notifies.append(Notify(text))
-                    self.cond.notify_all()
+    def _answer_request(self, text, source):
+        if not text.startswith("NOTIFY "):
+            return super()._answer_request(text, source)
+        with self.cond:
+            if not any(n.text == text for n in self.notifies):  # not a retransmission
+                self.notifies.append(Notify(text))
+            self.cond.notify_all()
+        # Answered 200 as the caller answers an OPTIONS (its CSeq line kept).
+        super()._answer_request("OPTIONS" + text[len("NOTIFY"):], source)
 
-    def subscribe(self, room, expires=600, event="conference", timeout=10):
+    def subscribe(self, expires=600, event="conference", timeout=10):
         """SUBSCRIBE (a new one, or inside the dialog once there is one);
         returns the final status code."""
         self.cseq += 1
-        branch = "z9hG4bK" + uuid.uuid4().hex[:16]
-        to = f"<sip:{room}@127.0.0.1:{self.target[1]}>" + (f";tag={self.to_tag}"
-                                                          if self.to_tag else "")
-        request = "\r\n".join([
-            f"SUBSCRIBE sip:{room}@127.0.0.1:{self.target[1]} SIP/2.0",
-            f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch={branch};rport",
-            "Max-Forwards: 70",
-            f"From: <sip:{self.name}@127.0.0.1>;tag={self.from_tag}",
-            f"To: {to}",
-            f"Call-ID: {self.call_id}",
-            f"CSeq: {self.cseq} SUBSCRIBE",
-            f"Contact: <sip:{self.name}@127.0.0.1:{self.port}>",
-            f"Event: {event}",
-            f"Expires: {expires}",
-            "Accept: application/conference-info+xml",
-            "Content-Length: 0", "", ""])
-        deadline = time.monotonic() + timeout
-        next_send = 0
-        with self.cond:
-            while True:
-                for text in self.responses:
-                    if header(text, "CSeq") == f"{self.cseq} SUBSCRIBE":
-                        code = int(text.split(" ", 2)[1])
-                        if code >= 200:
-                            if code < 300 and not self.to_tag:
-                                self.to_tag = re.search(r";\s*tag=([^;>\s]+)",
-                                                        header(text, "To")).group(1)
-                            self.last_response = text
-                            return code
-                now = time.monotonic()
-                if now >= deadline:
-                    raise AssertionError(f"no answer to SUBSCRIBE\n" + self.trace_text())
-                if now >= next_send:
-                    self.trace.append(">>> " + request)
-                    self.sock.sendto(request.encode(), self.target)
-                    next_send = now + 0.5
-                self.cond.wait(0.05)
+        request = self._request("SUBSCRIBE", self.cseq, uri=self.remote_target).replace(
+            "Content-Length:", f"Event: {event}\r\nExpires: {expires}\r\n"
+            "Accept: application/conference-info+xml\r\nContent-Length:")
+        self._send_sip(request)
+        code, self.last_response = self._wait_final(self.cseq, "SUBSCRIBE", timeout, request)
+        if code < 300 and not self.to_tag:
+            self.to_tag = re.search(r";\s*tag=([^;>\s]+)", header(self.last_response, "To")).group(1)
+            self.remote_target = re.search(r"<([^>]+)>", header(self.last_response, "Contact")).group(1)
+        return code
 
     def wait_notify(self, what, predicate, timeout=15):
         """The first NOTIFY (in order) for which predicate is true."""
@@ -180,28 +117,20 @@ class Subscriber:
                     raise AssertionError(f"no NOTIFY where {what}; got {states}")
                 self.cond.wait(0.05)
 
-    def trace_text(self):
-        return "\n".join(self.trace)[-6000:]
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-
 
 class ConferenceEventsTest(CallersTestCase):
 
     caller_class = Caller
 
-    def subscriber(self, name="watcher"):
-        subscriber = Subscriber(self.server.port, name)
+    def subscriber(self, room, name="watcher"):
+        subscriber = Subscriber(self.server.port, room, name)
         self.addCleanup(subscriber.close)
         return subscriber
 
     def test_roster_follows_joins_mutes_talking_and_leaves(self):
         self.start(rooms=ROOMS, extra_config=EVENTS)
-        watcher = self.subscriber()
-        self.assertEqual(watcher.subscribe("1000", expires=600), 200)
+        watcher = self.subscriber("1000")
+        self.assertEqual(watcher.subscribe(expires=600), 200)
         self.assertEqual(header(watcher.last_response, "Expires"), "600")
         first = watcher.wait_notify("the room is empty", lambda n: n.user_count() == 0)
         self.assertEqual(first.state, "active;expires=600")
@@ -231,7 +160,7 @@ class ConferenceEventsTest(CallersTestCase):
         self.assertEqual(left.user_count(), 1)
 
         # Expires: 0 ends it with a terminated NOTIFY of the state as it is.
-        self.assertEqual(watcher.subscribe("1000", expires=0), 200)
+        self.assertEqual(watcher.subscribe(expires=0), 200)
         last = watcher.wait_notify("the subscription is terminated",
                                    lambda n: n.state.startswith("terminated"))
         self.assertEqual(last.state, "terminated;reason=timeout")
@@ -239,21 +168,21 @@ class ConferenceEventsTest(CallersTestCase):
         versions = [n.version for n in watcher.notifies]
         self.assertEqual(versions, list(range(versions[0], versions[0] + len(versions))))
         # Gone: a refresh in its dialog finds nothing.
-        self.assertEqual(watcher.subscribe("1000", expires=600), 481)
+        self.assertEqual(watcher.subscribe(expires=600), 481)
 
     def test_refusals_and_bounds(self):
         self.start(rooms=ROOMS, extra_config=EVENTS)
-        self.assertEqual(self.subscriber().subscribe("no-such-room"), 404)
-        self.assertEqual(self.subscriber().subscribe("2000"), 403)  # a PIN room, a stranger
-        refused = self.subscriber()
-        self.assertEqual(refused.subscribe("1000", event="presence"), 489)
+        self.assertEqual(self.subscriber("no-such-room").subscribe(), 404)
+        self.assertEqual(self.subscriber("2000").subscribe(), 403)  # a PIN room, a stranger
+        refused = self.subscriber("1000")
+        self.assertEqual(refused.subscribe(event="presence"), 489)
         self.assertEqual(header(refused.last_response, "Allow-Events"), "conference")
-        short = self.subscriber()
-        self.assertEqual(short.subscribe("1000", expires=30), 423)
+        short = self.subscriber("1000")
+        self.assertEqual(short.subscribe(expires=30), 423)
         self.assertEqual(header(short.last_response, "Min-Expires"), "60")
         # Three from this address are taken, the fourth refused.
-        watchers = [self.subscriber(f"w{n}") for n in range(4)]
-        self.assertEqual([w.subscribe("1000") for w in watchers], [200, 200, 200, 503])
+        watchers = [self.subscriber("1000", f"w{n}") for n in range(4)]
+        self.assertEqual([w.subscribe() for w in watchers], [200, 200, 200, 503])
         self.assertIsNotNone(header(watchers[3].last_response, "Retry-After"))
         # Stopping ends each with a terminated NOTIFY, and tuttid still exits 0.
         self.assertEqual(self.server.stop(), 0)
