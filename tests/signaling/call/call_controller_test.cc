@@ -525,6 +525,19 @@ TEST_F(CallControllerTest, SubscribeForAnotherPackageIs489AndToAnUnknownRoom404)
   EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("UPDATE, SUBSCRIBE\r\n"));
 }
 
+TEST_F(CallControllerTest, AnAuthRoomChallengesAStrangerAndAParticipantsOnlyRoomRefusesOne) {
+  const sip::DigestAuthenticator digest(sip::DigestOptions{}, "a fixed test secret of 32 bytes!");
+  controller_->set_digest_auth(&digest, /*all=*/true);
+  EXPECT_EQ(SubscribeAsStranger("1000"), 401);
+  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("\r\nWWW-Authenticate: Digest "));
+  // [conference_events] roster = "participants": not even an open room.
+  CallControllerOptions options = Options();
+  options.roster_open_rooms = false;
+  controller_ = std::make_unique<CallController>(&loop_, &signaling_, rooms_.get(), &ports_,
+                                                 &overload_, nullptr, options);
+  EXPECT_EQ(SubscribeAsStranger("1000"), 403);
+}
+
 TEST_F(CallControllerMediaTest, APinRoomsRosterGoesToItsParticipantsOnly) {
   EXPECT_EQ(SubscribeAsStranger("2000"), 403);
   EnterPinRoom();
