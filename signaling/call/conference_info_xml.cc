@@ -135,7 +135,7 @@ std::string XmlEscape(std::string_view text) {
 
 std::string ConferenceInfoXml(std::string_view conference_uri, const ConferenceRoster& roster,
                               uint32_t version) {
-  int connected = 0;
+  int connected = roster.unlisted;
   for (const RosterEndpoint& endpoint : roster.endpoints) connected += endpoint.connected ? 1 : 0;
   std::string xml = StrCat(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -35,6 +35,9 @@ struct ConferenceRoster {
   int max_users = 0;         // 0: no limit
   bool locked = false;
   std::vector<RosterEndpoint> endpoints;  // in join order
+  // Participants in the room but not among `endpoints` (a big room's
+  // roster is cut to fit a datagram); user-count counts them.
+  int unlisted = 0;
 };
 
 // The document for `conference_uri` (the URI subscribed to) at `version`.

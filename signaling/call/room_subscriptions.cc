@@ -19,7 +19,10 @@ namespace {
 
 // Departed participants a subscription remembers until its next NOTIFY
 // shows them disconnected; past it they simply vanish from the roster.
-constexpr size_t kMaxDeparted = 64;
+constexpr size_t kMaxDeparted = 16;
+// Participants a NOTIFY lists: a full roster of a big room would not fit a
+// UDP datagram (about 600 bytes each). The rest are counted in user-count.
+constexpr size_t kMaxListed = 64;
 // RFC 4575 §4.6: a subscription without Expires lasts an hour.
 constexpr absl::Duration kDefaultExpires = absl::Seconds(3600);
 
@@ -97,8 +100,8 @@ RoomSubscriptions::RoomSubscriptions(sip::CallSignaling* signaling, CallTimers* 
 RoomSubscriptions::~RoomSubscriptions() { *self_ = nullptr; }
 
 size_t RoomSubscriptions::in_room(std::string_view room) const {
-  auto it = per_room_.find(std::string(room));
-  return it == per_room_.end() ? 0 : static_cast<size_t>(it->second);
+  auto it = by_room_.find(std::string(room));
+  return it == by_room_.end() ? 0 : it->second.size();
 }
 
 std::optional<absl::Duration> RoomSubscriptions::TakeExpires(TransactionId id,
@@ -163,7 +166,7 @@ void RoomSubscriptions::Subscribe(TransactionId id, const SipMessage& subscribe,
       *subscriptions_.emplace(subscription->id, std::move(subscription)).first->second;
   by_dialog_.emplace(added.dialog.id(), added.id);
   ++per_source_[source_ip];
-  ++per_room_[added.room];
+  by_room_[added.room].push_back(added.id);
   LogInfo("events", "subscribed")
       .With("room", added.room)
       .With("from", source_ip)
@@ -214,8 +217,10 @@ void RoomSubscriptions::Accept(TransactionId id, Subscription& subscription,
 }
 
 void RoomSubscriptions::RoomChanged(std::string_view room, Change change) {
-  for (auto& [key, subscription] : subscriptions_) {
-    if (subscription->room != room) continue;
+  auto it = by_room_.find(std::string(room));
+  if (it == by_room_.end()) return;
+  for (uint64_t key : it->second) {
+    Subscription* subscription = Find(key);
     (change == Change::kRoster ? subscription->roster_changed : subscription->talking_changed) =
         true;
     Schedule(*subscription);
@@ -223,8 +228,10 @@ void RoomSubscriptions::RoomChanged(std::string_view room, Change change) {
 }
 
 void RoomSubscriptions::Departed(std::string_view room, const RosterEndpoint& endpoint) {
-  for (auto& [key, subscription] : subscriptions_) {
-    if (subscription->room != room) continue;
+  auto it = by_room_.find(std::string(room));
+  if (it == by_room_.end()) return;
+  for (uint64_t key : it->second) {
+    Subscription* subscription = Find(key);
     if (subscription->departed.size() < kMaxDeparted) {
       subscription->departed.push_back(endpoint);
       subscription->departed.back().connected = false;
@@ -254,6 +261,10 @@ void RoomSubscriptions::Schedule(Subscription& subscription) {
 
 void RoomSubscriptions::SendNotify(Subscription& subscription, std::string_view terminated_reason) {
   ConferenceRoster roster = roster_of_(subscription.room);
+  if (roster.endpoints.size() > kMaxListed) {
+    roster.unlisted += static_cast<int>(roster.endpoints.size() - kMaxListed);
+    roster.endpoints.resize(kMaxListed);
+  }
   for (RosterEndpoint& gone : subscription.departed) roster.endpoints.push_back(std::move(gone));
   subscription.departed.clear();
   subscription.roster_changed = false;
@@ -321,7 +332,9 @@ void RoomSubscriptions::Remove(uint64_t subscription_id) {
   const Subscription& subscription = *it->second;
   by_dialog_.erase(subscription.dialog.id());
   if (--per_source_[subscription.source_ip] == 0) per_source_.erase(subscription.source_ip);
-  if (--per_room_[subscription.room] == 0) per_room_.erase(subscription.room);
+  auto room = by_room_.find(subscription.room);
+  std::erase(room->second, subscription_id);
+  if (room->second.empty()) by_room_.erase(room);
   subscriptions_.erase(it);
 }
 
@@ -331,10 +344,12 @@ RoomSubscriptions::Subscription* RoomSubscriptions::Find(uint64_t subscription_i
 }
 
 std::vector<uint64_t> RoomSubscriptions::Ids(std::string_view room) const {
-  std::vector<uint64_t> ids;
-  for (const auto& [key, subscription] : subscriptions_) {
-    if (room.empty() || subscription->room == room) ids.push_back(key);
+  if (!room.empty()) {
+    auto it = by_room_.find(std::string(room));
+    return it == by_room_.end() ? std::vector<uint64_t>() : it->second;
   }
+  std::vector<uint64_t> ids;
+  for (const auto& [key, subscription] : subscriptions_) ids.push_back(key);
   std::sort(ids.begin(), ids.end());
   return ids;
 }

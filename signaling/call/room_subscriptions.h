@@ -111,6 +111,7 @@ class RoomSubscriptions {
   // Gone without a NOTIFY (the subscriber refused one or never answered).
   void Remove(uint64_t subscription_id);
   Subscription* Find(uint64_t subscription_id);
+  // The subscriptions to `room` (empty: to every room), oldest first.
   std::vector<uint64_t> Ids(std::string_view room) const;
 
   sip::CallSignaling* signaling_;
@@ -123,7 +124,9 @@ class RoomSubscriptions {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Subscription>> subscriptions_;
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<std::string, int> per_source_;
-  absl::flat_hash_map<std::string, int> per_room_;
+  // Each room's subscriptions, oldest first: a change in a room (a talker,
+  // many times a second in a busy bridge) looks at its own subscribers only.
+  absl::flat_hash_map<std::string, std::vector<uint64_t>> by_room_;
   // Shared with the NOTIFYs' answer callbacks, which may come after this
   // object is gone (the transaction layer outlives call control).
   std::shared_ptr<int> in_flight_ = std::make_shared<int>(0);

@@ -195,6 +195,21 @@ TEST_F(RoomSubscriptionsTest, ADepartedParticipantIsShownDisconnectedOnce) {
   EXPECT_THAT(Notify(2), Not(HasSubstr("sip:bob@example.com")));
 }
 
+TEST_F(RoomSubscriptionsTest, ABigRoomListsItsFirst64AndCountsEveryone) {
+  for (uint64_t id = 1; id <= 200; ++id) {
+    RosterEndpoint endpoint;
+    endpoint.participant = id;
+    endpoint.user = StrCat("sip:caller-", id, "@example.com");
+    rosters_["1000"].endpoints.push_back(endpoint);
+  }
+  New();
+  const std::string& notify = Notify(0);
+  EXPECT_THAT(notify, HasSubstr("<user-count>200</user-count>"));
+  EXPECT_THAT(notify, HasSubstr("sip:caller-64@example.com"));
+  EXPECT_THAT(notify, Not(HasSubstr("sip:caller-65@example.com")));
+  EXPECT_LT(notify.size(), 60000u);  // one UDP datagram
+}
+
 TEST_F(RoomSubscriptionsTest, ExpiresZeroEndsItWithATerminatedNotify) {
   New();
   Answer(0, 200);
