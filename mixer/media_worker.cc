@@ -285,6 +285,7 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
   // Before SRTP, which would count it as a failed authentication.
   if (media::IsStunMessage({received.data, received.size})) {
     route.participant->CountStun();
+    counters_.stun_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   // SRTP leaves the RTP/RTCP header in clear, so the demultiplexing below

@@ -58,6 +58,7 @@ struct WorkerCounters {
 
   std::atomic<uint64_t> foreign_dropped{0};  // RTP/RTCP from other than a leg's latched source
   std::atomic<uint64_t> send_withheld{0};    // not sent: the peer never answered or went silent
+  std::atomic<uint64_t> stun_dropped{0};     // STUN keep-alives on a leg's ports (no ICE here)
 
   // DTLS-SRTP handshakes (one per component: RTP, and RTCP without
   // rtcp-mux): completed; failed (any reason but time, mismatches

@@ -70,6 +70,9 @@ constexpr WorkerCounter kWorkerCounters[] = {
      "RTP and RTCP not sent: the peer's address never answered (unverified_send_s) or went "
      "silent (consent_timeout_s).",
      &mixer::WorkerCounters::send_withheld},
+    {"tutti_media_stun_dropped_total",
+     "STUN messages (NAT keep-alives; tutti does no ICE) on a call's ports, dropped unanswered.",
+     &mixer::WorkerCounters::stun_dropped},
     {"tutti_dtls_handshakes_completed_total",
      "DTLS-SRTP handshakes completed (one per component: RTP, RTCP without rtcp-mux).",
      &mixer::WorkerCounters::dtls_handshakes_completed},
@@ -95,6 +98,9 @@ void RenderCalls(MetricsText& m, const CallController& calls, const RoomDirector
   m.Sample("tutti_participants", calls.participants());
   m.Family("tutti_ivr_callers", "gauge", "Callers talking to the dial-in IVR.");
   m.Sample("tutti_ivr_callers", calls.in_ivr());
+  m.Family("tutti_conference_subscriptions", "gauge",
+           "Conference event package (RFC 4575) subscriptions to rooms' rosters.");
+  m.Sample("tutti_conference_subscriptions", calls.conference_subscriptions());
   const DialInCounters& dial_in = calls.dial_in_counters();
   m.Family("tutti_dial_in_total", "counter",
            "Callers through the dial-in IVR, by outcome (started, joined a room, hung up on).");

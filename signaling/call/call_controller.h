@@ -202,6 +202,8 @@ class CallController : public sip::TransactionUser {
   uint64_t calls_answered() const { return calls_answered_; }
   const DialInCounters& dial_in_counters() const { return dial_in_counters_; }
   int in_ivr() const;  // callers talking to the IVR now
+  // RFC 4575 subscriptions to rooms' rosters now.
+  int conference_subscriptions() const { return static_cast<int>(subscriptions_.size()); }
 
  private:
   struct Call;

@@ -135,6 +135,7 @@ class ConferenceEventsTest(CallersTestCase):
         first = watcher.wait_notify("the room is empty", lambda n: n.user_count() == 0)
         self.assertEqual(first.state, "active;expires=600")
         self.assertEqual(header(first.text, "Event"), "conference")
+        self.assertEqual(self.server.metric("tutti_conference_subscriptions"), 1)
 
         alice = self.dial("1000", "alice", tone_hz=500)
         bob = self.dial("1000", "bob")
@@ -169,6 +170,7 @@ class ConferenceEventsTest(CallersTestCase):
         self.assertEqual(versions, list(range(versions[0], versions[0] + len(versions))))
         # Gone: a refresh in its dialog finds nothing.
         self.assertEqual(watcher.subscribe(expires=600), 481)
+        self.assertEqual(self.server.metric("tutti_conference_subscriptions"), 0)
 
     def test_refusals_and_bounds(self):
         self.start(rooms=ROOMS, extra_config=EVENTS)

@@ -244,6 +244,7 @@ class MediaRulesTest(CallersTestCase):
         stats = self.server.wait_for_log(
             rf'msg="media stats" call_id={re.escape(caller.call_id)} .*')
         self.assertIn(" malformed=0 malformed_rtcp=0 stun=2 ", stats.group(0))
+        self.assertEqual(self.server.metric("tutti_media_stun_dropped_total", 'worker="0"'), 2)
         record = self.server.wait_until("no call record for the caller",
                                         lambda: self.record_of(caller))
         self.assertEqual(record["malformed_packets"], 0)
