@@ -7,7 +7,7 @@
   (INVITE and OPTIONS, from one address and from several) and an in-dialog
   flood (INFO, re-INVITE, OPTIONS inside one call) leave the talking calls
   untouched as the SERVER counts it (no gap over 100 ms between received
-  RTP packets, no late tick), a BYE inside the flooded call still ends it,
+  RTP packets, at most 2 late ticks of ~400), a BYE inside the flooded call still ends it,
   and tuttid's resident memory comes back within 10% of where it was.
 
 Every address 127.0.0.0/8 is loopback on Linux, so a test can be several
@@ -318,8 +318,12 @@ class FloodWhileTalkingTest(TuttidTestCase):
                        lambda: resident_kb(pid) <= rss_before * 1.10, timeout=15,
                        describe=lambda: f": {resident_kb(pid)} kB")
         rss_after = resident_kb(pid)
+        # A worker the floods reached would be late tick after tick (and its
+        # callers would show gaps); one preemption of it on a shared 2-core
+        # machine makes a single tick late with no flood at all, and did,
+        # about one run in ten (CI, 2026-12-05). So: at most 2 of the ~400.
         if not SANITIZED:
-            self.assertEqual(late_during, 0, "late ticks during the floods")
+            self.assertLessEqual(late_during, 2, "late ticks during the floods")
         limited = {label: self.server.metric("tutti_sip_limited_total", f'limit="{label}"')
                    for label in ("source_requests", "requests", "dialog_requests",
                                  "source_dialog_requests")}
