@@ -1,7 +1,5 @@
 #include "mediaplane/port_allocator.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "mediaplane/endpoint_sockaddr.h"
 
 namespace tutti::media {
 
@@ -49,38 +48,21 @@ void PortPair::Close() {
 
 namespace {
 
-// A non-blocking UDP socket bound to address:port, or -1 with errno set.
-// Bound to one IPv6 address (config refuses ::), the kernel makes it
-// IPv6-only: IPv4 media has sockets of its own.
-int BindUdp(const sockaddr_storage& address, socklen_t length) {
-  int fd = ::socket(address.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+// A non-blocking UDP socket bound to `local`, or -1 with errno set. Bound
+// to one IPv6 address (config refuses ::), the kernel makes it IPv6-only:
+// IPv4 media has sockets of its own.
+int BindUdp(const Endpoint& local) {
+  SocketAddressBuffer address;
+  const socklen_t length = FillSocketAddress(local, &address);
+  int fd = ::socket(address.base.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+  if (::bind(fd, &address.base, length) != 0) {
     int saved = errno;
     ::close(fd);
     errno = saved;
     return -1;
   }
   return fd;
-}
-
-bool MakeAddress(const std::string& ip, uint16_t port, sockaddr_storage* out, socklen_t* length) {
-  std::memset(out, 0, sizeof(*out));
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  if (::inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    *length = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (::inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    *length = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -100,12 +82,11 @@ bool PortAllocator::Supports(IpFamily family) const {
 
 absl::Status PortAllocator::CheckAddress(IpFamily family) const {
   const std::string& address = family == IpFamily::kIpv4 ? bind_address_ : bind_address6_;
-  sockaddr_storage storage;
-  socklen_t length;
-  if (!MakeAddress(address, 0, &storage, &length)) {
+  const std::optional<Endpoint> local = ParseEndpoint(address, 0);
+  if (!local) {
     return absl::InvalidArgumentError(absl::StrCat("bad media address \"", address, "\""));
   }
-  const int fd = BindUdp(storage, length);
+  const int fd = BindUdp(*local);
   if (fd < 0)
     return absl::UnavailableError(absl::StrCat("bind ", address, ": ", std::strerror(errno)));
   ::close(fd);
@@ -114,19 +95,15 @@ absl::Status PortAllocator::CheckAddress(IpFamily family) const {
 
 absl::StatusOr<std::optional<PortPair>> PortAllocator::Bind(const std::string& address,
                                                             uint16_t rtp_port, size_t index) {
-  sockaddr_storage storage;
-  socklen_t length;
-  if (!MakeAddress(address, rtp_port, &storage, &length)) {
-    return absl::InvalidArgumentError(absl::StrCat("bad media address ", address));
-  }
-  int rtp_fd = BindUdp(storage, length);
+  const std::optional<Endpoint> local = ParseEndpoint(address, rtp_port);
+  if (!local) return absl::InvalidArgumentError(absl::StrCat("bad media address ", address));
+  int rtp_fd = BindUdp(*local);
   if (rtp_fd < 0) {
     if (errno == EADDRINUSE) return std::nullopt;
     return absl::InternalError(
         absl::StrCat("bind ", address, ":", rtp_port, ": ", std::strerror(errno)));
   }
-  MakeAddress(address, static_cast<uint16_t>(rtp_port + 1), &storage, &length);
-  int rtcp_fd = BindUdp(storage, length);
+  int rtcp_fd = BindUdp(local->WithPort(static_cast<uint16_t>(rtp_port + 1)));
   if (rtcp_fd < 0) {
     const int bind_error = errno;
     ::close(rtp_fd);
