@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "mixer/recording_length.h"
+#include "signaling/call/room_config.h"
 
 namespace tutti {
 namespace {
@@ -70,7 +71,7 @@ std::optional<RecordingName> ParseRecordingFileName(std::string_view name) {
   if (!started) return std::nullopt;
   made.started = *started;
   made.room = std::string(name.substr(0, name.size() - kTimeLength - 1));
-  if (made.room == "." || made.room == "..") return std::nullopt;
+  if (!IsValidRoomName(made.room)) return std::nullopt;  // rooms the recorder can have
   // Only the exact spelling the recorder writes (no "2026-1205...").
   if (RecordingFileName(made.room, made.started, made.format) !=
       StrCat(name, Extension(made.format))) {
