@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/log_rate_limit.h"
 #include "common/strings.h"
+#include "signaling/call/overload_guard.h"
 #include "signaling/sip/header_values.h"
 #include "signaling/sip/message_writer.h"
 #include "signaling/sip/transaction_layer.h"
@@ -53,8 +54,9 @@ struct RoomSubscriptions::Subscription {
   uint64_t id = 0;
   std::string room;
   std::string conference_uri;  // the Request-URI subscribed to
-  std::string source_ip;
-  std::string event;  // the NOTIFYs' Event header
+  std::string source_ip;       // for logs
+  std::string source_key;      // its per-source count's key (an IPv6 source's /64)
+  std::string event;           // the NOTIFYs' Event header
   sip::Dialog dialog;
   absl::Time expires_at;
   uint32_t version = 0;
@@ -127,24 +129,25 @@ std::optional<absl::Duration> RoomSubscriptions::TakeExpires(TransactionId id,
   return std::min(asked, limits_.max_expires);
 }
 
-bool RoomSubscriptions::Full(std::string_view room, const std::string& source_ip) const {
+bool RoomSubscriptions::Full(std::string_view room, const std::string& source_key) const {
   if (subscriptions_.size() >= static_cast<size_t>(limits_.max_subscriptions)) return true;
   if (in_room(room) >= static_cast<size_t>(limits_.max_per_room)) return true;
   if (limits_.max_per_source <= 0) return false;
-  auto it = per_source_.find(source_ip);
+  auto it = per_source_.find(source_key);
   return it != per_source_.end() && it->second >= limits_.max_per_source;
 }
 
 void RoomSubscriptions::Subscribe(TransactionId id, const SipMessage& subscribe,
                                   const sip::MessageSource& source, std::string_view room) {
-  const std::string source_ip = source.address.ip();
-  if (Full(room, source_ip)) {
+  // Counted per source as calls and lockouts are: an IPv6 stranger owns a /64.
+  const std::string source_key = SourceKey(source.address);
+  if (Full(room, source_key)) {
     // A stranger can have this said as often as it asks: capped.
     static LogRateLimit limit_log(5, 20);
     if (uint64_t held = 0; limit_log.Allow(&held)) {
       LogWarn("events", "subscription limit reached")
           .With("room", room)
-          .With("from", source_ip)
+          .With("from", source.address.ip())
           .With("subscriptions", static_cast<int64_t>(subscriptions_.size()))
           .With("suppressed", held);
     }
@@ -156,7 +159,8 @@ void RoomSubscriptions::Subscribe(TransactionId id, const SipMessage& subscribe,
   subscription->id = next_id_++;
   subscription->room = std::string(room);
   subscription->conference_uri = std::string(subscribe.request_uri_text());
-  subscription->source_ip = source_ip;
+  subscription->source_ip = source.address.ip();
+  subscription->source_key = source_key;
   subscription->event = NotifyEventHeader(subscribe);
   // The dialog a SUBSCRIBE makes is the UAS side of it, as for an INVITE
   // (RFC 6665 §4.1.2.1 refers to RFC 3261 §12.1.1).
@@ -165,11 +169,11 @@ void RoomSubscriptions::Subscribe(TransactionId id, const SipMessage& subscribe,
   Subscription& added =
       *subscriptions_.emplace(subscription->id, std::move(subscription)).first->second;
   by_dialog_.emplace(added.dialog.id(), added.id);
-  ++per_source_[source_ip];
+  ++per_source_[source_key];
   by_room_[added.room].push_back(added.id);
   LogInfo("events", "subscribed")
       .With("room", added.room)
-      .With("from", source_ip)
+      .With("from", added.source_ip)
       .With("expires_s", absl::ToInt64Seconds(*expires));
   Accept(id, added, *expires);
 }
@@ -331,7 +335,7 @@ void RoomSubscriptions::Remove(uint64_t subscription_id) {
   if (it == subscriptions_.end()) return;
   const Subscription& subscription = *it->second;
   by_dialog_.erase(subscription.dialog.id());
-  if (--per_source_[subscription.source_ip] == 0) per_source_.erase(subscription.source_ip);
+  if (--per_source_[subscription.source_key] == 0) per_source_.erase(subscription.source_key);
   auto room = by_room_.find(subscription.room);
   std::erase(room->second, subscription_id);
   if (room->second.empty()) by_room_.erase(room);

@@ -101,7 +101,7 @@ class RoomSubscriptions {
 
   // The Expires asked for, clamped; nullopt when answered 423 (or 400).
   std::optional<absl::Duration> TakeExpires(sip::TransactionId id, const sip::SipMessage& request);
-  bool Full(std::string_view room, const std::string& source_ip) const;
+  bool Full(std::string_view room, const std::string& source_key) const;
   void Accept(sip::TransactionId id, Subscription& subscription, absl::Duration expires);
   void Schedule(Subscription& subscription);
   void SendNotify(Subscription& subscription, std::string_view terminated_reason = {});

@@ -23,13 +23,15 @@ using Change = RoomSubscriptions::Change;
 std::string Subscribe(int cseq, std::string_view expires, std::string_view to_tag = {},
                       std::string_view ip = "192.0.2.20", std::string_view event = "conference",
                       std::string_view room = "1000", int call = 1) {
-  return StrCat("SUBSCRIBE sip:", room, "@198.51.100.1 SIP/2.0\r\n", "Via: SIP/2.0/UDP ", ip,
+  const std::string host =
+      ip.find(':') == std::string_view::npos ? std::string(ip) : StrCat("[", ip, "]");
+  return StrCat("SUBSCRIBE sip:", room, "@198.51.100.1 SIP/2.0\r\n", "Via: SIP/2.0/UDP ", host,
                 ":5070;branch=z9hG4bK-sub", cseq, "\r\n",
                 "From: \"Watcher\" <sip:watcher@example.com>;tag=w", call, "\r\n",
                 "To: <sip:", room, "@198.51.100.1>",
                 to_tag.empty() ? std::string() : StrCat(";tag=", to_tag), "\r\n", "Call-ID: sub-",
                 ip, "-", call, "\r\n", "CSeq: ", cseq, " SUBSCRIBE\r\n", "Contact: <sip:watcher@",
-                ip, ":5070>\r\nMax-Forwards: 70\r\n", "Event: ", event, "\r\n",
+                host, ":5070>\r\nMax-Forwards: 70\r\n", "Event: ", event, "\r\n",
                 expires.empty() ? std::string() : StrCat("Expires: ", expires, "\r\n"),
                 "Accept: application/conference-info+xml\r\nContent-Length: 0\r\n\r\n");
 }
@@ -282,6 +284,18 @@ TEST_F(RoomSubscriptionsTest, BoundsInAllPerRoomAndPerSource) {
   // One ends: its place is free again.
   Answer(0, 481);
   EXPECT_EQ(New("300", "192.0.2.20", 8), 200);
+}
+
+// An IPv6 stranger owns a whole /64: its addresses share one per-source
+// count, as they do for calls and lockouts.
+TEST_F(RoomSubscriptionsTest, AnIpv6SourceIsItsSlash64) {
+  SubscriptionLimits limits;
+  limits.max_per_source = 2;
+  Make(limits);
+  EXPECT_EQ(New("300", "2001:db8:1:2::a", 1), 200);
+  EXPECT_EQ(New("300", "2001:db8:1:2::b", 2), 200);
+  EXPECT_EQ(New("300", "2001:db8:1:2::c", 3), 503);
+  EXPECT_EQ(New("300", "2001:db8:1:3::a", 4), 200);  // the next /64
 }
 
 TEST_F(RoomSubscriptionsTest, ARemovedRoomAndAStoppingServerEndEverySubscription) {
