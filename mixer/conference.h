@@ -28,6 +28,17 @@
 
 namespace tutti::mixer {
 
+// The worker's video defaults (config [video]); a room's settings override them.
+struct VideoOptions {
+  VideoMode mode = VideoMode::kFollowTalker;
+  int hold_ms = 2000;
+  // What a source nobody watches is asked to send at most (REMB or TMMBR),
+  // bits per second; 0 leaves unwatched sources alone.
+  uint32_t unwatched_bps = 100'000;
+  // Keyframe requests (PLI/FIR) to one source, at most one per this interval.
+  int keyframe_request_interval_ms = 250;
+};
+
 struct ConferenceOptions {
   int max_talkers = 3;
   float switch_margin_db = 3.0f;
@@ -35,12 +46,21 @@ struct ConferenceOptions {
   // encode of its own (no shared encodes, no forwarded packets). Who is
   // mixed, and how, does not change.
   bool share_encoders = true;
+  VideoOptions video;
 };
 
 // A room's own settings (ConfigureConference); zero takes the worker's
 // ConferenceOptions.
 struct ConferenceSettings {
   int max_talkers = 0;  // top-N
+  VideoMode video_mode = VideoMode::kDefault;
+  // kPresenter: whose camera everyone sees (a participant id; 0: nobody yet,
+  // the room follows the talker meanwhile).
+  uint64_t presenter_id = 0;
+  // The one participant whose content stream (a=content:slides) is shown; 0: none.
+  uint64_t slides_presenter_id = 0;
+  // Follow-the-talker: the least time a picture stays before the next talker takes it.
+  int video_hold_ms = 0;
   bool operator==(const ConferenceSettings&) const = default;
 };
 

@@ -67,6 +67,19 @@ struct WorkerCounters {
   std::atomic<uint64_t> dtls_handshakes_failed{0};
   std::atomic<uint64_t> dtls_handshakes_timed_out{0};
   std::atomic<uint64_t> dtls_fingerprint_mismatches{0};
+
+  // Video forwarding: packets in and out (retransmissions included), keyframe
+  // requests sent to sources (PLI or FIR), switches of what a receiver sees
+  // (completed at the new source's keyframe) and the time from each decision
+  // to that keyframe, receivers' NACKs answered from the packet cache and the
+  // retransmissions they cost.
+  std::atomic<uint64_t> video_packets_in{0};
+  std::atomic<uint64_t> video_packets_out{0};
+  std::atomic<uint64_t> video_keyframe_requests{0};
+  std::atomic<uint64_t> video_switches{0};
+  std::atomic<uint64_t> video_switch_wait_us_total{0};
+  std::atomic<uint64_t> video_nacks_answered{0};
+  std::atomic<uint64_t> video_retransmissions{0};
 };
 
 class MediaWorker {

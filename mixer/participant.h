@@ -24,6 +24,7 @@
 #include "mediaplane/srtp_session.h"
 #include "mediaplane/telephone_event.h"
 #include "mixer/talker_detector.h"
+#include "mixer/video_spec.h"
 
 namespace tutti::mixer {
 
@@ -49,6 +50,10 @@ struct ParticipantSpec {
   media::SrtpKeys srtp;
   // DTLS-SRTP: the keys come from a handshake on the media port instead.
   media::DtlsSpec dtls;
+  // The camera stream and the content stream (a=content:slides), each on a
+  // port pair of its own (Participant::SetVideoPorts).
+  VideoStreamSpec video;
+  VideoStreamSpec slides;
 };
 
 // Q12 fixed-point factor for a gain in dB (4096 is 0 dB).
@@ -86,6 +91,18 @@ struct ParticipantStats {
   // The longest time between two RTP packets received (as the worker saw
   // them): a stalled receive path shows here, and so do holds and DTX.
   uint32_t max_gap_ms = 0;
+
+  // Video (camera stream; zero without one).
+  uint64_t video_packets_in = 0;
+  uint64_t video_packets_out = 0;  // retransmissions included
+  uint64_t video_bytes_in = 0;
+  uint64_t video_bytes_out = 0;
+  uint64_t video_malformed = 0;  // video RTP/RTCP that did not parse, or a payload of no frame
+  // The picture size the source's last keyframe gave (0: not known yet).
+  uint16_t video_width = 0;
+  uint16_t video_height = 0;
+  // Whose camera this participant sees now (a participant id; 0: nobody).
+  uint64_t video_source_id = 0;
 };
 
 class Participant {

@@ -36,8 +36,11 @@ struct RemoveParticipant {
   ParticipantKey key;
 };
 // A re-INVITE's new remote address or direction; the ids are the spec's.
+// A video stream the re-INVITE added comes with its port pair (valid only then).
 struct UpdateParticipant {
   ParticipantSpec spec;
+  media::PortPair video_ports;
+  media::PortPair slides_ports;
 };
 struct MuteParticipant {
   ParticipantKey key;
@@ -130,8 +133,17 @@ struct DtlsFailed {
   media::DtlsSession::Failure failure = media::DtlsSession::Failure::kNone;
 };
 
-using WorkerEvent = std::variant<TalkingStarted, TalkingStopped, Dtmf, RtpTimeout, Left, Stats,
-                                 PlaybackEnded, RecorderReleased, Detached, DtlsFailed>;
+// What a participant sees changed: the camera (or, `slides`, the content)
+// of `source_id` now reaches it, from its first keyframe on; 0: nothing.
+struct VideoSourceChanged {
+  uint64_t participant_id = 0;
+  uint64_t source_id = 0;
+  bool slides = false;
+};
+
+using WorkerEvent =
+    std::variant<TalkingStarted, TalkingStopped, Dtmf, RtpTimeout, Left, Stats, PlaybackEnded,
+                 RecorderReleased, Detached, DtlsFailed, VideoSourceChanged>;
 
 // The participant an event is about; 0 for RecorderReleased (a conference's)
 // and Detached (whose participant travels with it).

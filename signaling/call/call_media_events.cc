@@ -91,6 +91,11 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
                    EndedByWorker(call, failed.stats, why);
                  },
                  [&](const mixer::Left& left) { LogMediaStats(call_id, room, left.stats); },
+                 [&](const mixer::VideoSourceChanged& changed) {
+                   if (call == nullptr) return;
+                   Publish(changed.slides ? "slides_source_changed" : "video_source_changed", *call,
+                           StrCat("\"source\":", changed.source_id));
+                 },
                  [](const mixer::Detached&) {},          // handled above
                  [](const mixer::RecorderReleased&) {},  // handled above
              },
