@@ -13,19 +13,6 @@ namespace {
 
 constexpr int64_t kRtcpIntervalUs = 5'000'000;
 
-// The latched source must have sent nothing at all (RTP of any payload type,
-// RTCP) for this long before another may take its place. Longer than Opus
-// DTX's 400 ms keep-alive and any loss burst a call survives; short enough
-// that a NAT rebinding (the old mapping dies, the new one sends at once)
-// costs two seconds of audio. A stranger cannot take a live leg's latch:
-// the latched phone would have to stop sending entirely.
-constexpr int64_t kLatchQuietUs = 2'000'000;
-// ... and the new source must have sent this many valid packets of one SSRC
-// in a row, each within kCandidateGapUs of the last: 200 ms of 20 ms audio,
-// and a stray packet or two (a previous call's tail) never qualifies.
-constexpr int kLatchMovePackets = 10;
-constexpr int64_t kCandidateGapUs = 500'000;
-
 media::JitterBufferOptions JitterOptionsFor(const media::CodecFormat& codec) {
   media::JitterBufferOptions options;
   options.frame_samples = static_cast<uint32_t>(codec.samples_per_frame());
@@ -75,12 +62,16 @@ uint64_t NtpFromMicros(int64_t now_us) {
   return (seconds << 32) | fraction;
 }
 
+namespace {
+TransportSpec TransportOf(const ParticipantSpec& spec) {
+  return {spec.remote_rtp, spec.remote_rtcp, spec.rtcp_mux, spec.srtp, spec.dtls};
+}
+}  // namespace
+
 Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uint32_t ssrc)
     : spec_(spec),
-      ports_(std::move(ports)),
       ssrc_(ssrc),
-      remote_rtp_(spec.remote_rtp),
-      remote_rtcp_(spec.remote_rtcp),
+      audio_(TransportOf(spec), std::move(ports), ssrc),
       jitter_buffer_(JitterOptionsFor(spec.codec)),
       decoder_(media::MakeDecoder(spec.codec)),
       codec_frame_(spec.codec.samples_per_frame()),
@@ -93,91 +84,19 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
   if (spec.codec.kind != media::CodecKind::kOpus && spec.telephone_event_pt < 0) {
     inband_dtmf_ = std::make_unique<media::DtmfDetector>(spec.codec.clock_rate);
   }
-  if (spec.srtp.active()) srtp_ = media::SrtpSession::Create(spec.srtp, ssrc_);
-  if (spec.dtls.active())
-    dtls_ = std::make_unique<media::DtlsSrtp>(spec.dtls, spec.rtcp_mux, ssrc_);
 }
 
 void Participant::Update(const ParticipantSpec& spec) {
   owner_.Check();
-  const bool moved = !(spec.remote_rtp == spec_.remote_rtp);
   spec_.remote_rtp = spec.remote_rtp;
   spec_.remote_rtcp = spec.remote_rtcp;
   spec_.rtcp_mux = spec.rtcp_mux;
   spec_.send = spec.send;
   spec_.receive = spec.receive;
-  // New keys (a re-INVITE that re-keyed) start a new context; unchanged keys
-  // keep it, so the rollover counter and replay window carry on. Allocates,
-  // but only on a re-key.
-  if (!(spec.srtp == spec_.srtp)) {
-    spec_.srtp = spec.srtp;
-    srtp_ = spec.srtp.active() ? media::SrtpSession::Create(spec.srtp, ssrc_) : nullptr;
-  }
-  // The same peer certificate keeps the DTLS associations and their keys.
-  if (!(spec.dtls == spec_.dtls)) {
-    spec_.dtls = spec.dtls;
-    dtls_ = spec.dtls.active() ? std::make_unique<media::DtlsSrtp>(spec.dtls, spec.rtcp_mux, ssrc_)
-                               : nullptr;
-  }
-  if (moved) {
-    // The peer says its media moved: send to the new address (within what
-    // is left of the unverified allowance) and latch afresh.
-    remote_rtp_ = spec.remote_rtp;
-    remote_rtcp_ = spec.remote_rtcp;
-    // A leg that was never heard from keeps its clock running.
-    if (latched_) unverified_since_us_ = -1;
-    latched_ = false;
-    candidate_packets_ = 0;
-  } else if (latched_) {
-    Latch(remote_rtp_, last_heard_us_);  // rtcp-mux may have changed
-  }
+  spec_.srtp = spec.srtp;
+  spec_.dtls = spec.dtls;
+  audio_.Update(TransportOf(spec));
   if (spec_.send) marker_next_ = true;
-}
-
-void Participant::Latch(const media::Endpoint& source, int64_t now_us) {
-  if (!latched_ && unverified_since_us_ >= 0) {
-    // The time spent sending to an unheard address comes off the allowance.
-    unverified_used_us_ += now_us - unverified_since_us_;
-    unverified_since_us_ = -1;
-  }
-  latched_ = true;
-  remote_rtp_ = source;
-  // RTCP beside it: the same address with rtcp-mux; the SDP's RTCP address
-  // when the source is the SDP's RTP address; else the port above (RFC 3550
-  // §11), which is what a NAT keeps for an adjacent pair.
-  if (spec_.rtcp_mux) {
-    remote_rtcp_ = source;
-  } else if (source == spec_.remote_rtp) {
-    remote_rtcp_ = spec_.remote_rtcp;
-  } else {
-    remote_rtcp_ = source.WithPort(static_cast<uint16_t>(source.port + 1));
-  }
-  last_heard_us_ = now_us;
-  candidate_packets_ = 0;
-}
-
-bool Participant::MayMoveLatch(const media::Endpoint& source, uint32_t ssrc, int64_t now_us) {
-  // The address the peer itself signalled takes the latch back at once (a
-  // stranger who got there first, or a phone that moved by re-INVITE while
-  // its old address still sent).
-  if (source == spec_.remote_rtp) return true;
-  if (candidate_packets_ == 0 || !(source == candidate_) || ssrc != candidate_ssrc_ ||
-      now_us - candidate_last_us_ > kCandidateGapUs) {
-    candidate_ = source;
-    candidate_ssrc_ = ssrc;
-    candidate_packets_ = 0;
-  }
-  candidate_last_us_ = now_us;
-  ++candidate_packets_;
-  return candidate_packets_ >= kLatchMovePackets && now_us - last_heard_us_ >= kLatchQuietUs;
-}
-
-bool Participant::MaySend(int64_t now_us) {
-  owner_.Check();
-  if (latched_) return consent_timeout_us_ <= 0 || now_us - last_heard_us_ <= consent_timeout_us_;
-  if (unverified_send_us_ <= 0) return true;
-  if (unverified_since_us_ < 0) unverified_since_us_ = now_us;
-  return unverified_used_us_ + (now_us - unverified_since_us_) < unverified_send_us_;
 }
 
 void Participant::SetConferenceRate(int rate) {
@@ -193,34 +112,6 @@ void Participant::SetConferenceRate(int rate) {
   }
 }
 
-media::SrtpSession::Verdict Participant::Unprotect(media::Datagram& datagram, bool rtcp) {
-  owner_.Check();
-  using Verdict = media::SrtpSession::Verdict;
-  if (!encrypted()) return Verdict::kOk;
-  size_t size = datagram.size;
-  Verdict verdict = Verdict::kMalformed;
-  if (media::SrtpSession* srtp = SrtpFor(rtcp)) {
-    verdict =
-        rtcp ? srtp->UnprotectRtcp(datagram.data, &size) : srtp->UnprotectRtp(datagram.data, &size);
-  }
-  if (verdict == Verdict::kOk) {
-    datagram.size = static_cast<uint16_t>(size);
-  } else if (verdict == Verdict::kReplayed) {
-    ++stats_.srtp_replayed;
-  } else {
-    ++stats_.srtp_auth_failed;
-  }
-  return verdict;
-}
-
-bool Participant::Protect(uint8_t* packet, size_t* size, bool rtcp) {
-  if (!encrypted()) return true;
-  media::SrtpSession* srtp = SrtpFor(rtcp);
-  if (srtp == nullptr) return false;
-  return rtcp ? srtp->ProtectRtcp(packet, size, media::kMaxDatagramBytes)
-              : srtp->ProtectRtp(packet, size, media::kMaxDatagramBytes);
-}
-
 std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t now_us) {
   owner_.Check();
   const std::optional<media::RtpView> rtp =
@@ -232,21 +123,11 @@ std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t 
   const bool is_event =
       spec_.telephone_event_pt >= 0 && rtp->payload_type == spec_.telephone_event_pt;
   const bool agreed = is_event || rtp->payload_type == spec_.payload_type;
-  // Symmetric RTP (RFC 4961): answer to where the media really comes from,
-  // which is what gets through NAT; but only ever to one source at a time.
-  if (!latched_ || !(datagram.remote == remote_rtp_)) {
-    if (latched_ && (!agreed || !MayMoveLatch(datagram.remote, rtp->ssrc, now_us))) {
-      ++stats_.foreign_source;
-      return std::nullopt;
-    }
-    if (agreed) Latch(datagram.remote, now_us);
-  }
+  if (!audio_.AcceptRtp(datagram.remote, rtp->ssrc, agreed, now_us)) return std::nullopt;
   if (!agreed) {
-    ++stats_.foreign;                       // comfort noise or a codec we did not agree on
-    if (latched_) last_heard_us_ = now_us;  // still the peer, still there
+    ++stats_.foreign;  // comfort noise or a codec we did not agree on
     return std::nullopt;
   }
-  last_heard_us_ = now_us;
   ++stats_.packets_in;
   last_rtp_us_ = now_us;
   if (last_packet_us_ >= 0) {
@@ -274,6 +155,12 @@ std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t 
 
 ParticipantStats Participant::stats() const {
   ParticipantStats now = stats_;
+  const TransportCounters& transport = audio_.counters();
+  now.foreign += transport.foreign;
+  now.foreign_source += transport.foreign_source;
+  now.withheld += transport.withheld;
+  now.srtp_auth_failed += transport.srtp_auth_failed;
+  now.srtp_replayed += transport.srtp_replayed;
   if (have_remote_ssrc_) {
     now.lost = receive_stats_.cumulative_lost();
     now.jitter_ms = receive_stats_.jitter() * 1000 / static_cast<uint32_t>(spec_.codec.clock_rate);
@@ -283,23 +170,14 @@ ParticipantStats Participant::stats() const {
 
 void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
   owner_.Check();
-  // Only the latched source's RTCP, or before the latch the SDP's RTCP
-  // address: anyone else's would keep the leg alive (and tutti sending) or
-  // steer its encoder.
-  if (!(datagram.remote == (latched_ ? remote_rtcp_ : spec_.remote_rtcp))) {
-    ++stats_.foreign_source;
-    return;
-  }
+  if (!audio_.AcceptRtcpFrom(datagram.remote)) return;
   const std::optional<media::RtcpSummary> rtcp =
       media::ParseRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
   if (!rtcp) {
     ++stats_.malformed_rtcp;
     return;
   }
-  // A report from where the SDP said: the peer is there (a caller that only
-  // listens sends nothing else), so its RTP address is latched.
-  if (!latched_) Latch(spec_.remote_rtp, now_us);
-  last_heard_us_ = now_us;
+  audio_.OnValidRtcp(now_us);
   last_rtp_us_ = now_us;  // RTCP alone (e.g. on hold) also shows the peer is there
   if (rtcp->has_sender_report) {
     last_sr_ntp_middle_ = static_cast<uint32_t>(rtcp->ntp_time >> 16);

@@ -23,6 +23,7 @@
 #include "mediaplane/rtp/receive_statistics.h"
 #include "mediaplane/srtp_session.h"
 #include "mediaplane/telephone_event.h"
+#include "mixer/media_transport.h"
 #include "mixer/talker_detector.h"
 #include "mixer/video_spec.h"
 
@@ -113,9 +114,9 @@ class Participant {
 
   const ParticipantSpec& spec() const { return spec_; }
   uint64_t id() const { return spec_.id; }
-  uint16_t rtp_port() const { return ports_.rtp_port(); }
-  uint16_t rtcp_port() const { return ports_.rtcp_port(); }
-  const media::PortPair& ports() const { return ports_; }
+  uint16_t rtp_port() const { return audio_.rtp_port(); }
+  uint16_t rtcp_port() const { return audio_.rtcp_port(); }
+  const media::PortPair& ports() const { return audio_.ports(); }
   // The counters as of now (loss and jitter too, not as of the last report).
   ParticipantStats stats() const;
   const media::JitterBufferStats& jitter_stats() const { return jitter_buffer_.stats(); }
@@ -135,22 +136,24 @@ class Participant {
   // Prepares resamplers for the conference rate (allocates; join/leave only).
   void SetConferenceRate(int rate);
 
-  // SRTP/SRTCP in place, before OnRtp/OnRtcp: `datagram.size` shrinks to the
-  // clear packet. Anything but kOk is counted here and must be dropped. A
-  // plain leg passes everything; an encrypted one whose session could not be
-  // made passes nothing (fail closed).
-  media::SrtpSession::Verdict Unprotect(media::Datagram& datagram, bool rtcp);
-  bool encrypted() const { return spec_.srtp.active() || spec_.dtls.active(); }
-
-  // DTLS-SRTP (participant_dtls.cc): a DTLS datagram (RFC 7983) that came to
-  // this leg's RTP or RTCP port; what it answers goes out through `sink`.
-  // Until a component's handshake completes, its media is neither sent nor
-  // taken (Protect/Unprotect fail closed).
+  // The audio stream's transport (media_transport.h): SRTP/SRTCP in place
+  // before OnRtp/OnRtcp (anything but kOk is counted there and must be
+  // dropped), DTLS-SRTP datagrams and timers.
+  media::SrtpSession::Verdict Unprotect(media::Datagram& datagram, bool rtcp) {
+    owner_.Check();
+    return audio_.Unprotect(datagram, rtcp);
+  }
+  bool encrypted() const { return audio_.encrypted(); }
   media::DtlsSrtp::Outcome OnDtls(const media::Datagram& datagram, bool rtcp_port, int64_t now_us,
-                                  TickSink& sink);
-  // Retransmissions and the handshake deadline of each component.
-  std::array<media::DtlsSrtp::Outcome, 2> DtlsTick(int64_t now_us, TickSink& sink);
-  bool dtls_handshaking() const { return dtls_ != nullptr && dtls_->handshaking(); }
+                                  TickSink& sink) {
+    owner_.Check();
+    return audio_.OnDtls(datagram, rtcp_port, now_us, sink);
+  }
+  std::array<media::DtlsSrtp::Outcome, 2> DtlsTick(int64_t now_us, TickSink& sink) {
+    owner_.Check();
+    return audio_.DtlsTick(now_us, sink);
+  }
+  bool dtls_handshaking() const { return audio_.dtls_handshaking(); }
 
   // An RTP datagram for this leg. Returns a DTMF digit when one completed.
   // Only the latched source is heard (see "Latch" below); the rest is
@@ -158,26 +161,21 @@ class Participant {
   std::optional<char> OnRtp(const media::Datagram& datagram, int64_t now_us);
   void OnRtcp(const media::Datagram& datagram, int64_t now_us);
 
-  // Sending limits (from [media] unverified_send_s and consent_timeout_s);
-  // 0 turns a limit off. Each time a worker takes the leg (what was used of
-  // the allowance stays used across a lobby -> room move).
+  // Sending limits of every stream of the leg (MediaTransport::SetSendLimits).
   void SetSendLimits(int64_t unverified_send_us, int64_t consent_timeout_us) {
-    unverified_send_us_ = unverified_send_us;
-    consent_timeout_us_ = consent_timeout_us;
+    audio_.SetSendLimits(unverified_send_us, consent_timeout_us);
   }
-  // May media (RTP or RTCP) go to the peer now? Before anything came from
-  // it, only for unverified_send_us in all (not renewed by re-INVITEs that
-  // move the address: a leg cannot be made to point tutti at a third party
-  // for ever); once latched, while the latched source was heard from within
-  // consent_timeout_us. The first call after the join or a move starts the
-  // unverified clock.
-  bool MaySend(int64_t now_us);
+  // May audio (RTP or RTCP) go to the peer now (MediaTransport::MaySend)?
+  bool MaySend(int64_t now_us) {
+    owner_.Check();
+    return audio_.MaySend(now_us);
+  }
   // Counts a packet MaySend kept back.
-  void CountWithheld() { ++stats_.withheld; }
+  void CountWithheld() { audio_.CountWithheld(); }
   // Counts a STUN message that came to the leg's ports (see stats().stun).
   void CountStun() { ++stats_.stun; }
-  bool latched() const { return latched_; }
-  uint64_t stats_foreign_source() const { return stats_.foreign_source; }
+  bool latched() const { return audio_.latched(); }
+  uint64_t stats_foreign_source() const { return audio_.counters().foreign_source; }
 
   // Tick, step 1: one frame at the conference rate into frame(), its level
   // measured and the talker state updated (closed while muted).
@@ -251,8 +249,8 @@ class Participant {
   int64_t last_rtp_us() const { return last_rtp_us_; }
   void MarkJoined(int64_t now_us) { last_rtp_us_ = now_us; }
   bool expects_media() const { return spec_.receive; }
-  const media::Endpoint& rtp_destination() const { return remote_rtp_; }
-  const media::Endpoint& rtcp_destination() const { return remote_rtcp_; }
+  const media::Endpoint& rtp_destination() const { return audio_.rtp_destination(); }
+  const media::Endpoint& rtcp_destination() const { return audio_.rtcp_destination(); }
   bool sending() const { return spec_.send; }
   // Index of this leg's encoder group in its conference (set by the conference).
   int group = -1;
@@ -267,40 +265,12 @@ class Participant {
 
   [[no_unique_address]] OwnerThread owner_;
   ParticipantSpec spec_;
-  media::PortPair ports_;
   uint32_t ssrc_;
-  // Protects what we send and unprotects what we receive; null on a plain leg.
-  std::unique_ptr<media::SrtpSession> srtp_;
-  // In place, into a kMaxDatagramBytes buffer; false: drop the packet.
-  bool Protect(uint8_t* packet, size_t* size, bool rtcp);
-  // DTLS-SRTP's handshakes and the SRTP contexts they keyed; null otherwise.
-  std::unique_ptr<media::DtlsSrtp> dtls_;
-  // The context for RTP or RTCP: SDES's one, or the DTLS component's (null
-  // until its handshake completed).
-  media::SrtpSession* SrtpFor(bool rtcp) const { return dtls_ ? dtls_->srtp(rtcp) : srtp_.get(); }
-  void SendDtls(TickSink& sink);
-
-  // Latch (symmetric RTP, RFC 4961, made safe against strangers): the first
-  // source of valid RTP, or an RTCP report from the SDP's RTCP address,
-  // becomes the one address the leg hears and answers (remote_rtp_, and
-  // remote_rtcp_ beside it). It moves only to the SDP address itself, or to
-  // a new source that sent kLatchMovePackets of one SSRC in a row after the
-  // latched source fell quiet for kLatchQuietUs (a NAT rebinding).
-  void Latch(const media::Endpoint& source, int64_t now_us);
-  bool MayMoveLatch(const media::Endpoint& source, uint32_t ssrc, int64_t now_us);
-
-  media::Endpoint remote_rtp_;   // the latched RTP source (before it: the SDP address)
-  media::Endpoint remote_rtcp_;  // where RTCP is taken from and sent to
-  bool latched_ = false;
-  int64_t last_heard_us_ = 0;  // any packet from the latched source
-  media::Endpoint candidate_;  // a new source that may take the latch
-  uint32_t candidate_ssrc_ = 0;
-  int candidate_packets_ = 0;
-  int64_t candidate_last_us_ = 0;
-  int64_t unverified_send_us_ = 5'000'000;
-  int64_t unverified_used_us_ = 0;    // by earlier addresses of this leg
-  int64_t unverified_since_us_ = -1;  // -1: the clock starts at the next MaySend
-  int64_t consent_timeout_us_ = 10'000'000;
+  MediaTransport audio_;
+  // Writes into `out` may need room for the SRTP tag.
+  bool Protect(uint8_t* packet, size_t* size, bool rtcp) {
+    return audio_.Protect(packet, size, rtcp);
+  }
 
   // Receive side.
   bool have_remote_ssrc_ = false;
