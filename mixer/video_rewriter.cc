@@ -31,11 +31,10 @@ int32_t DeltaAfter(int32_t last, int32_t value, int32_t mask) {
 }  // namespace
 
 void VideoRewriter::SwitchTo(uint32_t source_ssrc) {
-  if (has_source_ && source_ssrc == source_ssrc_) return;
   has_source_ = true;
   source_ssrc_ = source_ssrc;
-  // Back to the source of the newest segment before another was forwarded:
-  // its mapping still holds, so it goes on.
+  // The source already shown, or back to it before another was forwarded:
+  // the newest segment's mapping still holds, so it goes on.
   segment_open_ = segment_count_ > 0 && newest_segment().source_ssrc == source_ssrc;
 }
 

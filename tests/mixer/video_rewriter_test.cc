@@ -159,6 +159,7 @@ TEST(VideoRewriterTest, ALongSegmentRunsOnPastSeveralWraps) {
   const auto origin = w.OriginOf(static_cast<uint16_t>(expected - 100));
   ASSERT_TRUE(origin.has_value());
   EXPECT_EQ(origin->sequence, static_cast<uint16_t>(source - 100));
+  EXPECT_FALSE(w.OriginOf(expected).has_value());  // the next one is not sent yet
 }
 
 TEST(VideoRewriterTest, TheTimestampWraps) {
@@ -199,6 +200,18 @@ TEST(VideoRewriterTest, SourceLossStaysAGapAndLateFillsIt) {
   // The loss maps back to the source's number (the source may resend it).
   ASSERT_TRUE(w.OriginOf(3).has_value());
   EXPECT_EQ(w.OriginOf(3)->sequence, 13);
+}
+
+TEST(VideoRewriterTest, ALatePacketDoesNotMoveTheSwitchPoint) {
+  VideoRewriter w(kOut, 0, 0);
+  w.SwitchTo(kA);
+  Out(w, {kA, 10, 3000}, 0);
+  const auto newest = Out(w, {kA, 13, 9000}, 66 * kMs);
+  EXPECT_EQ(Out(w, {kA, 11, 6000}, 70 * kMs).sequence, 1);  // late, into its gap
+  w.SwitchTo(kB);
+  const auto f = Out(w, {kB, 90, 1}, 86 * kMs);
+  EXPECT_EQ(f.sequence, newest.sequence + 1);  // not 2: 2 and 3 are taken
+  EXPECT_EQ(f.timestamp, newest.timestamp + 20 * 90);
 }
 
 TEST(VideoRewriterTest, OriginOfMapsBackAcrossTwoSwitches) {
