@@ -34,6 +34,14 @@ VideoRewriter::Fields Out(VideoRewriter& w, const In& p, int64_t now_us) {
   return fields.value_or(VideoRewriter::Fields{});
 }
 
+void ExpectFields(const VideoRewriter::Fields& f, uint16_t sequence, uint32_t timestamp,
+                  int32_t picture_id, int32_t tl0picidx) {
+  EXPECT_EQ(f.sequence, sequence);
+  EXPECT_EQ(f.timestamp, timestamp);
+  EXPECT_EQ(f.picture_id, picture_id);
+  EXPECT_EQ(f.tl0picidx, tl0picidx);
+}
+
 TEST(VideoRewriterTest, NothingIsForwardedBeforeASource) {
   VideoRewriter w(kOut, 100, 5000);
   EXPECT_EQ(w.ssrc(), kOut);
@@ -43,19 +51,10 @@ TEST(VideoRewriterTest, NothingIsForwardedBeforeASource) {
 TEST(VideoRewriterTest, TheFirstSourceStartsAtTheGivenSequenceAndTimestamp) {
   VideoRewriter w(kOut, 1000, 5000);
   w.SwitchTo(kA);
-  auto f = Out(w, {kA, 30000, 777, 10, 3}, 0);
-  EXPECT_EQ(f.sequence, 1000);
-  EXPECT_EQ(f.timestamp, 5000u);
-  EXPECT_EQ(f.picture_id, 10);  // the first source's own ids go through
-  EXPECT_EQ(f.tl0picidx, 3);
-  f = Out(w, {kA, 30001, 777, 10, 3}, 1 * kMs);
-  EXPECT_EQ(f.sequence, 1001);
-  EXPECT_EQ(f.timestamp, 5000u);
-  f = Out(w, {kA, 30002, 777 + 3000, 11, 4}, 33 * kMs);
-  EXPECT_EQ(f.sequence, 1002);
-  EXPECT_EQ(f.timestamp, 8000u);
-  EXPECT_EQ(f.picture_id, 11);
-  EXPECT_EQ(f.tl0picidx, 4);
+  // The first source's own picture ids go through.
+  ExpectFields(Out(w, {kA, 30000, 777, 10, 3}, 0), 1000, 5000, 10, 3);
+  ExpectFields(Out(w, {kA, 30001, 777, 10, 3}, 1 * kMs), 1001, 5000, 10, 3);
+  ExpectFields(Out(w, {kA, 30002, 777 + 3000, 11, 4}, 33 * kMs), 1002, 8000, 11, 4);
 }
 
 TEST(VideoRewriterTest, ASwitchRunsOnFromTheLastPacketSent) {
@@ -65,17 +64,11 @@ TEST(VideoRewriterTest, ASwitchRunsOnFromTheLastPacketSent) {
   const auto last = Out(w, {kA, 11, 93000, 201, 41}, 33 * kMs);
   w.SwitchTo(kB);
   // B's keyframe 40 ms later: the picture follows after the time that passed.
-  auto f = Out(w, {kB, 5000, 123456789, 7000, 9}, 73 * kMs);
-  EXPECT_EQ(f.sequence, last.sequence + 1);
-  EXPECT_EQ(f.timestamp, last.timestamp + 40 * 90);
-  EXPECT_EQ(f.picture_id, last.picture_id + 1);
-  EXPECT_EQ(f.tl0picidx, last.tl0picidx + 1);
+  ExpectFields(Out(w, {kB, 5000, 123456789, 7000, 9}, 73 * kMs), last.sequence + 1,
+               last.timestamp + 40 * 90, last.picture_id + 1, last.tl0picidx + 1);
   // ...and B's own steps from there.
-  f = Out(w, {kB, 5001, 123456789 + 3000, 7001, 9}, 106 * kMs);
-  EXPECT_EQ(f.sequence, last.sequence + 2);
-  EXPECT_EQ(f.timestamp, last.timestamp + 40 * 90 + 3000);
-  EXPECT_EQ(f.picture_id, last.picture_id + 2);
-  EXPECT_EQ(f.tl0picidx, last.tl0picidx + 1);
+  ExpectFields(Out(w, {kB, 5001, 123456789 + 3000, 7001, 9}, 106 * kMs), last.sequence + 2,
+               last.timestamp + 40 * 90 + 3000, last.picture_id + 2, last.tl0picidx + 1);
 }
 
 TEST(VideoRewriterTest, TheTimestampAdvancesAtLeastOneTickAtASwitch) {
@@ -96,12 +89,9 @@ TEST(VideoRewriterTest, FifteenBitPictureIdsWrapAcrossASwitch) {
   const auto last = Out(w, {kA, 2, 3000, 32767, 255}, 33 * kMs);
   EXPECT_EQ(last.picture_id, 32767);
   w.SwitchTo(kB);
-  auto f = Out(w, {kB, 70, 9, 1234, 17}, 66 * kMs);
-  EXPECT_EQ(f.picture_id, 0);
-  EXPECT_EQ(f.tl0picidx, 0);  // TL0PICIDX is 8 bits
-  f = Out(w, {kB, 71, 3009, 1235, 18}, 99 * kMs);
-  EXPECT_EQ(f.picture_id, 1);
-  EXPECT_EQ(f.tl0picidx, 1);
+  // Both wrap: the picture id at 15 bits, TL0PICIDX at 8.
+  ExpectFields(Out(w, {kB, 70, 9, 1234, 17}, 66 * kMs), 2, 3000 + 33 * 90, 0, 0);
+  ExpectFields(Out(w, {kB, 71, 3009, 1235, 18}, 99 * kMs), 3, 6000 + 33 * 90, 1, 1);
 }
 
 TEST(VideoRewriterTest, SevenBitPictureIdsRunOnModulo128) {
@@ -263,11 +253,8 @@ TEST(VideoRewriterTest, AResentPacketKeepsItsRewrittenFields) {
   ASSERT_TRUE(origin.has_value());
   EXPECT_EQ(origin->source_ssrc, kB);
   EXPECT_EQ(origin->sequence, 40);
-  const auto again = origin->Outbound(5000, 12000, 200);
-  EXPECT_EQ(again.sequence, sent.sequence);
-  EXPECT_EQ(again.timestamp, sent.timestamp);
-  EXPECT_EQ(again.picture_id, sent.picture_id);
-  EXPECT_EQ(again.tl0picidx, sent.tl0picidx);
+  ExpectFields(origin->Outbound(5000, 12000, 200), sent.sequence, sent.timestamp, sent.picture_id,
+               sent.tl0picidx);
 }
 
 TEST(VideoRewriterTest, OriginOfForgetsSegmentsBeyondItsHistory) {
@@ -299,10 +286,8 @@ TEST(VideoRewriterTest, SwitchingBackToAnEarlierSourceStartsANewSegment) {
   w.SwitchTo(kA);
   // A went on meanwhile; its keyframe comes 100 ms after B's last packet.
   const auto f = Out(w, {kA, 110, 120000, 20, 9}, 183 * kMs);
-  EXPECT_EQ(f.sequence, last_b.sequence + 1);
-  EXPECT_EQ(f.timestamp, last_b.timestamp + 100 * 90);
-  EXPECT_EQ(f.picture_id, last_b.picture_id + 1);
-  EXPECT_EQ(f.tl0picidx, last_b.tl0picidx + 1);
+  ExpectFields(f, last_b.sequence + 1, last_b.timestamp + 100 * 90, last_b.picture_id + 1,
+               last_b.tl0picidx + 1);
   EXPECT_FALSE(Send(w, {kA, 109, 117000, 19, 9}, 184 * kMs).has_value());  // before the switch
   const auto origin = w.OriginOf(f.sequence);
   ASSERT_TRUE(origin.has_value());
