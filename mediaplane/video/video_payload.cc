@@ -59,8 +59,10 @@ std::optional<Vp8Descriptor> ParseVp8Descriptor(std::span<const uint8_t> payload
     }
     if (extension & 0x30) ++at;  // TID|Y|KEYIDX
   }
-  // At least one byte of VP8 data follows the descriptor.
-  if (at >= payload.size()) return std::nullopt;
+  // VP8 data follows: a picture's first packet starts with the 3-byte
+  // payload header.
+  const size_t data_needed = descriptor.starts_partition && descriptor.partition_index == 0 ? 3 : 1;
+  if (at >= payload.size() || payload.size() - at < data_needed) return std::nullopt;
   descriptor.length = at;
   return descriptor;
 }
@@ -74,7 +76,6 @@ std::optional<VideoPacketInfo> InspectVp8(std::span<const uint8_t> payload) {
   CopyFields(payload, *descriptor, info);
   if (!descriptor->starts_partition || descriptor->partition_index != 0) return info;
   const std::span<const uint8_t> frame = payload.subspan(descriptor->length);
-  if (frame.size() < 3) return std::nullopt;
   info.frame_start = true;
   if ((frame[0] & 0x01) != 0 || frame.size() < 10) return info;  // inter frame, or no header
   if (frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a) return info;

@@ -406,6 +406,12 @@ TEST(Vp8PayloadTest, RewriteKeepsTheFieldWidths) {
   Bytes truncated = {0x90, 0xc0, 0x05, 0x11};
   EXPECT_FALSE(RewriteVideoPictureIds(VideoCodec::kVp8, truncated, 9, 9));
   EXPECT_EQ(truncated, (Bytes{0x90, 0xc0, 0x05, 0x11}));
+  // A whole descriptor, but a picture start cut inside its payload header
+  // (found by video_payload_fuzz).
+  Bytes cut_header = {0x90, 0xc0, 0x05, 0x11, 0x50, 0x02};
+  EXPECT_FALSE(Valid(VideoCodec::kVp8, cut_header));
+  EXPECT_FALSE(RewriteVideoPictureIds(VideoCodec::kVp8, cut_header, 9, 9));
+  EXPECT_EQ(cut_header, (Bytes{0x90, 0xc0, 0x05, 0x11, 0x50, 0x02}));
 }
 
 TEST(Vp8PayloadTest, PictureIdsSurviveARewriteRoundTripAtEveryValue) {
