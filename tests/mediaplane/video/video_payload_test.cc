@@ -384,9 +384,9 @@ TEST(Vp8PayloadTest, TruncatedDescriptorsAreRefused) {
 
 TEST(Vp8PayloadTest, RewriteKeepsTheFieldWidths) {
   Bytes seven = Concat({{0x90, 0xc0, 0x05, 0x11}, kVp8InterFrame});  // 7-bit id, TL0PICIDX
-  ASSERT_TRUE(RewriteVideoPictureIds(VideoCodec::kVp8, seven, 300, 0xab));
+  ASSERT_TRUE(RewriteVideoPictureIds(VideoCodec::kVp8, seven, 200, 0xab));
   const VideoPacketInfo after = Inspect(VideoCodec::kVp8, seven);
-  EXPECT_EQ(after.picture_id, 300 % 128);
+  EXPECT_EQ(after.picture_id, 200 % 128);  // 200 has the M bit's place set
   EXPECT_FALSE(after.picture_id_15bit);
   EXPECT_EQ(after.tl0picidx, 0xab);
   EXPECT_EQ(seven.size(), 4 + kVp8InterFrame.size());
