@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -91,154 +92,65 @@ Bytes Concat(std::initializer_list<Bytes> parts) {
 
 // --- Real packets from baresip -------------------------------------------
 
-// VP8 from baresip 1.0 (libvpx): one descriptor byte X|S|PID, I with a
-// 15-bit picture id; the key frame's first partition, then partition 1.
-TEST(VideoPayloadTest, RealVp8KeyAndInterFrames640x360) {
-  const std::vector<Bytes> packets = CapturedPayloads("vp8_640x360");
-  ASSERT_EQ(packets.size(), 4u);
-  const VideoPacketInfo key = Inspect(VideoCodec::kVp8, packets[0]);
-  EXPECT_TRUE(key.frame_start);
-  EXPECT_TRUE(key.keyframe);
-  EXPECT_EQ(key.width, 640);
-  EXPECT_EQ(key.height, 360);
-  EXPECT_TRUE(key.picture_id_15bit);
-  EXPECT_EQ(key.picture_id, ((packets[0][2] & 0x7f) << 8) | packets[0][3]);
-  EXPECT_EQ(key.tl0picidx, -1);
-
-  const VideoPacketInfo second_partition = Inspect(VideoCodec::kVp8, packets[1]);
-  EXPECT_FALSE(second_partition.frame_start);
-  EXPECT_FALSE(second_partition.keyframe);
-  EXPECT_EQ(second_partition.width, 0);
-  EXPECT_EQ(second_partition.picture_id, key.picture_id);
-
-  const VideoPacketInfo inter = Inspect(VideoCodec::kVp8, packets[2]);
-  EXPECT_TRUE(inter.frame_start);
-  EXPECT_FALSE(inter.keyframe);
-  EXPECT_EQ(inter.width, 0);
-  EXPECT_EQ(inter.picture_id, (key.picture_id + 1) % 32768);
-  EXPECT_FALSE(Inspect(VideoCodec::kVp8, packets[3]).frame_start);
+// Checks each packet of a capture against `kinds`, one letter a packet: K a
+// key frame, S a picture start, - neither. Only the first packet (a key
+// frame's, or the SPS) tells the size.
+void ExpectStream(const std::string& name, VideoCodec codec, std::string_view kinds, uint16_t width,
+                  uint16_t height) {
+  const std::vector<Bytes> packets = CapturedPayloads(name);
+  ASSERT_EQ(packets.size(), kinds.size()) << name;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    const VideoPacketInfo info = Inspect(codec, packets[i]);
+    EXPECT_EQ(info.frame_start, kinds[i] != '-') << name << " packet " << i;
+    EXPECT_EQ(info.keyframe, kinds[i] == 'K') << name << " packet " << i;
+    EXPECT_EQ(info.width, i == 0 ? width : 0) << name << " packet " << i;
+    EXPECT_EQ(info.height, i == 0 ? height : 0) << name << " packet " << i;
+  }
 }
 
-// At 1280x720 the key frame's first partition takes two packets (S=0 on the
-// second).
-TEST(VideoPayloadTest, RealVp8KeyFrameOverSeveralPackets1280x720) {
-  const std::vector<Bytes> packets = CapturedPayloads("vp8_1280x720");
-  ASSERT_EQ(packets.size(), 5u);
-  const VideoPacketInfo key = Inspect(VideoCodec::kVp8, packets[0]);
-  EXPECT_TRUE(key.frame_start && key.keyframe);
-  EXPECT_EQ(key.width, 1280);
-  EXPECT_EQ(key.height, 720);
-  for (size_t i : {1, 2, 4}) {
-    const VideoPacketInfo rest = Inspect(VideoCodec::kVp8, packets[i]);
-    EXPECT_FALSE(rest.frame_start) << i;
-    EXPECT_FALSE(rest.keyframe) << i;
-    EXPECT_EQ(rest.width, 0) << i;
-  }
-  const VideoPacketInfo inter = Inspect(VideoCodec::kVp8, packets[3]);
-  EXPECT_TRUE(inter.frame_start);
-  EXPECT_FALSE(inter.keyframe);
+// VP8 from baresip 1.0 (libvpx): each frame is partition 0 (S=1, PID=0),
+// then partition 1 (S=1, PID=1); at 1280x720 the key frame's partition 0
+// takes two packets (S=0 on the second).
+TEST(VideoPayloadTest, RealVp8KeyAndInterFrames) {
+  ExpectStream("vp8_640x360", VideoCodec::kVp8, "K-S-", 640, 360);
+  ExpectStream("vp8_1280x720", VideoCodec::kVp8, "K--S-", 1280, 720);
 }
 
 // baresip's VP9 descriptor says P=0 (not inter-predicted) on every frame:
 // only the uncompressed header's frame_type tells its key frames apart.
-TEST(VideoPayloadTest, RealVp9KeyFrameIsToldByItsHeaderNotTheDescriptorAlone) {
-  const std::vector<Bytes> packets = CapturedPayloads("vp9_640x360");
-  ASSERT_EQ(packets.size(), 3u);
-  const VideoPacketInfo key = Inspect(VideoCodec::kVp9, packets[0]);
-  EXPECT_TRUE(key.frame_start);
-  EXPECT_TRUE(key.keyframe);
-  EXPECT_EQ(key.width, 640);
-  EXPECT_EQ(key.height, 360);
-  EXPECT_TRUE(key.picture_id_15bit);
-  EXPECT_EQ(key.tl0picidx, -1);
-
-  const VideoPacketInfo end = Inspect(VideoCodec::kVp9, packets[1]);
-  EXPECT_FALSE(end.frame_start || end.keyframe);
-  EXPECT_EQ(end.picture_id, key.picture_id);
-
-  ASSERT_EQ(packets[2][0] & 0x40, 0) << "the capture's inter frame is sent with P=0";
-  const VideoPacketInfo inter = Inspect(VideoCodec::kVp9, packets[2]);
-  EXPECT_TRUE(inter.frame_start);
-  EXPECT_FALSE(inter.keyframe);
-  EXPECT_EQ(inter.width, 0);
-  EXPECT_EQ(inter.picture_id, (key.picture_id + 1) % 32768);
+TEST(VideoPayloadTest, RealVp9KeyFramesAreToldByTheirHeaderNotTheDescriptorAlone) {
+  const std::vector<Bytes> small = CapturedPayloads("vp9_640x360");
+  ASSERT_EQ(small.size(), 3u);
+  ASSERT_EQ(small[2][0] & 0x40, 0) << "the capture's inter frame is sent with P=0";
+  ExpectStream("vp9_640x360", VideoCodec::kVp9, "K-S", 640, 360);
+  ExpectStream("vp9_1280x720", VideoCodec::kVp9, "K---S", 1280, 720);
 }
 
-TEST(VideoPayloadTest, RealVp9KeyFrameOverFourPackets1280x720) {
-  const std::vector<Bytes> packets = CapturedPayloads("vp9_1280x720");
-  ASSERT_EQ(packets.size(), 5u);
-  const VideoPacketInfo key = Inspect(VideoCodec::kVp9, packets[0]);
-  EXPECT_TRUE(key.frame_start && key.keyframe);
-  EXPECT_EQ(key.width, 1280);
-  EXPECT_EQ(key.height, 720);
-  for (size_t i : {1, 2, 3}) {
-    const VideoPacketInfo rest = Inspect(VideoCodec::kVp9, packets[i]);
-    EXPECT_FALSE(rest.frame_start || rest.keyframe) << i;
+// H.264: SPS, PPS, SEI, the IDR picture, a P slice. Packetization-mode 0:
+// single NAL units; 360 is not a multiple of 16 (the SPS crops 8 lines); at
+// 1280x720 x264 cuts the IDR picture into four slices, of which only the
+// first (first_mb_in_slice 0) starts it. Mode 1: the IDR slice in three
+// FU-A fragments.
+TEST(VideoPayloadTest, RealH264AccessUnits) {
+  ExpectStream("h264_640x360_mode0", VideoCodec::kH264, "KKSKS", 640, 360);
+  ExpectStream("h264_1280x720_mode0", VideoCodec::kH264, "KKSK---S", 1280, 720);
+  ExpectStream("h264_1280x720_mode1", VideoCodec::kH264, "KKSK--S", 1280, 720);
+}
+
+// baresip sends a 15-bit picture id and no TL0PICIDX; it counts pictures.
+TEST(VideoPayloadTest, RealPictureIds) {
+  for (const auto& [name, codec] :
+       {std::pair{"vp8_640x360", VideoCodec::kVp8}, std::pair{"vp9_640x360", VideoCodec::kVp9}}) {
+    const std::vector<Bytes> packets = CapturedPayloads(name);
+    ASSERT_GE(packets.size(), 3u) << name;
+    const VideoPacketInfo key = Inspect(codec, packets[0]);
+    EXPECT_TRUE(key.picture_id_15bit) << name;
+    const size_t at = codec == VideoCodec::kVp8 ? 2 : 1;  // after VP8's extension byte
+    EXPECT_EQ(key.picture_id, (packets[0][at] & 0x7f) << 8 | packets[0][at + 1]) << name;
+    EXPECT_EQ(key.tl0picidx, -1) << name;
+    EXPECT_EQ(Inspect(codec, packets[1]).picture_id, key.picture_id) << name;
+    EXPECT_EQ(Inspect(codec, packets[2]).picture_id, (key.picture_id + 1) % 32768) << name;
   }
-  const VideoPacketInfo inter = Inspect(VideoCodec::kVp9, packets[4]);
-  EXPECT_TRUE(inter.frame_start);
-  EXPECT_FALSE(inter.keyframe);
-}
-
-// packetization-mode 0: SPS, PPS, SEI and the IDR slice as single NAL
-// units. 360 is not a multiple of 16: the SPS crops 8 lines.
-TEST(VideoPayloadTest, RealH264SingleNalUnits640x360WithCropping) {
-  const std::vector<Bytes> packets = CapturedPayloads("h264_640x360_mode0");
-  ASSERT_EQ(packets.size(), 5u);
-  const VideoPacketInfo sps = Inspect(VideoCodec::kH264, packets[0]);
-  EXPECT_TRUE(sps.frame_start && sps.keyframe);
-  EXPECT_EQ(sps.width, 640);
-  EXPECT_EQ(sps.height, 360);
-  EXPECT_EQ(sps.picture_id, -1);
-  const VideoPacketInfo pps = Inspect(VideoCodec::kH264, packets[1]);
-  EXPECT_TRUE(pps.frame_start && pps.keyframe);
-  EXPECT_EQ(pps.width, 0);
-  const VideoPacketInfo sei = Inspect(VideoCodec::kH264, packets[2]);
-  EXPECT_TRUE(sei.frame_start);
-  EXPECT_FALSE(sei.keyframe);
-  const VideoPacketInfo idr = Inspect(VideoCodec::kH264, packets[3]);
-  EXPECT_TRUE(idr.frame_start && idr.keyframe);
-  const VideoPacketInfo inter = Inspect(VideoCodec::kH264, packets[4]);
-  EXPECT_TRUE(inter.frame_start);
-  EXPECT_FALSE(inter.keyframe);
-}
-
-// x264 cuts the 1280x720 IDR picture into four slices of one packet each:
-// only the first (first_mb_in_slice 0) starts the picture.
-TEST(VideoPayloadTest, RealH264IdrPictureInFourSlices1280x720) {
-  const std::vector<Bytes> packets = CapturedPayloads("h264_1280x720_mode0");
-  ASSERT_EQ(packets.size(), 8u);
-  const VideoPacketInfo sps = Inspect(VideoCodec::kH264, packets[0]);
-  EXPECT_EQ(sps.width, 1280);
-  EXPECT_EQ(sps.height, 720);
-  const VideoPacketInfo first_slice = Inspect(VideoCodec::kH264, packets[3]);
-  EXPECT_TRUE(first_slice.frame_start && first_slice.keyframe);
-  for (size_t i : {4, 5, 6}) {
-    ASSERT_EQ(packets[i][0] & 0x1f, 5) << i;
-    const VideoPacketInfo slice = Inspect(VideoCodec::kH264, packets[i]);
-    EXPECT_FALSE(slice.frame_start) << i;
-    EXPECT_FALSE(slice.keyframe) << i;
-  }
-  const VideoPacketInfo inter = Inspect(VideoCodec::kH264, packets[7]);
-  EXPECT_TRUE(inter.frame_start);
-  EXPECT_FALSE(inter.keyframe);
-}
-
-// packetization-mode 1: the IDR slice in three FU-A fragments.
-TEST(VideoPayloadTest, RealH264IdrInFuAFragments) {
-  const std::vector<Bytes> packets = CapturedPayloads("h264_1280x720_mode1");
-  ASSERT_EQ(packets.size(), 7u);
-  EXPECT_EQ(Inspect(VideoCodec::kH264, packets[0]).width, 1280);
-  ASSERT_EQ(packets[3][0] & 0x1f, 28);
-  const VideoPacketInfo start = Inspect(VideoCodec::kH264, packets[3]);
-  EXPECT_TRUE(start.frame_start && start.keyframe);
-  for (size_t i : {4, 5}) {
-    const VideoPacketInfo fragment = Inspect(VideoCodec::kH264, packets[i]);
-    EXPECT_FALSE(fragment.frame_start || fragment.keyframe) << i;
-  }
-  const VideoPacketInfo inter = Inspect(VideoCodec::kH264, packets[6]);
-  EXPECT_TRUE(inter.frame_start);
-  EXPECT_FALSE(inter.keyframe);
 }
 
 // In every captured stream a picture starts at its timestamp's first packet
@@ -592,15 +504,10 @@ TEST(Vp9PayloadTest, RewriteKeepsTheFieldWidths) {
 
 // An SPS NAL unit (header byte included) for the given profile and size.
 struct SpsFields {
-  uint32_t profile_idc = 66;
-  uint32_t level_idc = 31;
-  uint32_t chroma_format_idc = 1;
-  bool scaling_matrix = false;
-  uint32_t poc_type = 0;
-  uint32_t width_mbs = 80;
-  uint32_t height_units = 45;
-  bool frame_mbs_only = true;
-  uint32_t crop[4] = {0, 0, 0, 0};
+  uint32_t profile_idc = 66, level_idc = 31, chroma_format_idc = 1, poc_type = 0;
+  uint32_t width_mbs = 80, height_units = 45;  // 1280x720
+  bool scaling_matrix = false, frame_mbs_only = true;
+  uint32_t crop[4] = {0, 0, 0, 0};  // left, right, top, bottom
 };
 
 Bytes Sps(const SpsFields& f) {

@@ -56,6 +56,20 @@ video_fps 15
 video_bitrate 500000
 """
 
+# An in-dialog request without a body (ACK, BYE) in a SIPp scenario.
+SIPP_IN_DIALOG = """  <send{retrans}><![CDATA[
+{method} [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: {cseq} {method}
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+"""
+
 SIPP_H264_MODE_1 = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="H.264 packetization-mode 1 caller">
   <send retrans="500"><![CDATA[
@@ -86,30 +100,8 @@ a=rtcp-fb:* nack pli
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="200" rrs="true"/>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="6000"/>
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200"/>
+""" + SIPP_IN_DIALOG.format(retrans="", method="ACK", cseq=1) + """  <pause milliseconds="6000"/>
+""" + SIPP_IN_DIALOG.format(retrans=' retrans="500"', method="BYE", cseq=2) + """  <recv response="200"/>
 </scenario>
 """
 
