@@ -68,59 +68,69 @@ std::string_view FindCname(std::span<const uint8_t> body) {
 
 }  // namespace
 
-std::optional<RtcpSummary> ParseRtcp(std::span<const uint8_t> packet) {
-  RtcpSummary summary;
+bool ForEachRtcpPacket(std::span<const uint8_t> compound,
+                       absl::FunctionRef<bool(const RtcpPacketView&)> visit) {
+  if (compound.empty()) return false;
   size_t offset = 0;
-  bool first = true;
-  while (offset < packet.size()) {
-    if (packet.size() - offset < 4) return std::nullopt;
-    const uint8_t* header = packet.data() + offset;
-    if ((header[0] >> 6) != 2) return std::nullopt;
-    const int count = header[0] & 0x1f;
-    const uint8_t type = header[1];
+  while (offset < compound.size()) {
+    if (compound.size() - offset < 4) return false;
+    const uint8_t* header = compound.data() + offset;
+    if ((header[0] >> 6) != 2) return false;
     const size_t length = 4 * (size_t{LoadBe16(header + 2)} + 1);
-    if (length > packet.size() - offset) return std::nullopt;
+    if (length > compound.size() - offset) return false;
     // Only the last packet of a compound may carry padding (RFC 3550 §A.2);
     // its last octet counts the padding, itself included, which must fit in
     // the packet's body and is not part of it.
     size_t padding = 0;
     if (header[0] & 0x20) {
-      if (offset + length != packet.size()) return std::nullopt;
-      padding = packet[packet.size() - 1];
-      if (padding == 0 || padding > length - 4) return std::nullopt;
+      if (offset + length != compound.size()) return false;
+      padding = compound[compound.size() - 1];
+      if (padding == 0 || padding > length - 4) return false;
     }
     // RFC 3550 wants SR or RR first, but reduced-size RTCP (RFC 5506) and
     // real peers (baresip sends APP and BYE alone) do not: accept any type.
-    first = false;
-    const std::span<const uint8_t> body = packet.subspan(offset + 4, length - 4 - padding);
-    switch (type) {
+    const RtcpPacketView view{.count = static_cast<uint8_t>(header[0] & 0x1f),
+                              .type = header[1],
+                              .body = compound.subspan(offset + 4, length - 4 - padding)};
+    const size_t blocks = kReportBlockSize * view.count;
+    if (view.type == kSenderReport && view.body.size() < 24 + blocks) return false;
+    if (view.type == kReceiverReport && view.body.size() < 4 + blocks) return false;
+    if (!visit(view)) return false;
+    offset += length;
+  }
+  return true;
+}
+
+std::optional<RtcpSummary> ParseRtcp(std::span<const uint8_t> packet) {
+  RtcpSummary summary;
+  const bool valid = ForEachRtcpPacket(packet, [&summary](const RtcpPacketView& view) {
+    const uint8_t* body = view.body.data();
+    switch (view.type) {
       case kSenderReport:
-        if (body.size() < 24 + kReportBlockSize * count) return std::nullopt;
-        summary.sender_ssrc = LoadBe32(body.data());
+        summary.sender_ssrc = LoadBe32(body);
         summary.has_sender_report = true;
-        summary.ntp_time = (uint64_t{LoadBe32(body.data() + 4)} << 32) | LoadBe32(body.data() + 8);
-        summary.rtp_timestamp = LoadBe32(body.data() + 12);
-        summary.packet_count = LoadBe32(body.data() + 16);
-        summary.octet_count = LoadBe32(body.data() + 20);
-        AddReports(body.data() + 24, count, &summary);
+        summary.ntp_time = (uint64_t{LoadBe32(body + 4)} << 32) | LoadBe32(body + 8);
+        summary.rtp_timestamp = LoadBe32(body + 12);
+        summary.packet_count = LoadBe32(body + 16);
+        summary.octet_count = LoadBe32(body + 20);
+        AddReports(body + 24, view.count, &summary);
         break;
       case kReceiverReport:
-        if (body.size() < 4 + kReportBlockSize * count) return std::nullopt;
-        summary.sender_ssrc = LoadBe32(body.data());
-        AddReports(body.data() + 4, count, &summary);
+        summary.sender_ssrc = LoadBe32(body);
+        AddReports(body + 4, view.count, &summary);
         break;
       case kSourceDescription:
-        if (count > 0 && summary.cname.empty()) summary.cname = FindCname(body);
+        if (view.count > 0 && summary.cname.empty()) summary.cname = FindCname(view.body);
         break;
       case kGoodbye:
         summary.has_bye = true;
         break;
       default:
-        break;  // APP, RTPFB, PSFB, XR: not used by the bridge
+        break;  // APP, RTPFB, PSFB, XR: read by ParseRtcpFeedback or not at all
     }
-    offset += length;
-  }
-  if (first) return std::nullopt;
+    return true;
+  });
+  if (!valid) return std::nullopt;
   return summary;
 }
 

@@ -8,6 +8,8 @@
 #include <span>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
+
 namespace tutti::media {
 
 // One report block (RFC 3550 §6.4.1): what the sender of the report has
@@ -44,6 +46,21 @@ struct RtcpSummary {
 // e.g. an APP or BYE alone, are accepted; packet types the bridge does not
 // read (APP, RTPFB, PSFB, XR of RFC 3611, and any other) are skipped whole.
 std::optional<RtcpSummary> ParseRtcp(std::span<const uint8_t> packet);
+
+// One packet of a compound as ForEachRtcpPacket hands it over.
+struct RtcpPacketView {
+  uint8_t count = 0;              // the header's low 5 bits: RC, SC or FMT
+  uint8_t type = 0;               // PT
+  std::span<const uint8_t> body;  // after the 4-octet header, padding stripped
+};
+
+// The one walk over a compound that ParseRtcp and ParseRtcpFeedback share,
+// with the validity rules above; SR and RR must hold the report blocks their
+// count names. Calls `visit` for each packet in order and returns false when
+// the compound is malformed (or empty) or `visit` returned false; `visit` may
+// have seen the packets before a malformed one.
+bool ForEachRtcpPacket(std::span<const uint8_t> compound,
+                       absl::FunctionRef<bool(const RtcpPacketView&)> visit);
 
 struct SenderInfo {
   uint64_t ntp_time = 0;
