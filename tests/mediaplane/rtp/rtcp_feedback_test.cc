@@ -57,6 +57,14 @@ Bytes ReceiverReport(uint32_t ssrc) {
   return Bytes(buffer.begin(), buffer.begin() + length);
 }
 
+// The one TMMBR entry `feedback` holds.
+void ExpectOneTmmbr(const RtcpFeedback& feedback, uint32_t ssrc, uint64_t bps, uint16_t overhead) {
+  ASSERT_EQ(feedback.tmmbr_count, 1);
+  EXPECT_EQ(feedback.tmmbr[0].ssrc, ssrc);
+  EXPECT_EQ(feedback.tmmbr[0].bps, bps);
+  EXPECT_EQ(feedback.tmmbr[0].overhead, overhead);
+}
+
 TEST(RtcpFeedbackTest, ReadsHandWrittenPackets) {
   auto pli = ParseRtcpFeedback(kPli);
   ASSERT_TRUE(pli.has_value());
@@ -91,10 +99,7 @@ TEST(RtcpFeedbackTest, ReadsHandWrittenPackets) {
 
   auto tmmbr = ParseRtcpFeedback(kTmmbr);
   ASSERT_TRUE(tmmbr.has_value());
-  ASSERT_EQ(tmmbr->tmmbr_count, 1);
-  EXPECT_EQ(tmmbr->tmmbr[0].ssrc, 0x22222222u);
-  EXPECT_EQ(tmmbr->tmmbr[0].bps, 512000u);
-  EXPECT_EQ(tmmbr->tmmbr[0].overhead, 40);
+  ExpectOneTmmbr(*tmmbr, 0x22222222, 512000, 40);
   EXPECT_FALSE(tmmbr->truncated);
 }
 
@@ -281,10 +286,7 @@ TEST(RtcpFeedbackTest, EveryWriterRoundTripsAfterAReport) {
   EXPECT_EQ(feedback->remb_bps, 300000u);
   ASSERT_EQ(feedback->remb_ssrc_count, 1);
   EXPECT_EQ(feedback->remb_ssrc[0], 0x400u);
-  ASSERT_EQ(feedback->tmmbr_count, 1);
-  EXPECT_EQ(feedback->tmmbr[0].ssrc, 0x500u);
-  EXPECT_EQ(feedback->tmmbr[0].bps, 64000u);
-  EXPECT_EQ(feedback->tmmbr[0].overhead, 28);
+  ExpectOneTmmbr(*feedback, 0x500, 64000, 28);
   EXPECT_FALSE(feedback->truncated);
 }
 
