@@ -1,5 +1,7 @@
 #include "server/component_options.h"
 
+#include "signaling/call/room_video.h"
+
 namespace tutti {
 
 mixer::WorkerPoolOptions WorkerPoolOptionsFrom(const Config& config) {
@@ -8,6 +10,12 @@ mixer::WorkerPoolOptions WorkerPoolOptionsFrom(const Config& config) {
   options.cores = config.media.cores;
   options.conference.max_talkers = config.media.max_talkers;
   options.conference.share_encoders = config.media.share_encoding;
+  // The config check refused a mode it does not know before any of this runs.
+  options.conference.video.mode = *ParseVideoMode(config.video.mode, /*default_ok=*/false);
+  options.conference.video.hold_ms = config.video.hold_ms;
+  options.conference.video.unwatched_bps =
+      static_cast<uint32_t>(config.video.unwatched_kbps) * 1000;
+  options.conference.video.keyframe_request_interval_ms = config.video.keyframe_request_interval_ms;
   options.rtp_timeout_us = int64_t{config.media.rtp_timeout_s} * 1'000'000;
   options.unverified_send_us = int64_t{config.media.unverified_send_s} * 1'000'000;
   options.consent_timeout_us = int64_t{config.media.consent_timeout_s} * 1'000'000;
@@ -63,6 +71,7 @@ CallControllerOptions CallControllerOptionsFrom(const Config& config) {
   options.retry_after_s = config.limits.retry_after_s;
   options.srtp_default = config.media.srtp;
   options.sdes_over_plain_sip = config.media.sdes_over_plain_sip;
+  options.video_mode = *ParseVideoMode(config.video.mode, /*default_ok=*/false);
   const ConferenceEventsConfig& events = config.conference_events;
   options.roster_open_rooms = events.roster == "open_rooms";
   options.subscriptions.max_subscriptions = events.max_subscriptions;

@@ -15,32 +15,45 @@ json RoomJson(const RoomConfig& room, int participants) {
   body["has_moderator_pin"] = !room.moderator_pin.empty();
   body["name"] = room.name;
   body["participants"] = participants;
+  // Per meeting (never stored): the participants presenting, or null.
+  auto id_or_null = [](uint64_t id) { return id == 0 ? json(nullptr) : json(id); };
+  body["presenter"] = id_or_null(room.presenter_id);
+  body["slides_presenter"] = id_or_null(room.slides_presenter_id);
   return body;
 }
 
 json ParticipantJson(const ParticipantInfo& p) {
-  return {{"id", p.id},
-          {"call_id", p.call_id},
-          {"room", p.room},
-          {"from", p.from},
-          {"codec", p.codec},
-          {"talking", p.talking},
-          {"muted", p.muted},
-          {"moderator", p.moderator},
-          {"waiting", p.waiting},
-          {"held", p.held},
-          {"seconds", p.seconds},
-          {"listen_db", p.listen_db},
-          {"talk_db", p.talk_db},
-          {"packets_in", p.packets_in},
-          {"packets_out", p.packets_out},
-          {"lost", p.lost},
-          {"jitter_ms", p.jitter_ms},
-          {"rtt_ms", p.rtt_ms},
-          {"media_encryption", p.media_encryption},
-          {"srtp_auth_failed", p.srtp_auth_failed},
-          {"srtp_replayed", p.srtp_replayed},
-          {"max_gap_ms", p.max_gap_ms}};
+  json body = {{"id", p.id},
+               {"call_id", p.call_id},
+               {"room", p.room},
+               {"from", p.from},
+               {"codec", p.codec},
+               {"talking", p.talking},
+               {"muted", p.muted},
+               {"moderator", p.moderator},
+               {"waiting", p.waiting},
+               {"held", p.held},
+               {"seconds", p.seconds},
+               {"listen_db", p.listen_db},
+               {"talk_db", p.talk_db},
+               {"packets_in", p.packets_in},
+               {"packets_out", p.packets_out},
+               {"lost", p.lost},
+               {"jitter_ms", p.jitter_ms},
+               {"rtt_ms", p.rtt_ms},
+               {"media_encryption", p.media_encryption},
+               {"srtp_auth_failed", p.srtp_auth_failed},
+               {"srtp_replayed", p.srtp_replayed},
+               {"max_gap_ms", p.max_gap_ms}};
+  if (p.video) {
+    const VideoInfo& v = *p.video;
+    body["video"] = {
+        {"codec", v.codec},           {"width", v.width},
+        {"height", v.height},         {"kbps_in", v.kbps_in},
+        {"kbps_out", v.kbps_out},     {"sees", v.sees == 0 ? json(nullptr) : json(v.sees)},
+        {"packets_in", v.packets_in}, {"packets_out", v.packets_out}};
+  }
+  return body;
 }
 
 }  // namespace tutti::api

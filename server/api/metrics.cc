@@ -86,6 +86,22 @@ constexpr WorkerCounter kWorkerCounters[] = {
     {"tutti_dtls_fingerprint_mismatches_total",
      "DTLS-SRTP peers whose certificate did not match their SDP's a=fingerprint.",
      &mixer::WorkerCounters::dtls_fingerprint_mismatches},
+    {"tutti_video_packets_in_total", "Video RTP packets received from cameras and content.",
+     &mixer::WorkerCounters::video_packets_in},
+    {"tutti_video_packets_out_total",
+     "Video RTP packets forwarded to receivers, retransmissions included.",
+     &mixer::WorkerCounters::video_packets_out},
+    {"tutti_video_keyframe_requests_total", "Keyframe requests (PLI or FIR) sent to video sources.",
+     &mixer::WorkerCounters::video_keyframe_requests},
+    {"tutti_video_switches_total",
+     "Switches of the picture a receiver sees, each done at the new source's keyframe.",
+     &mixer::WorkerCounters::video_switches},
+    {"tutti_video_nacks_answered_total",
+     "Receivers' NACKs (RFC 4585 generic NACK) answered from the packet cache.",
+     &mixer::WorkerCounters::video_nacks_answered},
+    {"tutti_video_retransmissions_total",
+     "Video packets sent again from the packet cache in answer to NACKs.",
+     &mixer::WorkerCounters::video_retransmissions},
 };
 
 void RenderCalls(MetricsText& m, const CallController& calls, const RoomDirectory& rooms,
@@ -213,6 +229,14 @@ void RenderWorkers(MetricsText& m, const mixer::WorkerPool& media) {
       m.Sample(counter.name, static_cast<double>((worker->counters().*counter.field).load()),
                {{"worker", std::to_string(worker->index())}});
     }
+  }
+  // Over tutti_video_switches_total: the mean wait for a new source's keyframe.
+  m.Family("tutti_video_switch_wait_seconds_total", "counter",
+           "Time from each video switch's decision to the new source's keyframe, summed.");
+  for (const auto& worker : media.workers()) {
+    m.Sample("tutti_video_switch_wait_seconds_total",
+             static_cast<double>(worker->counters().video_switch_wait_us_total.load()) / 1e6,
+             {{"worker", std::to_string(worker->index())}});
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "server/config/config.h"
+#include "signaling/call/room_video.h"
 
 namespace tutti::api {
 namespace {
@@ -55,6 +56,22 @@ std::optional<std::string> ApplyRoomFields(const json& body, RoomConfig* room) {
         return "max_talkers must be an integer from 0 (the server's default) to 16";
       }
       room->max_talkers = value.get<int>();
+    } else if (key == "video_mode") {
+      const std::optional<mixer::VideoMode> mode =
+          value.is_string() ? ParseVideoMode(value.get<std::string>(), /*default_ok=*/true)
+                            : std::nullopt;
+      if (!mode) {
+        return StrCat("video_mode must be one of ", kVideoModeNames,
+                      " or \"default\" (the server's [video] mode)");
+      }
+      room->video_mode = *mode;
+    } else if (key == "video_hold_ms") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+          value.get<int64_t>() > kMaxVideoHoldMs) {
+        return StrCat("video_hold_ms must be an integer from 0 (the server's default) to ",
+                      kMaxVideoHoldMs);
+      }
+      room->video_hold_ms = value.get<int>();
     } else if (key == "pin" || key == "moderator_pin") {
       if (!value.is_string() || !ValidPin(value.get<std::string>())) {
         return StrCat(key, " must be a string of up to 16 digits (empty: none)");
@@ -81,6 +98,8 @@ json RoomFieldsJson(const RoomConfig& room) {
           {"end_when_moderator_leaves", room.end_when_moderator_leaves},
           {"max_talkers", room.max_talkers},
           {"record", room.record},
+          {"video_mode", std::string(VideoModeName(room.video_mode))},
+          {"video_hold_ms", room.video_hold_ms},
           {"pin", room.pin},
           {"moderator_pin", room.moderator_pin}};
 }

@@ -21,6 +21,28 @@ Reply NotStored(std::string_view what, const std::string& room, const absl::Stat
                            why.message(), "); nothing changed"));
 }
 
+// A PATCH's per-meeting fields: who presents (camera, then content). They
+// are no room setting, so never stored.
+struct PresenterChange {
+  bool given = false;
+  uint64_t id = 0;  // 0: nobody (null)
+};
+constexpr const char* kPresenterFields[] = {"presenter", "slides_presenter"};
+
+// Takes the presenter fields out of `fields` into `changes`; names a wrong value.
+std::optional<std::string> TakePresenters(json* fields, PresenterChange (&changes)[2]) {
+  for (int i = 0; i < 2; ++i) {
+    auto it = fields->find(kPresenterFields[i]);
+    if (it == fields->end()) continue;
+    if (!it->is_null() && !(it->is_number_integer() && it->get<int64_t>() > 0)) {
+      return StrCat(kPresenterFields[i], " must be a participant id or null");
+    }
+    changes[i] = {true, it->is_null() ? 0 : it->get<uint64_t>()};
+    fields->erase(it);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 RoomsHandler::RoomsHandler(RoomDirectory* rooms, CallController* calls, StoredRooms* stored,
@@ -90,17 +112,37 @@ Reply RoomsHandler::Change(const ApiRequest& request) {
   if (existing == nullptr) return NoRoom(name);
   const json* body = request.object();
   if (body == nullptr) return Error(400, "the body must be a JSON object");
+  json fields = *body;
+  PresenterChange presenters[2];
+  if (std::optional<std::string> fault = TakePresenters(&fields, presenters)) {
+    return Error(400, *fault);
+  }
   RoomConfig room = *existing;
-  if (std::optional<std::string> fault = ApplyRoomFields(*body, &room)) return Error(400, *fault);
-  if (absl::Status s = stored_->Changed(room, *body); !s.ok()) {
+  const mixer::VideoMode mode_before = calls_->VideoModeOf(room);
+  if (std::optional<std::string> fault = ApplyRoomFields(fields, &room)) return Error(400, *fault);
+  // A presenter must be in the room, and a camera presenter needs presenter
+  // mode (as this change leaves the room), before anything changes.
+  for (int i = 0; i < 2; ++i) {
+    if (!presenters[i].given || presenters[i].id == 0) continue;
+    if (absl::Status s = calls_->CheckPresenter(room, presenters[i].id, i == 1); !s.ok()) {
+      return Error(absl::IsNotFound(s) ? 404 : 409, std::string(s.message()));
+    }
+  }
+  const bool settings_named = !fields.empty() || body->empty();
+  if (absl::Status s = settings_named ? stored_->Changed(room, fields) : absl::OkStatus();
+      !s.ok()) {
     return NotStored("changed", name, s);
   }
   rooms_->Update(room);
+  if (calls_->VideoModeOf(room) != mode_before) calls_->VideoModeChanged(name, "api");
+  for (int i = 0; i < 2; ++i) {
+    if (presenters[i].given) calls_->SetPresenter(name, presenters[i].id, i == 1, "api");
+  }
   LogInfo("api", "room updated")
       .With("room", name)
       .With("locked", room.locked)
       .With("stored", stored_->durable());
-  return Answer(200, room);
+  return Answer(200, *rooms_->Find(name));
 }
 
 Reply RoomsHandler::Delete(const ApiRequest& request) {

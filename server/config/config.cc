@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/strings.h"
+#include "signaling/call/room_video.h"
 #include "signaling/sip/ip_prefix.h"
 #include "signaling/sip/source_filter.h"
 #include "toml++/toml.h"
@@ -405,6 +406,15 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   if (!(s = r.Bool("end_when_moderator_leaves", &room->end_when_moderator_leaves)).ok()) return s;
   if (!(s = r.Bool("announce_count", &room->announce_count)).ok()) return s;
   if (!(s = r.Bool("music_when_alone", &room->music_when_alone)).ok()) return s;
+  std::string video_mode(VideoModeName(room->video_mode));
+  if (!(s = r.String("video_mode", &video_mode)).ok()) return s;
+  const std::optional<mixer::VideoMode> mode = ParseVideoMode(video_mode, /*default_ok=*/true);
+  if (!mode) {
+    return r.Error("video_mode",
+                   StrCat("must be one of ", kVideoModeNames, " or \"default\" ([video] mode)"));
+  }
+  room->video_mode = *mode;
+  if (!(s = r.Integer("video_hold_ms", &room->video_hold_ms, 0, kMaxVideoHoldMs)).ok()) return s;
 
   if (!(s = r.String("srtp", &room->srtp)).ok()) return s;
   if (!ValidSrtpPolicy(room->srtp, true)) {
@@ -484,6 +494,23 @@ absl::Status ReadRecording(TableReader& r, RecordingConfig* recording) {
 absl::Status ReadPrompts(TableReader& r, PromptsConfig* prompts) {
   absl::Status s;
   if (!(s = r.String("dir", &prompts->dir)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadVideo(TableReader& r, VideoConfig* video) {
+  absl::Status s;
+  if (!(s = r.String("mode", &video->mode)).ok()) return s;
+  if (!ParseVideoMode(video->mode, /*default_ok=*/false)) {
+    return r.Error("mode", StrCat("must be one of ", kVideoModeNames));
+  }
+  if (!(s = r.Integer("hold_ms", &video->hold_ms, 0, kMaxVideoHoldMs)).ok()) return s;
+  if (!(s = r.Integer("unwatched_kbps", &video->unwatched_kbps, 0, 100000)).ok()) return s;
+  // Not 0: receivers' requests could then make a source send nothing but keyframes.
+  if (!(s = r.Integer("keyframe_request_interval_ms", &video->keyframe_request_interval_ms, 20,
+                      10000))
+           .ok()) {
+    return s;
+  }
   return r.RejectUnknown();
 }
 
@@ -655,8 +682,9 @@ constexpr std::string_view kParticipantActions[] = {
     "toggle_mute", "mute",    "unmute",       "listen_down",       "listen_up",
     "talk_down",   "talk_up", "volume_reset", "participant_count", "leave"};
 constexpr std::string_view kModeratorActions[] = {
-    "toggle_mute_all", "mute_all",  "unmute_all",       "toggle_lock",     "lock",
-    "unlock",          "kick_last", "toggle_recording", "start_recording", "stop_recording"};
+    "toggle_mute_all",  "mute_all",      "unmute_all",       "toggle_lock",     "lock",
+    "unlock",           "kick_last",     "toggle_recording", "start_recording", "stop_recording",
+    "toggle_presenter", "toggle_content"};
 
 bool KnownAction(std::string_view action, bool moderator) {
   auto in = [&](const auto& list) {
@@ -700,7 +728,8 @@ absl::Status ReadControls(const toml::node& node, std::string_view origin,
                          "\" is not a known action (",
                          moderator ? "any participant action, or toggle_mute_all, mute_all, "
                                      "unmute_all, toggle_lock, lock, unlock, kick_last, "
-                                     "toggle_recording, start_recording, stop_recording"
+                                     "toggle_recording, start_recording, stop_recording, "
+                                     "toggle_presenter, toggle_content"
                                    : "toggle_mute, mute, unmute, listen_down, listen_up, "
                                      "talk_down, talk_up, volume_reset, participant_count, leave",
                          ")");
@@ -827,6 +856,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
   if (!(s = section("conference_events", ReadConferenceEvents, &config.conference_events)).ok()) {
     return s;
   }
+  if (!(s = section("video", ReadVideo, &config.video)).ok()) return s;
   if (const toml::node* controls = root.get("controls")) {
     if (!(s = ReadControls(*controls, origin, &config.controls)).ok()) return s;
   }
@@ -841,7 +871,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
         name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
         name != "ivr" && name != "dpdk" && name != "room" && name != "user" && name != "store" &&
-        name != "conference_events") {
+        name != "conference_events" && name != "video") {
       return top.Error(node, name, "is not a known section");
     }
   }

@@ -166,7 +166,8 @@ struct PromptsConfig {
 // talk_up, volume_reset, participant_count, leave. Moderators have their
 // own map on top (theirs wins on the same keys), which may also use
 // toggle_mute_all, mute_all, unmute_all, toggle_lock, lock, unlock,
-// kick_last, toggle_recording, start_recording, stop_recording.
+// kick_last, toggle_recording, start_recording, stop_recording,
+// toggle_presenter, toggle_content.
 struct ControlsConfig {
   std::vector<std::pair<std::string, std::string>> participant = {
       {"*1", "toggle_mute"},       {"*4", "listen_down"}, {"*6", "listen_up"},
@@ -174,10 +175,8 @@ struct ControlsConfig {
       {"*8", "participant_count"}, {"*0", "leave"},
   };
   std::vector<std::pair<std::string, std::string>> moderator = {
-      {"*2", "toggle_lock"},
-      {"*3", "kick_last"},
-      {"#1", "toggle_mute_all"},
-      {"#2", "toggle_recording"},
+      {"*2", "toggle_lock"},      {"*3", "kick_last"},        {"#1", "toggle_mute_all"},
+      {"#2", "toggle_recording"}, {"#3", "toggle_presenter"}, {"#4", "toggle_content"},
   };
 };
 
@@ -213,6 +212,17 @@ struct ConferenceEventsConfig {
   int min_expires_s = 60;
   int max_expires_s = 3600;
   int talking_interval_ms = 1000;  // talking changes, at most one NOTIFY per this
+};
+
+// [video]: the media workers' defaults for video forwarding; a room's
+// video_mode and video_hold_ms override the first two.
+struct VideoConfig {
+  // "follow_talker", "presenter" or "audio_only" (room_video.h).
+  std::string mode = "follow_talker";
+  int hold_ms = 2000;  // the least time a picture stays before the next talker takes it
+  // What a camera nobody watches is asked to send at most (REMB/TMMBR); 0: left alone.
+  int unwatched_kbps = 100;
+  int keyframe_request_interval_ms = 250;  // per source, at most one PLI/FIR this often
 };
 
 struct RecordsConfig {
@@ -267,6 +277,7 @@ struct Config {
   ControlsConfig controls;
   IvrConfig ivr;
   ConferenceEventsConfig conference_events;
+  VideoConfig video;
   std::vector<RoomConfig> rooms;
   std::vector<UserConfig> users;
 };

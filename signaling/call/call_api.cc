@@ -38,6 +38,7 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.srtp_auth_failed = call.media.stats().srtp_auth_failed;
   info.srtp_replayed = call.media.stats().srtp_replayed;
   info.max_gap_ms = call.media.stats().max_gap_ms;
+  info.video = VideoInfoFor(call);
   return info;
 }
 

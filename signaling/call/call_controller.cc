@@ -574,6 +574,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   if (call.member.in_room) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
     subscriptions_.Departed(call.room, EndpointOf(call));
+    ClearPresenterOf(call);
   }
   // A leg on a worker is recorded when the worker's final counters come.
   if (call.media.Remove()) {

@@ -73,6 +73,9 @@ struct CallControllerOptions {
   // PIN show it to their participants only).
   SubscriptionLimits subscriptions;
   bool roster_open_rooms = true;
+
+  // [video] mode: what a room whose video_mode is kDefault shows.
+  mixer::VideoMode video_mode = mixer::VideoMode::kFollowTalker;
 };
 
 // What the dial-in IVR did, for /metrics.
@@ -92,6 +95,18 @@ struct AuthCounters {
   uint64_t accepted = 0;    // INVITEs that authenticated
   uint64_t failed = 0;      // wrong credentials
   uint64_t refused = 0;     // 403: the source is locked out
+};
+
+// A participant's camera stream as the control API shows it.
+struct VideoInfo {
+  std::string codec;   // "VP8", "VP9", "H264"
+  uint16_t width = 0;  // the last keyframe's picture size; 0: not known (yet)
+  uint16_t height = 0;
+  uint32_t kbps_in = 0;  // between the worker's last two reports
+  uint32_t kbps_out = 0;
+  uint64_t sees = 0;  // whose camera it sees (a participant id); 0: nobody
+  uint64_t packets_in = 0;
+  uint64_t packets_out = 0;
 };
 
 // A participant as the control API shows it.
@@ -118,7 +133,8 @@ struct ParticipantInfo {
   std::string media_encryption;  // "sdes", "dtls-srtp", "none"
   uint64_t srtp_auth_failed = 0;
   uint64_t srtp_replayed = 0;
-  uint32_t max_gap_ms = 0;  // longest time between two RTP packets received
+  uint32_t max_gap_ms = 0;         // longest time between two RTP packets received
+  std::optional<VideoInfo> video;  // only with a camera stream
 };
 
 class CallController : public sip::TransactionUser {
@@ -181,6 +197,22 @@ class CallController : public sip::TransactionUser {
   bool Play(uint64_t id, const media::Prompt* prompt);
   // Ends every call in a room (it was deleted) and every subscription to it.
   void EndRoom(std::string_view room);
+
+  // Video control (call_video.cc). The mode `room` shows ([video] mode for
+  // a room that sets none).
+  mixer::VideoMode VideoModeOf(const RoomConfig& room) const;
+  // Whether `id` may be `room`'s presenter (`slides`: its content presenter)
+  // with the room's settings as `room` has them: NotFound when it is no
+  // participant in the room (still in the IVR counts as not), FailedPrecondition
+  // for a camera presenter in a room whose mode is not presenter.
+  absl::Status CheckPresenter(const RoomConfig& room, uint64_t id, bool slides) const;
+  // Makes `id` (0: nobody) the room's presenter or content presenter: the
+  // room's worker and the event stream (presenter_changed) are told. `by`
+  // says who did ("api", "key", "left", "video_mode"). Checked beforehand.
+  void SetPresenter(std::string_view room, uint64_t id, bool slides, std::string_view by);
+  // The room's video mode was changed (`by` "api" or "key"): video_mode_changed
+  // on the event stream; a room no longer in presenter mode has no presenter.
+  void VideoModeChanged(std::string_view room, std::string_view by);
   // Events for the API's event stream; may be null.
   void set_event_hub(EventHub* events) {
     events_ = events;
@@ -279,6 +311,14 @@ class CallController : public sip::TransactionUser {
   void HandleKey(Call& call, char digit);
   void RunControl(Call& call, std::string_view action);
   bool RunModeratorControl(Call& call, std::string_view action);
+  // call_video.cc: toggle_presenter and toggle_content; false for other actions.
+  bool RunVideoControl(Call& call, std::string_view action);
+  // A participant left its room: it presents nothing any more.
+  void ClearPresenterOf(const Call& gone);
+  // Worker reports about a participant's video: whom it sees, its rates.
+  void OnVideoSourceChanged(Call* call, const mixer::VideoSourceChanged& changed);
+  void OnVideoStats(Call& call, const mixer::ParticipantStats& stats);
+  std::optional<VideoInfo> VideoInfoFor(const Call& call) const;
 
   // call_rooms.cc: the dial-in IVR, prompts and presence in rooms.
   void StartDialIn(Call& call);

@@ -166,7 +166,7 @@ bool CallController::RunModeratorControl(Call& call, std::string_view action) {
     }
     return true;
   }
-  return false;
+  return RunVideoControl(call, action);
 }
 
 }  // namespace tutti

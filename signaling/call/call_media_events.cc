@@ -60,46 +60,43 @@ void CallController::OnMediaEvent(mixer::WorkerEvent& event) {
     room = gone->room;
     if (const auto* left = std::get_if<mixer::Left>(&event)) records_.Departed(id, left->stats);
   }
-  std::visit(mixer::Overloaded{
-                 [&](const mixer::PlaybackEnded&) {
-                   if (call == nullptr) return;
-                   Publish("playback_done", *call);
-                   PlayNextPrompt(*call);  // may end the call (goodbye)
-                 },
-                 [&](const mixer::Stats& stats) {
-                   if (call != nullptr) call->media.OnStats(stats.stats);
-                 },
-                 [&](const mixer::TalkingStarted&) { OnTalking(call, call_id, room, true); },
-                 [&](const mixer::TalkingStopped&) { OnTalking(call, call_id, room, false); },
-                 [&](const mixer::Dtmf& dtmf) {
-                   if (call != nullptr)
-                     OnDigit(*call, dtmf.digit, dtmf.inband ? "inband" : "rfc4733");
-                 },
-                 [&](const mixer::RtpTimeout& timeout) {
-                   LogWarn("media", "no media from caller, ending call")
-                       .With("call_id", call_id)
-                       .With("room", room);
-                   EndedByWorker(call, timeout.stats, "RTP timeout");
-                 },
-                 [&](const mixer::DtlsFailed& failed) {
-                   const std::string why =
-                       StrCat("DTLS-SRTP ", media::DtlsFailureName(failed.failure));
-                   LogWarn("media", "DTLS-SRTP failed, ending call")
-                       .With("call_id", call_id)
-                       .With("room", room)
-                       .With("why", why);
-                   EndedByWorker(call, failed.stats, why);
-                 },
-                 [&](const mixer::Left& left) { LogMediaStats(call_id, room, left.stats); },
-                 [&](const mixer::VideoSourceChanged& changed) {
-                   if (call == nullptr) return;
-                   Publish(changed.slides ? "slides_source_changed" : "video_source_changed", *call,
-                           StrCat("\"source\":", changed.source_id));
-                 },
-                 [](const mixer::Detached&) {},          // handled above
-                 [](const mixer::RecorderReleased&) {},  // handled above
-             },
-             event);
+  std::visit(
+      mixer::Overloaded{
+          [&](const mixer::PlaybackEnded&) {
+            if (call == nullptr) return;
+            Publish("playback_done", *call);
+            PlayNextPrompt(*call);  // may end the call (goodbye)
+          },
+          [&](const mixer::Stats& stats) {
+            if (call == nullptr) return;
+            call->media.OnStats(stats.stats);
+            OnVideoStats(*call, stats.stats);
+          },
+          [&](const mixer::TalkingStarted&) { OnTalking(call, call_id, room, true); },
+          [&](const mixer::TalkingStopped&) { OnTalking(call, call_id, room, false); },
+          [&](const mixer::Dtmf& dtmf) {
+            if (call != nullptr) OnDigit(*call, dtmf.digit, dtmf.inband ? "inband" : "rfc4733");
+          },
+          [&](const mixer::RtpTimeout& timeout) {
+            LogWarn("media", "no media from caller, ending call")
+                .With("call_id", call_id)
+                .With("room", room);
+            EndedByWorker(call, timeout.stats, "RTP timeout");
+          },
+          [&](const mixer::DtlsFailed& failed) {
+            const std::string why = StrCat("DTLS-SRTP ", media::DtlsFailureName(failed.failure));
+            LogWarn("media", "DTLS-SRTP failed, ending call")
+                .With("call_id", call_id)
+                .With("room", room)
+                .With("why", why);
+            EndedByWorker(call, failed.stats, why);
+          },
+          [&](const mixer::Left& left) { LogMediaStats(call_id, room, left.stats); },
+          [&](const mixer::VideoSourceChanged& changed) { OnVideoSourceChanged(call, changed); },
+          [](const mixer::Detached&) {},          // handled above
+          [](const mixer::RecorderReleased&) {},  // handled above
+      },
+      event);
 }
 
 void CallController::OnTalking(Call* call, const std::string& call_id, const std::string& room,

@@ -14,6 +14,7 @@
 #include "signaling/call/dial_in.h"
 #include "signaling/call/invite_session.h"
 #include "signaling/call/media_leg.h"
+#include "signaling/call/video_rates.h"
 
 namespace tutti {
 
@@ -65,6 +66,10 @@ struct CallController::Call {
   std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
   std::optional<sdp::NegotiatedAudio> audio;
   absl::Time started;
+  // Its camera stream as the worker reports it: the bit rates between two
+  // reports, and whose camera it sees (a participant id; 0: nobody).
+  VideoRates video_rates;
+  uint64_t video_sees = 0;
 
   bool ringing() const { return session->state() == InviteSession::State::kRinging; }
 };

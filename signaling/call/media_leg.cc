@@ -66,6 +66,7 @@ bool MediaLeg::Join(const sdp::NegotiatedAudio& audio, bool muted, int listen_db
   spec->muted = muted;
   spec->listen_gain_db = listen_db;
   spec->talk_gain_db = talk_db;
+  camera_ = spec->video;
   absl::BitGen bitgen;
   auto participant = std::make_unique<mixer::Participant>(*spec, std::move(ports_),
                                                           absl::Uniform<uint32_t>(bitgen));
@@ -81,6 +82,7 @@ void MediaLeg::Update(const sdp::NegotiatedAudio& audio) {
   if (!joined_) return;
   if (std::optional<mixer::ParticipantSpec> spec =
           SpecFor(participant_id_, conference_id_, audio, dtls_context_)) {
+    camera_ = spec->video;
     workers_->Send(conference_id_, mixer::UpdateParticipant{*spec});
   }
 }

@@ -44,6 +44,8 @@ class MediaLeg {
   bool joined() const { return joined_; }
   // The latest counters the worker reported (its final ones once it let go).
   const mixer::ParticipantStats& stats() const { return stats_; }
+  // The camera stream as last posted to the worker (inactive: none).
+  const mixer::VideoStreamSpec& camera() const { return camera_; }
   int worker_index() const { return workers_->WorkerIndexFor(conference_id_); }
 
   // Adds the participant to its conference. False (logged) when the remote
@@ -83,6 +85,7 @@ class MediaLeg {
   media::PortPair ports_;  // until Join hands them to the worker
   bool joined_ = false;
   mixer::ParticipantStats stats_;
+  mixer::VideoStreamSpec camera_;
 };
 
 }  // namespace tutti

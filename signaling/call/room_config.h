@@ -3,10 +3,13 @@
 // make these; signaling/ reads them without knowing where they came from.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "mixer/video_spec.h"
 
 namespace tutti {
 
@@ -54,6 +57,17 @@ struct RoomConfig {
   std::string srtp;
   // Digest authentication for callers of this room; unset: [sip] auth.
   std::optional<bool> auth;
+
+  // Video: how the room shows it (kDefault: [video] mode) and the least time
+  // a picture stays before the next talker takes it (0: [video] hold_ms).
+  mixer::VideoMode video_mode = mixer::VideoMode::kDefault;
+  int video_hold_ms = 0;
+  // Per meeting, never stored or read from a file: whose camera everyone sees
+  // in presenter mode, and the one participant whose content (a=content:slides)
+  // is shown (participant ids; 0: nobody). Set through the API or a moderator's
+  // keys, cleared when that participant leaves.
+  uint64_t presenter_id = 0;
+  uint64_t slides_presenter_id = 0;
 };
 
 }  // namespace tutti

@@ -6,7 +6,12 @@ namespace tutti {
 
 mixer::ConferenceSettings ConferenceSettingsFor(const RoomConfig* room) {
   mixer::ConferenceSettings settings;
-  if (room != nullptr) settings.max_talkers = room->max_talkers;
+  if (room == nullptr) return settings;
+  settings.max_talkers = room->max_talkers;
+  settings.video_mode = room->video_mode;
+  settings.video_hold_ms = room->video_hold_ms;
+  settings.presenter_id = room->presenter_id;
+  settings.slides_presenter_id = room->slides_presenter_id;
   return settings;
 }
 

@@ -1,6 +1,6 @@
-// A room's own settings for its conference on the media workers (today its
-// top-N). The room, not a participant, carries them: they reach the worker
-// when the room is set up and whenever it changes, whoever is in it.
+// A room's own settings for its conference on the media workers (its top-N,
+// its video mode and hold, and this meeting's presenters). The room, not a participant, carries
+// them: they reach the worker when the room is set up and whenever it changes, whoever is in it.
 #pragma once
 
 #include "mixer/conference.h"

@@ -248,7 +248,7 @@ TEST(ControlsConfigTest, DefaultsAndReplacement) {
   auto defaults = ParseConfig("", "x.toml");
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->controls.participant.size(), 8u);
-  EXPECT_EQ(defaults->controls.moderator.size(), 4u);
+  EXPECT_EQ(defaults->controls.moderator.size(), 6u);  // #3 and #4: presenter, content
 
   auto custom =
       ParseConfig("[controls.participant]\n\"#1\" = \"mute\"\n\"#2\" = \"unmute\"\n", "x.toml");
