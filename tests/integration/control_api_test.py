@@ -58,7 +58,8 @@ class ControlApiTest(TuttidTestCase):
                                 "announce_count": False, "music_when_alone": False,
                                 "wait_for_moderator": False, "end_when_moderator_leaves": False,
                                 "max_talkers": 0, "has_pin": False, "has_moderator_pin": False,
-                                "participants": 0, "stored": False})
+                                "video_mode": "default", "video_hold_ms": 0, "presenter": None,
+                                "slides_presenter": None, "participants": 0, "stored": False})
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "sales"})[0], 409)
         # The IVR's number is not a room name to take.
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "conference"})[0], 409)
