@@ -38,6 +38,7 @@ struct WorkerCounter {
   const char* name;
   const char* help;
   const std::atomic<uint64_t> mixer::WorkerCounters::*field;
+  double scale = 1;  // what one count is in the family's unit
 };
 // The workers' counters, one family each, a sample per worker.
 constexpr WorkerCounter kWorkerCounters[] = {
@@ -96,6 +97,10 @@ constexpr WorkerCounter kWorkerCounters[] = {
     {"tutti_video_switches_total",
      "Switches of the picture a receiver sees, each done at the new source's keyframe.",
      &mixer::WorkerCounters::video_switches},
+    // Over tutti_video_switches_total: the mean wait for a new source's keyframe.
+    {"tutti_video_switch_wait_seconds_total",
+     "Time from each video switch's decision to the new source's keyframe, summed.",
+     &mixer::WorkerCounters::video_switch_wait_us_total, 1e-6},
     {"tutti_video_nacks_answered_total",
      "Receivers' NACKs (RFC 4585 generic NACK) answered from the packet cache.",
      &mixer::WorkerCounters::video_nacks_answered},
@@ -226,17 +231,10 @@ void RenderWorkers(MetricsText& m, const mixer::WorkerPool& media) {
   for (const WorkerCounter& counter : kWorkerCounters) {
     m.Family(counter.name, "counter", counter.help);
     for (const auto& worker : media.workers()) {
-      m.Sample(counter.name, static_cast<double>((worker->counters().*counter.field).load()),
+      m.Sample(counter.name,
+               static_cast<double>((worker->counters().*counter.field).load()) * counter.scale,
                {{"worker", std::to_string(worker->index())}});
     }
-  }
-  // Over tutti_video_switches_total: the mean wait for a new source's keyframe.
-  m.Family("tutti_video_switch_wait_seconds_total", "counter",
-           "Time from each video switch's decision to the new source's keyframe, summed.");
-  for (const auto& worker : media.workers()) {
-    m.Sample("tutti_video_switch_wait_seconds_total",
-             static_cast<double>(worker->counters().video_switch_wait_us_total.load()) / 1e6,
-             {{"worker", std::to_string(worker->index())}});
   }
 }
 

@@ -3,6 +3,8 @@
 // ([video] mode) stands in for a room that sets none.
 #pragma once
 
+#include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string_view>
 
@@ -12,17 +14,10 @@ namespace tutti {
 
 // "default" (a room's: the server's mode), "follow_talker", "presenter", "audio_only".
 constexpr std::string_view VideoModeName(mixer::VideoMode mode) {
-  switch (mode) {
-    case mixer::VideoMode::kDefault:
-      return "default";
-    case mixer::VideoMode::kFollowTalker:
-      return "follow_talker";
-    case mixer::VideoMode::kPresenter:
-      return "presenter";
-    case mixer::VideoMode::kAudioOnly:
-      return "audio_only";
-  }
-  return "default";
+  // In the enum's order.
+  constexpr std::string_view kNames[] = {"default", "follow_talker", "presenter", "audio_only"};
+  const auto index = static_cast<size_t>(mode);
+  return index < std::size(kNames) ? kNames[index] : kNames[0];
 }
 
 // Nullopt for any other text. "default" only where `default_ok` (a room's

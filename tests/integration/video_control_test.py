@@ -63,6 +63,29 @@ class VideoControlTest(CallersTestCase):
         self.assertEqual(status, expect, (body, answer))
         return answer
 
+    def restart(self):
+        """tuttid stopped and started again on the same room database."""
+        check_clean_exit(self, self.server)
+        self.server = Tuttid(rooms=ROOMS, extra_config=f'[store]\npath = "{self.db_dir}/rooms.db"\n')
+
+    @staticmethod
+    def room_video_events(events, room):
+        """The room's video_mode_changed and presenter_changed events, in order, as
+        ("video_mode", mode, by) and ("presenter", id, slides, by); each checked
+        to carry exactly those fields."""
+        out = []
+        for kind, data in events.events:
+            if kind == "video_mode_changed":
+                assert set(data) == {"room", "video_mode", "by"}, data
+                out.append(("video_mode", data["video_mode"], data["by"]))
+            elif kind == "presenter_changed":
+                assert set(data) == {"room", "presenter", "slides", "by"}, data
+                out.append(("presenter", data["presenter"], data["slides"], data["by"]))
+            else:
+                continue
+            assert data["room"] == room, data
+        return out
+
     def joined(self, room, user, keys=None):
         """A caller in `room` (through its PIN prompt with `keys`): its API id."""
         caller = self.dial(room, user)
@@ -107,8 +130,7 @@ class VideoControlTest(CallersTestCase):
         self.assertEqual(self.room("1000")["video_hold_ms"], 1500)  # the refused left it so
 
         # The room database keeps the mode and hold, as the room's other fields.
-        check_clean_exit(self, self.server)
-        self.server = Tuttid(rooms=ROOMS, extra_config=f'[store]\npath = "{self.db_dir}/rooms.db"\n')
+        self.restart()
         room = self.room("1000")
         self.assertEqual((room["video_mode"], room["video_hold_ms"], room["presenter"]),
                          ("presenter", 1500, None))
@@ -144,21 +166,12 @@ class VideoControlTest(CallersTestCase):
         bob.bye()
         self.server.wait_until("bob's leaving published",
                                lambda: "participant_left" in events.kinds()[-1:])
-        changes = [(kind, data) for kind, data in events.events
-                   if kind in ("video_mode_changed", "presenter_changed")]
-        self.assertEqual(changes, [
-            ("video_mode_changed", {"room": "1000", "video_mode": "presenter", "by": "api"}),
-            ("presenter_changed", {"room": "1000", "presenter": alice_id, "slides": False,
-                                   "by": "api"}),
-            ("presenter_changed", {"room": "1000", "presenter": bob_id, "slides": True,
-                                   "by": "api"}),
-            ("presenter_changed", {"room": "1000", "presenter": None, "slides": True,
-                                   "by": "api"}),
-            ("presenter_changed", {"room": "1000", "presenter": None, "slides": False,
-                                   "by": "left"})])
+        self.assertEqual(self.room_video_events(events, "1000"), [
+            ("video_mode", "presenter", "api"), ("presenter", alice_id, False, "api"),
+            ("presenter", bob_id, True, "api"), ("presenter", None, True, "api"),
+            ("presenter", None, False, "left")])
         # Nothing of a meeting's presenters is stored.
-        check_clean_exit(self, self.server)
-        self.server = Tuttid(rooms=ROOMS, extra_config=f'[store]\npath = "{self.db_dir}/rooms.db"\n')
+        self.restart()
         self.assertEqual((self.room("1000")["video_mode"], self.room("1000")["presenter"]),
                          ("presenter", None))
 
@@ -179,16 +192,9 @@ class VideoControlTest(CallersTestCase):
                                lambda: self.room("3000")["presenter"] is None)
         self.assertEqual(self.room("3000")["slides_presenter"], moderator_id)
         self.server.wait_for_log(r'msg="key control" .*action=toggle_presenter moderator=true')
-        changes = [(kind, data) for kind, data in events.events
-                   if kind in ("video_mode_changed", "presenter_changed")]
-        self.assertEqual(changes, [
-            ("video_mode_changed", {"room": "3000", "video_mode": "presenter", "by": "key"}),
-            ("presenter_changed", {"room": "3000", "presenter": moderator_id, "slides": False,
-                                   "by": "key"}),
-            ("presenter_changed", {"room": "3000", "presenter": moderator_id, "slides": True,
-                                   "by": "key"}),
-            ("presenter_changed", {"room": "3000", "presenter": None, "slides": False,
-                                   "by": "key"})])
+        self.assertEqual(self.room_video_events(events, "3000"), [
+            ("video_mode", "presenter", "key"), ("presenter", moderator_id, False, "key"),
+            ("presenter", moderator_id, True, "key"), ("presenter", None, False, "key")])
 
         # In an audio-only room the key does nothing to the room.
         other, _ = self.joined("5000", "mod2", keys="55#")

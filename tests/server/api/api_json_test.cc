@@ -15,14 +15,8 @@ TEST(ApiJsonTest, AParticipantsCameraIsAVideoObjectAndAudioOnlyHasNone) {
 
   ParticipantInfo with_camera;
   with_camera.id = 5;
-  with_camera.video = VideoInfo{.codec = "VP8",
-                                .width = 1280,
-                                .height = 720,
-                                .kbps_in = 1500,
-                                .kbps_out = 1450,
-                                .sees = 7,
-                                .packets_in = 9000,
-                                .packets_out = 8800};
+  // codec, width, height, kb/s in and out, sees, packets in and out
+  with_camera.video = VideoInfo{"VP8", 1280, 720, 1500, 1450, 7, 9000, 8800};
   EXPECT_EQ(ParticipantJson(with_camera)["video"],
             json::parse(R"({"codec":"VP8","width":1280,"height":720,"kbps_in":1500,
                             "kbps_out":1450,"sees":7,"packets_in":9000,"packets_out":8800})"));

@@ -11,6 +11,13 @@
 namespace tutti {
 namespace {
 
+// A config the test expects to be accepted (a failure names why it was not).
+Config Accepted(std::string_view text) {
+  absl::StatusOr<Config> config = ParseConfig(text, "v.toml");
+  EXPECT_TRUE(config.ok()) << config.status();
+  return config.ok() ? *config : Config{};
+}
+
 std::string ErrorOf(std::string_view text) {
   auto config = ParseConfig(text, "v.toml");
   return config.ok() ? "(accepted)" : std::string(config.status().message());
@@ -19,38 +26,28 @@ std::string ErrorOf(std::string_view text) {
 TEST(VideoConfigTest, ShippedDefaults) {
   auto config = ParseConfig(DefaultConfigText(), "<embedded>");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->video.mode, "follow_talker");
-  EXPECT_EQ(config->video.hold_ms, 2000);
-  EXPECT_EQ(config->video.unwatched_kbps, 100);
-  EXPECT_EQ(config->video.keyframe_request_interval_ms, 250);
+  // mode, hold_ms, unwatched_kbps, keyframe_request_interval_ms
+  EXPECT_THAT(config->video, ::testing::FieldsAre("follow_talker", 2000, 100, 250));
   for (const RoomConfig& room : config->rooms) {
     EXPECT_EQ(room.video_mode, mixer::VideoMode::kDefault) << room.name;
     EXPECT_EQ(room.video_hold_ms, 0) << room.name;
   }
   // The same without a [video] section.
-  auto bare = ParseConfig("", "v.toml");
-  ASSERT_TRUE(bare.ok());
-  EXPECT_EQ(bare->video.mode, "follow_talker");
-  EXPECT_EQ(bare->video.hold_ms, 2000);
+  EXPECT_THAT(Accepted("").video, ::testing::FieldsAre("follow_talker", 2000, 100, 250));
 }
 
 TEST(VideoConfigTest, KeysReachTheWorkersAndCallControl) {
-  auto config = ParseConfig(
+  const Config config = Accepted(
       "[video]\nmode = \"presenter\"\nhold_ms = 3500\nunwatched_kbps = 0\n"
-      "keyframe_request_interval_ms = 500\n",
-      "v.toml");
-  ASSERT_TRUE(config.ok()) << config.status();
-  const mixer::WorkerPoolOptions workers = WorkerPoolOptionsFrom(*config);
-  EXPECT_EQ(workers.conference.video.mode, mixer::VideoMode::kPresenter);
-  EXPECT_EQ(workers.conference.video.hold_ms, 3500);
-  EXPECT_EQ(workers.conference.video.unwatched_bps, 0u);  // off
-  EXPECT_EQ(workers.conference.video.keyframe_request_interval_ms, 500);
-  EXPECT_EQ(CallControllerOptionsFrom(*config).video_mode, mixer::VideoMode::kPresenter);
+      "keyframe_request_interval_ms = 500\n");
+  // mode, hold_ms, unwatched_bps (0: off), keyframe_request_interval_ms
+  EXPECT_THAT(WorkerPoolOptionsFrom(config).conference.video,
+              ::testing::FieldsAre(mixer::VideoMode::kPresenter, 3500, 0u, 500));
+  EXPECT_EQ(CallControllerOptionsFrom(config).video_mode, mixer::VideoMode::kPresenter);
 
-  auto kbps = ParseConfig("[video]\nunwatched_kbps = 150\nmode = \"audio_only\"\n", "v.toml");
-  ASSERT_TRUE(kbps.ok()) << kbps.status();
-  EXPECT_EQ(WorkerPoolOptionsFrom(*kbps).conference.video.unwatched_bps, 150'000u);
-  EXPECT_EQ(WorkerPoolOptionsFrom(*kbps).conference.video.mode, mixer::VideoMode::kAudioOnly);
+  const Config kbps = Accepted("[video]\nunwatched_kbps = 150\nmode = \"audio_only\"\n");
+  EXPECT_EQ(WorkerPoolOptionsFrom(kbps).conference.video.unwatched_bps, 150'000u);
+  EXPECT_EQ(WorkerPoolOptionsFrom(kbps).conference.video.mode, mixer::VideoMode::kAudioOnly);
 }
 
 TEST(VideoConfigTest, WrongValuesNameKeyAndLine) {
@@ -74,19 +71,17 @@ TEST(VideoConfigTest, WrongValuesNameKeyAndLine) {
 }
 
 TEST(VideoConfigTest, RoomModeAndHold) {
-  auto config = ParseConfig(
+  const Config config = Accepted(
       "[[room]]\nname = \"a\"\nvideo_mode = \"presenter\"\nvideo_hold_ms = 1500\n"
       "[[room]]\nname = \"b\"\nvideo_mode = \"audio_only\"\n"
       "[[room]]\nname = \"c\"\nvideo_mode = \"follow_talker\"\n"
-      "[[room]]\nname = \"d\"\nvideo_mode = \"default\"\n",
-      "v.toml");
-  ASSERT_TRUE(config.ok()) << config.status();
-  ASSERT_EQ(config->rooms.size(), 4u);
-  EXPECT_EQ(config->rooms[0].video_mode, mixer::VideoMode::kPresenter);
-  EXPECT_EQ(config->rooms[0].video_hold_ms, 1500);
-  EXPECT_EQ(config->rooms[1].video_mode, mixer::VideoMode::kAudioOnly);
-  EXPECT_EQ(config->rooms[2].video_mode, mixer::VideoMode::kFollowTalker);
-  EXPECT_EQ(config->rooms[3].video_mode, mixer::VideoMode::kDefault);
+      "[[room]]\nname = \"d\"\nvideo_mode = \"default\"\n");
+  ASSERT_EQ(config.rooms.size(), 4u);
+  EXPECT_EQ(config.rooms[0].video_mode, mixer::VideoMode::kPresenter);
+  EXPECT_EQ(config.rooms[0].video_hold_ms, 1500);
+  EXPECT_EQ(config.rooms[1].video_mode, mixer::VideoMode::kAudioOnly);
+  EXPECT_EQ(config.rooms[2].video_mode, mixer::VideoMode::kFollowTalker);
+  EXPECT_EQ(config.rooms[3].video_mode, mixer::VideoMode::kDefault);
 
   EXPECT_EQ(ErrorOf("[[room]]\nname = \"a\"\nvideo_mode = \"speaker\"\n"),
             "v.toml:3: room.video_mode must be one of follow_talker, presenter, audio_only or "
@@ -105,12 +100,10 @@ TEST(VideoConfigTest, ModeratorKeysForPresenterAndContent) {
   // Moderators' actions, not everyone's.
   EXPECT_THAT(ErrorOf("[controls.participant]\n\"#3\" = \"toggle_presenter\"\n"),
               ::testing::HasSubstr("v.toml:2: controls.participant.\"#3\" is not a known action"));
-  auto remapped = ParseConfig(
-      "[controls.moderator]\n\"*5\" = \"toggle_presenter\"\n\"*6\" = \"toggle_content\"\n",
-      "v.toml");
-  ASSERT_TRUE(remapped.ok()) << remapped.status();
-  EXPECT_THAT(remapped->controls.moderator, ::testing::ElementsAre(Entry{"*5", "toggle_presenter"},
-                                                                   Entry{"*6", "toggle_content"}));
+  const Config remapped = Accepted(
+      "[controls.moderator]\n\"*5\" = \"toggle_presenter\"\n\"*6\" = \"toggle_content\"\n");
+  EXPECT_THAT(remapped.controls.moderator, ::testing::ElementsAre(Entry{"*5", "toggle_presenter"},
+                                                                  Entry{"*6", "toggle_content"}));
 }
 
 }  // namespace

@@ -63,39 +63,18 @@ std::string ToTag(const std::string& response) {
   return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
 }
 
-// What both fixtures share: the fake transaction layer, ports, limits, the
-// caller's address and the controller.
-class ControllerFixture : public ::testing::Test {
+// What both fixtures share (fakes::ControllerBase: the fake transaction
+// layer, ports, limits, the caller's address, the controller) and a stranger.
+class ControllerFixture : public fakes::ControllerBase {
  protected:
-  static CallControllerOptions Options() {
-    CallControllerOptions options;
-    options.local = {"198.51.100.1", 5060, 5061};
-    options.media.ipv4 = "198.51.100.1";
-    return options;
-  }
-  // Hands a request to the controller as the transaction layer would.
-  sip::TransactionId Send(const std::string& text) { return SendFrom(text, source_); }
-  sip::TransactionId SendFrom(const std::string& text, const sip::MessageSource& source) {
-    const sip::TransactionId id = signaling_.Receive(text);
-    controller_->OnRequest(id, *signaling_.Request(id), source);
-    return id;
-  }
   // A SUBSCRIBE from someone who is in no call (at 192.0.2.99): its status.
   int SubscribeAsStranger(std::string_view room, std::string_view event = "conference") {
     SendFrom(SubscribeRequest(room, 1, "stranger", "192.0.2.99", event), stranger_);
     return signaling_.Statuses().back();
   }
 
-  fakes::FakeSignaling signaling_;
-  std::unique_ptr<RoomDirectory> rooms_;
-  media::PortAllocator ports_{"198.51.100.1", 40000, 40007,
-                              media::PortAllocator::Mode::kNumbersOnly};
-  OverloadGuard overload_{OverloadLimits{}};
-  const sip::MessageSource source_{sip::TransportKind::kUdp,
-                                   *sip::SocketAddress::FromIpPort("192.0.2.10", 5062), 0};
   const sip::MessageSource stranger_{sip::TransportKind::kUdp,
                                      *sip::SocketAddress::FromIpPort("192.0.2.99", 5070), 0};
-  std::unique_ptr<CallController> controller_;  // reset by each fixture, before its timers go
 };
 
 // Signaling only: no workers, the EventLoop's timers (never run).

@@ -13,9 +13,13 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mediaplane/port_allocator.h"
 #include "mixer/media_workers.h"
 #include "nlohmann/json.hpp"
+#include "signaling/call/call_controller.h"
 #include "signaling/call/call_timers.h"
+#include "signaling/call/overload_guard.h"
+#include "signaling/call/room_directory.h"
 #include "signaling/sip/call_signaling.h"
 #include "signaling/sip/sip_parser.h"
 #include "signaling/sip/transaction_layer.h"
@@ -180,6 +184,36 @@ class FakeWorkers : public mixer::MediaWorkers {
   bool full = false;                      // every command ring is full
   bool release_recorders = false;         // a worker that lets go of a recorder at once
   int drains = 0;
+};
+
+// What a call controller under test stands on besides its timers and
+// workers: the fake transaction layer, the rooms, media ports, limits and
+// the caller's address. Each fixture makes the controller (and resets it
+// before its own timers go).
+class ControllerBase : public ::testing::Test {
+ protected:
+  static CallControllerOptions Options() {
+    CallControllerOptions options;
+    options.local = {"198.51.100.1", 5060, 5061};
+    options.media.ipv4 = "198.51.100.1";
+    return options;
+  }
+  // Hands a request to the controller as the transaction layer would.
+  sip::TransactionId Send(const std::string& text) { return SendFrom(text, source_); }
+  sip::TransactionId SendFrom(const std::string& text, const sip::MessageSource& source) {
+    const sip::TransactionId id = signaling_.Receive(text);
+    controller_->OnRequest(id, *signaling_.Request(id), source);
+    return id;
+  }
+
+  FakeSignaling signaling_;
+  std::unique_ptr<RoomDirectory> rooms_;
+  media::PortAllocator ports_{"198.51.100.1", 40000, 40007,
+                              media::PortAllocator::Mode::kNumbersOnly};
+  OverloadGuard overload_{OverloadLimits{}};
+  const sip::MessageSource source_{sip::TransportKind::kUdp,
+                                   *sip::SocketAddress::FromIpPort("192.0.2.10", 5062), 0};
+  std::unique_ptr<CallController> controller_;
 };
 
 }  // namespace tutti::fakes

@@ -39,7 +39,7 @@ std::string Request(std::string_view method, std::string_view room, int n, int c
                 "Content-Length: ", body.size(), "\r\n\r\n", body);
 }
 
-class CallVideoTest : public ::testing::Test {
+class CallVideoTest : public fakes::ControllerBase {
  protected:
   CallVideoTest() {
     RoomConfig open;
@@ -53,9 +53,7 @@ class CallVideoTest : public ::testing::Test {
     quiet.video_mode = mixer::VideoMode::kAudioOnly;
     rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{open, moderated, quiet});
     WatchRoomMediaSettings(rooms_.get(), &workers_);
-    CallControllerOptions options;
-    options.local = {"198.51.100.1", 5060, 5061};
-    options.media.ipv4 = "198.51.100.1";
+    CallControllerOptions options = Options();
     // As [controls] has them by default (server/config).
     options.participant_controls = {{"*1", "toggle_mute"}};
     options.moderator_controls = {{"#3", "toggle_presenter"}, {"#4", "toggle_content"}};
@@ -71,8 +69,7 @@ class CallVideoTest : public ::testing::Test {
 
   // Caller `n` answered (INVITE, 200, ACK): its participant id.
   uint64_t Connect(std::string_view room, int n) {
-    const sip::TransactionId invite = signaling_.Receive(Request("INVITE", room, n, 1, {}, kOffer));
-    controller_->OnRequest(invite, *signaling_.Request(invite), source_);
+    Send(Request("INVITE", room, n, 1, {}, kOffer));
     EXPECT_EQ(signaling_.Statuses().back(), 200);
     tags_[n] = ToTag(signaling_.responses.back().bytes);
     controller_->OnAck(fakes::Parse(Request("ACK", room, n, 1, tags_[n])), source_);
@@ -106,10 +103,7 @@ class CallVideoTest : public ::testing::Test {
     for (char key : keys) workers_.events.push_back(mixer::Dtmf{id, key});
     DeliverEvents();
   }
-  void Bye(std::string_view room, int n) {
-    const sip::TransactionId bye = signaling_.Receive(Request("BYE", room, n, 2, tags_[n]));
-    controller_->OnRequest(bye, *signaling_.Request(bye), source_);
-  }
+  void Bye(std::string_view room, int n) { Send(Request("BYE", room, n, 2, tags_[n])); }
   void DeliverEvents() { timers_.Advance(absl::Milliseconds(20)); }
   // The settings last sent to `room`'s worker.
   mixer::ConferenceSettings LastSettings(std::string_view room) const {
@@ -134,19 +128,11 @@ class CallVideoTest : public ::testing::Test {
     return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
   }
 
-  fakes::FakeSignaling signaling_;
   fakes::FakeTimers timers_;
   fakes::FakeWorkers workers_;
-  std::unique_ptr<RoomDirectory> rooms_;
-  media::PortAllocator ports_{"198.51.100.1", 40000, 40099,
-                              media::PortAllocator::Mode::kNumbersOnly};
-  OverloadGuard overload_{OverloadLimits{}};
-  const sip::MessageSource source_{sip::TransportKind::kUdp,
-                                   *sip::SocketAddress::FromIpPort("192.0.2.10", 5062), 0};
   EventHub events_;
   std::shared_ptr<EventHub::Subscription> subscription_;
   std::map<int, std::string> tags_;
-  std::unique_ptr<CallController> controller_;
 };
 
 TEST_F(CallVideoTest, AModeratorTakesTheFloorByKeyAndGivesItBack) {
