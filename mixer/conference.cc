@@ -63,11 +63,48 @@ void Conference::Add(std::unique_ptr<Participant> participant) {
   ChooseRate();
   if (rate_ == previous_rate) added.SetConferenceRate(rate_);
   added.group = GroupFor(added.spec().codec, added.listen_factor());
+  cameras_.Joined(added);
+  slides_.Joined(added);
 }
 
 void Conference::Configure(const ConferenceSettings& settings) {
   owner_.Check();
   policy_.set_max_talkers(settings.max_talkers > 0 ? settings.max_talkers : options_.max_talkers);
+  const VideoOptions& video = options_.video;
+  video_settings_.mode =
+      settings.video_mode != VideoMode::kDefault ? settings.video_mode : video.mode;
+  video_settings_.presenter_id = settings.presenter_id;
+  video_settings_.slides_presenter_id = settings.slides_presenter_id;
+  video_settings_.hold_ms = settings.video_hold_ms > 0 ? settings.video_hold_ms : video.hold_ms;
+}
+
+void Conference::OnVideo(Participant& participant, bool slides, bool rtcp,
+                         const media::Datagram& datagram, int64_t now_us, TickSink& sink) {
+  owner_.Check();
+  VideoRouter& router = slides ? slides_ : cameras_;
+  if (rtcp) {
+    router.OnRtcp(participant, datagram, participants_, now_us, sink);
+  } else {
+    router.OnRtp(participant, datagram, participants_, now_us, sink);
+  }
+}
+
+VideoTally Conference::TakeVideoTally() {
+  VideoTally tally = cameras_.TakeTally();
+  const VideoTally slides = slides_.TakeTally();
+  tally.packets_in += slides.packets_in;
+  tally.packets_out += slides.packets_out;
+  tally.keyframe_requests += slides.keyframe_requests;
+  tally.switches += slides.switches;
+  tally.switch_wait_us += slides.switch_wait_us;
+  tally.nacks_answered += slides.nacks_answered;
+  tally.retransmissions += slides.retransmissions;
+  return tally;
+}
+
+void Conference::VideoStreamEnding(Participant& participant, bool slides, TickSink& sink) {
+  owner_.Check();
+  (slides ? slides_ : cameras_).SourceGone(participant.id(), participants_, sink);
 }
 
 void Conference::AttachRecorder(RoomRecorder* recorder) {
@@ -98,6 +135,8 @@ std::unique_ptr<Participant> Conference::Remove(uint64_t participant_id, TickSin
     std::unique_ptr<Participant> removed = std::move(participants_[i]);
     participants_.erase(participants_.begin() + static_cast<std::ptrdiff_t>(i));
     policy_.Leave(i);
+    cameras_.Left(i, participant_id, participants_, sink);
+    slides_.Left(i, participant_id, participants_, sink);
     const auto [lost, late] = removed->TakeJitterDeltas();
     sink.JitterReported(lost, late);
     if (removed->CloseTalker() == TalkerDetector::Transition::kStopped) {
@@ -131,6 +170,10 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
   Record();
   SendMedia(now_us, sink);
   SendRtcp(now_us, sink);
+  // Video last: who sees whom follows this tick's talkers; its packets
+  // themselves were forwarded as they came (OnVideo).
+  cameras_.Tick(participants_, video_settings_, now_us, sink);
+  slides_.Tick(participants_, video_settings_, now_us, sink);
 }
 
 void Conference::StartTick() {

@@ -25,19 +25,9 @@
 #include "mixer/mix_policy.h"
 #include "mixer/participant.h"
 #include "mixer/room_recorder.h"
+#include "mixer/video_router.h"
 
 namespace tutti::mixer {
-
-// The worker's video defaults (config [video]); a room's settings override them.
-struct VideoOptions {
-  VideoMode mode = VideoMode::kFollowTalker;
-  int hold_ms = 2000;
-  // What a source nobody watches is asked to send at most (REMB or TMMBR),
-  // bits per second; 0 leaves unwatched sources alone.
-  uint32_t unwatched_bps = 100'000;
-  // Keyframe requests (PLI/FIR) to one source, at most one per this interval.
-  int keyframe_request_interval_ms = 250;
-};
 
 struct ConferenceOptions {
   int max_talkers = 3;
@@ -81,12 +71,22 @@ class TickSink {
   virtual void InbandDigit(uint64_t /*participant_id*/, char /*digit*/) {}
   // A participant's reception figures, each time its RTCP report goes out (~5 s).
   virtual void StatsReported(uint64_t /*participant_id*/, const ParticipantStats& /*stats*/) {}
+  // What a participant is shown changed (video_router.h): `source_id`'s
+  // camera (or content, `slides`) from its keyframe on; 0: nothing.
+  virtual void VideoSourceChanged(uint64_t /*participant_id*/, uint64_t /*source_id*/,
+                                  bool /*slides*/) {}
 };
 
 class Conference {
  public:
   Conference(uint32_t id, ConferenceOptions options)
-      : id_(id), options_(options), policy_(options.max_talkers, options.switch_margin_db) {}
+      : id_(id),
+        options_(options),
+        policy_(options.max_talkers, options.switch_margin_db),
+        cameras_(false, options_.video),
+        slides_(true, options_.video) {
+    Configure({});
+  }
 
   uint32_t id() const { return id_; }
   int rate() const { return rate_; }
@@ -113,6 +113,16 @@ class Conference {
 
   // The 20 ms mix. Allocation-free.
   void Tick(int64_t now_us, TickSink& sink);
+
+  // A clear video RTP or RTCP datagram on one of `participant`'s video
+  // streams (the content stream's when `slides`): forwarded at once.
+  void OnVideo(Participant& participant, bool slides, bool rtcp, const media::Datagram& datagram,
+               int64_t now_us, TickSink& sink);
+  // The video routers' work since the last call.
+  VideoTally TakeVideoTally();
+  // A participant's video stream is about to go (a re-INVITE removed it):
+  // nobody is shown it any more.
+  void VideoStreamEnding(Participant& participant, bool slides, TickSink& sink);
 
   // Encodes done in the last tick (for tests and benchmarks).
   int encodes_last_tick() const { return encodes_last_tick_; }
@@ -175,6 +185,9 @@ class Conference {
   int encodes_last_tick_ = 0;
   int forwards_last_tick_ = 0;
   int withheld_last_tick_ = 0;
+  VideoRoomSettings video_settings_;
+  VideoRouter cameras_;
+  VideoRouter slides_;
   RoomRecorder* recorder_ = nullptr;
   std::unique_ptr<media::Resampler> recorder_upsampler_;  // 8 kHz rooms -> 48 kHz files
   std::array<int16_t, kMaxFrameSamples> recorded_{};

@@ -12,6 +12,9 @@
 
 namespace tutti::mixer {
 namespace {
+MediaTransport* TransportOrNull(VideoStream* stream) {
+  return stream != nullptr ? &stream->transport() : nullptr;
+}
 constexpr int64_t kTickUs = 20'000;
 }  // namespace
 
@@ -61,6 +64,10 @@ class MediaWorker::Sink final : public TickSink {
 
   void StatsReported(uint64_t participant_id, const ParticipantStats& stats) override {
     worker_->Emit(Stats{participant_id, stats});
+  }
+
+  void VideoSourceChanged(uint64_t participant_id, uint64_t source_id, bool slides) override {
+    worker_->Emit(mixer::VideoSourceChanged{participant_id, source_id, slides});
   }
 
   void Flush() {
@@ -143,6 +150,8 @@ void MediaWorker::Run() {
     const int count = io_->Receive(burst, next_tick - now);
     const int64_t received_at = SteadyMicros();
     for (int i = 0; i < count; ++i) HandleDatagram(burst[static_cast<size_t>(i)], received_at);
+    // Video is forwarded as it comes: out with this burst, not at the next tick.
+    sink_->Flush();
     counters_.datagrams_in.fetch_add(static_cast<uint64_t>(count), std::memory_order_relaxed);
   }
 }
@@ -165,13 +174,58 @@ void MediaWorker::Handle(AddParticipant& command) {
       conference->Configure(it->second);
     }
   }
-  io_->AttachPort(participant->rtp_port(), participant->ports().rtp_fd());
-  io_->AttachPort(participant->rtcp_port(), participant->ports().rtcp_fd());
   participant->MarkJoined(SteadyMicros());
   participant->SetSendLimits(options_.unverified_send_us, options_.consent_timeout_us);
-  routes_[participant->rtp_port()] = {participant.get(), conference_id, false};
-  routes_[participant->rtcp_port()] = {participant.get(), conference_id, true};
+  Attach(*participant, conference_id);
   conference->Add(std::move(participant));
+}
+
+void MediaWorker::Attach(Participant& participant, uint32_t conference_id) {
+  io_->AttachPort(participant.rtp_port(), participant.ports().rtp_fd());
+  io_->AttachPort(participant.rtcp_port(), participant.ports().rtcp_fd());
+  routes_[participant.rtp_port()] = {&participant, conference_id, false, Stream::kAudio};
+  routes_[participant.rtcp_port()] = {&participant, conference_id, true, Stream::kAudio};
+  AttachVideo(participant, conference_id, false);
+  AttachVideo(participant, conference_id, true);
+}
+
+void MediaWorker::AttachVideo(Participant& participant, uint32_t conference_id, bool slides) {
+  VideoStream* stream = participant.video_stream(slides);
+  if (stream == nullptr) return;
+  const media::PortPair& ports = stream->transport().ports();
+  io_->AttachPort(ports.rtp_port(), ports.rtp_fd());
+  io_->AttachPort(ports.rtcp_port(), ports.rtcp_fd());
+  const Stream kind = slides ? Stream::kSlides : Stream::kVideo;
+  routes_[ports.rtp_port()] = {&participant, conference_id, false, kind};
+  routes_[ports.rtcp_port()] = {&participant, conference_id, true, kind};
+}
+
+void MediaWorker::DetachVideo(Participant& participant, bool slides) {
+  VideoStream* stream = participant.video_stream(slides);
+  if (stream == nullptr) return;
+  const media::PortPair& ports = stream->transport().ports();
+  io_->DetachPort(ports.rtp_port(), ports.rtp_fd());
+  io_->DetachPort(ports.rtcp_port(), ports.rtcp_fd());
+  routes_[ports.rtp_port()] = {};
+  routes_[ports.rtcp_port()] = {};
+}
+
+void MediaWorker::UpdateVideo(UpdateParticipant& command, Participant& participant, bool slides) {
+  const VideoStreamSpec& spec = slides ? command.spec.slides : command.spec.video;
+  media::PortPair& ports = slides ? command.slides_ports : command.video_ports;
+  const bool has = participant.video_stream(slides) != nullptr;
+  const uint32_t conference_id = command.spec.conference_id;
+  if (has && (!spec.active || ports.valid())) {
+    // Removed (or replaced by a stream on new ports): nobody is shown it
+    // any more, and its sockets close here, after they left the poll set.
+    conferences_.at(conference_id)->VideoStreamEnding(participant, slides, *sink_);
+    DetachVideo(participant, slides);
+    participant.SetVideoStream(slides, nullptr);
+  }
+  if (spec.active && ports.valid()) {
+    participant.SetVideoStream(slides, participant.MakeVideoStream(slides, spec, std::move(ports)));
+    AttachVideo(participant, conference_id, slides);
+  }
 }
 
 void MediaWorker::Handle(RemoveParticipant& command) {
@@ -180,6 +234,8 @@ void MediaWorker::Handle(RemoveParticipant& command) {
 
 void MediaWorker::Handle(UpdateParticipant& command) {
   if (Participant* participant = Find({command.spec.conference_id, command.spec.id})) {
+    UpdateVideo(command, *participant, false);
+    UpdateVideo(command, *participant, true);
     participant->Update(command.spec);
     participant->MarkJoined(SteadyMicros());
   }
@@ -263,6 +319,8 @@ std::unique_ptr<Participant> MediaWorker::TakeParticipant(uint32_t conference_id
   io_->DetachPort(removed->rtcp_port(), removed->ports().rtcp_fd());
   routes_[removed->rtp_port()] = {};
   routes_[removed->rtcp_port()] = {};
+  DetachVideo(*removed, false);
+  DetachVideo(*removed, true);
   if (it->second->empty()) {
     if (it->second->recorder() != nullptr) Emit(RecorderReleased{conference_id});
     conferences_.erase(it);
@@ -278,7 +336,7 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
     return;
   }
   if (media::IsDtlsRecord({received.data, received.size})) {
-    HandleDtls(route.participant, route.conference_id, route.rtcp, received, now_us);
+    HandleDtls(route, received, now_us);
     return;
   }
   // STUN (RFC 7983's third kind): a NAT keep-alive without ICE, not media.
@@ -288,6 +346,7 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
     counters_.stun_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (route.stream != Stream::kAudio) return HandleVideoDatagram(route, received, now_us);
   // SRTP leaves the RTP/RTCP header in clear, so the demultiplexing below
   // works on protected packets; the rest sees the clear packet.
   media::Datagram datagram = received;
@@ -312,21 +371,48 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
   }
 }
 
+MediaTransport& MediaWorker::TransportOf(const Route& route) {
+  if (route.stream == Stream::kAudio) return route.participant->audio_transport();
+  return route.participant->video_stream(route.stream == Stream::kSlides)->transport();
+}
+
+void MediaWorker::HandleVideoDatagram(const Route& route, const media::Datagram& received,
+                                      int64_t now_us) {
+  MediaTransport& transport = TransportOf(route);
+  media::Datagram datagram = received;
+  const bool rtcp =
+      route.rtcp || media::LooksLikeRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
+  if (const auto verdict = transport.Unprotect(datagram, rtcp);
+      verdict != media::SrtpSession::Verdict::kOk) {
+    auto& counter = verdict == media::SrtpSession::Verdict::kReplayed ? counters_.srtp_replayed
+                                                                      : counters_.srtp_auth_failed;
+    counter.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const uint64_t foreign_before = transport.counters().foreign_source;
+  conferences_.at(route.conference_id)
+      ->OnVideo(*route.participant, route.stream == Stream::kSlides, rtcp, datagram, now_us,
+                *sink_);
+  if (transport.counters().foreign_source != foreign_before) {
+    counters_.foreign_dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 // DTLS-SRTP runs here, on the worker that owns the leg, rather than on the
 // control thread: its datagrams come in and must go out on this worker's
 // media port, a handshake is a handful of datagrams per call, and each step
 // is bounded (one datagram into OpenSSL, one flight out, never a wait). The
 // ECDHE and signature of a ClientHello cost about as much as one Opus
 // encode; a stranger cannot make more of them than the leg's restart bound.
-void MediaWorker::HandleDtls(Participant* participant, uint32_t conference_id, bool rtcp_port,
-                             const media::Datagram& datagram, int64_t now_us) {
-  const uint64_t foreign_before = participant->stats_foreign_source();
-  const media::DtlsSrtp::Outcome outcome = participant->OnDtls(datagram, rtcp_port, now_us, *sink_);
+void MediaWorker::HandleDtls(const Route& route, const media::Datagram& datagram, int64_t now_us) {
+  MediaTransport& transport = TransportOf(route);
+  const uint64_t foreign_before = transport.counters().foreign_source;
+  const media::DtlsSrtp::Outcome outcome = transport.OnDtls(datagram, route.rtcp, now_us, *sink_);
   sink_->Flush();  // the answer (or the alert) goes before the leg may go
-  if (participant->stats_foreign_source() != foreign_before) {
+  if (transport.counters().foreign_source != foreign_before) {
     counters_.foreign_dropped.fetch_add(1, std::memory_order_relaxed);
   }
-  if (CountDtls(outcome)) EndDtlsLeg(conference_id, participant->id(), outcome.failure);
+  if (CountDtls(outcome)) EndDtlsLeg(route.conference_id, route.participant->id(), outcome.failure);
 }
 
 void MediaWorker::TickDtls(int64_t now_us) {
@@ -336,11 +422,17 @@ void MediaWorker::TickDtls(int64_t now_us) {
   for (auto& [id, conference] : conferences_) {
     for (const auto& participant : conference->participants()) {
       if (count == failed.size()) break;  // the rest next tick
-      if (!participant->dtls_handshaking()) continue;
-      for (const media::DtlsSrtp::Outcome& outcome : participant->DtlsTick(now_us, *sink_)) {
-        if (CountDtls(outcome) && count < failed.size()) {
-          failed[count++] = {id, participant->id(), outcome.failure};
-          break;
+      bool fatal = false;
+      for (MediaTransport* transport :
+           {&participant->audio_transport(), TransportOrNull(participant->video_stream(false)),
+            TransportOrNull(participant->video_stream(true))}) {
+        if (fatal || transport == nullptr || !transport->dtls_handshaking()) continue;
+        for (const media::DtlsSrtp::Outcome& outcome : transport->DtlsTick(now_us, *sink_)) {
+          if (CountDtls(outcome) && count < failed.size()) {
+            failed[count++] = {id, participant->id(), outcome.failure};
+            fatal = true;
+            break;
+          }
         }
       }
     }
@@ -349,6 +441,18 @@ void MediaWorker::TickDtls(int64_t now_us) {
   for (size_t i = 0; i < count; ++i) {
     EndDtlsLeg(std::get<0>(failed[i]), std::get<1>(failed[i]), std::get<2>(failed[i]));
   }
+}
+
+void MediaWorker::AddVideoTally(const VideoTally& tally) {
+  if (tally.packets_in == 0 && tally.packets_out == 0 && tally.keyframe_requests == 0) return;
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  counters_.video_packets_in.fetch_add(tally.packets_in, kRelaxed);
+  counters_.video_packets_out.fetch_add(tally.packets_out, kRelaxed);
+  counters_.video_keyframe_requests.fetch_add(tally.keyframe_requests, kRelaxed);
+  counters_.video_switches.fetch_add(tally.switches, kRelaxed);
+  counters_.video_switch_wait_us_total.fetch_add(tally.switch_wait_us, kRelaxed);
+  counters_.video_nacks_answered.fetch_add(tally.nacks_answered, kRelaxed);
+  counters_.video_retransmissions.fetch_add(tally.retransmissions, kRelaxed);
 }
 
 bool MediaWorker::CountDtls(const media::DtlsSrtp::Outcome& outcome) {
@@ -383,6 +487,7 @@ void MediaWorker::Tick(int64_t now_us) {
   for (auto& [id, conference] : conferences_) {
     conference->Tick(now_us, *sink_);
     withheld += static_cast<uint64_t>(conference->withheld_last_tick());
+    AddVideoTally(conference->TakeVideoTally());
   }
   if (withheld > 0) counters_.send_withheld.fetch_add(withheld, std::memory_order_relaxed);
   sink_->Flush();

@@ -124,8 +124,6 @@ class MediaWorker {
   void HandleDatagram(const media::Datagram& datagram, int64_t now_us);
   // DTLS-SRTP: a handshake datagram, the timers, the counters, and a leg
   // whose handshake failed for good (taken out, DtlsFailed emitted).
-  void HandleDtls(Participant* participant, uint32_t conference_id, bool rtcp_port,
-                  const media::Datagram& datagram, int64_t now_us);
   void TickDtls(int64_t now_us);
   bool CountDtls(const media::DtlsSrtp::Outcome& outcome);  // true: fatal
   void EndDtlsLeg(uint32_t conference_id, uint64_t participant_id,
@@ -154,11 +152,23 @@ class MediaWorker {
   // Rooms' settings other than the default, by conference id: they outlive
   // a conference, which is here only while someone is in it.
   absl::flat_hash_map<uint32_t, ConferenceSettings> settings_;
+  // Which of a participant's streams a port belongs to.
+  enum class Stream : uint8_t { kAudio, kVideo, kSlides };
   struct Route {
     Participant* participant = nullptr;
     uint32_t conference_id = 0;
     bool rtcp = false;
+    Stream stream = Stream::kAudio;
   };
+  void Attach(Participant& participant, uint32_t conference_id);
+  void AttachVideo(Participant& participant, uint32_t conference_id, bool slides);
+  void DetachVideo(Participant& participant, bool slides);
+  // A re-INVITE added or removed a video stream (allocates: not per packet).
+  void UpdateVideo(UpdateParticipant& command, Participant& participant, bool slides);
+  void HandleDtls(const Route& route, const media::Datagram& datagram, int64_t now_us);
+  void HandleVideoDatagram(const Route& route, const media::Datagram& received, int64_t now_us);
+  MediaTransport& TransportOf(const Route& route);
+  void AddVideoTally(const VideoTally& tally);
   std::vector<Route> routes_;  // by local port
   std::unique_ptr<Sink> sink_;
   WorkerCounters counters_;

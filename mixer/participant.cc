@@ -96,7 +96,43 @@ void Participant::Update(const ParticipantSpec& spec) {
   spec_.srtp = spec.srtp;
   spec_.dtls = spec.dtls;
   audio_.Update(TransportOf(spec));
+  spec_.video = spec.video;
+  spec_.slides = spec.slides;
+  if (video_ && spec.video.active) video_->Update(spec.video);
+  if (slides_ && spec.slides.active) slides_->Update(spec.slides);
   if (spec_.send) marker_next_ = true;
+}
+
+void Participant::SetSendLimits(int64_t unverified_send_us, int64_t consent_timeout_us) {
+  unverified_send_us_ = unverified_send_us;
+  consent_timeout_us_ = consent_timeout_us;
+  audio_.SetSendLimits(unverified_send_us, consent_timeout_us);
+  if (video_) video_->transport().SetSendLimits(unverified_send_us, consent_timeout_us);
+  if (slides_) slides_->transport().SetSendLimits(unverified_send_us, consent_timeout_us);
+}
+
+std::unique_ptr<VideoStream> Participant::MakeVideoStream(bool slides, const VideoStreamSpec& spec,
+                                                          media::PortPair ports) const {
+  // Each stream of the leg has an SSRC of its own (RFC 3550 §8: one per
+  // source per session; here each m-line is a session).
+  const uint32_t ssrc = ssrc_ + (slides ? 2u : 1u);
+  auto stream = std::make_unique<VideoStream>(spec, std::move(ports), ssrc);
+  stream->transport().SetSendLimits(unverified_send_us_, consent_timeout_us_);
+  return stream;
+}
+
+void Participant::SetVideoPorts(media::PortPair video, media::PortPair slides) {
+  owner_.Check();
+  if (spec_.video.active && video.valid())
+    video_ = MakeVideoStream(false, spec_.video, std::move(video));
+  if (spec_.slides.active && slides.valid()) {
+    slides_ = MakeVideoStream(true, spec_.slides, std::move(slides));
+  }
+}
+
+void Participant::SetVideoStream(bool slides, std::unique_ptr<VideoStream> stream) {
+  owner_.Check();
+  (slides ? slides_ : video_) = std::move(stream);
 }
 
 void Participant::SetConferenceRate(int rate) {
@@ -161,6 +197,26 @@ ParticipantStats Participant::stats() const {
   now.withheld += transport.withheld;
   now.srtp_auth_failed += transport.srtp_auth_failed;
   now.srtp_replayed += transport.srtp_replayed;
+  for (const VideoStream* stream : {video_.get(), slides_.get()}) {
+    if (stream == nullptr) continue;
+    const TransportCounters& counters = stream->transport().counters();
+    now.foreign += counters.foreign + stream->counters().foreign;
+    now.foreign_source += counters.foreign_source;
+    now.withheld += counters.withheld;
+    now.srtp_auth_failed += counters.srtp_auth_failed;
+    now.srtp_replayed += counters.srtp_replayed;
+  }
+  if (video_) {
+    const VideoStreamCounters& video = video_->counters();
+    now.video_packets_in = video.packets_in;
+    now.video_packets_out = video.packets_out;
+    now.video_bytes_in = video.bytes_in;
+    now.video_bytes_out = video.bytes_out;
+    now.video_malformed = video.malformed;
+    now.video_width = video_->width();
+    now.video_height = video_->height();
+    now.video_source_id = video_->routing.sees;
+  }
   if (have_remote_ssrc_) {
     now.lost = receive_stats_.cumulative_lost();
     now.jitter_ms = receive_stats_.jitter() * 1000 / static_cast<uint32_t>(spec_.codec.clock_rate);

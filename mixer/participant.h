@@ -26,6 +26,7 @@
 #include "mixer/media_transport.h"
 #include "mixer/talker_detector.h"
 #include "mixer/video_spec.h"
+#include "mixer/video_stream.h"
 
 namespace tutti::mixer {
 
@@ -122,8 +123,21 @@ class Participant {
   const media::JitterBufferStats& jitter_stats() const { return jitter_buffer_.stats(); }
   uint32_t ssrc() const { return ssrc_; }
 
-  // Re-INVITE: new remote address, hold/resume. Mute from the control plane.
+  // Re-INVITE: new remote address, hold/resume, of every stream the leg has
+  // (the worker adds and removes video streams first: SetVideoStream). Mute
+  // from the control plane.
   void Update(const ParticipantSpec& spec);
+
+  // Video: the camera stream (slides=false) and the content stream, each
+  // null when the leg has none. SetVideoPorts (control thread, before the
+  // leg is posted) makes the streams the spec has from their port pairs;
+  // SetVideoStream replaces one (a re-INVITE added or removed it).
+  void SetVideoPorts(media::PortPair video, media::PortPair slides);
+  VideoStream* video_stream(bool slides) const { return slides ? slides_.get() : video_.get(); }
+  void SetVideoStream(bool slides, std::unique_ptr<VideoStream> stream);
+  // A new stream for `spec` on `ports`, with this leg's SSRC for that stream.
+  std::unique_ptr<VideoStream> MakeVideoStream(bool slides, const VideoStreamSpec& spec,
+                                               media::PortPair ports) const;
   void SetMuted(bool muted) {
     owner_.Check();
     spec_.muted = muted;
@@ -154,6 +168,7 @@ class Participant {
     return audio_.DtlsTick(now_us, sink);
   }
   bool dtls_handshaking() const { return audio_.dtls_handshaking(); }
+  MediaTransport& audio_transport() { return audio_; }
 
   // An RTP datagram for this leg. Returns a DTMF digit when one completed.
   // Only the latched source is heard (see "Latch" below); the rest is
@@ -162,9 +177,7 @@ class Participant {
   void OnRtcp(const media::Datagram& datagram, int64_t now_us);
 
   // Sending limits of every stream of the leg (MediaTransport::SetSendLimits).
-  void SetSendLimits(int64_t unverified_send_us, int64_t consent_timeout_us) {
-    audio_.SetSendLimits(unverified_send_us, consent_timeout_us);
-  }
+  void SetSendLimits(int64_t unverified_send_us, int64_t consent_timeout_us);
   // May audio (RTP or RTCP) go to the peer now (MediaTransport::MaySend)?
   bool MaySend(int64_t now_us) {
     owner_.Check();
@@ -267,6 +280,10 @@ class Participant {
   ParticipantSpec spec_;
   uint32_t ssrc_;
   MediaTransport audio_;
+  std::unique_ptr<VideoStream> video_;   // camera
+  std::unique_ptr<VideoStream> slides_;  // content (a=content:slides)
+  int64_t unverified_send_us_ = 5'000'000;
+  int64_t consent_timeout_us_ = 10'000'000;
   // Writes into `out` may need room for the SRTP tag.
   bool Protect(uint8_t* packet, size_t* size, bool rtcp) {
     return audio_.Protect(packet, size, rtcp);

@@ -38,4 +38,15 @@ enum class VideoMode : uint8_t {
   kAudioOnly,     // no video is forwarded
 };
 
+// The worker's video defaults (config [video]); a room's settings override them.
+struct VideoOptions {
+  VideoMode mode = VideoMode::kFollowTalker;
+  int hold_ms = 2000;
+  // What a source nobody watches is asked to send at most (REMB or TMMBR),
+  // bits per second; 0 leaves unwatched sources alone.
+  uint32_t unwatched_bps = 100'000;
+  // Keyframe requests (PLI/FIR) to one source, at most one per this interval.
+  int keyframe_request_interval_ms = 250;
+};
+
 }  // namespace tutti::mixer
