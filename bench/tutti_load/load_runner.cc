@@ -24,6 +24,7 @@
 #include "bench/tutti_load/run_late_ticks.h"
 #include "bench/tutti_load/server_api.h"
 #include "bench/tutti_load/sip_messages.h"
+#include "bench/tutti_load/udp_socket.h"
 #include "mediaplane/codec/g711.h"
 #include "mediaplane/rtp/rtp_packet.h"
 #include "signaling/sdp/session_description.h"
@@ -47,35 +48,6 @@ double ProcessCpuSeconds() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// A UDP socket bound to address:port (0: any free port), non-blocking.
-std::optional<int> BindUdp(const std::string& address, uint16_t port, int buffer_bytes) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  // FORCE works for root (the benchmark machine); otherwise the sysctl caps apply.
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
-  }
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(port);
-  if (inet_pton(AF_INET, address.c_str(), &local.sin_addr) != 1 ||
-      bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-    close(fd);
-    return std::nullopt;
-  }
-  return fd;
-}
-
-uint16_t LocalPort(int fd) {
-  sockaddr_in local{};
-  socklen_t length = sizeof local;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
-  return ntohs(local.sin_port);
 }
 
 // Speech level: RMS above -50 dBFS. Silence decodes to (near) zero on
@@ -156,6 +128,7 @@ class LoadEngine {
   void SendSlot(int slot, int64_t now_us);
   void FlushBatch();
   void ReceiveRtp(int64_t now_us);
+  void StartVideo(const sdp::SessionDescription& answer, const LoadCall& call, int64_t now_us);
   // When the kernel queued a datagram (steady clock), from SO_TIMESTAMPNS.
   int64_t ArrivalUs(const msghdr& header, int64_t fallback_us) const;
   bool Judged(const LoadCall& call) const {
@@ -177,6 +150,7 @@ class LoadEngine {
   int sip_fd_ = -1;
   int rtp_fd_ = -1;
   std::unique_ptr<ServerApi> api_;
+  std::unique_ptr<VideoTraffic> video_;  // --video only
   std::vector<std::string> rooms_made_;
 
   std::vector<LoadCall> calls_;
@@ -235,6 +209,8 @@ class LoadEngine {
   int64_t last_progress_answered_ = 0;
   size_t rooms_ = 0;  // rooms of the run
   int64_t last_progress_rx_ = 0;
+  int64_t last_progress_video_tx_ = 0;
+  int64_t last_progress_video_rx_ = 0;
 };
 
 bool LoadEngine::Setup(RunResult* result) {
@@ -252,6 +228,15 @@ bool LoadEngine::Setup(RunResult* result) {
   timespec real{};
   clock_gettime(CLOCK_REALTIME, &real);
   realtime_minus_steady_us_ = real.tv_sec * 1'000'000 + real.tv_nsec / 1000 - NowUs();
+  if (options_.media && options_.video.enabled) {
+    video_ = std::make_unique<VideoTraffic>(options_.video, options_.calls);
+    if (!video_->Open(options_.local_address)) {
+      result->error = "cannot bind a UDP socket for video on " + options_.local_address;
+      return false;
+    }
+    endpoint_.video_rtp_port = video_->port();
+    endpoint_.video_kbps = options_.video.kbps;
+  }
   endpoint_.local_address = options_.local_address;
   endpoint_.sip_port = LocalPort(sip_fd_);
   endpoint_.rtp_port = LocalPort(rtp_fd_);
@@ -331,6 +316,7 @@ void LoadEngine::PlaceCall(int index, int64_t now_us) {
   call.branch = NewBranch(call, 1);
   call.request = InviteText(call, RoomName(call.room), endpoint_, options_.codec);
   SetState(call, CallState::kInviting);
+  if (video_) video_->Offered();
   call.first_sent_us = call.sent_us = now_us;
   call.retransmit_us = 500'000;  // T1
   if (first_invite_us_ == 0) first_invite_us_ = now_us;
@@ -416,6 +402,7 @@ void LoadEngine::Answered(const sip::SipMessage& message, LoadCall& call, int64_
 
   absl::StatusOr<sdp::SessionDescription> answer = sdp::ParseSdp(message.body());
   if (!options_.media || !answer.ok() || answer->media.empty()) return;
+  if (video_) StartVideo(*answer, call, now_us);
   const sdp::MediaDescription& audio = answer->media.front();
   const std::string& address =
       audio.connection_address.empty() ? answer->connection_address : audio.connection_address;
@@ -425,6 +412,23 @@ void LoadEngine::Answered(const sip::SipMessage& message, LoadCall& call, int64_
   call_of_port_[audio.port] = call.index;
   slot_calls_[static_cast<size_t>(call.index % kSlots)].push_back(call.index);
   if (phase_ == Phase::kTalk) call.meter.StartMeasuring();
+}
+
+// The answer's video line, when the server took it (a port, not 0).
+void LoadEngine::StartVideo(const sdp::SessionDescription& answer, const LoadCall& call,
+                            int64_t now_us) {
+  for (const sdp::MediaDescription& media : answer.media) {
+    if (media.media != "video" || media.port == 0) continue;
+    const std::string& address =
+        media.connection_address.empty() ? answer.connection_address : media.connection_address;
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(media.port);
+    if (inet_pton(AF_INET, address.c_str(), &to.sin_addr) == 1) {
+      video_->Start(call.index, to, now_us);
+    }
+    return;
+  }
 }
 
 void LoadEngine::OnRequest(const sip::SipMessage& message, LoadCall* call) {
@@ -456,6 +460,7 @@ void LoadEngine::HangUp(LoadCall& call, int64_t now_us) {
 
 // No more media either way; the server's port may go to a new call.
 void LoadEngine::Ended(LoadCall& call) {
+  if (video_) video_->Stop(call.index);
   const uint16_t port = ntohs(call.media_to.sin_port);
   if (port != 0 && call_of_port_[port] == call.index) call_of_port_[port] = -1;
 }
@@ -666,6 +671,7 @@ void LoadEngine::StartTalk(int64_t now_us) {
   for (LoadCall& call : calls_) {
     if (call.state == CallState::kUp) call.meter.StartMeasuring();
   }
+  if (video_) video_->StartMeasuring(now_us);
 }
 
 void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
@@ -673,6 +679,7 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
   result->tool_max_lag_ms = max_lag_ms_;
   result->packets_sent = tx_packets_ - tx_at_talk_start_;
   result->measured_s = static_cast<double>(now_us - talk_start_us_) / 1e6;
+  if (video_) video_->EndMeasuring(now_us, &result->video);
   std::optional<ServerSample> after;
   if (api_ && server_before_) {
     if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) after = *sample;
@@ -757,17 +764,28 @@ void LoadEngine::Progress(int64_t now_us, const LateTickWatch& watch) {
                       : phase_ == Phase::kTalk ? "talk"
                                                : "hangup";
   std::string late = watch.late_ticks() >= 0 ? absl::StrCat(watch.late_ticks()) : "?";
+  std::string video;
+  if (video_) {
+    video = absl::StrFormat(
+        " | video tx %.1f Mb/s rx %.1f Mb/s",
+        static_cast<double>(video_->total_bytes_sent() - last_progress_video_tx_) * 8 / 1e6 /
+            interval,
+        static_cast<double>(video_->total_bytes_received() - last_progress_video_rx_) * 8 / 1e6 /
+            interval);
+    last_progress_video_tx_ = video_->total_bytes_sent();
+    last_progress_video_rx_ = video_->total_bytes_received();
+  }
   std::fprintf(stderr,
                "tutti-load %6.1fs %-6s calls up %lld/%d in %zu rooms, answered %lld (%.0f/s), "
-               "failed %lld | tx %.1fk/s rx %.1fk/s | missing frames %lld | server late ticks %s "
-               "| tool lag max %.1f ms\n",
+               "failed %lld | tx %.1fk/s rx %.1fk/s | missing frames %lld%s | server late ticks "
+               "%s | tool lag max %.1f ms\n",
                static_cast<double>(now_us - start_us_) / 1e6, phase, static_cast<long long>(up),
                options_.calls, rooms_, static_cast<long long>(up_),
                static_cast<double>(up_ - last_progress_answered_) / interval,
                static_cast<long long>(failed),
                static_cast<double>(tx_packets_ - last_progress_tx_) / interval / 1000,
                static_cast<double>(rx_packets_ - last_progress_rx_) / interval / 1000,
-               static_cast<long long>(missing), late.c_str(), max_lag_ms_);
+               static_cast<long long>(missing), video.c_str(), late.c_str(), max_lag_ms_);
   last_progress_answered_ = up_;
   last_progress_us_ = now_us;
   last_progress_tx_ = tx_packets_;
@@ -830,6 +848,7 @@ RunResult LoadEngine::Run() {
         SendSlot(static_cast<int>(slot++ % kSlots), now_us);
         next_slot_us += kSlotUs;
       }
+      if (video_) video_->SendDue(now_us);
     }
     if (g_stop_requested.load(std::memory_order_relaxed) && !result.interrupted) {
       Interrupt(now_us, &result);
@@ -879,6 +898,7 @@ RunResult LoadEngine::Run() {
     now_us = NowUs();
     ReceiveSip(now_us);
     if (options_.media) ReceiveRtp(now_us);
+    if (video_) video_->Receive(now_us);
   }
   Summarize(&result);
   for (const std::string& room : rooms_made_) (void)api_->DeleteRoom(room);
