@@ -208,6 +208,7 @@ void VideoTraffic::Receive(int64_t now_us) {
 
 void VideoTraffic::OnRtcp(Leg& leg, std::span<const uint8_t> packet) {
   rtcp_ += measuring_ ? 1 : 0;
+  ++total_rtcp_received_;
   const std::optional<CameraRequests> requests = ReadCameraRequests(packet, leg.ssrc);
   if (!requests) {
     malformed_ += measuring_ ? 1 : 0;

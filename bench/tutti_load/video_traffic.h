@@ -89,6 +89,7 @@ class VideoTraffic {
   // For the progress line: payload bytes since the start.
   int64_t total_bytes_sent() const { return total_bytes_sent_; }
   int64_t total_bytes_received() const { return total_bytes_received_; }
+  int64_t total_rtcp_received() const { return total_rtcp_received_; }
 
  private:
   struct Leg;
@@ -113,6 +114,7 @@ class VideoTraffic {
   int64_t strays_ = 0;
   int64_t total_bytes_sent_ = 0;
   int64_t total_bytes_received_ = 0;
+  int64_t total_rtcp_received_ = 0;
 
   std::array<std::array<uint8_t, 1500>, kBatch> out_buffers_{};
   std::array<iovec, kBatch> out_iov_{};
