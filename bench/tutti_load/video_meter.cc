@@ -40,10 +40,9 @@ void VideoMeter::CheckSource(const Vp8PacketView& view, const SourceTag& tag) {
   showing_ = SourceTag{.width = tag.width, .height = tag.height};
   if (!measuring_) return;
   ++tally_.switches;
-  // The receiver's decoder starts over here: only a key frame of this
-  // camera, from its first packet, decodes without what it never got.
-  const bool clean = view.keyframe && view.width == tag.width && view.height == tag.height;
-  tally_.broken_switches += clean ? 0 : 1;
+  // The receiver's decoder starts over here: only a key frame, from its
+  // first packet, decodes without what it never got.
+  tally_.broken_switches += view.keyframe ? 0 : 1;
 }
 
 void VideoMeter::CheckContinuity(const Vp8PacketView& view, uint16_t sequence, uint32_t timestamp) {
