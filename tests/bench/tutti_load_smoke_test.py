@@ -157,7 +157,8 @@ class TuttiLoadSmokeTest(TuttidTestCase):
                                 timeout=10)
         self.assertEqual(result.returncode, 1)  # absl's --help exit status
         for flag in ("--calls", "--room_size", "--codec", "--cps", "--duration_s", "--hold_s",
-                     "--json"):
+                     "--json", "--video", "--video_kbps", "--video_fps",
+                     "--keyframe_interval_s"):
             self.assertIn(flag, result.stdout + result.stderr)
 
 
