@@ -1,0 +1,183 @@
+// Cost of forwarding video (issue 16), per packet, for what a media worker
+// does with each packet of a source that N receivers watch: for every
+// receiver, its VideoRewriter's new sequence, timestamp and picture ids,
+// the packet copied into a send buffer with its RTP header and VP8
+// descriptor rewritten, and the octets counted for its sender report. The
+// packets are tutti-load's synthetic VP8 camera at 1.5 Mb/s and 30 fps (6
+// packets of ~1,060 bytes a frame), written before the clock starts; every
+// 2 s (60 frames) the receivers switch to the other of two cameras at its
+// key frame, as follow-the-talker does. Socket I/O is not timed (about
+// 0.6 µs to receive and 0.9 µs to send a datagram on kernel sockets: the
+// packet plane section of bench/README.md).
+//
+// items_per_second counts packets sent to receivers; the figure per source
+// packet is the time per iteration.
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "bench/tutti_load/vp8_packetizer.h"
+#include "benchmark/benchmark.h"
+#include "mediaplane/rtp/byte_order.h"
+#include "mediaplane/rtp/rtp_packet.h"
+#include "mixer/video_rewriter.h"
+#include "mixer/video_selection.h"
+
+namespace {
+
+using tutti::load::Vp8Packetizer;
+
+constexpr int kFps = 30;
+constexpr size_t kFrameBytes = 1'500'000 / 8 / kFps;
+constexpr int kSwitchEveryFrames = 60;
+
+struct SourcePacket {
+  std::vector<uint8_t> bytes;  // RTP header and VP8 payload
+  bool keyframe_start = false;
+};
+
+// `frames` frames of one camera, the first a key frame, then one every
+// kSwitchEveryFrames so a switch finds one.
+std::vector<SourcePacket> Camera(uint32_t ssrc, uint16_t width, int frames) {
+  Vp8Packetizer camera(width, 360, static_cast<uint16_t>(ssrc), 0);
+  std::vector<SourcePacket> packets;
+  uint16_t sequence = static_cast<uint16_t>(ssrc);
+  uint32_t timestamp = ssrc * 1000;
+  std::array<uint8_t, 1500> buffer{};
+  for (int frame = 0; frame < frames; ++frame) {
+    const bool key = frame % kSwitchEveryFrames == 0;
+    camera.BeginFrame(key, kFrameBytes);
+    bool first = true;
+    while (camera.pending()) {
+      bool last = false;
+      const size_t size =
+          camera.NextPayload(std::span<uint8_t>(buffer.data() + tutti::media::kRtpHeaderSize,
+                                                buffer.size() - tutti::media::kRtpHeaderSize),
+                             &last);
+      tutti::media::WriteRtpHeader({.marker = last,
+                                    .payload_type = 96,
+                                    .sequence = sequence++,
+                                    .timestamp = timestamp,
+                                    .ssrc = ssrc},
+                                   buffer.data());
+      packets.push_back(
+          {{buffer.begin(),
+            buffer.begin() + static_cast<ptrdiff_t>(tutti::media::kRtpHeaderSize + size)},
+           key && first});
+      first = false;
+    }
+    timestamp += tutti::media::kVideoClockRate / kFps;
+  }
+  return packets;
+}
+
+// What a forwarder writes per receiver: the header's sequence, timestamp
+// and SSRC, and the VP8 descriptor's picture id and TL0PICIDX (tutti-load's
+// layout: 15-bit id at payload bytes 2-3, TL0PICIDX at 4).
+void WriteForwarded(const SourcePacket& packet, const tutti::mixer::VideoRewriter::Fields& fields,
+                    uint32_t ssrc, uint8_t* out) {
+  std::memcpy(out, packet.bytes.data(), packet.bytes.size());
+  tutti::media::StoreBe16(out + 2, fields.sequence);
+  tutti::media::StoreBe32(out + 4, fields.timestamp);
+  tutti::media::StoreBe32(out + 8, ssrc);
+  uint8_t* descriptor = out + tutti::media::kRtpHeaderSize;
+  if (fields.picture_id >= 0) {
+    descriptor[2] = static_cast<uint8_t>(0x80 | ((fields.picture_id >> 8) & 0x7F));
+    descriptor[3] = static_cast<uint8_t>(fields.picture_id);
+  }
+  if (fields.tl0picidx >= 0) descriptor[4] = static_cast<uint8_t>(fields.tl0picidx);
+}
+
+// The source's fields the rewriter needs, read as a forwarder reads them.
+struct Inbound {
+  uint32_t ssrc;
+  uint16_t sequence;
+  uint32_t timestamp;
+  int32_t picture_id;
+  int32_t tl0picidx;
+};
+Inbound Read(const SourcePacket& packet) {
+  const uint8_t* p = packet.bytes.data();
+  const uint8_t* d = p + tutti::media::kRtpHeaderSize;
+  return {tutti::media::LoadBe32(p + 8), tutti::media::LoadBe16(p + 2),
+          tutti::media::LoadBe32(p + 4), (d[2] & 0x7F) << 8 | d[3], d[4]};
+}
+
+void BM_ForwardToReceivers(benchmark::State& state) {
+  const int receivers = static_cast<int>(state.range(0));
+  const std::vector<SourcePacket> cameras[2] = {Camera(0x1111, 640, 4 * kSwitchEveryFrames),
+                                                Camera(0x2222, 320, 4 * kSwitchEveryFrames)};
+  std::vector<tutti::mixer::VideoRewriter> rewriters;
+  for (int r = 0; r < receivers; ++r) {
+    rewriters.emplace_back(0x5000u + static_cast<uint32_t>(r), static_cast<uint16_t>(r * 1000),
+                           static_cast<uint32_t>(r) * 100'000u);
+    rewriters.back().SwitchTo(0x1111);
+  }
+  std::vector<std::array<uint8_t, 1500>> out(static_cast<size_t>(receivers));
+  int camera = 0;
+  size_t at = 0;
+  int64_t now_us = 0;
+  int64_t sent = 0;
+  int64_t switches = 0;
+  for (auto _ : state) {
+    const SourcePacket& packet = cameras[camera][at];
+    const Inbound in = Read(packet);
+    for (int r = 0; r < receivers; ++r) {
+      tutti::mixer::VideoRewriter& rewriter = rewriters[static_cast<size_t>(r)];
+      const std::optional<tutti::mixer::VideoRewriter::Fields> fields =
+          rewriter.Rewrite(in.ssrc, in.sequence, in.timestamp, in.picture_id, in.tl0picidx, now_us);
+      if (!fields) continue;
+      WriteForwarded(packet, *fields, rewriter.ssrc(), out[static_cast<size_t>(r)].data());
+      rewriter.CountSent(packet.bytes.size() - tutti::media::kRtpHeaderSize);
+      ++sent;
+    }
+    benchmark::DoNotOptimize(out.data());
+    now_us += 1'000'000 / kFps / 6;  // ~6 packets a frame
+    if (++at == cameras[camera].size()) at = 0;
+    // Every 2 s the talker changes: the receivers switch at the other
+    // camera's next key frame (its packets before that are not forwarded).
+    if (at % (cameras[camera].size() / 4) == 0) {
+      camera ^= 1;
+      ++switches;
+      const uint32_t ssrc = camera == 0 ? 0x1111 : 0x2222;
+      for (tutti::mixer::VideoRewriter& rewriter : rewriters) rewriter.SwitchTo(ssrc);
+      while (!cameras[camera][at].keyframe_start) at = (at + 1) % cameras[camera].size();
+    }
+  }
+  state.SetItemsProcessed(sent);
+  state.counters["receivers"] = receivers;
+  state.counters["switches"] = static_cast<double>(switches);
+}
+BENCHMARK(BM_ForwardToReceivers)->Arg(1)->Arg(9)->Arg(49);
+
+// Who sees whom, once per 20 ms tick, for a room of `members` with video,
+// two of them talking in turns that move every 3 s (150 ticks).
+void BM_VideoSelectionTick(benchmark::State& state) {
+  const int size = static_cast<int>(state.range(0));
+  std::vector<tutti::mixer::VideoMember> members(static_cast<size_t>(size));
+  for (int i = 0; i < size; ++i) {
+    members[static_cast<size_t>(i)] = {
+        .id = static_cast<uint64_t>(i + 1), .sends_video = true, .receives_video = true};
+  }
+  tutti::mixer::VideoSelection selection;
+  int64_t tick = 0;
+  int64_t changes = 0;
+  for (auto _ : state) {
+    const int turn = static_cast<int>(tick / 150);
+    for (int i = 0; i < size; ++i) {
+      tutti::mixer::VideoMember& member = members[static_cast<size_t>(i)];
+      member.talking = i == (2 * turn) % size || i == (2 * turn + 1) % size;
+      member.level_db = member.talking ? -20.0f - static_cast<float>(i % 3) : -90.0f;
+    }
+    changes +=
+        selection.Update(members, tutti::mixer::VideoMode::kFollowTalker, 0, 2000, tick * 20'000)
+            ? 1
+            : 0;
+    ++tick;
+  }
+  state.SetItemsProcessed(state.iterations() * size);
+  state.counters["changes"] = static_cast<double>(changes);
+}
+BENCHMARK(BM_VideoSelectionTick)->Arg(10)->Arg(50);
+
+}  // namespace
