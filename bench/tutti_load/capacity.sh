@@ -63,13 +63,15 @@ ok = (r["calls"]["answered"] == r["options"]["calls"] and s.get("late_ticks", 1)
 v = r.get("video")
 if v is not None:
   ok = (ok and v["accepted"] == r["options"]["calls"] and v["receivers_without_video"] == 0
-        and v["broken_switches"] == 0 and v["ssrc_changes"] == 0 and v["missing_percent"] < 0.1)
+        and v["broken_switches"] == 0 and v["ssrc_changes"] == 0 and v["missing_percent"] < 0.1
+        and v["frames_skipped"] == 0)
   seconds = m["measured_s"] or 1
   video_line = (f' | video in {v["bytes_sent"]*8/seconds/1e6:.0f} Mb/s out '
                 f'{v["bytes_received"]*8/seconds/1e6:.0f} Mb/s ({v["received_kbps_mean"]:.0f} kb/s '
                 f'a receiver), missing {v["missing_percent"]:.4f}%, switches {v["switches"]} '
                 f'broken {v["broken_switches"]}, PLI {v["plis_received"]} FIR {v["firs_received"]}, '
-                f'{v["cameras_held_down"]} cameras held down')
+                f'{v["cameras_held_down"]} cameras held down'
+                f'{", TOOL BEHIND: %d frames skipped" % v["frames_skipped"] if v["frames_skipped"] else ""}')
 else:
   video_line = ""
 print(f'{sys.argv[2]:32} answered {r["calls"]["answered"]:5} missing {m["missing_percent"]:.4f}% '

@@ -23,11 +23,12 @@ namespace {
 void AppendVideoText(const VideoResult& v, std::string* text) {
   absl::StrAppendFormat(text,
                         "  video      %lld of %lld offers taken; %lld cameras sent %lld packets "
-                        "(%.0f kb/s each), %lld key frames (%lld asked for); got %lld PLI, %lld "
-                        "FIR, %lld REMB, %lld TMMBR; %lld held below the rate at the end\n",
+                        "(%.0f kb/s each; %lld frames skipped by tutti-load), %lld key frames "
+                        "(%lld asked for); got %lld PLI, %lld FIR, %lld REMB, %lld TMMBR; %lld "
+                        "held below the rate at the end\n",
                         v.accepted, v.offered, v.cameras, v.packets_sent, v.sent_kbps_mean,
-                        v.keyframes_sent, v.keyframes_asked, v.plis_received, v.firs_received,
-                        v.rembs_received, v.tmmbrs_received, v.cameras_held_down);
+                        v.frames_skipped, v.keyframes_sent, v.keyframes_asked, v.plis_received,
+                        v.firs_received, v.rembs_received, v.tmmbrs_received, v.cameras_held_down);
   const VideoTally& got = v.received;
   absl::StrAppendFormat(
       text,
@@ -51,6 +52,7 @@ nlohmann::json VideoJson(const VideoResult& v) {
           {"packets_sent", v.packets_sent},
           {"bytes_sent", v.bytes_sent},
           {"frames_sent", v.frames_sent},
+          {"frames_skipped", v.frames_skipped},
           {"keyframes_sent", v.keyframes_sent},
           {"keyframes_asked", v.keyframes_asked},
           {"plis_received", v.plis_received},

@@ -121,8 +121,14 @@ void VideoTraffic::SendDue(int64_t now_us) {
     if (leg.next_frame_us > now_us) continue;
     SendFrame(leg, now_us);
     leg.next_frame_us += interval_us;
-    // A tool that fell behind skips frames rather than sending a burst.
-    if (leg.next_frame_us <= now_us) leg.next_frame_us = now_us + interval_us;
+    // A frame late by a loop's hiccup is sent late (the next one keeps its
+    // time); a tool that fell a tenth of a second behind skips frames rather
+    // than sending a burst, and says so.
+    if (now_us - leg.next_frame_us > 100'000) {
+      const int64_t behind = (now_us - leg.next_frame_us) / interval_us + 1;
+      frames_skipped_ += measuring_ ? behind : 0;
+      leg.next_frame_us += behind * interval_us;
+    }
   }
   Flush();
 }
@@ -228,7 +234,7 @@ void VideoTraffic::OnRtcp(Leg& leg, std::span<const uint8_t> packet) {
 void VideoTraffic::StartMeasuring(int64_t now_us) {
   measuring_ = true;
   measure_start_us_ = now_us;
-  rtcp_ = malformed_ = strays_ = 0;
+  rtcp_ = malformed_ = strays_ = frames_skipped_ = 0;
   for (Leg& leg : legs_) {
     if (!leg.on) continue;
     leg.measured = true;
@@ -244,6 +250,7 @@ void VideoTraffic::EndMeasuring(int64_t now_us, VideoResult* r) {
   r->offered = offered_;
   r->accepted = accepted_;
   r->rtcp_received = rtcp_;
+  r->frames_skipped = frames_skipped_;
   r->malformed_received = malformed_;
   r->strays_received = strays_;
   for (Leg& leg : legs_) {

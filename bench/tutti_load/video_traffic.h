@@ -38,6 +38,7 @@ struct VideoResult {
   int64_t packets_sent = 0;
   int64_t bytes_sent = 0;  // RTP payload bytes
   int64_t frames_sent = 0;
+  int64_t frames_skipped = 0;  // the tool fell behind its schedule (its own overload)
   int64_t keyframes_sent = 0;
   int64_t keyframes_asked = 0;  // sent because of a PLI or FIR
   int64_t plis_received = 0;
@@ -112,6 +113,7 @@ class VideoTraffic {
   int64_t rtcp_ = 0;
   int64_t malformed_ = 0;
   int64_t strays_ = 0;
+  int64_t frames_skipped_ = 0;
   int64_t total_bytes_sent_ = 0;
   int64_t total_bytes_received_ = 0;
   int64_t total_rtcp_received_ = 0;
