@@ -7,12 +7,10 @@
 namespace tutti::load {
 namespace {
 
-constexpr uint8_t kRtpfb = 205;
-constexpr uint8_t kPsfb = 206;
-constexpr uint8_t kFmtPli = 1;
-constexpr uint8_t kFmtFir = 4;
-constexpr uint8_t kFmtAfb = 15;  // application layer feedback: REMB
-constexpr uint8_t kFmtTmmbr = 3;
+// RTCP packet types (RFC 4585 §6.1) and their FMT values: PLI and FIR
+// (RFC 5104 §4.3.1), application layer feedback (REMB), TMMBR (RFC 5104 §4.2.1).
+enum PacketType : uint8_t { kRtpfb = 205, kPsfb = 206 };
+enum Format : uint8_t { kFmtPli = 1, kFmtFir = 4, kFmtAfb = 15, kFmtTmmbr = 3 };
 
 // exp:mantissa bitrates (REMB: 6-bit exponent, 18-bit mantissa; TMMBR:
 // 6-bit exponent, 17-bit mantissa).

@@ -105,7 +105,6 @@ class LoadEngine {
   // tool a wake-up; 4 groups 5 ms apart cost a fifth of 1 ms steps.
   static constexpr int kSlots = 4;
   static constexpr int64_t kSlotUs = 20'000 / kSlots;
-  static constexpr size_t kBatch = 64;
 
   bool churn() const { return options_.hold_s >= 0; }
   std::string RoomName(int room) const { return absl::StrCat(options_.room_prefix, room); }
@@ -189,19 +188,8 @@ class LoadEngine {
   std::optional<ServerSample> server_idle_;  // before the first call
   double tool_cpu_before_ = 0;
 
-  // sendmmsg batch: one buffer per datagram.
-  std::array<std::array<uint8_t, 1500>, kBatch> out_buffers_{};
-  std::array<iovec, kBatch> out_iov_{};
-  std::array<sockaddr_in, kBatch> out_to_{};
-  std::array<mmsghdr, kBatch> out_msgs_{};
-  size_t out_count_ = 0;
-  // recvmmsg batch.
-  std::array<std::array<uint8_t, 1500>, kBatch> in_buffers_{};
-  std::array<iovec, kBatch> in_iov_{};
-  std::array<sockaddr_in, kBatch> in_from_{};
-  std::array<std::array<char, CMSG_SPACE(sizeof(timespec))>, kBatch> in_control_{};
+  DatagramBatch batch_;  // the audio's, out and in
   int64_t realtime_minus_steady_us_ = 0;
-  std::array<mmsghdr, kBatch> in_msgs_{};
   std::array<int16_t, 5760> pcm_{};
 
   int64_t last_progress_us_ = 0;
@@ -287,18 +275,6 @@ bool LoadEngine::Setup(RunResult* result) {
       // of a 48 kHz decode.
       call.decoder.reset(opus_decoder_create(8000, 1, &error));
     }
-  }
-  for (size_t i = 0; i < kBatch; ++i) {
-    out_iov_[i] = {out_buffers_[i].data(), 0};
-    out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
-    out_msgs_[i].msg_hdr.msg_iovlen = 1;
-    out_msgs_[i].msg_hdr.msg_name = &out_to_[i];
-    out_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    in_iov_[i] = {in_buffers_[i].data(), in_buffers_[i].size()};
-    in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
-    in_msgs_[i].msg_hdr.msg_iovlen = 1;
-    in_msgs_[i].msg_hdr.msg_name = &in_from_[i];
-    in_msgs_[i].msg_hdr.msg_control = in_control_[i].data();
   }
   return true;
 }
@@ -521,16 +497,7 @@ void LoadEngine::Timers(int64_t now_us) {
   }
 }
 
-void LoadEngine::FlushBatch() {
-  size_t sent = 0;
-  while (sent < out_count_) {
-    const int n = sendmmsg(rtp_fd_, &out_msgs_[sent], static_cast<unsigned>(out_count_ - sent), 0);
-    if (n <= 0) break;  // a full send buffer: these are lost, as on a real link
-    sent += static_cast<size_t>(n);
-  }
-  tx_packets_ += static_cast<int64_t>(sent);
-  out_count_ = 0;
-}
+void LoadEngine::FlushBatch() { tx_packets_ += static_cast<int64_t>(batch_.Flush(rtp_fd_)); }
 
 void LoadEngine::SendSlot(int slot, int64_t now_us) {
   const size_t frame_samples = static_cast<size_t>(info_.clock_rate / 50);
@@ -553,7 +520,7 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
       call.silence_at = (call.silence_at + 1) % speech_.silence.size();
     }
     if (!payload.empty()) {
-      uint8_t* packet = out_buffers_[out_count_].data();
+      uint8_t* packet = batch_.next_out();
       media::WriteRtpHeader({.marker = call.marker_next,
                              .payload_type = static_cast<uint8_t>(info_.payload_type),
                              .sequence = call.sequence++,
@@ -561,10 +528,8 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
                              .ssrc = call.ssrc},
                             packet);
       std::copy(payload.begin(), payload.end(), packet + media::kRtpHeaderSize);
-      out_iov_[out_count_].iov_len = media::kRtpHeaderSize + payload.size();
-      out_to_[out_count_] = call.media_to;
       call.marker_next = false;
-      if (++out_count_ == kBatch) FlushBatch();
+      if (batch_.Queue(media::kRtpHeaderSize + payload.size(), call.media_to)) FlushBatch();
     } else {
       call.marker_next = true;
     }
@@ -587,16 +552,11 @@ int64_t LoadEngine::ArrivalUs(const msghdr& header, int64_t fallback_us) const {
 
 void LoadEngine::ReceiveRtp(int64_t now_us) {
   while (true) {
-    for (size_t i = 0; i < kBatch; ++i) {
-      in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-      in_msgs_[i].msg_hdr.msg_controllen = in_control_[i].size();
-    }
-    const int n = recvmmsg(rtp_fd_, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) return;
-    for (int i = 0; i < n; ++i) {
-      const std::span<const uint8_t> packet(in_buffers_[static_cast<size_t>(i)].data(),
-                                            in_msgs_[static_cast<size_t>(i)].msg_len);
-      const int32_t index = call_of_port_[ntohs(in_from_[static_cast<size_t>(i)].sin_port)];
+    const size_t n = batch_.Receive(rtp_fd_, true);
+    if (n == 0) return;
+    for (size_t i = 0; i < n; ++i) {
+      const std::span<const uint8_t> packet = batch_.packet(i);
+      const int32_t index = call_of_port_[ntohs(batch_.from(i).sin_port)];
       if (index < 0) {
         // After a BYE the server's last packets still arrive: only count
         // strays while everyone is meant to be connected.
@@ -615,7 +575,7 @@ void LoadEngine::ReceiveRtp(int64_t now_us) {
       ++rx_packets_;
       LoadCall& call = calls_[static_cast<size_t>(index)];
       if (!call.meter.measuring() || rtp->payload_type != info_.payload_type) continue;
-      const int64_t arrival_us = ArrivalUs(in_msgs_[static_cast<size_t>(i)].msg_hdr, now_us);
+      const int64_t arrival_us = ArrivalUs(batch_.header(i), now_us);
       call.meter.OnPacket(rtp->sequence, rtp->timestamp, arrival_us);
 
       if (!Judged(call)) continue;

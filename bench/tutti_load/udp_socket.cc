@@ -35,3 +35,48 @@ uint16_t LocalPort(int fd) {
 }
 
 }  // namespace tutti::load
+
+namespace tutti::load {
+
+DatagramBatch::DatagramBatch() {
+  for (size_t i = 0; i < kBatch; ++i) {
+    out_iov_[i] = {out_buffers_[i].data(), 0};
+    out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
+    out_msgs_[i].msg_hdr.msg_iovlen = 1;
+    out_msgs_[i].msg_hdr.msg_name = &out_to_[i];
+    out_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    in_iov_[i] = {in_buffers_[i].data(), in_buffers_[i].size()};
+    in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
+    in_msgs_[i].msg_hdr.msg_iovlen = 1;
+    in_msgs_[i].msg_hdr.msg_name = &in_from_[i];
+    in_msgs_[i].msg_hdr.msg_control = in_control_[i].data();
+  }
+}
+
+bool DatagramBatch::Queue(size_t length, const sockaddr_in& to) {
+  out_iov_[out_count_].iov_len = length;
+  out_to_[out_count_] = to;
+  return ++out_count_ == kBatch;
+}
+
+size_t DatagramBatch::Flush(int fd) {
+  size_t sent = 0;
+  while (sent < out_count_) {
+    const int n = sendmmsg(fd, &out_msgs_[sent], static_cast<unsigned>(out_count_ - sent), 0);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  out_count_ = 0;
+  return sent;
+}
+
+size_t DatagramBatch::Receive(int fd, bool control) {
+  for (mmsghdr& message : in_msgs_) {
+    message.msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    message.msg_hdr.msg_controllen = control ? kControlBytes : 0;
+  }
+  const int n = recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+}  // namespace tutti::load

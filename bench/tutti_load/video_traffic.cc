@@ -62,17 +62,6 @@ VideoTraffic::VideoTraffic(const VideoOptions& options, int calls)
                                static_cast<uint8_t>(i));
     leg.meter = VideoMeter(size);
   }
-  for (size_t i = 0; i < kBatch; ++i) {
-    out_iov_[i] = {out_buffers_[i].data(), 0};
-    out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
-    out_msgs_[i].msg_hdr.msg_iovlen = 1;
-    out_msgs_[i].msg_hdr.msg_name = &out_to_[i];
-    out_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    in_iov_[i] = {in_buffers_[i].data(), in_buffers_[i].size()};
-    in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
-    in_msgs_[i].msg_hdr.msg_iovlen = 1;
-    in_msgs_[i].msg_hdr.msg_name = &in_from_[i];
-  }
 }
 
 VideoTraffic::~VideoTraffic() {
@@ -151,46 +140,37 @@ void VideoTraffic::SendFrame(Leg& leg, int64_t now_us) {
   leg.first_frame = leg.keyframe_asked = false;
   leg.camera.BeginFrame(key, static_cast<size_t>(bps / 8 / static_cast<uint64_t>(options_.fps)));
   while (leg.camera.pending()) {
-    uint8_t* packet = out_buffers_[out_count_].data();
+    uint8_t* packet = batch_.next_out();
     bool last = false;
     const size_t payload = leg.camera.NextPayload(
-        std::span<uint8_t>(packet + media::kRtpHeaderSize, 1500 - media::kRtpHeaderSize), &last);
+        std::span<uint8_t>(packet + media::kRtpHeaderSize,
+                           DatagramBatch::kDatagramBytes - media::kRtpHeaderSize),
+        &last);
     media::WriteRtpHeader({.marker = last,
                            .payload_type = kVp8PayloadType,
                            .sequence = leg.sequence++,
                            .timestamp = leg.timestamp,
                            .ssrc = leg.ssrc},
                           packet);
-    out_iov_[out_count_].iov_len = media::kRtpHeaderSize + payload;
-    out_to_[out_count_] = leg.to;
     total_bytes_sent_ += static_cast<int64_t>(payload);
     if (measuring_) {
       ++leg.packets;
       leg.bytes += static_cast<int64_t>(payload);
     }
-    if (++out_count_ == kBatch) Flush();
+    if (batch_.Queue(media::kRtpHeaderSize + payload, leg.to)) Flush();
   }
   leg.timestamp += static_cast<uint32_t>(media::kVideoClockRate / options_.fps);
 }
 
-void VideoTraffic::Flush() {
-  size_t sent = 0;
-  while (sent < out_count_) {
-    const int n = sendmmsg(fd_, &out_msgs_[sent], static_cast<unsigned>(out_count_ - sent), 0);
-    if (n <= 0) break;  // a full send buffer: these are lost, as on a real link
-    sent += static_cast<size_t>(n);
-  }
-  out_count_ = 0;
-}
+void VideoTraffic::Flush() { batch_.Flush(fd_); }
 
 void VideoTraffic::Receive(int64_t now_us) {
   while (true) {
-    for (size_t i = 0; i < kBatch; ++i) in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    const int n = recvmmsg(fd_, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) return;
-    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
-      const std::span<const uint8_t> packet(in_buffers_[i].data(), in_msgs_[i].msg_len);
-      const int32_t index = leg_of_port_[ntohs(in_from_[i].sin_port)];
+    const size_t n = batch_.Receive(fd_, false);
+    if (n == 0) return;
+    for (size_t i = 0; i < n; ++i) {
+      const std::span<const uint8_t> packet = batch_.packet(i);
+      const int32_t index = leg_of_port_[ntohs(batch_.from(i).sin_port)];
       if (index < 0) {
         strays_ += measuring_ ? 1 : 0;
         continue;

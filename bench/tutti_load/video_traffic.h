@@ -8,13 +8,12 @@
 #pragma once
 
 #include <netinet/in.h>
-#include <sys/socket.h>
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "bench/tutti_load/udp_socket.h"
 #include "bench/tutti_load/video_meter.h"
 #include "bench/tutti_load/vp8_packetizer.h"
 
@@ -94,7 +93,6 @@ class VideoTraffic {
 
  private:
   struct Leg;
-  static constexpr size_t kBatch = 64;
 
   void SendFrame(Leg& leg, int64_t now_us);
   void OnRtcp(Leg& leg, std::span<const uint8_t> packet);
@@ -118,15 +116,7 @@ class VideoTraffic {
   int64_t total_bytes_received_ = 0;
   int64_t total_rtcp_received_ = 0;
 
-  std::array<std::array<uint8_t, 1500>, kBatch> out_buffers_{};
-  std::array<iovec, kBatch> out_iov_{};
-  std::array<sockaddr_in, kBatch> out_to_{};
-  std::array<mmsghdr, kBatch> out_msgs_{};
-  size_t out_count_ = 0;
-  std::array<std::array<uint8_t, 1500>, kBatch> in_buffers_{};
-  std::array<iovec, kBatch> in_iov_{};
-  std::array<sockaddr_in, kBatch> in_from_{};
-  std::array<mmsghdr, kBatch> in_msgs_{};
+  DatagramBatch batch_;
 };
 
 }  // namespace tutti::load

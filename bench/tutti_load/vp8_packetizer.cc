@@ -1,6 +1,7 @@
 #include "bench/tutti_load/vp8_packetizer.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "mediaplane/rtp/byte_order.h"
@@ -8,17 +9,12 @@
 namespace tutti::load {
 namespace {
 
-// RFC 7741 §4.2, first octet: X (extensions), S (start of partition), PID.
-constexpr uint8_t kX = 0x80;
-constexpr uint8_t kS = 0x10;
-// Extension octet: I (picture id), L (TL0PICIDX), T (TID), K (KEYIDX).
-constexpr uint8_t kI = 0x80;
-constexpr uint8_t kL = 0x40;
-constexpr uint8_t kT = 0x20;
-constexpr uint8_t kK = 0x10;
-constexpr uint8_t kM = 0x80;  // picture id: 15 bits
-constexpr uint8_t kTagMagic0 = 'T';
-constexpr uint8_t kTagMagic1 = 'L';
+// RFC 7741 §4.2: the first octet's X (extensions) and S (start of a
+// partition); the extension octet's I (picture id), L (TL0PICIDX), T (TID)
+// and K (KEYIDX); M, a 15-bit picture id.
+enum Vp8Bits : uint8_t { kX = 0x80, kS = 0x10, kI = 0x80, kL = 0x40, kT = 0x20, kK = 0x10 };
+constexpr uint8_t kM = 0x80;
+constexpr std::array<uint8_t, 2> kTagMagic = {'T', 'L'};
 // RFC 6386 §9.1: a key frame's start code.
 constexpr uint8_t kStartCode[3] = {0x9d, 0x01, 0x2a};
 
@@ -84,8 +80,8 @@ size_t Vp8Packetizer::NextPayload(std::span<uint8_t> out, bool* last) {
     }
     at = header;
   }
-  d[at] = kTagMagic0;
-  d[at + 1] = kTagMagic1;
+  d[at] = kTagMagic[0];
+  d[at + 1] = kTagMagic[1];
   media::StoreBe16(d + at + 2, width_);
   media::StoreBe16(d + at + 4, height_);
   media::StoreBe16(d + at + 6, frame_);
@@ -143,8 +139,8 @@ std::optional<Vp8PacketView> ReadVp8Payload(std::span<const uint8_t> payload) {
       tag_at = kVp8KeyFrameHeaderBytes;
     }
   }
-  if (data.size() >= tag_at + kSourceTagBytes && data[tag_at] == kTagMagic0 &&
-      data[tag_at + 1] == kTagMagic1) {
+  if (data.size() >= tag_at + kSourceTagBytes && data[tag_at] == kTagMagic[0] &&
+      data[tag_at + 1] == kTagMagic[1]) {
     view.tag = SourceTag{.width = media::LoadBe16(&data[tag_at + 2]),
                          .height = media::LoadBe16(&data[tag_at + 4]),
                          .frame = media::LoadBe16(&data[tag_at + 6])};

@@ -38,103 +38,95 @@ class Stream {
   std::array<uint8_t, kVideoPacketBytes> buffer_{};
 };
 
-// The forwarder continues the picture ids across a switch, as tutti's
-// rewriter does: the second camera starts at the id after the first's.
-TEST(VideoMeterTest, ACleanSwitchIsCountedAndNothingElse) {
-  VideoMeter meter(SourceTag{.width = 999, .height = 999});
-  Stream stream(meter);
-  Vp8Packetizer a(640, 360, 100, 0);
-  Vp8Packetizer b(320, 180, 103, 0);
-  meter.StartMeasuring();
-  stream.Frame(a, true);
-  stream.Frame(a, false);
-  stream.Frame(a, false);
-  stream.Frame(b, true);  // the floor moved: b's key frame first
-  stream.Frame(b, false);
-  const VideoTally& tally = meter.tally();
+// Three cameras of different sizes; `self` is the receiver's own. b's
+// picture ids go on where a's third frame leaves them, as tutti's rewriter
+// continues them across a switch.
+class VideoMeterTest : public ::testing::Test {
+ protected:
+  VideoMeter meter_{SourceTag{.width = 320, .height = 180}};
+  Stream stream_{meter_};
+  Vp8Packetizer a_{640, 360, 100, 0};
+  Vp8Packetizer b_{480, 270, 103, 3};
+  Vp8Packetizer self_{320, 180, 0, 0};
+};
+
+TEST_F(VideoMeterTest, ACleanSwitchIsCountedAndNothingElse) {
+  meter_.StartMeasuring();
+  stream_.Frame(a_, true);
+  stream_.Frame(a_, false);
+  stream_.Frame(a_, false);
+  stream_.Frame(b_, true);  // the floor moved: b's key frame first
+  stream_.Frame(b_, false);
+  const VideoTally& tally = meter_.tally();
   EXPECT_EQ(tally.switches, 2);  // into a (the first picture), then to b
   EXPECT_EQ(tally.broken_switches, 0);
   EXPECT_EQ(tally.keyframes, 2);
   EXPECT_EQ(tally.frames, 5);
   EXPECT_EQ(tally.packets, 15);
-  EXPECT_EQ(meter.missing(), 0);
+  EXPECT_EQ(meter_.missing(), 0);
   EXPECT_EQ(tally.ssrc_changes, 0);
   EXPECT_EQ(tally.picture_id_jumps, 0);
   EXPECT_EQ(tally.timestamp_backwards, 0);
   EXPECT_EQ(tally.own_camera, 0);
   EXPECT_EQ(tally.unreadable, 0);
-  ASSERT_TRUE(meter.showing().has_value());
-  EXPECT_EQ(meter.showing()->width, 320);
+  ASSERT_TRUE(meter_.showing().has_value());
+  EXPECT_EQ(meter_.showing()->width, 480);
 }
 
-TEST(VideoMeterTest, ASwitchToAnInterFrameOrMidFrameIsBroken) {
-  VideoMeter meter;
-  Stream stream(meter);
-  Vp8Packetizer a(640, 360, 0, 0);
-  Vp8Packetizer b(320, 180, 0, 0);
-  meter.StartMeasuring();
-  stream.Frame(a, true);
-  stream.Frame(b, false);  // b's inter frame: the receiver lacks its reference
-  EXPECT_EQ(meter.tally().broken_switches, 1);
-  b.BeginFrame(true, 3000);
+TEST_F(VideoMeterTest, ASwitchToAnInterFrameOrMidFrameIsBroken) {
+  meter_.StartMeasuring();
+  stream_.Frame(a_, true);
+  stream_.Frame(b_, false);  // b's inter frame: the receiver lacks its reference
+  EXPECT_EQ(meter_.tally().broken_switches, 1);
+  b_.BeginFrame(true, 3000);
   std::array<uint8_t, kVideoPacketBytes> lost{};
   bool last = false;
-  b.NextPayload(lost, &last);  // the key frame's first packet never arrives
-  stream.Frame(a, true);
-  stream.Send(b);  // b's key frame from its second packet on
-  EXPECT_EQ(meter.tally().switches, 4);
-  EXPECT_EQ(meter.tally().broken_switches, 2);
+  b_.NextPayload(lost, &last);  // the key frame's first packet never arrives
+  stream_.Frame(a_, true);
+  stream_.Send(b_);  // b's key frame from its second packet on
+  EXPECT_EQ(meter_.tally().switches, 4);
+  EXPECT_EQ(meter_.tally().broken_switches, 2);
 }
 
-TEST(VideoMeterTest, GapsSsrcChangesAndOwnCameraAreCounted) {
-  VideoMeter meter(SourceTag{.width = 320, .height = 180});
-  Stream stream(meter);
-  Vp8Packetizer a(640, 360, 0, 0);
-  Vp8Packetizer self(320, 180, 0, 0);
-  meter.StartMeasuring();
-  stream.Frame(a, true);
-  stream.sequence += 2;  // two packets lost
-  stream.Frame(a, false);
-  stream.ssrc = 0x9999;  // a second stream
-  stream.Frame(a, false);
-  stream.Frame(self, true);
-  const VideoTally& tally = meter.tally();
-  EXPECT_EQ(meter.missing(), 2);
+TEST_F(VideoMeterTest, GapsSsrcChangesAndOwnCameraAreCounted) {
+  meter_.StartMeasuring();
+  stream_.Frame(a_, true);
+  stream_.sequence += 2;  // two packets lost
+  stream_.Frame(a_, false);
+  stream_.ssrc = 0x9999;  // a second stream
+  stream_.Frame(a_, false);
+  stream_.Frame(self_, true);
+  const VideoTally& tally = meter_.tally();
+  EXPECT_EQ(meter_.missing(), 2);
   EXPECT_EQ(tally.ssrc_changes, 1);
   EXPECT_EQ(tally.own_camera, 3);
   EXPECT_EQ(tally.broken_switches, 0);
 }
 
-TEST(VideoMeterTest, PictureIdJumpsAndTimestampsRunningBackAreCounted) {
-  VideoMeter meter;
-  Stream stream(meter);
-  Vp8Packetizer a(640, 360, 0x7FFF, 0);  // wraps to 0 in the second frame: no jump
-  meter.StartMeasuring();
-  stream.Frame(a, true);
-  stream.Frame(a, false);
-  EXPECT_EQ(meter.tally().picture_id_jumps, 0);
-  // A forwarder that kept the second camera's own ids: 500 after 0.
-  Vp8Packetizer b(320, 180, 500, 0);
-  stream.Frame(b, true);
-  EXPECT_EQ(meter.tally().picture_id_jumps, 1);
-  stream.timestamp -= 90000;
-  stream.Frame(b, false);
-  EXPECT_EQ(meter.tally().timestamp_backwards, 1);
-  EXPECT_EQ(meter.tally().broken_switches, 0);
+TEST_F(VideoMeterTest, PictureIdJumpsAndTimestampsRunningBackAreCounted) {
+  Vp8Packetizer wrapping(640, 360, 0x7FFF, 0);  // wraps to 0 in its second frame: no jump
+  meter_.StartMeasuring();
+  stream_.Frame(wrapping, true);
+  stream_.Frame(wrapping, false);
+  EXPECT_EQ(meter_.tally().picture_id_jumps, 0);
+  // A forwarder that kept b's own ids: 103 after 0.
+  stream_.Frame(b_, true);
+  EXPECT_EQ(meter_.tally().picture_id_jumps, 1);
+  stream_.timestamp -= 90000;
+  stream_.Frame(b_, false);
+  EXPECT_EQ(meter_.tally().timestamp_backwards, 1);
+  EXPECT_EQ(meter_.tally().broken_switches, 0);
 }
 
-TEST(VideoMeterTest, TheCameraShowingIsFollowedBeforeTheWindowButNotCounted) {
-  VideoMeter meter;
-  Stream stream(meter);
-  Vp8Packetizer a(640, 360, 0, 0);
-  stream.Frame(a, true);
-  stream.Frame(a, false);
-  EXPECT_EQ(meter.tally().packets, 0);
-  meter.StartMeasuring();
-  stream.Frame(a, false);  // mid-picture: not a switch
-  EXPECT_EQ(meter.tally().switches, 0);
-  EXPECT_EQ(meter.tally().broken_switches, 0);
-  EXPECT_EQ(meter.tally().packets, 3);
+TEST_F(VideoMeterTest, TheCameraShowingIsFollowedBeforeTheWindowButNotCounted) {
+  stream_.Frame(a_, true);
+  stream_.Frame(a_, false);
+  EXPECT_EQ(meter_.tally().packets, 0);
+  meter_.StartMeasuring();
+  stream_.Frame(a_, false);  // mid-picture: not a switch
+  EXPECT_EQ(meter_.tally().switches, 0);
+  EXPECT_EQ(meter_.tally().broken_switches, 0);
+  EXPECT_EQ(meter_.tally().packets, 3);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bench/tutti_load/udp_socket.h"
+#include "mediaplane/rtp/byte_order.h"
 #include "mediaplane/rtp/rtp_packet.h"
 
 namespace tutti::load {
@@ -71,47 +72,20 @@ std::optional<Vp8PacketView> Vp8Of(const Bytes& packet) {
 
 uint32_t SsrcOf(const Bytes& packet) { return media::ParseRtp(packet)->ssrc; }
 
-Bytes Pli(uint32_t media_ssrc) {
-  return {0x81,
-          206,
-          0x00,
-          0x02,
-          0,
-          0,
-          0,
-          1,
-          static_cast<uint8_t>(media_ssrc >> 24),
-          static_cast<uint8_t>(media_ssrc >> 16),
-          static_cast<uint8_t>(media_ssrc >> 8),
-          static_cast<uint8_t>(media_ssrc)};
+// Feedback bytes up to the media SSRC (RFC 4585 §6.1), then it.
+Bytes WithSsrc(Bytes head, uint32_t ssrc) {
+  head.resize(head.size() + 4);
+  media::StoreBe32(&head[head.size() - 4], ssrc);
+  return head;
 }
+
+Bytes Pli(uint32_t media_ssrc) { return WithSsrc({0x81, 206, 0, 2, 0, 0, 0, 1}, media_ssrc); }
 
 // REMB of 300,000 b/s (exponent 2, mantissa 75,000) for one SSRC.
 Bytes Remb300k(uint32_t media_ssrc) {
-  return {0x8F,
-          206,
-          0x00,
-          0x05,
-          0,
-          0,
-          0,
-          1,
-          0,
-          0,
-          0,
-          0,
-          'R',
-          'E',
-          'M',
-          'B',
-          0x01,
-          0x09,
-          0x24,
-          0xF8,
-          static_cast<uint8_t>(media_ssrc >> 24),
-          static_cast<uint8_t>(media_ssrc >> 16),
-          static_cast<uint8_t>(media_ssrc >> 8),
-          static_cast<uint8_t>(media_ssrc)};
+  return WithSsrc(
+      {0x8F, 206, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0, 'R', 'E', 'M', 'B', 1, 0x09, 0x24, 0xF8},
+      media_ssrc);
 }
 
 class VideoTrafficTest : public ::testing::Test {
