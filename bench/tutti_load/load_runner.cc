@@ -127,6 +127,8 @@ class LoadEngine {
   void SendSlot(int slot, int64_t now_us);
   void FlushBatch();
   void ReceiveRtp(int64_t now_us);
+  // An audio packet from the server for `call`.
+  void OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr& header, int64_t now_us);
   void StartVideo(const sdp::SessionDescription& answer, const LoadCall& call, int64_t now_us);
   // When the kernel queued a datagram (steady clock), from SO_TIMESTAMPNS.
   int64_t ArrivalUs(const msghdr& header, int64_t fallback_us) const;
@@ -551,51 +553,51 @@ int64_t LoadEngine::ArrivalUs(const msghdr& header, int64_t fallback_us) const {
 }
 
 void LoadEngine::ReceiveRtp(int64_t now_us) {
-  while (true) {
-    const size_t n = batch_.Receive(rtp_fd_, true);
-    if (n == 0) return;
-    for (size_t i = 0; i < n; ++i) {
-      const std::span<const uint8_t> packet = batch_.packet(i);
-      const int32_t index = call_of_port_[ntohs(batch_.from(i).sin_port)];
-      if (index < 0) {
-        // After a BYE the server's last packets still arrive: only count
-        // strays while everyone is meant to be connected.
-        strays_ += phase_ == Phase::kTalk ? 1 : 0;
-        continue;
-      }
-      if (media::LooksLikeRtcp(packet)) {
-        ++rtcp_;
-        continue;
-      }
-      std::optional<media::RtpView> rtp = media::ParseRtp(packet);
-      if (!rtp) {
-        ++malformed_;
-        continue;
-      }
-      ++rx_packets_;
-      LoadCall& call = calls_[static_cast<size_t>(index)];
-      if (!call.meter.measuring() || rtp->payload_type != info_.payload_type) continue;
-      const int64_t arrival_us = ArrivalUs(batch_.header(i), now_us);
-      call.meter.OnPacket(rtp->sequence, rtp->timestamp, arrival_us);
+  batch_.Drain(rtp_fd_, true,
+               [&](std::span<const uint8_t> packet, const sockaddr_in& from, const msghdr& header) {
+                 const int32_t index = call_of_port_[ntohs(from.sin_port)];
+                 if (index < 0) {
+                   // After a BYE the server's last packets still arrive: only count
+                   // strays while everyone is meant to be connected.
+                   strays_ += phase_ == Phase::kTalk ? 1 : 0;
+                   return;
+                 }
+                 if (media::LooksLikeRtcp(packet)) {
+                   ++rtcp_;
+                   return;
+                 }
+                 const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
+                 if (!rtp) {
+                   ++malformed_;
+                   return;
+                 }
+                 ++rx_packets_;
+                 OnAudio(calls_[static_cast<size_t>(index)], *rtp, header, now_us);
+               });
+}
 
-      if (!Judged(call)) continue;
+void LoadEngine::OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr& header,
+                         int64_t now_us) {
+  if (!call.meter.measuring() || rtp.payload_type != info_.payload_type) return;
+  const int64_t arrival_us = ArrivalUs(header, now_us);
+  call.meter.OnPacket(rtp.sequence, rtp.timestamp, arrival_us);
 
-      const int64_t t = RoomTimeMs(call.room, arrival_us);
-      const int64_t turn = t >= 0 ? options_.talk.Turn(t) : -1;
-      TalkModel::Expect expect = options_.talk.ExpectedBy(call.member, call.room_size, t);
-      const int64_t window_start = RoomTimeMs(call.room, talk_start_us_);
-      const int64_t window_end = RoomTimeMs(call.room, talk_end_us_);
-      if (!options_.talk.PeriodInside(turn, window_start, window_end)) {
-        expect = TalkModel::Expect::kNone;
-      }
-      // An Opus decoder must see every frame (its state carries over);
-      // G.711 is decoded only when judged.
-      if (expect == TalkModel::Expect::kNone && !call.decoder) continue;
-      const bool loud = IsLoud(call, rtp->payload);
-      if (expect == TalkModel::Expect::kNone) continue;
-      call.meter.OnFrame(expect, turn, loud);
-    }
+  if (!Judged(call)) return;
+
+  const int64_t t = RoomTimeMs(call.room, arrival_us);
+  const int64_t turn = t >= 0 ? options_.talk.Turn(t) : -1;
+  TalkModel::Expect expect = options_.talk.ExpectedBy(call.member, call.room_size, t);
+  const int64_t window_start = RoomTimeMs(call.room, talk_start_us_);
+  const int64_t window_end = RoomTimeMs(call.room, talk_end_us_);
+  if (!options_.talk.PeriodInside(turn, window_start, window_end)) {
+    expect = TalkModel::Expect::kNone;
   }
+  // An Opus decoder must see every frame (its state carries over);
+  // G.711 is decoded only when judged.
+  if (expect == TalkModel::Expect::kNone && !call.decoder) return;
+  const bool loud = IsLoud(call, rtp.payload);
+  if (expect == TalkModel::Expect::kNone) return;
+  call.meter.OnFrame(expect, turn, loud);
 }
 
 bool LoadEngine::IsLoud(LoadCall& call, std::span<const uint8_t> payload) {

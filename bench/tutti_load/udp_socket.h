@@ -40,17 +40,25 @@ class DatagramBatch {
   // loses the rest, as a real link would).
   size_t Flush(int fd);
 
-  // Receiving: up to kBatch datagrams, without waiting; with `control`,
-  // room for ancillary data (SO_TIMESTAMPNS). Returns how many (0: none).
-  size_t Receive(int fd, bool control);
-  std::span<const uint8_t> packet(size_t i) const {
-    return {in_buffers_[i].data(), in_msgs_[i].msg_len};
+  // Receiving: reads the socket empty, kBatch datagrams a system call, and
+  // calls fn(packet, from, header) for each; with `control`, with room for
+  // ancillary data (SO_TIMESTAMPNS) in the header.
+  template <typename Fn>
+  void Drain(int fd, bool control, Fn&& fn) {
+    while (true) {
+      const size_t n = Receive(fd, control);
+      if (n == 0) return;
+      for (size_t i = 0; i < n; ++i) {
+        fn(std::span<const uint8_t>(in_buffers_[i].data(), in_msgs_[i].msg_len), in_from_[i],
+           in_msgs_[i].msg_hdr);
+      }
+    }
   }
-  const sockaddr_in& from(size_t i) const { return in_from_[i]; }
-  const msghdr& header(size_t i) const { return in_msgs_[i].msg_hdr; }
 
  private:
   static constexpr size_t kControlBytes = CMSG_SPACE(sizeof(timespec));
+  // Up to kBatch datagrams, without waiting; how many (0: none).
+  size_t Receive(int fd, bool control);
 
   std::array<std::array<uint8_t, kDatagramBytes>, kBatch> out_buffers_{};
   std::array<iovec, kBatch> out_iov_{};

@@ -165,31 +165,27 @@ void VideoTraffic::SendFrame(Leg& leg, int64_t now_us) {
 void VideoTraffic::Flush() { batch_.Flush(fd_); }
 
 void VideoTraffic::Receive(int64_t now_us) {
-  while (true) {
-    const size_t n = batch_.Receive(fd_, false);
-    if (n == 0) return;
-    for (size_t i = 0; i < n; ++i) {
-      const std::span<const uint8_t> packet = batch_.packet(i);
-      const int32_t index = leg_of_port_[ntohs(batch_.from(i).sin_port)];
-      if (index < 0) {
-        strays_ += measuring_ ? 1 : 0;
-        continue;
-      }
-      Leg& leg = legs_[static_cast<size_t>(index)];
-      if (media::LooksLikeRtcp(packet)) {
-        OnRtcp(leg, packet);
-        continue;
-      }
-      const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
-      if (!rtp || rtp->payload_type != kVp8PayloadType) {
-        malformed_ += measuring_ ? 1 : 0;
-        continue;
-      }
-      total_bytes_received_ += static_cast<int64_t>(rtp->payload.size());
-      leg.meter.OnPacket(rtp->ssrc, rtp->sequence, rtp->timestamp, rtp->marker, rtp->payload,
-                         now_us);
-    }
-  }
+  batch_.Drain(fd_, false,
+               [&](std::span<const uint8_t> packet, const sockaddr_in& from, const msghdr&) {
+                 const int32_t index = leg_of_port_[ntohs(from.sin_port)];
+                 if (index < 0) {
+                   strays_ += measuring_ ? 1 : 0;
+                   return;
+                 }
+                 Leg& leg = legs_[static_cast<size_t>(index)];
+                 if (media::LooksLikeRtcp(packet)) {
+                   OnRtcp(leg, packet);
+                   return;
+                 }
+                 const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
+                 if (!rtp || rtp->payload_type != kVp8PayloadType) {
+                   malformed_ += measuring_ ? 1 : 0;
+                   return;
+                 }
+                 total_bytes_received_ += static_cast<int64_t>(rtp->payload.size());
+                 leg.meter.OnPacket(rtp->ssrc, rtp->sequence, rtp->timestamp, rtp->marker,
+                                    rtp->payload, now_us);
+               });
 }
 
 void VideoTraffic::OnRtcp(Leg& leg, std::span<const uint8_t> packet) {
