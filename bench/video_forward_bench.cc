@@ -1,14 +1,13 @@
 // Cost of forwarding video (issue 16), per packet, for what a media worker
-// does with each packet of a source that N receivers watch: for every
-// receiver, its VideoRewriter's new sequence, timestamp and picture ids,
-// the packet copied into a send buffer with its RTP header and VP8
-// descriptor rewritten, and the octets counted for its sender report. The
-// packets are tutti-load's synthetic VP8 camera at 1.5 Mb/s and 30 fps (6
-// packets of ~1,060 bytes a frame), written before the clock starts; every
-// 2 s (60 frames) the receivers switch to the other of two cameras at its
-// key frame, as follow-the-talker does. Socket I/O is not timed (about
-// 0.6 µs to receive and 0.9 µs to send a datagram on kernel sockets: the
-// packet plane section of bench/README.md).
+// does with each packet of a source that N receivers watch: the payload
+// inspected once (key frame, frame start, ids), then for every receiver its VideoRewriter's new
+// sequence, timestamp and picture ids, the packet copied into a send buffer with its RTP header and
+// VP8 descriptor rewritten, and the octets counted for its sender report. The packets are
+// tutti-load's synthetic VP8 camera at 1.5 Mb/s and 30 fps (6 packets of ~1,060 bytes a frame),
+// written before the clock starts; every 2 s (60 frames) the receivers switch to the other of two
+// cameras at its key frame, as follow-the-talker does. Socket I/O is not timed (about 0.6 µs to
+// receive and 0.9 µs to send a datagram on kernel sockets: the packet plane section of
+// bench/README.md).
 //
 // items_per_second counts packets sent to receivers; the figure per source
 // packet is the time per iteration.
@@ -20,6 +19,7 @@
 #include "benchmark/benchmark.h"
 #include "mediaplane/rtp/byte_order.h"
 #include "mediaplane/rtp/rtp_packet.h"
+#include "mediaplane/video/video_payload.h"
 #include "mixer/video_rewriter.h"
 #include "mixer/video_selection.h"
 
@@ -33,7 +33,6 @@ constexpr int kSwitchEveryFrames = 60;
 
 struct SourcePacket {
   std::vector<uint8_t> bytes;  // RTP header and VP8 payload
-  bool keyframe_start = false;
 };
 
 // `frames` frames of one camera, the first a key frame, then one every
@@ -47,7 +46,6 @@ std::vector<SourcePacket> Camera(uint32_t ssrc, uint16_t width, int frames) {
   for (int frame = 0; frame < frames; ++frame) {
     const bool key = frame % kSwitchEveryFrames == 0;
     camera.BeginFrame(key, kFrameBytes);
-    bool first = true;
     while (camera.pending()) {
       bool last = false;
       const size_t size =
@@ -62,9 +60,7 @@ std::vector<SourcePacket> Camera(uint32_t ssrc, uint16_t width, int frames) {
                                    buffer.data());
       packets.push_back(
           {{buffer.begin(),
-            buffer.begin() + static_cast<ptrdiff_t>(tutti::media::kRtpHeaderSize + size)},
-           key && first});
-      first = false;
+            buffer.begin() + static_cast<ptrdiff_t>(tutti::media::kRtpHeaderSize + size)}});
     }
     timestamp += tutti::media::kVideoClockRate / kFps;
   }
@@ -72,36 +68,56 @@ std::vector<SourcePacket> Camera(uint32_t ssrc, uint16_t width, int frames) {
 }
 
 // What a forwarder writes per receiver: the header's sequence, timestamp
-// and SSRC, and the VP8 descriptor's picture id and TL0PICIDX (tutti-load's
-// layout: 15-bit id at payload bytes 2-3, TL0PICIDX at 4).
+// and SSRC, and the VP8 descriptor's picture id and TL0PICIDX.
 void WriteForwarded(const SourcePacket& packet, const tutti::mixer::VideoRewriter::Fields& fields,
                     uint32_t ssrc, uint8_t* out) {
   std::memcpy(out, packet.bytes.data(), packet.bytes.size());
   tutti::media::StoreBe16(out + 2, fields.sequence);
   tutti::media::StoreBe32(out + 4, fields.timestamp);
   tutti::media::StoreBe32(out + 8, ssrc);
-  uint8_t* descriptor = out + tutti::media::kRtpHeaderSize;
   if (fields.picture_id >= 0) {
-    descriptor[2] = static_cast<uint8_t>(0x80 | ((fields.picture_id >> 8) & 0x7F));
-    descriptor[3] = static_cast<uint8_t>(fields.picture_id);
+    tutti::media::RewriteVideoPictureIds(
+        tutti::media::VideoCodec::kVp8,
+        std::span<uint8_t>(out + tutti::media::kRtpHeaderSize,
+                           packet.bytes.size() - tutti::media::kRtpHeaderSize),
+        static_cast<uint16_t>(fields.picture_id), static_cast<uint8_t>(fields.tl0picidx));
   }
-  if (fields.tl0picidx >= 0) descriptor[4] = static_cast<uint8_t>(fields.tl0picidx);
 }
 
-// The source's fields the rewriter needs, read as a forwarder reads them.
+// The source's fields the rewriter needs, read as a forwarder reads them:
+// the RTP header, and the payload inspected for key frames and ids.
 struct Inbound {
   uint32_t ssrc;
   uint16_t sequence;
   uint32_t timestamp;
-  int32_t picture_id;
-  int32_t tl0picidx;
+  tutti::media::VideoPacketInfo info;
 };
 Inbound Read(const SourcePacket& packet) {
-  const uint8_t* p = packet.bytes.data();
-  const uint8_t* d = p + tutti::media::kRtpHeaderSize;
-  return {tutti::media::LoadBe32(p + 8), tutti::media::LoadBe16(p + 2),
-          tutti::media::LoadBe32(p + 4), (d[2] & 0x7F) << 8 | d[3], d[4]};
+  const std::span<const uint8_t> bytes(packet.bytes);
+  return {tutti::media::LoadBe32(&bytes[8]), tutti::media::LoadBe16(&bytes[2]),
+          tutti::media::LoadBe32(&bytes[4]),
+          *tutti::media::InspectVideoPayload(tutti::media::VideoCodec::kVp8,
+                                             bytes.subspan(tutti::media::kRtpHeaderSize))};
 }
+
+// The payload inspection alone, per packet: key frame, frame start,
+// picture size and ids of every packet a worker receives.
+void BM_InspectVp8Packet(benchmark::State& state) {
+  const std::vector<SourcePacket> camera = Camera(0x1111, 640, kSwitchEveryFrames);
+  size_t at = 0;
+  int64_t keyframes = 0;
+  for (auto _ : state) {
+    const std::span<const uint8_t> bytes(camera[at].bytes);
+    const std::optional<tutti::media::VideoPacketInfo> info = tutti::media::InspectVideoPayload(
+        tutti::media::VideoCodec::kVp8, bytes.subspan(tutti::media::kRtpHeaderSize));
+    keyframes += info->keyframe ? 1 : 0;
+    benchmark::DoNotOptimize(info);
+    if (++at == camera.size()) at = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["keyframes"] = static_cast<double>(keyframes);
+}
+BENCHMARK(BM_InspectVp8Packet);
 
 void BM_ForwardToReceivers(benchmark::State& state) {
   const int receivers = static_cast<int>(state.range(0));
@@ -124,8 +140,8 @@ void BM_ForwardToReceivers(benchmark::State& state) {
     const Inbound in = Read(packet);
     for (int r = 0; r < receivers; ++r) {
       tutti::mixer::VideoRewriter& rewriter = rewriters[static_cast<size_t>(r)];
-      const std::optional<tutti::mixer::VideoRewriter::Fields> fields =
-          rewriter.Rewrite(in.ssrc, in.sequence, in.timestamp, in.picture_id, in.tl0picidx, now_us);
+      const std::optional<tutti::mixer::VideoRewriter::Fields> fields = rewriter.Rewrite(
+          in.ssrc, in.sequence, in.timestamp, in.info.picture_id, in.info.tl0picidx, now_us);
       if (!fields) continue;
       WriteForwarded(packet, *fields, rewriter.ssrc(), out[static_cast<size_t>(r)].data());
       rewriter.CountSent(packet.bytes.size() - tutti::media::kRtpHeaderSize);
@@ -141,7 +157,7 @@ void BM_ForwardToReceivers(benchmark::State& state) {
       ++switches;
       const uint32_t ssrc = camera == 0 ? 0x1111 : 0x2222;
       for (tutti::mixer::VideoRewriter& rewriter : rewriters) rewriter.SwitchTo(ssrc);
-      while (!cameras[camera][at].keyframe_start) at = (at + 1) % cameras[camera].size();
+      while (!Read(cameras[camera][at]).info.keyframe) at = (at + 1) % cameras[camera].size();
     }
   }
   state.SetItemsProcessed(sent);

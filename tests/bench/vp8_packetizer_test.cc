@@ -5,6 +5,8 @@
 #include <array>
 #include <vector>
 
+#include "mediaplane/video/video_payload.h"
+
 namespace tutti::load {
 namespace {
 
@@ -120,6 +122,45 @@ TEST(Vp8PacketizerTest, EveryPacketCarriesItsCamerasTag) {
     ASSERT_TRUE(view->tag.has_value()) << i;
     EXPECT_EQ(*view->tag, (SourceTag{.width = 1000, .height = 700, .frame = 1}));
   }
+}
+
+// The server reads the camera with tutti's own payload parser: it must see
+// what tutti-load means, packet by packet.
+TEST(Vp8PacketizerTest, TuttisPayloadParserReadsTheCameraAsMeant) {
+  Vp8Packetizer camera(1280, 720, 0x7FFF, 255);
+  for (int frame = 0; frame < 3; ++frame) {
+    const bool key = frame != 1;
+    const std::vector<Packet> packets = Frame(camera, key, 6250);
+    ASSERT_EQ(packets.size(), 6u);
+    for (size_t i = 0; i < packets.size(); ++i) {
+      const std::optional<media::VideoPacketInfo> info =
+          media::InspectVideoPayload(media::VideoCodec::kVp8, packets[i]);
+      ASSERT_TRUE(info.has_value()) << frame << "/" << i;
+      EXPECT_EQ(info->frame_start, i == 0) << frame << "/" << i;
+      EXPECT_EQ(info->keyframe, key && i == 0) << frame << "/" << i;
+      EXPECT_EQ(info->width, key && i == 0 ? 1280 : 0);
+      EXPECT_EQ(info->height, key && i == 0 ? 720 : 0);
+      EXPECT_EQ(info->picture_id, (0x7FFF + frame) % 0x8000);
+      EXPECT_TRUE(info->picture_id_15bit);
+      EXPECT_EQ(info->tl0picidx, (255 + frame) % 256);
+    }
+  }
+}
+
+// A forwarder rewrites the ids in place; the source tag and the key frame
+// header stay where tutti-load's receivers read them.
+TEST(Vp8PacketizerTest, RewrittenIdsLeaveTheTagReadable) {
+  Vp8Packetizer camera(640, 360, 1, 1);
+  std::vector<Packet> packets = Frame(camera, true, 3000);
+  ASSERT_TRUE(media::RewriteVideoPictureIds(media::VideoCodec::kVp8, packets[0], 0x1234, 9));
+  const std::optional<Vp8PacketView> view = ReadVp8Payload(packets[0]);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->picture_id, 0x1234);
+  EXPECT_EQ(view->tl0picidx, 9);
+  EXPECT_TRUE(view->keyframe);
+  EXPECT_EQ(view->width, 640);
+  ASSERT_TRUE(view->tag.has_value());
+  EXPECT_EQ(view->tag->width, 640);
 }
 
 TEST(Vp8PacketizerTest, TheReaderTakesSevenBitIdsAndRefusesTruncations) {
