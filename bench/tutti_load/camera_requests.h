@@ -1,6 +1,7 @@
 // What the server asks of a tutti-load camera over RTCP: a key frame (PLI,
 // RFC 4585 §6.3.1; FIR, RFC 5104 §4.3.1) or a bitrate ceiling (REMB,
-// draft-alvestrand-rmcat-remb; TMMBR, RFC 5104 §4.2.1).
+// draft-alvestrand-rmcat-remb; TMMBR, RFC 5104 §4.2.1), read with tutti's
+// own feedback parser (media::ParseRtcpFeedback) and picked for one camera.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@ namespace tutti::load {
 struct CameraRequests {
   int plis = 0;
   int firs = 0;
-  std::optional<uint64_t> remb_bps;   // the lowest REMB naming the camera
+  std::optional<uint64_t> remb_bps;   // the lowest REMB, when one names the camera
   std::optional<uint64_t> tmmbr_bps;  // the lowest TMMBR entry for it
   bool wants_keyframe() const { return plis + firs > 0; }
 };
