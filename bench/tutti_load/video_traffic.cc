@@ -79,7 +79,7 @@ bool VideoTraffic::Open(const std::string& local_address) {
 void VideoTraffic::Start(int index, const sockaddr_in& server, int64_t now_us) {
   Leg& leg = legs_[static_cast<size_t>(index)];
   if (leg.on) return;
-  ++accepted_;
+  ++counts_.accepted;
   leg.on = true;
   leg.to = server;
   leg.first_frame = true;
@@ -115,7 +115,7 @@ void VideoTraffic::SendDue(int64_t now_us) {
     // than sending a burst, and says so.
     if (now_us - leg.next_frame_us > 100'000) {
       const int64_t behind = (now_us - leg.next_frame_us) / interval_us + 1;
-      frames_skipped_ += measuring_ ? behind : 0;
+      counts_.frames_skipped += measuring_ ? behind : 0;
       leg.next_frame_us += behind * interval_us;
     }
   }
@@ -169,7 +169,7 @@ void VideoTraffic::Receive(int64_t now_us) {
                [&](std::span<const uint8_t> packet, const sockaddr_in& from, const msghdr&) {
                  const int32_t index = leg_of_port_[ntohs(from.sin_port)];
                  if (index < 0) {
-                   strays_ += measuring_ ? 1 : 0;
+                   counts_.strays_received += measuring_ ? 1 : 0;
                    return;
                  }
                  Leg& leg = legs_[static_cast<size_t>(index)];
@@ -179,7 +179,7 @@ void VideoTraffic::Receive(int64_t now_us) {
                  }
                  const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
                  if (!rtp || rtp->payload_type != kVp8PayloadType) {
-                   malformed_ += measuring_ ? 1 : 0;
+                   counts_.malformed_received += measuring_ ? 1 : 0;
                    return;
                  }
                  total_bytes_received_ += static_cast<int64_t>(rtp->payload.size());
@@ -189,11 +189,11 @@ void VideoTraffic::Receive(int64_t now_us) {
 }
 
 void VideoTraffic::OnRtcp(Leg& leg, std::span<const uint8_t> packet) {
-  rtcp_ += measuring_ ? 1 : 0;
+  counts_.rtcp_received += measuring_ ? 1 : 0;
   ++total_rtcp_received_;
   const std::optional<CameraRequests> requests = ReadCameraRequests(packet, leg.ssrc);
   if (!requests) {
-    malformed_ += measuring_ ? 1 : 0;
+    counts_.malformed_received += measuring_ ? 1 : 0;
     return;
   }
   // A key frame as the next frame, however many asked (an encoder does the same).
@@ -210,7 +210,8 @@ void VideoTraffic::OnRtcp(Leg& leg, std::span<const uint8_t> packet) {
 void VideoTraffic::StartMeasuring(int64_t now_us) {
   measuring_ = true;
   measure_start_us_ = now_us;
-  rtcp_ = malformed_ = strays_ = frames_skipped_ = 0;
+  // Whole-run counts stay; the window's start from here.
+  counts_ = VideoResult{.offered = counts_.offered, .accepted = counts_.accepted};
   for (Leg& leg : legs_) {
     if (!leg.on) continue;
     leg.measured = true;
@@ -223,12 +224,7 @@ void VideoTraffic::StartMeasuring(int64_t now_us) {
 void VideoTraffic::EndMeasuring(int64_t now_us, VideoResult* r) {
   measuring_ = false;
   const double seconds = static_cast<double>(now_us - measure_start_us_) / 1e6;
-  r->offered = offered_;
-  r->accepted = accepted_;
-  r->rtcp_received = rtcp_;
-  r->frames_skipped = frames_skipped_;
-  r->malformed_received = malformed_;
-  r->strays_received = strays_;
+  *r = counts_;
   for (Leg& leg : legs_) {
     if (!leg.measured) continue;
     ++r->cameras;

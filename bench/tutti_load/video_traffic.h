@@ -72,7 +72,7 @@ class VideoTraffic {
   bool Open(const std::string& local_address);
   uint16_t port() const { return port_; }
 
-  void Offered() { ++offered_; }
+  void Offered() { ++counts_.offered; }
   // The server took call `index`'s video at `server`: its camera starts.
   void Start(int index, const sockaddr_in& server, int64_t now_us);
   // The call ended: no more video either way.
@@ -106,12 +106,9 @@ class VideoTraffic {
   std::vector<int32_t> leg_of_port_ = std::vector<int32_t>(65536, -1);
   bool measuring_ = false;
   int64_t measure_start_us_ = 0;
-  int64_t offered_ = 0;
-  int64_t accepted_ = 0;
-  int64_t rtcp_ = 0;
-  int64_t malformed_ = 0;
-  int64_t strays_ = 0;
-  int64_t frames_skipped_ = 0;
+  // The figures counted as they happen (the rest are summed from the legs
+  // at the end).
+  VideoResult counts_;
   int64_t total_bytes_sent_ = 0;
   int64_t total_bytes_received_ = 0;
   int64_t total_rtcp_received_ = 0;
