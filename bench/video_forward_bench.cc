@@ -19,6 +19,7 @@
 #include "benchmark/benchmark.h"
 #include "mediaplane/rtp/byte_order.h"
 #include "mediaplane/rtp/rtp_packet.h"
+#include "mediaplane/video/packet_cache.h"
 #include "mediaplane/video/video_payload.h"
 #include "mixer/video_rewriter.h"
 #include "mixer/video_selection.h"
@@ -165,6 +166,37 @@ void BM_ForwardToReceivers(benchmark::State& state) {
   state.counters["switches"] = static_cast<double>(switches);
 }
 BENCHMARK(BM_ForwardToReceivers)->Arg(1)->Arg(9)->Arg(49);
+
+// Every packet of a source is kept for its receivers' NACKs: the cost of
+// keeping one, and of finding one again (a NACK answered from the cache).
+void BM_PacketCacheStore(benchmark::State& state) {
+  const std::vector<SourcePacket> camera = Camera(0x1111, 640, kSwitchEveryFrames);
+  tutti::media::PacketCache cache;
+  size_t at = 0;
+  uint16_t sequence = 0;
+  for (auto _ : state) {
+    cache.Store(sequence++, camera[at].bytes);
+    if (++at == camera.size()) at = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["cache_kib"] = static_cast<double>(cache.memory_bytes()) / 1024;
+}
+BENCHMARK(BM_PacketCacheStore);
+
+void BM_PacketCacheFind(benchmark::State& state) {
+  const std::vector<SourcePacket> camera = Camera(0x1111, 640, kSwitchEveryFrames);
+  tutti::media::PacketCache cache;
+  for (uint16_t sequence = 0; sequence < 200; ++sequence) {
+    cache.Store(sequence, camera[sequence % camera.size()].bytes);
+  }
+  uint16_t sequence = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(cache.Find(sequence));
+    sequence = static_cast<uint16_t>((sequence + 7) % 200);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PacketCacheFind);
 
 // Who sees whom, once per 20 ms tick, for a room of `members` with video,
 // two of them talking in turns that move every 3 s (150 ticks).
