@@ -1,13 +1,16 @@
-// Cost of forwarding video (issue 16), per packet, for what a media worker
-// does with each packet of a source that N receivers watch: the payload
-// inspected once (key frame, frame start, ids), then for every receiver its VideoRewriter's new
-// sequence, timestamp and picture ids, the packet copied into a send buffer with its RTP header and
-// VP8 descriptor rewritten, and the octets counted for its sender report. The packets are
-// tutti-load's synthetic VP8 camera at 1.5 Mb/s and 30 fps (6 packets of ~1,060 bytes a frame),
-// written before the clock starts; every 2 s (60 frames) the receivers switch to the other of two
-// cameras at its key frame, as follow-the-talker does. Socket I/O is not timed (about 0.6 µs to
-// receive and 0.9 µs to send a datagram on kernel sockets: the packet plane section of
-// bench/README.md).
+// Cost of forwarding video (issue 16), per packet: what a media worker does
+// with each packet of a source that N receivers watch. The payload is
+// inspected once (key frame, frame start, ids); then for every receiver its
+// VideoRewriter's sequence, timestamp and picture ids, the packet copied
+// into a send buffer with its RTP header and VP8 descriptor rewritten, and
+// the octets counted for its sender report. The packets are tutti-load's
+// synthetic VP8 camera at 1.5 Mb/s and 30 fps (6 packets of ~1,060 bytes a
+// frame), written before the clock starts; every 2 s (60 frames) the
+// receivers switch to the other of two cameras at its key frame, as
+// follow-the-talker does. Socket I/O is not timed (about 0.6 µs to receive
+// and 0.9 µs to send a datagram on kernel sockets: the packet plane section
+// of bench/README.md). Beside it: the inspection alone, the NACK cache's
+// store and find, and the selection per tick.
 //
 // items_per_second counts packets sent to receivers; the figure per source
 // packet is the time per iteration.
