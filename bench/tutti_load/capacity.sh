@@ -70,7 +70,10 @@ if v is not None:
                 f'{v["bytes_received"]*8/seconds/1e6:.0f} Mb/s ({v["received_kbps_mean"]:.0f} kb/s '
                 f'a receiver), missing {v["missing_percent"]:.4f}%, switches {v["switches"]} '
                 f'broken {v["broken_switches"]}, PLI {v["plis_received"]} FIR {v["firs_received"]}, '
-                f'{v["cameras_held_down"]} cameras held down'
+                f'{v["cameras_held_down"]} cameras held down, server '
+                f'{v["server"]["packets_in"]/seconds:.0f} packets/s in '
+                f'{v["server"]["packets_out"]/seconds:.0f} out, '
+                f'{v["server"]["switch_wait_ms_mean"]:.0f} ms to a switch'
                 f'{", TOOL BEHIND: %d frames skipped" % v["frames_skipped"] if v["frames_skipped"] else ""}')
 else:
   video_line = ""

@@ -38,6 +38,14 @@ void AppendVideoText(const VideoResult& v, std::string* text) {
       v.receivers, got.packets, v.received_kbps_mean, got.keyframes, got.missing, v.missing_percent,
       v.receivers_with_gaps, v.receivers_without_video, got.switches, got.broken_switches,
       got.ssrc_changes, got.picture_id_jumps, got.timestamp_backwards, got.own_camera);
+  if (v.server.packets_in + v.server.packets_out > 0) {
+    absl::StrAppendFormat(text,
+                          "  forwarded  server: %lld video packets in, %lld out; %lld key frame "
+                          "requests, %lld switches (%.0f ms to the key frame on average), %lld "
+                          "NACKs answered\n",
+                          v.server.packets_in, v.server.packets_out, v.server.keyframe_requests,
+                          v.server.switches, v.server.switch_wait_ms_mean, v.server.nacks_answered);
+  }
   if (got.unreadable + v.malformed_received + v.strays_received > 0) {
     absl::StrAppendFormat(text, "  video in   %lld unreadable, %lld malformed, %lld strays\n",
                           got.unreadable, v.malformed_received, v.strays_received);
@@ -80,7 +88,14 @@ nlohmann::json VideoJson(const VideoResult& v) {
           {"unreadable", got.unreadable},
           {"rtcp_received", v.rtcp_received},
           {"malformed_received", v.malformed_received},
-          {"strays_received", v.strays_received}};
+          {"strays_received", v.strays_received},
+          {"server",
+           {{"packets_in", v.server.packets_in},
+            {"packets_out", v.server.packets_out},
+            {"keyframe_requests", v.server.keyframe_requests},
+            {"switches", v.server.switches},
+            {"switch_wait_ms_mean", v.server.switch_wait_ms_mean},
+            {"nacks_answered", v.server.nacks_answered}}}};
 }
 
 }  // namespace

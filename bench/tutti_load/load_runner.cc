@@ -139,6 +139,8 @@ class LoadEngine {
   void StartTalk(int64_t now_us);
   void EndTalk(int64_t now_us, RunResult* result);
   bool AllSettled() const;
+  static void FillServerVideo(const ServerSample& before, const ServerSample& after,
+                              VideoResult::Server* server);
   void Interrupt(int64_t now_us, RunResult* result);
   void Progress(int64_t now_us, const LateTickWatch& watch);
   void Summarize(RunResult* result);
@@ -688,6 +690,7 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
           (server_before_->resident_bytes - server_idle_->resident_bytes) / 1024.0 /
           static_cast<double>(result->participants_measured);
     }
+    if (video_) FillServerVideo(*server_before_, *after, &result->video.server);
     const double participant_minutes =
         static_cast<double>(result->participants_measured) * result->measured_s / 60.0;
     if (participant_minutes > 0) {
@@ -696,6 +699,21 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
   }
   phase_ = Phase::kHangup;
   hangup_start_us_ = now_us;
+}
+
+void LoadEngine::FillServerVideo(const ServerSample& before, const ServerSample& after,
+                                 VideoResult::Server* server) {
+  auto delta = [](double a, double b) { return static_cast<int64_t>(a - b); };
+  server->packets_in = delta(after.video_packets_in, before.video_packets_in);
+  server->packets_out = delta(after.video_packets_out, before.video_packets_out);
+  server->keyframe_requests = delta(after.video_keyframe_requests, before.video_keyframe_requests);
+  server->switches = delta(after.video_switches, before.video_switches);
+  server->nacks_answered = delta(after.video_nacks_answered, before.video_nacks_answered);
+  if (server->switches > 0) {
+    server->switch_wait_ms_mean =
+        (after.video_switch_wait_seconds - before.video_switch_wait_seconds) * 1000 /
+        static_cast<double>(server->switches);
+  }
 }
 
 bool LoadEngine::AllSettled() const { return settled_ == calls_to_place_; }

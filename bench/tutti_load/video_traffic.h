@@ -56,6 +56,15 @@ struct VideoResult {
   int64_t rtcp_received = 0;
   int64_t malformed_received = 0;
   int64_t strays_received = 0;
+  // The server's side, from /metrics around the window (tutti_video_*).
+  struct Server {
+    int64_t packets_in = 0;
+    int64_t packets_out = 0;
+    int64_t keyframe_requests = 0;
+    int64_t switches = 0;
+    double switch_wait_ms_mean = 0;  // from a decision to the new source's key frame
+    int64_t nacks_answered = 0;
+  } server;
 };
 
 // The width and height call `index`'s camera sends: one of its own (up to
