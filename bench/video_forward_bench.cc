@@ -15,15 +15,20 @@
 // items_per_second counts packets sent to receivers; the figure per source
 // packet is the time per iteration.
 #include <array>
+#include <chrono>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "bench/tutti_load/vp8_packetizer.h"
 #include "benchmark/benchmark.h"
+#include "mediaplane/port_allocator.h"
 #include "mediaplane/rtp/byte_order.h"
+#include "mediaplane/rtp/rtcp_packet.h"
 #include "mediaplane/rtp/rtp_packet.h"
 #include "mediaplane/video/packet_cache.h"
 #include "mediaplane/video/video_payload.h"
+#include "mixer/conference.h"
 #include "mixer/video_rewriter.h"
 #include "mixer/video_selection.h"
 
@@ -169,6 +174,150 @@ void BM_ForwardToReceivers(benchmark::State& state) {
   state.counters["switches"] = static_cast<double>(switches);
 }
 BENCHMARK(BM_ForwardToReceivers)->Arg(1)->Arg(9)->Arg(49);
+
+// The worker's own path (the lead's VideoRouter): Conference::OnVideo with
+// one camera watched by N receivers (presenter mode, so all N see it), each
+// a Participant with a video stream on real bound ports; the sink counts
+// what would be sent. Per source packet: the stream's checks (latch, payload
+// type, receive statistics, inspection, the packet cache) and, per
+// receiver, the rewrite into a send buffer and the consent check. Timed by
+// hand per frame (6 packets; two clock reads a frame), the worker's ticks
+// left out.
+class CountingSink : public tutti::mixer::TickSink {
+ public:
+  uint8_t* NextBuffer() override { return buffer_.data(); }
+  void Commit(uint16_t, const tutti::media::Endpoint&, uint16_t) override { ++packets; }
+  void TalkingChanged(uint64_t, bool) override {}
+  int64_t packets = 0;
+
+ private:
+  std::array<uint8_t, tutti::media::kMaxDatagramBytes> buffer_{};
+};
+
+std::unique_ptr<tutti::mixer::Participant> VideoParticipant(uint64_t id,
+                                                            tutti::media::PortAllocator& ports) {
+  tutti::mixer::ParticipantSpec spec;
+  spec.id = id;
+  spec.conference_id = 1;
+  spec.codec = {tutti::media::CodecKind::kPcmu, 8000, 20};
+  spec.payload_type = 0;
+  spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(20000 + id)};
+  spec.remote_rtcp = spec.remote_rtp;
+  spec.video.active = true;
+  spec.video.codec = tutti::media::VideoCodec::kVp8;
+  spec.video.payload_type = 96;
+  spec.video.remote_rtp = {0x7f000001, static_cast<uint16_t>(30000 + id)};
+  spec.video.remote_rtcp = spec.video.remote_rtp;
+  spec.video.rtcp_mux = true;
+  spec.video.feedback = {.nack = true, .pli = true, .remb = true};
+  auto audio = ports.Allocate();
+  auto video = ports.Allocate();
+  if (!audio.ok() || !video.ok()) return nullptr;
+  auto participant = std::make_unique<tutti::mixer::Participant>(spec, std::move(*audio),
+                                                                 static_cast<uint32_t>(id));
+  participant->SetVideoPorts(std::move(*video), {});
+  return participant;
+}
+
+void BM_WorkerForwardToReceivers(benchmark::State& state) {
+  const int receivers = static_cast<int>(state.range(0));
+  tutti::media::PortAllocator ports("127.0.0.1", 56000, 56999);
+  tutti::mixer::ConferenceOptions options;
+  tutti::mixer::Conference conference(1, options);
+  std::vector<tutti::mixer::Participant*> members;
+  for (int i = 0; i <= receivers; ++i) {
+    std::unique_ptr<tutti::mixer::Participant> participant =
+        VideoParticipant(static_cast<uint64_t>(i + 1), ports);
+    if (!participant) {
+      state.SkipWithError("no free ports in 56000-56999");
+      return;
+    }
+    members.push_back(participant.get());
+    conference.Add(std::move(participant));
+  }
+  tutti::mixer::ConferenceSettings settings;
+  settings.video_mode = tutti::mixer::VideoMode::kPresenter;
+  settings.presenter_id = 1;
+  conference.Configure(settings);
+  CountingSink sink;
+  int64_t now_us = 1'000'000;
+  conference.Tick(now_us, sink);
+  std::vector<SourcePacket> camera = Camera(0x1111, 640, 4 * kSwitchEveryFrames);
+  tutti::mixer::Participant& source = *members[0];
+  const tutti::media::Endpoint from = source.spec().video.remote_rtp;
+  const uint16_t port = source.video_stream(false)->transport().rtp_port();
+  size_t at = 0;
+  uint16_t sequence = 0;
+  uint32_t frames = 0;
+  int64_t sent_in_ticks = 0;  // RTCP the ticks send
+  // One packet of the camera, its sequence number and timestamp running on
+  // as the clip repeats.
+  auto send_next = [&] {
+    SourcePacket& packet = camera[at];
+    tutti::media::StoreBe16(&packet.bytes[2], sequence++);
+    tutti::media::StoreBe32(&packet.bytes[4], frames * (tutti::media::kVideoClockRate / kFps));
+    tutti::media::Datagram datagram{port, from, packet.bytes.data(),
+                                    static_cast<uint16_t>(packet.bytes.size())};
+    conference.OnVideo(source, false, false, datagram, now_us, sink);
+    if ((packet.bytes[1] & 0x80) != 0) {  // the marker: the frame's last packet
+      ++frames;
+      now_us += 1'000'000 / kFps;
+    }
+    if (++at == camera.size()) at = 0;
+  };
+  // The worker ticks every 20 ms (it resets each stream's per-tick packet
+  // budget, among others); five seconds of that first, so that every
+  // receiver is shown the camera (from its key frame, one every 2 s: this
+  // camera does not answer the PLI). Then each iteration is one frame's
+  // packets, timed by hand, with the ticks that fall due untimed.
+  // Each receiver's peer sends a receiver report every second, as a real
+  // one does: a peer never heard from is soon not sent to (consent).
+  int64_t tick_us = now_us;
+  auto tick = [&] {
+    while (tick_us <= now_us) {
+      conference.Tick(tick_us += 20'000, sink);
+      if (tick_us % 1'000'000 != 0) continue;
+      for (tutti::mixer::Participant* member : members) {
+        std::array<uint8_t, 64> report{};
+        const size_t size = tutti::media::WriteRtcp(static_cast<uint32_t>(member->id()), nullptr,
+                                                    {}, "bench", false, report);
+        tutti::mixer::VideoStream& stream = *member->video_stream(false);
+        tutti::media::Datagram datagram{stream.transport().rtp_port(),
+                                        member->spec().video.remote_rtp, report.data(),
+                                        static_cast<uint16_t>(size)};
+        conference.OnVideo(*member, false, true, datagram, tick_us, sink);
+      }
+    }
+  };
+  while (now_us < 6'000'000) {
+    send_next();
+    tick();
+  }
+  const int64_t before = sink.packets;
+  int64_t packets_in = 0;
+  for (auto _ : state) {
+    const uint32_t frame = frames;
+    const auto start = std::chrono::steady_clock::now();
+    while (frames == frame) {
+      send_next();
+      ++packets_in;
+    }
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const int64_t sent = sink.packets;
+    tick();
+    sent_in_ticks += sink.packets - sent;
+  }
+  const int64_t forwarded = sink.packets - before - sent_in_ticks;
+  if (forwarded < packets_in * receivers) {
+    state.SkipWithError("not every receiver was shown the camera");
+  }
+  // items_per_second: source packets; per receiver, divide by `receivers`.
+  state.SetItemsProcessed(packets_in);
+  state.counters["receivers"] = receivers;
+  state.counters["out_per_in"] = static_cast<double>(forwarded) / static_cast<double>(packets_in);
+}
+BENCHMARK(BM_WorkerForwardToReceivers)->Arg(1)->Arg(9)->Arg(49)->UseManualTime();
 
 // Every packet of a source is kept for its receivers' NACKs: the cost of
 // keeping one, and of finding one again (a NACK answered from the cache).
