@@ -25,6 +25,12 @@ burst_requests = 100000
 unlimited_sources = ["127.0.0.0/8"]
 max_transactions = 4000000
 max_transaction_bytes = 4294967296
+# Video (capacity.sh --video): the defaults, written out so a measurement
+# says what it ran with.
+[video]
+mode = "follow_talker"
+hold_ms = 2000
+unwatched_kbps = 100
 [log]
 level = "warn"
 [records]

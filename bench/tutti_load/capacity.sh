@@ -10,20 +10,32 @@
 # run plus listeners (a judged Opus listener costs tutti-load a decode per
 # frame).
 #
-#   bench/tutti_load/capacity.sh [--baseline] CODEC ROOM_SIZE CALLS [DURATION_S]
+#   bench/tutti_load/capacity.sh [--baseline] [--video] CODEC ROOM_SIZE CALLS [DURATION_S]
 #
 # --baseline runs the server with [media] share_encoding = false: every
 # listener encoded separately (no shared encodes, no forwarded packets); the
 # same top-N.
+# --video: every call also sends and receives VP8 video (tutti-load
+# --video=vp8 at VIDEO_KBPS, default 1500, 30 fps; follow-the-talker moves
+# the picture with the talk model's turns). PASS also needs every video
+# line taken, every receiver shown video, no broken switch (each change of
+# camera begins with a key frame), one SSRC per receiver and under 0.1% of
+# video packets missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 share=true
 policy=tutti
-if [ "${1:-}" = "--baseline" ]; then
-  share=false
-  policy=baseline
+video=()
+while [ "${1:-}" = "--baseline" ] || [ "${1:-}" = "--video" ]; do
+  if [ "$1" = "--baseline" ]; then
+    share=false
+    policy=baseline
+  else
+    video=(--video=vp8 --video_kbps="${VIDEO_KBPS:-1500}")
+    policy="$policy-video"
+  fi
   shift
-fi
+done
 codec="$1" room_size="$2" calls="$3" duration="${4:-20}"
 build="${BUILD:-build/release}"
 out="${OUT:-/tmp/tutti-capacity}"
@@ -36,7 +48,7 @@ name="$codec-room$room_size-$calls-$policy"
 set +e
 taskset -c 1 "$build/bench/tutti-load" --calls="$calls" --room_size="$room_size" \
   --codec="$codec" --cps=1000 --duration_s="$duration" --api=127.0.0.1:8088 \
-  --token=capacity-token --judge_per_room="${JUDGE:-10}" --json --progress_s=5 > "$out/$name.json" 2> "$out/$name.progress"
+  --token=capacity-token --judge_per_room="${JUDGE:-10}" "${video[@]}" --json --progress_s=5 > "$out/$name.json" 2> "$out/$name.progress"
 set -e
 kill -TERM "$server"
 wait "$server" || true
@@ -48,6 +60,23 @@ core = s.get("cpu_s", 0) / m["measured_s"] if m["measured_s"] else 0
 ok = (r["calls"]["answered"] == r["options"]["calls"] and s.get("late_ticks", 1) == 0
       and m["missing_percent"] < 0.1 and h["turns_heard"] == h["turns_judged"]
       and h["pauses_noisy"] == 0)
+v = r.get("video")
+if v is not None:
+  ok = (ok and v["accepted"] == r["options"]["calls"] and v["receivers_without_video"] == 0
+        and v["broken_switches"] == 0 and v["ssrc_changes"] == 0 and v["missing_percent"] < 0.1
+        and v["frames_skipped"] == 0)
+  seconds = m["measured_s"] or 1
+  video_line = (f' | video in {v["bytes_sent"]*8/seconds/1e6:.0f} Mb/s out '
+                f'{v["bytes_received"]*8/seconds/1e6:.0f} Mb/s ({v["received_kbps_mean"]:.0f} kb/s '
+                f'a receiver), missing {v["missing_percent"]:.4f}%, switches {v["switches"]} '
+                f'broken {v["broken_switches"]}, PLI {v["plis_received"]} FIR {v["firs_received"]}, '
+                f'{v["cameras_held_down"]} cameras held down, server '
+                f'{v["server"]["packets_in"]/seconds:.0f} packets/s in '
+                f'{v["server"]["packets_out"]/seconds:.0f} out, '
+                f'{v["server"]["switch_wait_ms_mean"]:.0f} ms to a switch'
+                f'{", TOOL BEHIND: %d frames skipped" % v["frames_skipped"] if v["frames_skipped"] else ""}')
+else:
+  video_line = ""
 print(f'{sys.argv[2]:32} answered {r["calls"]["answered"]:5} missing {m["missing_percent"]:.4f}% '
       f'late ticks {s.get("late_ticks", "?")} server {core*100:.0f}% of a core '
       f'({s.get("cpu_s_per_participant_minute", 0):.4f} s/participant-min, '
@@ -55,5 +84,5 @@ print(f'{sys.argv[2]:32} answered {r["calls"]["answered"]:5} missing {m["missing
       f'heard {h["turns_heard"]}/{h["turns_judged"]} noisy pauses {h["pauses_noisy"]} '
       f'jitter {m["jitter_ms_mean"]:.2f}/{m["jitter_ms_max"]:.2f} ms '
       f'tool {t["cpu_s"]/m["measured_s"]*100 if m["measured_s"] else 0:.0f}% '
-      f'{"PASS" if ok else "FAIL"}')
+      f'{video_line} {"PASS" if ok else "FAIL"}')
 PY

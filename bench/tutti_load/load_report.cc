@@ -5,7 +5,6 @@
 #include "nlohmann/json.hpp"
 
 namespace tutti::load {
-
 const char* CodecName(Codec codec) {
   switch (codec) {
     case Codec::kPcmu:
@@ -17,6 +16,89 @@ const char* CodecName(Codec codec) {
   }
   return "?";
 }
+
+namespace {
+
+// The figures of a run with --video.
+void AppendVideoText(const VideoResult& v, std::string* text) {
+  absl::StrAppendFormat(text,
+                        "  video      %lld of %lld offers taken; %lld cameras sent %lld packets "
+                        "(%.0f kb/s each; %lld frames skipped by tutti-load), %lld key frames "
+                        "(%lld asked for); got %lld PLI, %lld FIR, %lld REMB, %lld TMMBR; %lld "
+                        "held below the rate at the end\n",
+                        v.accepted, v.offered, v.cameras, v.packets_sent, v.sent_kbps_mean,
+                        v.frames_skipped, v.keyframes_sent, v.keyframes_asked, v.plis_received,
+                        v.firs_received, v.rembs_received, v.tmmbrs_received, v.cameras_held_down);
+  const VideoTally& got = v.received;
+  absl::StrAppendFormat(
+      text,
+      "  watching   %lld receivers got %lld packets (%.0f kb/s each), %lld key frames; %lld "
+      "missing (%.4f%%, %lld receivers with gaps), %lld got none; %lld switches, %lld broken; "
+      "%lld SSRC changes, %lld picture id jumps, %lld timestamps back, %lld own camera\n",
+      v.receivers, got.packets, v.received_kbps_mean, got.keyframes, got.missing, v.missing_percent,
+      v.receivers_with_gaps, v.receivers_without_video, got.switches, got.broken_switches,
+      got.ssrc_changes, got.picture_id_jumps, got.timestamp_backwards, got.own_camera);
+  if (v.server.packets_in + v.server.packets_out > 0) {
+    absl::StrAppendFormat(text,
+                          "  forwarded  server: %lld video packets in, %lld out; %lld key frame "
+                          "requests, %lld switches (%.0f ms to the key frame on average), %lld "
+                          "NACKs answered\n",
+                          v.server.packets_in, v.server.packets_out, v.server.keyframe_requests,
+                          v.server.switches, v.server.switch_wait_ms_mean, v.server.nacks_answered);
+  }
+  if (got.unreadable + v.malformed_received + v.strays_received > 0) {
+    absl::StrAppendFormat(text, "  video in   %lld unreadable, %lld malformed, %lld strays\n",
+                          got.unreadable, v.malformed_received, v.strays_received);
+  }
+}
+
+nlohmann::json VideoJson(const VideoResult& v) {
+  const VideoTally& got = v.received;
+  return {{"offered", v.offered},
+          {"accepted", v.accepted},
+          {"cameras", v.cameras},
+          {"packets_sent", v.packets_sent},
+          {"bytes_sent", v.bytes_sent},
+          {"frames_sent", v.frames_sent},
+          {"frames_skipped", v.frames_skipped},
+          {"keyframes_sent", v.keyframes_sent},
+          {"keyframes_asked", v.keyframes_asked},
+          {"plis_received", v.plis_received},
+          {"firs_received", v.firs_received},
+          {"rembs_received", v.rembs_received},
+          {"tmmbrs_received", v.tmmbrs_received},
+          {"cameras_held_down", v.cameras_held_down},
+          {"sent_kbps_mean", v.sent_kbps_mean},
+          {"receivers", v.receivers},
+          {"receivers_without_video", v.receivers_without_video},
+          {"receivers_with_gaps", v.receivers_with_gaps},
+          {"packets_received", got.packets},
+          {"bytes_received", got.bytes},
+          {"frames_received", got.frames},
+          {"keyframes_received", got.keyframes},
+          {"packets_missing", got.missing},
+          {"missing_percent", v.missing_percent},
+          {"received_kbps_mean", v.received_kbps_mean},
+          {"switches", got.switches},
+          {"broken_switches", got.broken_switches},
+          {"ssrc_changes", got.ssrc_changes},
+          {"picture_id_jumps", got.picture_id_jumps},
+          {"timestamp_backwards", got.timestamp_backwards},
+          {"own_camera", got.own_camera},
+          {"unreadable", got.unreadable},
+          {"rtcp_received", v.rtcp_received},
+          {"malformed_received", v.malformed_received},
+          {"strays_received", v.strays_received},
+          {"server",
+           {{"packets_in", v.server.packets_in},
+            {"packets_out", v.server.packets_out},
+            {"keyframe_requests", v.server.keyframe_requests},
+            {"switches", v.server.switches},
+            {"switch_wait_ms_mean", v.server.switch_wait_ms_mean},
+            {"nacks_answered", v.server.nacks_answered}}}};
+}
+
+}  // namespace
 
 std::string SummaryText(const LoadOptions& options, const RunResult& r) {
   std::string text;
@@ -58,6 +140,7 @@ std::string SummaryText(const LoadOptions& options, const RunResult& r) {
                             r.malformed_received, r.strays_received);
     }
   }
+  if (options.video.enabled && options.hold_s < 0 && options.media) AppendVideoText(r.video, &text);
   if (r.server_measured) {
     absl::StrAppendFormat(&text,
                           "  server     %.2f CPU s (%.4f per participant-minute); %lld late "
@@ -85,7 +168,11 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"duration_s", options.duration_s},
         {"hold_s", options.hold_s},
         {"judge_per_room", options.judge_per_room},
-        {"media", options.media}}},
+        {"media", options.media},
+        {"video", options.video.enabled ? "vp8" : ""},
+        {"video_kbps", options.video.kbps},
+        {"video_fps", options.video.fps},
+        {"keyframe_interval_s", options.video.keyframe_interval_s}}},
       {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)},
       {"interrupted", r.interrupted},
       {"rooms", r.rooms},
@@ -124,6 +211,7 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"pauses_judged", r.pauses_judged},
         {"pauses_noisy", r.pauses_noisy},
         {"participants_hearing_all", r.participants_hearing_all}}},
+      {"video", options.video.enabled ? VideoJson(r.video) : nlohmann::json(nullptr)},
       {"server",
        r.server_measured
            ? nlohmann::json{{"cpu_s", r.server_cpu_s},

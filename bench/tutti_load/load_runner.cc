@@ -24,6 +24,7 @@
 #include "bench/tutti_load/run_late_ticks.h"
 #include "bench/tutti_load/server_api.h"
 #include "bench/tutti_load/sip_messages.h"
+#include "bench/tutti_load/udp_socket.h"
 #include "mediaplane/codec/g711.h"
 #include "mediaplane/rtp/rtp_packet.h"
 #include "signaling/sdp/session_description.h"
@@ -47,35 +48,6 @@ double ProcessCpuSeconds() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// A UDP socket bound to address:port (0: any free port), non-blocking.
-std::optional<int> BindUdp(const std::string& address, uint16_t port, int buffer_bytes) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  // FORCE works for root (the benchmark machine); otherwise the sysctl caps apply.
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
-  }
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(port);
-  if (inet_pton(AF_INET, address.c_str(), &local.sin_addr) != 1 ||
-      bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-    close(fd);
-    return std::nullopt;
-  }
-  return fd;
-}
-
-uint16_t LocalPort(int fd) {
-  sockaddr_in local{};
-  socklen_t length = sizeof local;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
-  return ntohs(local.sin_port);
 }
 
 // Speech level: RMS above -50 dBFS. Silence decodes to (near) zero on
@@ -133,7 +105,6 @@ class LoadEngine {
   // tool a wake-up; 4 groups 5 ms apart cost a fifth of 1 ms steps.
   static constexpr int kSlots = 4;
   static constexpr int64_t kSlotUs = 20'000 / kSlots;
-  static constexpr size_t kBatch = 64;
 
   bool churn() const { return options_.hold_s >= 0; }
   std::string RoomName(int room) const { return absl::StrCat(options_.room_prefix, room); }
@@ -156,6 +127,9 @@ class LoadEngine {
   void SendSlot(int slot, int64_t now_us);
   void FlushBatch();
   void ReceiveRtp(int64_t now_us);
+  // An audio packet from the server for `call`.
+  void OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr& header, int64_t now_us);
+  void StartVideo(const sdp::SessionDescription& answer, const LoadCall& call, int64_t now_us);
   // When the kernel queued a datagram (steady clock), from SO_TIMESTAMPNS.
   int64_t ArrivalUs(const msghdr& header, int64_t fallback_us) const;
   bool Judged(const LoadCall& call) const {
@@ -165,6 +139,8 @@ class LoadEngine {
   void StartTalk(int64_t now_us);
   void EndTalk(int64_t now_us, RunResult* result);
   bool AllSettled() const;
+  static void FillServerVideo(const ServerSample& before, const ServerSample& after,
+                              VideoResult::Server* server);
   void Interrupt(int64_t now_us, RunResult* result);
   void Progress(int64_t now_us, const LateTickWatch& watch);
   void Summarize(RunResult* result);
@@ -177,6 +153,7 @@ class LoadEngine {
   int sip_fd_ = -1;
   int rtp_fd_ = -1;
   std::unique_ptr<ServerApi> api_;
+  std::unique_ptr<VideoTraffic> video_;  // --video only
   std::vector<std::string> rooms_made_;
 
   std::vector<LoadCall> calls_;
@@ -215,19 +192,8 @@ class LoadEngine {
   std::optional<ServerSample> server_idle_;  // before the first call
   double tool_cpu_before_ = 0;
 
-  // sendmmsg batch: one buffer per datagram.
-  std::array<std::array<uint8_t, 1500>, kBatch> out_buffers_{};
-  std::array<iovec, kBatch> out_iov_{};
-  std::array<sockaddr_in, kBatch> out_to_{};
-  std::array<mmsghdr, kBatch> out_msgs_{};
-  size_t out_count_ = 0;
-  // recvmmsg batch.
-  std::array<std::array<uint8_t, 1500>, kBatch> in_buffers_{};
-  std::array<iovec, kBatch> in_iov_{};
-  std::array<sockaddr_in, kBatch> in_from_{};
-  std::array<std::array<char, CMSG_SPACE(sizeof(timespec))>, kBatch> in_control_{};
+  DatagramBatch batch_;  // the audio's, out and in
   int64_t realtime_minus_steady_us_ = 0;
-  std::array<mmsghdr, kBatch> in_msgs_{};
   std::array<int16_t, 5760> pcm_{};
 
   int64_t last_progress_us_ = 0;
@@ -235,6 +201,8 @@ class LoadEngine {
   int64_t last_progress_answered_ = 0;
   size_t rooms_ = 0;  // rooms of the run
   int64_t last_progress_rx_ = 0;
+  int64_t last_progress_video_tx_ = 0;
+  int64_t last_progress_video_rx_ = 0;
 };
 
 bool LoadEngine::Setup(RunResult* result) {
@@ -252,6 +220,15 @@ bool LoadEngine::Setup(RunResult* result) {
   timespec real{};
   clock_gettime(CLOCK_REALTIME, &real);
   realtime_minus_steady_us_ = real.tv_sec * 1'000'000 + real.tv_nsec / 1000 - NowUs();
+  if (options_.media && options_.video.enabled) {
+    video_ = std::make_unique<VideoTraffic>(options_.video, options_.calls);
+    if (!video_->Open(options_.local_address)) {
+      result->error = "cannot bind a UDP socket for video on " + options_.local_address;
+      return false;
+    }
+    endpoint_.video_rtp_port = video_->port();
+    endpoint_.video_kbps = options_.video.kbps;
+  }
   endpoint_.local_address = options_.local_address;
   endpoint_.sip_port = LocalPort(sip_fd_);
   endpoint_.rtp_port = LocalPort(rtp_fd_);
@@ -303,18 +280,6 @@ bool LoadEngine::Setup(RunResult* result) {
       call.decoder.reset(opus_decoder_create(8000, 1, &error));
     }
   }
-  for (size_t i = 0; i < kBatch; ++i) {
-    out_iov_[i] = {out_buffers_[i].data(), 0};
-    out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
-    out_msgs_[i].msg_hdr.msg_iovlen = 1;
-    out_msgs_[i].msg_hdr.msg_name = &out_to_[i];
-    out_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    in_iov_[i] = {in_buffers_[i].data(), in_buffers_[i].size()};
-    in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
-    in_msgs_[i].msg_hdr.msg_iovlen = 1;
-    in_msgs_[i].msg_hdr.msg_name = &in_from_[i];
-    in_msgs_[i].msg_hdr.msg_control = in_control_[i].data();
-  }
   return true;
 }
 
@@ -331,6 +296,7 @@ void LoadEngine::PlaceCall(int index, int64_t now_us) {
   call.branch = NewBranch(call, 1);
   call.request = InviteText(call, RoomName(call.room), endpoint_, options_.codec);
   SetState(call, CallState::kInviting);
+  if (video_) video_->Offered();
   call.first_sent_us = call.sent_us = now_us;
   call.retransmit_us = 500'000;  // T1
   if (first_invite_us_ == 0) first_invite_us_ = now_us;
@@ -416,6 +382,7 @@ void LoadEngine::Answered(const sip::SipMessage& message, LoadCall& call, int64_
 
   absl::StatusOr<sdp::SessionDescription> answer = sdp::ParseSdp(message.body());
   if (!options_.media || !answer.ok() || answer->media.empty()) return;
+  if (video_) StartVideo(*answer, call, now_us);
   const sdp::MediaDescription& audio = answer->media.front();
   const std::string& address =
       audio.connection_address.empty() ? answer->connection_address : audio.connection_address;
@@ -425,6 +392,23 @@ void LoadEngine::Answered(const sip::SipMessage& message, LoadCall& call, int64_
   call_of_port_[audio.port] = call.index;
   slot_calls_[static_cast<size_t>(call.index % kSlots)].push_back(call.index);
   if (phase_ == Phase::kTalk) call.meter.StartMeasuring();
+}
+
+// The answer's video line, when the server took it (a port, not 0).
+void LoadEngine::StartVideo(const sdp::SessionDescription& answer, const LoadCall& call,
+                            int64_t now_us) {
+  for (const sdp::MediaDescription& media : answer.media) {
+    if (media.media != "video" || media.port == 0) continue;
+    const std::string& address =
+        media.connection_address.empty() ? answer.connection_address : media.connection_address;
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(media.port);
+    if (inet_pton(AF_INET, address.c_str(), &to.sin_addr) == 1) {
+      video_->Start(call.index, to, now_us);
+    }
+    return;
+  }
 }
 
 void LoadEngine::OnRequest(const sip::SipMessage& message, LoadCall* call) {
@@ -456,6 +440,7 @@ void LoadEngine::HangUp(LoadCall& call, int64_t now_us) {
 
 // No more media either way; the server's port may go to a new call.
 void LoadEngine::Ended(LoadCall& call) {
+  if (video_) video_->Stop(call.index);
   const uint16_t port = ntohs(call.media_to.sin_port);
   if (port != 0 && call_of_port_[port] == call.index) call_of_port_[port] = -1;
 }
@@ -516,16 +501,7 @@ void LoadEngine::Timers(int64_t now_us) {
   }
 }
 
-void LoadEngine::FlushBatch() {
-  size_t sent = 0;
-  while (sent < out_count_) {
-    const int n = sendmmsg(rtp_fd_, &out_msgs_[sent], static_cast<unsigned>(out_count_ - sent), 0);
-    if (n <= 0) break;  // a full send buffer: these are lost, as on a real link
-    sent += static_cast<size_t>(n);
-  }
-  tx_packets_ += static_cast<int64_t>(sent);
-  out_count_ = 0;
-}
+void LoadEngine::FlushBatch() { tx_packets_ += static_cast<int64_t>(batch_.Flush(rtp_fd_)); }
 
 void LoadEngine::SendSlot(int slot, int64_t now_us) {
   const size_t frame_samples = static_cast<size_t>(info_.clock_rate / 50);
@@ -548,7 +524,7 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
       call.silence_at = (call.silence_at + 1) % speech_.silence.size();
     }
     if (!payload.empty()) {
-      uint8_t* packet = out_buffers_[out_count_].data();
+      uint8_t* packet = batch_.next_out();
       media::WriteRtpHeader({.marker = call.marker_next,
                              .payload_type = static_cast<uint8_t>(info_.payload_type),
                              .sequence = call.sequence++,
@@ -556,10 +532,8 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
                              .ssrc = call.ssrc},
                             packet);
       std::copy(payload.begin(), payload.end(), packet + media::kRtpHeaderSize);
-      out_iov_[out_count_].iov_len = media::kRtpHeaderSize + payload.size();
-      out_to_[out_count_] = call.media_to;
       call.marker_next = false;
-      if (++out_count_ == kBatch) FlushBatch();
+      if (batch_.Queue(media::kRtpHeaderSize + payload.size(), call.media_to)) FlushBatch();
     } else {
       call.marker_next = true;
     }
@@ -581,56 +555,51 @@ int64_t LoadEngine::ArrivalUs(const msghdr& header, int64_t fallback_us) const {
 }
 
 void LoadEngine::ReceiveRtp(int64_t now_us) {
-  while (true) {
-    for (size_t i = 0; i < kBatch; ++i) {
-      in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-      in_msgs_[i].msg_hdr.msg_controllen = in_control_[i].size();
-    }
-    const int n = recvmmsg(rtp_fd_, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) return;
-    for (int i = 0; i < n; ++i) {
-      const std::span<const uint8_t> packet(in_buffers_[static_cast<size_t>(i)].data(),
-                                            in_msgs_[static_cast<size_t>(i)].msg_len);
-      const int32_t index = call_of_port_[ntohs(in_from_[static_cast<size_t>(i)].sin_port)];
-      if (index < 0) {
-        // After a BYE the server's last packets still arrive: only count
-        // strays while everyone is meant to be connected.
-        strays_ += phase_ == Phase::kTalk ? 1 : 0;
-        continue;
-      }
-      if (media::LooksLikeRtcp(packet)) {
-        ++rtcp_;
-        continue;
-      }
-      std::optional<media::RtpView> rtp = media::ParseRtp(packet);
-      if (!rtp) {
-        ++malformed_;
-        continue;
-      }
-      ++rx_packets_;
-      LoadCall& call = calls_[static_cast<size_t>(index)];
-      if (!call.meter.measuring() || rtp->payload_type != info_.payload_type) continue;
-      const int64_t arrival_us = ArrivalUs(in_msgs_[static_cast<size_t>(i)].msg_hdr, now_us);
-      call.meter.OnPacket(rtp->sequence, rtp->timestamp, arrival_us);
+  batch_.Drain(rtp_fd_, true,
+               [&](std::span<const uint8_t> packet, const sockaddr_in& from, const msghdr& header) {
+                 const int32_t index = call_of_port_[ntohs(from.sin_port)];
+                 if (index < 0) {
+                   // After a BYE the server's last packets still arrive: only count
+                   // strays while everyone is meant to be connected.
+                   strays_ += phase_ == Phase::kTalk ? 1 : 0;
+                   return;
+                 }
+                 if (media::LooksLikeRtcp(packet)) {
+                   ++rtcp_;
+                   return;
+                 }
+                 const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
+                 if (!rtp) {
+                   ++malformed_;
+                   return;
+                 }
+                 ++rx_packets_;
+                 OnAudio(calls_[static_cast<size_t>(index)], *rtp, header, now_us);
+               });
+}
 
-      if (!Judged(call)) continue;
+void LoadEngine::OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr& header,
+                         int64_t now_us) {
+  if (!call.meter.measuring() || rtp.payload_type != info_.payload_type) return;
+  const int64_t arrival_us = ArrivalUs(header, now_us);
+  call.meter.OnPacket(rtp.sequence, rtp.timestamp, arrival_us);
 
-      const int64_t t = RoomTimeMs(call.room, arrival_us);
-      const int64_t turn = t >= 0 ? options_.talk.Turn(t) : -1;
-      TalkModel::Expect expect = options_.talk.ExpectedBy(call.member, call.room_size, t);
-      const int64_t window_start = RoomTimeMs(call.room, talk_start_us_);
-      const int64_t window_end = RoomTimeMs(call.room, talk_end_us_);
-      if (!options_.talk.PeriodInside(turn, window_start, window_end)) {
-        expect = TalkModel::Expect::kNone;
-      }
-      // An Opus decoder must see every frame (its state carries over);
-      // G.711 is decoded only when judged.
-      if (expect == TalkModel::Expect::kNone && !call.decoder) continue;
-      const bool loud = IsLoud(call, rtp->payload);
-      if (expect == TalkModel::Expect::kNone) continue;
-      call.meter.OnFrame(expect, turn, loud);
-    }
+  if (!Judged(call)) return;
+
+  const int64_t t = RoomTimeMs(call.room, arrival_us);
+  const int64_t turn = t >= 0 ? options_.talk.Turn(t) : -1;
+  TalkModel::Expect expect = options_.talk.ExpectedBy(call.member, call.room_size, t);
+  const int64_t window_start = RoomTimeMs(call.room, talk_start_us_);
+  const int64_t window_end = RoomTimeMs(call.room, talk_end_us_);
+  if (!options_.talk.PeriodInside(turn, window_start, window_end)) {
+    expect = TalkModel::Expect::kNone;
   }
+  // An Opus decoder must see every frame (its state carries over);
+  // G.711 is decoded only when judged.
+  if (expect == TalkModel::Expect::kNone && !call.decoder) return;
+  const bool loud = IsLoud(call, rtp.payload);
+  if (expect == TalkModel::Expect::kNone) return;
+  call.meter.OnFrame(expect, turn, loud);
 }
 
 bool LoadEngine::IsLoud(LoadCall& call, std::span<const uint8_t> payload) {
@@ -666,6 +635,7 @@ void LoadEngine::StartTalk(int64_t now_us) {
   for (LoadCall& call : calls_) {
     if (call.state == CallState::kUp) call.meter.StartMeasuring();
   }
+  if (video_) video_->StartMeasuring(now_us);
 }
 
 void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
@@ -673,6 +643,7 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
   result->tool_max_lag_ms = max_lag_ms_;
   result->packets_sent = tx_packets_ - tx_at_talk_start_;
   result->measured_s = static_cast<double>(now_us - talk_start_us_) / 1e6;
+  if (video_) video_->EndMeasuring(now_us, &result->video);
   std::optional<ServerSample> after;
   if (api_ && server_before_) {
     if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) after = *sample;
@@ -719,6 +690,7 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
           (server_before_->resident_bytes - server_idle_->resident_bytes) / 1024.0 /
           static_cast<double>(result->participants_measured);
     }
+    if (video_) FillServerVideo(*server_before_, *after, &result->video.server);
     const double participant_minutes =
         static_cast<double>(result->participants_measured) * result->measured_s / 60.0;
     if (participant_minutes > 0) {
@@ -727,6 +699,21 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
   }
   phase_ = Phase::kHangup;
   hangup_start_us_ = now_us;
+}
+
+void LoadEngine::FillServerVideo(const ServerSample& before, const ServerSample& after,
+                                 VideoResult::Server* server) {
+  auto delta = [](double a, double b) { return static_cast<int64_t>(a - b); };
+  server->packets_in = delta(after.video_packets_in, before.video_packets_in);
+  server->packets_out = delta(after.video_packets_out, before.video_packets_out);
+  server->keyframe_requests = delta(after.video_keyframe_requests, before.video_keyframe_requests);
+  server->switches = delta(after.video_switches, before.video_switches);
+  server->nacks_answered = delta(after.video_nacks_answered, before.video_nacks_answered);
+  if (server->switches > 0) {
+    server->switch_wait_ms_mean =
+        (after.video_switch_wait_seconds - before.video_switch_wait_seconds) * 1000 /
+        static_cast<double>(server->switches);
+  }
 }
 
 bool LoadEngine::AllSettled() const { return settled_ == calls_to_place_; }
@@ -757,17 +744,28 @@ void LoadEngine::Progress(int64_t now_us, const LateTickWatch& watch) {
                       : phase_ == Phase::kTalk ? "talk"
                                                : "hangup";
   std::string late = watch.late_ticks() >= 0 ? absl::StrCat(watch.late_ticks()) : "?";
+  std::string video;
+  if (video_) {
+    video = absl::StrFormat(
+        " | video tx %.1f Mb/s rx %.1f Mb/s",
+        static_cast<double>(video_->total_bytes_sent() - last_progress_video_tx_) * 8 / 1e6 /
+            interval,
+        static_cast<double>(video_->total_bytes_received() - last_progress_video_rx_) * 8 / 1e6 /
+            interval);
+    last_progress_video_tx_ = video_->total_bytes_sent();
+    last_progress_video_rx_ = video_->total_bytes_received();
+  }
   std::fprintf(stderr,
                "tutti-load %6.1fs %-6s calls up %lld/%d in %zu rooms, answered %lld (%.0f/s), "
-               "failed %lld | tx %.1fk/s rx %.1fk/s | missing frames %lld | server late ticks %s "
-               "| tool lag max %.1f ms\n",
+               "failed %lld | tx %.1fk/s rx %.1fk/s | missing frames %lld%s | server late ticks "
+               "%s | tool lag max %.1f ms\n",
                static_cast<double>(now_us - start_us_) / 1e6, phase, static_cast<long long>(up),
                options_.calls, rooms_, static_cast<long long>(up_),
                static_cast<double>(up_ - last_progress_answered_) / interval,
                static_cast<long long>(failed),
                static_cast<double>(tx_packets_ - last_progress_tx_) / interval / 1000,
                static_cast<double>(rx_packets_ - last_progress_rx_) / interval / 1000,
-               static_cast<long long>(missing), late.c_str(), max_lag_ms_);
+               static_cast<long long>(missing), video.c_str(), late.c_str(), max_lag_ms_);
   last_progress_answered_ = up_;
   last_progress_us_ = now_us;
   last_progress_tx_ = tx_packets_;
@@ -830,6 +828,7 @@ RunResult LoadEngine::Run() {
         SendSlot(static_cast<int>(slot++ % kSlots), now_us);
         next_slot_us += kSlotUs;
       }
+      if (video_) video_->SendDue(now_us);
     }
     if (g_stop_requested.load(std::memory_order_relaxed) && !result.interrupted) {
       Interrupt(now_us, &result);
@@ -879,6 +878,7 @@ RunResult LoadEngine::Run() {
     now_us = NowUs();
     ReceiveSip(now_us);
     if (options_.media) ReceiveRtp(now_us);
+    if (video_) video_->Receive(now_us);
   }
   Summarize(&result);
   for (const std::string& room : rooms_made_) (void)api_->DeleteRoom(room);

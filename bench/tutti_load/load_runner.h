@@ -14,6 +14,7 @@
 
 #include "bench/tutti_load/speech_frames.h"
 #include "bench/tutti_load/talk_model.h"
+#include "bench/tutti_load/video_traffic.h"
 
 namespace tutti::load {
 
@@ -30,7 +31,8 @@ struct LoadOptions {
   // >= 0: churn instead; each call hangs up this long after its answer and
   // nothing is measured but the signaling (joins per second).
   double hold_s = -1;
-  bool media = true;  // false: SDP only, no RTP sent or read
+  bool media = true;   // false: SDP only, no RTP sent or read
+  VideoOptions video;  // enabled: every call offers VP8 video too, and sends it
   TalkModel talk;
   std::string speech_path;
   std::string api_host = "127.0.0.1";
@@ -85,6 +87,9 @@ struct RunResult {
   int64_t pauses_judged = 0;
   int64_t pauses_noisy = 0;
   int64_t participants_hearing_all = 0;
+
+  // Video (--video), over the measured window.
+  VideoResult video;
 
   // The server, from /metrics around the measured window (the whole run in
   // churn mode).

@@ -52,6 +52,13 @@ absl::StatusOr<ServerSample> ServerApi::Sample() {
   sample.ticks = SumOfMetric(result->body, "tutti_worker_tick_seconds_count");
   sample.participants = SumOfMetric(result->body, "tutti_participants");
   sample.resident_bytes = SumOfMetric(result->body, "process_resident_memory_bytes");
+  sample.video_packets_in = SumOfMetric(result->body, "tutti_video_packets_in_total");
+  sample.video_packets_out = SumOfMetric(result->body, "tutti_video_packets_out_total");
+  sample.video_keyframe_requests = SumOfMetric(result->body, "tutti_video_keyframe_requests_total");
+  sample.video_switches = SumOfMetric(result->body, "tutti_video_switches_total");
+  sample.video_switch_wait_seconds =
+      SumOfMetric(result->body, "tutti_video_switch_wait_seconds_total");
+  sample.video_nacks_answered = SumOfMetric(result->body, "tutti_video_nacks_answered_total");
   return sample;
 }
 

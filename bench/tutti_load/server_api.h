@@ -22,7 +22,15 @@ struct ServerSample {
   double ticks = 0;        // tutti_worker_tick_seconds_count, every worker
   double participants = 0;
   double resident_bytes = 0;  // process_resident_memory_bytes
-  int64_t taken_us = 0;       // steady clock of this process
+  // Video forwarding (tutti_video_*_total, every worker): 0 on a server
+  // without it.
+  double video_packets_in = 0;
+  double video_packets_out = 0;
+  double video_keyframe_requests = 0;
+  double video_switches = 0;
+  double video_switch_wait_seconds = 0;
+  double video_nacks_answered = 0;
+  int64_t taken_us = 0;  // steady clock of this process
 };
 
 // The sum of every sample of `name` (all label sets) in Prometheus text; 0

@@ -43,13 +43,23 @@ std::string SdpOffer(const LoadCall& call, const UacEndpoint& endpoint, Codec co
       absl::StrCat("a=rtpmap:", info.payload_type, " ", info.sdp_name, "/", info.clock_rate);
   if (info.channels > 1) absl::StrAppend(&rtpmap, "/", info.channels);
   const bool opus = codec == Codec::kOpus;
+  std::string video;
+  if (endpoint.video_rtp_port != 0) {
+    // RFC 7741 VP8 with the feedback a forwarder needs (RFC 4585, RFC 5104,
+    // goog-remb), on the AVPF profile.
+    video = absl::StrCat("m=video ", endpoint.video_rtp_port, " RTP/AVPF 96\r\n",
+                         "b=AS:", endpoint.video_kbps, "\r\n", "a=rtpmap:96 VP8/90000\r\n",
+                         "a=rtcp-fb:96 nack\r\n", "a=rtcp-fb:96 nack pli\r\n",
+                         "a=rtcp-fb:96 ccm fir\r\n", "a=rtcp-fb:96 goog-remb\r\n", "a=rtcp-mux\r\n",
+                         "a=sendrecv\r\n");
+  }
   return absl::StrCat(
       "v=0\r\n", "o=tutti-load ", call.index, " 1 IN IP4 ", endpoint.local_address, "\r\n",
       "s=tutti-load\r\n", "c=IN IP4 ", endpoint.local_address, "\r\n", "t=0 0\r\n", "m=audio ",
       endpoint.rtp_port, " RTP/AVP ", info.payload_type, " 101\r\n", rtpmap, "\r\n",
       opus ? absl::StrCat("a=fmtp:", info.payload_type, " useinbandfec=1;usedtx=1\r\n") : "",
       "a=rtpmap:101 telephone-event/", info.clock_rate, "\r\n", "a=fmtp:101 0-16\r\n",
-      "a=ptime:20\r\n", "a=rtcp-mux\r\n", "a=sendrecv\r\n");
+      "a=ptime:20\r\n", "a=rtcp-mux\r\n", "a=sendrecv\r\n", video);
 }
 
 std::string InviteText(const LoadCall& call, const std::string& room, const UacEndpoint& endpoint,

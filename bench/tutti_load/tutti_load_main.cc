@@ -28,6 +28,15 @@ ABSL_FLAG(double, hold_s, -1,
           "Churn instead: each call hangs up this many seconds after it is answered (0: right "
           "after the ACK) and only signaling is measured (joins/s). -1: off.");
 ABSL_FLAG(bool, media, true, "Send and receive RTP (false: SDP only, for signaling runs).");
+ABSL_FLAG(std::string, video, "",
+          "vp8: every call offers VP8 video too (AVPF: nack, nack pli, ccm fir, goog-remb) and, "
+          "when the answer takes it, sends a synthetic camera and checks the video it gets. \"\": "
+          "audio only.");
+ABSL_FLAG(int, video_kbps, 1500, "Video: each camera's bitrate unless the server asks for less.");
+ABSL_FLAG(int, video_fps, 30, "Video: frames per second.");
+ABSL_FLAG(double, keyframe_interval_s, 0,
+          "Video: seconds between key frames nobody asked for; 0: only the first and those asked "
+          "for (PLI, FIR).");
 ABSL_FLAG(double, turn_s, 3, "Talk model: two members of each room talk this long...");
 ABSL_FLAG(double, pause_s, 1, "...then nobody talks this long; the next two take the next turn.");
 ABSL_FLAG(std::string, speech, TUTTI_LOAD_SPEECH,
@@ -72,6 +81,14 @@ ends the run early but cleanly: no new calls, every call hung up with BYE,
 the summary of what was measured; a second Ctrl-C leaves at once. Exit
 status: 0 when every call was answered and ended cleanly, 1 otherwise
 (also after Ctrl-C), 2 for bad flags.
+
+With --video=vp8 every call offers VP8 video as well. Each call whose
+answer takes it sends a synthetic camera (RFC 7741 packets of --video_kbps
+at --video_fps, a size of its own in every key frame and a tag in every
+packet) that answers PLI and FIR with a key frame and keeps under the REMB
+or TMMBR it is sent, and checks the one stream it gets back: one SSRC, no
+sequence gaps, and at every change of camera (the talker moved the floor)
+that the first packet begins a key frame of that camera.
 
 With --hold_s >= 0 (churn) each call hangs up on its own after the hold
 time and the run measures signaling: joins per second, setup latency.
@@ -140,6 +157,16 @@ int main(int argc, char** argv) {
   if (options.cps <= 0 || options.duration_s < 0)
     return bad("--cps must be > 0, --duration_s >= 0");
   options.media = absl::GetFlag(FLAGS_media);
+  const std::string video = absl::GetFlag(FLAGS_video);
+  if (!video.empty() && video != "vp8") return bad("--video must be vp8 or empty");
+  options.video.enabled = video == "vp8";
+  options.video.kbps = absl::GetFlag(FLAGS_video_kbps);
+  options.video.fps = absl::GetFlag(FLAGS_video_fps);
+  options.video.keyframe_interval_s = absl::GetFlag(FLAGS_keyframe_interval_s);
+  if (options.video.kbps < 10 || options.video.kbps > 100'000 || options.video.fps < 1 ||
+      options.video.fps > 120 || options.video.keyframe_interval_s < 0) {
+    return bad("--video_kbps must be 10..100000, --video_fps 1..120, --keyframe_interval_s >= 0");
+  }
   options.talk.turn_ms = static_cast<int64_t>(absl::GetFlag(FLAGS_turn_s) * 1000);
   options.talk.pause_ms = static_cast<int64_t>(absl::GetFlag(FLAGS_pause_s) * 1000);
   if (options.talk.turn_ms <= options.talk.settle_ms ||

@@ -45,6 +45,40 @@ TEST(SipMessagesTest, InviteParsesAndOffersOneCodecWithTelephoneEvents) {
   EXPECT_EQ(offer->media[0].FindRtpMap(101)->clock_rate, 48000);
 }
 
+TEST(SipMessagesTest, AVideoCallOffersVp8WithTheFeedbackAForwarderNeeds) {
+  UacEndpoint endpoint = Endpoint();
+  endpoint.video_rtp_port = 40002;
+  endpoint.video_kbps = 1500;
+  sip::ParseOutcome parsed =
+      sip::ParseSipMessage(InviteText(MakeCall(), "load-3", endpoint, Codec::kPcmu));
+  ASSERT_TRUE(parsed.ok()) << parsed.reject_reason;
+  absl::StatusOr<sdp::SessionDescription> offer = sdp::ParseSdp(parsed.message.body());
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  ASSERT_EQ(offer->media.size(), 2u);
+  EXPECT_EQ(offer->media[0].media, "audio");
+  const sdp::MediaDescription& video = offer->media[1];
+  EXPECT_EQ(video.media, "video");
+  EXPECT_EQ(video.port, 40002);
+  EXPECT_EQ(video.proto, "RTP/AVPF");
+  EXPECT_TRUE(video.rtcp_mux);
+  ASSERT_NE(video.FindRtpMap(96), nullptr);
+  EXPECT_EQ(video.FindRtpMap(96)->encoding, "VP8");
+  EXPECT_EQ(video.FindRtpMap(96)->clock_rate, 90000);
+  std::vector<std::string> feedback;
+  for (const auto& [name, value] : video.other_attributes) {
+    if (name == "rtcp-fb") feedback.push_back(value);
+  }
+  EXPECT_EQ(feedback,
+            (std::vector<std::string>{"96 nack", "96 nack pli", "96 ccm fir", "96 goog-remb"}));
+  EXPECT_NE(parsed.message.body().find("b=AS:1500\r\n"), std::string::npos);
+  // Without a video port the offer is audio only, as before.
+  absl::StatusOr<sdp::SessionDescription> audio_only =
+      sdp::ParseSdp(sip::ParseSipMessage(InviteText(MakeCall(), "load-3", Endpoint(), Codec::kPcmu))
+                        .message.body());
+  ASSERT_TRUE(audio_only.ok());
+  EXPECT_EQ(audio_only->media.size(), 1u);
+}
+
 TEST(SipMessagesTest, AckAndByeFollowTheDialog) {
   LoadCall call = MakeCall();
   call.to_tag = "srv";
