@@ -462,7 +462,13 @@ void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& sour
         absl::FailedPreconditionError("ACK carries no SDP answer");
     if (!ack.body().empty() && IsSdp(ack.content_type())) {
       if (auto answer = sdp::ParseSdp(ack.body()); answer.ok()) {
-        audio = sdp::AcceptAnswer(*call->our_offer, *answer);
+        if (absl::StatusOr<sdp::AcceptedAnswer> accepted =
+                sdp::AcceptAnswer(*call->our_offer, *answer);
+            accepted.ok()) {
+          audio = std::move(accepted->audio);
+        } else {
+          audio = accepted.status();
+        }
         if (audio.ok()) {
           if (absl::StatusOr<media::IpFamily> family =
                   MediaFamilyFor(audio->remote_address, options_.media, call->media_family);
