@@ -246,10 +246,19 @@ class Answerer {
     } else if (taken) {
       why_not = StrCat("one ", slides ? "content" : "camera",
                        " stream per call, and an earlier one was taken");
-    } else if (port == 0) {
+    } else if (port == 0 && !local_.no_video_why.empty()) {
       why_not = local_.no_video_why;
     } else {
-      answer = internal::AnswerVideoLine(offer_, media, local_, slides, kind_, &why_not);
+      // One codec per call: a second video line takes the first one's.
+      const std::optional<NegotiatedVideo>& other = slides ? result_.video : result_.slides;
+      const std::vector<VideoCodecChoice> codecs =
+          other ? std::vector<VideoCodecChoice>{{other->codec, other->fmtp}} : local_.video_codecs;
+      answer = internal::AnswerVideoLine(offer_, media, local_, codecs, slides, kind_, &why_not);
+      // No port and no reason given: the negotiation's own reason, if any.
+      if (answer && port == 0) {
+        answer.reset();
+        why_not = "video is not taken here";
+      }
     }
     if (!answer) {
       Decline(media, media.port == 0 ? std::string() : std::move(why_not), Skeleton(media),

@@ -97,7 +97,8 @@ struct LocalMedia {
   uint16_t slides_rtp_port = 0;
   std::vector<VideoCodecChoice> video_codecs;
   uint32_t video_max_bps = 0;
-  // Why a video line is declined when it has no port (for the log).
+  // Why a video line is declined when it has no port (for the log); empty:
+  // the negotiation says why (e.g. no common codec).
   std::string no_video_why = "video is not taken here";
 };
 

@@ -156,16 +156,17 @@ VideoRole VideoRoleOf(const MediaDescription& media) {
 
 std::optional<VideoAnswer> AnswerVideoLine(const SessionDescription& offer,
                                            const MediaDescription& media, const LocalMedia& local,
-                                           bool slides, OfferKind kind, std::string* why_not) {
+                                           const std::vector<VideoCodecChoice>& codecs, bool slides,
+                                           OfferKind kind, std::string* why_not) {
   const LocalSecurity& keys = local.security;
   const std::optional<Security> security =
       ChooseSecurity(offer, media, keys, slides ? keys.fresh_slides_key : keys.fresh_video_key,
                      slides ? keys.current_slides : keys.current_video, why_not);
   if (!security) return std::nullopt;
-  std::optional<Choice> choice = ChooseVideoCodec(media, local.video_codecs);
+  std::optional<Choice> choice = ChooseVideoCodec(media, codecs);
   if (!choice) {
     *why_not = StrCat("no common video codec (offered: ", OfferedVideoCodecs(media),
-                      "; accepted: ", OurVideoCodecs(local.video_codecs), ")");
+                      "; accepted: ", OurVideoCodecs(codecs), ")");
     return std::nullopt;
   }
   absl::StatusOr<RemoteTransport> remote = ReadRemote(offer, media);

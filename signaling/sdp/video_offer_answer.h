@@ -25,11 +25,12 @@ struct VideoAnswer {
 };
 
 // Answers `media` as the camera (or, `slides`, the content stream) on
-// LocalMedia's port for it; nullopt with `why_not` when it cannot be taken
-// (no common codec, its security, its address).
+// LocalMedia's port for it with one of `codecs`; nullopt with `why_not`
+// when it cannot be taken (no common codec, its security, its address).
 std::optional<VideoAnswer> AnswerVideoLine(const SessionDescription& offer,
                                            const MediaDescription& media, const LocalMedia& local,
-                                           bool slides, OfferKind kind, std::string* why_not);
+                                           const std::vector<VideoCodecChoice>& codecs, bool slides,
+                                           OfferKind kind, std::string* why_not);
 
 // Our m=video line (the content stream's when `slides`) for MakeOffer.
 MediaDescription OfferVideoLine(const LocalMedia& local, bool slides);

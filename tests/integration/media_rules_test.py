@@ -263,7 +263,8 @@ class MediaRulesTest(CallersTestCase):
         self.callers.append(caller)
         caller.invite()
         prefix = f'msg="media stream declined" call_id={re.escape(caller.call_id)} room=1000 '
-        self.server.wait_for_log(prefix + 'media=video why="video is not taken here"')
+        self.server.wait_for_log(prefix + r'media=video why="no common video codec \(offered: H263; '
+                                          r'accepted: VP8 H264 VP9\)"')
         self.server.wait_for_log(prefix + 'media=message why="tutti conferences audio and video, '
                                           'not message"')
         self.assertEqual(len(re.findall("media stream declined", self.server.log_text())), 2)

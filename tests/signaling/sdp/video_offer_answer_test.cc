@@ -251,6 +251,22 @@ TEST(VideoAnswerTest, ARoomLockedToAProfileTakesOnlyThatProfile) {
   EXPECT_EQ(lower->video->fmtp, "profile-level-id=428016;packetization-mode=1");
 }
 
+TEST(VideoAnswerTest, TheContentLineSharesTheCamerasCodec) {
+  auto result = AnswerOffer(
+      Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+            "m=audio 3000 RTP/AVP 0\r\n"
+            "m=video 3002 RTP/AVP 96 99\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:99 H264/90000\r\n"
+            "a=fmtp:99 packetization-mode=1;profile-level-id=42e01f\r\n"
+            "m=video 3004 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+            "a=fmtp:99 packetization-mode=1;profile-level-id=42e01f\r\na=content:slides\r\n"),
+      Local());
+  ASSERT_TRUE(result.ok() && result->video);
+  EXPECT_EQ(result->video->codec, VideoCodec::kVp8);
+  EXPECT_FALSE(result->slides);  // H.264 only: not the call's codec
+  ASSERT_EQ(result->declined.size(), 1u);
+  EXPECT_EQ(result->declined[0].why, "no common video codec (offered: H264; accepted: VP8)");
+}
+
 TEST(VideoAnswerTest, OurBandwidthLimitIsSaidOnEveryVideoLine) {
   LocalMedia local = Local({kH264});
   local.video_max_bps = 1'500'000;
