@@ -435,21 +435,25 @@ SessionDescription MakeOffer(const LocalMedia& local) {
 
 absl::StatusOr<AcceptedAnswer> AcceptAnswer(const SessionDescription& our_offer,
                                             const SessionDescription& answer) {
-  if (answer.media.size() != our_offer.media.size()) {
+  // RFC 3264 §6 wants a line for each offered one; an answer that leaves
+  // out trailing lines (phones that drop the video they do not take) has
+  // them declined rather than the call ended.
+  if (answer.media.size() > our_offer.media.size()) {
     return absl::InvalidArgumentError("the answer's m= lines do not match the offer's");
   }
   AcceptedAnswer accepted;
   bool audio = false;
-  for (size_t i = 0; i < answer.media.size(); ++i) {
+  for (size_t i = 0; i < our_offer.media.size(); ++i) {
     const MediaDescription& offered = our_offer.media[i];
-    const MediaDescription& media = answer.media[i];
+    const MediaDescription* media = i < answer.media.size() ? &answer.media[i] : nullptr;
     if (offered.media == "audio" && !audio) {
-      absl::StatusOr<NegotiatedAudio> negotiated = AcceptAudioLine(offered, answer, media);
+      if (media == nullptr) return absl::FailedPreconditionError("the answer has no audio stream");
+      absl::StatusOr<NegotiatedAudio> negotiated = AcceptAudioLine(offered, answer, *media);
       if (!negotiated.ok()) return negotiated.status();
       accepted.audio = std::move(*negotiated);
       audio = true;
-    } else if (offered.media == "video") {
-      std::optional<NegotiatedVideo> video = internal::AcceptVideoLine(offered, answer, media);
+    } else if (offered.media == "video" && media != nullptr) {
+      std::optional<NegotiatedVideo> video = internal::AcceptVideoLine(offered, answer, *media);
       (offered.HasContent("slides") ? accepted.slides : accepted.video) = std::move(video);
     }
   }

@@ -194,7 +194,8 @@ struct AcceptedAnswer {
 };
 
 // Reads the peer's answer (in the ACK) to MakeOffer's offer. An error only
-// for the audio stream: a video stream it declines or answers wrong is none.
+// for the audio stream: a video stream it declines, answers wrong or leaves
+// out (a trailing line missing) is none.
 absl::StatusOr<AcceptedAnswer> AcceptAnswer(const SessionDescription& our_offer,
                                             const SessionDescription& answer);
 

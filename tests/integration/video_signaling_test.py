@@ -17,16 +17,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import audio_harness  # noqa: E402,F401  (puts tests/integration on the path before e2e's)
 from dial_in_test import DtmfCaller  # noqa: E402
-from tutti_harness import CallersTestCase, rtp_port_range  # noqa: E402
+from tutti_harness import DEFAULT_ROOMS, CallersTestCase, rtp_port_range  # noqa: E402
 
-ROOMS = """
-[[room]]
-name = "1000"
+# The harness's rooms (1000 takes [media] video_codecs), and one for H.264 alone.
+ROOMS = DEFAULT_ROOMS + '[[room]]\nname = "h264"\nvideo_codecs = ["H264"]\n'
 
-[[room]]
-name = "h264"
-video_codecs = ["H264"]
-"""
 
 # As baresip 1.0 offers them (vp8, vp9, avcodec), and a content line.
 VP8_VP9_H264 = ("RTP/AVP 96 97 99\r\na=rtpmap:96 VP8/90000\r\na=fmtp:96 max-fs=3600\r\n"

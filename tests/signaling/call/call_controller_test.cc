@@ -623,19 +623,13 @@ int VideoPort(const std::string& response, int nth = 0) {
 class CallControllerVideoTest : public ControllerFixture {
  protected:
   CallControllerVideoTest() {
-    RoomConfig open;
-    open.name = "1000";
-    RoomConfig with_pin;
-    with_pin.name = "2000";
-    with_pin.pin = "4321";
-    RoomConfig audio_only;
-    audio_only.name = "3000";
-    audio_only.video_mode = mixer::VideoMode::kAudioOnly;
-    RoomConfig h264;
-    h264.name = "4000";
-    h264.video_codecs = {"H264"};
-    rooms_ =
-        std::make_unique<RoomDirectory>(std::vector<RoomConfig>{open, with_pin, audio_only, h264});
+    // 1000 open, 2000 with a PIN, 3000 audio-only, 4000 H.264 only.
+    std::vector<RoomConfig> rooms(4);
+    for (int i = 0; i < 4; ++i) rooms[i].name = StrCat((i + 1) * 1000);
+    rooms[1].pin = "4321";
+    rooms[2].video_mode = mixer::VideoMode::kAudioOnly;
+    rooms[3].video_codecs = {"H264"};
+    rooms_ = std::make_unique<RoomDirectory>(std::move(rooms));
     CallControllerOptions options = Options();
     options.ivr_number = "800";
     options.video_max_bps = 1'500'000;

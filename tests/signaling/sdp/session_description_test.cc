@@ -132,17 +132,33 @@ TEST(WriteSdpTest, RoundTrip) {
   EXPECT_EQ(WriteSdp(*again), written);
 }
 
-// As linphone 5.1 offers its video, with bandwidth lines and a content line added.
-constexpr std::string_view kVideoOffer =
-    "v=0\r\no=linphone 105 1245 IN IP4 192.0.2.2\r\ns=Talk\r\nc=IN IP4 192.0.2.2\r\n"
-    "b=AS:2048\r\nt=0 0\r\n"
-    "m=video 35092 RTP/AVPF 96 97\r\n"
-    "b=AS:1000\r\nb=TIAS:950000\r\nb=RR:0\r\nb=AS:junk\r\n"
-    "a=rtpmap:96 VP8/90000\r\na=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=42801F\r\n"
-    "a=rtcp-fb:* trr-int 5000\r\na=rtcp-fb:* ccm tmmbr\r\na=rtcp-fb:96 nack pli\r\n"
-    "a=rtcp-fb:96 nack sli\r\na=rtcp-fb:96 ack rpsi\r\na=rtcp-fb:96 ccm fir\r\n"
-    "a=rtcp-fb:97 nack\r\na=rtcp-fb:wb nack\r\na=rtcp-fb:97\r\n"
-    "a=content:main,alt\r\n";
+// As linphone 5.1 offers its video, with bandwidth lines and a content line
+// added; LF line ends, as some phones send them.
+constexpr std::string_view kVideoOffer = R"(v=0
+o=linphone 105 1245 IN IP4 192.0.2.2
+s=Talk
+c=IN IP4 192.0.2.2
+b=AS:2048
+t=0 0
+m=video 35092 RTP/AVPF 96 97
+b=AS:1000
+b=TIAS:950000
+b=RR:0
+b=AS:junk
+a=rtpmap:96 VP8/90000
+a=rtpmap:97 H264/90000
+a=fmtp:97 profile-level-id=42801F
+a=rtcp-fb:* trr-int 5000
+a=rtcp-fb:* ccm tmmbr
+a=rtcp-fb:96 nack pli
+a=rtcp-fb:96 nack sli
+a=rtcp-fb:96 ack rpsi
+a=rtcp-fb:96 ccm fir
+a=rtcp-fb:97 nack
+a=rtcp-fb:wb nack
+a=rtcp-fb:97
+a=content:main,alt
+)";
 
 TEST(ParseSdpTest, BandwidthFeedbackAndContentOfAVideoLine) {
   auto sdp = ParseSdp(kVideoOffer);

@@ -43,6 +43,18 @@ CryptoKey Filled(uint8_t value) {
   return key;
 }
 
+// A VP8 room that requires SRTP, SDES allowed, with a key of ours per stream:
+// 0xa1... for the audio, 0xb2... the camera, 0xc3... the content.
+LocalMedia SdesRequired() {
+  LocalMedia local = Local({kVp8});
+  local.security.policy = SrtpPolicy::kRequired;
+  local.security.sdes_allowed = true;
+  local.security.fresh_key = Filled(0xa1);
+  local.security.fresh_video_key = Filled(0xb2);
+  local.security.fresh_slides_key = Filled(0xc3);
+  return local;
+}
+
 // baresip 1.0.0 with g711, opus, fakevideo, vp8, vp9 and avcodec (captured).
 constexpr std::string_view kBaresipOffer =
     "v=0\r\no=- 3883132120 71919832 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -347,12 +359,7 @@ TEST(VideoAnswerTest, DeclinedVideoKeepsTheAudio) {
 }
 
 TEST(VideoAnswerTest, SdesGivesEachVideoLineAContextOfItsOwn) {
-  LocalMedia local = Local({kVp8});
-  local.security.policy = SrtpPolicy::kRequired;
-  local.security.sdes_allowed = true;
-  local.security.fresh_key = Filled(0xa1);
-  local.security.fresh_video_key = Filled(0xb2);
-  local.security.fresh_slides_key = Filled(0xc3);
+  LocalMedia local = SdesRequired();
   const std::string crypto =
       "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n";
   const std::string offer = StrCat(
@@ -503,13 +510,25 @@ TEST(VideoOfferTest, OffersTheRoomsCodecsAndReadsTheAnswer) {
   }
 }
 
+TEST(VideoOfferTest, AnAnswerThatLeavesOutTheVideoLineKeepsTheAudio) {
+  const SessionDescription offer = MakeOffer(Local({kVp8}));
+  ASSERT_EQ(offer.media.size(), 3u);
+  auto accepted =
+      AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+                                "m=audio 7000 RTP/AVP 0\r\n"));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->audio.remote_rtp_port, 7000);
+  EXPECT_FALSE(accepted->video);
+  EXPECT_FALSE(accepted->slides);
+  // More lines than offered is no answer to this offer.
+  EXPECT_FALSE(AcceptAnswer(MakeOffer(Local({})),
+                            Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+                                  "m=audio 7000 RTP/AVP 0\r\nm=video 0 RTP/AVP 96\r\n"))
+                   .ok());
+}
+
 TEST(VideoOfferTest, ContentLineAndSdesAsTheAudioHas) {
-  LocalMedia local = Local({kVp8});
-  local.security.policy = SrtpPolicy::kRequired;
-  local.security.sdes_allowed = true;
-  local.security.fresh_key = Filled(0xa1);
-  local.security.fresh_video_key = Filled(0xb2);
-  local.security.fresh_slides_key = Filled(0xc3);
+  LocalMedia local = SdesRequired();
   const SessionDescription offer = MakeOffer(local);
   ASSERT_EQ(offer.media.size(), 3u);
   EXPECT_EQ(offer.media[1].content, "main");
