@@ -34,9 +34,7 @@ const RoomConfig* CallController::VideoRoomOf(const Call& call) const {
 std::string CallController::WhyNoVideo(const Call& call) const {
   if (call.video_off) return "its room did not take this call's video";
   const RoomConfig* room = VideoRoomOf(call);
-  const mixer::VideoMode mode = room == nullptr || room->video_mode == mixer::VideoMode::kDefault
-                                    ? options_.video_mode
-                                    : room->video_mode;
+  const mixer::VideoMode mode = room != nullptr ? VideoModeOf(*room) : options_.video_mode;
   if (mode == mixer::VideoMode::kAudioOnly) return "the room shows no video (audio-only)";
   return {};
 }

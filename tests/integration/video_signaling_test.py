@@ -2,7 +2,8 @@
 with audio, a camera and a content line gets every line answered on real
 ports tuttid holds; a video line with no codec in common, or one in a room
 whose codec is locked to another, is declined (port 0) while the audio is
-answered; the room's codec lock goes with its last video caller.
+answered; the room's codec lock goes with its last video caller; an
+audio-only room answers no video.
 
 Every wait is for a condition up to a generous deadline, never for a time.
 """
@@ -19,8 +20,10 @@ import audio_harness  # noqa: E402,F401  (puts tests/integration on the path bef
 from dial_in_test import DtmfCaller  # noqa: E402
 from tutti_harness import DEFAULT_ROOMS, CallersTestCase, rtp_port_range  # noqa: E402
 
-# The harness's rooms (1000 takes [media] video_codecs), and one for H.264 alone.
-ROOMS = DEFAULT_ROOMS + '[[room]]\nname = "h264"\nvideo_codecs = ["H264"]\n'
+# The harness's rooms (1000 takes [media] video_codecs), one for H.264
+# alone, and an audio-only one.
+ROOMS = (DEFAULT_ROOMS + '[[room]]\nname = "h264"\nvideo_codecs = ["H264"]\n'
+         '[[room]]\nname = "voice"\nvideo_mode = "audio_only"\n')
 
 
 # As baresip 1.0 offers them (vp8, vp9, avcodec), and a content line.
@@ -142,6 +145,13 @@ class VideoSignalingTest(CallersTestCase):
         # No video caller left: the next one's VP8 is taken.
         again = self.dial("1000", "again", camera=VP8_VP9_H264)
         self.assertEqual(again.answered_video()[0][1], ["96"])
+
+    def test_an_audio_only_room_answers_no_video(self):
+        caller = self.dial("voice", "voice", camera=VP8_VP9_H264)
+        self.assertEqual(caller.answered_video()[0][0], 0)
+        self.server.wait_for_log(
+            rf'msg="media stream declined" call_id={re.escape(caller.call_id)} room=voice '
+            r'media=video why="the room shows no video \(audio-only\)"')
 
 
 if __name__ == "__main__":
