@@ -72,6 +72,8 @@ CallControllerOptions CallControllerOptionsFrom(const Config& config) {
   options.srtp_default = config.media.srtp;
   options.sdes_over_plain_sip = config.media.sdes_over_plain_sip;
   options.video_mode = *ParseVideoMode(config.video.mode, /*default_ok=*/false);
+  options.video_codecs = config.media.video_codecs;
+  options.video_max_bps = static_cast<uint32_t>(config.media.video_max_kbps) * 1000;
   const ConferenceEventsConfig& events = config.conference_events;
   options.roster_open_rooms = events.roster == "open_rooms";
   options.subscriptions.max_subscriptions = events.max_subscriptions;

@@ -289,6 +289,20 @@ absl::Status ReadSip(TableReader& r, SipConfig* sip) {
   return r.RejectUnknown();
 }
 
+// Why a list of video codec names is refused; nullopt when it is fine. A
+// room's may be empty (the server's list), the server's may not.
+std::optional<std::string> VideoCodecsFault(const std::vector<std::string>& names, bool empty_ok) {
+  if (names.empty() && !empty_ok) return "must name at least one of VP8, VP9, H264";
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& name : names) {
+    if (name != "VP8" && name != "VP9" && name != "H264") {
+      return StrCat("has \"", name, "\"; known are VP8, VP9, H264");
+    }
+    if (!seen.insert(name).second) return StrCat("names \"", name, "\" twice");
+  }
+  return std::nullopt;
+}
+
 absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   absl::Status s;
   if (!(s = r.String("backend", &media->backend)).ok()) return s;
@@ -312,6 +326,11 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   if (!(s = r.Integer("dtls_handshake_timeout_s", &media->dtls_handshake_timeout_s, 1, 60)).ok()) {
     return s;
   }
+  if (!(s = r.StringList("video_codecs", &media->video_codecs)).ok()) return s;
+  if (std::optional<std::string> fault = VideoCodecsFault(media->video_codecs, false)) {
+    return r.Error("video_codecs", *fault);
+  }
+  if (!(s = r.Integer("video_max_kbps", &media->video_max_kbps, 0, 1000000)).ok()) return s;
   return r.RejectUnknown();
 }
 
@@ -415,6 +434,10 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   }
   room->video_mode = *mode;
   if (!(s = r.Integer("video_hold_ms", &room->video_hold_ms, 0, kMaxVideoHoldMs)).ok()) return s;
+  if (!(s = r.StringList("video_codecs", &room->video_codecs)).ok()) return s;
+  if (std::optional<std::string> fault = VideoCodecsFault(room->video_codecs, true)) {
+    return r.Error("video_codecs", *fault);
+  }
 
   if (!(s = r.String("srtp", &room->srtp)).ok()) return s;
   if (!ValidSrtpPolicy(room->srtp, true)) {

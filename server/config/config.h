@@ -108,6 +108,12 @@ struct MediaConfig {
   bool sdes_over_plain_sip = false;
   // DTLS-SRTP: a leg's handshake not complete within this long ends the call.
   int dtls_handshake_timeout_s = 10;
+
+  // Video codecs of rooms that name none (and of the IVR, which answers
+  // before it knows the room), in our preference order: "VP8", "VP9", "H264".
+  std::vector<std::string> video_codecs = {"VP8", "H264", "VP9"};
+  // What a video peer is asked to send at most (b=TIAS/b=AS); 0 says nothing.
+  int video_max_kbps = 0;
 };
 
 // The DPDK packet plane ([media] backend = "dpdk"). tuttid owns the media

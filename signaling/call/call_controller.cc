@@ -242,6 +242,7 @@ std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
       SecurityFor(room != nullptr ? room->srtp : std::string(), options_.srtp_default,
                   source.transport, options_.sdes_over_plain_sip);
   call->local_media.security.dtls_fingerprint = options_.dtls_fingerprint;
+  SetVideoChoices(*call);
   return call;
 }
 
@@ -269,8 +270,9 @@ bool CallController::TakeOffer(TransactionId id, const SipMessage& invite, Call&
     Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
     return false;
   }
-  // Negotiate before binding ports, so a 488 costs no socket.
-  auto answer = sdp::AnswerOffer(*offer, call.local_media);
+  // Negotiate before binding ports, so a 488 costs no socket; the trial
+  // answer says which video streams get a pair.
+  auto answer = sdp::AnswerOffer(*offer, WithVideoPlaceholders(call, call.local_media));
   if (!answer.ok()) {
     LogInfo("call", answer.status().code() == absl::StatusCode::kPermissionDenied
                         ? "media address refused"
@@ -297,6 +299,8 @@ bool CallController::TakeOffer(TransactionId id, const SipMessage& invite, Call&
   call.media_family = *family;
   call.local_media.address = options_.media.For(*family);
   call.remote_offer = std::move(*offer);
+  call.wants_video = answer->video.has_value();
+  call.wants_slides = answer->slides.has_value();
   return true;
 }
 
@@ -317,6 +321,9 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   }
   call->local_media.rtp_port = ports->rtp_port();
   call->media.set_ports(std::move(*ports));
+  // Without an offer we offer a camera stream where the room shows video.
+  if (!call->remote_offer) call->wants_video = WhyNoVideo(*call).empty();
+  BindVideoPorts(*call, &call->local_media, call->wants_video, call->wants_slides);
   const uint64_t key = call->id;
   call->session = std::make_unique<InviteSession>(
       transactions_, timers_, &session_options_,
@@ -346,6 +353,8 @@ void CallController::Answer(uint64_t key) {
     std::string body;
     std::vector<sdp::DeclinedStream> declined;
     if (call.remote_offer) {
+      // The room's codec lock may have changed while it rang.
+      SetVideoChoices(call);
       auto answer = sdp::AnswerOffer(*call.remote_offer, call.local_media);
       if (!answer.ok()) {  // cannot happen: the same offer was accepted before the ports
         Reject(call.session->invite_transaction(), 488, "Not Acceptable Here");
@@ -353,6 +362,7 @@ void CallController::Answer(uint64_t key) {
         return;
       }
       call.audio = answer->audio;
+      TakeVideo(call, std::move(answer->video), std::move(answer->slides));
       body = sdp::WriteSdp(answer->answer);
       declined = std::move(answer->declined);
     } else {
@@ -370,6 +380,11 @@ void CallController::Answer(uint64_t key) {
         .With("transport", sip::TransportName(call.source.transport))
         .With("rtp_port", call.local_media.rtp_port)
         .With("codec", call.audio ? sdp::AudioCodecName(call.audio->codec) : "offered")
+        .With("video", call.video   ? VideoCodecText({call.video->codec, call.video->fmtp})
+                       : call.audio ? std::string("none")
+                                    : std::string("offered"))
+        .With("video_port", call.local_media.video_rtp_port)
+        .With("slides_port", call.local_media.slides_rtp_port)
         .With("media_encryption", call.audio ? EncryptionName(*call.audio) : "offered")
         .With("remote_media",
               call.audio ? MediaAddressText(call.audio->remote_address, call.audio->remote_rtp_port)
@@ -387,63 +402,105 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
   if (!call.session->StartReInvite(id, invite)) return;
 
   ++call.local_media.session_version;
+  // Streams keep their codecs; a stream it adds takes the room's.
+  SetVideoChoices(call);
   std::string body;
-  std::optional<sdp::NegotiatedAudio> audio;
   if (!invite.body().empty()) {
-    if (!IsSdp(invite.content_type())) return Reject(id, 415, "Unsupported Media Type");
-    auto offer = sdp::ParseSdp(invite.body());
-    if (!offer.ok()) {
-      return Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
-    }
-    // The participant's codec is fixed while it is in the room: a re-INVITE
-    // may move, hold or resume the stream, not change its codec.
-    sdp::LocalMedia local = call.local_media;
-    if (call.audio) local.codecs = {call.audio->codec};
-    // The SDES context in use is kept if the offer repeats it; anything new
-    // gets a fresh key of ours.
-    media::RandomBytes(local.security.fresh_key);
-    if (call.audio) local.security.current = call.audio->sdes;
-    auto answer = sdp::AnswerOffer(*offer, local, sdp::OfferKind::kReOffer);
-    // §14.2: a rejected re-INVITE leaves the session as it was.
-    if (!answer.ok()) {
-      return Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()),
-                    sdp::WarnCodeFor(answer.status()));
-    }
-    // The call's ports are bound in its family: the media cannot move to the other.
-    if (absl::StatusOr<media::IpFamily> family =
-            MediaFamilyFor(answer->audio.remote_address, options_.media, call.media_family);
-        !family.ok()) {
-      return Reject(id, 488, "Not Acceptable Here", std::string(family.status().message()),
-                    kIncompatibleAddressWarnCode);
-    }
-    audio = answer->audio;
+    std::optional<sdp::AnswerResult> answer = AnswerReOffer(call, id, invite);
+    if (!answer) return;  // refused: the session as it was (§14.2)
     body = sdp::WriteSdp(answer->answer);
     call.our_offer.reset();
+    ApplyMedia(call, answer->audio, std::move(answer->video), std::move(answer->slides));
   } else {
     sdp::LocalMedia local = call.local_media;
     if (call.audio) local.codecs = {call.audio->codec};
     // An offer of ours starts a new SDES context both ways.
     media::RandomBytes(local.security.fresh_key);
+    media::RandomBytes(local.security.fresh_video_key);
+    media::RandomBytes(local.security.fresh_slides_key);
     call.our_offer = sdp::MakeOffer(local);
     body = sdp::WriteSdp(*call.our_offer);
   }
-
-  if (audio) {
-    const bool was_held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||
-                                         call.audio->direction == sdp::Direction::kInactive);
-    const bool held = audio->direction == sdp::Direction::kRecvOnly ||
-                      audio->direction == sdp::Direction::kInactive;
-    if (held != was_held) {
-      LogInfo("call", held ? "call held" : "call resumed")
-          .With("call_id", call.call_id)
-          .With("room", call.room);
-    }
-    call.audio = audio;
-    UpdateMedia(call);
-    if (held != was_held) RosterChanged(call, RoomSubscriptions::Change::kRoster);
-  }
-
   call.session->AnswerReInvite(id, invite, body);
+}
+
+std::optional<sdp::AnswerResult> CallController::AnswerReOffer(Call& call, TransactionId id,
+                                                               const SipMessage& invite) {
+  if (!IsSdp(invite.content_type())) {
+    Reject(id, 415, "Unsupported Media Type");
+    return std::nullopt;
+  }
+  auto offer = sdp::ParseSdp(invite.body());
+  if (!offer.ok()) {
+    Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
+    return std::nullopt;
+  }
+  // The participant's codec is fixed while it is in the room: a re-INVITE
+  // may move, hold or resume the stream, not change its codec.
+  sdp::LocalMedia local = call.local_media;
+  if (call.audio) local.codecs = {call.audio->codec};
+  // The SDES contexts in use are kept if the offer repeats them; anything
+  // new gets a fresh key of ours.
+  media::RandomBytes(local.security.fresh_key);
+  media::RandomBytes(local.security.fresh_video_key);
+  media::RandomBytes(local.security.fresh_slides_key);
+  if (call.audio) local.security.current = call.audio->sdes;
+  local.security.current_video = call.video ? call.video->sdes : std::nullopt;
+  local.security.current_slides = call.slides ? call.slides->sdes : std::nullopt;
+  // A trial answer first: it says which added streams need a pair.
+  auto answer =
+      sdp::AnswerOffer(*offer, WithVideoPlaceholders(call, local), sdp::OfferKind::kReOffer);
+  if (!answer.ok()) {
+    Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()),
+           sdp::WarnCodeFor(answer.status()));
+    return std::nullopt;
+  }
+  // The call's ports are bound in its family: the media cannot move to the other.
+  if (absl::StatusOr<media::IpFamily> family =
+          MediaFamilyFor(answer->audio.remote_address, options_.media, call.media_family);
+      !family.ok()) {
+    Reject(id, 488, "Not Acceptable Here", std::string(family.status().message()),
+           kIncompatibleAddressWarnCode);
+    return std::nullopt;
+  }
+  const bool added_camera = answer->video && local.video_rtp_port == 0;
+  const bool added_slides = answer->slides && local.slides_rtp_port == 0;
+  if (added_camera || added_slides) {
+    BindVideoPorts(call, &local, added_camera, added_slides);
+    answer = sdp::AnswerOffer(*offer, local, sdp::OfferKind::kReOffer);  // with the real ports
+    if (!answer.ok()) {  // cannot happen: the trial took the same offer
+      Reject(id, 488, "Not Acceptable Here");
+      return std::nullopt;
+    }
+  }
+  call.local_media.video_rtp_port = local.video_rtp_port;
+  call.local_media.slides_rtp_port = local.slides_rtp_port;
+  return std::move(*answer);
+}
+
+void CallController::ApplyMedia(Call& call, const sdp::NegotiatedAudio& audio,
+                                std::optional<sdp::NegotiatedVideo> camera,
+                                std::optional<sdp::NegotiatedVideo> slides) {
+  const bool was_held = call.audio && (call.audio->direction == sdp::Direction::kRecvOnly ||
+                                       call.audio->direction == sdp::Direction::kInactive);
+  const bool held =
+      audio.direction == sdp::Direction::kRecvOnly || audio.direction == sdp::Direction::kInactive;
+  if (held != was_held) {
+    LogInfo("call", held ? "call held" : "call resumed")
+        .With("call_id", call.call_id)
+        .With("room", call.room);
+  }
+  const bool had_video = call.video.has_value();
+  call.audio = audio;
+  // Hold and resume flip every stream; a stream added comes with its pair.
+  TakeVideo(call, std::move(camera), std::move(slides));
+  if (had_video != call.video.has_value()) {
+    LogInfo("call", call.video ? "video added" : "video removed")
+        .With("call_id", call.call_id)
+        .With("room", call.room);
+  }
+  UpdateMedia(call);
+  if (held != was_held) RosterChanged(call, RoomSubscriptions::Change::kRoster);
 }
 
 void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& source) {
@@ -458,37 +515,38 @@ void CallController::OnAck(const SipMessage& ack, const sip::MessageSource& sour
 
   if (call->our_offer) {
     // We offered in the 2xx; the ACK must carry the answer (RFC 3264 §4, RFC 3261 §13.2.1).
-    absl::StatusOr<sdp::NegotiatedAudio> audio =
+    absl::StatusOr<sdp::AcceptedAnswer> accepted =
         absl::FailedPreconditionError("ACK carries no SDP answer");
     if (!ack.body().empty() && IsSdp(ack.content_type())) {
       if (auto answer = sdp::ParseSdp(ack.body()); answer.ok()) {
-        audio = sdp::AcceptAnswer(*call->our_offer, *answer);
-        if (audio.ok()) {
-          if (absl::StatusOr<media::IpFamily> family =
-                  MediaFamilyFor(audio->remote_address, options_.media, call->media_family);
+        accepted = sdp::AcceptAnswer(*call->our_offer, *answer);
+        if (accepted.ok()) {
+          if (absl::StatusOr<media::IpFamily> family = MediaFamilyFor(
+                  accepted->audio.remote_address, options_.media, call->media_family);
               !family.ok()) {
-            audio = family.status();
+            accepted = family.status();
           }
         }
       } else {
-        audio = answer.status();
+        accepted = answer.status();
       }
     }
     call->our_offer.reset();
-    if (!audio.ok()) {
+    if (!accepted.ok()) {
       // §13.3.1.4: an unacceptable answer in the ACK ends the session with BYE.
       LogInfo("call", "unacceptable answer in ACK, ending call")
           .With("call_id", call->call_id)
-          .With("why", std::string(audio.status().message()));
+          .With("why", std::string(accepted.status().message()));
       const uint64_t key = call->id;
       SendBye(*call, "bad answer");
       EndCall(key, "unacceptable SDP answer in ACK");
       return;
     }
-    call->audio = *audio;
     if (call->media.joined()) {
-      UpdateMedia(*call);
+      ApplyMedia(*call, accepted->audio, std::move(accepted->video), std::move(accepted->slides));
     } else {
+      call->audio = std::move(accepted->audio);
+      TakeVideo(*call, std::move(accepted->video), std::move(accepted->slides));
       JoinMedia(*call);
     }
   }
@@ -587,7 +645,10 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   std::unique_ptr<Call> ended = std::move(it->second);
   calls_.erase(it);  // closes the media sockets unless the worker holds them
   overload_->CallEnded(ended->id, SourceIp::From(ended->source.address));
-  if (!ended->room.empty()) presence_.Free(ended->room);
+  if (!ended->room.empty()) {
+    presence_.Free(ended->room);
+    video_codecs_.Leave(ended->room, ended->id);  // the last video caller unlocks the codec
+  }
   // Those who stay hear it (and may be left alone, or without moderator).
   if (ended->member.in_room) OnLeftRoom(*ended);
 }

@@ -31,6 +31,7 @@
 #include "signaling/call/room_presence.h"
 #include "signaling/call/room_recordings.h"
 #include "signaling/call/room_subscriptions.h"
+#include "signaling/call/room_video_codecs.h"
 #include "signaling/call/session_timer.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/dialog.h"
@@ -76,6 +77,12 @@ struct CallControllerOptions {
 
   // [video] mode: what a room whose video_mode is kDefault shows.
   mixer::VideoMode video_mode = mixer::VideoMode::kFollowTalker;
+  // [media] video_codecs: a room's video codecs when it names none (and the
+  // IVR's, which answers before it knows the room), in our preference order.
+  std::vector<std::string> video_codecs = {"VP8", "H264", "VP9"};
+  // [media] video_max_kbps in b/s: what we ask a video peer to send at most
+  // (b=TIAS and b=AS in our SDP); 0 says nothing.
+  uint32_t video_max_bps = 0;
 };
 
 // What the dial-in IVR did, for /metrics.
@@ -255,6 +262,15 @@ class CallController : public sip::TransactionUser {
   bool TakeOffer(sip::TransactionId id, const sip::SipMessage& invite, Call& call,
                  const RoomConfig* room);
   void OnReInvite(Call& call, sip::TransactionId id, const sip::SipMessage& invite);
+  // A re-INVITE's offer answered (binding pairs for video streams it adds);
+  // nullopt when refused (answered 4xx, the session as it was).
+  std::optional<sdp::AnswerResult> AnswerReOffer(Call& call, sip::TransactionId id,
+                                                 const sip::SipMessage& invite);
+  // What a re-INVITE's (or a late answer's) media changes: hold, the
+  // streams, the worker.
+  void ApplyMedia(Call& call, const sdp::NegotiatedAudio& audio,
+                  std::optional<sdp::NegotiatedVideo> camera,
+                  std::optional<sdp::NegotiatedVideo> slides);
   void OnBye(sip::TransactionId id, const sip::SipMessage& bye);
   void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
   void OnInfo(sip::TransactionId id, const sip::SipMessage& info);
@@ -304,6 +320,33 @@ class CallController : public sip::TransactionUser {
   const media::Prompt* PromptNamed(std::string_view name) const;
   // call_api.cc: a participant as the control API shows it.
   ParticipantInfo InfoFor(const Call& call) const;
+
+  // call_video_legs.cc: the call's camera and content streams.
+  // The room its video is negotiated for: its room, its PIN room while in
+  // the IVR, null for the IVR number (the room is not known yet).
+  const RoomConfig* VideoRoomOf(const Call& call) const;
+  // Empty when `call` may have video now; else why not (for the log and the
+  // declined line): the room shows none, or refused this call's video.
+  std::string WhyNoVideo(const Call& call) const;
+  // LocalMedia's video for a new negotiation: the call's own codec once it
+  // has one, else its room's lock or preference (the IVR: [media]
+  // video_codecs), and why a video line would be declined.
+  void SetVideoChoices(Call& call);
+  // `local` with a stand-in port for each stream the call may take and has
+  // no pair for: the trial answer that says which pairs to bind.
+  sdp::LocalMedia WithVideoPlaceholders(const Call& call, sdp::LocalMedia local) const;
+  // Binds a pair for each stream `wants_*` names (a failure declines that
+  // stream, the call keeps its audio); the leg holds them until posted.
+  void BindVideoPorts(Call& call, sdp::LocalMedia* local, bool camera, bool slides);
+  // The streams an answer (ours or the peer's) agreed on become the call's:
+  // pairs for streams not taken go back, the room's codec lock is taken or
+  // left, and the leg posts them with its next Join or Update.
+  void TakeVideo(Call& call, std::optional<sdp::NegotiatedVideo> camera,
+                 std::optional<sdp::NegotiatedVideo> slides);
+  // A caller from the IVR enters `room` with the video it negotiated there:
+  // kept when the room shows video, takes its codec and fits its lock
+  // (it may lock the room); otherwise off for the rest of the call.
+  void AdmitVideo(Call& call, const RoomConfig& room);
 
   // call_keys.cc: a key press from any source (RFC 4733, SIP INFO, in-band).
   void OnDigit(Call& call, char digit, std::string_view via);
@@ -376,6 +419,7 @@ class CallController : public sip::TransactionUser {
   PinGuard pin_guard_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
   RoomPresence presence_;
+  RoomVideoCodecs video_codecs_;  // one video codec per room
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;
   uint64_t calls_answered_ = 0;

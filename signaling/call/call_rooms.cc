@@ -148,6 +148,8 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
       .With("call_id", call.call_id)
       .With("room", call.room)
       .With("moderator", moderator);
+  // Its video was answered before the room was known: kept only if it fits.
+  AdmitVideo(call, *room);
   const bool audio = call.media.joined();
   // The lobby's worker hands the participant back (OnDetached), which then
   // goes to the room's worker: both may be the same or not.
@@ -171,6 +173,8 @@ void CallController::OnDetached(mixer::Detached& event) {
     Kick(call.id, "media busy");
     return;
   }
+  // The room did not take its video: the worker drops the streams it brought.
+  if (std::exchange(call.video_off_unposted, false)) UpdateMedia(call);
   OnEnteredRoom(call);
 }
 

@@ -65,6 +65,18 @@ struct CallController::Call {
   std::optional<sdp::SessionDescription> remote_offer;  // the offer we answer in the 2xx
   std::optional<sdp::SessionDescription> our_offer;     // we offered in the 2xx; the ACK answers
   std::optional<sdp::NegotiatedAudio> audio;
+  // Video (call_video_legs.cc): the camera and content streams as
+  // negotiated (nullopt: none). `video_off`: its room refused the caller's
+  // video (it came from the IVR with a codec the room does not share, or the
+  // room shows none): declined from then on, and `video_off_unposted` until
+  // the worker is told. `wants_*`: the offer's trial answer took such a
+  // stream, so a pair is bound for it with the audio pair.
+  std::optional<sdp::NegotiatedVideo> video;
+  std::optional<sdp::NegotiatedVideo> slides;
+  bool video_off = false;
+  bool video_off_unposted = false;
+  bool wants_video = false;
+  bool wants_slides = false;
   absl::Time started;
   // Its camera stream as the worker reports it: the bit rates between two
   // reports, and whose camera it sees (a participant id; 0: nobody).

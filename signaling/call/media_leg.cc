@@ -45,6 +45,30 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
   return spec;
 }
 
+mixer::VideoStreamSpec VideoSpecFor(const sdp::NegotiatedVideo& video, bool held,
+                                    const media::DtlsContext* dtls_context) {
+  mixer::VideoStreamSpec spec;
+  const std::optional<media::Endpoint> remote =
+      media::ParseEndpoint(video.remote_address, video.remote_rtp_port);
+  if (!remote) return spec;  // inactive: nowhere to send, nothing to latch
+  spec.active = true;
+  spec.codec = video.codec;
+  spec.payload_type = static_cast<uint8_t>(video.payload_type);
+  spec.remote_rtp = *remote;
+  spec.remote_rtcp = remote->WithPort(video.remote_rtcp_port);
+  spec.rtcp_mux = video.rtcp_mux;
+  spec.send = !held && !remote->is_unspecified() &&
+              (video.direction == sdp::Direction::kSendRecv ||
+               video.direction == sdp::Direction::kSendOnly);
+  spec.receive =
+      video.direction == sdp::Direction::kSendRecv || video.direction == sdp::Direction::kRecvOnly;
+  spec.feedback = video.feedback;
+  spec.max_receive_bps = video.max_receive_bps;
+  if (video.sdes) spec.srtp = WorkerKeys(*video.sdes);
+  if (video.dtls) spec.dtls = WorkerDtls(*video.dtls, dtls_context);
+  return spec;
+}
+
 MediaLeg::MediaLeg(mixer::MediaWorkers* workers, uint64_t participant_id, uint32_t conference_id,
                    const media::DtlsContext* dtls_context, std::string call_id)
     : workers_(workers),
@@ -66,10 +90,12 @@ bool MediaLeg::Join(const sdp::NegotiatedAudio& audio, bool muted, int listen_db
   spec->muted = muted;
   spec->listen_gain_db = listen_db;
   spec->talk_gain_db = talk_db;
-  camera_ = spec->video;
+  spec->video = camera_;
+  spec->slides = slides_;
   absl::BitGen bitgen;
   auto participant = std::make_unique<mixer::Participant>(*spec, std::move(ports_),
                                                           absl::Uniform<uint32_t>(bitgen));
+  participant->SetVideoPorts(std::move(camera_ports_), std::move(slides_ports_));
   if (!workers_->Send(conference_id_, mixer::AddParticipant{std::move(participant)})) {
     LogError("media", "command ring full: call has no audio").With("call_id", call_id_);
     return false;
@@ -82,9 +108,26 @@ void MediaLeg::Update(const sdp::NegotiatedAudio& audio) {
   if (!joined_) return;
   if (std::optional<mixer::ParticipantSpec> spec =
           SpecFor(participant_id_, conference_id_, audio, dtls_context_)) {
-    camera_ = spec->video;
-    workers_->Send(conference_id_, mixer::UpdateParticipant{*spec});
+    spec->video = camera_;
+    spec->slides = slides_;
+    if (!workers_->Send(conference_id_, mixer::UpdateParticipant{*spec, std::move(camera_ports_),
+                                                                 std::move(slides_ports_)})) {
+      LogError("media", "command ring full: media not updated").With("call_id", call_id_);
+    }
   }
+}
+
+void MediaLeg::set_video_ports(media::PortPair camera, media::PortPair slides) {
+  if (camera.valid()) camera_ports_ = std::move(camera);
+  if (slides.valid()) slides_ports_ = std::move(slides);
+}
+
+void MediaLeg::SetVideo(const std::optional<sdp::NegotiatedVideo>& camera,
+                        const std::optional<sdp::NegotiatedVideo>& slides, bool held) {
+  camera_ = camera ? VideoSpecFor(*camera, held, dtls_context_) : mixer::VideoStreamSpec{};
+  slides_ = slides ? VideoSpecFor(*slides, held, dtls_context_) : mixer::VideoStreamSpec{};
+  if (!camera) camera_ports_ = media::PortPair();
+  if (!slides) slides_ports_ = media::PortPair();
 }
 
 void MediaLeg::SetMuted(bool muted) {

@@ -27,6 +27,12 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
                                               const sdp::NegotiatedAudio& audio,
                                               const media::DtlsContext* dtls_context);
 
+// The worker's form of a negotiated video stream (inactive when its remote
+// address is not an IP address). `held`: the call's audio is on hold, and
+// no video goes to the caller either.
+mixer::VideoStreamSpec VideoSpecFor(const sdp::NegotiatedVideo& video, bool held,
+                                    const media::DtlsContext* dtls_context);
+
 class MediaLeg {
  public:
   MediaLeg() = default;  // no workers: never joins
@@ -39,13 +45,25 @@ class MediaLeg {
   // The local ports (bound before the answer); the worker takes them with
   // the participant on Join.
   void set_ports(media::PortPair ports) { ports_ = std::move(ports); }
+  // The camera's and the content stream's pairs, for streams the worker has
+  // none of yet: they go with the next Join or Update that has the stream
+  // (an invalid pair leaves what the leg holds).
+  void set_video_ports(media::PortPair camera, media::PortPair slides);
+  // The camera and content streams (nullopt: none, or removed) the next
+  // Join or Update posts; `held`: the audio is on hold (see VideoSpecFor).
+  // Ports the leg still holds for a stream that is gone are released.
+  void SetVideo(const std::optional<sdp::NegotiatedVideo>& camera,
+                const std::optional<sdp::NegotiatedVideo>& slides, bool held);
+  // The camera and content streams as posted or to be posted (inactive: none).
+  const mixer::VideoStreamSpec& camera() const { return camera_; }
+  const mixer::VideoStreamSpec& slides() const { return slides_; }
+  // Ports the leg holds until a post hands them to the worker.
+  bool holds_video_ports() const { return camera_ports_.valid() || slides_ports_.valid(); }
   uint32_t conference_id() const { return conference_id_; }
   // On a worker (since Join, until Remove or the worker let it go).
   bool joined() const { return joined_; }
   // The latest counters the worker reported (its final ones once it let go).
   const mixer::ParticipantStats& stats() const { return stats_; }
-  // The camera stream as last posted to the worker (inactive: none).
-  const mixer::VideoStreamSpec& camera() const { return camera_; }
   int worker_index() const { return workers_->WorkerIndexFor(conference_id_); }
 
   // Adds the participant to its conference. False (logged) when the remote
@@ -53,7 +71,8 @@ class MediaLeg {
   // no audio. (Call control refuses an offer whose family it has no media
   // address of, so that takes no ports.)
   bool Join(const sdp::NegotiatedAudio& audio, bool muted, int listen_db, int talk_db);
-  // A re-INVITE's or a late answer's new address or direction.
+  // A re-INVITE's or a late answer's new address or direction, and the
+  // video streams as SetVideo left them (a stream added comes with its ports).
   void Update(const sdp::NegotiatedAudio& audio);
   void SetMuted(bool muted);
   void SetGains(int listen_db, int talk_db);
@@ -86,6 +105,9 @@ class MediaLeg {
   bool joined_ = false;
   mixer::ParticipantStats stats_;
   mixer::VideoStreamSpec camera_;
+  mixer::VideoStreamSpec slides_;
+  media::PortPair camera_ports_;  // until a post with the stream hands them over
+  media::PortPair slides_ports_;
 };
 
 }  // namespace tutti

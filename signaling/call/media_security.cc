@@ -14,6 +14,8 @@ sdp::LocalSecurity SecurityFor(std::string_view room_policy, std::string_view de
   security.policy = ParseSrtpPolicy(room_policy.empty() ? default_policy : room_policy);
   security.sdes_allowed = transport == sip::TransportKind::kTls || sdes_over_plain_sip;
   media::RandomBytes(security.fresh_key);
+  media::RandomBytes(security.fresh_video_key);
+  media::RandomBytes(security.fresh_slides_key);
   return security;
 }
 

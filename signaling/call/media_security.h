@@ -16,7 +16,8 @@ namespace tutti {
 // config check) is "off".
 sdp::SrtpPolicy ParseSrtpPolicy(std::string_view text);
 
-// The security for one negotiation, with a fresh random key of ours.
+// The security for one negotiation, with a fresh random key of ours for
+// each stream (audio, camera, content).
 // `room_policy` empty takes `default_policy`. SDES keys are readable by
 // whoever sees the SIP, so they go only over TLS unless `sdes_over_plain_sip`.
 sdp::LocalSecurity SecurityFor(std::string_view room_policy, std::string_view default_policy,

@@ -68,6 +68,9 @@ struct RoomConfig {
   // keys, cleared when that participant leaves.
   uint64_t presenter_id = 0;
   uint64_t slides_presenter_id = 0;
+  // Video codecs its callers may use, in our preference order: "VP8", "VP9",
+  // "H264"; empty: [media] video_codecs. The room shares one (room_video_codecs.h).
+  std::vector<std::string> video_codecs;
 };
 
 }  // namespace tutti

@@ -1,28 +1,22 @@
 #include "signaling/sdp/offer_answer.h"
 
-#include <arpa/inet.h>
-
-#include <array>
-#include <charconv>
 #include <optional>
 
 #include "common/strings.h"
+#include "signaling/sdp/stream_negotiation.h"
+#include "signaling/sdp/video_fmtp.h"
+#include "signaling/sdp/video_offer_answer.h"
 
 namespace tutti::sdp {
 namespace {
+
+using internal::PayloadTypeOf;
 
 constexpr int kOpusPayloadType = 111;
 constexpr int kTelephoneEvent48kPayloadType = 101;
 constexpr int kTelephoneEvent8kPayloadType = 100;
 // What we ask the peer to send us in Opus: in-band FEC and DTX.
 constexpr std::string_view kOpusFmtp = "useinbandfec=1;usedtx=1";
-
-std::optional<int> PayloadTypeOf(std::string_view format) {
-  int value = 0;
-  auto [end, error] = std::from_chars(format.data(), format.data() + format.size(), value);
-  if (error != std::errc() || end != format.data() + format.size()) return std::nullopt;
-  return value;
-}
 
 std::optional<AudioCodec> CodecOf(const RtpMap& map) {
   if (EqualsIgnoreCase(map.encoding, "PCMU") && map.clock_rate == 8000) return AudioCodec::kPcmu;
@@ -31,137 +25,11 @@ std::optional<AudioCodec> CodecOf(const RtpMap& map) {
   return std::nullopt;
 }
 
-enum class Profile { kUnknown, kPlain, kSdes, kDtls };
-
-Profile ProfileOf(std::string_view proto) {
-  if (EqualsIgnoreCase(proto, "RTP/AVP") || EqualsIgnoreCase(proto, "RTP/AVPF")) {
-    return Profile::kPlain;
-  }
-  if (EqualsIgnoreCase(proto, "RTP/SAVP") || EqualsIgnoreCase(proto, "RTP/SAVPF")) {
-    return Profile::kSdes;
-  }
-  if (EqualsIgnoreCase(proto, "UDP/TLS/RTP/SAVP") || EqualsIgnoreCase(proto, "UDP/TLS/RTP/SAVPF")) {
-    return Profile::kDtls;
-  }
-  return Profile::kUnknown;
-}
-
-// How one offered stream would be protected, if we take it.
-struct Security {
-  std::optional<SdesKeys> sdes;
-  std::optional<DtlsParameters> dtls;
-};
-
-// An attribute of the m-line, else of the session (a=fingerprint, a=setup).
-std::optional<std::string_view> FindAttribute(const SessionDescription& description,
-                                              const MediaDescription& media,
-                                              std::string_view name) {
-  for (const auto& [key, value] : media.other_attributes) {
-    if (key == name) return value;
-  }
-  for (const auto& [key, value] : description.attributes) {
-    if (key == name) return value;
-  }
-  return std::nullopt;
-}
-
-bool KnownFingerprintHash(std::string_view algorithm) {
-  return algorithm == "sha-1" || algorithm == "sha-224" || algorithm == "sha-256" ||
-         algorithm == "sha-384" || algorithm == "sha-512";
-}
-
-// The room's policy and the offered profile decide whether the stream can
-// be taken and how it is protected; `why_not` says why when not.
-std::optional<Security> ChooseSecurity(const SessionDescription& offer,
-                                       const MediaDescription& media, const LocalSecurity& local,
-                                       std::string* why_not) {
-  switch (ProfileOf(media.proto)) {
-    case Profile::kUnknown:
-      *why_not = StrCat("unsupported transport ", media.proto);
-      return std::nullopt;
-    case Profile::kPlain:
-      if (local.policy == SrtpPolicy::kRequired) {
-        *why_not = "SRTP required: plain RTP refused";
-        return std::nullopt;
-      }
-      return Security{};
-    case Profile::kSdes: {
-      if (local.policy == SrtpPolicy::kOff) {
-        *why_not = "SRTP is off here";
-        return std::nullopt;
-      }
-      if (!local.sdes_allowed) {
-        *why_not = "SDES keys are only taken over TLS";
-        return std::nullopt;
-      }
-      // The offerer's first usable line (RFC 4568 §7.1.2: its preference order).
-      for (const auto& [name, value] : media.other_attributes) {
-        if (name != "crypto") continue;
-        const std::optional<CryptoAttribute> crypto = ParseCryptoAttribute(value);
-        if (!crypto) continue;
-        SdesKeys keys;
-        keys.suite = crypto->suite;
-        keys.tag = crypto->tag;
-        keys.remote = crypto->key;
-        // The same suite and key as the context in use: keep ours, so nothing
-        // changes; anything new gets a fresh key of ours too (a new context
-        // must never reuse a key with a restarted packet index).
-        const bool same = local.current && local.current->suite == keys.suite &&
-                          local.current->remote == keys.remote;
-        keys.local = same ? local.current->local : local.fresh_key;
-        return Security{keys, std::nullopt};
-      }
-      *why_not =
-          "no usable a=crypto (AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM)";
-      return std::nullopt;
-    }
-    case Profile::kDtls: {
-      if (local.policy == SrtpPolicy::kOff) {
-        *why_not = "SRTP is off here";
-        return std::nullopt;
-      }
-      if (local.dtls_fingerprint.algorithm.empty()) {
-        *why_not = "DTLS-SRTP is not available";
-        return std::nullopt;
-      }
-      const std::optional<std::string_view> text = FindAttribute(offer, media, "fingerprint");
-      const std::optional<Fingerprint> fingerprint = text ? ParseFingerprint(*text) : std::nullopt;
-      if (!fingerprint || !KnownFingerprintHash(fingerprint->algorithm)) {
-        *why_not = "DTLS-SRTP offer without a usable a=fingerprint";
-        return std::nullopt;
-      }
-      // RFC 4145 §4: no a=setup means active. tutti is the DTLS server:
-      // it answers passive to active and actpass (RFC 5763 §5).
-      const std::optional<std::string_view> setup_text = FindAttribute(offer, media, "setup");
-      const std::optional<SetupRole> setup =
-          setup_text ? ParseSetup(*setup_text) : SetupRole::kActive;
-      if (setup != SetupRole::kActive && setup != SetupRole::kActPass) {
-        *why_not = "DTLS-SRTP: tutti is the DTLS server only (a=setup:active or actpass)";
-        return std::nullopt;
-      }
-      return Security{std::nullopt, DtlsParameters{*fingerprint, true}};
-    }
-  }
-  return std::nullopt;
-}
-
 bool Contains(const std::vector<AudioCodec>& codecs, AudioCodec codec) {
   for (AudioCodec c : codecs) {
     if (c == codec) return true;
   }
   return false;
-}
-
-// "useinbandfec=1; usedtx=1" -> the value of one parameter.
-std::string_view FmtpParameter(std::string_view fmtp, std::string_view name) {
-  for (std::string_view part : SplitNonEmpty(fmtp, ';')) {
-    const size_t equals = part.find('=');
-    if (equals != std::string_view::npos &&
-        EqualsIgnoreCase(StripWhitespace(part.substr(0, equals)), name)) {
-      return StripWhitespace(part.substr(equals + 1));
-    }
-  }
-  return {};
 }
 
 struct Choice {
@@ -197,20 +65,6 @@ std::optional<Choice> ChooseCodec(const MediaDescription& media,
   return choice;
 }
 
-Direction AnswerDirection(Direction offered) {
-  switch (offered) {
-    case Direction::kSendOnly:
-      return Direction::kRecvOnly;
-    case Direction::kRecvOnly:
-      return Direction::kSendOnly;
-    case Direction::kInactive:
-      return Direction::kInactive;
-    case Direction::kSendRecv:
-      return Direction::kSendRecv;
-  }
-  return Direction::kSendRecv;
-}
-
 std::string OfferedCodecNames(const SessionDescription& offer) {
   std::string names;
   for (const MediaDescription& media : offer.media) {
@@ -244,69 +98,21 @@ SessionDescription SkeletonFor(const LocalMedia& local) {
   return description;
 }
 
-// Fills the remote side of `audio` from the peer's audio m-line.
-absl::Status ReadRemote(const SessionDescription& remote, const MediaDescription& media,
-                        NegotiatedAudio* audio) {
-  audio->remote_address =
-      media.connection_address.empty() ? remote.connection_address : media.connection_address;
-  if (audio->remote_address.empty()) {
-    return absl::InvalidArgumentError("no connection address (c=) for the audio stream");
-  }
-  audio->remote_rtp_port = media.port;
-  audio->rtcp_mux = media.rtcp_mux;
-  if (media.rtcp_mux) {
-    audio->remote_rtcp_port = media.port;
-  } else if (media.rtcp_port != 0) {
-    audio->remote_rtcp_port = media.rtcp_port;
-  } else {
-    audio->remote_rtcp_port = static_cast<uint16_t>(media.port + 1);
-  }
-  return absl::OkStatus();
-}
-
-constexpr std::string_view kMulticastRefused = "multicast connection address ";
-
-// Addresses tutti never sends media to. `hold_allowed`: 0.0.0.0 is RFC 2543
-// hold (nothing is sent to it) rather than an address. Host names and
-// addresses that are not IP pass: the packet plane cannot reach them anyway.
-absl::Status CheckRemoteAddress(const std::string& address, bool hold_allowed) {
-  in_addr v4{};
-  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
-    const uint32_t host = ntohl(v4.s_addr);
-    if ((host >> 28) == 0xe) return absl::PermissionDeniedError(StrCat(kMulticastRefused, address));
-    if (host == 0xffffffff) {
-      return absl::PermissionDeniedError(StrCat("broadcast connection address ", address));
-    }
-    if (host == 0 && !hold_allowed) {
-      return absl::PermissionDeniedError(
-          "unspecified connection address 0.0.0.0 (hold) in an initial offer");
-    }
-    return absl::OkStatus();
-  }
-  std::array<uint8_t, 16> v6{};
-  if (inet_pton(AF_INET6, address.c_str(), v6.data()) == 1) {
-    if (v6[0] == 0xff) return absl::PermissionDeniedError(StrCat(kMulticastRefused, address));
-    if (v6 == std::array<uint8_t, 16>{}) {
-      return absl::PermissionDeniedError(StrCat("unspecified connection address ", address));
-    }
-  }
-  return absl::OkStatus();
-}
-
 void ReadOpusParameters(const RtpMap& map, NegotiatedAudio* audio) {
   if (audio->codec != AudioCodec::kOpus) return;
   audio->opus_fec = FmtpParameter(map.fmtp, "useinbandfec") == "1";
   audio->opus_dtx = FmtpParameter(map.fmtp, "usedtx") == "1";
 }
 
-// Why an offered stream is declined: `why_not` is why the last audio
-// stream looked at could not be taken. Empty for a stream the offerer
+// Why an offered stream is declined: `why_not` is why the last stream of
+// its kind looked at could not be taken. Empty for a stream the offerer
 // disabled itself (nothing to tell).
-std::string WhyDeclined(const MediaDescription& media, bool audio_taken,
-                        const std::string& why_not) {
+std::string WhyDeclined(const MediaDescription& media, bool taken, const std::string& why_not) {
   if (media.port == 0) return {};
-  if (media.media != "audio") return StrCat("tutti conferences audio only, not ", media.media);
-  if (audio_taken) return "one audio stream per call, and an earlier one was taken";
+  if (media.media != "audio" && media.media != "video") {
+    return StrCat("tutti conferences audio and video, not ", media.media);
+  }
+  if (taken) return StrCat("one ", media.media, " stream per call, and an earlier one was taken");
   return why_not;
 }
 
@@ -319,121 +125,160 @@ void Decline(const MediaDescription& media, std::string why, MediaDescription an
   if (!why.empty()) result->declined.push_back({media.media, std::move(why)});
 }
 
-}  // namespace
-
-std::string_view SrtpPolicyName(SrtpPolicy policy) {
-  switch (policy) {
-    case SrtpPolicy::kOff:
-      return "off";
-    case SrtpPolicy::kOptional:
-      return "optional";
-    case SrtpPolicy::kRequired:
-      return "required";
+// The audio answer to `media`, whose codec, security and address are
+// taken: fills result->audio and returns our line. An error refuses the
+// whole offer (an address tutti never sends to).
+absl::StatusOr<MediaDescription> AnswerAudio(const SessionDescription& offer,
+                                             const MediaDescription& media, const Choice& choice,
+                                             const internal::Security& security,
+                                             const LocalMedia& local, OfferKind kind,
+                                             NegotiatedAudio* audio) {
+  absl::StatusOr<internal::RemoteTransport> remote = internal::ReadRemote(offer, media);
+  if (!remote.ok()) return remote.status();
+  if (absl::Status status =
+          internal::CheckRemoteAddress(remote->address, kind == OfferKind::kReOffer);
+      !status.ok()) {
+    return status;
   }
-  return "off";
+  audio->remote_address = remote->address;
+  audio->remote_rtp_port = remote->rtp_port;
+  audio->remote_rtcp_port = remote->rtcp_port;
+  audio->rtcp_mux = remote->rtcp_mux;
+  const RtpMap& codec = *choice.codec_map;
+  audio->codec = choice.codec;
+  audio->payload_type = codec.payload_type;
+  audio->clock_rate = codec.clock_rate;
+  audio->channels = codec.channels;
+  audio->ptime_ms = local.ptime_ms;
+  ReadOpusParameters(codec, audio);
+  // Old-style hold (RFC 2543): c=0.0.0.0 means "do not send to me".
+  audio->direction = internal::OurDirection(media.direction, audio->remote_address);
+
+  MediaDescription answer;
+  answer.media = media.media;
+  answer.proto = media.proto;
+  answer.port = local.rtp_port;
+  RtpMap answered_codec = codec;
+  // Our fmtp says what we want to receive; the offerer's is not echoed.
+  answered_codec.fmtp = audio->codec == AudioCodec::kOpus ? std::string(kOpusFmtp) : std::string();
+  answer.formats.push_back(std::to_string(codec.payload_type));
+  answer.rtpmaps.push_back(std::move(answered_codec));
+  if (choice.telephone_event != nullptr) {
+    audio->telephone_event_pt = choice.telephone_event->payload_type;
+    answer.formats.push_back(std::to_string(audio->telephone_event_pt));
+    RtpMap event = *choice.telephone_event;
+    event.fmtp = "0-16";
+    answer.rtpmaps.push_back(std::move(event));
+  }
+  answer.ptime = local.ptime_ms;
+  answer.direction = audio->direction;
+  answer.rtcp_mux = media.rtcp_mux;
+  audio->sdes = security.sdes;
+  audio->dtls = security.dtls;
+  internal::AddSecurityAttributes(security, local.security, &answer);
+  return answer;
 }
 
-std::string_view AudioCodecName(AudioCodec codec) {
-  switch (codec) {
-    case AudioCodec::kPcmu:
-      return "PCMU";
-    case AudioCodec::kPcma:
-      return "PCMA";
-    case AudioCodec::kOpus:
-      return "opus";
+// The offer walked line by line: the first usable audio line, camera and
+// content line are taken, everything else is declined.
+class Answerer {
+ public:
+  Answerer(const SessionDescription& offer, const LocalMedia& local, OfferKind kind)
+      : offer_(offer), local_(local), kind_(kind) {
+    result_.answer = SkeletonFor(local);
   }
-  return "PCMU";
-}
 
-int WarnCodeFor(const absl::Status& refusal) {
-  if (refusal.code() != absl::StatusCode::kPermissionDenied) return 399;
-  const absl::string_view message = refusal.message();
-  if (message.substr(0, kMulticastRefused.size()) ==
-      absl::string_view(kMulticastRefused.data(), kMulticastRefused.size())) {
-    return 330;  // Multicast not available
+  absl::StatusOr<AnswerResult> Run() {
+    for (const MediaDescription& media : offer_.media) {
+      absl::Status status = media.media == "video" ? Video(media) : Audio(media);
+      if (!status.ok()) return status;
+    }
+    if (!audio_taken_) return absl::FailedPreconditionError(audio_why_not_);
+    return std::move(result_);
   }
-  return 301;  // Incompatible network address formats
-}
 
-absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const LocalMedia& local,
-                                         OfferKind kind) {
-  AnswerResult result;
-  result.answer = SkeletonFor(local);
-  bool taken = false;
-  std::string why_not = "no audio stream";
-  for (const MediaDescription& media : offer.media) {
+ private:
+  MediaDescription Skeleton(const MediaDescription& media) {
     MediaDescription answer;
     answer.media = media.media;
     answer.proto = media.proto;
+    return answer;
+  }
+
+  absl::Status Audio(const MediaDescription& media) {
     std::optional<Choice> choice;
-    std::optional<Security> security;
-    if (!taken && media.media == "audio" && media.port != 0) {
-      security = ChooseSecurity(offer, media, local.security, &why_not);
+    std::optional<internal::Security> security;
+    if (!audio_taken_ && media.media == "audio" && media.port != 0) {
+      security = internal::ChooseSecurity(offer_, media, local_.security, local_.security.fresh_key,
+                                          local_.security.current, &audio_why_not_);
       if (security) {
-        choice = ChooseCodec(media, local.codecs);
+        choice = ChooseCodec(media, local_.codecs);
         if (!choice) {
-          why_not = StrCat("no common audio codec (offered: ", OfferedCodecNames(offer),
-                           "; accepted: ", LocalCodecNames(local.codecs), ")");
+          audio_why_not_ = StrCat("no common audio codec (offered: ", OfferedCodecNames(offer_),
+                                  "; accepted: ", LocalCodecNames(local_.codecs), ")");
         }
       }
     }
     if (!choice) {
-      Decline(media, WhyDeclined(media, taken, why_not), std::move(answer), &result);
-      continue;
+      Decline(media, WhyDeclined(media, audio_taken_ && media.media == "audio", audio_why_not_),
+              Skeleton(media), &result_);
+      return absl::OkStatus();
     }
-    NegotiatedAudio& audio = result.audio;
-    if (absl::Status status = ReadRemote(offer, media, &audio); !status.ok()) return status;
-    if (absl::Status status = CheckRemoteAddress(audio.remote_address, kind == OfferKind::kReOffer);
-        !status.ok()) {
-      return status;
-    }
-    taken = true;
-    const RtpMap& codec = *choice->codec_map;
-    audio.codec = choice->codec;
-    audio.payload_type = codec.payload_type;
-    audio.clock_rate = codec.clock_rate;
-    audio.channels = codec.channels;
-    audio.ptime_ms = local.ptime_ms;
-    ReadOpusParameters(codec, &audio);
-    // Old-style hold (RFC 2543): c=0.0.0.0 means "do not send to me".
-    const bool zero_address = audio.remote_address == "0.0.0.0";
-    audio.direction = zero_address ? Direction::kRecvOnly : AnswerDirection(media.direction);
-
-    answer.port = local.rtp_port;
-    RtpMap answered_codec = codec;
-    // Our fmtp says what we want to receive; the offerer's is not echoed.
-    answered_codec.fmtp = audio.codec == AudioCodec::kOpus ? std::string(kOpusFmtp) : std::string();
-    answer.formats.push_back(std::to_string(codec.payload_type));
-    answer.rtpmaps.push_back(std::move(answered_codec));
-    if (choice->telephone_event != nullptr) {
-      audio.telephone_event_pt = choice->telephone_event->payload_type;
-      answer.formats.push_back(std::to_string(audio.telephone_event_pt));
-      RtpMap event = *choice->telephone_event;
-      event.fmtp = "0-16";
-      answer.rtpmaps.push_back(std::move(event));
-    }
-    answer.ptime = local.ptime_ms;
-    answer.direction = audio.direction;
-    answer.rtcp_mux = media.rtcp_mux;
-    audio.sdes = security->sdes;
-    audio.dtls = security->dtls;
-    if (audio.sdes) {
-      answer.other_attributes.emplace_back(
-          "crypto", WriteCryptoAttribute({audio.sdes->tag, audio.sdes->suite, audio.sdes->local}));
-    }
-    if (audio.dtls) {
-      answer.other_attributes.emplace_back("setup", std::string(SetupName(SetupRole::kPassive)));
-      answer.other_attributes.emplace_back("fingerprint",
-                                           WriteFingerprint(local.security.dtls_fingerprint));
-    }
-    result.answer.media.push_back(std::move(answer));
+    absl::StatusOr<MediaDescription> answer =
+        AnswerAudio(offer_, media, *choice, *security, local_, kind_, &result_.audio);
+    if (!answer.ok()) return answer.status();
+    audio_taken_ = true;
+    result_.answer.media.push_back(std::move(*answer));
+    return absl::OkStatus();
   }
-  if (!taken) return absl::FailedPreconditionError(why_not);
-  return result;
-}
 
-SessionDescription MakeOffer(const LocalMedia& local) {
-  SessionDescription offer = SkeletonFor(local);
+  absl::Status Video(const MediaDescription& media) {
+    const internal::VideoRole role = internal::VideoRoleOf(media);
+    const bool slides = role == internal::VideoRole::kSlides;
+    std::optional<NegotiatedVideo>& taken = slides ? result_.slides : result_.video;
+    const uint16_t port = slides ? local_.slides_rtp_port : local_.video_rtp_port;
+    std::string why_not;
+    std::optional<internal::VideoAnswer> answer;
+    if (media.port == 0) {
+      // Disabled by the offerer: declined without a word.
+    } else if (role == internal::VideoRole::kOther) {
+      why_not = StrCat("a=content:", media.content, " is not taken (a camera and slides are)");
+    } else if (taken) {
+      why_not = StrCat("one ", slides ? "content" : "camera",
+                       " stream per call, and an earlier one was taken");
+    } else if (port == 0 && !local_.no_video_why.empty()) {
+      why_not = local_.no_video_why;
+    } else {
+      // One codec per call: a second video line takes the first one's.
+      const std::optional<NegotiatedVideo>& other = slides ? result_.video : result_.slides;
+      const std::vector<VideoCodecChoice> codecs =
+          other ? std::vector<VideoCodecChoice>{{other->codec, other->fmtp}} : local_.video_codecs;
+      answer = internal::AnswerVideoLine(offer_, media, local_, codecs, slides, kind_, &why_not);
+      // No port and no reason given: the negotiation's own reason, if any.
+      if (answer && port == 0) {
+        answer.reset();
+        why_not = "video is not taken here";
+      }
+    }
+    if (!answer) {
+      Decline(media, media.port == 0 ? std::string() : std::move(why_not), Skeleton(media),
+              &result_);
+      return absl::OkStatus();
+    }
+    taken = std::move(answer->video);
+    result_.answer.media.push_back(std::move(answer->line));
+    return absl::OkStatus();
+  }
+
+  const SessionDescription& offer_;
+  const LocalMedia& local_;
+  const OfferKind kind_;
+  AnswerResult result_;
+  bool audio_taken_ = false;
+  std::string audio_why_not_ = "no audio stream";
+};
+
+MediaDescription OfferAudioLine(const LocalMedia& local) {
   MediaDescription audio;
   audio.media = "audio";
   audio.port = local.rtp_port;
@@ -478,76 +323,142 @@ SessionDescription MakeOffer(const LocalMedia& local) {
         "crypto",
         WriteCryptoAttribute({1, CryptoSuite::kAesCm128HmacSha1_80, local.security.fresh_key}));
   }
-  offer.media.push_back(std::move(audio));
+  return audio;
+}
+
+// The audio the peer's `media` line agreed to our `offered` one.
+absl::StatusOr<NegotiatedAudio> AcceptAudioLine(const MediaDescription& offered,
+                                                const SessionDescription& answer,
+                                                const MediaDescription& media) {
+  if (media.port == 0) return absl::FailedPreconditionError("the audio stream was declined");
+  NegotiatedAudio audio;
+  // The first format of the answer that we offered is the one to send (RFC 3264 §7).
+  const RtpMap* chosen = nullptr;
+  for (const std::string& format : media.formats) {
+    const std::optional<int> payload_type = PayloadTypeOf(format);
+    if (!payload_type) continue;
+    const RtpMap* ours = offered.FindRtpMap(*payload_type);
+    if (ours == nullptr || !CodecOf(*ours)) continue;
+    chosen = media.FindRtpMap(*payload_type);
+    if (chosen == nullptr) chosen = ours;
+    audio.codec = *CodecOf(*ours);
+    break;
+  }
+  if (chosen == nullptr) {
+    return absl::FailedPreconditionError("the answer holds no audio codec we offered");
+  }
+  absl::StatusOr<internal::RemoteTransport> remote = internal::ReadRemote(answer, media);
+  if (!remote.ok()) return remote.status();
+  // An answer's 0.0.0.0 is hold, as in a re-offer.
+  if (absl::Status status = internal::CheckRemoteAddress(remote->address, true); !status.ok()) {
+    return status;
+  }
+  audio.remote_address = remote->address;
+  audio.remote_rtp_port = remote->rtp_port;
+  audio.remote_rtcp_port = remote->rtcp_port;
+  audio.rtcp_mux = remote->rtcp_mux;
+  audio.payload_type = chosen->payload_type;
+  audio.clock_rate = chosen->clock_rate;
+  audio.channels = chosen->channels;
+  audio.ptime_ms = offered.ptime > 0 ? offered.ptime : 20;
+  ReadOpusParameters(*chosen, &audio);
+  for (const RtpMap& map : media.rtpmaps) {
+    if (EqualsIgnoreCase(map.encoding, "telephone-event") && map.clock_rate == audio.clock_rate &&
+        offered.FindRtpMap(map.payload_type) != nullptr) {
+      audio.telephone_event_pt = map.payload_type;
+    }
+  }
+  // Our direction follows theirs: if they only send, we only receive.
+  audio.direction = internal::OurDirection(media.direction, audio.remote_address);
+  if (internal::ProfileOf(offered.proto) == internal::Profile::kSdes) {
+    if (internal::ProfileOf(media.proto) != internal::Profile::kSdes) {
+      return absl::FailedPreconditionError("SRTP offered, plain RTP answered");
+    }
+    audio.sdes = internal::AnsweredSdes(offered, media);
+    if (!audio.sdes) return absl::FailedPreconditionError("no a=crypto answers ours");
+  }
+  return audio;
+}
+
+}  // namespace
+
+std::string_view SrtpPolicyName(SrtpPolicy policy) {
+  switch (policy) {
+    case SrtpPolicy::kOff:
+      return "off";
+    case SrtpPolicy::kOptional:
+      return "optional";
+    case SrtpPolicy::kRequired:
+      return "required";
+  }
+  return "off";
+}
+
+std::string_view AudioCodecName(AudioCodec codec) {
+  switch (codec) {
+    case AudioCodec::kPcmu:
+      return "PCMU";
+    case AudioCodec::kPcma:
+      return "PCMA";
+    case AudioCodec::kOpus:
+      return "opus";
+  }
+  return "PCMU";
+}
+
+int WarnCodeFor(const absl::Status& refusal) {
+  if (refusal.code() != absl::StatusCode::kPermissionDenied) return 399;
+  const absl::string_view message = refusal.message();
+  const std::string_view prefix = internal::kMulticastRefused;
+  if (message.substr(0, prefix.size()) == absl::string_view(prefix.data(), prefix.size())) {
+    return 330;  // Multicast not available
+  }
+  return 301;  // Incompatible network address formats
+}
+
+absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const LocalMedia& local,
+                                         OfferKind kind) {
+  return Answerer(offer, local, kind).Run();
+}
+
+SessionDescription MakeOffer(const LocalMedia& local) {
+  SessionDescription offer = SkeletonFor(local);
+  offer.media.push_back(OfferAudioLine(local));
+  if (local.video_rtp_port != 0 && !local.video_codecs.empty()) {
+    offer.media.push_back(internal::OfferVideoLine(local, false));
+  }
+  if (local.slides_rtp_port != 0 && !local.video_codecs.empty()) {
+    offer.media.push_back(internal::OfferVideoLine(local, true));
+  }
   return offer;
 }
 
-absl::StatusOr<NegotiatedAudio> AcceptAnswer(const SessionDescription& our_offer,
-                                             const SessionDescription& answer) {
-  if (answer.media.size() != our_offer.media.size()) {
+absl::StatusOr<AcceptedAnswer> AcceptAnswer(const SessionDescription& our_offer,
+                                            const SessionDescription& answer) {
+  // RFC 3264 §6 wants a line for each offered one; an answer that leaves
+  // out trailing lines (phones that drop the video they do not take) has
+  // them declined rather than the call ended.
+  if (answer.media.size() > our_offer.media.size()) {
     return absl::InvalidArgumentError("the answer's m= lines do not match the offer's");
   }
-  for (size_t i = 0; i < answer.media.size(); ++i) {
+  AcceptedAnswer accepted;
+  bool audio = false;
+  for (size_t i = 0; i < our_offer.media.size(); ++i) {
     const MediaDescription& offered = our_offer.media[i];
-    const MediaDescription& media = answer.media[i];
-    if (offered.media != "audio") continue;
-    if (media.port == 0) return absl::FailedPreconditionError("the audio stream was declined");
-    NegotiatedAudio audio;
-    // The first format of the answer that we offered is the one to send (RFC 3264 §7).
-    const RtpMap* chosen = nullptr;
-    for (const std::string& format : media.formats) {
-      const std::optional<int> payload_type = PayloadTypeOf(format);
-      if (!payload_type) continue;
-      const RtpMap* ours = offered.FindRtpMap(*payload_type);
-      if (ours == nullptr || !CodecOf(*ours)) continue;
-      chosen = media.FindRtpMap(*payload_type);
-      if (chosen == nullptr) chosen = ours;
-      audio.codec = *CodecOf(*ours);
-      break;
+    const MediaDescription* media = i < answer.media.size() ? &answer.media[i] : nullptr;
+    if (offered.media == "audio" && !audio) {
+      if (media == nullptr) return absl::FailedPreconditionError("the answer has no audio stream");
+      absl::StatusOr<NegotiatedAudio> negotiated = AcceptAudioLine(offered, answer, *media);
+      if (!negotiated.ok()) return negotiated.status();
+      accepted.audio = std::move(*negotiated);
+      audio = true;
+    } else if (offered.media == "video" && media != nullptr) {
+      std::optional<NegotiatedVideo> video = internal::AcceptVideoLine(offered, answer, *media);
+      (offered.HasContent("slides") ? accepted.slides : accepted.video) = std::move(video);
     }
-    if (chosen == nullptr) {
-      return absl::FailedPreconditionError("the answer holds no audio codec we offered");
-    }
-    if (absl::Status status = ReadRemote(answer, media, &audio); !status.ok()) return status;
-    // An answer's 0.0.0.0 is hold, as in a re-offer.
-    if (absl::Status status = CheckRemoteAddress(audio.remote_address, true); !status.ok()) {
-      return status;
-    }
-    audio.payload_type = chosen->payload_type;
-    audio.clock_rate = chosen->clock_rate;
-    audio.channels = chosen->channels;
-    audio.ptime_ms = offered.ptime > 0 ? offered.ptime : 20;
-    ReadOpusParameters(*chosen, &audio);
-    for (const RtpMap& map : media.rtpmaps) {
-      if (EqualsIgnoreCase(map.encoding, "telephone-event") && map.clock_rate == audio.clock_rate &&
-          offered.FindRtpMap(map.payload_type) != nullptr) {
-        audio.telephone_event_pt = map.payload_type;
-      }
-    }
-    // Our direction follows theirs: if they only send, we only receive.
-    audio.direction =
-        audio.remote_address == "0.0.0.0" ? Direction::kRecvOnly : AnswerDirection(media.direction);
-    if (ProfileOf(offered.proto) == Profile::kSdes) {
-      // RFC 4568 §7.1.3: the answer names the offered line it took by its tag.
-      std::optional<CryptoAttribute> ours;
-      for (const auto& [name, value] : offered.other_attributes) {
-        if (name == "crypto") ours = ParseCryptoAttribute(value);
-      }
-      if (ProfileOf(media.proto) != Profile::kSdes || !ours) {
-        return absl::FailedPreconditionError("SRTP offered, plain RTP answered");
-      }
-      for (const auto& [name, value] : media.other_attributes) {
-        if (name != "crypto") continue;
-        const std::optional<CryptoAttribute> theirs = ParseCryptoAttribute(value);
-        if (theirs && theirs->tag == ours->tag && theirs->suite == ours->suite) {
-          audio.sdes = SdesKeys{ours->suite, ours->tag, ours->key, theirs->key};
-        }
-      }
-      if (!audio.sdes) return absl::FailedPreconditionError("no a=crypto answers ours");
-    }
-    return audio;
   }
-  return absl::InvalidArgumentError("our offer had no audio stream");
+  if (!audio) return absl::InvalidArgumentError("our offer had no audio stream");
+  return accepted;
 }
 
 }  // namespace tutti::sdp

@@ -1,15 +1,19 @@
 // The SDP offer/answer model (RFC 3264) for a conference bridge: answer an
 // offer with one audio codec from the room's list (plus telephone-event),
-// make an offer for INVITEs that came without one, and read the answer to
-// it. Everything but the first usable audio stream is declined (port 0).
+// and, where call control gave a port for them, a camera stream and a
+// content stream (a=content:slides, RFC 4796) with the room's one video
+// codec; make an offer for INVITEs that came without one, and read the
+// answer to it. Every other stream is declined (port 0).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "mediaplane/video/video_codec.h"
 #include "signaling/sdp/crypto_attribute.h"
 #include "signaling/sdp/session_description.h"
 
@@ -57,6 +61,23 @@ struct LocalSecurity {
   std::optional<SdesKeys> current;
   // Our certificate's fingerprint (sha-256); empty algorithm: no DTLS-SRTP.
   Fingerprint dtls_fingerprint;
+  // The same for the camera and the content stream: each m-line has an
+  // SDES context of its own (RFC 4568 §6.1), never a key of another's.
+  CryptoKey fresh_video_key{};
+  CryptoKey fresh_slides_key{};
+  std::optional<SdesKeys> current_video;
+  std::optional<SdesKeys> current_slides;
+};
+
+// One video codec we take, and its fmtp (video_fmtp.h): for H.264 the
+// profile-level-id (the profile an offer must have, the highest level we
+// answer; none: any known profile at the offer's level) and the
+// packetization-mode (none: 1); for VP8/VP9 max-fr/max-fs limits. Call
+// control gives the room's list, or the one codec the room is locked to.
+struct VideoCodecChoice {
+  media::VideoCodec codec = media::VideoCodec::kVp8;
+  std::string fmtp;
+  bool operator==(const VideoCodecChoice&) const = default;
 };
 
 // Our side of a call's media.
@@ -68,6 +89,17 @@ struct LocalMedia {
   uint64_t session_version = 0;
   int ptime_ms = 20;
   LocalSecurity security;
+  // Video: the camera's and the content stream's RTP ports (0: such a line
+  // is declined), the codecs in our preference order (the first of ours the
+  // offer has is taken), and what we ask a peer to send at most (b=TIAS and
+  // b=AS in our SDP; 0: no limit said).
+  uint16_t video_rtp_port = 0;
+  uint16_t slides_rtp_port = 0;
+  std::vector<VideoCodecChoice> video_codecs;
+  uint32_t video_max_bps = 0;
+  // Why a video line is declined when it has no port (for the log); empty:
+  // the negotiation says why (e.g. no common codec).
+  std::string no_video_why = "video is not taken here";
 };
 
 // What both sides agreed on for the audio stream.
@@ -91,6 +123,26 @@ struct NegotiatedAudio {
   bool encrypted() const { return sdes.has_value() || dtls.has_value(); }
 };
 
+// What both sides agreed on for a video stream (camera or content).
+struct NegotiatedVideo {
+  media::VideoCodec codec = media::VideoCodec::kVp8;
+  int payload_type = 0;
+  std::string fmtp;  // as answered (for H.264: its profile, level and packetization mode)
+  // The RTCP feedback both sides take (a=rtcp-fb of the offer, for the
+  // payload type or "*", that tutti supports).
+  media::VideoFeedback feedback;
+  uint32_t max_receive_bps = 0;                // the peer's b=TIAS, else b=AS; 0: unknown
+  Direction direction = Direction::kSendRecv;  // OUR direction, as in our SDP
+  std::string remote_address;
+  uint16_t remote_rtp_port = 0;
+  uint16_t remote_rtcp_port = 0;  // a=rtcp, else RTP + 1; equal to RTP with rtcp-mux
+  bool rtcp_mux = false;
+  bool slides = false;  // the content stream (a=content:slides)
+  std::optional<SdesKeys> sdes;
+  std::optional<DtlsParameters> dtls;
+  bool encrypted() const { return sdes.has_value() || dtls.has_value(); }
+};
+
 // An offered stream the answer declines (port 0), and why, for the log: a
 // caller whose video or chat line "does nothing" can be told why.
 struct DeclinedStream {
@@ -101,6 +153,11 @@ struct DeclinedStream {
 struct AnswerResult {
   SessionDescription answer;
   NegotiatedAudio audio;
+  // The camera (the first usable m=video without a=content, or with
+  // a=content:main) and the content stream (the first with
+  // a=content:slides); nullopt when not offered or declined.
+  std::optional<NegotiatedVideo> video;
+  std::optional<NegotiatedVideo> slides;
   // In offer order; not the streams the offerer disabled itself (port 0).
   std::vector<DeclinedStream> declined;
 };
@@ -123,11 +180,23 @@ absl::StatusOr<AnswerResult> AnswerOffer(const SessionDescription& offer, const 
 // refused addresses, 399 (miscellaneous: the text says why) for the rest.
 int WarnCodeFor(const absl::Status& refusal);
 
-// Our offer in a 2xx to an INVITE without SDP.
+// Our offer in a 2xx to an INVITE without SDP: audio, and a camera and a
+// content stream where LocalMedia has a port for them.
 SessionDescription MakeOffer(const LocalMedia& local);
 
-// Reads the peer's answer (in the ACK) to MakeOffer's offer.
-absl::StatusOr<NegotiatedAudio> AcceptAnswer(const SessionDescription& our_offer,
-                                             const SessionDescription& answer);
+// What the peer's answer to our offer agreed on.
+struct AcceptedAnswer {
+  NegotiatedAudio audio;
+  // Nullopt when not offered, declined, or answered with nothing we offered
+  // (the call keeps its audio).
+  std::optional<NegotiatedVideo> video;
+  std::optional<NegotiatedVideo> slides;
+};
+
+// Reads the peer's answer (in the ACK) to MakeOffer's offer. An error only
+// for the audio stream: a video stream it declines, answers wrong or leaves
+// out (a trailing line missing) is none.
+absl::StatusOr<AcceptedAnswer> AcceptAnswer(const SessionDescription& our_offer,
+                                            const SessionDescription& answer);
 
 }  // namespace tutti::sdp

@@ -96,12 +96,15 @@ class Parser {
         return absl::OkStatus();
       case 'c':
         return ConnectionLine(value);
+      case 'b':
+        BandwidthLine(value);
+        return absl::OkStatus();
       case 'm':
         return MediaLine(value);
       case 'a':
         return AttributeLine(value);
       default:
-        // i u e p b t r z k: informational or timing; nothing a bridge uses.
+        // i u e p t r z k: informational or timing; nothing a bridge uses.
         if (type < 'a' || type > 'z') return Error("unknown line type");
         return absl::OkStatus();
     }
@@ -145,6 +148,22 @@ class Parser {
       description_.connection_address_type = std::string(fields[1]);
     }
     return absl::OkStatus();
+  }
+
+  // b=<type>:<value>. AS and TIAS are kept; other types, and values that
+  // are no number, are ignored as every b= line was before (a peer's
+  // bandwidth is advice, never a reason to refuse its offer).
+  void BandwidthLine(std::string_view value) {
+    const size_t colon = value.find(':');
+    if (colon == std::string_view::npos) return;
+    const std::string_view type = value.substr(0, colon);
+    const std::optional<uint32_t> number =
+        ParseNumber<uint32_t>(StripWhitespace(value.substr(colon + 1)));
+    if (!number) return;
+    MediaDescription* current = Current();
+    Bandwidth& bandwidth = current != nullptr ? current->bandwidth : description_.bandwidth;
+    if (EqualsIgnoreCase(type, "AS")) bandwidth.as_kbps = *number;
+    if (EqualsIgnoreCase(type, "TIAS")) bandwidth.tias_bps = *number;
   }
 
   absl::Status MediaLine(std::string_view value) {
@@ -204,6 +223,11 @@ class Parser {
       current->rtcp_mux = true;
       return absl::OkStatus();
     }
+    if (name == "rtcp-fb" && RtcpFeedbackAttribute(argument)) return absl::OkStatus();
+    if (name == "content" && current->content.empty() && !StripWhitespace(argument).empty()) {
+      current->content = std::string(StripWhitespace(argument));
+      return absl::OkStatus();
+    }
     if (name == "rtcp") {
       const std::vector<std::string_view> fields = Fields(argument);
       const std::optional<uint16_t> port =
@@ -214,6 +238,25 @@ class Parser {
     }
     current->other_attributes.emplace_back(std::string(name), std::string(argument));
     return absl::OkStatus();
+  }
+
+  // a=rtcp-fb:<payload type|*> <type> [<parameter>]. False for a line of
+  // another form (a non-RTP format): the caller keeps it as it came.
+  bool RtcpFeedbackAttribute(std::string_view argument) {
+    const std::vector<std::string_view> fields = Fields(argument);
+    if (fields.size() < 2) return false;
+    RtcpFeedback feedback;
+    if (fields[0] != "*") {
+      const std::optional<int> payload_type = ParseNumber<int>(fields[0]);
+      if (!payload_type || *payload_type < 0 || *payload_type > 127) return false;
+      feedback.payload_type = *payload_type;
+    }
+    feedback.type = std::string(fields[1]);
+    for (size_t i = 2; i < fields.size(); ++i) {
+      StrAppend(&feedback.parameter, i > 2 ? " " : "", fields[i]);
+    }
+    Current()->rtcp_feedback.push_back(std::move(feedback));
+    return true;
   }
 
   // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>]
@@ -311,6 +354,40 @@ std::string_view AddressType(std::string_view address) {
   return address.find(':') == std::string_view::npos ? "IP4" : "IP6";
 }
 
+void AppendBandwidth(const Bandwidth& bandwidth, std::string* out) {
+  if (bandwidth.as_kbps != 0) StrAppend(out, "b=AS:", bandwidth.as_kbps, "\r\n");
+  if (bandwidth.tias_bps != 0) StrAppend(out, "b=TIAS:", bandwidth.tias_bps, "\r\n");
+}
+
+// The a=rtcp-fb lines for one payload type (-1: those for "*").
+void AppendFeedback(const MediaDescription& media, int payload_type, std::string* out) {
+  for (const RtcpFeedback& feedback : media.rtcp_feedback) {
+    if (feedback.payload_type != payload_type) continue;
+    out->append("a=rtcp-fb:");
+    if (payload_type < 0) {
+      out->push_back('*');
+    } else {
+      StrAppend(out, payload_type);
+    }
+    StrAppend(out, " ", feedback.type);
+    if (!feedback.parameter.empty()) StrAppend(out, " ", feedback.parameter);
+    out->append("\r\n");
+  }
+}
+
+// The a= lines of one payload type: rtpmap, fmtp, rtcp-fb.
+void AppendFormat(const MediaDescription& media, const std::string& format, std::string* out) {
+  const std::optional<int> payload_type = ParseNumber<int>(format);
+  const RtpMap* map = payload_type ? media.FindRtpMap(*payload_type) : nullptr;
+  if (map != nullptr) {
+    StrAppend(out, "a=rtpmap:", map->payload_type, " ", map->encoding, "/", map->clock_rate);
+    if (map->channels > 1) StrAppend(out, "/", map->channels);
+    out->append("\r\n");
+    if (!map->fmtp.empty()) StrAppend(out, "a=fmtp:", map->payload_type, " ", map->fmtp, "\r\n");
+  }
+  if (payload_type) AppendFeedback(media, *payload_type, out);
+}
+
 }  // namespace
 
 std::string_view DirectionName(Direction direction) {
@@ -334,6 +411,13 @@ const RtpMap* MediaDescription::FindRtpMap(int payload_type) const {
   return nullptr;
 }
 
+bool MediaDescription::HasContent(std::string_view value) const {
+  for (std::string_view listed : SplitNonEmpty(content, ',')) {
+    if (EqualsIgnoreCase(StripWhitespace(listed), value)) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<SessionDescription> ParseSdp(std::string_view text) { return Parser().Run(text); }
 
 std::string WriteSdp(const SessionDescription& description) {
@@ -347,6 +431,7 @@ std::string WriteSdp(const SessionDescription& description) {
     StrAppend(&out, "c=IN ", description.connection_address_type, " ",
               description.connection_address, "\r\n");
   }
+  AppendBandwidth(description.bandwidth, &out);
   out += "t=0 0\r\n";
   for (const auto& [name, value] : description.attributes) {
     StrAppend(&out, "a=", name);
@@ -363,20 +448,15 @@ std::string WriteSdp(const SessionDescription& description) {
       StrAppend(&out, "c=IN ", AddressType(media.connection_address), " ", media.connection_address,
                 "\r\n");
     }
-    for (const std::string& format : media.formats) {
-      const std::optional<int> payload_type = ParseNumber<int>(format);
-      const RtpMap* map = payload_type ? media.FindRtpMap(*payload_type) : nullptr;
-      if (map == nullptr) continue;
-      StrAppend(&out, "a=rtpmap:", map->payload_type, " ", map->encoding, "/", map->clock_rate);
-      if (map->channels > 1) StrAppend(&out, "/", map->channels);
-      out += "\r\n";
-      if (!map->fmtp.empty()) StrAppend(&out, "a=fmtp:", map->payload_type, " ", map->fmtp, "\r\n");
-    }
+    AppendBandwidth(media.bandwidth, &out);
+    for (const std::string& format : media.formats) AppendFormat(media, format, &out);
+    AppendFeedback(media, -1, &out);
     if (media.ptime > 0) StrAppend(&out, "a=ptime:", media.ptime, "\r\n");
     if (media.maxptime > 0) StrAppend(&out, "a=maxptime:", media.maxptime, "\r\n");
     if (media.port != 0) StrAppend(&out, "a=", DirectionName(media.direction), "\r\n");
     if (media.rtcp_mux) out += "a=rtcp-mux\r\n";
     if (media.rtcp_port != 0) StrAppend(&out, "a=rtcp:", media.rtcp_port, "\r\n");
+    if (!media.content.empty()) StrAppend(&out, "a=content:", media.content, "\r\n");
     for (const auto& [name, value] : media.other_attributes) {
       StrAppend(&out, "a=", name);
       if (!value.empty()) StrAppend(&out, ":", value);

@@ -1,6 +1,8 @@
-// libFuzzer target for the SDP parser and offer/answer. Whatever parses must
-// survive WriteSdp -> ParseSdp with the same media lines, and answering it
-// must either fail cleanly or produce an answer that parses too.
+// libFuzzer target for the SDP parser and offer/answer, video included.
+// Whatever parses must survive WriteSdp -> ParseSdp with the same media
+// lines, bandwidth and content, and answering it must either fail cleanly or
+// produce an answer that parses too, whose video lines hold the one codec
+// negotiated and are never in the clear where the room requires SRTP.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -8,6 +10,7 @@
 #include "signaling/sdp/crypto_attribute.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sdp/session_description.h"
+#include "signaling/sdp/video_fmtp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -18,7 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!again.ok() || again->media.size() != parsed->media.size()) std::abort();
   for (size_t i = 0; i < parsed->media.size(); ++i) {
     if (again->media[i].port != parsed->media[i].port ||
-        again->media[i].formats != parsed->media[i].formats) {
+        again->media[i].formats != parsed->media[i].formats ||
+        again->media[i].bandwidth != parsed->media[i].bandwidth ||
+        again->media[i].content != parsed->media[i].content) {
       std::abort();
     }
   }
@@ -34,6 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       if (name == "fingerprint") (void)tutti::sdp::ParseFingerprint(value);
     }
+    // Every fmtp against every codec's rules, as ours and as theirs.
+    for (const tutti::sdp::RtpMap& map : media.rtpmaps) {
+      for (tutti::media::VideoCodec codec :
+           {tutti::media::VideoCodec::kVp8, tutti::media::VideoCodec::kVp9,
+            tutti::media::VideoCodec::kH264}) {
+        (void)tutti::sdp::AnswerVideoFmtp(codec, map.fmtp, map.fmtp);
+        (void)tutti::sdp::AnswerVideoFmtp(codec, map.fmtp, "");
+        (void)tutti::sdp::OfferVideoFmtp(codec, map.fmtp);
+      }
+    }
   }
   (void)tutti::sdp::RedactCryptoKeys(text);
   tutti::sdp::LocalMedia local{
@@ -46,6 +61,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Every policy, SDES allowed, DTLS-SRTP available.
   local.security.sdes_allowed = true;
   local.security.dtls_fingerprint = {"sha-256", std::vector<uint8_t>(32, 0xab)};
+  local.video_rtp_port = 20002;
+  local.slides_rtp_port = 20004;
+  local.video_codecs = {{tutti::media::VideoCodec::kVp8, ""},
+                        {tutti::media::VideoCodec::kH264, "profile-level-id=42e01f"},
+                        {tutti::media::VideoCodec::kVp9, "max-fs=3600"}};
+  local.video_max_bps = 1'000'000;
   for (tutti::sdp::SrtpPolicy policy :
        {tutti::sdp::SrtpPolicy::kOff, tutti::sdp::SrtpPolicy::kOptional,
         tutti::sdp::SrtpPolicy::kRequired}) {
@@ -57,6 +78,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (answer.ok() && policy == tutti::sdp::SrtpPolicy::kRequired && !answer->audio.encrypted()) {
       std::abort();  // a required room never answers in the clear
     }
+    if (!answer.ok()) continue;
+    for (const auto* video : {&answer->video, &answer->slides}) {
+      if (!video->has_value()) continue;
+      if (policy == tutti::sdp::SrtpPolicy::kRequired && !(*video)->encrypted()) std::abort();
+      if (policy == tutti::sdp::SrtpPolicy::kOff && (*video)->encrypted()) std::abort();
+    }
+    for (const tutti::sdp::MediaDescription& line : answer->answer.media) {
+      if (line.media == "video" && line.port != 0 && line.formats.size() != 1) std::abort();
+    }
+    // Our offer with video, and the fuzzed description read as its answer.
+    const tutti::sdp::SessionDescription offer = tutti::sdp::MakeOffer(local);
+    if (!tutti::sdp::ParseSdp(tutti::sdp::WriteSdp(offer)).ok()) std::abort();
+    (void)tutti::sdp::AcceptAnswer(offer, *parsed);
   }
   return 0;
 }

@@ -255,16 +255,18 @@ class MediaRulesTest(CallersTestCase):
 
         class VideoCaller(Caller):
             def _offer(self):
-                return (super()._offer() + "m=video 9 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+                # H.263: a codec tutti does not forward.
+                return (super()._offer() + "m=video 9 RTP/AVP 34\r\na=rtpmap:34 H263/90000\r\n"
                         "m=message 9 TCP/MSRP *\r\n")
 
         caller = VideoCaller(self.server.port, "1000", "videophone")
         self.callers.append(caller)
         caller.invite()
         prefix = f'msg="media stream declined" call_id={re.escape(caller.call_id)} room=1000 '
-        self.server.wait_for_log(prefix + 'media=video why="tutti conferences audio only, not video"')
-        self.server.wait_for_log(prefix + 'media=message why="tutti conferences audio only, not '
-                                          'message"')
+        self.server.wait_for_log(prefix + r'media=video why="no common video codec \(offered: H263; '
+                                          r'accepted: VP8 H264 VP9\)"')
+        self.server.wait_for_log(prefix + 'media=message why="tutti conferences audio and video, '
+                                          'not message"')
         self.assertEqual(len(re.findall("media stream declined", self.server.log_text())), 2)
 
 if __name__ == "__main__":

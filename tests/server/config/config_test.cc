@@ -85,6 +85,32 @@ TEST(ConfigTest, MediaSendLimits) {
             "t.toml:2: media.consent_timeout_s must be from 0 to 3600, not -1");
 }
 
+TEST(ConfigTest, VideoCodecsOfTheServerAndOfARoom) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->media.video_codecs, (std::vector<std::string>{"VP8", "H264", "VP9"}));
+  EXPECT_EQ(defaults->media.video_max_kbps, 0);
+  EXPECT_TRUE(defaults->rooms.at(0).video_codecs.empty());  // the server's
+  auto set = ParseConfig(
+      "[media]\nvideo_codecs = [\"H264\"]\nvideo_max_kbps = 1500\n"
+      "[[room]]\nname = \"a\"\nvideo_codecs = [\"VP9\", \"VP8\"]\n",
+      "t.toml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->media.video_codecs, std::vector<std::string>{"H264"});
+  EXPECT_EQ(set->media.video_max_kbps, 1500);
+  EXPECT_EQ(set->rooms.at(0).video_codecs, (std::vector<std::string>{"VP9", "VP8"}));
+  EXPECT_EQ(ParseConfig("[media]\nvideo_codecs = []\n", "t.toml").status().message(),
+            "t.toml:2: media.video_codecs must name at least one of VP8, VP9, H264");
+  EXPECT_EQ(ParseConfig("[[room]]\nname = \"a\"\nvideo_codecs = [\"H263\"]\n", "t.toml")
+                .status()
+                .message(),
+            "t.toml:3: room.video_codecs has \"H263\"; known are VP8, VP9, H264");
+  EXPECT_THAT(
+      std::string(
+          ParseConfig("[media]\nvideo_codecs = [\"VP8\", \"VP8\"]\n", "t.toml").status().message()),
+      HasSubstr("names \"VP8\" twice"));
+}
+
 TEST(ConfigTest, SyntaxErrorHasLine) {
   auto config = ParseConfig("[sip]\nport = = 1\n", "t.toml");
   ASSERT_FALSE(config.ok());

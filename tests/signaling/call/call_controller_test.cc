@@ -589,5 +589,328 @@ TEST_F(CallControllerMediaTest, RemovingARoomOrStoppingEndsItsSubscriptions) {
   EXPECT_EQ(SubscribeAsStranger("1000"), 503);
 }
 
+// Video legs (issue 16): a pair for each video stream the answer takes,
+// bound with the audio pair and handed to the participant; the streams'
+// specs; re-INVITEs adding, removing, holding them; one codec per room;
+// the IVR's callers bringing their video into a room.
+std::string VideoOffer(std::string_view video, int version = 1,
+                       std::string_view audio_direction = "sendrecv") {
+  return StrCat("v=0\r\no=alice 1 ", version,
+                " IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+                "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=",
+                audio_direction, "\r\n", video);
+}
+constexpr char kVp8Line[] =
+    "m=video 40002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:* nack pli\r\n"
+    "a=rtcp-fb:* ccm fir\r\nb=TIAS:900000\r\n";
+constexpr char kH264Line[] =
+    "m=video 40002 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+    "a=fmtp:99 packetization-mode=1;profile-level-id=42e01f\r\n";
+constexpr char kSlidesLine[] =
+    "m=video 40004 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=content:slides\r\n";
+
+// The port of our answer's m=video line (the `nth`, from 0); -1 when none.
+int VideoPort(const std::string& response, int nth = 0) {
+  size_t at = 0;
+  for (int i = 0; i <= nth; ++i) {
+    at = response.find("m=video ", at);
+    if (at == std::string::npos) return -1;
+    at += 8;
+  }
+  return std::stoi(response.substr(at));
+}
+
+class CallControllerVideoTest : public ControllerFixture {
+ protected:
+  CallControllerVideoTest() {
+    // 1000 open, 2000 with a PIN, 3000 audio-only, 4000 H.264 only.
+    std::vector<RoomConfig> rooms(4);
+    for (int i = 0; i < 4; ++i) rooms[i].name = StrCat((i + 1) * 1000);
+    rooms[1].pin = "4321";
+    rooms[2].video_mode = mixer::VideoMode::kAudioOnly;
+    rooms[3].video_codecs = {"H264"};
+    rooms_ = std::make_unique<RoomDirectory>(std::move(rooms));
+    CallControllerOptions options = Options();
+    options.ivr_number = "800";
+    options.video_max_bps = 1'500'000;
+    controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &pairs_,
+                                                   &overload_, &workers_, options);
+  }
+  ~CallControllerVideoTest() override { controller_.reset(); }
+
+  // A request of caller `n` (its own Call-ID and From tag).
+  static std::string As(int n, std::string request) {
+    const std::string call_id = StrCat("Call-ID: controller-", n);
+    request.replace(request.find("Call-ID: controller-1"), 21, call_id);
+    const std::string tag = StrCat("tag=alice", n);
+    request.replace(request.find("tag=alice"), 9, tag);
+    return request;
+  }
+  // Caller `n` INVITEs `room` with `offer` and ACKs the 200: its To tag.
+  std::string Connect(int n, std::string_view room, const std::string& offer) {
+    Send(As(n, Request("INVITE", room, 1, {}, offer)));
+    EXPECT_EQ(signaling_.Statuses().back(), 200);
+    const std::string tag = ToTag(signaling_.responses.back().bytes);
+    controller_->OnAck(fakes::Parse(As(n, Request("ACK", room, 1, tag))), source_);
+    return tag;
+  }
+  // Caller `n`'s re-INVITE with `offer` in its dialog `tag`, and its ACK.
+  void ReInvite(int n, std::string_view room, int cseq, const std::string& tag,
+                const std::string& offer) {
+    Send(As(n, Request("INVITE", room, cseq, tag, offer)));
+    controller_->OnAck(fakes::Parse(As(n, Request("ACK", room, cseq, tag))), source_);
+  }
+  const mixer::Participant& Added(size_t i) const {
+    return *workers_.SentOf<mixer::AddParticipant>().at(i)->participant;
+  }
+  // Pairs the allocator could still hand out (taken and given back here).
+  int FreePairs() {
+    std::vector<media::PortPair> taken;
+    while (true) {
+      absl::StatusOr<media::PortPair> pair = pairs_.Allocate();
+      if (!pair.ok()) break;
+      taken.push_back(std::move(*pair));
+    }
+    return static_cast<int>(taken.size());
+  }
+  void DeliverEvents() { timers_.Advance(absl::Milliseconds(20)); }
+
+  media::PortAllocator pairs_{"198.51.100.1", 40000, 40039,
+                              media::PortAllocator::Mode::kNumbersOnly};  // 20 pairs
+  fakes::FakeTimers timers_;
+  fakes::FakeWorkers workers_;
+};
+
+TEST_F(CallControllerVideoTest, EachVideoStreamGetsItsPairAndSpec) {
+  Connect(1, "1000", VideoOffer(StrCat(kVp8Line, kSlidesLine)));
+  const std::string& ok = signaling_.responses[0].bytes;
+  const int camera_port = VideoPort(ok, 0);
+  const int slides_port = VideoPort(ok, 1);
+  ASSERT_GT(camera_port, 0);
+  ASSERT_GT(slides_port, 0);
+  EXPECT_THAT(ok, HasSubstr("a=rtpmap:96 VP8/90000\r\n"));
+  EXPECT_THAT(ok, HasSubstr("b=TIAS:1500000\r\n"));  // our limit
+  const mixer::Participant& participant = Added(0);
+  ASSERT_NE(participant.video_stream(false), nullptr);
+  ASSERT_NE(participant.video_stream(true), nullptr);
+  EXPECT_EQ(participant.video_stream(false)->transport().rtp_port(), camera_port);
+  EXPECT_EQ(participant.video_stream(true)->transport().rtp_port(), slides_port);
+  EXPECT_NE(camera_port, participant.rtp_port());
+  const mixer::VideoStreamSpec& video = participant.spec().video;
+  EXPECT_TRUE(video.active);
+  EXPECT_EQ(video.codec, media::VideoCodec::kVp8);
+  EXPECT_EQ(video.payload_type, 96);
+  EXPECT_EQ(video.remote_rtp, *media::ParseEndpoint("192.0.2.10", 40002));
+  EXPECT_EQ(video.remote_rtcp, *media::ParseEndpoint("192.0.2.10", 40003));
+  EXPECT_TRUE(video.send);
+  EXPECT_TRUE(video.receive);
+  EXPECT_EQ(video.feedback, (media::VideoFeedback{.pli = true, .fir = true}));
+  EXPECT_EQ(video.max_receive_bps, 900000u);
+  EXPECT_TRUE(participant.spec().slides.active);
+  EXPECT_EQ(participant.spec().slides.remote_rtp.port, 40004);
+  EXPECT_EQ(FreePairs(), 20 - 3);
+}
+
+TEST_F(CallControllerVideoTest, AnAudioOnlyCallOrRoomBindsNoVideoPair) {
+  Connect(1, "1000", kOffer);
+  EXPECT_EQ(VideoPort(signaling_.responses[0].bytes), -1);
+  EXPECT_FALSE(Added(0).spec().video.active);
+  EXPECT_EQ(Added(0).video_stream(false), nullptr);
+  Connect(2, "3000", VideoOffer(kVp8Line));
+  EXPECT_EQ(VideoPort(signaling_.responses[1].bytes), 0);  // declined
+  EXPECT_FALSE(Added(1).spec().video.active);
+  EXPECT_EQ(Added(1).video_stream(false), nullptr);
+  EXPECT_EQ(FreePairs(), 20 - 2);
+}
+
+TEST_F(CallControllerVideoTest, PairsGoBackWhenTheCallFails) {
+  // No common audio codec: 488 before any port.
+  Send(As(1, Request("INVITE", "1000", 1, {},
+                     "v=0\r\no=a 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+                     "m=audio 40000 RTP/AVP 18\r\nm=video 40002 RTP/AVP 96\r\n"
+                     "a=rtpmap:96 VP8/90000\r\n")));
+  EXPECT_EQ(signaling_.Statuses().back(), 488);
+  EXPECT_EQ(FreePairs(), 20);
+  // Answered, then gone: the worker had them; it answers Left and they close with it.
+  const std::string tag = Connect(2, "1000", VideoOffer(StrCat(kVp8Line, kSlidesLine)));
+  EXPECT_EQ(FreePairs(), 17);
+  Send(As(2, Request("BYE", "1000", 2, tag)));
+  workers_.sent.clear();  // the participant (and its pairs) leave with the worker
+  EXPECT_EQ(FreePairs(), 20);
+  // The allocator empty but for the audio pair: the call keeps its audio.
+  std::vector<media::PortPair> hog;
+  for (int i = 0; i < 19; ++i) hog.push_back(*pairs_.Allocate());
+  Connect(3, "1000", VideoOffer(kVp8Line));
+  EXPECT_EQ(signaling_.Statuses().back(), 200);
+  EXPECT_EQ(VideoPort(signaling_.responses.back().bytes), 0);
+  EXPECT_FALSE(Added(0).spec().video.active);
+}
+
+TEST_F(CallControllerVideoTest, ARingingCallCancelledGivesItsPairsBack) {
+  CallControllerOptions options = Options();
+  options.answer_delay = absl::Seconds(2);
+  controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &pairs_,
+                                                 &overload_, &workers_, options);
+  const sip::TransactionId invite =
+      Send(As(1, Request("INVITE", "1000", 1, {}, VideoOffer(StrCat(kVp8Line, kSlidesLine)))));
+  EXPECT_EQ(FreePairs(), 17);
+  controller_->OnCancel(invite);
+  EXPECT_EQ(controller_->active_calls(), 0);
+  EXPECT_EQ(FreePairs(), 20);
+}
+
+TEST_F(CallControllerVideoTest, AReInviteAddsRemovesAndHoldsTheVideo) {
+  const std::string tag = Connect(1, "1000", kOffer);
+  ReInvite(1, "1000", 2, tag, VideoOffer(kVp8Line, 2));
+  const int added_port = VideoPort(signaling_.responses.back().bytes);
+  ASSERT_GT(added_port, 0);
+  auto updates = workers_.SentOf<mixer::UpdateParticipant>();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_TRUE(updates[0]->spec.video.active);
+  EXPECT_EQ(updates[0]->video_ports.rtp_port(), added_port);
+  EXPECT_FALSE(updates[0]->slides_ports.valid());
+
+  // The same stream again (a session refresh): its port stays, none is bound.
+  ReInvite(1, "1000", 3, tag, VideoOffer(kVp8Line, 3));
+  EXPECT_EQ(VideoPort(signaling_.responses.back().bytes), added_port);
+  // Hold: no video goes to the caller either, even where its line stays sendrecv.
+  ReInvite(1, "1000", 4, tag, VideoOffer(kVp8Line, 4, "sendonly"));
+  ReInvite(1, "1000", 5, tag, VideoOffer(kVp8Line, 5));
+  updates = workers_.SentOf<mixer::UpdateParticipant>();
+  ASSERT_EQ(updates.size(), 4u);
+  EXPECT_TRUE(updates[1]->spec.video.send);
+  EXPECT_FALSE(updates[1]->video_ports.valid());
+  EXPECT_FALSE(updates[2]->spec.send);
+  EXPECT_FALSE(updates[2]->spec.video.send);
+  EXPECT_TRUE(updates[2]->spec.video.receive);
+  EXPECT_TRUE(updates[3]->spec.video.send);  // resumed
+
+  // Removed: the worker drops the stream (and its pair); a new one gets a new pair.
+  ReInvite(1, "1000", 6, tag, VideoOffer("m=video 0 RTP/AVP 96\r\n", 6));
+  EXPECT_EQ(VideoPort(signaling_.responses.back().bytes), 0);
+  updates = workers_.SentOf<mixer::UpdateParticipant>();
+  EXPECT_FALSE(updates.back()->spec.video.active);
+  ReInvite(1, "1000", 7, tag, VideoOffer(kVp8Line, 7));
+  updates = workers_.SentOf<mixer::UpdateParticipant>();
+  EXPECT_TRUE(updates.back()->spec.video.active);
+  EXPECT_TRUE(updates.back()->video_ports.valid());
+  EXPECT_EQ(signaling_.Statuses(), std::vector<int>(7, 200));
+}
+
+TEST_F(CallControllerVideoTest, ARoomSharesOneCodecWhileItHasVideo) {
+  // The room prefers VP8: the first caller offers H.264 first, gets VP8, and locks it.
+  const std::string tag1 =
+      Connect(1, "1000",
+              VideoOffer("m=video 40002 RTP/AVP 99 96\r\na=rtpmap:96 VP8/90000\r\n"
+                         "a=rtpmap:99 H264/90000\r\n"
+                         "a=fmtp:99 packetization-mode=1;profile-level-id=42e01f\r\n"));
+  EXPECT_EQ(Added(0).spec().video.codec, media::VideoCodec::kVp8);
+  const std::string tag2 = Connect(2, "1000", VideoOffer(kVp8Line));
+  EXPECT_EQ(Added(1).spec().video.codec, media::VideoCodec::kVp8);
+  // An H.264-only camera gets no video while VP8 cameras are there; its audio is answered.
+  const std::string tag3 = Connect(3, "1000", VideoOffer(kH264Line));
+  EXPECT_EQ(VideoPort(signaling_.responses.back().bytes), 0);
+  EXPECT_FALSE(Added(2).spec().video.active);
+  // One VP8 caller leaves: the other still holds the lock.
+  Send(As(1, Request("BYE", "1000", 2, tag1)));
+  Connect(4, "1000", VideoOffer(kH264Line));
+  EXPECT_EQ(VideoPort(signaling_.responses.back().bytes), 0);
+  // The last one drops its video by re-INVITE: the lock goes, and the
+  // H.264 caller's re-INVITE adding its camera is taken now.
+  ReInvite(2, "1000", 2, tag2, VideoOffer("m=video 0 RTP/AVP 96\r\n", 2));
+  ReInvite(3, "1000", 2, tag3, VideoOffer(kH264Line, 2));
+  EXPECT_GT(VideoPort(signaling_.responses.back().bytes), 0);
+  // ... and H.264 is the room's now: VP8 is refused.
+  Connect(5, "1000", VideoOffer(kVp8Line));
+  EXPECT_EQ(VideoPort(signaling_.responses.back().bytes), 0);
+  EXPECT_EQ(Added(4).spec().video.active, false);
+}
+
+TEST_F(CallControllerVideoTest, TheRoomsCodecListDecides) {
+  Connect(1, "4000", VideoOffer(StrCat(kVp8Line)));
+  EXPECT_EQ(VideoPort(signaling_.responses.back().bytes), 0);
+  Connect(2, "4000",
+          VideoOffer("m=video 40002 RTP/AVP 96 99\r\na=rtpmap:96 VP8/90000\r\n"
+                     "a=rtpmap:99 H264/90000\r\n"
+                     "a=fmtp:99 packetization-mode=1;profile-level-id=42e01f\r\n"));
+  EXPECT_EQ(Added(1).spec().video.codec, media::VideoCodec::kH264);
+  EXPECT_EQ(Added(1).spec().video.payload_type, 99);
+}
+
+TEST_F(CallControllerVideoTest, WithoutAnOfferWeOfferVideoAndTheAckAnswersIt) {
+  const sip::TransactionId id = signaling_.Receive(Request("INVITE", "1000", 1));
+  controller_->OnRequest(id, *signaling_.Request(id), source_);
+  const std::string& ok = signaling_.responses[0].bytes;
+  const int port = VideoPort(ok);
+  ASSERT_GT(port, 0);
+  EXPECT_THAT(ok, HasSubstr("a=rtpmap:96 VP8/90000\r\na=rtpmap:97 H264/90000\r\n"));
+  const std::string answer = VideoOffer(
+      "m=video 40002 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\n"
+      "a=fmtp:97 packetization-mode=1;profile-level-id=42e01f\r\na=rtcp-fb:* nack pli\r\n");
+  controller_->OnAck(fakes::Parse(Request("ACK", "1000", 1, ToTag(ok), answer)), source_);
+  const mixer::Participant& participant = Added(0);
+  EXPECT_TRUE(participant.spec().video.active);
+  EXPECT_EQ(participant.spec().video.codec, media::VideoCodec::kH264);
+  ASSERT_NE(participant.video_stream(false), nullptr);
+  EXPECT_EQ(participant.video_stream(false)->transport().rtp_port(), port);
+}
+
+// The IVR answers before it knows the room: a caller's video enters the
+// room when it fits the room's codec and lock, and stays off otherwise.
+TEST_F(CallControllerVideoTest, AnIvrCallersVideoEntersARoomOnlyWhenItFits) {
+  Connect(1, "1000", VideoOffer(kVp8Line));  // locks 1000 to VP8
+  for (const auto& [n, offer, keeps] :
+       {std::tuple{2, kVp8Line, true}, std::tuple{3, kH264Line, false}}) {
+    SCOPED_TRACE(n);
+    workers_.sent.clear();
+    Connect(n, "800", VideoOffer(offer));
+    ASSERT_GT(VideoPort(signaling_.responses.back().bytes), 0);  // the lobby took it
+    const mixer::Participant& lobby = Added(0);
+    EXPECT_TRUE(lobby.spec().video.active);
+    for (char key : std::string_view("1000#")) {
+      workers_.events.push_back(mixer::Dtmf{lobby.id(), key});
+    }
+    DeliverEvents();
+    ASSERT_EQ(workers_.SentOf<mixer::DetachParticipant>().size(), 1u);
+    std::unique_ptr<mixer::Participant> handed_back =
+        std::move(std::get<mixer::AddParticipant>(workers_.sent[0].command).participant);
+    handed_back->set_conference_id(rooms_->ConferenceId("1000"));
+    workers_.events.push_back(mixer::Detached{std::move(handed_back)});
+    DeliverEvents();
+    ASSERT_EQ(controller_->Participants("1000").size(), static_cast<size_t>(n));
+    const auto updates = workers_.SentOf<mixer::UpdateParticipant>();
+    if (keeps) {
+      EXPECT_TRUE(updates.empty());
+    } else {
+      // Told after the room's worker has it: its camera is dropped there.
+      ASSERT_EQ(updates.size(), 1u);
+      EXPECT_FALSE(updates[0]->spec.video.active);
+      EXPECT_EQ(updates[0]->spec.conference_id, rooms_->ConferenceId("1000"));
+      EXPECT_TRUE(workers_.sent.back().conference_id == rooms_->ConferenceId("1000"));
+    }
+  }
+}
+
+TEST_F(CallControllerVideoTest, AnIvrCallersVideoStaysOffInAnAudioOnlyRoom) {
+  workers_.sent.clear();  // the rooms' settings sent at start
+  Connect(1, "800", VideoOffer(kVp8Line));
+  const uint64_t id = Added(0).id();
+  for (char key : std::string_view("3000#")) workers_.events.push_back(mixer::Dtmf{id, key});
+  DeliverEvents();
+  std::unique_ptr<mixer::Participant> handed_back =
+      std::move(std::get<mixer::AddParticipant>(workers_.sent[0].command).participant);
+  handed_back->set_conference_id(rooms_->ConferenceId("3000"));
+  workers_.events.push_back(mixer::Detached{std::move(handed_back)});
+  DeliverEvents();
+  const auto updates = workers_.SentOf<mixer::UpdateParticipant>();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_FALSE(updates[0]->spec.video.active);
+  // Its later re-INVITEs keep the video off.
+  const std::string tag = ToTag(signaling_.responses[0].bytes);
+  ReInvite(1, "800", 2, tag, VideoOffer(kVp8Line, 2));
+  EXPECT_EQ(signaling_.Statuses().back(), 200);
+  EXPECT_EQ(VideoPort(signaling_.responses.back().bytes), 0);
+}
+
 }  // namespace
 }  // namespace tutti

@@ -48,8 +48,13 @@ TEST(MediaSecurityTest, PolicyDecidesTheAnswer) {
       "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n";
   auto answer = [](std::string_view offer, std::string_view room, sip::TransportKind transport,
                    bool sdes_over_plain) {
-    sdp::LocalMedia local{"192.0.2.10", 20000, {sdp::AudioCodec::kPcmu}, 1, 1, 20};
-    local.security = SecurityFor(room, "optional", transport, sdes_over_plain);
+    const sdp::LocalMedia local{"192.0.2.10",
+                                20000,
+                                {sdp::AudioCodec::kPcmu},
+                                1,
+                                1,
+                                20,
+                                SecurityFor(room, "optional", transport, sdes_over_plain)};
     return sdp::AnswerOffer(*sdp::ParseSdp(offer), local);
   };
   EXPECT_FALSE(answer(kPlain, "required", sip::TransportKind::kUdp, true).ok());

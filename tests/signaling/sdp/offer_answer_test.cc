@@ -156,11 +156,11 @@ TEST(AnswerOfferTest, DeclinesVideoSecondAudioAndSrtp) {
   EXPECT_EQ(result->declined[0].media, "audio");
   EXPECT_THAT(result->declined[0].why, HasSubstr("SRTP is off"));
   EXPECT_EQ(result->declined[1].media, "video");
-  EXPECT_EQ(result->declined[1].why, "tutti conferences audio only, not video");
+  EXPECT_EQ(result->declined[1].why, "video is not taken here");
   EXPECT_EQ(result->declined[2].media, "audio");
   EXPECT_EQ(result->declined[2].why, "one audio stream per call, and an earlier one was taken");
   EXPECT_EQ(result->declined[3].media, "message");
-  EXPECT_EQ(result->declined[3].why, "tutti conferences audio only, not message");
+  EXPECT_EQ(result->declined[3].why, "tutti conferences audio and video, not message");
   auto plain = AnswerOffer(Parse(kG711Offer), Local());
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->declined.empty());
@@ -244,7 +244,7 @@ TEST(AcceptAnswerTest, RefusesAMulticastAnswerButTakesHold) {
   EXPECT_EQ(answer("224.0.0.1").status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(answer("255.255.255.255").status().code(), absl::StatusCode::kPermissionDenied);
   ASSERT_TRUE(answer("0.0.0.0").ok());
-  EXPECT_EQ(answer("0.0.0.0")->direction, Direction::kRecvOnly);
+  EXPECT_EQ(answer("0.0.0.0")->audio.direction, Direction::kRecvOnly);
 }
 
 TEST(AnswerOfferTest, MissingConnectionAddressIsInvalid) {
@@ -271,10 +271,10 @@ TEST(AcceptAnswerTest, ReadsTheAnswerToOurOffer) {
                                          "t=0 0\r\nm=audio 7000 RTP/AVP 0 100\r\n"
                                          "a=rtpmap:100 telephone-event/8000\r\n"));
   ASSERT_TRUE(audio.ok()) << audio.status();
-  EXPECT_EQ(audio->codec, AudioCodec::kPcmu);
-  EXPECT_EQ(audio->telephone_event_pt, 100);
-  EXPECT_EQ(audio->remote_address, "10.1.1.1");
-  EXPECT_EQ(audio->remote_rtp_port, 7000);
+  EXPECT_EQ(audio->audio.codec, AudioCodec::kPcmu);
+  EXPECT_EQ(audio->audio.telephone_event_pt, 100);
+  EXPECT_EQ(audio->audio.remote_address, "10.1.1.1");
+  EXPECT_EQ(audio->audio.remote_rtp_port, 7000);
 }
 
 TEST(AcceptAnswerTest, TelephoneEventMustRunAtTheCodecsClockRate) {
@@ -284,14 +284,14 @@ TEST(AcceptAnswerTest, TelephoneEventMustRunAtTheCodecsClockRate) {
                                 "t=0 0\r\nm=audio 7000 RTP/AVP 0 101\r\n"
                                 "a=rtpmap:101 telephone-event/48000\r\n"));
   ASSERT_TRUE(only_48k.ok()) << only_48k.status();
-  EXPECT_EQ(only_48k->codec, AudioCodec::kPcmu);
-  EXPECT_EQ(only_48k->telephone_event_pt, -1);
+  EXPECT_EQ(only_48k->audio.codec, AudioCodec::kPcmu);
+  EXPECT_EQ(only_48k->audio.telephone_event_pt, -1);
   auto both = AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 10.1.1.1\r\n"
                                         "t=0 0\r\nm=audio 7000 RTP/AVP 0 100 101\r\n"
                                         "a=rtpmap:100 telephone-event/8000\r\n"
                                         "a=rtpmap:101 telephone-event/48000\r\n"));
   ASSERT_TRUE(both.ok()) << both.status();
-  EXPECT_EQ(both->telephone_event_pt, 100);
+  EXPECT_EQ(both->audio.telephone_event_pt, 100);
 }
 
 TEST(AcceptAnswerTest, RejectsAnswersThatDoNotFit) {

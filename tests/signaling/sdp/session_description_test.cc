@@ -132,5 +132,75 @@ TEST(WriteSdpTest, RoundTrip) {
   EXPECT_EQ(WriteSdp(*again), written);
 }
 
+// As linphone 5.1 offers its video, with bandwidth lines and a content line
+// added; LF line ends, as some phones send them.
+constexpr std::string_view kVideoOffer = R"(v=0
+o=linphone 105 1245 IN IP4 192.0.2.2
+s=Talk
+c=IN IP4 192.0.2.2
+b=AS:2048
+t=0 0
+m=video 35092 RTP/AVPF 96 97
+b=AS:1000
+b=TIAS:950000
+b=RR:0
+b=AS:junk
+a=rtpmap:96 VP8/90000
+a=rtpmap:97 H264/90000
+a=fmtp:97 profile-level-id=42801F
+a=rtcp-fb:* trr-int 5000
+a=rtcp-fb:* ccm tmmbr
+a=rtcp-fb:96 nack pli
+a=rtcp-fb:96 nack sli
+a=rtcp-fb:96 ack rpsi
+a=rtcp-fb:96 ccm fir
+a=rtcp-fb:97 nack
+a=rtcp-fb:wb nack
+a=rtcp-fb:97
+a=content:main,alt
+)";
+
+TEST(ParseSdpTest, BandwidthFeedbackAndContentOfAVideoLine) {
+  auto sdp = ParseSdp(kVideoOffer);
+  ASSERT_TRUE(sdp.ok()) << sdp.status();
+  EXPECT_EQ(sdp->bandwidth, (Bandwidth{2048, 0}));
+  ASSERT_EQ(sdp->media.size(), 1u);
+  const MediaDescription& video = sdp->media[0];
+  // b=AS:junk is ignored (it cannot refuse an offer), RR is not kept.
+  EXPECT_EQ(video.bandwidth, (Bandwidth{1000, 950000}));
+  EXPECT_THAT(
+      video.rtcp_feedback,
+      ::testing::ElementsAre(RtcpFeedback{-1, "trr-int", "5000"}, RtcpFeedback{-1, "ccm", "tmmbr"},
+                             RtcpFeedback{96, "nack", "pli"}, RtcpFeedback{96, "nack", "sli"},
+                             RtcpFeedback{96, "ack", "rpsi"}, RtcpFeedback{96, "ccm", "fir"},
+                             RtcpFeedback{97, "nack", ""}));
+  // A line of another form stays an attribute as it came.
+  ASSERT_EQ(video.other_attributes.size(), 2u);
+  EXPECT_EQ(video.other_attributes[0].second, "wb nack");
+  EXPECT_EQ(video.other_attributes[1].second, "97");
+  EXPECT_EQ(video.content, "main,alt");
+  EXPECT_TRUE(video.HasContent("main"));
+  EXPECT_TRUE(video.HasContent("alt"));
+  EXPECT_FALSE(video.HasContent("slides"));
+}
+
+TEST(WriteSdpTest, VideoLineRoundTrip) {
+  auto parsed = ParseSdp(kVideoOffer);
+  ASSERT_TRUE(parsed.ok());
+  const std::string written = WriteSdp(*parsed);
+  EXPECT_THAT(written, HasSubstr("c=IN IP4 192.0.2.2\r\nb=AS:2048\r\nt=0 0\r\n"));
+  EXPECT_THAT(written, HasSubstr("m=video 35092 RTP/AVPF 96 97\r\nb=AS:1000\r\nb=TIAS:950000\r\n"
+                                 "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n"));
+  EXPECT_THAT(written, HasSubstr("a=fmtp:97 profile-level-id=42801F\r\na=rtcp-fb:97 nack\r\n"
+                                 "a=rtcp-fb:* trr-int 5000\r\na=rtcp-fb:* ccm tmmbr\r\n"));
+  EXPECT_THAT(written, HasSubstr("a=content:main,alt\r\n"));
+  auto again = ParseSdp(written);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->bandwidth, parsed->bandwidth);
+  EXPECT_EQ(again->media[0].bandwidth, parsed->media[0].bandwidth);
+  EXPECT_EQ(again->media[0].content, parsed->media[0].content);
+  EXPECT_EQ(WriteSdp(*again), written);
+}
+
 }  // namespace
 }  // namespace tutti::sdp

@@ -263,9 +263,9 @@ TEST(SrtpOfferTest, RequiredRoomOffersSdesAndReadsTheAnswer) {
                                 "m=audio 4000 RTP/SAVP 0\r\n" +
                                 Crypto(1, "AES_CM_128_HMAC_SHA1_80", kKey30)));
   ASSERT_TRUE(audio.ok()) << audio.status();
-  ASSERT_TRUE(audio->sdes);
-  EXPECT_EQ(audio->sdes->local, Sequence(0xa0));
-  EXPECT_EQ(audio->sdes->remote, Sequence(0));
+  ASSERT_TRUE(audio->audio.sdes);
+  EXPECT_EQ(audio->audio.sdes->local, Sequence(0xa0));
+  EXPECT_EQ(audio->audio.sdes->remote, Sequence(0));
   auto plain = AcceptAnswer(offer, Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.1\r\n"
                                          "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"));
   EXPECT_FALSE(plain.ok());
