@@ -65,8 +65,9 @@ TEST(SipMessagesTest, AVideoCallOffersVp8WithTheFeedbackAForwarderNeeds) {
   EXPECT_EQ(video.FindRtpMap(96)->encoding, "VP8");
   EXPECT_EQ(video.FindRtpMap(96)->clock_rate, 90000);
   std::vector<std::string> feedback;
-  for (const auto& [name, value] : video.other_attributes) {
-    if (name == "rtcp-fb") feedback.push_back(value);
+  for (const sdp::RtcpFeedback& line : video.rtcp_feedback) {
+    feedback.push_back(absl::StrCat(line.payload_type, " ", line.type,
+                                    line.parameter.empty() ? "" : " ", line.parameter));
   }
   EXPECT_EQ(feedback,
             (std::vector<std::string>{"96 nack", "96 nack pli", "96 ccm fir", "96 goog-remb"}));
