@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from tutti_harness import (Tuttid, check_clean_exit, free_port, netns_run,  # noqa: E402
                            require_tuttid)
+from rtp_capture import LoopbackCapture  # noqa: E402,F401 - the SRTP tests take it from here
 
 BARESIP = os.environ.get("BARESIP", "baresip")
 SIPP = os.environ.get("SIPP", "sipp")
@@ -892,48 +893,6 @@ def load_module_first(client, module):
         config = f.read()
     with open(config_path, "w") as f:
         f.write(config.replace("module account.so", f"module {module}\nmodule account.so"))
-
-
-ETH_P_ALL = 0x0003
-PACKET_OUTGOING = 4
-
-
-class LoopbackCapture:
-    """UDP datagrams on lo with one end in [first, last], captured with an
-    AF_PACKET socket (needs root; each packet once: the outgoing copy is
-    skipped). Collected as (source port, destination port, UDP payload)."""
-
-    def __init__(self, first, last):
-        self.first, self.last = first, last
-        self.packets = []
-        self._stop = threading.Event()
-        self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self._sock.bind(("lo", 0))
-        self._sock.settimeout(0.2)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                frame, address = self._sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            if address[2] == PACKET_OUTGOING or len(frame) < 14 + 20 + 8:
-                continue
-            ip = frame[14:]
-            if ip[0] >> 4 != 4 or ip[9] != 17:
-                continue
-            header = (ip[0] & 0x0F) * 4
-            source, destination, length = struct.unpack("!HHH", ip[header:header + 6])
-            if not (self.first <= source <= self.last or self.first <= destination <= self.last):
-                continue
-            self.packets.append((source, destination, bytes(ip[header + 8:header + length])))
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self._sock.close()
 
 
 # ---------------------------------------------------------------------------
