@@ -383,7 +383,9 @@ PAYLOAD_TYPE = {"PCMU": 0, "PCMA": 8, "opus": 96}  # what baresip 1.0.0 offers
 SOURCE_RATE = {"PCMU": 8000, "PCMA": 8000, "opus": 48000}  # aufile must match
 MODULES = ["g711.so", "opus.so", "aufile.so", "sndfile.so", "aubridge.so", "account.so",
            "menu.so", "uuid.so", "ctrl_tcp.so"]
-_LOG_NOISE = re.compile(r"\[\d+:\d\d:\d\d\] audio=\d+/\d+ \(bit/s\)\s*|\x1b\[[0-9;]*m")
+# baresip's status line (with video: "video=N/N (bit/s) efps=F/F"), redrawn in place.
+_LOG_NOISE = re.compile(r"\[\d+:\d\d:\d\d\] audio=\d+/\d+ (?:video=\d+/\d+ )?\(bit/s\)"
+                        r"(?: efps=[\d.]+/[\d.]+)?\s*|\x1b\[[0-9;]*m")
 
 
 def make_tls_certificate(directory, name="tutti"):
