@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from tutti_harness import (Tuttid, check_clean_exit, free_port, netns_run,  # noqa: E402
                            require_tuttid)
+import rtp_capture  # noqa: E402
 from rtp_capture import LoopbackCapture  # noqa: E402,F401 - the SRTP tests take it from here
 
 BARESIP = os.environ.get("BARESIP", "baresip")
@@ -45,11 +46,14 @@ AMPLITUDE = 8192  # -12 dBFS
 # WAV files and spectrum checks
 
 
-def write_tone_wav(path, freq_hz, seconds, rate, amplitude=AMPLITUDE):
+def write_tone_wav(path, freq_hz, seconds, rate, amplitude=AMPLITUDE, spans=None):
     """A 16-bit mono WAV holding one sine tone (about -12 dBFS); a freq_hz of
-    0 gives silence."""
+    0 gives silence. With `spans`, [(start, end)] seconds, the tone is only
+    there and the rest silent."""
     step = 2 * math.pi * freq_hz / rate
+    inside = (lambda i: any(a * rate <= i < b * rate for a, b in spans)) if spans else None
     samples = array.array("h", (int(amplitude * math.sin(step * i))
+                                if inside is None or inside(i) else 0
                                 for i in range(int(seconds * rate))))
     if sys.byteorder != "little":
         samples.byteswap()
@@ -1380,13 +1384,8 @@ def self_test():
             _self_test_baresip(workdir, codec, failures)
         print("lossy caller -> SIPp UAS:", flush=True)
         _self_test_lossy_caller(workdir, failures)
-    print(f"{'FAILED' if failures else 'PASSED'}: {len(failures)} failure(s) in "
-          f"{time.monotonic() - began:.1f}s")
-    return 1 if failures else 0
+    return rtp_capture.verdict(failures, began)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--self-test"]:
-        sys.exit(self_test())
-    print(__doc__)
-    sys.exit(2)
+    rtp_capture.main(self_test, __doc__)

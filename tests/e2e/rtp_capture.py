@@ -636,22 +636,38 @@ def _self_test_h264(check):
           "emulation prevention bytes are dropped")
 
 
-def self_test():
-    failures = []
-
+def checker(failures):
+    """check(condition, message) for a --self-test: prints it as ok or FAIL,
+    and adds a failed one's message to `failures`."""
     def check(condition, message):
         print(("  ok    " if condition else "  FAIL  ") + message, flush=True)
         if not condition:
             failures.append(message)
+    return check
 
-    for part in (_self_test_rtp, _self_test_rtcp, _self_test_vp8, _self_test_h264):
-        part(check)
-    print(f"{'FAILED' if failures else 'PASSED'}: {len(failures)} failure(s)")
+
+def verdict(failures, began):
+    """Prints a --self-test's outcome; its exit status."""
+    print(f"{'FAILED' if failures else 'PASSED'}: {len(failures)} failure(s) in "
+          f"{time.monotonic() - began:.1f}s")
     return 1 if failures else 0
 
 
-if __name__ == "__main__":
+def main(self_test, doc):
+    """A harness module run as a program: --self-test, or its usage."""
     if sys.argv[1:] == ["--self-test"]:
         sys.exit(self_test())
-    print(__doc__)
+    print(doc)
     sys.exit(2)
+
+
+def self_test():
+    failures, began = [], time.monotonic()
+    check = checker(failures)
+    for part in (_self_test_rtp, _self_test_rtcp, _self_test_vp8, _self_test_h264):
+        part(check)
+    return verdict(failures, began)
+
+
+if __name__ == "__main__":
+    main(self_test, __doc__)

@@ -89,7 +89,7 @@ class VideoCallTest(ah.TuttidCallTest):
                                     talk=[(1.0, 2.5)])
         vp9 = vh.VideoBaresipClient("vp9only", self.work.name, "352x288", video_codec="VP9",
                                     talk=[(2.5, 4.0)])
-        self.run_clients([vp8, vp9], gap_s=0.5, stay_s=5.0)
+        self.join_one_by_one([vp8, vp9], gap_s=0.5, last_stay_s=5.0)
         capture.stop()
         self.assertNotEqual(vp8.media_ports()[1], 0, f"tuttid declined alice's VP8 video in a "
                                                      f"VP8 room: {vp8.video_lines()}")
@@ -116,20 +116,6 @@ class VideoCallTest(ah.TuttidCallTest):
         self.addCleanup(capture.stop)
         return capture
 
-    def run_clients(self, clients, gap_s, stay_s):
-        """Starts each client gap_s after the one before, dialling room 1000;
-        all hang up stay_s after the last one dialled."""
-        first = time.monotonic()
-        total = gap_s * (len(clients) - 1) + stay_s
-        for i, client in enumerate(clients):
-            delay = first + i * gap_s - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            client.start(self.room_uri, hold_seconds=round(total - i * gap_s))
-            client.wait_event("CALL_ESTABLISHED", timeout=5)
-        for client in clients:
-            client.wait(timeout=total + 20)
-
     def take_turns(self, codec, offer):
         names = list(self.SIZES)
         period = self.TALK_S + self.PAUSE_S
@@ -144,7 +130,7 @@ class VideoCallTest(ah.TuttidCallTest):
                                                  talk=[(turn, turn + self.TALK_S)]))
             self.addCleanup(clients[-1].kill)
         capture = self.capture()
-        self.run_clients(clients, self.JOIN_GAP_S, stay)
+        self.join_one_by_one(clients, self.JOIN_GAP_S, stay)
         capture.stop()
         self.check_turns(codec, clients, capture)
 

@@ -21,7 +21,6 @@ other's picture size on one SSRC without a gap, and a PLI the test sends
 must bring a key frame back. Needs root for the capture.
 """
 
-import array
 import collections
 import os
 import re
@@ -30,7 +29,6 @@ import struct
 import sys
 import tempfile
 import time
-import wave
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -50,26 +48,6 @@ TALK_HZ = 700
 TALK_DBFS = -30.0  # a PCMU packet louder than this is talk (the tone is about -15)
 
 
-def write_talk_wav(path, rate, talk, seconds=60, tone_hz=TALK_HZ):
-    """A mono 16-bit WAV that is silent but for the tone during each (start,
-    end) of `talk` (seconds from its beginning); `seconds` long, since
-    baresip hangs up at the end of its source file."""
-    samples = array.array("h", bytes(2 * int(seconds * rate)))
-    step = 2 * 3.141592653589793 * tone_hz / rate
-    import math
-    for start, end in talk:
-        for i in range(max(0, int(start * rate)), min(len(samples), int(end * rate))):
-            samples[i] = int(ah.AMPLITUDE * math.sin(step * i))
-    if sys.byteorder != "little":
-        samples.byteswap()
-    with wave.open(path, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(samples.tobytes())
-    return path
-
-
 class VideoBaresipClient(ah.BaresipClient):
     """A BaresipClient (PCMU) with a fake camera of `video_size` ("WxH") that
     offers `video_codec` ("VP8", "VP9", "H264", or None for every codec it
@@ -78,7 +56,9 @@ class VideoBaresipClient(ah.BaresipClient):
 
     def __init__(self, name, workdir, video_size, video_codec="VP8", talk=(), fps=15, **kwargs):
         os.makedirs(workdir, exist_ok=True)
-        wav = write_talk_wav(os.path.join(workdir, f"{name}-talk.wav"), 8000, talk)
+        # Silent but for the turns; 60 s, as baresip hangs up at its end.
+        wav = ah.write_tone_wav(os.path.join(workdir, f"{name}-talk.wav"),
+                                TALK_HZ if talk else 0, 60, 8000, spans=list(talk) or None)
         self.video_size = tuple(int(x) for x in video_size.split("x"))
         self.video_codec = video_codec
         extra = "\n".join([
@@ -430,14 +410,8 @@ def _self_test_call(workdir, codec, check):
 
 
 def self_test():
-    failures = []
-
-    def check(condition, message):
-        print(("  ok    " if condition else "  FAIL  ") + message, flush=True)
-        if not condition:
-            failures.append(message)
-
-    began = time.monotonic()
+    failures, began = [], time.monotonic()
+    check = rc.checker(failures)
     print("checks on built streams:", flush=True)
     _self_test_checks(check)
     if os.geteuid() != 0:
@@ -448,13 +422,8 @@ def self_test():
             for codec in ("VP8", "H264"):
                 print(f"baresip -> baresip, {codec}:", flush=True)
                 _self_test_call(workdir, codec, check)
-    print(f"{'FAILED' if failures else 'PASSED'}: {len(failures)} failure(s) in "
-          f"{time.monotonic() - began:.1f}s")
-    return 1 if failures else 0
+    return rc.verdict(failures, began)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--self-test"]:
-        sys.exit(self_test())
-    print(__doc__)
-    sys.exit(2)
+    rc.main(self_test, __doc__)
