@@ -142,7 +142,10 @@ def attribute(codec, received, sent_by, window_s=1.0):
     """[Forwarded] for each Rtp of `received`: `sent_by` maps a source's name
     to the Rtp packets it sent. A forwarded packet is the source packet with
     the same untouched bytes (rtp_capture.Video.content) captured last before
-    it, at most window_s earlier (a NACK's retransmission may be older)."""
+    it, at most window_s earlier (a NACK's retransmission may be older).
+    Where two sources sent the same bytes (a still picture's small packets
+    can be alike), the source of the packet before wins: a stream changes
+    source only at a packet that only the new source sent."""
     index = collections.defaultdict(list)  # content -> [(time, name, Rtp)]
     for name, packets in sent_by.items():
         for p in packets:
@@ -152,16 +155,16 @@ def attribute(codec, received, sent_by, window_s=1.0):
     out = []
     for p in received:
         video = rc.inspect_video(codec, p.payload)
-        source = origin = None
-        if video is not None:
-            best = None
-            for t, name, q in index.get(video.content, ()):
-                if t <= p.time + 0.001 and p.time - t <= window_s and (best is None
-                                                                        or t > best[0]):
-                    best = (t, name, q)
-            if best:
-                source, origin = best[1], best[2]
-        out.append(Forwarded(p, video, source, origin))
+        latest = {}  # name -> (time, Rtp) of its last such packet in the window
+        for t, name, q in index.get(video.content, ()) if video else ():
+            if p.time - window_s <= t <= p.time and t >= latest.get(name, (-1, None))[0]:
+                latest[name] = (t, q)
+        previous = out[-1].source if out else None
+        if previous in latest:
+            source = previous
+        else:
+            source = max(latest, key=lambda n: latest[n][0]) if latest else None
+        out.append(Forwarded(p, video, source, latest[source][1] if source else None))
     return out
 
 
@@ -312,6 +315,11 @@ def _self_test_checks(check):
     b = _vp8_packets("bob", 2, (640, 360), 12, 10, 0.0)
     sent_by = {"alice": a, "bob": b}
     # A good stream: alice's frames 0-3, then bob's from his key frame 4 on.
+    # bob's second packet of each frame is byte for byte alice's (the same
+    # small partition of a still picture), and sent after hers.
+    b = [q._replace(payload=a[i].payload, time=a[i].time + 0.0005) if i % 2 else q
+         for i, q in enumerate(b)]
+    sent_by = {"alice": a, "bob": b}
     good = _forward(a[:8] + b[8:])
     fwd = attribute("VP8", good, sent_by)
     check([s for s, _ in segments(fwd)] == ["alice", "bob"],
