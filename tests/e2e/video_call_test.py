@@ -16,6 +16,10 @@ everything and the room takes H.264 only). A caller with no video codec in
 common (VP9 only, in a VP8 room) gets its video line declined (port 0) and
 keeps its audio both ways.
 
+The checks themselves are tested first on a modelled forwarder
+(video_simulation): they pass on a good one and fail on each of its planted
+faults (TurnChecksTest; no tuttid, baresip or root).
+
 Needs TUTTID (ctest sets it), baresip with vp8, vp9, avcodec and fakevideo,
 and root for the AF_PACKET capture on lo (skipped without it, saying so).
 TUTTI_E2E_VERBOSE=1 prints every receiver's stream.
@@ -33,6 +37,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import audio_harness as ah  # noqa: E402
 import rtp_capture as rc  # noqa: E402
 import video_harness as vh  # noqa: E402
+import video_simulation  # noqa: E402
 
 VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
 TEST_NAME = "e2e.video_call"
@@ -226,6 +231,30 @@ class VideoCallTest(ah.TuttidCallTest):
             lines.append(vh.describe_stream(stream) if stream else "    nothing")
         lines.append("--- tuttid log:\n" + self.server.log_text()[-3000:])
         return "\n".join(lines)
+
+
+class TurnChecksTest(unittest.TestCase):
+    """VideoCallTest's checks of a capture, run on a modelled forwarder
+    (video_simulation): they pass on a good one and fail on each planted
+    fault. No tuttid, baresip or root needed."""
+
+    SIZES = {name: vh.parse_size(size) for name, size in VideoCallTest.SIZES.items()}
+    TURNS = [("alice", 3.0, 5.4), ("bob", 6.0, 8.4), ("carol", 9.0, 11.4)]
+
+    def check_turns(self, faults=()):
+        clients, capture = video_simulation.simulate(self.SIZES, self.TURNS, 12.0, faults)
+        test = VideoCallTest("test_vp8_follows_the_talker")
+        test.server = type("NoServer", (), {"log_text": lambda self: "(simulated)"})()
+        test.check_turns("VP8", clients, capture)
+
+    def test_a_good_forwarder_passes(self):
+        self.check_turns()
+
+    def test_each_planted_fault_is_found(self):
+        for fault, what in video_simulation.FAULTS.items():
+            with self.subTest(fault=fault):
+                with self.assertRaises(AssertionError, msg=f"a forwarder that {what} passed"):
+                    self.check_turns({fault})
 
 
 if __name__ == "__main__":

@@ -48,6 +48,12 @@ TALK_HZ = 700
 TALK_DBFS = -30.0  # a PCMU packet louder than this is talk (the tone is about -15)
 
 
+def parse_size(text):
+    """(width, height) of "WxH"."""
+    width, height = text.split("x")
+    return int(width), int(height)
+
+
 class VideoBaresipClient(ah.BaresipClient):
     """A BaresipClient (PCMU) with a fake camera of `video_size` ("WxH") that
     offers `video_codec` ("VP8", "VP9", "H264", or None for every codec it
@@ -59,7 +65,7 @@ class VideoBaresipClient(ah.BaresipClient):
         # Silent but for the turns; 60 s, as baresip hangs up at its end.
         wav = ah.write_tone_wav(os.path.join(workdir, f"{name}-talk.wav"),
                                 TALK_HZ if talk else 0, 60, 8000, spans=list(talk) or None)
-        self.video_size = tuple(int(x) for x in video_size.split("x"))
+        self.video_size = parse_size(video_size)
         self.video_codec = video_codec
         extra = "\n".join([
             # A still picture of colour bars; its "display" is fakevideo's
