@@ -137,6 +137,11 @@ class VideoCallTest(ah.TuttidCallTest):
         capture = self.capture()
         self.join_one_by_one(clients, self.JOIN_GAP_S, stay)
         capture.stop()
+        for client in clients:
+            answered = client.answered_video()
+            self.assertEqual((answered or (None,))[0], codec,
+                             f"{client.name}'s video was answered with {answered}, not {codec}: "
+                             f"{client.video_lines()}\n{client.log_tail()}")
         self.check_turns(codec, clients, capture)
 
     def check_turns(self, codec, clients, capture):

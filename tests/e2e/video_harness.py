@@ -105,6 +105,20 @@ class VideoBaresipClient(ah.BaresipClient):
         return [(sent, line) for sent, _, body in self.sip_messages()
                 for line in re.findall(r"^m=video [^\r\n]*", body, re.MULTILINE)]
 
+    def answered_video(self):
+        """(codec name, fmtp) of the first payload type of the last m=video
+        line this client received (an offer's or an answer's), or None."""
+        found = None
+        for sent, _, body in self.sip_messages():
+            m = re.search(r"^m=video [1-9]\d* \S+ (\d+)", body, re.MULTILINE)
+            if m and not sent:
+                pt = m.group(1)
+                rtpmap = re.search(rf"^a=rtpmap:{pt} ([^/\s]+)", body, re.MULTILINE)
+                fmtp = re.search(rf"^a=fmtp:{pt} ([^\r\n]*)", body, re.MULTILINE)
+                found = (rtpmap.group(1).upper() if rtpmap else None,
+                         fmtp.group(1) if fmtp else "")
+        return found
+
     def media_ports(self, kind="video"):
         """(own RTP port, far end's RTP port) of the last m=<kind> line
         each way; 0 for a side that declined it or never had one."""
@@ -397,6 +411,9 @@ def _self_test_call(workdir, codec, check):
         own, far = client.media_ports()
         check(own and far and other.media_ports() == (far, own),
               f"{codec}: {name}'s SDP names video ports {own} and {far}")
+        answered = client.answered_video()
+        check(answered and answered[0] == codec, f"{codec}: {name} was offered or answered "
+                                                 f"{answered}")
         got = [p for p in rtp if p.dst == own and p.src == far]
         videos = [rc.inspect_video(codec, p.payload) for p in got]
         sizes_seen = {(v.width, v.height) for v in videos if v and v.width}
