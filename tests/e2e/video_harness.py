@@ -220,8 +220,9 @@ def describe_stream(forwarded, limit=60):
 def stream_faults(codec, forwarded):
     """What is wrong with one receiver's stream ([Forwarded] in arrival
     order), as messages: not one SSRC, a gap in the sequence numbers, a
-    timestamp going back, a packet from nobody, a marker bit changed, a run
-    of a source (the first included) that does not begin a key frame."""
+    timestamp going back, a packet from nobody, a marker bit changed, VP8
+    picture ids that do not run on, a run of a source (the first included)
+    that does not begin a key frame."""
     faults = []
     if not forwarded:
         return ["no video at all"]
@@ -245,6 +246,8 @@ def stream_faults(codec, forwarded):
     markers = [f.packet.seq for f in forwarded if f.origin and f.packet.marker != f.origin.marker]
     if markers:
         faults.append(f"marker bit changed on seq {markers[:8]}")
+    if codec == "VP8":
+        faults.extend(picture_id_faults(forwarded))
     for source, run in segments(forwarded):
         if source is None:
             continue
@@ -253,6 +256,24 @@ def stream_faults(codec, forwarded):
             faults.append(f"the run of {source}'s video from seq {first.packet.seq} does not "
                           f"begin a key frame (first packet {first.packet.payload[:6].hex()})")
     return faults
+
+
+def picture_id_faults(forwarded):
+    """VP8 picture ids must run on as the frames do, across switches: the
+    same within a frame (one timestamp), one more at the next. Compared mod
+    128, which holds for 7- and 15-bit ids alike."""
+    last = None  # (timestamp, picture id, seq)
+    for f in forwarded:
+        if f.video is None or f.video.picture_id < 0:
+            continue
+        ts, pid = f.packet.ts, f.video.picture_id
+        if last is not None:
+            step = (pid - last[1]) % 128
+            if step != (0 if ts == last[0] else 1):
+                return [f"the picture id goes from {last[1]} (seq {last[2]}) to {pid} (seq "
+                        f"{f.packet.seq})"]
+        last = (ts, pid, f.packet.seq)
+    return []
 
 
 def keyframe_start(codec, videos):
@@ -323,9 +344,11 @@ def _vp8_packets(name, ssrc, size, frames, start_seq, start_time, key_every=4):
 
 
 def _forward(packets, ssrc=0x5EED, seq=100, delay=0.002):
-    """What a perfect forwarder would send a receiver for these source packets."""
+    """What a perfect forwarder would send a receiver for these source packets
+    (two a frame)."""
     # The descriptors are 3 bytes (a 7-bit picture id): the id is rewritten.
-    return [rc.Rtp(p.time + delay, 0, 0, 96, p.marker, (seq + i) & 0xFFFF, 9000 + 3000 * i, ssrc,
+    return [rc.Rtp(p.time + delay, 0, 0, 96, p.marker, (seq + i) & 0xFFFF, 9000 + 3000 * (i // 2),
+                   ssrc,
                    p.payload[:2] + bytes([(p.payload[2] + 50) & 0x7F]) + p.payload[3:])
             for i, p in enumerate(packets)]
 
@@ -357,6 +380,8 @@ def _self_test_checks(check):
         + good[4:],
         "a timestamp going back": good[:9] + [good[9]._replace(ts=0)] + good[10:],
         "a stream starting mid-frame": _forward(a[1:8]),
+        "picture ids not rewritten": good[:8] + [
+            p._replace(payload=p.payload[:2] + bytes([90]) + p.payload[3:]) for p in good[8:]],
     }
     for fault, stream in planted.items():
         faults = stream_faults("VP8", attribute("VP8", stream, sent_by))

@@ -24,6 +24,7 @@ FAULTS = {
     "talker_sees_self": "shows the talker its own camera",
     "late_switch": "switches the others to the talker only 2 s into its turn",
     "drops_a_packet": "loses one forwarded packet in the middle",
+    "picture_id_per_source": "forwards each source's VP8 picture ids unchanged",
 }
 
 FPS = 15
@@ -67,7 +68,8 @@ class _Receiver:
     def __init__(self, client):
         self.client = client
         self.view = self.pending = None
-        self.seq, self.ts, self.offsets = 1000, 5000, {}  # offsets: source -> (seq, ts)
+        self.seq, self.ts, self.offsets = 1000, 5000, {}  # offsets: source -> (seq, ts, id)
+        self.picture_id = 0  # the next frame's
 
 
 def simulate(sizes, turns, seconds, faults=()):
@@ -132,9 +134,10 @@ def _send_frame(c, t, tick, key_due, receivers, capture, faults):
         key_due[c.name] = 0.0
     own, far = c.media_ports()
     body = f"{c.name}:{frame}".encode()
-    payloads = (rc.build_vp8(key, picture_id=frame & 0x7F, width=c.video_size[0],
+    picture_id = (c.ssrc * 31 + frame) & 0x7FFF  # 15 bits, as baresip sends
+    payloads = (rc.build_vp8(key, picture_id=picture_id, width=c.video_size[0],
                              height=c.video_size[1], body=body),
-                rc.build_vp8(False, start=False, picture_id=frame & 0x7F, body=body + b"+"))
+                rc.build_vp8(False, start=False, picture_id=picture_id, body=body + b"+"))
     for i, payload in enumerate(payloads):
         # Each source's frames a little apart from the others', as on a wire.
         packet = rc.Rtp(t + 0.01 * (c.ssrc & 0xF) + i * 0.001, own, far, 96, i == 1,
@@ -144,22 +147,31 @@ def _send_frame(c, t, tick, key_due, receivers, capture, faults):
         for name, r in receivers.items():
             if r.pending == c.name and key and i == 0:
                 r.view, r.pending = c.name, None
-                r.offsets[c.name] = ((r.seq - packet.seq) & 0xFFFF,
-                                     (r.ts + 6000 - packet.ts) & 0xFFFFFFFF)
+                r.offsets[c.name] = _offsets(r, packet, picture_id)
             if r.view != c.name or name == c.name and "talker_sees_self" not in faults:
                 continue
-            _forward(r, c, packet, capture, faults)
+            _forward(r, c, packet, picture_id, capture, faults)
 
 
-def _forward(r, c, packet, capture, faults):
-    seq_offset, ts_offset = r.offsets.setdefault(
-        c.name, ((r.seq - packet.seq) & 0xFFFF, (r.ts + 6000 - packet.ts) & 0xFFFFFFFF))
+def _offsets(r, packet, picture_id):
+    """What a receiver adds to a source's sequence numbers, timestamps and
+    picture ids to run on from its last packet."""
+    return ((r.seq - packet.seq) & 0xFFFF, (r.ts + 6000 - packet.ts) & 0xFFFFFFFF,
+            (r.picture_id - picture_id) & 0x7FFF)
+
+
+def _forward(r, c, packet, picture_id, capture, faults):
+    seq_offset, ts_offset, id_offset = r.offsets.setdefault(c.name,
+                                                            _offsets(r, packet, picture_id))
     seq = packet.seq if "seq_per_source" in faults else (packet.seq + seq_offset) & 0xFFFF
     ts = (packet.ts + ts_offset) & 0xFFFFFFFF
-    r.seq, r.ts = (seq + 1) & 0xFFFF, ts
+    out_id = picture_id if "picture_id_per_source" in faults else (picture_id + id_offset) & 0x7FFF
+    r.seq, r.ts, r.picture_id = (seq + 1) & 0xFFFF, ts, (out_id + 1) & 0x7FFF
     if "drops_a_packet" in faults and seq == 1100:
         return
     ssrc = 0x9000 + c.ssrc if "ssrc_per_source" in faults else 0x5EED
     own, far = r.client.media_ports()
+    # The descriptor is 4 bytes: X, I with M and a 15-bit id.
+    payload = packet.payload[:2] + struct.pack("!H", 0x8000 | out_id) + packet.payload[4:]
     capture.rtp_packets.append(packet._replace(time=packet.time + 0.002, src=far, dst=own,
-                                               seq=seq, ts=ts, ssrc=ssrc))
+                                               seq=seq, ts=ts, ssrc=ssrc, payload=payload))
