@@ -209,11 +209,12 @@ def describe_stream(forwarded, limit=60):
         sizes = sorted({(f.video.width, f.video.height) for f in run
                         if f.video and f.video.width})
         keys = sum(1 for f in run if f.video and f.video.keyframe)
+        kind = "key" if first.video and first.video.keyframe else "delta"
+        if first.video and first.video.frame_start:
+            kind += " frame start"
         lines.append(f"    {first.packet.time - base:7.3f}-{last.packet.time - base:7.3f}s "
                      f"{source or '(nobody)':>8}: {len(run):4} packets seq {first.packet.seq}-"
-                     f"{last.packet.seq}, first {'key' if first.video and first.video.keyframe else 'delta'}"
-                     f"{' frame start' if first.video and first.video.frame_start else ''}, "
-                     f"{keys} key packets, sizes {sizes}")
+                     f"{last.packet.seq}, first {kind}, {keys} key packets, sizes {sizes}")
     return "\n".join(lines)
 
 
