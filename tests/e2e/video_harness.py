@@ -200,10 +200,10 @@ def segments(forwarded):
     return out
 
 
-def describe_stream(forwarded, limit=60):
-    """The runs of a receiver's stream, one line each, for failure messages."""
+def describe_stream(forwarded, base, limit=60):
+    """The runs of a receiver's stream, one line each, for failure messages;
+    times in seconds from `base`."""
     lines = []
-    base = forwarded[0].packet.time if forwarded else 0
     for source, run in segments(forwarded)[:limit]:
         first, last = run[0], run[-1]
         sizes = sorted({(f.video.width, f.video.height) for f in run
