@@ -63,10 +63,13 @@ class VideoCallTest(ah.TuttidCallTest):
     BARESIP_MODULE = "avcodec.so"
     WORKDIR_PREFIX = "tutti-video-"
     SIZES = {"alice": "320x240", "bob": "352x288", "carol": "640x360"}
+    SLOW_SOURCE_SIZE = "176x144"
     JOIN_GAP_S = 0.8
     SETTLE_S = 1.0   # after the last join, before the first turn
     TALK_S = 2.4     # a turn ...
-    PAUSE_S = 0.6    # ... and the silence before the next
+    # ... and the silence before the next: longer than tuttid's talk hangover
+    # (400 ms) and the schedule's slack, so turns do not overlap on the wire.
+    PAUSE_S = 1.0
     # From the start of a turn to when everyone must see the talker: tuttid
     # gives the floor after 500 ms of talk, then asks for a key frame.
     SHOWN_AFTER_S = 1.5
@@ -82,7 +85,7 @@ class VideoCallTest(ah.TuttidCallTest):
     # --- tests
     def test_vp8_follows_the_talker(self):
         self.start_tuttid(rooms=rooms('["VP8"]'), extra_config=VIDEO_CONFIG)
-        self.take_turns("VP8", offer="VP8")
+        self.take_turns("VP8", offer="VP8", slow_source=True)
 
     def test_h264_follows_the_talker(self):
         self.start_tuttid(rooms=rooms('["H264"]'), extra_config=VIDEO_CONFIG)
@@ -123,8 +126,11 @@ class VideoCallTest(ah.TuttidCallTest):
         self.addCleanup(capture.stop)
         return capture
 
-    def take_turns(self, codec, offer):
-        names = list(self.SIZES)
+    def take_turns(self, codec, offer, slow_source=False):
+        """The callers of SIZES join and take turns talking; with
+        slow_source, a SlowKeyframeCaller (dave) joins last and takes the
+        last turn."""
+        names = list(self.SIZES) + (["dave"] if slow_source else [])
         period = self.TALK_S + self.PAUSE_S
         first_turn = self.JOIN_GAP_S * (len(names) - 1) + self.SETTLE_S
         stay = first_turn + period * len(names) - self.JOIN_GAP_S * (len(names) - 1) + 0.5
@@ -132,14 +138,20 @@ class VideoCallTest(ah.TuttidCallTest):
         for i, name in enumerate(names):
             # Its microphone starts when its call does, about i join gaps in.
             turn = first_turn + i * period - i * self.JOIN_GAP_S
-            clients.append(vh.VideoBaresipClient(name, self.work.name, self.SIZES[name],
-                                                 video_codec=offer,
-                                                 talk=[(turn, turn + self.TALK_S)]))
-            self.addCleanup(clients[-1].kill)
+            talk = [(turn, turn + self.TALK_S)]
+            if name == "dave":
+                client = vh.SlowKeyframeCaller(self.server.port, name, self.SLOW_SOURCE_SIZE, talk)
+            else:
+                client = vh.VideoBaresipClient(name, self.work.name, self.SIZES[name],
+                                               video_codec=offer, talk=talk)
+            self.addCleanup(client.kill)
+            clients.append(client)
         capture = self.capture()
         self.join_one_by_one(clients, self.JOIN_GAP_S, stay)
         capture.stop()
         for client in clients:
+            if not isinstance(client, vh.VideoBaresipClient):
+                continue
             answered = client.answered_video()
             self.assertEqual((answered or (None,))[0], codec,
                              f"{client.name}'s video was answered with {answered}, not {codec}: "
@@ -231,9 +243,11 @@ class VideoCallTest(ah.TuttidCallTest):
         lines = ["", "--- turns (s from the first video packet): " + ", ".join(
             f"{n} {a - base:.2f}-{b - base:.2f}" for n, a, b in turns)]
         for source, (own, far) in ports.items():
-            asked = vh.keyframe_requests(rtcp, ssrc[source], {far, far + 1}, {own, own + 1})
-            lines.append(f"--- key frame requests to {source} (SSRC {ssrc[source]:#x}, port "
-                         f"{own}): {[round(a - base, 3) for a in asked]}")
+            # Every feedback message to its ports, whatever SSRC it names.
+            sent = [f"{r.time - base:.3f} {rc.feedback_kind(r)} {r.media_ssrc:#x}" for r in rtcp
+                    if r.src in (far, far + 1) and r.dst in (own, own + 1) and rc.feedback_kind(r)]
+            lines.append(f"--- feedback to {source} (SSRC {ssrc[source]:#x}, port {own}): "
+                         f"{sent}")
         for name, stream in streams.items():
             lines.append(f"--- {name} (port {ports[name][0]}) got:")
             lines.append(vh.describe_stream(stream, base) if stream else "    nothing")

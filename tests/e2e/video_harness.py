@@ -28,6 +28,7 @@ import socket
 import struct
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -131,6 +132,130 @@ class VideoBaresipClient(ah.BaresipClient):
                 else:
                     far = int(m.group(1))
         return own, far
+
+
+class SlowKeyframeCaller(ah.LossyRtpCaller):
+    """A Python caller with a VP8 camera that answers a PLI only `pli_delay_s`
+    later (a busy encoder, a room system), sending delta frames meanwhile:
+    with baresip, whose next frame after a PLI is the key frame, a forwarder
+    that switched at any packet would still look right. Its frames are
+    built (rtp_capture.build_vp8; not decodable), two packets each, with a
+    key frame of `video_size` first and then only when asked. It talks
+    (a tone) in each (start, end) of `talk`, seconds after its call began;
+    it reads as a VideoBaresipClient does for the checks."""
+
+    def __init__(self, port, name, video_size, talk, pli_delay_s=0.4, fps=15):
+        super().__init__(port, user="1000", tone_hz=TALK_HZ, loss=0.0, name=name)
+        self.video_size = parse_size(video_size)
+        self.talk, self.pli_delay_s, self.fps = list(talk), pli_delay_s, fps
+        self.video_port = ah.free_port(pair=True)
+        self.video = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.video.bind(("127.0.0.1", self.video_port))
+        self.video_rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.video_rtcp.bind(("127.0.0.1", self.video_port + 1))
+        self.video_rtcp.settimeout(0.1)
+        self.video_ssrc = self.random.getrandbits(32)
+        self.key_due = 0.0  # time.monotonic() from which the next frame is a key frame
+        self.plis = []  # arrival times of the PLIs for its video
+        self.far_video = 0
+        self.established_at = None
+        self._threads = []
+
+    def _offer(self):
+        return super()._offer() + (f"m=video {self.video_port} RTP/AVP 96\r\n"
+                                   "a=rtpmap:96 VP8/90000\r\n"
+                                   "a=rtcp-fb:96 nack pli\r\n"
+                                   "a=sendrecv\r\n")
+
+    # --- started and waited for as a BaresipClient is (MixChecks.join_one_by_one)
+    def start(self, dial_uri, hold_seconds):
+        """Calls room 1000 (dial_uri is that room's: the port was given
+        before), then for hold_seconds sends its camera and its microphone
+        (silent but for its turns) in threads; wait() hangs up."""
+        del dial_uri
+        seconds = hold_seconds
+        self.invite()
+        self.established_at = time.monotonic()
+        m = re.search(r"^m=video (\d+) ", self.answer_sdp, re.MULTILINE)
+        self.far_video = int(m.group(1)) if m else 0
+        began = time.monotonic()
+        for target in (self._read_rtcp, lambda: self._send_video(began, seconds),
+                       lambda: self._talk(seconds)):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def wait_event(self, kind, timeout=10):
+        if kind != "CALL_ESTABLISHED" or self.established_at is None:
+            raise AssertionError(f"{self.name}: no {kind}")
+        return self.established_at
+
+    def wait(self, timeout):
+        """Waits for its streams to end and hangs up: the BYE's answer."""
+        for thread in self._threads[1:]:
+            thread.join(timeout=timeout)
+        code = self.bye()
+        self.kill()
+        return code
+
+    def kill(self):
+        self._stop.set()
+        self.close()
+        self.video.close()
+        self.video_rtcp.close()
+
+    def _talk(self, seconds):
+        done = 0.0
+        for start, end in self.talk:
+            self.stream(start - done, tone_hz=0)
+            self.stream(end - start)
+            done = end
+        self.stream(max(0.0, seconds - done), tone_hz=0)
+
+    def _read_rtcp(self):
+        while not self._stop.is_set():
+            try:
+                data = self.video_rtcp.recv(2048)
+            except (socket.timeout, OSError):
+                continue
+            for packet in rc.parse_rtcp(data, time.monotonic()):
+                if self.video_ssrc in rc.keyframe_request_targets(packet):
+                    self.plis.append(packet.time)
+                    if not self.key_due:
+                        self.key_due = packet.time + self.pli_delay_s
+
+    def _send_video(self, began, seconds):
+        sequence, width, height = self.random.getrandbits(16), *self.video_size
+        for frame in range(int(seconds * self.fps)):
+            delay = began + frame / self.fps - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            key = frame == 0 or (self.key_due and time.monotonic() >= self.key_due)
+            if key:
+                self.key_due = 0.0
+            picture_id = (self.video_ssrc + frame) & 0x7FFF
+            body = struct.pack("!I", frame) + bytes(96)
+            for part, payload in enumerate((
+                    rc.build_vp8(key, picture_id=picture_id, width=width, height=height,
+                                 body=body),
+                    rc.build_vp8(False, start=False, picture_id=picture_id, body=body + b"+"))):
+                header = struct.pack("!BBHII", 0x80, 96 | (0x80 if part else 0), sequence,
+                                     (frame * 90000 // self.fps) & 0xFFFFFFFF, self.video_ssrc)
+                self.video.sendto(header + payload, ("127.0.0.1", self.far_video))
+                sequence = (sequence + 1) & 0xFFFF
+
+    # --- read as a VideoBaresipClient is
+    def media_ports(self, kind="video"):
+        if kind == "video":
+            return self.video_port, self.far_video
+        return self.rtp_port, self.remote_media[1] if self.remote_media else 0
+
+    def video_lines(self):
+        return re.findall(r"^m=video [^\r\n]*", self._offer() + (self.answer_sdp or ""),
+                          re.MULTILINE)
+
+    def log_tail(self, chars=3000):
+        return self.trace_text(chars)
 
 
 # ---------------------------------------------------------------------------
