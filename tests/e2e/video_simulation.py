@@ -56,6 +56,7 @@ class SimulatedClient:
 class SimulatedCapture:
     def __init__(self):
         self.rtp_packets, self.rtcp_packets = [], []
+        self.dropped = 0
 
     def rtp(self):
         return sorted(self.rtp_packets, key=lambda p: p.time)
