@@ -14,6 +14,8 @@ PACKAGES=(
   libsqlite3-dev
   # test clients and tools (sqlite3: looking into the room database, [store])
   sip-tester baresip linphone-cli sox espeak-ng iproute2 ethtool python3 procps sqlite3
+  # baresip's avcodec module: H.264 for the video e2e test (e2e.video_call)
+  baresip-ffmpeg
   # sip-options, README's first "Try it" command
   sofia-sip-bin
   # plays and converts Ogg Opus recordings (Debian's sox reads no Opus): opusdec

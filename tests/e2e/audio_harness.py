@@ -35,6 +35,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from tutti_harness import (Tuttid, check_clean_exit, free_port, netns_run,  # noqa: E402
                            require_tuttid)
+import rtp_capture  # noqa: E402
+from rtp_capture import LoopbackCapture  # noqa: E402,F401 - the SRTP tests take it from here
 
 BARESIP = os.environ.get("BARESIP", "baresip")
 SIPP = os.environ.get("SIPP", "sipp")
@@ -44,11 +46,14 @@ AMPLITUDE = 8192  # -12 dBFS
 # WAV files and spectrum checks
 
 
-def write_tone_wav(path, freq_hz, seconds, rate, amplitude=AMPLITUDE):
+def write_tone_wav(path, freq_hz, seconds, rate, amplitude=AMPLITUDE, spans=None):
     """A 16-bit mono WAV holding one sine tone (about -12 dBFS); a freq_hz of
-    0 gives silence."""
+    0 gives silence. With `spans`, [(start, end)] seconds, the tone is only
+    there and the rest silent."""
     step = 2 * math.pi * freq_hz / rate
+    inside = (lambda i: any(a * rate <= i < b * rate for a, b in spans)) if spans else None
     samples = array.array("h", (int(amplitude * math.sin(step * i))
+                                if inside is None or inside(i) else 0
                                 for i in range(int(seconds * rate))))
     if sys.byteorder != "little":
         samples.byteswap()
@@ -382,7 +387,9 @@ PAYLOAD_TYPE = {"PCMU": 0, "PCMA": 8, "opus": 96}  # what baresip 1.0.0 offers
 SOURCE_RATE = {"PCMU": 8000, "PCMA": 8000, "opus": 48000}  # aufile must match
 MODULES = ["g711.so", "opus.so", "aufile.so", "sndfile.so", "aubridge.so", "account.so",
            "menu.so", "uuid.so", "ctrl_tcp.so"]
-_LOG_NOISE = re.compile(r"\[\d+:\d\d:\d\d\] audio=\d+/\d+ \(bit/s\)\s*|\x1b\[[0-9;]*m")
+# baresip's status line (with video: "video=N/N (bit/s) efps=F/F"), redrawn in place.
+_LOG_NOISE = re.compile(r"\[\d+:\d\d:\d\d\] audio=\d+/\d+ (?:video=\d+/\d+ )?\(bit/s\)"
+                        r"(?: efps=[\d.]+/[\d.]+)?\s*|\x1b\[[0-9;]*m")
 
 
 def make_tls_certificate(directory, name="tutti"):
@@ -894,48 +901,6 @@ def load_module_first(client, module):
         f.write(config.replace("module account.so", f"module {module}\nmodule account.so"))
 
 
-ETH_P_ALL = 0x0003
-PACKET_OUTGOING = 4
-
-
-class LoopbackCapture:
-    """UDP datagrams on lo with one end in [first, last], captured with an
-    AF_PACKET socket (needs root; each packet once: the outgoing copy is
-    skipped). Collected as (source port, destination port, UDP payload)."""
-
-    def __init__(self, first, last):
-        self.first, self.last = first, last
-        self.packets = []
-        self._stop = threading.Event()
-        self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self._sock.bind(("lo", 0))
-        self._sock.settimeout(0.2)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                frame, address = self._sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            if address[2] == PACKET_OUTGOING or len(frame) < 14 + 20 + 8:
-                continue
-            ip = frame[14:]
-            if ip[0] >> 4 != 4 or ip[9] != 17:
-                continue
-            header = (ip[0] & 0x0F) * 4
-            source, destination, length = struct.unpack("!HHH", ip[header:header + 6])
-            if not (self.first <= source <= self.last or self.first <= destination <= self.last):
-                continue
-            self.packets.append((source, destination, bytes(ip[header + 8:header + length])))
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self._sock.close()
-
-
 # ---------------------------------------------------------------------------
 # Python SIP caller with packet loss
 
@@ -1419,13 +1384,8 @@ def self_test():
             _self_test_baresip(workdir, codec, failures)
         print("lossy caller -> SIPp UAS:", flush=True)
         _self_test_lossy_caller(workdir, failures)
-    print(f"{'FAILED' if failures else 'PASSED'}: {len(failures)} failure(s) in "
-          f"{time.monotonic() - began:.1f}s")
-    return 1 if failures else 0
+    return rtp_capture.verdict(failures, began)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--self-test"]:
-        sys.exit(self_test())
-    print(__doc__)
-    sys.exit(2)
+    rtp_capture.main(self_test, __doc__)
