@@ -28,6 +28,13 @@ struct TransportSpec {
   media::DtlsSpec dtls;  // DTLS-SRTP: the keys come from a handshake on the port
 };
 
+// The transport fields of a stream's spec (ParticipantSpec's audio,
+// VideoStreamSpec), which carry them under the same names.
+template <typename Spec>
+TransportSpec TransportOf(const Spec& spec) {
+  return {spec.remote_rtp, spec.remote_rtcp, spec.rtcp_mux, spec.srtp, spec.dtls};
+}
+
 // What the transport dropped or held back (added into ParticipantStats).
 struct TransportCounters {
   uint64_t foreign = 0;  // DTLS to a stream that negotiated none

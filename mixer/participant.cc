@@ -62,12 +62,6 @@ uint64_t NtpFromMicros(int64_t now_us) {
   return (seconds << 32) | fraction;
 }
 
-namespace {
-TransportSpec TransportOf(const ParticipantSpec& spec) {
-  return {spec.remote_rtp, spec.remote_rtcp, spec.rtcp_mux, spec.srtp, spec.dtls};
-}
-}  // namespace
-
 Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uint32_t ssrc)
     : spec_(spec),
       ssrc_(ssrc),

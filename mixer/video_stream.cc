@@ -15,10 +15,6 @@ constexpr int64_t kReportIntervalUs = 1'000'000;
 // Room kept after an RTCP packet for the SRTCP tag and index.
 constexpr size_t kRtcpRoom = media::kMaxDatagramBytes - media::kSrtpTailroom;
 
-TransportSpec TransportOf(const VideoStreamSpec& spec) {
-  return {spec.remote_rtp, spec.remote_rtcp, spec.rtcp_mux, spec.srtp, spec.dtls};
-}
-
 }  // namespace
 
 VideoStream::VideoStream(const VideoStreamSpec& spec, media::PortPair ports, uint32_t ssrc)

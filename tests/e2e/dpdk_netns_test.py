@@ -15,6 +15,10 @@ answers ARP and ping for it itself).
     sent by the DPDK queue (at least what the call records count), ARP
     requests for the media address answered, and no frame dropped as
     malformed or for a bad checksum;
+  - two VP8 cameras (baresip's fakevideo) each see the other's picture: the
+    video ports belong to the room's worker on the DPDK plane as the audio
+    ones do (video packets in and out, a keyframe-gated switch each, all
+    through the DPDK queue);
   - a ping of the media address (raw ICMP from the client namespace) is
     answered, one of an address nobody owns is not;
   - tuttid exits 0 on SIGTERM after each test.
@@ -50,6 +54,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import audio_harness as ah  # noqa: E402
+import video_harness as vh  # noqa: E402
 from tutti_harness import Tuttid, netns_run, require_tuttid  # noqa: E402
 
 VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
@@ -486,6 +491,43 @@ class DpdkNetnsTest(unittest.TestCase, ah.MixChecks):
         self.check_mix(tones, codecs={"ulaw": "PCMU", "alaw": "PCMA", "wide": "opus"},
                        decoders={"PCMU": "PCMU 8000Hz 1ch", "PCMA": "PCMA 8000Hz 1ch",
                                  "opus": "opus 48000Hz 2ch"})
+
+    def test_video(self):
+        """Two VP8 cameras in a room: each is shown the other's, through DPDK."""
+        clients = []
+        for name, size in (("alice", "320x240"), ("bob", "352x288")):
+            self.clients_made = getattr(self, "clients_made", 0) + 1
+            client = vh.VideoBaresipClient(name, self.work.name, size, video_codec="VP8",
+                                           sip_port=5068 + 2 * self.clients_made,
+                                           address=CLIENT_SIP, media_address=CLIENT_MEDIA,
+                                           netns=self.lab.client_ns)
+            self.addCleanup(client.kill)
+            clients.append(client)
+        self.join_one_by_one(clients, gap_s=1.0, last_stay_s=5)
+        after = self.metrics()
+        summary = (f"\nDPDK counters (growth):\n{self.dpdk_summary(after)}\n--- tuttid log:\n"
+                   + self.server.log_text()[-3000:])
+        for client in clients:
+            self.assertEqual((client.answered_video() or (None,))[0], "VP8",
+                             f"{client.name}: {client.video_lines()}\n{client.log_tail()}")
+            own, far = client.media_ports()
+            self.assertTrue(own and far, f"{client.name}'s video was not set up: "
+                                         f"{client.video_lines()}")
+        # 15 frames a second from each camera for several seconds, each
+        # forwarded to the other: far more than any stray traffic.
+        video_in = self.grown(after, "tutti_video_packets_in_total")
+        video_out = self.grown(after, "tutti_video_packets_out_total")
+        self.assertGreaterEqual(video_in, 100, "tuttid received too little video" + summary)
+        self.assertGreaterEqual(video_out, 100, "tuttid forwarded too little video" + summary)
+        self.assertGreaterEqual(self.grown(after, "tutti_video_switches_total"), 2,
+                                "not both callers were switched to the other's camera" + summary)
+        self.assertGreaterEqual(self.grown(after, "tutti_video_keyframe_requests_total"), 1,
+                                "no camera was asked for a keyframe" + summary)
+        self.assertGreaterEqual(self.grown(after, "tutti_dpdk_queue_delivered_total"), video_in,
+                                "the video did not come through the DPDK queue" + summary)
+        self.assertGreaterEqual(self.grown(after, "tutti_dpdk_queue_tx_total"), video_out,
+                                "the video did not leave through the DPDK queue" + summary)
+        self.check_no_bad_frames(after, summary)
 
     def test_ping_and_arp(self):
         """The media address answers ARP and ping through DPDK; an address

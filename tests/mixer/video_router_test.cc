@@ -200,6 +200,24 @@ class VideoRouterTest : public ::testing::Test {
     Deliver(from, bytes, true);
   }
 
+  // `a` sends an inter frame, then is made the presenter: everyone else
+  // waits for its next keyframe.
+  void ShowFirstTo(Participant* a, uint16_t& seq, uint32_t& ts, uint16_t& pid) {
+    SendPictures(a, seq, ts, pid, false, 1);
+    Present(a->id());
+    Tick();
+  }
+
+  // A generic NACK from `from`'s peer for one sequence number of the stream we send it.
+  void Nack(Participant* from, uint16_t sequence) {
+    std::vector<uint8_t> nack(64);
+    const media::NackItem item{sequence, 0};
+    nack.resize(media::WriteNack(7000 + static_cast<uint32_t>(from->id()),
+                                 from->video_stream(false)->rewriter().ssrc(), std::span(&item, 1),
+                                 nack));
+    Deliver(from, nack, true);
+  }
+
   media::PortAllocator allocator_{"127.0.0.1", 47000, 47999};
   std::unique_ptr<Conference> conference_;
   VideoSink sink_;
@@ -276,20 +294,14 @@ TEST_F(VideoRouterTest, ANackIsAnsweredFromTheSourcesCache) {
   Participant* b = Join(2);
   uint16_t seq = 10, pid = 1;
   uint32_t ts = 0;
-  SendPictures(a, seq, ts, pid, false, 1);
-  Present(1);
-  Tick();
+  ShowFirstTo(a, seq, ts, pid);
   SendPictures(a, seq, ts, pid, true, 3);
   const std::vector<media::RtpView> got = RtpTo(sink_, VideoPort(2));
   ASSERT_EQ(got.size(), 5u);
   const std::vector<uint8_t> original(got[2].payload.begin(), got[2].payload.end());
   const uint16_t lost = got[2].sequence;
   sink_.packets.clear();
-  std::vector<uint8_t> nack(64);
-  const media::NackItem item{lost, 0};
-  nack.resize(
-      media::WriteNack(7002, b->video_stream(false)->rewriter().ssrc(), std::span(&item, 1), nack));
-  Deliver(b, nack, true);
+  Nack(b, lost);
   const std::vector<media::RtpView> resent = RtpTo(sink_, VideoPort(2));
   ASSERT_EQ(resent.size(), 1u) << "the NACKed packet was not resent";
   EXPECT_EQ(resent[0].sequence, lost);
@@ -304,20 +316,14 @@ TEST_F(VideoRouterTest, ANackForWhatTheSourceNeverSentGoesUpToIt) {
   Participant* b = Join(2);
   uint16_t seq = 10, pid = 1;
   uint32_t ts = 0;
-  SendPictures(a, seq, ts, pid, false, 1);
-  Present(1);
-  Tick();
+  ShowFirstTo(a, seq, ts, pid);
   SendPictures(a, seq, ts, pid, true, 1);
   ++seq;  // lost on A's way to the bridge
   SendPictures(a, seq, ts, pid, false, 1);
   const std::vector<media::RtpView> got = RtpTo(sink_, VideoPort(2));
   ASSERT_EQ(got.size(), 4u);
   EXPECT_EQ(static_cast<uint16_t>(got[3].sequence - got[2].sequence), 2) << "the gap is not kept";
-  std::vector<uint8_t> nack(64);
-  const media::NackItem item{static_cast<uint16_t>(got[2].sequence + 1), 0};
-  nack.resize(
-      media::WriteNack(7002, b->video_stream(false)->rewriter().ssrc(), std::span(&item, 1), nack));
-  Deliver(b, nack, true);
+  Nack(b, static_cast<uint16_t>(got[2].sequence + 1));
   const std::vector<media::RtcpFeedback> up = FeedbackTo(sink_, VideoPort(1));
   ASSERT_FALSE(up.empty());
   ASSERT_EQ(up.back().nack_count, 1);
