@@ -117,7 +117,12 @@ class VideoRouterTest : public ::testing::Test {
 
   // A participant with PCMU audio and a VP8 camera whose peer listens on
   // VideoPort(id), rtcp-mux, taking NACK and PLI (and REMB when asked).
-  Participant* Join(uint64_t id, bool remb = false, uint8_t payload_type = kVp8) {
+  static uint16_t SlidesPort(uint64_t id) { return static_cast<uint16_t>(55000 + id * 2); }
+
+  // With `slides`, also a content stream (a=content:slides) whose peer
+  // listens on SlidesPort(id).
+  Participant* Join(uint64_t id, bool remb = false, uint8_t payload_type = kVp8,
+                    bool slides = false) {
     ParticipantSpec spec;
     spec.id = id;
     spec.conference_id = 1;
@@ -132,12 +137,17 @@ class VideoRouterTest : public ::testing::Test {
     spec.video.remote_rtcp = spec.video.remote_rtp;
     spec.video.rtcp_mux = true;
     spec.video.feedback = {.nack = true, .pli = true, .remb = remb};
+    if (slides) {
+      spec.slides = spec.video;
+      spec.slides.remote_rtp = spec.slides.remote_rtcp = {0x7f000001, SlidesPort(id)};
+    }
     auto audio = allocator_.Allocate();
     auto video = allocator_.Allocate();
-    EXPECT_TRUE(audio.ok() && video.ok());
+    auto content = allocator_.Allocate();
+    EXPECT_TRUE(audio.ok() && video.ok() && content.ok());
     auto participant =
         std::make_unique<Participant>(spec, std::move(*audio), static_cast<uint32_t>(1000 * id));
-    participant->SetVideoPorts(std::move(*video), {});
+    participant->SetVideoPorts(std::move(*video), std::move(*content));
     Participant* raw = participant.get();
     conference_->Add(std::move(participant));
     return raw;
@@ -158,11 +168,12 @@ class VideoRouterTest : public ::testing::Test {
   }
 
   void Deliver(Participant* from, std::vector<uint8_t>& bytes, bool rtcp,
-               std::optional<media::Endpoint> source = std::nullopt) {
-    media::Datagram datagram{from->video_stream(false)->transport().rtp_port(),
-                             source.value_or(from->spec().video.remote_rtp), bytes.data(),
+               std::optional<media::Endpoint> source = std::nullopt, bool slides = false) {
+    const VideoStreamSpec& spec = slides ? from->spec().slides : from->spec().video;
+    media::Datagram datagram{from->video_stream(slides)->transport().rtp_port(),
+                             source.value_or(spec.remote_rtp), bytes.data(),
                              static_cast<uint16_t>(bytes.size())};
-    conference_->OnVideo(*from, false, rtcp, datagram, now_us_, sink_);
+    conference_->OnVideo(*from, slides, rtcp, datagram, now_us_, sink_);
   }
 
   // A keyframe of two packets, then `inter` one-packet inter frames.
@@ -393,6 +404,40 @@ TEST_F(VideoRouterTest, BitrateRequestsCombineWatchersAndQuietTheUnwatched) {
     Tick();
   }
   EXPECT_TRUE(quieted) << "nobody watches " << unwatched << ", yet it was not asked to send less";
+}
+
+TEST_F(VideoRouterTest, ContentGoesFromTheOnePresenterToEveryoneWithAContentStream) {
+  Participant* a = Join(1, false, kVp8, true);
+  Join(2, false, kVp8, true);
+  Join(3);  // no content stream: never sent any
+  std::vector<uint8_t> key = Vp8Payload(1, true, true, 1920, 1080);
+  std::vector<uint8_t> packet(media::kRtpHeaderSize + key.size());
+  const auto send_slides = [&](uint16_t sequence) {
+    media::WriteRtpHeader({.marker = true,
+                           .payload_type = kVp8,
+                           .sequence = sequence,
+                           .timestamp = sequence * 3000u,
+                           .ssrc = 8001},
+                          packet.data());
+    std::copy(key.begin(), key.end(), packet.begin() + media::kRtpHeaderSize);
+    Deliver(a, packet, false, std::nullopt, true);
+  };
+  send_slides(1);
+  Tick();
+  EXPECT_TRUE(RtpTo(sink_, SlidesPort(2)).empty()) << "content shown with nobody presenting";
+  ConferenceSettings settings;
+  settings.slides_presenter_id = 1;
+  conference_->Configure(settings);
+  Tick();
+  send_slides(2);
+  const std::vector<media::RtpView> got = RtpTo(sink_, SlidesPort(2));
+  ASSERT_EQ(got.size(), 1u) << "B did not get A's content";
+  EXPECT_EQ(got[0].ssrc, 2000u + 2) << "content not on B's own content SSRC";
+  EXPECT_TRUE(RtpTo(sink_, SlidesPort(1)).empty()) << "A was sent its own content";
+  EXPECT_TRUE(RtpTo(sink_, VideoPort(2)).empty()) << "content went to B's camera stream";
+  EXPECT_TRUE(RtpTo(sink_, VideoPort(3)).empty());
+  ASSERT_FALSE(sink_.changes.empty());
+  EXPECT_TRUE(sink_.changes.back().slides);
 }
 
 TEST_F(VideoRouterTest, AStrangersVideoIsDroppedAndCounted) {
