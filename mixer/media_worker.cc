@@ -346,40 +346,10 @@ void MediaWorker::HandleDatagram(const media::Datagram& received, int64_t now_us
     counters_.stun_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (route.stream != Stream::kAudio) return HandleVideoDatagram(route, received, now_us);
   // SRTP leaves the RTP/RTCP header in clear, so the demultiplexing below
   // works on protected packets; the rest sees the clear packet.
   media::Datagram datagram = received;
-  Participant& participant = *route.participant;
-  const bool rtcp =
-      route.rtcp || media::LooksLikeRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
-  if (const auto verdict = participant.Unprotect(datagram, rtcp);
-      verdict != media::SrtpSession::Verdict::kOk) {
-    auto& counter = verdict == media::SrtpSession::Verdict::kReplayed ? counters_.srtp_replayed
-                                                                      : counters_.srtp_auth_failed;
-    counter.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  const uint64_t foreign_before = participant.stats_foreign_source();
-  if (rtcp) {
-    participant.OnRtcp(datagram, now_us);
-  } else if (std::optional<char> digit = participant.OnRtp(datagram, now_us)) {
-    Emit(Dtmf{participant.id(), *digit, /*inband=*/false});
-  }
-  if (participant.stats_foreign_source() != foreign_before) {
-    counters_.foreign_dropped.fetch_add(1, std::memory_order_relaxed);
-  }
-}
-
-MediaTransport& MediaWorker::TransportOf(const Route& route) {
-  if (route.stream == Stream::kAudio) return route.participant->audio_transport();
-  return route.participant->video_stream(route.stream == Stream::kSlides)->transport();
-}
-
-void MediaWorker::HandleVideoDatagram(const Route& route, const media::Datagram& received,
-                                      int64_t now_us) {
   MediaTransport& transport = TransportOf(route);
-  media::Datagram datagram = received;
   const bool rtcp =
       route.rtcp || media::LooksLikeRtcp(std::span<const uint8_t>(datagram.data, datagram.size));
   if (const auto verdict = transport.Unprotect(datagram, rtcp);
@@ -390,12 +360,23 @@ void MediaWorker::HandleVideoDatagram(const Route& route, const media::Datagram&
     return;
   }
   const uint64_t foreign_before = transport.counters().foreign_source;
-  conferences_.at(route.conference_id)
-      ->OnVideo(*route.participant, route.stream == Stream::kSlides, rtcp, datagram, now_us,
-                *sink_);
+  Participant& participant = *route.participant;
+  if (route.stream != Stream::kAudio) {
+    conferences_.at(route.conference_id)
+        ->OnVideo(participant, route.stream == Stream::kSlides, rtcp, datagram, now_us, *sink_);
+  } else if (rtcp) {
+    participant.OnRtcp(datagram, now_us);
+  } else if (std::optional<char> digit = participant.OnRtp(datagram, now_us)) {
+    Emit(Dtmf{participant.id(), *digit, /*inband=*/false});
+  }
   if (transport.counters().foreign_source != foreign_before) {
     counters_.foreign_dropped.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+MediaTransport& MediaWorker::TransportOf(const Route& route) {
+  if (route.stream == Stream::kAudio) return route.participant->audio_transport();
+  return route.participant->video_stream(route.stream == Stream::kSlides)->transport();
 }
 
 // DTLS-SRTP runs here, on the worker that owns the leg, rather than on the

@@ -166,7 +166,6 @@ class MediaWorker {
   // A re-INVITE added or removed a video stream (allocates: not per packet).
   void UpdateVideo(UpdateParticipant& command, Participant& participant, bool slides);
   void HandleDtls(const Route& route, const media::Datagram& datagram, int64_t now_us);
-  void HandleVideoDatagram(const Route& route, const media::Datagram& received, int64_t now_us);
   MediaTransport& TransportOf(const Route& route);
   void AddVideoTally(const VideoTally& tally);
   std::vector<Route> routes_;  // by local port

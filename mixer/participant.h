@@ -188,7 +188,6 @@ class Participant {
   // Counts a STUN message that came to the leg's ports (see stats().stun).
   void CountStun() { ++stats_.stun; }
   bool latched() const { return audio_.latched(); }
-  uint64_t stats_foreign_source() const { return audio_.counters().foreign_source; }
 
   // Tick, step 1: one frame at the conference rate into frame(), its level
   // measured and the talker state updated (closed while muted).
