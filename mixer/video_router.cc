@@ -22,6 +22,11 @@ constexpr int64_t kFloorTalkUs = 500'000;
 // What a watched source is allowed when none of its receivers set a limit.
 constexpr uint64_t kUnlimitedBps = 10'000'000;
 
+// Is `receiver` shown `source_id`, or waiting for its keyframe?
+bool Watches(const VideoStream& receiver, uint64_t source_id) {
+  return receiver.routing.sees == source_id || receiver.routing.pending == source_id;
+}
+
 }  // namespace
 
 VideoRouter::VideoRouter(bool slides, const VideoOptions& options)
@@ -308,38 +313,26 @@ void VideoRouter::Tick(Participants participants, const VideoRoomSettings& setti
 }
 
 void VideoRouter::RequestBitrates(Participants participants, int64_t now_us, TickSink& sink) {
-  // Watchers per source, and the lowest limit any of them asked for.
-  for (const auto& participant : participants) {
-    if (VideoStream* stream = StreamOf(*participant)) stream->routing.watchers = 0;
-  }
-  for (const auto& participant : participants) {
-    for (const auto& receiver : participants) {
-      if (receiver.get() == participant.get()) continue;
-      const VideoStream* seen = StreamOf(*receiver);
-      if (seen == nullptr) continue;
-      if (seen->routing.sees == participant->id() || seen->routing.pending == participant->id()) {
-        VideoStream* source = StreamOf(*participant);
-        if (source == nullptr) continue;
-        ++source->routing.watchers;
-      }
-    }
-  }
   for (const auto& participant : participants) {
     VideoStream* source = StreamOf(*participant);
     if (source == nullptr || !source->sending()) continue;
+    // The lowest limit any of its watchers asked for; nobody watching: held down.
+    int watchers = 0;
     uint64_t limit = kUnlimitedBps;
-    if (source->routing.watchers == 0) {
+    for (const auto& receiver : participants) {
+      const VideoStream* seen = StreamOf(*receiver);
+      if (seen == nullptr || receiver.get() == participant.get() ||
+          !Watches(*seen, participant->id())) {
+        continue;
+      }
+      ++watchers;
+      if (const uint64_t asked = seen->receive_limit_bps(); asked != 0) {
+        limit = std::min(limit, asked);
+      }
+    }
+    if (watchers == 0) {
       if (options_.unwatched_bps == 0) continue;
       limit = options_.unwatched_bps;
-    } else {
-      for (const auto& receiver : participants) {
-        const VideoStream* seen = StreamOf(*receiver);
-        if (seen == nullptr || receiver.get() == participant.get()) continue;
-        if (seen->routing.sees != participant->id() && seen->routing.pending != participant->id())
-          continue;
-        const uint64_t asked = seen->receive_limit_bps();
-        if (asked != 0) limit = std::min(limit, asked);
-      }
     }
     VideoStream::Routing& routing = source->routing;
     const uint64_t previous = routing.requested_bps;

@@ -135,38 +135,38 @@ uint16_t VideoStream::Finish(uint8_t* out, size_t size) {
   return static_cast<uint16_t>(size);
 }
 
+template <typename WriteFeedback>
+uint16_t VideoStream::WriteWithReport(int64_t now_us, uint8_t* out, WriteFeedback&& write) {
+  const size_t report = WriteReport(now_us, out, kRtcpRoom);
+  const size_t feedback = write(std::span<uint8_t>(out + report, kRtcpRoom - report));
+  if (feedback == 0) return 0;
+  return Finish(out, report + feedback);
+}
+
 uint16_t VideoStream::WriteKeyframeRequest(int64_t now_us, uint8_t* out) {
   if (!have_source_ || !takes_keyframe_requests()) return 0;
-  size_t size = WriteReport(now_us, out, kRtcpRoom);
-  const std::span<uint8_t> rest(out + size, kRtcpRoom - size);
-  const size_t request = spec_.feedback.pli
-                             ? media::WritePli(ssrc_, source_ssrc_, rest)
-                             : media::WriteFir(ssrc_, source_ssrc_, fir_sequence_++, rest);
-  if (request == 0) return 0;
-  return Finish(out, size + request);
+  return WriteWithReport(now_us, out, [&](std::span<uint8_t> rest) {
+    return spec_.feedback.pli ? media::WritePli(ssrc_, source_ssrc_, rest)
+                              : media::WriteFir(ssrc_, source_ssrc_, fir_sequence_++, rest);
+  });
 }
 
 uint16_t VideoStream::WriteBitrateRequest(uint64_t bps, int64_t now_us, uint8_t* out) {
   if (!have_source_ || !(spec_.feedback.remb || spec_.feedback.tmmbr)) return 0;
-  size_t size = WriteReport(now_us, out, kRtcpRoom);
-  const std::span<uint8_t> rest(out + size, kRtcpRoom - size);
-  const uint32_t ssrcs[1] = {source_ssrc_};
-  // TMMBR's overhead: 40 bytes of IPv4/UDP/RTP headers per packet.
-  const size_t request = spec_.feedback.remb
-                             ? media::WriteRemb(ssrc_, bps, ssrcs, rest)
-                             : media::WriteTmmbr(ssrc_, source_ssrc_, bps, 40, rest);
-  if (request == 0) return 0;
-  return Finish(out, size + request);
+  return WriteWithReport(now_us, out, [&](std::span<uint8_t> rest) {
+    const uint32_t ssrcs[1] = {source_ssrc_};
+    // TMMBR's overhead: 40 bytes of IPv4/UDP/RTP headers per packet.
+    return spec_.feedback.remb ? media::WriteRemb(ssrc_, bps, ssrcs, rest)
+                               : media::WriteTmmbr(ssrc_, source_ssrc_, bps, 40, rest);
+  });
 }
 
 uint16_t VideoStream::WriteNack(std::span<const media::NackItem> items, int64_t now_us,
                                 uint8_t* out) {
   if (!have_source_ || !spec_.feedback.nack || items.empty()) return 0;
-  size_t size = WriteReport(now_us, out, kRtcpRoom);
-  const size_t nack = media::WriteNack(ssrc_, source_ssrc_, items,
-                                       std::span<uint8_t>(out + size, kRtcpRoom - size));
-  if (nack == 0) return 0;
-  return Finish(out, size + nack);
+  return WriteWithReport(now_us, out, [&](std::span<uint8_t> rest) {
+    return media::WriteNack(ssrc_, source_ssrc_, items, rest);
+  });
 }
 
 uint16_t VideoStream::WriteForwarded(const media::RtpView& source,

@@ -102,6 +102,10 @@ class VideoStream {
   // `out`; the feedback goes after it (RFC 4585 §3.1 compound).
   size_t WriteReport(int64_t now_us, uint8_t* out, size_t room);
   uint16_t Finish(uint8_t* out, size_t size);  // SRTCP-protect
+  // A compound of our report and the feedback `write` puts after it
+  // (returning its size; 0: nothing to send), SRTCP-protected.
+  template <typename WriteFeedback>
+  uint16_t WriteWithReport(int64_t now_us, uint8_t* out, WriteFeedback&& write);
 
   VideoStreamSpec spec_;
   uint32_t ssrc_;
@@ -137,7 +141,6 @@ class VideoStream {
     uint64_t pending = 0;  // the source it switches to at that source's next keyframe
     int64_t pending_since_us = 0;
     // As a source:
-    int watchers = 0;  // receivers that see it or wait for it
     int64_t last_keyframe_request_us = -1'000'000'000;
     uint64_t requested_bps = 0;  // the limit last asked of it (0: none yet)
     int64_t bitrate_requested_us = 0;
