@@ -542,9 +542,16 @@ def _self_test_call(workdir, codec, check):
         callee.start(hold_seconds=7)
         caller.start(dial_uri=callee.uri, hold_seconds=6)
         caller.wait_event("CALL_ESTABLISHED", timeout=10)
-        time.sleep(3.0)  # two seconds of video and more: a PLI then
+        # The PLI goes once the callee has sent two seconds of video and more,
+        # so the key frame it answers with is the PLI's, not the call's first.
         callee_port = callee.media_ports()[0]
-        callee_ssrc = next((p.ssrc for p in capture.rtp() if p.src == callee_port), None)
+        deadline = time.monotonic() + 10
+        while True:
+            sent = [p for p in capture.rtp() if p.src == callee_port]
+            if (sent and sent[-1].time - sent[0].time >= 2.5) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        callee_ssrc = sent[0].ssrc if sent else None
         check(callee_ssrc is not None, f"{codec}: the callee sends video from port {callee_port}")
         pli_at = time.monotonic()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
