@@ -130,6 +130,8 @@ void CallController::OnRequest(TransactionId id, const SipMessage& request,
       return OnUpdate(id, request);
     case Method::kSubscribe:
       return OnSubscribe(id, request, source);
+    case Method::kMessage:
+      return OnMessage(id, request, source);
     case Method::kUnknown:
       return Reject(id, 501, "Not Implemented");
     default:

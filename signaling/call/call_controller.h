@@ -33,12 +33,32 @@
 #include "signaling/call/room_subscriptions.h"
 #include "signaling/call/room_video_codecs.h"
 #include "signaling/call/session_timer.h"
+#include "signaling/msrp/chat_message.h"
+#include "signaling/msrp/file_store.h"
+#include "signaling/msrp/msrp_service.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/dialog.h"
 #include "signaling/sip/digest_auth.h"
 #include "signaling/sip/transaction_layer.h"
 
 namespace tutti {
+
+// Instant messages in rooms ([messaging]): pager mode (RFC 3428) here,
+// MSRP's limits in msrp::MsrpOptions.
+struct MessagingOptions {
+  bool enabled = true;  // false: MESSAGE gets 405, m=message is declined
+  // A MESSAGE body above this gets 413 (and an API post 413).
+  size_t max_message_bytes = 16 * 1024;
+  // Content types relayed; others get 415 (with Accept listing these)
+  // unless relay_other_types.
+  std::vector<std::string> content_types = {"text/plain", "message/cpim"};
+  bool relay_other_types = false;
+  size_t history = 200;       // messages kept per room (API, replay)
+  size_t replay_on_join = 0;  // the last N sent to a member who joins; 0: none
+  // MESSAGE transactions in flight per room; past it a relay is refused
+  // (503 to the sender) rather than queued without bound.
+  size_t max_in_flight_per_room = 2000;
+};
 
 struct CallControllerOptions {
   sip::LocalEndpoint local;     // how we appear in Contact and Via
@@ -83,6 +103,34 @@ struct CallControllerOptions {
   // [media] video_max_kbps in b/s: what we ask a video peer to send at most
   // (b=TIAS and b=AS in our SDP); 0 says nothing.
   uint32_t video_max_bps = 0;
+
+  MessagingOptions messaging;
+};
+
+// Instant messages (call_messages.cc), for /metrics.
+struct MessagingCounters {
+  uint64_t received = 0;           // MESSAGEs and MSRP messages taken from members
+  uint64_t posted_by_api = 0;      // messages the API posted
+  uint64_t relayed = 0;            // MESSAGE deliveries started (one per recipient)
+  uint64_t delivered = 0;          // ... answered 2xx
+  uint64_t delivery_failed = 0;    // ... answered >= 300
+  uint64_t delivery_timeouts = 0;  // ... never answered (timer F)
+  uint64_t senders_told = 0;       // senders told no delivery succeeded
+  uint64_t refused_stranger = 0;   // 403: not a member of the room
+  uint64_t refused_too_large = 0;  // 413
+  uint64_t refused_type = 0;       // 415
+  uint64_t refused_busy = 0;       // 503: the room's deliveries in flight at their bound
+  uint64_t replayed = 0;           // history messages sent to members who joined
+};
+
+// File transfer (call_file_offers.cc), for /metrics.
+struct FileCounters {
+  uint64_t offers_sent = 0;      // INVITEs offering a stored file to a member
+  uint64_t offers_accepted = 0;  // ... answered 2xx with the stream
+  uint64_t offers_declined = 0;  // ... refused (4xx-6xx, or the stream declined)
+  uint64_t offers_timed_out = 0;
+  uint64_t sends_completed = 0;  // the member took every byte
+  uint64_t sends_failed = 0;
 };
 
 // What the dial-in IVR did, for /metrics.
@@ -220,6 +268,26 @@ class CallController : public sip::TransactionUser {
   // The room's video mode was changed (`by` "api" or "key"): video_mode_changed
   // on the event stream; a room no longer in presenter mode has no presenter.
   void VideoModeChanged(std::string_view room, std::string_view by);
+  // Messaging (call_messages.cc). Posts to `room` as the room, naming
+  // `sender_name` ("operator" when empty): kept, published, relayed to
+  // every member. NotFound for no such room, OutOfRange above
+  // max_message_bytes, InvalidArgument for a content type not relayed.
+  absl::StatusOr<msrp::ChatMessage> PostMessage(std::string_view room, std::string_view sender_name,
+                                                std::string_view content_type, std::string body);
+  // The room's kept messages with ids above `after_id`, oldest first, at most `limit`.
+  std::vector<msrp::ChatMessage> Messages(std::string_view room, uint64_t after_id,
+                                          size_t limit) const;
+  const MessagingCounters& messaging_counters() const;
+  const FileCounters& file_counters() const;
+  // MSRP (call_chat_legs.cc): the service that serves chat and file
+  // streams, and the room's files; null: m=message is declined.
+  void set_msrp(msrp::MsrpService* msrp, msrp::FileStore* files) {
+    msrp_ = msrp;
+    files_ = files;
+  }
+  // An event of the MSRP service, on the control thread (the daemon posts
+  // it from the MSRP thread): call_msrp_events.cc sends each kind on.
+  void OnMsrpEvent(msrp::MsrpEvent event);
   // Events for the API's event stream; may be null.
   void set_event_hub(EventHub* events) {
     events_ = events;
@@ -275,6 +343,24 @@ class CallController : public sip::TransactionUser {
   void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
   void OnInfo(sip::TransactionId id, const sip::SipMessage& info);
   void OnUpdate(sip::TransactionId id, const sip::SipMessage& update);
+
+  // ---- Messaging: pager mode and the rooms' chat (call_messages.cc) ----
+  void OnMessage(sip::TransactionId id, const sip::SipMessage& message,
+                 const sip::MessageSource& source);
+  // A complete chat message from an MSRP member (the MSRP service relayed
+  // it to the room's other MSRP members already).
+  void OnChatReceived(msrp::ChatReceived& received);
+  // ---- end messaging ----
+
+  // ---- MSRP legs: m=message chat and incoming files (call_chat_legs.cc) ----
+  void OnMsrpSessionEnded(const msrp::SessionEnded& ended);
+  // ---- end MSRP legs ----
+
+  // ---- Files offered to members (call_file_offers.cc) ----
+  void OnFileReceived(const msrp::FileReceived& received);
+  void OnFileTransferFailed(const msrp::FileTransferFailed& failed);
+  void OnFileSent(const msrp::FileSent& sent);
+  // ---- end files ----
   // call_subscriptions.cc: SUBSCRIBE to a room's conference state.
   void OnSubscribe(sip::TransactionId id, const sip::SipMessage& subscribe,
                    const sip::MessageSource& source);
@@ -420,6 +506,19 @@ class CallController : public sip::TransactionUser {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> calls_;
   RoomPresence presence_;
   RoomVideoCodecs video_codecs_;  // one video codec per room
+
+  // ---- Messaging state (call_messages.cc) ----
+  MessagingCounters messaging_counters_;
+  // ---- end messaging state ----
+
+  // ---- MSRP state (call_chat_legs.cc) ----
+  msrp::MsrpService* msrp_ = nullptr;
+  msrp::FileStore* files_ = nullptr;
+  // ---- end MSRP state ----
+
+  // ---- File offers state (call_file_offers.cc) ----
+  FileCounters file_counters_;
+  // ---- end file offers state ----
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;
   uint64_t calls_answered_ = 0;

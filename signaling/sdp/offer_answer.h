@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "mediaplane/video/video_codec.h"
 #include "signaling/sdp/crypto_attribute.h"
+#include "signaling/sdp/msrp_offer_answer.h"
 #include "signaling/sdp/session_description.h"
 
 namespace tutti::sdp {
@@ -100,6 +101,9 @@ struct LocalMedia {
   // Why a video line is declined when it has no port (for the log); empty:
   // the negotiation says why (e.g. no common codec).
   std::string no_video_why = "video is not taken here";
+  // Chat and file streams (m=message, msrp_offer_answer.h): nullopt
+  // declines them (no MSRP service, or the room takes no chat).
+  std::optional<LocalChat> chat;
 };
 
 // What both sides agreed on for the audio stream.
@@ -158,6 +162,11 @@ struct AnswerResult {
   // a=content:slides); nullopt when not offered or declined.
   std::optional<NegotiatedVideo> video;
   std::optional<NegotiatedVideo> slides;
+  // The first usable m=message TCP/MSRP line; nullopt when not offered or
+  // declined. An offer with a chat stream and no audio is answered with
+  // has_audio false (`audio` then says nothing).
+  std::optional<NegotiatedChat> chat;
+  bool has_audio = true;
   // In offer order; not the streams the offerer disabled itself (port 0).
   std::vector<DeclinedStream> declined;
 };
