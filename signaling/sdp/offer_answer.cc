@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "common/strings.h"
+#include "signaling/sdp/msrp_answer_line.h"
 #include "signaling/sdp/stream_negotiation.h"
 #include "signaling/sdp/video_fmtp.h"
 #include "signaling/sdp/video_offer_answer.h"
@@ -190,10 +191,24 @@ class Answerer {
 
   absl::StatusOr<AnswerResult> Run() {
     for (const MediaDescription& media : offer_.media) {
+      if (media.media == "message") {
+        Chat(media);
+        continue;
+      }
       absl::Status status = media.media == "video" ? Video(media) : Audio(media);
       if (!status.ok()) return status;
     }
-    if (!audio_taken_) return absl::FailedPreconditionError(audio_why_not_);
+    if (!audio_taken_) {
+      // No audio offered at all: why the chat line was not taken says more.
+      if (!result_.chat) {
+        return absl::FailedPreconditionError(
+            audio_offered_ || chat_why_not_.empty() ? audio_why_not_ : chat_why_not_);
+      }
+      // A chat (or file) call: no audio, so no video either (a participant's
+      // video rides on its audio leg).
+      result_.has_audio = false;
+      DeclineVideoWithoutAudio();
+    }
     return std::move(result_);
   }
 
@@ -208,6 +223,7 @@ class Answerer {
   absl::Status Audio(const MediaDescription& media) {
     std::optional<Choice> choice;
     std::optional<internal::Security> security;
+    if (media.media == "audio" && media.port != 0) audio_offered_ = true;
     if (!audio_taken_ && media.media == "audio" && media.port != 0) {
       security = internal::ChooseSecurity(offer_, media, local_.security, local_.security.fresh_key,
                                           local_.security.current, &audio_why_not_);
@@ -270,12 +286,47 @@ class Answerer {
     return absl::OkStatus();
   }
 
+  // The first usable m=message line is taken (RFC 4975 §8), the rest declined.
+  void Chat(const MediaDescription& media) {
+    std::string why_not;
+    std::optional<internal::ChatAnswer> answer;
+    if (media.port == 0) {
+      // Disabled by the offerer: declined without a word.
+    } else if (!local_.chat) {
+      why_not = "chat is not served here";
+    } else if (result_.chat) {
+      why_not = "one message stream per call, and an earlier one was taken";
+    } else {
+      answer = internal::AnswerChatLine(offer_, media, *local_.chat, &why_not);
+    }
+    if (!answer) {
+      if (chat_why_not_.empty()) chat_why_not_ = why_not;
+      Decline(media, std::move(why_not), Skeleton(media), &result_);
+      return;
+    }
+    result_.chat = std::move(answer->chat);
+    result_.answer.media.push_back(std::move(answer->line));
+  }
+
+  void DeclineVideoWithoutAudio() {
+    if (!result_.video && !result_.slides) return;
+    result_.video.reset();
+    result_.slides.reset();
+    for (MediaDescription& line : result_.answer.media) {
+      if (line.media != "video" || line.port == 0) continue;
+      line.port = 0;
+      result_.declined.push_back({line.media, "video needs an audio stream beside it"});
+    }
+  }
+
   const SessionDescription& offer_;
   const LocalMedia& local_;
   const OfferKind kind_;
   AnswerResult result_;
   bool audio_taken_ = false;
   std::string audio_why_not_ = "no audio stream";
+  bool audio_offered_ = false;
+  std::string chat_why_not_;  // the first chat line's, when declined
 };
 
 MediaDescription OfferAudioLine(const LocalMedia& local) {

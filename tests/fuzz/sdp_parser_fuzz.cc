@@ -3,11 +3,14 @@
 // lines, bandwidth and content, and answering it must either fail cleanly or
 // produce an answer that parses too, whose video lines hold the one codec
 // negotiated and are never in the clear where the room requires SRTP.
+// MSRP lines (chat and RFC 5547 file offers) are answered too; every
+// file selector that parses writes back to the same file.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "signaling/sdp/crypto_attribute.h"
+#include "signaling/sdp/msrp_offer_answer.h"
 #include "signaling/sdp/offer_answer.h"
 #include "signaling/sdp/session_description.h"
 #include "signaling/sdp/video_fmtp.h"
@@ -38,6 +41,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
       }
       if (name == "fingerprint") (void)tutti::sdp::ParseFingerprint(value);
+      if (name == "file-selector") {
+        if (auto file = tutti::sdp::ParseFileSelector(value)) {
+          if (tutti::sdp::ParseFileSelector(tutti::sdp::WriteFileSelector(*file)) != file) {
+            std::abort();
+          }
+        }
+      }
     }
     // Every fmtp against every codec's rules, as ours and as theirs.
     for (const tutti::sdp::RtpMap& map : media.rtpmaps) {
@@ -67,6 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                         {tutti::media::VideoCodec::kH264, "profile-level-id=42e01f"},
                         {tutti::media::VideoCodec::kVp9, "max-fs=3600"}};
   local.video_max_bps = 1'000'000;
+  local.chat = tutti::sdp::LocalChat{"msrp://192.0.2.10:2855/fuzzSession;tcp", 2855};
+  local.chat->max_size = 1 << 20;
   for (tutti::sdp::SrtpPolicy policy :
        {tutti::sdp::SrtpPolicy::kOff, tutti::sdp::SrtpPolicy::kOptional,
         tutti::sdp::SrtpPolicy::kRequired}) {
@@ -75,7 +87,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (answer.ok() && !tutti::sdp::ParseSdp(tutti::sdp::WriteSdp(answer->answer)).ok()) {
       std::abort();
     }
-    if (answer.ok() && policy == tutti::sdp::SrtpPolicy::kRequired && !answer->audio.encrypted()) {
+    if (answer.ok() && answer->has_audio && policy == tutti::sdp::SrtpPolicy::kRequired &&
+        !answer->audio.encrypted()) {
       std::abort();  // a required room never answers in the clear
     }
     if (!answer.ok()) continue;
@@ -87,10 +100,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const tutti::sdp::MediaDescription& line : answer->answer.media) {
       if (line.media == "video" && line.port != 0 && line.formats.size() != 1) std::abort();
     }
+    // Neither audio nor chat is an error, never an empty answer.
+    if (!answer->has_audio && !answer->chat) std::abort();
+    if (answer->chat && answer->chat->remote_path.empty()) std::abort();
+    if (answer->chat && answer->chat->file && answer->chat->file->size > local.chat->max_size) {
+      std::abort();
+    }
     // Our offer with video, and the fuzzed description read as its answer.
     const tutti::sdp::SessionDescription offer = tutti::sdp::MakeOffer(local);
     if (!tutti::sdp::ParseSdp(tutti::sdp::WriteSdp(offer)).ok()) std::abort();
     (void)tutti::sdp::AcceptAnswer(offer, *parsed);
+    // Our file offer, and the fuzzed description read as a member's answer.
+    const tutti::sdp::SessionDescription file_offer = tutti::sdp::MakeFileOffer(
+        "192.0.2.10", *local.chat, {"a \"b\".txt", "text/plain", 3, "", "", ""}, 7);
+    auto accepted = tutti::sdp::AcceptFileAnswer(file_offer, *parsed);
+    if (accepted.ok() && (accepted->remote_path.empty() || !accepted->file)) std::abort();
   }
   return 0;
 }

@@ -160,7 +160,7 @@ TEST(AnswerOfferTest, DeclinesVideoSecondAudioAndSrtp) {
   EXPECT_EQ(result->declined[2].media, "audio");
   EXPECT_EQ(result->declined[2].why, "one audio stream per call, and an earlier one was taken");
   EXPECT_EQ(result->declined[3].media, "message");
-  EXPECT_EQ(result->declined[3].why, "tutti conferences audio and video, not message");
+  EXPECT_EQ(result->declined[3].why, "chat is not served here");
   auto plain = AnswerOffer(Parse(kG711Offer), Local());
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->declined.empty());
