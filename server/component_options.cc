@@ -82,6 +82,7 @@ CallControllerOptions CallControllerOptionsFrom(const Config& config) {
   options.subscriptions.min_expires = absl::Seconds(events.min_expires_s);
   options.subscriptions.max_expires = absl::Seconds(events.max_expires_s);
   options.subscriptions.talking_interval = absl::Milliseconds(events.talking_interval_ms);
+  options.messaging = MessagingOptionsFrom(config);
   return options;
 }
 
@@ -129,6 +130,46 @@ api::ControlApiOptions ControlApiOptionsFrom(const Config& config) {
   options.max_connections_per_client = config.api.max_connections_per_client;
   options.max_event_streams = config.api.max_event_streams;
   options.request_timeout_s = config.api.request_timeout_s;
+  return options;
+}
+
+MessagingOptions MessagingOptionsFrom(const Config& config) {
+  const MessagingConfig& messaging = config.messaging;
+  MessagingOptions options;
+  options.enabled = messaging.enabled;
+  options.max_message_bytes = static_cast<size_t>(messaging.max_message_bytes);
+  options.content_types = messaging.content_types;
+  options.relay_other_types = messaging.relay_other_types;
+  options.history = static_cast<size_t>(messaging.history);
+  options.replay_on_join = static_cast<size_t>(messaging.replay_on_join);
+  options.max_in_flight_per_room = static_cast<size_t>(messaging.max_in_flight_per_room);
+  return options;
+}
+
+msrp::MsrpOptions MsrpOptionsFrom(const Config& config) {
+  const MsrpConfig& msrp = config.msrp;
+  msrp::MsrpOptions options;
+  // The config check resolved both from [sip] when they were left empty.
+  options.listen_address = msrp.listen;
+  options.port = msrp.port;
+  options.advertised_host = msrp.advertised_host;
+  options.limits.max_body_bytes = static_cast<size_t>(msrp.max_chunk_bytes);
+  options.max_message_bytes = static_cast<size_t>(msrp.max_message_bytes);
+  options.chunk_bytes = static_cast<size_t>(msrp.chunk_bytes);
+  options.max_connections = msrp.max_connections;
+  options.max_connections_per_source = msrp.max_connections_per_source;
+  options.max_queued_bytes = static_cast<size_t>(msrp.max_queued_kb) << 10;
+  options.connect_timeout = absl::Seconds(msrp.connect_timeout_s);
+  return options;
+}
+
+msrp::FileStoreOptions FileStoreOptionsFrom(const Config& config) {
+  const FilesConfig& files = config.files;
+  msrp::FileStoreOptions options;
+  options.directory = files.dir;
+  options.max_file_bytes = static_cast<uint64_t>(files.max_file_mb) << 20;
+  options.max_files_per_room = files.max_files_per_room;
+  options.max_bytes_per_room = static_cast<uint64_t>(files.max_room_mb) << 20;
   return options;
 }
 

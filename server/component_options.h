@@ -8,6 +8,8 @@
 #include "server/config/config.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/overload_guard.h"
+#include "signaling/msrp/file_store.h"
+#include "signaling/msrp/msrp_service.h"
 #include "signaling/sip/digest_auth.h"
 #include "signaling/sip/sip_transports.h"
 
@@ -21,5 +23,8 @@ CallControllerOptions CallControllerOptionsFrom(const Config& config);
 sip::DigestOptions DigestOptionsFrom(const Config& config);
 sip::TransportOptions TransportOptionsFrom(const Config& config);
 api::ControlApiOptions ControlApiOptionsFrom(const Config& config);
+MessagingOptions MessagingOptionsFrom(const Config& config);
+msrp::MsrpOptions MsrpOptionsFrom(const Config& config);
+msrp::FileStoreOptions FileStoreOptionsFrom(const Config& config);
 
 }  // namespace tutti

@@ -537,6 +537,109 @@ absl::Status ReadVideo(TableReader& r, VideoConfig* video) {
   return r.RejectUnknown();
 }
 
+// A MIME type as a MESSAGE's Content-Type names it: type "/" subtype, no
+// parameters (they are compared without them).
+bool IsMediaType(std::string_view type) {
+  const size_t slash = type.find('/');
+  return slash != std::string_view::npos && slash > 0 && slash + 1 < type.size() &&
+         type.find('/', slash + 1) == std::string_view::npos &&
+         type.find_first_of(" \t;,\"\r\n") == std::string_view::npos;
+}
+
+absl::Status ReadMessaging(TableReader& r, MessagingConfig* messaging) {
+  absl::Status s;
+  if (!(s = r.Bool("enabled", &messaging->enabled)).ok()) return s;
+  if (!(s = r.Integer("max_message_bytes", &messaging->max_message_bytes, 1, 1 << 20)).ok()) {
+    return s;
+  }
+  if (!(s = r.StringList("content_types", &messaging->content_types)).ok()) return s;
+  for (std::string& type : messaging->content_types) {
+    if (!IsMediaType(type)) {
+      return r.Error("content_types",
+                     StrCat("has \"", type, "\", not a type/subtype such as text/plain"));
+    }
+    type = AsciiLowered(type);
+  }
+  if (!(s = r.Bool("relay_other_types", &messaging->relay_other_types)).ok()) return s;
+  if (messaging->content_types.empty() && !messaging->relay_other_types) {
+    return r.Error("content_types",
+                   "must name a type (e.g. \"text/plain\") unless relay_other_types is true");
+  }
+  if (!(s = r.Integer("history", &messaging->history, 0, 100000)).ok()) return s;
+  if (!(s = r.Integer("replay_on_join", &messaging->replay_on_join, 0, 100000)).ok()) return s;
+  if (messaging->replay_on_join > messaging->history) {
+    return r.Error("replay_on_join", "must not exceed messaging.history (what is kept)");
+  }
+  if (!(s = r.Integer("max_in_flight_per_room", &messaging->max_in_flight_per_room, 1, 1000000))
+           .ok()) {
+    return s;
+  }
+  return r.RejectUnknown();
+}
+
+absl::Status ReadMsrp(TableReader& r, MsrpConfig* msrp) {
+  absl::Status s;
+  if (!(s = r.String("listen", &msrp->listen)).ok()) return s;
+  if (!msrp->listen.empty() && !sip::SocketAddress::FromIpPort(msrp->listen, 0)) {
+    return r.Error("listen", "must be an IPv4 or IPv6 address, or \"\" for [sip] listen's first");
+  }
+  if (!(s = r.Integer("port", &msrp->port, 0, 65535)).ok()) return s;
+  if (!(s = r.String("advertised_host", &msrp->advertised_host)).ok()) return s;
+  if (msrp->advertised_host.find_first_of("[]/ \t\"<>;@") != std::string::npos) {
+    return r.Error("advertised_host", "must be a host name or an IP address");
+  }
+  if (!(s = r.Integer("max_chunk_bytes", &msrp->max_chunk_bytes, 1024, 16 << 20)).ok()) return s;
+  if (!(s = r.Integer("max_message_bytes", &msrp->max_message_bytes, 1024, 64 << 20)).ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("chunk_bytes", &msrp->chunk_bytes, 256, 1 << 20)).ok()) return s;
+  if (!(s = r.Integer("max_connections", &msrp->max_connections, 1, 1000000)).ok()) return s;
+  if (!(s = r.Integer("max_connections_per_source", &msrp->max_connections_per_source, 1, 1000000))
+           .ok()) {
+    return s;
+  }
+  if (msrp->max_connections_per_source > msrp->max_connections) {
+    return r.Error("max_connections_per_source", "must not exceed msrp.max_connections");
+  }
+  if (!(s = r.Integer("max_queued_kb", &msrp->max_queued_kb, 64, 1 << 20)).ok()) return s;
+  if (!(s = r.Integer("connect_timeout_s", &msrp->connect_timeout_s, 1, 600)).ok()) return s;
+  return r.RejectUnknown();
+}
+
+absl::Status ReadFiles(TableReader& r, FilesConfig* files) {
+  absl::Status s;
+  if (!(s = r.String("dir", &files->dir)).ok()) return s;
+  if (files->dir.empty()) return r.Error("dir", "must name a directory");
+  if (!(s = r.Integer("max_file_mb", &files->max_file_mb, 1, 1 << 20)).ok()) return s;
+  if (!(s = r.Integer("max_files_per_room", &files->max_files_per_room, 1, 100000)).ok()) {
+    return s;
+  }
+  if (!(s = r.Integer("max_room_mb", &files->max_room_mb, 1, 1 << 24)).ok()) return s;
+  if (files->max_file_mb > files->max_room_mb) {
+    return r.Error("max_file_mb", "must not exceed files.max_room_mb");
+  }
+  return r.RejectUnknown();
+}
+
+// [msrp] listen and advertised_host left empty follow [sip]: its first
+// listen address, and for a wildcard its advertised address of that family.
+absl::Status ResolveMsrpAddresses(const toml::table& root, std::string_view origin,
+                                  Config* config) {
+  MsrpConfig& msrp = config->msrp;
+  if (msrp.listen.empty()) msrp.listen = config->sip.listen_addresses.front();
+  if (!msrp.advertised_host.empty()) return absl::OkStatus();
+  const sip::SocketAddress address = *sip::SocketAddress::FromIpPort(msrp.listen, 0);
+  msrp.advertised_host = !address.is_wildcard() ? address.ip()
+                         : address.is_ipv6()    ? config->sip.advertised_ipv6
+                                                : config->sip.advertised_ipv4;
+  if (msrp.advertised_host.empty()) {
+    const toml::node* node = root.at_path("msrp.listen").node();
+    return LineError(origin, node ? node->source().begin.line : 0, "msrp.listen is ", msrp.listen,
+                     ", every address: set msrp.advertised_host to the address members reach");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadConferenceEvents(TableReader& r, ConferenceEventsConfig* events) {
   absl::Status s;
   if (!(s = r.String("roster", &events->roster)).ok()) return s;
@@ -688,6 +791,15 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
     if (!config.ivr.number.empty() && room.name == config.ivr.number) {
       return LineError(origin, at("ivr", "number"), "ivr.number \"", room.name,
                        "\" is also the name of a room");
+    }
+  }
+  if (const uint16_t msrp = config.msrp.port; config.messaging.enabled && msrp != 0) {
+    const bool taken = (config.sip.tcp && msrp == config.sip.port) ||
+                       (config.sip.tls && msrp == config.sip.tls_port) ||
+                       (config.api.enabled && msrp == config.api.port);
+    if (taken) {
+      return LineError(origin, at("msrp", "port"), "msrp.port ", msrp,
+                       " is also a SIP TCP/TLS or API port: give MSRP a port of its own");
     }
   }
   if (config.log.format != "logfmt" && config.log.format != "json") {
@@ -880,6 +992,10 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     return s;
   }
   if (!(s = section("video", ReadVideo, &config.video)).ok()) return s;
+  if (!(s = section("messaging", ReadMessaging, &config.messaging)).ok()) return s;
+  if (!(s = section("msrp", ReadMsrp, &config.msrp)).ok()) return s;
+  if (!(s = section("files", ReadFiles, &config.files)).ok()) return s;
+  if (!(s = ResolveMsrpAddresses(root, origin, &config)).ok()) return s;
   if (const toml::node* controls = root.get("controls")) {
     if (!(s = ReadControls(*controls, origin, &config.controls)).ok()) return s;
   }
@@ -894,7 +1010,8 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     if (name != "sip" && name != "media" && name != "limits" && name != "log" && name != "api" &&
         name != "records" && name != "prompts" && name != "controls" && name != "recording" &&
         name != "ivr" && name != "dpdk" && name != "room" && name != "user" && name != "store" &&
-        name != "conference_events" && name != "video") {
+        name != "conference_events" && name != "video" && name != "messaging" && name != "msrp" &&
+        name != "files") {
       return top.Error(node, name, "is not a known section");
     }
   }

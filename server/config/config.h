@@ -231,6 +231,42 @@ struct VideoConfig {
   int keyframe_request_interval_ms = 250;  // per source, at most one PLI/FIR this often
 };
 
+// [messaging]: instant messages in rooms (CallControllerOptions::messaging).
+struct MessagingConfig {
+  bool enabled = true;  // false: MESSAGE gets 405, m=message is declined, no MSRP port
+  int max_message_bytes = 16 * 1024;  // a MESSAGE body or an API post; 413 above
+  std::vector<std::string> content_types = {"text/plain", "message/cpim"};
+  bool relay_other_types = false;  // false: other types get 415
+  int history = 200;               // messages kept per room
+  int replay_on_join = 0;          // the last N sent to a member who joins
+  int max_in_flight_per_room = 2000;
+};
+
+// [msrp]: the MSRP endpoint (msrp::MsrpOptions).
+struct MsrpConfig {
+  // An IP literal; "" listens on [sip] listen's first address.
+  std::string listen;
+  uint16_t port = 2855;  // 0: the kernel picks one (tests)
+  // The host in our a=path; "": listen, or [sip]'s advertised address of
+  // its family when listen is a wildcard.
+  std::string advertised_host;
+  int max_chunk_bytes = 64 * 1024;    // one received chunk's content; 413 above
+  int max_message_bytes = 64 * 1024;  // a chat message reassembled; 413 above
+  int chunk_bytes = 16 * 1024;        // chunks we send
+  int max_connections = 1000;
+  int max_connections_per_source = 16;
+  int max_queued_kb = 4096;  // queued to one connection; past it the member is dropped
+  int connect_timeout_s = 30;
+};
+
+// [files]: files shared in rooms (msrp::FileStoreOptions).
+struct FilesConfig {
+  std::string dir = "files";
+  int max_file_mb = 100;
+  int max_files_per_room = 100;
+  int max_room_mb = 1024;
+};
+
 struct RecordsConfig {
   // JSON-lines file of call records, appended to; empty: no records.
   std::string path;
@@ -284,6 +320,9 @@ struct Config {
   IvrConfig ivr;
   ConferenceEventsConfig conference_events;
   VideoConfig video;
+  MessagingConfig messaging;
+  MsrpConfig msrp;
+  FilesConfig files;
   std::vector<RoomConfig> rooms;
   std::vector<UserConfig> users;
 };

@@ -186,6 +186,10 @@ class Tuttid:
         self.listen = listen
         self.port = port or free_port()
         self.api_port = api_port or free_port(socket.SOCK_STREAM)
+        # MSRP (TCP) and the room files: this tuttid's own, so that parallel
+        # tests never share a port or a folder.
+        self.msrp_port = free_port(socket.SOCK_STREAM)
+        self.files_dir = os.path.join(self.dir, "files")
         self.api_host = api_listen or "127.0.0.1"
         if self.api_host in ("0.0.0.0", "::"):
             self.api_host = (listen if isinstance(listen, str) and listen not in ("0.0.0.0", "::")
@@ -224,6 +228,12 @@ dir = "{PROMPTS}"
 
 [recording]
 dir = "{self.dir}/recordings"
+
+[msrp]
+port = {self.msrp_port}
+
+[files]
+dir = "{self.files_dir}"
 
 [api]
 enabled = true
