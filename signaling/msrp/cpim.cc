@@ -23,6 +23,10 @@ bool IsControl(char c) {
   return (byte < 0x20 && c != '\t') || byte == 0x7f;
 }
 
+// What a name or URI of ours may not hold: tabs as well (a tab inside an
+// address is no one's name).
+bool IsControlOrTab(char c) { return IsControl(c) || c == '\t'; }
+
 bool HasControl(std::string_view text) {
   for (char c : text) {
     if (IsControl(c)) return true;
@@ -149,9 +153,12 @@ std::string CpimAddress(std::string_view display_name, std::string_view uri) {
   // Neither part may end the header or the angle brackets early.
   std::string clean_uri;
   for (char c : uri) {
-    if (!IsControl(c) && c != '<' && c != '>' && c != ' ') clean_uri.push_back(c);
+    if (!IsControlOrTab(c) && c != '<' && c != '>' && c != ' ') clean_uri.push_back(c);
   }
-  const std::string name = WithoutControls(StripWhitespace(display_name));
+  std::string name(StripWhitespace(display_name));
+  for (char& c : name) {
+    if (IsControlOrTab(c)) c = ' ';
+  }
   if (name.empty()) return StrCat("<", clean_uri, ">");
   if (!NeedsQuotes(name)) return StrCat(name, " <", clean_uri, ">");
   std::string quoted = "\"";

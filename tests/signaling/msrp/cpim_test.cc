@@ -101,6 +101,7 @@ TEST(CpimTest, AddressQuotesWhatIsNoPlainWords) {
   EXPECT_EQ(CpimAddress("Al \"the\" \\ one", "sip:a@b"), "\"Al \\\"the\\\" \\\\ one\" <sip:a@b>");
   EXPECT_EQ(CpimAddress("Two  spaces", "sip:a@b"), "\"Two  spaces\" <sip:a@b>");
   EXPECT_EQ(CpimAddress("Jos\xc3\xa9", "sip:a@b"), "\"Jos\xc3\xa9\" <sip:a@b>");
+  EXPECT_EQ(CpimAddress("Tab\tName", "sip:a\t@b"), "Tab Name <sip:a@b>");
   // A name or URI from a stranger cannot end the header and start another.
   const std::string injected = CpimAddress("Eve\r\nFrom: Boss", "sip:e@x>\r\nTo: <sip:all");
   EXPECT_EQ(injected.find('\r'), std::string::npos);
