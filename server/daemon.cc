@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "server/api/api_token.h"
+#include "server/api/messaging_metrics.h"
 #include "server/api/metrics.h"
 #include "server/api/transport_metrics.h"
 #include "server/component_options.h"
@@ -258,10 +259,11 @@ bool Daemon::StartControlApi() {
 std::string Daemon::Metrics() const {
   std::string text =
       api::RenderMetrics(*controller_, *endpoint_, *transactions_, *media_, rooms_, events_);
-  api::MetricsText packet_plane_metrics;
-  api::RenderTransportMetrics(transports_, packet_plane_metrics);
-  packet_plane_->RenderMetrics(packet_plane_metrics);
-  return text + packet_plane_metrics.text();
+  api::MetricsText more;
+  api::RenderTransportMetrics(transports_, more);
+  packet_plane_->RenderMetrics(more);
+  api::RenderMessagingMetrics(*controller_, /*msrp=*/nullptr, more);
+  return text + more.text();
 }
 
 void Daemon::LogStarted() const {

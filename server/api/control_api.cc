@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "server/api/api_handler.h"
 #include "server/api/api_token.h"
+#include "server/api/messages_handler.h"
 #include "server/api/metrics_text.h"
 #include "server/api/participants_handler.h"
 #include "server/api/prompts_handler.h"
@@ -52,6 +53,7 @@ struct ControlApi::Handlers {
   ParticipantsHandler participants;
   PromptsHandler prompts;
   RecordingsHandler recordings;
+  MessagesHandler messages;
   // GET /metrics.
   struct Metrics {
     Reply Get(const ApiRequest&) {
@@ -77,6 +79,7 @@ ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory
           ParticipantsHandler(rooms, calls),
           PromptsHandler(rooms, calls, std::move(prompts)),
           RecordingsHandler(rooms, calls, options_.recording_dir, options_.recording_format),
+          MessagesHandler(rooms, calls),
           {this}}),
       server_(nullptr) {}
 
@@ -116,6 +119,9 @@ void ControlApi::Routes() {
   r.Add("GET", "/v1/rooms/*/recordings", OnLoop(&h.recordings, &RecordingsHandler::List));
   r.Add("GET", "/v1/rooms/*/recordings/*", OnLoop(&h.recordings, &RecordingsHandler::Download));
   r.Add("DELETE", "/v1/rooms/*/recordings/*", OnLoop(&h.recordings, &RecordingsHandler::Delete));
+
+  r.Add("GET", "/v1/rooms/*/messages", OnLoop(&h.messages, &MessagesHandler::List));
+  r.Add("POST", "/v1/rooms/*/messages", OnLoop(&h.messages, &MessagesHandler::Post));
 }
 
 absl::Status ControlApi::Start() {
