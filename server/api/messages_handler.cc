@@ -10,11 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-// A page of messages: 100 unless ?limit= says, never above 1000 (the
-// history may keep far more).
-constexpr uint64_t kDefaultLimit = 100;
-constexpr uint64_t kMaxLimit = 1000;
-
 // A query argument in decimal, or nullopt when it is not one.
 std::optional<uint64_t> Decimal(std::string_view text) {
   uint64_t value = 0;
@@ -57,7 +52,7 @@ Reply MessagesHandler::List(const ApiRequest& request) {
   const std::string& room = request.params[0];
   if (rooms_->Find(room) == nullptr) return NoRoom(room);
   uint64_t after = 0;
-  uint64_t limit = kDefaultLimit;
+  uint64_t limit = MessagesHandler::kDefaultPage;
   for (const auto& [key, slot] : {std::pair{"after", &after}, std::pair{"limit", &limit}}) {
     const std::optional<std::string_view> text = request.Query(key);
     if (!text) continue;
@@ -65,8 +60,8 @@ Reply MessagesHandler::List(const ApiRequest& request) {
     if (!value) return Error(400, StrCat(key, " must be a non-negative integer"));
     *slot = *value;
   }
-  if (limit == 0 || limit > kMaxLimit) {
-    return Error(400, StrCat("limit must be from 1 to ", kMaxLimit));
+  if (limit == 0 || limit > MessagesHandler::kMaxPage) {
+    return Error(400, StrCat("limit must be from 1 to ", MessagesHandler::kMaxPage));
   }
   json list = json::array();
   for (const msrp::ChatMessage& message : calls_->Messages(room, after, limit)) {

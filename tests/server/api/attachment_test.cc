@@ -4,6 +4,7 @@
 #include "server/api/attachment.h"
 
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 
@@ -17,21 +18,24 @@ TEST(AttachmentTest, PlainNamesStayAsTheyAre) {
 }
 
 TEST(AttachmentTest, NamesCannotEscapeTheQuotesOrTheFolder) {
-  // A quote would end the filename and let the rest be read as parameters
-  // or a header of its own.
-  EXPECT_EQ(AttachmentName("a\"; x=\"y"), "a_;_x=_y");
-  EXPECT_EQ(AttachmentName("evil\r\nSet-Cookie: x=1"), "evil_Set-Cookie:_x=1");
-  EXPECT_EQ(AttachmentName("../../etc/passwd"), "_.._etc_passwd");
-  EXPECT_EQ(AttachmentName("..\\..\\boot.ini"), "_.._boot.ini");
-  EXPECT_EQ(AttachmentName(".bashrc"), "bashrc");
-  EXPECT_EQ(AttachmentName("..."), "file");
-  EXPECT_EQ(AttachmentName(""), "file");
-  EXPECT_EQ(AttachmentName(std::string("a\0b", 3)), "a_b");
-  // Non-ASCII (UTF-8 "Grüße.txt"): one '_' per run in the quoted name, the
-  // exact bytes percent-encoded in filename*.
-  EXPECT_EQ(AttachmentName("Gr\xc3\xbc\xc3\x9f"
-                           "e.txt"),
-            "Gr_e.txt");
+  const std::pair<std::string, std::string> kNames[] = {
+      // A quote would end the filename and let the rest be read as
+      // parameters, a line break as a header of its own.
+      {"a\"; x=\"y", "a_;_x=_y"},
+      {"evil\r\nSet-Cookie: x=1", "evil_Set-Cookie:_x=1"},
+      {"../../etc/passwd", "_.._etc_passwd"},
+      {"..\\..\\boot.ini", "_.._boot.ini"},
+      {".bashrc", "bashrc"},
+      {"...", "file"},
+      {"", "file"},
+      {std::string("a\0b", 3), "a_b"},
+      // Non-ASCII (UTF-8 "Grüße.txt"): one '_' per run.
+      {"Gr\xc3\xbc\xc3\x9f"
+       "e.txt",
+       "Gr_e.txt"},
+  };
+  for (const auto& [offered, safe] : kNames) EXPECT_EQ(AttachmentName(offered), safe) << offered;
+  // The exact bytes, percent-encoded, in filename*.
   EXPECT_EQ(AttachmentDisposition("Gr\xc3\xbc\xc3\x9f"
                                   "e \"1\".txt"),
             "attachment; filename=\"Gr_e_1_.txt\"; "
@@ -40,15 +44,13 @@ TEST(AttachmentTest, NamesCannotEscapeTheQuotesOrTheFolder) {
 }
 
 TEST(AttachmentTest, OnlyPlainTypesAreServedAsTheyWereOffered) {
-  EXPECT_EQ(DownloadType("image/png"), "image/png");
-  EXPECT_EQ(DownloadType("application/vnd.ms-excel"), "application/vnd.ms-excel");
-  EXPECT_EQ(DownloadType(""), "application/octet-stream");
-  EXPECT_EQ(DownloadType("image"), "application/octet-stream");
-  EXPECT_EQ(DownloadType("/png"), "application/octet-stream");
-  EXPECT_EQ(DownloadType("image/"), "application/octet-stream");
-  EXPECT_EQ(DownloadType("a/b/c"), "application/octet-stream");
-  EXPECT_EQ(DownloadType("text/html; charset=utf-8"), "application/octet-stream");
-  EXPECT_EQ(DownloadType("text/html\r\nX-Evil: 1"), "application/octet-stream");
+  for (const char* plain : {"image/png", "application/vnd.ms-excel", "text/html"}) {
+    EXPECT_EQ(DownloadType(plain), plain);
+  }
+  for (const char* odd : {"", "image", "/png", "image/", "a/b/c", "text/html; charset=utf-8",
+                          "text/html\r\nX-Evil: 1"}) {
+    EXPECT_EQ(DownloadType(odd), "application/octet-stream") << odd;
+  }
 }
 
 }  // namespace
