@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "server/api/api_token.h"
+#include "server/api/messaging_metrics.h"
 #include "server/api/metrics.h"
 #include "server/api/transport_metrics.h"
 #include "server/component_options.h"
@@ -29,7 +30,9 @@ Daemon::Daemon(const Config& config, int signal_fd, absl::Duration shutdown_time
 bool Daemon::Start() {
   if (!RestoreRooms() || !StartPacketPlane()) return false;
   StartMedia();
-  if (!StartCallControl() || !SetUpSipAccess() || !StartTransports()) return false;
+  if (!StartCallControl() || !StartMessaging() || !SetUpSipAccess() || !StartTransports()) {
+    return false;
+  }
   WatchSignals();
   return StartControlApi();
 }
@@ -158,6 +161,18 @@ bool Daemon::StartCallControl() {
   return true;
 }
 
+bool Daemon::StartMessaging() {
+  if (!config_.messaging.enabled) return true;
+  files_ = std::make_unique<msrp::FileStore>(FileStoreOptionsFrom(config_));
+  if (absl::Status s = files_->Open(); !s.ok()) {
+    LogError("tuttid", "cannot use the files folder")
+        .With("dir", config_.files.dir)
+        .With("error", s.ToString());
+    return false;
+  }
+  return true;
+}
+
 // Who may call (issue 13): IP lists for every SIP transport, before any
 // parsing; digest authentication of INVITEs.
 bool Daemon::SetUpSipAccess() {
@@ -247,7 +262,7 @@ bool Daemon::StartControlApi() {
   std::filesystem::create_directories(config_.recording.dir, made);
   control_api_ = std::make_unique<api::ControlApi>(
       &loop_, ControlApiOptionsFrom(config_), &rooms_, &*stored_rooms_, controller_.get(), &events_,
-      [this] { return Metrics(); }, prompts_);
+      [this] { return Metrics(); }, prompts_, files_.get());
   if (absl::Status s = control_api_->Start(); !s.ok()) {
     LogError("tuttid", "cannot start the control API").With("error", s.ToString());
     return false;
@@ -258,10 +273,11 @@ bool Daemon::StartControlApi() {
 std::string Daemon::Metrics() const {
   std::string text =
       api::RenderMetrics(*controller_, *endpoint_, *transactions_, *media_, rooms_, events_);
-  api::MetricsText packet_plane_metrics;
-  api::RenderTransportMetrics(transports_, packet_plane_metrics);
-  packet_plane_->RenderMetrics(packet_plane_metrics);
-  return text + packet_plane_metrics.text();
+  api::MetricsText more;
+  api::RenderTransportMetrics(transports_, more);
+  packet_plane_->RenderMetrics(more);
+  api::RenderMessagingMetrics(*controller_, /*msrp=*/nullptr, more);
+  return text + more.text();
 }
 
 void Daemon::LogStarted() const {
@@ -287,6 +303,7 @@ void Daemon::LogStarted() const {
       .With("rtp_ports", StrCat(config_.media.rtp_port_min, "-", config_.media.rtp_port_max))
       .With("rooms", static_cast<int64_t>(rooms_.size()))
       .With("room_store", config_.store.path.empty() ? "none" : config_.store.path)
+      .With("files", files_ ? config_.files.dir : "off")
       .With("api", control_api_ ? sip::JoinHostPort(config_.api.listen, control_api_->port())
                                 : std::string("off"));
 }

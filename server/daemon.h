@@ -26,6 +26,7 @@
 #include "signaling/call/call_record.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
+#include "signaling/msrp/file_store.h"
 #include "signaling/sip/digest_auth.h"
 #include "signaling/sip/sip_endpoint.h"
 #include "signaling/sip/sip_transports.h"
@@ -55,6 +56,8 @@ class Daemon {
   bool StartPacketPlane();
   void StartMedia();  // prompts, the DTLS certificate, the workers
   bool StartCallControl();
+  // [messaging], [files]: the rooms' file store.
+  bool StartMessaging();
   bool SetUpSipAccess();  // [sip] allow/deny, digest authentication
   bool StartTransports();
   void WatchSignals();
@@ -86,6 +89,7 @@ class Daemon {
   // Before the controller, which writes its last records as it goes.
   std::unique_ptr<CallRecordWriter> records_;
   std::optional<sip::TransactionLayer> transactions_;
+  std::unique_ptr<msrp::FileStore> files_;
   std::unique_ptr<CallController> controller_;
   std::optional<sip::SipEndpoint> endpoint_;
   std::optional<sip::SourceFilter> source_filter_;

@@ -10,7 +10,14 @@ using nlohmann::json;
 
 ApiRequest ApiRequest::Of(const HttpRequest& request, std::vector<std::string> params) {
   return {std::move(params), json::parse(request.body, nullptr, /*allow_exceptions=*/false),
-          request.body.empty()};
+          request.body.empty(), request.query};
+}
+
+std::optional<std::string_view> ApiRequest::Query(std::string_view key) const {
+  for (const auto& [name, value] : query) {
+    if (name == key) return value;
+  }
+  return std::nullopt;
 }
 
 const json* ApiRequest::object() const {

@@ -28,9 +28,13 @@ struct ApiRequest {
   // The body when it is a JSON object, else null.
   const nlohmann::json* object() const;
 
+  // The first value of the query argument `key`, if the URL has it.
+  std::optional<std::string_view> Query(std::string_view key) const;
+
   std::vector<std::string> params;  // the pattern's "*" and "a|b" segments, in order
   nlohmann::json body;              // discarded when empty or not JSON
   bool body_empty = true;
+  std::vector<std::pair<std::string, std::string>> query;  // HttpRequest::query
 };
 
 // What a handler on the control thread answers.

@@ -56,4 +56,36 @@ json ParticipantJson(const ParticipantInfo& p) {
   return body;
 }
 
+namespace {
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+json MessageJson(const msrp::ChatMessage& message) {
+  return {{"room", message.room},
+          {"id", message.id},
+          {"from", message.sender_uri},
+          {"name", message.sender_name},
+          {"content_type", message.content_type},
+          {"body", message.body},
+          {"size", message.body.size()},
+          {"via", msrp::ChatViaName(message.via)},
+          {"time", Rfc3339(message.time)}};
+}
+
+json FileJson(const msrp::StoredFile& file) {
+  return {{"id", file.id},
+          {"room", file.room},
+          {"name", file.name},
+          {"type", file.type},
+          {"size", file.size},
+          {"sha1", file.sha1},
+          {"sender", file.sender},
+          {"stored", Rfc3339(file.stored)},
+          {"url", "/v1/rooms/" + file.room + "/files/" + file.id}};
+}
+
 }  // namespace tutti::api

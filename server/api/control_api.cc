@@ -6,6 +6,8 @@
 #include "common/strings.h"
 #include "server/api/api_handler.h"
 #include "server/api/api_token.h"
+#include "server/api/files_handler.h"
+#include "server/api/messages_handler.h"
 #include "server/api/metrics_text.h"
 #include "server/api/participants_handler.h"
 #include "server/api/prompts_handler.h"
@@ -52,6 +54,8 @@ struct ControlApi::Handlers {
   ParticipantsHandler participants;
   PromptsHandler prompts;
   RecordingsHandler recordings;
+  MessagesHandler messages;
+  FilesHandler files;
   // GET /metrics.
   struct Metrics {
     Reply Get(const ApiRequest&) {
@@ -67,16 +71,18 @@ struct ControlApi::Handlers {
 ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
                        StoredRooms* stored_rooms, CallController* calls, EventHub* events,
                        std::function<std::string()> metrics,
-                       std::shared_ptr<const media::PromptLibrary> prompts)
+                       std::shared_ptr<const media::PromptLibrary> prompts, msrp::FileStore* files)
     : loop_(loop),
       options_(std::move(options)),
       events_(events),
       metrics_(std::move(metrics)),
       handlers_(new Handlers{
-          RoomsHandler(rooms, calls, stored_rooms, options_.ivr_number),
+          RoomsHandler(rooms, calls, stored_rooms, options_.ivr_number, files),
           ParticipantsHandler(rooms, calls),
           PromptsHandler(rooms, calls, std::move(prompts)),
           RecordingsHandler(rooms, calls, options_.recording_dir, options_.recording_format),
+          MessagesHandler(rooms, calls),
+          FilesHandler(rooms, files),
           {this}}),
       server_(nullptr) {}
 
@@ -116,6 +122,11 @@ void ControlApi::Routes() {
   r.Add("GET", "/v1/rooms/*/recordings", OnLoop(&h.recordings, &RecordingsHandler::List));
   r.Add("GET", "/v1/rooms/*/recordings/*", OnLoop(&h.recordings, &RecordingsHandler::Download));
   r.Add("DELETE", "/v1/rooms/*/recordings/*", OnLoop(&h.recordings, &RecordingsHandler::Delete));
+
+  r.Add("GET", "/v1/rooms/*/messages", OnLoop(&h.messages, &MessagesHandler::List));
+  r.Add("POST", "/v1/rooms/*/messages", OnLoop(&h.messages, &MessagesHandler::Post));
+  r.Add("GET", "/v1/rooms/*/files", OnLoop(&h.files, &FilesHandler::List));
+  r.Add("GET", "/v1/rooms/*/files/*", OnLoop(&h.files, &FilesHandler::Download));
 }
 
 absl::Status ControlApi::Start() {

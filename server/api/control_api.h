@@ -19,6 +19,7 @@
 #include "server/stored_rooms.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/room_directory.h"
+#include "signaling/msrp/file_store.h"
 
 namespace tutti::api {
 
@@ -41,10 +42,11 @@ class ControlApi {
   // `metrics` renders the Prometheus text; it runs on the control thread.
   // `prompts` may be null (none loaded): playing answers 404 then.
   // `stored_rooms` keeps the rooms the API makes, changes and deletes.
+  // `files` (the rooms' shared files) may be null: file transfer is off.
   ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
              StoredRooms* stored_rooms, CallController* calls, EventHub* events,
              std::function<std::string()> metrics,
-             std::shared_ptr<const media::PromptLibrary> prompts);
+             std::shared_ptr<const media::PromptLibrary> prompts, msrp::FileStore* files = nullptr);
   ~ControlApi();
   ControlApi(const ControlApi&) = delete;
   ControlApi& operator=(const ControlApi&) = delete;

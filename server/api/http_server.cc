@@ -275,6 +275,15 @@ struct HttpServerCallbacks {
     delete connection;
   }
 
+  // One of the URL's arguments, into an HttpRequest's query (bounded).
+  static MHD_Result KeepQueryArgument(void* cls, MHD_ValueKind, const char* key,
+                                      const char* value) {
+    auto* query = static_cast<std::vector<std::pair<std::string, std::string>>*>(cls);
+    if (query->size() >= kMaxQueryArguments) return MHD_NO;  // stops the iteration
+    query->emplace_back(key, value != nullptr ? value : "");
+    return MHD_YES;
+  }
+
   static MHD_Result OnRequest(void* cls, MHD_Connection* mhd, const char* url, const char* method,
                               const char*, const char* upload, size_t* upload_size,
                               void** request_slot) {
@@ -286,6 +295,8 @@ struct HttpServerCallbacks {
       *request_slot = request;
       request->http.method = method;
       request->http.path = url;
+      MHD_get_connection_values(mhd, MHD_GET_ARGUMENT_KIND, KeepQueryArgument,
+                                &request->http.query);
       if (const char* authorization =
               MHD_lookup_connection_value(mhd, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)) {
         request->http.authorization = authorization;

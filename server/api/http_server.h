@@ -44,9 +44,14 @@ struct MHD_Connection;
 
 namespace tutti::api {
 
+inline constexpr size_t kMaxQueryArguments = 16;
+
 struct HttpRequest {
   std::string method;  // as sent: GET, POST, ...
   std::string path;    // percent-decoded, without the query
+  // The query's arguments (?after=5&limit=10), percent-decoded, in order;
+  // at most kMaxQueryArguments (the rest are not kept).
+  std::vector<std::pair<std::string, std::string>> query;
   std::string authorization;
   std::string body;
 };

@@ -46,8 +46,12 @@ std::optional<std::string> TakePresenters(json* fields, PresenterChange (&change
 }  // namespace
 
 RoomsHandler::RoomsHandler(RoomDirectory* rooms, CallController* calls, StoredRooms* stored,
-                           std::string ivr_number)
-    : rooms_(rooms), calls_(calls), stored_(stored), ivr_number_(std::move(ivr_number)) {}
+                           std::string ivr_number, msrp::FileStore* files)
+    : rooms_(rooms),
+      calls_(calls),
+      stored_(stored),
+      ivr_number_(std::move(ivr_number)),
+      files_(files) {}
 
 Reply RoomsHandler::Answer(int status, const RoomConfig& room) const {
   json body = RoomJson(room, CountIn(room.name));
@@ -151,6 +155,8 @@ Reply RoomsHandler::Delete(const ApiRequest& request) {
   if (absl::Status s = stored_->Deleted(name); !s.ok()) return NotStored("deleted", name, s);
   calls_->EndRoom(name);
   rooms_->Remove(name);
+  // A room made again under this name starts without the old one's files.
+  if (files_ != nullptr) files_->RemoveRoom(name);
   LogInfo("api", "room deleted").With("room", name);
   return Reply{204, json()};
 }

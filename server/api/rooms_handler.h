@@ -6,6 +6,7 @@
 
 #include "server/api/api_handler.h"
 #include "server/stored_rooms.h"
+#include "signaling/msrp/file_store.h"
 
 namespace tutti::api {
 
@@ -13,15 +14,16 @@ class RoomsHandler {
  public:
   // No room may take `ivr_number`, the dial-in IVR's name. Creations,
   // changes and deletions are in `stored` before they are answered (503 and
-  // nothing changed when it cannot keep them).
+  // nothing changed when it cannot keep them). A deleted room's shared
+  // files go from `files` (may be null: file transfer off).
   RoomsHandler(RoomDirectory* rooms, CallController* calls, StoredRooms* stored,
-               std::string ivr_number);
+               std::string ivr_number, msrp::FileStore* files = nullptr);
 
   Reply List(const ApiRequest& request);
   Reply Create(const ApiRequest& request);
   Reply Show(const ApiRequest& request);    // with its participants and recording
   Reply Change(const ApiRequest& request);  // the fields the body names
-  Reply Delete(const ApiRequest& request);  // ends its calls first
+  Reply Delete(const ApiRequest& request);  // ends its calls first, then drops its files
 
  private:
   int CountIn(const std::string& room) const;
@@ -32,6 +34,7 @@ class RoomsHandler {
   CallController* calls_;
   StoredRooms* stored_;
   std::string ivr_number_;
+  msrp::FileStore* files_;
 };
 
 }  // namespace tutti::api

@@ -174,10 +174,12 @@ class Tuttid:
 
     def __init__(self, sip_extra="", limits="", rooms=DEFAULT_ROOMS, extra_args=(), media_extra="",
                  listen="127.0.0.1", media_address="127.0.0.1", api_listen=None, port=None,
-                 api_port=None, extra_config="", wrapper=(), api_netns=None, start_timeout=10):
+                 api_port=None, extra_config="", wrapper=(), api_netns=None, start_timeout=10,
+                 msrp_port=None, files_dir=None):
         """listen (SIP: an address or a list of them), media_address ([media] address) and api_listen
         (default: [api] listen left out, i.e. 127.0.0.1) place tuttid on
-        other addresses; port and api_port default to free loopback ports.
+        other addresses; port, api_port and msrp_port default to free
+        loopback ports, files_dir ([files] dir) to a folder in the temp dir.
         extra_config is TOML put before the rooms (e.g. a [dpdk] table).
         wrapper is prepended to the command line (e.g. ["ip", "netns",
         "exec", "ns"]: it must exec tuttid, so that SIGTERM reaches it), and
@@ -188,8 +190,8 @@ class Tuttid:
         self.api_port = api_port or free_port(socket.SOCK_STREAM)
         # MSRP (TCP) and the room files: this tuttid's own, so that parallel
         # tests never share a port or a folder.
-        self.msrp_port = free_port(socket.SOCK_STREAM)
-        self.files_dir = os.path.join(self.dir, "files")
+        self.msrp_port = msrp_port or free_port(socket.SOCK_STREAM)
+        self.files_dir = files_dir or os.path.join(self.dir, "files")
         self.api_host = api_listen or "127.0.0.1"
         if self.api_host in ("0.0.0.0", "::"):
             self.api_host = (listen if isinstance(listen, str) and listen not in ("0.0.0.0", "::")
