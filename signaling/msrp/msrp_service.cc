@@ -406,8 +406,9 @@ void MsrpService::Impl::EraseConnection(uint64_t id) {
   stats.connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void MsrpService::Impl::EndSession(const std::string& session_id, std::string_view why, bool slow,
+void MsrpService::Impl::EndSession(const std::string& id, std::string_view why, bool slow,
                                    bool notify) {
+  const std::string session_id = id;  // `id` may live in the connection erased below
   auto it = sessions.find(session_id);
   if (it == sessions.end()) return;
   std::unique_ptr<ServiceSession> session = std::move(it->second);

@@ -1,0 +1,188 @@
+// MsrpService's file sessions (RFC 5547 over MSRP) over real loopback TCP,
+// with a FileStore in a temporary folder.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/signaling/msrp/msrp_service_fixture.h"
+
+namespace tutti::msrp {
+namespace {
+
+using testing::MsrpServiceTest;
+using testing::MsrpTestPeer;
+
+std::string Pattern(size_t size) {
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 131 + i / 256) & 0xff);
+  return bytes;
+}
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+class MsrpFileTest : public MsrpServiceTest {
+ protected:
+  void SetUp() override {
+    OpenStore();
+    StartService();
+  }
+
+  // A member offering `bytes` as a file, connected and bound.
+  Member Offerer(const std::string& bytes) {
+    Member member{NewSession(1, "alice", SessionRole::kFileReceive), {}, {}, {}};
+    member.uri = member.session.remote_path.back();
+    member.session.file.name = "notes.bin";
+    member.session.file.type = "application/octet-stream";
+    member.session.file.size = bytes.size();
+    AddAndWait(member.session);
+    member.peer = MsrpTestPeer::Connect(service_->port());
+    return member;
+  }
+
+  // Sends bytes [from, to) of `bytes` in chunks of `chunk` as one message.
+  void SendChunks(Member& member, MsrpMessage& head, const std::string& bytes, size_t from,
+                  size_t to, size_t chunk) {
+    for (size_t start = from; start < to; start += chunk) {
+      const size_t length = std::min(chunk, bytes.size() - start);
+      head.transaction_id = NewTransactionId();
+      head.byte_range = ByteRange{start + 1, start + length, bytes.size()};
+      head.body = bytes.substr(start, length);
+      head.continuation = start + length < bytes.size() ? Continuation::kMore : Continuation::kEnd;
+      ASSERT_TRUE(member.peer.Send(WriteMessage(head)));
+      std::optional<MsrpMessage> answer = member.peer.Read();
+      ASSERT_TRUE(answer && !answer->is_request);
+      ASSERT_EQ(answer->status_code, 200);
+    }
+  }
+
+  MsrpMessage FileHead(const Member& member) {
+    MsrpMessage head = Request(member, "");
+    head.content_type = "application/octet-stream";
+    return head;
+  }
+};
+
+TEST_F(MsrpFileTest, AFileReceivedWholeIsStoredAndReported) {
+  const std::string bytes = Pattern(5000);
+  Member alice = Offerer(bytes);
+  MsrpMessage head = FileHead(alice);
+  head.success_report = "yes";
+  SendChunks(alice, head, bytes, 0, bytes.size(), 1000);
+  std::optional<FileReceived> received = WaitEvent<FileReceived>();
+  ASSERT_TRUE(received);
+  EXPECT_EQ(received->call_id, 1u);
+  EXPECT_EQ(received->file.size, 5000u);
+  EXPECT_EQ(received->file.sender, "sip:alice@example.com");
+  EXPECT_EQ(ReadWhole(received->file.path), bytes);
+  EXPECT_EQ(store_->List("1000").size(), 1u);
+  std::optional<MsrpMessage> report = alice.peer.ReadRequest();
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->method, "REPORT");
+  EXPECT_EQ(report->report_status, 200);
+  EXPECT_EQ(report->byte_range, (ByteRange{1, 5000, 5000}));
+  EXPECT_EQ(service_->stats().files_received.load(), 1u);
+}
+
+TEST_F(MsrpFileTest, AFileCutInTheMiddleIsNeverStored) {
+  const std::string bytes = Pattern(5000);
+  Member alice = Offerer(bytes);
+  MsrpMessage head = FileHead(alice);
+  SendChunks(alice, head, bytes, 0, 2000, 1000);
+  alice.peer.Close();
+  std::optional<FileTransferFailed> failed = WaitEvent<FileTransferFailed>();
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->call_id, 1u);
+  EXPECT_TRUE(WaitEvent<SessionEnded>());
+  EXPECT_TRUE(store_->List("1000").empty());
+  EXPECT_EQ(service_->stats().files_failed.load(), 1u);
+  EXPECT_EQ(service_->stats().files_received.load(), 0u);
+}
+
+TEST_F(MsrpFileTest, AnAbortedFileIsNeverStored) {
+  const std::string bytes = Pattern(3000);
+  Member alice = Offerer(bytes);
+  MsrpMessage head = FileHead(alice);
+  SendChunks(alice, head, bytes, 0, 1000, 1000);
+  head.transaction_id = NewTransactionId();
+  head.byte_range = ByteRange{1001, 2000, 3000};
+  head.body = bytes.substr(1000, 1000);
+  head.continuation = Continuation::kAbort;
+  ASSERT_TRUE(alice.peer.Send(WriteMessage(head)));
+  EXPECT_TRUE(WaitEvent<FileTransferFailed>());
+  EXPECT_TRUE(store_->List("1000").empty());
+}
+
+TEST_F(MsrpFileTest, AStoredFileIsSentInChunksUntilTheSuccessReport) {
+  const std::string bytes = Pattern(40000);  // three chunks of 16 KB at most
+  FileDescription description{"photo.jpg", "image/jpeg", bytes.size(), "", "", ""};
+  auto upload = store_->BeginUpload("1000", description, "sip:alice@example.com");
+  ASSERT_TRUE(upload.ok());
+  ASSERT_TRUE((*upload)->Write(0, bytes).ok());
+  absl::StatusOr<StoredFile> stored = (*upload)->Finish();
+  ASSERT_TRUE(stored.ok()) << stored.status();
+
+  Member bob{NewSession(2, "bob", SessionRole::kFileSend), {}, {}, {}};
+  bob.uri = bob.session.remote_path.back();
+  bob.session.file = description;
+  bob.session.stored_file_id = stored->id;
+  AddAndWait(bob.session);
+  bob.peer = MsrpTestPeer::Connect(service_->port());
+  ASSERT_TRUE(bob.peer.Send(WriteMessage(Request(bob, ""))));  // binds; answered 200
+  std::string received;
+  std::optional<MsrpMessage> chunk;
+  while ((chunk = bob.peer.ReadRequest()) && chunk->continuation == Continuation::kMore) {
+    received += chunk->body;
+  }
+  ASSERT_TRUE(chunk);
+  received += chunk->body;
+  EXPECT_EQ(received, bytes);
+  EXPECT_EQ(chunk->content_type, "image/jpeg");
+  EXPECT_EQ(chunk->success_report, "yes");
+  // Every chunk answered (the empty SEND's 200 comes after them all), and
+  // no success REPORT yet: not sent yet.
+  ASSERT_TRUE(bob.peer.Send(WriteMessage(Request(bob, ""))));
+  std::optional<MsrpMessage> answer = bob.peer.Read();
+  ASSERT_TRUE(answer && answer->status_code == 200);
+  EXPECT_EQ(CountEvents<FileSent>(), 0);
+  ASSERT_TRUE(bob.peer.Send(WriteReport({service_->LocalPath(bob.session.local_session_id)},
+                                        {bob.uri}, chunk->message_id,
+                                        ByteRange{1, bytes.size(), bytes.size()}, 200, "OK")));
+  std::optional<FileSent> sent = WaitEvent<FileSent>();
+  ASSERT_TRUE(sent);
+  EXPECT_TRUE(sent->ok) << sent->why;
+  EXPECT_EQ(sent->file_id, stored->id);
+  EXPECT_EQ(service_->stats().files_sent.load(), 1u);
+}
+
+TEST_F(MsrpFileTest, AFileTheMemberRefusesIsNotSent) {
+  const std::string bytes = Pattern(1000);
+  FileDescription description{"a.txt", "text/plain", bytes.size(), "", "", ""};
+  auto upload = store_->BeginUpload("1000", description, "sip:alice@example.com");
+  ASSERT_TRUE(upload.ok());
+  ASSERT_TRUE((*upload)->Write(0, bytes).ok());
+  absl::StatusOr<StoredFile> stored = (*upload)->Finish();
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  Member bob{NewSession(2, "bob", SessionRole::kFileSend), {}, {}, {}};
+  bob.uri = bob.session.remote_path.back();
+  bob.session.stored_file_id = stored->id;
+  AddAndWait(bob.session);
+  bob.peer = MsrpTestPeer::Connect(service_->port());
+  ASSERT_TRUE(bob.peer.Send(WriteMessage(Request(bob, ""))));
+  std::optional<MsrpMessage> chunk = bob.peer.ReadRequest(/*answer=*/false);
+  ASSERT_TRUE(chunk);
+  ASSERT_TRUE(bob.peer.Send(WriteResponse(*chunk, 415, "Unsupported media type")));
+  std::optional<FileSent> sent = WaitEvent<FileSent>();
+  ASSERT_TRUE(sent);
+  EXPECT_FALSE(sent->ok);
+  EXPECT_EQ(service_->stats().files_sent.load(), 0u);
+}
+
+}  // namespace
+}  // namespace tutti::msrp
