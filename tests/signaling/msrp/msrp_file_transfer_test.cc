@@ -147,9 +147,12 @@ TEST_F(MsrpFileTest, AStoredFileIsSentInChunksUntilTheSuccessReport) {
   EXPECT_EQ(chunk->success_report, "yes");
   // Every chunk answered (the empty SEND's 200 comes after them all), and
   // no success REPORT yet: not sent yet.
-  ASSERT_TRUE(bob.peer.Send(WriteMessage(Request(bob, ""))));
-  std::optional<MsrpMessage> answer = bob.peer.Read();
-  ASSERT_TRUE(answer && answer->status_code == 200);
+  const MsrpMessage probe = Request(bob, "");
+  ASSERT_TRUE(bob.peer.Send(WriteMessage(probe)));
+  std::optional<MsrpMessage> answer;
+  while ((answer = bob.peer.Read()) && answer->transaction_id != probe.transaction_id) {
+  }
+  ASSERT_TRUE(answer);
   EXPECT_EQ(CountEvents<FileSent>(), 0);
   ASSERT_TRUE(bob.peer.Send(WriteReport({service_->LocalPath(bob.session.local_session_id)},
                                         {bob.uri}, chunk->message_id,
