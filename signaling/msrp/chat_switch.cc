@@ -27,8 +27,10 @@ MessageAssembler::Result MessageAssembler::Discard(const std::string& message_id
     partial_.emplace(message_id, Partial{{}, {}, true});
   } else if (keep_answering && it != partial_.end()) {
     it->second.discarded = true;
+    buffered_ -= it->second.bytes.size();
     it->second.bytes = std::string();
   } else if (it != partial_.end()) {
+    buffered_ -= it->second.bytes.size();
     partial_.erase(it);
   }
   return Result{verdict, {}, {}};
@@ -60,11 +62,17 @@ MessageAssembler::Result MessageAssembler::Add(const MsrpMessage& chunk) {
   }
   std::string& bytes = it->second.bytes;
   if (offset > bytes.size()) return Discard(chunk.message_id, Verdict::kBadRange, false);
+  const size_t growth = std::max(offset + chunk.body.size(), bytes.size()) - bytes.size();
+  if (buffered_ + growth > max_message_bytes_) {  // all in pieces at once: one message's worth
+    return Discard(chunk.message_id, Verdict::kTooLarge, /*keep_answering=*/!last);
+  }
+  buffered_ += growth;
   // One TCP connection carries a message's chunks in order; an overlap
   // (a resent chunk) overwrites what it covers.
   if (offset + chunk.body.size() > bytes.size()) bytes.resize(offset + chunk.body.size());
   std::copy(chunk.body.begin(), chunk.body.end(), bytes.begin() + static_cast<ptrdiff_t>(offset));
   if (!last) return Result{Verdict::kPartial, {}, {}};
+  buffered_ -= bytes.size();
   Result done{Verdict::kComplete, std::move(it->second.content_type), std::move(bytes)};
   partial_.erase(it);
   return done;

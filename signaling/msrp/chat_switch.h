@@ -19,8 +19,9 @@
 
 namespace tutti::msrp {
 
-// One member's messages in pieces, by Message-ID. Bounded: each message by
-// max_message_bytes, and the messages in progress at once.
+// One member's messages in pieces, by Message-ID. Bounded: each message,
+// and all of them in pieces at once, by max_message_bytes; the messages in
+// progress at once by max_messages_in_progress.
 class MessageAssembler {
  public:
   enum class Verdict {
@@ -50,6 +51,7 @@ class MessageAssembler {
 
   size_t max_message_bytes_;
   size_t max_in_progress_;
+  size_t buffered_ = 0;  // bytes of every partial message
   absl::flat_hash_map<std::string, Partial> partial_;
 };
 
