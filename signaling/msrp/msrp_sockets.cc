@@ -39,17 +39,27 @@ bool ToAddress(std::string_view host, uint16_t port, Address* out) {
   return false;
 }
 
+// A nonblocking TCP socket for `host` (an IP address) with one option set
+// to 1 (SO_REUSEADDR to listen, TCP_NODELAY to connect).
+absl::StatusOr<int> OpenSocket(std::string_view host, uint16_t port, Address* address, int level,
+                               int option) {
+  if (!ToAddress(host, port, address)) {
+    return absl::InvalidArgumentError(StrCat("not an IP address: ", host));
+  }
+  const int fd = socket(address->storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(StrCat("socket: ", std::strerror(errno)));
+  int one = 1;
+  setsockopt(fd, level, option, &one, sizeof(one));
+  return fd;
+}
+
 }  // namespace
 
 absl::StatusOr<ListeningSocket> ListenTcp(std::string_view address, uint16_t port) {
   Address bind_to;
-  if (!ToAddress(address, port, &bind_to)) {
-    return absl::InvalidArgumentError(StrCat("MSRP listen address is no IP address: ", address));
-  }
-  const int fd = socket(bind_to.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(StrCat("socket: ", std::strerror(errno)));
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  const absl::StatusOr<int> opened = OpenSocket(address, port, &bind_to, SOL_SOCKET, SO_REUSEADDR);
+  if (!opened.ok()) return opened.status();
+  const int fd = *opened;
   if (bind(fd, reinterpret_cast<sockaddr*>(&bind_to.storage), bind_to.length) != 0 ||
       listen(fd, 1024) != 0) {
     const int error = errno;
@@ -68,13 +78,9 @@ absl::StatusOr<ListeningSocket> ListenTcp(std::string_view address, uint16_t por
 
 absl::StatusOr<int> ConnectTcp(std::string_view numeric_host, uint16_t port) {
   Address to;
-  if (!ToAddress(numeric_host, port, &to)) {
-    return absl::InvalidArgumentError(StrCat("not an IP address: ", numeric_host));
-  }
-  const int fd = socket(to.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(StrCat("socket: ", std::strerror(errno)));
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  const absl::StatusOr<int> opened = OpenSocket(numeric_host, port, &to, IPPROTO_TCP, TCP_NODELAY);
+  if (!opened.ok()) return opened.status();
+  const int fd = *opened;
   if (connect(fd, reinterpret_cast<sockaddr*>(&to.storage), to.length) != 0 &&
       errno != EINPROGRESS) {
     const int error = errno;

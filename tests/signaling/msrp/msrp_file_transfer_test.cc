@@ -46,20 +46,24 @@ class MsrpFileTest : public MsrpServiceTest {
     return member;
   }
 
-  // Sends bytes [from, to) of `bytes` in chunks of `chunk` as one message.
-  void SendChunks(Member& member, MsrpMessage& head, const std::string& bytes, size_t from,
-                  size_t to, size_t chunk) {
-    for (size_t start = from; start < to; start += chunk) {
-      const size_t length = std::min(chunk, bytes.size() - start);
-      head.transaction_id = NewTransactionId();
-      head.byte_range = ByteRange{start + 1, start + length, bytes.size()};
-      head.body = bytes.substr(start, length);
-      head.continuation = start + length < bytes.size() ? Continuation::kMore : Continuation::kEnd;
-      ASSERT_TRUE(member.peer.Send(WriteMessage(head)));
-      std::optional<MsrpMessage> answer = member.peer.Read();
-      ASSERT_TRUE(answer && !answer->is_request);
-      ASSERT_EQ(answer->status_code, 200);
-    }
+  StoredFile Store(const std::string& bytes, const FileDescription& description) {
+    auto upload = store_->BeginUpload("1000", description, "sip:alice@example.com");
+    EXPECT_TRUE(upload.ok());
+    EXPECT_TRUE((*upload)->Write(0, bytes).ok());
+    absl::StatusOr<StoredFile> stored = (*upload)->Finish();
+    EXPECT_TRUE(stored.ok()) << stored.status();
+    return stored.ok() ? *stored : StoredFile{};
+  }
+
+  // A member tutti sends `file` to, connected and bound by an empty SEND.
+  Member Recipient(const StoredFile& file) {
+    Member member{NewSession(2, "bob", SessionRole::kFileSend), {}, {}, {}};
+    member.uri = member.session.remote_path.back();
+    member.session.stored_file_id = file.id;
+    AddAndWait(member.session);
+    member.peer = MsrpTestPeer::Connect(service_->port());
+    EXPECT_TRUE(member.peer.Send(WriteMessage(Request(member, ""))));  // answered 200
+    return member;
   }
 
   MsrpMessage FileHead(const Member& member) {
@@ -74,7 +78,7 @@ TEST_F(MsrpFileTest, AFileReceivedWholeIsStoredAndReported) {
   Member alice = Offerer(bytes);
   MsrpMessage head = FileHead(alice);
   head.success_report = "yes";
-  SendChunks(alice, head, bytes, 0, bytes.size(), 1000);
+  SendInChunks(alice, head, bytes, 0, bytes.size(), 1000);
   std::optional<FileReceived> received = WaitEvent<FileReceived>();
   ASSERT_TRUE(received);
   EXPECT_EQ(received->call_id, 1u);
@@ -94,7 +98,7 @@ TEST_F(MsrpFileTest, AFileCutInTheMiddleIsNeverStored) {
   const std::string bytes = Pattern(5000);
   Member alice = Offerer(bytes);
   MsrpMessage head = FileHead(alice);
-  SendChunks(alice, head, bytes, 0, 2000, 1000);
+  SendInChunks(alice, head, bytes, 0, 2000, 1000);
   alice.peer.Close();
   std::optional<FileTransferFailed> failed = WaitEvent<FileTransferFailed>();
   ASSERT_TRUE(failed);
@@ -109,7 +113,7 @@ TEST_F(MsrpFileTest, AnAbortedFileIsNeverStored) {
   const std::string bytes = Pattern(3000);
   Member alice = Offerer(bytes);
   MsrpMessage head = FileHead(alice);
-  SendChunks(alice, head, bytes, 0, 1000, 1000);
+  SendInChunks(alice, head, bytes, 0, 1000, 1000);
   head.transaction_id = NewTransactionId();
   head.byte_range = ByteRange{1001, 2000, 3000};
   head.body = bytes.substr(1000, 1000);
@@ -121,20 +125,8 @@ TEST_F(MsrpFileTest, AnAbortedFileIsNeverStored) {
 
 TEST_F(MsrpFileTest, AStoredFileIsSentInChunksUntilTheSuccessReport) {
   const std::string bytes = Pattern(40000);  // three chunks of 16 KB at most
-  FileDescription description{"photo.jpg", "image/jpeg", bytes.size(), "", "", ""};
-  auto upload = store_->BeginUpload("1000", description, "sip:alice@example.com");
-  ASSERT_TRUE(upload.ok());
-  ASSERT_TRUE((*upload)->Write(0, bytes).ok());
-  absl::StatusOr<StoredFile> stored = (*upload)->Finish();
-  ASSERT_TRUE(stored.ok()) << stored.status();
-
-  Member bob{NewSession(2, "bob", SessionRole::kFileSend), {}, {}, {}};
-  bob.uri = bob.session.remote_path.back();
-  bob.session.file = description;
-  bob.session.stored_file_id = stored->id;
-  AddAndWait(bob.session);
-  bob.peer = MsrpTestPeer::Connect(service_->port());
-  ASSERT_TRUE(bob.peer.Send(WriteMessage(Request(bob, ""))));  // binds; answered 200
+  const StoredFile stored = Store(bytes, {"photo.jpg", "image/jpeg", bytes.size(), "", "", ""});
+  Member bob = Recipient(stored);
   std::string received;
   std::optional<MsrpMessage> chunk;
   while ((chunk = bob.peer.ReadRequest()) && chunk->continuation == Continuation::kMore) {
@@ -160,24 +152,13 @@ TEST_F(MsrpFileTest, AStoredFileIsSentInChunksUntilTheSuccessReport) {
   std::optional<FileSent> sent = WaitEvent<FileSent>();
   ASSERT_TRUE(sent);
   EXPECT_TRUE(sent->ok) << sent->why;
-  EXPECT_EQ(sent->file_id, stored->id);
+  EXPECT_EQ(sent->file_id, stored.id);
   EXPECT_EQ(service_->stats().files_sent.load(), 1u);
 }
 
 TEST_F(MsrpFileTest, AFileTheMemberRefusesIsNotSent) {
   const std::string bytes = Pattern(1000);
-  FileDescription description{"a.txt", "text/plain", bytes.size(), "", "", ""};
-  auto upload = store_->BeginUpload("1000", description, "sip:alice@example.com");
-  ASSERT_TRUE(upload.ok());
-  ASSERT_TRUE((*upload)->Write(0, bytes).ok());
-  absl::StatusOr<StoredFile> stored = (*upload)->Finish();
-  ASSERT_TRUE(stored.ok()) << stored.status();
-  Member bob{NewSession(2, "bob", SessionRole::kFileSend), {}, {}, {}};
-  bob.uri = bob.session.remote_path.back();
-  bob.session.stored_file_id = stored->id;
-  AddAndWait(bob.session);
-  bob.peer = MsrpTestPeer::Connect(service_->port());
-  ASSERT_TRUE(bob.peer.Send(WriteMessage(Request(bob, ""))));
+  Member bob = Recipient(Store(bytes, {"a.txt", "text/plain", bytes.size(), "", "", ""}));
   std::optional<MsrpMessage> chunk = bob.peer.ReadRequest(/*answer=*/false);
   ASSERT_TRUE(chunk);
   ASSERT_TRUE(bob.peer.Send(WriteResponse(*chunk, 415, "Unsupported media type")));

@@ -154,6 +154,30 @@ class MsrpServiceTest : public ::testing::Test {
     EXPECT_EQ(answer->status_code, 200);
   }
 
+  // Sends bytes [from, to) of `bytes` as chunks of `chunk` of the message
+  // `head` names, reading each chunk's 200.
+  void SendInChunks(Member& member, MsrpMessage& head, const std::string& bytes, size_t from,
+                    size_t to, size_t chunk) {
+    for (size_t start = from; start < to; start += chunk) {
+      const size_t length = std::min(chunk, bytes.size() - start);
+      head.transaction_id = NewTransactionId();
+      head.byte_range = ByteRange{start + 1, start + length, bytes.size()};
+      head.body = bytes.substr(start, length);
+      head.continuation = start + length < bytes.size() ? Continuation::kMore : Continuation::kEnd;
+      ASSERT_TRUE(member.peer.Send(WriteMessage(head)));
+      std::optional<MsrpMessage> answer = member.peer.Read();
+      ASSERT_TRUE(answer && !answer->is_request);
+      ASSERT_EQ(answer->status_code, 200);
+    }
+  }
+
+  // The next request `peer` receives (a SEND, answered 200) carries `body`.
+  void ExpectNext(MsrpTestPeer& peer, const std::string& body) {
+    std::optional<MsrpMessage> got = peer.ReadRequest();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->body, body);
+  }
+
   MsrpOptions options_;
   std::unique_ptr<FileStore> store_;
   std::unique_ptr<MsrpService> service_;

@@ -82,11 +82,8 @@ TEST_F(MsrpServiceTest, DeliverSkipsTheSendersOwnCall) {
   from_alice.sender_call = 1;
   from_alice.body = "pager from alice";
   service_->Deliver(from_alice);
-  std::optional<MsrpMessage> to_alice = alice.peer.ReadRequest();
-  std::optional<MsrpMessage> to_bob = bob.peer.ReadRequest();
-  ASSERT_TRUE(to_alice && to_bob);
-  EXPECT_EQ(to_alice->body, "pager from bob");
-  EXPECT_EQ(to_bob->body, "pager from alice");
+  ExpectNext(alice.peer, "pager from bob");
+  ExpectNext(bob.peer, "pager from alice");
 }
 
 TEST_F(MsrpServiceTest, ChunkedMessageIsReassembledRechunkedAndReported) {
@@ -99,17 +96,7 @@ TEST_F(MsrpServiceTest, ChunkedMessageIsReassembledRechunkedAndReported) {
   MsrpMessage chunk = Request(alice, "");
   chunk.content_type = "text/plain";
   chunk.success_report = "yes";
-  for (size_t start = 0; start < text.size(); start += 900) {  // 900, 900, 700
-    const size_t length = std::min<size_t>(900, text.size() - start);
-    chunk.transaction_id = NewTransactionId();
-    chunk.byte_range = ByteRange{start + 1, start + length, text.size()};
-    chunk.body = text.substr(start, length);
-    chunk.continuation = start + length < text.size() ? Continuation::kMore : Continuation::kEnd;
-    ASSERT_TRUE(alice.peer.Send(WriteMessage(chunk)));
-    std::optional<MsrpMessage> answer = alice.peer.Read();
-    ASSERT_TRUE(answer && !answer->is_request);
-    EXPECT_EQ(answer->status_code, 200);
-  }
+  SendInChunks(alice, chunk, text, 0, text.size(), 900);  // 900, 900, 700
   std::optional<MsrpMessage> report = alice.peer.ReadRequest();
   ASSERT_TRUE(report);
   EXPECT_EQ(report->method, "REPORT");
@@ -141,9 +128,7 @@ TEST_F(MsrpServiceTest, MessageAboveTheLimitGets413AndIsNotRelayed) {
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status_code, 413);
   Say(alice, "small");
-  std::optional<MsrpMessage> got = bob.peer.ReadRequest();
-  ASSERT_TRUE(got);
-  EXPECT_EQ(got->body, "small");  // the large one never came
+  ExpectNext(bob.peer, "small");  // the large one never came
 }
 
 TEST_F(MsrpServiceTest, UnknownSessionGets481AndTheConnectionCloses) {
@@ -257,9 +242,7 @@ TEST_F(MsrpServiceTest, ActiveSessionConnectsAndSendsFirst) {
   EXPECT_EQ(first->to_path, bob.remote_path);
   EXPECT_EQ(first->from_path, std::vector<std::string>{service_->LocalPath(bob.local_session_id)});
   Say(alice, "to the active one");
-  std::optional<MsrpMessage> got = peer.ReadRequest();
-  ASSERT_TRUE(got);
-  EXPECT_EQ(got->body, "to the active one");
+  ExpectNext(peer, "to the active one");
 }
 
 TEST_F(MsrpServiceTest, AnAbortedMessageIsNotRelayed) {
@@ -280,9 +263,7 @@ TEST_F(MsrpServiceTest, AnAbortedMessageIsNotRelayed) {
     ASSERT_TRUE(answer && answer->status_code == 200);
   }
   Say(alice, "whole");
-  std::optional<MsrpMessage> got = bob.peer.ReadRequest();
-  ASSERT_TRUE(got);
-  EXPECT_EQ(got->body, "whole");
+  ExpectNext(bob.peer, "whole");
   EXPECT_EQ(service_->stats().messages_received.load(), 1u);
 }
 
