@@ -156,6 +156,27 @@ TEST_F(MsrpFileTest, AStoredFileIsSentInChunksUntilTheSuccessReport) {
   EXPECT_EQ(service_->stats().files_sent.load(), 1u);
 }
 
+TEST_F(MsrpFileTest, AMemberThatSendsNoReportIsTakenAtItsAnswers) {
+  // Again, with a shorter wait for the success REPORT: 2 s after the last
+  // 200 (the same 2 s bound each chunk's 200, ample for a peer on loopback).
+  service_->Stop();
+  options_.transaction_timeout = absl::Seconds(2);
+  StartService();
+  const std::string bytes = Pattern(20000);
+  Member bob = Recipient(Store(bytes, {"b.bin", "", bytes.size(), "", "", ""}));
+  std::string received;
+  std::optional<MsrpMessage> chunk;
+  while ((chunk = bob.peer.ReadRequest()) && chunk->continuation == Continuation::kMore) {
+    received += chunk->body;
+  }
+  ASSERT_TRUE(chunk);
+  EXPECT_EQ(received + chunk->body, bytes);
+  std::optional<FileSent> sent = WaitEvent<FileSent>();
+  ASSERT_TRUE(sent);
+  EXPECT_TRUE(sent->ok);
+  EXPECT_NE(sent->why.find("no success REPORT"), std::string::npos) << sent->why;
+}
+
 TEST_F(MsrpFileTest, AFileTheMemberRefusesIsNotSent) {
   const std::string bytes = Pattern(1000);
   Member bob = Recipient(Store(bytes, {"a.txt", "text/plain", bytes.size(), "", "", ""}));
