@@ -62,12 +62,11 @@ TEST(ChatSwitchTest, AcceptedTypesHonourWildcardsAndIgnoreParameters) {
 }
 
 TEST(ChatSwitchTest, ChunksCoverTheBodyWithRangesAndFlags) {
-  MsrpMessage head;
-  head.method = "SEND";
-  head.message_id = "message-1";
-  head.to_path = {"msrp://127.0.0.1:1/a;tcp"};
-  head.from_path = {"msrp://127.0.0.1:2/b;tcp"};
-  head.content_type = "text/plain";
+  const MsrpMessage head{.method = "SEND",
+                         .to_path = {"msrp://127.0.0.1:1/a;tcp"},
+                         .from_path = {"msrp://127.0.0.1:2/b;tcp"},
+                         .message_id = "message-1",
+                         .content_type = "text/plain"};
   std::vector<MsrpMessage> chunks;
   WriteChunks(head, "abcdefghij", 4, [&](const std::string& id, std::string bytes) {
     FrameResult frame = ParseFrame(bytes);

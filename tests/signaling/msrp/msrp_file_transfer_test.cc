@@ -71,6 +71,15 @@ class MsrpFileTest : public MsrpServiceTest {
     head.content_type = "application/octet-stream";
     return head;
   }
+
+  // A member offering `bytes` that has sent the first `part` of them; `head`
+  // names the file's message for what it sends next.
+  Member OfferPart(const std::string& bytes, size_t part, MsrpMessage* head) {
+    Member member = Offerer(bytes);
+    *head = FileHead(member);
+    SendInChunks(member, *head, bytes, 0, part, 1000);
+    return member;
+  }
 };
 
 TEST_F(MsrpFileTest, AFileReceivedWholeIsStoredAndReported) {
@@ -95,10 +104,8 @@ TEST_F(MsrpFileTest, AFileReceivedWholeIsStoredAndReported) {
 }
 
 TEST_F(MsrpFileTest, AFileCutInTheMiddleIsNeverStored) {
-  const std::string bytes = Pattern(5000);
-  Member alice = Offerer(bytes);
-  MsrpMessage head = FileHead(alice);
-  SendInChunks(alice, head, bytes, 0, 2000, 1000);
+  MsrpMessage head;
+  Member alice = OfferPart(Pattern(5000), 2000, &head);
   alice.peer.Close();
   std::optional<FileTransferFailed> failed = WaitEvent<FileTransferFailed>();
   ASSERT_TRUE(failed);
@@ -111,9 +118,8 @@ TEST_F(MsrpFileTest, AFileCutInTheMiddleIsNeverStored) {
 
 TEST_F(MsrpFileTest, AnAbortedFileIsNeverStored) {
   const std::string bytes = Pattern(3000);
-  Member alice = Offerer(bytes);
-  MsrpMessage head = FileHead(alice);
-  SendInChunks(alice, head, bytes, 0, 1000, 1000);
+  MsrpMessage head;
+  Member alice = OfferPart(bytes, 1000, &head);
   head.transaction_id = NewTransactionId();
   head.byte_range = ByteRange{1001, 2000, 3000};
   head.body = bytes.substr(1000, 1000);
