@@ -161,6 +161,7 @@ void CallController::EndRoom(std::string_view room) {
   }
   // Its subscribers hear it is gone (the departures included).
   subscriptions_.EndRoom(room);
+  room_chat_.Forget(room);  // its messages go with it
 }
 
 }  // namespace tutti

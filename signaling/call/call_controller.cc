@@ -5,6 +5,7 @@
 #include "common/log_rate_limit.h"
 #include "common/strings.h"
 #include "signaling/call/call_state.h"
+#include "signaling/call/chat_format.h"
 #include "signaling/call/event_json.h"
 #include "signaling/call/info_digit.h"
 #include "signaling/call/media_security.h"
@@ -216,6 +217,7 @@ std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
   }
   call->from_uri = std::string(invite.from().uri_text);
   call->from_display_name = std::string(invite.from().display_name);
+  call->accepts_cpim = AcceptsCpim(invite);  // how room messages reach it (call_messages.cc)
   call->wall_started = absl::Now();
   call->call_id = std::string(invite.call_id());
   call->media = MediaLeg(media_, call->id,

@@ -27,6 +27,7 @@
 #include "signaling/call/media_family.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/pin_guard.h"
+#include "signaling/call/room_chat.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/call/room_presence.h"
 #include "signaling/call/room_recordings.h"
@@ -350,6 +351,40 @@ class CallController : public sip::TransactionUser {
   // A complete chat message from an MSRP member (the MSRP service relayed
   // it to the room's other MSRP members already).
   void OnChatReceived(msrp::ChatReceived& received);
+  // The call in `room` the request comes from (its source address and From
+  // URI, as IsParticipant asks); null for a stranger.
+  Call* FindParticipant(const sip::SipMessage& request, const sip::MessageSource& source,
+                        std::string_view room);
+  // The MESSAGE's room and sender, each refusal answered: null when refused.
+  Call* MessageSender(sip::TransactionId id, const sip::SipMessage& message,
+                      const sip::MessageSource& source);
+  // The content of an admitted MESSAGE (a CPIM wrapper taken off), or
+  // nullopt when refused (answered 413, 415, 400).
+  std::optional<msrp::ChatMessage> MessageContent(sip::TransactionId id,
+                                                  const sip::SipMessage& message,
+                                                  const Call& sender);
+  // Kept, published, relayed to the room's pager members (and, unless it
+  // came over MSRP, to its MSRP members). Nullopt when the room's deliveries
+  // in flight are at their bound (nothing kept or relayed) - except for a
+  // message from MSRP, which its MSRP members have already: kept, the pager
+  // members left out.
+  // Answers `accepted` (a MESSAGE; 0: none) 202 once taken, before anything
+  // is relayed. Returns the message as kept (with its id).
+  std::optional<msrp::ChatMessage> TakeChatMessage(msrp::ChatMessage message,
+                                                   sip::TransactionId accepted = 0);
+  // `kept` to each of `members` as a MESSAGE, counted; when `tell_sender`
+  // and none of them took it, its sender hears so.
+  void RelayToMembers(const msrp::ChatMessage& kept, const std::vector<Call*>& members,
+                      bool tell_sender);
+  // One MESSAGE taking `message` to `member` inside its dialog; `answered`
+  // hears its responses, or nullptr for its timeout.
+  void SendChat(Call& member, const msrp::ChatMessage& message,
+                sip::CallSignaling::ResponseCallback answered);
+  // Tells a pager-mode sender (from the room) that its message reached nobody.
+  void TellSender(uint64_t sender_call, std::string_view why);
+  // replay_on_join: the room's last messages to a member who just entered.
+  void ReplayChat(Call& member);
+  std::string RoomUri(std::string_view room) const;
   // ---- end messaging ----
 
   // ---- MSRP legs: m=message chat and incoming files (call_chat_legs.cc) ----
@@ -509,6 +544,7 @@ class CallController : public sip::TransactionUser {
 
   // ---- Messaging state (call_messages.cc) ----
   MessagingCounters messaging_counters_;
+  RoomChat room_chat_{options_.messaging.history};
   // ---- end messaging state ----
 
   // ---- MSRP state (call_chat_legs.cc) ----

@@ -18,17 +18,6 @@ namespace tutti {
 using sip::SipMessage;
 using sip::TransactionId;
 
-namespace {
-
-// The same address of record: user and host (RFC 3261 §19.1.4 compares
-// hosts without case); sip: and sips: alike.
-bool SameAddressOfRecord(const sip::SipUri& a, std::string_view b_text) {
-  auto b = sip::ParseUri(b_text);
-  return b.ok() && a.user == b->user && EqualsIgnoreCase(a.host, b->host);
-}
-
-}  // namespace
-
 void CallController::OnSubscribe(TransactionId id, const SipMessage& subscribe,
                                  const sip::MessageSource& source) {
   if (!subscribe.to().tag.empty()) {
@@ -72,14 +61,7 @@ bool CallController::MaySeeRoster(TransactionId id, const SipMessage& subscribe,
 
 bool CallController::IsParticipant(const SipMessage& subscribe, const sip::MessageSource& source,
                                    std::string_view room) {
-  const std::string ip = source.address.ip();
-  for (const Call* call : InRoom(room)) {
-    if (call->source.address.ip() == ip &&
-        SameAddressOfRecord(subscribe.from().uri, call->from_uri)) {
-      return true;
-    }
-  }
-  return false;
+  return FindParticipant(subscribe, source, room) != nullptr;  // call_messages.cc
 }
 
 RosterEndpoint CallController::EndpointOf(const Call& call) const {
