@@ -225,7 +225,9 @@ void CallController::RelayToMembers(const msrp::ChatMessage& kept,
 void CallController::SendChat(Call& member, const msrp::ChatMessage& message,
                               sip::CallSignaling::ResponseCallback answered) {
   const RelayBody relay = RelayBodyFor(message, RoomUri(member.room), member.accepts_cpim);
-  const std::string& name = message.sender_name;
+  // Named by its display name, else by its URI: a text/plain member has no
+  // other way to tell who wrote.
+  const std::string& name = message.sender_name.empty() ? message.sender_uri : message.sender_name;
   member.session->SendRequest(
       sip::Method::kMessage, relay.body, relay.content_type,
       [&name](std::string request) { return WithFromDisplayName(std::move(request), name); },

@@ -428,12 +428,13 @@ TEST_F(CallMessagesTest, AnMsrpMembersMessageReachesThePagerMembersButNotItsSend
   msrp::ChatMessage message;
   message.room = "1000";
   message.sender_uri = "sip:caller1@example.com";
-  message.sender_name = "Caller 1";
-  message.body = "over msrp";
+  message.body = "over msrp";  // and no display name: the URI names the sender
   controller_->OnMsrpEvent(msrp::ChatReceived{sender, message});
   const std::vector<size_t> sent = NewMessages();
   ASSERT_THAT(sent, SizeIs(1));
   EXPECT_EQ(Recipient(sent[0]), 2);
+  EXPECT_THAT(Bytes(sent[0]),
+              HasSubstr("From: \"sip:caller1@example.com\" <sip:1000@198.51.100.1>;tag="));
   const std::vector<msrp::ChatMessage> kept = controller_->Messages("1000", 0, 10);
   ASSERT_THAT(kept, SizeIs(1));
   EXPECT_EQ(kept[0].via, msrp::ChatVia::kMsrp);
