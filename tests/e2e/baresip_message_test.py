@@ -44,32 +44,32 @@ class Console:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"baresip's console port {port} never opened")
                 time.sleep(0.05)
-        self.sock.settimeout(0.2)
+        self.sock.settimeout(None)  # close() shuts it down, which ends the read
         self.text = ""
         self.lock = threading.Lock()
-        self.stop = threading.Event()
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
     def _read(self):
-        while not self.stop.is_set():
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            if not data:
-                break
+        for data in iter(lambda: self._recv(), b""):
             with self.lock:
                 self.text += data.decode(errors="replace")
+
+    def _recv(self):
+        try:
+            return self.sock.recv(65536)
+        except OSError:
+            return b""
 
     def read(self):
         with self.lock:
             return self.text
 
     def close(self):
-        self.stop.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.thread.join(timeout=2)
         self.sock.close()
 

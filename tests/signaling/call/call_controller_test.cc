@@ -56,12 +56,7 @@ std::string SubscribeRequest(std::string_view room, int cseq, std::string_view u
                 "\r\nExpires: ", expires, "\r\nContent-Length: 0\r\n\r\n");
 }
 
-// The To tag our response gave the dialog.
-std::string ToTag(const std::string& response) {
-  const size_t to = response.find("\r\nTo: ");
-  const size_t tag = response.find(";tag=", to);
-  return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
-}
+using fakes::ToTag;
 
 // What both fixtures share (fakes::ControllerBase: the fake transaction
 // layer, ports, limits, the caller's address, the controller) and a stranger.

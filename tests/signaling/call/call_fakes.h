@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "gtest/gtest.h"
 #include "mediaplane/port_allocator.h"
 #include "mixer/media_workers.h"
@@ -38,6 +39,37 @@ inline std::vector<nlohmann::json> JsonLines(const std::string& path) {
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
   return out;
+}
+
+// The To tag our response gave the dialog.
+inline std::string ToTag(const std::string& response) {
+  const size_t to = response.find("\r\nTo: ");
+  const size_t tag = response.find(";tag=", to);
+  return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
+}
+
+// A PCMU offer from 192.0.2.10.
+inline constexpr char kPcmuOffer[] =
+    "v=0\r\no=c 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+
+// A request of caller `n` from 192.0.2.10:5062 ("Caller n"
+// <sip:callern@example.com>, Call-ID `<call_id_prefix>-n`, its own tags and
+// branch) to `room`; `extra` are whole header lines.
+inline std::string CallerRequest(std::string_view method, std::string_view room, int n, int cseq,
+                                 std::string_view to_tag = {}, std::string_view body = {},
+                                 std::string_view call_id_prefix = "caller",
+                                 std::string_view content_type = "application/sdp",
+                                 std::string_view extra = {}) {
+  return StrCat(method, " sip:", room, "@198.51.100.1 SIP/2.0\r\n",
+                "Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK-", call_id_prefix, n, method, cseq,
+                "\r\n", "From: \"Caller ", n, "\" <sip:caller", n, "@example.com>;tag=c", n, "\r\n",
+                "To: <sip:", room, "@198.51.100.1>",
+                to_tag.empty() ? std::string() : StrCat(";tag=", to_tag), "\r\n",
+                "Call-ID: ", call_id_prefix, "-", n, "\r\n", "CSeq: ", cseq, " ", method, "\r\n",
+                "Contact: <sip:caller", n, "@192.0.2.10:5062>\r\nMax-Forwards: 70\r\n", extra,
+                body.empty() ? std::string() : StrCat("Content-Type: ", content_type, "\r\n"),
+                "Content-Length: ", body.size(), "\r\n\r\n", body);
 }
 
 class FakeSignaling : public sip::CallSignaling {

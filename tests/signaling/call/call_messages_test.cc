@@ -25,27 +25,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-constexpr char kOffer[] =
-    "v=0\r\no=m 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
-    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
-
-// A request of caller `n` ("Caller n" <sip:callern@example.com>, its own
-// Call-ID, tags and branch); `extra` are whole header lines.
-std::string Request(std::string_view method, std::string_view room, int n, int cseq,
-                    std::string_view to_tag = {}, std::string_view body = {},
-                    std::string_view content_type = "application/sdp",
-                    std::string_view extra = {}) {
-  return StrCat(method, " sip:", room, "@198.51.100.1 SIP/2.0\r\n",
-                "Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK-m", n, method, cseq, "\r\n",
-                "From: \"Caller ", n, "\" <sip:caller", n, "@example.com>;tag=c", n, "\r\n",
-                "To: <sip:", room, "@198.51.100.1>",
-                to_tag.empty() ? std::string() : StrCat(";tag=", to_tag), "\r\n", "Call-ID: chat-",
-                n, "\r\n", "CSeq: ", cseq, " ", method, "\r\n", "Contact: <sip:caller", n,
-                "@192.0.2.10:5062>\r\nMax-Forwards: 70\r\n", extra,
-                body.empty() ? std::string() : StrCat("Content-Type: ", content_type, "\r\n"),
-                "Content-Length: ", body.size(), "\r\n\r\n", body);
-}
-
 // A MESSAGE of caller `n` to the room's URI, outside its dialog.
 std::string PagerMessage(std::string_view room, int n, std::string_view body,
                          std::string_view type = "text/plain", int cseq = 1) {
@@ -86,10 +65,12 @@ class CallMessagesTest : public fakes::ControllerBase {
 
   // Caller `n` answered and in `room` (INVITE, 200, ACK); `extra` header lines in its INVITE.
   void Connect(std::string_view room, int n, std::string_view extra = {}) {
-    Send(Request("INVITE", room, n, 1, {}, kOffer, "application/sdp", extra));
+    Send(fakes::CallerRequest("INVITE", room, n, 1, {}, fakes::kPcmuOffer, "chat",
+                              "application/sdp", extra));
     ASSERT_EQ(signaling_.Statuses().back(), 200);
-    tags_[n] = ToTag(signaling_.responses.back().bytes);
-    controller_->OnAck(fakes::Parse(Request("ACK", room, n, 1, tags_[n])), source_);
+    tags_[n] = fakes::ToTag(signaling_.responses.back().bytes);
+    controller_->OnAck(fakes::Parse(fakes::CallerRequest("ACK", room, n, 1, tags_[n], {}, "chat")),
+                       source_);
   }
   // The status the controller answered caller `n`'s out-of-dialog MESSAGE with.
   int SendPager(int n, std::string_view body, std::string_view type = "text/plain",
@@ -130,11 +111,7 @@ class CallMessagesTest : public fakes::ControllerBase {
     while (std::optional<std::string> event = subscription_->Next(0)) out += *event;
     return out;
   }
-  static std::string ToTag(const std::string& response) {
-    const size_t to = response.find("\r\nTo: ");
-    const size_t tag = response.find(";tag=", to);
-    return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
-  }
+
   const MessagingCounters& Counters() const { return controller_->messaging_counters(); }
 
   fakes::FakeTimers timers_;
@@ -180,7 +157,7 @@ TEST_F(CallMessagesTest, AMessageFromOneMemberReachesTheTwoOthersAndNotTheSender
                                 "\"via\":\"sip\",\"time\":\""));
 
   // Inside its dialog the same: caller 2 to 1 and 3.
-  Send(Request("MESSAGE", "1000", 2, 2, tags_[2], "in dialog", "text/plain"));
+  Send(fakes::CallerRequest("MESSAGE", "1000", 2, 2, tags_[2], "in dialog", "chat", "text/plain"));
   EXPECT_EQ(signaling_.Statuses().back(), 202);
   EXPECT_THAT(Recipients(NewMessages()), ElementsAre(1, 3));
   const std::vector<msrp::ChatMessage> kept = controller_->Messages("1000", 0, 10);
@@ -443,7 +420,7 @@ TEST_F(CallMessagesTest, AnMsrpMembersMessageReachesThePagerMembersButNotItsSend
 
 TEST_F(CallMessagesTest, AMessageInAnUnknownDialogIs481) {
   Connect("1000", 1);
-  Send(Request("MESSAGE", "1000", 1, 2, "nosuchtag", "x", "text/plain"));
+  Send(fakes::CallerRequest("MESSAGE", "1000", 1, 2, "nosuchtag", "x", "chat", "text/plain"));
   EXPECT_EQ(signaling_.Statuses().back(), 481);
 }
 

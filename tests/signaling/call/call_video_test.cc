@@ -22,21 +22,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kOffer[] =
-    "v=0\r\no=v 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
-    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
-
 // A request of caller `n` (its own Call-ID, tags and branch).
 std::string Request(std::string_view method, std::string_view room, int n, int cseq,
                     std::string_view to_tag = {}, std::string_view body = {}) {
-  return StrCat(method, " sip:", room, "@198.51.100.1 SIP/2.0\r\n",
-                "Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK-v", n, method, cseq, "\r\n",
-                "From: <sip:caller", n, "@example.com>;tag=c", n, "\r\n", "To: <sip:", room,
-                "@198.51.100.1>", to_tag.empty() ? std::string() : StrCat(";tag=", to_tag), "\r\n",
-                "Call-ID: video-", n, "\r\n", "CSeq: ", cseq, " ", method, "\r\n",
-                "Contact: <sip:caller", n, "@192.0.2.10:5062>\r\nMax-Forwards: 70\r\n",
-                body.empty() ? std::string() : "Content-Type: application/sdp\r\n",
-                "Content-Length: ", body.size(), "\r\n\r\n", body);
+  return fakes::CallerRequest(method, room, n, cseq, to_tag, body, "video");
 }
 
 class CallVideoTest : public fakes::ControllerBase {
@@ -69,9 +58,9 @@ class CallVideoTest : public fakes::ControllerBase {
 
   // Caller `n` answered (INVITE, 200, ACK): its participant id.
   uint64_t Connect(std::string_view room, int n) {
-    Send(Request("INVITE", room, n, 1, {}, kOffer));
+    Send(Request("INVITE", room, n, 1, {}, fakes::kPcmuOffer));
     EXPECT_EQ(signaling_.Statuses().back(), 200);
-    tags_[n] = ToTag(signaling_.responses.back().bytes);
+    tags_[n] = fakes::ToTag(signaling_.responses.back().bytes);
     controller_->OnAck(fakes::Parse(Request("ACK", room, n, 1, tags_[n])), source_);
     return workers_.SentOf<mixer::AddParticipant>().back()->participant->id();
   }
@@ -121,11 +110,6 @@ class CallVideoTest : public fakes::ControllerBase {
     std::string out;
     while (std::optional<std::string> event = subscription_->Next(0)) out += *event;
     return out;
-  }
-  static std::string ToTag(const std::string& response) {
-    const size_t to = response.find("\r\nTo: ");
-    const size_t tag = response.find(";tag=", to);
-    return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
   }
 
   fakes::FakeTimers timers_;
