@@ -197,6 +197,7 @@ void CallController::OnEnteredRoom(Call& call) {
           StrCat("\"moderator\":", call.member.moderator ? "true" : "false",
                  ",\"waiting\":", call.member.waiting ? "true" : "false"));
   RosterChanged(call, RoomSubscriptions::Change::kRoster);
+  ReplayChat(call);  // the room's last messages, when configured
   if (room == nullptr) return;
   for (RoomMember* member : entered.released) {
     Call& other = *calls_.at(member->id);
@@ -211,7 +212,6 @@ void CallController::OnEnteredRoom(Call& call) {
   }
   if (call.member.waiting) Publish("waiting_started", call);
   if (!entered.say.empty() || entered.music) PlayPrompts(call, entered.say, entered.music);
-  ReplayChat(call);  // the room's last messages, when configured
   // Rooms recorded by configuration start when someone is there.
   if (room->record && !recordings_.Recording(call.media.conference_id())) {
     if (absl::StatusOr<std::string> path =

@@ -56,6 +56,13 @@ struct CallController::Call {
   absl::Time last_key;
   std::string from_uri;
   std::string from_display_name;  // as the From header had it, may be empty
+  // Messaging (call_messages.cc): its INVITE's Accept named message/cpim,
+  // so the room's messages reach it wrapped in CPIM naming their sender.
+  bool accepts_cpim = false;
+  // It chats over MSRP (set by call_chat_legs.cc while its chat session is
+  // registered): the MSRP service brings it the room's messages, the pager
+  // relay sends it no MESSAGE.
+  bool chat_over_msrp = false;
   absl::Time wall_started;
   absl::Time answered = absl::InfinitePast();
   sdp::LocalMedia local_media;
@@ -82,13 +89,6 @@ struct CallController::Call {
   // reports, and whose camera it sees (a participant id; 0: nobody).
   VideoRates video_rates;
   uint64_t video_sees = 0;
-  // Messaging (call_messages.cc): its INVITE's Accept named message/cpim,
-  // so the room's messages reach it wrapped in CPIM naming their sender.
-  bool accepts_cpim = false;
-  // It chats over MSRP (set by call_chat_legs.cc while its chat session is
-  // registered): the MSRP service brings it the room's messages, the pager
-  // relay sends it no MESSAGE.
-  bool chat_over_msrp = false;
 
   bool ringing() const { return session->state() == InviteSession::State::kRinging; }
 };
