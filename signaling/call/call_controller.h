@@ -377,7 +377,8 @@ class CallController : public sip::TransactionUser {
   void RelayToMembers(const msrp::ChatMessage& kept, const std::vector<Call*>& members,
                       bool tell_sender);
   // One MESSAGE taking `message` to `member` inside its dialog; `answered`
-  // hears its responses, or nullptr for its timeout.
+  // hears its responses, or nullptr for its timeout (or at once when the
+  // request could not be sent).
   void SendChat(Call& member, const msrp::ChatMessage& message,
                 sip::CallSignaling::ResponseCallback answered);
   // Tells a pager-mode sender (from the room) that its message reached nobody.

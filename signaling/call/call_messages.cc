@@ -10,7 +10,6 @@
 // delivery is a client transaction (retransmitted, timed out by the
 // transaction layer); when none succeeds the sender is told by a MESSAGE
 // from the room. Bodies never reach the log.
-#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -125,7 +124,7 @@ std::optional<msrp::ChatMessage> CallController::MessageContent(TransactionId id
     chat.body = std::move(cpim->body);
     acceptable = MediaTypeOf(chat.content_type) != kCpimType;  // one wrapper only
   }
-  acceptable = acceptable &&
+  acceptable = acceptable && HeaderSafe(chat.content_type) &&
                (limits.relay_other_types || TypeListed(chat.content_type, limits.content_types));
   if (!acceptable) {
     ++messaging_counters_.refused_type;
@@ -228,10 +227,16 @@ void CallController::SendChat(Call& member, const msrp::ChatMessage& message,
   // Named by its display name, else by its URI: a text/plain member has no
   // other way to tell who wrote.
   const std::string& name = message.sender_name.empty() ? message.sender_uri : message.sender_name;
-  member.session->SendRequest(
+  const sip::TransactionId sent = member.session->SendRequest(
       sip::Method::kMessage, relay.body, relay.content_type,
       [&name](std::string request) { return WithFromDisplayName(std::move(request), name); },
-      std::move(answered));
+      answered);
+  // Refused before it left: it ends like one never answered, so that what
+  // waits for it (the room's count in flight, the sender's outcome) ends too.
+  if (sent == 0) {
+    LogWarn("chat", "MESSAGE not sent").With("call_id", member.call_id).With("room", member.room);
+    answered(nullptr);
+  }
 }
 
 void CallController::TellSender(uint64_t sender_call, std::string_view why) {
@@ -287,10 +292,7 @@ absl::StatusOr<msrp::ChatMessage> CallController::PostMessage(std::string_view r
         StrCat("a message is at most ", limits.max_message_bytes, " bytes"));
   }
   if (content_type.empty()) content_type = "text/plain";
-  const bool printable = std::all_of(content_type.begin(), content_type.end(), [](char c) {
-    return static_cast<unsigned char>(c) >= 0x20 && c != 0x7F;
-  });
-  if (!printable || MediaTypeOf(content_type) == kCpimType ||
+  if (!HeaderSafe(content_type) || MediaTypeOf(content_type) == kCpimType ||
       !(limits.relay_other_types || TypeListed(content_type, limits.content_types))) {
     return absl::InvalidArgumentError("content type not relayed");
   }

@@ -1,5 +1,7 @@
 #include "signaling/call/chat_format.h"
 
+#include <algorithm>
+
 #include "absl/time/time.h"
 #include "common/strings.h"
 #include "signaling/call/event_json.h"
@@ -37,6 +39,12 @@ bool AcceptsCpim(const sip::SipMessage& request) {
     if (type == kCpimType || type == "message/*") return true;
   }
   return false;
+}
+
+bool HeaderSafe(std::string_view value) {
+  return std::all_of(value.begin(), value.end(), [](char c) {
+    return (static_cast<unsigned char>(c) >= 0x20 || c == '\t') && c != 0x7F;
+  });
 }
 
 bool IsUtf8(std::string_view text) {

@@ -23,6 +23,8 @@ bool TypeListed(std::string_view content_type, const std::vector<std::string>& t
 // Whether a request's Accept headers name message/cpim (or message/*):
 // what the member's INVITE said it takes.
 bool AcceptsCpim(const sip::SipMessage& request);
+// Whether `value` may go into a header as it is: no control characters.
+bool HeaderSafe(std::string_view value);
 // Valid UTF-8 (no overlong forms, no surrogates).
 bool IsUtf8(std::string_view text);
 // A quoted display name (RFC 3261 §25.1 quoted-string) of at most 64

@@ -245,15 +245,15 @@ void InviteSession::SendBye(std::string_view why, std::function<void(const SipMe
   signaling_->SendRequest(dialog_.NextHop(), std::move(bye), std::move(answered));
 }
 
-void InviteSession::SendRequest(sip::Method method, std::string_view body,
-                                std::string_view content_type,
-                                const std::function<std::string(std::string)>& shape,
-                                std::function<void(const SipMessage*)> answered) {
+sip::TransactionId InviteSession::SendRequest(sip::Method method, std::string_view body,
+                                              std::string_view content_type,
+                                              const std::function<std::string(std::string)>& shape,
+                                              std::function<void(const SipMessage*)> answered) {
   std::string request = dialog_.BuildRequest(
       method, sip::TransactionLayer::NewBranch(),
       StrCat("User-Agent: ", options_->server.user_agent, "\r\n"), body, content_type);
   if (shape) request = shape(std::move(request));
-  signaling_->SendRequest(dialog_.NextHop(), std::move(request), std::move(answered));
+  return signaling_->SendRequest(dialog_.NextHop(), std::move(request), std::move(answered));
 }
 
 }  // namespace tutti

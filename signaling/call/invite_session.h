@@ -81,10 +81,12 @@ class InviteSession {
   void SendBye(std::string_view why, std::function<void(const sip::SipMessage*)> answered);
   // Another request inside the dialog (a MESSAGE): the next CSeq, to the
   // dialog's next hop; `shape` may change the bytes built (a From display
-  // name); `answered` hears its responses or its timeout.
-  void SendRequest(sip::Method method, std::string_view body, std::string_view content_type,
-                   const std::function<std::string(std::string)>& shape,
-                   std::function<void(const sip::SipMessage*)> answered);
+  // name); `answered` hears its responses or its timeout. 0: not sent (the
+  // transaction layer refused the bytes), `answered` never called.
+  sip::TransactionId SendRequest(sip::Method method, std::string_view body,
+                                 std::string_view content_type,
+                                 const std::function<std::string(std::string)>& shape,
+                                 std::function<void(const sip::SipMessage*)> answered);
 
  private:
   void SendOk(sip::TransactionId id, const sip::SipMessage& invite, std::string ok);

@@ -108,6 +108,7 @@ class FakeSignaling : public sip::CallSignaling {
   }
   sip::TransactionId SendRequest(const sip::Destination& next_hop, std::string bytes,
                                  ResponseCallback callback) override {
+    if (refuse_requests) return 0;  // as the transaction layer does with bytes it cannot parse
     sent.push_back({next_hop, std::move(bytes), std::move(callback)});
     return next_id_++;
   }
@@ -124,6 +125,7 @@ class FakeSignaling : public sip::CallSignaling {
   }
 
   sip::TimerSettings settings;
+  bool refuse_requests = false;
   std::vector<Response> responses;
   std::vector<Sent> sent;
   std::vector<std::string> stateless;

@@ -418,6 +418,36 @@ TEST_F(CallMessagesTest, AnMsrpMembersMessageReachesThePagerMembersButNotItsSend
   EXPECT_EQ(Counters().received, 1u);
 }
 
+TEST_F(CallMessagesTest, AMessageThatCouldNotBeSentEndsAsUndeliveredAndLeavesNothingInFlight) {
+  MessagingOptions messaging;
+  messaging.max_in_flight_per_room = 1;
+  Make(messaging);
+  Connect("1000", 1);
+  Connect("1000", 2);
+  NewMessages();
+  signaling_.refuse_requests = true;
+  EXPECT_EQ(SendPager(1, "lost"), 202);
+  EXPECT_EQ(SendPager(1, "lost too"), 202);  // the first holds no place in flight
+  EXPECT_EQ(Counters().relayed, 2u);
+  EXPECT_EQ(Counters().delivery_timeouts, 2u);
+  EXPECT_EQ(Counters().senders_told, 2u);
+  signaling_.refuse_requests = false;
+  EXPECT_EQ(SendPager(1, "sent"), 202);
+  EXPECT_THAT(Recipients(NewMessages()), ElementsAre(2));
+}
+
+TEST_F(CallMessagesTest, AWrappedTypeWithControlCharactersIsRefused) {
+  Connect("1000", 1);
+  Connect("1000", 2);
+  NewMessages();
+  const std::string wrapped =
+      "From: <sip:caller1@example.com>\r\n\r\nContent-Type: text/plain\x01\r\n\r\nx";
+  // No header of ours may carry it: the CPIM parser refuses it (400), and
+  // what it let through would still be 415.
+  EXPECT_EQ(SendPager(1, wrapped, "message/cpim"), 400);
+  EXPECT_THAT(NewMessages(), SizeIs(0));
+}
+
 TEST_F(CallMessagesTest, AMessageInAnUnknownDialogIs481) {
   Connect("1000", 1);
   Send(fakes::CallerRequest("MESSAGE", "1000", 1, 2, "nosuchtag", "x", "chat", "text/plain"));
