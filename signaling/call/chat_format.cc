@@ -130,10 +130,13 @@ RelayBody RelayBodyFor(const msrp::ChatMessage& message, std::string_view room_u
 }
 
 std::string ChatEventJson(const msrp::ChatMessage& message) {
-  std::string json = StrCat("{\"room\":", JsonString(message.room), ",\"id\":", message.id,
-                            ",\"from\":", JsonString(message.sender_uri),
-                            ",\"name\":", JsonString(message.sender_name),
-                            ",\"content_type\":", JsonString(message.content_type));
+  // A peer's header may hold bytes that are no UTF-8: JSON readers refuse
+  // those, so such a field is left empty rather than break the stream.
+  auto text = [](std::string_view value) { return JsonString(IsUtf8(value) ? value : ""); };
+  std::string json =
+      StrCat("{\"room\":", text(message.room), ",\"id\":", message.id,
+             ",\"from\":", text(message.sender_uri), ",\"name\":", text(message.sender_name),
+             ",\"content_type\":", text(message.content_type));
   if (IsUtf8(message.body)) {
     StrAppend(&json, ",\"body\":", JsonString(message.body));
   } else {

@@ -44,7 +44,8 @@ struct RelayBody {
 RelayBody RelayBodyFor(const msrp::ChatMessage& message, std::string_view room_uri,
                        bool accepts_cpim);
 // The event stream's `message` event: room, id, from, name, content_type,
-// body (left out when not UTF-8; `size` says how big), via, time (RFC 3339).
+// body (left out when not UTF-8; `size` says how big), via, time (RFC 3339);
+// a header field that is not UTF-8 is empty.
 std::string ChatEventJson(const msrp::ChatMessage& message);
 
 }  // namespace tutti

@@ -96,9 +96,11 @@ TEST(ChatFormatTest, TheEventIsJsonAndLeavesOutABodyThatIsNotUtf8) {
   EXPECT_EQ(event["via"], "msrp");
   EXPECT_EQ(event["time"], "1970-01-01T00:00:00.000Z");
   message.body = "\xFF\xFE";
+  message.sender_name = "Mall\xF6ry";  // Latin-1 in a peer's From
   event = nlohmann::json::parse(ChatEventJson(message));
   EXPECT_FALSE(event.contains("body"));
   EXPECT_EQ(event["size"], 2);
+  EXPECT_EQ(event["name"], "");
 }
 
 }  // namespace
