@@ -72,6 +72,18 @@ class CallMessagesTest : public fakes::ControllerBase {
     controller_->OnAck(fakes::Parse(fakes::CallerRequest("ACK", room, n, 1, tags_[n], {}, "chat")),
                        source_);
   }
+  // Callers 1..`count` answered in room 1000; the MESSAGEs sent so far forgotten.
+  void Members(int count) {
+    for (int n = 1; n <= count; ++n) Connect("1000", n);
+    NewMessages();
+  }
+  // The same with `max` deliveries in flight per room.
+  void MembersWithInFlightBound(int count, size_t max) {
+    MessagingOptions messaging;
+    messaging.max_in_flight_per_room = max;
+    Make(messaging);
+    Members(count);
+  }
   // The status the controller answered caller `n`'s out-of-dialog MESSAGE with.
   int SendPager(int n, std::string_view body, std::string_view type = "text/plain",
                 std::string_view room = "1000") {
@@ -168,9 +180,7 @@ TEST_F(CallMessagesTest, AMessageFromOneMemberReachesTheTwoOthersAndNotTheSender
 }
 
 TEST_F(CallMessagesTest, AStrangersMessageIs403AndNeverRelayed) {
-  Connect("1000", 1);
-  Connect("1000", 2);
-  NewMessages();
+  Members(2);
   // A member's From from another address, and an unknown From from a member's address.
   SendFrom(PagerMessage("1000", 1, "spoofed"), stranger_);
   EXPECT_EQ(signaling_.Statuses().back(), 403);
@@ -191,9 +201,7 @@ TEST_F(CallMessagesTest, UnknownRoomTooLargeAndUnlistedTypesAreRefused) {
   MessagingOptions messaging;
   messaging.max_message_bytes = 10;
   Make(messaging);
-  Connect("1000", 1);
-  Connect("1000", 2);
-  NewMessages();
+  Members(2);
   EXPECT_EQ(SendPager(1, "hi", "text/plain", "9999"), 404);
   EXPECT_EQ(SendPager(1, "01234567890"), 413);
   EXPECT_EQ(SendPager(1, "<b>hi</b>", "text/html"), 415);
@@ -213,9 +221,7 @@ TEST_F(CallMessagesTest, OtherTypesAreRelayedWhenConfigured) {
   MessagingOptions messaging;
   messaging.relay_other_types = true;
   Make(messaging);
-  Connect("1000", 1);
-  Connect("1000", 2);
-  NewMessages();
+  Members(2);
   EXPECT_EQ(SendPager(1, "<b>hi</b>", "text/html"), 202);
   const std::vector<size_t> sent = NewMessages();
   ASSERT_THAT(sent, SizeIs(1));
@@ -260,10 +266,7 @@ TEST_F(CallMessagesTest, EachMemberGetsCpimOnlyWhenItsInviteAcceptedIt) {
 }
 
 TEST_F(CallMessagesTest, FailuresAndTimeoutsAreCountedAndTheSenderIsToldWhenNobodyGotIt) {
-  Connect("1000", 1);
-  Connect("1000", 2);
-  Connect("1000", 3);
-  NewMessages();
+  Members(3);
   EXPECT_EQ(SendPager(1, "anyone?"), 202);
   std::vector<size_t> sent = NewMessages();
   ASSERT_THAT(sent, SizeIs(2));
@@ -303,13 +306,7 @@ TEST_F(CallMessagesTest, ASenderAloneInItsRoomIsToldSo) {
 }
 
 TEST_F(CallMessagesTest, DeliveriesInFlightPerRoomAreBounded) {
-  MessagingOptions messaging;
-  messaging.max_in_flight_per_room = 2;
-  Make(messaging);
-  Connect("1000", 1);
-  Connect("1000", 2);
-  Connect("1000", 3);
-  NewMessages();
+  MembersWithInFlightBound(3, 2);
   EXPECT_EQ(SendPager(1, "one"), 202);
   const std::vector<size_t> sent = NewMessages();
   ASSERT_THAT(sent, SizeIs(2));
@@ -362,9 +359,7 @@ TEST_F(CallMessagesTest, AMemberWhoJoinsIsSentTheLastMessages) {
 }
 
 TEST_F(CallMessagesTest, TheApiPostsAsTheRoomToEveryMember) {
-  Connect("1000", 1);
-  Connect("1000", 2);
-  NewMessages();
+  Members(2);
   Events();
   absl::StatusOr<msrp::ChatMessage> posted =
       controller_->PostMessage("1000", "", "text/plain", "from the desk");
@@ -395,9 +390,7 @@ TEST_F(CallMessagesTest, TheApiPostsAsTheRoomToEveryMember) {
 }
 
 TEST_F(CallMessagesTest, AnMsrpMembersMessageReachesThePagerMembersButNotItsSender) {
-  Connect("1000", 1);
-  Connect("1000", 2);
-  NewMessages();
+  Members(2);
   uint64_t sender = 0;
   for (const ParticipantInfo& info : controller_->Participants("1000")) {
     if (info.from == "sip:caller1@example.com") sender = info.id;
@@ -419,12 +412,7 @@ TEST_F(CallMessagesTest, AnMsrpMembersMessageReachesThePagerMembersButNotItsSend
 }
 
 TEST_F(CallMessagesTest, AMessageThatCouldNotBeSentEndsAsUndeliveredAndLeavesNothingInFlight) {
-  MessagingOptions messaging;
-  messaging.max_in_flight_per_room = 1;
-  Make(messaging);
-  Connect("1000", 1);
-  Connect("1000", 2);
-  NewMessages();
+  MembersWithInFlightBound(2, 1);
   signaling_.refuse_requests = true;
   EXPECT_EQ(SendPager(1, "lost"), 202);
   EXPECT_EQ(SendPager(1, "lost too"), 202);  // the first holds no place in flight
@@ -437,9 +425,7 @@ TEST_F(CallMessagesTest, AMessageThatCouldNotBeSentEndsAsUndeliveredAndLeavesNot
 }
 
 TEST_F(CallMessagesTest, AWrappedTypeWithControlCharactersIsRefused) {
-  Connect("1000", 1);
-  Connect("1000", 2);
-  NewMessages();
+  Members(2);
   const std::string wrapped =
       "From: <sip:caller1@example.com>\r\n\r\nContent-Type: text/plain\x01\r\n\r\nx";
   // No header of ours may carry it: the CPIM parser refuses it (400), and
