@@ -9,8 +9,9 @@
 // This table holds the offers and their bounds (in all and per room, so a
 // busy room cannot take every slot); call_file_offers.cc does the SIP and
 // MSRP work. An offer's id is also its MSRP session's call_id: the ids are
-// in a range of their own, far above call ids, so the MSRP service's events
-// for file sends are told apart from those for calls.
+// in a range of their own (counting up from kFirstId in the order made, far
+// above call ids), so the MSRP service's events for file sends are told
+// apart from those for calls.
 #pragma once
 
 #include <cstdint>
