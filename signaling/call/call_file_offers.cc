@@ -15,7 +15,6 @@ namespace {
 
 using sip::Method;
 
-
 msrp::FileDescription DescriptionOf(const msrp::StoredFile& file) {
   msrp::FileDescription description;
   description.name = file.name;
