@@ -33,9 +33,10 @@ namespace tutti {
 
 struct FileOfferOptions {
   // How long a member may leave an offer unanswered (ringing) before it is
-  // CANCELled. The transaction layer's timer B (64*T1, 32 s) ends an INVITE
-  // that had no answer at all sooner.
-  absl::Duration answer_timeout = absl::Seconds(60);
+  // CANCELled. The transaction layer's timer B (64*T1, 32 s) ends our
+  // INVITE transaction even after a 1xx, so a longer value is cut to that
+  // (the offer is then CANCELled and over at once).
+  absl::Duration answer_timeout = absl::Seconds(30);
   size_t max_in_flight = 1000;          // offers not yet over, in all
   size_t max_in_flight_per_room = 200;  // ... in one room
 };

@@ -282,12 +282,12 @@ TEST_F(CallFileOffersTest, AnAnswerRefusingTheStreamIsAckedAndEnded) {
 
 TEST_F(CallFileOffersTest, AnOfferNobodyAnswersIsCancelled) {
   FileOfferOptions offers;
-  offers.answer_timeout = absl::Seconds(60);
+  offers.answer_timeout = absl::Seconds(30);
   MakeController(offers);
   ThreeMembersAndAlicesFile();
   fakes::FakeSignaling::Sent& invite = *SentOf("INVITE")[0];
   Answer(invite, 180);
-  timers_.Advance(absl::Seconds(59));
+  timers_.Advance(absl::Seconds(29));
   EXPECT_TRUE(SentOf("CANCEL").empty());
   timers_.Advance(absl::Seconds(1));
   const auto cancels = SentOf("CANCEL");
