@@ -306,6 +306,21 @@ TEST_F(CallFileOffersTest, AnOfferNobodyAnswersIsCancelled) {
   EXPECT_EQ(controller_->file_counters().offers_declined, 0u);
 }
 
+TEST_F(CallFileOffersTest, AnInviteTheTransactionLayerGaveUpOnIsOverAtOnce) {
+  MakeController();
+  ThreeMembersAndAlicesFile();
+  fakes::FakeSignaling::Sent& invite = *SentOf("INVITE")[0];
+  Answer(invite, 180);
+  invite.callback(nullptr);                // timer B: the transaction is gone, no 487 will reach us
+  EXPECT_EQ(SentOf("CANCEL").size(), 1u);  // it may still ring there
+  EXPECT_EQ(controller_->file_counters().offers_timed_out, 1u);
+  const auto over = EventsOf("file_offer");
+  ASSERT_EQ(over.size(), 1u);
+  EXPECT_THAT(over[0], HasSubstr("\"outcome\":\"timed_out\""));
+  timers_.Advance(absl::Seconds(30));  // Carol's offer times out; Bob's is not counted again
+  EXPECT_EQ(controller_->file_counters().offers_timed_out, 2u);
+}
+
 TEST_F(CallFileOffersTest, TheFileSentEndsTheOfferWithBye) {
   MakeController();
   ThreeMembersAndAlicesFile();
