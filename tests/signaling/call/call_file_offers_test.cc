@@ -130,6 +130,16 @@ class CallFileOffersTest : public fakes::ControllerBase {
     controller_->OnMsrpEvent(msrp::FileReceived{alice_id_, file});
   }
 
+  // Bob's offer answered 2xx taking the stream, and in the MSRP service: our INVITE to him.
+  fakes::FakeSignaling::Sent& BobTakesAlicesFile() {
+    MakeController();
+    ThreeMembersAndAlicesFile();
+    fakes::FakeSignaling::Sent& invite = *SentOf("INVITE")[0];
+    Answer(invite, 200, FileAnswer(true));
+    EXPECT_TRUE(MsrpSessionsBecome(1));
+    return invite;
+  }
+
   // The requests we sent of `method`, in order.
   std::vector<fakes::FakeSignaling::Sent*> SentOf(std::string_view method) {
     std::vector<fakes::FakeSignaling::Sent*> out;
@@ -322,11 +332,7 @@ TEST_F(CallFileOffersTest, AnInviteTheTransactionLayerGaveUpOnIsOverAtOnce) {
 }
 
 TEST_F(CallFileOffersTest, TheFileSentEndsTheOfferWithBye) {
-  MakeController();
-  ThreeMembersAndAlicesFile();
-  fakes::FakeSignaling::Sent& invite = *SentOf("INVITE")[0];
-  Answer(invite, 200, FileAnswer(true));
-  ASSERT_TRUE(MsrpSessionsBecome(1));
+  fakes::FakeSignaling::Sent& invite = BobTakesAlicesFile();
   // Offers are numbered from FileOffers::kFirstId in the order made: Bob's is the first.
   controller_->OnMsrpEvent(msrp::FileSent{FileOffers::kFirstId, std::string(64, 'a'), true, ""});
   const auto byes = SentOf("BYE");
@@ -345,11 +351,7 @@ TEST_F(CallFileOffersTest, TheFileSentEndsTheOfferWithBye) {
 }
 
 TEST_F(CallFileOffersTest, TheMembersByeEndsTheSend) {
-  MakeController();
-  ThreeMembersAndAlicesFile();
-  fakes::FakeSignaling::Sent& invite = *SentOf("INVITE")[0];
-  Answer(invite, 200, FileAnswer(true));
-  ASSERT_TRUE(MsrpSessionsBecome(1));
+  fakes::FakeSignaling::Sent& invite = BobTakesAlicesFile();
   const sip::SipMessage offered = fakes::Parse(invite.bytes);
   const std::string bye =
       StrCat("BYE sip:tutti@198.51.100.1:5060 SIP/2.0\r\n",
