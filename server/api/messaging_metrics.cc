@@ -85,18 +85,21 @@ const FileFamily kFileFamilies[] = {
     {"tutti_files_offers_total",
      "counter",
      "INVITEs offering a stored file to a room member, by outcome: sent, accepted, declined, "
-     "timeout.",
+     "timeout; skipped: members not offered it (offers in flight at their bound).",
      "outcome",
      {{"sent", &F::offers_sent},
       {"accepted", &F::offers_accepted},
       {"declined", &F::offers_declined},
-      {"timeout", &F::offers_timed_out}}},
+      {"timeout", &F::offers_timed_out},
+      {"skipped", &F::offers_skipped}}},
     {"tutti_files_sends_total",
      "counter",
      "Stored files sent to members who accepted, by outcome: completed (every byte "
-     "acknowledged), failed.",
+     "acknowledged), failed, ended_by_member (its BYE during the send).",
      "outcome",
-     {{"completed", &F::sends_completed}, {"failed", &F::sends_failed}}},
+     {{"completed", &F::sends_completed},
+      {"failed", &F::sends_failed},
+      {"ended_by_member", &F::ended_by_member}}},
 };
 // The MSRP thread's counters (atomics); its two gauges are in RenderMsrp.
 using MsrpFamily = FamilyOf<msrp::MsrpStats, std::atomic<uint64_t>>;

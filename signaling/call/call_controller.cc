@@ -568,6 +568,7 @@ void CallController::OnCancel(TransactionId invite_id) {
 
 void CallController::OnBye(TransactionId id, const SipMessage& bye) {
   Call* call = FindByDialog(bye);
+  if (call == nullptr && OnFileOfferBye(id, bye)) return;  // a dialog we started
   if (call == nullptr) return Reject(id, 481, "Call/Transaction Does Not Exist");
   if (!call->session->AcceptInDialog(id, bye)) return;
   call->session->OnBye(id);
@@ -680,6 +681,7 @@ void CallController::Shutdown(std::function<void()> done) {
     EndCall(key, "server shutting down");
   }
   subscriptions_.EndAll();
+  EndFileOffers();
   MaybeFinishShutdown();
 }
 

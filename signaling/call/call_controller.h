@@ -23,6 +23,7 @@
 #include "signaling/call/call_responses.h"
 #include "signaling/call/call_timers.h"
 #include "signaling/call/dial_in.h"
+#include "signaling/call/file_offers.h"
 #include "signaling/call/invite_session.h"
 #include "signaling/call/media_family.h"
 #include "signaling/call/overload_guard.h"
@@ -106,6 +107,8 @@ struct CallControllerOptions {
   uint32_t video_max_bps = 0;
 
   MessagingOptions messaging;
+  // Stored files offered to members (call_file_offers.cc): answer timeout, bounds.
+  FileOfferOptions file_offers;
 };
 
 // Instant messages (call_messages.cc), for /metrics.
@@ -131,7 +134,9 @@ struct FileCounters {
   uint64_t offers_declined = 0;  // ... refused (4xx-6xx, or the stream declined)
   uint64_t offers_timed_out = 0;
   uint64_t sends_completed = 0;  // the member took every byte
-  uint64_t sends_failed = 0;
+  uint64_t sends_failed = 0;     // ... or not (an error, the connection gone or never made)
+  uint64_t offers_skipped = 0;   // members not offered a file: offers in flight at their bound
+  uint64_t ended_by_member = 0;  // a member's BYE during the send
 };
 
 // What the dial-in IVR did, for /metrics.
@@ -396,6 +401,20 @@ class CallController : public sip::TransactionUser {
   void OnFileReceived(const msrp::FileReceived& received);
   void OnFileTransferFailed(const msrp::FileTransferFailed& failed);
   void OnFileSent(const msrp::FileSent& sent);
+  // An offer's MSRP session ended before FileSent (never connected, dropped).
+  void OnFileOfferSessionEnded(const msrp::SessionEnded& ended);
+  // A BYE inside one of our offers' dialogs: answered 200 and true; false
+  // when it belongs to none.
+  bool OnFileOfferBye(sip::TransactionId id, const sip::SipMessage& bye);
+  // Shutdown: CANCEL the offers not answered, BYE the ones sending.
+  void EndFileOffers();
+  void OfferFile(const Call& member, const msrp::StoredFile& file);
+  void OnFileOfferResponse(uint64_t offer_id, const sip::SipMessage* response);
+  void OnFileOfferAnswered(FileOffer& offer, const sip::SipMessage& ok);
+  void CancelFileOffer(FileOffer& offer, std::string_view outcome);
+  void ByeFileOffer(FileOffer& offer, std::string_view outcome);
+  // The offer is over: its file_offer event, and its slot freed.
+  void FinishFileOffer(uint64_t offer_id);
   // ---- end files ----
   // call_subscriptions.cc: SUBSCRIBE to a room's conference state.
   void OnSubscribe(sip::TransactionId id, const sip::SipMessage& subscribe,
@@ -555,6 +574,7 @@ class CallController : public sip::TransactionUser {
 
   // ---- File offers state (call_file_offers.cc) ----
   FileCounters file_counters_;
+  FileOffers file_offers_{options_.file_offers};
   // ---- end file offers state ----
   absl::flat_hash_map<sip::DialogId, uint64_t> by_dialog_;
   absl::flat_hash_map<sip::TransactionId, uint64_t> by_invite_;

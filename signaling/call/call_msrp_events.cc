@@ -21,6 +21,8 @@ void CallController::OnMsrpEvent(msrp::MsrpEvent event) {
           OnFileTransferFailed(e);
         } else if constexpr (std::is_same_v<T, msrp::FileSent>) {
           OnFileSent(e);
+        } else if (FileOffers::IsOfferId(e.call_id)) {
+          OnFileOfferSessionEnded(e);  // a file we send, not a call's stream
         } else {
           OnMsrpSessionEnded(e);
         }

@@ -1,5 +1,7 @@
 #include "signaling/sip/dialog.h"
 
+#include <algorithm>
+
 #include "absl/random/random.h"
 #include "common/strings.h"
 #include "signaling/sip/message_writer.h"
@@ -65,6 +67,30 @@ Dialog Dialog::FromInvite(const SipMessage& invite, const MessageSource& source,
   dialog.local_ = std::move(local);
   dialog.sips_ = EqualsIgnoreCase(invite.request_uri().scheme, "sips");
   return dialog;
+}
+
+Dialog Dialog::StartAlongside(const Dialog& alongside, std::string call_id, std::string local_tag) {
+  Dialog dialog = alongside;
+  dialog.id_ = DialogId{std::move(call_id), std::move(local_tag), ""};
+  dialog.remote_cseq_ = 0;  // §12.1.2: empty until they send a request
+  absl::BitGen bitgen;
+  dialog.local_cseq_ = absl::Uniform<uint32_t>(bitgen, 1, 1u << 16);
+  return dialog;
+}
+
+void Dialog::Confirm(const SipMessage& response) {
+  id_.remote_tag = std::string(response.to().tag);
+  // §12.1.2: the UAC's route set is the Record-Route in reverse order.
+  route_set_.clear();
+  for (const HeaderField& field : response.headers()) {
+    if (field.id == HeaderId::kRecordRoute) route_set_.emplace_back(field.value);
+  }
+  std::reverse(route_set_.begin(), route_set_.end());
+  RefreshRemoteTarget(response);
+}
+
+std::string Dialog::BuildCancel(uint32_t invite_cseq, std::string_view invite_branch) const {
+  return BuildRequestWithCSeq(Method::kCancel, invite_cseq, invite_branch, {}, {}, {});
 }
 
 uint16_t Dialog::local_port() const {
@@ -139,10 +165,15 @@ std::string Dialog::BuildRequestWithCSeq(Method method, uint32_t cseq, std::stri
   writer.Header(HeaderId::kMaxForwards, "70");
   for (const std::string& route : routes) writer.Header(HeaderId::kRoute, route);
   writer.Header(HeaderId::kFrom, StrCat(local_uri_, ";tag=", id_.local_tag));
-  writer.Header(HeaderId::kTo, StrCat(remote_uri_, ";tag=", id_.remote_tag));
+  // No remote tag yet: our dialog-creating INVITE (and its CANCEL).
+  writer.Header(HeaderId::kTo, id_.remote_tag.empty()
+                                   ? remote_uri_
+                                   : StrCat(remote_uri_, ";tag=", id_.remote_tag));
   writer.Header(HeaderId::kCallId, id_.call_id);
   writer.Header(HeaderId::kCSeq, StrCat(cseq, " ", MethodName(method)));
-  if (method != Method::kAck) writer.Header(HeaderId::kContact, ContactFor(ipv6));
+  if (method != Method::kAck && method != Method::kCancel) {
+    writer.Header(HeaderId::kContact, ContactFor(ipv6));
+  }
   std::string text = std::move(writer).Finish(body, content_type);
   if (!extra_headers.empty()) {
     // Extra lines go just before Content-Length, which Finish writes last.

@@ -1,6 +1,8 @@
-// A SIP dialog as seen by the UAS (RFC 3261 §12): identified by Call-ID and
-// the two tags, holding the route set, remote target and both CSeq spaces,
-// and building the requests we send inside it (BYE, re-INVITE, NOTIFY).
+// A SIP dialog (RFC 3261 §12): identified by Call-ID and the two tags,
+// holding the route set, remote target and both CSeq spaces, and building
+// the requests we send inside it (BYE, re-INVITE, NOTIFY). Mostly as the
+// UAS of a caller's INVITE; tutti also starts dialogs of its own (file
+// offers to members, RFC 5547) as UAC, alongside a member's call.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,21 @@ class Dialog {
   // The dialog a 2xx to `invite` creates on the UAS side (§12.1.1).
   static Dialog FromInvite(const SipMessage& invite, const MessageSource& source,
                            std::string local_tag, LocalEndpoint local);
+
+  // A dialog we start (UAC) with the peer of `alongside`, a dialog that
+  // peer has with us: the same two URIs (ours in From, theirs in To),
+  // remote target, route set (preloaded as Route) and transport, but a new
+  // Call-ID, our tag and a CSeq space of its own. Early (no remote tag)
+  // until Confirm; its first BuildRequest is the dialog-creating INVITE.
+  static Dialog StartAlongside(const Dialog& alongside, std::string call_id, std::string local_tag);
+  // §12.1.2: the 2xx to our INVITE makes the dialog: the remote tag from
+  // its To, the route set from its Record-Route in reverse order, the
+  // remote target from its Contact.
+  void Confirm(const SipMessage& response);
+  // §9.1: the CANCEL of our INVITE (CSeq `invite_cseq`, top Via branch
+  // `invite_branch`) before its final response: the same Request-URI,
+  // Route, From, To, Call-ID and CSeq number, and the INVITE's branch.
+  std::string BuildCancel(uint32_t invite_cseq, std::string_view invite_branch) const;
 
   const DialogId& id() const { return id_; }
   const std::string& remote_target() const { return remote_target_; }

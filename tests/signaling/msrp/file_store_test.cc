@@ -205,6 +205,7 @@ TEST_F(FileStoreTest, ARestartKeepsTheFiles) {
 }
 
 TEST_F(FileStoreTest, TheSameBytesTwiceAreOneFile) {
+  options_.max_bytes_per_room = 6;
   auto store = OpenStore();
   for (int i = 0; i < 2; ++i) {
     auto upload = Begin(*store, Describe(3));
@@ -215,6 +216,7 @@ TEST_F(FileStoreTest, TheSameBytesTwiceAreOneFile) {
   }
   EXPECT_EQ(store->List("1000").size(), 1u);
   EXPECT_EQ(FolderNames().size(), 2u);
+  EXPECT_TRUE(store->BeginUpload("1000", Describe(3), "").ok());  // 3 of 6 bytes used, not 6
 }
 
 TEST_F(FileStoreTest, AFileAboveTheSizeLimitIsRefused) {

@@ -243,5 +243,107 @@ TEST(DialogTest, WithOneFamilyAdvertisedItIsUsedForBoth) {
   EXPECT_EQ(only_v4.local_contact(), "<sip:tutti@192.0.2.1:5060>");
 }
 
+// ---- Dialogs we start (UAC): tutti offering a stored file to a member ----
+
+Dialog MembersCall() {
+  return Dialog::FromInvite(Parse(kInvite), Source(), "call-tag",
+                            LocalEndpoint{"198.51.100.1", 5060});
+}
+
+TEST(DialogTest, OurInviteGoesToTheMembersContactFromTheRoom) {
+  Dialog offer = Dialog::StartAlongside(MembersCall(), "offer-1", "offer-tag");
+  EXPECT_EQ(offer.id(), (DialogId{"offer-1", "offer-tag", ""}));
+  SipMessage invite =
+      Parse(offer.BuildRequest(Method::kInvite, "z9hG4bKoffer", {}, "v=0\r\n", "application/sdp"));
+  EXPECT_EQ(invite.method(), Method::kInvite);
+  EXPECT_EQ(invite.request_uri_text(), "sip:alice@192.0.2.10:5062");  // the member's contact
+  EXPECT_EQ(invite.from().uri_text, "sip:1000@198.51.100.1");         // the room
+  EXPECT_EQ(invite.from().tag, "offer-tag");
+  EXPECT_EQ(invite.to().uri_text, "sip:alice@example.com");
+  EXPECT_EQ(invite.to().tag, "");
+  EXPECT_EQ(invite.call_id(), "offer-1");
+  EXPECT_EQ(invite.cseq().number, offer.local_cseq());
+  EXPECT_EQ(invite.CountHeaders(HeaderId::kRoute), 2);  // the call's route set, preloaded
+  EXPECT_EQ(invite.HeaderValue(HeaderId::kRoute), "<sip:proxy1.example;lr>");
+  EXPECT_EQ(std::string(invite.HeaderValue(HeaderId::kContact)), "<sip:tutti@198.51.100.1:5060>");
+  EXPECT_EQ(offer.NextHop().address.ToString(), "192.0.2.10:5062");
+}
+
+TEST(DialogTest, TheCancelRepeatsTheInvitesIdentityAndBranch) {
+  Dialog offer = Dialog::StartAlongside(MembersCall(), "offer-1", "offer-tag");
+  SipMessage invite = Parse(offer.BuildRequest(Method::kInvite, "z9hG4bKoffer"));
+  SipMessage cancel = Parse(offer.BuildCancel(invite.cseq().number, "z9hG4bKoffer"));
+  EXPECT_EQ(cancel.method(), Method::kCancel);
+  EXPECT_EQ(cancel.request_uri_text(), invite.request_uri_text());
+  EXPECT_EQ(cancel.top_via().branch, "z9hG4bKoffer");
+  EXPECT_EQ(cancel.cseq().number, invite.cseq().number);
+  EXPECT_EQ(cancel.cseq().method_name, "CANCEL");
+  EXPECT_EQ(cancel.HeaderValue(HeaderId::kFrom), invite.HeaderValue(HeaderId::kFrom));
+  EXPECT_EQ(cancel.HeaderValue(HeaderId::kTo), invite.HeaderValue(HeaderId::kTo));
+  EXPECT_EQ(cancel.call_id(), invite.call_id());
+  EXPECT_EQ(cancel.CountHeaders(HeaderId::kRoute), 2);
+  EXPECT_EQ(cancel.FindHeader(HeaderId::kContact), nullptr);
+}
+
+constexpr char kOfferAccepted[] =
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKoffer;rport\r\n"
+    "Record-Route: <sip:192.0.2.98:5070;lr>\r\n"
+    "Record-Route: <sip:192.0.2.99:5070;lr>\r\n"
+    "From: <sip:1000@198.51.100.1>;tag=offer-tag\r\n"
+    "To: \"Alice\" <sip:alice@example.com>;tag=alice-offer-tag\r\n"
+    "Call-ID: offer-1\r\n"
+    "CSeq: %u INVITE\r\n"
+    "Contact: <sip:alice@192.0.2.10:7000>\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+TEST(DialogTest, The2xxGivesTheRemoteTagTargetAndReversedRouteSet) {
+  Dialog offer = Dialog::StartAlongside(MembersCall(), "offer-1", "offer-tag");
+  SipMessage invite = Parse(offer.BuildRequest(Method::kInvite, "z9hG4bKoffer"));
+  char ok[sizeof kOfferAccepted + 16];
+  std::snprintf(ok, sizeof ok, kOfferAccepted, invite.cseq().number);
+  offer.Confirm(Parse(ok));
+  EXPECT_EQ(offer.id(), (DialogId{"offer-1", "offer-tag", "alice-offer-tag"}));
+  EXPECT_EQ(offer.remote_target(), "sip:alice@192.0.2.10:7000");
+  ASSERT_EQ(offer.route_set().size(), 2u);
+  EXPECT_EQ(offer.route_set()[0], "<sip:192.0.2.99:5070;lr>");  // §12.1.2: reversed
+  EXPECT_EQ(offer.route_set()[1], "<sip:192.0.2.98:5070;lr>");
+  EXPECT_EQ(offer.NextHop().address.ToString(), "192.0.2.99:5070");
+
+  SipMessage ack = Parse(offer.BuildAck(invite.cseq().number, "z9hG4bKack"));
+  EXPECT_EQ(ack.cseq().number, invite.cseq().number);
+  EXPECT_EQ(ack.cseq().method_name, "ACK");
+  EXPECT_EQ(ack.to().tag, "alice-offer-tag");
+  EXPECT_EQ(ack.request_uri_text(), "sip:alice@192.0.2.10:7000");
+
+  SipMessage bye = Parse(offer.BuildRequest(Method::kBye, "z9hG4bKbye"));
+  EXPECT_EQ(bye.cseq().number, invite.cseq().number + 1);  // our CSeq goes on from the INVITE's
+  EXPECT_EQ(bye.from().tag, "offer-tag");
+  EXPECT_EQ(bye.to().tag, "alice-offer-tag");
+  EXPECT_EQ(bye.request_uri_text(), "sip:alice@192.0.2.10:7000");
+  EXPECT_EQ(bye.HeaderValue(HeaderId::kRoute), "<sip:192.0.2.99:5070;lr>");
+
+  // A BYE from the member belongs to this dialog, with any CSeq (none seen yet).
+  std::string member_bye =
+      "BYE sip:tutti@198.51.100.1:5060 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.10:7000;branch=z9hG4bKmb\r\n"
+      "From: <sip:alice@example.com>;tag=alice-offer-tag\r\n"
+      "To: <sip:1000@198.51.100.1>;tag=offer-tag\r\n"
+      "Call-ID: offer-1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
+  SipMessage their_bye = Parse(member_bye);
+  EXPECT_EQ(IncomingDialogId(their_bye), offer.id());
+  EXPECT_TRUE(offer.AcceptRemoteCSeq(their_bye));
+}
+
+TEST(DialogTest, StartingADialogAlongsideLeavesTheCallAlone) {
+  Dialog call = MembersCall();
+  const uint32_t cseq = call.local_cseq();
+  Dialog offer = Dialog::StartAlongside(call, "offer-1", "offer-tag");
+  offer.BuildRequest(Method::kInvite, "z9hG4bKoffer");
+  EXPECT_EQ(call.local_cseq(), cseq);
+  EXPECT_EQ(call.id().call_id, "dialog-1@192.0.2.10");
+  EXPECT_EQ(call.remote_cseq(), 10u);
+}
+
 }  // namespace
 }  // namespace tutti::sip
