@@ -1,5 +1,6 @@
 #include "signaling/sdp/msrp_offer_answer.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/strings.h"
@@ -218,7 +219,10 @@ bool ReadSelector(std::string_view name, std::string_view value, msrp::FileDescr
     auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), file->size);
     if (error != std::errc() || end != value.data() + value.size()) return false;
   } else if (name == "type") {
-    if (value.find('/') == value.npos) return false;
+    // Quoted parameter values must close, or the next selectors would be read as part of it.
+    if (value.find('/') == value.npos || std::count(value.begin(), value.end(), '"') % 2 != 0) {
+      return false;
+    }
     file->type = std::string(value);
   } else if (name == "hash") {
     // Only sha-1 is registered (RFC 5547 §10); other hashes are not checked.
@@ -373,9 +377,10 @@ std::optional<msrp::FileDescription> ParseFileSelector(std::string_view value) {
 }
 
 std::string WriteFileSelector(const msrp::FileDescription& file) {
-  std::string text = StrCat("name:\"", EncodeFileName(file.name), "\"");
-  if (!file.type.empty()) StrAppend(&text, " type:", file.type);
-  StrAppend(&text, " size:", file.size);
+  std::string text;
+  if (!file.name.empty()) StrAppend(&text, "name:\"", EncodeFileName(file.name), "\" ");
+  if (!file.type.empty()) StrAppend(&text, "type:", file.type, " ");
+  StrAppend(&text, "size:", file.size);
   if (!file.sha1.empty()) StrAppend(&text, " hash:sha-1:", EncodeSha1(file.sha1));
   return text;
 }

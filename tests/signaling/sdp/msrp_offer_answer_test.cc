@@ -332,6 +332,7 @@ TEST(FileSelectorTest, RoundTripsQuotedNamesTypesAndHash) {
   EXPECT_EQ(ParseFileSelector(text), file);
   // Written without what it does not know.
   EXPECT_EQ(WriteFileSelector({"x", "", 3, "", "", ""}), "name:\"x\" size:3");
+  EXPECT_EQ(WriteFileSelector({"", "", 3, "", "", ""}), "size:3");
 }
 
 TEST(FileSelectorTest, ReadsSelectorsInAnyOrderAndSkipsUnknownOnes) {
@@ -357,6 +358,7 @@ TEST(FileSelectorTest, RefusesMalformedSelectors) {
            "size:12x",
            "size:99999999999999999999999",
            "type:noslash",
+           "type:a/b;x=\"open size:3",
            "hash:sha-1:72:24",
            "hash:sha-1:7224:5F",
            "name:\"a\" name:\"b\"",
