@@ -44,7 +44,11 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
 
 int CallController::participants() const {
   int count = 0;
-  for (const auto& [key, call] : calls_) count += call->media.joined() && !call->dial_in ? 1 : 0;
+  // Chat-only members count; a call that only brings a file does not.
+  for (const auto& [key, call] : calls_) {
+    const bool member = call->media.joined() || (call->chat_only && !call->file_call);
+    count += member && !call->dial_in && !call->ringing() ? 1 : 0;
+  }
   return count;
 }
 
@@ -53,6 +57,7 @@ std::vector<ParticipantInfo> CallController::Participants(std::string_view room)
   std::vector<ParticipantInfo> out;
   for (const auto& [key, call] : calls_) {
     if (call->ringing() || call->dial_in) continue;  // not in a room yet
+    if (call->file_call) continue;                   // it only brings a file
     if (!room.empty() && call->room != room) continue;
     out.push_back(InfoFor(*call));
   }
@@ -64,7 +69,7 @@ std::vector<ParticipantInfo> CallController::Participants(std::string_view room)
 std::optional<ParticipantInfo> CallController::Participant(uint64_t id) const {
   control_thread_.Check();
   auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->ringing()) return std::nullopt;
+  if (it == calls_.end() || it->second->ringing() || it->second->file_call) return std::nullopt;
   return InfoFor(*it->second);
 }
 

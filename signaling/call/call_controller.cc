@@ -193,7 +193,8 @@ std::optional<CallController::Admission> CallController::AdmitInvite(
            refusal == Refusal::kCalls ? "Call Limit Reached" : "Too Many Calls From Source");
     return std::nullopt;
   }
-  if (room != nullptr && presence_.Full(*room)) {
+  // A member's file offer takes no seat (call_chat_legs.cc).
+  if (room != nullptr && presence_.Full(*room) && !OffersFile(invite)) {
     Reject(id, 486, "Room Full");
     return std::nullopt;
   }
@@ -247,6 +248,7 @@ std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
                   source.transport, options_.sdes_over_plain_sip);
   call->local_media.security.dtls_fingerprint = options_.dtls_fingerprint;
   SetVideoChoices(*call);
+  SetChatChoice(*call);
   return call;
 }
 
@@ -288,9 +290,12 @@ bool CallController::TakeOffer(TransactionId id, const SipMessage& invite, Call&
            sdp::WarnCodeFor(answer.status()));
     return false;
   }
+  if (!TakeChatOffer(id, invite, *offer, call, &*answer)) return false;
+  call.chat_only = !answer->has_audio;
   // Our c= is of the offer's family: refused where we have no media in it.
   absl::StatusOr<media::IpFamily> family =
-      MediaFamilyFor(answer->audio.remote_address, options_.media, std::nullopt);
+      call.chat_only ? call.media_family
+                     : MediaFamilyFor(answer->audio.remote_address, options_.media, std::nullopt);
   if (!family.ok()) {
     LogInfo("call", "media address refused")
         .With("call_id", call.call_id)
@@ -316,18 +321,20 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   std::unique_ptr<Call> call = NewCall(id, invite, source, room);
   if (!TakeOffer(id, invite, *call, room)) return;
   const std::string& call_id = call->call_id;
-  auto ports = ports_->Allocate(call->media_family);
-  if (!ports.ok()) {
-    LogError("call", "no media port")
-        .With("call_id", call_id)
-        .With("error", ports.status().ToString());
-    return Reject(id, 503, "No Media Ports");
+  if (!call->chat_only) {  // a chat or file call has no RTP
+    auto ports = ports_->Allocate(call->media_family);
+    if (!ports.ok()) {
+      LogError("call", "no media port")
+          .With("call_id", call_id)
+          .With("error", ports.status().ToString());
+      return Reject(id, 503, "No Media Ports");
+    }
+    call->local_media.rtp_port = ports->rtp_port();
+    call->media.set_ports(std::move(*ports));
+    // Without an offer we offer a camera stream where the room shows video.
+    if (!call->remote_offer) call->wants_video = WhyNoVideo(*call).empty();
+    BindVideoPorts(*call, &call->local_media, call->wants_video, call->wants_slides);
   }
-  call->local_media.rtp_port = ports->rtp_port();
-  call->media.set_ports(std::move(*ports));
-  // Without an offer we offer a camera stream where the room shows video.
-  if (!call->remote_offer) call->wants_video = WhyNoVideo(*call).empty();
-  BindVideoPorts(*call, &call->local_media, call->wants_video, call->wants_slides);
   const uint64_t key = call->id;
   call->session = std::make_unique<InviteSession>(
       transactions_, timers_, &session_options_,
@@ -342,7 +349,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   by_dialog_.emplace(call->session->dialog().id(), key);
   by_invite_.emplace(id, key);
   Call& added = *calls_.emplace(key, std::move(call)).first->second;
-  if (!added.room.empty()) presence_.Take(added.room);
+  if (!added.room.empty() && !added.file_call) presence_.Take(added.room);
   overload_->CallStarted(key, SourceIp::From(source.address), timers_->Now());
 
   if (options_.answer_delay > absl::ZeroDuration()) {
@@ -365,8 +372,10 @@ void CallController::Answer(uint64_t key) {
         EndCall(key, "no common codec");
         return;
       }
-      call.audio = answer->audio;
+      if (answer->has_audio) call.audio = answer->audio;
       TakeVideo(call, std::move(answer->video), std::move(answer->slides));
+      // Registered before the 2xx goes: the peer may connect at once.
+      TakeChat(call, std::move(answer->chat));
       body = sdp::WriteSdp(answer->answer);
       declined = std::move(answer->declined);
     } else {
@@ -383,10 +392,13 @@ void CallController::Answer(uint64_t key) {
         .With("from", call.source.address.ToString())
         .With("transport", sip::TransportName(call.source.transport))
         .With("rtp_port", call.local_media.rtp_port)
-        .With("codec", call.audio ? sdp::AudioCodecName(call.audio->codec) : "offered")
-        .With("video", call.video   ? VideoCodecText({call.video->codec, call.video->fmtp})
-                       : call.audio ? std::string("none")
-                                    : std::string("offered"))
+        .With("codec", call.audio       ? sdp::AudioCodecName(call.audio->codec)
+                       : call.chat_only ? "none"
+                                        : "offered")
+        .With("chat", call.chat ? (call.chat->negotiated.file ? "file" : "chat") : "none")
+        .With("video", call.video ? VideoCodecText({call.video->codec, call.video->fmtp})
+                       : call.audio || call.chat_only ? std::string("none")
+                                                      : std::string("offered"))
         .With("video_port", call.local_media.video_rtp_port)
         .With("slides_port", call.local_media.slides_rtp_port)
         .With("media_encryption", call.audio ? EncryptionName(*call.audio) : "offered")
@@ -396,8 +408,10 @@ void CallController::Answer(uint64_t key) {
     LogDeclinedStreams(call.call_id, call.room, declined);
 
     // Media flows as soon as the caller has our answer; when we offered, the
-    // ACK brings the answer and the join happens there.
+    // ACK brings the answer and the join happens there. A chat-only member
+    // is in the room at once; a file call never is.
     if (call.audio) JoinMedia(call);
+    if (call.chat_only && !call.file_call) OnEnteredRoom(call);
   });
 }
 
@@ -408,13 +422,21 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
   ++call.local_media.session_version;
   // Streams keep their codecs; a stream it adds takes the room's.
   SetVideoChoices(call);
+  SetChatChoice(call);
   std::string body;
   if (!invite.body().empty()) {
     std::optional<sdp::AnswerResult> answer = AnswerReOffer(call, id, invite);
     if (!answer) return;  // refused: the session as it was (§14.2)
     body = sdp::WriteSdp(answer->answer);
     call.our_offer.reset();
-    ApplyMedia(call, answer->audio, std::move(answer->video), std::move(answer->slides));
+    if (answer->has_audio) {
+      ApplyMedia(call, answer->audio, std::move(answer->video), std::move(answer->slides));
+    }
+    TakeChat(call, std::move(answer->chat));
+  } else if (call.chat_only) {
+    // Our offer would be audio: a chat or file call must offer its stream.
+    Reject(id, 488, "Not Acceptable Here", "a chat-only call's re-INVITE must carry its offer");
+    return;
   } else {
     sdp::LocalMedia local = call.local_media;
     if (call.audio) local.codecs = {call.audio->codec};
@@ -451,14 +473,23 @@ std::optional<sdp::AnswerResult> CallController::AnswerReOffer(Call& call, Trans
   if (call.audio) local.security.current = call.audio->sdes;
   local.security.current_video = call.video ? call.video->sdes : std::nullopt;
   local.security.current_slides = call.slides ? call.slides->sdes : std::nullopt;
+  if (call.dial_in) local.chat.reset();  // no chat before the room is known
   // A trial answer first: it says which added streams need a pair.
   auto answer =
       sdp::AnswerOffer(*offer, WithVideoPlaceholders(call, local), sdp::OfferKind::kReOffer);
+  if (answer.ok() && answer->has_audio == call.chat_only) {
+    // A call's audio leg is made with the call: a chat-only call gets none
+    // later (no ports), a call with audio does not lose it.
+    answer = absl::FailedPreconditionError(call.chat_only
+                                               ? "a chat-only call cannot add audio; call again"
+                                               : "a re-INVITE cannot remove the audio stream");
+  }
   if (!answer.ok()) {
     Reject(id, 488, "Not Acceptable Here", std::string(answer.status().message()),
            sdp::WarnCodeFor(answer.status()));
     return std::nullopt;
   }
+  if (call.chat_only) return std::move(*answer);  // no RTP: nothing to bind or move
   // The call's ports are bound in its family: the media cannot move to the other.
   if (absl::StatusOr<media::IpFamily> family =
           MediaFamilyFor(answer->audio.remote_address, options_.media, call.media_family);
@@ -634,6 +665,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
       .With("room", call.room)
       .With("why", why)
       .With("seconds", absl::ToDoubleSeconds(timers_->Now() - call.started));
+  EndChat(call);
   if (call.member.in_room) {
     Publish("participant_left", call, StrCat("\"why\":\"", why, "\""));
     subscriptions_.Departed(call.room, EndpointOf(call));
@@ -651,7 +683,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   calls_.erase(it);  // closes the media sockets unless the worker holds them
   overload_->CallEnded(ended->id, SourceIp::From(ended->source.address));
   if (!ended->room.empty()) {
-    presence_.Free(ended->room);
+    if (!ended->file_call) presence_.Free(ended->room);
     video_codecs_.Leave(ended->room, ended->id);  // the last video caller unlocks the codec
   }
   // Those who stay hear it (and may be left alone, or without moderator).

@@ -395,6 +395,22 @@ class CallController : public sip::TransactionUser {
 
   // ---- MSRP legs: m=message chat and incoming files (call_chat_legs.cc) ----
   void OnMsrpSessionEnded(const msrp::SessionEnded& ended);
+  // LocalMedia::chat for the call's next answer: a fresh session-id's path
+  // where chat is served and its room is known (not in the dial-in IVR),
+  // else none (chat lines declined). The path of the stream in use is kept.
+  void SetChatChoice(Call& call);
+  // After the offer is answered (trial): a file offer makes the call a file
+  // call, from a member of the room only (else 403, false); chat in the IVR
+  // is declined. False when answered with a refusal.
+  bool TakeChatOffer(sip::TransactionId id, const sip::SipMessage& invite,
+                     const sdp::SessionDescription& offer, Call& call, sdp::AnswerResult* answer);
+  // Whether a refused "room full" INVITE is a member's file offer (no seat taken).
+  static bool OffersFile(const sip::SipMessage& invite);
+  // The negotiated stream (nullopt: none or declined) becomes the call's:
+  // registered with the MSRP service (before the 2xx goes: the peer may
+  // connect at once), re-registered when its peer moved, removed when gone.
+  void TakeChat(Call& call, std::optional<sdp::NegotiatedChat> negotiated);
+  void EndChat(Call& call);
   // ---- end MSRP legs ----
 
   // ---- Files offered to members (call_file_offers.cc) ----

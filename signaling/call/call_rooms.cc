@@ -212,8 +212,8 @@ void CallController::OnEnteredRoom(Call& call) {
   }
   if (call.member.waiting) Publish("waiting_started", call);
   if (!entered.say.empty() || entered.music) PlayPrompts(call, entered.say, entered.music);
-  // Rooms recorded by configuration start when someone is there.
-  if (room->record && !recordings_.Recording(call.media.conference_id())) {
+  // Rooms recorded by configuration start when someone is there (to be heard).
+  if (room->record && !call.chat_only && !recordings_.Recording(call.media.conference_id())) {
     if (absl::StatusOr<std::string> path =
             StartRecording(call.room, options_.recording_dir, options_.recording_format);
         !path.ok()) {

@@ -89,6 +89,18 @@ struct CallController::Call {
   // reports, and whose camera it sees (a participant id; 0: nobody).
   VideoRates video_rates;
   uint64_t video_sees = 0;
+  // MSRP (call_chat_legs.cc): the m=message stream registered with the MSRP
+  // service under our session-id (nullopt: none, or it ended). A call with
+  // no audio is `chat_only`: a member by chat alone (presence, roster, the
+  // API; no media participant), or, with a file offer, `file_call`: it only
+  // brings a file to the room and is no participant at all.
+  struct ChatLeg {
+    std::string session_id;  // ours, in local_path
+    sdp::NegotiatedChat negotiated;
+  };
+  std::optional<ChatLeg> chat;
+  bool chat_only = false;
+  bool file_call = false;
 
   bool ringing() const { return session->state() == InviteSession::State::kRinging; }
 };
