@@ -108,12 +108,12 @@ int SendOverMsrp(uint16_t port, const std::string& to_path, const std::string& f
 class CallChatLegsTest : public fakes::ControllerBase {
  protected:
   CallChatLegsTest() {
-    RoomConfig open;
-    open.name = "1000";
-    RoomConfig pin;
-    pin.name = "2000";
-    pin.pin = "1234";
-    rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{open, pin});
+    // 1000 open, 2000 with a PIN, 3000 for one member.
+    std::vector<RoomConfig> rooms(3);
+    for (size_t i = 0; i < rooms.size(); ++i) rooms[i].name = StrCat((i + 1) * 1000);
+    rooms[1].pin = "1234";
+    rooms[2].max_participants = 1;
+    rooms_ = std::make_unique<RoomDirectory>(std::move(rooms));
     msrp::MsrpOptions msrp_options;
     msrp_options.listen_address = "127.0.0.1";
     msrp_options.port = 0;
@@ -284,6 +284,15 @@ TEST_F(CallChatLegsTest, AMembersFileOfferIsTakenWithoutASeat) {
   EXPECT_EQ(signaling_.Statuses().back(), 200);
   ASSERT_TRUE(SessionsBecome(0));
   EXPECT_EQ(controller_->Participants("1000").size(), 1u);
+}
+
+TEST_F(CallChatLegsTest, AFullRoomStillTakesAMembersFileAndTheFileTakesNoSeat) {
+  ASSERT_EQ(Invite("3000", 1, "a", StrCat(kHead, ChatLine(1))), 200);
+  EXPECT_EQ(Invite("3000", 2, "b", StrCat(kHead, ChatLine(2))), 486);  // full
+  ASSERT_EQ(Invite("3000", 1, "file", StrCat(kHead, kFileLine)), 200);
+  Bye("3000", 1, "a", 2);
+  // The file call still runs, yet the room has its seat free again.
+  ASSERT_EQ(Invite("3000", 2, "c", StrCat(kHead, ChatLine(2))), 200);
 }
 
 TEST_F(CallChatLegsTest, AChatOnlyMemberMayOfferAFile) {
