@@ -446,6 +446,8 @@ void CallController::OnReInvite(Call& call, TransactionId id, const SipMessage& 
     media::RandomBytes(local.security.fresh_slides_key);
     call.our_offer = sdp::MakeOffer(local);
     body = sdp::WriteSdp(*call.our_offer);
+    // Our offer has no chat line: the chat stream ends as our SDP says.
+    EndChat(call);
   }
   call.session->AnswerReInvite(id, invite, body);
 }

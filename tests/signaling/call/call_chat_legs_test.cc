@@ -254,6 +254,19 @@ TEST_F(CallChatLegsTest, ReInviteAddsAndRemovesTheChatStream) {
   ASSERT_TRUE(SessionsBecome(1));
 }
 
+TEST_F(CallChatLegsTest, AReInviteWithoutOfferEndsTheChatOurOfferLeavesOut) {
+  ASSERT_EQ(Invite("1000", 1, "a", StrCat(kHead, kAudio, ChatLine(1))), 200);
+  ASSERT_TRUE(SessionsBecome(1));
+  Send(Request("INVITE", "1000", 1, "a", 2, tags_["a"]));
+  ASSERT_EQ(signaling_.responses.back().status, 200);
+  EXPECT_THAT(signaling_.responses.back().bytes, Not(HasSubstr("m=message")));
+  ASSERT_TRUE(SessionsBecome(0));
+  // A chat-only call has no offer of ours to make.
+  ASSERT_EQ(Invite("1000", 2, "b", StrCat(kHead, ChatLine(2))), 200);
+  Send(Request("INVITE", "1000", 2, "b", 2, tags_["b"]));
+  EXPECT_EQ(signaling_.responses.back().status, 488);
+}
+
 TEST_F(CallChatLegsTest, AudioCannotComeOrGoByReInvite) {
   ASSERT_EQ(Invite("1000", 1, "a", StrCat(kHead, ChatLine(1))), 200);
   EXPECT_EQ(ReInvite("1000", 1, "a", 2, StrCat(kHead, kAudio, ChatLine(1))), 488);
