@@ -9,12 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "common/event_hub.h"
 #include "common/strings.h"
@@ -58,12 +56,6 @@ std::string Request(std::string_view method, std::string_view room, int n, std::
                 "@192.0.2.10:5062>\r\nMax-Forwards: 70\r\n",
                 body.empty() ? std::string() : "Content-Type: application/sdp\r\n",
                 "Content-Length: ", body.size(), "\r\n\r\n", body);
-}
-
-std::string ToTag(const std::string& response) {
-  const size_t to = response.find("\r\nTo: ");
-  const size_t tag = response.find(";tag=", to);
-  return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
 }
 
 // The value of `attribute` in an SDP body ("" when none).
@@ -148,7 +140,7 @@ class CallChatLegsTest : public fakes::ControllerBase {
     Send(Request("INVITE", room, n, dialog, 1, {}, sdp));
     const fakes::FakeSignaling::Response& response = signaling_.responses.back();
     if (response.status == 200) {
-      tags_[std::string(dialog)] = ToTag(response.bytes);
+      tags_[std::string(dialog)] = fakes::ToTag(response.bytes);
       answers_[std::string(dialog)] = response.bytes;
       controller_->OnAck(
           fakes::Parse(Request("ACK", room, n, dialog, 1, tags_[std::string(dialog)])), source_);
@@ -176,21 +168,7 @@ class CallChatLegsTest : public fakes::ControllerBase {
     const size_t slash = path.rfind('/');
     return path.substr(slash + 1, path.find(';', slash) - slash - 1);
   }
-  // The MSRP thread counts a session once it took it: waited for, not slept on.
-  bool SessionsBecome(int64_t n) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (msrp_->stats().sessions.load() != n) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
-  }
-  // The requests sent (BYEs), as text.
-  std::vector<std::string> SentRequests() const {
-    std::vector<std::string> out;
-    for (const auto& sent : signaling_.sent) out.push_back(sent.bytes);
-    return out;
-  }
+  bool SessionsBecome(int64_t n) { return fakes::MsrpSessionsBecome(*msrp_, n); }
 
   fakes::FakeTimers timers_;
   fakes::FakeWorkers workers_;

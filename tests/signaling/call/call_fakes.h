@@ -4,11 +4,13 @@
 // back the events a test queues.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "signaling/call/call_timers.h"
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
+#include "signaling/msrp/msrp_service.h"
 #include "signaling/sip/call_signaling.h"
 #include "signaling/sip/sip_parser.h"
 #include "signaling/sip/transaction_layer.h"
@@ -46,6 +49,17 @@ inline std::string ToTag(const std::string& response) {
   const size_t to = response.find("\r\nTo: ");
   const size_t tag = response.find(";tag=", to);
   return response.substr(tag + 5, response.find("\r\n", tag) - tag - 5);
+}
+
+// The MSRP thread takes and drops sessions in its own time: waits (bounded,
+// not a sleep before an assertion) until `msrp` counts `sessions`.
+inline bool MsrpSessionsBecome(const msrp::MsrpService& msrp, int64_t sessions) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (msrp.stats().sessions.load() != sessions) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 // A PCMU offer from 192.0.2.10.

@@ -181,15 +181,7 @@ class CallFileOffersTest : public fakes::ControllerBase {
     return out;
   }
 
-  // The MSRP thread takes sessions in its own time: waits (bounded) for its count.
-  bool MsrpSessionsBecome(int64_t sessions) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (msrp_->stats().sessions.load() != sessions) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
-  }
+  bool MsrpSessionsBecome(int64_t sessions) { return fakes::MsrpSessionsBecome(*msrp_, sessions); }
 
   const Member alice_{"alice", "192.0.2.10"};
   const Member bob_{"bob", "192.0.2.11"};
