@@ -152,7 +152,7 @@ std::optional<msrp::ChatMessage> CallController::TakeChatMessage(msrp::ChatMessa
   std::vector<Call*> pager;
   bool msrp_members = false;
   for (Call* member : InRoom(message.room, except)) {
-    if (member->chat_over_msrp) {
+    if (member->chat.has_value()) {
       msrp_members = true;
     } else {
       pager.push_back(member);
@@ -259,7 +259,7 @@ void CallController::TellSender(uint64_t sender_call, std::string_view why) {
 
 void CallController::ReplayChat(Call& member) {
   const size_t count = options_.messaging.replay_on_join;
-  if (count == 0 || !options_.messaging.enabled || member.chat_over_msrp) return;
+  if (count == 0 || !options_.messaging.enabled || member.chat.has_value()) return;
   for (const msrp::ChatMessage& message : room_chat_.Last(member.room, count)) {
     ++messaging_counters_.replayed;
     SendChat(member, message, [](const SipMessage*) {});

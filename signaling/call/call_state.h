@@ -59,10 +59,6 @@ struct CallController::Call {
   // Messaging (call_messages.cc): its INVITE's Accept named message/cpim,
   // so the room's messages reach it wrapped in CPIM naming their sender.
   bool accepts_cpim = false;
-  // It chats over MSRP (set by call_chat_legs.cc while its chat session is
-  // registered): the MSRP service brings it the room's messages, the pager
-  // relay sends it no MESSAGE.
-  bool chat_over_msrp = false;
   absl::Time wall_started;
   absl::Time answered = absl::InfinitePast();
   sdp::LocalMedia local_media;
