@@ -427,6 +427,9 @@ class CallController : public sip::TransactionUser {
   void OfferFile(const Call& member, const msrp::StoredFile& file);
   void OnFileOfferResponse(uint64_t offer_id, const sip::SipMessage* response);
   void OnFileOfferAnswered(FileOffer& offer, const sip::SipMessage& ok);
+  // Registers the offer's kFileSend session: passive with no path when the
+  // INVITE goes, active with the member's path when its answer says so.
+  void AddFileSendSession(FileOffer& offer, std::vector<std::string> remote_path, bool active);
   void CancelFileOffer(FileOffer& offer, std::string_view outcome);
   void ByeFileOffer(FileOffer& offer, std::string_view outcome);
   // The offer is over: its file_offer event, and its slot freed.

@@ -85,6 +85,7 @@ void CallController::OfferFile(const Call& member, const msrp::StoredFile& file)
                                    ? options_.media.ipv4
                                    : options_.media.For(member.media_family);
   offer->offer = sdp::MakeFileOffer(address, local, DescriptionOf(file), RandomSdpSessionId());
+  AddFileSendSession(*offer, {}, /*active=*/false);
   offer->invite_branch = sip::TransactionLayer::NewBranch();
   std::string invite = offer->dialog.BuildRequest(Method::kInvite, offer->invite_branch, {},
                                                   sdp::WriteSdp(offer->offer), kSdpType);
@@ -161,15 +162,30 @@ void CallController::OnFileOfferAnswered(FileOffer& offer, const sip::SipMessage
   }
   ++file_counters_.offers_accepted;
   offer.state = State::kSending;
+  if (offer.ended_early) {
+    ++file_counters_.sends_failed;
+    ByeFileOffer(offer, "failed");
+    return;
+  }
+  if (offer.sent_early) {
+    OnFileSent(*offer.sent_early);
+    return;
+  }
+  if (chat->active) {  // the member listens: the session is ours to connect
+    if (offer.session_added) msrp_->RemoveSession(offer.id, offer.local_session_id);
+    AddFileSendSession(offer, chat->remote_path, /*active=*/true);
+  }
+}
+
+void CallController::AddFileSendSession(FileOffer& offer, std::vector<std::string> remote_path,
+                                        bool active) {
   msrp::MsrpSession session;
   session.call_id = offer.id;
   session.room = offer.room;
   session.local_session_id = offer.local_session_id;
-  session.remote_path = chat->remote_path;
-  session.active = chat->active;
+  session.remote_path = std::move(remote_path);
+  session.active = active;
   session.member_uri = offer.member_uri;
-  session.accept_types = chat->accept_types;
-  session.accepts_cpim = chat->accepts_cpim();
   session.role = msrp::SessionRole::kFileSend;
   session.file = DescriptionOf(offer.file);
   session.stored_file_id = offer.file.id;
@@ -230,7 +246,12 @@ void CallController::FinishFileOffer(uint64_t offer_id) {
 
 void CallController::OnFileSent(const msrp::FileSent& sent) {
   FileOffer* offer = file_offers_.Find(sent.call_id);
-  if (offer == nullptr || offer->state != FileOffer::State::kSending) return;
+  if (offer == nullptr) return;
+  if (offer->state == FileOffer::State::kInviting) {  // it connected before its 2xx came
+    offer->sent_early = sent;
+    return;
+  }
+  if (offer->state != FileOffer::State::kSending) return;
   if (sent.ok) {
     ++file_counters_.sends_completed;
   } else {
@@ -242,7 +263,13 @@ void CallController::OnFileSent(const msrp::FileSent& sent) {
 
 void CallController::OnFileOfferSessionEnded(const msrp::SessionEnded& ended) {
   FileOffer* offer = file_offers_.Find(ended.call_id);
-  if (offer == nullptr || offer->state != FileOffer::State::kSending) return;
+  if (offer == nullptr) return;
+  if (offer->state == FileOffer::State::kInviting) {
+    offer->session_added = false;
+    offer->ended_early = ended.why;
+    return;
+  }
+  if (offer->state != FileOffer::State::kSending) return;
   ++file_counters_.sends_failed;
   offer->session_added = false;  // the service let it go
   LogInfo("files", "file send ended early").With("room", offer->room).With("why", ended.why);

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "signaling/call/call_timers.h"
 #include "signaling/msrp/file_store.h"
+#include "signaling/msrp/msrp_service.h"
 #include "signaling/sdp/session_description.h"
 #include "signaling/sip/dialog.h"
 #include "signaling/sip/transport.h"
@@ -61,8 +62,15 @@ struct FileOffer {
   sip::Destination invite_hop;
   std::string ack;  // the ACK of its 2xx, sent again for a retransmitted 2xx
   State state = State::kInviting;
-  bool session_added = false;  // the MSRP service has the kFileSend session
-  bool shutdown = false;       // ended by CallController::Shutdown (counted in flight)
+  // The MSRP service has the kFileSend session: from the INVITE on,
+  // passive, since a member may answer a=setup:active and connect before
+  // its 2xx is read here (or while a lost 2xx is retransmitted).
+  bool session_added = false;
+  // What the service said before the 2xx was read: the file already sent
+  // (or failed), or the session over; acted on once the answer is in.
+  std::optional<msrp::FileSent> sent_early;
+  std::optional<std::string> ended_early;
+  bool shutdown = false;  // ended by CallController::Shutdown (counted in flight)
   CallTimers::TimerId answer_timer = 0;
   std::string outcome;  // "sent", "declined", "timed_out", "failed", "ended"
 };

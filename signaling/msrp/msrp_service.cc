@@ -242,6 +242,10 @@ bool MsrpService::Impl::Bind(uint64_t id, ServiceConnection& connection,
     CloseConnection(id, "no such session");
     return false;
   }
+  // A session registered before the peer's answer was read (tutti's own
+  // file offer, which the member may answer and connect to at once) does
+  // not know the peer's path yet: its binding request's From-Path says it.
+  if (session->info.remote_path.empty()) session->info.remote_path = request.from_path;
   connection.session_id = session->info.local_session_id;
   session->connection = id;
   OnEstablished(*session);

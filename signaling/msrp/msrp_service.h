@@ -69,9 +69,12 @@ enum class SessionRole : uint8_t { kChat, kFileReceive, kFileSend };
 struct MsrpSession {
   uint64_t call_id = 0;  // the controller's call; with local_session_id the key
   std::string room;
-  std::string local_session_id;          // in our a=path (NewSessionId)
-  std::vector<std::string> remote_path;  // the peer's a=path
-  bool active = false;                   // we connect to remote_path's last URI
+  std::string local_session_id;  // in our a=path (NewSessionId)
+  // The peer's a=path. Empty for a passive session registered before the
+  // peer's SDP is known (tutti's file offers): the first request on the
+  // connection that names the session gives it (its From-Path).
+  std::vector<std::string> remote_path;
+  bool active = false;  // we connect to remote_path's last URI
   // How the others see this member.
   std::string member_uri;
   std::string member_name;

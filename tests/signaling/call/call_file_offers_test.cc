@@ -130,13 +130,16 @@ class CallFileOffersTest : public fakes::ControllerBase {
     controller_->OnMsrpEvent(msrp::FileReceived{alice_id_, file});
   }
 
-  // Bob's offer answered 2xx taking the stream, and in the MSRP service: our INVITE to him.
+  // Bob's offer answered 2xx taking the stream: our INVITE to him. Each
+  // offer's session is in the MSRP service from its INVITE on (a member
+  // may connect before its 2xx is read): Bob's and Carol's.
   fakes::FakeSignaling::Sent& BobTakesAlicesFile() {
     MakeController();
     ThreeMembersAndAlicesFile();
+    EXPECT_TRUE(MsrpSessionsBecome(2));
     fakes::FakeSignaling::Sent& invite = *SentOf("INVITE")[0];
     Answer(invite, 200, FileAnswer(true));
-    EXPECT_TRUE(MsrpSessionsBecome(1));
+    EXPECT_TRUE(MsrpSessionsBecome(2));
     return invite;
   }
 
@@ -248,7 +251,7 @@ TEST_F(CallFileOffersTest, AnAcceptedOfferIsAckedAndItsFileHandedToTheMsrpServic
   EXPECT_EQ(ack.call_id(), fakes::Parse(invite.bytes).call_id());
   EXPECT_EQ(ack.HeaderValue(sip::HeaderId::kRoute), "<sip:192.0.2.50:5060;lr>");
   EXPECT_EQ(controller_->file_counters().offers_accepted, 1u);
-  EXPECT_TRUE(MsrpSessionsBecome(1));
+  EXPECT_TRUE(MsrpSessionsBecome(2));  // Bob's and Carol's, each since its INVITE
   EXPECT_TRUE(SentOf("BYE").empty());
   // A retransmitted 2xx gets the same ACK again.
   Answer(invite, 200, FileAnswer(true));
@@ -279,7 +282,8 @@ TEST_F(CallFileOffersTest, AnAnswerRefusingTheStreamIsAckedAndEnded) {
   ASSERT_EQ(SentOf("BYE").size(), 1u);
   EXPECT_EQ(controller_->file_counters().offers_declined, 1u);
   EXPECT_EQ(controller_->file_counters().offers_accepted, 0u);
-  EXPECT_EQ(msrp_->stats().sessions.load(), 0);  // AddSession was never called
+  // Bob's session goes with his refusal; Carol's offer is still open.
+  EXPECT_TRUE(MsrpSessionsBecome(1));
 }
 
 TEST_F(CallFileOffersTest, AnOfferNobodyAnswersIsCancelled) {
@@ -335,11 +339,28 @@ TEST_F(CallFileOffersTest, TheFileSentEndsTheOfferWithBye) {
   EXPECT_EQ(bye.request_uri_text(), "sip:bob@192.0.2.11:6000");
   EXPECT_EQ(bye.cseq().number, fakes::Parse(invite.bytes).cseq().number + 1);
   EXPECT_EQ(controller_->file_counters().sends_completed, 1u);
-  EXPECT_TRUE(MsrpSessionsBecome(0));
+  EXPECT_TRUE(MsrpSessionsBecome(1));  // Carol's offer is still open
   Answer(*byes[0], 200);
   const auto over = EventsOf("file_offer");
   ASSERT_EQ(over.size(), 1u);
   EXPECT_THAT(over[0], HasSubstr("\"outcome\":\"sent\""));
+}
+
+// A member that answers a=setup:active may connect and take the whole file
+// before its 2xx is read here (a lost 2xx, retransmitted): the session was
+// there from the INVITE, and the FileSent that came early ends the offer
+// once the 2xx is in.
+TEST_F(CallFileOffersTest, AFileSentBeforeThe2xxIsReadEndsTheOfferWhenItComes) {
+  MakeController();
+  ThreeMembersAndAlicesFile();
+  EXPECT_TRUE(MsrpSessionsBecome(2));
+  fakes::FakeSignaling::Sent& invite = *SentOf("INVITE")[0];
+  controller_->OnMsrpEvent(msrp::FileSent{FileOffers::kFirstId, std::string(64, 'a'), true, ""});
+  EXPECT_TRUE(SentOf("BYE").empty());
+  Answer(invite, 200, FileAnswer(true));
+  ASSERT_EQ(SentOf("BYE").size(), 1u);
+  EXPECT_EQ(controller_->file_counters().sends_completed, 1u);
+  EXPECT_TRUE(MsrpSessionsBecome(1));
 }
 
 TEST_F(CallFileOffersTest, TheMembersByeEndsTheSend) {
@@ -356,7 +377,7 @@ TEST_F(CallFileOffersTest, TheMembersByeEndsTheSend) {
   ASSERT_EQ(signaling_.responses.size(), answered + 1);
   EXPECT_EQ(signaling_.responses.back().status, 200);
   EXPECT_EQ(controller_->file_counters().ended_by_member, 1u);
-  EXPECT_TRUE(MsrpSessionsBecome(0));
+  EXPECT_TRUE(MsrpSessionsBecome(1));  // Carol's offer is still open
   EXPECT_TRUE(SentOf("BYE").empty());
   EXPECT_EQ(controller_->Participants("1000").size(), 3u);  // Bob's call goes on
 }
