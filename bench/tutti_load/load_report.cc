@@ -98,6 +98,50 @@ nlohmann::json VideoJson(const VideoResult& v) {
             {"nacks_answered", v.server.nacks_answered}}}};
 }
 
+void AppendMessagesText(const MessageResult& m, std::string* text) {
+  std::string failures;
+  for (const auto& [status, count] : m.failures_by_status) {
+    absl::StrAppend(&failures, failures.empty() ? " (" : ", ", count, " x ", status);
+  }
+  if (!failures.empty()) failures += ")";
+  absl::StrAppendFormat(text,
+                        "  messages   %lld sent, %lld accepted, %lld failed%s, %lld "
+                        "retransmissions, %lld turns skipped; %.0f accepted/s over %.2f s\n",
+                        m.sent, m.accepted, m.failed, failures, m.retransmissions, m.skipped,
+                        m.messages_per_s, m.window_s);
+  absl::StrAppendFormat(text,
+                        "  relayed    %lld of %lld deliveries (%.0f/s; %lld in CPIM), %lld "
+                        "duplicates, %lld to the sender, %lld to another room, %lld foreign; "
+                        "latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                        m.deliveries, m.deliveries_expected, m.deliveries_per_s, m.cpim,
+                        m.duplicates, m.echoes, m.wrong_room, m.foreign, m.latency_ms_p50,
+                        m.latency_ms_p99, m.latency_ms_max);
+}
+
+nlohmann::json MessagesJson(const MessageResult& m) {
+  nlohmann::json failures = nlohmann::json::object();
+  for (const auto& [status, count] : m.failures_by_status) failures[absl::StrCat(status)] = count;
+  return {{"sent", m.sent},
+          {"accepted", m.accepted},
+          {"failed", m.failed},
+          {"failures_by_status", failures},
+          {"retransmissions", m.retransmissions},
+          {"skipped", m.skipped},
+          {"deliveries_expected", m.deliveries_expected},
+          {"deliveries", m.deliveries},
+          {"duplicates", m.duplicates},
+          {"echoes", m.echoes},
+          {"wrong_room", m.wrong_room},
+          {"foreign", m.foreign},
+          {"cpim", m.cpim},
+          {"window_s", m.window_s},
+          {"messages_per_s", m.messages_per_s},
+          {"deliveries_per_s", m.deliveries_per_s},
+          {"latency_ms_p50", m.latency_ms_p50},
+          {"latency_ms_p99", m.latency_ms_p99},
+          {"latency_ms_max", m.latency_ms_max}};
+}
+
 }  // namespace
 
 std::string SummaryText(const LoadOptions& options, const RunResult& r) {
@@ -141,6 +185,7 @@ std::string SummaryText(const LoadOptions& options, const RunResult& r) {
     }
   }
   if (options.video.enabled && options.hold_s < 0 && options.media) AppendVideoText(r.video, &text);
+  if (options.messages.per_second > 0) AppendMessagesText(r.messages, &text);
   if (r.server_measured) {
     absl::StrAppendFormat(&text,
                           "  server     %.2f CPU s (%.4f per participant-minute); %lld late "
@@ -172,7 +217,10 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"video", options.video.enabled ? "vp8" : ""},
         {"video_kbps", options.video.kbps},
         {"video_fps", options.video.fps},
-        {"keyframe_interval_s", options.video.keyframe_interval_s}}},
+        {"keyframe_interval_s", options.video.keyframe_interval_s},
+        {"messages_per_second", options.messages.per_second},
+        {"message_in_dialog", options.messages.in_dialog},
+        {"message_bytes", options.messages.body_bytes}}},
       {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)},
       {"interrupted", r.interrupted},
       {"rooms", r.rooms},
@@ -212,6 +260,8 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"pauses_noisy", r.pauses_noisy},
         {"participants_hearing_all", r.participants_hearing_all}}},
       {"video", options.video.enabled ? VideoJson(r.video) : nlohmann::json(nullptr)},
+      {"messages",
+       options.messages.per_second > 0 ? MessagesJson(r.messages) : nlohmann::json(nullptr)},
       {"server",
        r.server_measured
            ? nlohmann::json{{"cpu_s", r.server_cpu_s},
