@@ -145,6 +145,8 @@ TEST(MessageTrafficTest, RetransmitsThenTimesOut) {
   traffic.Timers(500'000);  // T1
   EXPECT_EQ(f.sent.size(), 2u);
   EXPECT_EQ(f.sent[1], f.sent[0]);
+  traffic.Timers(1'499'999);  // the interval doubled: nothing yet
+  EXPECT_EQ(f.sent.size(), 2u);
   traffic.Timers(1'500'000);  // 2*T1 later
   EXPECT_EQ(f.sent.size(), 3u);
   for (int64_t t = 1'500'000; t <= 32'000'000; t += 100'000) traffic.Timers(t);
