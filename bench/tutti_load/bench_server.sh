@@ -5,6 +5,17 @@
 # $dir are the caller's. SIP_PORT, API_PORT and RTP_MIN/RTP_MAX move it off
 # the defaults (5060, 8088, 20000-39999) when something else has them;
 # EXTRA_TOML is appended to the config (e.g. a [messaging] section).
+# bench_dirs DEFAULT_OUT: $build (BUILD or build/release), $out (OUT or
+# DEFAULT_OUT, made) and $dir (a temporary folder removed at exit, the
+# server's log copied to $out first).
+bench_dirs() {
+  build="${BUILD:-build/release}"
+  out="${OUT:-$1}"
+  mkdir -p "$out"
+  dir="$(mktemp -d)"
+  trap 'cp "$dir/server.log" "$out/server.log" 2>/dev/null; rm -rf "$dir"' EXIT
+}
+
 start_tuttid() {
   cat > "$dir/tutti.toml" <<TOML
 [sip]

@@ -223,9 +223,7 @@ void MessageTraffic::Finish(MessageResult* result) {
           latency_ms_.size() - 1,
           static_cast<size_t>(q * static_cast<double>(latency_ms_.size())))];
     };
-    result->latency_ms_p50 = at(0.5);
-    result->latency_ms_p99 = at(0.99);
-    result->latency_ms_max = latency_ms_.back();
+    result->latency_ms = {at(0.5), at(0.99), latency_ms_.back()};
   }
 }
 

@@ -50,9 +50,11 @@ struct MessageResult {
   double window_s = 0;     // from the first MESSAGE to the last delivery or response
   double messages_per_s = 0;
   double deliveries_per_s = 0;
-  double latency_ms_p50 = 0;  // sending to a member's receipt
-  double latency_ms_p99 = 0;
-  double latency_ms_max = 0;
+  struct Latency {  // from sending to a member's receipt
+    double p50 = 0;
+    double p99 = 0;
+    double max = 0;
+  } latency_ms;
 };
 
 // What tutti-load writes into every MESSAGE body: which message, from whom,

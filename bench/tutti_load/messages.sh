@@ -14,12 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rate="$1" room_size="${2:-100}" duration="${3:-10}" dialog="${4:-in}"
-build="${BUILD:-build/release}"
-out="${OUT:-/tmp/tutti-messages}"
-mkdir -p "$out"
-dir="$(mktemp -d)"
-trap 'cp "$dir/server.log" "$out/server.log" 2>/dev/null; rm -rf "$dir"' EXIT
 . bench/tutti_load/bench_server.sh
+bench_dirs /tmp/tutti-messages
 start_tuttid true
 name="room$room_size-$rate-$dialog"
 in_dialog=true
@@ -37,18 +33,20 @@ python3 - "$out/$name.json" "$name" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 m, s = r["messages"], r["server"] or {}
+sent, got = m["messages"], m["relayed"]
 measured = r["media"]["measured_s"] or 1
 cpu = s.get("cpu_s", 0)
-ok = (r["calls"]["answered"] == r["options"]["calls"] and m["failed"] == 0
-      and m["deliveries"] == m["deliveries_expected"] and m["echoes"] == 0
-      and m["wrong_room"] == 0 and m["foreign"] == 0)
-failures = ", ".join(f"{n} x {c}" for c, n in m["failures_by_status"].items())
-print(f'{sys.argv[2]:24} accepted {m["accepted"]}/{m["sent"]} ({m["messages_per_s"]:.0f}/s)'
-      f'{" failed " + failures if failures else ""} retransmissions {m["retransmissions"]} '
-      f'deliveries {m["deliveries"]}/{m["deliveries_expected"]} ({m["deliveries_per_s"]:.0f}/s, '
-      f'{m["cpim"]} CPIM) duplicates {m["duplicates"]} echoes {m["echoes"]} '
-      f'latency p50 {m["latency_ms_p50"]:.1f} p99 {m["latency_ms_p99"]:.1f} max '
-      f'{m["latency_ms_max"]:.1f} ms | server {cpu / measured * 100:.0f}% of a core, '
-      f'{m["deliveries"] / cpu if cpu else 0:.0f} deliveries per CPU-second | tool '
+ok = (r["calls"]["answered"] == r["options"]["calls"] and sent["failed"] == 0
+      and got["deliveries"] == got["expected"] and got["echoes"] == 0
+      and got["wrong_room"] == 0 and got["foreign"] == 0)
+failures = ", ".join(f"{n} x {c}" for c, n in sent["failures_by_status"].items())
+latency = got["latency_ms"]
+print(f'{sys.argv[2]:24} accepted {sent["accepted"]}/{sent["sent"]} ({sent["per_s"]:.0f}/s)'
+      f'{" failed " + failures if failures else ""} retransmissions {sent["retransmissions"]} '
+      f'deliveries {got["deliveries"]}/{got["expected"]} ({got["per_s"]:.0f}/s, '
+      f'{got["cpim"]} CPIM) duplicates {got["duplicates"]} echoes {got["echoes"]} '
+      f'latency p50 {latency["p50"]:.1f} p99 {latency["p99"]:.1f} max {latency["max"]:.1f} ms'
+      f' | server {cpu / measured * 100:.0f}% of a core, '
+      f'{got["deliveries"] / cpu if cpu else 0:.0f} deliveries per CPU-second | tool '
       f'{r["tool"]["cpu_s"] / measured * 100:.0f}% {"PASS" if ok else "FAIL"}')
 PY

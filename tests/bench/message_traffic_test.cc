@@ -133,7 +133,7 @@ TEST(MessageTrafficTest, CountsEachDeliveryOnceAndWhatWentWhereItShouldNot) {
   EXPECT_EQ(result.duplicates, 1);
   EXPECT_EQ(result.echoes, 1);
   EXPECT_EQ(result.wrong_room, 0);
-  EXPECT_DOUBLE_EQ(result.latency_ms_p50, 5.0);  // the larger of 3 ms and 5 ms
+  EXPECT_DOUBLE_EQ(result.latency_ms.p50, 5.0);  // the larger of 3 ms and 5 ms
 }
 
 TEST(MessageTrafficTest, RetransmitsThenTimesOut) {
