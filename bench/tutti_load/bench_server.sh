@@ -2,17 +2,30 @@
 # against. start_tuttid SHARE_ENCODING writes its config into $dir, starts
 # it pinned to core 0 (one media worker, on that core too) and sets
 # $server; it exits the script when tuttid does not come up. $build and
-# $dir are the caller's.
+# $dir are the caller's. SIP_PORT, API_PORT and RTP_MIN/RTP_MAX move it off
+# the defaults (5060, 8088, 20000-39999) when something else has them;
+# EXTRA_TOML is appended to the config (e.g. a [messaging] section).
+# bench_dirs DEFAULT_OUT: $build (BUILD or build/release), $out (OUT or
+# DEFAULT_OUT, made) and $dir (a temporary folder removed at exit, the
+# server's log copied to $out first).
+bench_dirs() {
+  build="${BUILD:-build/release}"
+  out="${OUT:-$1}"
+  mkdir -p "$out"
+  dir="$(mktemp -d)"
+  trap 'cp "$dir/server.log" "$out/server.log" 2>/dev/null; rm -rf "$dir"' EXIT
+}
+
 start_tuttid() {
   cat > "$dir/tutti.toml" <<TOML
 [sip]
 listen = "127.0.0.1"
-port = 5060
+port = ${SIP_PORT:-5060}
 transports = ["udp"]
 [media]
 address = "127.0.0.1"
-rtp_port_min = 20000
-rtp_port_max = 39999
+rtp_port_min = ${RTP_MIN:-20000}
+rtp_port_max = ${RTP_MAX:-39999}
 workers = 1
 cores = [0]
 share_encoding = $1
@@ -37,19 +50,20 @@ level = "warn"
 path = ""
 [api]
 enabled = true
-port = 8088
+port = ${API_PORT:-8088}
 token = "capacity-token"
 [[room]]
 name = "1000"
+${EXTRA_TOML:-}
 TOML
   taskset -c 0 "$build/server/tuttid" --config="$dir/tutti.toml" > "$dir/server.log" 2>&1 &
   server=$!
   for _ in $(seq 50); do
-    curl -sf -o /dev/null http://127.0.0.1:8088/v1/health && break
+    curl -sf -o /dev/null "http://127.0.0.1:${API_PORT:-8088}/v1/health" && break
     sleep 0.1
   done
   if ! kill -0 "$server" 2>/dev/null; then
-    echo "$(basename "$0"): tuttid did not start (another on port 5060 or 8088?):" >&2
+    echo "$(basename "$0"): tuttid did not start (another on port ${SIP_PORT:-5060} or ${API_PORT:-8088}?):" >&2
     cat "$dir/server.log" >&2
     exit 1
   fi

@@ -37,17 +37,14 @@ while [ "${1:-}" = "--baseline" ] || [ "${1:-}" = "--video" ]; do
   shift
 done
 codec="$1" room_size="$2" calls="$3" duration="${4:-20}"
-build="${BUILD:-build/release}"
-out="${OUT:-/tmp/tutti-capacity}"
-mkdir -p "$out"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
 . bench/tutti_load/bench_server.sh
+bench_dirs /tmp/tutti-capacity
 start_tuttid "$share"
 name="$codec-room$room_size-$calls-$policy"
 set +e
 taskset -c 1 "$build/bench/tutti-load" --calls="$calls" --room_size="$room_size" \
-  --codec="$codec" --cps=1000 --duration_s="$duration" --api=127.0.0.1:8088 \
+  --codec="$codec" --cps=1000 --duration_s="$duration" --server="127.0.0.1:${SIP_PORT:-5060}" \
+  --api="127.0.0.1:${API_PORT:-8088}" \
   --token=capacity-token --judge_per_room="${JUDGE:-10}" "${video[@]}" --json --progress_s=5 > "$out/$name.json" 2> "$out/$name.progress"
 set -e
 kill -TERM "$server"

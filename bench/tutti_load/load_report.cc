@@ -19,6 +19,22 @@ const char* CodecName(Codec codec) {
 
 namespace {
 
+// " (3 x 503, 1 x 408)", or "" when nothing failed.
+std::string FailuresText(const std::map<int, int64_t>& failures_by_status) {
+  std::string failures;
+  for (const auto& [status, count] : failures_by_status) {
+    absl::StrAppend(&failures, failures.empty() ? " (" : ", ", count, " x ", status);
+  }
+  if (!failures.empty()) failures += ")";
+  return failures;
+}
+
+nlohmann::json FailuresJson(const std::map<int, int64_t>& failures_by_status) {
+  nlohmann::json failures = nlohmann::json::object();
+  for (const auto& [status, count] : failures_by_status) failures[absl::StrCat(status)] = count;
+  return failures;
+}
+
 // The figures of a run with --video.
 void AppendVideoText(const VideoResult& v, std::string* text) {
   absl::StrAppendFormat(text,
@@ -98,6 +114,44 @@ nlohmann::json VideoJson(const VideoResult& v) {
             {"nacks_answered", v.server.nacks_answered}}}};
 }
 
+void AppendMessagesText(const MessageResult& m, std::string* text) {
+  absl::StrAppendFormat(text,
+                        "  messages   %lld sent, %lld accepted, %lld failed%s, %lld "
+                        "retransmissions, %lld turns skipped; %.0f accepted/s over %.2f s\n",
+                        m.sent, m.accepted, m.failed, FailuresText(m.failures_by_status),
+                        m.retransmissions, m.skipped, m.messages_per_s, m.window_s);
+  absl::StrAppendFormat(text,
+                        "  relayed    %lld of %lld deliveries (%.0f/s; %lld in CPIM), %lld "
+                        "duplicates, %lld to the sender, %lld to another room, %lld foreign; "
+                        "latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                        m.deliveries, m.deliveries_expected, m.deliveries_per_s, m.cpim,
+                        m.duplicates, m.echoes, m.wrong_room, m.foreign, m.latency_ms.p50,
+                        m.latency_ms.p99, m.latency_ms.max);
+}
+
+// Grouped as the text is: the senders' transactions, then what the
+// members received.
+nlohmann::json MessagesJson(const MessageResult& m) {
+  nlohmann::json sent = {{"sent", m.sent},
+                         {"accepted", m.accepted},
+                         {"failed", m.failed},
+                         {"failures_by_status", FailuresJson(m.failures_by_status)}};
+  sent["retransmissions"] = m.retransmissions;
+  sent["skipped"] = m.skipped;
+  sent["per_s"] = m.messages_per_s;
+  nlohmann::json received = {{"expected", m.deliveries_expected},
+                             {"deliveries", m.deliveries},
+                             {"duplicates", m.duplicates},
+                             {"echoes", m.echoes}};
+  received["wrong_room"] = m.wrong_room;
+  received["foreign"] = m.foreign;
+  received["cpim"] = m.cpim;
+  received["per_s"] = m.deliveries_per_s;
+  received["latency_ms"] = {
+      {"p50", m.latency_ms.p50}, {"p99", m.latency_ms.p99}, {"max", m.latency_ms.max}};
+  return {{"window_s", m.window_s}, {"messages", sent}, {"relayed", received}};
+}
+
 }  // namespace
 
 std::string SummaryText(const LoadOptions& options, const RunResult& r) {
@@ -107,16 +161,11 @@ std::string SummaryText(const LoadOptions& options, const RunResult& r) {
   absl::StrAppendFormat(&text, "tutti-load: %d calls (%s) in %d rooms of up to %d, %.0f calls/s\n",
                         options.calls, CodecName(options.codec), r.rooms, options.room_size,
                         options.cps);
-  std::string failures;
-  for (const auto& [status, count] : r.failures_by_status) {
-    absl::StrAppend(&failures, failures.empty() ? " (" : ", ", count, " x ", status);
-  }
-  if (!failures.empty()) failures += ")";
   absl::StrAppendFormat(&text,
                         "  calls      %lld placed, %lld answered, %lld failed%s; %lld ended by the "
                         "server; BYE answered %lld, unanswered %lld; %lld retransmissions\n",
-                        r.attempted, r.answered, r.failed, failures, r.ended_by_server,
-                        r.byes_answered, r.byes_unanswered, r.retransmissions);
+                        r.attempted, r.answered, r.failed, FailuresText(r.failures_by_status),
+                        r.ended_by_server, r.byes_answered, r.byes_unanswered, r.retransmissions);
   absl::StrAppendFormat(&text,
                         "  signaling  %.0f joins/s; INVITE->200 p50 %.1f ms, p99 %.1f ms, max "
                         "%.1f ms; run %.1f s\n",
@@ -141,6 +190,7 @@ std::string SummaryText(const LoadOptions& options, const RunResult& r) {
     }
   }
   if (options.video.enabled && options.hold_s < 0 && options.media) AppendVideoText(r.video, &text);
+  if (options.messages.per_second > 0) AppendMessagesText(r.messages, &text);
   if (r.server_measured) {
     absl::StrAppendFormat(&text,
                           "  server     %.2f CPU s (%.4f per participant-minute); %lld late "
@@ -157,8 +207,6 @@ std::string SummaryText(const LoadOptions& options, const RunResult& r) {
 }
 
 std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
-  nlohmann::json failures = nlohmann::json::object();
-  for (const auto& [status, count] : r.failures_by_status) failures[absl::StrCat(status)] = count;
   nlohmann::json json = {
       {"options",
        {{"calls", options.calls},
@@ -172,7 +220,10 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"video", options.video.enabled ? "vp8" : ""},
         {"video_kbps", options.video.kbps},
         {"video_fps", options.video.fps},
-        {"keyframe_interval_s", options.video.keyframe_interval_s}}},
+        {"keyframe_interval_s", options.video.keyframe_interval_s},
+        {"messages_per_second", options.messages.per_second},
+        {"message_in_dialog", options.messages.in_dialog},
+        {"message_bytes", options.messages.body_bytes}}},
       {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)},
       {"interrupted", r.interrupted},
       {"rooms", r.rooms},
@@ -180,7 +231,7 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
        {{"attempted", r.attempted},
         {"answered", r.answered},
         {"failed", r.failed},
-        {"failures_by_status", failures},
+        {"failures_by_status", FailuresJson(r.failures_by_status)},
         {"ended_by_server", r.ended_by_server},
         {"byes_answered", r.byes_answered},
         {"byes_unanswered", r.byes_unanswered},
@@ -212,6 +263,8 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"pauses_noisy", r.pauses_noisy},
         {"participants_hearing_all", r.participants_hearing_all}}},
       {"video", options.video.enabled ? VideoJson(r.video) : nlohmann::json(nullptr)},
+      {"messages",
+       options.messages.per_second > 0 ? MessagesJson(r.messages) : nlohmann::json(nullptr)},
       {"server",
        r.server_measured
            ? nlohmann::json{{"cpu_s", r.server_cpu_s},

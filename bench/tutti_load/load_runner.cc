@@ -105,6 +105,9 @@ class LoadEngine {
   // tool a wake-up; 4 groups 5 ms apart cost a fifth of 1 ms steps.
   static constexpr int kSlots = 4;
   static constexpr int64_t kSlotUs = 20'000 / kSlots;
+  // After the last MESSAGE: how long with no delivery or response before
+  // the deliveries still missing are given up.
+  static constexpr int64_t kDrainQuietUs = 2'000'000;
 
   bool churn() const { return options_.hold_s >= 0; }
   std::string RoomName(int room) const { return absl::StrCat(options_.room_prefix, room); }
@@ -153,7 +156,8 @@ class LoadEngine {
   int sip_fd_ = -1;
   int rtp_fd_ = -1;
   std::unique_ptr<ServerApi> api_;
-  std::unique_ptr<VideoTraffic> video_;  // --video only
+  std::unique_ptr<VideoTraffic> video_;       // --video only
+  std::unique_ptr<MessageTraffic> messages_;  // --messages_per_second only
   std::vector<std::string> rooms_made_;
 
   std::vector<LoadCall> calls_;
@@ -256,6 +260,12 @@ bool LoadEngine::Setup(RunResult* result) {
 
   calls_.resize(static_cast<size_t>(options_.calls));
   calls_to_place_ = options_.calls;
+  if (options_.messages.per_second > 0 && !churn()) {
+    messages_ = std::make_unique<MessageTraffic>(
+        options_.messages, run_tag_, options_.room_size, &endpoint_,
+        [this](int room) { return RoomName(room); },
+        [this](const std::string& text) { SendSip(text); });
+  }
 
   for (int i = 0; i < options_.calls; ++i) {
     LoadCall& call = calls_[static_cast<size_t>(i)];
@@ -312,6 +322,11 @@ void LoadEngine::ReceiveSip(int64_t now_us) {
         sip::ParseSipMessage(std::string(buffer.data(), static_cast<size_t>(size)));
     if (!parsed.ok()) continue;
     const sip::SipMessage& message = parsed.message;
+    if (messages_ && message.is_request() && message.method() == sip::Method::kMessage) {
+      messages_->OnRequest(message, calls_, now_us);
+      continue;
+    }
+    if (messages_ && message.is_response() && messages_->OnResponse(message, now_us)) continue;
     // Call-IDs are "<run tag>-<index>".
     LoadCall* call = nullptr;
     const std::string_view call_id = message.call_id();
@@ -428,7 +443,7 @@ void LoadEngine::OnRequest(const sip::SipMessage& message, LoadCall* call) {
 
 void LoadEngine::HangUp(LoadCall& call, int64_t now_us) {
   if (call.state != CallState::kUp) return;
-  call.cseq = 2;
+  ++call.cseq;  // after the INVITE's 1 and any in-dialog MESSAGE's
   call.branch = NewBranch(call, 2);
   call.request = ByeText(call, RoomName(call.room), endpoint_);
   SetState(call, CallState::kHangingUp);
@@ -644,6 +659,7 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
   result->packets_sent = tx_packets_ - tx_at_talk_start_;
   result->measured_s = static_cast<double>(now_us - talk_start_us_) / 1e6;
   if (video_) video_->EndMeasuring(now_us, &result->video);
+  if (messages_) messages_->Finish(&result->messages);
   std::optional<ServerSample> after;
   if (api_ && server_before_) {
     if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) after = *sample;
@@ -758,14 +774,18 @@ void LoadEngine::Progress(int64_t now_us, const LateTickWatch& watch) {
   std::fprintf(stderr,
                "tutti-load %6.1fs %-6s calls up %lld/%d in %zu rooms, answered %lld (%.0f/s), "
                "failed %lld | tx %.1fk/s rx %.1fk/s | missing frames %lld%s | server late ticks "
-               "%s | tool lag max %.1f ms\n",
+               "%s | tool lag max %.1f ms%s\n",
                static_cast<double>(now_us - start_us_) / 1e6, phase, static_cast<long long>(up),
                options_.calls, rooms_, static_cast<long long>(up_),
                static_cast<double>(up_ - last_progress_answered_) / interval,
                static_cast<long long>(failed),
                static_cast<double>(tx_packets_ - last_progress_tx_) / interval / 1000,
                static_cast<double>(rx_packets_ - last_progress_rx_) / interval / 1000,
-               static_cast<long long>(missing), video.c_str(), late.c_str(), max_lag_ms_);
+               static_cast<long long>(missing), video.c_str(), late.c_str(), max_lag_ms_,
+               messages_ ? absl::StrCat(" | messages accepted ", messages_->accepted(),
+                                        ", delivered ", messages_->deliveries())
+                               .c_str()
+                         : "");
   last_progress_answered_ = up_;
   last_progress_us_ = now_us;
   last_progress_tx_ = tx_packets_;
@@ -830,6 +850,9 @@ RunResult LoadEngine::Run() {
       }
       if (video_) video_->SendDue(now_us);
     }
+    if (messages_ && phase_ == Phase::kTalk && now_us < talk_end_us_) {
+      messages_->SendDue(now_us, calls_);
+    }
     if (g_stop_requested.load(std::memory_order_relaxed) && !result.interrupted) {
       Interrupt(now_us, &result);
     }
@@ -845,6 +868,7 @@ RunResult LoadEngine::Run() {
     }
     if (now_us >= next_timers_us) {
       Timers(now_us);
+      if (messages_) messages_->Timers(now_us);
       next_timers_us = now_us + 5000;
       const bool all_placed = placed_ == calls_to_place_;
       if (phase_ == Phase::kRamp && all_placed && churn() && AllSettled()) {
@@ -852,7 +876,8 @@ RunResult LoadEngine::Run() {
         phase_ = Phase::kDone;
       } else if (phase_ == Phase::kRamp && all_placed && !churn() && inviting_ == 0) {
         StartTalk(now_us);
-      } else if (phase_ == Phase::kTalk && now_us >= talk_end_us_) {
+      } else if (phase_ == Phase::kTalk && now_us >= talk_end_us_ &&
+                 (!messages_ || result.interrupted || messages_->Drained(now_us, kDrainQuietUs))) {
         EndTalk(now_us, &result);
       } else if (phase_ == Phase::kHangup && hung_up_ == calls_to_place_ && AllSettled()) {
         phase_ = Phase::kDone;

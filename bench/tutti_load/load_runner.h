@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "bench/tutti_load/message_traffic.h"
 #include "bench/tutti_load/speech_frames.h"
 #include "bench/tutti_load/talk_model.h"
 #include "bench/tutti_load/video_traffic.h"
@@ -33,6 +34,9 @@ struct LoadOptions {
   double hold_s = -1;
   bool media = true;   // false: SDP only, no RTP sent or read
   VideoOptions video;  // enabled: every call offers VP8 video too, and sends it
+  // per_second > 0: the calls send pager-mode MESSAGEs to their rooms
+  // during the measured window (then drained before it ends).
+  MessageOptions messages;
   TalkModel talk;
   std::string speech_path;
   std::string api_host = "127.0.0.1";
@@ -90,6 +94,9 @@ struct RunResult {
 
   // Video (--video), over the measured window.
   VideoResult video;
+
+  // Messages (--messages_per_second), over the measured window.
+  MessageResult messages;
 
   // The server, from /metrics around the measured window (the whole run in
   // churn mode).

@@ -117,4 +117,34 @@ std::string OkText(const sip::SipMessage& request, const LoadCall& call,
                     : std::move(ok).Finish();
 }
 
+std::string MessageInDialogText(const LoadCall& call, const std::string& room,
+                                const UacEndpoint& endpoint, const std::string& branch, int cseq,
+                                std::string_view body) {
+  return sip::MessageWriter::Request(
+             "MESSAGE", call.remote_target.empty() ? RoomUri(room, endpoint) : call.remote_target)
+      .Header("Via", Via(endpoint, branch))
+      .Header("Max-Forwards", "70")
+      .Header("From", FromValue(call, endpoint))
+      .Header("To", ToValue(call, room, endpoint))
+      .Header("Call-ID", call.call_id)
+      .Header("CSeq", absl::StrCat(cseq, " MESSAGE"))
+      .Header("User-Agent", "tutti-load")
+      .Finish(body, "text/plain");
+}
+
+std::string MessageOutOfDialogText(const LoadCall& call, const std::string& room,
+                                   const UacEndpoint& endpoint, const std::string& branch,
+                                   const std::string& call_id, std::string_view body) {
+  return sip::MessageWriter::Request("MESSAGE", RoomUri(room, endpoint))
+      .Header("Via", Via(endpoint, branch))
+      .Header("Max-Forwards", "70")
+      .Header("From", absl::StrCat("<sip:load", call.index, "@", endpoint.local_address, ">;tag=o",
+                                   call.index))
+      .Header("To", absl::StrCat("<sip:", room, "@", endpoint.server_host, ">"))
+      .Header("Call-ID", call_id)
+      .Header("CSeq", "1 MESSAGE")
+      .Header("User-Agent", "tutti-load")
+      .Finish(body, "text/plain");
+}
+
 }  // namespace tutti::load

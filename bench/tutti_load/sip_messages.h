@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "bench/tutti_load/load_call.h"
 #include "bench/tutti_load/speech_frames.h"
@@ -34,5 +35,15 @@ std::string ByeText(const LoadCall& call, const std::string& room, const UacEndp
 std::string OkText(const sip::SipMessage& request, const LoadCall& call,
                    const UacEndpoint& endpoint, Codec codec);
 std::string SdpOffer(const LoadCall& call, const UacEndpoint& endpoint, Codec codec);
+// MESSAGE (RFC 3428) with a text/plain body, inside the call's dialog: to
+// its remote target, both tags, CSeq `cseq` (the dialog's next).
+std::string MessageInDialogText(const LoadCall& call, const std::string& room,
+                                const UacEndpoint& endpoint, const std::string& branch, int cseq,
+                                std::string_view body);
+// ...or outside it: to the room's URI, From the call's URI with a tag of
+// its own, a Call-ID of its own, CSeq 1.
+std::string MessageOutOfDialogText(const LoadCall& call, const std::string& room,
+                                   const UacEndpoint& endpoint, const std::string& branch,
+                                   const std::string& call_id, std::string_view body);
 
 }  // namespace tutti::load

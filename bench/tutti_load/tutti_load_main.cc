@@ -55,6 +55,13 @@ ABSL_FLAG(int, judge_per_room, 0,
           "Judge hearing for the first N members of each room only (0: everyone). Each judged "
           "Opus listener costs tutti-load a decode per frame; members talk in order, so the first "
           "ones are a short run's talkers.");
+ABSL_FLAG(double, messages_per_second, 0,
+          "Pager mode: the calls take turns sending this many SIP MESSAGEs (RFC 3428) a second "
+          "to their rooms during the measured window, and count what the server relays to them. "
+          "0: none.");
+ABSL_FLAG(bool, message_in_dialog, true,
+          "Messages go inside each call's dialog; false: outside it, to the room's URI.");
+ABSL_FLAG(int, message_bytes, 64, "Bytes of each MESSAGE's text/plain body (at least its tag).");
 ABSL_FLAG(double, progress_s, 1, "Seconds between progress lines on stderr; 0: none.");
 ABSL_FLAG(bool, json, false, "Print the summary as one JSON object on stdout.");
 
@@ -89,6 +96,15 @@ packet) that answers PLI and FIR with a key frame and keeps under the REMB
 or TMMBR it is sent, and checks the one stream it gets back: one SSRC, no
 sequence gaps, and at every change of camera (the talker moved the floor)
 that the first packet begins a key frame of that camera.
+
+With --messages_per_second=R the calls take turns sending R MESSAGEs a
+second in all (in their dialog, or to the room's URI with
+--message_in_dialog=false), each a UDP client transaction with
+retransmissions; every MESSAGE the server sends to a member is answered
+200 and counted once: deliveries per second, the time from the sender,
+and any that reached the sender itself or another room. Sending stops at
+the end of --duration_s; the window ends when every expected delivery came
+(or none for 2 s). Use --media=false to measure the messages alone.
 
 With --hold_s >= 0 (churn) each call hangs up on its own after the hold
 time and the run measures signaling: joins per second, setup latency.
@@ -187,6 +203,17 @@ int main(int argc, char** argv) {
   options.progress_s = absl::GetFlag(FLAGS_progress_s);
   options.judge_per_room = absl::GetFlag(FLAGS_judge_per_room);
   if (options.judge_per_room < 0) return bad("--judge_per_room must be >= 0");
+
+  options.messages.per_second = absl::GetFlag(FLAGS_messages_per_second);
+  options.messages.in_dialog = absl::GetFlag(FLAGS_message_in_dialog);
+  options.messages.body_bytes = absl::GetFlag(FLAGS_message_bytes);
+  if (options.messages.per_second < 0 || options.messages.body_bytes < 0 ||
+      options.messages.body_bytes > 60'000) {
+    return bad("--messages_per_second must be >= 0, --message_bytes 0..60000");
+  }
+  if (options.messages.per_second > 0 && options.hold_s >= 0) {
+    return bad("--messages_per_second needs calls that stay up (no --hold_s)");
+  }
 
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
