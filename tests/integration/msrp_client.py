@@ -356,8 +356,9 @@ class MsrpEndpoint:
         with bind_first, sends the empty SEND that binds the connection to
         the session (the active side speaks first)."""
         host, port, _ = parse_uri(self.remote_path[-1])
+        # Our path keeps the port the SDP gave (9 for an active end, as RFC
+        # 4145 does): the peer may check From-Path against the a=path it got.
         self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.port = self.sock.getsockname()[1]
         self._start_reader()
         if bind_first:
             return self.send_empty()

@@ -1,8 +1,8 @@
 """Self-test of the tests' own MSRP client (msrp_client.py) against RFC
 4975's examples and its framing rules, before it is trusted to judge
 tuttid: the §7.1 SEND and its 200, the §7.1.2 REPORT, incremental reading,
-chunking with '+'/'$', '#' aborts, REPORTs, and bytes that are no MSRP.
-Needs no tuttid (two MsrpEndpoints over a socketpair)."""
+chunking with '+'/'$', '#' aborts, REPORTs, and bytes that are no MSRP;
+and the SIP glue's file offer between two of its UAs. Needs no tuttid."""
 
 import os
 import socket
@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from msrp_client import (ABORT, END, MORE, Frame, FrameReader, MsrpEndpoint,  # noqa: E402
                          MsrpFramingError, make_cpim, parse_cpim, parse_range, parse_uri,
-                         same_uri, sha1_colons)
+                         same_uri, sha1_colons, sha256)
+from sip_chat_ua import SipChatUa  # noqa: E402
 
 # RFC 4975 §7.1: Alice's SEND and Bob's 200. (Its Byte-Range says 16 bytes
 # for the 14 of "Hi, I'm Alice!": framing is by the end-line, not by it.)
@@ -182,6 +183,36 @@ class EndpointTest(unittest.TestCase):
         self.alice.send_raw(b"HELLO\r\n\r\n")
         self.bob.wait_closed()
         self.assertTrue(self.bob.errors)
+
+
+class FileOfferLoopbackTest(unittest.TestCase):
+    """The SIP glue: one SipChatUa offers a file (RFC 5547) to another that
+    answers as a member answers tuttid's offers, in both RFC 6135 roles."""
+
+    def test_a_file_offered_between_two_uas_arrives_whole(self):
+        for answer_setup, offer_setup in (("passive", "active"), ("active", "actpass")):
+            with self.subTest(answer=answer_setup, offer=offer_setup):
+                bob = SipChatUa(9, "bob")
+                alice = SipChatUa(bob.port, "alice")  # alice's "server" is bob
+                try:
+                    bob.accept_files(setup=answer_setup)
+                    data = os.urandom(300_000)
+                    dialog, message_id, tids = alice.offer_file("room", data, "a b.bin",
+                                                                setup=offer_setup,
+                                                                chunk_size=30_000)
+                    self.assertEqual(len(tids), 10)
+                    dialog.msrp.wait_for_responses(tids)
+                    (incoming,) = bob.wait_for_incoming(1)
+                    self.assertIn('name:"a b.bin"', incoming.file_selector)
+                    (received,) = incoming.msrp.wait_for_messages(1)
+                    self.assertEqual(sha256(received.body), sha256(data))
+                    self.assertEqual(dialog.msrp.wait_for_report(message_id).header("Status"),
+                                     "000 200 OK")
+                    self.assertEqual(alice.bye(dialog), 200)
+                    self.assertTrue(incoming.ended.is_set())
+                finally:
+                    alice.close()
+                    bob.close()
 
 
 if __name__ == "__main__":

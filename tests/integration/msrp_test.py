@@ -31,7 +31,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from msrp_client import (Frame, FrameReader, MsrpEndpoint, MsrpFramingError,  # noqa: E402
                          new_id, parse_uri, path_uri, sha256)
-from msrp_client_test import EndpointTest, FramingTest  # noqa: E402,F401 (run here too)
+# The client's own self-test runs in this suite too.
+from msrp_client_test import (EndpointTest, FileOfferLoopbackTest,  # noqa: E402,F401
+                              FramingTest)
 from sip_chat_ua import SipChatUa, file_media, message_lines  # noqa: E402
 from tutti_harness import Tuttid, check_clean_exit, require_tuttid  # noqa: E402
 
