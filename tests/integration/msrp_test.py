@@ -132,6 +132,9 @@ class ChatTest(MsrpRoomTestCase):
         # there before it.
         self.assertEqual([cpim_of(r)[1] for r in self.chat(alice).received], [b"pager says hi"])
         self.assertEqual(len(carol.messages), 1, "carol must not get her own message back")
+        for member in (alice, bob):
+            self.assertEqual(member.messages, [], f"{member.user} chats over MSRP: no MESSAGE "
+                                                  "copies of what MSRP brings it")
 
     def test_a_long_message_sent_in_small_chunks_arrives_whole(self):
         alice = self.chat_member("alice", "active")

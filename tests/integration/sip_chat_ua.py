@@ -331,10 +331,16 @@ class SipChatUa:
         endpoint.remote_path = answer["path"]
         dialog.msrp = endpoint
         we_connect = setup == "active" or (setup == "actpass" and answer["setup"] == "passive")
+        # Back only once the session is up at both ends: the far end has
+        # answered our first SEND, or sent its own (RFC 4975 §5.4: the
+        # active side speaks first). A message the room sends before that
+        # may find no connection to go on.
         if we_connect:
-            endpoint.connect()
+            endpoint.wait_for_responses([endpoint.connect()])
         else:
             endpoint.accept()
+            endpoint.wait_for("the first SEND of the side that connected",
+                              lambda: endpoint.requests)
         return endpoint
 
     def offer_file(self, room, data, name, setup="active", chunk_size=64 * 1024,
