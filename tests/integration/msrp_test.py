@@ -228,9 +228,10 @@ class FileTransferTest(MsrpRoomTestCase):
 
 
 class MalformedMsrpTest(MsrpRoomTestCase):
-    def exchange(self, address, data, timeout=10):
+    def exchange(self, address, data, timeout=10, until_closed=False):
         """Sends raw bytes on a new connection to tuttid's MSRP port; returns
-        (frames read, closed) once tuttid answered and/or closed it."""
+        (frames read, closed) once tuttid answered with an error or closed it
+        (with until_closed, once it closed it)."""
         frames, reader = [], FrameReader()
         with socket.create_connection(address, timeout=timeout) as sock:
             try:
@@ -251,7 +252,8 @@ class MalformedMsrpTest(MsrpRoomTestCase):
                     frames += reader.feed(chunk)
                 except MsrpFramingError as error:
                     self.fail(f"tuttid answered with bytes that are no MSRP: {error}")
-                if frames and any(not f.is_request and f.status >= 400 for f in frames):
+                if not until_closed and any(not f.is_request and f.status >= 400
+                                            for f in frames):
                     return frames, False
         return frames, False
 
@@ -269,9 +271,10 @@ class MalformedMsrpTest(MsrpRoomTestCase):
                          body=body, content_type="text/plain").to_bytes()
 
         unknown = path_uri(address[0], address[1], new_id(20))
-        frames, closed = self.exchange(address, send(unknown))
+        frames, closed = self.exchange(address, send(unknown), until_closed=True)
         statuses = [f.status for f in frames if not f.is_request]
-        self.assertEqual(statuses[:1], [481], "a session tuttid never handed out gets 481")
+        self.assertEqual(statuses, [481], "a session tuttid never handed out gets 481")
+        self.assertTrue(closed, "... and its connection closed (RFC 4975 §7.3.1)")
         cases = {
             "not MSRP": b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
             "no end-line flag": b"MSRP abcd1234 SEND\r\nTo-Path: " + unknown.encode()
