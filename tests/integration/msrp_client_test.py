@@ -123,7 +123,8 @@ class EndpointTest(unittest.TestCase):
     def setUp(self):
         a, b = socket.socketpair()
         self.alice, self.bob = MsrpEndpoint("alice"), MsrpEndpoint("bob")
-        self.alice.remote_path, self.bob.remote_path = [self.bob.local_path], [self.alice.local_path]
+        self.alice.remote_path = [self.bob.local_path]
+        self.bob.remote_path = [self.alice.local_path]
         self.alice.attach(a)
         self.bob.attach(b)
 
