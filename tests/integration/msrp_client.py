@@ -550,8 +550,10 @@ class MsrpEndpoint:
                                  f"{self.describe()}")
 
     def describe(self):
+        statuses = sorted({r.status for r in self.responses.values()})
         return (f"received {len(self.received)} messages, {len(self.requests)} requests, "
-                f"{len(self.responses)} responses, {len(self.reports)} reports, "
+                f"{len(self.responses)} responses (statuses {statuses}), "
+                f"{len(self.reports)} reports, "
                 f"{self.bytes_in} bytes in, closed={self.closed.is_set()}, "
                 f"errors={self.errors}")
 

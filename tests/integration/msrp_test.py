@@ -191,6 +191,24 @@ class FileTransferTest(MsrpRoomTestCase):
         self.assertEqual(listed.get("sha256", listed.get("id")), sha256(data), listed)
         self.assertEqual(alice.bye(dialog), 200)
 
+    def test_a_member_whose_answer_was_lost_once_still_gets_the_file(self):
+        """UDP loses carol's 200 to tuttid's offer; she connects at once
+        (a=setup:active, RFC 6135) and tuttid hears her 200 only from its
+        retransmission: the connection for a session tuttid offered must
+        not be refused meanwhile (481) - it cannot tell a lost answer from
+        a slow one."""
+        alice = self.chat_member("alice", "active")
+        carol = self.pager_member("carol")
+        self.wait_for_members(2)
+        carol.accept_files(setup="active")
+        carol.lose_next_answer = True
+        data = os.urandom(200_000)
+        dialog, _, tids = alice.offer_file(ROOM, data, "late.bin", chunk_size=50_000)
+        dialog.msrp.wait_for_responses(tids)
+        (offer,) = carol.wait_for_incoming(1)
+        (received,) = offer.msrp.wait_for_messages(1, timeout=20)
+        self.assertEqual(sha256(received.body), sha256(data))
+
     def test_a_strangers_file_offer_gets_403(self):
         self.chat_member("alice", "active")
         self.wait_for_members(1)

@@ -140,6 +140,7 @@ class SipChatUa:
         # Answers an INVITE from the far end: fn(request text) -> (code, sdp
         # or "", Dialog or None); None answers 486.
         self.file_answerer = None
+        self.lose_next_answer = False  # the next 2xx to an INVITE is lost once
         self._responses = []
         self._answered = {}  # (Call-ID, CSeq) -> response text (retransmissions)
         self._acked = set()
@@ -358,7 +359,7 @@ class SipChatUa:
         return dialog, message_id, tids
 
     # --- Requests the far end sends
-    def _reply(self, request, code, reason, source, body="", extra=(), to_tag=None):
+    def _reply(self, request, code, reason, source, body="", extra=(), to_tag=None, send=True):
         lines = [f"SIP/2.0 {code} {reason}"]
         for line in request.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
             if re.match(r"(?i)(via|v|from|f|call-id|i|cseq)\s*:", line):
@@ -372,7 +373,10 @@ class SipChatUa:
             lines.append("Content-Type: application/sdp")
         lines.append(f"Content-Length: {len(body.encode())}")
         text = "\r\n".join(lines) + "\r\n\r\n" + body
-        self._send(text, source)
+        if send:
+            self._send(text, source)
+        else:
+            self.trace.append(f"xxx {time.monotonic():.3f} (lost on the way)\n{text}")
         return text
 
     def _on_request(self, text, source):
@@ -427,8 +431,11 @@ class SipChatUa:
             with self._cond:
                 self.incoming.append(dialog)
                 self._cond.notify_all()
+        # lose_next_answer: this 2xx is "lost" (UDP); its retransmission
+        # (§13.3.1.4, after T1) is the first the far end hears.
+        lost, self.lose_next_answer = self.lose_next_answer and code == 200, False
         response = self._reply(text, code, "OK" if code == 200 else "Declined", source, sdp,
-                               to_tag=to_tag)
+                               to_tag=to_tag, send=not lost)
         self._answered[key] = response
         if code == 200:
             # §13.3.1.4: the 2xx is retransmitted until the ACK comes.
