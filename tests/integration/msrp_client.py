@@ -516,17 +516,8 @@ class MsrpEndpoint:
     # --- Waiting
     def wait_for(self, what, predicate, timeout=10):
         """Waits until predicate() (called under the lock) is true."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                value = predicate()
-                if value:
-                    return value
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{self.name}: {what} within {timeout}s; "
-                                         f"{self.describe()}")
-                self._cond.wait(min(left, 0.1))
+        return wait_under(self._cond, predicate, timeout, lambda: AssertionError(
+            f"{self.name}: {what} within {timeout}s; {self.describe()}"))
 
     def wait_for_messages(self, count, timeout=10):
         self.wait_for(f"{count} messages", lambda: len(self.received) >= count, timeout)
@@ -556,6 +547,22 @@ class MsrpEndpoint:
                 f"{len(self.reports)} reports, "
                 f"{self.bytes_in} bytes in, closed={self.closed.is_set()}, "
                 f"errors={self.errors}")
+
+
+def wait_under(cond, predicate, timeout, failure):
+    """predicate()'s first true value, called holding `cond` (a Condition
+    its producers notify) and at least every 50 ms; raises failure() after
+    timeout seconds."""
+    deadline = time.monotonic() + timeout
+    with cond:
+        while True:
+            value = predicate()
+            if value:
+                return value
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise failure()
+            cond.wait(min(left, 0.05))
 
 
 def sha256(data):

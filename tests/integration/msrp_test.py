@@ -69,6 +69,14 @@ class MsrpRoomTestCase(unittest.TestCase):
         ua.call_audio(ROOM)
         return ua
 
+    def two_chat_members_and_a_pager_member(self):
+        """alice (connects to tuttid), bob (tuttid connects to him), carol
+        (an audio call, pager mode): all three in the room."""
+        members = (self.chat_member("alice", "active"), self.chat_member("bob", "passive"),
+                   self.pager_member("carol"))
+        self.wait_for_members(3)
+        return members
+
     def wait_for_members(self, count):
         self.server.wait_until(f"{count} participants in room {ROOM}",
                                lambda: len(self.server.participants(ROOM)) == count)
@@ -99,10 +107,7 @@ def cpim_of(received):
 
 class ChatTest(MsrpRoomTestCase):
     def test_msrp_and_pager_members_see_each_others_messages(self):
-        alice = self.chat_member("alice", "active")
-        bob = self.chat_member("bob", "passive")
-        carol = self.pager_member("carol")
-        self.wait_for_members(3)
+        alice, bob, carol = self.two_chat_members_and_a_pager_member()
 
         # alice over MSRP, in two chunks, asking for a success REPORT.
         message_id, tids = self.chat(alice).send_message("text/plain", "hello over msrp",
@@ -159,10 +164,7 @@ class ChatTest(MsrpRoomTestCase):
 
 class FileTransferTest(MsrpRoomTestCase):
     def test_a_5_mb_file_reaches_the_other_members_identical(self):
-        alice = self.chat_member("alice", "active")
-        bob = self.chat_member("bob", "passive")
-        carol = self.pager_member("carol")
-        self.wait_for_members(3)
+        alice, bob, carol = self.two_chat_members_and_a_pager_member()
         bob.accept_files(setup="passive")  # tuttid connects to bob
         carol.accept_files(setup="active")  # carol connects to tuttid
         data = os.urandom(FILE_BYTES)

@@ -7,12 +7,13 @@ self.file_answerer), BYE, OPTIONS. Standard library only.
 """
 
 import re
+import select
 import socket
 import threading
 import time
 import uuid
 
-from msrp_client import MsrpEndpoint, new_id, sha1_colons
+from msrp_client import MsrpEndpoint, new_id, sha1_colons, wait_under
 
 T1 = 0.5
 
@@ -141,7 +142,8 @@ class SipChatUa:
         # or "", Dialog or None); None answers 486.
         self.file_answerer = None
         self.lose_next_answer = False  # the next 2xx to an INVITE is lost once
-        self._responses = []
+        self._finals = {}  # (Call-ID, CSeq) -> the first final response
+        self._provisional = set()  # (Call-ID, CSeq) that had a 1xx
         self._answered = {}  # (Call-ID, CSeq) -> response text (retransmissions)
         self._acked = set()
         self._cond = threading.Condition()
@@ -159,25 +161,31 @@ class SipChatUa:
         self.sock.sendto(text.encode(), to or self.server)
 
     def _loop(self):
-        self.sock.settimeout(0.1)
+        # select() with a short timeout lets close() end the loop.
         while not self._stop.is_set():
+            if not select.select([self.sock], [], [], 0.1)[0]:
+                continue
             try:
                 data, source = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
             except OSError:
                 return
-            text = data.decode(errors="replace")
-            self.trace.append(f"<<< {time.monotonic():.3f}\n{text}")
-            if text.startswith("SIP/2.0 "):
-                with self._cond:
-                    self._responses.append(text)
-                    self._cond.notify_all()
+            self._on_datagram(data.decode(errors="replace"), source)
+
+    def _on_datagram(self, text, source):
+        self.trace.append(f"<<< {time.monotonic():.3f}\n{text}")
+        if not text.startswith("SIP/2.0 "):
+            try:
+                self._on_request(text, source)
+            except Exception as error:  # noqa: BLE001 - kept for the failure message
+                self.trace.append(f"!!! handling the request failed: {error!r}")
+            return
+        key = (header(text, "Call-ID", "i"), header(text, "CSeq"))
+        with self._cond:
+            if int(text.split(" ", 2)[1]) >= 200:
+                self._finals.setdefault(key, text)
             else:
-                try:
-                    self._on_request(text, source)
-                except Exception as error:  # noqa: BLE001 - kept for the failure message
-                    self.trace.append(f"!!! handling the request failed: {error!r}")
+                self._provisional.add(key)
+            self._cond.notify_all()
 
     def trace_text(self, chars=8000):
         return f"--- {self.user}'s SIP trace:\n" + "\n".join(self.trace)[-chars:]
@@ -205,31 +213,27 @@ class SipChatUa:
     def _transaction(self, request, method, cseq, call_id, timeout=10, to=None):
         """Sends `request`, retransmitting it as RFC 3261 §17.1 timers A/E do
         until a response (INVITE: a final one) comes; returns (code, text)."""
+        key = (call_id, f"{cseq} {method}")
+        timer = {"interval": T1, "next": time.monotonic() + T1}
         self._send(request, to)
-        deadline = time.monotonic() + timeout
-        interval = T1
-        next_send = time.monotonic() + interval
-        provisional = False
-        with self._cond:
-            while True:
-                for text in self._responses:
-                    if (header(text, "CSeq") != f"{cseq} {method}"
-                            or header(text, "Call-ID", "i") != call_id):
-                        continue
-                    code = int(text.split(" ", 2)[1])
-                    if code >= 200:
-                        self._responses.remove(text)
-                        return code, text
-                    provisional = True
-                now = time.monotonic()
-                if now >= deadline:
-                    raise AssertionError(f"{self.user}: no final answer to {method} within "
-                                         f"{timeout}s\n" + self.trace_text())
-                if not provisional and now >= next_send:
-                    self._send(request, to)
-                    interval = min(interval * 2, 4.0)
-                    next_send = now + interval
-                self._cond.wait(min(0.05, max(deadline - now, 0.001)))
+
+        def final_or_retransmit():  # called under the lock
+            if key in self._finals:
+                text = self._finals.pop(key)
+                return int(text.split(" ", 2)[1]), text
+            if key not in self._provisional and time.monotonic() >= timer["next"]:
+                self._send(request, to)
+                timer["interval"] = min(timer["interval"] * 2, 4.0)
+                timer["next"] = time.monotonic() + timer["interval"]
+            return None
+
+        return self._wait(f"a final answer to {method}", final_or_retransmit, timeout)
+
+    def _wait(self, what, predicate, timeout):
+        """predicate()'s first true value (called under the lock as SIP
+        arrives); fails with the trace after timeout."""
+        return wait_under(self._cond, predicate, timeout, lambda: AssertionError(
+            f"{self.user}: no {what} within {timeout}s\n" + self.trace_text()))
 
     def invite(self, room, media, expect=200, timeout=10):
         """Calls the room with an SDP of these media lines. Returns the
@@ -488,26 +492,14 @@ class SipChatUa:
             dialog.msrp.closed.set()
 
     def wait_for_messages(self, count, timeout=10):
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while len(self.messages) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{self.user}: {len(self.messages)} MESSAGEs, not "
-                                         f"{count}, within {timeout}s\n" + self.trace_text())
-                self._cond.wait(min(left, 0.1))
-            return list(self.messages)
+        """The MESSAGEs received, once there are `count`."""
+        return self._wait(f"{count} MESSAGEs", lambda: len(self.messages) >= count
+                          and list(self.messages), timeout)
 
     def wait_for_incoming(self, count=1, timeout=15):
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while len(self.incoming) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{self.user}: {len(self.incoming)} INVITEs answered, "
-                                         f"not {count}, within {timeout}s\n" + self.trace_text())
-                self._cond.wait(min(left, 0.1))
-            return list(self.incoming)
+        """The INVITE dialogs tuttid started and we answered, once `count`."""
+        return self._wait(f"{count} INVITEs answered", lambda: len(self.incoming) >= count
+                          and list(self.incoming), timeout)
 
     def hang_up_all(self):
         for dialog in self.dialogs:
