@@ -165,8 +165,10 @@ class ChatTest(MsrpRoomTestCase):
 class FileTransferTest(MsrpRoomTestCase):
     def test_a_5_mb_file_reaches_the_other_members_identical(self):
         alice, bob, carol = self.two_chat_members_and_a_pager_member()
-        bob.accept_files(setup="passive")  # tuttid connects to bob
-        carol.accept_files(setup="active")  # carol connects to tuttid
+        # tuttid connects to both (a=setup:passive in their answers); a
+        # member that connects itself is the next test's.
+        bob.accept_files(setup="passive")
+        carol.accept_files(setup="passive")
         data = os.urandom(FILE_BYTES)
         dialog, message_id, tids = alice.offer_file(ROOM, data, "minutes.bin",
                                                     chunk_size=50_000)
@@ -194,11 +196,12 @@ class FileTransferTest(MsrpRoomTestCase):
         self.assertEqual(alice.bye(dialog), 200)
 
     def test_a_member_whose_answer_was_lost_once_still_gets_the_file(self):
-        """UDP loses carol's 200 to tuttid's offer; she connects at once
-        (a=setup:active, RFC 6135) and tuttid hears her 200 only from its
-        retransmission: the connection for a session tuttid offered must
-        not be refused meanwhile (481) - it cannot tell a lost answer from
-        a slow one."""
+        """carol answers tuttid's offer a=setup:active (RFC 6135) and
+        connects at once, as the active end does. UDP loses her 200, so
+        tuttid hears it only from its retransmission: the connection for a
+        session tuttid offered must not be refused meanwhile (481) - it
+        cannot tell a lost answer from a slow one. (Without the loss the
+        same race is lost about one time in ten on loopback.)"""
         alice = self.chat_member("alice", "active")
         carol = self.pager_member("carol")
         self.wait_for_members(2)
