@@ -388,6 +388,7 @@ void MsrpService::Impl::SendBindingSend(ServiceSession& session) {
 void MsrpService::Impl::OnEstablished(ServiceSession& session) {
   session.established = true;
   if (session.info.role == SessionRole::kFileSend) StartFileSend(session);
+  if (session.info.role == SessionRole::kChat) RelayWaiting(session);
 }
 
 void MsrpService::Impl::CloseConnection(uint64_t id, std::string_view why) {

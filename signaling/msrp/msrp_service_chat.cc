@@ -53,8 +53,36 @@ void MsrpService::Impl::RelayToRoom(const ChatMessage& message,
     if (it == sessions.end()) continue;
     ServiceSession& recipient = *it->second;
     if (message.sender_call != 0 && recipient.info.call_id == message.sender_call) continue;
-    if (!recipient.established || recipient.dropping) continue;
-    RelayTo(recipient, message, origin);
+    if (recipient.dropping) continue;
+    if (recipient.established) {
+      RelayTo(recipient, message, origin);
+    } else {
+      HoldFor(recipient, message, origin);
+    }
+  }
+}
+
+void MsrpService::Impl::HoldFor(ServiceSession& recipient, const ChatMessage& message,
+                                const std::shared_ptr<RelayOrigin>& origin) {
+  const size_t bytes = message.body.size();
+  if (recipient.waiting.size() >= kMaxWaitingMessages ||
+      recipient.waiting_bytes + bytes > options.max_queued_bytes) {
+    Delivery failed;
+    failed.origin = origin;
+    OnDeliveryFailed(failed, 408, "the member has not connected");
+    return;
+  }
+  recipient.waiting.push_back({message, origin});
+  recipient.waiting_bytes += bytes;
+}
+
+void MsrpService::Impl::RelayWaiting(ServiceSession& session) {
+  std::deque<ServiceSession::Waiting> waiting = std::move(session.waiting);
+  session.waiting.clear();
+  session.waiting_bytes = 0;
+  for (const ServiceSession::Waiting& held : waiting) {
+    if (session.dropping) return;
+    RelayTo(session, held.message, held.origin);
   }
 }
 

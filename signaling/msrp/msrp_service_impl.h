@@ -44,6 +44,8 @@ struct PendingSend {
   std::shared_ptr<Delivery> delivery;  // kRelay
 };
 
+inline constexpr size_t kMaxWaitingMessages = 64;
+
 struct ServiceSession {
   ServiceSession(MsrpSession s, const MsrpOptions& options, MsrpUri local);
   MsrpSession info;
@@ -58,6 +60,16 @@ struct ServiceSession {
   std::unique_ptr<FileSender> sender;
   absl::flat_hash_map<std::string, PendingSend> pending;     // by transaction id
   std::deque<std::pair<absl::Time, std::string>> deadlines;  // in send order
+  // Chat messages for a member whose connection is not up yet (its 200 OK
+  // is on its way, or it is connecting): relayed once it is, so nothing
+  // sent to the room meanwhile is lost. Bounded (kMaxWaitingMessages and
+  // max_queued_bytes); past the bound a message fails for this member.
+  struct Waiting {
+    ChatMessage message;
+    std::shared_ptr<RelayOrigin> origin;
+  };
+  std::deque<Waiting> waiting;
+  size_t waiting_bytes = 0;
 };
 
 struct ServiceConnection {
@@ -115,6 +127,11 @@ struct MsrpService::Impl {
   // ---- msrp_service_chat.cc ----
   void OnChatChunk(ServiceSession& session, const MsrpMessage& chunk);
   void RelayToRoom(const ChatMessage& message, const std::shared_ptr<RelayOrigin>& origin);
+  // A member not connected yet: the message waits for it (bounded).
+  void HoldFor(ServiceSession& recipient, const ChatMessage& message,
+               const std::shared_ptr<RelayOrigin>& origin);
+  // Its connection is up: what waited for it goes now.
+  void RelayWaiting(ServiceSession& session);
   void RelayTo(ServiceSession& recipient, const ChatMessage& message,
                const std::shared_ptr<RelayOrigin>& origin);
   void OnDeliveryFailed(Delivery& delivery, int code, std::string_view comment);

@@ -316,5 +316,28 @@ TEST_F(MsrpServiceTest, AMemberThatNeverAnswersIsADeliveryFailureReportedToTheSe
   EXPECT_EQ(service_->stats().delivery_failures.load(), 1u);
 }
 
+// A member whose connection is not up yet (its 200 OK still on its way)
+// gets what the room said meanwhile once it connects: nothing is lost in
+// the moment between the answer and the connection.
+TEST_F(MsrpServiceTest, AMessageForAMemberNotConnectedYetWaitsForItsConnection) {
+  StartService();
+  Member alice = Join(1, "alice");
+  Member bob{NewSession(2, "bob"), {}, {}, {}};
+  bob.uri = bob.session.remote_path.back();
+  AddAndWait(bob.session);
+  Say(alice, "said before bob connected");
+  ASSERT_TRUE(WaitEvent<ChatReceived>());
+  bob.peer = MsrpTestPeer::Connect(service_->port());
+  ASSERT_TRUE(bob.peer.ok());
+  ASSERT_TRUE(bob.peer.Send(WriteMessage(Request(bob, ""))));
+  std::optional<MsrpMessage> got;
+  while ((got = bob.peer.Read()) && !got->is_request) {
+  }
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->method, "SEND");
+  EXPECT_EQ(got->body, "said before bob connected");
+  EXPECT_TRUE(WaitUntil([&] { return service_->stats().messages_relayed.load() == 1u; }));
+}
+
 }  // namespace
 }  // namespace tutti::msrp
