@@ -44,6 +44,9 @@ void Daemon::Run() {
   LogStopped();
   loop_.RemoveFd(signal_fd_);
   close(signal_fd_);
+  // The calls' BYEs are done: no stream is left to serve. The service's
+  // thread stops before the controller its events go to.
+  if (msrp_) msrp_->Stop();
   controller_.reset();
   media_->Stop();
 }
@@ -170,6 +173,23 @@ bool Daemon::StartMessaging() {
         .With("error", s.ToString());
     return false;
   }
+  // Called on the MSRP thread: each event goes to the control thread, where
+  // the controller (still there: Run() stops this thread before it goes)
+  // takes it.
+  msrp_ = std::make_unique<msrp::MsrpService>(
+      MsrpOptionsFrom(config_), files_.get(), [this](msrp::MsrpEvent event) {
+        loop_.Post([this, event = std::move(event)]() mutable {
+          if (controller_) controller_->OnMsrpEvent(std::move(event));
+        });
+      });
+  if (absl::Status s = msrp_->Start(); !s.ok()) {
+    LogError("tuttid", "cannot start MSRP (chat and files)")
+        .With("listen", sip::JoinHostPort(config_.msrp.listen, config_.msrp.port))
+        .With("error", s.ToString())
+        .With("fix", "give [msrp] port a free port, or set [messaging] enabled = false");
+    return false;
+  }
+  controller_->set_msrp(msrp_.get(), files_.get());
   return true;
 }
 
@@ -276,7 +296,7 @@ std::string Daemon::Metrics() const {
   api::MetricsText more;
   api::RenderTransportMetrics(transports_, more);
   packet_plane_->RenderMetrics(more);
-  api::RenderMessagingMetrics(*controller_, /*msrp=*/nullptr, more);
+  api::RenderMessagingMetrics(*controller_, msrp_ ? &msrp_->stats() : nullptr, more);
   return text + more.text();
 }
 
@@ -303,6 +323,7 @@ void Daemon::LogStarted() const {
       .With("rtp_ports", StrCat(config_.media.rtp_port_min, "-", config_.media.rtp_port_max))
       .With("rooms", static_cast<int64_t>(rooms_.size()))
       .With("room_store", config_.store.path.empty() ? "none" : config_.store.path)
+      .With("msrp", msrp_ ? sip::JoinHostPort(config_.msrp.listen, msrp_->port()) : "off")
       .With("files", files_ ? config_.files.dir : "off")
       .With("api", control_api_ ? sip::JoinHostPort(config_.api.listen, control_api_->port())
                                 : std::string("off"));

@@ -27,6 +27,7 @@
 #include "signaling/call/overload_guard.h"
 #include "signaling/call/room_directory.h"
 #include "signaling/msrp/file_store.h"
+#include "signaling/msrp/msrp_service.h"
 #include "signaling/sip/digest_auth.h"
 #include "signaling/sip/sip_endpoint.h"
 #include "signaling/sip/sip_transports.h"
@@ -56,7 +57,8 @@ class Daemon {
   bool StartPacketPlane();
   void StartMedia();  // prompts, the DTLS certificate, the workers
   bool StartCallControl();
-  // [messaging], [files]: the rooms' file store.
+  // [messaging], [msrp], [files]: the rooms' file store and the MSRP
+  // service on its own thread, its events posted to the control loop.
   bool StartMessaging();
   bool SetUpSipAccess();  // [sip] allow/deny, digest authentication
   bool StartTransports();
@@ -89,7 +91,11 @@ class Daemon {
   // Before the controller, which writes its last records as it goes.
   std::unique_ptr<CallRecordWriter> records_;
   std::optional<sip::TransactionLayer> transactions_;
+  // Before the controller, which points at them, and so destroyed after it.
+  // Run() stops the service's thread (no more events) before the
+  // controller goes.
   std::unique_ptr<msrp::FileStore> files_;
+  std::unique_ptr<msrp::MsrpService> msrp_;
   std::unique_ptr<CallController> controller_;
   std::optional<sip::SipEndpoint> endpoint_;
   std::optional<sip::SourceFilter> source_filter_;
