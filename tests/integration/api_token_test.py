@@ -55,6 +55,10 @@ rtp_port_min = {rtp}
 rtp_port_max = {rtp_last}
 [records]
 path = ""
+[msrp]
+port = {free_port()}
+[files]
+dir = "{self.dir}/files"
 [api]
 enabled = true
 port = {self.api_port}
