@@ -67,7 +67,8 @@ CallController::CallController(CallTimers* timers, sip::CallSignaling* transacti
       overload_(overload),
       media_(media),
       options_(std::move(options)),
-      server_{options_.user_agent, options_.retry_after_s},
+      server_{options_.user_agent, options_.retry_after_s,
+              options_.messaging.enabled ? kAllowedMethods : kAllowedMethodsWithoutMessage},
       session_options_{server_, options_.session_timers},
       recordings_(media),
       subscriptions_(transactions, timers, &server_, options_.local, options_.subscriptions,
@@ -635,7 +636,7 @@ void CallController::OnOptions(TransactionId id, const SipMessage& options) {
   const int status = shutting_down_ ? 503 : 200;
   sip::MessageWriter response =
       transactions_->ResponseFor(id, status, {}, sip::TransactionLayer::NewTag());
-  response.Header(HeaderId::kAllow, kAllowedMethods);
+  response.Header(HeaderId::kAllow, server_.allowed_methods);
   response.Header("Allow-Events", kConferencePackage);
   response.Header(HeaderId::kAccept, kSdpType);
   response.Header("Accept-Encoding", "identity");

@@ -15,7 +15,8 @@ void Reject(sip::CallSignaling& signaling, const ServerIdentity& server, sip::Tr
             int status_code, std::string_view reason, std::string_view warning, int warn_code) {
   sip::MessageWriter response =
       signaling.ResponseFor(id, status_code, reason, sip::TransactionLayer::NewTag());
-  if (status_code == 405 || status_code == 501) response.Header(HeaderId::kAllow, kAllowedMethods);
+  if (status_code == 405 || status_code == 501)
+    response.Header(HeaderId::kAllow, server.allowed_methods);
   if (status_code == 415) response.Header(HeaderId::kAccept, kSdpType);
   // RFC 6665 §8.3.1: which event packages we do serve (conference, RFC 4575).
   if (status_code == 489) response.Header("Allow-Events", "conference");

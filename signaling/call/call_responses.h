@@ -9,7 +9,11 @@
 
 namespace tutti {
 
+// What Allow lists (OPTIONS, 200s to INVITEs, 405 and 501): MESSAGE only
+// while it is relayed ([messaging] enabled; otherwise it gets 405).
 inline constexpr std::string_view kAllowedMethods =
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, SUBSCRIBE, MESSAGE";
+inline constexpr std::string_view kAllowedMethodsWithoutMessage =
     "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, SUBSCRIBE";
 inline constexpr std::string_view kSdpType = "application/sdp";
 // The extensions tutti supports (RFC 4028 session timers), named alike in
@@ -20,6 +24,7 @@ inline constexpr std::string_view kSupportedExtensions = "timer";
 struct ServerIdentity {
   std::string user_agent = "tutti";
   int retry_after_s = 5;
+  std::string_view allowed_methods = kAllowedMethods;  // the Allow header's
 };
 
 // A final error response with a fresh To tag. `warning`: the text of a

@@ -54,7 +54,7 @@ void InviteSession::Answer(std::string_view body) {
   for (const std::string& route : dialog_.route_set()) {
     ok.Header(HeaderId::kRecordRoute, route);
   }
-  ok.Header(HeaderId::kAllow, kAllowedMethods);
+  ok.Header(HeaderId::kAllow, options_->server.allowed_methods);
   ok.Header(HeaderId::kSupported, kSupportedExtensions);
   ok.Header(HeaderId::kServer, options_->server.user_agent);
   AddSessionHeaders(session_, ok);
@@ -91,7 +91,7 @@ void InviteSession::AnswerReInvite(TransactionId id, const SipMessage& re_invite
                                    std::string_view body) {
   sip::MessageWriter ok = signaling_->ResponseFor(id, 200);
   ok.Header(HeaderId::kContact, dialog_.local_contact());
-  ok.Header(HeaderId::kAllow, kAllowedMethods);
+  ok.Header(HeaderId::kAllow, options_->server.allowed_methods);
   ok.Header(HeaderId::kSupported, kSupportedExtensions);
   ok.Header(HeaderId::kServer, options_->server.user_agent);
   // A re-INVITE refreshes the session (RFC 4028 §10) and may change it.

@@ -496,7 +496,7 @@ TEST_F(CallControllerTest, SubscribeForAnotherPackageIs489AndToAnUnknownRoom404)
   // OPTIONS says what is served.
   Send(Request("OPTIONS", "1000", 1));
   EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("\r\nAllow-Events: conference\r\n"));
-  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("UPDATE, SUBSCRIBE\r\n"));
+  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("UPDATE, SUBSCRIBE, MESSAGE\r\n"));
 }
 
 TEST_F(CallControllerTest, AnAuthRoomChallengesAStrangerAndAParticipantsOnlyRoomRefusesOne) {

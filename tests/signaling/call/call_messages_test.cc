@@ -215,6 +215,10 @@ TEST_F(CallMessagesTest, UnknownRoomTooLargeAndUnlistedTypesAreRefused) {
   messaging.enabled = false;
   Make(messaging);
   EXPECT_EQ(SendPager(1, "hi"), 405);
+  // Its Allow does not offer what it just refused.
+  EXPECT_THAT(
+      signaling_.responses.back().bytes,
+      HasSubstr("\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, SUBSCRIBE\r\n"));
 }
 
 TEST_F(CallMessagesTest, OtherTypesAreRelayedWhenConfigured) {
