@@ -793,15 +793,6 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
                        "\" is also the name of a room");
     }
   }
-  if (const uint16_t msrp = config.msrp.port; config.messaging.enabled && msrp != 0) {
-    const bool taken = (config.sip.tcp && msrp == config.sip.port) ||
-                       (config.sip.tls && msrp == config.sip.tls_port) ||
-                       (config.api.enabled && msrp == config.api.port);
-    if (taken) {
-      return LineError(origin, at("msrp", "port"), "msrp.port ", msrp,
-                       " is also a SIP TCP/TLS or API port: give MSRP a port of its own");
-    }
-  }
   if (config.log.format != "logfmt" && config.log.format != "json") {
     return LineError(origin, at("log", "format"), "log.format must be \"logfmt\" or \"json\"");
   }
@@ -811,6 +802,20 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
                      "log.level must be one of debug, info, warn, error");
   }
   return absl::OkStatus();
+}
+
+// [msrp] port must not be a TCP port tuttid already listens on.
+absl::Status ValidateMsrpPort(const toml::table& root, std::string_view origin,
+                              const Config& config) {
+  const uint16_t msrp = config.msrp.port;
+  if (!config.messaging.enabled || msrp == 0) return absl::OkStatus();
+  const bool taken = (config.sip.tcp && msrp == config.sip.port) ||
+                     (config.sip.tls && msrp == config.sip.tls_port) ||
+                     (config.api.enabled && msrp == config.api.port);
+  if (!taken) return absl::OkStatus();
+  const toml::node* node = root.at_path("msrp.port").node();
+  return LineError(origin, node ? node->source().begin.line : 0, "msrp.port ", msrp,
+                   " is also a SIP TCP/TLS or API port: give MSRP a port of its own");
 }
 
 constexpr std::string_view kParticipantActions[] = {
@@ -1016,6 +1021,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     }
   }
   if (!(s = Validate(root, origin, config)).ok()) return s;
+  if (!(s = ValidateMsrpPort(root, origin, config)).ok()) return s;
   if (!(s = ValidateAuth(root, origin, config)).ok()) return s;
   return config;
 }
