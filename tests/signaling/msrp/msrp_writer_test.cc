@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "signaling/msrp/msrp_message.h"
+#include "tests/signaling/msrp/rfc4975_examples.h"
 
 namespace tutti::msrp {
 namespace {
@@ -22,29 +23,14 @@ MsrpMessage RfcSend() {
 }
 
 // RFC 4975 §7.1, byte for byte.
-TEST(MsrpWriterTest, WritesTheRfcSend) {
-  EXPECT_EQ(WriteMessage(RfcSend()),
-            "MSRP a786hjs2 SEND\r\n"
-            "To-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n"
-            "From-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n"
-            "Message-ID: 87652491\r\n"
-            "Byte-Range: 1-25/25\r\n"
-            "Content-Type: text/plain\r\n"
-            "\r\n"
-            "Hey Bob, are you there?\r\n"
-            "-------a786hjs2$\r\n");
-}
+TEST(MsrpWriterTest, WritesTheRfcSend) { EXPECT_EQ(WriteMessage(RfcSend()), rfc4975::kSend); }
 
 // §7.2: back one hop to the first From-Path URI, from the URI the
 // request was sent to; the same transaction id; no body.
 TEST(MsrpWriterTest, ResponseGoesBackToTheFirstFromPathUri) {
   MsrpMessage request = RfcSend();
   request.from_path.push_back("msrp://alice.example.com:9/far;tcp");
-  EXPECT_EQ(WriteResponse(request, 200, "OK"),
-            "MSRP a786hjs2 200 OK\r\n"
-            "To-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n"
-            "From-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n"
-            "-------a786hjs2$\r\n");
+  EXPECT_EQ(WriteResponse(request, 200, "OK"), rfc4975::kOk);
   EXPECT_EQ(WriteResponse(request, 481, ""),
             "MSRP a786hjs2 481\r\n"
             "To-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n"
