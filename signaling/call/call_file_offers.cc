@@ -3,6 +3,7 @@
 // (a kFileSend session per accepted offer).
 #include <string>
 
+#include "absl/random/random.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "signaling/call/call_controller.h"
@@ -22,12 +23,6 @@ msrp::FileDescription DescriptionOf(const msrp::StoredFile& file) {
   description.size = file.size;
   description.sha1 = file.sha1;
   return description;
-}
-
-uint64_t RandomSdpSessionId() {
-  uint64_t id = 0;
-  for (char c : sip::TransactionLayer::NewTag()) id = id * 31 + static_cast<unsigned char>(c);
-  return id >> 2;  // below 2**62: o= writes it as a decimal any parser takes
 }
 
 }  // namespace
@@ -84,7 +79,9 @@ void CallController::OfferFile(const Call& member, const msrp::StoredFile& file)
   const std::string& address = options_.media.For(member.media_family).empty()
                                    ? options_.media.ipv4
                                    : options_.media.For(member.media_family);
-  offer->offer = sdp::MakeFileOffer(address, local, DescriptionOf(file), RandomSdpSessionId());
+  absl::BitGen bitgen;  // o='s session id, drawn as a call's is (NewCall)
+  offer->offer =
+      sdp::MakeFileOffer(address, local, DescriptionOf(file), absl::Uniform<uint32_t>(bitgen));
   AddFileSendSession(*offer, {}, /*active=*/false);
   offer->invite_branch = sip::TransactionLayer::NewBranch();
   std::string invite = offer->dialog.BuildRequest(Method::kInvite, offer->invite_branch, {},

@@ -15,7 +15,6 @@ import os
 import socket
 import sys
 import threading
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,19 +30,18 @@ name = "1000"
 """
 
 
+def _connect(port):
+    try:
+        return socket.create_connection(("127.0.0.1", port), timeout=0.5)
+    except OSError:
+        return None
+
+
 class Console:
     """What a baresip prints on its console (cons.so), read by a thread."""
 
     def __init__(self, port):
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.sock = socket.create_connection(("127.0.0.1", port), timeout=0.5)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"baresip's console port {port} never opened")
-                time.sleep(0.05)
+        self.sock = wait_until(f"baresip's console port {port} open", lambda: _connect(port))
         self.sock.settimeout(None)  # close() shuts it down, which ends the read
         self.text = ""
         self.lock = threading.Lock()
