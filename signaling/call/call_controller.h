@@ -42,6 +42,11 @@
 #include "signaling/sip/dialog.h"
 #include "signaling/sip/digest_auth.h"
 #include "signaling/sip/transaction_layer.h"
+#include "signaling/trunk/dial_plan.h"
+#include "signaling/trunk/trunk_config.h"
+#include "signaling/trunk/trunk_guard.h"
+#include "signaling/trunk/trunk_links.h"
+#include "signaling/trunk/trunk_table.h"
 
 namespace tutti {
 
@@ -109,6 +114,42 @@ struct CallControllerOptions {
   MessagingOptions messaging;
   // Stored files offered to members (call_file_offers.cc): answer timeout, bounds.
   FileOfferOptions file_offers;
+
+  // Trunks: calls from addresses no trunk has ([trunks]), and dial-outs'
+  // room limits and answer timeout ([dial_out]).
+  trunk::TrunkPolicy trunk_policy;
+  trunk::DialOutConfig dial_out;
+};
+
+// Calls from trunks (call_trunk_calls.cc), for /metrics.
+struct InboundTrunkCounters {
+  uint64_t calls = 0;             // INVITEs recognised as a trunk's
+  uint64_t refused_stranger = 0;  // 403: no trunk's address, and not a room call allowed
+  uint64_t refused_no_route = 0;  // 404: the dial plan has no rule for the number
+  uint64_t refused_busy = 0;      // 503: the trunk at max_calls or max_calls_per_second
+  uint64_t early_media = 0;       // answered 183 with SDP first
+};
+
+// Dial-outs and REFER (call_dial_out.cc, call_refer.cc), for /metrics.
+struct DialOutCounters {
+  uint64_t started = 0;   // INVITEs sent
+  uint64_t refused = 0;   // refused before any INVITE (toll-fraud guard, limits, no trunk)
+  uint64_t answered = 0;  // 2xx: the callee joined its room
+  uint64_t failed = 0;    // final responses >= 300, timeouts, CANCELs
+  uint64_t refers = 0;    // REFERs accepted (202)
+};
+
+// What asks a dial-out (CallController::DialOut).
+struct DialOutRequest {
+  std::string room;
+  // A number (dialled form: "+44 20 7946 0000", "02079460000") or a sip:/sips:/tel: URI.
+  std::string target;
+  std::string caller_id;     // our number shown to the callee; empty: the trunk's caller_id
+  std::string display_name;  // shown in the room for the callee; empty: the number
+  absl::Duration timeout =
+      absl::ZeroDuration();  // CANCEL when not answered; 0: [dial_out] answer_timeout_s
+  // Who asked, for the call record and events: "api", "key:<call id>", "refer:<call id>".
+  std::string requested_by;
 };
 
 // Instant messages (call_messages.cc), for /metrics.
@@ -313,6 +354,27 @@ class CallController : public sip::TransactionUser {
   }
   const AuthCounters& auth_counters() const { return auth_counters_; }
   uint64_t calls_answered() const { return calls_answered_; }
+
+  // ---- Trunks, public (call_trunk_calls.cc, call_dial_out.cc) ----
+  // The trunks and their state (all outlive the controller; null: none,
+  // calls to numbers get 404 and dial-outs are refused).
+  void set_trunks(const trunk::TrunkTable* trunks, const trunk::DialPlan* dial_plan,
+                  trunk::TrunkGuard* guard, const trunk::TrunkLinks* links) {
+    trunks_ = trunks;
+    dial_plan_ = dial_plan;
+    trunk_guard_ = guard;
+    trunk_links_ = links;
+  }
+  // Places a call from `request.room` (call_dial_out.cc): the call's id
+  // (its participant id once answered), or why not: NotFound (no such
+  // room), InvalidArgument (not a number or URI), PermissionDenied (the
+  // toll-fraud guard: no trunk may reach it), ResourceExhausted (a limit),
+  // Unavailable (shutting down, every trunk for it down). Nothing is sent
+  // when refused.
+  absl::StatusOr<uint64_t> DialOut(DialOutRequest request);
+  const InboundTrunkCounters& inbound_trunk_counters() const { return inbound_trunk_counters_; }
+  const DialOutCounters& dial_out_counters() const { return dial_out_counters_; }
+  // ---- end trunks, public ----
   const DialInCounters& dial_in_counters() const { return dial_in_counters_; }
   int in_ivr() const;  // callers talking to the IVR now
   // RFC 4575 subscriptions to rooms' rosters now.
@@ -412,6 +474,12 @@ class CallController : public sip::TransactionUser {
   void TakeChat(Call& call, std::optional<sdp::NegotiatedChat> negotiated);
   void EndChat(Call& call);
   // ---- end MSRP legs ----
+
+  // ---- Inbound trunk calls (call_trunk_calls.cc) ----
+  // ---- end inbound trunk calls ----
+
+  // ---- Dial-out and REFER (call_dial_out.cc, call_refer.cc) ----
+  // ---- end dial-out and REFER ----
 
   // ---- Files offered to members (call_file_offers.cc) ----
   void OnFileReceived(const msrp::FileReceived& received);
@@ -590,6 +658,18 @@ class CallController : public sip::TransactionUser {
   msrp::MsrpService* msrp_ = nullptr;
   msrp::FileStore* files_ = nullptr;
   // ---- end MSRP state ----
+
+  // ---- Trunk state, shared (set_trunks) ----
+  const trunk::TrunkTable* trunks_ = nullptr;
+  const trunk::DialPlan* dial_plan_ = nullptr;
+  trunk::TrunkGuard* trunk_guard_ = nullptr;
+  const trunk::TrunkLinks* trunk_links_ = nullptr;
+  // ---- Inbound trunk calls state (call_trunk_calls.cc) ----
+  InboundTrunkCounters inbound_trunk_counters_;
+  // ---- end inbound trunk calls state ----
+  // ---- Dial-out and REFER state (call_dial_out.cc, call_refer.cc) ----
+  DialOutCounters dial_out_counters_;
+  // ---- end dial-out and REFER state ----
 
   // ---- File offers state (call_file_offers.cc) ----
   FileCounters file_counters_;

@@ -15,6 +15,7 @@
 #include "signaling/call/invite_session.h"
 #include "signaling/call/media_leg.h"
 #include "signaling/call/video_rates.h"
+#include "signaling/trunk/trunk_config.h"
 
 namespace tutti {
 
@@ -97,6 +98,17 @@ struct CallController::Call {
   std::optional<ChatLeg> chat;
   bool chat_only = false;
   bool file_call = false;
+
+  // ---- Inbound trunk call (call_trunk_calls.cc) ----
+  // The trunk it came from (null: not a trunk's call), the number it
+  // called and who called (CallerOf), for its name, events and record.
+  const trunk::TrunkConfig* trunk = nullptr;
+  std::string called_number;
+  std::string caller_number;
+  // ---- end inbound trunk call ----
+
+  // ---- Dial-out (call_dial_out.cc, call_refer.cc) ----
+  // ---- end dial-out ----
 
   bool ringing() const { return session->state() == InviteSession::State::kRinging; }
 };

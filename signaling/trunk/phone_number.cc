@@ -1,0 +1,2 @@
+// PLACEHOLDER: its owner replaces this file (issue 18).
+#include "signaling/trunk/phone_number.h"

@@ -1,0 +1,72 @@
+// tutti's side of each trunk's link: REGISTER (with digest auth, refreshed
+// before expiry, retried with back-off) where the trunk asks for it, and
+// OPTIONS keepalives (RFC 3261 §11) that mark a trunk up or down. Control
+// thread; one small state machine per trunk, on CallTimers (a manual clock
+// in the unit tests) and CallSignaling (the transaction layer).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "signaling/call/call_timers.h"
+#include "signaling/sip/call_signaling.h"
+#include "signaling/sip/dialog.h"
+#include "signaling/trunk/trunk_table.h"
+
+namespace tutti::trunk {
+
+enum class RegistrationState {
+  kNone,         // the trunk does not register
+  kRegistering,  // REGISTER sent (or answering a challenge)
+  kRegistered,   // 2xx; refreshed before it runs out
+  kFailed,       // refused (403, wrong credentials, ...) or unanswered; retried after back-off
+};
+std::string_view RegistrationStateName(RegistrationState state);  // "none", "registering", ...
+
+// What the API and /metrics show of a trunk's link.
+struct TrunkLinkStatus {
+  std::string trunk;
+  RegistrationState registration = RegistrationState::kNone;
+  int last_register_status = 0;  // the last final response's code; 0: none
+  absl::Time registered_until = absl::InfinitePast();
+  absl::Duration retry_in = absl::ZeroDuration();  // kFailed: until the next try
+  bool up = true;                                  // answered its last OPTIONS (or sends none)
+  uint64_t options_sent = 0;
+  uint64_t options_failed = 0;  // unanswered (any answer at all means the peer is up)
+  uint64_t registrations = 0;   // 2xx to REGISTER
+  uint64_t register_failures = 0;
+};
+
+class TrunkLinks {
+ public:
+  // `trunks` and the others outlive this. Nothing is sent before Start.
+  TrunkLinks(const TrunkTable* trunks, CallTimers* timers, sip::CallSignaling* signaling,
+             sip::LocalEndpoint local, std::string user_agent);
+  ~TrunkLinks();
+  TrunkLinks(const TrunkLinks&) = delete;
+  TrunkLinks& operator=(const TrunkLinks&) = delete;
+
+  void Start();  // first REGISTERs and OPTIONS
+  // Shutdown: REGISTER with Expires: 0 for each registered trunk; `done`
+  // runs when they are answered or timed out.
+  void Stop(std::function<void()> done);
+
+  bool Up(std::string_view trunk) const;  // unknown trunk: false
+  std::vector<TrunkLinkStatus> Status() const;
+
+ private:
+  struct Link;  // defined in the .cc
+  std::vector<std::unique_ptr<Link>> links_;
+  const TrunkTable* trunks_;
+  CallTimers* timers_;
+  sip::CallSignaling* signaling_;
+  sip::LocalEndpoint local_;
+  std::string user_agent_;
+};
+
+}  // namespace tutti::trunk

@@ -1,0 +1,48 @@
+// The configured trunks, ready to use: who an inbound INVITE comes from,
+// where a dial-out goes, and each trunk's next hop.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "signaling/sip/ip_prefix.h"
+#include "signaling/sip/transport.h"
+#include "signaling/trunk/trunk_config.h"
+
+namespace tutti::trunk {
+
+class TrunkTable {
+ public:
+  TrunkTable() = default;
+  // Checks the trunks (unique names, addresses, host, patterns, transport)
+  // and resolves their hosts (getaddrinfo, at load only). The error names
+  // the trunk and what is wrong.
+  static absl::StatusOr<TrunkTable> Make(std::vector<TrunkConfig> trunks);
+
+  // The trunk whose addresses hold `source`; null: none (a stranger or a
+  // plain SIP caller).
+  const TrunkConfig* FromSource(const sip::SocketAddress& source) const;
+  const TrunkConfig* Named(std::string_view name) const;
+  // The trunk a dial-out to `number` (canonical) goes through: the first,
+  // in config order, whose dial_out_patterns match it and that is not
+  // `skip` (a trunk marked down). Null: no trunk may reach it.
+  const TrunkConfig* OutboundFor(std::string_view number,
+                                 const std::vector<std::string_view>& skip = {}) const;
+  // Where requests to the trunk go: its outbound proxy, else its host.
+  sip::Destination NextHop(const TrunkConfig& trunk) const;
+
+  const std::vector<TrunkConfig>& trunks() const { return trunks_; }
+  bool empty() const { return trunks_.empty(); }
+
+ private:
+  struct Resolved {
+    std::vector<sip::IpPrefix> addresses;
+    sip::Destination next_hop;
+  };
+  std::vector<TrunkConfig> trunks_;
+  std::vector<Resolved> resolved_;  // same index as trunks_
+};
+
+}  // namespace tutti::trunk
