@@ -78,14 +78,14 @@ std::string DigestResponse(DigestAlgorithm algorithm, std::string_view ha1, std:
   return DigestHash(algorithm, StrCat(ha1, ":", nonce, ":", nc, ":", cnonce, ":", qop, ":", ha2));
 }
 
-std::optional<DigestCredentials> ParseDigestCredentials(std::string_view value) {
+std::optional<std::vector<DigestParam>> ParseDigestParams(std::string_view value) {
   value = StripWhitespace(value);
   constexpr std::string_view kScheme = "Digest";
   if (value.size() <= kScheme.size() || !EqualsIgnoreCase(value.substr(0, 6), kScheme) ||
       (value[6] != ' ' && value[6] != '\t')) {
     return std::nullopt;
   }
-  DigestCredentials out;
+  std::vector<DigestParam> out;
   size_t i = kScheme.size();
   auto skip_space = [&] {
     while (i < value.size() &&
@@ -93,17 +93,17 @@ std::optional<DigestCredentials> ParseDigestCredentials(std::string_view value) 
       ++i;
     }
   };
+  // A peer's header is bounded by the parser's message limit; so is this.
   while (true) {
     skip_space();
     if (i >= value.size()) break;
     const size_t name_start = i;
     while (i < value.size() && IsTokenChar(value[i])) ++i;
-    const std::string_view name = value.substr(name_start, i - name_start);
+    DigestParam param{value.substr(name_start, i - name_start), {}};
     skip_space();
-    if (name.empty() || i >= value.size() || value[i] != '=') return std::nullopt;
+    if (param.name.empty() || i >= value.size() || value[i] != '=') return std::nullopt;
     ++i;
     skip_space();
-    std::string param;
     if (i < value.size() && value[i] == '"') {
       ++i;
       bool closed = false;
@@ -114,17 +114,32 @@ std::optional<DigestCredentials> ParseDigestCredentials(std::string_view value) 
           break;
         }
         if (c == '\\' && i < value.size()) {
-          param.push_back(value[i++]);
+          param.value.push_back(value[i++]);
         } else {
-          param.push_back(c);
+          param.value.push_back(c);
         }
       }
       if (!closed) return std::nullopt;
     } else {
       const size_t start = i;
       while (i < value.size() && IsTokenChar(value[i])) ++i;
-      param = std::string(value.substr(start, i - start));
+      param.value = std::string(value.substr(start, i - start));
     }
+    out.push_back(std::move(param));
+    skip_space();
+    if (i >= value.size()) break;
+    if (value[i] != ',') return std::nullopt;
+    ++i;
+  }
+  return out;
+}
+
+std::optional<DigestCredentials> ParseDigestCredentials(std::string_view value) {
+  std::optional<std::vector<DigestParam>> params = ParseDigestParams(value);
+  if (!params) return std::nullopt;
+  DigestCredentials out;
+  for (DigestParam& param : *params) {
+    const std::string_view name = param.name;
     std::string* slot = nullptr;
     if (EqualsIgnoreCase(name, "username")) slot = &out.username;
     if (EqualsIgnoreCase(name, "realm")) slot = &out.realm;
@@ -135,11 +150,7 @@ std::optional<DigestCredentials> ParseDigestCredentials(std::string_view value) 
     if (EqualsIgnoreCase(name, "cnonce")) slot = &out.cnonce;
     if (EqualsIgnoreCase(name, "qop")) slot = &out.qop;
     if (EqualsIgnoreCase(name, "nc")) slot = &out.nc;
-    if (slot != nullptr) *slot = std::move(param);  // others (opaque, ...) are not used
-    skip_space();
-    if (i >= value.size()) break;
-    if (value[i] != ',') return std::nullopt;
-    ++i;
+    if (slot != nullptr) *slot = std::move(param.value);  // others (opaque, ...) are not used
   }
   return out;
 }

@@ -49,6 +49,17 @@ std::string DigestResponse(DigestAlgorithm algorithm, std::string_view ha1, std:
                            std::string_view nc, std::string_view cnonce, std::string_view qop,
                            std::string_view method, std::string_view uri);
 
+// One parameter of a Digest header: its name as written, its value with
+// the quotes taken off and quoted-pair escapes undone.
+struct DigestParam {
+  std::string_view name;  // into the header value
+  std::string value;
+};
+// The parameters of "Digest name=value, name=\"quoted, with commas\", ..."
+// (an Authorization or a WWW-Authenticate value) in order; nullopt when it
+// is not Digest or is malformed. Shared by both sides so they read alike.
+std::optional<std::vector<DigestParam>> ParseDigestParams(std::string_view header_value);
+
 // The parameters of an Authorization header ("Digest username=..., ...").
 struct DigestCredentials {
   std::string username;
