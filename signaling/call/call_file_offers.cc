@@ -113,7 +113,7 @@ void CallController::OnFileOfferResponse(uint64_t offer_id, const sip::SipMessag
   if (response != nullptr && response->status_code() < 200) return;  // ringing, trying
   timers_->Cancel(offer->answer_timer);
   offer->answer_timer = 0;
-  if (response == nullptr) {  // timer B: no final answer
+  if (response == nullptr) {  // timer B (no answer at all) or our CANCEL unanswered
     if (offer->state == State::kInviting) {
       ++file_counters_.offers_timed_out;
       CancelFileOffer(*offer, "timed_out");  // it may still ring there

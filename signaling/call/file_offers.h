@@ -3,7 +3,7 @@
 //
 //   inviting --2xx, stream accepted--> sending --FileSent / BYE--> gone
 //      |  \--2xx, stream refused: ACK + BYE--> ending --BYE answered--> gone
-//      |--1xx: still inviting; >= 300 or timer B: gone (declined, timed out)
+//      |--1xx: still inviting; >= 300 or a timeout: gone (declined, timed out)
 //      \--our answer timeout, shutdown: CANCEL--> cancelling --final--> gone
 //
 // This table holds the offers and their bounds (in all and per room, so a
@@ -34,9 +34,9 @@ namespace tutti {
 
 struct FileOfferOptions {
   // How long a member may leave an offer unanswered (ringing) before it is
-  // CANCELled. The transaction layer's timer B (64*T1, 32 s) ends our
-  // INVITE transaction even after a 1xx, so a longer value is cut to that
-  // (the offer is then CANCELled and over at once).
+  // CANCELled. Once the member's 1xx came, only this ends the wait (timer B,
+  // 32 s, applies to an INVITE with no answer at all); a CANCEL with no 487
+  // is over 64*T1 later (the transaction layer reports a timeout).
   absl::Duration answer_timeout = absl::Seconds(30);
   size_t max_in_flight = 1000;          // offers not yet over, in all
   size_t max_in_flight_per_room = 200;  // ... in one room

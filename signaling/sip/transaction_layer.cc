@@ -460,7 +460,17 @@ TransactionId TransactionLayer::SendRequest(const Destination& next_hop, std::st
     t->retransmit_timer =
         loop_->AddTimer(t->retransmit_interval, [this, id] { RetransmitClient(id); });
   }
-  t->end_timer = loop_->AddTimer(64 * timers_.t1, [this, id] {  // timer B or F
+  ArmClientTimeout(*t, 64 * timers_.t1);  // timer B or F
+  if (t->request.method() == Method::kCancel) OnCancelSent(t->request);
+  client_keys_.emplace(t->key, id);
+  clients_.emplace(id, std::move(t));
+  return id;
+}
+
+void TransactionLayer::ArmClientTimeout(ClientTransaction& t, absl::Duration delay) {
+  loop_->CancelTimer(t.end_timer);
+  const TransactionId id = t.id;
+  t.end_timer = loop_->AddTimer(delay, [this, id] {
     // Only armed until a final response arrives, which replaces it.
     auto it = clients_.find(id);
     if (it == clients_.end()) return;
@@ -469,9 +479,16 @@ TransactionId TransactionLayer::SendRequest(const Destination& next_hop, std::st
     TerminateClient(id);
     report(nullptr);
   });
-  client_keys_.emplace(t->key, id);
-  clients_.emplace(id, std::move(t));
-  return id;
+}
+
+void TransactionLayer::OnCancelSent(const SipMessage& cancel) {
+  // The CANCEL carries the INVITE's branch (§9.1).
+  auto found = client_keys_.find(ClientKey(cancel.top_via().branch, MethodName(Method::kInvite)));
+  if (found == client_keys_.end()) return;
+  ClientTransaction& invite = *clients_.at(found->second);
+  if (invite.state == ClientTransaction::State::kProceeding) {
+    ArmClientTimeout(invite, 64 * timers_.t1);
+  }
 }
 
 void TransactionLayer::SendStateless(const Destination& destination, std::string_view bytes) {
@@ -506,11 +523,15 @@ void TransactionLayer::OnResponseMessage(const SipMessage& response) {
 
   if (code < 200) {
     if (t.state != State::kCalling && t.state != State::kProceeding) return;
-    t.state = State::kProceeding;
-    if (t.invite) {  // a provisional stops INVITE retransmissions
+    if (t.invite && t.state == State::kCalling) {
+      // A provisional stops INVITE retransmissions, and timer B, which
+      // applies in Calling only (§17.1.1.2): from here the TU decides how
+      // long it rings, and ends it by CANCEL.
       loop_->CancelTimer(t.retransmit_timer);
       t.retransmit_timer = 0;
+      ArmClientTimeout(t, timers_.invite_proceeding_limit);
     }
+    t.state = State::kProceeding;
     t.callback(&response);
     return;
   }

@@ -33,6 +33,11 @@ struct TimerSettings {
   absl::Duration t4 = absl::Seconds(5);
   // RFC 3261 §17.2.1: 100 Trying goes out if the TU has not answered by then.
   absl::Duration trying_delay = absl::Milliseconds(200);
+  // Our INVITE once a 1xx came (Proceeding): RFC 3261 §17.1.1.2 leaves its
+  // end to the TU, which CANCELs when it stops waiting (a dial-out rings a
+  // minute or more). This only bounds a TU that never does: past it the
+  // transaction ends and reports a timeout (like a proxy's timer C, > 3 min).
+  absl::Duration invite_proceeding_limit = absl::Minutes(5);
 };
 
 // What server transactions may hold at once ([limits] max_transactions,
@@ -80,7 +85,9 @@ class TransactionLayer final : public CallSignaling {
  public:
   // Called with every response of a client transaction that the TU must see
   // (provisionals, the final, 2xx retransmissions of an INVITE), or with
-  // nullptr when the transaction timed out (timer B or F).
+  // nullptr when the transaction timed out: timer F (non-INVITE), timer B
+  // (an INVITE with no response at all), 64*T1 after the TU sent a CANCEL
+  // for it with no final response (§9.1), or invite_proceeding_limit.
   using ResponseCallback = CallSignaling::ResponseCallback;
 
   TransactionLayer(EventLoop* loop, MessageSender* sender, TransactionUser* user,
@@ -151,6 +158,12 @@ class TransactionLayer final : public CallSignaling {
   void TerminateServer(TransactionId id);
   void TerminateClient(TransactionId id);
   void SendAckForFailure(ClientTransaction& transaction, const SipMessage& response);
+  // (Re)arms a client transaction's end: past `delay` it ends and its TU
+  // hears nullptr.
+  void ArmClientTimeout(ClientTransaction& transaction, absl::Duration delay);
+  // A CANCEL the TU sends for our INVITE in Proceeding: the INVITE now ends
+  // 64*T1 later if no final response comes (RFC 3261 §9.1).
+  void OnCancelSent(const SipMessage& cancel);
   // TCP and TLS: no retransmissions, and no lingering for them (RFC 3261 §17).
   bool Reliable(TransportKind transport) const { return transport != TransportKind::kUdp; }
   // Room for one more server transaction, ending lingering ones if needed.

@@ -293,6 +293,131 @@ TEST_F(TransactionLayerTest, ClientInviteFailureIsAckedWithTheInvitesBranch) {
   EXPECT_EQ(statuses.size(), 1u);
 }
 
+// Our INVITEs as a UAC of trunks (issue 18): a dial-out rings for a minute
+// or more, so a 1xx must take the transaction out of timer B's reach; the
+// TU ends it by CANCEL. Each test runs its own layer with short timers
+// (64*T1 = 320 ms) and the proceeding limit it needs.
+class ClientInviteTest : public TransactionLayerTest {
+ protected:
+  TimerSettings Timers(absl::Duration proceeding_limit) {
+    TimerSettings timers = FastTimers();
+    timers.t1 = absl::Milliseconds(5);
+    timers.t2 = absl::Milliseconds(20);
+    timers.invite_proceeding_limit = proceeding_limit;
+    return timers;
+  }
+  // Sends an INVITE (or, with `method`, another request) to the peer;
+  // statuses land in statuses_ (0: timed out).
+  std::string Send(TransactionLayer& layer, std::string_view method = "INVITE") {
+    const std::string branch = TransactionLayer::NewBranch();
+    layer.SendRequest(to_peer_, Request(method, server_port_, branch),
+                      [this](const SipMessage* response) {
+                        statuses_.push_back(response ? response->status_code() : 0);
+                      });
+    return branch;
+  }
+  // The peer's response `status` to our request with `branch`.
+  std::string Response(int status, std::string_view branch, std::string_view method = "INVITE") {
+    return StrCat("SIP/2.0 ", status, " X\r\nVia: SIP/2.0/UDP 127.0.0.1:", server_port_,
+                  ";branch=", branch,
+                  "\r\nFrom: <sip:a@127.0.0.1>;tag=aa\r\nTo: <sip:1000@127.0.0.1>;tag=callee\r\n",
+                  "Call-ID: txn-test\r\nCSeq: 1 ", method, "\r\nContent-Length: 0\r\n\r\n");
+  }
+  // Runs the loop until the TU heard `count` responses (or 5 s pass).
+  bool WaitForStatuses(size_t count) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (statuses_.size() < count && absl::Now() < deadline) loop_.RunOnce(absl::Milliseconds(5));
+    return statuses_.size() >= count;
+  }
+
+  Destination to_peer_{TransportKind::kUdp, *SocketAddress::FromIpPort("127.0.0.1", peer_.port())};
+  std::vector<int> statuses_;
+};
+
+TEST_F(ClientInviteTest, RingingOutlivesTimerBAndItsAnswerReachesTheTu) {
+  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
+  layer_ = &layer;
+  const std::string branch = Send(layer);
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  peer_.SendTo(server_port_, Response(180, branch));
+  ASSERT_TRUE(WaitForStatuses(1));
+  // Well past timer B (64*T1): still ringing, nothing reported.
+  peer_.RunFor(loop_, absl::Milliseconds(600));
+  EXPECT_EQ(statuses_, std::vector<int>{180});
+  EXPECT_EQ(layer.client_transactions(), 1u);
+  peer_.SendTo(server_port_, Response(200, branch));
+  ASSERT_TRUE(WaitForStatuses(2));
+  EXPECT_EQ(statuses_, (std::vector<int>{180, 200}));
+  // A 2xx retransmission reaches the TU too (it ACKs again).
+  peer_.SendTo(server_port_, Response(200, branch));
+  ASSERT_TRUE(WaitForStatuses(3));
+  EXPECT_EQ(statuses_.back(), 200);
+}
+
+TEST_F(ClientInviteTest, WithNoResponseTimerBStillEndsIt) {
+  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
+  layer_ = &layer;
+  Send(layer);
+  ASSERT_TRUE(WaitForStatuses(1));
+  EXPECT_EQ(statuses_, std::vector<int>{0});
+  EXPECT_EQ(layer.client_transactions(), 0u);
+}
+
+TEST_F(ClientInviteTest, CancelledInviteEndsWhenNo487Comes) {
+  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
+  layer_ = &layer;
+  const std::string branch = Send(layer);
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  peer_.SendTo(server_port_, Response(180, branch));
+  ASSERT_TRUE(WaitForStatuses(1));
+  // Our CANCEL (the INVITE's branch) is answered 200, but the INVITE never
+  // gets its 487: §9.1 lets us consider it over 64*T1 later.
+  std::vector<int> cancel_statuses;
+  layer.SendRequest(to_peer_, Request("CANCEL", server_port_, branch),
+                    [&](const SipMessage* response) {
+                      cancel_statuses.push_back(response ? response->status_code() : 0);
+                    });
+  peer_.SendTo(server_port_, Response(200, branch, "CANCEL"));
+  ASSERT_TRUE(WaitForStatuses(2));
+  EXPECT_EQ(statuses_, (std::vector<int>{180, 0}));
+  EXPECT_EQ(cancel_statuses, std::vector<int>{200});
+}
+
+TEST_F(ClientInviteTest, A2xxCrossingOurCancelReachesTheTu) {
+  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
+  layer_ = &layer;
+  const std::string branch = Send(layer);
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  peer_.SendTo(server_port_, Response(183, branch));
+  ASSERT_TRUE(WaitForStatuses(1));
+  layer.SendRequest(to_peer_, Request("CANCEL", server_port_, branch), [](const SipMessage*) {});
+  peer_.SendTo(server_port_, Response(200, branch));
+  ASSERT_TRUE(WaitForStatuses(2));
+  EXPECT_EQ(statuses_, (std::vector<int>{183, 200}));
+}
+
+TEST_F(ClientInviteTest, ATuThatNeverCancelsMeetsTheProceedingLimit) {
+  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Milliseconds(700)));
+  layer_ = &layer;
+  const std::string branch = Send(layer);
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  peer_.SendTo(server_port_, Response(180, branch));
+  ASSERT_TRUE(WaitForStatuses(2));
+  EXPECT_EQ(statuses_, (std::vector<int>{180, 0}));
+  EXPECT_EQ(layer.client_transactions(), 0u);
+}
+
+TEST_F(ClientInviteTest, NonInviteEndsOnTimerFEvenAfterA1xx) {
+  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
+  layer_ = &layer;
+  const std::string branch = Send(layer, "OPTIONS");
+  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
+  peer_.SendTo(server_port_, Response(100, branch, "OPTIONS"));
+  ASSERT_TRUE(WaitForStatuses(2));
+  EXPECT_EQ(statuses_, (std::vector<int>{100, 0}));
+  EXPECT_EQ(layer.client_transactions(), 0u);
+}
+
 TEST(ViaStampTest, ReceivedAndRportFollowTheSource) {
   ParseOutcome parsed = ParseSipMessage(
       "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n"
