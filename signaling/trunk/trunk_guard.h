@@ -6,6 +6,8 @@
 // hourly limit of them).
 #pragma once
 
+#include <deque>
+#include <string>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -31,16 +33,44 @@ class TrunkGuard {
   // dial-outs at once or per hour).
   absl::Status AdmitDialOut(const TrunkConfig& trunk, std::string_view room,
                             std::string_view number, absl::Time now);
+  // A dial-out ends with both: CallEnded for the trunk's call count and
+  // DialOutEnded for the dial-out counts (trunk and room).
   void CallEnded(const TrunkConfig& trunk);
   void DialOutEnded(const TrunkConfig& trunk, std::string_view room);
 
   int calls(std::string_view trunk) const;
+  int dial_outs(std::string_view trunk) const;
   int dial_outs_in_room(std::string_view room) const;
 
  private:
+  // Starts within the last hour, oldest first; never more than the hourly
+  // limit (one past it is refused, not stored).
+  using HourWindow = std::deque<absl::Time>;
+  struct TrunkCounts {
+    int calls = 0;
+    int dial_outs = 0;
+    HourWindow dial_out_starts;
+    // Calls per second: a token bucket holding up to one second's calls.
+    double tokens = 0;
+    absl::Time refilled = absl::InfinitePast();
+  };
+  struct RoomCounts {
+    int dial_outs = 0;
+    HourWindow starts;
+  };
+
+  static bool TakeCallToken(const TrunkConfig& trunk, TrunkCounts& counts, absl::Time now,
+                            bool consume);
+  // Drops rooms with no dial-out now nor in the last hour: the table holds
+  // only rooms that dialled out within the hour.
+  void ForgetIdleRooms(absl::Time now);
+  absl::Status RoomRefuses(std::string_view room) const;
+  static absl::Status TrunkRefusesDialOut(const TrunkConfig& trunk, TrunkCounts& counts,
+                                          absl::Time now);
+
   DialOutConfig rooms_;
-  struct Counts;  // defined in the .cc
-  absl::flat_hash_map<std::string, int> placeholder_;
+  absl::flat_hash_map<std::string, TrunkCounts> trunks_;      // one per trunk with calls
+  absl::flat_hash_map<std::string, RoomCounts> room_counts_;  // rooms with dial-outs this hour
 };
 
 }  // namespace tutti::trunk
