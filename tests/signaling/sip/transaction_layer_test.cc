@@ -115,10 +115,26 @@ TEST_F(TransactionLayerTest, InviteErrorIsRetransmittedUntilAckThenTransactionEn
   ASSERT_TRUE(peer_.WaitFor(loop_, 3));
   for (const std::string& response : peer_.received()) EXPECT_EQ(StatusOf(response), 486);
   // The ACK for a non-2xx reuses the INVITE's branch; it is absorbed, not handed up.
+  // The INVITE sent again after the ACK marks when the ACK has been taken
+  // (both come in order over loopback): from then on the INVITE is absorbed
+  // without an answer, and no timer G fires. Waiting on that rather than on
+  // wall time keeps a loaded machine from reading a 486 of before the ACK as
+  // one after it.
+  const uint64_t absorbed = layer_->retransmissions_absorbed();
   peer_.SendTo(server_port_, Request("ACK", peer_.port(), "z9hG4bKinv2", 1, "ACK", "srv"));
-  peer_.RunFor(loop_, absl::Milliseconds(30));
+  peer_.SendTo(server_port_, Request("INVITE", peer_.port(), "z9hG4bKinv2"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (layer_->retransmissions_absorbed() == absorbed && absl::Now() < deadline) {
+    loop_.RunOnce(absl::Milliseconds(5));
+  }
+  ASSERT_GT(layer_->retransmissions_absorbed(), absorbed);
+  peer_.Drain();  // a 486 sent before the ACK is already queued on loopback
   const size_t after_ack = peer_.received().size();
-  peer_.RunFor(loop_, absl::Milliseconds(250));  // timers G (80 ms) and I (100 ms) would show
+  // Timer I ends the transaction; until then nothing more is sent.
+  while (layer_->server_transactions() != 0 && absl::Now() < deadline) {
+    loop_.RunOnce(absl::Milliseconds(5));
+    peer_.Drain();
+  }
   EXPECT_EQ(peer_.received().size(), after_ack);
   EXPECT_TRUE(user_.acks.empty());
   EXPECT_EQ(layer_->server_transactions(), 0u);
