@@ -5,6 +5,7 @@
 #include "absl/random/random.h"
 #include "common/strings.h"
 #include "signaling/sip/message_writer.h"
+#include "signaling/sip/reliable_provisional.h"
 
 namespace tutti::sip {
 namespace {
@@ -35,6 +36,38 @@ std::string WithoutTag(const NameAddr& address, std::string_view header_value) {
   return StrCat(StripTrailingWhitespace(head), kept);
 }
 
+// Text of ours going into a header: control characters (CR, LF above all)
+// dropped so nothing can end the line early.
+std::string HeaderSafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out.push_back(c);
+  }
+  return out;
+}
+
+// "Display" <uri>, or <uri> without a display name (RFC 3261 §20.10).
+std::string NameAddrOf(std::string_view display, std::string_view uri) {
+  std::string out;
+  if (!display.empty()) {
+    out.push_back('"');
+    for (char c : HeaderSafe(display)) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out += "\" ";
+  }
+  StrAppend(&out, "<", HeaderSafe(uri), ">");
+  return out;
+}
+
+uint32_t FirstLocalCSeq() {
+  absl::BitGen bitgen;
+  // §8.1.1.5: our CSeq space starts anywhere below 2**31; small keeps room to grow.
+  return absl::Uniform<uint32_t>(bitgen, 1, 1u << 16);
+}
+
 }  // namespace
 
 DialogId IncomingDialogId(const SipMessage& request) {
@@ -60,12 +93,11 @@ Dialog Dialog::FromInvite(const SipMessage& invite, const MessageSource& source,
     if (field.id == HeaderId::kRecordRoute) dialog.route_set_.emplace_back(field.value);
   }
   dialog.remote_cseq_ = invite.cseq().number;
-  absl::BitGen bitgen;
-  // §8.1.1.5: our CSeq space starts anywhere below 2**31; small keeps room to grow.
-  dialog.local_cseq_ = absl::Uniform<uint32_t>(bitgen, 1, 1u << 16);
+  dialog.local_cseq_ = FirstLocalCSeq();
   dialog.origin_ = source;
   dialog.local_ = std::move(local);
   dialog.sips_ = EqualsIgnoreCase(invite.request_uri().scheme, "sips");
+  dialog.confirmed_ = true;  // by our 2xx; nothing here depends on the ACK
   return dialog;
 }
 
@@ -73,12 +105,63 @@ Dialog Dialog::StartAlongside(const Dialog& alongside, std::string call_id, std:
   Dialog dialog = alongside;
   dialog.id_ = DialogId{std::move(call_id), std::move(local_tag), ""};
   dialog.remote_cseq_ = 0;  // §12.1.2: empty until they send a request
-  absl::BitGen bitgen;
-  dialog.local_cseq_ = absl::Uniform<uint32_t>(bitgen, 1, 1u << 16);
+  dialog.local_cseq_ = FirstLocalCSeq();
+  dialog.first_target_ = dialog.remote_target_;
+  dialog.first_routes_ = dialog.route_set_;
+  dialog.confirmed_ = false;
   return dialog;
 }
 
+Dialog Dialog::StartOutgoing(const OutgoingDialog& start, LocalEndpoint local) {
+  Dialog dialog;
+  // The Call-ID names no host of ours (§8.1.1.4 allows it): 128 random bits.
+  dialog.id_ = DialogId{StrCat(TransactionLayer::NewTag(), TransactionLayer::NewTag(), "@tutti"),
+                        TransactionLayer::NewTag(), ""};
+  dialog.local_uri_ = NameAddrOf(start.from_display, start.from_uri);
+  dialog.remote_uri_ = NameAddrOf({}, start.to_uri.empty() ? start.request_uri : start.to_uri);
+  dialog.remote_target_ = HeaderSafe(start.request_uri);
+  for (const std::string& route : start.routes) dialog.route_set_.push_back(HeaderSafe(route));
+  dialog.first_target_ = dialog.remote_target_;
+  dialog.first_routes_ = dialog.route_set_;
+  dialog.local_cseq_ = FirstLocalCSeq();
+  dialog.origin_ = MessageSource{start.next_hop.transport, start.next_hop.address,
+                                 start.next_hop.connection_id, start.next_hop.local};
+  dialog.local_ = std::move(local);
+  dialog.contact_user_ = HeaderSafe(start.contact_user);
+  if (auto uri = ParseUri(dialog.remote_target_); uri.ok()) {
+    dialog.sips_ = EqualsIgnoreCase(uri->scheme, "sips");
+  }
+  dialog.outgoing_ = true;
+  return dialog;
+}
+
+bool Dialog::Early(const SipMessage& provisional) {
+  if (confirmed_ || provisional.to().tag.empty()) return false;
+  if (provisional.to().tag == id_.remote_tag) {  // the same early dialog again
+    RefreshRemoteTarget(provisional);
+    return true;
+  }
+  id_.remote_tag = std::string(provisional.to().tag);
+  // §12.1.2 as for the 2xx: Record-Route reversed, the target from Contact.
+  route_set_.clear();
+  for (const HeaderField& field : provisional.headers()) {
+    if (field.id == HeaderId::kRecordRoute) route_set_.emplace_back(field.value);
+  }
+  std::reverse(route_set_.begin(), route_set_.end());
+  remote_target_ = first_target_;
+  RefreshRemoteTarget(provisional);
+  return true;
+}
+
+void Dialog::EndEarly() {
+  if (confirmed_) return;
+  id_.remote_tag.clear();
+  remote_target_ = first_target_;
+  route_set_ = first_routes_;
+}
+
 void Dialog::Confirm(const SipMessage& response) {
+  confirmed_ = true;
   id_.remote_tag = std::string(response.to().tag);
   // §12.1.2: the UAC's route set is the Record-Route in reverse order.
   route_set_.clear();
@@ -90,7 +173,23 @@ void Dialog::Confirm(const SipMessage& response) {
 }
 
 std::string Dialog::BuildCancel(uint32_t invite_cseq, std::string_view invite_branch) const {
-  return BuildRequestWithCSeq(Method::kCancel, invite_cseq, invite_branch, {}, {}, {});
+  // §9.1: Request-URI, Route, To (without the tag a 1xx gave) as the INVITE had them.
+  Dialog as_sent = *this;
+  as_sent.confirmed_ = false;
+  as_sent.EndEarly();
+  return as_sent.BuildRequestWithCSeq(Method::kCancel, invite_cseq, invite_branch, {}, {}, {});
+}
+
+std::string Dialog::BuildRetry(Method method, std::string_view branch,
+                               std::string_view extra_headers, std::string_view body,
+                               std::string_view content_type) {
+  EndEarly();
+  return BuildRequest(method, branch, extra_headers, body, content_type);
+}
+
+std::string Dialog::BuildPrack(std::string_view branch, uint32_t rseq, uint32_t invite_cseq) {
+  return BuildRequest(Method::kPrack, branch,
+                      StrCat("RAck: ", RAckValue(rseq, invite_cseq), "\r\n"));
 }
 
 uint16_t Dialog::local_port() const {
@@ -106,7 +205,8 @@ std::string Dialog::local_contact() const { return ContactFor(origin_.address.is
 
 std::string Dialog::ContactFor(bool ipv6) const {
   std::string contact =
-      StrCat("<", sips_ ? "sips" : "sip", ":tutti@", local_.HostFor(ipv6), ":", local_port());
+      StrCat("<", sips_ ? "sips" : "sip", ":", contact_user_, contact_user_.empty() ? "" : "@",
+             local_.HostFor(ipv6), ":", local_port());
   // A sips: URI means TLS already (RFC 5630 §3.1.3 deprecates transport=tls with it).
   if (origin_.transport == TransportKind::kTcp) StrAppend(&contact, ";transport=tcp");
   if (origin_.transport == TransportKind::kTls && !sips_) StrAppend(&contact, ";transport=tls");
@@ -189,6 +289,9 @@ Destination Dialog::NextHop() const {
   destination.connection_id = origin_.connection_id;
   destination.address = origin_.address;
   destination.local = origin_.local;
+  // Ours, not answered yet: where we were told to send it (§8.1.2's outbound
+  // proxy or the trunk), whatever the Request-URI names.
+  if (outgoing_ && id_.remote_tag.empty()) return destination;
   std::string_view hop_uri_text = remote_target_;
   std::string route_uri;
   if (!route_set_.empty()) {

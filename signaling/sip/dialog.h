@@ -1,8 +1,9 @@
 // A SIP dialog (RFC 3261 §12): identified by Call-ID and the two tags,
 // holding the route set, remote target and both CSeq spaces, and building
 // the requests we send inside it (BYE, re-INVITE, NOTIFY). Mostly as the
-// UAS of a caller's INVITE; tutti also starts dialogs of its own (file
-// offers to members, RFC 5547) as UAC, alongside a member's call.
+// UAS of a caller's INVITE; tutti also starts dialogs of its own as UAC:
+// file offers to members (RFC 5547) alongside a member's call, and calls
+// and registrations to SIP trunks (StartOutgoing).
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,25 @@ struct DialogId {
 // The id of the dialog an in-dialog request received by us belongs to.
 DialogId IncomingDialogId(const SipMessage& request);
 
+// What we say in a dialog we start from nothing (a dial-out through a
+// trunk) or in requests outside any dialog that keep one Call-ID (REGISTER,
+// RFC 3261 §10.2). The URIs are ours to make (NumberUri and the like):
+// control characters are dropped, not checked.
+struct OutgoingDialog {
+  std::string request_uri;   // "sip:+442079460000@carrier.example;user=phone"
+  std::string from_uri;      // ours: "sip:+442079460001@carrier.example"
+  std::string from_display;  // "" for none; quoted and escaped here
+  std::string to_uri;        // theirs; empty: the Request-URI
+  // The preloaded route set (§8.1.2), e.g. an outbound proxy as a loose
+  // route: "<sip:proxy.example;lr>".
+  std::vector<std::string> routes;
+  // Where requests go until the peer's answers give the dialog a route set
+  // and target of its own: the outbound proxy or the trunk's host,
+  // resolved. Its transport is the dialog's.
+  Destination next_hop;
+  std::string contact_user = "tutti";  // our Contact's user part (REGISTER: the trunk's user)
+};
+
 class Dialog {
  public:
   // The dialog a 2xx to `invite` creates on the UAS side (§12.1.1).
@@ -56,6 +76,22 @@ class Dialog {
   // Call-ID, our tag and a CSeq space of its own. Early (no remote tag)
   // until Confirm; its first BuildRequest is the dialog-creating INVITE.
   static Dialog StartAlongside(const Dialog& alongside, std::string call_id, std::string local_tag);
+  // A dialog we start (UAC) from nothing: a new Call-ID and tag, our CSeq
+  // space, no remote tag. Its first BuildRequest is the dialog-creating
+  // INVITE (or a REGISTER: each further BuildRequest is the next one, same
+  // Call-ID, next CSeq). Requests go to `start.next_hop` until a 1xx or 2xx
+  // gives the dialog a target; CANCEL always goes there (with the INVITE).
+  static Dialog StartOutgoing(const OutgoingDialog& start, LocalEndpoint local);
+
+  // §12.1.2: a 1xx with a To tag to our INVITE makes an early dialog: its
+  // remote tag, route set and target, so a PRACK (or BYE) can go inside it.
+  // False (and nothing changed) without a To tag or once confirmed. A later
+  // 1xx with another tag (a fork) takes over.
+  bool Early(const SipMessage& provisional);
+  // Back to what the INVITE was sent with (no remote tag, the preloaded
+  // route set and Request-URI): the early dialogs are over once the INVITE
+  // has a final failure (a 401/407 being answered, say).
+  void EndEarly();
   // §12.1.2: the 2xx to our INVITE makes the dialog: the remote tag from
   // its To, the route set from its Record-Route in reverse order, the
   // remote target from its Contact.
@@ -64,10 +100,19 @@ class Dialog {
   // `invite_branch`) before its final response: the same Request-URI,
   // Route, From, To, Call-ID and CSeq number, and the INVITE's branch.
   std::string BuildCancel(uint32_t invite_cseq, std::string_view invite_branch) const;
+  // §22.2 (and §8.1.3.5): our request again after a 401/407, with the
+  // Authorization line (digest_client.h) in `extra_headers`: same Call-ID
+  // and From tag, the next CSeq, a new branch, outside any early dialog.
+  std::string BuildRetry(Method method, std::string_view branch, std::string_view extra_headers,
+                         std::string_view body = {}, std::string_view content_type = {});
+  // RFC 3262 §7.2: the PRACK for a reliable 1xx (RSeq `rseq`) to our INVITE
+  // (CSeq `invite_cseq`), inside the early dialog Early() made.
+  std::string BuildPrack(std::string_view branch, uint32_t rseq, uint32_t invite_cseq);
 
   const DialogId& id() const { return id_; }
   const std::string& remote_target() const { return remote_target_; }
   const std::vector<std::string>& route_set() const { return route_set_; }
+  bool confirmed() const { return confirmed_; }
   uint32_t remote_cseq() const { return remote_cseq_; }
   uint32_t local_cseq() const { return local_cseq_; }
   // Our Contact for responses, which go back the way the INVITE came.
@@ -112,6 +157,13 @@ class Dialog {
 
   MessageSource origin_;
   LocalEndpoint local_;
+  std::string contact_user_ = "tutti";
+  // As our dialog-creating INVITE went (UAC): CANCEL and a retry repeat it.
+  std::string first_target_;
+  std::vector<std::string> first_routes_;
+  // We started it (UAC): until it has a remote tag requests go to origin_.
+  bool outgoing_ = false;
+  bool confirmed_ = false;  // UAS: from the start; UAC: the 2xx
   // The INVITE's Request-URI was sips: (§12.1.1: our Contact must be sips: too).
   bool sips_ = false;
 };

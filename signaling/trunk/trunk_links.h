@@ -38,6 +38,7 @@ struct TrunkLinkStatus {
   bool up = true;                                  // answered its last OPTIONS (or sends none)
   uint64_t options_sent = 0;
   uint64_t options_failed = 0;  // unanswered (any answer at all means the peer is up)
+  uint64_t went_down = 0;       // times it was marked down
   uint64_t registrations = 0;   // 2xx to REGISTER
   uint64_t register_failures = 0;
 };
@@ -52,21 +53,35 @@ class TrunkLinks {
   TrunkLinks& operator=(const TrunkLinks&) = delete;
 
   void Start();  // first REGISTERs and OPTIONS
-  // Shutdown: REGISTER with Expires: 0 for each registered trunk; `done`
-  // runs when they are answered or timed out.
+  // Shutdown: no more OPTIONS; REGISTER with Expires: 0 for each registered
+  // trunk; `done` runs (once) when they are answered or timed out, and at
+  // the latest after kUnregisterWait, so a dead registrar does not hold the
+  // shutdown; at once when none was registered.
   void Stop(std::function<void()> done);
+
+  // A trunk is marked down after this many OPTIONS in a row go unanswered
+  // (each waits timer F, 32 s), and up again at its first answer.
+  static constexpr int kMissesForDown = 2;
+  static constexpr absl::Duration kUnregisterWait = absl::Seconds(4);
 
   bool Up(std::string_view trunk) const;  // unknown trunk: false
   std::vector<TrunkLinkStatus> Status() const;
 
  private:
   struct Link;  // defined in the .cc
+  void SendOptions(Link& link);
+  void OnOptionsAnswer(Link& link, const sip::SipMessage* response);
+  Link* Find(std::string_view trunk) const;
+
   std::vector<std::unique_ptr<Link>> links_;
   const TrunkTable* trunks_;
   CallTimers* timers_;
   sip::CallSignaling* signaling_;
   sip::LocalEndpoint local_;
   std::string user_agent_;
+  bool stopped_ = false;
+  // Expires with this object: an OPTIONS answer arriving after it is dropped.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace tutti::trunk

@@ -1,5 +1,6 @@
 #include "signaling/sip/dialog.h"
 
+#include "common/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "signaling/sip/sip_parser.h"
@@ -343,6 +344,216 @@ TEST(DialogTest, StartingADialogAlongsideLeavesTheCallAlone) {
   EXPECT_EQ(call.local_cseq(), cseq);
   EXPECT_EQ(call.id().call_id, "dialog-1@192.0.2.10");
   EXPECT_EQ(call.remote_cseq(), 10u);
+}
+
+// ---- Dialogs we start from nothing (UAC): dial-outs and REGISTERs to trunks ----
+
+// A dial-out through a carrier's outbound proxy (a loose route) at
+// 203.0.113.5, to a number at the carrier's domain.
+OutgoingDialog DialOut() {
+  OutgoingDialog start;
+  start.request_uri = "sip:+442079460000@carrier.example;user=phone";
+  start.from_uri = "sip:+442079460001@carrier.example;user=phone";
+  start.from_display = "Room \"1000\"";
+  start.routes = {"<sip:203.0.113.5;lr>"};
+  start.next_hop =
+      Destination{TransportKind::kUdp, *SocketAddress::FromIpPort("203.0.113.5", 5060)};
+  return start;
+}
+
+LocalEndpoint Us() { return LocalEndpoint{"198.51.100.1", 5060}; }
+
+// A response of the callee's side to our `request` (an INVITE): `status`,
+// the callee's To tag, Contact and Record-Route lines.
+std::string Answer(const SipMessage& request, int status, std::string_view to_tag,
+                   std::string_view contact, std::string_view record_routes = {},
+                   std::string_view extra = {}) {
+  return StrCat("SIP/2.0 ", status, " X\r\nVia: ", request.HeaderValue(HeaderId::kVia), "\r\n",
+                record_routes, "From: ", request.HeaderValue(HeaderId::kFrom), "\r\n",
+                "To: ", request.HeaderValue(HeaderId::kTo),
+                to_tag.empty() ? std::string() : StrCat(";tag=", to_tag), "\r\n",
+                "Call-ID: ", request.call_id(), "\r\nCSeq: ", request.cseq().number, " ",
+                request.cseq().method_name, "\r\n",
+                contact.empty() ? std::string() : StrCat("Contact: ", contact, "\r\n"), extra,
+                "Content-Length: 0\r\n\r\n");
+}
+
+TEST(DialogTest, OutgoingInviteSaysWhoWeAreAndGoesToTheGivenHop) {
+  Dialog call = Dialog::StartOutgoing(DialOut(), Us());
+  EXPECT_FALSE(call.confirmed());
+  EXPECT_TRUE(call.id().remote_tag.empty());
+  EXPECT_GE(call.id().call_id.size(), 32u);
+  EXPECT_GE(call.id().local_tag.size(), 16u);
+  Dialog other = Dialog::StartOutgoing(DialOut(), Us());
+  EXPECT_NE(other.id().call_id, call.id().call_id);
+  EXPECT_NE(other.id().local_tag, call.id().local_tag);
+
+  SipMessage invite =
+      Parse(call.BuildRequest(Method::kInvite, "z9hG4bKout", {}, "v=0\r\n", "application/sdp"));
+  EXPECT_EQ(invite.request_uri_text(), "sip:+442079460000@carrier.example;user=phone");
+  EXPECT_EQ(invite.HeaderValue(HeaderId::kRoute), "<sip:203.0.113.5;lr>");
+  EXPECT_EQ(invite.from().display_name, "Room \\\"1000\\\"");
+  EXPECT_EQ(invite.from().uri_text, "sip:+442079460001@carrier.example;user=phone");
+  EXPECT_EQ(invite.from().tag, call.id().local_tag);
+  EXPECT_EQ(invite.to().uri_text, "sip:+442079460000@carrier.example;user=phone");
+  EXPECT_EQ(invite.to().tag, "");
+  EXPECT_EQ(invite.call_id(), call.id().call_id);
+  EXPECT_EQ(std::string(invite.HeaderValue(HeaderId::kContact)), "<sip:tutti@198.51.100.1:5060>");
+  EXPECT_EQ(invite.top_via().transport, "UDP");
+  EXPECT_EQ(call.NextHop().address.ToString(), "203.0.113.5:5060");
+}
+
+TEST(DialogTest, OutgoingWithoutProxyGoesToTheTrunkNotTheRequestUrisHost) {
+  OutgoingDialog start = DialOut();
+  start.routes.clear();
+  start.request_uri = "sip:442079460000@192.0.2.200";  // a domain that is an address
+  start.to_uri = "sip:442079460000@carrier.example";
+  start.from_display.clear();
+  start.next_hop =
+      Destination{TransportKind::kTcp, *SocketAddress::FromIpPort("203.0.113.9", 5080)};
+  Dialog call = Dialog::StartOutgoing(start, Us());
+  EXPECT_EQ(call.NextHop().address.ToString(), "203.0.113.9:5080");
+  EXPECT_EQ(call.NextHop().transport, TransportKind::kTcp);
+  SipMessage invite = Parse(call.BuildRequest(Method::kInvite, "z9hG4bKout"));
+  EXPECT_EQ(invite.FindHeader(HeaderId::kRoute), nullptr);
+  EXPECT_EQ(std::string(invite.HeaderValue(HeaderId::kFrom)),
+            StrCat("<sip:+442079460001@carrier.example;user=phone>;tag=", call.id().local_tag));
+  EXPECT_EQ(invite.to().uri_text, "sip:442079460000@carrier.example");
+  EXPECT_EQ(invite.top_via().transport, "TCP");
+  EXPECT_EQ(std::string(invite.HeaderValue(HeaderId::kContact)),
+            "<sip:tutti@198.51.100.1:5060;transport=tcp>");
+}
+
+TEST(DialogTest, WhatWeWriteCannotAddHeaderLines) {
+  OutgoingDialog start = DialOut();
+  start.from_display = "Eve\r\nX-Evil: 1";
+  start.request_uri = "sip:1@carrier.example\r\nX-Evil: 2";
+  Dialog call = Dialog::StartOutgoing(start, Us());
+  const std::string invite = call.BuildRequest(Method::kInvite, "z9hG4bKout");
+  EXPECT_THAT(invite, Not(HasSubstr("\r\nX-Evil")));
+}
+
+TEST(DialogTest, OutgoingConfirmedBy2xxThenAckAndByeFollowTheAnswer) {
+  Dialog call = Dialog::StartOutgoing(DialOut(), Us());
+  SipMessage invite = Parse(call.BuildRequest(Method::kInvite, "z9hG4bKout"));
+  call.Confirm(Parse(Answer(invite, 200, "callee", "<sip:callee@192.0.2.50:5070>",
+                            "Record-Route: <sip:203.0.113.5;lr>\r\n")));
+  EXPECT_TRUE(call.confirmed());
+  EXPECT_EQ(call.id().remote_tag, "callee");
+  EXPECT_EQ(call.remote_target(), "sip:callee@192.0.2.50:5070");
+  EXPECT_EQ(call.NextHop().address.ToString(), "203.0.113.5:5060");  // the record-routed proxy
+  SipMessage ack = Parse(call.BuildAck(invite.cseq().number, "z9hG4bKack"));
+  EXPECT_EQ(ack.request_uri_text(), "sip:callee@192.0.2.50:5070");
+  EXPECT_EQ(ack.to().tag, "callee");
+  EXPECT_EQ(ack.cseq().number, invite.cseq().number);
+  SipMessage bye = Parse(call.BuildRequest(Method::kBye, "z9hG4bKbye"));
+  EXPECT_EQ(bye.cseq().number, invite.cseq().number + 1);
+  EXPECT_EQ(bye.HeaderValue(HeaderId::kRoute), "<sip:203.0.113.5;lr>");
+  EXPECT_EQ(bye.from().tag, call.id().local_tag);
+  // No Record-Route: in-dialog requests go to the callee's Contact itself.
+  Dialog direct = Dialog::StartOutgoing(DialOut(), Us());
+  SipMessage invite2 = Parse(direct.BuildRequest(Method::kInvite, "z9hG4bKout2"));
+  direct.Confirm(Parse(Answer(invite2, 200, "c2", "<sip:callee@192.0.2.50:5070>")));
+  EXPECT_EQ(direct.NextHop().address.ToString(), "192.0.2.50:5070");
+}
+
+TEST(DialogTest, A1xxWithATagMakesAnEarlyDialogForPrack) {
+  Dialog call = Dialog::StartOutgoing(DialOut(), Us());
+  SipMessage invite = Parse(call.BuildRequest(Method::kInvite, "z9hG4bKout"));
+  EXPECT_FALSE(call.Early(Parse(Answer(invite, 100, "", ""))));  // 100 Trying: no tag
+  EXPECT_TRUE(call.id().remote_tag.empty());
+  ASSERT_TRUE(call.Early(Parse(Answer(invite, 183, "early", "<sip:gw@192.0.2.60:5090>",
+                                      "Record-Route: <sip:192.0.2.61;lr>\r\n"
+                                      "Record-Route: <sip:203.0.113.5;lr>\r\n",
+                                      "Require: 100rel\r\nRSeq: 42\r\n"))));
+  EXPECT_FALSE(call.confirmed());
+  EXPECT_EQ(call.id().remote_tag, "early");
+  SipMessage prack = Parse(call.BuildPrack("z9hG4bKprack", 42, invite.cseq().number));
+  EXPECT_EQ(prack.method(), Method::kPrack);
+  EXPECT_EQ(prack.request_uri_text(), "sip:gw@192.0.2.60:5090");
+  EXPECT_EQ(prack.to().tag, "early");
+  EXPECT_EQ(prack.cseq().number, invite.cseq().number + 1);
+  EXPECT_EQ(prack.cseq().method_name, "PRACK");
+  EXPECT_EQ(std::string(prack.FindHeader("RAck")->value),
+            StrCat("42 ", invite.cseq().number, " INVITE"));
+  EXPECT_EQ(prack.HeaderValue(HeaderId::kRoute), "<sip:203.0.113.5;lr>");  // reversed
+  EXPECT_EQ(call.NextHop().address.ToString(), "203.0.113.5:5060");
+
+  // The CANCEL is the INVITE's, not the early dialog's (§9.1).
+  SipMessage cancel = Parse(call.BuildCancel(invite.cseq().number, "z9hG4bKout"));
+  EXPECT_EQ(cancel.request_uri_text(), invite.request_uri_text());
+  EXPECT_EQ(cancel.HeaderValue(HeaderId::kTo), invite.HeaderValue(HeaderId::kTo));
+  EXPECT_EQ(cancel.HeaderValue(HeaderId::kRoute), "<sip:203.0.113.5;lr>");
+  EXPECT_EQ(cancel.CountHeaders(HeaderId::kRoute), 1);
+  EXPECT_EQ(cancel.cseq().number, invite.cseq().number);
+
+  // The 2xx confirms it; the BYE goes on from the PRACK's CSeq.
+  call.Confirm(Parse(Answer(invite, 200, "early", "<sip:gw@192.0.2.60:5090>",
+                            "Record-Route: <sip:192.0.2.61;lr>\r\n"
+                            "Record-Route: <sip:203.0.113.5;lr>\r\n")));
+  EXPECT_FALSE(call.Early(Parse(Answer(invite, 180, "other", ""))));  // confirmed: no change
+  EXPECT_EQ(call.id().remote_tag, "early");
+  SipMessage bye = Parse(call.BuildRequest(Method::kBye, "z9hG4bKbye"));
+  EXPECT_EQ(bye.cseq().number, prack.cseq().number + 1);
+}
+
+TEST(DialogTest, AForkedProvisionalTakesOverTheEarlyDialog) {
+  Dialog call = Dialog::StartOutgoing(DialOut(), Us());
+  SipMessage invite = Parse(call.BuildRequest(Method::kInvite, "z9hG4bKout"));
+  ASSERT_TRUE(call.Early(Parse(Answer(invite, 180, "a", "<sip:a@192.0.2.70>"))));
+  // The same early dialog again without Contact keeps its target.
+  ASSERT_TRUE(call.Early(Parse(Answer(invite, 183, "a", ""))));
+  EXPECT_EQ(call.remote_target(), "sip:a@192.0.2.70");
+  ASSERT_TRUE(call.Early(Parse(Answer(invite, 183, "b", ""))));
+  EXPECT_EQ(call.id().remote_tag, "b");
+  EXPECT_EQ(call.remote_target(), invite.request_uri_text());  // no Contact: the Request-URI
+  EXPECT_TRUE(call.route_set().empty());
+}
+
+TEST(DialogTest, AChallengedRequestIsSentAgainWithTheNextCSeqAndNoToTag) {
+  Dialog call = Dialog::StartOutgoing(DialOut(), Us());
+  SipMessage invite =
+      Parse(call.BuildRequest(Method::kInvite, "z9hG4bKout", {}, "v=0\r\n", "application/sdp"));
+  call.Early(Parse(Answer(invite, 183, "early", "<sip:gw@192.0.2.60:5090>")));
+  const std::string authorization = "Proxy-Authorization: Digest username=\"u\"\r\n";
+  SipMessage again = Parse(
+      call.BuildRetry(Method::kInvite, "z9hG4bKout2", authorization, "v=0\r\n", "application/sdp"));
+  EXPECT_EQ(again.call_id(), invite.call_id());
+  EXPECT_EQ(again.from().tag, invite.from().tag);
+  EXPECT_EQ(again.to().tag, "");
+  EXPECT_EQ(again.cseq().number, invite.cseq().number + 1);
+  EXPECT_EQ(again.top_via().branch, "z9hG4bKout2");
+  EXPECT_EQ(again.request_uri_text(), invite.request_uri_text());
+  EXPECT_EQ(again.HeaderValue(HeaderId::kRoute), "<sip:203.0.113.5;lr>");
+  EXPECT_EQ(std::string(again.FindHeader("Proxy-Authorization")->value), "Digest username=\"u\"");
+  EXPECT_EQ(again.body(), "v=0\r\n");
+  EXPECT_EQ(call.NextHop().address.ToString(), "203.0.113.5:5060");
+}
+
+// A registration keeps one Call-ID and counts its CSeq up (RFC 3261 §10.2),
+// with the trunk's user in To, From and our Contact.
+TEST(DialogTest, RegisterRefreshesKeepTheCallIdAndCountUp) {
+  OutgoingDialog start;
+  start.request_uri = "sip:carrier.example";
+  start.from_uri = "sip:alice@carrier.example";
+  start.to_uri = "sip:alice@carrier.example";
+  start.contact_user = "alice";
+  start.next_hop =
+      Destination{TransportKind::kUdp, *SocketAddress::FromIpPort("203.0.113.5", 5060)};
+  Dialog registration = Dialog::StartOutgoing(start, Us());
+  SipMessage first =
+      Parse(registration.BuildRequest(Method::kRegister, "z9hG4bKr1", "Expires: 600\r\n"));
+  SipMessage second =
+      Parse(registration.BuildRequest(Method::kRegister, "z9hG4bKr2", "Expires: 600\r\n"));
+  EXPECT_EQ(first.request_uri_text(), "sip:carrier.example");
+  EXPECT_EQ(first.to().uri_text, "sip:alice@carrier.example");
+  EXPECT_EQ(first.to().tag, "");
+  EXPECT_EQ(first.from().uri_text, "sip:alice@carrier.example");
+  EXPECT_EQ(std::string(first.HeaderValue(HeaderId::kContact)), "<sip:alice@198.51.100.1:5060>");
+  EXPECT_EQ(first.HeaderValue(HeaderId::kExpires), "600");
+  EXPECT_EQ(second.call_id(), first.call_id());
+  EXPECT_EQ(second.from().tag, first.from().tag);
+  EXPECT_EQ(second.cseq().number, first.cseq().number + 1);
 }
 
 }  // namespace
