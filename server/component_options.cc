@@ -83,6 +83,8 @@ CallControllerOptions CallControllerOptionsFrom(const Config& config) {
   options.subscriptions.max_expires = absl::Seconds(events.max_expires_s);
   options.subscriptions.talking_interval = absl::Milliseconds(events.talking_interval_ms);
   options.messaging = MessagingOptionsFrom(config);
+  options.trunk_policy = config.trunk_policy;
+  options.dial_out = config.dial_out;
   return options;
 }
 

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "signaling/call/room_config.h"
+#include "signaling/trunk/trunk_config.h"
 
 namespace tutti {
 
@@ -325,6 +326,12 @@ struct Config {
   FilesConfig files;
   std::vector<RoomConfig> rooms;
   std::vector<UserConfig> users;
+  // SIP trunks (trunks_config.cc): [[trunk]], [[dial_plan]], [dial_out],
+  // [trunks]. Checked here; hosts are resolved when the daemon starts.
+  std::vector<trunk::TrunkConfig> trunks;
+  std::vector<trunk::DialPlanRule> dial_plan;
+  trunk::DialOutConfig dial_out;
+  trunk::TrunkPolicy trunk_policy;
 };
 
 // Room PINs: up to 16 digits; empty means none.

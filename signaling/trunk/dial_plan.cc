@@ -123,23 +123,24 @@ bool MatchesPattern(std::string_view pattern, std::string_view number) {
   return at == number.size();
 }
 
+absl::Status CheckDialPlanRule(const DialPlanRule& rule) {
+  if (absl::Status pattern = CheckPattern(rule.match); !pattern.ok()) return pattern;
+  if (rule.room.empty() == !rule.ivr) {
+    return absl::InvalidArgumentError("give exactly one of room = \"...\" or ivr = true");
+  }
+  if (rule.ivr_room_digits < 0 || rule.ivr_room_digits > kMaxIvrRoomDigits) {
+    return absl::InvalidArgumentError(StrCat("ivr_room_digits must be 0-", kMaxIvrRoomDigits));
+  }
+  if (rule.ivr_room_digits > 0 && !rule.ivr) {
+    return absl::InvalidArgumentError("ivr_room_digits needs ivr = true");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DialPlan> DialPlan::Make(std::vector<DialPlanRule> rules) {
   for (size_t i = 0; i < rules.size(); ++i) {
-    const DialPlanRule& rule = rules[i];
-    if (absl::Status pattern = CheckPattern(rule.match); !pattern.ok()) {
-      return absl::InvalidArgumentError(StrCat(RuleName(i, rule), ": ", pattern.message()));
-    }
-    if (rule.room.empty() == !rule.ivr) {
-      return absl::InvalidArgumentError(
-          StrCat(RuleName(i, rule), ": give exactly one of room = \"...\" or ivr = true"));
-    }
-    if (rule.ivr_room_digits < 0 || rule.ivr_room_digits > kMaxIvrRoomDigits) {
-      return absl::InvalidArgumentError(
-          StrCat(RuleName(i, rule), ": ivr_room_digits must be 0-", kMaxIvrRoomDigits));
-    }
-    if (rule.ivr_room_digits > 0 && !rule.ivr) {
-      return absl::InvalidArgumentError(
-          StrCat(RuleName(i, rule), ": ivr_room_digits needs ivr = true"));
+    if (absl::Status checked = CheckDialPlanRule(rules[i]); !checked.ok()) {
+      return absl::InvalidArgumentError(StrCat(RuleName(i, rules[i]), ": ", checked.message()));
     }
   }
   DialPlan plan;

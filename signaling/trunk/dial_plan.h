@@ -30,6 +30,10 @@ struct CallDestination {
   std::string room;
 };
 
+// OK, or what is wrong with one rule (pattern, exactly one destination,
+// ivr_room_digits); the message does not name the rule.
+absl::Status CheckDialPlanRule(const DialPlanRule& rule);
+
 class DialPlan {
  public:
   DialPlan() = default;

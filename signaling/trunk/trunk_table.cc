@@ -160,7 +160,9 @@ absl::Status CheckLimits(const TrunkConfig& trunk) {
   return absl::OkStatus();
 }
 
-absl::Status CheckTrunk(const TrunkConfig& trunk) {
+}  // namespace
+
+absl::Status CheckTrunkConfig(const TrunkConfig& trunk) {
   if (trunk.name.empty() || trunk.name.size() > kMaxNameLength ||
       !std::all_of(trunk.name.begin(), trunk.name.end(), IsNameChar)) {
     return TrunkError(trunk, StrCat("a name is 1-", kMaxNameLength, " of A-Z a-z 0-9 - _ ."));
@@ -182,11 +184,22 @@ absl::Status CheckTrunk(const TrunkConfig& trunk) {
       return TrunkError(trunk, StrCat("codecs: \"", codec, "\" is not a codec name"));
     }
   }
+  for (const auto& [key, value] :
+       {std::pair<std::string_view, std::string_view>{"host", trunk.host},
+        {"outbound_proxy", trunk.outbound_proxy}}) {
+    if (!value.empty() && !SplitHostPort(value)) {
+      return TrunkError(trunk,
+                        StrCat(key, " \"", value, "\" is not host, host:port or [ipv6]:port"));
+    }
+  }
+  for (const std::string& entry : trunk.addresses) {
+    if (absl::StatusOr<sip::IpPrefix> prefix = sip::IpPrefix::Parse(entry); !prefix.ok()) {
+      return TrunkError(trunk, StrCat("addresses: ", prefix.status().message()));
+    }
+  }
   if (absl::Status numbers = CheckNumbers(trunk); !numbers.ok()) return numbers;
   return CheckLimits(trunk);
 }
-
-}  // namespace
 
 absl::StatusOr<TrunkTable> TrunkTable::Make(std::vector<TrunkConfig> trunks) {
   if (trunks.size() > kMaxTrunks) {
@@ -195,7 +208,7 @@ absl::StatusOr<TrunkTable> TrunkTable::Make(std::vector<TrunkConfig> trunks) {
   TrunkTable table;
   absl::flat_hash_set<std::string> names;
   for (TrunkConfig& trunk : trunks) {
-    if (absl::Status checked = CheckTrunk(trunk); !checked.ok()) return checked;
+    if (absl::Status checked = CheckTrunkConfig(trunk); !checked.ok()) return checked;
     if (!names.insert(trunk.name).second) return TrunkError(trunk, "a second trunk of that name");
     absl::StatusOr<std::vector<sip::SocketAddress>> host = ResolveField(trunk, "host", trunk.host);
     if (!host.ok()) return host.status();

@@ -13,6 +13,11 @@
 
 namespace tutti::trunk {
 
+// OK, or what is wrong with one trunk's settings (its name, host syntax,
+// transport, patterns, number rules, limits), naming the trunk; resolves
+// nothing (TrunkTable::Make does that).
+absl::Status CheckTrunkConfig(const TrunkConfig& trunk);
+
 class TrunkTable {
  public:
   TrunkTable() = default;
