@@ -36,6 +36,7 @@ Prompt MakePrompt(std::string name, const std::vector<int16_t>& pcm, int rate) {
   Prompt prompt;
   prompt.name = std::move(name);
   prompt.pcm_48k = Resample(pcm, rate, 48000);
+  prompt.pcm_16k = Resample(pcm, rate, 16000);
   prompt.pcm_8k = Resample(pcm, rate, 8000);
   return prompt;
 }

@@ -1,5 +1,5 @@
 // Voice prompts and tones, loaded once at start from WAV files and kept at
-// both conference rates (48 kHz and 8 kHz), so a worker plays them without
+// every conference rate (48, 16 and 8 kHz), so a worker plays them without
 // resampling or allocating. Immutable after Load: workers share it.
 #pragma once
 
@@ -17,10 +17,13 @@ namespace tutti::media {
 struct Prompt {
   std::string name;  // the file name without .wav
   std::vector<int16_t> pcm_48k;
+  std::vector<int16_t> pcm_16k;
   std::vector<int16_t> pcm_8k;
 
   std::span<const int16_t> AtRate(int rate) const {
-    return rate == 8000 ? std::span<const int16_t>(pcm_8k) : std::span<const int16_t>(pcm_48k);
+    if (rate == 8000) return pcm_8k;
+    if (rate == 16000) return pcm_16k;
+    return pcm_48k;
   }
 };
 

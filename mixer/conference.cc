@@ -19,10 +19,12 @@ static_assert(MixPolicy::kMaxSamples == kMaxFrameSamples);
 }  // namespace
 
 void Conference::ChooseRate() {
-  // Narrowband when everyone is G.711: no resampling at all. Otherwise 48 kHz.
+  // The widest band anyone brings: narrowband when everyone is G.711 or
+  // G.729 (no resampling at all), 16 kHz with a G.722 phone among them,
+  // 48 kHz with Opus.
   int rate = 8000;
   for (const auto& participant : participants_) {
-    if (participant->spec().codec.clock_rate != 8000) rate = 48000;
+    rate = std::max(rate, participant->spec().codec.pcm_rate());
   }
   if (rate == rate_ && !participants_.empty()) {
     return;
@@ -31,9 +33,9 @@ void Conference::ChooseRate() {
   for (auto& participant : participants_) participant->SetConferenceRate(rate_);
   if (recorder_ != nullptr) AttachRecorder(recorder_);  // the upsampler follows the rate
   for (EncoderGroup& group : groups_) {
-    group.downsampler = group.format.clock_rate == rate_
+    group.downsampler = group.format.pcm_rate() == rate_
                             ? nullptr
-                            : std::make_unique<media::Resampler>(rate_, group.format.clock_rate);
+                            : std::make_unique<media::Resampler>(rate_, group.format.pcm_rate());
   }
 }
 
@@ -48,8 +50,8 @@ int Conference::GroupFor(const media::CodecFormat& format, int32_t listen_factor
   group.listen_factor = listen_factor;
   group.encoder = media::MakeEncoder(format);
   group_loss_.resize(groups_.size());
-  if (format.clock_rate != rate_) {
-    group.downsampler = std::make_unique<media::Resampler>(rate_, format.clock_rate);
+  if (format.pcm_rate() != rate_) {
+    group.downsampler = std::make_unique<media::Resampler>(rate_, format.pcm_rate());
   }
   return static_cast<int>(groups_.size() - 1);
 }

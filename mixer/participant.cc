@@ -15,7 +15,7 @@ constexpr int64_t kRtcpIntervalUs = 5'000'000;
 
 media::JitterBufferOptions JitterOptionsFor(const media::CodecFormat& codec) {
   media::JitterBufferOptions options;
-  options.frame_samples = static_cast<uint32_t>(codec.samples_per_frame());
+  options.frame_samples = static_cast<uint32_t>(codec.timestamps_per_frame());
   return options;
 }
 
@@ -69,6 +69,7 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
       jitter_buffer_(JitterOptionsFor(spec.codec)),
       decoder_(media::MakeDecoder(spec.codec)),
       codec_frame_(spec.codec.samples_per_frame()),
+      rtp_frame_(static_cast<uint32_t>(spec.codec.timestamps_per_frame())),
       conference_frame_(spec.codec.samples_per_frame()),
       listen_factor_(GainFactor(spec.listen_gain_db)),
       talk_factor_(GainFactor(spec.talk_gain_db)),
@@ -76,7 +77,7 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
       sequence_(static_cast<uint16_t>(ssrc >> 7)),
       timestamp_(ssrc * 2654435761u) {
   if (spec.codec.kind != media::CodecKind::kOpus && spec.telephone_event_pt < 0) {
-    inband_dtmf_ = std::make_unique<media::DtmfDetector>(spec.codec.clock_rate);
+    inband_dtmf_ = std::make_unique<media::DtmfDetector>(spec.codec.pcm_rate());
   }
 }
 
@@ -132,7 +133,7 @@ void Participant::SetVideoStream(bool slides, std::unique_ptr<VideoStream> strea
 void Participant::SetConferenceRate(int rate) {
   owner_.Check();
   conference_frame_ = rate / 50;
-  const int codec_rate = spec_.codec.clock_rate;
+  const int codec_rate = spec_.codec.pcm_rate();
   if (rate == codec_rate) {
     upsampler_.reset();
     downsampler_.reset();
@@ -365,7 +366,7 @@ uint16_t Participant::WriteRtp(std::span<const uint8_t> payload, uint8_t* out) {
   std::memcpy(out + media::kRtpHeaderSize, payload.data(), size);
   marker_next_ = false;
   ++sequence_;
-  timestamp_ += static_cast<uint32_t>(codec_frame_);
+  timestamp_ += rtp_frame_;
   ++packets_sent_;
   octets_sent_ += static_cast<uint32_t>(size);
   ++stats_.packets_out;
@@ -375,7 +376,7 @@ uint16_t Participant::WriteRtp(std::span<const uint8_t> payload, uint8_t* out) {
 }
 
 void Participant::SkipFrame() {
-  timestamp_ += static_cast<uint32_t>(codec_frame_);
+  timestamp_ += rtp_frame_;
   marker_next_ = true;  // RFC 3551 §4.1: the first packet after silence is marked
 }
 

@@ -304,7 +304,8 @@ class Participant {
   bool decoded_any_ = false;
 
   // Per tick.
-  int codec_frame_;                                // samples per frame at the codec rate
+  int codec_frame_;                                // samples per frame at the codec's PCM rate
+  uint32_t rtp_frame_;                             // RTP timestamp units per frame
   int conference_frame_;                           // samples per frame at the conference rate
   std::unique_ptr<media::Resampler> upsampler_;    // codec -> conference, when they differ
   std::unique_ptr<media::Resampler> downsampler_;  // conference -> codec

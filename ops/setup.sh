@@ -10,6 +10,8 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libdpdk-dev
   libopus-dev libopusenc-dev libspeexdsp-dev libsrtp2-dev libssl-dev
+  # G.722 (spandsp) and G.729 Annex A (bcg729)
+  libspandsp-dev libbcg729-dev
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev
   libsqlite3-dev
   # test clients and tools (sqlite3: looking into the room database, [store])

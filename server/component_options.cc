@@ -72,6 +72,7 @@ CallControllerOptions CallControllerOptionsFrom(const Config& config) {
   options.srtp_default = config.media.srtp;
   options.sdes_over_plain_sip = config.media.sdes_over_plain_sip;
   options.video_mode = *ParseVideoMode(config.video.mode, /*default_ok=*/false);
+  options.audio_codecs = config.media.audio_codecs;
   options.video_codecs = config.media.video_codecs;
   options.video_max_bps = static_cast<uint32_t>(config.media.video_max_kbps) * 1000;
   const ConferenceEventsConfig& events = config.conference_events;

@@ -10,13 +10,21 @@
 
 namespace tutti::media {
 
-enum class CodecKind : uint8_t { kPcmu, kPcma, kOpus };
+enum class CodecKind : uint8_t { kPcmu, kPcma, kOpus, kG722, kG729 };
 
 struct CodecFormat {
   CodecKind kind = CodecKind::kPcmu;
-  int clock_rate = 8000;  // RTP clock and PCM rate: 8000 for G.711, 48000 for Opus
+  // The RTP clock: 8000 for G.711, G.722 and G.729, 48000 for Opus.
+  int clock_rate = 8000;
   int ptime_ms = 20;
-  int samples_per_frame() const { return clock_rate * ptime_ms / 1000; }
+  // The rate of the PCM the codec takes and gives. The RTP clock's, except
+  // for G.722: 16 kHz audio on an 8 kHz RTP clock (an error RFC 1890 made
+  // and RFC 3551 §4.5.2 kept for compatibility).
+  int pcm_rate() const { return kind == CodecKind::kG722 ? 16000 : clock_rate; }
+  // PCM samples in one frame (what Decode gives and Encode takes).
+  int samples_per_frame() const { return pcm_rate() * ptime_ms / 1000; }
+  // RTP timestamp units one frame spans.
+  int timestamps_per_frame() const { return clock_rate * ptime_ms / 1000; }
   bool operator==(const CodecFormat&) const = default;
 };
 

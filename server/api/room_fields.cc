@@ -6,13 +6,12 @@
 #include "common/strings.h"
 #include "server/config/config.h"
 #include "signaling/call/room_video.h"
+#include "signaling/sdp/offer_answer.h"
 
 namespace tutti::api {
 namespace {
 
 using nlohmann::json;
-
-const std::vector<std::string> kKnownCodecs = {"opus", "PCMU", "PCMA"};
 
 }  // namespace
 
@@ -23,11 +22,10 @@ std::optional<std::string> ApplyRoomFields(const json& body, RoomConfig* room) {
       if (!value.is_array() || value.empty()) return "codecs must be a non-empty array";
       std::vector<std::string> codecs;
       for (const json& codec : value) {
-        if (!codec.is_string() || std::find(kKnownCodecs.begin(), kKnownCodecs.end(),
-                                            codec.get<std::string>()) == kKnownCodecs.end()) {
-          return "codecs may hold \"opus\", \"PCMU\" and \"PCMA\"";
-        }
-        codecs.push_back(codec.get<std::string>());
+        const std::optional<sdp::AudioCodec> known =
+            codec.is_string() ? sdp::AudioCodecNamed(codec.get<std::string>()) : std::nullopt;
+        if (!known) return StrCat("codecs may hold ", sdp::kAudioCodecNames);
+        codecs.emplace_back(sdp::AudioCodecName(*known));
       }
       room->codecs = std::move(codecs);
     } else if (key == "max_participants") {

@@ -15,6 +15,7 @@
 #include "server/config/table_reader.h"
 #include "server/config/trunks_config.h"
 #include "signaling/call/room_video.h"
+#include "signaling/sdp/offer_answer.h"
 #include "signaling/sip/ip_prefix.h"
 #include "signaling/sip/source_filter.h"
 #include "toml++/toml.h"
@@ -188,6 +189,17 @@ std::optional<std::string> VideoCodecsFault(const std::vector<std::string>& name
   return std::nullopt;
 }
 
+// What is wrong with an audio codec list, if anything.
+std::optional<std::string> AudioCodecsFault(const std::vector<std::string>& codecs) {
+  for (const std::string& codec : codecs) {
+    if (!sdp::AudioCodecNamed(codec)) {
+      return absl::StrCat("has \"", codec, "\"; known are ", std::string(sdp::kAudioCodecNames));
+    }
+  }
+  if (codecs.empty()) return "must name at least one codec";
+  return std::nullopt;
+}
+
 absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   absl::Status s;
   if (!(s = r.String("backend", &media->backend)).ok()) return s;
@@ -210,6 +222,10 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   if (!(s = r.Bool("sdes_over_plain_sip", &media->sdes_over_plain_sip)).ok()) return s;
   if (!(s = r.Integer("dtls_handshake_timeout_s", &media->dtls_handshake_timeout_s, 1, 60)).ok()) {
     return s;
+  }
+  if (!(s = r.StringList("audio_codecs", &media->audio_codecs)).ok()) return s;
+  if (std::optional<std::string> fault = AudioCodecsFault(media->audio_codecs)) {
+    return r.Error("audio_codecs", *fault);
   }
   if (!(s = r.StringList("video_codecs", &media->video_codecs)).ok()) return s;
   if (std::optional<std::string> fault = VideoCodecsFault(media->video_codecs, false)) {
@@ -766,6 +782,7 @@ absl::Status ReadControls(const toml::node& node, std::string_view origin,
 }
 
 absl::Status ReadRooms(const toml::node& node, std::string_view origin,
+                       const std::vector<std::string>& default_codecs,
                        std::vector<RoomConfig>* rooms) {
   const toml::array* array = node.as_array();
   if (array == nullptr || !array->is_array_of_tables()) {
@@ -776,6 +793,7 @@ absl::Status ReadRooms(const toml::node& node, std::string_view origin,
   for (const toml::node& element : *array) {
     TableReader reader(*element.as_table(), "room.", origin);
     RoomConfig room;
+    room.codecs = default_codecs;  // [media] audio_codecs, unless the room names its own
     if (absl::Status s = ReadRoom(reader, &room); !s.ok()) return s;
     const int64_t line = element.source().begin.line;
     if (room.name.empty()) return LineError(origin, line, "room.name is missing");
@@ -785,14 +803,8 @@ absl::Status ReadRooms(const toml::node& node, std::string_view origin,
     if (!names.insert(room.name).second) {
       return LineError(origin, line, "room.name \"", room.name, "\" is used twice");
     }
-    for (const std::string& codec : room.codecs) {
-      if (codec != "opus" && codec != "PCMU" && codec != "PCMA") {
-        return LineError(origin, line, "room.codecs has \"", codec,
-                         "\"; known are opus, PCMU, PCMA");
-      }
-    }
-    if (room.codecs.empty()) {
-      return LineError(origin, line, "room.codecs must name at least one codec");
+    if (std::optional<std::string> fault = AudioCodecsFault(room.codecs)) {
+      return LineError(origin, line, "room.codecs ", *fault);
     }
     rooms->push_back(std::move(room));
   }
@@ -890,7 +902,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view 
     if (!(s = ReadControls(*controls, origin, &config.controls)).ok()) return s;
   }
   if (const toml::node* rooms = root.get("room")) {
-    if (!(s = ReadRooms(*rooms, origin, &config.rooms)).ok()) return s;
+    if (!(s = ReadRooms(*rooms, origin, config.media.audio_codecs, &config.rooms)).ok()) return s;
   }
   if (const toml::node* users = root.get("user")) {
     if (!(s = ReadUsers(*users, origin, &config.users)).ok()) return s;

@@ -110,6 +110,9 @@ struct MediaConfig {
   // DTLS-SRTP: a leg's handshake not complete within this long ends the call.
   int dtls_handshake_timeout_s = 10;
 
+  // Audio codecs of rooms that name none (and of the IVR, which answers
+  // before it knows the room), in our preference order.
+  std::vector<std::string> audio_codecs = {"opus", "G722", "PCMU", "PCMA", "G729"};
   // Video codecs of rooms that name none (and of the IVR, which answers
   // before it knows the room), in our preference order: "VP8", "VP9", "H264".
   std::vector<std::string> video_codecs = {"VP8", "H264", "VP9"};

@@ -22,16 +22,6 @@ using sip::TransactionId;
 
 namespace {
 
-std::vector<sdp::AudioCodec> RoomCodecs(const RoomConfig& room) {
-  std::vector<sdp::AudioCodec> codecs;
-  for (const std::string& name : room.codecs) {
-    if (name == "opus") codecs.push_back(sdp::AudioCodec::kOpus);
-    if (name == "PCMU") codecs.push_back(sdp::AudioCodec::kPcmu);
-    if (name == "PCMA") codecs.push_back(sdp::AudioCodec::kPcma);
-  }
-  return codecs;
-}
-
 // Once per call, with its first answer: each offered stream tutti declined
 // (video, a chat line...), and why; re-INVITEs repeating them say nothing.
 void LogDeclinedStreams(const std::string& call_id, const std::string& room,
@@ -235,11 +225,9 @@ std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
     call->media_family = caller->family();
   }
   call->local_media.address = options_.media.For(call->media_family);
-  // The IVR cannot know the room yet: it takes every codec the bridge has.
+  // The IVR cannot know the room yet: it takes [media] audio_codecs.
   call->local_media.codecs =
-      room != nullptr ? RoomCodecs(*room)
-                      : std::vector<sdp::AudioCodec>{sdp::AudioCodec::kOpus, sdp::AudioCodec::kPcmu,
-                                                     sdp::AudioCodec::kPcma};
+      sdp::AudioCodecsNamed(room != nullptr ? room->codecs : options_.audio_codecs);
   absl::BitGen bitgen;
   call->local_media.session_id = absl::Uniform<uint32_t>(bitgen);
   call->local_media.session_version = 1;

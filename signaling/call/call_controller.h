@@ -104,6 +104,9 @@ struct CallControllerOptions {
 
   // [video] mode: what a room whose video_mode is kDefault shows.
   mixer::VideoMode video_mode = mixer::VideoMode::kFollowTalker;
+  // [media] audio_codecs: the IVR's audio codecs (it answers before it
+  // knows the room), in our preference order (sdp::AudioCodecName's names).
+  std::vector<std::string> audio_codecs = {"opus", "G722", "PCMU", "PCMA", "G729"};
   // [media] video_codecs: a room's video codecs when it names none (and the
   // IVR's, which answers before it knows the room), in our preference order.
   std::vector<std::string> video_codecs = {"VP8", "H264", "VP9"};

@@ -27,6 +27,12 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
     case sdp::AudioCodec::kOpus:
       spec.codec = {media::CodecKind::kOpus, 48000, audio.ptime_ms};
       break;
+    case sdp::AudioCodec::kG722:
+      spec.codec = {media::CodecKind::kG722, 8000, audio.ptime_ms};  // 16 kHz audio
+      break;
+    case sdp::AudioCodec::kG729:
+      spec.codec = {media::CodecKind::kG729, 8000, audio.ptime_ms};
+      break;
   }
   spec.payload_type = static_cast<uint8_t>(audio.payload_type);
   spec.telephone_event_pt = audio.telephone_event_pt;

@@ -29,8 +29,9 @@ inline bool IsValidRoomName(std::string_view name) {
 
 struct RoomConfig {
   std::string name;  // the user part of sip:<name>@host
-  // Codecs callers may use, in the order we offer them: "opus", "PCMU", "PCMA".
-  std::vector<std::string> codecs = {"opus", "PCMU", "PCMA"};
+  // Codecs callers may use, in the order we offer them: "opus", "G722",
+  // "PCMU", "PCMA", "G729" (sdp::AudioCodecName's names).
+  std::vector<std::string> codecs = {"opus", "G722", "PCMU", "PCMA", "G729"};
   int max_participants = 0;  // 0: no limit
   bool locked = false;       // a locked room takes no new callers (403)
   // Tones to the others when someone joins or leaves; a prompt to the first

@@ -16,13 +16,28 @@ using internal::PayloadTypeOf;
 constexpr int kOpusPayloadType = 111;
 constexpr int kTelephoneEvent48kPayloadType = 101;
 constexpr int kTelephoneEvent8kPayloadType = 100;
+constexpr int kG722PayloadType = 9;   // static, RFC 3551 §6
+constexpr int kG729PayloadType = 18;  // static, RFC 3551 §6
 // What we ask the peer to send us in Opus: in-band FEC and DTX.
 constexpr std::string_view kOpusFmtp = "useinbandfec=1;usedtx=1";
+// G.729 without Annex B (RFC 4856 §2.1.9): we neither send nor ask for
+// silence suppression, so the stream is as steady as G.711's.
+constexpr std::string_view kG729Fmtp = "annexb=no";
+
+// Our fmtp for a codec, in offers and answers: what we want to receive.
+std::string FmtpFor(AudioCodec codec) {
+  if (codec == AudioCodec::kOpus) return std::string(kOpusFmtp);
+  if (codec == AudioCodec::kG729) return std::string(kG729Fmtp);
+  return {};
+}
 
 std::optional<AudioCodec> CodecOf(const RtpMap& map) {
   if (EqualsIgnoreCase(map.encoding, "PCMU") && map.clock_rate == 8000) return AudioCodec::kPcmu;
   if (EqualsIgnoreCase(map.encoding, "PCMA") && map.clock_rate == 8000) return AudioCodec::kPcma;
   if (EqualsIgnoreCase(map.encoding, "opus") && map.clock_rate == 48000) return AudioCodec::kOpus;
+  // G.722's RTP clock is 8000 although it carries 16 kHz audio (RFC 3551 §4.5.2).
+  if (EqualsIgnoreCase(map.encoding, "G722") && map.clock_rate == 8000) return AudioCodec::kG722;
+  if (EqualsIgnoreCase(map.encoding, "G729") && map.clock_rate == 8000) return AudioCodec::kG729;
   return std::nullopt;
 }
 
@@ -161,7 +176,7 @@ absl::StatusOr<MediaDescription> AnswerAudio(const SessionDescription& offer,
   answer.port = local.rtp_port;
   RtpMap answered_codec = codec;
   // Our fmtp says what we want to receive; the offerer's is not echoed.
-  answered_codec.fmtp = audio->codec == AudioCodec::kOpus ? std::string(kOpusFmtp) : std::string();
+  answered_codec.fmtp = FmtpFor(audio->codec);
   answer.formats.push_back(std::to_string(codec.payload_type));
   answer.rtpmaps.push_back(std::move(answered_codec));
   if (choice.telephone_event != nullptr) {
@@ -340,8 +355,16 @@ MediaDescription OfferAudioLine(const LocalMedia& local) {
     RtpMap map;
     switch (codec) {
       case AudioCodec::kOpus:
-        map = {kOpusPayloadType, "opus", 48000, 2, std::string(kOpusFmtp)};
+        map = {kOpusPayloadType, "opus", 48000, 2, FmtpFor(codec)};
         wideband = true;
+        break;
+      case AudioCodec::kG722:
+        map = {kG722PayloadType, "G722", 8000, 1, {}};
+        narrowband = true;  // in RTP clock terms: its telephone-event is /8000
+        break;
+      case AudioCodec::kG729:
+        map = {kG729PayloadType, "G729", 8000, 1, FmtpFor(codec)};
+        narrowband = true;
         break;
       case AudioCodec::kPcmu:
         map = {0, "PCMU", 8000, 1, {}};
@@ -453,8 +476,38 @@ std::string_view AudioCodecName(AudioCodec codec) {
       return "PCMA";
     case AudioCodec::kOpus:
       return "opus";
+    case AudioCodec::kG722:
+      return "G722";
+    case AudioCodec::kG729:
+      return "G729";
   }
   return "PCMU";
+}
+
+std::optional<AudioCodec> AudioCodecNamed(std::string_view name) {
+  for (AudioCodec codec : {AudioCodec::kPcmu, AudioCodec::kPcma, AudioCodec::kOpus,
+                           AudioCodec::kG722, AudioCodec::kG729}) {
+    if (EqualsIgnoreCase(name, AudioCodecName(codec))) return codec;
+  }
+  return std::nullopt;
+}
+
+std::vector<AudioCodec> AudioCodecsNamed(const std::vector<std::string>& names) {
+  std::vector<AudioCodec> codecs;
+  for (const std::string& name : names) {
+    const std::optional<AudioCodec> codec = AudioCodecNamed(name);
+    if (codec && !Contains(codecs, *codec)) codecs.push_back(*codec);
+  }
+  return codecs;
+}
+
+std::vector<AudioCodec> ApplyCodecOrder(const std::vector<AudioCodec>& allowed,
+                                        const std::vector<std::string>& order) {
+  std::vector<AudioCodec> codecs;
+  for (AudioCodec codec : AudioCodecsNamed(order)) {
+    if (Contains(allowed, codec)) codecs.push_back(codec);
+  }
+  return codecs.empty() ? allowed : codecs;
 }
 
 int WarnCodeFor(const absl::Status& refusal) {

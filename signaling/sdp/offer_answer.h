@@ -20,8 +20,20 @@
 
 namespace tutti::sdp {
 
-enum class AudioCodec { kPcmu, kPcma, kOpus };
-std::string_view AudioCodecName(AudioCodec codec);  // "PCMU", "PCMA", "opus"
+enum class AudioCodec { kPcmu, kPcma, kOpus, kG722, kG729 };
+// "PCMU", "PCMA", "opus", "G722", "G729": the names config and the API use.
+std::string_view AudioCodecName(AudioCodec codec);
+// Those names, for messages that list what is known.
+inline constexpr std::string_view kAudioCodecNames = "opus, G722, PCMU, PCMA, G729";
+// The codec of one of those names (any case); nullopt for another.
+std::optional<AudioCodec> AudioCodecNamed(std::string_view name);
+// Every name of the list that is a codec's, in its order, each once.
+std::vector<AudioCodec> AudioCodecsNamed(const std::vector<std::string>& names);
+// A call's codecs when a trunk has an order of its own (TrunkConfig::codecs):
+// the codecs of `order` that `allowed` (the room's) has, in the trunk's
+// order; `allowed` unchanged when `order` is empty or shares none with it.
+std::vector<AudioCodec> ApplyCodecOrder(const std::vector<AudioCodec>& allowed,
+                                        const std::vector<std::string>& order);
 
 // Media encryption for a room (RFC 4568 SDES, RFC 5763 DTLS-SRTP).
 //  kOff: plain RTP only (an SRTP-only offer is refused);

@@ -48,6 +48,7 @@ TEST(PromptLibraryTest, LoadsWavsAtBothRates) {
   EXPECT_EQ((*library)->Names(), (std::vector<std::string>{"beep", "hello"}));
   const Prompt& hello = (*library)->at((*library)->Find("hello"));
   EXPECT_NEAR(static_cast<double>(hello.pcm_48k.size()), 48000, 100);
+  EXPECT_NEAR(static_cast<double>(hello.pcm_16k.size()), 16000, 40);
   EXPECT_NEAR(static_cast<double>(hello.pcm_8k.size()), 8000, 20);
   EXPECT_NEAR(hello.pcm_48k[24000], 1000, 20);  // the level survives resampling
   const Prompt& beep = (*library)->at((*library)->Find("beep"));

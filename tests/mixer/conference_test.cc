@@ -708,5 +708,175 @@ TEST_F(ConferenceTest, ReportedLossSetsTheEncodersFecInSteps) {
   EXPECT_EQ(report(0), 0);
 }
 
+// Legs of any codec: each peer has its own encoder and decoder (G.722 and
+// G.729 predict from earlier frames), so what a peer hears is decoded from
+// everything sent to it, in order.
+class MixedCodecConferenceTest : public ConferenceTest {
+ protected:
+  static constexpr media::CodecFormat kG722{media::CodecKind::kG722, 8000, 20};
+  static constexpr media::CodecFormat kG729{media::CodecKind::kG729, 8000, 20};
+  static constexpr media::CodecFormat kPcmu{media::CodecKind::kPcmu, 8000, 20};
+  static constexpr media::CodecFormat kOpus{media::CodecKind::kOpus, 48000, 20};
+
+  static uint8_t PayloadTypeOf(const media::CodecFormat& format) {
+    switch (format.kind) {
+      case media::CodecKind::kG722:
+        return 9;
+      case media::CodecKind::kG729:
+        return 18;
+      case media::CodecKind::kOpus:
+        return 111;
+      case media::CodecKind::kPcma:
+        return 8;
+      case media::CodecKind::kPcmu:
+        break;
+    }
+    return 0;
+  }
+
+  Participant* JoinAs(uint64_t id, const media::CodecFormat& format) {
+    ParticipantSpec spec;
+    spec.codec = format;
+    spec.payload_type = PayloadTypeOf(format);
+    encoders_[id] = media::MakeEncoder(format);
+    return JoinWith(id, spec);
+  }
+
+  // One frame of a tone (0 Hz: silence) from the participant's peer, in its codec.
+  void SpeakAs(Participant* participant, double hz, int frame_index) {
+    const media::CodecFormat& format = participant->spec().codec;
+    const int samples = format.samples_per_frame();
+    std::vector<int16_t> pcm(static_cast<size_t>(samples));
+    for (int i = 0; i < samples; ++i) {
+      const double t = static_cast<double>(frame_index * samples + i) / format.pcm_rate();
+      pcm[static_cast<size_t>(i)] =
+          hz == 0 ? 0 : static_cast<int16_t>(6000 * std::sin(2 * M_PI * hz * t));
+    }
+    std::vector<uint8_t> packet(media::kMaxDatagramBytes);
+    const size_t size = encoders_[participant->id()]->Encode(
+        pcm, std::span<uint8_t>(packet.data() + media::kRtpHeaderSize, media::kMaxPayloadBytes));
+    media::WriteRtpHeader(
+        {.payload_type = participant->spec().payload_type,
+         .sequence = static_cast<uint16_t>(frame_index),
+         .timestamp = static_cast<uint32_t>(frame_index * format.timestamps_per_frame()),
+         .ssrc = static_cast<uint32_t>(participant->id())},
+        packet.data());
+    media::Datagram datagram{participant->rtp_port(), participant->spec().remote_rtp, packet.data(),
+                             static_cast<uint16_t>(media::kRtpHeaderSize + size)};
+    participant->OnRtp(datagram, now_us_);
+  }
+
+  // The last frame participant `id`'s peer heard, at its codec's PCM rate.
+  std::vector<int16_t> HeardAs(const RecordingSink& sink, uint64_t id,
+                               const media::CodecFormat& format) {
+    auto decoder = media::MakeDecoder(format);
+    std::vector<int16_t> pcm(static_cast<size_t>(format.samples_per_frame()));
+    for (const std::vector<uint8_t>& packet : sink.packets.at(static_cast<uint16_t>(40000 + id))) {
+      auto rtp = media::ParseRtp(packet);
+      EXPECT_TRUE(rtp.has_value());
+      EXPECT_EQ(decoder->Decode(rtp->payload, pcm), format.samples_per_frame());
+    }
+    return pcm;
+  }
+
+  std::map<uint64_t, std::unique_ptr<media::AudioEncoder>> encoders_;
+};
+
+TEST_F(MixedCodecConferenceTest, TheRoomMixesAtTheWidestRateItsCodecsNeed) {
+  RecordingSink sink;
+  JoinAs(1, kPcmu);
+  EXPECT_EQ(conference_.rate(), 8000);
+  JoinAs(2, kG729);
+  EXPECT_EQ(conference_.rate(), 8000);  // narrowband: no resampling at all
+  JoinAs(3, kG722);
+  EXPECT_EQ(conference_.rate(), 16000);  // G.722's 16 kHz audio, not its 8 kHz RTP clock
+  JoinAs(4, kOpus);
+  EXPECT_EQ(conference_.rate(), 48000);
+  conference_.Remove(4, sink);
+  EXPECT_EQ(conference_.rate(), 16000);
+  conference_.Remove(3, sink);
+  EXPECT_EQ(conference_.rate(), 8000);
+}
+
+// A 6 kHz tone is beyond what an 8 kHz room carries: two G.722 phones hear
+// it from each other only when the room mixes at 16 kHz. The G.711 and
+// G.729 callers hear the G.722 talker's speech-band tone, and it hears them.
+TEST_F(MixedCodecConferenceTest, G722CallersHearWidebandNarrowbandCallersHearThem) {
+  Participant* wide = JoinAs(1, kG722);
+  Participant* wide_listener = JoinAs(2, kG722);
+  Participant* ulaw = JoinAs(3, kPcmu);
+  Participant* g729 = JoinAs(4, kG729);
+  RecordingSink sink;
+  for (int frame = 0; frame < 40; ++frame) {
+    SpeakAs(wide, frame < 20 ? 6000 : 700, frame);
+    SpeakAs(wide_listener, 0, frame);
+    SpeakAs(ulaw, frame < 20 ? 0 : 440, frame);
+    SpeakAs(g729, 0, frame);
+    Tick(sink);
+    if (frame == 19) {
+      EXPECT_GT(ToneShare(HeardAs(sink, 2, kG722), 6000, 16000), 0.7);
+    }
+  }
+  const std::vector<int16_t> heard_by_wide = HeardAs(sink, 1, kG722);
+  EXPECT_GT(ToneShare(heard_by_wide, 440, 16000), 0.7);
+  EXPECT_LT(ToneShare(heard_by_wide, 700, 16000), 0.05);  // not itself
+  EXPECT_GT(ToneShare(HeardAs(sink, 4, kG729), 700, 8000), 0.2);
+  EXPECT_GT(ToneShare(HeardAs(sink, 4, kG729), 440, 8000), 0.2);
+  EXPECT_GT(ToneShare(HeardAs(sink, 3, kPcmu), 700, 8000), 0.7);
+  // Every packet arrived in time and whole: nothing concealed, nothing lost.
+  for (Participant* p : {wide, wide_listener, ulaw, g729}) {
+    EXPECT_EQ(p->stats().concealed, 0u) << p->id();
+    EXPECT_EQ(p->stats().malformed, 0u) << p->id();
+  }
+}
+
+// RFC 3551 §4.5.2: G.722's RTP clock runs at 8000 Hz, so 20 ms of it (320
+// samples in 160 octets) advance the timestamp by 160.
+TEST_F(MixedCodecConferenceTest, G722TimestampsRunAtTheRtpClockNotTheSampleRate) {
+  Participant* talker = JoinAs(1, kPcmu);
+  JoinAs(2, kG722);
+  RecordingSink sink;
+  for (int frame = 0; frame < 5; ++frame) {
+    SpeakAs(talker, 500, frame);
+    Tick(sink);
+  }
+  const auto& sent = sink.packets.at(40002);
+  ASSERT_GE(sent.size(), 2u);
+  for (size_t i = 1; i < sent.size(); ++i) {
+    auto previous = media::ParseRtp(sent[i - 1]);
+    auto rtp = media::ParseRtp(sent[i]);
+    ASSERT_TRUE(previous && rtp);
+    EXPECT_EQ(rtp->payload_type, 9);
+    EXPECT_EQ(rtp->payload.size(), 160u);
+    EXPECT_EQ(rtp->timestamp - previous->timestamp, 160u);
+  }
+}
+
+// Listeners of one codec share one encode, whatever the codec: a G.711
+// talker, three G.722 and three G.729 listeners cost three encodes (the
+// talker's mix-minus, one per codec), not seven.
+TEST_F(MixedCodecConferenceTest, ListenersShareOneEncodePerCodec) {
+  Participant* talker = JoinAs(1, kPcmu);
+  for (uint64_t id = 2; id <= 4; ++id) JoinAs(id, kG722);
+  for (uint64_t id = 5; id <= 7; ++id) JoinAs(id, kG729);
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    SpeakAs(talker, 700, frame);
+    Tick(sink);
+  }
+  EXPECT_EQ(conference_.encodes_last_tick(), 3);
+  for (uint64_t first : {2, 5}) {
+    auto a = media::ParseRtp(sink.packets.at(static_cast<uint16_t>(40000 + first)).back());
+    for (uint64_t id = first + 1; id <= first + 2; ++id) {
+      auto b = media::ParseRtp(sink.packets.at(static_cast<uint16_t>(40000 + id)).back());
+      ASSERT_TRUE(a && b);
+      EXPECT_TRUE(
+          std::equal(a->payload.begin(), a->payload.end(), b->payload.begin(), b->payload.end()));
+    }
+  }
+  EXPECT_GT(ToneShare(HeardAs(sink, 3, kG722), 700, 16000), 0.8);
+  EXPECT_GT(ToneShare(HeardAs(sink, 6, kG729), 700, 8000), 0.5);
+}
+
 }  // namespace
 }  // namespace tutti::mixer

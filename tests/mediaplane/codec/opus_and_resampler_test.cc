@@ -1,44 +1,13 @@
-#include <cmath>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "mediaplane/codec/audio_codec.h"
 #include "mediaplane/codec/opus_codec.h"
 #include "mediaplane/codec/resampler.h"
+#include "tests/mediaplane/codec/test_signals.h"
 
 namespace tutti::media {
 namespace {
-
-// Frames of a sine tone, continuous across frames.
-std::vector<int16_t> Tone(double hz, int rate, int frame, int index, double amplitude = 8000) {
-  std::vector<int16_t> pcm(static_cast<size_t>(frame));
-  for (int i = 0; i < frame; ++i) {
-    const double t = static_cast<double>(index * frame + i) / rate;
-    pcm[static_cast<size_t>(i)] = static_cast<int16_t>(amplitude * std::sin(2 * M_PI * hz * t));
-  }
-  return pcm;
-}
-
-double Rms(std::span<const int16_t> pcm) {
-  double sum = 0;
-  for (int16_t s : pcm) sum += static_cast<double>(s) * s;
-  return std::sqrt(sum / static_cast<double>(pcm.size()));
-}
-
-// Goertzel power of one frequency, normalised to the frame's energy.
-double ToneShare(std::span<const int16_t> pcm, double hz, int rate) {
-  const double w = 2 * M_PI * hz / rate;
-  double s1 = 0, s2 = 0;
-  for (int16_t x : pcm) {
-    const double s0 = x + 2 * std::cos(w) * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const double power = s1 * s1 + s2 * s2 - 2 * std::cos(w) * s1 * s2;
-  double energy = 0;
-  for (int16_t x : pcm) energy += static_cast<double>(x) * x;
-  return energy == 0 ? 0 : 2 * power / (energy * static_cast<double>(pcm.size()));
-}
 
 TEST(OpusCodecTest, EncodesAndDecodesATone) {
   const CodecFormat format{CodecKind::kOpus, 48000, 20};

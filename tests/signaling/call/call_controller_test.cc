@@ -722,7 +722,7 @@ TEST_F(CallControllerVideoTest, PairsGoBackWhenTheCallFails) {
   // No common audio codec: 488 before any port.
   Send(As(1, Request("INVITE", "1000", 1, {},
                      "v=0\r\no=a 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
-                     "m=audio 40000 RTP/AVP 18\r\nm=video 40002 RTP/AVP 96\r\n"
+                     "m=audio 40000 RTP/AVP 4\r\nm=video 40002 RTP/AVP 96\r\n"
                      "a=rtpmap:96 VP8/90000\r\n")));
   EXPECT_EQ(signaling_.Statuses().back(), 488);
   EXPECT_EQ(FreePairs(), 20);

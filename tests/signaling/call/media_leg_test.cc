@@ -225,5 +225,27 @@ TEST_F(MediaLegTest, LetGoByItsWorkerItKeepsTheFinalCountersAndSendsNothingMore)
   EXPECT_EQ(workers_.sent.size(), 1u);
 }
 
+// G.722 is 16 kHz audio on an 8 kHz RTP clock: the spec keeps the RTP clock
+// (timestamps, jitter) and the codec kind says the PCM rate.
+TEST(SpecForTest, MapsEveryNegotiatedCodecToItsFormat) {
+  const std::pair<sdp::AudioCodec, media::CodecFormat> cases[] = {
+      {sdp::AudioCodec::kPcmu, {media::CodecKind::kPcmu, 8000, 20}},
+      {sdp::AudioCodec::kPcma, {media::CodecKind::kPcma, 8000, 20}},
+      {sdp::AudioCodec::kOpus, {media::CodecKind::kOpus, 48000, 20}},
+      {sdp::AudioCodec::kG722, {media::CodecKind::kG722, 8000, 20}},
+      {sdp::AudioCodec::kG729, {media::CodecKind::kG729, 8000, 20}},
+  };
+  for (const auto& [codec, format] : cases) {
+    sdp::NegotiatedAudio audio = Audio();
+    audio.codec = codec;
+    const std::optional<mixer::ParticipantSpec> spec = SpecFor(kId, kRoom, audio, nullptr);
+    ASSERT_TRUE(spec.has_value());
+    EXPECT_EQ(spec->codec, format) << sdp::AudioCodecName(codec);
+  }
+  sdp::NegotiatedAudio wide = Audio();
+  wide.codec = sdp::AudioCodec::kG722;
+  EXPECT_EQ(SpecFor(kId, kRoom, wide, nullptr)->codec.pcm_rate(), 16000);
+}
+
 }  // namespace
 }  // namespace tutti

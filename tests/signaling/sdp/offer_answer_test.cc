@@ -307,5 +307,102 @@ TEST(AcceptAnswerTest, RejectsAnswersThatDoNotFit) {
           .ok());  // no m= line
 }
 
+std::vector<AudioCodec> AllCodecs() {
+  return {AudioCodec::kOpus, AudioCodec::kG722, AudioCodec::kPcmu, AudioCodec::kPcma,
+          AudioCodec::kG729};
+}
+
+// A desk phone's offer: G.722 first, on its static payload type (RFC 3551
+// §6), which is /8000 although the audio is 16 kHz; its events are /8000 too.
+TEST(AnswerOfferTest, TakesG722OnItsStaticPayloadType) {
+  auto result =
+      AnswerOffer(Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.7\r\nt=0 0\r\n"
+                        "m=audio 5000 RTP/AVP 9 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"),
+                  Local(AllCodecs()));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->audio.codec, AudioCodec::kG722);
+  EXPECT_EQ(result->audio.payload_type, 9);
+  EXPECT_EQ(result->audio.clock_rate, 8000);
+  EXPECT_EQ(result->audio.telephone_event_pt, 101);
+  const std::string answer = WriteSdp(result->answer);
+  EXPECT_THAT(answer, HasSubstr("m=audio 20000 RTP/AVP 9 101\r\n"));
+  EXPECT_THAT(answer, HasSubstr("a=rtpmap:9 G722/8000\r\n"));
+}
+
+// A trunk's offer: G.729, Annex B as the offerer likes it; our answer says
+// annexb=no (we send no SID and ask for none).
+TEST(AnswerOfferTest, TakesG729AndAnswersAnnexBOff) {
+  for (std::string_view fmtp : {"", "a=fmtp:18 annexb=yes\r\n", "a=fmtp:18 annexb=no\r\n"}) {
+    auto result =
+        AnswerOffer(Parse(StrCat("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.7\r\nt=0 0\r\n"
+                                 "m=audio 5000 RTP/AVP 18 8 101\r\na=rtpmap:18 G729/8000\r\n",
+                                 fmtp, "a=rtpmap:101 telephone-event/8000\r\n")),
+                    Local(AllCodecs()));
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->audio.codec, AudioCodec::kG729);
+    EXPECT_EQ(result->audio.payload_type, 18);
+    const std::string answer = WriteSdp(result->answer);
+    EXPECT_THAT(answer, HasSubstr("m=audio 20000 RTP/AVP 18 101\r\n"));
+    EXPECT_THAT(answer, HasSubstr("a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n"));
+  }
+}
+
+TEST(AnswerOfferTest, G722AndG729OnlyWhereTheRoomTakesThem) {
+  const SessionDescription offer = Parse(
+      "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.7\r\nt=0 0\r\n"
+      "m=audio 5000 RTP/AVP 18 9 0\r\n");
+  auto narrow = AnswerOffer(offer, Local({AudioCodec::kPcmu, AudioCodec::kG722}));
+  ASSERT_TRUE(narrow.ok());
+  EXPECT_EQ(narrow->audio.codec, AudioCodec::kG722);
+  auto plain = AnswerOffer(offer, Local({AudioCodec::kPcma, AudioCodec::kPcmu}));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->audio.codec, AudioCodec::kPcmu);
+  // The clock rate is part of the codec: a G722/16000 rtpmap is someone else's.
+  auto wrong_clock =
+      AnswerOffer(Parse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.7\r\nt=0 0\r\n"
+                        "m=audio 5000 RTP/AVP 96\r\na=rtpmap:96 G722/16000\r\n"),
+                  Local(AllCodecs()));
+  EXPECT_FALSE(wrong_clock.ok());
+}
+
+TEST(MakeOfferTest, OffersG722AndG729OnStaticPayloadTypes) {
+  const std::string offer = WriteSdp(MakeOffer(Local({AudioCodec::kG729, AudioCodec::kG722})));
+  EXPECT_THAT(offer, HasSubstr("m=audio 20000 RTP/AVP 18 9 100\r\n"));
+  EXPECT_THAT(offer, HasSubstr("a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n"));
+  EXPECT_THAT(offer, HasSubstr("a=rtpmap:9 G722/8000\r\n"));
+  EXPECT_THAT(offer, HasSubstr("a=rtpmap:100 telephone-event/8000\r\n"));
+  EXPECT_THAT(offer, Not(HasSubstr("telephone-event/48000")));
+  EXPECT_TRUE(ParseSdp(offer).ok());
+}
+
+TEST(AcceptAnswerTest, ReadsG729AndG722Answers) {
+  const SessionDescription offer = MakeOffer(Local(AllCodecs()));
+  for (const auto& [format, codec] :
+       {std::pair{"18", AudioCodec::kG729}, std::pair{"9", AudioCodec::kG722}}) {
+    auto accepted =
+        AcceptAnswer(offer, Parse(StrCat("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 10.1.1.1\r\n"
+                                         "t=0 0\r\nm=audio 7000 RTP/AVP ",
+                                         format, " 100\r\na=rtpmap:100 telephone-event/8000\r\n")));
+    ASSERT_TRUE(accepted.ok()) << accepted.status();
+    EXPECT_EQ(accepted->audio.codec, codec);
+    EXPECT_EQ(accepted->audio.clock_rate, 8000);
+    EXPECT_EQ(accepted->audio.telephone_event_pt, 100);
+  }
+}
+
+TEST(AudioCodecNamesTest, NamesReadBackAndOrdersApply) {
+  for (AudioCodec codec : AllCodecs()) EXPECT_EQ(AudioCodecNamed(AudioCodecName(codec)), codec);
+  EXPECT_EQ(AudioCodecNamed("g722"), AudioCodec::kG722);
+  EXPECT_EQ(AudioCodecNamed("G723"), std::nullopt);
+  EXPECT_EQ(AudioCodecsNamed({"G729", "bogus", "PCMA", "g729"}),
+            (std::vector<AudioCodec>{AudioCodec::kG729, AudioCodec::kPcma}));
+  const std::vector<AudioCodec> room = {AudioCodec::kOpus, AudioCodec::kPcmu, AudioCodec::kPcma};
+  // A trunk's order, within what the room takes.
+  EXPECT_EQ(ApplyCodecOrder(room, {"G729", "PCMA", "PCMU"}),
+            (std::vector<AudioCodec>{AudioCodec::kPcma, AudioCodec::kPcmu}));
+  EXPECT_EQ(ApplyCodecOrder(room, {}), room);
+  EXPECT_EQ(ApplyCodecOrder(room, {"G729"}), room);  // nothing in common: the room's
+}
+
 }  // namespace
 }  // namespace tutti::sdp
