@@ -13,6 +13,7 @@
 #include "server/api/messaging_metrics.h"
 #include "server/api/metrics.h"
 #include "server/api/transport_metrics.h"
+#include "server/api/trunk_metrics.h"
 #include "server/component_options.h"
 #include "signaling/call/media_security.h"
 
@@ -30,9 +31,12 @@ Daemon::Daemon(const Config& config, int signal_fd, absl::Duration shutdown_time
 bool Daemon::Start() {
   if (!RestoreRooms() || !StartPacketPlane()) return false;
   StartMedia();
-  if (!StartCallControl() || !StartMessaging() || !SetUpSipAccess() || !StartTransports()) {
+  if (!StartCallControl() || !StartMessaging() || !SetUpTrunks() || !SetUpSipAccess() ||
+      !StartTransports()) {
     return false;
   }
+  // Registrations and keepalives go out once a transport can carry them.
+  if (trunk_links_) trunk_links_->Start();
   WatchSignals();
   return StartControlApi();
 }
@@ -193,6 +197,51 @@ bool Daemon::StartMessaging() {
   return true;
 }
 
+bool Daemon::SetUpTrunks() {
+  if (config_.trunks.empty()) {
+    if (!config_.dial_plan.empty()) {
+      LogWarn("tuttid", "[[dial_plan]] rules but no [[trunk]]: no call is routed by them");
+    }
+    return true;
+  }
+  absl::StatusOr<trunk::TrunkTable> table = trunk::TrunkTable::Make(config_.trunks);
+  if (!table.ok()) {
+    LogError("tuttid", "cannot set up the SIP trunks").With("error", table.status().ToString());
+    return false;
+  }
+  trunks_.emplace(std::move(*table));
+  absl::StatusOr<trunk::DialPlan> plan = trunk::DialPlan::Make(config_.dial_plan);
+  if (!plan.ok()) {  // the config check already refused it
+    LogError("tuttid", "bad [[dial_plan]]").With("error", plan.status().ToString());
+    return false;
+  }
+  dial_plan_.emplace(std::move(*plan));
+  trunk_guard_.emplace(config_.dial_out);
+  trunk_timers_ = std::make_unique<LoopTimers>(&loop_);
+  trunk_links_ = std::make_unique<trunk::TrunkLinks>(
+      &*trunks_, trunk_timers_.get(), &*transactions_, CallControllerOptionsFrom(config_).local,
+      StrCat("tutti/", TUTTI_VERSION));
+  controller_->set_trunks(&*trunks_, &*dial_plan_, &*trunk_guard_, trunk_links_.get());
+  for (const trunk::TrunkConfig& trunk : trunks_->trunks()) {
+    LogInfo("tuttid", "trunk")
+        .With("trunk", trunk.name)
+        .With("next_hop", trunks_->NextHop(trunk).address.ToString())
+        .With("transport", trunk.transport)
+        .With("register", trunk.register_ ? "yes" : "no")
+        .With("dial_out_patterns", static_cast<int64_t>(trunk.dial_out_patterns.size()));
+  }
+  return true;
+}
+
+api::TrunksView Daemon::TrunksForApi() const {
+  api::TrunksView view;
+  if (!trunks_) return view;
+  view.table = &*trunks_;
+  view.guard = &*trunk_guard_;
+  view.links = [this] { return trunk_links_->Status(); };
+  return view;
+}
+
 // Who may call (issue 13): IP lists for every SIP transport, before any
 // parsing; digest authentication of INVITEs.
 bool Daemon::SetUpSipAccess() {
@@ -261,12 +310,22 @@ bool Daemon::OnSignal(const signalfd_siginfo& info) {
   }
   stopping_ = true;
   LogInfo("tuttid", "shutting down").With("signal", strsignal(static_cast<int>(info.ssi_signo)));
-  controller_->Shutdown([this] { loop_.Stop(); });
+  Shutdown();
   loop_.AddTimer(shutdown_timeout_, [this] {
     LogWarn("tuttid", "shutdown timeout: exiting with BYEs unanswered");
     loop_.Stop();
   });
   return true;
+}
+
+void Daemon::Shutdown() {
+  auto pending = std::make_shared<int>(trunk_links_ ? 2 : 1);
+  auto one_done = [this, pending] {
+    if (--*pending == 0) loop_.Stop();
+  };
+  controller_->Shutdown(one_done);
+  // REGISTER with Expires: 0, so the carrier stops sending calls here.
+  if (trunk_links_) trunk_links_->Stop(one_done);
 }
 
 bool Daemon::StartControlApi() {
@@ -283,6 +342,7 @@ bool Daemon::StartControlApi() {
   control_api_ = std::make_unique<api::ControlApi>(
       &loop_, ControlApiOptionsFrom(config_), &rooms_, &*stored_rooms_, controller_.get(), &events_,
       [this] { return Metrics(); }, prompts_, files_.get());
+  control_api_->set_trunks(TrunksForApi());
   if (absl::Status s = control_api_->Start(); !s.ok()) {
     LogError("tuttid", "cannot start the control API").With("error", s.ToString());
     return false;
@@ -297,6 +357,8 @@ std::string Daemon::Metrics() const {
   api::RenderTransportMetrics(transports_, more);
   packet_plane_->RenderMetrics(more);
   api::RenderMessagingMetrics(*controller_, msrp_ ? &msrp_->stats() : nullptr, more);
+  api::RenderTrunkMetrics(TrunksForApi(), controller_->inbound_trunk_counters(),
+                          controller_->dial_out_counters(), more);
   return text + more.text();
 }
 
@@ -325,6 +387,7 @@ void Daemon::LogStarted() const {
       .With("room_store", config_.store.path.empty() ? "none" : config_.store.path)
       .With("msrp", msrp_ ? sip::JoinHostPort(config_.msrp.listen, msrp_->port()) : "off")
       .With("files", files_ ? config_.files.dir : "off")
+      .With("trunks", trunks_ ? static_cast<int64_t>(trunks_->trunks().size()) : 0)
       .With("api", control_api_ ? sip::JoinHostPort(config_.api.listen, control_api_->port())
                                 : std::string("off"));
 }

@@ -33,6 +33,10 @@
 #include "signaling/sip/sip_transports.h"
 #include "signaling/sip/source_filter.h"
 #include "signaling/sip/transaction_layer.h"
+#include "signaling/trunk/dial_plan.h"
+#include "signaling/trunk/trunk_guard.h"
+#include "signaling/trunk/trunk_links.h"
+#include "signaling/trunk/trunk_table.h"
 
 namespace tutti {
 
@@ -60,12 +64,20 @@ class Daemon {
   // [messaging], [msrp], [files]: the rooms' file store and the MSRP
   // service on its own thread, its events posted to the control loop.
   bool StartMessaging();
+  // [[trunk]], [[dial_plan]], [dial_out]: the trunk table (hosts resolved
+  // now), the dial plan, the guard and the links, handed to call control.
+  bool SetUpTrunks();
   bool SetUpSipAccess();  // [sip] allow/deny, digest authentication
   bool StartTransports();
   void WatchSignals();
   // SIGHUP reloads the TLS certificate; a first stop signal ends the calls,
   // a second the loop at once (false: read no more signals).
   bool OnSignal(const signalfd_siginfo& info);
+  // A first stop signal: the calls end and the trunks unregister, side by
+  // side; the loop stops when both are done (or at the shutdown timeout).
+  void Shutdown();
+  // What the API and /metrics show of the trunks.
+  api::TrunksView TrunksForApi() const;
   bool StartControlApi();
   std::string Metrics() const;
   void LogStarted() const;
@@ -91,6 +103,13 @@ class Daemon {
   // Before the controller, which writes its last records as it goes.
   std::unique_ptr<CallRecordWriter> records_;
   std::optional<sip::TransactionLayer> transactions_;
+  // Before the controller, which points at them, and after the transaction
+  // layer, which the links send through (destroyed before it).
+  std::optional<trunk::TrunkTable> trunks_;
+  std::optional<trunk::DialPlan> dial_plan_;
+  std::optional<trunk::TrunkGuard> trunk_guard_;
+  std::unique_ptr<LoopTimers> trunk_timers_;
+  std::unique_ptr<trunk::TrunkLinks> trunk_links_;
   // Before the controller, which points at them, and so destroyed after it.
   // Run() stops the service's thread (no more events) before the
   // controller goes.

@@ -56,13 +56,9 @@ json ParticipantJson(const ParticipantInfo& p) {
   return body;
 }
 
-namespace {
-
 std::string Rfc3339(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
 }
-
-}  // namespace
 
 json MessageJson(const msrp::ChatMessage& message) {
   return {{"room", message.room},

@@ -3,6 +3,9 @@
 // "Participant", "Message", "File").
 #pragma once
 
+#include <string>
+
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/room_config.h"
@@ -18,5 +21,7 @@ nlohmann::json ParticipantJson(const ParticipantInfo& p);
 nlohmann::json MessageJson(const msrp::ChatMessage& message);
 // A file stored in a room, with the path that downloads it.
 nlohmann::json FileJson(const msrp::StoredFile& file);
+// A time as the API writes it: "2026-12-05T17:00:00.000Z".
+std::string Rfc3339(absl::Time time);
 
 }  // namespace tutti::api

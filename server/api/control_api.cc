@@ -13,6 +13,7 @@
 #include "server/api/prompts_handler.h"
 #include "server/api/recordings_handler.h"
 #include "server/api/rooms_handler.h"
+#include "server/api/trunks_handler.h"
 
 namespace tutti::api {
 namespace {
@@ -56,6 +57,7 @@ struct ControlApi::Handlers {
   RecordingsHandler recordings;
   MessagesHandler messages;
   FilesHandler files;
+  TrunksHandler trunks;
   // GET /metrics.
   struct Metrics {
     Reply Get(const ApiRequest&) {
@@ -83,6 +85,7 @@ ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory
           RecordingsHandler(rooms, calls, options_.recording_dir, options_.recording_format),
           MessagesHandler(rooms, calls),
           FilesHandler(rooms, files),
+          TrunksHandler(&trunks_),
           {this}}),
       server_(nullptr) {}
 
@@ -127,6 +130,8 @@ void ControlApi::Routes() {
   r.Add("POST", "/v1/rooms/*/messages", OnLoop(&h.messages, &MessagesHandler::Post));
   r.Add("GET", "/v1/rooms/*/files", OnLoop(&h.files, &FilesHandler::List));
   r.Add("GET", "/v1/rooms/*/files/*", OnLoop(&h.files, &FilesHandler::Download));
+
+  r.Add("GET", "/v1/trunks", OnLoop(&h.trunks, &TrunksHandler::List));
 }
 
 absl::Status ControlApi::Start() {

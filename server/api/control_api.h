@@ -16,6 +16,7 @@
 #include "mediaplane/prompt_library.h"
 #include "server/api/http_server.h"
 #include "server/api/router.h"
+#include "server/api/trunks_view.h"
 #include "server/stored_rooms.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/room_directory.h"
@@ -51,6 +52,9 @@ class ControlApi {
   ControlApi(const ControlApi&) = delete;
   ControlApi& operator=(const ControlApi&) = delete;
 
+  // The SIP trunks GET /v1/trunks shows (none until set); before Start.
+  void set_trunks(TrunksView trunks) { trunks_ = std::move(trunks); }
+
   absl::Status Start();
   void Stop();
   uint16_t port() const;
@@ -71,6 +75,7 @@ class ControlApi {
   ControlApiOptions options_;
   EventHub* events_;
   std::function<std::string()> metrics_;
+  TrunksView trunks_;  // before the handlers, which point at it
   std::unique_ptr<Handlers> handlers_;
   Router router_;  // made by Start(), read-only after
   std::unique_ptr<HttpServer> server_;
