@@ -1,6 +1,7 @@
 #include "signaling/sip/transaction_layer.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -333,6 +334,23 @@ class ClientInviteTest : public TransactionLayerTest {
     timers.invite_proceeding_limit = proceeding_limit;
     return timers;
   }
+  // A layer of the test's own with `proceeding_limit`: the one the
+  // transports feed from now on.
+  TransactionLayer& Layer(absl::Duration proceeding_limit = absl::Minutes(5)) {
+    own_layer_ =
+        std::make_unique<TransactionLayer>(&loop_, &transports_, &user_, Timers(proceeding_limit));
+    layer_ = own_layer_.get();
+    return *own_layer_;
+  }
+  // Sends a request as Send does and has the peer answer it `provisional`:
+  // its branch.
+  std::string SendAnswered(TransactionLayer& layer, int provisional,
+                           std::string_view method = "INVITE") {
+    const std::string branch = Send(layer, method);
+    EXPECT_TRUE(peer_.WaitFor(loop_, 1));
+    peer_.SendTo(server_port_, Response(provisional, branch, method));
+    return branch;
+  }
   // Sends an INVITE (or, with `method`, another request) to the peer;
   // statuses land in statuses_ (0: timed out).
   std::string Send(TransactionLayer& layer, std::string_view method = "INVITE") {
@@ -359,14 +377,12 @@ class ClientInviteTest : public TransactionLayerTest {
 
   Destination to_peer_{TransportKind::kUdp, *SocketAddress::FromIpPort("127.0.0.1", peer_.port())};
   std::vector<int> statuses_;
+  std::unique_ptr<TransactionLayer> own_layer_;
 };
 
 TEST_F(ClientInviteTest, RingingOutlivesTimerBAndItsAnswerReachesTheTu) {
-  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
-  layer_ = &layer;
-  const std::string branch = Send(layer);
-  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
-  peer_.SendTo(server_port_, Response(180, branch));
+  TransactionLayer& layer = Layer();
+  const std::string branch = SendAnswered(layer, 180);
   ASSERT_TRUE(WaitForStatuses(1));
   // Well past timer B (64*T1): still ringing, nothing reported.
   peer_.RunFor(loop_, absl::Milliseconds(600));
@@ -382,8 +398,7 @@ TEST_F(ClientInviteTest, RingingOutlivesTimerBAndItsAnswerReachesTheTu) {
 }
 
 TEST_F(ClientInviteTest, WithNoResponseTimerBStillEndsIt) {
-  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
-  layer_ = &layer;
+  TransactionLayer& layer = Layer();
   Send(layer);
   ASSERT_TRUE(WaitForStatuses(1));
   EXPECT_EQ(statuses_, std::vector<int>{0});
@@ -391,11 +406,8 @@ TEST_F(ClientInviteTest, WithNoResponseTimerBStillEndsIt) {
 }
 
 TEST_F(ClientInviteTest, CancelledInviteEndsWhenNo487Comes) {
-  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
-  layer_ = &layer;
-  const std::string branch = Send(layer);
-  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
-  peer_.SendTo(server_port_, Response(180, branch));
+  TransactionLayer& layer = Layer();
+  const std::string branch = SendAnswered(layer, 180);
   ASSERT_TRUE(WaitForStatuses(1));
   // Our CANCEL (the INVITE's branch) is answered 200, but the INVITE never
   // gets its 487: §9.1 lets us consider it over 64*T1 later.
@@ -411,11 +423,8 @@ TEST_F(ClientInviteTest, CancelledInviteEndsWhenNo487Comes) {
 }
 
 TEST_F(ClientInviteTest, A2xxCrossingOurCancelReachesTheTu) {
-  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
-  layer_ = &layer;
-  const std::string branch = Send(layer);
-  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
-  peer_.SendTo(server_port_, Response(183, branch));
+  TransactionLayer& layer = Layer();
+  const std::string branch = SendAnswered(layer, 183);
   ASSERT_TRUE(WaitForStatuses(1));
   layer.SendRequest(to_peer_, Request("CANCEL", server_port_, branch), [](const SipMessage*) {});
   peer_.SendTo(server_port_, Response(200, branch));
@@ -424,22 +433,16 @@ TEST_F(ClientInviteTest, A2xxCrossingOurCancelReachesTheTu) {
 }
 
 TEST_F(ClientInviteTest, ATuThatNeverCancelsMeetsTheProceedingLimit) {
-  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Milliseconds(700)));
-  layer_ = &layer;
-  const std::string branch = Send(layer);
-  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
-  peer_.SendTo(server_port_, Response(180, branch));
+  TransactionLayer& layer = Layer(absl::Milliseconds(700));
+  SendAnswered(layer, 180);
   ASSERT_TRUE(WaitForStatuses(2));
   EXPECT_EQ(statuses_, (std::vector<int>{180, 0}));
   EXPECT_EQ(layer.client_transactions(), 0u);
 }
 
 TEST_F(ClientInviteTest, NonInviteEndsOnTimerFEvenAfterA1xx) {
-  TransactionLayer layer(&loop_, &transports_, &user_, Timers(absl::Minutes(5)));
-  layer_ = &layer;
-  const std::string branch = Send(layer, "OPTIONS");
-  ASSERT_TRUE(peer_.WaitFor(loop_, 1));
-  peer_.SendTo(server_port_, Response(100, branch, "OPTIONS"));
+  TransactionLayer& layer = Layer();
+  SendAnswered(layer, 100, "OPTIONS");
   ASSERT_TRUE(WaitForStatuses(2));
   EXPECT_EQ(statuses_, (std::vector<int>{100, 0}));
   EXPECT_EQ(layer.client_transactions(), 0u);
