@@ -45,6 +45,8 @@ json ParticipantJson(const ParticipantInfo& p) {
                {"srtp_auth_failed", p.srtp_auth_failed},
                {"srtp_replayed", p.srtp_replayed},
                {"max_gap_ms", p.max_gap_ms}};
+  // Only a trunk's call has a caller's number ("anonymous" when withheld).
+  if (!p.caller_number.empty()) body["caller_number"] = p.caller_number;
   if (p.video) {
     const VideoInfo& v = *p.video;
     body["video"] = {

@@ -19,6 +19,7 @@ ParticipantInfo CallController::InfoFor(const Call& call) const {
   info.call_id = call.call_id;
   info.room = call.room;
   info.from = call.from_uri;
+  info.caller_number = call.shown_caller_number();
   info.codec = call.audio ? std::string(sdp::AudioCodecName(call.audio->codec)) : "";
   info.talking = call.talking;
   info.muted = call.muted;
@@ -143,7 +144,11 @@ bool CallController::SetVolume(uint64_t id, int listen_db, int talk_db) {
 bool CallController::Kick(uint64_t id, std::string_view why) {
   control_thread_.Check();
   auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->ringing()) return false;
+  // A caller in early media (the IVR before answer) is ended too: its
+  // INVITE refused (SendBye).
+  if (it == calls_.end() || (it->second->ringing() && !it->second->session->early_media())) {
+    return false;
+  }
   SendBye(*it->second, why);
   EndCall(id, why);
   return true;

@@ -115,7 +115,9 @@ void CallController::OnRequest(TransactionId id, const SipMessage& request,
     case Method::kBye:
       return OnBye(id, request);
     case Method::kOptions:
-      return OnOptions(id, request);
+      return OnOptions(id, request, source);
+    case Method::kPrack:
+      return OnPrack(id, request);
     case Method::kInfo:
       return OnInfo(id, request);
     case Method::kUpdate:
@@ -141,12 +143,16 @@ std::optional<CallController::Admission> CallController::AdmitInvite(
     Reject(id, 503, "Shutting Down");
     return std::nullopt;
   }
+  // A trunk's call goes by the dial plan (call_trunk_calls.cc).
+  std::optional<InboundRoute> route = RouteInbound(id, invite, source);
+  if (!route) return std::nullopt;
   if (!CheckRequire(*transactions_, id, invite)) return std::nullopt;
-  if (!Authenticated(id, invite, source)) return std::nullopt;
+  // A trunk is known by its address; digest is for callers.
+  if (route->trunk == nullptr && !Authenticated(id, invite, source)) return std::nullopt;
 
   // The IVR number, or a room; a room with a PIN is answered by the IVR too.
-  const std::string_view user = invite.request_uri().user;
-  const bool ivr = !options_.ivr_number.empty() && user == options_.ivr_number;
+  const std::string_view user = route->room;
+  const bool ivr = route->ivr;
   const RoomConfig* room = ivr ? nullptr : rooms_->Find(user);
   if (room == nullptr && !ivr) {
     LogInfo("call", "no such room").With("call_id", call_id).With("room", user);
@@ -189,7 +195,7 @@ std::optional<CallController::Admission> CallController::AdmitInvite(
     Reject(id, 486, "Room Full");
     return std::nullopt;
   }
-  return Admission{room, session};
+  return Admission{room, session, route->trunk, std::move(route->called_number)};
 }
 
 std::unique_ptr<CallController::Call> CallController::NewCall(TransactionId id,
@@ -308,6 +314,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   if (!admitted) return;
   const RoomConfig* room = admitted->room;
   std::unique_ptr<Call> call = NewCall(id, invite, source, room);
+  if (admitted->trunk != nullptr) TakeTrunkCaller(*call, invite, *admitted);
   if (!TakeOffer(id, invite, *call, room)) return;
   const std::string& call_id = call->call_id;
   if (!call->chat_only) {  // a chat or file call has no RTP
@@ -324,6 +331,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
     if (!call->remote_offer) call->wants_video = WhyNoVideo(*call).empty();
     BindVideoPorts(*call, &call->local_media, call->wants_video, call->wants_slides);
   }
+  if (!AdmitTrunkLimits(id, *call)) return;
   const uint64_t key = call->id;
   call->session = std::make_unique<InviteSession>(
       transactions_, timers_, &session_options_,
@@ -335,6 +343,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
           EndCall(key, end_why);
         });
       });
+  ChooseProvisionals(*call, invite);
   by_dialog_.emplace(call->session->dialog().id(), key);
   by_invite_.emplace(id, key);
   Call& added = *calls_.emplace(key, std::move(call)).first->second;
@@ -371,11 +380,9 @@ void CallController::Answer(uint64_t key) {
       call.our_offer = sdp::MakeOffer(call.local_media);
       body = sdp::WriteSdp(*call.our_offer);
     }
-    call.session->Answer(body);
-    call.answered = absl::Now();
-    ++calls_answered_;
+    SendAnswer(call, body);
 
-    LogInfo("call", "call answered")
+    LogInfo("call", call.session->early_media() ? "call in early media" : "call answered")
         .With("call_id", call.call_id)
         .With("room", call.room)
         .With("from", call.source.address.ToString())
@@ -614,11 +621,14 @@ void CallController::OnUpdate(TransactionId id, const SipMessage& update) {
   call->session->OnUpdate(id, update);
 }
 
-void CallController::OnOptions(TransactionId id, const SipMessage& options) {
+void CallController::OnOptions(TransactionId id, const SipMessage& options,
+                               const sip::MessageSource& source) {
   // RFC 3261 §11.2: answer as an INVITE would be answered, so an unknown room
-  // is 404; the bare server URI (no user) is the usual keep-alive ping.
+  // is 404; the bare server URI (no user) is the usual keep-alive ping. A
+  // trunk pings with whatever URI it likes (its DIDs too): 200.
   const std::string_view user = options.request_uri().user;
-  if (options.to().tag.empty() && !user.empty() && rooms_->Find(user) == nullptr) {
+  if (options.to().tag.empty() && !user.empty() && rooms_->Find(user) == nullptr &&
+      TrunkOf(source) == nullptr) {
     return Reject(id, 404, "Room Not Found");
   }
   const int status = shutting_down_ ? 503 : 200;
@@ -637,6 +647,12 @@ void CallController::OnOptions(TransactionId id, const SipMessage& options) {
 }
 
 void CallController::SendBye(Call& call, std::string_view why) {
+  if (call.ringing()) {
+    // RFC 3261 §15: the callee sends no BYE in an early dialog (an IVR in
+    // early media saying goodbye): the INVITE is refused instead.
+    call.session->RefuseInvite(480, "Temporarily Unavailable");
+    return;
+  }
   ++byes_in_flight_;
   call.session->SendBye(why, [this, call_id = call.call_id](const SipMessage* response) {
     if (response != nullptr && response->status_code() < 200) return;
@@ -673,6 +689,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   std::unique_ptr<Call> ended = std::move(it->second);
   calls_.erase(it);  // closes the media sockets unless the worker holds them
   overload_->CallEnded(ended->id, SourceIp::From(ended->source.address));
+  TrunkCallEnded(*ended);
   if (!ended->room.empty()) {
     if (!ended->file_call) presence_.Free(ended->room);
     video_codecs_.Leave(ended->room, ended->id);  // the last video caller unlocks the codec
@@ -736,6 +753,9 @@ void CallController::Publish(std::string_view type, const Call& call, std::strin
   if (events_ == nullptr) return;
   std::string json = StrCat("{\"room\":", JsonString(call.room), ",\"participant\":", call.id,
                             ",\"call_id\":", JsonString(call.call_id));
+  if (call.trunk != nullptr) {
+    StrAppend(&json, ",\"caller_number\":", JsonString(call.shown_caller_number()));
+  }
   if (!extra_json.empty()) StrAppend(&json, ",", extra_json);
   json.push_back('}');
   events_->Publish(std::string(type), json);
@@ -753,6 +773,12 @@ CallRecord CallController::RecordFor(const Call& call, std::string_view why) con
   record.answered = call.answered;
   record.ended = absl::Now();
   record.why = std::string(why);
+  if (call.trunk != nullptr) {
+    record.trunk = call.trunk->name;
+    record.called_number = call.called_number;
+    record.caller_number = call.caller_number;
+    record.caller_withheld = call.caller_withheld;
+  }
   AddStats(call.media.stats(), &record);
   return record;
 }

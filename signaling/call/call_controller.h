@@ -234,6 +234,9 @@ struct ParticipantInfo {
   int64_t lost = 0;
   uint32_t jitter_ms = 0;
   double rtt_ms = 0;
+  // A trunk's call: the caller's number (canonical), "anonymous" when the
+  // caller withheld it; empty for other calls.
+  std::string caller_number;
 
   std::string media_encryption;  // "sdes", "dtls-srtp", "none"
   uint64_t srtp_auth_failed = 0;
@@ -393,6 +396,9 @@ class CallController : public sip::TransactionUser {
   struct Admission {
     const RoomConfig* room;  // null: the IVR number
     SessionTimerDecision session;
+    // A trunk's call (call_trunk_calls.cc): its trunk and the number it called.
+    const trunk::TrunkConfig* trunk = nullptr;
+    std::string called_number;
   };
   std::optional<Admission> AdmitInvite(sip::TransactionId id, const sip::SipMessage& invite,
                                        const sip::MessageSource& source);
@@ -411,7 +417,8 @@ class CallController : public sip::TransactionUser {
                   std::optional<sdp::NegotiatedVideo> camera,
                   std::optional<sdp::NegotiatedVideo> slides);
   void OnBye(sip::TransactionId id, const sip::SipMessage& bye);
-  void OnOptions(sip::TransactionId id, const sip::SipMessage& options);
+  void OnOptions(sip::TransactionId id, const sip::SipMessage& options,
+                 const sip::MessageSource& source);
   void OnInfo(sip::TransactionId id, const sip::SipMessage& info);
   void OnUpdate(sip::TransactionId id, const sip::SipMessage& update);
 
@@ -479,6 +486,43 @@ class CallController : public sip::TransactionUser {
   // ---- end MSRP legs ----
 
   // ---- Inbound trunk calls (call_trunk_calls.cc) ----
+  // Where an INVITE out of a dialog goes. A trunk's (by its source
+  // address): by the dial plan, the room a pattern pre-fills taken as a
+  // call to that room. Anyone else's: the Request-URI's user names the room
+  // or the IVR number, as before trunks.
+  struct InboundRoute {
+    const trunk::TrunkConfig* trunk = nullptr;
+    std::string called_number;  // canonical; a trunk's call only
+    std::string room;           // the room asked for (may not exist: 404)
+    bool ivr = false;           // the IVR, asking for the conference number
+  };
+  // Nullopt when refused, answered: 403 (no trunk's address and not a room
+  // call allowed), 404 (no dial plan rule), 420 (100rel on a trunk with
+  // prack = "off").
+  std::optional<InboundRoute> RouteInbound(sip::TransactionId id, const sip::SipMessage& invite,
+                                           const sip::MessageSource& source);
+  std::optional<InboundRoute> RouteTrunkCall(sip::TransactionId id, const sip::SipMessage& invite,
+                                             const trunk::TrunkConfig& trunk);
+  // A stranger's INVITE names a number (tel:, ;user=phone, '+', or one the
+  // dial plan knows) rather than a room: only trunks may call those.
+  bool CallsNumber(const sip::SipMessage& invite) const;
+  // The trunk whose addresses hold `source`; null: none.
+  const trunk::TrunkConfig* TrunkOf(const sip::MessageSource& source) const;
+  // A trunk's new call: its trunk, numbers and caller's name (CallerOf).
+  void TakeTrunkCaller(Call& call, const sip::SipMessage& invite, const Admission& admitted);
+  // The trunk's limits (TrunkGuard::AdmitInbound): false when answered 503.
+  bool AdmitTrunkLimits(sip::TransactionId id, const Call& call);
+  // Our 1xx go reliably (RFC 3262) when the INVITE requires it, or supports
+  // it and comes from a trunk whose prack is not "off".
+  void ChooseProvisionals(Call& call, const sip::SipMessage& invite);
+  // The answer to the initial INVITE: 200 OK, or for a trunk with
+  // early_media whose caller starts in the IVR, 183 with the SDP first.
+  void SendAnswer(Call& call, std::string_view body);
+  // The caller left the IVR for a room: the 200 OK after its early media.
+  void AnswerEarlyMedia(Call& call);
+  void OnPrack(sip::TransactionId id, const sip::SipMessage& prack);
+  // The call ended: its trunk's count goes down.
+  void TrunkCallEnded(const Call& call);
   // ---- end inbound trunk calls ----
 
   // ---- Dial-out and REFER (call_dial_out.cc, call_refer.cc) ----

@@ -40,6 +40,12 @@ std::string CallRecordJson(const CallRecord& record) {
       {"foreign_packets", record.foreign},
       {"withheld_packets", record.withheld},
   };
+  if (!record.trunk.empty()) {
+    line["trunk"] = record.trunk;
+    line["called_number"] = record.called_number;
+    line["caller_number"] = record.caller_number;
+    line["caller_withheld"] = record.caller_withheld;
+  }
   // Bytes that are not UTF-8 (a From header can hold anything) are replaced,
   // not thrown about.
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -22,6 +22,12 @@ struct CallRecord {
   absl::Time answered;  // InfinitePast when never answered
   absl::Time ended;
   std::string why;
+  // A call through a trunk: its name, the number called and the caller's
+  // (kept even when withheld from the others: the operator's record).
+  std::string trunk;  // empty: no trunk's call, none of these written
+  std::string called_number;
+  std::string caller_number;
+  bool caller_withheld = false;
   uint64_t packets_in = 0;
   uint64_t packets_out = 0;
   int64_t lost = 0;

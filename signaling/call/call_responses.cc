@@ -38,8 +38,11 @@ bool CheckRequire(sip::CallSignaling& signaling, sip::TransactionId id,
                   const sip::SipMessage& request) {
   std::vector<std::string> unsupported;
   for (const sip::HeaderField& field : request.headers()) {
-    if (field.id == HeaderId::kRequire && !field.value.empty()) {
-      unsupported.emplace_back(field.value);
+    if (field.id != HeaderId::kRequire) continue;
+    for (std::string_view tag : SplitNonEmpty(field.value, ',')) {
+      // RFC 3262: an INVITE may require reliable provisionals (a trunk
+      // whose prack is "off" refuses them itself, call_trunk_calls.cc).
+      if (!EqualsIgnoreCase(tag, "100rel")) unsupported.emplace_back(tag);
     }
   }
   if (unsupported.empty()) return true;

@@ -12,13 +12,13 @@ namespace tutti {
 // What Allow lists (OPTIONS, 200s to INVITEs, 405 and 501): MESSAGE only
 // while it is relayed ([messaging] enabled; otherwise it gets 405).
 inline constexpr std::string_view kAllowedMethods =
-    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, SUBSCRIBE, MESSAGE";
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, SUBSCRIBE, MESSAGE";
 inline constexpr std::string_view kAllowedMethodsWithoutMessage =
-    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, SUBSCRIBE";
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, SUBSCRIBE";
 inline constexpr std::string_view kSdpType = "application/sdp";
-// The extensions tutti supports (RFC 4028 session timers), named alike in
-// OPTIONS answers and in the 200 to an INVITE.
-inline constexpr std::string_view kSupportedExtensions = "timer";
+// The extensions tutti supports (RFC 4028 session timers, RFC 3262 reliable
+// provisionals), named alike in OPTIONS answers and in the 200 to an INVITE.
+inline constexpr std::string_view kSupportedExtensions = "timer, 100rel";
 
 // How the server names itself and when it asks to be retried.
 struct ServerIdentity {
@@ -34,8 +34,8 @@ void Reject(sip::CallSignaling& signaling, const ServerIdentity& server, sip::Tr
             int status_code, std::string_view reason = {}, std::string_view warning = {},
             int warn_code = 399);
 
-// RFC 3261 §8.2.2.3: we support no extension a caller could require. False
-// when the request has been answered 420.
+// RFC 3261 §8.2.2.3: of the extensions a caller could require we support
+// 100rel only. False when the request has been answered 420.
 bool CheckRequire(sip::CallSignaling& signaling, sip::TransactionId id,
                   const sip::SipMessage& request);
 

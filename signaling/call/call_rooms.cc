@@ -137,6 +137,7 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
     return refuse({"goodbye"}, "SRTP required");
   }
   ++dial_in_counters_.joined;
+  if (call.session->early_media()) AnswerEarlyMedia(call);  // the 200 OK now
   call.dial_in.reset();
   call.prompts.clear();
   call.prompt_playing = false;

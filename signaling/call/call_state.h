@@ -105,6 +105,14 @@ struct CallController::Call {
   const trunk::TrunkConfig* trunk = nullptr;
   std::string called_number;
   std::string caller_number;
+  bool caller_withheld = false;  // Privacy: kept for its record, shown as "anonymous"
+  // Early media: the SDP answer our 183 carried, for the 200 OK.
+  std::string early_answer;
+  // The caller's number as others see it (API, events); empty: no trunk's call.
+  std::string shown_caller_number() const {
+    if (trunk == nullptr) return {};
+    return caller_withheld ? "anonymous" : caller_number;
+  }
   // ---- end inbound trunk call ----
 
   // ---- Dial-out (call_dial_out.cc, call_refer.cc) ----

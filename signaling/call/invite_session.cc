@@ -1,10 +1,13 @@
 #include "signaling/call/invite_session.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
+#include "absl/random/random.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "signaling/sip/reliable_provisional.h"
 
 namespace tutti {
 
@@ -40,15 +43,17 @@ InviteSession::InviteSession(sip::CallSignaling* signaling, CallTimers* timers,
 InviteSession::~InviteSession() = default;  // its OwnedTimers cancel themselves
 
 void InviteSession::Ring(absl::Duration delay, std::function<void()> answer) {
-  sip::MessageWriter ringing = signaling_->ResponseFor(invite_, 180, {}, dialog_.id().local_tag);
-  ringing.Header(HeaderId::kContact, dialog_.local_contact());
-  ringing.Header(HeaderId::kServer, options_->server.user_agent);
-  signaling_->Respond(invite_, 180, std::move(ringing).Finish());
+  SendProvisional(180, {}, {});
   answer_timer_.Start(timers_, delay, std::move(answer));
 }
 
 void InviteSession::Answer(std::string_view body) {
   answer_timer_.Cancel();
+  if (!pending_provisional_.empty() && pending_provisional_has_sdp_) {
+    held_answer_ = std::string(body);  // RFC 3262 §3: goes when the PRACK comes
+    return;
+  }
+  StopProvisional();
   sip::MessageWriter ok = signaling_->ResponseFor(invite_, 200, {}, dialog_.id().local_tag);
   ok.Header(HeaderId::kContact, dialog_.local_contact());
   for (const std::string& route : dialog_.route_set()) {
@@ -62,6 +67,7 @@ void InviteSession::Answer(std::string_view body) {
 }
 
 void InviteSession::RefuseInvite(int status_code, std::string_view reason, bool retry_after) {
+  StopProvisional();
   sip::MessageWriter response =
       signaling_->ResponseFor(invite_, status_code, reason, dialog_.id().local_tag);
   if (retry_after) {
@@ -151,6 +157,7 @@ void InviteSession::OnBye(TransactionId id) {
   ok.Header(HeaderId::kServer, options_->server.user_agent);
   signaling_->Respond(id, 200, std::move(ok).Finish());
   if (state_ == State::kRinging) {
+    StopProvisional();
     // A BYE in an early dialog: the INVITE still needs its final answer.
     signaling_->Respond(
         invite_, 487,
@@ -161,6 +168,7 @@ void InviteSession::OnBye(TransactionId id) {
 
 bool InviteSession::OnCancel() {
   if (state_ != State::kRinging) return false;
+  StopProvisional();
   sip::MessageWriter response =
       signaling_->ResponseFor(invite_, 487, "Request Terminated", dialog_.id().local_tag);
   signaling_->Respond(invite_, 487, std::move(response).Finish());
@@ -254,6 +262,92 @@ sip::TransactionId InviteSession::SendRequest(sip::Method method, std::string_vi
       StrCat("User-Agent: ", options_->server.user_agent, "\r\n"), body, content_type);
   if (shape) request = shape(std::move(request));
   return signaling_->SendRequest(dialog_.NextHop(), std::move(request), std::move(answered));
+}
+
+// ---- Early media and reliable provisionals (RFC 3262 §3, UAS) ----
+
+void InviteSession::Progress(std::string_view body) {
+  early_ = true;
+  SendProvisional(183, "Session Progress", body);
+}
+
+void InviteSession::SendProvisional(int status_code, std::string_view reason,
+                                    std::string_view body) {
+  sip::MessageWriter response =
+      signaling_->ResponseFor(invite_, status_code, reason, dialog_.id().local_tag);
+  response.Header(HeaderId::kContact, dialog_.local_contact());
+  // A 1xx with our tag sets up the early dialog a PRACK travels in (§12.1.1).
+  for (const std::string& route : dialog_.route_set()) {
+    response.Header(HeaderId::kRecordRoute, route);
+  }
+  response.Header(HeaderId::kServer, options_->server.user_agent);
+  if (!reliable_) {
+    signaling_->Respond(invite_, status_code, std::move(response).Finish(body, kSdpType));
+    return;
+  }
+  if (!pending_provisional_.empty()) {
+    // §3: one unacknowledged at a time; we never have a second to send.
+    LogWarn("call", "reliable provisional dropped: one awaits its PRACK")
+        .With("call_id", call_id_)
+        .With("status", status_code);
+    return;
+  }
+  if (rseq_ == 0) {
+    // §3: the first RSeq is drawn from 1 to 2**31 - 1.
+    absl::BitGen bitgen;
+    rseq_ = absl::Uniform<uint32_t>(absl::IntervalClosed, bitgen, 1u, (1u << 31) - 1);
+  } else {
+    ++rseq_;
+  }
+  response.Header(HeaderId::kRequire, "100rel");
+  response.Header("RSeq", StrCat(rseq_));
+  pending_provisional_ = std::move(response).Finish(body, kSdpType);
+  pending_provisional_status_ = status_code;
+  pending_provisional_has_sdp_ = !body.empty();
+  signaling_->Respond(invite_, status_code, pending_provisional_);
+  const absl::Duration t1 = signaling_->timers().t1;
+  provisional_interval_ = t1;
+  provisional_timer_.Start(timers_, provisional_interval_, [this] { RetransmitProvisional(); });
+  prack_deadline_.Start(timers_, 64 * t1, [this] {
+    LogWarn("call", "no PRACK for reliable provisional, refusing call")
+        .With("call_id", call_id_)
+        .With("status", pending_provisional_status_);
+    RefuseInvite(504, "Server Time-out");
+    failed_("no PRACK", "no PRACK");
+  });
+}
+
+// §3: T1, doubling each time (no T2 cap), until the PRACK or 64*T1.
+void InviteSession::RetransmitProvisional() {
+  if (pending_provisional_.empty()) return;
+  signaling_->Respond(invite_, pending_provisional_status_, pending_provisional_);
+  provisional_interval_ *= 2;
+  provisional_timer_.Start(timers_, provisional_interval_, [this] { RetransmitProvisional(); });
+}
+
+void InviteSession::StopProvisional() {
+  provisional_timer_.Cancel();
+  prack_deadline_.Cancel();
+  pending_provisional_.clear();
+  held_answer_.reset();
+}
+
+void InviteSession::OnPrack(TransactionId id, const SipMessage& prack) {
+  const sip::HeaderField* rack_header = prack.FindHeader("RAck");
+  const std::optional<sip::RAck> rack =
+      rack_header != nullptr ? sip::ParseRAck(rack_header->value) : std::nullopt;
+  const SipMessage* invite = signaling_->Request(invite_);
+  if (pending_provisional_.empty() || !rack || rack->rseq != rseq_ || rack->method != "INVITE" ||
+      (invite != nullptr && rack->cseq != invite->cseq().number)) {
+    return Reject(*signaling_, options_->server, id, 481, "Call/Transaction Does Not Exist");
+  }
+  provisional_timer_.Cancel();
+  prack_deadline_.Cancel();
+  pending_provisional_.clear();
+  sip::MessageWriter ok = signaling_->ResponseFor(id, 200);
+  ok.Header(HeaderId::kServer, options_->server.user_agent);
+  signaling_->Respond(id, 200, std::move(ok).Finish());
+  if (std::optional<std::string> held = std::exchange(held_answer_, std::nullopt)) Answer(*held);
 }
 
 }  // namespace tutti

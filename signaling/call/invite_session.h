@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,7 +57,27 @@ class InviteSession {
   void Answer(std::string_view body);
   // A final error response to a still ringing INVITE, with our To tag
   // (CANCEL, shutdown, the room gone). `retry_after`: add Retry-After.
+  // Nothing when the INVITE has its final response already.
   void RefuseInvite(int status_code, std::string_view reason, bool retry_after = false);
+
+  // ---- Inbound trunk calls: early media, RFC 3262 (call_trunk_calls.cc) ----
+  // From now on our 1xx to the initial INVITE go reliably (RFC 3262 §3):
+  // Require: 100rel and RSeq, sent again on T1 doubling until the PRACK
+  // comes; none within 64*T1: the INVITE gets 504 and the session fails
+  // ("no PRACK"). At most one is unacknowledged: we send a 180 or a 183.
+  void UseReliableProvisionals() { reliable_ = true; }
+  bool reliable_provisionals() const { return reliable_; }
+  // 183 Session Progress with `body` (our SDP answer): early media; the
+  // session stays ringing until Answer sends the 200 OK, which must carry
+  // the same body. A reliable 183 holds the 200 back until its PRACK
+  // (RFC 3262 §3: no 2xx while a 1xx with SDP is unacknowledged).
+  void Progress(std::string_view body);
+  // The 183 with SDP went and the INVITE has no final response yet.
+  bool early_media() const { return early_ && state_ == State::kRinging; }
+  // A PRACK after AcceptInDialog: 200 when its RAck names the reliable 1xx
+  // awaiting it (then a 200 OK held for it goes), else 481 (§3).
+  void OnPrack(sip::TransactionId id, const sip::SipMessage& prack);
+  // ---- end inbound trunk calls ----
 
   // Every request inside the dialog first: false when its CSeq is out of
   // order (answered 500).
@@ -94,6 +115,10 @@ class InviteSession {
   void RetransmitOk();
   void ArmSessionTimer();
   void RefreshSession();
+  // A 1xx to the initial INVITE with our To tag (reliable when asked for).
+  void SendProvisional(int status_code, std::string_view reason, std::string_view body);
+  void RetransmitProvisional();
+  void StopProvisional();
 
   sip::CallSignaling* signaling_;
   CallTimers* timers_;
@@ -115,6 +140,18 @@ class InviteSession {
   OwnedTimer ack_deadline_;
   OwnedTimer answer_timer_;
   OwnedTimer session_timer_;
+  // RFC 3262 (UAS): the reliable 1xx awaiting its PRACK (empty: none), its
+  // RSeq (the next one's is one more), and a 200 OK held for that PRACK.
+  bool reliable_ = false;
+  bool early_ = false;
+  std::string pending_provisional_;
+  int pending_provisional_status_ = 0;
+  bool pending_provisional_has_sdp_ = false;
+  uint32_t rseq_ = 0;
+  absl::Duration provisional_interval_;
+  OwnedTimer provisional_timer_;
+  OwnedTimer prack_deadline_;
+  std::optional<std::string> held_answer_;
   // Answers to our UPDATEs may come after the session is gone.
   std::shared_ptr<InviteSession*> self_ = std::make_shared<InviteSession*>(this);
 };

@@ -31,7 +31,7 @@ class SippScenarioTest(TuttidTestCase):
             capture_output=True, text=True, timeout=20)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("SIP/2.0 200 OK", result.stdout)
-        self.assertRegex(result.stdout, r"(?m)^Supported: timer$")
+        self.assertRegex(result.stdout, r"(?m)^Supported: timer, 100rel$")
 
     def test_invite_ack_bye_udp(self):
         self.server.sipp("invite_bye.xml", "-s", "1000", "-d", "300")

@@ -496,7 +496,8 @@ TEST_F(CallControllerTest, SubscribeForAnotherPackageIs489AndToAnUnknownRoom404)
   // OPTIONS says what is served.
   Send(Request("OPTIONS", "1000", 1));
   EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("\r\nAllow-Events: conference\r\n"));
-  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("UPDATE, SUBSCRIBE, MESSAGE\r\n"));
+  EXPECT_THAT(signaling_.responses.back().bytes,
+              HasSubstr("UPDATE, PRACK, SUBSCRIBE, MESSAGE\r\n"));
 }
 
 TEST_F(CallControllerTest, AnAuthRoomChallengesAStrangerAndAParticipantsOnlyRoomRefusesOne) {

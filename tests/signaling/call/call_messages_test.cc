@@ -218,7 +218,8 @@ TEST_F(CallMessagesTest, UnknownRoomTooLargeAndUnlistedTypesAreRefused) {
   // Its Allow does not offer what it just refused.
   EXPECT_THAT(
       signaling_.responses.back().bytes,
-      HasSubstr("\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, SUBSCRIBE\r\n"));
+      HasSubstr(
+          "\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, SUBSCRIBE\r\n"));
 }
 
 TEST_F(CallMessagesTest, OtherTypesAreRelayedWhenConfigured) {
