@@ -122,6 +122,14 @@ void Conference::Regroup(Participant& participant) {
   participant.group = GroupFor(participant.spec().codec, participant.listen_factor());
 }
 
+void Conference::CodecChanged(Participant& participant) {
+  owner_.Check();
+  const int previous_rate = rate_;
+  ChooseRate();
+  if (rate_ == previous_rate) participant.SetConferenceRate(rate_);
+  Regroup(participant);
+}
+
 Participant* Conference::Find(uint64_t participant_id) {
   owner_.Check();
   for (auto& participant : participants_) {

@@ -105,6 +105,9 @@ class Conference {
   // After a participant's listening volume changed: the group it shares an
   // encoding with (allocates a new group when none matches).
   void Regroup(Participant& participant);
+  // After a participant's codec changed (Participant::Update): the room's
+  // rate follows its codecs, and the participant its group.
+  void CodecChanged(Participant& participant);
 
   // Records the mix every tick until detached (null). The recorder outlives
   // its attachment; attaching allocates (a resampler for 8 kHz rooms).

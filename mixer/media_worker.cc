@@ -236,7 +236,9 @@ void MediaWorker::Handle(UpdateParticipant& command) {
   if (Participant* participant = Find({command.spec.conference_id, command.spec.id})) {
     UpdateVideo(command, *participant, false);
     UpdateVideo(command, *participant, true);
-    participant->Update(command.spec);
+    if (participant->Update(command.spec)) {
+      conferences_.at(command.spec.conference_id)->CodecChanged(*participant);
+    }
     participant->MarkJoined(SteadyMicros());
   }
 }

@@ -81,8 +81,12 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
   }
 }
 
-void Participant::Update(const ParticipantSpec& spec) {
+bool Participant::Update(const ParticipantSpec& spec) {
   owner_.Check();
+  const bool codec_changed = !(spec.codec == spec_.codec);
+  spec_.payload_type = spec.payload_type;
+  spec_.telephone_event_pt = spec.telephone_event_pt;
+  if (codec_changed) ChangeCodec(spec.codec);
   spec_.remote_rtp = spec.remote_rtp;
   spec_.remote_rtcp = spec.remote_rtcp;
   spec_.rtcp_mux = spec.rtcp_mux;
@@ -96,6 +100,24 @@ void Participant::Update(const ParticipantSpec& spec) {
   if (video_ && spec.video.active) video_->Update(spec.video);
   if (slides_ && spec.slides.active) slides_->Update(spec.slides);
   if (spec_.send) marker_next_ = true;
+  return codec_changed;
+}
+
+// Off the hot path (a re-INVITE): the codec's own state starts afresh, at
+// the conference rate the leg had (the conference may change it next).
+void Participant::ChangeCodec(const media::CodecFormat& codec) {
+  spec_.codec = codec;
+  jitter_buffer_ = media::JitterBuffer(JitterOptionsFor(codec));
+  decoder_ = media::MakeDecoder(codec);
+  encoder_ = media::MakeEncoder(codec);
+  encoder_spliced_ = false;
+  decoded_any_ = false;
+  codec_frame_ = codec.samples_per_frame();
+  inband_dtmf_ = codec.kind != media::CodecKind::kOpus && spec_.telephone_event_pt < 0
+                     ? std::make_unique<media::DtmfDetector>(codec.clock_rate)
+                     : nullptr;
+  SetConferenceRate(conference_frame_ * 50);
+  marker_next_ = true;
 }
 
 void Participant::SetSendLimits(int64_t unverified_send_us, int64_t consent_timeout_us) {

@@ -125,8 +125,10 @@ class Participant {
 
   // Re-INVITE: new remote address, hold/resume, of every stream the leg has
   // (the worker adds and removes video streams first: SetVideoStream). Mute
-  // from the control plane.
-  void Update(const ParticipantSpec& spec);
+  // from the control plane. A new audio codec (a carrier moving a call from
+  // G.711 to G.729, PCMU to PCMA) swaps the leg's decoder and encoder: true
+  // then, and its conference regroups it (Conference::CodecChanged).
+  bool Update(const ParticipantSpec& spec);
 
   // Video: the camera stream (slides=false) and the content stream, each
   // null when the leg has none. SetVideoPorts (control thread, before the
@@ -136,6 +138,7 @@ class Participant {
   VideoStream* video_stream(bool slides) const { return slides ? slides_.get() : video_.get(); }
   void SetVideoStream(bool slides, std::unique_ptr<VideoStream> stream);
   // A new stream for `spec` on `ports`, with this leg's SSRC for that stream.
+  void ChangeCodec(const media::CodecFormat& codec);
   std::unique_ptr<VideoStream> MakeVideoStream(bool slides, const VideoStreamSpec& spec,
                                                media::PortPair ports) const;
   void SetMuted(bool muted) {

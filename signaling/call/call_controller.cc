@@ -459,10 +459,9 @@ std::optional<sdp::AnswerResult> CallController::AnswerReOffer(Call& call, Trans
     Reject(id, 400, StrCat("Malformed SDP: ", offer.status().message()));
     return std::nullopt;
   }
-  // The participant's codec is fixed while it is in the room: a re-INVITE
-  // may move, hold or resume the stream, not change its codec.
+  // A re-INVITE may move, hold or resume the stream; it keeps its codec
+  // unless the offer drops it (call_trunk_calls.cc: ReOfferCodecs).
   sdp::LocalMedia local = call.local_media;
-  if (call.audio) local.codecs = {call.audio->codec};
   // The SDES contexts in use are kept if the offer repeats them; anything
   // new gets a fresh key of ours.
   media::RandomBytes(local.security.fresh_key);
@@ -472,6 +471,7 @@ std::optional<sdp::AnswerResult> CallController::AnswerReOffer(Call& call, Trans
   local.security.current_video = call.video ? call.video->sdes : std::nullopt;
   local.security.current_slides = call.slides ? call.slides->sdes : std::nullopt;
   if (call.dial_in) local.chat.reset();  // no chat before the room is known
+  local.codecs = ReOfferCodecs(call, *offer, local);
   // A trial answer first: it says which added streams need a pair.
   auto answer =
       sdp::AnswerOffer(*offer, WithVideoPlaceholders(call, local), sdp::OfferKind::kReOffer);

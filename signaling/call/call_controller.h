@@ -521,6 +521,11 @@ class CallController : public sip::TransactionUser {
   // The caller left the IVR for a room: the 200 OK after its early media.
   void AnswerEarlyMedia(Call& call);
   void OnPrack(sip::TransactionId id, const sip::SipMessage& prack);
+  // The audio codecs a re-INVITE's offer may have: the call's own when the
+  // offer still lists it, else any of `local`'s (carriers move calls from
+  // G.711 to G.729, or PCMU to PCMA, by re-INVITE).
+  std::vector<sdp::AudioCodec> ReOfferCodecs(const Call& call, const sdp::SessionDescription& offer,
+                                             const sdp::LocalMedia& local) const;
   // The call ended: its trunk's count goes down.
   void TrunkCallEnded(const Call& call);
   // ---- end inbound trunk calls ----

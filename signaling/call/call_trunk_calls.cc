@@ -146,6 +146,21 @@ bool CallController::AdmitTrunkLimits(TransactionId id, const Call& call) {
   return false;
 }
 
+std::vector<sdp::AudioCodec> CallController::ReOfferCodecs(const Call& call,
+                                                           const sdp::SessionDescription& offer,
+                                                           const sdp::LocalMedia& local) const {
+  if (!call.audio) return local.codecs;
+  sdp::LocalMedia kept = local;
+  kept.codecs = {call.audio->codec};
+  const absl::StatusOr<sdp::AnswerResult> trial =
+      sdp::AnswerOffer(offer, kept, sdp::OfferKind::kReOffer);
+  if (trial.ok() && trial->has_audio) return kept.codecs;
+  LogInfo("call", "re-INVITE changes the codec")
+      .With("call_id", call.call_id)
+      .With("from", sdp::AudioCodecName(call.audio->codec));
+  return local.codecs;
+}
+
 void CallController::TrunkCallEnded(const Call& call) {
   if (call.trunk != nullptr && trunk_guard_ != nullptr) trunk_guard_->CallEnded(*call.trunk);
 }

@@ -223,6 +223,39 @@ TEST_F(ConferenceTest, ListenersShareOneEncodePerCodec) {
   }
 }
 
+// A carrier's re-INVITE moves a listener from PCMU to PCMA: it hears the
+// room in A-law from then on, in an encoding group of its own, and a move to
+// Opus takes the room to 48 kHz.
+TEST_F(ConferenceTest, ACodecChangeMovesTheListenerToItsNewCodec) {
+  Participant* talker = Join(1);
+  Participant* listener = Join(2);
+  ParticipantSpec alaw = listener->spec();
+  alaw.codec = {media::CodecKind::kPcma, 8000, 20};
+  alaw.payload_type = 8;
+  ASSERT_TRUE(listener->Update(alaw));
+  conference_.CodecChanged(*listener);
+  EXPECT_FALSE(listener->Update(alaw));  // the same again changes nothing
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    Speak(talker, 700, frame);
+    Tick(sink);
+  }
+  auto rtp = media::ParseRtp(sink.packets.at(40002).back());
+  ASSERT_TRUE(rtp.has_value());
+  EXPECT_EQ(rtp->payload_type, 8);
+  std::vector<int16_t> heard(rtp->payload.size());
+  media::DecodeAlaw(rtp->payload, heard.data());
+  EXPECT_GT(ToneShare(heard, 700, 8000), 0.5);
+  EXPECT_EQ(conference_.rate(), 8000);
+
+  ParticipantSpec opus = listener->spec();
+  opus.codec = {media::CodecKind::kOpus, 48000, 20};
+  opus.payload_type = 111;
+  ASSERT_TRUE(listener->Update(opus));
+  conference_.CodecChanged(*listener);
+  EXPECT_EQ(conference_.rate(), 48000);
+}
+
 TEST_F(ConferenceTest, WithoutSharingEveryListenerIsEncodedAlone) {
   conference_ = Conference(1, ConferenceOptions{.share_encoders = false});
   Participant* talker = Join(1);
