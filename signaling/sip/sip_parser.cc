@@ -180,7 +180,8 @@ class SipParser {
       return;
     }
     message.request_uri_ = *parsed_uri;
-    if (!parsed_uri->is_sip()) {
+    // A carrier may call a tel: URI (RFC 3966): the number is the call's.
+    if (!parsed_uri->is_sip() && !EqualsIgnoreCase(parsed_uri->scheme, "tel")) {
       // Answered only once the rest of the message is known to be sound.
       deferred_status_ = 416;
       deferred_reason_ = "Unsupported URI Scheme";

@@ -252,6 +252,15 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"Empty", "\r\n\r\n", 400, "Empty", false}),
     [](const auto& param_info) { return param_info.param.name; });
 
+// Carriers call numbers as tel: URIs (RFC 3966): taken, not 416.
+TEST(SipParserTest, ATelRequestUriIsTaken) {
+  ParseOutcome outcome = ParseSipMessage(
+      Replace(Invite(), "INVITE sip:1000@tutti.example", "INVITE tel:+442079460001"));
+  ASSERT_TRUE(outcome.ok()) << outcome.reject_reason;
+  EXPECT_EQ(outcome.message.request_uri().scheme, "tel");
+  EXPECT_EQ(outcome.message.request_uri().opaque, "+442079460001");
+}
+
 TEST(SipParserTest, TooManyHeaderFieldsIsRejected) {
   std::string extra;
   for (int i = 0; i < 300; ++i) extra += "X-Filler: " + std::to_string(i) + "\r\n";
