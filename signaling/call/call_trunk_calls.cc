@@ -80,7 +80,6 @@ std::optional<CallController::InboundRoute> CallController::RouteTrunkCall(
   // for its PIN); none, or one that does not exist: the IVR asks for it.
   route.ivr = destination->kind == trunk::CallDestination::Kind::kIvr &&
               (route.room.empty() || rooms_->Find(route.room) == nullptr);
-  if (route.ivr) route.room.clear();
   LogInfo("call", "trunk call")
       .With("call_id", invite.call_id())
       .With("trunk", trunk.name)

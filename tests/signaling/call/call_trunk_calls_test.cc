@@ -349,10 +349,14 @@ TEST_F(CallTrunkCallsTest, NoPrackWithin64T1Refuses504AndEndsTheCall) {
   EXPECT_TRUE(signaling_.sent.empty());
 }
 
-TEST_F(CallTrunkCallsTest, APrackOutsideAnyDialogIs481) {
+// RFC 3262 §3: a PRACK that acknowledges no reliable 1xx of ours: 481.
+TEST_F(CallTrunkCallsTest, APrackWithNothingToAcknowledgeIs481) {
   Start();
-  FromTrunk(TrunkRequest("PRACK", Did("442079460002"), 9, 2, "nobody", {}, "RAck: 1 1 INVITE\r\n"));
-  EXPECT_THAT(signaling_.Statuses(), ElementsAre(481));
+  ASSERT_EQ(Call("442079460001", 1), 200);
+  const std::string tag = fakes::ToTag(signaling_.responses.back().bytes);
+  Ack("442079460001", 1, tag);
+  FromTrunk(TrunkRequest("PRACK", Did("442079460001"), 1, 2, tag, {}, "RAck: 1 1 INVITE\r\n"));
+  EXPECT_THAT(signaling_.Statuses(), ElementsAre(200, 481));
 }
 
 TEST_F(CallTrunkCallsTest, RequiredReliableProvisionalsOnATrunkWithPrackOffAre420) {
