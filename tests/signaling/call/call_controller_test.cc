@@ -133,12 +133,7 @@ TEST_F(CallControllerTest, KickSendsByeInsideTheDialog) {
 class CallControllerMediaTest : public ControllerFixture {
  protected:
   CallControllerMediaTest() {
-    RoomConfig open;
-    open.name = "1000";
-    RoomConfig with_pin;
-    with_pin.name = "2000";
-    with_pin.pin = "4321";
-    rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{open, with_pin});
+    rooms_ = OpenAndPinRooms();
     CallControllerOptions options = Options();
     options.ivr_number = "800";
     controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &ports_,

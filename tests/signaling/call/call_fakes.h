@@ -246,6 +246,11 @@ class ControllerBase : public ::testing::Test {
     options.media.ipv4 = "198.51.100.1";
     return options;
   }
+  // Rooms "1000" (open) and "2000" (PIN 4321, so its callers meet the IVR).
+  static std::unique_ptr<RoomDirectory> OpenAndPinRooms() {
+    return std::make_unique<RoomDirectory>(
+        std::vector<RoomConfig>{{.name = "1000"}, {.name = "2000", .pin = "4321"}});
+  }
   // Hands a request to the controller as the transaction layer would.
   sip::TransactionId Send(const std::string& text) { return SendFrom(text, source_); }
   sip::TransactionId SendFrom(const std::string& text, const sip::MessageSource& source) {

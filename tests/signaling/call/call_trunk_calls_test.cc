@@ -18,13 +18,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Not;
-
-// A carrier's offer: its media gateway is not its SIP address.
-constexpr char kCarrierOffer[] =
-    "v=0\r\no=gw 1 1 IN IP4 203.0.113.50\r\ns=-\r\nc=IN IP4 203.0.113.50\r\nt=0 0\r\n"
-    "m=audio 30000 RTP/AVP 8 0\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
-    "a=sendrecv\r\n";
 
 // A request of the carrier's (Call-ID "trunk-<n>") to `uri`, from
 // +447700900123 unless `extra` says more (PAI, Privacy, Require...).
@@ -45,15 +38,16 @@ std::string Did(std::string_view number) {
   return StrCat("sip:+", number, "@198.51.100.1;user=phone");
 }
 
+// A carrier's offer: its media gateway is not its SIP address.
+constexpr char kCarrierOffer[] =
+    "v=0\r\no=gw 1 1 IN IP4 203.0.113.50\r\ns=-\r\nc=IN IP4 203.0.113.50\r\nt=0 0\r\n"
+    "m=audio 30000 RTP/AVP 8 0\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+    "a=sendrecv\r\n";
+
 class CallTrunkCallsTest : public fakes::ControllerBase {
  protected:
   CallTrunkCallsTest() {
-    RoomConfig open;
-    open.name = "1000";
-    RoomConfig with_pin;
-    with_pin.name = "2000";
-    with_pin.pin = "4321";
-    rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{open, with_pin});
+    rooms_ = OpenAndPinRooms();
     carrier_.name = "carrier";
     carrier_.addresses = {"203.0.113.5"};
     carrier_.host = "203.0.113.5";
@@ -255,7 +249,8 @@ TEST_F(CallTrunkCallsTest, TheCallerIsWhomPaiNamesAndAWithheldOneIsAnonymous) {
   ASSERT_EQ(in_room.size(), 2u);
   EXPECT_EQ(in_room[0].caller_number, "441632960123");
   EXPECT_EQ(in_room[1].caller_number, "anonymous");
-  for (const std::string& event : Events()) EXPECT_THAT(event, Not(HasSubstr("441632960999")));
+  for (const std::string& event : Events())
+    EXPECT_THAT(event, ::testing::Not(HasSubstr("441632960999")));
   // The operator's record keeps it, marked withheld.
   controller_->Kick(in_room[1].id, "done");
   workers_.events.push_back(mixer::Left{in_room[1].id, {}});
@@ -273,7 +268,7 @@ TEST_F(CallTrunkCallsTest, EarlyMediaLetsTheIvrSpeakThenTheRoomAnswers) {
   const std::string progress = signaling_.responses.back().bytes;
   EXPECT_THAT(progress, HasSubstr("SIP/2.0 183 Session Progress"));
   EXPECT_THAT(progress, HasSubstr("m=audio "));
-  EXPECT_THAT(progress, Not(HasSubstr("Require: 100rel")));  // the carrier did not ask
+  EXPECT_THAT(progress, ::testing::Not(HasSubstr("Require: 100rel")));  // the carrier did not ask
   EXPECT_EQ(controller_->calls_answered(), 0u);
   EXPECT_EQ(controller_->inbound_trunk_counters().early_media, 1u);
   ASSERT_EQ(workers_.SentOf<mixer::AddParticipant>().size(), 1u);  // the IVR's lobby hears it
