@@ -382,11 +382,13 @@ def ulaw2lin(payload):
 
 # `audio_codecs` in an account line takes name/srate/channels; a bare name
 # means <name>/8000/1, which does not match opus (registered as opus/48000/2).
-CODEC_SPEC = {"PCMU": "PCMU/8000/1", "PCMA": "PCMA/8000/1", "opus": "opus/48000/2"}
-PAYLOAD_TYPE = {"PCMU": 0, "PCMA": 8, "opus": 96}  # what baresip 1.0.0 offers
-SOURCE_RATE = {"PCMU": 8000, "PCMA": 8000, "opus": 48000}  # aufile must match
-MODULES = ["g711.so", "opus.so", "aufile.so", "sndfile.so", "aubridge.so", "account.so",
-           "menu.so", "uuid.so", "ctrl_tcp.so"]
+# G.722 is registered at its audio rate (16000), not its RTP clock (8000).
+CODEC_SPEC = {"PCMU": "PCMU/8000/1", "PCMA": "PCMA/8000/1", "opus": "opus/48000/2",
+              "G722": "G722/16000/1"}
+PAYLOAD_TYPE = {"PCMU": 0, "PCMA": 8, "opus": 96, "G722": 9}  # what baresip 1.0.0 offers
+SOURCE_RATE = {"PCMU": 8000, "PCMA": 8000, "opus": 48000, "G722": 16000}  # aufile must match
+MODULES = ["g711.so", "g722.so", "opus.so", "aufile.so", "sndfile.so", "aubridge.so",
+           "account.so", "menu.so", "uuid.so", "ctrl_tcp.so"]
 # baresip's status line (with video: "video=N/N (bit/s) efps=F/F"), redrawn in place.
 _LOG_NOISE = re.compile(r"\[\d+:\d\d:\d\d\] audio=\d+/\d+ (?:video=\d+/\d+ )?\(bit/s\)"
                         r"(?: efps=[\d.]+/[\d.]+)?\s*|\x1b\[[0-9;]*m")

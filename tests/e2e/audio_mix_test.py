@@ -1,7 +1,7 @@
 """End-to-end audio: real baresip clients (and a Python caller with packet
 loss) in room 1000 of a real tuttid; what each participant recorded is
-checked by spectrum: who hears whom, mix-minus, G.711 with Opus, and
-concealment of lost packets.
+checked by spectrum: who hears whom, mix-minus, G.711 with Opus, a
+G.722 desk phone with both, and concealment of lost packets.
 
 Needs TUTTID (the binary; ctest sets it) and baresip (Debian package).
 TUTTI_E2E_VERBOSE=1 prints every tone timeline, not only on failure.
@@ -21,7 +21,7 @@ import audio_harness as ah  # noqa: E402
 ROOMS = """
 [[room]]
 name = "1000"
-codecs = ["PCMU", "PCMA", "opus"]
+codecs = ["PCMU", "PCMA", "opus", "G722"]
 """
 
 VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
@@ -58,6 +58,28 @@ class AudioMixTest(ah.TuttidCallTest):
                                          last_in=wide.event_time("CALL_ESTABLISHED"))
         self.check_hears(narrow, middle, window_s, tones, expected=["wide"])
         self.check_hears(wide, middle, window_s, tones, expected=["narrow"])
+
+    def test_g722_with_g711_and_opus(self):
+        """A G.722 caller, a PCMU caller and an opus caller in one room each
+        hear the other two. The G.722 caller's tone is 5 kHz, beyond any
+        narrowband path: the opus caller hears it only if G.722 is decoded
+        at 16 kHz and the room mixes wideband."""
+        tones = {"narrow": 500, "wide": 900, "g722": 5000}
+        narrow = self.client("narrow", "PCMU", tones["narrow"])
+        wide = self.client("wide", "opus", tones["wide"])
+        g722 = self.client("g722", "G722", tones["g722"])
+        self.join_one_by_one([narrow, wide, g722], gap_s=1.0, last_stay_s=5)
+        self.assertEqual(narrow.negotiated(), "PCMU 8000Hz 1ch", narrow.log_tail())
+        self.assertEqual(wide.negotiated(), "opus 48000Hz 2ch", wide.log_tail())
+        self.assertEqual(g722.negotiated(), "G722 16000Hz 1ch", g722.log_tail())
+        self.assertIn("m=audio", " ".join(g722.sdp_media_lines()))
+        middle, window_s = self.together([narrow, wide, g722])
+        self.check_hears(g722, middle, window_s, tones, expected=["narrow", "wide"])
+        self.check_hears(wide, middle, window_s, tones, expected=["narrow", "g722"])
+        # 5 kHz is above what G.711 carries: the PCMU caller hears the opus one only.
+        self.check_hears(narrow, middle, window_s, tones, expected=["wide"])
+        rate, _, _ = self.recording(g722)
+        self.assertEqual(rate, 16000)
 
     def test_loss_concealment(self):
         """A caller losing 10% of its packets is heard without gaps."""
