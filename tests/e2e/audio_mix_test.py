@@ -1,7 +1,8 @@
 """End-to-end audio: real baresip clients (and a Python caller with packet
 loss) in room 1000 of a real tuttid; what each participant recorded is
 checked by spectrum: who hears whom, mix-minus, G.711 with Opus, a
-G.722 desk phone with both, and concealment of lost packets.
+G.722 desk phone with both, a G.729 caller (bcg729 in Python: no client
+here speaks G.729), and concealment of lost packets.
 
 Needs TUTTID (the binary; ctest sets it) and baresip (Debian package).
 TUTTI_E2E_VERBOSE=1 prints every tone timeline, not only on failure.
@@ -21,7 +22,7 @@ import audio_harness as ah  # noqa: E402
 ROOMS = """
 [[room]]
 name = "1000"
-codecs = ["PCMU", "PCMA", "opus", "G722"]
+codecs = ["PCMU", "PCMA", "opus", "G722", "G729"]
 """
 
 VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
@@ -80,6 +81,33 @@ class AudioMixTest(ah.TuttidCallTest):
         self.check_hears(narrow, middle, window_s, tones, expected=["wide"])
         rate, _, _ = self.recording(g722)
         self.assertEqual(rate, 16000)
+
+    def test_g729_caller(self):
+        """A caller offering only G.729 is answered with it (annexb=no),
+        hears the room's PCMU caller and is heard by it."""
+        tones = {"narrow": 700, "g729": 450}
+        narrow = self.client("narrow", "PCMU", tones["narrow"])
+        narrow.start(self.room_uri, hold_seconds=8)
+        narrow.wait_event("CALL_ESTABLISHED", timeout=5)
+        g729 = ah.LossyRtpCaller(self.server.port, user="1000", tone_hz=tones["g729"], loss=0.0,
+                                 name="g729", codec=ah.G729Codec())
+        self.addCleanup(g729.close)
+        answer = g729.invite()
+        self.assertIn("a=rtpmap:18 G729/8000", answer)
+        self.assertIn("a=fmtp:18 annexb=no", answer)
+        g729.stream(5.0)
+        self.assertEqual(g729.bye(), 200, g729.trace_text())
+        narrow.wait(timeout=20)
+        sizes = {len(payload) for _, _, _, pt, payload in g729.received if pt == 18}
+        self.assertEqual(sizes, {20}, "20 ms of G.729 is two 10-octet frames")
+        # What the G.729 caller heard: the PCMU caller's tone, not its own.
+        heard = ah.span(g729.received_audio(), 8000, 1.5, 2.5)
+        shares = ah.dominant_tones(heard, 8000, tones.values())
+        self.assertTrue(shares[tones["narrow"]] > self.HEARD
+                        and shares[tones["g729"]] < self.NOT_HEARD,
+                        f"the G.729 caller heard {shares} ({len(g729.received)} RTP packets)")
+        # What the PCMU caller heard while the G.729 caller talked.
+        self.check_hears(narrow, g729.stream_started + 1.5, 2.5, tones, expected=["g729"])
 
     def test_loss_concealment(self):
         """A caller losing 10% of its packets is heard without gaps."""
