@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/speech_signal.h"
 #include "benchmark/benchmark.h"
 #include "mediaplane/codec/audio_codec.h"
 #include "mediaplane/rtp/rtp_packet.h"
@@ -40,19 +41,6 @@ class CountingSink : public tutti::mixer::TickSink {
   std::array<uint8_t, tutti::media::kMaxDatagramBytes> buffer_{};
 };
 
-// Speech-like test signal: a vowel-ish harmonic stack with a syllable envelope.
-std::vector<int16_t> Voice(int rate, int frames, double pitch_hz) {
-  std::vector<int16_t> pcm(static_cast<size_t>(rate / 50 * frames));
-  for (size_t i = 0; i < pcm.size(); ++i) {
-    const double t = static_cast<double>(i) / rate;
-    const double envelope = 0.5 + 0.5 * std::sin(2 * M_PI * 4 * t);
-    double x = 0;
-    for (int h = 1; h <= 5; ++h) x += std::sin(2 * M_PI * pitch_hz * h * t) / h;
-    pcm[i] = static_cast<int16_t>(4000 * envelope * x);
-  }
-  return pcm;
-}
-
 // 50 pre-encoded frames per talker, replayed with fresh sequence numbers.
 struct Talker {
   std::vector<std::vector<uint8_t>> payloads;
@@ -66,7 +54,7 @@ Talker Encode(const CodecFormat& format, double pitch_hz) {
   // ~10% loss), the same as before the bridge's FEC became loss-driven.
   encoder->SetExpectedLossPercent(10);
   const int frame = format.samples_per_frame();
-  const std::vector<int16_t> voice = Voice(format.clock_rate, 50, pitch_hz);
+  const std::vector<int16_t> voice = tutti::bench::Voice(format.pcm_rate(), 50, pitch_hz);
   for (int f = 0; f < 50; ++f) {
     std::vector<uint8_t> payload(tutti::media::kMaxPayloadBytes);
     payload.resize(encoder->Encode(

@@ -12,6 +12,8 @@ as gaps in the sequence numbers that come back.
 """
 
 import array
+import ctypes
+import ctypes.util
 import glob
 import json
 import math
@@ -153,8 +155,6 @@ def read_ogg_opus(path):
     dropped. info is read_ogg_packets's plus "channels", "pre_skip",
     "decoder", and "granule_samples" (the length the last granule position
     promises). Raises ValueError for a file that is not valid Ogg Opus."""
-    import ctypes
-    import ctypes.util
     packets, info = read_ogg_packets(path)
     if len(packets) < 2 or not packets[0].startswith(b"OpusHead") or len(packets[0]) < 19:
         raise ValueError(f"{path}: the first packet is not an OpusHead")
@@ -382,11 +382,13 @@ def ulaw2lin(payload):
 
 # `audio_codecs` in an account line takes name/srate/channels; a bare name
 # means <name>/8000/1, which does not match opus (registered as opus/48000/2).
-CODEC_SPEC = {"PCMU": "PCMU/8000/1", "PCMA": "PCMA/8000/1", "opus": "opus/48000/2"}
-PAYLOAD_TYPE = {"PCMU": 0, "PCMA": 8, "opus": 96}  # what baresip 1.0.0 offers
-SOURCE_RATE = {"PCMU": 8000, "PCMA": 8000, "opus": 48000}  # aufile must match
-MODULES = ["g711.so", "opus.so", "aufile.so", "sndfile.so", "aubridge.so", "account.so",
-           "menu.so", "uuid.so", "ctrl_tcp.so"]
+# G.722 is registered at its audio rate (16000), not its RTP clock (8000).
+CODEC_SPEC = {"PCMU": "PCMU/8000/1", "PCMA": "PCMA/8000/1", "opus": "opus/48000/2",
+              "G722": "G722/16000/1"}
+PAYLOAD_TYPE = {"PCMU": 0, "PCMA": 8, "opus": 96, "G722": 9}  # what baresip 1.0.0 offers
+SOURCE_RATE = {"PCMU": 8000, "PCMA": 8000, "opus": 48000, "G722": 16000}  # aufile must match
+MODULES = ["g711.so", "g722.so", "opus.so", "aufile.so", "sndfile.so", "aubridge.so",
+           "account.so", "menu.so", "uuid.so", "ctrl_tcp.so"]
 # baresip's status line (with video: "video=N/N (bit/s) efps=F/F"), redrawn in place.
 _LOG_NOISE = re.compile(r"\[\d+:\d\d:\d\d\] audio=\d+/\d+ (?:video=\d+/\d+ )?\(bit/s\)"
                         r"(?: efps=[\d.]+/[\d.]+)?\s*|\x1b\[[0-9;]*m")
@@ -902,20 +904,90 @@ def load_module_first(client, module):
 
 
 # ---------------------------------------------------------------------------
+# The caller's codecs: G.711 mu-law in Python, G.729 through bcg729
+
+
+class UlawCodec:
+    """PCMU for LossyRtpCaller: 8 kHz, one octet a sample."""
+    NAME = "PCMU"
+    PAYLOAD_TYPE = 0
+    SDP = "a=rtpmap:0 PCMU/8000\r\n"
+
+    def encode(self, pcm):
+        return lin2ulaw(pcm)
+
+    def decoder(self):
+        return ulaw2lin
+
+
+class G729Codec:
+    """G.729 Annex A for LossyRtpCaller through bcg729 (libbcg729-0, which
+    ops/setup.sh installs with libbcg729-dev) and ctypes: 10 ms frames of
+    10 octets, no VAD, asking for annexb=no as tuttid answers."""
+    NAME = "G729"
+    PAYLOAD_TYPE = 18
+    SDP = "a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n"
+    FRAME = 80
+
+    def __init__(self):
+        lib = ctypes.util.find_library("bcg729") or "libbcg729.so.0"
+        try:
+            self.lib = ctypes.CDLL(lib)
+        except OSError as e:
+            raise AssertionError(f"bcg729 ({lib}) is missing: apt-get install libbcg729-dev "
+                                 f"(ops/setup.sh): {e}")
+        self.lib.initBcg729EncoderChannel.restype = ctypes.c_void_p
+        self.lib.initBcg729EncoderChannel.argtypes = [ctypes.c_uint8]
+        self.lib.initBcg729DecoderChannel.restype = ctypes.c_void_p
+        self.lib.bcg729Encoder.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int16),
+                                           ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint8)]
+        self.lib.bcg729Decoder.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint8,
+                                           ctypes.c_uint8, ctypes.c_uint8, ctypes.c_uint8,
+                                           ctypes.POINTER(ctypes.c_int16)]
+        self.encoder = self.lib.initBcg729EncoderChannel(0)
+
+    def encode(self, pcm):
+        out = b""
+        for start in range(0, len(pcm) - self.FRAME + 1, self.FRAME):
+            frame = (ctypes.c_int16 * self.FRAME)(*pcm[start:start + self.FRAME])
+            bits = ctypes.create_string_buffer(10)
+            length = ctypes.c_uint8(0)
+            self.lib.bcg729Encoder(self.encoder, frame, bits, ctypes.byref(length))
+            out += bits.raw[:length.value]
+        return out
+
+    def decoder(self):
+        """A function payload -> samples over a fresh decoder (G.729 predicts
+        from earlier frames: feed it one stream's payloads in order)."""
+        state = self.lib.initBcg729DecoderChannel()
+        pcm = (ctypes.c_int16 * self.FRAME)()
+
+        def decode(payload):
+            samples = []
+            for start in range(0, len(payload) - 9, 10):
+                self.lib.bcg729Decoder(state, bytes(payload[start:start + 10]), 10, 0, 0, 0, pcm)
+                samples.extend(pcm)
+            return samples
+        return decode
+
+
+# ---------------------------------------------------------------------------
 # Python SIP caller with packet loss
 
 
 class LossyRtpCaller:
     """A minimal SIP UA over UDP that calls `sip:<user>@host:port` offering
-    PCMU only, sends a tone as 20 ms mu-law RTP packets in real time and
-    drops `loss` of them at random (seeded), records the RTP it receives,
-    and hangs up with BYE. For packet loss without netem."""
+    one codec only (PCMU, or G729: codec=G729Codec()), sends a tone as 20 ms
+    RTP packets in real time and drops `loss` of them at random (seeded),
+    records the RTP it receives, and hangs up with BYE. For packet loss
+    without netem, and for a codec no client here has."""
 
     PTIME_MS = 20
     RATE = 8000
 
     def __init__(self, port, user="1000", host="127.0.0.1", tone_hz=600, loss=0.10, seed=1,
-                 amplitude=AMPLITUDE, name="lossy"):
+                 amplitude=AMPLITUDE, name="lossy", codec=None):
+        self.codec = codec or UlawCodec()
         self.target = (host, port)
         self.request_uri = f"sip:{user}@{host}:{port}"
         self.name = name
@@ -985,8 +1057,8 @@ class LossyRtpCaller:
                 "s=-\r\n"
                 "c=IN IP4 127.0.0.1\r\n"
                 "t=0 0\r\n"
-                f"m=audio {self.rtp_port} RTP/AVP 0\r\n"
-                "a=rtpmap:0 PCMU/8000\r\n"
+                f"m=audio {self.rtp_port} RTP/AVP {self.codec.PAYLOAD_TYPE}\r\n"
+                + self.codec.SDP +
                 f"a=ptime:{self.PTIME_MS}\r\n"
                 "a=sendrecv\r\n")
 
@@ -1084,9 +1156,10 @@ class LossyRtpCaller:
             raise AssertionError(f"{self.name}: no usable SDP answer in the 200\n{response}")
         self.remote_media = (c.group(1), int(media.group(1)))
         self.answer_payload_type = int(media.group(2).split()[0])
-        if self.answer_payload_type != 0:
+        if self.answer_payload_type != self.codec.PAYLOAD_TYPE:
             raise AssertionError(f"{self.name}: the answer chose payload type "
-                                 f"{self.answer_payload_type}, not PCMU (0)\n{body}")
+                                 f"{self.answer_payload_type}, not {self.codec.NAME} "
+                                 f"({self.codec.PAYLOAD_TYPE})\n{body}")
         self._send_sip(self._request("ACK", self.cseq, uri=self.remote_target), self._next_hop())
         self._receiver = threading.Thread(target=self._receive_rtp, daemon=True)
         self._receiver.start()
@@ -1122,13 +1195,15 @@ class LossyRtpCaller:
         first = self.samples_sent
         pcm = [int(self.amplitude * math.sin(step * (first + i)))
                for i in range(count * per_packet)]
-        payloads = [lin2ulaw(pcm[i * per_packet:(i + 1) * per_packet]) for i in range(count)]
+        payloads = [self.codec.encode(pcm[i * per_packet:(i + 1) * per_packet])
+                    for i in range(count)]
         start = time.monotonic()
         if self.stream_started is None:
             self.stream_started = start
         for n, payload in enumerate(payloads):
             marker = 0x80 if not self.sent_seqs and not self.dropped_seqs else 0
-            header = struct.pack("!BBHII", 0x80, marker, self.sequence, self.timestamp, self.ssrc)
+            header = struct.pack("!BBHII", 0x80, marker | self.codec.PAYLOAD_TYPE, self.sequence,
+                                 self.timestamp, self.ssrc)
             if self.random.random() < self.loss:
                 self.dropped_seqs.append(self.sequence)
             else:
@@ -1162,9 +1237,10 @@ class LossyRtpCaller:
             self.received.append((time.monotonic(), seq, ts, data[1] & 0x7F, payload))
 
     def received_audio(self):
-        """The PCMU audio received, decoded and placed by RTP timestamp, with
-        silence where packets are missing."""
-        packets = [(ts, payload) for _, _, ts, pt, payload in self.received if pt == 0]
+        """The audio received in our codec, decoded and placed by RTP
+        timestamp, with silence where packets are missing."""
+        packets = [(ts, payload) for _, _, ts, pt, payload in self.received
+                   if pt == self.codec.PAYLOAD_TYPE]
         if not packets:
             return []
         base = packets[0][0]
@@ -1172,10 +1248,12 @@ class LossyRtpCaller:
         for ts, payload in packets:
             placed[(ts - base) & 0xFFFFFFFF] = payload
         out = []
+        decode = self.codec.decoder()
         for offset in sorted(o for o in placed if o < 0x80000000):
             if offset > len(out):
                 out.extend([0] * (offset - len(out)))
-            out[offset:offset + len(placed[offset])] = ulaw2lin(placed[offset])
+            samples = decode(placed[offset])
+            out[offset:offset + len(samples)] = samples
         return out
 
     def received_seqs(self):

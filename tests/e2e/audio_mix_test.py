@@ -1,7 +1,8 @@
 """End-to-end audio: real baresip clients (and a Python caller with packet
 loss) in room 1000 of a real tuttid; what each participant recorded is
-checked by spectrum: who hears whom, mix-minus, G.711 with Opus, and
-concealment of lost packets.
+checked by spectrum: who hears whom, mix-minus, G.711 with Opus, a
+G.722 desk phone with both, a G.729 caller (bcg729 in Python: no client
+here speaks G.729), and concealment of lost packets.
 
 Needs TUTTID (the binary; ctest sets it) and baresip (Debian package).
 TUTTI_E2E_VERBOSE=1 prints every tone timeline, not only on failure.
@@ -21,7 +22,7 @@ import audio_harness as ah  # noqa: E402
 ROOMS = """
 [[room]]
 name = "1000"
-codecs = ["PCMU", "PCMA", "opus"]
+codecs = ["PCMU", "PCMA", "opus", "G722", "G729"]
 """
 
 VERBOSE = os.environ.get("TUTTI_E2E_VERBOSE") == "1"
@@ -58,6 +59,55 @@ class AudioMixTest(ah.TuttidCallTest):
                                          last_in=wide.event_time("CALL_ESTABLISHED"))
         self.check_hears(narrow, middle, window_s, tones, expected=["wide"])
         self.check_hears(wide, middle, window_s, tones, expected=["narrow"])
+
+    def test_g722_with_g711_and_opus(self):
+        """A G.722 caller, a PCMU caller and an opus caller in one room each
+        hear the other two. The G.722 caller's tone is 5 kHz, beyond any
+        narrowband path: the opus caller hears it only if G.722 is decoded
+        at 16 kHz and the room mixes wideband."""
+        tones = {"narrow": 500, "wide": 900, "g722": 5000}
+        narrow = self.client("narrow", "PCMU", tones["narrow"])
+        wide = self.client("wide", "opus", tones["wide"])
+        g722 = self.client("g722", "G722", tones["g722"])
+        self.join_one_by_one([narrow, wide, g722], gap_s=1.0, last_stay_s=5)
+        self.assertEqual(narrow.negotiated(), "PCMU 8000Hz 1ch", narrow.log_tail())
+        self.assertEqual(wide.negotiated(), "opus 48000Hz 2ch", wide.log_tail())
+        self.assertEqual(g722.negotiated(), "G722 16000Hz 1ch", g722.log_tail())
+        self.assertIn("m=audio", " ".join(g722.sdp_media_lines()))
+        middle, window_s = self.together([narrow, wide, g722])
+        self.check_hears(g722, middle, window_s, tones, expected=["narrow", "wide"])
+        self.check_hears(wide, middle, window_s, tones, expected=["narrow", "g722"])
+        # 5 kHz is above what G.711 carries: the PCMU caller hears the opus one only.
+        self.check_hears(narrow, middle, window_s, tones, expected=["wide"])
+        rate, _, _ = self.recording(g722)
+        self.assertEqual(rate, 16000)
+
+    def test_g729_caller(self):
+        """A caller offering only G.729 is answered with it (annexb=no),
+        hears the room's PCMU caller and is heard by it."""
+        tones = {"narrow": 700, "g729": 450}
+        narrow = self.client("narrow", "PCMU", tones["narrow"])
+        narrow.start(self.room_uri, hold_seconds=8)
+        narrow.wait_event("CALL_ESTABLISHED", timeout=5)
+        g729 = ah.LossyRtpCaller(self.server.port, user="1000", tone_hz=tones["g729"], loss=0.0,
+                                 name="g729", codec=ah.G729Codec())
+        self.addCleanup(g729.close)
+        answer = g729.invite()
+        self.assertIn("a=rtpmap:18 G729/8000", answer)
+        self.assertIn("a=fmtp:18 annexb=no", answer)
+        g729.stream(5.0)
+        self.assertEqual(g729.bye(), 200, g729.trace_text())
+        narrow.wait(timeout=20)
+        sizes = {len(payload) for _, _, _, pt, payload in g729.received if pt == 18}
+        self.assertEqual(sizes, {20}, "20 ms of G.729 is two 10-octet frames")
+        # What the G.729 caller heard: the PCMU caller's tone, not its own.
+        heard = ah.span(g729.received_audio(), 8000, 1.5, 2.5)
+        shares = ah.dominant_tones(heard, 8000, tones.values())
+        self.assertTrue(shares[tones["narrow"]] > self.HEARD
+                        and shares[tones["g729"]] < self.NOT_HEARD,
+                        f"the G.729 caller heard {shares} ({len(g729.received)} RTP packets)")
+        # What the PCMU caller heard while the G.729 caller talked.
+        self.check_hears(narrow, g729.stream_started + 1.5, 2.5, tones, expected=["g729"])
 
     def test_loss_concealment(self):
         """A caller losing 10% of its packets is heard without gaps."""

@@ -31,13 +31,7 @@ TEST(CodecFormatTest, G722SeparatesThePcmRateFromTheRtpClock) {
 TEST(G722CodecTest, CarriesAWidebandToneIn160Octets) {
   auto encoder = MakeEncoder(kG722);
   auto decoder = MakeDecoder(kG722);
-  std::vector<uint8_t> payload(kMaxPayloadBytes);
-  std::vector<int16_t> decoded(320);
-  for (int frame = 0; frame < 25; ++frame) {
-    const size_t bytes = encoder->Encode(Tone(6000, 16000, 320, frame), payload);
-    ASSERT_EQ(bytes, 160u);
-    ASSERT_EQ(decoder->Decode(std::span(payload.data(), bytes), decoded), 320);
-  }
+  const std::vector<int16_t> decoded = ToneThrough(*encoder, *decoder, kG722, 6000, 25, 160);
   EXPECT_GT(Rms(decoded), 3000);
   EXPECT_GT(ToneShare(decoded, 6000, 16000), 0.8);
 }
@@ -45,12 +39,7 @@ TEST(G722CodecTest, CarriesAWidebandToneIn160Octets) {
 TEST(G722CodecTest, CarriesASpeechBandTone) {
   auto encoder = MakeEncoder(kG722);
   auto decoder = MakeDecoder(kG722);
-  std::vector<uint8_t> payload(160);
-  std::vector<int16_t> decoded(320);
-  for (int frame = 0; frame < 25; ++frame) {
-    ASSERT_EQ(encoder->Encode(Tone(700, 16000, 320, frame), payload), 160u);
-    ASSERT_EQ(decoder->Decode(payload, decoded), 320);
-  }
+  const std::vector<int16_t> decoded = ToneThrough(*encoder, *decoder, kG722, 700, 25, 160);
   EXPECT_NEAR(Rms(decoded), 8000 / std::sqrt(2.0), 600);
   EXPECT_GT(ToneShare(decoded, 700, 16000), 0.9);
 }
@@ -58,12 +47,7 @@ TEST(G722CodecTest, CarriesASpeechBandTone) {
 TEST(G722CodecTest, ConcealmentRepeatsTheLastFrameFading) {
   auto encoder = MakeEncoder(kG722);
   auto decoder = MakeDecoder(kG722);
-  std::vector<uint8_t> payload(160);
-  std::vector<int16_t> pcm(320);
-  for (int frame = 0; frame < 10; ++frame) {
-    encoder->Encode(Tone(500, 16000, 320, frame), payload);
-    decoder->Decode(payload, pcm);
-  }
+  std::vector<int16_t> pcm = ToneThrough(*encoder, *decoder, kG722, 500, 10);
   const double original = Rms(pcm);
   ASSERT_EQ(decoder->Conceal(pcm), 320);
   EXPECT_NEAR(Rms(pcm), original * 0.75, original * 0.05);
@@ -88,17 +72,9 @@ TEST(G722CodecTest, AnyPayloadDecodesWithinTheFrame) {
 TEST(G729CodecTest, CarriesAToneInTwoFramesOfTenOctets) {
   auto encoder = MakeEncoder(kG729);
   auto decoder = MakeDecoder(kG729);
-  std::vector<uint8_t> payload(kMaxPayloadBytes);
-  std::vector<int16_t> decoded(160);
-  double share = 0;
-  for (int frame = 0; frame < 25; ++frame) {
-    const size_t bytes = encoder->Encode(Tone(800, 8000, 160, frame), payload);
-    ASSERT_EQ(bytes, 20u);
-    ASSERT_EQ(decoder->Decode(std::span(payload.data(), bytes), decoded), 160);
-    share = ToneShare(decoded, 800, 8000);
-  }
+  const std::vector<int16_t> decoded = ToneThrough(*encoder, *decoder, kG729, 800, 25, 20);
   EXPECT_GT(Rms(decoded), 2000);
-  EXPECT_GT(share, 0.7);
+  EXPECT_GT(ToneShare(decoded, 800, 8000), 0.7);
 }
 
 TEST(G729CodecTest, RefusesPayloadsThatAreNotWholeFrames) {
@@ -118,13 +94,10 @@ TEST(G729CodecTest, RefusesPayloadsThatAreNotWholeFrames) {
 TEST(G729CodecTest, TakesASidFrameFromAPeerWithAnnexB) {
   auto encoder = MakeEncoder(kG729);
   auto decoder = MakeDecoder(kG729);
+  std::vector<int16_t> pcm = ToneThrough(*encoder, *decoder, kG729, 800, 5);
   std::vector<uint8_t> payload(kMaxPayloadBytes);
-  std::vector<int16_t> pcm(160);
-  for (int frame = 0; frame < 5; ++frame) {
-    encoder->Encode(Tone(800, 8000, 160, frame), payload);
-    decoder->Decode(std::span(payload.data(), 20), pcm);
-  }
-  payload[10] = 0x40;  // frame, SID
+  encoder->Encode(Tone(800, 8000, 160, 5), payload);
+  payload[10] = 0x40;  // a frame, then a SID
   payload[11] = 0x80;
   EXPECT_EQ(decoder->Decode(std::span(payload.data(), 12), pcm), 160);
   EXPECT_EQ(decoder->Decode(std::span(payload.data() + 10, 2), pcm), 80);
@@ -133,12 +106,7 @@ TEST(G729CodecTest, TakesASidFrameFromAPeerWithAnnexB) {
 TEST(G729CodecTest, ConcealmentContinuesThenDecays) {
   auto encoder = MakeEncoder(kG729);
   auto decoder = MakeDecoder(kG729);
-  std::vector<uint8_t> payload(kMaxPayloadBytes);
-  std::vector<int16_t> pcm(160);
-  for (int frame = 0; frame < 20; ++frame) {
-    encoder->Encode(Tone(800, 8000, 160, frame), payload);
-    decoder->Decode(std::span(payload.data(), 20), pcm);
-  }
+  std::vector<int16_t> pcm = ToneThrough(*encoder, *decoder, kG729, 800, 20);
   const double original = Rms(pcm);
   ASSERT_EQ(decoder->Conceal(pcm), 160);
   const double first = Rms(pcm);

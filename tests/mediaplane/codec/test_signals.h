@@ -1,11 +1,15 @@
 // Test signals and measures for the codec tests: a sine tone cut into
-// frames, a frame's RMS level, and how much of its energy one frequency has.
+// frames, a frame's RMS level, how much of its energy one frequency has,
+// and a tone sent through an encoder and a decoder.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include "gtest/gtest.h"
+#include "mediaplane/codec/audio_codec.h"
 
 namespace tutti::media {
 
@@ -39,6 +43,25 @@ inline double ToneShare(std::span<const int16_t> pcm, double hz, int rate) {
   double energy = 0;
   for (int16_t x : pcm) energy += static_cast<double>(x) * x;
   return energy == 0 ? 0 : 2 * power / (energy * static_cast<double>(pcm.size()));
+}
+
+// What a peer hears: `frames` frames of a tone at the format's PCM rate
+// through `encoder` and `decoder`; the last frame decoded. Every payload must be `payload_bytes`
+// long (0: any) and decode to a whole frame.
+inline std::vector<int16_t> ToneThrough(AudioEncoder& encoder, AudioDecoder& decoder,
+                                        const CodecFormat& format, double hz, int frames,
+                                        size_t payload_bytes = 0) {
+  const int frame = format.samples_per_frame();
+  std::vector<uint8_t> payload(kMaxPayloadBytes);
+  std::vector<int16_t> decoded(static_cast<size_t>(frame));
+  for (int index = 0; index < frames; ++index) {
+    const size_t bytes = encoder.Encode(Tone(hz, format.pcm_rate(), frame, index), payload);
+    if (payload_bytes != 0) {
+      EXPECT_EQ(bytes, payload_bytes);
+    }
+    EXPECT_EQ(decoder.Decode(std::span(payload.data(), bytes), decoded), frame);
+  }
+  return decoded;
 }
 
 }  // namespace tutti::media
