@@ -169,6 +169,7 @@ void CallController::EndRoom(std::string_view room) {
       Kick(key, "room removed");
     }
   }
+  EndDialOuts(room);  // ringing dial-outs into it are CANCELled
   // Its subscribers hear it is gone (the departures included).
   subscriptions_.EndRoom(room);
   room_chat_.Forget(room);  // its messages go with it

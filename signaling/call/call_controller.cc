@@ -126,6 +126,8 @@ void CallController::OnRequest(TransactionId id, const SipMessage& request,
       return OnSubscribe(id, request, source);
     case Method::kMessage:
       return OnMessage(id, request, source);
+    case Method::kRefer:
+      return OnRefer(id, request, source);
     case Method::kUnknown:
       return Reject(id, 501, "Not Implemented");
     default:
@@ -684,6 +686,7 @@ void CallController::EndCall(uint64_t key, std::string_view why) {
   } else {
     records_.Ended(RecordFor(call, why));
   }
+  if (call.dial_out) DialOutCallEnded(call, why);
   by_dialog_.erase(call.session->dialog().id());
   by_invite_.erase(call.initial_invite);
   std::unique_ptr<Call> ended = std::move(it->second);
@@ -722,6 +725,7 @@ void CallController::Shutdown(std::function<void()> done) {
   }
   subscriptions_.EndAll();
   EndFileOffers();
+  EndDialOuts();
   MaybeFinishShutdown();
 }
 
@@ -780,6 +784,7 @@ CallRecord CallController::RecordFor(const Call& call, std::string_view why) con
     record.caller_withheld = call.caller_withheld;
   }
   AddStats(call.media.stats(), &record);
+  if (call.dial_out) AddDialOutRecord(call, &record);
   return record;
 }
 

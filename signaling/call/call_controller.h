@@ -23,6 +23,7 @@
 #include "signaling/call/call_responses.h"
 #include "signaling/call/call_timers.h"
 #include "signaling/call/dial_in.h"
+#include "signaling/call/dial_outs.h"
 #include "signaling/call/file_offers.h"
 #include "signaling/call/invite_session.h"
 #include "signaling/call/media_family.h"
@@ -531,6 +532,52 @@ class CallController : public sip::TransactionUser {
   // ---- end inbound trunk calls ----
 
   // ---- Dial-out and REFER (call_dial_out.cc, call_refer.cc) ----
+  // DialOut's checks, in order; nothing is sent. The room, the target's
+  // trunk and number, our caller ID; the guard has counted it when OK.
+  struct DialOutPlan {
+    const RoomConfig* room = nullptr;
+    DialOutTarget target;
+    std::string caller_id;
+    absl::Duration timeout;
+  };
+  absl::StatusOr<DialOutPlan> PlanDialOut(const DialOutRequest& request);
+  // The callee's call, not yet answered: media ports, our offer, the dialog.
+  absl::StatusOr<std::unique_ptr<Call>> NewDialOutCall(const DialOutRequest& request,
+                                                       const DialOutPlan& plan);
+  // The INVITE (again after a challenge, with the credentials the leg holds).
+  void SendDialOutInvite(Call& call);
+  void OnDialOutResponse(uint64_t id, const sip::SipMessage* response);
+  void OnDialOutProvisional(Call& call, const sip::SipMessage& response);
+  // A 401/407 answered with credentials (true), or not answerable.
+  bool AnswerDialOutChallenge(Call& call, const sip::SipMessage& response);
+  void OnDialOutAnswered(uint64_t id, const sip::SipMessage& ok);
+  void CancelDialOut(Call& call, std::string_view outcome);
+  // Not answered (or answered and refused): event, record, counts; gone.
+  void FailDialOut(uint64_t id, int status, std::string_view reason, std::string_view outcome);
+  // EndCall of an answered dial-out: the guard's counts, the event.
+  void DialOutCallEnded(const Call& call, std::string_view why);
+  void PublishDialOut(const Call& call, std::string_view state);
+  void AddDialOutRecord(const Call& call, CallRecord* record) const;
+  // Shutdown and a room removed: the unanswered ones are CANCELled.
+  void EndDialOuts(std::string_view room = {});
+  // call_refer.cc: REFER inside a participant's dialog (RFC 3515, RFC 4579).
+  void OnRefer(sip::TransactionId id, const sip::SipMessage& refer,
+               const sip::MessageSource& source);
+  // Refer-To a room of ours: checked (PIN, lock, SRTP, full), 202, NOTIFY 200.
+  void ReferToRoom(sip::TransactionId id, const sip::SipMessage& refer, Call& call,
+                   const RoomConfig& room);
+  // Refer-To anything else: a dial-out into the call's room, or refused.
+  void ReferDialOut(sip::TransactionId id, const sip::SipMessage& refer, Call& call,
+                    std::string target);
+  void AcceptRefer(sip::TransactionId id, const sip::SipMessage& refer);  // 202
+  // Blind transfer: the call leaves its room for `room`.
+  void TransferToRoom(Call& call, const RoomConfig& room);
+  // The referrer of a dial-out hears its progress (a NOTIFY unless it asked
+  // for none); `final` ends the subscription and frees its REFER's place.
+  void NotifyReferrer(const DialOutLeg& leg, int status, std::string_view reason, bool final);
+  // A NOTIFY with a sipfrag of a REFER's progress in the referrer's dialog.
+  void SendReferNotify(Call& referrer, uint32_t refer_cseq, int status, std::string_view reason,
+                       bool final);
   // ---- end dial-out and REFER ----
 
   // ---- Files offered to members (call_file_offers.cc) ----
@@ -721,6 +768,9 @@ class CallController : public sip::TransactionUser {
   // ---- end inbound trunk calls state ----
   // ---- Dial-out and REFER state (call_dial_out.cc, call_refer.cc) ----
   DialOutCounters dial_out_counters_;
+  // Dial-outs not answered yet, by id (the call's id once answered). The
+  // guard bounds them (per trunk and per room).
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Call>> dialing_;
   // ---- end dial-out and REFER state ----
 
   // ---- File offers state (call_file_offers.cc) ----

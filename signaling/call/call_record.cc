@@ -39,12 +39,17 @@ std::string CallRecordJson(const CallRecord& record) {
       {"malformed_packets", record.malformed},
       {"foreign_packets", record.foreign},
       {"withheld_packets", record.withheld},
+      {"direction", record.direction},
   };
   if (!record.trunk.empty()) {
     line["trunk"] = record.trunk;
     line["called_number"] = record.called_number;
     line["caller_number"] = record.caller_number;
     line["caller_withheld"] = record.caller_withheld;
+  }
+  if (!record.requested_by.empty()) {
+    line["requested_by"] = record.requested_by;
+    line["final_status"] = record.final_status;
   }
   // Bytes that are not UTF-8 (a From header can hold anything) are replaced,
   // not thrown about.

@@ -38,6 +38,14 @@ struct CallRecord {
   uint64_t malformed = 0;
   uint64_t foreign = 0;   // from other than the latched source, dropped
   uint64_t withheld = 0;  // not sent: the peer never answered or went silent
+
+  // "in" (a caller reached us) or "out" (a dial-out: `trunk` above, the
+  // number we called and our caller ID in called_number and caller_number).
+  std::string direction = "in";
+  // Dial-outs: who asked ("api", "key:<call id>", "refer:<call id>") and
+  // the INVITE's final response (0: none came).
+  std::string requested_by;
+  int final_status = 0;
 };
 
 // The JSON line (without the newline).

@@ -12,9 +12,9 @@ namespace tutti {
 // What Allow lists (OPTIONS, 200s to INVITEs, 405 and 501): MESSAGE only
 // while it is relayed ([messaging] enabled; otherwise it gets 405).
 inline constexpr std::string_view kAllowedMethods =
-    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, SUBSCRIBE, MESSAGE";
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, SUBSCRIBE, MESSAGE, REFER";
 inline constexpr std::string_view kAllowedMethodsWithoutMessage =
-    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, SUBSCRIBE";
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, SUBSCRIBE, REFER";
 inline constexpr std::string_view kSdpType = "application/sdp";
 // The extensions tutti supports (RFC 4028 session timers, RFC 3262 reliable
 // provisionals), named alike in OPTIONS answers and in the 200 to an INVITE.

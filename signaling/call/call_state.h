@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "signaling/call/call_controller.h"
 #include "signaling/call/dial_in.h"
+#include "signaling/call/dial_outs.h"
 #include "signaling/call/invite_session.h"
 #include "signaling/call/media_leg.h"
 #include "signaling/call/video_rates.h"
@@ -116,6 +117,11 @@ struct CallController::Call {
   // ---- end inbound trunk call ----
 
   // ---- Dial-out (call_dial_out.cc, call_refer.cc) ----
+  // A call tutti placed (null: the callee called us): ringing in
+  // `dialing_`, a participant in `calls_` once answered.
+  std::unique_ptr<DialOutLeg> dial_out;
+  // Dial-outs its REFERs started that are not over yet (bounded).
+  int refers_in_flight = 0;
   // ---- end dial-out ----
 
   bool ringing() const { return session->state() == InviteSession::State::kRinging; }

@@ -51,6 +51,9 @@ class InviteSession {
   sip::TransactionId invite_transaction() const { return invite_; }
   const SessionTimerDecision& session_timer() const { return session_; }
 
+  // A dialog tutti started (a dial-out, call_dial_out.cc): its 2xx came and
+  // our ACK went, so it is confirmed; nothing to answer or retransmit.
+  void ConfirmedByOurAck() { state_ = State::kConfirmed; }
   // 180 Ringing now, and `answer` after `delay` (unless the session goes first).
   void Ring(absl::Duration delay, std::function<void()> answer);
   // 200 OK with `body` (SDP) to the initial INVITE; then awaits the ACK.

@@ -492,7 +492,7 @@ TEST_F(CallControllerTest, SubscribeForAnotherPackageIs489AndToAnUnknownRoom404)
   Send(Request("OPTIONS", "1000", 1));
   EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("\r\nAllow-Events: conference\r\n"));
   EXPECT_THAT(signaling_.responses.back().bytes,
-              HasSubstr("UPDATE, PRACK, SUBSCRIBE, MESSAGE\r\n"));
+              HasSubstr("UPDATE, PRACK, SUBSCRIBE, MESSAGE, REFER\r\n"));
 }
 
 TEST_F(CallControllerTest, AnAuthRoomChallengesAStrangerAndAParticipantsOnlyRoomRefusesOne) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/event_hub.h"
 #include "common/strings.h"
 #include "gtest/gtest.h"
 #include "mediaplane/port_allocator.h"
@@ -233,6 +234,42 @@ class FakeWorkers : public mixer::MediaWorkers {
   bool release_recorders = false;         // a worker that lets go of a recorder at once
   int drains = 0;
 };
+
+// The requests of `method` we sent, in order.
+inline std::vector<FakeSignaling::Sent*> SentOf(FakeSignaling& signaling, std::string_view method) {
+  std::vector<FakeSignaling::Sent*> out;
+  for (FakeSignaling::Sent& sent : signaling.sent) {
+    if (sent.bytes.starts_with(StrCat(method, " "))) out.push_back(&sent);
+  }
+  return out;
+}
+
+// The peer's response to a request we sent: `status` with its To tag (none
+// for a 100), `extra` whole header lines, an SDP `body` when given. The
+// parsed response (what the callback was handed).
+inline sip::SipMessage Respond(FakeSignaling::Sent& sent, int status, std::string_view to_tag,
+                               std::string_view extra = {}, std::string_view body = {}) {
+  const sip::SipMessage request = Parse(sent.bytes);
+  std::string response =
+      sip::ResponseTo(request, status, {}, status == 100 ? std::string_view() : to_tag)
+          .Finish(body, body.empty() ? "" : "application/sdp");
+  if (!extra.empty()) response.insert(response.find("Content-Length:"), extra);
+  sip::SipMessage parsed = Parse(response);
+  sent.callback(&parsed);
+  return parsed;
+}
+
+// The events published on `subscription` since last asked, "type data" each.
+inline std::vector<std::string> Events(EventHub::Subscription& subscription) {
+  std::vector<std::string> out;
+  while (std::optional<std::string> event = subscription.Next(0)) {
+    const size_t type = event->find("event: ") + 7;
+    const size_t data = event->find("data: ") + 6;
+    out.push_back(StrCat(event->substr(type, event->find('\n', type) - type), " ",
+                         event->substr(data, event->find('\n', data) - data)));
+  }
+  return out;
+}
 
 // What a call controller under test stands on besides its timers and
 // workers: the fake transaction layer, the rooms, media ports, limits and

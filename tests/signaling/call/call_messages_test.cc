@@ -216,10 +216,9 @@ TEST_F(CallMessagesTest, UnknownRoomTooLargeAndUnlistedTypesAreRefused) {
   Make(messaging);
   EXPECT_EQ(SendPager(1, "hi"), 405);
   // Its Allow does not offer what it just refused.
-  EXPECT_THAT(
-      signaling_.responses.back().bytes,
-      HasSubstr(
-          "\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, SUBSCRIBE\r\n"));
+  EXPECT_THAT(signaling_.responses.back().bytes,
+              HasSubstr("\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, "
+                        "SUBSCRIBE, REFER\r\n"));
 }
 
 TEST_F(CallMessagesTest, OtherTypesAreRelayedWhenConfigured) {
