@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "server/api/api_handler.h"
 #include "server/api/api_token.h"
+#include "server/api/calls_handler.h"
 #include "server/api/files_handler.h"
 #include "server/api/messages_handler.h"
 #include "server/api/metrics_text.h"
@@ -58,6 +59,7 @@ struct ControlApi::Handlers {
   MessagesHandler messages;
   FilesHandler files;
   TrunksHandler trunks;
+  CallsHandler calls;
   // GET /metrics.
   struct Metrics {
     Reply Get(const ApiRequest&) {
@@ -86,6 +88,7 @@ ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory
           MessagesHandler(rooms, calls),
           FilesHandler(rooms, files),
           TrunksHandler(&trunks_),
+          CallsHandler(rooms, calls),
           {this}}),
       server_(nullptr) {}
 
@@ -132,6 +135,7 @@ void ControlApi::Routes() {
   r.Add("GET", "/v1/rooms/*/files/*", OnLoop(&h.files, &FilesHandler::Download));
 
   r.Add("GET", "/v1/trunks", OnLoop(&h.trunks, &TrunksHandler::List));
+  r.Add("POST", "/v1/rooms/*/calls", OnLoop(&h.calls, &CallsHandler::Create));
 }
 
 absl::Status ControlApi::Start() {

@@ -723,9 +723,9 @@ constexpr std::string_view kParticipantActions[] = {
     "toggle_mute", "mute",    "unmute",       "listen_down",       "listen_up",
     "talk_down",   "talk_up", "volume_reset", "participant_count", "leave"};
 constexpr std::string_view kModeratorActions[] = {
-    "toggle_mute_all",  "mute_all",      "unmute_all",       "toggle_lock",     "lock",
-    "unlock",           "kick_last",     "toggle_recording", "start_recording", "stop_recording",
-    "toggle_presenter", "toggle_content"};
+    "toggle_mute_all",  "mute_all",       "unmute_all",       "toggle_lock",     "lock",
+    "unlock",           "kick_last",      "toggle_recording", "start_recording", "stop_recording",
+    "toggle_presenter", "toggle_content", "dial_out"};
 
 bool KnownAction(std::string_view action, bool moderator) {
   auto in = [&](const auto& list) {
@@ -770,7 +770,7 @@ absl::Status ReadControls(const toml::node& node, std::string_view origin,
                          moderator ? "any participant action, or toggle_mute_all, mute_all, "
                                      "unmute_all, toggle_lock, lock, unlock, kick_last, "
                                      "toggle_recording, start_recording, stop_recording, "
-                                     "toggle_presenter, toggle_content"
+                                     "toggle_presenter, toggle_content, dial_out"
                                    : "toggle_mute, mute, unmute, listen_down, listen_up, "
                                      "talk_down, talk_up, volume_reset, participant_count, leave",
                          ")");

@@ -177,7 +177,7 @@ struct PromptsConfig {
 // own map on top (theirs wins on the same keys), which may also use
 // toggle_mute_all, mute_all, unmute_all, toggle_lock, lock, unlock,
 // kick_last, toggle_recording, start_recording, stop_recording,
-// toggle_presenter, toggle_content.
+// toggle_presenter, toggle_content, dial_out (then the number and #).
 struct ControlsConfig {
   std::vector<std::pair<std::string, std::string>> participant = {
       {"*1", "toggle_mute"},       {"*4", "listen_down"}, {"*6", "listen_up"},
@@ -187,6 +187,7 @@ struct ControlsConfig {
   std::vector<std::pair<std::string, std::string>> moderator = {
       {"*2", "toggle_lock"},      {"*3", "kick_last"},        {"#1", "toggle_mute_all"},
       {"#2", "toggle_recording"}, {"#3", "toggle_presenter"}, {"#4", "toggle_content"},
+      {"#5", "dial_out"},
   };
 };
 

@@ -558,6 +558,10 @@ class CallController : public sip::TransactionUser {
   void DialOutCallEnded(const Call& call, std::string_view why);
   void PublishDialOut(const Call& call, std::string_view state);
   void AddDialOutRecord(const Call& call, CallRecord* record) const;
+  // call_keys.cc: a moderator's dial_out key: the number typed, then #
+  // (* or a pause of digit_timeout gives up).
+  void StartDialOutEntry(Call& call);
+  void OnDialOutEntryKey(Call& call, char digit);
   // Shutdown and a room removed: the unanswered ones are CANCELled.
   void EndDialOuts(std::string_view room = {});
   // call_refer.cc: REFER inside a participant's dialog (RFC 3515, RFC 4579).

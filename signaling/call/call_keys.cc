@@ -2,7 +2,9 @@
 // INFO, in-band), what it means (an IVR entry, or a control sequence of the
 // room's participants or moderators) and the controls themselves.
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
@@ -38,6 +40,7 @@ void CallController::HandleKey(Call& call, char digit) {
     if (call.keys_in_transit.size() < 16) call.keys_in_transit.push_back(digit);
     return;
   }
+  if (call.dial_out_entry) return OnDialOutEntryKey(call, digit);
 
   // Control sequences: keys more than 3 s apart start over; a sequence that
   // can no longer match restarts from this key. A moderator's own map is
@@ -166,7 +169,40 @@ bool CallController::RunModeratorControl(Call& call, std::string_view action) {
     }
     return true;
   }
+  if (action == "dial_out") {
+    StartDialOutEntry(call);
+    return true;
+  }
   return RunVideoControl(call, action);
+}
+
+void CallController::StartDialOutEntry(Call& call) {
+  call.dial_out_entry = std::string();
+  call.dial_out_entry_timer.Start(timers_, options_.digit_timeout,
+                                  [&call] { call.dial_out_entry.reset(); });
+  PlayPrompts(call, {"enter_number"}, call.music);
+}
+
+void CallController::OnDialOutEntryKey(Call& call, char digit) {
+  if (digit == '*') {
+    call.dial_out_entry.reset();
+    call.dial_out_entry_timer.Cancel();
+    return;
+  }
+  if (digit != '#') {
+    std::string& typed = *call.dial_out_entry;
+    if (typed.size() < 32 && digit >= '0' && digit <= '9') typed.push_back(digit);
+    call.dial_out_entry_timer.Start(timers_, options_.digit_timeout,
+                                    [&call] { call.dial_out_entry.reset(); });
+    return;
+  }
+  DialOutRequest request;
+  request.room = call.room;
+  request.target = *std::exchange(call.dial_out_entry, std::nullopt);
+  request.requested_by = StrCat("key:", call.call_id);
+  call.dial_out_entry_timer.Cancel();
+  const bool placed = DialOut(std::move(request)).ok();
+  PlayPrompts(call, {placed ? "calling" : "dial_out_refused"}, call.music);
 }
 
 }  // namespace tutti

@@ -122,6 +122,10 @@ struct CallController::Call {
   std::unique_ptr<DialOutLeg> dial_out;
   // Dial-outs its REFERs started that are not over yet (bounded).
   int refers_in_flight = 0;
+  // A moderator's dial_out key (call_keys.cc): the number typed so far
+  // (nullopt: not typing one), given up after a pause.
+  std::optional<std::string> dial_out_entry;
+  OwnedTimer dial_out_entry_timer;
   // ---- end dial-out ----
 
   bool ringing() const { return session->state() == InviteSession::State::kRinging; }

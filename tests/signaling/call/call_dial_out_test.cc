@@ -228,5 +228,31 @@ TEST_F(CallDialOutTest, ShutdownCancelsRingingDialOutsAndWaitsForThem) {
   EXPECT_EQ(DialOut("02079460124").status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST_F(CallDialOutTest, AModeratorsKeyDialsTheNumberTypedThenHash) {
+  // A moderator of room 4000, through the PIN prompt.
+  Send(fakes::CallerRequest("INVITE", "4000", 1, 1, {}, fakes::kPcmuOffer));
+  const std::string tag = fakes::ToTag(signaling_.responses.back().bytes);
+  controller_->OnAck(fakes::Parse(fakes::CallerRequest("ACK", "4000", 1, 1, tag)), source_);
+  const uint64_t id = workers_.SentOf<mixer::AddParticipant>()[0]->participant->id();
+  Press(id, "8765#");
+  HandBack("4000");
+  ASSERT_THAT(controller_->Participants("4000"), SizeIs(1));
+  ASSERT_TRUE(controller_->Participants("4000")[0].moderator);
+  Press(id, "#5020794*");  // * gives up
+  Press(id, "0123#");
+  EXPECT_THAT(SentOf("INVITE"), IsEmpty());
+  Press(id, "#502079460123#");
+  ASSERT_THAT(SentOf("INVITE"), SizeIs(1));
+  EXPECT_EQ(fakes::Parse(SentOf("INVITE")[0]->bytes).request_uri_text(),
+            "sip:+442079460123@carrier.example;user=phone");
+  EXPECT_THAT(EventsOf("dial_out").back(), AllOf(HasSubstr("\"room\":\"4000\""),
+                                                 HasSubstr("\"requested_by\":\"key:caller-1\"")));
+  // A pause gives up too.
+  Press(id, "#50207");
+  timers_.Advance(absl::Seconds(9));
+  Press(id, "9460124#");
+  EXPECT_THAT(SentOf("INVITE"), SizeIs(1));
+}
+
 }  // namespace
 }  // namespace tutti

@@ -67,16 +67,7 @@ TEST_F(CallReferTest, ReferToAnotherRoomMovesTheCallThere) {
   EXPECT_EQ(detach[0]->to_conference_id, rooms_->ConferenceId("2000"));
   EXPECT_THAT(controller_->Participants("1000"), IsEmpty());
   // ... and, handed back, it is in room 2000.
-  std::unique_ptr<mixer::Participant> handed_back;
-  for (fakes::FakeWorkers::Sent& sent : workers_.sent) {
-    if (auto* add = std::get_if<mixer::AddParticipant>(&sent.command)) {
-      handed_back = std::move(add->participant);
-    }
-  }
-  ASSERT_NE(handed_back, nullptr);
-  handed_back->set_conference_id(rooms_->ConferenceId("2000"));
-  workers_.events.push_back(mixer::Detached{std::move(handed_back)});
-  DeliverEvents();
+  HandBack("2000");
   const auto moved = controller_->Participants("2000");
   ASSERT_THAT(moved, SizeIs(1));
   EXPECT_EQ(moved[0].id, id);

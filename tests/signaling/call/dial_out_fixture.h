@@ -48,7 +48,11 @@ class DialOutFixture : public ControllerBase {
     RoomConfig with_pin;
     with_pin.name = "3000";
     with_pin.pin = "4321";
-    rooms_ = std::make_unique<RoomDirectory>(std::vector<RoomConfig>{first, second, with_pin});
+    RoomConfig moderated;
+    moderated.name = "4000";
+    moderated.moderator_pin = "8765";
+    rooms_ = std::make_unique<RoomDirectory>(
+        std::vector<RoomConfig>{first, second, with_pin, moderated});
     signaling_.sent.reserve(256);  // the tests hold on to requests while more are sent
     subscription_ = events_.Subscribe();
     records_path_ = testing_support::UniqueTempPath("dial_out_records.jsonl");
@@ -64,8 +68,10 @@ class DialOutFixture : public ControllerBase {
     absl::StatusOr<trunk::TrunkTable> table = trunk::TrunkTable::Make({std::move(trunk)});
     ASSERT_TRUE(table.ok()) << table.status();
     table_ = std::move(*table);
+    CallControllerOptions options = Options();
+    options.moderator_controls = {{"#5", "dial_out"}};
     controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &ports_,
-                                                   &overload_, &workers_, Options());
+                                                   &overload_, &workers_, options);
     controller_->set_trunks(&table_, nullptr, &guard_, nullptr);
     controller_->set_event_hub(&events_);
     controller_->set_call_records(records_.get());
@@ -110,6 +116,25 @@ class DialOutFixture : public ControllerBase {
       if (event.starts_with(StrCat(type, " "))) out.push_back(event.substr(type.size() + 1));
     }
     return out;
+  }
+  // Keys `keys` pressed by participant `id` (RFC 4733), handled.
+  void Press(uint64_t id, std::string_view keys) {
+    for (char key : keys) workers_.events.push_back(mixer::Dtmf{id, key});
+    DeliverEvents();
+  }
+  // The participant the worker was last given, handed back by its worker
+  // into `room`'s conference (the lobby -> room or room -> room move).
+  void HandBack(std::string_view room) {
+    std::unique_ptr<mixer::Participant> handed_back;
+    for (FakeWorkers::Sent& sent : workers_.sent) {
+      if (auto* add = std::get_if<mixer::AddParticipant>(&sent.command)) {
+        if (add->participant) handed_back = std::move(add->participant);
+      }
+    }
+    ASSERT_NE(handed_back, nullptr);
+    handed_back->set_conference_id(rooms_->ConferenceId(room));
+    workers_.events.push_back(mixer::Detached{std::move(handed_back)});
+    DeliverEvents();
   }
   std::vector<nlohmann::json> Records() const { return JsonLines(records_path_); }
   void DeliverEvents() { timers_.Advance(absl::Milliseconds(20)); }
