@@ -26,20 +26,6 @@ namespace {
 // Dial-outs a participant's REFERs may have ringing at once.
 constexpr int kMaxRefersPerCall = 3;
 
-// What a refused dial-out is in SIP.
-int StatusOfRefusal(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kNotFound:
-      return 404;
-    case absl::StatusCode::kInvalidArgument:
-      return 400;
-    case absl::StatusCode::kPermissionDenied:
-      return 403;
-    default:
-      return 503;
-  }
-}
-
 bool WantsNoNotify(const SipMessage& refer) {
   const sip::HeaderField* refer_sub = refer.FindHeader("Refer-Sub");
   return refer_sub != nullptr && EqualsIgnoreCase(StripWhitespace(refer_sub->value), "false");
@@ -114,7 +100,11 @@ void CallController::ReferDialOut(sip::TransactionId id, const SipMessage& refer
   request.requested_by = StrCat("refer:", call.call_id);
   absl::StatusOr<uint64_t> placed = DialOut(std::move(request));
   if (!placed.ok()) {
-    const int status = StatusOfRefusal(placed.status());
+    // The toll-fraud guard's word is 403, a bad target 400, a limit 503.
+    const absl::StatusCode code = placed.status().code();
+    const int status = code == absl::StatusCode::kPermissionDenied  ? 403
+                       : code == absl::StatusCode::kInvalidArgument ? 400
+                                                                    : 503;
     return Reject(id, status, status == 403 ? "Forbidden" : "",
                   std::string(placed.status().message()));
   }
