@@ -17,7 +17,6 @@
 #include "signaling/sip/digest_client.h"
 #include "signaling/sip/message_writer.h"
 #include "signaling/sip/reliable_provisional.h"
-#include "signaling/sip/sip_parser.h"
 #include "signaling/trunk/phone_number.h"
 
 namespace tutti {
@@ -27,53 +26,13 @@ using sip::SipMessage;
 
 namespace {
 
-// The trunk's codecs in its order (names as configured), else the room's,
-// else G.711: carriers speak it.
-std::vector<sdp::AudioCodec> DialOutCodecs(const trunk::TrunkConfig& trunk,
-                                           const RoomConfig& room) {
-  constexpr sdp::AudioCodec kKnown[] = {sdp::AudioCodec::kOpus, sdp::AudioCodec::kPcmu,
-                                        sdp::AudioCodec::kPcma};
-  std::vector<sdp::AudioCodec> codecs;
-  for (const std::vector<std::string>* names : {&trunk.codecs, &room.codecs}) {
-    for (const std::string& name : *names) {
-      for (sdp::AudioCodec codec : kKnown) {
-        if (EqualsIgnoreCase(sdp::AudioCodecName(codec), name)) codecs.push_back(codec);
-      }
-    }
-    if (!codecs.empty()) return codecs;
-  }
-  return {sdp::AudioCodec::kPcmu, sdp::AudioCodec::kPcma};
-}
-
-// A UAC dialog to `request_uri`: our From, their To, the trunk's outbound
-// proxy as a loose route, requests to `hop`. Made with StartAlongside from
-// the dialog the callee would have with us had it called (the same URIs
-// the other way round), which is the dialog of ours it describes.
-sip::Dialog OutgoingDialog(std::string_view request_uri, std::string_view from, std::string_view to,
-                           std::string_view proxy, const sip::MessageSource& hop,
-                           const sip::LocalEndpoint& local) {
-  const std::string mirror =
-      StrCat("INVITE ", request_uri, " SIP/2.0\r\nVia: SIP/2.0/UDP ", local.host,
-             ";branch=z9hG4bK-mirror\r\nFrom: ", to, ";tag=mirror\r\nTo: ", from,
-             "\r\nCall-ID: mirror\r\nCSeq: 1 INVITE\r\nContact: <", request_uri, ">\r\n",
-             proxy.empty() ? std::string() : StrCat("Record-Route: <sip:", proxy, ";lr>\r\n"),
-             "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
-  sip::ParseOutcome parsed = sip::ParseSipMessage(mirror);
-  const sip::Dialog theirs = sip::Dialog::FromInvite(parsed.message, hop, "mirror", local);
-  return sip::Dialog::StartAlongside(
-      theirs, StrCat(sip::TransactionLayer::NewTag(), sip::TransactionLayer::NewTag(), "@tutti"),
-      sip::TransactionLayer::NewTag());
-}
-
-// Our identity towards the callee: the caller ID as a number URI (with
-// P-Asserted-Identity, RFC 3325, for carriers that show that), else the
+// Our identity towards the callee: the caller ID as a number URI (also
+// in P-Asserted-Identity, RFC 3325, for carriers that show that), else the
 // trunk's account, else anonymous (RFC 3323).
-std::string FromOf(const trunk::TrunkConfig& trunk, std::string_view caller_id) {
-  if (!caller_id.empty()) {
-    return StrCat("<", trunk::NumberUri(caller_id, TrunkDomain(trunk), trunk.numbers), ">");
-  }
-  if (!trunk.username.empty()) return StrCat("<sip:", trunk.username, "@", TrunkDomain(trunk), ">");
-  return "\"Anonymous\" <sip:anonymous@anonymous.invalid>";
+std::string FromUri(const trunk::TrunkConfig& trunk, std::string_view caller_id) {
+  if (!caller_id.empty()) return trunk::NumberUri(caller_id, TrunkDomain(trunk), trunk.numbers);
+  if (!trunk.username.empty()) return StrCat("sip:", trunk.username, "@", TrunkDomain(trunk));
+  return "sip:anonymous@anonymous.invalid";
 }
 
 }  // namespace
@@ -184,7 +143,13 @@ absl::StatusOr<std::unique_ptr<CallController::Call>> CallController::NewDialOut
     call->media_family = media::IpFamily::kIpv6;
   }
   call->local_media.address = options_.media.For(call->media_family);
-  call->local_media.codecs = DialOutCodecs(trunk, *plan.room);
+  // The room's codecs in the trunk's order (G.711 when the room names none a carrier has).
+  call->local_media.codecs = sdp::ApplyCodecOrder(
+      sdp::AudioCodecsNamed(plan.room->codecs.empty() ? options_.audio_codecs : plan.room->codecs),
+      trunk.codecs);
+  if (call->local_media.codecs.empty()) {
+    call->local_media.codecs = {sdp::AudioCodec::kPcmu, sdp::AudioCodec::kPcma};
+  }
   absl::BitGen bitgen;
   call->local_media.session_id = absl::Uniform<uint32_t>(bitgen);
   call->local_media.session_version = 1;
@@ -203,11 +168,18 @@ absl::StatusOr<std::unique_ptr<CallController::Call>> CallController::NewDialOut
   leg->requested_by = request.requested_by;
   leg->request_uri = callee;
   leg->hop = hop;
-  leg->dialog = OutgoingDialog(callee, FromOf(trunk, plan.caller_id), StrCat("<", callee, ">"),
-                               trunk.outbound_proxy, call->source, options_.local);
+  sip::OutgoingDialog start;
+  start.request_uri = callee;
+  start.from_uri = FromUri(trunk, plan.caller_id);
+  if (plan.caller_id.empty() && trunk.username.empty()) start.from_display = "Anonymous";
+  start.to_uri = callee;
+  if (!trunk.outbound_proxy.empty()) start.routes = {StrCat("<sip:", trunk.outbound_proxy, ";lr>")};
+  start.next_hop = hop;
+  leg->dialog = sip::Dialog::StartOutgoing(start, options_.local);
   leg->invite_body = sdp::WriteSdp(*call->our_offer);
   if (!plan.caller_id.empty()) {
-    StrAppend(&leg->invite_extra, "P-Asserted-Identity: ", FromOf(trunk, plan.caller_id), "\r\n");
+    StrAppend(&leg->invite_extra, "P-Asserted-Identity: <", FromUri(trunk, plan.caller_id),
+              ">\r\n");
   }
   StrAppend(&leg->invite_extra, "Allow: ", server_.allowed_methods, "\r\n");
   if (trunk.prack != "off") StrAppend(&leg->invite_extra, "Supported: 100rel\r\n");
