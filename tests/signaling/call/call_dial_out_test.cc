@@ -76,6 +76,21 @@ TEST_F(CallDialOutTest, TheInviteNamesTheNumberAndOurCallerIdInTheTrunksFormat) 
                   HasSubstr("\"requested_by\":\"api\""), HasSubstr("\"state\":\"calling\""))));
 }
 
+TEST_F(CallDialOutTest, TheTrunksCodecOrderAndOutboundProxyShapeTheInvite) {
+  trunk::TrunkConfig trunk = fakes::CarrierTrunk();
+  trunk.codecs = {"PCMA", "PCMU"};
+  trunk.outbound_proxy = "203.0.113.7:5080";
+  MakeController(trunk);
+  ASSERT_TRUE(DialOut("02079460123").ok());
+  ASSERT_THAT(signaling_.sent, SizeIs(1));
+  EXPECT_EQ(signaling_.sent[0].next_hop.address.ToString(), "203.0.113.7:5080");
+  const sip::SipMessage invite = fakes::Parse(signaling_.sent[0].bytes);
+  EXPECT_EQ(invite.HeaderValue(sip::HeaderId::kRoute), "<sip:203.0.113.7:5080;lr>");
+  EXPECT_EQ(invite.request_uri_text(), "sip:+442079460123@carrier.example;user=phone");
+  EXPECT_THAT(invite.body(), HasSubstr("m=audio 4000"));
+  EXPECT_THAT(invite.body(), HasSubstr(" RTP/AVP 8 0"));
+}
+
 TEST_F(CallDialOutTest, AProxyChallengeIsAnsweredOnceWithTheNextCSeq) {
   ASSERT_TRUE(DialOut("02079460123").ok());
   const sip::SipMessage first = fakes::Parse(SentOf("INVITE")[0]->bytes);
