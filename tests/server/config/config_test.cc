@@ -295,7 +295,9 @@ TEST(ControlsConfigTest, DefaultsAndReplacement) {
   auto defaults = ParseConfig("", "x.toml");
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->controls.participant.size(), 8u);
-  EXPECT_EQ(defaults->controls.moderator.size(), 6u);  // #3 and #4: presenter, content
+  EXPECT_EQ(defaults->controls.moderator.size(), 7u);  // #3, #4: presenter, content; #5 dial_out
+  EXPECT_EQ(defaults->controls.moderator.back(),
+            std::make_pair(std::string("#5"), std::string("dial_out")));
 
   auto custom =
       ParseConfig("[controls.participant]\n\"#1\" = \"mute\"\n\"#2\" = \"unmute\"\n", "x.toml");
