@@ -41,18 +41,12 @@ inline trunk::TrunkConfig CarrierTrunk() {
 class DialOutFixture : public ControllerBase {
  protected:
   DialOutFixture() {
-    RoomConfig first;
-    first.name = "1000";
-    RoomConfig second;
-    second.name = "2000";
-    RoomConfig with_pin;
-    with_pin.name = "3000";
-    with_pin.pin = "4321";
-    RoomConfig moderated;
-    moderated.name = "4000";
-    moderated.moderator_pin = "8765";
+    // 1000 and 2000 open, 3000 with a PIN, 4000 with a moderator PIN.
     rooms_ = std::make_unique<RoomDirectory>(
-        std::vector<RoomConfig>{first, second, with_pin, moderated});
+        std::vector<RoomConfig>{{.name = "1000"},
+                                {.name = "2000"},
+                                {.name = "3000", .pin = "4321"},
+                                {.name = "4000", .moderator_pin = "8765"}});
     signaling_.sent.reserve(256);  // the tests hold on to requests while more are sent
     subscription_ = events_.Subscribe();
     records_path_ = testing_support::UniqueTempPath("dial_out_records.jsonl");
