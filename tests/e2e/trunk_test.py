@@ -181,7 +181,6 @@ class TrunkTest(ah.TuttidCallTest):
     def test_phone_calling_the_did_lands_in_the_room(self):
         """The phone dials the DID at the carrier: the carrier relays it to
         tuttid (its trunk), the dial plan puts it in the room, with its number."""
-        self.wait_registered()
         phone = self.phone(900)
         phone.start(hold_seconds=12)
         self.carrier.wait_for_contact(PHONE)
@@ -200,7 +199,6 @@ class TrunkTest(ah.TuttidCallTest):
 
     def test_stranger_calling_a_number_gets_403(self):
         """An INVITE to the DID from an address no trunk has: 403."""
-        self.wait_registered()
         local_port = free_port()
         work = os.path.join(self.work.name, "stranger")
         os.makedirs(work)
@@ -222,7 +220,6 @@ class TrunkTest(ah.TuttidCallTest):
     def test_dial_out_outside_the_patterns_is_refused_and_nothing_sent(self):
         """A number no pattern allows: the API refuses it and no INVITE
         leaves tuttid; an allowed number asked next is the only one sent."""
-        self.wait_registered()
         refused = self.dial_out(FORBIDDEN, expect=403)
         self.assertIn("error", refused)
         self.assertEqual(self.server.metric("tutti_dial_outs_refused_total"), 1)
