@@ -118,10 +118,12 @@ class TrunkTest(ah.TuttidCallTest):
 
     def wait_registered(self):
         """Until tuttid says the trunk is registered; returns its entry."""
-        return self.server.wait_until(
-            "the trunk registered (GET /v1/trunks)",
-            lambda: (lambda t: t.get("registration") == "registered" and t)(self.trunk_status()),
-            timeout=15)
+        def registered():
+            entry = self.trunk_status()
+            return entry["registration"]["state"] == "registered" and entry
+
+        return self.server.wait_until("the trunk registered (GET /v1/trunks)", registered,
+                                      timeout=15)
 
     def phone(self, tone_hz, **kwargs):
         phone = kh.Phone(PHONE, self.work.name, self.carrier, PHONE_PASSWORD, tone_hz=tone_hz,
@@ -150,7 +152,8 @@ class TrunkTest(ah.TuttidCallTest):
             f"REGISTER of {TRUNK_USER} challenged")), 1, self.carrier.log_tail())
         self.assertGreaterEqual(len(self.carrier.carrier_lines(f"registered {TRUNK_USER} at")),
                                 1, self.carrier.log_tail())
-        self.assertEqual(entry.get("up", True), True, entry)
+        self.assertEqual(entry["registration"]["last_status"], 200, entry)
+        self.assertTrue(entry["up"], entry)
         self.assertEqual(self.server.metric("tutti_trunk_registered", 'trunk="carrier"'), 1)
 
     def test_dial_out_rings_the_phone_which_hears_the_room(self):
@@ -215,7 +218,7 @@ class TrunkTest(ah.TuttidCallTest):
         self.assertEqual(result.returncode, 0, f"{result.stdout[-2000:]}\n{trace}\n"
                          + self.server.log_text()[-3000:])
         self.assertEqual(self.server.participants(ROOM), {})
-        self.server.wait_for_metric("tutti_trunk_inbound_refused_stranger_total")
+        self.server.wait_for_metric("tutti_trunk_inbound_refused_total", 'reason="stranger"')
 
     def test_dial_out_outside_the_patterns_is_refused_and_nothing_sent(self):
         """A number no pattern allows: the API refuses it and no INVITE
