@@ -16,8 +16,10 @@ trunk's), a [[dial_plan]] rule mapping a DID to a room, and dial_out_patterns.
   - a dial-out to a number outside the trunk's patterns is refused by the API
     and no INVITE leaves tuttid (the carrier logs every request it gets;
     a dial-out that is allowed, sent after it, is there alone);
-  - REFER: a participant adds the phone by number (RFC 4579), and the phone
-    moves itself to another room (blind transfer).
+  - REFER: a participant adds the phone by number (RFC 4579). (A blind
+    transfer of the REFER's sender into another room is not tested here:
+    baresip, as RFC 5589 has it, hangs up once the NOTIFY says 200, which
+    ends the very call tuttid moved.)
 
 Needs TUTTID (the binary; ctest sets it), baresip and kamailio (Debian
 packages). TUTTI_E2E_VERBOSE=1 prints the tone timelines.
@@ -38,7 +40,6 @@ import kamailio_harness as kh  # noqa: E402
 from tutti_harness import SIPP, free_port  # noqa: E402
 
 ROOM = "trunkroom"             # not a number: callers on no trunk may call it by name
-OTHER_ROOM = "otherroom"       # where a REFER moves a call
 DID = "442079460100"           # the room's phone number (canonical: E.164 without '+')
 CARRIER_DIDS = "^44207946"     # the numbers the carrier delivers to tuttid
 PHONE = "15551230001"          # the baresip phone's number at the carrier
@@ -75,13 +76,13 @@ room = "{ROOM}"
 """
 
 
-ROOMS = "".join(f"""
+ROOMS = f"""
 [[room]]
-name = "{name}"
+name = "{ROOM}"
 codecs = ["PCMU", "PCMA"]
 announce_joins = false
 music_when_alone = false
-""" for name in (ROOM, OTHER_ROOM))
+"""
 
 
 class TrunkTest(ah.TuttidCallTest):
@@ -243,10 +244,9 @@ class TrunkTest(ah.TuttidCallTest):
         self.server.wait_for_metric("tutti_dial_outs_failed_total")
         self.assertEqual(self.server.metric("tutti_dial_outs_started_total"), 1)
 
-    def test_refer_adds_the_phone_and_transfers_it_to_another_room(self):
-        """A participant's REFER to a number (baresip's transfer) adds the
-        phone to its room through the carrier (RFC 4579); the phone's own
-        REFER to another room of tuttid moves it there (blind transfer)."""
+    def test_refer_adds_the_phone_to_the_room(self):
+        """A participant's REFER to a number (baresip's transfer command)
+        adds the phone to its room through the carrier (RFC 4579)."""
         self.wait_registered()
         member = self.tone_client("member", 700)
         phone = self.phone(1100)
@@ -259,22 +259,15 @@ class TrunkTest(ah.TuttidCallTest):
         added = self.server.wait_until(
             "the phone added to the room",
             lambda: [p for p in self.server.participants(ROOM).values()
-                     if PHONE in str(p.get("caller_number", "")) + str(p.get("from", ""))])
+                     if p.get("caller_number") == PHONE or PHONE in p.get("from", "")])
         self.assertEqual(len(added), 1, added)
         self.assertTrue(any(PHONE in uri for uri in self.invites_from_tuttid()),
                         self.carrier.log_tail())
         self.server.wait_for_metric("tutti_dial_outs_refers_total")
-        # The phone moves itself to the other room.
-        phone.command("transfer", f"sip:{OTHER_ROOM}@127.0.0.1:{self.server.port}")
-        moved = self.server.wait_until(
-            "the phone in the other room",
-            lambda: list(self.server.participants(OTHER_ROOM).values()))
-        self.assertEqual(len(moved), 1, moved)
-        self.server.wait_until(
-            "the phone gone from the first room",
-            lambda: not [p for p in self.server.participants(ROOM).values()
-                         if PHONE in str(p.get("caller_number", "")) + str(p.get("from", ""))])
-
+        records = self.server.wait_until(
+            "the member's call recorded (baresip hangs up once the NOTIFY says 200)",
+            lambda: [r for r in self.server.call_records() if r.get("room") == ROOM])
+        self.assertEqual(records[0].get("why"), "caller hung up", records)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
