@@ -28,8 +28,17 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import audio_harness as ah  # noqa: E402
 from tutti_harness import free_port, wait_until  # noqa: E402
 
-KAMAILIO = os.environ.get("KAMAILIO", "kamailio")
-KAMCMD = os.environ.get("KAMCMD", "kamcmd")
+
+
+def _sbin_tool(name):
+    """`name` from the environment (its upper-case name), PATH or /usr/sbin
+    (Debian puts kamailio there, off a plain user's PATH)."""
+    return (os.environ.get(name.upper()) or shutil.which(name)
+            or (f"/usr/sbin/{name}" if os.access(f"/usr/sbin/{name}", os.X_OK) else name))
+
+
+KAMAILIO = _sbin_tool("kamailio")
+KAMCMD = _sbin_tool("kamcmd")
 CONFIG_TEMPLATE = os.path.join(HERE, "kamailio_carrier.cfg")
 REALM = "carrier.test"
 
