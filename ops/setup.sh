@@ -22,6 +22,8 @@ PACKAGES=(
   sofia-sip-bin
   # plays and converts Ogg Opus recordings (Debian's sox reads no Opus): opusdec
   opus-tools
+  # the carrier (registrar, digest auth, proxy) in the SIP trunk tests (tests/e2e/trunk_test.py)
+  kamailio
   # the control API token (ops/make_api_token.sh)
   openssl
 )
