@@ -11,57 +11,61 @@ double Count(uint64_t count) { return static_cast<double>(count); }
 struct TrunkSample {
   const trunk::TrunkConfig* trunk;
   trunk::TrunkLinkStatus link;
+  int calls = 0;      // the guard's
+  int dial_outs = 0;  // the guard's
 };
 
-// One family with a sample per trunk, `value` read from each.
-template <typename Value>
-void PerTrunk(MetricsText& m, const std::vector<TrunkSample>& trunks, const char* name,
-              const char* type, const char* help, Value value) {
-  m.Family(name, type, help);
-  for (const TrunkSample& sample : trunks) {
-    m.Sample(name, value(sample), {{"trunk", sample.trunk->name}});
-  }
+bool Registered(const TrunkSample& s) {
+  return s.link.registration == trunk::RegistrationState::kRegistered;
 }
 
-void RenderLinks(const std::vector<TrunkSample>& trunks, const trunk::TrunkGuard* guard,
-                 MetricsText& m) {
-  PerTrunk(m, trunks, "tutti_trunk_up", "gauge",
-           "1 while the trunk answers our OPTIONS (or is sent none), 0 while it is down.",
-           [](const TrunkSample& s) { return s.link.up ? 1.0 : 0.0; });
-  std::vector<TrunkSample> registering;
-  for (const TrunkSample& sample : trunks) {
-    if (sample.trunk->register_) registering.push_back(sample);
+// A family with a sample per trunk (per registering trunk where
+// `registering_only`), its value read from the trunk's sample.
+struct PerTrunkFamily {
+  const char* name;
+  const char* type;
+  const char* help;
+  bool registering_only;
+  double (*value)(const TrunkSample&);
+};
+
+constexpr PerTrunkFamily kPerTrunk[] = {
+    {"tutti_trunk_up", "gauge",
+     "1 while the trunk answers our OPTIONS (or is sent none), 0 while it is down.", false,
+     [](const TrunkSample& s) { return s.link.up ? 1.0 : 0.0; }},
+    {"tutti_trunk_registered", "gauge",
+     "1 while our registration with the trunk holds (trunks with register = true).", true,
+     [](const TrunkSample& s) { return Registered(s) ? 1.0 : 0.0; }},
+    {"tutti_trunk_registrations_total", "counter",
+     "REGISTERs the trunk accepted (2xx), refreshes included.", true,
+     [](const TrunkSample& s) { return Count(s.link.registrations); }},
+    {"tutti_trunk_register_failures_total", "counter",
+     "REGISTERs refused or unanswered (each followed by a retry after back-off).", true,
+     [](const TrunkSample& s) { return Count(s.link.register_failures); }},
+    {"tutti_trunk_options_sent_total", "counter", "OPTIONS keepalives sent to the trunk.", false,
+     [](const TrunkSample& s) { return Count(s.link.options_sent); }},
+    {"tutti_trunk_options_failed_total", "counter",
+     "OPTIONS keepalives the trunk did not answer at all.", false,
+     [](const TrunkSample& s) { return Count(s.link.options_failed); }},
+    {"tutti_trunk_went_down_total", "counter",
+     "Times the trunk was marked down (OPTIONS unanswered in a row).", false,
+     [](const TrunkSample& s) { return Count(s.link.went_down); }},
+    {"tutti_trunk_calls", "gauge",
+     "Calls through the trunk now, both directions (held to max_calls).", false,
+     [](const TrunkSample& s) { return static_cast<double>(s.calls); }},
+    {"tutti_trunk_dial_outs", "gauge",
+     "Dial-outs through the trunk now, ringing or answered (held to max_dial_outs).", false,
+     [](const TrunkSample& s) { return static_cast<double>(s.dial_outs); }},
+};
+
+void RenderLinks(const std::vector<TrunkSample>& trunks, MetricsText& m) {
+  for (const PerTrunkFamily& family : kPerTrunk) {
+    m.Family(family.name, family.type, family.help);
+    for (const TrunkSample& sample : trunks) {
+      if (family.registering_only && !sample.trunk->register_) continue;
+      m.Sample(family.name, family.value(sample), {{"trunk", sample.trunk->name}});
+    }
   }
-  PerTrunk(m, registering, "tutti_trunk_registered", "gauge",
-           "1 while our registration with the trunk holds (trunks with register = true).",
-           [](const TrunkSample& s) {
-             return s.link.registration == trunk::RegistrationState::kRegistered ? 1.0 : 0.0;
-           });
-  PerTrunk(m, registering, "tutti_trunk_registrations_total", "counter",
-           "REGISTERs the trunk accepted (2xx), refreshes included.",
-           [](const TrunkSample& s) { return Count(s.link.registrations); });
-  PerTrunk(m, registering, "tutti_trunk_register_failures_total", "counter",
-           "REGISTERs refused or unanswered (each followed by a retry after back-off).",
-           [](const TrunkSample& s) { return Count(s.link.register_failures); });
-  PerTrunk(m, trunks, "tutti_trunk_options_sent_total", "counter",
-           "OPTIONS keepalives sent to the trunk.",
-           [](const TrunkSample& s) { return Count(s.link.options_sent); });
-  PerTrunk(m, trunks, "tutti_trunk_options_failed_total", "counter",
-           "OPTIONS keepalives the trunk did not answer at all.",
-           [](const TrunkSample& s) { return Count(s.link.options_failed); });
-  PerTrunk(m, trunks, "tutti_trunk_went_down_total", "counter",
-           "Times the trunk was marked down (OPTIONS unanswered in a row).",
-           [](const TrunkSample& s) { return Count(s.link.went_down); });
-  PerTrunk(m, trunks, "tutti_trunk_calls", "gauge",
-           "Calls through the trunk now, both directions (held to max_calls).",
-           [guard](const TrunkSample& s) {
-             return guard ? static_cast<double>(guard->calls(s.trunk->name)) : 0.0;
-           });
-  PerTrunk(m, trunks, "tutti_trunk_dial_outs", "gauge",
-           "Dial-outs through the trunk now, ringing or answered (held to max_dial_outs).",
-           [guard](const TrunkSample& s) {
-             return guard ? static_cast<double>(guard->dial_outs(s.trunk->name)) : 0.0;
-           });
 }
 
 void RenderInbound(const InboundTrunkCounters& c, MetricsText& m) {
@@ -109,10 +113,15 @@ void RenderTrunkMetrics(const TrunksView& view, const InboundTrunkCounters& inbo
   if (view.table != nullptr) {
     const std::vector<trunk::TrunkLinkStatus> links = view.Links();
     for (const trunk::TrunkConfig& trunk : view.table->trunks()) {
-      trunks.push_back({&trunk, TrunksView::LinkOf(links, trunk.name)});
+      TrunkSample& sample =
+          trunks.emplace_back(TrunkSample{&trunk, TrunksView::LinkOf(links, trunk.name)});
+      if (view.guard != nullptr) {
+        sample.calls = view.guard->calls(trunk.name);
+        sample.dial_outs = view.guard->dial_outs(trunk.name);
+      }
     }
   }
-  RenderLinks(trunks, view.guard, m);
+  RenderLinks(trunks, m);
   RenderInbound(inbound, m);
   RenderDialOuts(dial_outs, m);
 }

@@ -17,20 +17,16 @@ using ::testing::Not;
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
 trunk::TrunkTable Table() {
-  trunk::TrunkConfig carrier;
-  carrier.name = "carrier";
-  carrier.host = "192.0.2.1";
-  carrier.username = "tutti";
-  carrier.auth_username = "acct-7";
-  carrier.password = "s3cret-password";
-  carrier.register_ = true;
-  carrier.max_calls = 30;
-  carrier.dial_out_patterns = {"44XXXXXXXXXX"};
-  trunk::TrunkConfig pbx;
-  pbx.name = "pbx";
-  pbx.host = "192.0.2.2:5080";
-  pbx.outbound_proxy = "192.0.2.3";
-  pbx.transport = "tcp";
+  const trunk::TrunkConfig carrier{.name = "carrier",
+                                   .host = "192.0.2.1",
+                                   .username = "tutti",
+                                   .auth_username = "acct-7",
+                                   .password = "s3cret-password",
+                                   .register_ = true,
+                                   .max_calls = 30,
+                                   .dial_out_patterns = {"44XXXXXXXXXX"}};
+  const trunk::TrunkConfig pbx{
+      .name = "pbx", .host = "192.0.2.2:5080", .outbound_proxy = "192.0.2.3", .transport = "tcp"};
   return *trunk::TrunkTable::Make({carrier, pbx});
 }
 
