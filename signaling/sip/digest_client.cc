@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "absl/random/random.h"
 #include "common/strings.h"
+#include "signaling/sip/transaction_layer.h"
 
 namespace tutti::sip {
 namespace {
@@ -116,12 +116,9 @@ std::string AuthorizationHeader(const DigestChallenge& challenge,
 }
 
 std::string NewCnonce() {
-  // RFC 7616 §3.4: the cnonce only needs to be unpredictable to the server.
-  absl::BitGen bitgen;
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx",
-                static_cast<unsigned long long>(absl::Uniform<uint64_t>(bitgen)));
-  return hex;
+  // RFC 7616 §3.4: the cnonce only needs to be unpredictable to the server:
+  // 64 random bits in hex, which is what a tag is made of.
+  return TransactionLayer::NewTag();
 }
 
 }  // namespace tutti::sip
