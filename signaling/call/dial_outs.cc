@@ -10,23 +10,6 @@
 namespace tutti {
 namespace {
 
-// "host[:port]" without its port (an IPv6 reference keeps its brackets off).
-std::string_view HostOnly(std::string_view host_port) {
-  if (!host_port.empty() && host_port.front() == '[') {
-    const size_t close = host_port.find(']');
-    return close == std::string_view::npos ? host_port : host_port.substr(1, close - 1);
-  }
-  const size_t colon = host_port.find(':');
-  return colon == std::string_view::npos || host_port.find(':', colon + 1) != std::string_view::npos
-             ? host_port
-             : host_port.substr(0, colon);
-}
-
-bool IsTrunksHost(const trunk::TrunkConfig& trunk, std::string_view host) {
-  return EqualsIgnoreCase(host, HostOnly(trunk.domain)) ||
-         EqualsIgnoreCase(host, HostOnly(trunk.host));
-}
-
 // The dialled part of a target: the number of a tel: URI, the user part of
 // a sip: URI (which must name `only` a trunk's host), the text itself.
 struct Dialled {
@@ -51,8 +34,8 @@ absl::StatusOr<Dialled> DialledOf(const trunk::TrunkTable& trunks, std::string_v
   if (!uri.ok() || uri->user.empty()) {
     return absl::InvalidArgumentError("the target is not a number, tel: or sip: URI with a user");
   }
-  for (const trunk::TrunkConfig& trunk : trunks.trunks()) {
-    if (IsTrunksHost(trunk, uri->host)) return Dialled{std::string(uri->user), &trunk};
+  if (const trunk::TrunkConfig* trunk = trunks.ForHost(uri->host)) {
+    return Dialled{std::string(uri->user), trunk};
   }
   // Anything else would make tutti a free relay to any SIP address.
   return absl::PermissionDeniedError(

@@ -76,6 +76,13 @@ std::optional<HostPort> SplitHostPort(std::string_view text) {
   return out;
 }
 
+// The host of "host[:port]" (brackets off an IPv6 reference); the text
+// itself when it is no such thing.
+std::string HostPart(std::string_view text) {
+  const std::optional<HostPort> split = SplitHostPort(text);
+  return split ? split->host : std::string(text);
+}
+
 // Every address `host` has (getaddrinfo: an IP literal as it is, a name
 // through the resolver), with `port`. Done once, at load.
 absl::StatusOr<std::vector<sip::SocketAddress>> Resolve(const HostPort& where) {
@@ -252,6 +259,16 @@ const TrunkConfig* TrunkTable::FromSource(const sip::SocketAddress& source) cons
 const TrunkConfig* TrunkTable::Named(std::string_view name) const {
   for (const TrunkConfig& trunk : trunks_) {
     if (trunk.name == name) return &trunk;
+  }
+  return nullptr;
+}
+
+const TrunkConfig* TrunkTable::ForHost(std::string_view host) const {
+  for (const TrunkConfig& trunk : trunks_) {
+    if (EqualsIgnoreCase(host, HostPart(trunk.domain)) ||
+        EqualsIgnoreCase(host, HostPart(trunk.host))) {
+      return &trunk;
+    }
   }
   return nullptr;
 }

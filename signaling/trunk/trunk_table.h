@@ -35,6 +35,9 @@ class TrunkTable {
   // `skip` (a trunk marked down). Null: no trunk may reach it.
   const TrunkConfig* OutboundFor(std::string_view number,
                                  const std::vector<std::string_view>& skip = {}) const;
+  // The trunk whose domain or host (its port aside) is `host`, whatever the
+  // case: the only trunk a dial-out to a sip: URI may go through. Null: none.
+  const TrunkConfig* ForHost(std::string_view host) const;
   // Where requests to the trunk go: its outbound proxy, else its host.
   sip::Destination NextHop(const TrunkConfig& trunk) const;
 

@@ -72,6 +72,20 @@ TEST(TrunkTableTest, OutboundForTakesTheFirstAllowedTrunkNotSkipped) {
   EXPECT_EQ(table->OutboundFor("442079460000", {"uk", "world"}), nullptr);
 }
 
+TEST(TrunkTableTest, ForHostNamesTheTrunkByItsDomainOrHostWithoutThePort) {
+  TrunkConfig carrier = Trunk("carrier", "192.0.2.1:5080");
+  carrier.domain = "Sip.Carrier.example";
+  TrunkConfig v6 = Trunk("v6", "[2001:db8::1]:5070");
+  absl::StatusOr<TrunkTable> table = TrunkTable::Make({carrier, v6});
+  ASSERT_TRUE(table.ok()) << table.status();
+
+  EXPECT_EQ(table->ForHost("sip.carrier.example"), table->Named("carrier"));
+  EXPECT_EQ(table->ForHost("192.0.2.1"), table->Named("carrier"));
+  EXPECT_EQ(table->ForHost("2001:db8::1"), table->Named("v6"));
+  EXPECT_EQ(table->ForHost("192.0.2.1:5080"), nullptr);  // a host, not host:port
+  EXPECT_EQ(table->ForHost("evil.example"), nullptr);
+}
+
 TEST(TrunkTableTest, MakeNamesTheTrunkAndWhatIsWrong) {
   struct Case {
     TrunkConfig trunk;
