@@ -15,6 +15,7 @@
 #include "server/api/transport_metrics.h"
 #include "server/api/trunk_metrics.h"
 #include "server/component_options.h"
+#include "server/service_notify.h"
 #include "signaling/call/media_security.h"
 
 namespace tutti {
@@ -43,6 +44,8 @@ bool Daemon::Start() {
 
 void Daemon::Run() {
   LogStarted();
+  // systemd (Type=notify): every part serves now.
+  NotifyService("READY=1\nSTATUS=serving");
   loop_.Run();
   if (control_api_) control_api_->Stop();
   LogStopped();
@@ -197,51 +200,6 @@ bool Daemon::StartMessaging() {
   return true;
 }
 
-bool Daemon::SetUpTrunks() {
-  if (config_.trunks.empty()) {
-    if (!config_.dial_plan.empty()) {
-      LogWarn("tuttid", "[[dial_plan]] rules but no [[trunk]]: no call is routed by them");
-    }
-    return true;
-  }
-  absl::StatusOr<trunk::TrunkTable> table = trunk::TrunkTable::Make(config_.trunks);
-  if (!table.ok()) {
-    LogError("tuttid", "cannot set up the SIP trunks").With("error", table.status().ToString());
-    return false;
-  }
-  trunks_.emplace(std::move(*table));
-  absl::StatusOr<trunk::DialPlan> plan = trunk::DialPlan::Make(config_.dial_plan);
-  if (!plan.ok()) {  // the config check already refused it
-    LogError("tuttid", "bad [[dial_plan]]").With("error", plan.status().ToString());
-    return false;
-  }
-  dial_plan_.emplace(std::move(*plan));
-  trunk_guard_.emplace(config_.dial_out);
-  trunk_timers_ = std::make_unique<LoopTimers>(&loop_);
-  trunk_links_ = std::make_unique<trunk::TrunkLinks>(
-      &*trunks_, trunk_timers_.get(), &*transactions_, CallControllerOptionsFrom(config_).local,
-      StrCat("tutti/", TUTTI_VERSION));
-  controller_->set_trunks(&*trunks_, &*dial_plan_, &*trunk_guard_, trunk_links_.get());
-  for (const trunk::TrunkConfig& trunk : trunks_->trunks()) {
-    LogInfo("tuttid", "trunk")
-        .With("trunk", trunk.name)
-        .With("next_hop", trunks_->NextHop(trunk).address.ToString())
-        .With("transport", trunk.transport)
-        .With("register", trunk.register_ ? "yes" : "no")
-        .With("dial_out_patterns", static_cast<int64_t>(trunk.dial_out_patterns.size()));
-  }
-  return true;
-}
-
-api::TrunksView Daemon::TrunksForApi() const {
-  api::TrunksView view;
-  if (!trunks_) return view;
-  view.table = &*trunks_;
-  view.guard = &*trunk_guard_;
-  view.links = [this] { return trunk_links_->Status(); };
-  return view;
-}
-
 // Who may call (issue 13): IP lists for every SIP transport, before any
 // parsing; digest authentication of INVITEs.
 bool Daemon::SetUpSipAccess() {
@@ -291,16 +249,7 @@ void Daemon::WatchSignals() {
 
 bool Daemon::OnSignal(const signalfd_siginfo& info) {
   if (info.ssi_signo == SIGHUP) {
-    // Renewed certificates (e.g. by an ACME client) without a restart.
-    if (!config_.sip.tls) {
-      LogInfo("tuttid", "SIGHUP: nothing to reload (TLS is off)");
-    } else if (absl::Status s = transports_.ReloadTls(); !s.ok()) {
-      LogError("tuttid", "SIGHUP: TLS certificate not reloaded, the old one stays")
-          .With("error", s.ToString());
-    } else {
-      LogInfo("tuttid", "SIGHUP: TLS certificate reloaded")
-          .With("subject", transports_.tls_context()->certificate_summary());
-    }
+    OnHangup();
     return true;
   }
   if (stopping_) {
@@ -309,6 +258,7 @@ bool Daemon::OnSignal(const signalfd_siginfo& info) {
     return false;
   }
   stopping_ = true;
+  NotifyService("STOPPING=1");
   LogInfo("tuttid", "shutting down").With("signal", strsignal(static_cast<int>(info.ssi_signo)));
   Shutdown();
   loop_.AddTimer(shutdown_timeout_, [this] {

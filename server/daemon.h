@@ -64,20 +64,30 @@ class Daemon {
   // [messaging], [msrp], [files]: the rooms' file store and the MSRP
   // service on its own thread, its events posted to the control loop.
   bool StartMessaging();
+  // ---- Trunks (daemon_trunks.cc; issue 19 trunk-reload owner) ----
   // [[trunk]], [[dial_plan]], [dial_out]: the trunk table (hosts resolved
   // now), the dial plan, the guard and the links, handed to call control.
   bool SetUpTrunks();
+  // A reloaded configuration's [[trunk]], [[dial_plan]], [dial_out] and
+  // [trunks], applied without ending a call; an error changes nothing (the
+  // reload is then refused whole, its message says why).
+  absl::Status ReloadTrunks(const Config& next);
+  // What the API and /metrics show of the trunks.
+  api::TrunksView TrunksForApi() const;
+  // ---- end of Trunks ----
   bool SetUpSipAccess();  // [sip] allow/deny, digest authentication
   bool StartTransports();
   void WatchSignals();
-  // SIGHUP reloads the TLS certificate; a first stop signal ends the calls,
-  // a second the loop at once (false: read no more signals).
+  // SIGHUP: OnHangup; a first stop signal ends the calls, a second the loop
+  // at once (false: read no more signals).
   bool OnSignal(const signalfd_siginfo& info);
+  // ---- Live reload (daemon_reload.cc; issue 19 reload owner) ----
+  // SIGHUP: reloads the TLS certificate.
+  void OnHangup();
+  // ---- end of Live reload ----
   // A first stop signal: the calls end and the trunks unregister, side by
   // side; the loop stops when both are done (or at the shutdown timeout).
   void Shutdown();
-  // What the API and /metrics show of the trunks.
-  api::TrunksView TrunksForApi() const;
   bool StartControlApi();
   std::string Metrics() const;
   void LogStarted() const;

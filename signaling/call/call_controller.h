@@ -278,6 +278,17 @@ class CallController : public sip::TransactionUser {
   void Shutdown(std::function<void()> done);
   bool shutting_down() const { return shutting_down_; }
 
+  // ---- Live reload, public (call_reconfigure.cc; issue 19) ----
+  // New settings from a reloaded configuration, on the control thread,
+  // without ending a call: the IVR ([ivr]), the keys ([controls]), the PIN
+  // guard's limits, [conference_events], [messaging] limits and the other
+  // fields of CallControllerOptions the daemon's reload calls live. Calls
+  // already up keep what they were set up with where changing it under them
+  // would surprise the caller (an IVR entry in progress finishes under the
+  // old rules); the next caller gets the new ones. Fields that need a
+  // restart (the daemon refuses a reload that changes them) are ignored.
+  void Reconfigure(const CallControllerOptions& options);
+
   int active_calls() const { return static_cast<int>(calls_.size()); }
   int participants() const;  // answered calls in rooms
 

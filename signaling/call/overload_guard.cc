@@ -191,4 +191,7 @@ void OverloadGuard::Sweep(absl::Time now) {
   if (sources_.capacity() > 1024 && sources_.size() < sources_.capacity() / 8) sources_.rehash(0);
 }
 
+// PLACEHOLDER (issue 19, live owner).
+void OverloadGuard::SetLimits(const OverloadLimits& limits) { (void)limits; }
+
 }  // namespace tutti

@@ -92,6 +92,11 @@ class OverloadGuard {
   void CallStarted(uint64_t call_key, const SourceIp& source, absl::Time now);
   void CallEnded(uint64_t call_key, const SourceIp& source);
 
+  // New limits from a reloaded configuration (issue 19): counts of calls
+  // per source and the buckets' levels are kept; rates and bursts take the
+  // new values from now on.
+  void SetLimits(const OverloadLimits& limits);
+
   uint64_t refused(Refusal why) const { return refused_[static_cast<size_t>(why)]; }
   uint64_t requests_refused() const { return refused(Refusal::kRequestRate); }
   uint64_t calls_refused() const { return refused(Refusal::kCalls); }
