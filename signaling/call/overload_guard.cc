@@ -10,6 +10,15 @@ namespace {
 constexpr absl::Duration kSweepEvery = absl::Seconds(1);
 constexpr absl::Duration kSweepWhenFullEvery = absl::Milliseconds(100);
 
+// A burst of 0 would refuse everything: at least one request passes.
+OverloadLimits Normalized(OverloadLimits limits) {
+  limits.burst_requests = std::max(1, limits.burst_requests);
+  limits.burst_requests_per_source = std::max(1, limits.burst_requests_per_source);
+  limits.burst_dialog_requests = std::max(1, limits.burst_dialog_requests);
+  limits.burst_dialog_requests_per_source = std::max(1, limits.burst_dialog_requests_per_source);
+  return limits;
+}
+
 }  // namespace
 
 bool TokenBucket::Take(double rate, double burst, absl::Time now) {
@@ -23,6 +32,16 @@ bool TokenBucket::Take(double rate, double burst, absl::Time now) {
   if (tokens < 1.0) return false;
   tokens -= 1.0;
   return true;
+}
+
+void TokenBucket::Settle(double rate, double burst, absl::Time now, double new_burst) {
+  if (tokens < 0) return;  // never used: full at any burst
+  const double elapsed = absl::ToDoubleSeconds(now - last);
+  if (elapsed > 0) {
+    tokens = std::min(burst, tokens + elapsed * rate);
+    last = now;
+  }
+  tokens = std::min(tokens, new_burst);
 }
 
 bool TokenBucket::Full(double rate, double burst, absl::Time now) const {
@@ -51,12 +70,7 @@ std::string_view RefusalName(Refusal refusal) {
   return "unknown";
 }
 
-OverloadGuard::OverloadGuard(OverloadLimits limits) : limits_(std::move(limits)) {
-  limits_.burst_requests = std::max(1, limits_.burst_requests);
-  limits_.burst_requests_per_source = std::max(1, limits_.burst_requests_per_source);
-  limits_.burst_dialog_requests = std::max(1, limits_.burst_dialog_requests);
-  limits_.burst_dialog_requests_per_source = std::max(1, limits_.burst_dialog_requests_per_source);
-}
+OverloadGuard::OverloadGuard(OverloadLimits limits) : limits_(Normalized(std::move(limits))) {}
 
 OverloadGuard::OverloadGuard(int requests_per_second, int burst, int max_calls)
     : OverloadGuard([&] {
@@ -94,8 +108,8 @@ Refusal OverloadGuard::AdmitDialogRequest(uint64_t call_key, const SourceIp& sou
   // what the other calls from the same address (a NAT, an office) may send.
   if (limits_.dialog_requests_per_second > 0) {
     if (auto it = dialogs_.find(call_key); it != dialogs_.end()) {
-      if (!it->second.Take(limits_.dialog_requests_per_second, limits_.burst_dialog_requests,
-                           now)) {
+      if (!it->second.requests.Take(limits_.dialog_requests_per_second,
+                                    limits_.burst_dialog_requests, now)) {
         return Refuse(Refusal::kDialogRate);
       }
     }
@@ -132,18 +146,24 @@ Refusal OverloadGuard::AdmitCall(int active_calls, const SourceIp& source, absl:
 }
 
 void OverloadGuard::CallStarted(uint64_t call_key, const SourceIp& source, absl::Time now) {
-  dialogs_.try_emplace(call_key);
+  CallEntry& call = dialogs_[call_key];
   Refusal refusal = Refusal::kNone;
   // A call admitted while the table was full goes uncounted (its source is
   // refused further calls until there is room, so this is rare and safe).
-  if (SourceEntry* entry = Entry(source, now, &refusal); entry != nullptr) ++entry->calls;
+  if (SourceEntry* entry = Entry(source, now, &refusal); entry != nullptr) {
+    ++entry->calls;
+    call.counted = true;
+  }
 }
 
 void OverloadGuard::CallEnded(uint64_t call_key, const SourceIp& source) {
-  dialogs_.erase(call_key);
-  // Only the calls counted in CallStarted are taken off: a source without an
-  // entry was exempt or not counted.
-  if (limits_.unlimited_sources.Contains(source)) return;
+  auto call = dialogs_.find(call_key);
+  if (call == dialogs_.end()) return;
+  const bool counted = call->second.counted;
+  dialogs_.erase(call);
+  // Only the calls counted in CallStarted are taken off (an exempt source's
+  // were not, whatever unlimited_sources says now).
+  if (!counted) return;
   if (auto it = sources_.find(source.SourceBlock()); it != sources_.end() && it->second.calls > 0) {
     --it->second.calls;
   }
@@ -191,7 +211,26 @@ void OverloadGuard::Sweep(absl::Time now) {
   if (sources_.capacity() > 1024 && sources_.size() < sources_.capacity() / 8) sources_.rehash(0);
 }
 
-// PLACEHOLDER (issue 19, live owner).
-void OverloadGuard::SetLimits(const OverloadLimits& limits) { (void)limits; }
+void OverloadGuard::SetLimits(const OverloadLimits& limits, absl::Time now) {
+  const OverloadLimits next = Normalized(limits);
+  // What each bucket earned until now it earned at the old rate; from now
+  // on it refills at the new one, never above the new burst.
+  global_.Settle(limits_.requests_per_second, limits_.burst_requests, now, next.burst_requests);
+  for (auto& [key, call] : dialogs_) {
+    call.requests.Settle(limits_.dialog_requests_per_second, limits_.burst_dialog_requests, now,
+                         next.burst_dialog_requests);
+  }
+  for (auto& [block, entry] : sources_) {
+    entry.requests.Settle(limits_.requests_per_source_per_second, limits_.burst_requests_per_source,
+                          now, next.burst_requests_per_source);
+    entry.dialog_requests.Settle(limits_.dialog_requests_per_source_per_second,
+                                 limits_.burst_dialog_requests_per_source, now,
+                                 next.burst_dialog_requests_per_source);
+  }
+  limits_ = next;
+  // Idle entries go now (under the new bursts); the rest stay even past a
+  // lowered bound, which Entry() enforces by refusing new sources.
+  Sweep(now);
+}
 
 }  // namespace tutti

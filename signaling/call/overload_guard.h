@@ -38,6 +38,9 @@ struct TokenBucket {
   absl::Time last;
 
   bool Take(double rate, double burst, absl::Time now);
+  // New limits: the level refilled until `now` at the old `rate` and
+  // `burst`, then no more than `new_burst` (a never-used bucket stays full).
+  void Settle(double rate, double burst, absl::Time now, double new_burst);
   // Full again at `now` (nothing left to remember).
   bool Full(double rate, double burst, absl::Time now) const;
 };
@@ -92,10 +95,16 @@ class OverloadGuard {
   void CallStarted(uint64_t call_key, const SourceIp& source, absl::Time now);
   void CallEnded(uint64_t call_key, const SourceIp& source);
 
-  // New limits from a reloaded configuration (issue 19): counts of calls
-  // per source and the buckets' levels are kept; rates and bursts take the
-  // new values from now on.
-  void SetLimits(const OverloadLimits& limits);
+  // New limits from a reloaded configuration (issue 19), at `now` (the
+  // clock the Admit calls are given). Counts of calls per source are kept;
+  // each bucket's level is brought up to `now` at the old rate, then kept,
+  // no fuller than its new burst; the new rates refill from `now` on. A
+  // lowered max_tracked_sources forgets idle sources at once and keeps the
+  // others (a source's calls and a spent bucket must not be forgotten): new
+  // sources are refused until the table is back under the bound. A source
+  // moved in or out of unlimited_sources keeps the count of the calls it
+  // has: each call ends as it was counted when it started.
+  void SetLimits(const OverloadLimits& limits, absl::Time now);
 
   uint64_t refused(Refusal why) const { return refused_[static_cast<size_t>(why)]; }
   uint64_t requests_refused() const { return refused(Refusal::kRequestRate); }
@@ -108,6 +117,13 @@ class OverloadGuard {
     int calls = 0;
     TokenBucket requests;
     TokenBucket dialog_requests;
+  };
+  // A live call: its in-dialog bucket, and whether its source's entry
+  // counted it (exempt, or the table full: not), so that it ends as it
+  // started whatever the limits became meanwhile.
+  struct CallEntry {
+    TokenBucket requests;
+    bool counted = false;
   };
   // The source's entry (made when missing), or null when it is exempt or
   // the table is full.
@@ -122,7 +138,7 @@ class OverloadGuard {
   OverloadLimits limits_;
   TokenBucket global_;
   absl::flat_hash_map<SourceIp, SourceEntry> sources_;
-  absl::flat_hash_map<uint64_t, TokenBucket> dialogs_;  // one per live call
+  absl::flat_hash_map<uint64_t, CallEntry> dialogs_;  // one per live call
   absl::Time last_sweep_ = absl::InfinitePast();
   std::array<uint64_t, kRefusalKinds> refused_{};
 };

@@ -16,7 +16,10 @@ std::string RoomKey(std::string_view room) { return StrCat("r", room); }
 
 }  // namespace
 
-PinGuard::PinGuard(PinGuardOptions options) : options_(std::move(options)) {
+PinGuard::PinGuard(PinGuardOptions options) { SetOptions(std::move(options)); }
+
+void PinGuard::SetOptions(PinGuardOptions options) {
+  options_ = std::move(options);
   options_.max_failures_per_source = std::max(1, options_.max_failures_per_source);
   options_.max_failures_per_room = std::max(1, options_.max_failures_per_room);
   options_.room_delay_step = std::max(absl::Milliseconds(1), options_.room_delay_step);
@@ -30,6 +33,14 @@ PinGuard::PinGuard(PinGuardOptions options) : options_(std::move(options)) {
       static_cast<size_t>(options_.max_failures_per_room) +
       static_cast<size_t>(absl::Ceil(options_.room_max_delay, options_.room_delay_step) /
                           options_.room_delay_step);
+  while (entries_.size() > options_.max_tracked) ForgetOldest();
+  for (auto& [key, entry] : entries_) {
+    // Only rooms keep failures past their limit (a source's are cleared
+    // at its lockout, and a new limit counts from the next failure).
+    while (entry.failures.size() > room_history_ && key.starts_with('r')) {
+      entry.failures.pop_front();
+    }
+  }
 }
 
 PinGuard::Verdict PinGuard::Check(std::string_view source, absl::Time now) const {
@@ -102,17 +113,19 @@ PinGuard::Entry& PinGuard::Touch(const std::string& key) {
     lru_.splice(lru_.end(), lru_, it->second.age);  // now the most recent
     return it->second;
   }
-  if (entries_.size() >= options_.max_tracked) {
-    // Forget the entry that failed least recently. A spray of fresh addresses
-    // can push out an old source lockout this way; the room counter, touched
-    // by every failure against the room, still slows the guessing.
-    entries_.erase(lru_.front());
-    lru_.pop_front();
-  }
+  // Forget the entry that failed least recently. A spray of fresh addresses
+  // can push out an old source lockout this way; the room counter, touched
+  // by every failure against the room, still slows the guessing.
+  if (entries_.size() >= options_.max_tracked) ForgetOldest();
   lru_.push_back(key);
   Entry& entry = entries_[key];
   entry.age = std::prev(lru_.end());
   return entry;
+}
+
+void PinGuard::ForgetOldest() {
+  entries_.erase(lru_.front());
+  lru_.pop_front();
 }
 
 const PinGuard::Entry* PinGuard::Find(const std::string& key) const {

@@ -73,6 +73,13 @@ class PinGuard {
   // An active lockout stays.
   void RecordSuccess(std::string_view source, absl::Time now);
 
+  // New limits from a reloaded configuration (issue 19). The failures
+  // counted so far are kept and judged by the new limits from the next
+  // one on (a room keeps its newest failures, as many as can still change
+  // its delay); a lockout already started ends when it was due to. A lower
+  // max_tracked forgets the least recently failed entries at once.
+  void SetOptions(PinGuardOptions options);
+
   size_t tracked() const { return entries_.size(); }
 
  private:
@@ -87,6 +94,7 @@ class PinGuard {
   // Failures of `entry` still within the window at `now`.
   int Recent(const Entry& entry, absl::Time now) const;
   Entry& Touch(const std::string& key);
+  void ForgetOldest();
   const Entry* Find(const std::string& key) const;
 
   PinGuardOptions options_;

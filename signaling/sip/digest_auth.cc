@@ -168,7 +168,13 @@ DigestAuthenticator::DigestAuthenticator(DigestOptions options)
       }()) {}
 
 DigestAuthenticator::DigestAuthenticator(DigestOptions options, std::string secret)
-    : options_(std::move(options)), secret_(std::move(secret)) {
+    : secret_(std::move(secret)) {
+  Reconfigure(std::move(options));
+}
+
+void DigestAuthenticator::Reconfigure(DigestOptions options) {
+  options_ = std::move(options);
+  users_by_name_.clear();
   for (size_t i = 0; i < options_.users.size(); ++i) {
     users_by_name_.emplace(options_.users[i].name, i);
   }

@@ -120,6 +120,14 @@ class DigestAuthenticator {
   std::string MakeNonce(absl::Time now) const;
   const std::string& realm() const { return options_.realm; }
 
+  // New users, realm, algorithms and nonce lifetime from a reloaded
+  // configuration (issue 19), for the next challenge and the next answer:
+  // a user removed cannot authenticate any more, a changed password counts
+  // from now. The secret stays, so nonces issued before stay valid (while
+  // the realm is the same: a nonce is bound to its realm, and an answer for
+  // the old realm is met with a fresh challenge for the new one).
+  void Reconfigure(DigestOptions options);
+
  private:
   // The nonce's issue time when tutti made it, nullopt when forged.
   std::optional<absl::Time> NonceTime(std::string_view nonce) const;

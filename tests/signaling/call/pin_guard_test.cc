@@ -154,5 +154,59 @@ TEST(PinGuardTest, SuccessForgetsTheSource) {
   EXPECT_EQ(guard.tracked(), 1u);
 }
 
+// Issue 19: a reload's limits judge the failures already counted.
+TEST(PinGuardTest, NewLimitsCountTheFailuresAlreadyMade) {
+  PinGuardOptions options = SmallLimits();  // 3 per source
+  PinGuard guard(options);
+  guard.RecordFailure("10.0.0.1", "1000", kStart);
+  guard.RecordFailure("10.0.0.1", "1000", kStart);
+  guard.RecordFailure("10.0.0.2", "1000", kStart);
+  options.max_failures_per_source = 5;
+  guard.SetOptions(options);
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", kStart).source_locked);
+  EXPECT_FALSE(guard.RecordFailure("10.0.0.1", "1000", kStart).source_locked);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.1", "1000", kStart).source_locked);  // the fifth
+  options.max_failures_per_source = 2;
+  guard.SetOptions(options);
+  EXPECT_TRUE(guard.RecordFailure("10.0.0.2", "1000", kStart).source_locked);  // the second
+  // A lockout already started lasts as long as it was given.
+  options.lockout = absl::Minutes(1);
+  guard.SetOptions(options);
+  EXPECT_FALSE(guard.Check("10.0.0.1", kStart + absl::Minutes(9)).allowed);
+  EXPECT_TRUE(guard.Check("10.0.0.1", kStart + absl::Minutes(10)).allowed);
+}
+
+TEST(PinGuardTest, ALowerRoomLimitSlowsARoomAtOnce) {
+  PinGuardOptions options = SmallLimits();  // 5 per room
+  options.room_delay_step = absl::Seconds(1);
+  PinGuard guard(options);
+  for (int i = 0; i < 4; ++i) guard.RecordFailure(StrCat("10.0.0.", i), "1000", kStart);
+  EXPECT_EQ(guard.RoomDelay("1000", kStart), absl::ZeroDuration());
+  options.max_failures_per_room = 3;
+  options.room_delay_step = absl::Seconds(3);
+  guard.SetOptions(options);
+  EXPECT_EQ(guard.RoomDelay("1000", kStart), absl::Seconds(6));  // 2 past the new limit
+  options.room_max_delay = absl::Seconds(4);
+  guard.SetOptions(options);
+  EXPECT_EQ(guard.RoomDelay("1000", kStart), absl::Seconds(4));
+}
+
+TEST(PinGuardTest, ALowerBoundForgetsTheLeastRecentlyFailedAtOnce) {
+  PinGuardOptions options = SmallLimits();
+  PinGuard guard(options);
+  for (int i = 0; i < 5; ++i) {
+    guard.RecordFailure(StrCat("10.0.0.", i), "1000", kStart + absl::Seconds(i));
+  }
+  ASSERT_EQ(guard.tracked(), 6u);  // five sources and the room
+  options.max_tracked = 3;
+  guard.SetOptions(options);
+  EXPECT_EQ(guard.tracked(), 3u);
+  // The room (touched last) and the two latest sources are left.
+  EXPECT_GT(guard.RoomDelay("1000", kStart + absl::Seconds(5)), absl::ZeroDuration());
+  guard.RecordSuccess("10.0.0.4", kStart + absl::Seconds(5));
+  guard.RecordSuccess("10.0.0.3", kStart + absl::Seconds(5));
+  EXPECT_EQ(guard.tracked(), 1u);
+}
+
 }  // namespace
 }  // namespace tutti

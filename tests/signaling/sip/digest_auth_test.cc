@@ -189,5 +189,56 @@ TEST_F(AuthenticatorTest, NoncesOfTwoProcessesDiffer) {
   EXPECT_EQ(one.MakeNonce(kNow).size(), 48u);
 }
 
+// Issue 19: a reload's users and options, the nonces in flight kept.
+TEST_F(AuthenticatorTest, ReconfiguredUsersCountFromTheNextAnswerAndNoncesStayValid) {
+  using Outcome = DigestAuthenticator::Outcome;
+  const std::string nonce = auth_.MakeNonce(kNow);  // a challenge answered after the reload
+  DigestOptions next = Options();
+  next.users = {{"alice", "looking-glass", "", ""}, {"carol", "chess", "", ""}};  // bob removed
+  auth_.Reconfigure(next);
+  auto verify = [&](std::string_view user, std::string_view password) {
+    return auth_.Verify("INVITE", Answer(user, password, DigestAlgorithm::kMd5, nonce), kNow)
+        .outcome;
+  };
+  EXPECT_EQ(verify("carol", "chess"), Outcome::kOk);
+  EXPECT_EQ(verify("alice", "looking-glass"), Outcome::kOk);
+  EXPECT_EQ(verify("alice", "wonderland"), Outcome::kWrong);
+  EXPECT_EQ(verify("bob", "builder"), Outcome::kWrong);
+  // The nonce lifetime and the algorithms offered are the new ones.
+  next.nonce_lifetime = absl::Minutes(1);
+  next.algorithms = {DigestAlgorithm::kMd5};
+  auth_.Reconfigure(next);
+  ASSERT_EQ(auth_.Challenges(kNow, false).size(), 1u);
+  EXPECT_EQ(auth_.Verify("INVITE", Answer("carol", "chess", DigestAlgorithm::kSha256, nonce), kNow)
+                .outcome,
+            Outcome::kWrong);
+  EXPECT_EQ(auth_
+                .Verify("INVITE", Answer("carol", "chess", DigestAlgorithm::kMd5, nonce),
+                        kNow + absl::Minutes(2))
+                .outcome,
+            Outcome::kStale);
+}
+
+TEST_F(AuthenticatorTest, ANewRealmIsChallengedAfreshAndItsNoncesAreItsOwn) {
+  using Outcome = DigestAuthenticator::Outcome;
+  const std::string old_nonce = auth_.MakeNonce(kNow);
+  DigestOptions next = Options();
+  next.realm = "bridge";
+  auth_.Reconfigure(next);
+  EXPECT_EQ(auth_.realm(), "bridge");
+  EXPECT_EQ(auth_.Challenges(kNow, false)[0].rfind("Digest realm=\"bridge\"", 0), 0u);
+  // An answer to the old realm's challenge: challenged again, not a failure.
+  EXPECT_EQ(
+      auth_.Verify("INVITE", Answer("alice", "wonderland", DigestAlgorithm::kMd5, old_nonce), kNow)
+          .outcome,
+      Outcome::kMissing);
+  const std::string nonce = auth_.MakeNonce(kNow);
+  EXPECT_EQ(auth_
+                .Verify("INVITE",
+                        Answer("alice", "wonderland", DigestAlgorithm::kMd5, nonce, "bridge"), kNow)
+                .outcome,
+            Outcome::kOk);
+}
+
 }  // namespace
 }  // namespace tutti::sip
