@@ -26,6 +26,9 @@ PACKAGES=(
   kamailio
   # the control API token (ops/make_api_token.sh)
   openssl
+  # sd_notify for systemd's Type=notify (server/service_notify.cc); the
+  # package's logrotate rules are checked by tests/package/package_test.py
+  libsystemd-dev logrotate
 )
 
 missing=()
