@@ -20,14 +20,17 @@
 
 namespace tutti {
 
-Daemon::Daemon(const Config& config, int signal_fd, absl::Duration shutdown_timeout)
-    : config_(config),
+Daemon::Daemon(Config config, ConfigSource source, int signal_fd, absl::Duration shutdown_timeout)
+    : source_(std::move(source)),
+      config_(std::move(config)),
       signal_fd_(signal_fd),
       shutdown_timeout_(shutdown_timeout),
-      rooms_(config.rooms),
+      rooms_(config_.rooms),
       transports_(&loop_, [this](sip::ReceivedBytes received) {
         endpoint_->OnReceived(std::move(received));
-      }) {}
+      }) {
+  reloads_.last_success = absl::Now();
+}
 
 bool Daemon::Start() {
   if (!RestoreRooms() || !StartPacketPlane()) return false;
@@ -138,13 +141,7 @@ void Daemon::StartMedia() {
 
 bool Daemon::StartCallControl() {
   overload_.emplace(OverloadLimitsFrom(config_));
-  CallControllerOptions options = CallControllerOptionsFrom(config_);
-  if (!ports_->Supports(media::IpFamily::kIpv6)) options.media.ipv6.clear();
-  options.user_agent = StrCat("tutti/", TUTTI_VERSION);
-  if (dtls_ != nullptr) {
-    options.dtls_context = dtls_.get();
-    options.dtls_fingerprint = SdpFingerprint(*dtls_);
-  }
+  const CallControllerOptions options = ControllerOptionsFor(config_);
   if (!config_.records.path.empty()) {
     absl::StatusOr<std::unique_ptr<CallRecordWriter>> opened =
         CallRecordWriter::Open(config_.records.path);
@@ -293,6 +290,7 @@ bool Daemon::StartControlApi() {
       &loop_, ControlApiOptionsFrom(config_), &rooms_, &*stored_rooms_, controller_.get(), &events_,
       [this] { return Metrics(); }, prompts_, files_.get());
   control_api_->set_trunks(TrunksForApi());
+  control_api_->set_reload([this] { return Reload("api"); });
   if (absl::Status s = control_api_->Start(); !s.ok()) {
     LogError("tuttid", "cannot start the control API").With("error", s.ToString());
     return false;
@@ -309,6 +307,7 @@ std::string Daemon::Metrics() const {
   api::RenderMessagingMetrics(*controller_, msrp_ ? &msrp_->stats() : nullptr, more);
   api::RenderTrunkMetrics(TrunksForApi(), controller_->inbound_trunk_counters(),
                           controller_->dial_out_counters(), more);
+  RenderReloadMetrics(more);
   return text + more.text();
 }
 

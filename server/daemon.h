@@ -10,7 +10,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/event_hub.h"
 #include "common/event_loop.h"
@@ -19,6 +22,7 @@
 #include "mediaplane/prompt_library.h"
 #include "mixer/worker_pool.h"
 #include "server/api/control_api.h"
+#include "server/api/metrics_text.h"
 #include "server/config/config.h"
 #include "server/packet_plane.h"
 #include "server/stored_rooms.h"
@@ -40,12 +44,19 @@
 
 namespace tutti {
 
+// Where the running configuration came from, so that a reload reads it
+// again (issue 19, reload owner).
+struct ConfigSource {
+  std::string path;            // empty: the embedded default (ops/tutti.toml)
+  std::string log_level_flag;  // --log_level: wins over [log] level at every reload too
+};
+
 class Daemon {
  public:
-  // `signal_fd` reads SIGTERM, SIGINT and SIGHUP (blocked before any thread
-  // starts); after the first stop signal, BYEs have `shutdown_timeout` to be
-  // answered. `config` outlives the daemon.
-  Daemon(const Config& config, int signal_fd, absl::Duration shutdown_timeout);
+  // `config` was read from `source`. `signal_fd` reads SIGTERM, SIGINT and
+  // SIGHUP (blocked before any thread starts); after the first stop signal,
+  // BYEs have `shutdown_timeout` to be answered.
+  Daemon(Config config, ConfigSource source, int signal_fd, absl::Duration shutdown_timeout);
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
@@ -82,8 +93,36 @@ class Daemon {
   // at once (false: read no more signals).
   bool OnSignal(const signalfd_siginfo& info);
   // ---- Live reload (daemon_reload.cc; issue 19 reload owner) ----
-  // SIGHUP: reloads the TLS certificate.
+  // SIGHUP: Reload("SIGHUP").
   void OnHangup();
+  // Reads the configuration again (SIGHUP, POST /v1/reload) and has the
+  // running parts take it whole, or nothing at all: a file that does not
+  // load, a key only a restart takes, or a part that refuses (the trunks)
+  // changes nothing. Each time, whatever the outcome, the call-record file
+  // is reopened (logrotate) and the TLS certificate read again.
+  api::ReloadOutcome Reload(std::string_view trigger);
+  api::ReloadOutcome TryReload();
+  absl::StatusOr<Config> ReadConfigAgain() const;
+  // What a reload builds and checks before it changes anything.
+  struct ReloadPlan;
+  absl::StatusOr<ReloadPlan> PrepareReload(const Config& next) const;
+  void CommitReload(const Config& next, ReloadPlan& plan, api::ReloadOutcome* outcome);
+  // The running rooms take what the file changed between `before` and
+  // `after` (each the file's rooms with the API's stored changes over them).
+  void ReloadRooms(const std::vector<RoomConfig>& before, const std::vector<RoomConfig>& after,
+                   api::ReloadOutcome* outcome);
+  void ReopenCallRecords();
+  void ReloadTlsCertificate();
+  // Call control's options from `config`, as at start and at each reload.
+  CallControllerOptions ControllerOptionsFor(const Config& config) const;
+  void RenderReloadMetrics(api::MetricsText& out) const;
+  ConfigSource source_;
+  struct ReloadCounters {
+    uint64_t ok = 0;
+    uint64_t invalid = 0;
+    uint64_t needs_restart = 0;
+    absl::Time last_success;  // the start counts as one
+  } reloads_;
   // ---- end of Live reload ----
   // A first stop signal: the calls end and the trunks unregister, side by
   // side; the loop stops when both are done (or at the shutdown timeout).
@@ -93,7 +132,9 @@ class Daemon {
   void LogStarted() const;
   void LogStopped() const;
 
-  const Config& config_;
+  // The running configuration: replaced by a reload once every running
+  // part took the new one (nothing keeps a pointer into it).
+  Config config_;
   const int signal_fd_;
   const absl::Duration shutdown_timeout_;
   EventLoop loop_;

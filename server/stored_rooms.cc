@@ -37,7 +37,7 @@ absl::Status StoredRooms::Restore(RoomDirectory* rooms, std::string_view ivr_num
       ++skipped;
       continue;
     }
-    if (!RestoreRoom(row, rooms)) ++skipped;
+    if (!RestoreRoom(row, file_rooms_, rooms, /*quiet=*/false)) ++skipped;
   }
   LogInfo("store", "rooms restored")
       .With("path", store_->path())
@@ -47,14 +47,39 @@ absl::Status StoredRooms::Restore(RoomDirectory* rooms, std::string_view ivr_num
   return absl::OkStatus();
 }
 
-bool StoredRooms::RestoreRoom(const StoredRoom& row, RoomDirectory* rooms) const {
-  const bool in_file = file_rooms_.contains(row.name);
+absl::StatusOr<std::vector<RoomConfig>> StoredRooms::Configured(
+    const std::vector<RoomConfig>& file_rooms, std::string_view ivr_number) const {
+  if (store_ == nullptr) return file_rooms;
+  absl::StatusOr<std::vector<StoredRoom>> rows = store_->All();
+  if (!rows.ok()) return rows.status();
+  RoomDirectory rooms(file_rooms);
+  absl::flat_hash_set<std::string> names;
+  for (const RoomConfig& room : file_rooms) names.insert(room.name);
+  for (const StoredRoom& row : *rows) {
+    if (row.name != ivr_number) RestoreRoom(row, names, &rooms, /*quiet=*/true);
+  }
+  std::vector<RoomConfig> configured;
+  for (const RoomConfig* room : rooms.All()) configured.push_back(*room);
+  return configured;
+}
+
+void StoredRooms::set_file_rooms(const std::vector<RoomConfig>& file_rooms) {
+  file_rooms_.clear();
+  for (const RoomConfig& room : file_rooms) file_rooms_.insert(room.name);
+}
+
+bool StoredRooms::RestoreRoom(const StoredRoom& row,
+                              const absl::flat_hash_set<std::string>& file_rooms,
+                              RoomDirectory* rooms, bool quiet) const {
+  const bool in_file = file_rooms.contains(row.name);
   if (row.deleted) {
     if (in_file) {
       rooms->Remove(row.name);
-      LogInfo("store", "room of the config file stays deleted (deleted through the API)")
-          .With("room", row.name);
-    } else {
+      if (!quiet) {
+        LogInfo("store", "room of the config file stays deleted (deleted through the API)")
+            .With("room", row.name);
+      }
+    } else if (!quiet) {
       LogInfo("store", "stored deletion of a room the config file no longer has: nothing to do")
           .With("room", row.name);
     }
@@ -62,35 +87,45 @@ bool StoredRooms::RestoreRoom(const StoredRoom& row, RoomDirectory* rooms) const
   }
   const json fields = json::parse(row.fields, nullptr, /*allow_exceptions=*/false);
   if (!fields.is_object() || !IsValidRoomName(row.name)) {
-    LogError("store", "stored room unreadable: not applied (row kept)").With("room", row.name);
+    if (!quiet) {
+      LogError("store", "stored room unreadable: not applied (row kept)").With("room", row.name);
+    }
     return false;
   }
   const RoomConfig* file_room = in_file ? rooms->Find(row.name) : nullptr;
   if (row.over_file_room && file_room == nullptr) {
-    LogWarn("store",
-            "stored changes to a room the config file no longer has: not applied (row kept, "
-            "applied again if the room comes back)")
-        .With("room", row.name)
-        .With("fields", FieldNames(fields));
+    if (!quiet) {
+      LogWarn("store",
+              "stored changes to a room the config file no longer has: not applied (row kept, "
+              "applied again if the room comes back)")
+          .With("room", row.name)
+          .With("fields", FieldNames(fields));
+    }
     return false;
   }
   RoomConfig room = row.over_file_room ? *file_room : RoomConfig{.name = row.name};
   if (std::optional<std::string> fault = api::ApplyRoomFields(fields, &room)) {
-    LogError("store", "stored room not applied (row kept)")
-        .With("room", row.name)
-        .With("why", *fault);
+    if (!quiet) {
+      LogError("store", "stored room not applied (row kept)")
+          .With("room", row.name)
+          .With("why", *fault);
+    }
     return false;
   }
   if (row.over_file_room) {
-    LogInfo("store", "room of the config file with changes made through the API")
-        .With("room", row.name)
-        .With("fields", FieldNames(fields));
+    if (!quiet) {
+      LogInfo("store", "room of the config file with changes made through the API")
+          .With("room", row.name)
+          .With("fields", FieldNames(fields));
+    }
     rooms->Update(room);
   } else if (in_file) {
-    LogWarn("store",
-            "room made through the API is now also in the config file: the API's room replaces "
-            "the file's")
-        .With("room", row.name);
+    if (!quiet) {
+      LogWarn("store",
+              "room made through the API is now also in the config file: the API's room "
+              "replaces the file's")
+          .With("room", row.name);
+    }
     rooms->Update(room);
   } else {
     rooms->Add(room);

@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "server/room_store.h"
 #include "signaling/call/room_config.h"
@@ -44,6 +45,15 @@ class StoredRooms {
   // not be read, and tuttid must not start without its rooms.
   absl::Status Restore(RoomDirectory* rooms, std::string_view ivr_number) const;
 
+  // Live reload (issue 19): the rooms a start with `file_rooms` and
+  // `ivr_number` would have, the stored rows applied over them as Restore
+  // does (without its log lines). A reload compares two of these, so that
+  // only what the file changed reaches the running rooms.
+  absl::StatusOr<std::vector<RoomConfig>> Configured(const std::vector<RoomConfig>& file_rooms,
+                                                     std::string_view ivr_number) const;
+  // After a reload: the config file's rooms, which changes are kept over.
+  void set_file_rooms(const std::vector<RoomConfig>& file_rooms);
+
   // Before the API answers success. `changed` is the request's body: the
   // fields it named. An error: nothing was stored, and the caller must
   // change nothing in memory either.
@@ -52,8 +62,9 @@ class StoredRooms {
   absl::Status Deleted(const std::string& name);
 
  private:
-  // False when the row could not be applied (logged why).
-  bool RestoreRoom(const StoredRoom& row, RoomDirectory* rooms) const;
+  // False when the row could not be applied (logged why unless `quiet`).
+  bool RestoreRoom(const StoredRoom& row, const absl::flat_hash_set<std::string>& file_rooms,
+                   RoomDirectory* rooms, bool quiet) const;
 
   std::unique_ptr<RoomStore> store_;
   absl::flat_hash_set<std::string> file_rooms_;

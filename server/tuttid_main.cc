@@ -41,7 +41,7 @@ constexpr char kUsage[] =
     "stops taking calls, ends every call with BYE and exits 0; a second signal exits\n"
     "at once. The configuration file is documented in ops/tutti.toml.";
 
-// Blocks SIGTERM/SIGINT (shut down) and SIGHUP (reload the TLS certificate)
+// Blocks SIGTERM/SIGINT (shut down) and SIGHUP (reload the configuration)
 // for the process and returns a signalfd for them, so the loop handles
 // signals like any other event (no async-signal handler).
 int ShutdownSignalFd() {
@@ -118,14 +118,15 @@ bool SetUpLogging(const tutti::Config& config) {
   return true;
 }
 
-int Run(const tutti::Config& config) {
+int Run(const tutti::Config& config, const std::string& path) {
   const uint64_t open_file_limit = RaiseOpenFileLimit();
   if (!SetUpLogging(config)) return 2;
   if (!CheckDescriptorBudget(config, open_file_limit)) return 1;
   // Before any thread starts: threads inherit the blocked mask, so SIGTERM
   // reaches only the signalfd and never kills a media worker.
   const int signal_fd = ShutdownSignalFd();
-  tutti::Daemon daemon(config, signal_fd, absl::Seconds(absl::GetFlag(FLAGS_shutdown_timeout_s)));
+  tutti::Daemon daemon(config, {path, absl::GetFlag(FLAGS_log_level)}, signal_fd,
+                       absl::Seconds(absl::GetFlag(FLAGS_shutdown_timeout_s)));
   if (!daemon.Start()) return 1;
   daemon.Run();
   return 0;
@@ -180,5 +181,5 @@ int main(int argc, char** argv) {
     std::cout << "tuttid: configuration OK (" << config->rooms.size() << " rooms)\n";
     return 0;
   }
-  return Run(*config);
+  return Run(*config, path);
 }

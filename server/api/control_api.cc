@@ -70,6 +70,7 @@ struct ControlApi::Handlers {
     }
     const ControlApi* api;
   } metrics;
+  ReloadHandler reload;
 };
 
 ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory* rooms,
@@ -94,6 +95,10 @@ ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory
 
 ControlApi::~ControlApi() { Stop(); }
 
+void ControlApi::set_reload(ReloadHandler::Reload reload) {
+  handlers_->reload.set_reload(std::move(reload));
+}
+
 void ControlApi::Routes() {
   using Access = Router::Access;
   Handlers& h = *handlers_;
@@ -101,6 +106,7 @@ void ControlApi::Routes() {
   r.Add("GET", "/v1/health", Health, Access::kPublic);
   r.Add("GET", "/metrics", OnLoop(&h.metrics, &Handlers::Metrics::Get));
   r.Add("GET", "/v1/events", EventStream);
+  r.Add("POST", "/v1/reload", OnLoop(&h.reload, &ReloadHandler::Post));
 
   r.Add("GET", "/v1/rooms", OnLoop(&h.rooms, &RoomsHandler::List));
   r.Add("POST", "/v1/rooms", OnLoop(&h.rooms, &RoomsHandler::Create));

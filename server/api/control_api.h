@@ -15,6 +15,7 @@
 #include "common/event_loop.h"
 #include "mediaplane/prompt_library.h"
 #include "server/api/http_server.h"
+#include "server/api/reload_handler.h"
 #include "server/api/router.h"
 #include "server/api/trunks_view.h"
 #include "server/stored_rooms.h"
@@ -54,6 +55,8 @@ class ControlApi {
 
   // The SIP trunks GET /v1/trunks shows (none until set); before Start.
   void set_trunks(TrunksView trunks) { trunks_ = std::move(trunks); }
+  // What POST /v1/reload runs (on the control thread); before Start.
+  void set_reload(ReloadHandler::Reload reload);
 
   absl::Status Start();
   void Stop();

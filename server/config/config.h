@@ -65,6 +65,8 @@ struct SipConfig {
   // CIDR blocks; deny wins; an empty allow list allows all not denied.
   std::vector<std::string> allow;
   std::vector<std::string> deny;
+
+  bool operator==(const SipConfig&) const = default;
 };
 
 // [[user]]: who may authenticate with SIP digest. A password, or HA1
@@ -75,6 +77,8 @@ struct UserConfig {
   std::string password;
   std::string ha1;         // MD5, 32 hex digits
   std::string ha1_sha256;  // 64 hex digits
+
+  bool operator==(const UserConfig&) const = default;
 };
 
 struct MediaConfig {
@@ -118,6 +122,8 @@ struct MediaConfig {
   std::vector<std::string> video_codecs = {"VP8", "H264", "VP9"};
   // What a video peer is asked to send at most (b=TIAS/b=AS); 0 says nothing.
   int video_max_kbps = 0;
+
+  bool operator==(const MediaConfig&) const = default;
 };
 
 // The DPDK packet plane ([media] backend = "dpdk"). tuttid owns the media
@@ -137,6 +143,8 @@ struct DpdkConfig {
   int tx_descriptors = 1024;
   // Mbufs in the pool; 0 sizes it from [limits] max_calls and the queues.
   int mbufs = 0;
+
+  bool operator==(const DpdkConfig&) const = default;
 };
 
 struct LimitsConfig {
@@ -157,6 +165,8 @@ struct LimitsConfig {
   // What server transactions may hold at once (count, estimated bytes).
   int max_transactions = 65536;
   int64_t max_transaction_bytes = int64_t{32} << 20;
+
+  bool operator==(const LimitsConfig&) const = default;
 };
 
 struct RecordingConfig {
@@ -164,11 +174,15 @@ struct RecordingConfig {
   // "ogg" (Ogg Opus) or "wav".
   std::string dir = "recordings";
   std::string format = "ogg";
+
+  bool operator==(const RecordingConfig&) const = default;
 };
 
 struct PromptsConfig {
   // WAV files (16-bit PCM) played by the IVR and the API, one per prompt.
   std::string dir = "ops/prompts/generated";
+
+  bool operator==(const PromptsConfig&) const = default;
 };
 
 // What a caller can do with keys during a call: DTMF sequence -> action.
@@ -189,6 +203,8 @@ struct ControlsConfig {
       {"#2", "toggle_recording"}, {"#3", "toggle_presenter"}, {"#4", "toggle_content"},
       {"#5", "dial_out"},
   };
+
+  bool operator==(const ControlsConfig&) const = default;
 };
 
 // The dial-in IVR: callers of sip:<number>@host are asked for a conference
@@ -208,6 +224,8 @@ struct IvrConfig {
   int pin_lockout_s = 300;
   int pin_room_delay_ms = 1000;
   int pin_room_max_delay_s = 30;
+
+  bool operator==(const IvrConfig&) const = default;
 };
 
 // [conference_events]: SUBSCRIBE to a room's roster (RFC 4575).
@@ -223,6 +241,8 @@ struct ConferenceEventsConfig {
   int min_expires_s = 60;
   int max_expires_s = 3600;
   int talking_interval_ms = 1000;  // talking changes, at most one NOTIFY per this
+
+  bool operator==(const ConferenceEventsConfig&) const = default;
 };
 
 // [video]: the media workers' defaults for video forwarding; a room's
@@ -234,6 +254,8 @@ struct VideoConfig {
   // What a camera nobody watches is asked to send at most (REMB/TMMBR); 0: left alone.
   int unwatched_kbps = 100;
   int keyframe_request_interval_ms = 250;  // per source, at most one PLI/FIR this often
+
+  bool operator==(const VideoConfig&) const = default;
 };
 
 // [messaging]: instant messages in rooms (CallControllerOptions::messaging).
@@ -245,6 +267,8 @@ struct MessagingConfig {
   int history = 200;               // messages kept per room
   int replay_on_join = 0;          // the last N sent to a member who joins
   int max_in_flight_per_room = 2000;
+
+  bool operator==(const MessagingConfig&) const = default;
 };
 
 // [msrp]: the MSRP endpoint (msrp::MsrpOptions).
@@ -262,6 +286,8 @@ struct MsrpConfig {
   int max_connections_per_source = 16;
   int max_queued_kb = 4096;  // queued to one connection; past it the member is dropped
   int connect_timeout_s = 30;
+
+  bool operator==(const MsrpConfig&) const = default;
 };
 
 // [files]: files shared in rooms (msrp::FileStoreOptions).
@@ -270,11 +296,15 @@ struct FilesConfig {
   int max_file_mb = 100;
   int max_files_per_room = 100;
   int max_room_mb = 1024;
+
+  bool operator==(const FilesConfig&) const = default;
 };
 
 struct RecordsConfig {
   // JSON-lines file of call records, appended to; empty: no records.
   std::string path;
+
+  bool operator==(const RecordsConfig&) const = default;
 };
 
 struct StoreConfig {
@@ -282,11 +312,15 @@ struct StoreConfig {
   // control API (server/room_store.h), kept across restarts; empty: they
   // last until tuttid stops.
   std::string path;
+
+  bool operator==(const StoreConfig&) const = default;
 };
 
 struct LogConfig {
   std::string level = "info";
   std::string format = "logfmt";  // or "json"
+
+  bool operator==(const LogConfig&) const = default;
 };
 
 // "required", "optional", "off" (and "" where `empty_ok`, for a room).
@@ -308,6 +342,8 @@ struct ApiConfig {
   int max_connections_per_client = 16;
   int max_event_streams = 32;
   int request_timeout_s = 5;
+
+  bool operator==(const ApiConfig&) const = default;
 };
 
 struct Config {
@@ -336,6 +372,8 @@ struct Config {
   std::vector<trunk::DialPlanRule> dial_plan;
   trunk::DialOutConfig dial_out;
   trunk::TrunkPolicy trunk_policy;
+
+  bool operator==(const Config&) const = default;
 };
 
 // Room PINs: up to 16 digits; empty means none.

@@ -61,7 +61,17 @@ absl::StatusOr<std::unique_ptr<CallRecordWriter>> CallRecordWriter::Open(const s
   if (file == nullptr) {
     return absl::UnavailableError(StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
-  return std::unique_ptr<CallRecordWriter>(new CallRecordWriter(file));
+  return std::unique_ptr<CallRecordWriter>(new CallRecordWriter(file, path));
+}
+
+absl::Status CallRecordWriter::Reopen() {
+  std::FILE* file = std::fopen(path_.c_str(), "a");
+  if (file == nullptr) {
+    return absl::UnavailableError(StrCat("cannot open ", path_, ": ", std::strerror(errno)));
+  }
+  std::fclose(file_);
+  file_ = file;
+  return absl::OkStatus();
 }
 
 CallRecordWriter::~CallRecordWriter() { std::fclose(file_); }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -61,9 +62,16 @@ class CallRecordWriter {
   void Write(const CallRecord& record);
   uint64_t written() const { return written_; }
 
+  // Opens the path again (made when missing) and writes there from now on:
+  // after logrotate moved the file away (SIGHUP). On error the file open
+  // until now stays in use.
+  absl::Status Reopen();
+  const std::string& path() const { return path_; }
+
  private:
-  explicit CallRecordWriter(std::FILE* file) : file_(file) {}
+  CallRecordWriter(std::FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
   std::FILE* file_;
+  std::string path_;
   uint64_t written_ = 0;
 };
 

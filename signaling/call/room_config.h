@@ -72,6 +72,8 @@ struct RoomConfig {
   // Video codecs its callers may use, in our preference order: "VP8", "VP9",
   // "H264"; empty: [media] video_codecs. The room shares one (room_video_codecs.h).
   std::vector<std::string> video_codecs;
+
+  bool operator==(const RoomConfig&) const = default;
 };
 
 }  // namespace tutti

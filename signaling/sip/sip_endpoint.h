@@ -44,6 +44,8 @@ class SipEndpoint {
   // IP allow/deny lists; may be null (everyone). Must outlive the endpoint.
   void set_source_filter(const SourceFilter* filter) { source_filter_ = filter; }
   const EndpointCounters& counters() const { return counters_; }
+  // [limits] retry_after_s from a reloaded configuration (issue 19).
+  void set_retry_after_s(int retry_after_s) { retry_after_s_ = retry_after_s; }
 
  private:
   void RejectStatelessly(const SipMessage& request, const MessageSource& source, int status_code,

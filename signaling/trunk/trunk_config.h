@@ -23,6 +23,8 @@ struct NumberRules {
   std::string format = "+e164";
   // ;user=phone on the sip: URIs we send (RFC 3261 §19.1.1).
   bool user_phone = true;
+
+  bool operator==(const NumberRules&) const = default;
 };
 
 struct TrunkConfig {
@@ -79,6 +81,8 @@ struct TrunkConfig {
   // RFC 3262 reliable provisionals: "supported" (used when the carrier asks),
   // "required" (Require: 100rel on our INVITEs) or "off".
   std::string prack = "supported";
+
+  bool operator==(const TrunkConfig&) const = default;
 };
 
 // One rule of the inbound dial plan: the first rule whose pattern matches
@@ -92,6 +96,8 @@ struct DialPlanRule {
   // With ivr: the room number is pre-filled from the called number's last
   // this many digits (0: the caller types it).
   int ivr_room_digits = 0;
+
+  bool operator==(const DialPlanRule&) const = default;
 };
 
 // Dial-outs from rooms ([dial_out]).
@@ -99,6 +105,8 @@ struct DialOutConfig {
   int max_per_room = 5;            // ringing or answered at once
   int max_per_room_per_hour = 30;  // started in the last hour
   int answer_timeout_s = 45;       // CANCELled when not answered by then (API may ask less)
+
+  bool operator==(const DialOutConfig&) const = default;
 };
 
 // [trunks]: calls from addresses no trunk has.
@@ -106,6 +114,8 @@ struct TrunkPolicy {
   // An INVITE from no trunk's address is taken when it names a room (or the
   // IVR) by name, as before trunks existed; false: 403 for all of them.
   bool allow_room_calls_from_anywhere = true;
+
+  bool operator==(const TrunkPolicy&) const = default;
 };
 
 }  // namespace tutti::trunk

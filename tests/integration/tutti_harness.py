@@ -279,6 +279,36 @@ token = "{self.api_token}"
             text = error.read().decode()
             return error.code, json.loads(text) if text else None
 
+    def config_text(self):
+        with open(self.config_path) as f:
+            return f.read()
+
+    def rewrite_config(self, edit):
+        """Rewrites the config file tuttid was started with: edit(text)
+        returns the new text (a str.replace, a room appended...). The change
+        counts once tuttid reloads (reload(), or POST /v1/reload)."""
+        text = self.config_text()
+        new = edit(text)
+        if new == text:
+            raise AssertionError("rewrite_config changed nothing in the file")
+        # Written whole then renamed in place, as editors do, so a reload
+        # never reads half a file.
+        temporary = self.config_path + ".new"
+        with open(temporary, "w") as f:
+            f.write(new)
+        os.replace(temporary, self.config_path)
+
+    RELOAD_LOG = r'msg="configuration (?:not )?reloaded'
+
+    def reload(self, timeout=10.0):
+        """SIGHUP, then waits for tuttid's verdict in its log; returns that
+        log line (msg="configuration reloaded" or "... not reloaded ...")."""
+        before = len(re.findall(self.RELOAD_LOG, self.log_text()))
+        self.proc.send_signal(signal.SIGHUP)
+        self.wait_for_log_count(self.RELOAD_LOG, before + 1, timeout)
+        lines = [line for line in self.log_text().splitlines() if re.search(self.RELOAD_LOG, line)]
+        return lines[before]
+
     def call_records(self):
         """The call records written so far, one dict per ended leg."""
         import json
