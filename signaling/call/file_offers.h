@@ -95,6 +95,9 @@ class FileOffers {
   size_t size() const { return offers_.size(); }
   size_t InRoom(std::string_view room) const;
   const FileOfferOptions& options() const { return options_; }
+  // New bounds and answer timeout (a reload) for the offers made from now;
+  // offers in flight keep their timers and count against the new bounds.
+  void set_options(const FileOfferOptions& options) { options_ = options; }
 
  private:
   FileOfferOptions options_;

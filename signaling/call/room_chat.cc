@@ -36,6 +36,13 @@ std::vector<msrp::ChatMessage> RoomChat::Last(std::string_view room_name, size_t
 
 void RoomChat::Forget(std::string_view room) { rooms_.erase(std::string(room)); }
 
+void RoomChat::set_history(size_t history) {
+  history_ = history;
+  for (auto& [name, room] : rooms_) {
+    while (room.kept.size() > history_) room.kept.pop_front();
+  }
+}
+
 bool RoomChat::StartDeliveries(std::string_view room_name, size_t count, size_t max) {
   Room& room = rooms_[std::string(room_name)];
   if (room.in_flight + count > max) return false;

@@ -30,6 +30,9 @@ class RoomChat {
   std::vector<msrp::ChatMessage> Last(std::string_view room, size_t count) const;
   // The room is gone (deleted): its messages and counts go too.
   void Forget(std::string_view room);
+  // A new bound (a reload): each room keeps its newest `history` messages;
+  // ids go on where they were.
+  void set_history(size_t history);
 
   // Deliveries in flight: `count` more may start when the room stays within
   // `max` (false: none started). Each one started is Finished once.

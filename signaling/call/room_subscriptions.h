@@ -93,6 +93,11 @@ class RoomSubscriptions {
   size_t in_room(std::string_view room) const;
   // NOTIFYs sent and not yet answered or timed out (shutdown waits for them).
   int notifies_in_flight() const { return *in_flight_; }
+  // New bounds and timing (a reload) for what comes next: subscriptions
+  // over a lowered bound stay until they end (new ones are refused until
+  // there is room), a refresh is clamped to the new expiry bounds, and the
+  // talking interval counts from each subscription's next NOTIFY.
+  void set_limits(const SubscriptionLimits& limits) { limits_ = limits; }
   // Run each time notifies_in_flight() drops to 0.
   void set_drained(std::function<void()> drained) { drained_ = std::move(drained); }
 

@@ -38,6 +38,11 @@ absl::Status SipTransports::ReloadTls() {
   return tls_context_->Reload();
 }
 
+void SipTransports::SetTcpLimits(const TcpLimits& limits) {
+  if (tcp_) tcp_->set_limits(limits);
+  if (tls_) tls_->set_limits(limits);
+}
+
 void SipTransports::Send(const Destination& destination, std::string_view bytes) {
   switch (destination.transport) {
     case TransportKind::kTcp:

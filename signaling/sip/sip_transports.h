@@ -37,6 +37,9 @@ class SipTransports : public MessageSender {
   // Re-reads the TLS certificate, key and CA files (on SIGHUP): new
   // connections get them, open ones keep theirs; on error nothing changes.
   absl::Status ReloadTls();
+  // A reload's [sip] connection limits for TCP and TLS alike
+  // (TcpTransport::set_limits: no connection is closed for it).
+  void SetTcpLimits(const TcpLimits& limits);
   // Connections from sources [sip] allow / deny refuses are closed on accept.
   void set_source_filter(const SourceFilter* filter);
 

@@ -29,7 +29,12 @@ int OpenSpareDescriptor() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
 
 TcpTransport::TcpTransport(EventLoop* loop, ReceiveHandler handler, TcpLimits limits,
                            TransportKind kind, const TlsContext* tls)
-    : loop_(loop), handler_(std::move(handler)), limits_(limits), kind_(kind), tls_(tls) {
+    : loop_(loop), handler_(std::move(handler)), kind_(kind), tls_(tls) {
+  set_limits(limits);
+}
+
+void TcpTransport::set_limits(const TcpLimits& limits) {
+  limits_ = limits;
   // Deadlines are checked by a sweep: a quarter of the shortest one keeps
   // a close within 25% of its deadline, and at most one sweep a second.
   sweep_interval_ = std::clamp(std::min(limits_.message_timeout, limits_.handshake_timeout) / 4,

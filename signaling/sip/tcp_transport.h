@@ -72,6 +72,12 @@ class TcpTransport {
   // refused source is closed as soon as it is accepted, before it costs a
   // buffer, a TLS handshake or a place under the connection limits.
   void set_source_filter(const SourceFilter* filter) { source_filter_ = filter; }
+  // New limits from a reloaded configuration (issue 19), without closing a
+  // connection: the connection bounds hold for the next accept (open
+  // connections past a lowered bound stay until they close), the idle and
+  // handshake timeouts from the next sweep, the message timeout from the
+  // next message, the message size for connections opened from now.
+  void set_limits(const TcpLimits& limits);
   // Uses destination.connection_id if still open, else any open connection to
   // the address, else connects.
   void Send(const Destination& destination, std::string_view bytes);

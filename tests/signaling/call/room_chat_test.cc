@@ -43,6 +43,30 @@ TEST(RoomChatTest, TheOldestGoPastTheBoundAndIdsGoOn) {
   EXPECT_THAT(none.After("a", 0, 10), SizeIs(0));
 }
 
+// A reload's shorter history (issue 19): the newest stay, ids and the
+// deliveries in flight go on; a longer one keeps more from then on.
+TEST(RoomChatTest, ANewHistoryBoundKeepsTheNewestOfEachRoom) {
+  RoomChat chat(5);
+  for (int i = 1; i <= 5; ++i) chat.Add(In("a", std::to_string(i)));
+  chat.Add(In("b", "1"));
+  ASSERT_TRUE(chat.StartDeliveries("a", 3, 10));
+  chat.set_history(2);
+  const auto kept = chat.After("a", 0, 10);
+  ASSERT_THAT(kept, SizeIs(2));
+  EXPECT_EQ(kept[0].id, 4u);
+  EXPECT_EQ(kept[1].id, 5u);
+  EXPECT_THAT(chat.After("b", 0, 10), SizeIs(1));
+  EXPECT_EQ(chat.in_flight("a"), 3u);
+  EXPECT_EQ(chat.Add(In("a", "6")).id, 6u);
+  EXPECT_THAT(chat.Last("a", 10), SizeIs(2));
+  chat.set_history(3);
+  chat.Add(In("a", "7"));
+  EXPECT_THAT(chat.Last("a", 10), SizeIs(3));
+  chat.set_history(0);
+  EXPECT_THAT(chat.After("a", 0, 10), SizeIs(0));
+  EXPECT_EQ(chat.Add(In("a", "8")).id, 8u);
+}
+
 TEST(RoomChatTest, ListsAfterAnIdUpToALimitAndTheLastN) {
   RoomChat chat(10);
   for (int i = 1; i <= 5; ++i) chat.Add(In("a", std::to_string(i)));

@@ -96,6 +96,30 @@ TEST_F(TcpTransportTest, PerSourceConnectionLimit) {
   EXPECT_EQ(transports_->tcp()->open_connections(), 0u);
 }
 
+// A reload's limits (issue 19): a raised bound lets more in, a lowered one
+// closes nothing that is open, refuses what comes next.
+TEST_F(TcpTransportTest, NewConnectionLimitsHoldForTheNextAcceptOnly) {
+  TcpLimits limits;
+  limits.max_connections_per_source = 1;
+  Start(limits);
+  std::vector<int> fds = {Connect(), Connect()};
+  Spin();
+  ASSERT_EQ(transports_->tcp()->open_connections(), 1u);
+  limits.max_connections_per_source = 3;
+  transports_->SetTcpLimits(limits);
+  fds.push_back(Connect());
+  fds.push_back(Connect());
+  Spin();
+  EXPECT_EQ(transports_->tcp()->open_connections(), 3u);
+  limits.max_connections_per_source = 1;
+  transports_->SetTcpLimits(limits);
+  fds.push_back(Connect());
+  Spin();
+  EXPECT_EQ(transports_->tcp()->open_connections(), 3u);
+  EXPECT_EQ(transports_->tcp()->refused_connections(), 2u);
+  for (int fd : fds) close(fd);
+}
+
 TEST_F(TcpTransportTest, SendToAnAddressWithoutConnectionConnects) {
   Start(TcpLimits{});
   // A second transport stands in for a peer with its own listener.
