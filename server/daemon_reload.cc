@@ -221,6 +221,7 @@ void Daemon::CommitReload(const Config& next, ReloadPlan& plan, api::ReloadOutco
   controller_->Reconfigure(ControllerOptionsFor(next));
   ReloadRooms(plan.rooms_before, plan.rooms_after, outcome);
   stored_rooms_->set_file_rooms(next.rooms);
+  if (control_api_) control_api_->set_ivr_number(next.ivr.number);
   LogLevel level = LogLevel::kInfo;
   if (!ParseLogLevel(source_.log_level_flag, &level)) ParseLogLevel(next.log.level, &level);
   SetLogLevel(level);
