@@ -111,6 +111,8 @@ class Daemon {
   // `after` (each the file's rooms with the API's stored changes over them).
   void ReloadRooms(const std::vector<RoomConfig>& before, const std::vector<RoomConfig>& after,
                    api::ReloadOutcome* outcome);
+  // [[user]] and [sip] auth, realm, auth_algorithms, nonce_lifetime_s.
+  void ReloadDigestUsers(const Config& next);
   void ReopenCallRecords();
   void ReloadTlsCertificate();
   // Call control's options from `config`, as at start and at each reload.

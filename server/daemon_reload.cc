@@ -65,7 +65,6 @@ const RoomConfig* FindRoom(const std::vector<RoomConfig>& rooms, std::string_vie
 struct Daemon::ReloadPlan {
   std::optional<sip::SourceFilter> filter;  // set: [sip] allow or deny changed
   bool digest_changed = false;
-  std::unique_ptr<sip::DigestAuthenticator> digest;  // null: no [[user]]
   // The file's rooms with the API's stored changes over them, before and after.
   std::vector<RoomConfig> rooms_before;
   std::vector<RoomConfig> rooms_after;
@@ -163,12 +162,7 @@ absl::StatusOr<Daemon::ReloadPlan> Daemon::PrepareReload(const Config& next) con
     if (!filter.ok()) return filter.status();
     plan.filter = std::move(*filter);
   }
-  if (DigestChanged(config_, next)) {
-    plan.digest_changed = true;
-    if (!next.users.empty()) {
-      plan.digest = std::make_unique<sip::DigestAuthenticator>(DigestOptionsFrom(next));
-    }
-  }
+  plan.digest_changed = DigestChanged(config_, next);
   absl::StatusOr<std::vector<RoomConfig>> before =
       stored_rooms_->Configured(config_.rooms, config_.ivr.number);
   if (!before.ok()) return before.status();
@@ -211,16 +205,11 @@ void Daemon::CommitReload(const Config& next, ReloadPlan& plan, api::ReloadOutco
     endpoint_->set_source_filter(filter);
     transports_.set_source_filter(filter);
   }
-  if (plan.digest_changed) {
-    // The controller lets go of the old one before it goes. A nonce it
-    // issued is refused by the new one (another secret): that caller is
-    // challenged again.
-    controller_->set_digest_auth(plan.digest.get(), next.sip.auth == "all");
-    digest_ = std::move(plan.digest);
-  }
+  if (plan.digest_changed) ReloadDigestUsers(next);
   controller_->Reconfigure(ControllerOptionsFor(next));
   ReloadRooms(plan.rooms_before, plan.rooms_after, outcome);
   stored_rooms_->set_file_rooms(next.rooms);
+  if (control_api_) control_api_->set_ivr_number(next.ivr.number);
   LogLevel level = LogLevel::kInfo;
   if (!ParseLogLevel(source_.log_level_flag, &level)) ParseLogLevel(next.log.level, &level);
   SetLogLevel(level);
@@ -228,6 +217,23 @@ void Daemon::CommitReload(const Config& next, ReloadPlan& plan, api::ReloadOutco
     controller_->set_call_records(plan.records.get());
     records_ = std::move(plan.records);
   }
+}
+
+void Daemon::ReloadDigestUsers(const Config& next) {
+  if (next.users.empty()) {
+    // Nobody left to authenticate: no challenge (the config check refuses
+    // auth = "all" without users). The controller lets go of it first.
+    controller_->set_digest_auth(nullptr, false);
+    digest_.reset();
+    return;
+  }
+  if (digest_ == nullptr) {
+    digest_ = std::make_unique<sip::DigestAuthenticator>(DigestOptionsFrom(next));
+  } else {
+    // The same secret: nonces issued before the reload stay valid.
+    digest_->Reconfigure(DigestOptionsFrom(next));
+  }
+  controller_->set_digest_auth(digest_.get(), next.sip.auth == "all");
 }
 
 void Daemon::ReloadRooms(const std::vector<RoomConfig>& before,

@@ -99,6 +99,10 @@ void ControlApi::set_reload(ReloadHandler::Reload reload) {
   handlers_->reload.set_reload(std::move(reload));
 }
 
+void ControlApi::set_ivr_number(std::string ivr_number) {
+  handlers_->rooms.set_ivr_number(std::move(ivr_number));
+}
+
 void ControlApi::Routes() {
   using Access = Router::Access;
   Handlers& h = *handlers_;

@@ -57,6 +57,8 @@ class ControlApi {
   void set_trunks(TrunksView trunks) { trunks_ = std::move(trunks); }
   // What POST /v1/reload runs (on the control thread); before Start.
   void set_reload(ReloadHandler::Reload reload);
+  // A reload's new [ivr] number, which no room may take (control thread).
+  void set_ivr_number(std::string ivr_number);
 
   absl::Status Start();
   void Stop();

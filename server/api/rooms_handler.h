@@ -19,6 +19,9 @@ class RoomsHandler {
   RoomsHandler(RoomDirectory* rooms, CallController* calls, StoredRooms* stored,
                std::string ivr_number, msrp::FileStore* files = nullptr);
 
+  // A reload's new [ivr] number (issue 19).
+  void set_ivr_number(std::string ivr_number) { ivr_number_ = std::move(ivr_number); }
+
   Reply List(const ApiRequest& request);
   Reply Create(const ApiRequest& request);
   Reply Show(const ApiRequest& request);    // with its participants and recording

@@ -117,6 +117,50 @@ TEST_F(StoredRoomsTest, AFileRoomDeletedThroughTheApiStaysDeleted) {
   EXPECT_EQ(rooms_->Find("2000")->codecs, std::vector<std::string>{"PCMU"});
 }
 
+// A reload compares two of these: the file's rooms, old and new, each with
+// the stored changes over them as a start would apply them.
+TEST_F(StoredRoomsTest, ConfiguredRoomsAreTheFilesWithTheStoredChangesOver) {
+  Run({Room("1000", {"PCMU"}), Room("2000"), Room("3000")});
+  Change("1000", {{"locked", true}});
+  ASSERT_TRUE(stored_->Deleted("2000").ok());
+  rooms_->Remove("2000");
+  ASSERT_TRUE(stored_->Created(Room("4000", {"PCMA"})).ok());
+
+  RoomConfig edited = Room("1000", {"PCMA"});
+  edited.pin = "77";
+  absl::StatusOr<std::vector<RoomConfig>> configured =
+      stored_->Configured({edited, Room("2000"), Room("5000")}, "conference");
+  ASSERT_TRUE(configured.ok()) << configured.status();
+  ASSERT_THAT(*configured,
+              ElementsAre(Field(&RoomConfig::name, "1000"), Field(&RoomConfig::name, "4000"),
+                          Field(&RoomConfig::name, "5000")));
+  EXPECT_TRUE((*configured)[0].locked);   // the API's change
+  EXPECT_EQ((*configured)[0].pin, "77");  // the file's new PIN
+  EXPECT_EQ((*configured)[0].codecs, std::vector<std::string>{"PCMA"});
+  EXPECT_EQ((*configured)[1].codecs, std::vector<std::string>{"PCMA"});
+  // Nothing of the running rooms changed.
+  EXPECT_THAT(rooms_->Find("3000"), NotNull());
+  EXPECT_THAT(rooms_->Find("5000"), IsNull());
+
+  // Without a database: the file's rooms as they are.
+  StoredRooms memory(nullptr, {});
+  EXPECT_THAT(*memory.Configured({Room("9")}, "conference"),
+              ElementsAre(Field(&RoomConfig::name, "9")));
+}
+
+// After a reload the file's rooms are the new ones: a change to a room the
+// file now has is kept as a change over it.
+TEST_F(StoredRoomsTest, AChangeToARoomAReloadAddedIsKeptOverTheFilesRoom) {
+  Run({Room("1000")});
+  stored_->set_file_rooms({Room("1000"), Room("2000", {"PCMU"})});
+  rooms_->Add(Room("2000", {"PCMU"}));
+  Change("2000", {{"locked", true}});
+  Run({Room("1000"), Room("2000", {"PCMA"})});
+  ASSERT_THAT(rooms_->Find("2000"), NotNull());
+  EXPECT_TRUE(rooms_->Find("2000")->locked);
+  EXPECT_EQ(rooms_->Find("2000")->codecs, std::vector<std::string>{"PCMA"});
+}
+
 TEST_F(StoredRoomsTest, ARoomMadeThroughTheApiAndDeletedIsForgotten) {
   Run({});
   ASSERT_TRUE(stored_->Created(Room("sales")).ok());

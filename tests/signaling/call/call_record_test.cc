@@ -1,5 +1,8 @@
 #include "signaling/call/call_record.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -68,6 +71,49 @@ TEST(CallRecordTest, WriterAppendsOneLinePerRecord) {
     EXPECT_EQ(lines, 2);
   }
   EXPECT_FALSE(CallRecordWriter::Open("/nonexistent-dir/x.jsonl").ok());
+}
+
+int LinesIn(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) ++lines;
+  return lines;
+}
+
+// logrotate moves the file away and sends SIGHUP: the next records go to a
+// new file at the path, none to the moved one.
+TEST(CallRecordTest, ReopenWritesToANewFileAtThePathAfterARename) {
+  const std::string path = tutti::testing_support::UniqueTempPath("records.jsonl");
+  const std::string rotated = path + ".1";
+  std::remove(path.c_str());
+  auto writer = CallRecordWriter::Open(path);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  (*writer)->Write(Sample());
+  ASSERT_EQ(std::rename(path.c_str(), rotated.c_str()), 0);
+  ASSERT_TRUE((*writer)->Reopen().ok());
+  (*writer)->Write(Sample());
+  (*writer)->Write(Sample());
+  EXPECT_EQ(LinesIn(rotated), 1);
+  EXPECT_EQ(LinesIn(path), 2);
+  std::remove(path.c_str());
+  std::remove(rotated.c_str());
+}
+
+TEST(CallRecordTest, AReopenThatFailsKeepsWritingToTheOpenFile) {
+  const std::string dir = tutti::testing_support::UniqueTempPath("records-dir");
+  const std::string path = dir + "/records.jsonl";
+  const std::string moved = dir + ".moved";
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  auto writer = CallRecordWriter::Open(path);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  // The folder gone: the path cannot be opened again.
+  ASSERT_EQ(std::rename(dir.c_str(), moved.c_str()), 0);
+  EXPECT_FALSE((*writer)->Reopen().ok());
+  (*writer)->Write(Sample());
+  EXPECT_EQ(LinesIn(moved + "/records.jsonl"), 1);
+  std::remove((moved + "/records.jsonl").c_str());
+  rmdir(moved.c_str());
 }
 
 }  // namespace
