@@ -4,9 +4,10 @@
 # and tls_private_key in ops/tutti.toml. For trying TLS on one machine
 # (clients must accept it, e.g. baresip with sip_verify_server no); a bridge
 # on a public address needs a certificate from a CA its callers trust.
-#   ops/tls/make_certificate.sh [host-or-ip]   (default 127.0.0.1)
+#   ops/tls/make_certificate.sh [host-or-ip [dir]]   (default 127.0.0.1, ops/tls/generated)
+# The Debian package's postinst makes its pair in /etc/tutti/tls this way.
 set -euo pipefail
-dir="$(cd "$(dirname "$0")" && pwd)/generated"
+dir="${2:-$(cd "$(dirname "$0")" && pwd)/generated}"
 name="${1:-127.0.0.1}"
 [ -s "$dir/tutti-cert.pem" ] && [ -s "$dir/tutti-key.pem" ] && exit 0
 mkdir -p "$dir"
