@@ -26,9 +26,11 @@ PACKAGES=(
   kamailio
   # the control API token (ops/make_api_token.sh)
   openssl
-  # sd_notify for systemd's Type=notify (server/service_notify.cc); the
-  # package's logrotate rules are checked by tests/package/package_test.py
-  libsystemd-dev logrotate
+  # sd_notify for systemd's Type=notify (server/service_notify.cc)
+  libsystemd-dev
+  # the Debian package's test (tests/package): what its scripts need
+  # (adduser), its unit checked (systemd-analyze) and its logrotate rules run
+  adduser systemd logrotate
 )
 
 missing=()

@@ -199,6 +199,7 @@ class PackageTest(unittest.TestCase):
         self.check_user_and_directories()
         self.check_unit_and_logrotate()
         say("files, conffiles, user, directories, token, unit and logrotate rules checked")
+        self.check_reinstall_keeps_changes(deb)
         with open(CONFIG, "rb") as f:
             self.config = tomllib.load(f)
         if systemd_is_pid1():
@@ -268,6 +269,23 @@ class PackageTest(unittest.TestCase):
                      check=False)
         self.assertEqual(result.returncode, 0, result.stdout)
         self.assertNotIn("error", result.stdout.lower(), result.stdout)
+
+    def check_reinstall_keeps_changes(self, deb):
+        """dpkg -i over the installed package (an upgrade's way through
+        postinst) keeps the operator's config change, the token and the user."""
+        with open(TOKEN) as f:
+            token = f.read()
+        uid = pwd.getpwnam("tutti").pw_uid
+        change = "\n# changed here by the package test: kept across upgrades\n"
+        with open(CONFIG, "a") as f:
+            f.write(change)
+        dpkg("-i", deb)
+        with open(CONFIG) as f:
+            self.assertTrue(f.read().endswith(change), "the changed conffile kept")
+        with open(TOKEN) as f:
+            self.assertEqual(f.read(), token, "the token kept")
+        self.assertEqual(pwd.getpwnam("tutti").pw_uid, uid)
+        say("installed again over itself: config change, token and user kept")
 
     def wait_for_ports_free(self):
         """The packaged config's fixed ports (SIP, API, MSRP) free on this
