@@ -8,16 +8,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build/release}"
+log="$build/package.log"
+mkdir -p "$build"
+: >"$log"
+# Each step's output goes to the log, shown when the step fails.
+step() {
+  "$@" >>"$log" 2>&1 || {
+    cat "$log" >&2
+    echo "ops/package.sh: failed: $*" >&2
+    exit 1
+  }
+}
 if [ "$build" = build/release ]; then
-  ops/build.sh release tuttid >/dev/null
+  step ops/build.sh release tuttid
 else
-  cmake --build "$build" --target tuttid >/dev/null
+  step cmake --build "$build" --target tuttid
 fi
-ops/prompts/make_prompts.sh >/dev/null
+step ops/prompts/make_prompts.sh
 out="$build/deb"
 rm -rf "$out"
-cpack --config "$build/CPackConfig.cmake" -B "$out" >"$build/package.log" 2>&1 || {
-  cat "$build/package.log" >&2
-  exit 1
-}
+step cpack --config "$build/CPackConfig.cmake" -B "$out"
 ls "$out"/*.deb

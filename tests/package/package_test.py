@@ -26,6 +26,7 @@ import pwd
 import re
 import resource
 import shlex
+import signal
 import socket
 import struct
 import subprocess
@@ -352,6 +353,7 @@ class PackageTest(unittest.TestCase):
             with open(f"/proc/{pid}/status") as f:
                 self.assertRegex(f.read(), rf"\nUid:\t{account.pw_uid}\t")
             caller = self.call_and_see_it_listed()
+            self.rotate_records(lambda: self.hang_up_as_postrotate_would(notify))
             self.server.terminate()
             self.assertEqual(notify.wait_for("STOPPING=1"), self.server.pid)
             say("STOPPING=1 at SIGTERM")
@@ -369,6 +371,7 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(run(["systemctl", "is-active", "tutti.service"], check=False).stdout.strip(),
                          "active")
         caller = self.call_and_see_it_listed()
+        self.rotate_records(lambda: None)  # postrotate's systemctl kill tells tuttid
         run(["systemctl", "reload", "tutti.service"])
         self.assertEqual(run(["systemctl", "is-active", "tutti.service"], check=False).stdout.strip(),
                          "active")
@@ -418,13 +421,42 @@ class PackageTest(unittest.TestCase):
             self.assertRegex(f.read(), r"\nBYE sip:")
         say("SIGTERM: BYE to the caller, tuttid exited 0")
 
-    def check_call_record(self):
+    def hang_up_as_postrotate_would(self, notify):
+        """SIGHUP to tuttid, as the logrotate rules' `systemctl kill` does
+        under systemd (it fails here, as it should: no systemd): tuttid
+        says RELOADING=1, then READY=1 with the file reopened."""
+        self.server.send_signal(signal.SIGHUP)
+        self.assertEqual(notify.wait_for("RELOADING=1"), self.server.pid)
+        self.assertEqual(notify.wait_for("READY=1"), self.server.pid)
+        say("SIGHUP: RELOADING=1, then READY=1")
+
+    def rotate_records(self, hang_up):
+        """A short call writes a record; logrotate (the package's rules,
+        forced) moves the file aside; after `hang_up` the calls still up
+        write to a new file."""
+        sip = self.config["sip"]
+        local_port = free_port()
+        run([SIPP, "-sf", os.path.join(SCENARIOS, "invite_bye.xml"), "-s", "1000", "-d", "300",
+             f"{sip['listen']}:{sip['port']}", "-i", "127.0.0.1", "-p", str(local_port),
+             "-m", "1", "-nostdin", "-t", "u1", "-timeout", "20", "-timeout_error"], cwd=self.dir)
         path = self.config["records"]["path"]
-        with open(path) as f:
-            records = [json.loads(line) for line in f if line.strip()]
-        self.assertEqual([(r["room"], r["why"]) for r in records],
-                         [("1000", "server shutting down")])
-        self.assertEqual(os.stat(path).st_uid, pwd.getpwnam("tutti").pw_uid)
+        wait_until("the short call's record", lambda: os.path.exists(path)
+                   and os.path.getsize(path) > 0, describe=lambda: "\n" + self.log()[-3000:])
+        result = run(["logrotate", "--force", "--verbose", "--state",
+                      os.path.join(self.dir, "logrotate.state"), "/etc/logrotate.d/tutti"])
+        self.assertTrue(os.path.exists(path + ".1"), result.stdout)
+        hang_up()
+        say("records rotated by the package's logrotate rules")
+
+    def check_call_record(self):
+        """The short call's record in the rotated file, the long call's
+        (ended by the shutdown) in the file reopened after the SIGHUP."""
+        path = self.config["records"]["path"]
+        for name, why in ((path + ".1", "caller hung up"), (path, "server shutting down")):
+            with open(name) as f:
+                records = [json.loads(line) for line in f if line.strip()]
+            self.assertEqual([(r["room"], r["why"]) for r in records], [("1000", why)], name)
+            self.assertEqual(os.stat(name).st_uid, pwd.getpwnam("tutti").pw_uid)
 
     def check_purged(self, files):
         self.assertFalse(installed())
