@@ -9,6 +9,7 @@
 
 #include "mediaplane/rtp/rtp_packet.h"
 #include "mediaplane/rtp/stun_message.h"
+#include "mixer/tick_load.h"
 
 namespace tutti::mixer {
 namespace {
@@ -499,6 +500,9 @@ void MediaWorker::Tick(int64_t now_us) {
   counters_.ticks.fetch_add(1, std::memory_order_relaxed);
   counters_.tick_ns_total.fetch_add(static_cast<uint64_t>(took_us) * 1000,
                                     std::memory_order_relaxed);
+  smoothed_tick_ns_ = SmoothTickNs(smoothed_tick_ns_, static_cast<double>(took_us) * 1000);
+  counters_.tick_ns_smoothed.store(static_cast<uint64_t>(smoothed_tick_ns_),
+                                   std::memory_order_relaxed);
 }
 
 }  // namespace tutti::mixer

@@ -44,6 +44,9 @@ struct WorkerCounters {
   std::array<std::atomic<uint64_t>, kTickBucketsUs.size() + 1> tick_buckets{};
   std::atomic<uint64_t> late_ticks{0};     // a tick that started a whole tick late
   std::atomic<uint64_t> tick_ns_total{0};  // time spent mixing
+  // A tick's time smoothed over about a second (tick_load.h): the load the
+  // console shows.
+  std::atomic<uint64_t> tick_ns_smoothed{0};
   std::atomic<uint64_t> datagrams_in{0};
   std::atomic<uint64_t> datagrams_unrouted{0};  // no participant on that port
   std::atomic<uint64_t> datagrams_out{0};
@@ -170,6 +173,7 @@ class MediaWorker {
   void AddVideoTally(const VideoTally& tally);
   std::vector<Route> routes_;  // by local port
   std::unique_ptr<Sink> sink_;
+  double smoothed_tick_ns_ = -1;  // none yet (SmoothTickNs)
   WorkerCounters counters_;
 };
 
