@@ -291,6 +291,7 @@ bool Daemon::StartControlApi() {
       [this] { return Metrics(); }, prompts_, files_.get());
   control_api_->set_trunks(TrunksForApi());
   control_api_->set_reload([this] { return Reload("api"); });
+  control_api_->set_workers(&*media_);
   if (absl::Status s = control_api_->Start(); !s.ok()) {
     LogError("tuttid", "cannot start the control API").With("error", s.ToString());
     return false;

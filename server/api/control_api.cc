@@ -7,6 +7,7 @@
 #include "server/api/api_handler.h"
 #include "server/api/api_token.h"
 #include "server/api/calls_handler.h"
+#include "server/api/console_handler.h"
 #include "server/api/files_handler.h"
 #include "server/api/messages_handler.h"
 #include "server/api/metrics_text.h"
@@ -15,6 +16,7 @@
 #include "server/api/recordings_handler.h"
 #include "server/api/rooms_handler.h"
 #include "server/api/trunks_handler.h"
+#include "server/api/workers_handler.h"
 
 namespace tutti::api {
 namespace {
@@ -60,6 +62,7 @@ struct ControlApi::Handlers {
   FilesHandler files;
   TrunksHandler trunks;
   CallsHandler calls;
+  WorkersHandler workers;
   // GET /metrics.
   struct Metrics {
     Reply Get(const ApiRequest&) {
@@ -90,6 +93,7 @@ ControlApi::ControlApi(EventLoop* loop, ControlApiOptions options, RoomDirectory
           FilesHandler(rooms, files),
           TrunksHandler(&trunks_),
           CallsHandler(rooms, calls),
+          WorkersHandler(rooms, calls),
           {this}}),
       server_(nullptr) {}
 
@@ -101,6 +105,10 @@ void ControlApi::set_reload(ReloadHandler::Reload reload) {
 
 void ControlApi::set_ivr_number(std::string ivr_number) {
   handlers_->rooms.set_ivr_number(std::move(ivr_number));
+}
+
+void ControlApi::set_workers(mixer::WorkerPool* workers) {
+  handlers_->workers.set_workers(workers);
 }
 
 void ControlApi::Routes() {
@@ -146,6 +154,10 @@ void ControlApi::Routes() {
 
   r.Add("GET", "/v1/trunks", OnLoop(&h.trunks, &TrunksHandler::List));
   r.Add("POST", "/v1/rooms/*/calls", OnLoop(&h.calls, &CallsHandler::Create));
+  r.Add("GET", "/v1/workers", OnLoop(&h.workers, &WorkersHandler::List));
+
+  // The operator's console: public files that call the routes above.
+  AddConsoleRoutes(r);
 }
 
 absl::Status ControlApi::Start() {

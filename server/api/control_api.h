@@ -14,6 +14,7 @@
 #include "common/event_hub.h"
 #include "common/event_loop.h"
 #include "mediaplane/prompt_library.h"
+#include "mixer/worker_pool.h"
 #include "server/api/http_server.h"
 #include "server/api/reload_handler.h"
 #include "server/api/router.h"
@@ -59,6 +60,8 @@ class ControlApi {
   void set_reload(ReloadHandler::Reload reload);
   // A reload's new [ivr] number, which no room may take (control thread).
   void set_ivr_number(std::string ivr_number);
+  // The media workers GET /v1/workers shows (none until set); before Start.
+  void set_workers(mixer::WorkerPool* workers);
 
   absl::Status Start();
   void Stop();

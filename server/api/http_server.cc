@@ -301,6 +301,10 @@ struct HttpServerCallbacks {
               MHD_lookup_connection_value(mhd, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)) {
         request->http.authorization = authorization;
       }
+      if (const char* etags =
+              MHD_lookup_connection_value(mhd, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH)) {
+        request->http.if_none_match = etags;
+      }
       if (const char* length =
               MHD_lookup_connection_value(mhd, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
         uint64_t bytes = 0;

@@ -53,6 +53,7 @@ struct HttpRequest {
   // at most kMaxQueryArguments (the rest are not kept).
   std::vector<std::pair<std::string, std::string>> query;
   std::string authorization;
+  std::string if_none_match;  // the ETags a cache holds (the console's files)
   std::string body;
 };
 

@@ -1,0 +1,46 @@
+// GET /v1/workers: each media worker's load as the operator's console shows
+// it (ops/openapi.yaml "Worker"): the time its 20 ms ticks take, smoothed
+// over about a second (mixer/tick_load.h), its late ticks, and the rooms
+// and participants it mixes now. Runs on the control thread.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "mixer/worker_pool.h"
+#include "nlohmann/json.hpp"
+#include "server/api/api_handler.h"
+
+namespace tutti::api {
+
+// One worker's counters and what it carries, as read for the API.
+struct WorkerLoad {
+  int index = 0;
+  uint64_t ticks = 0;
+  uint64_t late_ticks = 0;
+  uint64_t tick_ns_total = 0;     // since start
+  uint64_t tick_ns_smoothed = 0;  // over about the last second
+  int rooms = 0;                  // rooms with someone in them
+  int participants = 0;
+};
+
+// {"tick_ms": 20, "workers": [...]}: "load" is the smoothed tick's share
+// of the 20 ms, "tick_ms" that tick, "tick_ms_mean" the mean since start.
+nlohmann::json WorkersJson(const std::vector<WorkerLoad>& workers);
+
+class WorkersHandler {
+ public:
+  WorkersHandler(const RoomDirectory* rooms, const CallController* calls)
+      : rooms_(rooms), calls_(calls) {}
+  // The workers to show (none until set); before any request.
+  void set_workers(mixer::WorkerPool* workers) { workers_ = workers; }
+
+  Reply List(const ApiRequest& request);
+
+ private:
+  const RoomDirectory* rooms_;
+  const CallController* calls_;
+  mixer::WorkerPool* workers_ = nullptr;
+};
+
+}  // namespace tutti::api
