@@ -31,7 +31,14 @@ PACKAGES=(
   # the Debian package's test (tests/package): what its scripts need
   # (adduser), its unit checked (systemd-analyze) and its logrotate rules run
   adduser systemd logrotate
+  # the operator console's browser test (tests/console): a headless browser
+  chromium
 )
+# ... and node with npm to drive it (puppeteer-core); Debian's, unless a node
+# with npm is there already (another one's nodejs package would clash).
+if ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -60,3 +67,11 @@ echo "setup: all dependencies present"
 # A self-signed certificate for SIP over TLS at the default config's paths,
 # made once (openssl); replace it with a real one for public use.
 "$(dirname "$0")/tls/make_certificate.sh"
+# puppeteer-core for the console's browser test, as its package-lock.json
+# pins it; again when the lock changed.
+console_tests="$(dirname "$0")/../tests/console"
+if [ ! -f "$console_tests/node_modules/.package-lock.json" ] ||
+   [ "$console_tests/package-lock.json" -nt "$console_tests/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/console (puppeteer-core)"
+  (cd "$console_tests" && npm ci --no-audit --no-fund --loglevel=error)
+fi
