@@ -19,6 +19,7 @@
   const RETRY_MAX_MS = 15000;   // the event stream's longest wait to reconnect
   const MAX_EVENT_BYTES = 1 << 20;  // an unfinished event larger than this is dropped
   const MAX_MESSAGES = 200;     // chat lines kept per room
+  const PARALLEL_READS = 4;     // rooms read at once (the API bounds connections per client)
 
   const $ = (id) => document.getElementById(id);
   const state = {
@@ -311,7 +312,6 @@
       setFlag(this.$('.end-presenting'), this.info.presenter != null);
       for (const participant of this.participants.values()) participant.render();
       this.element.classList.toggle('vacant', count === 0 && this.participants.size === 0);
-      applyFilter();
     }
 
     // The participants as the server lists them now.
@@ -357,6 +357,7 @@
     afterChange() {
       setFlag(this.$('.nobody'), this.participants.size === 0);
       this.update({participants: this.participants.size});
+      applyFilter();
     }
 
     // Reads the room and its participants again.
@@ -487,19 +488,38 @@
     return room;
   }
 
-  // Every room, and the participants of those with someone in them.
-  async function refreshRooms() {
+  // Every room, and the participants of those with someone in them; one
+  // reading at a time (asked for meanwhile: once more when it is done).
+  let reading = null;
+  let readAgain = false;
+  function refreshRooms() {
+    if (reading) {
+      readAgain = true;
+      return reading;
+    }
+    reading = readRooms().finally(() => {
+      reading = null;
+      if (readAgain) {
+        readAgain = false;
+        refreshRooms().catch(() => {});
+      }
+    });
+    return reading;
+  }
+
+  async function readRooms() {
     const generation = state.generation;
     const data = await api('GET', '/v1/rooms');
     if (generation !== state.generation || !data || !Array.isArray(data.rooms)) return;
     const names = new Set();
+    const occupied = [];
     for (const info of data.rooms) {
       const name = String(info.name);
       names.add(name);
       const room = roomNamed(name);
       room.update(info);
       if (Number(info.participants) > 0 || room.participants.size > 0) {
-        room.refresh().catch(() => {});
+        occupied.push(room);
       } else {
         room.update({recording: null});
       }
@@ -511,6 +531,13 @@
       }
     }
     applyFilter();
+    // The participants of the rooms on show, a few requests at a time: a
+    // bridge with hundreds of rooms is not asked for all of them at once.
+    const shown = occupied.filter((room) => !room.element.hidden);
+    for (let i = 0; i < shown.length; i += PARALLEL_READS) {
+      if (generation !== state.generation) return;
+      await Promise.all(shown.slice(i, i + PARALLEL_READS).map((room) => room.refresh().catch(() => {})));
+    }
   }
 
   function applyFilter() {

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 from console_browser import DESKTOP, PHONE, Browser  # noqa: E402
 from media_rules_test import HEARD_DBFS, NOT_HEARD_DBFS, TONE_HZ, Caller  # noqa: E402
-from tutti_harness import Tuttid, require_tuttid  # noqa: E402
+from tutti_harness import EventStream, Tuttid, require_tuttid  # noqa: E402
 
 ARTEFACTS = os.environ.get("TUTTI_ARTEFACTS") or tempfile.mkdtemp(prefix="tutti-console-")
 
@@ -113,6 +113,37 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.browser.eval("localStorage.length"), 0)
         self.assertEqual(self.browser.eval("document.cookie"), "")
 
+    def check_room_buttons(self):
+        """Lock, record and play in room 1000, each confirmed by the API or
+        the event stream, and shown on the card."""
+        b = self.browser
+        card = "article[data-room='1000']"
+        room = lambda: self.server.api("GET", "/v1/rooms/1000")[1]  # noqa: E731
+        b.do("click", selector=f"{card} .lock")
+        self.server.wait_until("the room locked", lambda: room()["locked"])
+        b.wait("the locked badge", f"!document.querySelector(\"{card} .room-locked\").hidden")
+        b.do("click", selector=f"{card} .lock")
+        self.server.wait_until("the room unlocked", lambda: not room()["locked"])
+
+        b.do("click", selector=f"{card} .record")
+        self.server.wait_until("the room recorded", lambda: room()["recording"])
+        b.wait("the recording badge and the stop button",
+               f"!document.querySelector(\"{card} .room-recording\").hidden && "
+               f"document.querySelector(\"{card} .record\").textContent === 'Stop recording'")
+        b.do("click", selector=f"{card} .record")
+        self.server.wait_until("the recording stopped", lambda: room()["recording"] is None)
+        b.wait("the recording badge gone",
+               f"document.querySelector(\"{card} .room-recording\").hidden")
+
+        events = EventStream(self.server, until="playback_started")
+        prompt = b.eval(f"document.querySelector(\"{card} .prompt\").value")
+        self.assertTrue(prompt, "no prompt to choose")
+        b.do("click", selector=f"{card} .play-room")
+        events.join(10)
+        played = [data for kind, data in events.events if kind == "playback_started"]
+        self.assertTrue(played, f"nothing played: {events.kinds()}")
+        self.assertEqual(played[0]["prompt"], prompt)
+
     def test_a_wrong_token_is_refused_and_shows_nothing(self):
         self.sign_in("not-the-token-at-all")
         said = self.browser.wait("a refusal", "document.querySelector('#sign-in-error')"
@@ -161,6 +192,7 @@ class ConsoleTest(unittest.TestCase):
                                lambda: listener.recent_tone_dbfs(TONE_HZ) < NOT_HEARD_DBFS)
         b.wait("the row showing muted", f"({row}).classList.contains('muted') && "
                f"({row}).querySelector('.mute').textContent === 'Unmute'")
+        self.check_room_buttons()
         b.wait("the load of the worker", "document.querySelector('#workers .worker-detail')"
                " && document.querySelector('#workers .worker-detail').textContent"
                ".startsWith('1 room, 2 participants')")
