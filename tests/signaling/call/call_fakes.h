@@ -295,6 +295,15 @@ class ControllerBase : public ::testing::Test {
     controller_->OnRequest(id, *signaling_.Request(id), source);
     return id;
   }
+  // Caller `n` (CallerRequest's, Call-ID `<call_id_prefix>-n`) answered:
+  // INVITE with a PCMU offer, 200, ACK. The dialog's To tag.
+  std::string ConnectCaller(std::string_view room, int n, std::string_view call_id_prefix) {
+    Send(CallerRequest("INVITE", room, n, 1, {}, kPcmuOffer, call_id_prefix));
+    EXPECT_EQ(signaling_.Statuses().back(), 200);
+    const std::string tag = ToTag(signaling_.responses.back().bytes);
+    controller_->OnAck(Parse(CallerRequest("ACK", room, n, 1, tag, {}, call_id_prefix)), source_);
+    return tag;
+  }
 
   FakeSignaling signaling_;
   std::unique_ptr<RoomDirectory> rooms_;

@@ -57,10 +57,7 @@ class CallReconfigureTest : public fakes::ControllerBase {
 
   // Caller `n` answered (INVITE, 200, ACK): its participant id.
   uint64_t Connect(std::string_view room, int n) {
-    Send(Request("INVITE", room, n, 1, {}, fakes::kPcmuOffer));
-    EXPECT_EQ(signaling_.Statuses().back(), 200);
-    tags_[n] = fakes::ToTag(signaling_.responses.back().bytes);
-    controller_->OnAck(fakes::Parse(Request("ACK", room, n, 1, tags_[n])), source_);
+    tags_[n] = ConnectCaller(room, n, "reload");
     return workers_.SentOf<mixer::AddParticipant>().back()->participant->id();
   }
   void Keys(uint64_t id, std::string_view keys) {
