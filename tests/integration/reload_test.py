@@ -177,6 +177,16 @@ class ReloadTest(CallersTestCase):
         self.assertIn("sip:ann@127.0.0.1", self.server.participants("5000"))
         self.assertFalse(ann.closed_by_peer)
 
+    def test_max_calls_lowered_refuses_the_next_call_and_keeps_those_up(self):
+        ann = self.join("5000", "ann")
+        self.server.rewrite_config(lambda text: text.replace("[limits]", "[limits]\nmax_calls = 1"))
+        self.assertIn("[limits] max_calls", self.server.reload())
+        bob = self.caller("5000", "bob")
+        with self.assertRaisesRegex(AssertionError, "INVITE answered 503"):
+            bob.invite()
+        self.assertIn("sip:ann@127.0.0.1", self.server.participants("5000"))
+        self.assertFalse(ann.closed_by_peer)
+
     def test_lowered_transaction_limits_refuse_the_next_invite_with_the_new_retry_after(self):
         # 16 INVITEs ringing (answer_delay_ms) hold 16 server transactions,
         # none of which may be dropped to make room.
