@@ -7,6 +7,7 @@ changes nothing and says why. Callers send their keys as SIP INFO
 
 import os
 import re
+import socket
 import sys
 import time
 import unittest
@@ -16,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from audio_harness import ulaw2lin  # noqa: E402
 from dial_in_test import DtmfCaller  # noqa: E402
+import sip_auth_test  # noqa: E402
 from tutti_harness import (CallersTestCase, free_port, invite_request, sdp_offer,  # noqa: E402
                            udp_exchange)
 
@@ -187,6 +189,29 @@ class ReloadTest(CallersTestCase):
         self.assertIn("sip:ann@127.0.0.1", self.server.participants("5000"))
         self.assertFalse(ann.closed_by_peer)
 
+    def test_a_deny_list_added_by_reload_drops_the_source_until_removed(self):
+        # An OPTIONS from the address, answered (404: no room 1000 here) or not.
+        probe = sip_auth_test.SourceListTest().probe
+        self.assertTrue(probe(self.server, "127.0.0.5", timeout=5).startswith("SIP/2.0 "))
+        self.server.rewrite_config(lambda text: text.replace(
+            "[sip]\n", '[sip]\ndeny = ["127.0.0.5"]\n', 1))
+        self.assertIn("[sip] deny", self.server.reload())
+        self.assertIsNone(probe(self.server, "127.0.0.5"))
+        self.server.wait_for_metric("tutti_sip_denied_total", at_least=1)
+        # Its TCP connections are closed on accept; the others are served.
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=5,
+                                      source_address=("127.0.0.5", 0)) as denied:
+            denied.settimeout(5)
+            try:
+                self.assertEqual(denied.recv(1), b"")
+            except ConnectionResetError:
+                pass
+        self.assertTrue(probe(self.server, "127.0.0.1", timeout=5).startswith("SIP/2.0 "))
+        # The list emptied again: everyone back.
+        self.server.rewrite_config(lambda text: text.replace('deny = ["127.0.0.5"]\n', ""))
+        self.assertIn("[sip] deny", self.server.reload())
+        self.assertTrue(probe(self.server, "127.0.0.5", timeout=5).startswith("SIP/2.0 "))
+
     def test_lowered_transaction_limits_refuse_the_next_invite_with_the_new_retry_after(self):
         # 16 INVITEs ringing (answer_delay_ms) hold 16 server transactions,
         # none of which may be dropped to make room.
@@ -197,14 +222,14 @@ class ReloadTest(CallersTestCase):
             call_id = f"{uuid.uuid4().hex}@127.0.0.1"
             request = invite_request(self.server.port, "5000", sdp_offer(
                 "m=audio 4000 RTP/AVP 0\r\n"), call_id, f"z9hG4bK{uuid.uuid4().hex[:12]}")
-            ringing.append(udp_exchange(self.server.port, request))
+            ringing.append(udp_exchange(self.server.port, request, timeout=10))
         self.server.rewrite_config(lambda text: text.replace(
             "[limits]", "[limits]\nmax_transactions = 16\nretry_after_s = 17"))
         line = self.server.reload()
         self.assertIn("[limits] max_transactions", line)
         request = invite_request(self.server.port, "5000", sdp_offer("m=audio 4000 RTP/AVP 0\r\n"),
                                  f"{uuid.uuid4().hex}@127.0.0.1", "z9hG4bKlast")
-        reply = udp_exchange(self.server.port, request)
+        reply = udp_exchange(self.server.port, request, timeout=10)
         self.assertTrue(reply.startswith("SIP/2.0 503"), reply)
         self.assertIn("Retry-After: 17", reply)
 
