@@ -212,6 +212,29 @@ class ReloadTest(CallersTestCase):
         self.assertIn("[sip] deny", self.server.reload())
         self.assertTrue(probe(self.server, "127.0.0.5", timeout=5).startswith("SIP/2.0 "))
 
+    def test_digest_users_added_by_reload_authenticate_and_nonces_outlive_a_reload(self):
+        self.server.rewrite_config(lambda text: text.replace(
+            'name = "5000"', 'name = "5000"\nauth = true') +
+            '\n[[user]]\nname = "carol"\npassword = "first-pass"\n')
+        line = self.server.reload()
+        self.assertIn("[[user]] carol", line)
+        self.assertIn("[[room]] 5000 auth", line)
+        carol = sip_auth_test.DigestCaller(self.server.port, "5000", "carol")
+        self.addCleanup(carol.close)
+        code, challenge = carol.attempt()
+        self.assertEqual(code, 401, challenge)
+        # Another user added and carol's password changed between the
+        # challenge and her answer: the nonce stays good, the new password counts.
+        self.server.rewrite_config(lambda text: text.replace("first-pass", "second-pass") +
+                                   '\n[[user]]\nname = "dave"\npassword = "x-pass"\n')
+        self.assertIn("[[user]] dave", self.server.reload())
+        carol.answer(carol.challenges(challenge)[0], "carol", "second-pass")
+        code, response = carol.attempt()
+        self.assertEqual(code, 200, response)
+        self.server.wait_until("carol never listed",
+                               lambda: "sip:carol@127.0.0.1" in self.server.participants("5000"))
+        self.assertEqual(carol.bye(), 200)
+
     def test_lowered_transaction_limits_refuse_the_next_invite_with_the_new_retry_after(self):
         # 16 INVITEs ringing (answer_delay_ms) hold 16 server transactions,
         # none of which may be dropped to make room.
