@@ -198,6 +198,7 @@ void Daemon::CommitReload(const Config& next, ReloadPlan& plan, api::ReloadOutco
                              static_cast<size_t>(next.limits.max_transaction_bytes),
                              next.limits.retry_after_s});
   endpoint_->set_retry_after_s(next.limits.retry_after_s);
+  transports_.SetTcpLimits(TransportOptionsFrom(next).tcp_limits);
   if (plan.filter) {
     // Replaced in place: the endpoint and the transports point at it.
     *source_filter_ = std::move(*plan.filter);

@@ -59,10 +59,6 @@ void CompareSip(const SipConfig& a, const SipConfig& b, ConfigChange* out) {
       .Key("advertised_address", &S::advertised_ipv4)
       .Key("advertised_address", &S::advertised_ipv6)
       .Key("max_message_bytes", &S::max_message_bytes)
-      .Key("max_tcp_connections", &S::max_tcp_connections)
-      .Key("max_tcp_connections_per_source", &S::max_tcp_connections_per_source)
-      .Key("tcp_idle_timeout_s", &S::tcp_idle_timeout_s)
-      .Key("tcp_message_timeout_s", &S::tcp_message_timeout_s)
       .Key("tls_port", &S::tls_port)
       .Key("tls_certificate", &S::tls_certificate)
       .Key("tls_private_key", &S::tls_private_key)
@@ -70,8 +66,13 @@ void CompareSip(const SipConfig& a, const SipConfig& b, ConfigChange* out) {
       .Key("tls_verify_client", &S::tls_verify_client)
       .Key("tls_min_version", &S::tls_min_version)
       .Key("tls_ciphers", &S::tls_ciphers)
-      .Key("tls_handshake_timeout_s", &S::tls_handshake_timeout_s)
-      // Call control's and who may call: taken by the running parts.
+      // The TCP and TLS connections' limits (SipTransports::SetTcpLimits),
+      // call control's and who may call: taken by the running parts.
+      .Key("max_tcp_connections", &S::max_tcp_connections, kLive)
+      .Key("max_tcp_connections_per_source", &S::max_tcp_connections_per_source, kLive)
+      .Key("tcp_idle_timeout_s", &S::tcp_idle_timeout_s, kLive)
+      .Key("tcp_message_timeout_s", &S::tcp_message_timeout_s, kLive)
+      .Key("tls_handshake_timeout_s", &S::tls_handshake_timeout_s, kLive)
       .Key("answer_delay_ms", &S::answer_delay_ms, kLive)
       .Key("session_min_se_s", &S::session_min_se_s, kLive)
       .Key("session_expires_s", &S::session_expires_s, kLive)

@@ -22,8 +22,10 @@ struct ConfigChange {
 
 // Live: [limits], [ivr], [controls], [conference_events], [messaging] but
 // its `enabled`, [records] path, [log] level, [[room]], [[user]], [sip]
-// allow/deny/auth/realm/auth_algorithms/nonce_lifetime_s/answer_delay_ms and
-// the session timers, [[trunk]], [[dial_plan]], [dial_out], [trunks].
+// allow/deny/auth/realm/auth_algorithms/nonce_lifetime_s/answer_delay_ms,
+// the session timers and the TCP/TLS connection limits (not
+// max_message_bytes, which sizes the UDP buffer), [[trunk]], [[dial_plan]],
+// [dial_out], [trunks].
 // Everything else needs a restart; a key this table does not know (a field
 // added later) is named "[section] (a key)" and needs one too.
 ConfigChange CompareConfigs(const Config& running, const Config& next);

@@ -30,16 +30,17 @@ TEST(ConfigChangeTest, KeysOnlyARestartTakesAreNamedEachOnce) {
   next.sip.port = 5070;
   next.sip.udp = false;  // both are "transports" in the file
   next.sip.tcp = false;
+  next.sip.max_message_bytes = 1000;  // the UDP buffer's size, set at start
   next.api.token = "another-token-of-enough-length";
   next.log.format = "json";
   next.messaging.enabled = false;
   next.msrp.port = 2856;
   next.dpdk.vlan = 7;
   const ConfigChange change = CompareConfigs(WithRoom(), next);
-  EXPECT_THAT(
-      change.needs_restart,
-      UnorderedElementsAre("[sip] port", "[sip] transports", "[media] workers", "[dpdk] vlan",
-                           "[api] token", "[log] format", "[messaging] enabled", "[msrp] port"));
+  EXPECT_THAT(change.needs_restart,
+              UnorderedElementsAre("[sip] port", "[sip] transports", "[sip] max_message_bytes",
+                                   "[media] workers", "[dpdk] vlan", "[api] token", "[log] format",
+                                   "[messaging] enabled", "[msrp] port"));
   EXPECT_THAT(change.live, IsEmpty());
 }
 
@@ -49,6 +50,7 @@ TEST(ConfigChangeTest, LiveKeysAreNamedWithoutTheirValues) {
   next.limits.max_calls = 10;
   next.sip.allow = {"10.0.0.0/8"};
   next.sip.answer_delay_ms = 500;
+  next.sip.max_tcp_connections = 10;
   next.log.level = "debug";
   next.messaging.history = 10;
   next.records.path = "/var/log/tutti/calls.jsonl";
@@ -59,11 +61,11 @@ TEST(ConfigChangeTest, LiveKeysAreNamedWithoutTheirValues) {
   const ConfigChange change = CompareConfigs(WithRoom(), next);
   EXPECT_THAT(change.needs_restart, IsEmpty());
   EXPECT_THAT(change.live,
-              UnorderedElementsAre("[ivr] max_attempts", "[limits] max_calls", "[sip] allow",
-                                   "[sip] answer_delay_ms", "[log] level", "[messaging] history",
-                                   "[records] path", "[controls] participant",
-                                   "[conference_events] max_subscriptions", "[[room]] 4000 pin",
-                                   "[[user]] alice"));
+              UnorderedElementsAre(
+                  "[ivr] max_attempts", "[limits] max_calls", "[sip] allow",
+                  "[sip] answer_delay_ms", "[sip] max_tcp_connections", "[log] level",
+                  "[messaging] history", "[records] path", "[controls] participant",
+                  "[conference_events] max_subscriptions", "[[room]] 4000 pin", "[[user]] alice"));
 }
 
 TEST(ConfigChangeTest, RoomsUsersAndTrunksAddedOrRemovedAreNamed) {
