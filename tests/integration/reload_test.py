@@ -235,6 +235,34 @@ class ReloadTest(CallersTestCase):
                                lambda: "sip:carol@127.0.0.1" in self.server.participants("5000"))
         self.assertEqual(carol.bye(), 200)
 
+    def test_a_lowered_tcp_limit_refuses_the_next_connection_and_keeps_the_open_one(self):
+        def connect():
+            sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=5,
+                                            source_address=("127.0.0.6", 0))
+            self.addCleanup(sock.close)
+            sock.settimeout(5)
+            return sock
+
+        def options(sock):
+            text = sip_auth_test.SourceListTest.OPTIONS.format(
+                port=self.server.port, ip="127.0.0.6", local=sock.getsockname()[1],
+                branch=os.urandom(6).hex())
+            sock.sendall(text.replace("SIP/2.0/UDP", "SIP/2.0/TCP").encode())
+            return sock.recv(65535)
+
+        first = connect()
+        self.assertTrue(options(first).startswith(b"SIP/2.0 "))
+        self.server.rewrite_config(lambda text: text.replace(
+            "[sip]\n", "[sip]\nmax_tcp_connections_per_source = 1\n", 1))
+        self.assertIn("[sip] max_tcp_connections_per_source", self.server.reload())
+        second = connect()
+        try:
+            self.assertEqual(second.recv(1), b"")  # closed by tuttid at once
+        except ConnectionResetError:
+            pass
+        self.server.wait_for_metric("tutti_sip_stream_refused_total", 'transport="tcp"')
+        self.assertTrue(options(first).startswith(b"SIP/2.0 "))  # the open one served on
+
     def test_lowered_transaction_limits_refuse_the_next_invite_with_the_new_retry_after(self):
         # 16 INVITEs ringing (answer_delay_ms) hold 16 server transactions,
         # none of which may be dropped to make room.
