@@ -290,7 +290,7 @@ bool Daemon::StartControlApi() {
       &loop_, ControlApiOptionsFrom(config_), &rooms_, &*stored_rooms_, controller_.get(), &events_,
       [this] { return Metrics(); }, prompts_, files_.get());
   control_api_->set_trunks(TrunksForApi());
-  control_api_->set_reload([this] { return Reload("api"); });
+  control_api_->set_reload([this] { return Reload("POST /v1/reload"); });
   control_api_->set_workers(&*media_);
   if (absl::Status s = control_api_->Start(); !s.ok()) {
     LogError("tuttid", "cannot start the control API").With("error", s.ToString());

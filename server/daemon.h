@@ -114,7 +114,7 @@ class Daemon {
   // [[user]] and [sip] auth, realm, auth_algorithms, nonce_lifetime_s.
   void ReloadDigestUsers(const Config& next);
   void ReopenCallRecords();
-  void ReloadTlsCertificate();
+  void ReloadTlsCertificate(std::string_view trigger);
   // Call control's options from `config`, as at start and at each reload.
   CallControllerOptions ControllerOptionsFor(const Config& config) const;
   void RenderReloadMetrics(api::MetricsText& out) const;

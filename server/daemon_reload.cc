@@ -80,7 +80,7 @@ api::ReloadOutcome Daemon::Reload(std::string_view trigger) {
   api::ReloadOutcome outcome = TryReload();
   // Whatever the file says: logrotate's SIGHUP must reach the records.
   ReopenCallRecords();
-  ReloadTlsCertificate();
+  ReloadTlsCertificate(trigger);
   switch (outcome.result) {
     case Result::kOk:
       ++reloads_.ok;
@@ -284,14 +284,14 @@ void Daemon::ReopenCallRecords() {
   }
 }
 
-void Daemon::ReloadTlsCertificate() {
+void Daemon::ReloadTlsCertificate(std::string_view trigger) {
   // Renewed certificates (e.g. by an ACME client) without a restart.
   if (!config_.sip.tls) return;
   if (absl::Status s = transports_.ReloadTls(); !s.ok()) {
-    LogError("tuttid", "TLS certificate not reloaded, the old one stays")
+    LogError("tuttid", StrCat(trigger, ": TLS certificate not reloaded, the old one stays"))
         .With("error", s.ToString());
   } else {
-    LogInfo("tuttid", "TLS certificate reloaded")
+    LogInfo("tuttid", StrCat(trigger, ": TLS certificate reloaded"))
         .With("subject", transports_.tls_context()->certificate_summary());
   }
 }
