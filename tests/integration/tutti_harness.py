@@ -538,6 +538,21 @@ def udp_exchange(port, message, timeout=2.0, expect_reply=True):
             return None
 
 
+def expect_closed_at_once(port, source_ip, timeout=5.0):
+    """Connects to tuttid's SIP TCP port from source_ip (a loopback address)
+    and returns once tuttid closes the connection (EOF or a reset); fails
+    after timeout."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                  source_address=(source_ip, 0)) as sock:
+        sock.settimeout(timeout)
+        try:
+            data = sock.recv(1)
+        except ConnectionResetError:
+            return
+        if data != b"":
+            raise AssertionError(f"tuttid sent {data!r} to {source_ip} instead of closing")
+
+
 def sdp_offer(media_lines):
     """An SDP offer from 127.0.0.1 with these m= (and a=) lines."""
     return "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" + media_lines
