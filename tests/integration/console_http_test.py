@@ -156,7 +156,6 @@ class WorkersApiTest(CallersTestCase):
             self.assertGreater(w["ticks"], 0)
             self.assertGreaterEqual(w["late_ticks"], 0)
             self.assertGreaterEqual(w["tick_ms"], 0)
-            self.assertLess(w["tick_ms"], 20)
             self.assertAlmostEqual(w["load"], w["tick_ms"] / 20, delta=0.001)
         self.assertGreater(body["workers"][1]["tick_ms"], 0, "a worker mixing a room takes time")
 
