@@ -158,7 +158,8 @@ class Daemon {
   std::optional<sip::TransactionLayer> transactions_;
   // Before the controller, which points at them, and after the transaction
   // layer, which the links send through (destroyed before it).
-  std::optional<trunk::TrunkTable> trunks_;
+  // Shared with the calls of its trunks, which keep it while they last.
+  std::shared_ptr<const trunk::TrunkTable> trunks_;
   std::optional<trunk::DialPlan> dial_plan_;
   std::optional<trunk::TrunkGuard> trunk_guard_;
   std::unique_ptr<LoopTimers> trunk_timers_;

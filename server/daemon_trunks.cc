@@ -19,7 +19,7 @@ bool Daemon::SetUpTrunks() {
     LogError("tuttid", "cannot set up the SIP trunks").With("error", table.status().ToString());
     return false;
   }
-  trunks_.emplace(std::move(*table));
+  trunks_ = std::make_shared<const trunk::TrunkTable>(*std::move(table));
   absl::StatusOr<trunk::DialPlan> plan = trunk::DialPlan::Make(config_.dial_plan);
   if (!plan.ok()) {  // the config check already refused it
     LogError("tuttid", "bad [[dial_plan]]").With("error", plan.status().ToString());
@@ -29,9 +29,9 @@ bool Daemon::SetUpTrunks() {
   trunk_guard_.emplace(config_.dial_out);
   trunk_timers_ = std::make_unique<LoopTimers>(&loop_);
   trunk_links_ = std::make_unique<trunk::TrunkLinks>(
-      &*trunks_, trunk_timers_.get(), &*transactions_, CallControllerOptionsFrom(config_).local,
+      *trunks_, trunk_timers_.get(), &*transactions_, CallControllerOptionsFrom(config_).local,
       StrCat("tutti/", TUTTI_VERSION));
-  controller_->set_trunks(&*trunks_, &*dial_plan_, &*trunk_guard_, trunk_links_.get());
+  controller_->set_trunks(trunks_, &*dial_plan_, &*trunk_guard_, trunk_links_.get());
   for (const trunk::TrunkConfig& trunk : trunks_->trunks()) {
     LogInfo("tuttid", "trunk")
         .With("trunk", trunk.name)
@@ -46,7 +46,7 @@ bool Daemon::SetUpTrunks() {
 api::TrunksView Daemon::TrunksForApi() const {
   api::TrunksView view;
   if (!trunks_) return view;
-  view.table = &*trunks_;
+  view.table = trunks_.get();
   view.guard = &*trunk_guard_;
   view.links = [this] { return trunk_links_->Status(); };
   return view;

@@ -374,14 +374,25 @@ class CallController : public sip::TransactionUser {
   uint64_t calls_answered() const { return calls_answered_; }
 
   // ---- Trunks, public (call_trunk_calls.cc, call_dial_out.cc) ----
-  // The trunks and their state (all outlive the controller; null: none,
-  // calls to numbers get 404 and dial-outs are refused).
-  void set_trunks(const trunk::TrunkTable* trunks, const trunk::DialPlan* dial_plan,
+  // The trunks and their state (null: none, calls to numbers get 404 and
+  // dial-outs are refused); a reload sets them again. The dial plan, guard
+  // and links outlive the controller or the next set_trunks; the guard,
+  // once given, stays the same object for the controller's life (calls in
+  // progress are released on it). A call keeps its trunk's settings
+  // (shared with the table it came from) until it ends, so the table may
+  // go with the next set_trunks.
+  void set_trunks(std::shared_ptr<const trunk::TrunkTable> trunks, const trunk::DialPlan* dial_plan,
                   trunk::TrunkGuard* guard, const trunk::TrunkLinks* links) {
-    trunks_ = trunks;
+    trunks_ = std::move(trunks);
     dial_plan_ = dial_plan;
     trunk_guard_ = guard;
     trunk_links_ = links;
+  }
+  // [trunks] and [dial_out] as a reload sets them: the next call and the
+  // next dial-out go by them.
+  void set_trunk_rules(const trunk::TrunkPolicy& policy, const trunk::DialOutConfig& dial_out) {
+    options_.trunk_policy = policy;
+    options_.dial_out = dial_out;
   }
   // Places a call from `request.room` (call_dial_out.cc): the call's id
   // (its participant id once answered), or why not: NotFound (no such
@@ -540,6 +551,10 @@ class CallController : public sip::TransactionUser {
                                              const sdp::LocalMedia& local) const;
   // The call ended: its trunk's count goes down.
   void TrunkCallEnded(const Call& call);
+  // `trunk` (of trunks_) as a call keeps it: sharing the table's life.
+  std::shared_ptr<const trunk::TrunkConfig> HoldTrunk(const trunk::TrunkConfig& trunk) const {
+    return std::shared_ptr<const trunk::TrunkConfig>(trunks_, &trunk);
+  }
   // ---- end inbound trunk calls ----
 
   // ---- Dial-out and REFER (call_dial_out.cc, call_refer.cc) ----
@@ -774,7 +789,7 @@ class CallController : public sip::TransactionUser {
   // ---- end MSRP state ----
 
   // ---- Trunk state, shared (set_trunks) ----
-  const trunk::TrunkTable* trunks_ = nullptr;
+  std::shared_ptr<const trunk::TrunkTable> trunks_;
   const trunk::DialPlan* dial_plan_ = nullptr;
   trunk::TrunkGuard* trunk_guard_ = nullptr;
   const trunk::TrunkLinks* trunk_links_ = nullptr;

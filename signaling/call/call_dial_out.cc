@@ -162,7 +162,7 @@ absl::StatusOr<std::unique_ptr<CallController::Call>> CallController::NewDialOut
   call->our_offer = sdp::MakeOffer(call->local_media);
 
   auto leg = std::make_unique<DialOutLeg>();
-  leg->trunk = &trunk;
+  leg->trunk = HoldTrunk(trunk);
   leg->number = plan.target.number;
   leg->caller_id = plan.caller_id;
   leg->requested_by = request.requested_by;

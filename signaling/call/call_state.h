@@ -103,7 +103,9 @@ struct CallController::Call {
   // ---- Inbound trunk call (call_trunk_calls.cc) ----
   // The trunk it came from (null: not a trunk's call), the number it
   // called and who called (CallerOf), for its name, events and record.
-  const trunk::TrunkConfig* trunk = nullptr;
+  // Its settings as the call began: a reload that changes or removes the
+  // trunk leaves them to the call until it ends (CallController::HoldTrunk).
+  std::shared_ptr<const trunk::TrunkConfig> trunk;
   std::string called_number;
   std::string caller_number;
   bool caller_withheld = false;  // Privacy: kept for its record, shown as "anonymous"

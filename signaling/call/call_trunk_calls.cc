@@ -110,7 +110,7 @@ void CallController::TakeTrunkCaller(Call& call, const SipMessage& invite,
                                      const Admission& admitted) {
   const trunk::TrunkConfig& trunk = *admitted.trunk;
   const trunk::CallerIdentity caller = trunk::CallerOf(invite, trunk.numbers);
-  call.trunk = &trunk;
+  call.trunk = HoldTrunk(trunk);
   call.called_number = admitted.called_number;
   call.caller_number = caller.number;
   call.caller_withheld = caller.withheld;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,7 +58,9 @@ struct DialOutLeg {
     kAnswered,    // 2xx taken: the callee is a participant
     kOver,        // failed or ended
   };
-  const trunk::TrunkConfig* trunk = nullptr;
+  // The trunk's settings as the dial-out began, kept by it until it ends
+  // (a reload may change or remove the trunk meanwhile).
+  std::shared_ptr<const trunk::TrunkConfig> trunk;
   std::string number;     // canonical, the callee
   std::string caller_id;  // canonical, shown to the callee; empty: none
   std::string requested_by;

@@ -54,21 +54,48 @@ sip::OutgoingDialog TrunkRequest(const TrunkConfig& trunk, const sip::Destinatio
   return start;
 }
 
-TrunkRegistration::TrunkRegistration(const TrunkConfig* trunk, sip::Destination next_hop,
+bool SameRegistrar(const TrunkConfig& a, const sip::Destination& a_hop, const TrunkConfig& b,
+                   const sip::Destination& b_hop) {
+  return TrunkDomain(a) == TrunkDomain(b) && a.username == b.username &&
+         a.outbound_proxy == b.outbound_proxy && a.transport == b.transport &&
+         a_hop.transport == b_hop.transport && a_hop.address == b_hop.address;
+}
+
+namespace {
+
+sip::DigestClientCredentials CredentialsOf(const TrunkConfig& trunk) {
+  return {trunk.auth_username.empty() ? trunk.username : trunk.auth_username, trunk.password};
+}
+
+}  // namespace
+
+TrunkRegistration::TrunkRegistration(const TrunkConfig& trunk, sip::Destination next_hop,
                                      CallTimers* timers, sip::CallSignaling* signaling,
                                      sip::LocalEndpoint local, std::string user_agent)
-    : trunk_(trunk),
+    : name_(trunk.name),
       next_hop_(next_hop),
       timers_(timers),
       signaling_(signaling),
       user_agent_(std::move(user_agent)),
-      dialog_(sip::Dialog::StartOutgoing(TrunkRequest(*trunk, next_hop), std::move(local))),
-      request_uri_(StrCat("sip:", TrunkDomain(*trunk))),
-      credentials_{trunk->auth_username.empty() ? trunk->username : trunk->auth_username,
-                   trunk->password},
-      expires_s_(std::max(trunk->register_expires_s, 1)) {}
+      dialog_(sip::Dialog::StartOutgoing(TrunkRequest(trunk, next_hop), std::move(local))),
+      request_uri_(StrCat("sip:", TrunkDomain(trunk))),
+      credentials_(CredentialsOf(trunk)),
+      expires_s_(std::max(trunk.register_expires_s, 1)) {}
 
 void TrunkRegistration::Start() {
+  started_ = true;
+  NewRound();
+  Send(expires_s_);
+}
+
+void TrunkRegistration::Renew(const TrunkConfig& trunk) {
+  if (unregistering_) return;
+  credentials_ = CredentialsOf(trunk);
+  expires_s_ = std::max(trunk.register_expires_s, 1);
+  if (!started_) return;
+  timer_.Cancel();
+  backoff_ = kFirstRegisterRetry;
+  LogInfo("trunk", "trunk registration renewed").With("trunk", name_);
   NewRound();
   Send(expires_s_);
 }
@@ -158,7 +185,7 @@ void TrunkRegistration::OnRegistered(const sip::SipMessage& ok) {
   ++registrations_;
   if (!was_registered) {
     LogInfo("trunk", "trunk registered")
-        .With("trunk", trunk_->name)
+        .With("trunk", name_)
         .With("expires_s", granted)
         .With("registrar", next_hop_.address.ToString());
   }
@@ -200,10 +227,11 @@ void TrunkRegistration::OnTooBrief(const sip::SipMessage& response) {
 }
 
 void TrunkRegistration::FinishUnregister(int status) {
+  unregister_done_ = true;
   state_ = RegistrationState::kNone;
   registered_until_ = absl::InfinitePast();
   last_status_ = status;
-  LogInfo("trunk", "trunk unregistered").With("trunk", trunk_->name).With("status", status);
+  LogInfo("trunk", "trunk unregistered").With("trunk", name_).With("status", status);
   if (unregistered_) std::exchange(unregistered_, nullptr)();
 }
 
@@ -216,7 +244,7 @@ void TrunkRegistration::Fail(int status, std::string_view why) {
   backoff_ = std::min(backoff_ * 2, kLongestRegisterRetry);
   retry_at_ = timers_->Now() + retry_in;
   LogWarn("trunk", "trunk registration failed")
-      .With("trunk", trunk_->name)
+      .With("trunk", name_)
       .With("status", status)
       .With("why", why)
       .With("retry_in_s", absl::ToInt64Seconds(retry_in));

@@ -34,6 +34,13 @@ std::vector<std::string> TrunkRoutes(const TrunkConfig& trunk);
 // A request of ours to the trunk outside any dialog: to sip:<domain>, from
 // <sip:username@domain> (tutti when it has no username).
 sip::OutgoingDialog TrunkRequest(const TrunkConfig& trunk, const sip::Destination& next_hop);
+// Whether two settings of a trunk register the same binding at the same
+// place: one AOR (username@domain), one route and next hop. A reload that
+// keeps it renews the registration in its dialog (same Call-ID, RFC 3261
+// §10.2.4) rather than unregistering it: an Expires: 0 in another dialog,
+// overtaken by the new REGISTER, would remove the new binding (§10.3 step 7).
+bool SameRegistrar(const TrunkConfig& a, const sip::Destination& a_hop, const TrunkConfig& b,
+                   const sip::Destination& b_hop);
 
 // The back-off of a failed registration.
 inline constexpr absl::Duration kFirstRegisterRetry = absl::Seconds(30);
@@ -43,20 +50,28 @@ inline constexpr int kLongestMinExpires = 86400;
 
 class TrunkRegistration {
  public:
-  // Everything given outlives this. Nothing is sent before Start.
-  TrunkRegistration(const TrunkConfig* trunk, sip::Destination next_hop, CallTimers* timers,
+  // `timers` and `signaling` outlive this; `trunk` is read now (copied
+  // what is kept). Nothing is sent before Start.
+  TrunkRegistration(const TrunkConfig& trunk, sip::Destination next_hop, CallTimers* timers,
                     sip::CallSignaling* signaling, sip::LocalEndpoint local,
                     std::string user_agent);
   TrunkRegistration(const TrunkRegistration&) = delete;
   TrunkRegistration& operator=(const TrunkRegistration&) = delete;
 
   void Start();
+  // A reload changed the trunk's credentials or register_expires_s, not
+  // its registrar (SameRegistrar): they are used from now on and, once
+  // started, a REGISTER goes at once in the same dialog (a failed one's
+  // back-off starts over). No-op while unregistering.
+  void Renew(const TrunkConfig& trunk);
   // REGISTER with Expires: 0 when registered or registering; `done` runs
   // at its final response or timeout. False: nothing to unregister (done
   // does not run). Nothing more is sent after it.
   bool Unregister(std::function<void()> done);
 
   RegistrationState state() const { return state_; }
+  // Unregister's REGISTER was answered or timed out (or could not be sent).
+  bool unregistered() const { return unregister_done_; }
   // The registration's part of the trunk's status.
   void Fill(TrunkLinkStatus& status, absl::Time now) const;
 
@@ -82,7 +97,7 @@ class TrunkRegistration {
   int GrantedExpires(const sip::SipMessage& ok) const;
   std::string AuthorizationLines();
 
-  const TrunkConfig* trunk_;
+  std::string name_;  // the trunk's, for the log
   sip::Destination next_hop_;
   CallTimers* timers_;
   sip::CallSignaling* signaling_;
@@ -105,7 +120,9 @@ class TrunkRegistration {
   uint64_t registrations_ = 0;
   uint64_t failures_ = 0;
   OwnedTimer timer_;  // the refresh or the retry
+  bool started_ = false;
   bool unregistering_ = false;
+  bool unregister_done_ = false;
   std::function<void()> unregistered_;
   // Expires with this object: a response arriving after it is dropped.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -129,6 +129,20 @@ void TrunkGuard::DialOutEnded(const TrunkConfig& trunk, std::string_view room) {
   if (it->second.dial_outs > 0) --it->second.dial_outs;
 }
 
+void TrunkGuard::Reconfigure(DialOutConfig rooms, const TrunkTable& trunks, absl::Time now) {
+  rooms_ = rooms;
+  for (auto it = trunks_.begin(); it != trunks_.end();) {
+    Expire(it->second.dial_out_starts, now);
+    const TrunkCounts& counts = it->second;
+    if (trunks.Named(it->first) == nullptr && counts.calls == 0 && counts.dial_outs == 0 &&
+        counts.dial_out_starts.empty()) {
+      trunks_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
 int TrunkGuard::calls(std::string_view trunk) const {
   auto it = trunks_.find(std::string(trunk));
   return it == trunks_.end() ? 0 : it->second.calls;

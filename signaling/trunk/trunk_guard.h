@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "signaling/trunk/trunk_config.h"
+#include "signaling/trunk/trunk_table.h"
 
 namespace tutti::trunk {
 
@@ -37,6 +38,14 @@ class TrunkGuard {
   // DialOutEnded for the dial-out counts (trunk and room).
   void CallEnded(const TrunkConfig& trunk);
   void DialOutEnded(const TrunkConfig& trunk, std::string_view room);
+
+  // A reload: the rooms' limits from now on, each trunk's from the config
+  // its next call is admitted with. Counts in progress stay, by trunk name
+  // (a call of a trunk changed or removed is still released by CallEnded),
+  // and so does the hour's window of a trunk kept; a trunk `trunks` no
+  // longer has is forgotten once nothing of it is counted, so the table
+  // holds only configured trunks and those with calls or starts this hour.
+  void Reconfigure(DialOutConfig rooms, const TrunkTable& trunks, absl::Time now);
 
   int calls(std::string_view trunk) const;
   int dial_outs(std::string_view trunk) const;

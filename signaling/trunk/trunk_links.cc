@@ -1,5 +1,6 @@
 #include "signaling/trunk/trunk_links.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/log.h"
@@ -10,10 +11,12 @@
 namespace tutti::trunk {
 
 struct TrunkLinks::Link {
-  const TrunkConfig* trunk = nullptr;
+  TrunkConfig trunk;  // as configured last
   sip::Destination next_hop;
   std::unique_ptr<TrunkRegistration> registration;  // null: the trunk does not register
   OwnedTimer options_timer;
+  // Expires with the link or its round of OPTIONS: an answer after it is dropped.
+  std::shared_ptr<bool> options_round = std::make_shared<bool>(true);
   int misses = 0;  // OPTIONS unanswered in a row
   bool up = true;
   uint64_t options_sent = 0;
@@ -35,43 +38,134 @@ std::string_view RegistrationStateName(RegistrationState state) {
   return "none";
 }
 
-TrunkLinks::TrunkLinks(const TrunkTable* trunks, CallTimers* timers, sip::CallSignaling* signaling,
+TrunkLinks::TrunkLinks(const TrunkTable& trunks, CallTimers* timers, sip::CallSignaling* signaling,
                        sip::LocalEndpoint local, std::string user_agent)
-    : trunks_(trunks),
-      timers_(timers),
+    : timers_(timers),
       signaling_(signaling),
       local_(std::move(local)),
       user_agent_(std::move(user_agent)) {
-  for (const TrunkConfig& trunk : trunks_->trunks()) {
-    auto link = std::make_unique<Link>();
-    link->trunk = &trunk;
-    link->next_hop = trunks_->NextHop(trunk);
-    if (trunk.register_) {
-      link->registration = std::make_unique<TrunkRegistration>(&trunk, link->next_hop, timers_,
-                                                               signaling_, local_, user_agent_);
-    }
-    links_.push_back(std::move(link));
+  for (const TrunkConfig& trunk : trunks.trunks()) {
+    links_.push_back(NewLink(trunk, trunks.NextHop(trunk)));
   }
 }
 
 TrunkLinks::~TrunkLinks() = default;
 
-void TrunkLinks::Start() {
-  for (const std::unique_ptr<Link>& link : links_) {
-    if (link->registration) link->registration->Start();
-    if (link->trunk->options_interval_s > 0) SendOptions(*link);
+std::unique_ptr<TrunkLinks::Link> TrunkLinks::NewLink(const TrunkConfig& trunk,
+                                                      const sip::Destination& next_hop) {
+  auto link = std::make_unique<Link>();
+  link->trunk = trunk;
+  link->next_hop = next_hop;
+  if (trunk.register_) {
+    link->registration = std::make_unique<TrunkRegistration>(trunk, next_hop, timers_, signaling_,
+                                                             local_, user_agent_);
   }
+  return link;
+}
+
+void TrunkLinks::Start() {
+  started_ = true;
+  for (const std::unique_ptr<Link>& link : links_) StartLink(*link);
+}
+
+void TrunkLinks::StartLink(Link& link) {
+  if (link.registration) link.registration->Start();
+  if (link.trunk.options_interval_s > 0) SendOptions(link);
+}
+
+void TrunkLinks::Reconfigure(const TrunkTable& trunks) {
+  if (stopped_) return;
+  DropRetired();
+  std::vector<std::unique_ptr<Link>> next;
+  for (const TrunkConfig& trunk : trunks.trunks()) {
+    const sip::Destination next_hop = trunks.NextHop(trunk);
+    auto kept = std::find_if(links_.begin(), links_.end(), [&](const std::unique_ptr<Link>& link) {
+      return link != nullptr && link->trunk.name == trunk.name;
+    });
+    if (kept != links_.end()) {
+      UpdateLink(**kept, trunk, next_hop);
+      next.push_back(std::move(*kept));
+      continue;
+    }
+    next.push_back(NewLink(trunk, next_hop));
+    LogInfo("trunk", "trunk link added").With("trunk", trunk.name);
+    if (started_) StartLink(*next.back());
+  }
+  for (std::unique_ptr<Link>& gone : links_) {
+    if (gone == nullptr) continue;
+    LogInfo("trunk", "trunk link removed").With("trunk", gone->trunk.name);
+    Retire(std::move(gone->registration));
+  }
+  links_ = std::move(next);  // a removed link's timer and OPTIONS answer go with it
+}
+
+void TrunkLinks::UpdateLink(Link& link, const TrunkConfig& trunk,
+                            const sip::Destination& next_hop) {
+  UpdateRegistration(link, trunk, next_hop);
+  const bool new_peer =
+      next_hop.transport != link.next_hop.transport || next_hop.address != link.next_hop.address;
+  const bool options_changed =
+      new_peer || trunk.options_interval_s != link.trunk.options_interval_s;
+  link.trunk = trunk;
+  link.next_hop = next_hop;
+  if (options_changed) RestartOptions(link, new_peer);
+}
+
+void TrunkLinks::UpdateRegistration(Link& link, const TrunkConfig& trunk,
+                                    const sip::Destination& next_hop) {
+  const TrunkConfig& was = link.trunk;
+  if (link.registration != nullptr && trunk.register_ &&
+      SameRegistrar(was, link.next_hop, trunk, next_hop)) {
+    if (trunk.auth_username != was.auth_username || trunk.password != was.password ||
+        trunk.register_expires_s != was.register_expires_s) {
+      link.registration->Renew(trunk);
+    }
+    return;
+  }
+  if (link.registration == nullptr && !trunk.register_) return;
+  Retire(std::move(link.registration));
+  if (!trunk.register_) return;
+  link.registration = std::make_unique<TrunkRegistration>(trunk, next_hop, timers_, signaling_,
+                                                          local_, user_agent_);
+  LogInfo("trunk", "trunk registers anew").With("trunk", trunk.name);
+  if (started_) link.registration->Start();
+}
+
+void TrunkLinks::RestartOptions(Link& link, bool new_peer) {
+  link.options_timer.Cancel();
+  link.options_round = std::make_shared<bool>(true);
+  if (new_peer || link.trunk.options_interval_s == 0) {
+    link.misses = 0;
+    link.up = true;  // as at start: up until it misses (or sent none)
+  }
+  if (started_ && link.trunk.options_interval_s > 0) SendOptions(link);
+}
+
+void TrunkLinks::Retire(std::unique_ptr<TrunkRegistration> registration) {
+  if (registration == nullptr) return;
+  // Not bound: nothing to take back; a REGISTER in flight is answered to nobody.
+  if (!registration->Unregister([this] {
+        if (on_retired_) on_retired_();
+      })) {
+    return;
+  }
+  retiring_.push_back(std::move(registration));
+}
+
+void TrunkLinks::DropRetired() {
+  std::erase_if(retiring_, [](const std::unique_ptr<TrunkRegistration>& registration) {
+    return registration->unregistered();
+  });
 }
 
 void TrunkLinks::SendOptions(Link& link) {
-  sip::Dialog request =
-      sip::Dialog::StartOutgoing(TrunkRequest(*link.trunk, link.next_hop), local_);
+  sip::Dialog request = sip::Dialog::StartOutgoing(TrunkRequest(link.trunk, link.next_hop), local_);
   std::string extra = "Accept: application/sdp\r\n";
   if (!user_agent_.empty()) StrAppend(&extra, "User-Agent: ", user_agent_, "\r\n");
   std::string bytes =
       request.BuildRequest(sip::Method::kOptions, sip::TransactionLayer::NewBranch(), extra);
   ++link.options_sent;
-  std::weak_ptr<bool> alive = alive_;
+  std::weak_ptr<bool> alive = link.options_round;
   Link* at = &link;
   const sip::TransactionId sent = signaling_->SendRequest(
       link.next_hop, std::move(bytes), [this, alive, at](const sip::SipMessage* response) {
@@ -89,7 +183,7 @@ void TrunkLinks::OnOptionsAnswer(Link& link, const sip::SipMessage* response) {
     if (!link.up) {
       link.up = true;
       LogInfo("trunk", "trunk up")
-          .With("trunk", link.trunk->name)
+          .With("trunk", link.trunk.name)
           .With("status", response->status_code());
     }
   } else {
@@ -98,13 +192,14 @@ void TrunkLinks::OnOptionsAnswer(Link& link, const sip::SipMessage* response) {
       link.up = false;
       ++link.went_down;
       LogWarn("trunk", "trunk down")
-          .With("trunk", link.trunk->name)
+          .With("trunk", link.trunk.name)
           .With("unanswered_options", link.misses);
     }
   }
   // The next one an interval after this one ended: never two at once.
+  if (link.trunk.options_interval_s <= 0) return;
   Link* at = &link;
-  link.options_timer.Start(timers_, absl::Seconds(link.trunk->options_interval_s),
+  link.options_timer.Start(timers_, absl::Seconds(link.trunk.options_interval_s),
                            [this, at] { SendOptions(*at); });
 }
 
@@ -116,6 +211,13 @@ void TrunkLinks::Stop(std::function<void()> done) {
     if (*once) std::exchange(*once, nullptr)();
   };
   auto pending = std::make_shared<int>(0);
+  DropRetired();
+  if (!retiring_.empty()) {
+    *pending += static_cast<int>(retiring_.size());
+    on_retired_ = [pending, finish] {
+      if (--*pending == 0) finish();
+    };
+  }
   for (const std::unique_ptr<Link>& link : links_) {
     link->options_timer.Cancel();
     if (!link->registration) continue;
@@ -131,7 +233,7 @@ void TrunkLinks::Stop(std::function<void()> done) {
 
 TrunkLinks::Link* TrunkLinks::Find(std::string_view trunk) const {
   for (const std::unique_ptr<Link>& link : links_) {
-    if (link->trunk->name == trunk) return link.get();
+    if (link->trunk.name == trunk) return link.get();
   }
   return nullptr;
 }
@@ -145,7 +247,7 @@ std::vector<TrunkLinkStatus> TrunkLinks::Status() const {
   std::vector<TrunkLinkStatus> out;
   for (const std::unique_ptr<Link>& link : links_) {
     TrunkLinkStatus status;
-    status.trunk = link->trunk->name;
+    status.trunk = link->trunk.name;
     if (link->registration) link->registration->Fill(status, timers_->Now());
     status.up = link->up;
     status.options_sent = link->options_sent;

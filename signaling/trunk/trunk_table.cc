@@ -208,7 +208,45 @@ absl::Status CheckTrunkConfig(const TrunkConfig& trunk) {
   return CheckLimits(trunk);
 }
 
-absl::StatusOr<TrunkTable> TrunkTable::Make(std::vector<TrunkConfig> trunks) {
+absl::StatusOr<TrunkTable::Resolved> TrunkTable::ResolveTrunk(const TrunkConfig& trunk,
+                                                              const TrunkTable* before) {
+  if (before != nullptr) {
+    for (size_t i = 0; i < before->trunks_.size(); ++i) {
+      const TrunkConfig& old = before->trunks_[i];
+      if (old.name == trunk.name && old.host == trunk.host &&
+          old.outbound_proxy == trunk.outbound_proxy && old.transport == trunk.transport &&
+          old.addresses == trunk.addresses) {
+        return before->resolved_[i];
+      }
+    }
+  }
+  absl::StatusOr<std::vector<sip::SocketAddress>> host = ResolveField(trunk, "host", trunk.host);
+  if (!host.ok()) return host.status();
+  Resolved resolved;
+  resolved.next_hop.transport =
+      trunk.transport == "tcp" ? sip::TransportKind::kTcp : sip::TransportKind::kUdp;
+  resolved.next_hop.address = host->front();
+  if (!trunk.outbound_proxy.empty()) {
+    absl::StatusOr<std::vector<sip::SocketAddress>> proxy =
+        ResolveField(trunk, "outbound_proxy", trunk.outbound_proxy);
+    if (!proxy.ok()) return proxy.status();
+    resolved.next_hop.address = proxy->front();
+  }
+  for (const std::string& entry : trunk.addresses) {
+    absl::StatusOr<sip::IpPrefix> prefix = sip::IpPrefix::Parse(entry);
+    if (!prefix.ok()) return TrunkError(trunk, StrCat("addresses: ", prefix.status().message()));
+    resolved.addresses.push_back(*prefix);
+  }
+  if (trunk.addresses.empty()) {
+    for (const sip::SocketAddress& address : *host) {
+      resolved.addresses.push_back(*sip::IpPrefix::Parse(address.ip()));
+    }
+  }
+  return resolved;
+}
+
+absl::StatusOr<TrunkTable> TrunkTable::Make(std::vector<TrunkConfig> trunks,
+                                            const TrunkTable* before) {
   if (trunks.size() > kMaxTrunks) {
     return absl::InvalidArgumentError(StrCat("at most ", kMaxTrunks, " [[trunk]] sections"));
   }
@@ -217,30 +255,10 @@ absl::StatusOr<TrunkTable> TrunkTable::Make(std::vector<TrunkConfig> trunks) {
   for (TrunkConfig& trunk : trunks) {
     if (absl::Status checked = CheckTrunkConfig(trunk); !checked.ok()) return checked;
     if (!names.insert(trunk.name).second) return TrunkError(trunk, "a second trunk of that name");
-    absl::StatusOr<std::vector<sip::SocketAddress>> host = ResolveField(trunk, "host", trunk.host);
-    if (!host.ok()) return host.status();
-    Resolved resolved;
-    resolved.next_hop.transport =
-        trunk.transport == "tcp" ? sip::TransportKind::kTcp : sip::TransportKind::kUdp;
-    resolved.next_hop.address = host->front();
-    if (!trunk.outbound_proxy.empty()) {
-      absl::StatusOr<std::vector<sip::SocketAddress>> proxy =
-          ResolveField(trunk, "outbound_proxy", trunk.outbound_proxy);
-      if (!proxy.ok()) return proxy.status();
-      resolved.next_hop.address = proxy->front();
-    }
-    for (const std::string& entry : trunk.addresses) {
-      absl::StatusOr<sip::IpPrefix> prefix = sip::IpPrefix::Parse(entry);
-      if (!prefix.ok()) return TrunkError(trunk, StrCat("addresses: ", prefix.status().message()));
-      resolved.addresses.push_back(*prefix);
-    }
-    if (trunk.addresses.empty()) {
-      for (const sip::SocketAddress& address : *host) {
-        resolved.addresses.push_back(*sip::IpPrefix::Parse(address.ip()));
-      }
-    }
+    absl::StatusOr<Resolved> resolved = ResolveTrunk(trunk, before);
+    if (!resolved.ok()) return resolved.status();
     if (trunk.domain.empty()) trunk.domain = trunk.host;
-    table.resolved_.push_back(std::move(resolved));
+    table.resolved_.push_back(*std::move(resolved));
     table.trunks_.push_back(std::move(trunk));
   }
   return table;

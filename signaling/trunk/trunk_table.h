@@ -23,8 +23,13 @@ class TrunkTable {
   TrunkTable() = default;
   // Checks the trunks (unique names, addresses, host, patterns, transport)
   // and resolves their hosts (getaddrinfo, at load only). The error names
-  // the trunk and what is wrong.
-  static absl::StatusOr<TrunkTable> Make(std::vector<TrunkConfig> trunks);
+  // the trunk and what is wrong. On a reload, `before` is the table in use:
+  // a trunk of the same name with the same host, outbound_proxy, transport
+  // and addresses keeps the addresses it had, not looked up again (the
+  // reload waits on no resolver for it, and a name with several addresses
+  // does not move it to another registrar).
+  static absl::StatusOr<TrunkTable> Make(std::vector<TrunkConfig> trunks,
+                                         const TrunkTable* before = nullptr);
 
   // The trunk whose addresses hold `source`; null: none (a stranger or a
   // plain SIP caller).
@@ -49,6 +54,9 @@ class TrunkTable {
     std::vector<sip::IpPrefix> addresses;
     sip::Destination next_hop;
   };
+  // `trunk`'s addresses and next hop: `before`'s when it resolved the same
+  // settings, else looked up now.
+  static absl::StatusOr<Resolved> ResolveTrunk(const TrunkConfig& trunk, const TrunkTable* before);
   std::vector<TrunkConfig> trunks_;
   std::vector<Resolved> resolved_;  // same index as trunks_
 };

@@ -115,6 +115,36 @@ TEST_F(CallDialOutTest, AProxyChallengeIsAnsweredOnceWithTheNextCSeq) {
   EXPECT_THAT(events.back(), AllOf(HasSubstr("\"state\":\"failed\""), HasSubstr("\"status\":407")));
 }
 
+// A reload replaces the carrier (another name, another account) while our
+// INVITE rings: the dial-out answers its challenge with the settings it
+// began with, joins its room and is released when it ends.
+TEST_F(CallDialOutTest, ARingingDialOutOutlivesAReloadOfItsTrunk) {
+  ASSERT_TRUE(DialOut("02079460123").ok());
+  trunk::TrunkConfig other = fakes::CarrierTrunk();
+  other.name = "other";
+  other.username = "someone-else";
+  other.password = "changed";
+  auto reloaded = trunk::TrunkTable::Make({other});
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+  table_ = std::make_shared<const trunk::TrunkTable>(*std::move(reloaded));
+  controller_->set_trunks(table_, nullptr, &guard_, nullptr);  // the old table is gone
+
+  CalleeAnswers(407,
+                "Proxy-Authenticate: Digest realm=\"carrier.example\", nonce=\"n1\", "
+                "algorithm=MD5, qop=\"auth\"\r\n");
+  ASSERT_THAT(SentOf("INVITE"), SizeIs(2));
+  EXPECT_THAT(SentOf("INVITE")[1]->bytes, AllOf(HasSubstr("\r\nProxy-Authorization: Digest "),
+                                                HasSubstr("username=\"tutti\"")));
+  CalleePicksUp();
+  EXPECT_THAT(controller_->Participants("1000"), SizeIs(1));
+  EXPECT_EQ(guard_.calls("carrier"), 1);
+  SendFrom(CalleeRequest("BYE", 1), Carrier());
+  EXPECT_EQ(guard_.calls("carrier"), 0);
+  EXPECT_EQ(guard_.dial_outs_in_room("1000"), 0);
+  EXPECT_THAT(EventsOf("dial_out").back(),
+              AllOf(HasSubstr("\"state\":\"ended\""), HasSubstr("\"trunk\":\"carrier\"")));
+}
+
 TEST_F(CallDialOutTest, RingingAndProgressAreEventsEachOnce) {
   ASSERT_TRUE(DialOut("02079460123").ok());
   CalleeAnswers(100);

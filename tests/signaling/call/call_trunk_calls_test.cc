@@ -64,7 +64,7 @@ class CallTrunkCallsTest : public fakes::ControllerBase {
   void Start() {
     auto table = trunk::TrunkTable::Make({carrier_});
     ASSERT_TRUE(table.ok()) << table.status();
-    table_ = std::move(*table);
+    table_ = std::make_shared<const trunk::TrunkTable>(std::move(*table));
     trunk::DialPlanRule to_room{.match = "442079460001", .room = "1000"};
     trunk::DialPlanRule to_ivr{.match = "442079460002", .ivr = true};
     trunk::DialPlanRule prefilled{.match = "44207946[2-9]XXX", .ivr = true, .ivr_room_digits = 4};
@@ -77,7 +77,7 @@ class CallTrunkCallsTest : public fakes::ControllerBase {
     options.digit_timeout = digit_timeout_;
     controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &ports_,
                                                    &overload_, &workers_, options);
-    controller_->set_trunks(&table_, &plan_, &guard_, nullptr);
+    controller_->set_trunks(table_, &plan_, &guard_, nullptr);
     records_ = std::move(*CallRecordWriter::Open(records_path_));
     controller_->set_call_records(records_.get());
     controller_->set_event_hub(&events_);
@@ -131,7 +131,7 @@ class CallTrunkCallsTest : public fakes::ControllerBase {
   trunk::TrunkConfig carrier_;
   trunk::TrunkPolicy policy_;
   absl::Duration digit_timeout_ = absl::Seconds(8);
-  trunk::TrunkTable table_;
+  std::shared_ptr<const trunk::TrunkTable> table_;
   trunk::DialPlan plan_;
   trunk::TrunkGuard guard_;
   EventHub events_;
@@ -236,6 +236,38 @@ TEST_F(CallTrunkCallsTest, ATrunkAtItsLimitGets503UntilACallEnds) {
   EXPECT_EQ(controller_->active_calls(), 1);
   FromTrunk(TrunkRequest("BYE", Did("442079460001"), 1, 2, tag));
   EXPECT_EQ(Call("442079460001", 3), 200);
+}
+
+// A reload removes the carrier while its call is up: its address is no
+// trunk's for the next INVITE, and the call goes on with the settings it
+// came with (the old table gone) and ends as any other.
+TEST_F(CallTrunkCallsTest, ACallOutlivesAReloadThatRemovesItsTrunk) {
+  Start();
+  ASSERT_EQ(Call("442079460001", 1), 200);
+  const std::string tag = fakes::ToTag(signaling_.responses.back().bytes);
+  Ack("442079460001", 1, tag);
+  const uint64_t id = controller_->Participants("1000").at(0).id;
+
+  auto pbx = trunk::TrunkTable::Make(
+      {trunk::TrunkConfig{.name = "pbx", .addresses = {"192.0.2.77"}, .host = "192.0.2.77"}});
+  ASSERT_TRUE(pbx.ok()) << pbx.status();
+  table_ = std::make_shared<const trunk::TrunkTable>(*std::move(pbx));
+  controller_->set_trunks(table_, &plan_, &guard_, nullptr);  // the carrier's table is gone
+  policy_.allow_room_calls_from_anywhere = false;
+  controller_->set_trunk_rules(policy_, trunk::DialOutConfig{});
+  EXPECT_EQ(Call("442079460001", 2), 403);  // a stranger's call to a number now
+  EXPECT_EQ(controller_->inbound_trunk_counters().refused_stranger, 1u);
+  EXPECT_EQ(guard_.calls("carrier"), 1);
+
+  FromTrunk(TrunkRequest("BYE", Did("442079460001"), 1, 2, tag));
+  EXPECT_EQ(signaling_.Statuses().back(), 200);
+  EXPECT_EQ(guard_.calls("carrier"), 0);  // released by its trunk's name
+  workers_.events.push_back(mixer::Left{id, {}});
+  DeliverEvents();
+  const std::vector<nlohmann::json> records = fakes::JsonLines(records_path_);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["trunk"], "carrier");
+  EXPECT_EQ(records[0]["caller_number"], "447700900123");
 }
 
 TEST_F(CallTrunkCallsTest, TheCallerIsWhomPaiNamesAndAWithheldOneIsAnonymous) {

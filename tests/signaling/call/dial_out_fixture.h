@@ -61,12 +61,12 @@ class DialOutFixture : public ControllerBase {
   void MakeController(trunk::TrunkConfig trunk = CarrierTrunk()) {
     absl::StatusOr<trunk::TrunkTable> table = trunk::TrunkTable::Make({std::move(trunk)});
     ASSERT_TRUE(table.ok()) << table.status();
-    table_ = std::move(*table);
+    table_ = std::make_shared<const trunk::TrunkTable>(std::move(*table));
     CallControllerOptions options = Options();
     options.moderator_controls = {{"#5", "dial_out"}};
     controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &ports_,
                                                    &overload_, &workers_, options);
-    controller_->set_trunks(&table_, nullptr, &guard_, nullptr);
+    controller_->set_trunks(table_, nullptr, &guard_, nullptr);
     controller_->set_event_hub(&events_);
     controller_->set_call_records(records_.get());
   }
@@ -135,7 +135,7 @@ class DialOutFixture : public ControllerBase {
 
   FakeTimers timers_;
   FakeWorkers workers_;
-  trunk::TrunkTable table_;
+  std::shared_ptr<const trunk::TrunkTable> table_;
   trunk::TrunkGuard guard_;
   EventHub events_;
   std::shared_ptr<EventHub::Subscription> subscription_;

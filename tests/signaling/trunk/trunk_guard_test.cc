@@ -149,5 +149,49 @@ TEST(TrunkGuardTest, EndsWithoutStartsChangeNothing) {
   EXPECT_TRUE(guard.AdmitDialOut(trunk, "demo", "442079460000", kStart).ok());
 }
 
+// A reload's guard: the same counts (a thief's hour is not reset by a
+// reload), the new room limits, and a trunk removed counted until its calls end.
+TEST(TrunkGuardTest, AReloadKeepsTheCountsAndTakesTheNewRoomLimits) {
+  TrunkConfig trunk = Carrier();
+  trunk.max_dial_outs_per_hour = 2;
+  TrunkGuard guard;
+  ASSERT_TRUE(guard.AdmitInbound(trunk, kStart));
+  ASSERT_TRUE(guard.AdmitDialOut(trunk, "demo", "442079460001", kStart).ok());
+  ASSERT_TRUE(guard.AdmitDialOut(trunk, "demo", "442079460002", kStart).ok());
+  guard.DialOutEnded(trunk, "demo");
+  guard.CallEnded(trunk);
+
+  const absl::StatusOr<TrunkTable> same = TrunkTable::Make({Carrier()});
+  ASSERT_TRUE(same.ok());
+  guard.Reconfigure(DialOutConfig{.max_per_room = 1}, *same, kStart + absl::Minutes(1));
+  EXPECT_EQ(guard.calls("carrier"), 2);
+  EXPECT_EQ(guard.dial_outs("carrier"), 1);
+  EXPECT_EQ(guard.AdmitDialOut(trunk, "other", "442079460003", kStart + absl::Minutes(1)).message(),
+            "trunk carrier: max_dial_outs_per_hour (2) reached");
+  EXPECT_EQ(guard.AdmitDialOut(trunk, "demo", "442079460003", kStart + absl::Minutes(1)).message(),
+            "room demo: [dial_out] max_per_room (1) reached");
+
+  guard.Reconfigure(DialOutConfig{}, TrunkTable{}, kStart + absl::Minutes(2));  // removed
+  EXPECT_EQ(guard.calls("carrier"), 2);  // its calls go on, and are released
+  guard.DialOutEnded(trunk, "demo");
+  guard.CallEnded(trunk);
+  guard.CallEnded(trunk);
+  EXPECT_EQ(guard.calls("carrier"), 0);
+  EXPECT_EQ(guard.dial_outs("carrier"), 0);
+}
+
+TEST(TrunkGuardTest, ATrunkRemovedIsForgottenOnceNothingOfItIsCounted) {
+  TrunkConfig trunk = Carrier();
+  trunk.max_calls_per_second = 1;
+  TrunkGuard guard;
+  ASSERT_TRUE(guard.AdmitInbound(trunk, kStart));
+  guard.CallEnded(trunk);
+  EXPECT_FALSE(guard.AdmitInbound(trunk, kStart));  // its bucket is empty
+  guard.Reconfigure(DialOutConfig{}, TrunkTable{}, kStart);
+  // Forgotten: the table holds no trunk that is gone and idle (a trunk of
+  // that name added again starts afresh).
+  EXPECT_TRUE(guard.AdmitInbound(trunk, kStart));
+}
+
 }  // namespace
 }  // namespace tutti::trunk
