@@ -81,10 +81,15 @@ class Daemon {
   bool SetUpTrunks();
   // A reloaded configuration's [[trunk]], [[dial_plan]], [dial_out] and
   // [trunks], applied without ending a call; an error changes nothing (the
-  // reload is then refused whole, its message says why).
+  // reload is then refused whole, its message says why). Everything that
+  // can fail is done before anything changes (hosts resolved, patterns
+  // checked), so call it before applying the rest of a reload. Hosts of
+  // trunks changed or added are resolved here, on the control thread.
   absl::Status ReloadTrunks(const Config& next);
   // What the API and /metrics show of the trunks.
   api::TrunksView TrunksForApi() const;
+  // The trunks as they are now, to call control (and the API, once it runs).
+  void HandOverTrunks(const Config& config);
   // ---- end of Trunks ----
   bool SetUpSipAccess();  // [sip] allow/deny, digest authentication
   bool StartTransports();
@@ -157,8 +162,12 @@ class Daemon {
   std::unique_ptr<CallRecordWriter> records_;
   std::optional<sip::TransactionLayer> transactions_;
   // Before the controller, which points at them, and after the transaction
-  // layer, which the links send through (destroyed before it).
-  // Shared with the calls of its trunks, which keep it while they last.
+  // layer, which the links send through (destroyed before it). The table
+  // is shared with the calls that came from (or went to) its trunks: a
+  // reload swaps it and the old one lasts until their last call ends.
+  // Null table: no trunk now. The guard is made at start and kept for
+  // good, so calls of trunks a reload removed are still released on it;
+  // the links from the first time there are trunks on.
   std::shared_ptr<const trunk::TrunkTable> trunks_;
   std::optional<trunk::DialPlan> dial_plan_;
   std::optional<trunk::TrunkGuard> trunk_guard_;
