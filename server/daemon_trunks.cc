@@ -107,7 +107,7 @@ api::TrunksView Daemon::TrunksForApi() const {
 }
 
 absl::Status Daemon::ReloadTrunks(const Config& next) {
-  if (stopping_) return absl::FailedPreconditionError("shutting down: trunks not reloaded");
+  if (stopping_) return absl::UnavailableError("shutting down: trunks not reloaded");
   // Everything new first; an error leaves every trunk as it was.
   std::shared_ptr<const trunk::TrunkTable> table;
   if (!next.trunks.empty()) {
