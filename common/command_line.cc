@@ -215,4 +215,30 @@ std::string CommandLineErrorLine(absl::string_view program, const CommandLine& l
   return absl::StrCat(program, ": ", line.error, " (see ", program, " --help)\n");
 }
 
+std::optional<int> AnswerCommandLine(const CommandLine& line, absl::string_view program,
+                                     const std::function<std::string()>& help,
+                                     const std::function<std::string()>& version, std::ostream& out,
+                                     std::ostream& err) {
+  switch (line.ask) {
+    case CommandLine::Ask::kHelp:
+      out << help();
+      return 0;
+    case CommandLine::Ask::kVersion:
+      out << version();
+      return 0;
+    case CommandLine::Ask::kError:
+      err << CommandLineErrorLine(program, line);
+      return 2;
+    case CommandLine::Ask::kRun:
+      break;
+  }
+  if (!line.positional.empty()) {
+    CommandLine stray = line;
+    stray.error = absl::StrCat("unexpected argument ", line.positional.front());
+    err << CommandLineErrorLine(program, stray);
+    return 2;
+  }
+  return std::nullopt;
+}
+
 }  // namespace tutti

@@ -10,6 +10,9 @@
 #ifndef TUTTI_COMMON_COMMAND_LINE_H_
 #define TUTTI_COMMON_COMMAND_LINE_H_
 
+#include <functional>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,14 @@ void SetAbslHelpUsage(absl::string_view usage);
 // What a program prints for CommandLine::kError: "<program>: <error> (see
 // <program> --help)".
 std::string CommandLineErrorLine(absl::string_view program, const CommandLine& line);
+
+// What main() does with `line` before anything else: the help or the
+// version on `out` and 0; the error, or the first argument that is no flag
+// (neither program takes any), as one line on `err` and 2. nullopt: run.
+std::optional<int> AnswerCommandLine(const CommandLine& line, absl::string_view program,
+                                     const std::function<std::string()>& help,
+                                     const std::function<std::string()>& version, std::ostream& out,
+                                     std::ostream& err);
 
 }  // namespace tutti
 

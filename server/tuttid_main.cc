@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -130,24 +131,10 @@ int main(int argc, char** argv) {
   // --version print to stdout and exit 0, a wrong flag exits 2.
   tutti::SetAbslHelpUsage(
       "tuttid: SIP conference bridge and media server (--help: tuttid's own flags).");
-  const tutti::CommandLine command_line = tutti::ParseCommandLine(argc, argv);
-  switch (command_line.ask) {
-    case tutti::CommandLine::Ask::kHelp:
-      std::cout << tutti::TuttidHelp();
-      return 0;
-    case tutti::CommandLine::Ask::kVersion:
-      std::cout << tutti::TuttidVersion();
-      return 0;
-    case tutti::CommandLine::Ask::kError:
-      std::cerr << tutti::CommandLineErrorLine("tuttid", command_line);
-      return 2;
-    case tutti::CommandLine::Ask::kRun:
-      break;
-  }
-  if (!command_line.positional.empty()) {
-    std::cerr << "tuttid: unexpected argument " << command_line.positional[0]
-              << " (see tuttid --help)\n";
-    return 2;
+  if (const std::optional<int> exit_status =
+          tutti::AnswerCommandLine(tutti::ParseCommandLine(argc, argv), "tuttid", tutti::TuttidHelp,
+                                   tutti::TuttidVersion, std::cout, std::cerr)) {
+    return *exit_status;
   }
 
   if (absl::GetFlag(FLAGS_print_default_config)) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -132,24 +133,11 @@ int main(int argc, char** argv) {
   // --help and --version to stdout with exit 0, a wrong flag exit 2
   // (common/command_line.h).
   tutti::SetAbslHelpUsage("SIP calls with real RTP into a tuttid; --help lists its own flags.");
-  const tutti::CommandLine command_line = tutti::ParseCommandLine(argc, argv);
-  switch (command_line.ask) {
-    case tutti::CommandLine::Ask::kHelp:
-      std::cout << tutti::FlagsHelp(kUsage, "tutti_load_main.cc");
-      return 0;
-    case tutti::CommandLine::Ask::kVersion:
-      std::cout << "tutti-load " << TUTTI_VERSION << "\n";
-      return 0;
-    case tutti::CommandLine::Ask::kError:
-      std::cerr << tutti::CommandLineErrorLine("tutti-load", command_line);
-      return 2;
-    case tutti::CommandLine::Ask::kRun:
-      break;
-  }
-  if (!command_line.positional.empty()) {
-    std::cerr << "tutti-load: unexpected argument " << command_line.positional[0]
-              << " (see tutti-load --help)\n";
-    return 2;
+  if (const std::optional<int> exit_status = tutti::AnswerCommandLine(
+          tutti::ParseCommandLine(argc, argv), "tutti-load",
+          [] { return tutti::FlagsHelp(kUsage, "tutti_load_main.cc"); },
+          [] { return std::string("tutti-load ") + TUTTI_VERSION + "\n"; }, std::cout, std::cerr)) {
+    return *exit_status;
   }
 
   tutti::load::LoadOptions options;

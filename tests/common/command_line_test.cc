@@ -1,6 +1,8 @@
 #include "common/command_line.h"
 
 #include <initializer_list>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -99,6 +101,33 @@ TEST_F(CommandLineTest, ABadOrMissingValueIsAnErrorThatDoesNotRepeatIt) {
   EXPECT_EQ(bad.error, "bad value for --cl_calls (int expected)");
   EXPECT_EQ(Parse({"--cl_media=perhaps"}).error, "bad value for --cl_media (bool expected)");
   EXPECT_EQ(Parse({"--cl_calls"}).error, "--cl_calls needs a value");
+}
+
+TEST_F(CommandLineTest, MainIsAnsweredOnItsStreamsWithItsExitStatus) {
+  auto answer = [](const CommandLine& line, std::string* out, std::string* err) {
+    std::ostringstream out_stream;
+    std::ostringstream err_stream;
+    const std::optional<int> status = AnswerCommandLine(
+        line, "prog", [] { return std::string("the help\n"); },
+        [] { return std::string("prog 1.2.3\n"); }, out_stream, err_stream);
+    *out = out_stream.str();
+    *err = err_stream.str();
+    return status;
+  };
+  std::string out;
+  std::string err;
+  EXPECT_EQ(answer(Parse({"-h"}), &out, &err), 0);
+  EXPECT_EQ(out, "the help\n");
+  EXPECT_EQ(err, "");
+  EXPECT_EQ(answer(Parse({"--version"}), &out, &err), 0);
+  EXPECT_EQ(out, "prog 1.2.3\n");
+  EXPECT_EQ(answer(Parse({"--bogus"}), &out, &err), 2);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(err, "prog: unknown flag --bogus (see prog --help)\n");
+  EXPECT_EQ(answer(Parse({"--cl_calls=2", "stray", "more"}), &out, &err), 2);
+  EXPECT_EQ(err, "prog: unexpected argument stray (see prog --help)\n");
+  EXPECT_EQ(answer(Parse({"--cl_calls=2"}), &out, &err), std::nullopt);
+  EXPECT_EQ(out + err, "");
 }
 
 TEST_F(CommandLineTest, HelpListsThisFilesFlagsWithDefaultsAndNoPath) {
