@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   // Our own reading of the flags (common/command_line.h): --help and
   // --version print to stdout and exit 0, a wrong flag exits 2.
   tutti::SetAbslHelpUsage(
-      "tuttid: SIP conference bridge and media server (--help: tuttid's own flags).");
+      "SIP conference bridge and media server; --help lists tuttid's own flags.");
   if (const std::optional<int> exit_status =
           tutti::AnswerCommandLine(tutti::ParseCommandLine(argc, argv), "tuttid", tutti::TuttidHelp,
                                    tutti::TuttidVersion, std::cout, std::cerr)) {
