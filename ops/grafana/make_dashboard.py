@@ -95,6 +95,21 @@ def stat(title, desc, expr, unit="short", w=4, h=4, mappings=None, thresholds=No
                    "targets": targets([(expr, "")])})
 
 
+def per_second(metric, by=""):
+    """The selected tuttids' `metric` summed [by labels], per second."""
+    return _summed("rate", metric, by)
+
+
+def per_interval(metric, by=""):
+    """The selected tuttids' `metric` summed [by labels], in each interval."""
+    return _summed("increase", metric, by)
+
+
+def _summed(function, metric, by):
+    grouping = f" by ({by}) " if by else ""
+    return f"sum{grouping}({function}({metric}{{{I}}}[{R}]))"
+
+
 def red_above(value):
     return {"mode": "absolute", "steps": [{"color": "green", "value": None},
                                           {"color": "red", "value": value}]}
@@ -120,27 +135,27 @@ ts("Calls and participants", "Calls in progress, participants in rooms, callers 
     (f"tutti_participants{{{I}}}", "participants {{instance}}"),
     (f"tutti_ivr_callers{{{I}}}", "IVR {{instance}}")])
 ts("Calls answered", "Calls answered per second.",
-   [(f"sum by (instance) (rate(tutti_calls_answered_total{{{I}}}[{R}]))", "{{instance}}")], unit="reqps")
+   [(per_second("tutti_calls_answered_total", "instance"), "{{instance}}")], unit="reqps")
 ts("SIP requests by method", "SIP requests received per second, by method.",
-   [(f"sum by (method) (rate(tutti_sip_requests_total{{{I}}}[{R}]))", "{{method}}")], unit="reqps", stack=True)
+   [(per_second("tutti_sip_requests_total", "method"), "{{method}}")], unit="reqps", stack=True)
 ts("SIP responses by code", "SIP responses sent per second, by status code.",
-   [(f"sum by (code) (rate(tutti_sip_responses_total{{{I}}}[{R}]))", "{{code}}")], unit="reqps", stack=True)
+   [(per_second("tutti_sip_responses_total", "code"), "{{code}}")], unit="reqps", stack=True)
 ts("503 share of SIP requests", "503 Service Unavailable over requests received; the alert TuttiSip503Rate fires above 5 % for 5 minutes.",
    [(f'sum by (instance) (rate(tutti_sip_responses_total{{{I},code="503"}}[{R}])) / sum by (instance) (rate(tutti_sip_requests_total{{{I}}}[{R}]))', "{{instance}}")],
    unit="percentunit")
 ts("Refusals by limit", "Requests and calls refused with 503, by the limit that refused them ([limits], per source, per call), and 503s from a full transaction table.",
-   [(f"sum by (limit) (rate(tutti_sip_limited_total{{{I}}}[{R}]))", "{{limit}}"),
-    (f"sum(rate(tutti_sip_transactions_refused_total{{{I}}}[{R}]))", "transaction table full"),
-    (f"sum(rate(tutti_sip_overload_rejected_total{{{I}}}[{R}]))", "admission (all)")], unit="reqps")
+   [(per_second("tutti_sip_limited_total", "limit"), "{{limit}}"),
+    (per_second("tutti_sip_transactions_refused_total"), "transaction table full"),
+    (per_second("tutti_sip_overload_rejected_total"), "admission (all)")], unit="reqps")
 ts("Malformed and denied SIP", "Malformed SIP messages (answered 400 or dropped) and messages from sources [sip] allow/deny refuses.",
-   [(f"sum by (action) (rate(tutti_sip_malformed_total{{{I}}}[{R}]))", "malformed, {{action}}"),
-    (f"sum(rate(tutti_sip_denied_total{{{I}}}[{R}]))", "denied source")], unit="pps")
+   [(per_second("tutti_sip_malformed_total", "action"), "malformed, {{action}}"),
+    (per_second("tutti_sip_denied_total"), "denied source")], unit="pps")
 ts("Digest authentication", "INVITEs that had to authenticate, by outcome (alert TuttiSipAuthGuessing on failed and refused).",
-   [(f"sum by (outcome) (rate(tutti_sip_auth_total{{{I}}}[{R}]))", "{{outcome}}")], unit="reqps")
+   [(per_second("tutti_sip_auth_total", "outcome"), "{{outcome}}")], unit="reqps")
 ts("SIP connections", "Open SIP TCP and TLS connections, and closes by reason per second.",
    [(f"sum by (transport) (tutti_sip_stream_connections{{{I}}})", "open {{transport}}"),
-    (f"sum by (transport, reason) (rate(tutti_sip_stream_closed_total{{{I}}}[{R}]))", "closed {{transport}} {{reason}} /s"),
-    (f"sum by (transport) (rate(tutti_sip_stream_refused_total{{{I}}}[{R}]))", "refused {{transport}} /s")])
+    (per_second("tutti_sip_stream_closed_total", "transport, reason"), "closed {{transport}} {{reason}} /s"),
+    (per_second("tutti_sip_stream_refused_total", "transport"), "refused {{transport}} /s")])
 ts("SIP server transactions", "Server transactions kept and the bytes they hold (bounded by [sip] limits).",
    [(f"sum by (instance) (tutti_sip_server_transactions{{{I}}})", "transactions {{instance}}"),
     (f"sum by (instance) (tutti_sip_server_transaction_bytes{{{I}}})", "bytes {{instance}}")])
@@ -151,48 +166,48 @@ ts("Worker tick time", "Time each media worker spends per 20 ms tick: median and
     (f"histogram_quantile(0.99, sum by (instance, worker, le) (rate(tutti_worker_tick_seconds_bucket{{{I}}}[{R}])))", "p99 {{instance}} w{{worker}}")],
    unit="s")
 ts("Late ticks", "Ticks that started a whole tick late, per second and worker (alert TuttiLateTicksRising above 1 % of ticks).",
-   [(f"sum by (instance, worker) (rate(tutti_worker_late_ticks_total{{{I}}}[{R}]))", "{{instance}} w{{worker}}")], unit="ops")
+   [(per_second("tutti_worker_late_ticks_total", "instance, worker"), "{{instance}} w{{worker}}")], unit="ops")
 ts("Worker load", "Share of each worker's time spent mixing (tick seconds per second): near 1 the worker cannot keep up.",
-   [(f"sum by (instance, worker) (rate(tutti_worker_tick_seconds_sum{{{I}}}[{R}]))", "{{instance}} w{{worker}}")],
+   [(per_second("tutti_worker_tick_seconds_sum", "instance, worker"), "{{instance}} w{{worker}}")],
    unit="percentunit")
 ts("Media packets", "Datagrams received and sent by the media workers per second.",
-   [(f"sum by (instance) (rate(tutti_media_packets_in_total{{{I}}}[{R}]))", "in {{instance}}"),
-    (f"sum by (instance) (rate(tutti_media_packets_out_total{{{I}}}[{R}]))", "out {{instance}}")], unit="pps")
+   [(per_second("tutti_media_packets_in_total", "instance"), "in {{instance}}"),
+    (per_second("tutti_media_packets_out_total", "instance"), "out {{instance}}")], unit="pps")
 ts("Media drops", "Datagrams dropped: not taken by the packet plane (alert TuttiMediaSendDrops), on a port with no participant, malformed (RTP, RTCP or video that did not parse, payloads the decoder refused), from other than a call's latched source, STUN, SRTP that failed authentication or replayed, and not sent to peers that never answered.",
-   [(f"sum(rate(tutti_media_send_drops_total{{{I}}}[{R}]))", "send drops"),
-    (f"sum(rate(tutti_media_packets_unrouted_total{{{I}}}[{R}]))", "unrouted"),
-    (f"sum(rate(tutti_media_malformed_total{{{I}}}[{R}]))", "malformed"),
-    (f"sum(rate(tutti_rtp_foreign_dropped_total{{{I}}}[{R}]))", "foreign source"),
-    (f"sum(rate(tutti_media_stun_dropped_total{{{I}}}[{R}]))", "STUN"),
-    (f"sum(rate(tutti_srtp_auth_failed_total{{{I}}}[{R}]))", "SRTP auth failed"),
-    (f"sum(rate(tutti_srtp_replayed_total{{{I}}}[{R}]))", "SRTP replayed"),
-    (f"sum(rate(tutti_rtp_send_withheld_total{{{I}}}[{R}]))", "withheld")], unit="pps")
+   [(per_second("tutti_media_send_drops_total"), "send drops"),
+    (per_second("tutti_media_packets_unrouted_total"), "unrouted"),
+    (per_second("tutti_media_malformed_total"), "malformed"),
+    (per_second("tutti_rtp_foreign_dropped_total"), "foreign source"),
+    (per_second("tutti_media_stun_dropped_total"), "STUN"),
+    (per_second("tutti_srtp_auth_failed_total"), "SRTP auth failed"),
+    (per_second("tutti_srtp_replayed_total"), "SRTP replayed"),
+    (per_second("tutti_rtp_send_withheld_total"), "withheld")], unit="pps")
 ts("Jitter buffers", "Audio frames missing at playout (concealed or rebuilt by FEC) and packets that came after their playout time; and loss as a share of datagrams received (alert TuttiMediaLoss above 5 %).",
-   [(f"sum(rate(tutti_jitter_buffer_lost_total{{{I}}}[{R}]))", "lost frames /s"),
-    (f"sum(rate(tutti_jitter_buffer_late_total{{{I}}}[{R}]))", "late packets /s"),
+   [(per_second("tutti_jitter_buffer_lost_total"), "lost frames /s"),
+    (per_second("tutti_jitter_buffer_late_total"), "late packets /s"),
     (f"sum(rate(tutti_jitter_buffer_lost_total{{{I}}}[{R}])) / sum(rate(tutti_media_packets_in_total{{{I}}}[{R}]))", "loss share")])
 ts("Worker events lost", "Talking, DTMF and statistics events lost to a full ring (alert TuttiWorkerEventsLost).",
-   [(f"sum by (instance, worker) (increase(tutti_worker_event_ring_full_total{{{I}}}[{R}]))", "{{instance}} w{{worker}}")])
+   [(per_interval("tutti_worker_event_ring_full_total", "instance, worker"), "{{instance}} w{{worker}}")])
 ts("DTLS-SRTP handshakes", "Handshakes per second by outcome.",
-   [(f"sum(rate(tutti_dtls_handshakes_completed_total{{{I}}}[{R}]))", "completed"),
-    (f"sum(rate(tutti_dtls_handshakes_failed_total{{{I}}}[{R}]))", "failed"),
-    (f"sum(rate(tutti_dtls_handshakes_timed_out_total{{{I}}}[{R}]))", "timed out"),
-    (f"sum(rate(tutti_dtls_fingerprint_mismatches_total{{{I}}}[{R}]))", "fingerprint mismatch")], unit="ops")
+   [(per_second("tutti_dtls_handshakes_completed_total"), "completed"),
+    (per_second("tutti_dtls_handshakes_failed_total"), "failed"),
+    (per_second("tutti_dtls_handshakes_timed_out_total"), "timed out"),
+    (per_second("tutti_dtls_fingerprint_mismatches_total"), "fingerprint mismatch")], unit="ops")
 ts("Video forwarding", "Video packets in and out per second, keyframe requests sent, switches of what receivers see, and NACK retransmissions.",
-   [(f"sum(rate(tutti_video_packets_in_total{{{I}}}[{R}]))", "in"),
-    (f"sum(rate(tutti_video_packets_out_total{{{I}}}[{R}]))", "out"),
-    (f"sum(rate(tutti_video_keyframe_requests_total{{{I}}}[{R}]))", "keyframe requests"),
-    (f"sum(rate(tutti_video_switches_total{{{I}}}[{R}]))", "switches"),
-    (f"sum(rate(tutti_video_retransmissions_total{{{I}}}[{R}]))", "retransmissions")], unit="pps")
+   [(per_second("tutti_video_packets_in_total"), "in"),
+    (per_second("tutti_video_packets_out_total"), "out"),
+    (per_second("tutti_video_keyframe_requests_total"), "keyframe requests"),
+    (per_second("tutti_video_switches_total"), "switches"),
+    (per_second("tutti_video_retransmissions_total"), "retransmissions")], unit="pps")
 
 row("Dial-in and PINs")
 ts("Dial-in IVR", "Callers through the IVR per second, by outcome.",
-   [(f"sum by (outcome) (rate(tutti_dial_in_total{{{I}}}[{R}]))", "{{outcome}}")], unit="ops")
+   [(per_second("tutti_dial_in_total", "outcome"), "{{outcome}}")], unit="ops")
 ts("Wrong entries and lockouts", "Wrong conference numbers and PINs, caller addresses locked out and rooms whose PIN answers are held (alerts TuttiPinLockouts, TuttiPinBruteForce), in each interval.",
-   [(f"sum(increase(tutti_dial_in_wrong_entries_total{{{I}}}[{R}]))", "wrong entries"),
-    (f"sum(increase(tutti_pin_lockouts_total{{{I}}}[{R}]))", "lockouts"),
-    (f"sum(increase(tutti_pin_rooms_slowed_total{{{I}}}[{R}]))", "rooms slowed"),
-    (f"sum(increase(tutti_pin_answers_held_total{{{I}}}[{R}]))", "answers held")])
+   [(per_interval("tutti_dial_in_wrong_entries_total"), "wrong entries"),
+    (per_interval("tutti_pin_lockouts_total"), "lockouts"),
+    (per_interval("tutti_pin_rooms_slowed_total"), "rooms slowed"),
+    (per_interval("tutti_pin_answers_held_total"), "answers held")])
 
 row("SIP trunks")
 ts("Trunks up and registered", "Per trunk: 1 while it answers OPTIONS (up) and while our registration holds (alerts TuttiTrunkDown, TuttiTrunkNotRegistered).",
@@ -202,49 +217,49 @@ ts("Trunk calls", "Calls and dial-outs through each trunk now.",
    [(f"sum by (trunk) (tutti_trunk_calls{{{I}}})", "calls {{trunk}}"),
     (f"sum by (trunk) (tutti_trunk_dial_outs{{{I}}})", "dial-outs {{trunk}}")])
 ts("Registrations and keepalives", "REGISTERs accepted and refused or unanswered, OPTIONS unanswered, and times a trunk was marked down, per trunk in each interval.",
-   [(f"sum by (trunk) (increase(tutti_trunk_registrations_total{{{I}}}[{R}]))", "registered {{trunk}}"),
-    (f"sum by (trunk) (increase(tutti_trunk_register_failures_total{{{I}}}[{R}]))", "register failed {{trunk}}"),
-    (f"sum by (trunk) (increase(tutti_trunk_options_failed_total{{{I}}}[{R}]))", "OPTIONS failed {{trunk}}"),
-    (f"sum by (trunk) (increase(tutti_trunk_went_down_total{{{I}}}[{R}]))", "went down {{trunk}}")])
+   [(per_interval("tutti_trunk_registrations_total", "trunk"), "registered {{trunk}}"),
+    (per_interval("tutti_trunk_register_failures_total", "trunk"), "register failed {{trunk}}"),
+    (per_interval("tutti_trunk_options_failed_total", "trunk"), "OPTIONS failed {{trunk}}"),
+    (per_interval("tutti_trunk_went_down_total", "trunk"), "went down {{trunk}}")])
 ts("Inbound trunk calls", "Calls recognised as a trunk's per second, and those the trunk rules refused by reason.",
-   [(f"sum(rate(tutti_trunk_inbound_calls_total{{{I}}}[{R}]))", "calls"),
-    (f"sum by (reason) (rate(tutti_trunk_inbound_refused_total{{{I}}}[{R}]))", "refused {{reason}}")], unit="ops")
+   [(per_second("tutti_trunk_inbound_calls_total"), "calls"),
+    (per_second("tutti_trunk_inbound_refused_total", "reason"), "refused {{reason}}")], unit="ops")
 ts("Dial-outs", "Dial-outs per second: started, answered, failed, refused before any INVITE; REFERs accepted.",
-   [(f"sum(rate(tutti_dial_outs_started_total{{{I}}}[{R}]))", "started"),
-    (f"sum(rate(tutti_dial_outs_answered_total{{{I}}}[{R}]))", "answered"),
-    (f"sum(rate(tutti_dial_outs_failed_total{{{I}}}[{R}]))", "failed"),
-    (f"sum(rate(tutti_dial_outs_refused_total{{{I}}}[{R}]))", "refused"),
-    (f"sum(rate(tutti_dial_outs_refers_total{{{I}}}[{R}]))", "REFERs")], unit="ops")
+   [(per_second("tutti_dial_outs_started_total"), "started"),
+    (per_second("tutti_dial_outs_answered_total"), "answered"),
+    (per_second("tutti_dial_outs_failed_total"), "failed"),
+    (per_second("tutti_dial_outs_refused_total"), "refused"),
+    (per_second("tutti_dial_outs_refers_total"), "REFERs")], unit="ops")
 
 row("Messaging and files")
 ts("Chat messages", "Chat messages taken from members and posted through the API, relayed deliveries by outcome, and MESSAGEs refused by reason, per second.",
-   [(f"sum(rate(tutti_messages_received_total{{{I}}}[{R}]))", "received"),
-    (f"sum(rate(tutti_messages_posted_total{{{I}}}[{R}]))", "posted by API"),
-    (f"sum by (outcome) (rate(tutti_messages_deliveries_total{{{I}}}[{R}]))", "delivery {{outcome}}"),
-    (f"sum by (reason) (rate(tutti_messages_refused_total{{{I}}}[{R}]))", "refused {{reason}}")], unit="ops")
+   [(per_second("tutti_messages_received_total"), "received"),
+    (per_second("tutti_messages_posted_total"), "posted by API"),
+    (per_second("tutti_messages_deliveries_total", "outcome"), "delivery {{outcome}}"),
+    (per_second("tutti_messages_refused_total", "reason"), "refused {{reason}}")], unit="ops")
 ts("MSRP", "Open MSRP connections and sessions; bytes per second in and out.",
    [(f"sum(tutti_msrp_connections{{{I}}})", "connections"),
     (f"sum(tutti_msrp_sessions{{{I}}})", "sessions"),
-    (f"sum by (direction) (rate(tutti_msrp_bytes_total{{{I}}}[{R}]))", "bytes/s {{direction}}")])
+    (per_second("tutti_msrp_bytes_total", "direction"), "bytes/s {{direction}}")])
 ts("Files", "Files over MSRP by outcome, file offers to members and sends by outcome, in each interval.",
-   [(f"sum by (outcome) (increase(tutti_msrp_files_total{{{I}}}[{R}]))", "MSRP {{outcome}}"),
-    (f"sum by (outcome) (increase(tutti_files_offers_total{{{I}}}[{R}]))", "offers {{outcome}}"),
-    (f"sum by (outcome) (increase(tutti_files_sends_total{{{I}}}[{R}]))", "sends {{outcome}}")])
+   [(per_interval("tutti_msrp_files_total", "outcome"), "MSRP {{outcome}}"),
+    (per_interval("tutti_files_offers_total", "outcome"), "offers {{outcome}}"),
+    (per_interval("tutti_files_sends_total", "outcome"), "sends {{outcome}}")])
 
 row("Control API and process")
 ts("API responses", "Control API responses per second by HTTP status code.",
-   [(f"sum by (code) (rate(tutti_api_responses_total{{{I}}}[{R}]))", "{{code}}")], unit="reqps", stack=True)
+   [(per_second("tutti_api_responses_total", "code"), "{{code}}")], unit="reqps", stack=True)
 ts("API connections and refusals", "Open API connections and event streams; connections and requests refused by a limit, and replies the control thread was late for (alert TuttiControlThreadStalled), per second.",
    [(f"sum(tutti_api_connections{{{I}}})", "connections"),
     (f"sum(tutti_event_subscribers{{{I}}})", "event streams"),
-    (f"sum by (limit) (rate(tutti_api_refused_total{{{I}}}[{R}]))", "refused {{limit}} /s"),
-    (f"sum(rate(tutti_api_reply_timeouts_total{{{I}}}[{R}]))", "reply timeouts /s")])
+    (per_second("tutti_api_refused_total", "limit"), "refused {{limit}} /s"),
+    (per_second("tutti_api_reply_timeouts_total"), "reply timeouts /s")])
 ts("CPU", "CPU seconds per second (user and system) of each tuttid: 1 is one core.",
    [(f"rate(process_cpu_seconds_total{{{I}}}[{R}])", "CPU {{instance}}")], unit="percentunit", w=4)
 ts("Memory", "Resident memory of each tuttid.",
    [(f"process_resident_memory_bytes{{{I}}}", "{{instance}}")], unit="bytes", w=4)
 ts("Configuration reloads", "Reloads (SIGHUP, POST /v1/reload) by result in each interval (alert TuttiConfigReloadFailed on invalid and needs_restart).",
-   [(f"sum by (result) (increase(tutti_config_reloads_total{{{I}}}[{R}]))", "{{result}}")])
+   [(per_interval("tutti_config_reloads_total", "result"), "{{result}}")])
 stat("Configuration age", "Age of the configuration in force: time since the start or the last good reload (the oldest of the selected tuttids).",
      f"time() - min(tutti_config_last_reload_success_timestamp_seconds{{{I}}})", unit="s", h=8)
 
