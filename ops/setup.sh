@@ -31,11 +31,11 @@ PACKAGES=(
   # the Debian package's test (tests/package): what its scripts need
   # (adduser), its unit checked (systemd-analyze) and its logrotate rules run
   adduser systemd logrotate
-  # the operator console's browser test (tests/console): a headless browser
-  chromium
   # promtool (checks of ops/prometheus and of /metrics: tests/ops/monitoring_test.py)
   # and the YAML reader of those tests
   prometheus python3-yaml
+  # the operator console's browser test (tests/console): a headless browser
+  chromium
 )
 # ... and node with npm to drive it (puppeteer-core); Debian's, unless a node
 # with npm is there already (another one's nodejs package would clash).
