@@ -149,6 +149,7 @@ std::unique_ptr<Participant> Conference::Remove(uint64_t participant_id, TickSin
     slides_.Left(i, participant_id, participants_, sink);
     const auto [lost, late] = removed->TakeJitterDeltas();
     sink.JitterReported(lost, late);
+    sink.MalformedReported(removed->TakeMalformedDelta(removed->stats()));
     if (removed->CloseTalker() == TalkerDetector::Transition::kStopped) {
       sink.TalkingChanged(removed->id(), false);
     }
@@ -346,9 +347,11 @@ void Conference::SendRtcp(int64_t now_us, TickSink& sink) {
       participant->CountWithheld();
       ++withheld_last_tick_;
     }
-    sink.StatsReported(participant->id(), participant->stats());
+    const ParticipantStats stats = participant->stats();
+    sink.StatsReported(participant->id(), stats);
     const auto [lost, late] = participant->TakeJitterDeltas();
     sink.JitterReported(lost, late);
+    sink.MalformedReported(participant->TakeMalformedDelta(stats));
   }
 }
 

@@ -65,6 +65,8 @@ class TickSink {
   virtual void TalkingChanged(uint64_t participant_id, bool talking) = 0;
   // Jitter-buffer frames lost and packets late since the last report.
   virtual void JitterReported(uint64_t /*lost*/, uint64_t /*late*/) {}
+  // Malformed media (RTP, RTCP, video; payloads the decoder refused) since the last report.
+  virtual void MalformedReported(uint64_t /*count*/) {}
   // A prompt played to one participant has ended.
   virtual void PlaybackDone(uint64_t /*participant_id*/) {}
   // A key press detected in a participant's audio (in-band DTMF).

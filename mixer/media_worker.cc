@@ -55,6 +55,10 @@ class MediaWorker::Sink final : public TickSink {
     worker_->counters_.jitter_late.fetch_add(late, std::memory_order_relaxed);
   }
 
+  void MalformedReported(uint64_t count) override {
+    worker_->counters_.media_malformed.fetch_add(count, std::memory_order_relaxed);
+  }
+
   void PlaybackDone(uint64_t participant_id) override {
     worker_->Emit(PlaybackEnded{participant_id});
   }

@@ -52,8 +52,9 @@ struct WorkerCounters {
   std::atomic<uint64_t> datagrams_out{0};
   std::atomic<uint64_t> send_drops{0};
   std::atomic<uint64_t> event_ring_full{0};
-  std::atomic<uint64_t> jitter_lost{0};  // frames missing at playout (concealed)
-  std::atomic<uint64_t> jitter_late{0};  // packets that came after their playout time
+  std::atomic<uint64_t> jitter_lost{0};      // frames missing at playout (concealed)
+  std::atomic<uint64_t> jitter_late{0};      // packets that came after their playout time
+  std::atomic<uint64_t> media_malformed{0};  // RTP/RTCP/video that did not parse, refused payloads
 
   // SRTP/SRTCP dropped: failed authentication (or did not parse), replayed.
   std::atomic<uint64_t> srtp_auth_failed{0};

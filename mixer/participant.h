@@ -256,6 +256,14 @@ class Participant {
     reported_late_ = now.late;
     return delta;
   }
+  // Media that did not parse (RTP, RTCP, video) or that the decoder refused,
+  // in `now` (this participant's stats()) since the last call, for the same totals.
+  uint64_t TakeMalformedDelta(const ParticipantStats& now) {
+    const uint64_t total = now.malformed + now.malformed_rtcp + now.video_malformed;
+    const uint64_t delta = total - reported_malformed_;
+    reported_malformed_ = total;
+    return delta;
+  }
 
   // Loss (percent, in steps) the peer's last receiver report gave for our
   // stream: what this leg's encoders plan their FEC for.
@@ -340,6 +348,7 @@ class Participant {
   int64_t last_sr_received_us_ = 0;
   uint64_t reported_lost_ = 0;
   uint64_t reported_late_ = 0;
+  uint64_t reported_malformed_ = 0;
   int expected_loss_percent_ = 0;
 
   ParticipantStats stats_;

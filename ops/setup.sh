@@ -31,6 +31,9 @@ PACKAGES=(
   # the Debian package's test (tests/package): what its scripts need
   # (adduser), its unit checked (systemd-analyze) and its logrotate rules run
   adduser systemd logrotate
+  # promtool (checks of ops/prometheus and of /metrics: tests/ops/monitoring_test.py)
+  # and the YAML reader of those tests
+  prometheus python3-yaml
   # the operator console's browser test (tests/console): a headless browser
   chromium
 )
@@ -55,6 +58,13 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   # Recommends of baresip pull in GTK, X11 and GStreamer front ends a headless test never uses.
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The prometheus package is here for promtool: where systemd runs, its
+  # postinst starts a Prometheus server (port 9090, scraping itself) that
+  # nothing here needs. Stopped and disabled when this setup installed it;
+  # one that was there before is someone's own and left alone.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 echo "setup: all dependencies present"
 # The control API's token for a new install: ./tutti-api-token, the default

@@ -9,18 +9,18 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
+#include "common/command_line.h"
 #include "common/log.h"
 #include "server/api/api_token.h"
 #include "server/config/config.h"
 #include "server/daemon.h"
 #include "server/default_config.h"
 #include "server/descriptor_budget.h"
+#include "server/tuttid_usage.h"
 
 ABSL_FLAG(std::string, config, "",
           "Path of the TOML configuration file. Empty: the embedded default (ops/tutti.toml: SIP "
@@ -32,14 +32,6 @@ ABSL_FLAG(int, shutdown_timeout_s, 10,
           "On SIGTERM/SIGINT, how long to wait for BYEs to be answered before exiting.");
 
 namespace {
-
-constexpr char kUsage[] =
-    "tuttid: SIP conference bridge and media server.\n\n"
-    "Usage: tuttid [--config=FILE] [--log_level=LEVEL]\n\n"
-    "Answers SIP calls to sip:<room>@<host> and joins them to the room. Runs in the\n"
-    "foreground and logs one structured line per event to stderr. SIGTERM or SIGINT\n"
-    "stops taking calls, ends every call with BYE and exits 0; a second signal exits\n"
-    "at once. The configuration file is documented in ops/tutti.toml.";
 
 // Blocks SIGTERM/SIGINT (shut down) and SIGHUP (reload the configuration)
 // for the process and returns a signalfd for them, so the loop handles
@@ -135,18 +127,14 @@ int Run(const tutti::Config& config, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
-  absl::FlagsUsageConfig usage_config;
-  usage_config.version_string = [] { return std::string("tuttid ") + TUTTI_VERSION + "\n"; };
-  // --help shows this file's flags; --helpfull shows every library's too.
-  usage_config.contains_help_flags = [](absl::string_view path) {
-    return path.find("tuttid_main") != absl::string_view::npos;
-  };
-  absl::SetFlagsUsageConfig(usage_config);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "tuttid: unexpected argument " << positional[1] << " (see --help)\n";
-    return 2;
+  // Our own reading of the flags (common/command_line.h): --help and
+  // --version print to stdout and exit 0, a wrong flag exits 2.
+  tutti::SetAbslHelpUsage(
+      "SIP conference bridge and media server; --help lists tuttid's own flags.");
+  if (const std::optional<int> exit_status =
+          tutti::AnswerCommandLine(tutti::ParseCommandLine(argc, argv), "tuttid", tutti::TuttidHelp,
+                                   tutti::TuttidVersion, std::cout, std::cerr)) {
+    return *exit_status;
   }
 
   if (absl::GetFlag(FLAGS_print_default_config)) {

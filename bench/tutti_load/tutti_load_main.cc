@@ -6,15 +6,14 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
 #include "absl/strings/numbers.h"
 #include "bench/tutti_load/load_report.h"
 #include "bench/tutti_load/load_runner.h"
+#include "common/command_line.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:5060", "The tuttid to call: SIP address:port (UDP).");
 ABSL_FLAG(std::string, local_address, "127.0.0.1", "Address tutti-load's SIP and RTP bind to.");
@@ -39,8 +38,9 @@ ABSL_FLAG(double, keyframe_interval_s, 0,
           "for (PLI, FIR).");
 ABSL_FLAG(double, turn_s, 3, "Talk model: two members of each room talk this long...");
 ABSL_FLAG(double, pause_s, 1, "...then nobody talks this long; the next two take the next turn.");
-ABSL_FLAG(std::string, speech, TUTTI_LOAD_SPEECH,
-          "16-bit PCM WAV the talkers play (made by bench/tutti_load/make_speech.sh).");
+ABSL_FLAG(std::string, speech, "",
+          "16-bit PCM WAV the talkers play. \"\": generated/speech.wav, made by "
+          "bench/tutti_load/make_speech.sh in the source tree tutti-load was built from.");
 ABSL_FLAG(std::string, api, "127.0.0.1:8080",
           "tuttid's control API: /metrics before and after, rooms made for the run. \"\": none.");
 ABSL_FLAG(std::string, token, "",
@@ -69,7 +69,9 @@ namespace {
 
 constexpr char kUsage[] = R"(tutti-load: places SIP calls into a tuttid and measures the audio.
 
-  tutti-load --calls=N --room_size=S --codec=pcmu|pcma|opus --cps=R --duration_s=D
+  tutti-load --calls=N --room_size=S --codec=pcmu|pcma|opus --cps=R
+             --duration_s=D
+  tutti-load --help | --version
 
 Places N calls over UDP at R calls/s into rooms of S (made through the
 control API, removed after), each with an SDP offer for one codec and real
@@ -128,15 +130,14 @@ bool SplitHostPort(const std::string& text, std::string* host, int* port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
-  absl::FlagsUsageConfig usage_config;
-  usage_config.contains_help_flags = [](absl::string_view path) {
-    return path.find("tutti_load_main") != absl::string_view::npos;
-  };
-  absl::SetFlagsUsageConfig(usage_config);
-  if (absl::ParseCommandLine(argc, argv).size() > 1) {
-    std::cerr << "tutti-load: unexpected argument (see --help)\n";
-    return 2;
+  // --help and --version to stdout with exit 0, a wrong flag exit 2
+  // (common/command_line.h).
+  tutti::SetAbslHelpUsage("SIP calls with real RTP into a tuttid; --help lists its own flags.");
+  if (const std::optional<int> exit_status = tutti::AnswerCommandLine(
+          tutti::ParseCommandLine(argc, argv), "tutti-load",
+          [] { return tutti::FlagsHelp(kUsage, "tutti_load_main.cc"); },
+          [] { return std::string("tutti-load ") + TUTTI_VERSION + "\n"; }, std::cout, std::cerr)) {
+    return *exit_status;
   }
 
   tutti::load::LoadOptions options;
@@ -190,6 +191,7 @@ int main(int argc, char** argv) {
     return bad("--turn_s and --pause_s must each be longer than 0.4 s");
   }
   options.speech_path = absl::GetFlag(FLAGS_speech);
+  if (options.speech_path.empty()) options.speech_path = TUTTI_LOAD_SPEECH;
   options.api_token = absl::GetFlag(FLAGS_token);
   if (options.api_token.empty() && options.use_api) {
     std::ifstream file(absl::GetFlag(FLAGS_token_file));

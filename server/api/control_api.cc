@@ -231,6 +231,15 @@ std::string ControlApi::ApiMetrics() const {
   m.Family("tutti_api_reply_timeouts_total", "counter",
            "Control API requests answered 503: the control thread took over 5 s.");
   m.Sample("tutti_api_reply_timeouts_total", static_cast<double>(c.reply_timeouts.load()));
+  m.Family("tutti_api_responses_total", "counter",
+           "Control API responses sent, by HTTP status code (an event stream when it starts).");
+  for (size_t code = 100; code < c.responses.size(); ++code) {
+    const uint64_t count = c.responses[code].load(std::memory_order_relaxed);
+    if (count > 0) {
+      m.Sample("tutti_api_responses_total", static_cast<double>(count),
+               {{"code", std::to_string(code)}});
+    }
+  }
   return m.text();
 }
 

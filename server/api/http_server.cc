@@ -137,9 +137,10 @@ MHD_Response* CreateResponse(const HttpResponse& reply) {
                                          MHD_RESPMEM_MUST_COPY);
 }
 
-MHD_Result Queue(MHD_Connection* mhd, const HttpResponse& reply) {
+MHD_Result Queue(MHD_Connection* mhd, const HttpResponse& reply, HttpServerCounters& counters) {
   MHD_Response* response = CreateResponse(reply);
   if (response == nullptr) return MHD_NO;
+  counters.CountResponse(reply.status);
   if (!reply.content_type.empty()) {
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
   }
@@ -317,8 +318,10 @@ struct HttpServerCallbacks {
           if (HttpServer::Connection* connection = ConnectionOf(mhd)) {
             connection->deadline = HttpServer::Clock::time_point::max();
           }
-          return Queue(mhd, ErrorResponse(413, StrCat("the body may hold at most ",
-                                                      server->options_.max_body_bytes, " bytes")));
+          return Queue(mhd,
+                       ErrorResponse(413, StrCat("the body may hold at most ",
+                                                 server->options_.max_body_bytes, " bytes")),
+                       server->counters_);
         }
       }
       return MHD_YES;
@@ -599,17 +602,19 @@ int HttpServer::HandleRequest(MHD_Connection* mhd, Request* request) {
   if (request->reply) {
     HttpResponse reply = std::move(*request->reply);
     request->reply.reset();
-    return Queue(mhd, reply);
+    return Queue(mhd, reply, counters_);
   }
   if (request->handled) return MHD_YES;
   request->handled = true;
   connection->deadline = Clock::time_point::max();  // it arrived in time
   if (request->too_large) {
-    return Queue(mhd, ErrorResponse(413, StrCat("the body may hold at most ",
-                                                options_.max_body_bytes, " bytes")));
+    return Queue(
+        mhd,
+        ErrorResponse(413, StrCat("the body may hold at most ", options_.max_body_bytes, " bytes")),
+        counters_);
   }
   HttpAction action = router_(request->http);
-  if (action.now) return Queue(mhd, *action.now);
+  if (action.now) return Queue(mhd, *action.now, counters_);
   if (action.event_stream) return StartStream(connection);
   auto pending = std::make_shared<Pending>();
   pending->connection = connection;
@@ -630,7 +635,8 @@ int HttpServer::StartStream(Connection* connection) {
   if (counters_.event_streams.load() >= options_.max_event_streams) {
     counters_.refused_event_streams.fetch_add(1);
     return Queue(connection->mhd,
-                 ErrorResponse(503, "too many event streams open (api.max_event_streams)"));
+                 ErrorResponse(503, "too many event streams open (api.max_event_streams)"),
+                 counters_);
   }
   auto* stream = new Stream;
   stream->server = this;
@@ -652,6 +658,7 @@ int HttpServer::StartStream(Connection* connection) {
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
   MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
   const MHD_Result queued = MHD_queue_response(connection->mhd, MHD_HTTP_OK, response);
+  counters_.CountResponse(MHD_HTTP_OK);
   MHD_destroy_response(response);  // the stream lives until libmicrohttpd lets it go
   return queued;
 }

@@ -22,6 +22,7 @@
 // locks) and hands its response back through a mailbox with an eventfd.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -118,6 +119,14 @@ struct HttpServerCounters {
   std::atomic<uint64_t> refused_event_streams{0};
   std::atomic<uint64_t> request_timeouts{0};
   std::atomic<uint64_t> reply_timeouts{0};
+  // Responses sent, by status code (100-599; an event stream's 200 counts
+  // when it starts): tutti_api_responses_total{code}.
+  std::array<std::atomic<uint64_t>, 600> responses{};
+  void CountResponse(int status) {
+    if (status >= 100 && status < static_cast<int>(responses.size())) {
+      responses[static_cast<size_t>(status)].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
 };
 
 class HttpServer {

@@ -59,6 +59,10 @@ constexpr WorkerCounter kWorkerCounters[] = {
      &mixer::WorkerCounters::jitter_lost},
     {"tutti_jitter_buffer_late_total", "Packets that arrived after their playout time.",
      &mixer::WorkerCounters::jitter_late},
+    {"tutti_media_malformed_total",
+     "RTP, RTCP and video packets from a call's peer that did not parse, and audio payloads the "
+     "decoder refused, reported every ~5 s.",
+     &mixer::WorkerCounters::media_malformed},
     {"tutti_srtp_auth_failed_total",
      "SRTP/SRTCP packets dropped because they failed authentication (or did not parse).",
      &mixer::WorkerCounters::srtp_auth_failed},

@@ -34,8 +34,10 @@ class RecordingSink : public TickSink {
     jitter_lost += lost;
     jitter_late += late;
   }
+  void MalformedReported(uint64_t count) override { malformed += count; }
   uint64_t jitter_lost = 0;
   uint64_t jitter_late = 0;
+  uint64_t malformed = 0;
 
   std::map<uint16_t, std::vector<std::vector<uint8_t>>> packets;
   std::vector<std::pair<uint64_t, bool>> talking_events;
@@ -542,6 +544,23 @@ TEST_F(ConferenceTest, JitterBufferLossesReachTheWorkerTotals) {
   ASSERT_NE(conference_.Remove(1, sink), nullptr);
   EXPECT_EQ(sink.jitter_lost, 3u);  // 37 was still ahead of playout when a left
   EXPECT_EQ(sink.jitter_late, 0u);
+}
+
+TEST_F(ConferenceTest, MalformedMediaReachesTheWorkerTotalsOnceEach) {
+  Participant* a = Join(1);
+  Join(2);
+  RecordingSink sink;
+  uint8_t garbage[] = {0x00, 0x01, 0x02};  // no RTP header
+  const media::Datagram datagram{a->rtp_port(), a->spec().remote_rtp, garbage, sizeof garbage};
+  for (int frame = 0; frame < 400; ++frame) {  // 8 s: a's RTCP report has gone out
+    Speak(a, 440, frame);
+    if (frame == 3 || frame == 4) a->OnRtp(datagram, now_us_);
+    Tick(sink);
+  }
+  EXPECT_EQ(sink.malformed, 2u);  // with the report, before a leaves
+  a->OnRtp(datagram, now_us_);
+  ASSERT_NE(conference_.Remove(1, sink), nullptr);
+  EXPECT_EQ(sink.malformed, 3u);  // the rest as it leaves; nothing counted twice
 }
 
 TEST_F(ConferenceTest, LeavingWhileTalkingClosesTheSpurt) {
