@@ -72,6 +72,12 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/ops/DPDK.md
               ${PROJECT_SOURCE_DIR}/ops/openapi.yaml
         DESTINATION share/doc/tutti)
 install(FILES ${dir}/dpdk.conf DESTINATION share/doc/tutti/examples)
+# Monitoring (README "Monitoring"): the Grafana dashboard to import and the
+# Prometheus alert rules and scrape example to load.
+install(FILES ${PROJECT_SOURCE_DIR}/ops/grafana/tutti-dashboard.json DESTINATION share/tutti/grafana)
+install(FILES ${PROJECT_SOURCE_DIR}/ops/prometheus/tutti-alerts.yml
+              ${PROJECT_SOURCE_DIR}/ops/prometheus/prometheus.example.yml
+        DESTINATION share/tutti/prometheus)
 
 # `cpack` (and `ninja install`) must not build every test and benchmark
 # first: ops/package.sh builds tuttid, the one thing packaged.

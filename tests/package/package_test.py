@@ -222,7 +222,9 @@ class PackageTest(unittest.TestCase):
 
     def check_files(self, files):
         for path in ["/usr/bin/tuttid", CONFIG, UNIT, "/etc/logrotate.d/tutti",
-                     "/usr/share/doc/tutti/examples/dpdk.conf"]:
+                     "/usr/share/doc/tutti/examples/dpdk.conf",
+                     "/usr/share/tutti/grafana/tutti-dashboard.json",
+                     "/usr/share/tutti/prometheus/tutti-alerts.yml"]:
             self.assertIn(path, files)
         self.assertTrue(os.access("/usr/bin/tuttid", os.X_OK))
         prompts = [p for p in files if p.startswith("/usr/share/tutti/prompts/")
