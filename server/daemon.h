@@ -88,8 +88,10 @@ class Daemon {
   absl::Status ReloadTrunks(const Config& next);
   // What the API and /metrics show of the trunks.
   api::TrunksView TrunksForApi() const;
-  // The trunks as they are now, to call control (and the API, once it runs).
-  void HandOverTrunks(const Config& config);
+  // The trunks as they are now, to call control (and the API, once it runs);
+  // [trunks] and [dial_out] reach call control with its options
+  // (CallController::Reconfigure on a reload).
+  void HandOverTrunks();
   // ---- end of Trunks ----
   bool SetUpSipAccess();  // [sip] allow/deny, digest authentication
   bool StartTransports();

@@ -64,7 +64,7 @@ bool Daemon::SetUpTrunks() {
     if (!config_.dial_plan.empty()) {
       LogWarn("tuttid", "[[dial_plan]] rules but no [[trunk]]: no call is routed by them");
     }
-    HandOverTrunks(config_);
+    HandOverTrunks();
     return true;
   }
   absl::StatusOr<trunk::TrunkTable> table = trunk::TrunkTable::Make(config_.trunks);
@@ -83,15 +83,14 @@ bool Daemon::SetUpTrunks() {
   trunk_links_ = std::make_unique<trunk::TrunkLinks>(*trunks_, trunk_timers_.get(), &*transactions_,
                                                      CallControllerOptionsFrom(config_).local,
                                                      StrCat("tutti/", TUTTI_VERSION));
-  HandOverTrunks(config_);
+  HandOverTrunks();
   for (const trunk::TrunkConfig& trunk : trunks_->trunks()) LogTrunk(*trunks_, trunk, "trunk");
   return true;
 }
 
-void Daemon::HandOverTrunks(const Config& config) {
+void Daemon::HandOverTrunks() {
   controller_->set_trunks(trunks_, trunks_ != nullptr ? &*dial_plan_ : nullptr, &*trunk_guard_,
                           trunk_links_.get());
-  controller_->set_trunk_rules(config.trunk_policy, config.dial_out);
   // The API's view points into the table: renewed with it, on this thread
   // (GET /v1/trunks and /metrics run here too).
   if (control_api_) control_api_->set_trunks(TrunksForApi());
@@ -135,7 +134,7 @@ absl::Status Daemon::ReloadTrunks(const Config& next) {
                                                        StrCat("tutti/", TUTTI_VERSION));
     trunk_links_->Start();
   }
-  HandOverTrunks(next);
+  HandOverTrunks();
   if (trunks_ == nullptr && !next.dial_plan.empty()) {
     LogWarn("tuttid", "[[dial_plan]] rules but no [[trunk]]: no call is routed by them");
   }

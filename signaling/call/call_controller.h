@@ -388,12 +388,6 @@ class CallController : public sip::TransactionUser {
     trunk_guard_ = guard;
     trunk_links_ = links;
   }
-  // [trunks] and [dial_out] as a reload sets them: the next call and the
-  // next dial-out go by them.
-  void set_trunk_rules(const trunk::TrunkPolicy& policy, const trunk::DialOutConfig& dial_out) {
-    options_.trunk_policy = policy;
-    options_.dial_out = dial_out;
-  }
   // Places a call from `request.room` (call_dial_out.cc): the call's id
   // (its participant id once answered), or why not: NotFound (no such
   // room), InvalidArgument (not a number or URI), PermissionDenied (the

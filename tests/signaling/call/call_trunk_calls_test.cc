@@ -60,6 +60,15 @@ class CallTrunkCallsTest : public fakes::ControllerBase {
     std::remove(records_path_.c_str());
   }
 
+  // The controller's options with `policy_` as it is now.
+  CallControllerOptions ControllerOptions() const {
+    CallControllerOptions options = Options();
+    options.ivr_number = "800";
+    options.trunk_policy = policy_;
+    options.digit_timeout = digit_timeout_;
+    return options;
+  }
+
   // The controller with `carrier_` as it is now and this dial plan.
   void Start() {
     auto table = trunk::TrunkTable::Make({carrier_});
@@ -71,12 +80,8 @@ class CallTrunkCallsTest : public fakes::ControllerBase {
     auto plan = trunk::DialPlan::Make({to_room, to_ivr, prefilled});
     ASSERT_TRUE(plan.ok()) << plan.status();
     plan_ = std::move(*plan);
-    CallControllerOptions options = Options();
-    options.ivr_number = "800";
-    options.trunk_policy = policy_;
-    options.digit_timeout = digit_timeout_;
     controller_ = std::make_unique<CallController>(&timers_, &signaling_, rooms_.get(), &ports_,
-                                                   &overload_, &workers_, options);
+                                                   &overload_, &workers_, ControllerOptions());
     controller_->set_trunks(table_, &plan_, &guard_, nullptr);
     records_ = std::move(*CallRecordWriter::Open(records_path_));
     controller_->set_call_records(records_.get());
@@ -254,8 +259,8 @@ TEST_F(CallTrunkCallsTest, ACallOutlivesAReloadThatRemovesItsTrunk) {
   table_ = std::make_shared<const trunk::TrunkTable>(*std::move(pbx));
   controller_->set_trunks(table_, &plan_, &guard_, nullptr);  // the carrier's table is gone
   policy_.allow_room_calls_from_anywhere = false;
-  controller_->set_trunk_rules(policy_, trunk::DialOutConfig{});
-  EXPECT_EQ(Call("442079460001", 2), 403);  // a stranger's call to a number now
+  controller_->Reconfigure(ControllerOptions());  // the reload's [trunks]
+  EXPECT_EQ(Call("442079460001", 2), 403);        // a stranger's call to a number now
   EXPECT_EQ(controller_->inbound_trunk_counters().refused_stranger, 1u);
   EXPECT_EQ(guard_.calls("carrier"), 1);
 
