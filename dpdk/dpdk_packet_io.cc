@@ -57,8 +57,10 @@ int DpdkPacketIo::Receive(std::span<media::Datagram> out, int64_t timeout_us) {
   held_count_ = 0;
 
   const int capacity = static_cast<int>(std::min<size_t>(out.size(), kBurst));
-  const int64_t deadline = NowMicros() + std::max<int64_t>(timeout_us, 0);
+  const int64_t started = NowMicros();
+  const int64_t deadline = started + std::max<int64_t>(timeout_us, 0);
   rte_ring* ring = port_->rings_[static_cast<size_t>(worker_)];
+  bool polled_empty = false;
   while (true) {
     if (worker_ < port_->rx_queues_ && mine_count_ < capacity) {
       PollRxQueue(static_cast<uint16_t>(capacity - mine_count_));
@@ -68,9 +70,15 @@ int DpdkPacketIo::Receive(std::span<media::Datagram> out, int64_t timeout_us) {
           rte_ring_dequeue_burst(ring, reinterpret_cast<void**>(mine_.data() + mine_count_),
                                  static_cast<unsigned>(capacity - mine_count_), nullptr));
     }
-    if (mine_count_ > 0 || NowMicros() >= deadline) break;
+    if (mine_count_ > 0) break;
+    const int64_t now = NowMicros();
+    if (now >= deadline) break;
+    polled_empty = true;
     rte_pause();
   }
+  // The empty polls up to the datagram (or the deadline) were idle: the
+  // worker had nothing to do there.
+  if (polled_empty) idle_ns_ += static_cast<uint64_t>(NowMicros() - started) * 1000;
 
   int count = 0;
   for (; count < mine_count_ && count < capacity; ++count) {

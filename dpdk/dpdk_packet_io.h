@@ -23,6 +23,8 @@ class DpdkPacketIo final : public media::PacketIo {
   int Receive(std::span<media::Datagram> out, int64_t timeout_us) override;
   int Send(std::span<const media::Datagram> datagrams) override;
   Counters counters() const override;
+  // Time spent polling empty queues (busy-polling costs the core either way).
+  uint64_t idle_ns() const override { return idle_ns_; }
   // The kernel backend's socket is not used: the port number is the key.
   bool AttachPort(uint16_t port, int fd) override;
   void DetachPort(uint16_t port, int fd) override;
@@ -48,6 +50,7 @@ class DpdkPacketIo final : public media::PacketIo {
   const int worker_;
   QueueCounters& counters_;
   bool registered_ = false;
+  uint64_t idle_ns_ = 0;
   // Datagrams for this worker, waiting to be handed out, and those handed
   // out by the last Receive (freed by the next).
   std::array<rte_mbuf*, kBurst> mine_{};

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,13 @@
 #include "mediaplane/endpoint_sockaddr.h"
 
 namespace tutti::media {
+namespace {
+int64_t MonotonicNanos() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+}  // namespace
 
 KernelSocketIo::KernelSocketIo() : fd_by_port_(65536, -1) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -103,7 +111,10 @@ int KernelSocketIo::Receive(std::span<Datagram> out, int64_t timeout_us) {
   const int timeout_ms = timeout_us <= 0 || filled > 0 || pending_count_ > 0
                              ? 0
                              : static_cast<int>((timeout_us + 999) / 1000);
+  // Only a wait that may block is idle time; a poll with work in hand is not.
+  const int64_t wait_started = timeout_ms > 0 ? MonotonicNanos() : 0;
   const int events = epoll_wait(epoll_fd_, ready.data(), kBurst, timeout_ms);
+  if (timeout_ms > 0) idle_ns_ += static_cast<uint64_t>(MonotonicNanos() - wait_started);
   for (int i = 0; i < events; ++i) {
     ReadOrKeep({static_cast<int>(ready[i].data.u64 & 0xffffffff),
                 static_cast<uint16_t>(ready[i].data.u64 >> 32)},

@@ -31,6 +31,7 @@ class KernelSocketIo final : public PacketIo {
   int Receive(std::span<Datagram> out, int64_t timeout_us) override;
   int Send(std::span<const Datagram> datagrams) override;
   Counters counters() const override { return counters_; }
+  uint64_t idle_ns() const override { return idle_ns_; }
 
  private:
   // A socket read at most this much at a time; one that filled it may hold
@@ -56,6 +57,7 @@ class KernelSocketIo final : public PacketIo {
   std::array<ReadyPort, 2 * kBurst> pending_{};
   size_t pending_count_ = 0;
   Counters counters_;
+  uint64_t idle_ns_ = 0;
 };
 
 }  // namespace tutti::media

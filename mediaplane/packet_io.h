@@ -42,6 +42,12 @@ class PacketIo {
   };
   virtual Counters counters() const = 0;
 
+  // Wall time (ns, cumulative) this I/O spent waiting with nothing to hand
+  // over: blocked in the kernel with no datagram ready, or busy-polling empty
+  // queues. The worker's load is the share of time that was not idle
+  // (issue 20: placement and admission by measured load).
+  virtual uint64_t idle_ns() const = 0;
+
   // Starts and stops receiving on a media port. The kernel backend needs the
   // socket the PortAllocator bound (`fd`); a kernel-bypass backend ignores it.
   // The caller keeps the socket open until after DetachPort.

@@ -31,6 +31,11 @@ struct WorkerOptions {
   // Participant::SetSendLimits for every leg this worker takes; 0: no limit.
   int64_t unverified_send_us = 5'000'000;
   int64_t consent_timeout_us = 10'000'000;
+  // Shedding (issue 20): above shed_load of its core (smoothed), the worker
+  // steps its encoders' cost level up one step at a time; below
+  // restore_load it steps back down. 0 disables shedding.
+  double shed_load = 0.85;
+  double restore_load = 0.70;
   size_t ring_capacity = 4096;
   size_t max_datagrams_per_tick = 16384;
 };
@@ -38,6 +43,10 @@ struct WorkerOptions {
 // Upper bounds (µs) of the tick-duration histogram buckets; one more for +Inf.
 inline constexpr std::array<double, 8> kTickBucketsUs = {100,  250,  500,   1000,
                                                          2500, 5000, 10000, 20000};
+// Upper bounds (µs) of the tick-lateness histogram: how long after its due
+// instant a conference's mix started; one more for +Inf.
+inline constexpr std::array<double, 9> kLatenessBucketsUs = {50,   100,  250,   500,  1000,
+                                                             2000, 5000, 10000, 20000};
 
 struct WorkerCounters {
   std::atomic<uint64_t> ticks{0};
@@ -47,6 +56,17 @@ struct WorkerCounters {
   // A tick's time smoothed over about a second (tick_load.h): the load the
   // console shows.
   std::atomic<uint64_t> tick_ns_smoothed{0};
+  // Issue 20. The share of its core the worker was busy (not idle in its
+  // packet I/O) over about the last second, in thousandths: what placement
+  // and admission read.
+  std::atomic<uint32_t> load_permille{0};
+  // Each conference's mix start minus its due instant.
+  std::array<std::atomic<uint64_t>, kLatenessBucketsUs.size() + 1> lateness_buckets{};
+  // Shedding: the encoders' cost level now (0: full quality) and the steps
+  // taken up (more shed) and back down since start.
+  std::atomic<uint32_t> shed_level{0};
+  std::atomic<uint64_t> shed_steps_up{0};
+  std::atomic<uint64_t> shed_steps_down{0};
   std::atomic<uint64_t> datagrams_in{0};
   std::atomic<uint64_t> datagrams_unrouted{0};  // no participant on that port
   std::atomic<uint64_t> datagrams_out{0};

@@ -13,6 +13,8 @@ WorkerPool::WorkerPool(WorkerPoolOptions options) {
     worker.rtp_timeout_us = options.rtp_timeout_us;
     worker.unverified_send_us = options.unverified_send_us;
     worker.consent_timeout_us = options.consent_timeout_us;
+    worker.shed_load = options.shed_load;
+    worker.restore_load = options.restore_load;
     std::unique_ptr<media::PacketIo> io =
         options.make_io ? options.make_io(i) : std::make_unique<media::KernelSocketIo>();
     workers_.push_back(std::make_unique<MediaWorker>(worker, std::move(io)));

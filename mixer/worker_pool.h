@@ -21,6 +21,8 @@ struct WorkerPoolOptions {
   int64_t rtp_timeout_us = 0;
   int64_t unverified_send_us = 5'000'000;  // WorkerOptions
   int64_t consent_timeout_us = 10'000'000;
+  double shed_load = 0.85;  // WorkerOptions
+  double restore_load = 0.70;
   // Each worker's packet I/O; unset: kernel sockets. The DPDK backend
   // passes its own (the mixer knows nothing of DPDK).
   std::function<std::unique_ptr<media::PacketIo>(int worker)> make_io;

@@ -54,6 +54,11 @@ class AudioEncoder {
   // forwarded a talker's own): code the next frame without reference to
   // earlier ones so that decoder does not predict from a history it lacks.
   virtual void NextFrameIndependent() {}
+  // How much CPU the encoder may spend, set by a worker under pressure
+  // (issue 20, shedding): 0 is full quality; each level above trades some
+  // quality for cost (Opus: lower complexity, then in-band FEC only where
+  // receivers report real loss). Codecs with no such knob ignore it.
+  virtual void SetCostLevel(int /*level*/) {}
 };
 
 std::unique_ptr<AudioDecoder> MakeDecoder(const CodecFormat& format);
