@@ -242,7 +242,9 @@ bool LoadEngine::Setup(RunResult* result) {
   // run's dialogs never mistakes them for this one's.
   run_tag_ = absl::StrCat("tl", getpid(), "x", NowUs() % 1000000);
 
-  const int rooms = (options_.calls + options_.room_size - 1) / options_.room_size;
+  const int rooms = options_.rooms > 0
+                        ? options_.rooms
+                        : (options_.calls + options_.room_size - 1) / options_.room_size;
   result->rooms = rooms;
   rooms_ = static_cast<size_t>(rooms);
   if (options_.use_api) {
@@ -270,9 +272,15 @@ bool LoadEngine::Setup(RunResult* result) {
   for (int i = 0; i < options_.calls; ++i) {
     LoadCall& call = calls_[static_cast<size_t>(i)];
     call.index = i;
-    call.room = i / options_.room_size;
     call.member = i % options_.room_size;
-    call.room_size = std::min(options_.room_size, options_.calls - call.room * options_.room_size);
+    if (options_.rooms > 0) {
+      call.room = (i / options_.room_size) % options_.rooms;
+      call.room_size = options_.room_size;
+    } else {
+      call.room = i / options_.room_size;
+      call.room_size =
+          std::min(options_.room_size, options_.calls - call.room * options_.room_size);
+    }
     call.call_id = absl::StrCat(run_tag_, "-", i);
     call.from_tag = absl::StrCat("t", i);
     call.ssrc = 0x10000000u + static_cast<uint32_t>(i) * 7919u;

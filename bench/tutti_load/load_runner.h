@@ -25,6 +25,11 @@ struct LoadOptions {
   std::string local_address = "127.0.0.1";
   int calls = 10;
   int room_size = 10;
+  // > 0: the calls go to this many rooms in turn, room_size calls at a
+  // time (call i to room (i / room_size) % rooms), so that in churn mode
+  // the same rooms see members come and go for as long as the run lasts
+  // (the soak run); 0: ceil(calls / room_size) rooms, each filled once.
+  int rooms = 0;
   Codec codec = Codec::kPcmu;
   double cps = 50;  // new calls per second
   // Seconds of talk once every call is up (the measured window).

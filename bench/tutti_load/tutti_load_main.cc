@@ -19,6 +19,10 @@ ABSL_FLAG(std::string, server, "127.0.0.1:5060", "The tuttid to call: SIP addres
 ABSL_FLAG(std::string, local_address, "127.0.0.1", "Address tutti-load's SIP and RTP bind to.");
 ABSL_FLAG(int, calls, 10, "Participants: one SIP call each.");
 ABSL_FLAG(int, room_size, 10, "Participants per room; rooms = ceil(calls / room_size).");
+ABSL_FLAG(int, rooms, 0,
+          "Rooms the calls go to in turn, room_size calls at a time (with --hold_s: the same "
+          "rooms see members come and go, as in the soak run); 0: ceil(calls / room_size), "
+          "each filled once.");
 ABSL_FLAG(std::string, codec, "pcmu", "pcmu, pcma or opus (Opus with DTX).");
 ABSL_FLAG(double, cps, 50, "New calls per second while ramping up (and BYEs while hanging up).");
 ABSL_FLAG(double, duration_s, 10,
@@ -156,6 +160,7 @@ int main(int argc, char** argv) {
   options.local_address = absl::GetFlag(FLAGS_local_address);
   options.calls = absl::GetFlag(FLAGS_calls);
   options.room_size = absl::GetFlag(FLAGS_room_size);
+  options.rooms = absl::GetFlag(FLAGS_rooms);
   if (options.calls < 1 || options.room_size < 1)
     return bad("--calls and --room_size must be >= 1");
   const std::string codec = absl::GetFlag(FLAGS_codec);
