@@ -1,6 +1,7 @@
-// How busy a media worker is, as the operator's console shows it: the time
-// its ticks take, smoothed over about a second, so that a glance shows the
-// load and not one tick's spike (the histogram in /metrics has the spikes).
+// How busy a media worker is. SmoothTickNs: its mixing time per 20 ms,
+// smoothed over about a second, so that a glance shows the load and not one
+// tick's spike (the histogram in /metrics has the spikes). LoadMeter: the
+// share of its core it was busy at all, what placement and shedding read.
 #pragma once
 
 #include <cstdint>
