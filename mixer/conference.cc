@@ -49,6 +49,7 @@ int Conference::GroupFor(const media::CodecFormat& format, int32_t listen_factor
   group.format = format;
   group.listen_factor = listen_factor;
   group.encoder = media::MakeEncoder(format);
+  group.encoder->SetCostLevel(cost_level_);
   group_loss_.resize(groups_.size());
   if (format.pcm_rate() != rate_) {
     group.downsampler = std::make_unique<media::Resampler>(rate_, format.pcm_rate());
@@ -65,8 +66,16 @@ void Conference::Add(std::unique_ptr<Participant> participant) {
   ChooseRate();
   if (rate_ == previous_rate) added.SetConferenceRate(rate_);
   added.group = GroupFor(added.spec().codec, added.listen_factor());
+  added.SetCostLevel(cost_level_);
   cameras_.Joined(added);
   slides_.Joined(added);
+}
+
+void Conference::SetCostLevel(int level) {
+  owner_.Check();
+  cost_level_ = level;
+  for (EncoderGroup& group : groups_) group.encoder->SetCostLevel(level);
+  for (auto& participant : participants_) participant->SetCostLevel(level);
 }
 
 void Conference::Configure(const ConferenceSettings& settings) {

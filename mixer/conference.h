@@ -116,6 +116,12 @@ class Conference {
   void AttachRecorder(RoomRecorder* recorder);
   RoomRecorder* recorder() const { return recorder_; }
 
+  // The worker's shedding level (AudioEncoder::SetCostLevel) for every
+  // encoder of the room: the groups', each participant's own, and those
+  // made later (joins, codec changes). Allocation-free.
+  void SetCostLevel(int level);
+  int cost_level() const { return cost_level_; }
+
   // The 20 ms mix. Allocation-free.
   void Tick(int64_t now_us, TickSink& sink);
 
@@ -190,6 +196,7 @@ class Conference {
   int encodes_last_tick_ = 0;
   int forwards_last_tick_ = 0;
   int withheld_last_tick_ = 0;
+  int cost_level_ = 0;
   VideoRoomSettings video_settings_;
   VideoRouter cameras_;
   VideoRouter slides_;

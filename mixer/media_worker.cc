@@ -3,24 +3,36 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <optional>
 #include <tuple>
 
+#include "common/log.h"
 #include "mediaplane/rtp/rtp_packet.h"
 #include "mediaplane/rtp/stun_message.h"
-#include "mixer/tick_load.h"
 
 namespace tutti::mixer {
 namespace {
 MediaTransport* TransportOrNull(VideoStream* stream) {
   return stream != nullptr ? &stream->transport() : nullptr;
 }
-constexpr int64_t kTickUs = 20'000;
+constexpr int64_t kTickUs = TickSchedule::kIntervalUs;
+constexpr int64_t kTickNs = kTickUs * 1000;
+// How often the heaviest phase is looked for, to even it out (walks every
+// conference): every 5th round, 10 times a second.
+constexpr uint64_t kRebalanceRounds = 5;
 }  // namespace
 
 int64_t SteadyMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
@@ -99,7 +111,9 @@ MediaWorker::MediaWorker(WorkerOptions options, std::unique_ptr<media::PacketIo>
       commands_(options.ring_capacity),
       events_(options.ring_capacity),
       routes_(65536),
-      sink_(std::make_unique<Sink>(this, 1024)) {}
+      sink_(std::make_unique<Sink>(this, 1024)),
+      schedule_(options.spread_ticks ? TickSchedule::kSpreadSlots : 1, SteadyMicros() + kTickUs),
+      shed_(options.shed_load, options.restore_load, SteadyMicros()) {}
 
 MediaWorker::~MediaWorker() { Stop(); }
 
@@ -137,22 +151,24 @@ void MediaWorker::Run() {
     pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
   }
   std::array<media::Datagram, 64> burst{};
-  int64_t next_tick = SteadyMicros() + kTickUs;
+  housekeeping_due_ns_ = SteadyNanos() + kTickNs;
   while (running_.load(std::memory_order_relaxed)) {
     HandleCommands();
-    const int64_t now = SteadyMicros();
-    if (now >= next_tick) {
-      if (now - next_tick >= kTickUs) {
-        // A whole tick behind: count it, and skip ahead rather than burst
-        // several mixes at once (the jitter buffers absorb one lost tick).
-        counters_.late_ticks.fetch_add(1, std::memory_order_relaxed);
-        next_tick = now;
-      }
-      Tick(now);
-      next_tick += kTickUs;
+    const int64_t now_ns = SteadyNanos();
+    if (now_ns >= housekeeping_due_ns_) {
+      Housekeeping(now_ns);
       continue;
     }
-    const int count = io_->Receive(burst, next_tick - now);
+    if (const std::optional<TickSchedule::Run> run = schedule_.Take(now_ns / 1000)) {
+      RunSlot(*run, now_ns);
+      continue;
+    }
+    int64_t next_ns = housekeeping_due_ns_;
+    if (const std::optional<int64_t> due_us = schedule_.next_due_us()) {
+      next_ns = std::min(next_ns, *due_us * 1000);
+    }
+    // Rounded up: woken early, the loop would only wait again.
+    const int count = io_->Receive(burst, (next_ns - now_ns + 999) / 1000);
     const int64_t received_at = SteadyMicros();
     for (int i = 0; i < count; ++i) HandleDatagram(burst[static_cast<size_t>(i)], received_at);
     // Video is forwarded as it comes: out with this burst, not at the next tick.
@@ -178,6 +194,8 @@ void MediaWorker::Handle(AddParticipant& command) {
     if (auto it = settings_.find(conference_id); it != settings_.end()) {
       conference->Configure(it->second);
     }
+    conference->SetCostLevel(shed_.level());
+    schedule_.Add(conference_id, 1, SteadyMicros());
   }
   participant->MarkJoined(SteadyMicros());
   participant->SetSendLimits(options_.unverified_send_us, options_.consent_timeout_us);
@@ -331,6 +349,7 @@ std::unique_ptr<Participant> MediaWorker::TakeParticipant(uint32_t conference_id
   if (it->second->empty()) {
     if (it->second->recorder() != nullptr) Emit(RecorderReleased{conference_id});
     conferences_.erase(it);
+    schedule_.Remove(conference_id);
   }
   return removed;
 }
@@ -468,45 +487,114 @@ void MediaWorker::EndDtlsLeg(uint32_t conference_id, uint64_t participant_id,
   Emit(DtlsFailed{participant_id, removed->stats(), failure});
 }
 
-void MediaWorker::Tick(int64_t now_us) {
+void MediaWorker::RunSlot(const TickSchedule::Run& run, int64_t now_ns) {
   worker_side_.Check();
-  const int64_t started = SteadyMicros();
   uint64_t withheld = 0;
-  for (auto& [id, conference] : conferences_) {
-    conference->Tick(now_us, *sink_);
-    withheld += static_cast<uint64_t>(conference->withheld_last_tick());
-    AddVideoTally(conference->TakeVideoTally());
+  int64_t start_ns = now_ns;
+  for (TickSchedule::Entry& entry : run.entries) {
+    if (!run.Mixes(entry)) continue;  // moved here, mixed in its old phase lately
+    auto it = conferences_.find(entry.id);
+    if (it == conferences_.end()) continue;
+    Conference& conference = *it->second;
+    CountLateness(start_ns - run.due_us * 1000);
+    if (run.late) counters_.late_ticks.fetch_add(1, std::memory_order_relaxed);
+    conference.Tick(start_ns / 1000, *sink_);
+    withheld += static_cast<uint64_t>(conference.withheld_last_tick());
+    AddVideoTally(conference.TakeVideoTally());
+    const int64_t end_ns = SteadyNanos();
+    schedule_.Measured(run, entry, static_cast<int>(conference.size()),
+                       static_cast<double>(end_ns - start_ns));
+    start_ns = end_ns;
   }
   if (withheld > 0) counters_.send_withheld.fetch_add(withheld, std::memory_order_relaxed);
   sink_->Flush();
+  const int64_t finished_ns = SteadyNanos();
+  ObserveRun(finished_ns - now_ns);
+  if (run.slot == heaviest_slot_) {
+    // Right after its run: a conference moved now keeps its cadence.
+    schedule_.Rebalance(run.slot, finished_ns / 1000);
+    heaviest_slot_ = -1;
+  }
+}
+
+void MediaWorker::Housekeeping(int64_t now_ns) {
+  worker_side_.Check();
+  // A whole interval behind: skip ahead rather than run twice at once.
+  if (now_ns - housekeeping_due_ns_ >= kTickNs) housekeeping_due_ns_ = now_ns;
+  housekeeping_due_ns_ += kTickNs;
+  const int64_t now_us = now_ns / 1000;
   TickDtls(now_us);
-  if (options_.rtp_timeout_us > 0) {
-    // Collected first: removal changes the conference's participant list.
-    std::array<std::pair<uint32_t, uint64_t>, 16> silent{};
-    size_t count = 0;
-    for (auto& [id, conference] : conferences_) {
-      for (const auto& participant : conference->participants()) {
-        const int64_t last = participant->last_rtp_us();
-        if (count < silent.size() && participant->expects_media() &&
-            now_us - last > options_.rtp_timeout_us) {
-          silent[count++] = {id, participant->id()};
-        }
-      }
-    }
-    for (size_t i = 0; i < count; ++i) DropParticipant(silent[i].first, silent[i].second, true);
+  if (options_.rtp_timeout_us > 0) DropSilent(now_us);
+  if (++housekeeping_rounds_ % kRebalanceRounds == 0 && schedule_.slots() > 1 &&
+      schedule_.size() > 1) {
+    heaviest_slot_ = schedule_.HeaviestSlot();
   }
-  const int64_t took_us = SteadyMicros() - started;
-  size_t bucket = 0;
-  while (bucket < kTickBucketsUs.size() && static_cast<double>(took_us) > kTickBucketsUs[bucket]) {
-    ++bucket;
+  if (load_meter_.Update(now_ns, io_->idle_ns())) {
+    counters_.load_permille.store(load_meter_.permille(), std::memory_order_relaxed);
+    Shed(now_us);
   }
-  counters_.tick_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
-  counters_.ticks.fetch_add(1, std::memory_order_relaxed);
-  counters_.tick_ns_total.fetch_add(static_cast<uint64_t>(took_us) * 1000,
-                                    std::memory_order_relaxed);
-  smoothed_tick_ns_ = SmoothTickNs(smoothed_tick_ns_, static_cast<double>(took_us) * 1000);
+  ObserveRun(SteadyNanos() - now_ns);
+  // The mixing time of the interval just ended, as one tick's was before
+  // the mixes were spread: what the console shows next to the load.
+  smoothed_tick_ns_ = SmoothTickNs(smoothed_tick_ns_, static_cast<double>(mixing_ns_));
   counters_.tick_ns_smoothed.store(static_cast<uint64_t>(smoothed_tick_ns_),
                                    std::memory_order_relaxed);
+  mixing_ns_ = 0;
+  counters_.ticks.fetch_add(1, std::memory_order_relaxed);
+}
+
+void MediaWorker::DropSilent(int64_t now_us) {
+  // Collected first: removal changes the conference's participant list.
+  std::array<std::pair<uint32_t, uint64_t>, 16> silent{};
+  size_t count = 0;
+  for (auto& [id, conference] : conferences_) {
+    for (const auto& participant : conference->participants()) {
+      const int64_t last = participant->last_rtp_us();
+      if (count < silent.size() && participant->expects_media() &&
+          now_us - last > options_.rtp_timeout_us) {
+        silent[count++] = {id, participant->id()};
+      }
+    }
+  }
+  for (size_t i = 0; i < count; ++i) DropParticipant(silent[i].first, silent[i].second, true);
+}
+
+// One step of encoder cost at a time, on every encoder of the worker (the
+// conferences pass it to their groups, their participants and the encoders
+// made later); logged, since a step trades quality.
+void MediaWorker::Shed(int64_t now_us) {
+  const double load = load_meter_.load();
+  const int step = shed_.Update(now_us, load);
+  if (step == 0) return;
+  const int level = shed_.level();
+  for (auto& [id, conference] : conferences_) conference->SetCostLevel(level);
+  counters_.shed_level.store(static_cast<uint32_t>(level), std::memory_order_relaxed);
+  (step > 0 ? counters_.shed_steps_up : counters_.shed_steps_down)
+      .fetch_add(1, std::memory_order_relaxed);
+  LogInfo("mixer", step > 0 ? "worker sheds encoder cost" : "worker restores encoder cost")
+      .With("worker", options_.index)
+      .With("level", level)
+      .With("load", load)
+      .With("shed_load", options_.shed_load)
+      .With("restore_load", options_.restore_load);
+}
+
+void MediaWorker::ObserveRun(int64_t took_ns) {
+  const double took_us = static_cast<double>(took_ns) / 1000;
+  size_t bucket = 0;
+  while (bucket < kTickBucketsUs.size() && took_us > kTickBucketsUs[bucket]) ++bucket;
+  counters_.tick_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+  counters_.tick_ns_total.fetch_add(static_cast<uint64_t>(took_ns), std::memory_order_relaxed);
+  mixing_ns_ += took_ns;
+}
+
+void MediaWorker::CountLateness(int64_t late_ns) {
+  const double late_us = static_cast<double>(std::max<int64_t>(late_ns, 0)) / 1000;
+  size_t bucket = 0;
+  while (bucket < kLatenessBucketsUs.size() && late_us > kLatenessBucketsUs[bucket]) ++bucket;
+  counters_.lateness_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+  counters_.lateness_ns_total.fetch_add(static_cast<uint64_t>(std::max<int64_t>(late_ns, 0)),
+                                        std::memory_order_relaxed);
 }
 
 }  // namespace tutti::mixer

@@ -2,8 +2,11 @@
 // whole conferences and their participants (docs/ARCHITECTURE.md, "Threads"). The
 // control thread talks to it only through a command ring; it answers through
 // an event ring. One flat loop: receive a burst (sleeping until the next
-// packet or the next tick), hand each datagram to its participant, and every
-// 20 ms on an absolute deadline mix every conference and send the burst.
+// packet or the next due mix), hand each datagram to its participant, and
+// mix each conference every 20 ms at its own phase of the interval
+// (tick_schedule.h: the work spread over the 20 ms, not all at one
+// instant), sending each phase's burst. Every 20 ms too: DTLS timers, RTP
+// timeouts, the measured load (tick_load.h) and shedding (shed_policy.h).
 #pragma once
 
 #include <array>
@@ -18,7 +21,10 @@
 #include "mediaplane/packet_io.h"
 #include "mixer/conference.h"
 #include "mixer/participant.h"
+#include "mixer/shed_policy.h"
 #include "mixer/spsc_ring.h"
+#include "mixer/tick_load.h"
+#include "mixer/tick_schedule.h"
 #include "mixer/worker_messages.h"
 
 namespace tutti::mixer {
@@ -36,6 +42,10 @@ struct WorkerOptions {
   // restore_load it steps back down. 0 disables shedding.
   double shed_load = 0.85;
   double restore_load = 0.70;
+  // Each conference at its own phase of the 20 ms (TickSchedule::
+  // kSpreadSlots); false: all at one instant (the behaviour before issue
+  // 20, kept to measure the difference).
+  bool spread_ticks = true;
   size_t ring_capacity = 4096;
   size_t max_datagrams_per_tick = 16384;
 };
@@ -49,12 +59,14 @@ inline constexpr std::array<double, 9> kLatenessBucketsUs = {50,   100,  250,   
                                                              2000, 5000, 10000, 20000};
 
 struct WorkerCounters {
-  std::atomic<uint64_t> ticks{0};
+  std::atomic<uint64_t> ticks{0};  // 20 ms intervals
+  // Each run of a phase's mixes (a slot of tick_schedule.h: its conferences
+  // and the send of their burst) and each 20 ms round of timers.
   std::array<std::atomic<uint64_t>, kTickBucketsUs.size() + 1> tick_buckets{};
-  std::atomic<uint64_t> late_ticks{0};     // a tick that started a whole tick late
-  std::atomic<uint64_t> tick_ns_total{0};  // time spent mixing
-  // A tick's time smoothed over about a second (tick_load.h): the load the
-  // console shows.
+  std::atomic<uint64_t> late_ticks{0};     // conference mixes that started a whole tick late
+  std::atomic<uint64_t> tick_ns_total{0};  // time spent mixing (and on the timers)
+  // The mixing time per 20 ms smoothed over about a second (tick_load.h):
+  // what the console shows next to the load.
   std::atomic<uint64_t> tick_ns_smoothed{0};
   // Issue 20. The share of its core the worker was busy (not idle in its
   // packet I/O) over about the last second, in thousandths: what placement
@@ -62,6 +74,7 @@ struct WorkerCounters {
   std::atomic<uint32_t> load_permille{0};
   // Each conference's mix start minus its due instant.
   std::array<std::atomic<uint64_t>, kLatenessBucketsUs.size() + 1> lateness_buckets{};
+  std::atomic<uint64_t> lateness_ns_total{0};  // their sum (the histogram's)
   // Shedding: the encoders' cost level now (0: full quality) and the steps
   // taken up (more shed) and back down since start.
   std::atomic<uint32_t> shed_level{0};
@@ -152,7 +165,15 @@ class MediaWorker {
   bool CountDtls(const media::DtlsSrtp::Outcome& outcome);  // true: fatal
   void EndDtlsLeg(uint32_t conference_id, uint64_t participant_id,
                   media::DtlsSession::Failure failure);
-  void Tick(int64_t now_us);
+  // One phase's conferences, mixed and sent.
+  void RunSlot(const TickSchedule::Run& run, int64_t now_ns);
+  // Every 20 ms: DTLS timers, RTP timeouts, the load and shedding.
+  void Housekeeping(int64_t now_ns);
+  void DropSilent(int64_t now_us);
+  void Shed(int64_t now_us);
+  // One run's time into the tick histogram and the smoothed mixing time.
+  void ObserveRun(int64_t took_ns);
+  void CountLateness(int64_t late_ns);
   void Emit(WorkerEvent event);
   // Out of its conference, answered by Left (or RtpTimeout) with its counters.
   void DropParticipant(uint32_t conference_id, uint64_t participant_id, bool timed_out);
@@ -194,11 +215,19 @@ class MediaWorker {
   void AddVideoTally(const VideoTally& tally);
   std::vector<Route> routes_;  // by local port
   std::unique_ptr<Sink> sink_;
+  TickSchedule schedule_;
+  int64_t housekeeping_due_ns_ = 0;
+  uint64_t housekeeping_rounds_ = 0;
+  int heaviest_slot_ = -1;        // to even out when it next runs; -1: nothing to do
+  int64_t mixing_ns_ = 0;         // in this 20 ms interval
   double smoothed_tick_ns_ = -1;  // none yet (SmoothTickNs)
+  LoadMeter load_meter_;
+  ShedPolicy shed_;
   WorkerCounters counters_;
 };
 
 // Microseconds on the steady clock: the worker's time base.
 int64_t SteadyMicros();
+int64_t SteadyNanos();
 
 }  // namespace tutti::mixer

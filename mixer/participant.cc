@@ -110,6 +110,7 @@ void Participant::ChangeCodec(const media::CodecFormat& codec) {
   jitter_buffer_ = media::JitterBuffer(JitterOptionsFor(codec));
   decoder_ = media::MakeDecoder(codec);
   encoder_ = media::MakeEncoder(codec);
+  encoder_->SetCostLevel(cost_level_);
   encoder_spliced_ = false;
   decoded_any_ = false;
   codec_frame_ = codec.samples_per_frame();

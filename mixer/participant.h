@@ -230,6 +230,13 @@ class Participant {
   std::span<const uint8_t> forwardable_payload() const { return forwardable_; }
   // This leg was sent another leg's packet instead of its own encoder's.
   void MarkForwarded() { encoder_spliced_ = true; }
+  // The worker's shedding level for this leg's own encoder, kept across a
+  // codec change (AudioEncoder::SetCostLevel; issue 20).
+  void SetCostLevel(int level) {
+    cost_level_ = level;
+    encoder_->SetCostLevel(level);
+  }
+  int cost_level() const { return cost_level_; }
 
   // Tick, step 2: encodes `mix` (conference rate) with this leg's own encoder
   // and returns the payload (empty when there is nothing to send, e.g. DTX).
@@ -334,6 +341,7 @@ class Participant {
   // Send side.
   std::unique_ptr<media::AudioEncoder> encoder_;
   bool encoder_spliced_ = false;  // the peer's decoder last ran on a forwarded packet
+  int cost_level_ = 0;
   std::span<const uint8_t> forwardable_;
   std::array<uint8_t, media::kMaxPayloadBytes> payload_{};
   uint16_t sequence_;

@@ -1,6 +1,7 @@
-// How busy a media worker is, as the operator's console shows it: the time
-// its ticks take, smoothed over about a second, so that a glance shows the
-// load and not one tick's spike (the histogram in /metrics has the spikes).
+// How busy a media worker is. SmoothTickNs: its mixing time per 20 ms,
+// smoothed over about a second, so that a glance shows the load and not one
+// tick's spike (the histogram in /metrics has the spikes). LoadMeter: the
+// share of its core it was busy at all, what placement and shedding read.
 #pragma once
 
 #include <cstdint>
@@ -17,5 +18,48 @@ inline double SmoothTickNs(double previous, double took_ns) {
   if (previous < 0) return took_ns;
   return previous + (took_ns - previous) / kTickLoadSmoothingTicks;
 }
+
+}  // namespace tutti::mixer
+
+namespace tutti::mixer {
+
+// The share of its core a worker was busy (issue 20): wall time minus the
+// time its packet I/O waited idle (PacketIo::idle_ns: a blocking wait with
+// nothing to do, or DPDK's empty polls), over windows of 100 ms, smoothed
+// so that a step reaches about 90% of its new level within a second.
+// Placement, admission and shedding read it; no clock of its own.
+class LoadMeter {
+ public:
+  static constexpr int64_t kWindowNs = 100'000'000;
+  static constexpr double kSmoothing = 0.2;  // per window
+
+  // Feeds the clock and the I/O's cumulative idle time; true when a window
+  // closed (load() changed).
+  bool Update(int64_t now_ns, uint64_t idle_ns) {
+    if (window_start_ns_ < 0) {
+      window_start_ns_ = now_ns;
+      window_idle_ns_ = idle_ns;
+      return false;
+    }
+    const int64_t wall = now_ns - window_start_ns_;
+    if (wall < kWindowNs) return false;
+    const double idle = static_cast<double>(idle_ns - window_idle_ns_);
+    double busy = 1.0 - idle / static_cast<double>(wall);
+    busy = busy < 0 ? 0 : (busy > 1 ? 1 : busy);
+    load_ = load_ < 0 ? busy : load_ + (busy - load_) * kSmoothing;
+    window_start_ns_ = now_ns;
+    window_idle_ns_ = idle_ns;
+    return true;
+  }
+
+  // 0..1; 0 until the first window closed.
+  double load() const { return load_ < 0 ? 0 : load_; }
+  uint32_t permille() const { return static_cast<uint32_t>(load() * 1000 + 0.5); }
+
+ private:
+  int64_t window_start_ns_ = -1;
+  uint64_t window_idle_ns_ = 0;
+  double load_ = -1;
+};
 
 }  // namespace tutti::mixer

@@ -56,7 +56,46 @@ OpusAudioEncoder::OpusAudioEncoder(const CodecFormat& format, bool dtx) {
 }
 
 void OpusAudioEncoder::SetExpectedLossPercent(int percent) {
-  opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(std::clamp(percent, 0, 100)));
+  loss_percent_ = std::clamp(percent, 0, 100);
+  ApplyLoss();
+}
+
+// The loss libopus plans for, and so whether it spends bits and a second
+// SILK quantizer run on the redundant (LBRR) copy: at the top cost level
+// a path losing under kFecMinLossPercent gets none (PLC covers it).
+void OpusAudioEncoder::ApplyLoss() {
+  const bool fec = cost_level_ < 3 || loss_percent_ >= kFecMinLossPercent;
+  opus_encoder_ctl(encoder_, OPUS_SET_INBAND_FEC(fec ? 1 : 0));
+  opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(fec ? loss_percent_ : 0));
+}
+
+void OpusAudioEncoder::SetCostLevel(int level) {
+  level = std::clamp(level, 0, 3);
+  if (level == cost_level_) return;
+  cost_level_ = level;
+  // Complexity is the encoder's main cost knob, each step a small loss in
+  // quality (the instruction counts are in bench/README.md, "Shedding").
+  constexpr int kComplexity[] = {5, 3, 1, 1};
+  opus_encoder_ctl(encoder_, OPUS_SET_COMPLEXITY(kComplexity[level]));
+  ApplyLoss();
+}
+
+int OpusAudioEncoder::complexity() const {
+  opus_int32 value = 0;
+  opus_encoder_ctl(encoder_, OPUS_GET_COMPLEXITY(&value));
+  return value;
+}
+
+int OpusAudioEncoder::packet_loss_percent() const {
+  opus_int32 value = 0;
+  opus_encoder_ctl(encoder_, OPUS_GET_PACKET_LOSS_PERC(&value));
+  return value;
+}
+
+bool OpusAudioEncoder::fec() const {
+  opus_int32 value = 0;
+  opus_encoder_ctl(encoder_, OPUS_GET_INBAND_FEC(&value));
+  return value != 0;
 }
 
 OpusAudioEncoder::~OpusAudioEncoder() { opus_encoder_destroy(encoder_); }

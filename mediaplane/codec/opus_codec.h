@@ -44,10 +44,24 @@ class OpusAudioEncoder final : public AudioEncoder {
   size_t Encode(std::span<const int16_t> pcm, std::span<uint8_t> payload) override;
   void SetExpectedLossPercent(int percent) override;
   void NextFrameIndependent() override { independent_next_ = true; }
+  // 0: complexity 5 (the default); 1: complexity 3; 2: complexity 1;
+  // 3 and above: complexity 1 and in-band FEC only while receivers report
+  // at least kFecMinLossPercent loss (off for clean and nearly clean paths).
+  void SetCostLevel(int level) override;
+
+  static constexpr int kFecMinLossPercent = 10;
+  // What libopus was told (for tests).
+  int complexity() const;
+  int packet_loss_percent() const;
+  bool fec() const;
 
  private:
+  void ApplyLoss();
+
   ::OpusEncoder* encoder_ = nullptr;
   bool independent_next_ = false;
+  int cost_level_ = 0;
+  int loss_percent_ = 0;  // as the receivers report it
 };
 
 }  // namespace tutti::media

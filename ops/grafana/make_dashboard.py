@@ -161,15 +161,22 @@ ts("SIP server transactions", "Server transactions kept and the bytes they hold 
     (f"sum by (instance) (tutti_sip_server_transaction_bytes{{{I}}})", "bytes {{instance}}")])
 
 row("Media workers")
-ts("Worker tick time", "Time each media worker spends per 20 ms tick: median and 99th percentile (alert TuttiWorkerTickSlow above 10 ms).",
+ts("Worker tick time", "Time each media worker spends per run (the rooms of one phase of the 20 ms, or its timers): median and 99th percentile (alert TuttiWorkerTickSlow above 10 ms).",
    [(f"histogram_quantile(0.5, sum by (instance, worker, le) (rate(tutti_worker_tick_seconds_bucket{{{I}}}[{R}])))", "p50 {{instance}} w{{worker}}"),
     (f"histogram_quantile(0.99, sum by (instance, worker, le) (rate(tutti_worker_tick_seconds_bucket{{{I}}}[{R}])))", "p99 {{instance}} w{{worker}}")],
    unit="s")
-ts("Late ticks", "Ticks that started a whole tick late, per second and worker (alert TuttiLateTicksRising above 1 % of ticks).",
+ts("Late ticks", "Room mixes that started a whole tick late, per second and worker (alert TuttiLateTicksRising above 1 % of mixes).",
    [(per_second("tutti_worker_late_ticks_total", "instance, worker"), "{{instance}} w{{worker}}")], unit="ops")
-ts("Worker load", "Share of each worker's time spent mixing (tick seconds per second): near 1 the worker cannot keep up.",
-   [(per_second("tutti_worker_tick_seconds_sum", "instance, worker"), "{{instance}} w{{worker}}")],
+ts("Tick lateness", "How long after its due instant each room's mix started: 99th percentile per worker.",
+   [(f"histogram_quantile(0.99, sum by (instance, worker, le) (rate(tutti_worker_tick_lateness_seconds_bucket{{{I}}}[{R}])))", "p99 {{instance}} w{{worker}}")],
+   unit="s")
+ts("Worker load", "Share of each worker's core it was busy (measured, smoothed: what admission and shedding read), and the share spent mixing (tick seconds per second).",
+   [(f"tutti_worker_load_ratio{{{I}}}", "busy {{instance}} w{{worker}}"),
+    (per_second("tutti_worker_tick_seconds_sum", "instance, worker"), "mixing {{instance}} w{{worker}}")],
    unit="percentunit")
+ts("Shedding", "Encoder cost level each worker sheds (0 full quality, up to 3), and its steps up and down per second.",
+   [(f"tutti_worker_shed_level{{{I}}}", "level {{instance}} w{{worker}}"),
+    (per_second("tutti_worker_shed_steps_total", "instance, worker, direction"), "{{direction}} {{instance}} w{{worker}} /s")])
 ts("Media packets", "Datagrams received and sent by the media workers per second.",
    [(per_second("tutti_media_packets_in_total", "instance"), "in {{instance}}"),
     (per_second("tutti_media_packets_out_total", "instance"), "out {{instance}}")], unit="pps")

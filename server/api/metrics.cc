@@ -42,7 +42,8 @@ struct WorkerCounter {
 };
 // The workers' counters, one family each, a sample per worker.
 constexpr WorkerCounter kWorkerCounters[] = {
-    {"tutti_worker_late_ticks_total", "Ticks that started a whole tick late.",
+    {"tutti_worker_late_ticks_total",
+     "Conference mixes that started a whole 20 ms tick late (the room skips ahead).",
      &mixer::WorkerCounters::late_ticks},
     {"tutti_media_packets_in_total", "Datagrams received by media workers.",
      &mixer::WorkerCounters::datagrams_in},
@@ -220,8 +221,52 @@ void RenderSipTransactions(MetricsText& m, const sip::TransactionLayer& transact
   m.Sample("tutti_memory_trims_total", static_cast<double>(transactions.memory_trims()));
 }
 
+// Issue 20: how late each room's mix starts, how busy the worker is, and
+// what it shed to keep up.
+void RenderWorkerLoad(MetricsText& m, const mixer::WorkerPool& media) {
+  m.Family("tutti_worker_tick_lateness_seconds", "histogram",
+           "How long after its due instant each conference's 20 ms mix started.");
+  std::array<double, mixer::kLatenessBucketsUs.size()> bounds{};
+  for (size_t i = 0; i < bounds.size(); ++i) bounds[i] = mixer::kLatenessBucketsUs[i] / 1e6;
+  for (const auto& worker : media.workers()) {
+    const mixer::WorkerCounters& c = worker->counters();
+    std::array<uint64_t, mixer::kLatenessBucketsUs.size() + 1> counts{};
+    for (size_t i = 0; i < counts.size(); ++i) counts[i] = c.lateness_buckets[i].load();
+    m.Histogram("tutti_worker_tick_lateness_seconds", bounds, counts,
+                static_cast<double>(c.lateness_ns_total.load()) / 1e9,
+                {{"worker", std::to_string(worker->index())}});
+  }
+  m.Family("tutti_worker_load_ratio", "gauge",
+           "Share of its core a media worker was busy (not idle waiting for packets), smoothed "
+           "over about a second.");
+  for (const auto& worker : media.workers()) {
+    m.Sample("tutti_worker_load_ratio",
+             static_cast<double>(worker->counters().load_permille.load()) / 1000,
+             {{"worker", std::to_string(worker->index())}});
+  }
+  m.Family("tutti_worker_shed_level", "gauge",
+           "Encoder cost a media worker sheds under load: 0 full quality; 1 and 2 lower Opus "
+           "complexity; 3 also in-band FEC only for receivers reporting 10% loss or more.");
+  for (const auto& worker : media.workers()) {
+    m.Sample("tutti_worker_shed_level", static_cast<double>(worker->counters().shed_level.load()),
+             {{"worker", std::to_string(worker->index())}});
+  }
+  m.Family("tutti_worker_shed_steps_total", "counter",
+           "Steps of the shed level: up above [media] shed_load, down below restore_load.");
+  for (const auto& worker : media.workers()) {
+    const mixer::WorkerCounters& c = worker->counters();
+    const std::string index = std::to_string(worker->index());
+    m.Sample("tutti_worker_shed_steps_total", static_cast<double>(c.shed_steps_up.load()),
+             {{"worker", index}, {"direction", "up"}});
+    m.Sample("tutti_worker_shed_steps_total", static_cast<double>(c.shed_steps_down.load()),
+             {{"worker", index}, {"direction", "down"}});
+  }
+}
+
 void RenderWorkers(MetricsText& m, const mixer::WorkerPool& media) {
-  m.Family("tutti_worker_tick_seconds", "histogram", "Time a media worker spends per 20 ms tick.");
+  m.Family("tutti_worker_tick_seconds", "histogram",
+           "Time a media worker spends per run: the mixes of one phase of the 20 ms tick (rooms "
+           "are spread over the tick) with their send, or the 20 ms round of timers.");
   std::array<double, mixer::kTickBucketsUs.size()> bounds{};
   for (size_t i = 0; i < bounds.size(); ++i) bounds[i] = mixer::kTickBucketsUs[i] / 1e6;
   for (const auto& worker : media.workers()) {
@@ -232,6 +277,7 @@ void RenderWorkers(MetricsText& m, const mixer::WorkerPool& media) {
                 static_cast<double>(c.tick_ns_total.load()) / 1e9,
                 {{"worker", std::to_string(worker->index())}});
   }
+  RenderWorkerLoad(m, media);
   for (const WorkerCounter& counter : kWorkerCounters) {
     m.Family(counter.name, "counter", counter.help);
     for (const auto& worker : media.workers()) {

@@ -19,10 +19,12 @@ json WorkersJson(const std::vector<WorkerLoad>& workers) {
   json list = json::array();
   for (const WorkerLoad& w : workers) {
     const double smoothed_ms = Millis(static_cast<double>(w.tick_ns_smoothed));
+    // ticks: 20 ms intervals, so this is the mixing time per 20 ms too.
     const double mean_ns =
         w.ticks == 0 ? 0 : static_cast<double>(w.tick_ns_total) / static_cast<double>(w.ticks);
     list.push_back({{"index", w.index},
-                    {"load", std::round(smoothed_ms / kTickMs * 1e4) / 1e4},
+                    {"load", static_cast<double>(w.load_permille) / 1000},
+                    {"tick_load", std::round(smoothed_ms / kTickMs * 1e4) / 1e4},
                     {"tick_ms", smoothed_ms},
                     {"tick_ms_mean", Millis(mean_ns)},
                     {"ticks", w.ticks},
@@ -44,6 +46,7 @@ Reply WorkersHandler::List(const ApiRequest&) {
     load.late_ticks = c.late_ticks.load(std::memory_order_relaxed);
     load.tick_ns_total = c.tick_ns_total.load(std::memory_order_relaxed);
     load.tick_ns_smoothed = c.tick_ns_smoothed.load(std::memory_order_relaxed);
+    load.load_permille = c.load_permille.load(std::memory_order_relaxed);
     loads.push_back(load);
   }
   // A room's conference lives on one worker (WorkerPool::WorkerFor).

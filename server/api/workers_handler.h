@@ -1,7 +1,8 @@
 // GET /v1/workers: each media worker's load as the operator's console shows
-// it (ops/openapi.yaml "Worker"): the time its 20 ms ticks take, smoothed
-// over about a second (mixer/tick_load.h), its late ticks, and the rooms
-// and participants it mixes now. Runs on the control thread.
+// it (ops/openapi.yaml "Worker"): the share of its core it was busy (the
+// load placement and admission read; mixer/tick_load.h), the time its
+// mixing takes per 20 ms, smoothed over about a second, its late ticks, and
+// the rooms and participants it mixes now. Runs on the control thread.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +21,15 @@ struct WorkerLoad {
   uint64_t late_ticks = 0;
   uint64_t tick_ns_total = 0;     // since start
   uint64_t tick_ns_smoothed = 0;  // over about the last second
+  uint32_t load_permille = 0;     // busy share of the core, over about the last second
   int rooms = 0;                  // rooms with someone in them
   int participants = 0;
 };
 
-// {"tick_ms": 20, "workers": [...]}: "load" is the smoothed tick's share
-// of the 20 ms, "tick_ms" that tick, "tick_ms_mean" the mean since start.
+// {"tick_ms": 20, "workers": [...]}: "load" is the measured busy share of
+// the worker's core, "tick_ms" its mixing time per 20 ms (smoothed),
+// "tick_load" that time's share of the 20 ms, "tick_ms_mean" the mean since
+// start.
 nlohmann::json WorkersJson(const std::vector<WorkerLoad>& workers);
 
 class WorkersHandler {

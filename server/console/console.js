@@ -201,7 +201,8 @@
       setText(item.querySelector('.worker-name'), `worker ${worker.index}`);
       item.querySelector('.worker-meter').value = Math.min(load, 1);
       setText(item.querySelector('.worker-load'),
-        `${(load * 100).toFixed(1)}% (${Number(worker.tick_ms).toFixed(2)} of ${data.tick_ms} ms a tick)`);
+        `${(load * 100).toFixed(1)}% busy (mixing ${Number(worker.tick_ms).toFixed(2)} of ` +
+        `${data.tick_ms} ms a tick)`);
       setText(item.querySelector('.worker-detail'),
         `${worker.rooms} room${worker.rooms === 1 ? '' : 's'}, ${worker.participants} ` +
         `participant${worker.participants === 1 ? '' : 's'}, ${worker.late_ticks} late tick` +

@@ -161,7 +161,9 @@ class WorkersApiTest(CallersTestCase):
             self.assertGreaterEqual(w["ticks"], 0)
             self.assertGreaterEqual(w["late_ticks"], 0)
             self.assertGreaterEqual(w["tick_ms"], 0)
-            self.assertAlmostEqual(w["load"], w["tick_ms"] / 20, delta=0.001)
+            self.assertAlmostEqual(w["tick_load"], w["tick_ms"] / 20, delta=0.001)
+            self.assertGreaterEqual(w["load"], 0)  # measured busy share of the core
+            self.assertLessEqual(w["load"], 1)
 
 
 if __name__ == "__main__":

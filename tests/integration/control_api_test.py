@@ -252,6 +252,14 @@ class ControlApiTest(TuttidTestCase):
         self.assertRegex(metrics, r'tutti_worker_tick_seconds_count\{worker="0"\} \d+\n')
         self.assertRegex(metrics, r'tutti_media_packets_in_total\{worker="0"\} [1-9]\d*\n')
         self.assertRegex(metrics, r'tutti_jitter_buffer_lost_total\{worker="0"\} \d+\n')
+        # Issue 20: each room's mix lateness, the worker's measured load, shedding.
+        self.assertRegex(metrics, r'tutti_worker_tick_lateness_seconds_bucket'
+                                  r'\{worker="0",le="\+Inf"\} [1-9]\d*\n')
+        self.assertRegex(metrics, r'tutti_worker_load_ratio\{worker="0"\} [0-9.e+-]+\n')
+        self.assertRegex(metrics, r'tutti_worker_shed_level\{worker="0"\} 0\n')
+        self.assertRegex(metrics, r'tutti_worker_shed_steps_total\{worker="0",direction="up"\} 0\n')
+        self.assertRegex(metrics,
+                         r'tutti_worker_shed_steps_total\{worker="0",direction="down"\} 0\n')
 
         streaming.join()
         self.assertEqual(self.call("DELETE", f"/v1/rooms/1000/participants/{pid}")[0], 204)

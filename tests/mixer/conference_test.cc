@@ -258,6 +258,31 @@ TEST_F(ConferenceTest, ACodecChangeMovesTheListenerToItsNewCodec) {
   EXPECT_EQ(conference_.rate(), 48000);
 }
 
+TEST_F(ConferenceTest, ACostLevelReachesEveryLegAndTheLegsThatJoinLater) {
+  Participant* talker = Join(1);
+  EXPECT_EQ(talker->cost_level(), 0);
+  conference_.SetCostLevel(2);
+  EXPECT_EQ(conference_.cost_level(), 2);
+  EXPECT_EQ(talker->cost_level(), 2);
+  Participant* listener = Join(2);  // joins a shed worker
+  EXPECT_EQ(listener->cost_level(), 2);
+  ParticipantSpec opus = listener->spec();
+  opus.codec = {media::CodecKind::kOpus, 48000, 20};
+  opus.payload_type = 111;
+  ASSERT_TRUE(listener->Update(opus));  // a new encoder, at the same level
+  conference_.CodecChanged(*listener);
+  EXPECT_EQ(listener->cost_level(), 2);
+  RecordingSink sink;
+  for (int frame = 0; frame < 20; ++frame) {
+    Speak(talker, 700, frame);
+    Tick(sink);
+  }
+  EXPECT_FALSE(sink.packets[40002].empty());  // a shed encoder still sends
+  conference_.SetCostLevel(0);
+  EXPECT_EQ(talker->cost_level(), 0);
+  EXPECT_EQ(listener->cost_level(), 0);
+}
+
 TEST_F(ConferenceTest, WithoutSharingEveryListenerIsEncodedAlone) {
   conference_ = Conference(1, ConferenceOptions{.share_encoders = false});
   Participant* talker = Join(1);

@@ -28,6 +28,46 @@ TEST(OpusCodecTest, DtxSendsNothingInSilence) {
   EXPECT_LT(sent, 25);  // DTX: an occasional comfort-noise update, not 50 frames
 }
 
+TEST(OpusCodecTest, CostLevelsStepComplexityDownThenFecForCleanPaths) {
+  const CodecFormat format{CodecKind::kOpus, 48000, 20};
+  OpusAudioEncoder encoder(format);
+  encoder.SetExpectedLossPercent(5);  // a little loss: FEC planned for it
+  EXPECT_EQ(encoder.complexity(), 5);
+  EXPECT_TRUE(encoder.fec());
+  EXPECT_EQ(encoder.packet_loss_percent(), 5);
+  encoder.SetCostLevel(1);
+  EXPECT_EQ(encoder.complexity(), 3);
+  encoder.SetCostLevel(2);
+  EXPECT_EQ(encoder.complexity(), 1);
+  EXPECT_TRUE(encoder.fec());
+  encoder.SetCostLevel(3);  // 5% is a clean enough path: no FEC
+  EXPECT_EQ(encoder.complexity(), 1);
+  EXPECT_FALSE(encoder.fec());
+  EXPECT_EQ(encoder.packet_loss_percent(), 0);
+  encoder.SetExpectedLossPercent(OpusAudioEncoder::kFecMinLossPercent);  // a lossy path keeps it
+  EXPECT_TRUE(encoder.fec());
+  EXPECT_EQ(encoder.packet_loss_percent(), OpusAudioEncoder::kFecMinLossPercent);
+  encoder.SetExpectedLossPercent(2);
+  EXPECT_FALSE(encoder.fec());
+  encoder.SetCostLevel(0);  // back to full quality, FEC for the 2% again
+  EXPECT_EQ(encoder.complexity(), 5);
+  EXPECT_TRUE(encoder.fec());
+  EXPECT_EQ(encoder.packet_loss_percent(), 2);
+  encoder.SetCostLevel(9);  // clamped to the top level
+  EXPECT_EQ(encoder.complexity(), 1);
+  EXPECT_FALSE(encoder.fec());
+}
+
+TEST(OpusCodecTest, ShedEncoderStillCarriesATone) {
+  const CodecFormat format{CodecKind::kOpus, 48000, 20};
+  auto encoder = MakeEncoder(format);
+  encoder->SetCostLevel(3);
+  auto decoder = MakeDecoder(format);
+  const std::vector<int16_t> decoded = ToneThrough(*encoder, *decoder, format, 600, 25);
+  EXPECT_GT(Rms(decoded), 3000);
+  EXPECT_GT(ToneShare(decoded, 600, 48000), 0.8);
+}
+
 TEST(OpusCodecTest, FecRecoversALostFrame) {
   const CodecFormat format{CodecKind::kOpus, 48000, 20};
   auto encoder = MakeEncoder(format);

@@ -5,12 +5,13 @@
 namespace tutti::api {
 namespace {
 
-TEST(WorkersJsonTest, LoadIsTheSmoothedTicksShareOfTwentyMilliseconds) {
+TEST(WorkersJsonTest, LoadIsTheMeasuredBusyShareAndTickLoadTheTicksShare) {
   WorkerLoad busy{.index = 1,
                   .ticks = 1000,
                   .late_ticks = 3,
                   .tick_ns_total = 2'000'000'000,  // 2 ms a tick on average
                   .tick_ns_smoothed = 5'000'000,   // 5 ms now
+                  .load_permille = 375,            // busy 37.5% of the time
                   .rooms = 2,
                   .participants = 7};
   const nlohmann::json body = WorkersJson({WorkerLoad{}, busy});
@@ -19,10 +20,12 @@ TEST(WorkersJsonTest, LoadIsTheSmoothedTicksShareOfTwentyMilliseconds) {
   const nlohmann::json& idle = body["workers"][0];
   EXPECT_EQ(idle["index"], 0);
   EXPECT_EQ(idle["load"], 0.0);
+  EXPECT_EQ(idle["tick_load"], 0.0);
   EXPECT_EQ(idle["tick_ms_mean"], 0.0);  // no tick yet: no division by zero
   const nlohmann::json& w = body["workers"][1];
   EXPECT_EQ(w["index"], 1);
-  EXPECT_DOUBLE_EQ(w["load"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(w["load"].get<double>(), 0.375);
+  EXPECT_DOUBLE_EQ(w["tick_load"].get<double>(), 0.25);
   EXPECT_DOUBLE_EQ(w["tick_ms"].get<double>(), 5.0);
   EXPECT_DOUBLE_EQ(w["tick_ms_mean"].get<double>(), 2.0);
   EXPECT_EQ(w["ticks"], 1000);
@@ -36,7 +39,7 @@ TEST(WorkersJsonTest, TimesAreReadToTheMicrosecond) {
       {WorkerLoad{.ticks = 3, .tick_ns_total = 1'000'000, .tick_ns_smoothed = 123'956}});
   EXPECT_DOUBLE_EQ(body["workers"][0]["tick_ms"].get<double>(), 0.124);
   EXPECT_DOUBLE_EQ(body["workers"][0]["tick_ms_mean"].get<double>(), 0.333);
-  EXPECT_DOUBLE_EQ(body["workers"][0]["load"].get<double>(), 0.0062);
+  EXPECT_DOUBLE_EQ(body["workers"][0]["tick_load"].get<double>(), 0.0062);
 }
 
 }  // namespace
