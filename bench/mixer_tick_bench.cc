@@ -11,7 +11,15 @@
 // same top-N.
 // items_per_second counts participant-ticks: divide by 50 for participants
 // one core carries.
+//
+// The *_nsagc cases turn the rooms' noise suppression and AGC on (SpeexDSP,
+// mixer/talker_preprocess.h): the talkers mixed go through it, and nothing
+// is forwarded. preprocessed_per_tick counts the preprocessor runs.
+// MIXER_TICK_ITERATIONS=<n> in the environment runs every case exactly n
+// iterations (for callgrind: instruction counts of two such runs, subtracted,
+// give a deterministic cost per tick, free of the setup's).
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -64,7 +72,7 @@ Talker Encode(const CodecFormat& format, double pitch_hz) {
   return talker;
 }
 
-void BM_MixerTick(benchmark::State& state, CodecKind kind, int room_size) {
+void BM_MixerTick(benchmark::State& state, CodecKind kind, int room_size, bool preprocess = false) {
   const bool tutti_policy = state.range(0) == 1;
   const CodecFormat format{kind, kind == CodecKind::kOpus ? 48000 : 8000, 20};
   constexpr int kParticipants = 200;  // per benchmark: 20 rooms of 10, or 2 of 100
@@ -77,6 +85,11 @@ void BM_MixerTick(benchmark::State& state, CodecKind kind, int room_size) {
   uint64_t next_id = 1;
   for (int r = 0; r < rooms; ++r) {
     auto conference = std::make_unique<tutti::mixer::Conference>(static_cast<uint32_t>(r), options);
+    if (preprocess) {
+      tutti::mixer::ConferenceSettings settings;
+      settings.preprocess = {.noise_suppression = true, .agc = true};
+      conference->Configure(settings);
+    }
     for (int p = 0; p < room_size; ++p) {
       tutti::mixer::ParticipantSpec spec;
       spec.id = next_id++;
@@ -148,10 +161,33 @@ void BM_MixerTick(benchmark::State& state, CodecKind kind, int room_size) {
       static_cast<double>(encodes) / static_cast<double>(state.iterations());
   state.counters["packets_out_per_tick"] =
       static_cast<double>(sink.packets) / static_cast<double>(state.iterations());
+  uint64_t preprocessed = 0;
+  for (auto& conference : conferences) preprocessed += conference->preprocess().frames_processed();
+  state.counters["preprocessed_per_tick"] =
+      static_cast<double>(preprocessed) / static_cast<double>(state.iterations());
 }
 
-BENCHMARK_CAPTURE(BM_MixerTick, G711_room10, CodecKind::kPcmu, 10)->Arg(1)->Arg(0);
-BENCHMARK_CAPTURE(BM_MixerTick, Opus_room10, CodecKind::kOpus, 10)->Arg(1)->Arg(0);
-BENCHMARK_CAPTURE(BM_MixerTick, Opus_room100, CodecKind::kOpus, 100)->Arg(1)->Arg(0);
+// MIXER_TICK_ITERATIONS fixes the iterations (see the top).
+benchmark::internal::Benchmark* Fixed(benchmark::internal::Benchmark* bench) {
+  if (const char* n = std::getenv("MIXER_TICK_ITERATIONS")) bench->Iterations(std::atoi(n));
+  return bench;
+}
+
+BENCHMARK_CAPTURE(BM_MixerTick, G711_room10, CodecKind::kPcmu, 10)->Apply([](auto* b) {
+  Fixed(b)->Arg(1)->Arg(0);
+});
+BENCHMARK_CAPTURE(BM_MixerTick, Opus_room10, CodecKind::kOpus, 10)->Apply([](auto* b) {
+  Fixed(b)->Arg(1)->Arg(0);
+});
+BENCHMARK_CAPTURE(BM_MixerTick, Opus_room100, CodecKind::kOpus, 100)->Apply([](auto* b) {
+  Fixed(b)->Arg(1)->Arg(0);
+});
+// Noise suppression and AGC on, tutti's policy only.
+BENCHMARK_CAPTURE(BM_MixerTick, G711_room10_nsagc, CodecKind::kPcmu, 10, true)->Apply([](auto* b) {
+  Fixed(b)->Arg(1);
+});
+BENCHMARK_CAPTURE(BM_MixerTick, Opus_room10_nsagc, CodecKind::kOpus, 10, true)->Apply([](auto* b) {
+  Fixed(b)->Arg(1);
+});
 
 }  // namespace

@@ -31,6 +31,8 @@ void Conference::ChooseRate() {
   }
   rate_ = rate;
   for (auto& participant : participants_) participant->SetConferenceRate(rate_);
+  // The frames' size changes with the rate, and a state's is fixed.
+  preprocess_.SetRate(rate_);
   if (recorder_ != nullptr) AttachRecorder(recorder_);  // the upsampler follows the rate
   for (EncoderGroup& group : groups_) {
     group.downsampler = group.format.pcm_rate() == rate_
@@ -65,6 +67,7 @@ void Conference::Add(std::unique_ptr<Participant> participant) {
   const int previous_rate = rate_;
   ChooseRate();
   if (rate_ == previous_rate) added.SetConferenceRate(rate_);
+  preprocess_.Join(rate_);
   added.group = GroupFor(added.spec().codec, added.listen_factor());
   added.SetCostLevel(cost_level_);
   cameras_.Joined(added);
@@ -87,6 +90,7 @@ void Conference::Configure(const ConferenceSettings& settings) {
   video_settings_.presenter_id = settings.presenter_id;
   video_settings_.slides_presenter_id = settings.slides_presenter_id;
   video_settings_.hold_ms = settings.video_hold_ms > 0 ? settings.video_hold_ms : video.hold_ms;
+  preprocess_.Configure(settings.preprocess, rate_);
 }
 
 void Conference::OnVideo(Participant& participant, bool slides, bool rtcp,
@@ -136,6 +140,10 @@ void Conference::CodecChanged(Participant& participant) {
   const int previous_rate = rate_;
   ChooseRate();
   if (rate_ == previous_rate) participant.SetConferenceRate(rate_);
+  // Its preprocessor learned another decoder's output: it starts afresh.
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    if (participants_[i].get() == &participant) preprocess_.Restart(i, rate_);
+  }
   Regroup(participant);
 }
 
@@ -154,6 +162,7 @@ std::unique_ptr<Participant> Conference::Remove(uint64_t participant_id, TickSin
     std::unique_ptr<Participant> removed = std::move(participants_[i]);
     participants_.erase(participants_.begin() + static_cast<std::ptrdiff_t>(i));
     policy_.Leave(i);
+    preprocess_.Leave(i);
     cameras_.Left(i, participant_id, participants_, sink);
     slides_.Left(i, participant_id, participants_, sink);
     const auto [lost, late] = removed->TakeJitterDeltas();
@@ -186,7 +195,8 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
   StartTick();
   PullFrames(sink);
   policy_.Select();
-  policy_.Mix(frame_samples(), [this](size_t slot) { return participants_[slot]->frame(); });
+  Preprocess();
+  policy_.Mix(frame_samples(), [this](size_t slot) { return MixedFrame(slot); });
   Record();
   SendMedia(now_us, sink);
   SendRtcp(now_us, sink);
@@ -217,6 +227,15 @@ void Conference::PullFrames(TickSink& sink) {
     }
     policy_.Offer(i, participant.talker().smoothed_db(), participant.talker().talking(),
                   participant.spec().muted);
+  }
+}
+
+// Noise suppression and AGC on the voices this tick mixes, and only on
+// them: the others' frames are not heard, so they cost nothing here.
+void Conference::Preprocess() {
+  if (!preprocess_.on()) return;
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    if (policy_.in_mix(i)) preprocess_.Run(i, participants_[i]->frame());
   }
 }
 
@@ -277,7 +296,10 @@ bool Conference::SkipsTick(size_t slot, int64_t now_us) {
 // hearing the other.
 bool Conference::ForwardTo(size_t slot, TickSink& sink) {
   Participant& participant = *participants_[slot];
-  if (!options_.share_encoders || participant.playing() || participant.listen_factor() != 4096) {
+  // A room with noise suppression or AGC forwards nothing: a talker's own
+  // packet is its unprocessed voice.
+  if (!options_.share_encoders || participant.playing() || participant.listen_factor() != 4096 ||
+      preprocess_.on()) {
     return false;
   }
   const std::optional<size_t> voice_slot = policy_.SoleVoiceFor(slot);
@@ -297,7 +319,7 @@ void Conference::EncodeOwnFor(size_t slot, TickSink& sink) {
   Participant& participant = *participants_[slot];
   std::span<int16_t> own(scratch_.data(), frame_samples());
   if (policy_.in_mix(slot)) {
-    policy_.MixMinus(slot, participant.frame(), own);
+    policy_.MixMinus(slot, MixedFrame(slot), own);
   } else {
     std::ranges::copy(policy_.mix(), own.begin());
   }

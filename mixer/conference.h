@@ -9,6 +9,10 @@
 // once, copy the payload into each listener's own RTP packet. Whoever hears
 // a single voice as it is (one talker: the listeners; two: each talker) gets
 // that voice's own packet instead of an encode. Last, RTCP when due.
+// In a room with noise suppression or AGC, the voices in the mix go through
+// their preprocessor (talker_preprocess.h) between the choice and the sum,
+// and nobody gets a forwarded packet: a talker's audio always goes through
+// its preprocessor, at the cost of the encodes forwarding would have saved.
 #pragma once
 
 #include <array>
@@ -25,6 +29,7 @@
 #include "mixer/mix_policy.h"
 #include "mixer/participant.h"
 #include "mixer/room_recorder.h"
+#include "mixer/talker_preprocess.h"
 #include "mixer/video_router.h"
 
 namespace tutti::mixer {
@@ -51,6 +56,8 @@ struct ConferenceSettings {
   uint64_t slides_presenter_id = 0;
   // Follow-the-talker: the least time a picture stays before the next talker takes it.
   int video_hold_ms = 0;
+  // Noise suppression and AGC on the mixed voices (talker_preprocess.h).
+  PreprocessSettings preprocess;
   bool operator==(const ConferenceSettings&) const = default;
 };
 
@@ -137,6 +144,8 @@ class Conference {
 
   // Encodes done in the last tick (for tests and benchmarks).
   int encodes_last_tick() const { return encodes_last_tick_; }
+  // The room's noise suppression and AGC, with their counters.
+  const TalkerPreprocess& preprocess() const { return preprocess_; }
   // Packets sent as received from the one voice their listener hears.
   int forwards_last_tick() const { return forwards_last_tick_; }
   // Packets not sent in the last tick: their peer has not consented
@@ -170,6 +179,7 @@ class Conference {
   // The steps of a tick, in order.
   void StartTick();
   void PullFrames(TickSink& sink);
+  void Preprocess();
   void Record();
   void SendMedia(int64_t now_us, TickSink& sink);
   void SendRtcp(int64_t now_us, TickSink& sink);
@@ -183,13 +193,19 @@ class Conference {
   std::span<const uint8_t> EncodeForGroup(EncoderGroup& group);
   void UpdateGroupLoss();
   void Send(Participant& participant, std::span<const uint8_t> payload, TickSink& sink);
+  // The frame `slot` puts in this tick's mix: its preprocessed copy in a
+  // room with noise suppression or AGC, else its decoded frame.
+  std::span<const int16_t> MixedFrame(size_t slot) const {
+    return preprocess_.has_state(slot) ? preprocess_.Processed(slot) : participants_[slot]->frame();
+  }
 
   [[no_unique_address]] OwnerThread owner_;  // its worker's thread
   uint32_t id_;
   ConferenceOptions options_;  // the worker's (the room's settings go to policy_)
   int rate_ = 8000;
   std::vector<std::unique_ptr<Participant>> participants_;
-  MixPolicy policy_;  // one slot per participant, in the same order
+  MixPolicy policy_;             // one slot per participant, in the same order
+  TalkerPreprocess preprocess_;  // likewise
   std::vector<EncoderGroup> groups_;
   std::vector<int> group_loss_;  // per group, scratch for UpdateGroupLoss
   std::array<int16_t, kMaxFrameSamples> scratch_{};

@@ -49,6 +49,16 @@ std::optional<std::string> ApplyRoomFields(const json& body, RoomConfig* room) {
                    : key == "wait_for_moderator" ? room->wait_for_moderator
                                                  : room->end_when_moderator_leaves;
       flag = value.get<bool>();
+    } else if (key == "noise_suppression" || key == "agc") {
+      if (!value.is_boolean()) return StrCat(key, " must be true or false");
+      (key == "agc" ? room->agc : room->noise_suppression) = value.get<bool>();
+    } else if (key == "noise_suppression_db") {
+      if (!value.is_number_integer() || value.get<int64_t>() < kMinNoiseSuppressionDb ||
+          value.get<int64_t>() > kMaxNoiseSuppressionDb) {
+        return StrCat("noise_suppression_db must be an integer from ", kMinNoiseSuppressionDb,
+                      " to ", kMaxNoiseSuppressionDb);
+      }
+      room->noise_suppression_db = value.get<int>();
     } else if (key == "max_talkers") {
       if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 16) {
         return "max_talkers must be an integer from 0 (the server's default) to 16";
@@ -95,6 +105,9 @@ json RoomFieldsJson(const RoomConfig& room) {
           {"wait_for_moderator", room.wait_for_moderator},
           {"end_when_moderator_leaves", room.end_when_moderator_leaves},
           {"max_talkers", room.max_talkers},
+          {"noise_suppression", room.noise_suppression},
+          {"agc", room.agc},
+          {"noise_suppression_db", room.noise_suppression_db},
           {"record", room.record},
           {"video_mode", std::string(VideoModeName(room.video_mode))},
           {"video_hold_ms", room.video_hold_ms},

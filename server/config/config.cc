@@ -322,6 +322,13 @@ absl::Status ReadRoom(TableReader& r, RoomConfig* room) {
   if (!(s = r.String("pin", &room->pin)).ok()) return s;
   if (!(s = r.String("moderator_pin", &room->moderator_pin)).ok()) return s;
   if (!(s = r.Integer("max_talkers", &room->max_talkers, 0, 16)).ok()) return s;
+  if (!(s = r.Bool("noise_suppression", &room->noise_suppression)).ok()) return s;
+  if (!(s = r.Bool("agc", &room->agc)).ok()) return s;
+  if (!(s = r.Integer("noise_suppression_db", &room->noise_suppression_db, kMinNoiseSuppressionDb,
+                      kMaxNoiseSuppressionDb))
+           .ok()) {
+    return s;
+  }
   if (!(s = r.Bool("wait_for_moderator", &room->wait_for_moderator)).ok()) return s;
   if (!(s = r.Bool("end_when_moderator_leaves", &room->end_when_moderator_leaves)).ok()) return s;
   if (!(s = r.Bool("announce_count", &room->announce_count)).ok()) return s;

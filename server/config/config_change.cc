@@ -326,6 +326,9 @@ void ForEachRoomField(F&& field) {
   field("pin", &R::pin);
   field("moderator_pin", &R::moderator_pin);
   field("max_talkers", &R::max_talkers);
+  field("noise_suppression", &R::noise_suppression);
+  field("agc", &R::agc);
+  field("noise_suppression_db", &R::noise_suppression_db);
   field("wait_for_moderator", &R::wait_for_moderator);
   field("end_when_moderator_leaves", &R::end_when_moderator_leaves);
   field("announce_count", &R::announce_count);

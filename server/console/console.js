@@ -305,6 +305,8 @@
       setFlag(this.$('.room-recording'), recording);
       setText(this.$('.record'), recording ? 'Stop recording' : 'Record');
       this.element.classList.toggle('is-recording', recording);
+      setFlag(this.$('.room-ns'), Boolean(this.info.noise_suppression));
+      setFlag(this.$('.room-agc'), Boolean(this.info.agc));
       const count = Number(this.info.participants) || 0;
       setText(this.$('.room-count'), `${count} in the room`);
       const video = [...this.participants.values()].some((p) => p.info.video);

@@ -27,6 +27,11 @@ inline bool IsValidRoomName(std::string_view name) {
   return true;
 }
 
+// A room's noise_suppression_db: how much the denoiser may take off the
+// noise. Below 6 it does next to nothing; past 60 it eats the speech too.
+inline constexpr int kMinNoiseSuppressionDb = 6;
+inline constexpr int kMaxNoiseSuppressionDb = 60;
+
 struct RoomConfig {
   std::string name;  // the user part of sip:<name>@host
   // Codecs callers may use, in the order we offer them: "opus", "G722",
@@ -45,6 +50,12 @@ struct RoomConfig {
   std::string pin;
   std::string moderator_pin;
   int max_talkers = 0;  // top-N for this room; 0: [media] max_talkers
+  // SpeexDSP's noise suppression (at most noise_suppression_db off the
+  // noise) and AGC on the voices mixed; either one stops forwarding in the
+  // room (mixer/talker_preprocess.h).
+  bool noise_suppression = false;
+  bool agc = false;
+  int noise_suppression_db = 30;
   // Participants wait (muted, hearing music) until a moderator is there.
   bool wait_for_moderator = false;
   // When the last moderator leaves, everyone else is told and hung up on.

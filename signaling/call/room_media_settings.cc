@@ -12,6 +12,9 @@ mixer::ConferenceSettings ConferenceSettingsFor(const RoomConfig* room) {
   settings.video_hold_ms = room->video_hold_ms;
   settings.presenter_id = room->presenter_id;
   settings.slides_presenter_id = room->slides_presenter_id;
+  settings.preprocess = {.noise_suppression = room->noise_suppression,
+                         .agc = room->agc,
+                         .noise_suppression_db = room->noise_suppression_db};
   return settings;
 }
 

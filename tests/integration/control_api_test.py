@@ -59,7 +59,9 @@ class ControlApiTest(TuttidTestCase):
                                 "wait_for_moderator": False, "end_when_moderator_leaves": False,
                                 "max_talkers": 0, "has_pin": False, "has_moderator_pin": False,
                                 "video_mode": "default", "video_hold_ms": 0, "presenter": None,
-                                "slides_presenter": None, "participants": 0, "stored": False})
+                                "slides_presenter": None, "participants": 0, "stored": False,
+                                "noise_suppression": False, "agc": False,
+                                "noise_suppression_db": 30})
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "sales"})[0], 409)
         # The IVR's number is not a room name to take.
         self.assertEqual(self.call("POST", "/v1/rooms", {"name": "conference"})[0], 409)
@@ -68,13 +70,21 @@ class ControlApiTest(TuttidTestCase):
         status, room = self.call("PATCH", "/v1/rooms/sales", {"pin": "1234",
                                                               "moderator_pin": "98765",
                                                               "wait_for_moderator": True,
-                                                              "max_talkers": 2})
+                                                              "max_talkers": 2,
+                                                              "noise_suppression": True,
+                                                              "agc": True,
+                                                              "noise_suppression_db": 20})
         self.assertEqual(status, 200, room)
         self.assertEqual((room["has_pin"], room["has_moderator_pin"], room["wait_for_moderator"],
                           room["max_talkers"]), (True, True, True, 2))
+        self.assertEqual((room["noise_suppression"], room["agc"], room["noise_suppression_db"]),
+                         (True, True, 20))
+        self.assertEqual(self.call("GET", "/v1/rooms/sales")[1]["noise_suppression_db"], 20)
         self.assertNotIn("pin", room)
         for bad in ({"pin": "12ab"}, {"pin": 1234}, {"moderator_pin": "1234"},
-                    {"max_talkers": 17}, {"announce_count": "yes"}):
+                    {"max_talkers": 17}, {"announce_count": "yes"}, {"agc": 1},
+                    {"noise_suppression": "on"}, {"noise_suppression_db": 5},
+                    {"noise_suppression_db": 61}):
             status, body = self.call("PATCH", "/v1/rooms/sales", bad)
             self.assertEqual(status, 400, (bad, body))
             self.assertIn("message", body["error"])

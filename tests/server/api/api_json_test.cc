@@ -2,6 +2,7 @@
 #include "server/api/api_json.h"
 
 #include "gtest/gtest.h"
+#include "server/api/room_fields.h"
 
 namespace tutti::api {
 namespace {
@@ -41,6 +42,37 @@ TEST(ApiJsonTest, ARoomShowsItsVideoModeAndThisMeetingsPresenters) {
   EXPECT_EQ(body["video_hold_ms"], 1500);
   EXPECT_EQ(body["presenter"], 3);
   EXPECT_EQ(body["slides_presenter"], 9);
+}
+
+// Issue 20: noise suppression and AGC, off by default, set and shown like
+// the other room settings (the rooms handler and the room store use these).
+TEST(ApiJsonTest, NoiseSuppressionAndAgcRoundTrip) {
+  RoomConfig room;
+  room.name = "1000";
+  json body = RoomJson(room, 0);
+  EXPECT_EQ(body["noise_suppression"], false);
+  EXPECT_EQ(body["agc"], false);
+  EXPECT_EQ(body["noise_suppression_db"], 30);
+  EXPECT_EQ(
+      ApplyRoomFields(
+          json{{"noise_suppression", true}, {"agc", true}, {"noise_suppression_db", 45}}, &room),
+      std::nullopt);
+  body = RoomJson(room, 0);
+  EXPECT_EQ(body["noise_suppression"], true);
+  EXPECT_EQ(body["agc"], true);
+  EXPECT_EQ(body["noise_suppression_db"], 45);
+  RoomConfig copy;
+  EXPECT_EQ(ApplyRoomFields(RoomFieldsJson(room), &copy), std::nullopt);
+  EXPECT_TRUE(copy.noise_suppression && copy.agc);
+  EXPECT_EQ(copy.noise_suppression_db, 45);
+
+  EXPECT_EQ(ApplyRoomFields(json{{"agc", 1}}, &room), "agc must be true or false");
+  EXPECT_EQ(ApplyRoomFields(json{{"noise_suppression", "on"}}, &room),
+            "noise_suppression must be true or false");
+  EXPECT_EQ(ApplyRoomFields(json{{"noise_suppression_db", 61}}, &room),
+            "noise_suppression_db must be an integer from 6 to 60");
+  EXPECT_EQ(ApplyRoomFields(json{{"noise_suppression_db", 5}}, &room),
+            "noise_suppression_db must be an integer from 6 to 60");
 }
 
 }  // namespace

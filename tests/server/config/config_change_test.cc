@@ -101,6 +101,16 @@ TEST(ConfigChangeTest, APresenterIsNoSettingOfTheRoom) {
   EXPECT_THAT(ChangedRoomFields(before, after), ElementsAre("moderator_pin", "auth"));
 }
 
+TEST(ConfigChangeTest, NoiseSuppressionAndAgcAreRoomSettings) {
+  RoomConfig before{.name = "4000"};
+  RoomConfig after = before;
+  after.noise_suppression = true;
+  after.agc = true;
+  after.noise_suppression_db = 20;
+  EXPECT_THAT(ChangedRoomFields(before, after),
+              ElementsAre("noise_suppression", "agc", "noise_suppression_db"));
+}
+
 // What a moderator did in the meeting (a lock by key, a presenter) and what
 // the API changed stay; only what the file changed is taken.
 TEST(ConfigChangeTest, ApplyRoomChangesTakesOnlyWhatTheFileChanged) {

@@ -367,6 +367,27 @@ music_when_alone = true
             std::string::npos);
 }
 
+// Issue 20: noise suppression and AGC per room, off unless asked for.
+TEST(RoomConfigTest, NoiseSuppressionAndAgc) {
+  auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  for (const RoomConfig& room : defaults->rooms) {
+    EXPECT_FALSE(room.noise_suppression || room.agc) << room.name;
+    EXPECT_EQ(room.noise_suppression_db, 30) << room.name;
+  }
+  auto config = ParseConfig(
+      "[[room]]\nname = \"a\"\nnoise_suppression = true\nagc = true\nnoise_suppression_db = 20\n",
+      "x.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const RoomConfig& room = config->rooms.at(0);
+  EXPECT_TRUE(room.noise_suppression && room.agc);
+  EXPECT_EQ(room.noise_suppression_db, 20);
+  auto weak = ParseConfig("[[room]]\nname = \"a\"\nnoise_suppression_db = 3\n", "x.toml");
+  ASSERT_FALSE(weak.ok());
+  EXPECT_EQ(weak.status().message(),
+            "x.toml:3: room.noise_suppression_db must be from 6 to 60, not 3");
+}
+
 // Issue 13: who may call, and the room's answers to PIN guessing.
 TEST(ConfigTest, SipAccessKeys) {
   auto defaults = ParseConfig(DefaultConfigText(), "<embedded>");

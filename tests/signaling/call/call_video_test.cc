@@ -116,6 +116,23 @@ class CallVideoTest : public fakes::ControllerBase {
   std::map<int, std::string> tags_;
 };
 
+// Issue 20: a room's noise suppression and AGC (an API or reload change)
+// reach its worker with the room's other media settings, and go off again.
+TEST_F(CallVideoTest, NoiseSuppressionAndAgcReachTheRoomsWorker) {
+  RoomConfig room = *rooms_->Find("1000");
+  room.noise_suppression = true;
+  room.agc = true;
+  room.noise_suppression_db = 40;
+  ASSERT_TRUE(rooms_->Update(room));
+  mixer::PreprocessSettings sent = LastSettings("1000").preprocess;
+  EXPECT_TRUE(sent.noise_suppression && sent.agc);
+  EXPECT_EQ(sent.noise_suppression_db, 40);
+  room.noise_suppression = false;
+  room.agc = false;
+  ASSERT_TRUE(rooms_->Update(room));
+  EXPECT_FALSE(LastSettings("1000").preprocess.on());
+}
+
 TEST_F(CallVideoTest, AModeratorTakesTheFloorByKeyAndGivesItBack) {
   const uint64_t moderator = Enter("3000", 1, "99#");
   Enter("3000", 2, "#");
