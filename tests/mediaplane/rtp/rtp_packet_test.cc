@@ -117,12 +117,13 @@ TEST(RtpPacketTest, FindsAudioLevelInOneByteExtension) {
 
 TEST(RtpPacketTest, FindsAudioLevelInTwoByteExtension) {
   std::vector<uint8_t> packet = {
-      0x90, 0x6f, 0x00, 0x01, 0x00, 0x00, 0x00, 0x10, 0xaa,
-      0xbb, 0xcc, 0xdd, 0x10, 0x00, 0x00, 0x02,  // two-byte header extension (0x100 + appbits), 2
-                                                 // words
-      0x10, 0x01, 0x05, 0x00,                    // id 16, 1 byte: V=0, level 5; padding
-      0x20, 0x00, 0x00, 0x00,                    // id 32, no data; padding
-      0x07,
+      0x90, 0x6f, 0x00, 0x01,  // X=1; PT 111
+      0x00, 0x00, 0x00, 0x10,  // timestamp
+      0xaa, 0xbb, 0xcc, 0xdd,  // SSRC
+      0x10, 0x00, 0x00, 0x02,  // two-byte header extension (0x100 + appbits), 2 words
+      0x10, 0x01, 0x05, 0x00,  // id 16, 1 byte: V=0, level 5; padding
+      0x20, 0x00, 0x00, 0x00,  // id 32, no data; padding
+      0x07,                    // payload
   };
   const std::optional<RtpView> view = ParseRtp(packet);
   ASSERT_TRUE(view.has_value());
