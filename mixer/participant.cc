@@ -397,9 +397,8 @@ TalkerDetector::Transition Participant::PullFrame() {
   return talker_.Update(level_db_);
 }
 
-void Participant::DecodeDeferred() {
+void Participant::DecodeDeferredFrame() {
   owner_.Check();
-  if (!deferred_) return;
   media::JitterBuffer::Frame frame;
   frame.kind = media::JitterBuffer::Frame::Kind::kPacket;
   frame.payload = *deferred_;

@@ -207,7 +207,9 @@ class Participant {
   // Tick, step 2 (after the mix is chosen): decodes this tick's frame if
   // PullFrame left it undecoded. The conference calls it for the voices it
   // mixes, so every mixed frame is decoded; no-op otherwise.
-  void DecodeDeferred();
+  void DecodeDeferred() {
+    if (deferred_) DecodeDeferredFrame();
+  }
   // Frames PullFrame left undecoded for their header level, and those of
   // them DecodeDeferred decoded after all (for tests and the bench).
   uint64_t quiet_frames() const { return quiet_frames_; }
@@ -306,6 +308,7 @@ class Participant {
   // Decodes `popped` into frame_ (through the upsampler, with the talking
   // gain); true when it holds sound, false when it is silence.
   bool FillFrame(const media::JitterBuffer::Frame& popped);
+  void DecodeDeferredFrame();
   int DecodeInto(const media::JitterBuffer::Frame& popped, std::span<int16_t> pcm);
   // The header level of a frame that need not be decoded now, if it is one.
   std::optional<media::AudioLevel> QuietLevel(const media::JitterBuffer::Frame& popped) const;
