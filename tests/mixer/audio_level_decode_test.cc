@@ -2,14 +2,17 @@
 // decoded unless the mix takes them, and a caller whose level rises is
 // decoded and becomes a talker as before. Decodes are counted through
 // Participant::decodes(), not timed.
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "mediaplane/codec/audio_codec.h"
+#include "mediaplane/codec/g711.h"
 #include "mediaplane/port_allocator.h"
 #include "mediaplane/rtp/rtp_packet.h"
 #include "mixer/conference.h"
@@ -23,9 +26,13 @@ constexpr int kLevelId = 3;
 class TalkSink : public TickSink {
  public:
   uint8_t* NextBuffer() override { return buffer_.data(); }
-  void Commit(uint16_t, const media::Endpoint& remote, uint16_t) override { ++sent[remote.port]; }
+  void Commit(uint16_t, const media::Endpoint& remote, uint16_t size) override {
+    ++sent[remote.port];
+    last[remote.port].assign(buffer_.begin(), buffer_.begin() + size);
+  }
   void TalkingChanged(uint64_t id, bool talking) override { events.emplace_back(id, talking); }
   std::map<uint16_t, int> sent;
+  std::map<uint16_t, std::vector<uint8_t>> last;  // the last packet to each port
   std::vector<std::pair<uint64_t, bool>> events;
 
  private:
@@ -34,14 +41,16 @@ class TalkSink : public TickSink {
 
 class AudioLevelDecodeTest : public ::testing::Test {
  protected:
-  Participant* Join(uint64_t id, bool sends_levels) {
+  Participant* Join(uint64_t id, bool sends_levels, bool pcmu = false) {
     auto ports = allocator_.Allocate();
     EXPECT_TRUE(ports.ok());
     ParticipantSpec spec;
     spec.id = id;
     spec.conference_id = 1;
-    spec.codec = {media::CodecKind::kOpus, 48000, 20};
-    spec.payload_type = 111;
+    spec.codec = pcmu ? media::CodecFormat{media::CodecKind::kPcmu, 8000, 20}
+                      : media::CodecFormat{media::CodecKind::kOpus, 48000, 20};
+    spec.payload_type = pcmu ? 0 : 111;
+    spec.telephone_event_pt = pcmu ? 101 : -1;
     spec.audio_level_id = sends_levels ? kLevelId : 0;
     spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(40000 + id)};
     spec.remote_rtcp = spec.remote_rtp;
@@ -51,6 +60,27 @@ class AudioLevelDecodeTest : public ::testing::Test {
     conference_.Add(std::move(participant));
     encoders_[id] = media::MakeEncoder(spec.codec);
     return raw;
+  }
+
+  // One 20 ms µ-law frame of a tone (0: digital silence) from a PCMU leg's peer.
+  void SendPcmu(Participant* participant, double amplitude) {
+    const uint64_t id = participant->id();
+    const int frame = frames_[id]++;
+    std::array<int16_t, 160> pcm{};
+    for (size_t i = 0; i < pcm.size(); ++i) {
+      const double t = static_cast<double>(frame * 160 + static_cast<int>(i)) / 8000;
+      pcm[i] = static_cast<int16_t>(amplitude * std::sin(2 * M_PI * 500 * t));
+    }
+    std::array<uint8_t, media::kRtpHeaderSize + 160> packet{};
+    media::WriteRtpHeader({.payload_type = 0,
+                           .sequence = static_cast<uint16_t>(frame),
+                           .timestamp = static_cast<uint32_t>(frame * 160),
+                           .ssrc = static_cast<uint32_t>(id)},
+                          packet.data());
+    media::EncodeUlaw(pcm, packet.data() + media::kRtpHeaderSize);
+    const media::Datagram datagram{participant->rtp_port(), participant->spec().remote_rtp,
+                                   packet.data(), static_cast<uint16_t>(packet.size())};
+    participant->OnRtp(datagram, now_us_);
   }
 
   // One frame from the participant's peer: a tone of `amplitude` (0: digital
@@ -182,6 +212,32 @@ TEST_F(AudioLevelDecodeTest, AMutedCallerIsMeasuredByItsHeaderNotDecoded) {
   EXPECT_EQ(muted->decodes(), 0u);
   EXPECT_GT(muted->level_db(), -30.0f);
   EXPECT_FALSE(Started(1));
+}
+
+// A talker whose packets stop (DTX, a phone that went quiet) stays in the mix
+// through its hangover: what it adds there is silence, not its last frame
+// again (a frame with nothing to play is cleared once and then kept).
+TEST_F(AudioLevelDecodeTest, ATalkerThatStopsSendingAddsSilenceNotItsLastFrame) {
+  Participant* talker = Join(1, false, true);
+  Participant* listener = Join(2, false, true);
+  for (int tick = 0; tick < 30; ++tick) {
+    SendPcmu(talker, 8000);
+    SendPcmu(listener, 0);
+    Tick();
+  }
+  ASSERT_TRUE(Started(1));
+  for (int tick = 0; tick < 8; ++tick) {  // the buffered frames play out, then nothing
+    SendPcmu(listener, 0);
+    Tick();
+  }
+  ASSERT_EQ(sink_.events.size(), 1u) << "the talker left the mix already";
+  const std::vector<uint8_t>& heard = sink_.last.at(40002);
+  ASSERT_GT(heard.size(), media::kRtpHeaderSize);
+  std::vector<int16_t> pcm(heard.size() - media::kRtpHeaderSize);
+  media::DecodeUlaw(std::span<const uint8_t>(heard).subspan(media::kRtpHeaderSize), pcm.data());
+  int peak = 0;
+  for (int16_t sample : pcm) peak = std::max(peak, std::abs(int{sample}));
+  EXPECT_LT(peak, 100) << "the listener still hears the talker's last frame";
 }
 
 }  // namespace
