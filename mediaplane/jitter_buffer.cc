@@ -87,6 +87,7 @@ JitterBuffer::Frame JitterBuffer::Pop() {
     --hold_ticks_;
     return frame;
   }
+  frame.timestamp = playout_timestamp_;
   Slot& slot = SlotAhead(0);
   if (slot.occupied && slot.timestamp != playout_timestamp_) {
     slot.occupied = false;  // left over from before a jump: never playable

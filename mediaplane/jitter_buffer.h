@@ -54,6 +54,7 @@ class JitterBuffer {
                  // told by consecutive sequence numbers across the gap) or gone
     };
     Kind kind = Kind::kWaiting;
+    uint32_t timestamp = 0;  // RTP timestamp of the frame played (not kWaiting)
     std::span<const uint8_t> payload;
     std::span<const uint8_t> next_payload;
   };

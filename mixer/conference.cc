@@ -195,6 +195,7 @@ void Conference::Tick(int64_t now_us, TickSink& sink) {
   StartTick();
   PullFrames(sink);
   policy_.Select();
+  DecodeMixed();
   Preprocess();
   policy_.Mix(frame_samples(), [this](size_t slot) { return MixedFrame(slot); });
   Record();
@@ -227,6 +228,14 @@ void Conference::PullFrames(TickSink& sink) {
     }
     policy_.Offer(i, participant.talker().smoothed_db(), participant.talker().talking(),
                   participant.spec().muted);
+  }
+}
+
+// Frames PullFrame left undecoded for a quiet header level are decoded
+// when the mix takes them after all (a voice in its hangover, fading out).
+void Conference::DecodeMixed() {
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    if (policy_.in_mix(i)) participants_[i]->DecodeDeferred();
   }
 }
 

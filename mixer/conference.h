@@ -179,6 +179,7 @@ class Conference {
   // The steps of a tick, in order.
   void StartTick();
   void PullFrames(TickSink& sink);
+  void DecodeMixed();
   void Preprocess();
   void Record();
   void SendMedia(int64_t now_us, TickSink& sink);

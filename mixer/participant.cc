@@ -67,6 +67,7 @@ Participant::Participant(const ParticipantSpec& spec, media::PortPair ports, uin
       ssrc_(ssrc),
       audio_(TransportOf(spec), std::move(ports), ssrc),
       jitter_buffer_(JitterOptionsFor(spec.codec)),
+      header_levels_(static_cast<uint32_t>(spec.codec.timestamps_per_frame())),
       decoder_(media::MakeDecoder(spec.codec)),
       codec_frame_(spec.codec.samples_per_frame()),
       rtp_frame_(static_cast<uint32_t>(spec.codec.timestamps_per_frame())),
@@ -86,6 +87,7 @@ bool Participant::Update(const ParticipantSpec& spec) {
   const bool codec_changed = !(spec.codec == spec_.codec);
   spec_.payload_type = spec.payload_type;
   spec_.telephone_event_pt = spec.telephone_event_pt;
+  spec_.audio_level_id = spec.audio_level_id;
   if (codec_changed) ChangeCodec(spec.codec);
   spec_.remote_rtp = spec.remote_rtp;
   spec_.remote_rtcp = spec.remote_rtcp;
@@ -108,6 +110,8 @@ bool Participant::Update(const ParticipantSpec& spec) {
 void Participant::ChangeCodec(const media::CodecFormat& codec) {
   spec_.codec = codec;
   jitter_buffer_ = media::JitterBuffer(JitterOptionsFor(codec));
+  header_levels_ = HeaderLevels(static_cast<uint32_t>(codec.timestamps_per_frame()));
+  deferred_.reset();
   decoder_ = media::MakeDecoder(codec);
   encoder_ = media::MakeEncoder(codec);
   encoder_->SetCostLevel(cost_level_);
@@ -196,6 +200,8 @@ std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t 
     remote_ssrc_ = rtp->ssrc;
     receive_stats_ = media::ReceiveStatistics();
     jitter_buffer_.Reset();
+    header_levels_.Clear();
+    deferred_.reset();
   }
   const auto arrival = static_cast<uint32_t>(now_us * spec_.codec.clock_rate / 1'000'000);
   if (receive_stats_.Update(rtp->sequence, rtp->timestamp, arrival) ==
@@ -203,7 +209,15 @@ std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t 
     return std::nullopt;
   }
   if (is_event) return dtmf_.OnPacket(rtp->timestamp, rtp->payload);
+  // A new packet may land in the slot a deferred frame's span points into.
+  deferred_.reset();
   jitter_buffer_.Insert(rtp->sequence, rtp->timestamp, rtp->payload);
+  if (spec_.audio_level_id > 0) {
+    if (const std::optional<media::AudioLevel> level =
+            media::FindAudioLevel(*rtp, spec_.audio_level_id)) {
+      header_levels_.Put(rtp->timestamp, *level);
+    }
+  }
   return std::nullopt;
 }
 
@@ -278,12 +292,13 @@ void Participant::OnRtcp(const media::Datagram& datagram, int64_t now_us) {
   }
 }
 
-int Participant::DecodeInto(std::span<int16_t> pcm) {
-  const media::JitterBuffer::Frame frame = jitter_buffer_.Pop();
+// Returns the samples decoded (0: none, the frame is silence).
+int Participant::DecodeInto(const media::JitterBuffer::Frame& frame, std::span<int16_t> pcm) {
   int samples = 0;
   forwardable_ = {};
   switch (frame.kind) {
     case media::JitterBuffer::Frame::Kind::kPacket:
+      ++decodes_;
       samples = decoder_->Decode(frame.payload, pcm);
       if (samples == codec_frame_ && talk_factor_ == 4096 &&
           spec_.codec.kind == media::CodecKind::kOpus) {
@@ -301,10 +316,14 @@ int Participant::DecodeInto(std::span<int16_t> pcm) {
       }
       break;
     case media::JitterBuffer::Frame::Kind::kLost:
-      if (!frame.next_payload.empty()) samples = decoder_->DecodeFec(frame.next_payload, pcm);
+      if (!frame.next_payload.empty()) {
+        ++decodes_;
+        samples = decoder_->DecodeFec(frame.next_payload, pcm);
+      }
       if (samples > 0) {
         ++stats_.recovered;
       } else if (decoded_any_) {
+        ++decodes_;
         samples = decoder_->Conceal(pcm);
         ++stats_.concealed;
       }
@@ -313,31 +332,80 @@ int Participant::DecodeInto(std::span<int16_t> pcm) {
     case media::JitterBuffer::Frame::Kind::kWaiting:
       break;
   }
-  // Anything short of a whole frame is filled with silence.
   const int filled = std::max(samples, 0);
+  if (filled == 0) return 0;
+  // Anything short of a whole frame is filled with silence.
   if (filled < codec_frame_) {
     std::fill(pcm.begin() + filled, pcm.begin() + codec_frame_, int16_t{0});
   }
-  return codec_frame_;
+  return filled;
+}
+
+bool Participant::FillFrame(const media::JitterBuffer::Frame& popped) {
+  const std::span<int16_t> frame(frame_.data(), static_cast<size_t>(conference_frame_));
+  if (upsampler_) {
+    const std::span<int16_t> decoded(decoded_.data(), static_cast<size_t>(codec_frame_));
+    if (DecodeInto(popped, decoded) == 0) std::ranges::fill(decoded, int16_t{0});
+    // Through the upsampler even when silent: its filter carries the end
+    // of the last sound into this frame.
+    upsampler_->Process(decoded, frame);
+  } else if (DecodeInto(popped, frame) == 0) {
+    // Nothing to play (DTX, not started): silence, cleared once, not
+    // measured (a silent Opus caller costs this and nothing else).
+    if (!frame_silent_) std::ranges::fill(frame, int16_t{0});
+    frame_silent_ = true;
+    return false;
+  }
+  frame_silent_ = false;
+  ApplyGain(frame, talk_factor_);
+  return true;
+}
+
+std::optional<media::AudioLevel> Participant::QuietLevel(
+    const media::JitterBuffer::Frame& popped) const {
+  if (spec_.audio_level_id <= 0 || popped.kind != media::JitterBuffer::Frame::Kind::kPacket ||
+      inband_dtmf_) {
+    return std::nullopt;
+  }
+  const std::optional<media::AudioLevel> level = header_levels_.Find(popped.timestamp);
+  if (!level) return std::nullopt;
+  // A muted leg is never mixed: its level is only for the meters. Any other
+  // is decoded from the level that can start a talker up, so that a voice
+  // about to be mixed has a decoder that ran on its last frames.
+  if (spec_.muted) return level;
+  if (level->dbov() + static_cast<float>(spec_.talk_gain_db) >= talker_.options().start_db) {
+    return std::nullopt;
+  }
+  return level;
 }
 
 TalkerDetector::Transition Participant::PullFrame() {
   owner_.Check();
-  if (upsampler_) {
-    DecodeInto(std::span<int16_t>(decoded_.data(), static_cast<size_t>(codec_frame_)));
-    upsampler_->Process(
-        std::span<const int16_t>(decoded_.data(), static_cast<size_t>(codec_frame_)),
-        std::span<int16_t>(frame_.data(), static_cast<size_t>(conference_frame_)));
+  const media::JitterBuffer::Frame popped = jitter_buffer_.Pop();
+  deferred_.reset();
+  if (const std::optional<media::AudioLevel> quiet = QuietLevel(popped)) {
+    // The header's level stands for the frame's until the mix takes it.
+    deferred_ = popped.payload;
+    forwardable_ = {};
+    ++quiet_frames_;
+    level_db_ = std::max(quiet->dbov() + static_cast<float>(spec_.talk_gain_db), -100.0f);
   } else {
-    DecodeInto(std::span<int16_t>(frame_.data(), static_cast<size_t>(conference_frame_)));
+    level_db_ = FillFrame(popped) ? FrameLevelDb(frame()) : -100.0f;
   }
-  ApplyGain(std::span<int16_t>(frame_.data(), static_cast<size_t>(conference_frame_)),
-            talk_factor_);
-  level_db_ = FrameLevelDb(frame());
   // Muted: the level is still measured (for the API's meters), but a muted
   // participant is not talking: an open spurt closes, none opens.
   if (spec_.muted) return talker_.Close();
   return talker_.Update(level_db_);
+}
+
+void Participant::DecodeDeferredFrame() {
+  owner_.Check();
+  media::JitterBuffer::Frame frame;
+  frame.kind = media::JitterBuffer::Frame::Kind::kPacket;
+  frame.payload = *deferred_;
+  deferred_.reset();
+  ++deferred_decodes_;
+  FillFrame(frame);
 }
 
 bool Participant::MixPlayback(std::span<int16_t> pcm, int rate) {

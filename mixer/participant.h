@@ -23,6 +23,7 @@
 #include "mediaplane/rtp/receive_statistics.h"
 #include "mediaplane/srtp_session.h"
 #include "mediaplane/telephone_event.h"
+#include "mixer/header_levels.h"
 #include "mixer/media_transport.h"
 #include "mixer/talker_detector.h"
 #include "mixer/video_spec.h"
@@ -39,6 +40,10 @@ struct ParticipantSpec {
   media::CodecFormat codec;
   uint8_t payload_type = 0;
   int telephone_event_pt = -1;
+  // The RFC 6464 audio level header extension's id (1-255; 0: not
+  // negotiated). Quiet frames of a leg that sends it are not decoded unless
+  // the mix takes them.
+  int audio_level_id = 0;
   media::Endpoint remote_rtp;
   media::Endpoint remote_rtcp;  // equal to remote_rtp with rtcp-mux
   bool rtcp_mux = false;
@@ -193,8 +198,24 @@ class Participant {
   bool latched() const { return audio_.latched(); }
 
   // Tick, step 1: one frame at the conference rate into frame(), its level
-  // measured and the talker state updated (closed while muted).
+  // measured and the talker state updated (closed while muted). A frame the
+  // leg's audio level extension says is quiet (below the level that can
+  // start a talker), or any frame of a muted leg that sends levels, is not
+  // decoded: its level is the header's, and frame() is left as it was
+  // until DecodeDeferred.
   TalkerDetector::Transition PullFrame();
+  // Tick, step 2 (after the mix is chosen): decodes this tick's frame if
+  // PullFrame left it undecoded. The conference calls it for the voices it
+  // mixes, so every mixed frame is decoded; no-op otherwise.
+  void DecodeDeferred() {
+    if (deferred_) DecodeDeferredFrame();
+  }
+  // Frames PullFrame left undecoded for their header level, and those of
+  // them DecodeDeferred decoded after all (for tests and the bench).
+  uint64_t quiet_frames() const { return quiet_frames_; }
+  uint64_t deferred_decodes() const { return deferred_decodes_; }
+  // Decoder calls (decode, FEC, concealment) so far.
+  uint64_t decodes() const { return decodes_; }
   std::span<const int16_t> frame() const {
     return {frame_.data(), static_cast<size_t>(conference_frame_)};
   }
@@ -291,7 +312,13 @@ class Participant {
   OwnerThread& owner() { return owner_; }
 
  private:
-  int DecodeInto(std::span<int16_t> pcm);
+  // Decodes `popped` into frame_ (through the upsampler, with the talking
+  // gain); true when it holds sound, false when it is silence.
+  bool FillFrame(const media::JitterBuffer::Frame& popped);
+  void DecodeDeferredFrame();
+  int DecodeInto(const media::JitterBuffer::Frame& popped, std::span<int16_t> pcm);
+  // The header level of a frame that need not be decoded now, if it is one.
+  std::optional<media::AudioLevel> QuietLevel(const media::JitterBuffer::Frame& popped) const;
 
   [[no_unique_address]] OwnerThread owner_;
   ParticipantSpec spec_;
@@ -311,6 +338,15 @@ class Participant {
   uint32_t remote_ssrc_ = 0;
   media::ReceiveStatistics receive_stats_;
   media::JitterBuffer jitter_buffer_;
+  HeaderLevels header_levels_;
+  // This tick's payload, left undecoded by PullFrame (valid until the next
+  // OnRtp, as the jitter buffer's spans are).
+  std::optional<std::span<const uint8_t>> deferred_;
+  uint64_t quiet_frames_ = 0;
+  uint64_t deferred_decodes_ = 0;
+  uint64_t decodes_ = 0;
+  // frame_ is all zeros (no need to clear or measure it again).
+  bool frame_silent_ = true;
   std::unique_ptr<media::AudioDecoder> decoder_;
   media::DtmfReceiver dtmf_;
   // Only for G.711 without telephone-event: Opus callers and event senders

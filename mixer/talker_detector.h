@@ -32,6 +32,7 @@ class TalkerDetector {
   Transition Close();
 
   bool talking() const { return talking_; }
+  const TalkerOptions& options() const { return options_; }
   float smoothed_db() const { return smoothed_db_; }
 
  private:

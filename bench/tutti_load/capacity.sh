@@ -21,6 +21,9 @@
 # line taken, every receiver shown video, no broken switch (each change of
 # camera begins with a key frame), one SSRC per receiver and under 0.1% of
 # video packets missing.
+# AUDIO_LEVEL=false: the callers send no RFC 6464 audio level (tutti-load
+# sends it by default when the answer takes it; unset: the flag is not
+# passed, so an older build without it runs too).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 share=true
@@ -45,7 +48,8 @@ set +e
 taskset -c 1 "$build/bench/tutti-load" --calls="$calls" --room_size="$room_size" \
   --codec="$codec" --cps=1000 --duration_s="$duration" --server="127.0.0.1:${SIP_PORT:-5060}" \
   --api="127.0.0.1:${API_PORT:-8088}" \
-  --token=capacity-token --judge_per_room="${JUDGE:-10}" "${video[@]}" --json --progress_s=5 > "$out/$name.json" 2> "$out/$name.progress"
+  --token=capacity-token --judge_per_room="${JUDGE:-10}" ${AUDIO_LEVEL:+--audio_level="$AUDIO_LEVEL"} \
+  "${video[@]}" --json --progress_s=5 > "$out/$name.json" 2> "$out/$name.progress"
 set -e
 kill -TERM "$server"
 wait "$server" || true

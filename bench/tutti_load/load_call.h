@@ -51,6 +51,7 @@ struct LoadCall {
   size_t speech_at = 0;
   size_t silence_at = 0;
   bool marker_next = true;
+  int audio_level_id = 0;  // the answer's RFC 6464 extension id (0: not sent)
 
   // RTP in.
   StreamMeter meter;

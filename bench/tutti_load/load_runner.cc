@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/tutti_load/audio_level.h"
 #include "bench/tutti_load/load_call.h"
 #include "bench/tutti_load/run_late_ticks.h"
 #include "bench/tutti_load/server_api.h"
@@ -407,6 +408,7 @@ void LoadEngine::Answered(const sip::SipMessage& message, LoadCall& call, int64_
   if (!options_.media || !answer.ok() || answer->media.empty()) return;
   if (video_) StartVideo(*answer, call, now_us);
   const sdp::MediaDescription& audio = answer->media.front();
+  if (options_.audio_level) call.audio_level_id = AudioLevelIdOf(audio);
   const std::string& address =
       audio.connection_address.empty() ? answer->connection_address : audio.connection_address;
   call.media_to.sin_family = AF_INET;
@@ -539,24 +541,27 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
         phase_ == Phase::kTalk &&
         options_.talk.Talks(call.member, call.room_size, RoomTimeMs(call.room, now_us));
     std::span<const uint8_t> payload;
+    uint8_t level = 127;
     if (talking) {
       payload = speech_.speech[call.speech_at];
+      level = speech_.speech.level(call.speech_at);
       call.speech_at = (call.speech_at + 1) % speech_.speech.size();
     } else {
       payload = speech_.silence[call.silence_at];
+      level = speech_.silence.level(call.silence_at);
       call.silence_at = (call.silence_at + 1) % speech_.silence.size();
     }
     if (!payload.empty()) {
       uint8_t* packet = batch_.next_out();
-      media::WriteRtpHeader({.marker = call.marker_next,
-                             .payload_type = static_cast<uint8_t>(info_.payload_type),
-                             .sequence = call.sequence++,
-                             .timestamp = call.timestamp,
-                             .ssrc = call.ssrc},
-                            packet);
-      std::copy(payload.begin(), payload.end(), packet + media::kRtpHeaderSize);
+      const media::RtpHeaderFields header{.marker = call.marker_next,
+                                          .payload_type = static_cast<uint8_t>(info_.payload_type),
+                                          .sequence = call.sequence++,
+                                          .timestamp = call.timestamp,
+                                          .ssrc = call.ssrc};
+      const size_t header_size = WriteHeader(header, call.audio_level_id, level, packet);
+      std::copy(payload.begin(), payload.end(), packet + header_size);
       call.marker_next = false;
-      if (batch_.Queue(media::kRtpHeaderSize + payload.size(), call.media_to)) FlushBatch();
+      if (batch_.Queue(header_size + payload.size(), call.media_to)) FlushBatch();
     } else {
       call.marker_next = true;
     }

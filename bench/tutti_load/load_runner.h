@@ -37,7 +37,9 @@ struct LoadOptions {
   // >= 0: churn instead; each call hangs up this long after its answer and
   // nothing is measured but the signaling (joins per second).
   double hold_s = -1;
-  bool media = true;   // false: SDP only, no RTP sent or read
+  bool media = true;  // false: SDP only, no RTP sent or read
+  // Send each frame's RFC 6464 audio level when the answer takes it.
+  bool audio_level = true;
   VideoOptions video;  // enabled: every call offers VP8 video too, and sends it
   // per_second > 0: the calls send pager-mode MESSAGEs to their rooms
   // during the measured window (then drained before it ends).

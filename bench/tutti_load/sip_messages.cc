@@ -59,7 +59,10 @@ std::string SdpOffer(const LoadCall& call, const UacEndpoint& endpoint, Codec co
       endpoint.rtp_port, " RTP/AVP ", info.payload_type, " 101\r\n", rtpmap, "\r\n",
       opus ? absl::StrCat("a=fmtp:", info.payload_type, " useinbandfec=1;usedtx=1\r\n") : "",
       "a=rtpmap:101 telephone-event/", info.clock_rate, "\r\n", "a=fmtp:101 0-16\r\n",
-      "a=ptime:20\r\n", "a=rtcp-mux\r\n", "a=sendrecv\r\n", video);
+      "a=ptime:20\r\n", "a=rtcp-mux\r\n", "a=sendrecv\r\n",
+      // RFC 6464: the level of each frame, as browsers send it (sent when
+      // the answer takes it and --audio_level is on).
+      "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n", video);
 }
 
 std::string InviteText(const LoadCall& call, const std::string& room, const UacEndpoint& endpoint,

@@ -8,6 +8,7 @@
 #include "mediaplane/codec/g711.h"
 #include "mediaplane/codec/resampler.h"
 #include "mediaplane/prompt_library.h"
+#include "mediaplane/rtp/rtp_packet.h"
 
 namespace tutti::load {
 
@@ -23,9 +24,10 @@ CodecInfo InfoOf(Codec codec) {
   return {"PCMU", 0, 8000, 1};
 }
 
-void EncodedFrames::Add(std::span<const uint8_t> payload) {
+void EncodedFrames::Add(std::span<const uint8_t> payload, uint8_t level) {
   bytes_.insert(bytes_.end(), payload.begin(), payload.end());
   offsets_.push_back(bytes_.size());
+  levels_.push_back(level);
 }
 
 namespace {
@@ -50,21 +52,23 @@ class FrameEncoder {
     std::array<uint8_t, 1500> payload{};
     for (size_t at = 0; at + frame <= pcm.size(); at += frame) {
       const std::span<const int16_t> samples = pcm.subspan(at, frame);
+      const uint8_t level = media::AudioLevelOf(samples);
       switch (codec_) {
         case Codec::kPcmu:
           media::EncodeUlaw(samples, payload.data());
-          out->Add({payload.data(), frame});
+          out->Add({payload.data(), frame}, level);
           break;
         case Codec::kPcma:
           media::EncodeAlaw(samples, payload.data());
-          out->Add({payload.data(), frame});
+          out->Add({payload.data(), frame}, level);
           break;
         case Codec::kOpus: {
           const opus_int32 size =
               opus_encode(opus_.get(), samples.data(), static_cast<int>(frame), payload.data(),
                           static_cast<opus_int32>(payload.size()));
           out->Add(size > 2 ? std::span<const uint8_t>(payload.data(), static_cast<size_t>(size))
-                            : std::span<const uint8_t>());
+                            : std::span<const uint8_t>(),
+                   level);
           break;
         }
       }
@@ -112,7 +116,7 @@ absl::StatusOr<SpeechFrames> EncodeSpeech(const std::string& wav_path, Codec cod
   // into DTX) is left out so that the loop is two seconds of steady DTX.
   EncodedFrames silence;
   FrameEncoder(codec).Encode(std::vector<int16_t>(static_cast<size_t>(3 * rate), 0), &silence);
-  for (size_t i = 50; i < silence.size(); ++i) frames.silence.Add(silence[i]);
+  for (size_t i = 50; i < silence.size(); ++i) frames.silence.Add(silence[i], silence.level(i));
   return frames;
 }
 

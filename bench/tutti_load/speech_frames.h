@@ -24,17 +24,21 @@ CodecInfo InfoOf(Codec codec);
 
 // 20 ms payloads back to back. An empty frame is one not to send: Opus in
 // DTX (RFC 7587 §3.1.3: the encoder's 1-2 byte frames are not transmitted).
+// Each with its audio's RFC 6464 level (-dBov, 127: silence), measured
+// when it was encoded, for the header extension.
 class EncodedFrames {
  public:
-  void Add(std::span<const uint8_t> payload);
+  void Add(std::span<const uint8_t> payload, uint8_t level = 127);
   size_t size() const { return offsets_.size() - 1; }
   std::span<const uint8_t> operator[](size_t i) const {
     return {bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]};
   }
+  uint8_t level(size_t i) const { return levels_[i]; }
 
  private:
   std::vector<uint8_t> bytes_;
   std::vector<size_t> offsets_{0};
+  std::vector<uint8_t> levels_;
 };
 
 struct SpeechFrames {

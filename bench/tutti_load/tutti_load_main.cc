@@ -31,6 +31,9 @@ ABSL_FLAG(double, hold_s, -1,
           "Churn instead: each call hangs up this many seconds after it is answered (0: right "
           "after the ACK) and only signaling is measured (joins/s). -1: off.");
 ABSL_FLAG(bool, media, true, "Send and receive RTP (false: SDP only, for signaling runs).");
+ABSL_FLAG(bool, audio_level, true,
+          "Send each frame's RFC 6464 audio level in an RTP header extension when the answer "
+          "takes it (false: plain RTP headers, as a caller without it).");
 ABSL_FLAG(std::string, video, "",
           "vp8: every call offers VP8 video too (AVPF: nack, nack pli, ccm fir, goog-remb) and, "
           "when the answer takes it, sends a synthetic camera and checks the video it gets. \"\": "
@@ -179,6 +182,7 @@ int main(int argc, char** argv) {
   if (options.cps <= 0 || options.duration_s < 0)
     return bad("--cps must be > 0, --duration_s >= 0");
   options.media = absl::GetFlag(FLAGS_media);
+  options.audio_level = absl::GetFlag(FLAGS_audio_level);
   const std::string video = absl::GetFlag(FLAGS_video);
   if (!video.empty() && video != "vp8") return bad("--video must be vp8 or empty");
   options.video.enabled = video == "vp8";

@@ -1,5 +1,8 @@
 #include "mediaplane/rtp/rtp_packet.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "mediaplane/rtp/byte_order.h"
 
 namespace tutti::media {
@@ -51,6 +54,68 @@ void WriteRtpHeader(const RtpHeaderFields& fields, uint8_t* out) {
   StoreBe16(out + 2, fields.sequence);
   StoreBe32(out + 4, fields.timestamp);
   StoreBe32(out + 8, fields.ssrc);
+}
+
+std::span<const uint8_t> FindHeaderExtension(const RtpView& rtp, int id) {
+  const std::span<const uint8_t> block = rtp.extension;
+  const bool one_byte = rtp.extension_profile == 0xBEDE;
+  const bool two_byte = (rtp.extension_profile & 0xFFF0) == 0x1000;
+  if ((!one_byte && !two_byte) || id <= 0) return {};
+  size_t at = 0;
+  while (at < block.size()) {
+    const uint8_t first = block[at];
+    if (first == 0) {  // padding between elements (§4.2, §4.3)
+      ++at;
+      continue;
+    }
+    size_t element_id = 0;
+    size_t length = 0;
+    if (one_byte) {
+      element_id = first >> 4;
+      // Id 15 ends the block (§4.2): what follows is not to be read.
+      if (element_id == 15) return {};
+      length = (first & 0x0f) + 1u;
+      at += 1;
+    } else {
+      if (at + 1 >= block.size()) return {};
+      element_id = first;
+      length = block[at + 1];
+      at += 2;
+    }
+    if (length > block.size() - at) return {};
+    if (element_id == static_cast<size_t>(id)) return block.subspan(at, length);
+    at += length;
+  }
+  return {};
+}
+
+std::optional<AudioLevel> FindAudioLevel(const RtpView& rtp, int id) {
+  const std::span<const uint8_t> data = FindHeaderExtension(rtp, id);
+  if (data.empty()) return std::nullopt;
+  return AudioLevel{static_cast<uint8_t>(data[0] & 0x7f), (data[0] & 0x80) != 0};
+}
+
+void WriteRtpHeaderWithAudioLevel(const RtpHeaderFields& fields, int id, AudioLevel level,
+                                  uint8_t* out) {
+  WriteRtpHeader(fields, out);
+  out[0] |= 0x10;  // X: an extension follows
+  uint8_t* block = out + kRtpHeaderSize;
+  StoreBe16(block, 0xBEDE);
+  StoreBe16(block + 2, 1);                            // one 32-bit word of elements
+  block[4] = static_cast<uint8_t>((id & 0x0f) << 4);  // length 1 is written as 0
+  block[5] = static_cast<uint8_t>((level.voice ? 0x80 : 0) | (level.level & 0x7f));
+  block[6] = 0;  // padding
+  block[7] = 0;
+}
+
+uint8_t AudioLevelOf(std::span<const int16_t> pcm) {
+  if (pcm.empty()) return 127;
+  int64_t sum = 0;
+  for (int16_t sample : pcm) sum += int32_t{sample} * sample;
+  const double mean = static_cast<double>(sum) / static_cast<double>(pcm.size());
+  if (mean < 1.0) return 127;
+  const double dbov = 10.0 * std::log10(mean / (32768.0 * 32768.0));
+  return static_cast<uint8_t>(std::clamp(std::lround(-dbov), 0L, 127L));
 }
 
 }  // namespace tutti::media

@@ -47,4 +47,29 @@ constexpr size_t kRtpHeaderSize = 12;
 // must hold kRtpHeaderSize bytes.
 void WriteRtpHeader(const RtpHeaderFields& fields, uint8_t* out);
 
+// The data of header extension element `id` (RFC 8285: one-byte elements
+// under profile 0xBEDE, ids 1-14; two-byte under 0x100X, ids 1-255). Empty
+// when the packet has no such element or its extension block is malformed.
+std::span<const uint8_t> FindHeaderExtension(const RtpView& rtp, int id);
+
+// Client-to-mixer audio level (RFC 6464): the level of the audio in the
+// packet in -dBov (0 loudest .. 127 silence) and the sender's voice
+// activity flag.
+struct AudioLevel {
+  uint8_t level = 127;
+  bool voice = false;
+  float dbov() const { return -static_cast<float>(level); }
+};
+// The level the packet carries under extension id `id` (1-255).
+std::optional<AudioLevel> FindAudioLevel(const RtpView& rtp, int id);
+
+// The fixed header followed by a one-byte extension block holding one audio
+// level element (id 1-14) padded to a word: 20 bytes.
+constexpr size_t kRtpAudioLevelHeaderSize = kRtpHeaderSize + 8;
+void WriteRtpHeaderWithAudioLevel(const RtpHeaderFields& fields, int id, AudioLevel level,
+                                  uint8_t* out);
+// The level of a frame in -dBov as RFC 6464 §3 carries it: RMS relative to
+// full scale, clamped to 0..127 (127 also for digital silence).
+uint8_t AudioLevelOf(std::span<const int16_t> pcm);
+
 }  // namespace tutti::media

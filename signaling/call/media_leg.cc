@@ -36,6 +36,7 @@ std::optional<mixer::ParticipantSpec> SpecFor(uint64_t id, uint32_t conference_i
   }
   spec.payload_type = static_cast<uint8_t>(audio.payload_type);
   spec.telephone_event_pt = audio.telephone_event_pt;
+  spec.audio_level_id = audio.audio_level_id;
   spec.remote_rtp = *remote;
   spec.remote_rtcp = remote->WithPort(audio.remote_rtcp_port);
   spec.rtcp_mux = audio.rtcp_mux;

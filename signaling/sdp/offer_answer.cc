@@ -24,6 +24,51 @@ constexpr std::string_view kOpusFmtp = "useinbandfec=1;usedtx=1";
 // silence suppression, so the stream is as steady as G.711's.
 constexpr std::string_view kG729Fmtp = "annexb=no";
 
+// The client-to-mixer audio level (RFC 6464): callers that send it spare
+// the mixer decoding their quiet frames. The id we offer (one-byte form).
+constexpr std::string_view kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+constexpr int kAudioLevelOfferId = 1;
+
+// a=extmap:<id>[/<direction>] <uri> [<attributes>] (RFC 8285 §8) for the
+// audio level; the direction is as the line's writer sees it.
+struct AudioLevelMap {
+  int id = 0;
+  std::string_view direction;  // empty: sendrecv
+};
+
+std::optional<AudioLevelMap> FindAudioLevelMap(const MediaDescription& media) {
+  for (const auto& [name, value] : media.other_attributes) {
+    if (name != "extmap") continue;
+    const std::string_view text = value;
+    const size_t space = text.find(' ');
+    if (space == std::string_view::npos) continue;
+    std::string_view uri = text.substr(space + 1);
+    uri = uri.substr(0, uri.find(' '));
+    if (uri != kAudioLevelUri) continue;
+    std::string_view id_text = text.substr(0, space);
+    AudioLevelMap map;
+    if (const size_t slash = id_text.find('/'); slash != std::string_view::npos) {
+      map.direction = id_text.substr(slash + 1);
+      id_text = id_text.substr(0, slash);
+    }
+    int id = 0;
+    for (const char c : id_text) {
+      if (c < '0' || c > '9' || id > 255) return std::nullopt;
+      id = id * 10 + (c - '0');
+    }
+    // 15 is reserved in the one-byte form, 256 and up do not exist.
+    if (id_text.empty() || id < 1 || id > 255 || id == 15) return std::nullopt;
+    map.id = id;
+    return map;
+  }
+  return std::nullopt;
+}
+
+// Whether the writer of `map` sends the extension.
+bool Sends(const AudioLevelMap& map) {
+  return map.direction.empty() || map.direction == "sendrecv" || map.direction == "sendonly";
+}
+
 // Our fmtp for a codec, in offers and answers: what we want to receive.
 std::string FmtpFor(AudioCodec codec) {
   if (codec == AudioCodec::kOpus) return std::string(kOpusFmtp);
@@ -189,6 +234,13 @@ absl::StatusOr<MediaDescription> AnswerAudio(const SessionDescription& offer,
   answer.ptime = local.ptime_ms;
   answer.direction = audio->direction;
   answer.rtcp_mux = media.rtcp_mux;
+  // The audio level, under the offerer's id (RFC 8285 §7): we only receive it.
+  if (const std::optional<AudioLevelMap> level = FindAudioLevelMap(media); level && Sends(*level)) {
+    audio->audio_level_id = level->id;
+    answer.other_attributes.emplace_back(
+        "extmap",
+        StrCat(level->id, level->direction == "sendonly" ? "/recvonly " : " ", kAudioLevelUri));
+  }
   audio->sdes = security.sdes;
   audio->dtls = security.dtls;
   internal::AddSecurityAttributes(security, local.security, &answer);
@@ -389,6 +441,7 @@ MediaDescription OfferAudioLine(const LocalMedia& local) {
   audio.ptime = local.ptime_ms;
   audio.direction = Direction::kSendRecv;
   audio.rtcp_mux = true;
+  audio.other_attributes.emplace_back("extmap", StrCat(kAudioLevelOfferId, " ", kAudioLevelUri));
   // A room that requires SRTP offers SDES (where keys may travel); one that
   // merely allows it offers plain RTP, which every phone answers.
   if (local.security.policy == SrtpPolicy::kRequired && local.security.sdes_allowed) {
@@ -444,6 +497,12 @@ absl::StatusOr<NegotiatedAudio> AcceptAudioLine(const MediaDescription& offered,
   }
   // Our direction follows theirs: if they only send, we only receive.
   audio.direction = internal::OurDirection(media.direction, audio.remote_address);
+  // The audio level we offered to receive, if the answer takes it (its id
+  // is ours, RFC 8285 §7; a peer that answers another is believed).
+  if (const std::optional<AudioLevelMap> level = FindAudioLevelMap(media);
+      level && FindAudioLevelMap(offered) && Sends(*level)) {
+    audio.audio_level_id = level->id;
+  }
   if (internal::ProfileOf(offered.proto) == internal::Profile::kSdes) {
     if (internal::ProfileOf(media.proto) != internal::Profile::kSdes) {
       return absl::FailedPreconditionError("SRTP offered, plain RTP answered");

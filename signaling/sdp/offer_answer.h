@@ -133,6 +133,9 @@ struct NegotiatedAudio {
   bool rtcp_mux = false;
   bool opus_fec = false;  // the peer decodes in-band FEC (useinbandfec=1)
   bool opus_dtx = false;  // the peer sends DTX (usedtx=1)
+  // The id of the RFC 6464 audio level header extension the peer sends on
+  // its packets (a=extmap, RFC 8285); 0 when not agreed.
+  int audio_level_id = 0;
   // Encryption: SDES keys, or DTLS-SRTP to run on the media port; neither: plain.
   std::optional<SdesKeys> sdes;
   std::optional<DtlsParameters> dtls;

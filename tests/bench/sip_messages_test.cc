@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <optional>
+
+#include "bench/tutti_load/audio_level.h"
 #include "bench/tutti_load/server_api.h"
 #include "signaling/sdp/session_description.h"
 #include "signaling/sip/sip_parser.h"
@@ -43,6 +47,37 @@ TEST(SipMessagesTest, InviteParsesAndOffersOneCodecWithTelephoneEvents) {
   ASSERT_NE(offer->media[0].FindRtpMap(111), nullptr);
   EXPECT_EQ(offer->media[0].FindRtpMap(111)->encoding, "opus");
   EXPECT_EQ(offer->media[0].FindRtpMap(101)->clock_rate, 48000);
+}
+
+// tutti-load offers the RFC 6464 audio level and, when the answer takes it,
+// writes each frame's level in a one-byte header extension.
+TEST(SipMessagesTest, OffersTheAudioLevelAndSendsItUnderTheAnswersId) {
+  const std::string text = InviteText(MakeCall(), "load-3", Endpoint(), Codec::kPcmu);
+  sip::ParseOutcome parsed = sip::ParseSipMessage(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.reject_reason;
+  absl::StatusOr<sdp::SessionDescription> offer = sdp::ParseSdp(parsed.message.body());
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  EXPECT_EQ(AudioLevelIdOf(offer->media[0]), 1);
+
+  sdp::MediaDescription answer;
+  EXPECT_EQ(AudioLevelIdOf(answer), 0);  // not answered: plain headers
+  answer.other_attributes = {{"extmap", "3 urn:ietf:params:rtp-hdrext:sdes:mid"},
+                             {"extmap", "4/recvonly urn:ietf:params:rtp-hdrext:ssrc-audio-level"}};
+  EXPECT_EQ(AudioLevelIdOf(answer), 4);
+  answer.other_attributes = {{"extmap", "40 urn:ietf:params:rtp-hdrext:ssrc-audio-level"}};
+  EXPECT_EQ(AudioLevelIdOf(answer), 0);  // beyond the one-byte form we write
+
+  std::array<uint8_t, 64> packet{};
+  EXPECT_EQ(WriteHeader({.payload_type = 0, .sequence = 9}, 0, 30, packet.data()),
+            media::kRtpHeaderSize);
+  EXPECT_EQ(WriteHeader({.payload_type = 0, .sequence = 9}, 4, 30, packet.data()),
+            media::kRtpAudioLevelHeaderSize);
+  const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
+  ASSERT_TRUE(rtp.has_value());
+  const std::optional<media::AudioLevel> level = media::FindAudioLevel(*rtp, 4);
+  ASSERT_TRUE(level.has_value());
+  EXPECT_EQ(level->level, 30);
+  EXPECT_TRUE(level->voice);
 }
 
 TEST(SipMessagesTest, AVideoCallOffersVp8WithTheFeedbackAForwarderNeeds) {

@@ -60,6 +60,23 @@ class AudioMixTest(ah.TuttidCallTest):
         self.check_hears(narrow, middle, window_s, tones, expected=["wide"])
         self.check_hears(wide, middle, window_s, tones, expected=["narrow"])
 
+    def test_opus_callers_sending_audio_levels(self):
+        """Three opus callers whose baresip sends the RFC 6464 audio level
+        (`audio_level yes`): tuttid answers the extension, reads the level
+        from each packet and still mixes and forwards every voice; each hears
+        the other two and not itself."""
+        tones = {"lev1": 440, "lev2": 700, "lev3": 1150}
+        clients = [self.tone_client(name, hz, codec="opus", extra_config="audio_level\t\tyes")
+                   for name, hz in tones.items()]
+        self.join_one_by_one(clients, gap_s=1.0, last_stay_s=5)
+        for client in clients:
+            self.assertEqual(client.negotiated(), "opus 48000Hz 2ch", client.log_tail())
+            # In its offer and in tuttid's answer (the SIP trace has both).
+            self.assertGreaterEqual(
+                client.log_text().count("urn:ietf:params:rtp-hdrext:ssrc-audio-level"), 2,
+                client.log_tail())
+        self.check_each_hears_the_others(clients, tones)
+
     def test_g722_with_g711_and_opus(self):
         """A G.722 caller, a PCMU caller and an opus caller in one room each
         hear the other two. The G.722 caller's tone is 5 kHz, beyond any

@@ -1,6 +1,7 @@
 // libFuzzer target for the RTP parser and the receive statistics fed by it.
-// Checks that every view the parser returns lies inside the input, and that
-// what the media worker takes for STUN (RFC 7983) never parses as RTP.
+// Checks that every view the parser returns lies inside the input (header
+// extension elements too), and that what the media worker takes for STUN
+// (RFC 7983) never parses as RTP.
 #include <cstdint>
 #include <cstdlib>
 #include <span>
@@ -26,6 +27,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!view) return 0;
   if (!Inside(view->payload, packet) || !Inside(view->extension, packet)) std::abort();
   for (int i = 0; i < view->csrc_count; ++i) (void)view->Csrc(i);
+  // Header extension elements (RFC 8285) under every id the byte can name:
+  // each found element lies inside the extension block.
+  for (int id = 0; id <= 256; id += (id < 16 ? 1 : 17)) {
+    if (!Inside(tutti::media::FindHeaderExtension(*view, id), view->extension)) std::abort();
+  }
+  if (const std::optional<tutti::media::AudioLevel> level =
+          tutti::media::FindAudioLevel(*view, data[0] & 0x0f)) {
+    if (level->level > 127) std::abort();
+  }
   stats.Update(view->sequence, view->timestamp, view->timestamp + size);
   (void)stats.MakeReportBlock(view->ssrc);
   return 0;

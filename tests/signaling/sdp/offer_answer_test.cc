@@ -294,6 +294,62 @@ TEST(AcceptAnswerTest, TelephoneEventMustRunAtTheCodecsClockRate) {
   EXPECT_EQ(both->audio.telephone_event_pt, 100);
 }
 
+// RFC 6464 client-to-mixer audio level (a=extmap, RFC 8285): answered under
+// the offerer's id, so quiet frames need not be decoded.
+TEST(AnswerOfferTest, AnswersTheAudioLevelExtensionUnderTheOfferersId) {
+  constexpr std::string_view kHead =
+      "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+      "m=audio 5000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n";
+  auto result = AnswerOffer(
+      Parse(StrCat(kHead,
+                   "a=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                   "a=extmap:5 urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on\r\n")),
+      Local());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->audio.audio_level_id, 5);
+  std::string answer = WriteSdp(result->answer);
+  EXPECT_THAT(answer, HasSubstr("a=extmap:5 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"));
+  EXPECT_THAT(answer, Not(HasSubstr("sdes:mid")));  // only what we use is answered
+
+  // The offerer only sends it: we only receive it.
+  result = AnswerOffer(
+      Parse(StrCat(kHead, "a=extmap:2/sendonly urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n")),
+      Local());
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->audio.audio_level_id, 2);
+  EXPECT_THAT(WriteSdp(result->answer),
+              HasSubstr("a=extmap:2/recvonly urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"));
+
+  // Not sent by the offerer, a bad id, or not offered at all: not agreed.
+  for (const std::string_view line :
+       {"a=extmap:2/recvonly urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+        "a=extmap:15 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+        "a=extmap:0 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+        "a=extmap:x urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+        "a=extmap:4 urn:ietf:params:rtp-hdrext:csrc-audio-level\r\n", ""}) {
+    result = AnswerOffer(Parse(StrCat(kHead, line)), Local());
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result->audio.audio_level_id, 0) << line;
+    EXPECT_THAT(WriteSdp(result->answer), Not(HasSubstr("a=extmap"))) << line;
+  }
+}
+
+TEST(MakeOfferTest, OffersTheAudioLevelAndReadsTheAnswersId) {
+  const SessionDescription offer = MakeOffer(Local());
+  EXPECT_THAT(WriteSdp(offer),
+              HasSubstr("a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"));
+  constexpr std::string_view kAnswer =
+      "v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+      "m=audio 7000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n";
+  auto accepted = AcceptAnswer(
+      offer, Parse(StrCat(kAnswer, "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n")));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->audio.audio_level_id, 1);
+  accepted = AcceptAnswer(offer, Parse(kAnswer));  // the answer leaves it out
+  ASSERT_TRUE(accepted.ok());
+  EXPECT_EQ(accepted->audio.audio_level_id, 0);
+}
+
 TEST(AcceptAnswerTest, RejectsAnswersThatDoNotFit) {
   const SessionDescription offer = MakeOffer(Local({AudioCodec::kPcmu}));
   EXPECT_FALSE(AcceptAnswer(offer, Parse("v=0\r\no=- 5 5 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\n"
