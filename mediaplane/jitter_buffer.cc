@@ -9,8 +9,28 @@ constexpr int kWindowTicks = 100;        // 2 s at 20 ms
 constexpr int kCalmWindowsToShrink = 5;  // 10 s without late packets
 }  // namespace
 
+size_t JitterSlotBytes(const CodecFormat& codec) {
+  size_t bytes = JitterBuffer::kMaxPayloadBytes;
+  const auto frame = static_cast<size_t>(codec.timestamps_per_frame());
+  switch (codec.kind) {
+    case CodecKind::kPcmu:
+    case CodecKind::kPcma:
+    case CodecKind::kG722:  // 8 bits per RTP timestamp unit, as G.711
+      bytes = frame;
+      break;
+    case CodecKind::kG729:  // 10 bytes per 10 ms (80 timestamp units)
+      bytes = (frame + 79) / 80 * 10;
+      break;
+    case CodecKind::kOpus:
+      break;
+  }
+  return (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+}
+
 JitterBuffer::JitterBuffer(JitterBufferOptions options)
     : options_(options),
+      payloads_(std::make_unique_for_overwrite<uint8_t[]>(JitterBuffer::kSlots *
+                                                          options.max_payload_bytes)),
       target_delay_(std::clamp(options.initial_delay_frames, options.min_delay_frames,
                                options.max_delay_frames)) {}
 
@@ -39,7 +59,7 @@ void JitterBuffer::Anchor(uint32_t timestamp) {
 
 JitterBuffer::InsertResult JitterBuffer::Insert(uint16_t sequence, uint32_t timestamp,
                                                 std::span<const uint8_t> payload) {
-  if (payload.size() > kMaxPayloadBytes) {
+  if (payload.size() > options_.max_payload_bytes) {
     ++stats_.oversized;
     return InsertResult::kOversized;
   }
@@ -64,7 +84,8 @@ JitterBuffer::InsertResult JitterBuffer::Insert(uint16_t sequence, uint32_t time
   }
   const auto frames_ahead = static_cast<int>(static_cast<int32_t>(timestamp - playout_timestamp_) /
                                              static_cast<int32_t>(options_.frame_samples));
-  Slot& slot = SlotAhead(frames_ahead);
+  const size_t index = IndexAhead(frames_ahead);
+  Slot& slot = slots_[index];
   if (slot.occupied && slot.timestamp == timestamp) {
     ++stats_.duplicates;
     return InsertResult::kDuplicate;
@@ -74,7 +95,7 @@ JitterBuffer::InsertResult JitterBuffer::Insert(uint16_t sequence, uint32_t time
   slot.sequence = sequence;
   slot.timestamp = timestamp;
   slot.size = static_cast<uint16_t>(payload.size());
-  if (!payload.empty()) std::memcpy(slot.bytes.data(), payload.data(), payload.size());
+  if (!payload.empty()) std::memcpy(PayloadOf(index), payload.data(), payload.size());
   ++stats_.stored;
   return result;
 }
@@ -88,7 +109,8 @@ JitterBuffer::Frame JitterBuffer::Pop() {
     return frame;
   }
   frame.timestamp = playout_timestamp_;
-  Slot& slot = SlotAhead(0);
+  const size_t index = IndexAhead(0);
+  Slot& slot = slots_[index];
   if (slot.occupied && slot.timestamp != playout_timestamp_) {
     slot.occupied = false;  // left over from before a jump: never playable
     --buffered_;
@@ -96,21 +118,19 @@ JitterBuffer::Frame JitterBuffer::Pop() {
   const bool here = slot.occupied;
   if (here) {
     frame.kind = Frame::Kind::kPacket;
-    frame.payload = std::span<const uint8_t>(slot.bytes.data(), slot.size);
+    frame.payload = BytesOf(index);
     slot.occupied = false;
     --buffered_;
     ++stats_.played;
     have_played_ = true;
     last_played_sequence_ = slot.sequence;
-  } else if (const Slot* next = NextBuffered();
-             next != nullptr &&
-             !(have_played_ &&
-               next->sequence == static_cast<uint16_t>(last_played_sequence_ + 1))) {
+  } else if (const int next = NextBuffered();
+             next >= 0 && !(have_played_ && slots_[static_cast<size_t>(next)].sequence ==
+                                                static_cast<uint16_t>(last_played_sequence_ + 1))) {
     frame.kind = Frame::Kind::kLost;
     ++stats_.lost;
-    const Slot& following = SlotAhead(1);
-    if (&following == next) {
-      frame.next_payload = std::span<const uint8_t>(next->bytes.data(), next->size);
+    if (static_cast<size_t>(next) == IndexAhead(1)) {
+      frame.next_payload = BytesOf(static_cast<size_t>(next));
     }
   } else {
     frame.kind = Frame::Kind::kEmpty;
@@ -119,13 +139,13 @@ JitterBuffer::Frame JitterBuffer::Pop() {
   return frame;
 }
 
-const JitterBuffer::Slot* JitterBuffer::NextBuffered() const {
-  if (buffered_ == 0) return nullptr;
+int JitterBuffer::NextBuffered() const {
+  if (buffered_ == 0) return -1;
   for (int ahead = 1; ahead < kSlots; ++ahead) {
-    const Slot& slot = slots_[(playout_index_ + static_cast<uint64_t>(ahead)) % kSlots];
-    if (slot.occupied) return &slot;
+    const size_t index = IndexAhead(ahead);
+    if (slots_[index].occupied) return static_cast<int>(index);
   }
-  return nullptr;
+  return -1;
 }
 
 // Late packets grow the delay at once (one frame held back); a long calm with

@@ -7,12 +7,21 @@
 // delay grows by a frame when a packet arrives too late to be played and
 // shrinks when the buffer has held more than the target for a whole window.
 // Fixed memory, no allocation after construction.
+//
+// The slots' bookkeeping (a few bytes each) is kept apart from their
+// payloads, and a payload slot is as large as the codec's frame needs (160
+// bytes for 20 ms of G.711, 400 for Opus): with thousands of participants
+// per worker these buffers are cold on every packet, so the bytes touched
+// per packet, and the scans of the slots, are what they cost.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
+
+#include "mediaplane/codec/audio_codec.h"
 
 namespace tutti::media {
 
@@ -21,7 +30,14 @@ struct JitterBufferOptions {
   int min_delay_frames = 2;
   int max_delay_frames = 12;
   int initial_delay_frames = 3;
+  // The largest payload a slot holds; a larger one is refused (kOversized),
+  // never truncated. JitterSlotBytes gives it for a codec.
+  size_t max_payload_bytes = 400;
 };
+
+// A slot's payload size for a codec: a fixed-rate codec's frame (rounded up
+// to a cache line), Opus's variable frames up to ~160 kbit/s at 20 ms.
+size_t JitterSlotBytes(const CodecFormat& codec);
 
 struct JitterBufferStats {
   uint64_t stored = 0;
@@ -37,9 +53,11 @@ struct JitterBufferStats {
 class JitterBuffer {
  public:
   static constexpr int kSlots = 32;                // 640 ms at 20 ms
-  static constexpr size_t kMaxPayloadBytes = 400;  // Opus up to ~160 kbit/s at 20 ms
+  static constexpr size_t kMaxPayloadBytes = 400;  // the default slot (Opus up to ~160 kbit/s)
 
   explicit JitterBuffer(JitterBufferOptions options);
+  JitterBuffer(JitterBuffer&&) = default;
+  JitterBuffer& operator=(JitterBuffer&&) = default;
 
   enum class InsertResult { kStored, kDuplicate, kLate, kOversized, kResynced };
   InsertResult Insert(uint16_t sequence, uint32_t timestamp, std::span<const uint8_t> payload);
@@ -67,31 +85,41 @@ class JitterBuffer {
   int target_delay_frames() const { return target_delay_; }
   int buffered_frames() const { return buffered_; }
   const JitterBufferStats& stats() const { return stats_; }
+  size_t max_payload_bytes() const { return options_.max_payload_bytes; }
 
  private:
+  // 12 bytes: the whole ring's bookkeeping is six cache lines.
   struct Slot {
-    bool occupied = false;
-    uint16_t sequence = 0;
     uint32_t timestamp = 0;
+    uint16_t sequence = 0;
     uint16_t size = 0;
-    std::array<uint8_t, kMaxPayloadBytes> bytes;
+    bool occupied = false;
   };
 
   // The slot of the frame `frames_ahead` after the playout point. Indexing
   // by distance from the playout point (not by timestamp / frame) keeps the
   // ring continuous across the 32-bit timestamp wrap.
-  Slot& SlotAhead(int frames_ahead) {
-    return slots_[(playout_index_ + static_cast<uint64_t>(frames_ahead)) % kSlots];
+  size_t IndexAhead(int frames_ahead) const {
+    return (playout_index_ + static_cast<uint64_t>(frames_ahead)) % kSlots;
+  }
+  Slot& SlotAhead(int frames_ahead) { return slots_[IndexAhead(frames_ahead)]; }
+  uint8_t* PayloadOf(size_t index) const {
+    return payloads_.get() + index * options_.max_payload_bytes;
+  }
+  std::span<const uint8_t> BytesOf(size_t index) const {
+    return {PayloadOf(index), slots_[index].size};
   }
   void Anchor(uint32_t timestamp);
   void Advance();
   void Clear();
   void Adapt();
-  // The first buffered frame after the playout point, or null.
-  const Slot* NextBuffered() const;
+  // The index of the first buffered frame after the playout point, or -1.
+  int NextBuffered() const;
 
   JitterBufferOptions options_;
   std::array<Slot, kSlots> slots_{};
+  // kSlots payloads of options_.max_payload_bytes, made once here.
+  std::unique_ptr<uint8_t[]> payloads_;
   bool started_ = false;
   uint32_t playout_timestamp_ = 0;  // timestamp of the next frame Pop returns
   uint64_t playout_index_ = 0;      // frames played since start; selects the slot

@@ -16,6 +16,7 @@ constexpr int64_t kRtcpIntervalUs = 5'000'000;
 media::JitterBufferOptions JitterOptionsFor(const media::CodecFormat& codec) {
   media::JitterBufferOptions options;
   options.frame_samples = static_cast<uint32_t>(codec.timestamps_per_frame());
+  options.max_payload_bytes = media::JitterSlotBytes(codec);
   return options;
 }
 
@@ -211,7 +212,13 @@ std::optional<char> Participant::OnRtp(const media::Datagram& datagram, int64_t 
   if (is_event) return dtmf_.OnPacket(rtp->timestamp, rtp->payload);
   // A new packet may land in the slot a deferred frame's span points into.
   deferred_.reset();
-  jitter_buffer_.Insert(rtp->sequence, rtp->timestamp, rtp->payload);
+  // A payload larger than the codec's frame (the slot) is not the agreed
+  // codec's: refused and counted, never truncated.
+  if (jitter_buffer_.Insert(rtp->sequence, rtp->timestamp, rtp->payload) ==
+      media::JitterBuffer::InsertResult::kOversized) {
+    ++stats_.malformed;
+    return std::nullopt;
+  }
   if (spec_.audio_level_id > 0) {
     if (const std::optional<media::AudioLevel> level =
             media::FindAudioLevel(*rtp, spec_.audio_level_id)) {

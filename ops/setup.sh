@@ -14,6 +14,8 @@ PACKAGES=(
   libspandsp-dev libbcg729-dev
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev
   libsqlite3-dev
+  # the io_uring media sockets ([media] kernel_io = "uring")
+  liburing-dev
   # test clients and tools (sqlite3: looking into the room database, [store])
   sip-tester baresip linphone-cli sox espeak-ng iproute2 ethtool python3 procps sqlite3
   # baresip's avcodec module: H.264 for the video e2e test (e2e.video_call)

@@ -1,5 +1,6 @@
 // tuttid's packet plane, chosen by [media] backend: kernel sockets (the
-// default: nothing to start, and what this base class is) or a DPDK port
+// default: epoll is this base class, io_uring a subclass in packet_plane.cc,
+// by [media] kernel_io) or a DPDK port
 // (dpdk_plane.cc, built only with TUTTI_DPDK). Only tuttid knows both; the
 // workers see a PacketIo either way.
 #pragma once

@@ -4,7 +4,8 @@
 # $server; it exits the script when tuttid does not come up. $build and
 # $dir are the caller's. SIP_PORT, API_PORT and RTP_MIN/RTP_MAX move it off
 # the defaults (5060, 8088, 20000-39999) when something else has them;
-# EXTRA_TOML is appended to the config (e.g. a [messaging] section).
+# EXTRA_TOML is appended to the config (e.g. a [messaging] section);
+# KERNEL_IO sets [media] kernel_io (uring or epoll; unset: the build's default).
 # bench_dirs DEFAULT_OUT: $build (BUILD or build/release), $out (OUT or
 # DEFAULT_OUT, made) and $dir (a temporary folder removed at exit, the
 # server's log copied to $out first).
@@ -29,6 +30,7 @@ rtp_port_max = ${RTP_MAX:-39999}
 workers = 1
 cores = [0]
 share_encoding = $1
+${KERNEL_IO:+kernel_io = \"$KERNEL_IO\"}
 [limits]
 max_calls = 50000
 max_requests_per_second = 1000000

@@ -203,6 +203,7 @@ std::optional<std::string> AudioCodecsFault(const std::vector<std::string>& code
 absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   absl::Status s;
   if (!(s = r.String("backend", &media->backend)).ok()) return s;
+  if (!(s = r.String("kernel_io", &media->kernel_io)).ok()) return s;
   if (!(s = r.String("address", &media->address)).ok()) return s;
   if (!(s = r.String("address6", &media->address6)).ok()) return s;
   if (!(s = r.Integer("rtp_port_min", &media->rtp_port_min, 1024, 65534)).ok()) return s;
@@ -683,6 +684,11 @@ absl::Status Validate(const toml::table& root, std::string_view origin, const Co
     return LineError(origin, at("media", "backend"),
                      "media.backend must be \"kernel\" or \"dpdk\", not \"", config.media.backend,
                      "\"");
+  }
+  if (config.media.kernel_io != "uring" && config.media.kernel_io != "epoll") {
+    return LineError(origin, at("media", "kernel_io"),
+                     "media.kernel_io must be \"uring\" or \"epoll\", not \"",
+                     config.media.kernel_io, "\"");
   }
   bool in_address6 = false;
   if (std::optional<std::string> problem = MediaAddressProblem(config.media, &in_address6)) {

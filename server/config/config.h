@@ -83,6 +83,10 @@ struct UserConfig {
 
 struct MediaConfig {
   std::string backend = "kernel";
+  // The kernel backend's socket I/O: "uring" (io_uring: one system call for
+  // a burst of many sockets; epoll, with a log line saying why, where the
+  // kernel or a seccomp filter refuses it) or "epoll" (recvmmsg/sendmmsg).
+  std::string kernel_io = "uring";
   std::string address = "127.0.0.1";
   // IPv6 media (kernel backend): c= for callers whose SDP is IPv6; "" none.
   std::string address6 = "::1";

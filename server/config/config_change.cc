@@ -89,6 +89,7 @@ void CompareMedia(const MediaConfig& a, const MediaConfig& b, ConfigChange* out)
   using S = MediaConfig;
   Section<S>("[media]", a, b, kRestart, out)
       .Key("backend", &S::backend)
+      .Key("kernel_io", &S::kernel_io)
       .Key("address", &S::address)
       .Key("address6", &S::address6)
       .Key("rtp_port_min", &S::rtp_port_min)

@@ -158,6 +158,57 @@ TEST(JitterBufferTest, OversizedPayloadIsRefused) {
   EXPECT_EQ(buffer.stats().oversized, 1u);
 }
 
+// Slots sized for what they hold: a G.711 frame, not an Opus one.
+TEST(JitterBufferTest, SlotsAreSizedForTheCodecsFrame) {
+  const CodecFormat pcmu{.kind = CodecKind::kPcmu, .clock_rate = 8000, .ptime_ms = 20};
+  EXPECT_EQ(JitterSlotBytes(pcmu), 192u);  // 160 bytes, rounded up to a cache line
+  EXPECT_EQ(JitterSlotBytes({.kind = CodecKind::kPcma, .clock_rate = 8000, .ptime_ms = 30}), 256u);
+  EXPECT_EQ(JitterSlotBytes({.kind = CodecKind::kG722, .clock_rate = 8000, .ptime_ms = 20}), 192u);
+  EXPECT_EQ(JitterSlotBytes({.kind = CodecKind::kG729, .clock_rate = 8000, .ptime_ms = 20}), 64u);
+  EXPECT_EQ(JitterSlotBytes({.kind = CodecKind::kOpus, .clock_rate = 48000, .ptime_ms = 20}),
+            448u);  // the default 400, rounded up
+}
+
+// Full G.711 frames in consecutive slots play back whole and unmixed; one
+// byte more than the slot is refused and counted, not cut to fit.
+TEST(JitterBufferTest, AG711BufferKeepsFullFramesAndRefusesLargerOnes) {
+  const CodecFormat pcmu{.kind = CodecKind::kPcmu, .clock_rate = 8000, .ptime_ms = 20};
+  JitterBuffer buffer({.frame_samples = kFrame,
+                       .min_delay_frames = 1,
+                       .max_delay_frames = 8,
+                       .initial_delay_frames = 1,
+                       .max_payload_bytes = JitterSlotBytes(pcmu)});
+  EXPECT_EQ(buffer.max_payload_bytes(), 192u);
+  std::vector<uint8_t> too_big(buffer.max_payload_bytes() + 1, 0xee);
+  for (int i = 0; i < 4; ++i) {
+    const std::vector<uint8_t> frame(buffer.max_payload_bytes(), static_cast<uint8_t>(i + 1));
+    EXPECT_EQ(buffer.Insert(static_cast<uint16_t>(i), kFrame * static_cast<uint32_t>(i), frame),
+              JitterBuffer::InsertResult::kStored);
+  }
+  EXPECT_EQ(buffer.Insert(4, kFrame * 4, too_big), JitterBuffer::InsertResult::kOversized);
+  EXPECT_EQ(buffer.stats().oversized, 1u);
+  JitterBuffer::Frame frame;
+  ASSERT_GT(PopUntilPacket(buffer, &frame), 0);
+  for (int i = 0; i < 4; ++i) {
+    if (i > 0) frame = buffer.Pop();
+    ASSERT_EQ(frame.kind, Kind::kPacket) << i;
+    ASSERT_EQ(frame.payload.size(), buffer.max_payload_bytes());
+    for (uint8_t byte : frame.payload) ASSERT_EQ(byte, i + 1) << i;
+  }
+  EXPECT_EQ(buffer.Pop().kind, Kind::kEmpty);  // the refused frame left no trace
+}
+
+// A codec change replaces the buffer (the participant's move-assignment):
+// the new one has its own slots and size.
+TEST(JitterBufferTest, AMovedBufferKeepsItsPayloads) {
+  JitterBuffer buffer = MakeBuffer(1);
+  buffer.Insert(0, 0, Payload(9));
+  JitterBuffer moved = std::move(buffer);
+  JitterBuffer::Frame frame;
+  ASSERT_GT(PopUntilPacket(moved, &frame), 0);
+  EXPECT_EQ(frame.payload[0], 9);
+}
+
 TEST(JitterBufferTest, ResetForgetsTheStream) {
   JitterBuffer buffer = MakeBuffer();
   buffer.Insert(0, 0, Payload(0));
