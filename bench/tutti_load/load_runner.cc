@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/tutti_load/load_call.h"
+#include "bench/tutti_load/media_transport.h"
 #include "bench/tutti_load/run_late_ticks.h"
 #include "bench/tutti_load/server_api.h"
 #include "bench/tutti_load/sip_messages.h"
@@ -129,12 +130,10 @@ class LoadEngine {
   void Timers(int64_t now_us);
   void SendSlot(int slot, int64_t now_us);
   void FlushBatch();
-  void ReceiveRtp(int64_t now_us);
+  size_t ReceiveRtp();  // how many datagrams it read
   // An audio packet from the server for `call`.
-  void OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr& header, int64_t now_us);
+  void OnAudio(LoadCall& call, const media::RtpView& rtp, int64_t arrival_us);
   void StartVideo(const sdp::SessionDescription& answer, const LoadCall& call, int64_t now_us);
-  // When the kernel queued a datagram (steady clock), from SO_TIMESTAMPNS.
-  int64_t ArrivalUs(const msghdr& header, int64_t fallback_us) const;
   bool Judged(const LoadCall& call) const {
     return options_.judge_per_room == 0 || call.member < options_.judge_per_room;
   }
@@ -154,7 +153,7 @@ class LoadEngine {
   UacEndpoint endpoint_;
   std::string run_tag_;
   int sip_fd_ = -1;
-  int rtp_fd_ = -1;
+  std::unique_ptr<MediaTransport> media_;  // the audio's: kernel socket or DPDK port
   std::unique_ptr<ServerApi> api_;
   std::unique_ptr<VideoTraffic> video_;       // --video only
   std::unique_ptr<MessageTraffic> messages_;  // --messages_per_second only
@@ -196,8 +195,6 @@ class LoadEngine {
   std::optional<ServerSample> server_idle_;  // before the first call
   double tool_cpu_before_ = 0;
 
-  DatagramBatch batch_;  // the audio's, out and in
-  int64_t realtime_minus_steady_us_ = 0;
   std::array<int16_t, 5760> pcm_{};
 
   int64_t last_progress_us_ = 0;
@@ -211,19 +208,19 @@ class LoadEngine {
 
 bool LoadEngine::Setup(RunResult* result) {
   std::optional<int> sip = BindUdp(options_.local_address, 0, 8 << 20);
-  std::optional<int> rtp = BindUdp(options_.local_address, 0, 64 << 20);
-  if (!sip || !rtp) {
+  if (!sip) {
     result->error = "cannot bind UDP sockets on " + options_.local_address;
     return false;
   }
   sip_fd_ = *sip;
-  rtp_fd_ = *rtp;
-  const int on = 1;
-  setsockopt(rtp_fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-  // Kernel timestamps are CLOCK_REALTIME; the schedule runs on the steady clock.
-  timespec real{};
-  clock_gettime(CLOCK_REALTIME, &real);
-  realtime_minus_steady_us_ = real.tv_sec * 1'000'000 + real.tv_nsec / 1000 - NowUs();
+  absl::StatusOr<std::unique_ptr<MediaTransport>> media =
+      options_.dpdk.eal_args.empty() ? OpenKernelTransport(options_.local_address)
+                                     : OpenDpdkTransport(options_.dpdk);
+  if (!media.ok()) {
+    result->error = std::string(media.status().message());
+    return false;
+  }
+  media_ = *std::move(media);
   if (options_.media && options_.video.enabled) {
     video_ = std::make_unique<VideoTraffic>(options_.video, options_.calls);
     if (!video_->Open(options_.local_address)) {
@@ -235,7 +232,8 @@ bool LoadEngine::Setup(RunResult* result) {
   }
   endpoint_.local_address = options_.local_address;
   endpoint_.sip_port = LocalPort(sip_fd_);
-  endpoint_.rtp_port = LocalPort(rtp_fd_);
+  endpoint_.media_address = media_->address();
+  endpoint_.rtp_port = media_->port();
   endpoint_.server_host = options_.server_host;
   endpoint_.server_port = static_cast<uint16_t>(options_.server_port);
   // Call-IDs unique across runs, so that a server still ending the last
@@ -516,7 +514,7 @@ void LoadEngine::Timers(int64_t now_us) {
   }
 }
 
-void LoadEngine::FlushBatch() { tx_packets_ += static_cast<int64_t>(batch_.Flush(rtp_fd_)); }
+void LoadEngine::FlushBatch() { tx_packets_ += static_cast<int64_t>(media_->Flush()); }
 
 void LoadEngine::SendSlot(int slot, int64_t now_us) {
   const size_t frame_samples = static_cast<size_t>(info_.clock_rate / 50);
@@ -539,7 +537,7 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
       call.silence_at = (call.silence_at + 1) % speech_.silence.size();
     }
     if (!payload.empty()) {
-      uint8_t* packet = batch_.next_out();
+      uint8_t* packet = media_->next_out();
       media::WriteRtpHeader({.marker = call.marker_next,
                              .payload_type = static_cast<uint8_t>(info_.payload_type),
                              .sequence = call.sequence++,
@@ -548,7 +546,7 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
                             packet);
       std::copy(payload.begin(), payload.end(), packet + media::kRtpHeaderSize);
       call.marker_next = false;
-      if (batch_.Queue(media::kRtpHeaderSize + payload.size(), call.media_to)) FlushBatch();
+      if (media_->Queue(media::kRtpHeaderSize + payload.size(), call.media_to)) FlushBatch();
     } else {
       call.marker_next = true;
     }
@@ -557,46 +555,32 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
   FlushBatch();
 }
 
-int64_t LoadEngine::ArrivalUs(const msghdr& header, int64_t fallback_us) const {
-  for (const cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
-       c = CMSG_NXTHDR(const_cast<msghdr*>(&header), const_cast<cmsghdr*>(c))) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      timespec stamp{};
-      std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
-      return stamp.tv_sec * 1'000'000 + stamp.tv_nsec / 1000 - realtime_minus_steady_us_;
-    }
-  }
-  return fallback_us;
+size_t LoadEngine::ReceiveRtp() {
+  return media_->Drain(
+      [&](std::span<const uint8_t> packet, uint16_t from_port, int64_t arrival_us) {
+        const int32_t index = call_of_port_[from_port];
+        if (index < 0) {
+          // After a BYE the server's last packets still arrive: only count
+          // strays while everyone is meant to be connected.
+          strays_ += phase_ == Phase::kTalk ? 1 : 0;
+          return;
+        }
+        if (media::LooksLikeRtcp(packet)) {
+          ++rtcp_;
+          return;
+        }
+        const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
+        if (!rtp) {
+          ++malformed_;
+          return;
+        }
+        ++rx_packets_;
+        OnAudio(calls_[static_cast<size_t>(index)], *rtp, arrival_us);
+      });
 }
 
-void LoadEngine::ReceiveRtp(int64_t now_us) {
-  batch_.Drain(rtp_fd_, true,
-               [&](std::span<const uint8_t> packet, const sockaddr_in& from, const msghdr& header) {
-                 const int32_t index = call_of_port_[ntohs(from.sin_port)];
-                 if (index < 0) {
-                   // After a BYE the server's last packets still arrive: only count
-                   // strays while everyone is meant to be connected.
-                   strays_ += phase_ == Phase::kTalk ? 1 : 0;
-                   return;
-                 }
-                 if (media::LooksLikeRtcp(packet)) {
-                   ++rtcp_;
-                   return;
-                 }
-                 const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
-                 if (!rtp) {
-                   ++malformed_;
-                   return;
-                 }
-                 ++rx_packets_;
-                 OnAudio(calls_[static_cast<size_t>(index)], *rtp, header, now_us);
-               });
-}
-
-void LoadEngine::OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr& header,
-                         int64_t now_us) {
+void LoadEngine::OnAudio(LoadCall& call, const media::RtpView& rtp, int64_t arrival_us) {
   if (!call.meter.measuring() || rtp.payload_type != info_.payload_type) return;
-  const int64_t arrival_us = ArrivalUs(header, now_us);
   call.meter.OnPacket(rtp.sequence, rtp.timestamp, arrival_us);
 
   if (!Judged(call)) return;
@@ -701,6 +685,7 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
     result->server_late_ticks =
         static_cast<int64_t>(after->late_ticks - server_before_->late_ticks);
     result->server_ticks = static_cast<int64_t>(after->ticks - server_before_->ticks);
+    result->server_worker_load = after->worker_load_max;
     if (server_idle_ && result->participants_measured > 0) {
       result->server_kb_per_participant =
           (server_before_->resident_bytes - server_idle_->resident_bytes) / 1024.0 /
@@ -896,19 +881,27 @@ RunResult LoadEngine::Run() {
     const int64_t wait_us = std::clamp<int64_t>(
         (options_.media ? std::min(next_slot_us, now_us + 1000) : now_us + 1000) - NowUs(), 0,
         1000);
-    if (wait_us > 0) {
+    if (wait_us > 0 && options_.media && media_->busy_poll()) {
+      // DPDK: nothing wakes a sleeper, and an arrival time is the poll's.
+      const int64_t until = NowUs() + wait_us;
+      for (int64_t now = NowUs(); now < until; now = NowUs()) {
+        if (ReceiveRtp() > 0 || options_.dpdk.idle_sleep_us <= 0) continue;
+        const timespec pause{0, std::min<int64_t>(options_.dpdk.idle_sleep_us, until - now) * 1000};
+        nanosleep(&pause, nullptr);
+      }
+    } else if (wait_us > 0) {
       const timespec pause{0, static_cast<long>(wait_us * 1000)};
       nanosleep(&pause, nullptr);
     }
     now_us = NowUs();
     ReceiveSip(now_us);
-    if (options_.media) ReceiveRtp(now_us);
+    if (options_.media) ReceiveRtp();
     if (video_) video_->Receive(now_us);
   }
   Summarize(&result);
   for (const std::string& room : rooms_made_) (void)api_->DeleteRoom(room);
   close(sip_fd_);
-  close(rtp_fd_);
+  media_.reset();
   return result;
 }
 

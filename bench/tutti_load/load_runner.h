@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "bench/tutti_load/media_transport.h"
 #include "bench/tutti_load/message_traffic.h"
 #include "bench/tutti_load/speech_frames.h"
 #include "bench/tutti_load/talk_model.h"
@@ -32,7 +33,10 @@ struct LoadOptions {
   // >= 0: churn instead; each call hangs up this long after its answer and
   // nothing is measured but the signaling (joins per second).
   double hold_s = -1;
-  bool media = true;   // false: SDP only, no RTP sent or read
+  bool media = true;  // false: SDP only, no RTP sent or read
+  // eal_args set: the audio goes through a DPDK port instead of a kernel
+  // socket (SIP, the API and video stay on the kernel).
+  DpdkMediaOptions dpdk;
   VideoOptions video;  // enabled: every call offers VP8 video too, and sends it
   // per_second > 0: the calls send pager-mode MESSAGEs to their rooms
   // during the measured window (then drained before it ends).
@@ -105,6 +109,9 @@ struct RunResult {
   double server_cpu_s_per_participant_minute = 0;
   int64_t server_late_ticks = 0;
   int64_t server_ticks = 0;
+  // The busiest worker's tutti_worker_load_ratio at the window's end
+  // (0..1; -1: the server does not export it).
+  double server_worker_load = -1;
   // Resident memory the server grew by, from before the first call to the
   // start of the measured window, per participant then connected.
   double server_kb_per_participant = 0;
