@@ -52,6 +52,9 @@ struct PortOptions {
   uint32_t mbufs = 0;  // 0: sized from max_participants
   int max_participants = 2000;
   uint32_t worker_ring_size = 4096;
+  // > 0: Receive sleeps this long (never past its deadline) after an empty
+  // poll instead of spinning, so the worker shares its core; 0: busy-polls.
+  int idle_sleep_us = 0;
 };
 
 // Counters per worker queue, written by that worker only.
