@@ -128,7 +128,8 @@ void DpdkPacketIo::Classify(rte_mbuf* mbuf) {
     rte_pktmbuf_free(mbuf);
     return;
   }
-  const bool verify = !(port_->rx_checksum_offload_ && ChecksumsVerified(mbuf));
+  const bool verify =
+      options.verify_checksums && !(port_->rx_checksum_offload_ && ChecksumsVerified(mbuf));
   const ParsedFrame frame = ParseFrame(FrameOf(mbuf), verify);
   // Unicast to us, or (ARP requests only) broadcast.
   const bool to_us = frame.dst_mac == port_->mac_ && frame.vlan == options.vlan;

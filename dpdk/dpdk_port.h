@@ -55,6 +55,10 @@ struct PortOptions {
   // > 0: Receive sleeps this long (never past its deadline) after an empty
   // poll instead of spinning, so the worker shares its core; 0: busy-polls.
   int idle_sleep_us = 0;
+  // false: received checksums are not verified in software where the NIC
+  // did not (tutti-load on a shared-memory link, which cannot corrupt a
+  // frame; tuttid always verifies).
+  bool verify_checksums = true;
 };
 
 // Counters per worker queue, written by that worker only.

@@ -6,7 +6,13 @@
 # net_memif pair (shared memory, no hugepages, no NIC) at 10.9.0.1; the
 # client end is for tutti-load: $load_dpdk_args are the tutti-load flags
 # that open it (--dpdk_eal, --dpdk_ip=10.9.0.2). SIP and the API stay on
-# loopback. The memif socket is $dir/memif.sock (removed with $dir). $build and
+# loopback. The memif socket is $dir/memif.sock (removed with $dir).
+# The worker shares core 0 with tuttid's control thread (SIP, the API), as
+# on the kernel path: it sleeps IDLE_SLEEP_US (default 20) whenever it finds
+# its queue empty ([dpdk] idle_sleep_us), so SIP is answered at once and the
+# process's CPU time is the work done; under full load it never sleeps.
+# tutti-load busy-polls its core 1 (LOAD_IDLE_SLEEP_US > 0 makes it sleep
+# too: only for a machine shared with other work). $build and
 # $dir are the caller's. SIP_PORT, API_PORT and RTP_MIN/RTP_MAX move it off
 # the defaults (5060, 8088, 20000-39999) when something else has them;
 # EXTRA_TOML is appended to the config (e.g. a [messaging] section).
@@ -36,9 +42,10 @@ backend = "dpdk"'
 eal_args = [\"--no-huge\", \"--no-pci\", \"-m\", \"1024\", \"--file-prefix=tutti-bench-$$\", \"-l\", \"0\", \"--vdev=net_memif0,role=server,$memif,mac=02:00:0a:09:00:01\"]
 port = \"net_memif0\"
 prefix_length = 24
-mbufs = 65535"
+mbufs = 65535
+idle_sleep_us = ${IDLE_SLEEP_US:-20}"
     load_dpdk_args=(--dpdk_eal="--no-huge --no-pci -m 512 --file-prefix=tutti-load-$$ -l ${LOAD_CORE:-1} --vdev=net_memif0,role=client,$memif,mac=02:00:0a:09:00:02"
-      --dpdk_ip=10.9.0.2)
+      --dpdk_ip=10.9.0.2 --dpdk_idle_sleep_us="${LOAD_IDLE_SLEEP_US:-0}")
   fi
   cat > "$dir/tutti.toml" <<TOML
 [sip]
