@@ -126,6 +126,16 @@ the end of --duration_s; the window ends when every expected delivery came
 
 With --hold_s >= 0 (churn) each call hangs up on its own after the hold
 time and the run measures signaling: joins per second, setup latency.
+
+With --dpdk_eal=ARGS the audio goes through a DPDK port instead of a
+kernel socket (EAL started with ARGS, e.g. the client end of a net_memif
+pair whose server end is tuttid's [dpdk] port), from --dpdk_ip (the
+offer's c=) and --dpdk_rtp_port; tutti-load answers ARP for that address
+and finds the server's MAC by ARP. SIP, the API and video stay on kernel
+sockets. It busy-polls the port (--dpdk_idle_sleep_us to sleep between
+empty polls on a shared machine); a packet's arrival time is the steady
+clock read when the poll returned its burst, not a kernel timestamp. The
+port's counters are printed to stderr at the end.
 )";
 
 // The first Ctrl-C ends the run cleanly (BYE for every call); a second one
