@@ -72,6 +72,8 @@ idle_sleep_us = 100
             self.skip_if_eal_cannot_start(str(failed))
             raise
         self.addCleanup(self.stop_server)
+        # tuttid, the memif server, made the socket (a file: socket-abstract=no).
+        self.assertTrue(os.path.exists(self.socket), f"no memif socket at {self.socket}")
 
     def skip_if_eal_cannot_start(self, log):
         """tuttid did not start (its log is in `log`): skipped only when EAL
