@@ -107,6 +107,7 @@ print(f'{sys.argv[2]:32} answered {r["calls"]["answered"]:5} missing {m["missing
       f'heard {h["turns_heard"]}/{h["turns_judged"]} noisy pauses {h["pauses_noisy"]} '
       f'jitter {m["jitter_ms_mean"]:.2f}/{m["jitter_ms_max"]:.2f} ms '
       f'tool {t["cpu_s"]/m["measured_s"]*100 if m["measured_s"] else 0:.0f}% '
+      f'{"(busy %.0f%%) " % (t["busy"]*100) if t.get("busy", -1) >= 0 else ""}'
       f'{video_line} {"PASS" if ok else "FAIL"} '
       f'[{r["machine"]["cpu_model"]} @ {r["machine"]["cpu_mhz"]} MHz]')
 PY

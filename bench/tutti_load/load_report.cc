@@ -277,7 +277,7 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
                             // not exported): with DPDK, cpu_s is 100% by construction.
                             {"worker_load", r.server_worker_load}}
            : nlohmann::json(nullptr)},
-      {"tool", {{"cpu_s", r.tool_cpu_s}, {"max_lag_ms", r.tool_max_lag_ms}}},
+      {"tool", {{"cpu_s", r.tool_cpu_s}, {"max_lag_ms", r.tool_max_lag_ms}, {"busy", r.tool_busy}}},
   };
   return json.dump(2) + "\n";
 }

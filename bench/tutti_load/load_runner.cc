@@ -186,6 +186,8 @@ class LoadEngine {
   int64_t strays_ = 0;
   int64_t retransmissions_ = 0;
   double max_lag_ms_ = 0;
+  int64_t poll_idle_us_ = 0;  // DPDK: time in polls that found nothing (or slept)
+  int64_t poll_idle_at_talk_start_ = 0;
   std::vector<double> setup_ms_;
   std::map<int, int64_t> failures_;
   int64_t ended_by_server_ = 0;
@@ -629,6 +631,7 @@ void LoadEngine::StartTalk(int64_t now_us) {
     if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) server_before_ = *sample;
   }
   tool_cpu_before_ = ProcessCpuSeconds();
+  poll_idle_at_talk_start_ = poll_idle_us_;
   tx_at_talk_start_ = tx_packets_;
   max_lag_ms_ = 0;
   for (LoadCall& call : calls_) {
@@ -639,6 +642,10 @@ void LoadEngine::StartTalk(int64_t now_us) {
 
 void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
   result->tool_cpu_s = ProcessCpuSeconds() - tool_cpu_before_;
+  if (media_ && media_->busy_poll() && now_us > talk_start_us_) {
+    result->tool_busy = 1.0 - static_cast<double>(poll_idle_us_ - poll_idle_at_talk_start_) /
+                                  static_cast<double>(now_us - talk_start_us_);
+  }
   result->tool_max_lag_ms = max_lag_ms_;
   result->packets_sent = tx_packets_ - tx_at_talk_start_;
   result->measured_s = static_cast<double>(now_us - talk_start_us_) / 1e6;
@@ -885,9 +892,13 @@ RunResult LoadEngine::Run() {
       // DPDK: nothing wakes a sleeper, and an arrival time is the poll's.
       const int64_t until = NowUs() + wait_us;
       for (int64_t now = NowUs(); now < until; now = NowUs()) {
-        if (ReceiveRtp() > 0 || options_.dpdk.idle_sleep_us <= 0) continue;
-        const timespec pause{0, std::min<int64_t>(options_.dpdk.idle_sleep_us, until - now) * 1000};
-        nanosleep(&pause, nullptr);
+        if (ReceiveRtp() > 0) continue;
+        if (options_.dpdk.idle_sleep_us > 0) {
+          const timespec pause{0,
+                               std::min<int64_t>(options_.dpdk.idle_sleep_us, until - now) * 1000};
+          nanosleep(&pause, nullptr);
+        }
+        poll_idle_us_ += NowUs() - now;
       }
     } else if (wait_us > 0) {
       const timespec pause{0, static_cast<long>(wait_us * 1000)};

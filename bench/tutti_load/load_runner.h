@@ -119,6 +119,9 @@ struct RunResult {
   // tutti-load itself over the same window.
   double tool_cpu_s = 0;
   double tool_max_lag_ms = 0;  // how late its 1 ms send schedule ran at worst
+  // DPDK path: the share of the window it was not polling an empty port
+  // (its CPU time is all of the window when it busy-polls); -1: kernel path.
+  double tool_busy = -1;
 
   bool interrupted = false;  // RequestStop() ended it early
   std::string error;         // set when the run could not start or finish
