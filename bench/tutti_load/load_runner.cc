@@ -20,13 +20,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/tutti_load/g711_level.h"
 #include "bench/tutti_load/load_call.h"
 #include "bench/tutti_load/media_transport.h"
 #include "bench/tutti_load/run_late_ticks.h"
 #include "bench/tutti_load/server_api.h"
 #include "bench/tutti_load/sip_messages.h"
 #include "bench/tutti_load/udp_socket.h"
-#include "mediaplane/codec/g711.h"
 #include "mediaplane/rtp/rtp_packet.h"
 #include "signaling/sdp/session_description.h"
 #include "signaling/sip/header_values.h"
@@ -604,14 +604,11 @@ void LoadEngine::OnAudio(LoadCall& call, const media::RtpView& rtp, int64_t arri
 }
 
 bool LoadEngine::IsLoud(LoadCall& call, std::span<const uint8_t> payload) {
-  const size_t samples = std::min(payload.size(), pcm_.size());
   switch (options_.codec) {
     case Codec::kPcma:
-      media::DecodeAlaw(payload.first(samples), pcm_.data());
-      return Loud(std::span<const int16_t>(pcm_.data(), samples));
+      return G711Loud(payload, /*alaw=*/true);
     case Codec::kPcmu:
-      media::DecodeUlaw(payload.first(samples), pcm_.data());
-      return Loud(std::span<const int16_t>(pcm_.data(), samples));
+      return G711Loud(payload, /*alaw=*/false);
     case Codec::kOpus: {
       const int decoded =
           opus_decode(call.decoder.get(), payload.data(), static_cast<opus_int32>(payload.size()),
