@@ -78,9 +78,12 @@ class DpdkTransport final : public MediaTransport {
     return static_cast<size_t>(sent);
   }
 
+  // At most kMaxBursts bursts a call: the run loop polls again at once, and
+  // a tool that falls behind a server still sending keeps its send
+  // schedule instead of draining forever.
   size_t Drain(OnDatagram fn) override {
     size_t count = 0;
-    while (true) {
+    for (int burst = 0; burst < kMaxBursts; ++burst) {
       const int n = io_->Receive(in_, 0);
       if (n <= 0) return count;
       count += static_cast<size_t>(n);
@@ -90,10 +93,12 @@ class DpdkTransport final : public MediaTransport {
         fn(std::span<const uint8_t>(datagram.data, datagram.size), datagram.remote.port, now_us);
       }
     }
+    return count;
   }
 
  private:
   static constexpr size_t kBatch = 64;
+  static constexpr int kMaxBursts = 16;
 
   std::unique_ptr<dpdk::DpdkPort> port_;
   std::unique_ptr<media::PacketIo> io_;
