@@ -12,7 +12,9 @@
 # its queue empty ([dpdk] idle_sleep_us), so SIP is answered at once and the
 # process's CPU time is the work done; under full load it never sleeps.
 # tutti-load busy-polls its core 1 (LOAD_IDLE_SLEEP_US > 0 makes it sleep
-# too: only for a machine shared with other work). $build and
+# too: only for a machine shared with other work). LOAD_EAL_EXTRA is
+# appended to tutti-load's EAL arguments (e.g.
+# --log-level=pmd.net.memif:debug). $build and
 # $dir are the caller's. SIP_PORT, API_PORT and RTP_MIN/RTP_MAX move it off
 # the defaults (5060, 8088, 20000-39999) when something else has them;
 # EXTRA_TOML is appended to the config (e.g. a [messaging] section).
@@ -44,7 +46,7 @@ port = \"net_memif0\"
 prefix_length = 24
 mbufs = 65535
 idle_sleep_us = ${IDLE_SLEEP_US:-20}"
-    load_dpdk_args=(--dpdk_eal="--no-huge --no-pci -m 512 --file-prefix=tutti-load-$$ -l ${LOAD_CORE:-1} --vdev=net_memif0,role=client,$memif,mac=02:00:0a:09:00:02"
+    load_dpdk_args=(--dpdk_eal="--no-huge --no-pci -m 512 --file-prefix=tutti-load-$$ -l ${LOAD_CORE:-1} --vdev=net_memif0,role=client,$memif,mac=02:00:0a:09:00:02 ${LOAD_EAL_EXTRA:-}"
       --dpdk_ip=10.9.0.2 --dpdk_idle_sleep_us="${LOAD_IDLE_SLEEP_US:-0}")
   fi
   cat > "$dir/tutti.toml" <<TOML
