@@ -319,6 +319,14 @@ uint16_t DpdkPacketIo::Transmit(rte_mbuf** mbufs, uint16_t count) {
     sent += rte_eth_tx_burst(port_->port_id_, static_cast<uint16_t>(queue), mbufs + sent,
                              static_cast<uint16_t>(count - sent));
   }
+  if (sent < count && port_->options_.tx_wait_us > 0) {
+    const int64_t deadline = NowMicros() + port_->options_.tx_wait_us;
+    while (sent < count && NowMicros() < deadline) {
+      rte_pause();
+      sent += rte_eth_tx_burst(port_->port_id_, static_cast<uint16_t>(queue), mbufs + sent,
+                               static_cast<uint16_t>(count - sent));
+    }
+  }
   if (shared) lock.clear(std::memory_order_release);
   for (uint16_t i = sent; i < count; ++i) rte_pktmbuf_free(mbufs[i]);
   counters_.tx.fetch_add(sent, std::memory_order_relaxed);

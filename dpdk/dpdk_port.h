@@ -59,6 +59,11 @@ struct PortOptions {
   // did not (tutti-load on a shared-memory link, which cannot corrupt a
   // frame; tuttid always verifies).
   bool verify_checksums = true;
+  // > 0: a full TX ring is retried for up to this long before frames are
+  // dropped (a load generator that would rather wait than lose its own
+  // frames); 0: a few immediate tries, then drop (tuttid: a late frame is
+  // worth no more than a lost one).
+  int tx_wait_us = 0;
 };
 
 // Counters per worker queue, written by that worker only.

@@ -136,6 +136,10 @@ absl::StatusOr<std::unique_ptr<MediaTransport>> OpenDpdkTransport(const DpdkMedi
   // their UDP checksums would only cost tutti-load time it needs at
   // 1 M packets/s. Its own frames carry checksums, which tuttid verifies.
   port_options.verify_checksums = false;
+  // tuttid does not poll while it mixes a tick, and the tool sends a
+  // quarter of its participants at once: rather wait for room in the ring
+  // (its lag shows it) than lose its own frames.
+  port_options.tx_wait_us = 2000;
   absl::StatusOr<std::unique_ptr<dpdk::DpdkPort>> port = dpdk::DpdkPort::Start(port_options);
   if (!port.ok()) {
     dpdk::StopEal();
