@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,7 +37,10 @@ constexpr int64_t kMacCacheUs = 5'000'000;
 }  // namespace
 
 DpdkPacketIo::DpdkPacketIo(DpdkPort* port, int worker)
-    : port_(port), worker_(worker), counters_(*port->queues_[static_cast<size_t>(worker)]) {}
+    : port_(port),
+      worker_(worker),
+      idle_sleep_us_(port->options_.idle_sleep_us),
+      counters_(*port->queues_[static_cast<size_t>(worker)]) {}
 
 DpdkPacketIo::~DpdkPacketIo() {
   for (int i = 0; i < held_count_; ++i) rte_pktmbuf_free(held_[static_cast<size_t>(i)]);
@@ -74,7 +78,13 @@ int DpdkPacketIo::Receive(std::span<media::Datagram> out, int64_t timeout_us) {
     const int64_t now = NowMicros();
     if (now >= deadline) break;
     polled_empty = true;
-    rte_pause();
+    if (idle_sleep_us_ > 0) {
+      // Sharing the core: give it up until the next poll (or the deadline).
+      const timespec pause{0, std::min<int64_t>(idle_sleep_us_, deadline - now) * 1000};
+      nanosleep(&pause, nullptr);
+    } else {
+      rte_pause();
+    }
   }
   // The empty polls up to the datagram (or the deadline) were idle: the
   // worker had nothing to do there.
@@ -118,7 +128,8 @@ void DpdkPacketIo::Classify(rte_mbuf* mbuf) {
     rte_pktmbuf_free(mbuf);
     return;
   }
-  const bool verify = !(port_->rx_checksum_offload_ && ChecksumsVerified(mbuf));
+  const bool verify =
+      options.verify_checksums && !(port_->rx_checksum_offload_ && ChecksumsVerified(mbuf));
   const ParsedFrame frame = ParseFrame(FrameOf(mbuf), verify);
   // Unicast to us, or (ARP requests only) broadcast.
   const bool to_us = frame.dst_mac == port_->mac_ && frame.vlan == options.vlan;
@@ -307,6 +318,14 @@ uint16_t DpdkPacketIo::Transmit(rte_mbuf** mbufs, uint16_t count) {
   for (int attempt = 0; attempt < 4 && sent < count; ++attempt) {
     sent += rte_eth_tx_burst(port_->port_id_, static_cast<uint16_t>(queue), mbufs + sent,
                              static_cast<uint16_t>(count - sent));
+  }
+  if (sent < count && port_->options_.tx_wait_us > 0) {
+    const int64_t deadline = NowMicros() + port_->options_.tx_wait_us;
+    while (sent < count && NowMicros() < deadline) {
+      rte_pause();
+      sent += rte_eth_tx_burst(port_->port_id_, static_cast<uint16_t>(queue), mbufs + sent,
+                               static_cast<uint16_t>(count - sent));
+    }
   }
   if (shared) lock.clear(std::memory_order_release);
   for (uint16_t i = sent; i < count; ++i) rte_pktmbuf_free(mbufs[i]);

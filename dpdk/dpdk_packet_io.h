@@ -1,7 +1,8 @@
 // One media worker's view of the DPDK port (DpdkPort): its RX queue (when
 // it has one), its hand-over ring, its TX queue. Used by that worker's
 // thread only. Receive busy-polls until a datagram or the deadline: the
-// core belongs to the worker. Nothing here allocates after construction.
+// core belongs to the worker (or, with PortOptions::idle_sleep_us, sleeps
+// between empty polls, to share it). Nothing here allocates after construction.
 #pragma once
 
 #include <array>
@@ -48,6 +49,7 @@ class DpdkPacketIo final : public media::PacketIo {
 
   DpdkPort* port_;
   const int worker_;
+  const int64_t idle_sleep_us_;
   QueueCounters& counters_;
   bool registered_ = false;
   uint64_t idle_ns_ = 0;

@@ -52,6 +52,18 @@ struct PortOptions {
   uint32_t mbufs = 0;  // 0: sized from max_participants
   int max_participants = 2000;
   uint32_t worker_ring_size = 4096;
+  // > 0: Receive sleeps this long (never past its deadline) after an empty
+  // poll instead of spinning, so the worker shares its core; 0: busy-polls.
+  int idle_sleep_us = 0;
+  // false: received checksums are not verified in software where the NIC
+  // did not (tutti-load on a shared-memory link, which cannot corrupt a
+  // frame; tuttid always verifies).
+  bool verify_checksums = true;
+  // > 0: a full TX ring is retried for up to this long before frames are
+  // dropped (a load generator that would rather wait than lose its own
+  // frames); 0: a few immediate tries, then drop (tuttid: a late frame is
+  // worth no more than a lost one).
+  int tx_wait_us = 0;
 };
 
 // Counters per worker queue, written by that worker only.

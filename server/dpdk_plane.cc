@@ -61,6 +61,7 @@ absl::StatusOr<std::unique_ptr<PacketPlane>> StartDpdkPlane(const Config& config
   options.rx_descriptors = static_cast<uint16_t>(config.dpdk.rx_descriptors);
   options.tx_descriptors = static_cast<uint16_t>(config.dpdk.tx_descriptors);
   options.mbufs = static_cast<uint32_t>(config.dpdk.mbufs);
+  options.idle_sleep_us = config.dpdk.idle_sleep_us;
   options.max_participants = config.limits.max_calls;
   absl::StatusOr<std::unique_ptr<dpdk::DpdkPort>> port = dpdk::DpdkPort::Start(options);
   if (!port.ok()) return port.status();

@@ -1,7 +1,20 @@
 # Sourced by capacity.sh and signaling.sh: the tuttid one measurement runs
-# against. start_tuttid SHARE_ENCODING writes its config into $dir, starts
-# it pinned to core 0 (one media worker, on that core too) and sets
-# $server; it exits the script when tuttid does not come up. $build and
+# against. start_tuttid SHARE_ENCODING [dpdk] writes its config into $dir,
+# starts it pinned to core 0 (one media worker, on that core too) and sets
+# $server; it exits the script when tuttid does not come up. With "dpdk"
+# its media runs on DPDK (backend = "dpdk") on the server end of a
+# net_memif pair (shared memory, no hugepages, no NIC) at 10.9.0.1; the
+# client end is for tutti-load: $load_dpdk_args are the tutti-load flags
+# that open it (--dpdk_eal, --dpdk_ip=10.9.0.2). SIP and the API stay on
+# loopback. The memif socket is $dir/memif.sock (removed with $dir).
+# The worker shares core 0 with tuttid's control thread (SIP, the API), as
+# on the kernel path: it sleeps IDLE_SLEEP_US (default 20) whenever it finds
+# its queue empty ([dpdk] idle_sleep_us), so SIP is answered at once and the
+# process's CPU time is the work done; under full load it never sleeps.
+# tutti-load busy-polls its core 1 (LOAD_IDLE_SLEEP_US > 0 makes it sleep
+# too: only for a machine shared with other work). LOAD_EAL_EXTRA is
+# appended to tutti-load's EAL arguments (e.g.
+# --log-level=pmd.net.memif:debug). $build and
 # $dir are the caller's. SIP_PORT, API_PORT and RTP_MIN/RTP_MAX move it off
 # the defaults (5060, 8088, 20000-39999) when something else has them;
 # EXTRA_TOML is appended to the config (e.g. a [messaging] section);
@@ -18,13 +31,32 @@ bench_dirs() {
 }
 
 start_tuttid() {
+  local media_toml='address = "127.0.0.1"' dpdk_toml=""
+  load_dpdk_args=()
+  if [ "${2:-}" = dpdk ]; then
+    local sock="$dir/memif.sock"
+    # rsize=14: 16384 slots a ring, room for 16 ms of 1 M packets/s while
+    # a side is busy elsewhere (the default 1024 is 1 ms of it).
+    local memif="socket=$sock,socket-abstract=no,rsize=14"
+    media_toml='address = "10.9.0.1"
+backend = "dpdk"'
+    # --no-huge: memif's rings are its own memfd, EAL's heap plain memory.
+    dpdk_toml="[dpdk]
+eal_args = [\"--no-huge\", \"--no-pci\", \"-m\", \"1024\", \"--file-prefix=tutti-bench-$$\", \"-l\", \"0\", \"--vdev=net_memif0,role=server,$memif,mac=02:00:0a:09:00:01\"]
+port = \"net_memif0\"
+prefix_length = 24
+mbufs = 65535
+idle_sleep_us = ${IDLE_SLEEP_US:-20}"
+    load_dpdk_args=(--dpdk_eal="--no-huge --no-pci -m 512 --file-prefix=tutti-load-$$ -l ${LOAD_CORE:-1} --vdev=net_memif0,role=client,$memif,mac=02:00:0a:09:00:02 ${LOAD_EAL_EXTRA:-}"
+      --dpdk_ip=10.9.0.2 --dpdk_idle_sleep_us="${LOAD_IDLE_SLEEP_US:-0}")
+  fi
   cat > "$dir/tutti.toml" <<TOML
 [sip]
 listen = "127.0.0.1"
 port = ${SIP_PORT:-5060}
 transports = ["udp"]
 [media]
-address = "127.0.0.1"
+$media_toml
 rtp_port_min = ${RTP_MIN:-20000}
 rtp_port_max = ${RTP_MAX:-39999}
 workers = 1
@@ -56,6 +88,7 @@ port = ${API_PORT:-8088}
 token = "capacity-token"
 [[room]]
 name = "1000"
+$dpdk_toml
 ${EXTRA_TOML:-}
 TOML
   taskset -c 0 "$build/server/tuttid" --config="$dir/tutti.toml" > "$dir/server.log" 2>&1 &

@@ -217,6 +217,7 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"hold_s", options.hold_s},
         {"judge_per_room", options.judge_per_room},
         {"media", options.media},
+        {"media_path", options.dpdk.eal_args.empty() ? "kernel" : "dpdk"},
         {"video", options.video.enabled ? "vp8" : ""},
         {"video_kbps", options.video.kbps},
         {"video_fps", options.video.fps},
@@ -271,9 +272,12 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
                             {"cpu_s_per_participant_minute", r.server_cpu_s_per_participant_minute},
                             {"late_ticks", r.server_late_ticks},
                             {"ticks", r.server_ticks},
-                            {"kb_per_participant", r.server_kb_per_participant}}
+                            {"kb_per_participant", r.server_kb_per_participant},
+                            // The busiest worker's load at the window's end (-1:
+                            // not exported): with DPDK, cpu_s is 100% by construction.
+                            {"worker_load", r.server_worker_load}}
            : nlohmann::json(nullptr)},
-      {"tool", {{"cpu_s", r.tool_cpu_s}, {"max_lag_ms", r.tool_max_lag_ms}}},
+      {"tool", {{"cpu_s", r.tool_cpu_s}, {"max_lag_ms", r.tool_max_lag_ms}, {"busy", r.tool_busy}}},
   };
   return json.dump(2) + "\n";
 }

@@ -21,12 +21,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/tutti_load/audio_level.h"
+#include "bench/tutti_load/g711_level.h"
 #include "bench/tutti_load/load_call.h"
+#include "bench/tutti_load/media_transport.h"
 #include "bench/tutti_load/run_late_ticks.h"
 #include "bench/tutti_load/server_api.h"
 #include "bench/tutti_load/sip_messages.h"
 #include "bench/tutti_load/udp_socket.h"
-#include "mediaplane/codec/g711.h"
 #include "mediaplane/rtp/rtp_packet.h"
 #include "signaling/sdp/session_description.h"
 #include "signaling/sip/header_values.h"
@@ -130,12 +131,10 @@ class LoadEngine {
   void Timers(int64_t now_us);
   void SendSlot(int slot, int64_t now_us);
   void FlushBatch();
-  void ReceiveRtp(int64_t now_us);
+  size_t ReceiveRtp();  // how many datagrams it read
   // An audio packet from the server for `call`.
-  void OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr& header, int64_t now_us);
+  void OnAudio(LoadCall& call, const media::RtpView& rtp, int64_t arrival_us);
   void StartVideo(const sdp::SessionDescription& answer, const LoadCall& call, int64_t now_us);
-  // When the kernel queued a datagram (steady clock), from SO_TIMESTAMPNS.
-  int64_t ArrivalUs(const msghdr& header, int64_t fallback_us) const;
   bool Judged(const LoadCall& call) const {
     return options_.judge_per_room == 0 || call.member < options_.judge_per_room;
   }
@@ -155,7 +154,7 @@ class LoadEngine {
   UacEndpoint endpoint_;
   std::string run_tag_;
   int sip_fd_ = -1;
-  int rtp_fd_ = -1;
+  std::unique_ptr<MediaTransport> media_;  // the audio's: kernel socket or DPDK port
   std::unique_ptr<ServerApi> api_;
   std::unique_ptr<VideoTraffic> video_;       // --video only
   std::unique_ptr<MessageTraffic> messages_;  // --messages_per_second only
@@ -188,6 +187,8 @@ class LoadEngine {
   int64_t strays_ = 0;
   int64_t retransmissions_ = 0;
   double max_lag_ms_ = 0;
+  int64_t poll_idle_us_ = 0;  // DPDK: time in polls that found nothing (or slept)
+  int64_t poll_idle_at_talk_start_ = 0;
   std::vector<double> setup_ms_;
   std::map<int, int64_t> failures_;
   int64_t ended_by_server_ = 0;
@@ -197,8 +198,6 @@ class LoadEngine {
   std::optional<ServerSample> server_idle_;  // before the first call
   double tool_cpu_before_ = 0;
 
-  DatagramBatch batch_;  // the audio's, out and in
-  int64_t realtime_minus_steady_us_ = 0;
   std::array<int16_t, 5760> pcm_{};
 
   int64_t last_progress_us_ = 0;
@@ -212,19 +211,19 @@ class LoadEngine {
 
 bool LoadEngine::Setup(RunResult* result) {
   std::optional<int> sip = BindUdp(options_.local_address, 0, 8 << 20);
-  std::optional<int> rtp = BindUdp(options_.local_address, 0, 64 << 20);
-  if (!sip || !rtp) {
+  if (!sip) {
     result->error = "cannot bind UDP sockets on " + options_.local_address;
     return false;
   }
   sip_fd_ = *sip;
-  rtp_fd_ = *rtp;
-  const int on = 1;
-  setsockopt(rtp_fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-  // Kernel timestamps are CLOCK_REALTIME; the schedule runs on the steady clock.
-  timespec real{};
-  clock_gettime(CLOCK_REALTIME, &real);
-  realtime_minus_steady_us_ = real.tv_sec * 1'000'000 + real.tv_nsec / 1000 - NowUs();
+  absl::StatusOr<std::unique_ptr<MediaTransport>> media =
+      options_.dpdk.eal_args.empty() ? OpenKernelTransport(options_.local_address)
+                                     : OpenDpdkTransport(options_.dpdk);
+  if (!media.ok()) {
+    result->error = std::string(media.status().message());
+    return false;
+  }
+  media_ = *std::move(media);
   if (options_.media && options_.video.enabled) {
     video_ = std::make_unique<VideoTraffic>(options_.video, options_.calls);
     if (!video_->Open(options_.local_address)) {
@@ -236,7 +235,8 @@ bool LoadEngine::Setup(RunResult* result) {
   }
   endpoint_.local_address = options_.local_address;
   endpoint_.sip_port = LocalPort(sip_fd_);
-  endpoint_.rtp_port = LocalPort(rtp_fd_);
+  endpoint_.media_address = media_->address();
+  endpoint_.rtp_port = media_->port();
   endpoint_.server_host = options_.server_host;
   endpoint_.server_port = static_cast<uint16_t>(options_.server_port);
   // Call-IDs unique across runs, so that a server still ending the last
@@ -526,7 +526,7 @@ void LoadEngine::Timers(int64_t now_us) {
   }
 }
 
-void LoadEngine::FlushBatch() { tx_packets_ += static_cast<int64_t>(batch_.Flush(rtp_fd_)); }
+void LoadEngine::FlushBatch() { tx_packets_ += static_cast<int64_t>(media_->Flush()); }
 
 void LoadEngine::SendSlot(int slot, int64_t now_us) {
   const size_t frame_samples = static_cast<size_t>(info_.clock_rate / 50);
@@ -552,7 +552,7 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
       call.silence_at = (call.silence_at + 1) % speech_.silence.size();
     }
     if (!payload.empty()) {
-      uint8_t* packet = batch_.next_out();
+      uint8_t* packet = media_->next_out();
       const media::RtpHeaderFields header{.marker = call.marker_next,
                                           .payload_type = static_cast<uint8_t>(info_.payload_type),
                                           .sequence = call.sequence++,
@@ -561,7 +561,7 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
       const size_t header_size = WriteHeader(header, call.audio_level_id, level, packet);
       std::copy(payload.begin(), payload.end(), packet + header_size);
       call.marker_next = false;
-      if (batch_.Queue(header_size + payload.size(), call.media_to)) FlushBatch();
+      if (media_->Queue(header_size + payload.size(), call.media_to)) FlushBatch();
     } else {
       call.marker_next = true;
     }
@@ -570,46 +570,32 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
   FlushBatch();
 }
 
-int64_t LoadEngine::ArrivalUs(const msghdr& header, int64_t fallback_us) const {
-  for (const cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
-       c = CMSG_NXTHDR(const_cast<msghdr*>(&header), const_cast<cmsghdr*>(c))) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      timespec stamp{};
-      std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
-      return stamp.tv_sec * 1'000'000 + stamp.tv_nsec / 1000 - realtime_minus_steady_us_;
-    }
-  }
-  return fallback_us;
+size_t LoadEngine::ReceiveRtp() {
+  return media_->Drain(
+      [&](std::span<const uint8_t> packet, uint16_t from_port, int64_t arrival_us) {
+        const int32_t index = call_of_port_[from_port];
+        if (index < 0) {
+          // After a BYE the server's last packets still arrive: only count
+          // strays while everyone is meant to be connected.
+          strays_ += phase_ == Phase::kTalk ? 1 : 0;
+          return;
+        }
+        if (media::LooksLikeRtcp(packet)) {
+          ++rtcp_;
+          return;
+        }
+        const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
+        if (!rtp) {
+          ++malformed_;
+          return;
+        }
+        ++rx_packets_;
+        OnAudio(calls_[static_cast<size_t>(index)], *rtp, arrival_us);
+      });
 }
 
-void LoadEngine::ReceiveRtp(int64_t now_us) {
-  batch_.Drain(rtp_fd_, true,
-               [&](std::span<const uint8_t> packet, const sockaddr_in& from, const msghdr& header) {
-                 const int32_t index = call_of_port_[ntohs(from.sin_port)];
-                 if (index < 0) {
-                   // After a BYE the server's last packets still arrive: only count
-                   // strays while everyone is meant to be connected.
-                   strays_ += phase_ == Phase::kTalk ? 1 : 0;
-                   return;
-                 }
-                 if (media::LooksLikeRtcp(packet)) {
-                   ++rtcp_;
-                   return;
-                 }
-                 const std::optional<media::RtpView> rtp = media::ParseRtp(packet);
-                 if (!rtp) {
-                   ++malformed_;
-                   return;
-                 }
-                 ++rx_packets_;
-                 OnAudio(calls_[static_cast<size_t>(index)], *rtp, header, now_us);
-               });
-}
-
-void LoadEngine::OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr& header,
-                         int64_t now_us) {
+void LoadEngine::OnAudio(LoadCall& call, const media::RtpView& rtp, int64_t arrival_us) {
   if (!call.meter.measuring() || rtp.payload_type != info_.payload_type) return;
-  const int64_t arrival_us = ArrivalUs(header, now_us);
   call.meter.OnPacket(rtp.sequence, rtp.timestamp, arrival_us);
 
   if (!Judged(call)) return;
@@ -631,14 +617,11 @@ void LoadEngine::OnAudio(LoadCall& call, const media::RtpView& rtp, const msghdr
 }
 
 bool LoadEngine::IsLoud(LoadCall& call, std::span<const uint8_t> payload) {
-  const size_t samples = std::min(payload.size(), pcm_.size());
   switch (options_.codec) {
     case Codec::kPcma:
-      media::DecodeAlaw(payload.first(samples), pcm_.data());
-      return Loud(std::span<const int16_t>(pcm_.data(), samples));
+      return G711Loud(payload, /*alaw=*/true);
     case Codec::kPcmu:
-      media::DecodeUlaw(payload.first(samples), pcm_.data());
-      return Loud(std::span<const int16_t>(pcm_.data(), samples));
+      return G711Loud(payload, /*alaw=*/false);
     case Codec::kOpus: {
       const int decoded =
           opus_decode(call.decoder.get(), payload.data(), static_cast<opus_int32>(payload.size()),
@@ -658,6 +641,7 @@ void LoadEngine::StartTalk(int64_t now_us) {
     if (absl::StatusOr<ServerSample> sample = api_->Sample(); sample.ok()) server_before_ = *sample;
   }
   tool_cpu_before_ = ProcessCpuSeconds();
+  poll_idle_at_talk_start_ = poll_idle_us_;
   tx_at_talk_start_ = tx_packets_;
   max_lag_ms_ = 0;
   for (LoadCall& call : calls_) {
@@ -668,6 +652,10 @@ void LoadEngine::StartTalk(int64_t now_us) {
 
 void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
   result->tool_cpu_s = ProcessCpuSeconds() - tool_cpu_before_;
+  if (media_ && media_->busy_poll() && now_us > talk_start_us_) {
+    result->tool_busy = 1.0 - static_cast<double>(poll_idle_us_ - poll_idle_at_talk_start_) /
+                                  static_cast<double>(now_us - talk_start_us_);
+  }
   result->tool_max_lag_ms = max_lag_ms_;
   result->packets_sent = tx_packets_ - tx_at_talk_start_;
   result->measured_s = static_cast<double>(now_us - talk_start_us_) / 1e6;
@@ -714,6 +702,7 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
     result->server_late_ticks =
         static_cast<int64_t>(after->late_ticks - server_before_->late_ticks);
     result->server_ticks = static_cast<int64_t>(after->ticks - server_before_->ticks);
+    result->server_worker_load = after->worker_load_max;
     if (server_idle_ && result->participants_measured > 0) {
       result->server_kb_per_participant =
           (server_before_->resident_bytes - server_idle_->resident_bytes) / 1024.0 /
@@ -909,19 +898,31 @@ RunResult LoadEngine::Run() {
     const int64_t wait_us = std::clamp<int64_t>(
         (options_.media ? std::min(next_slot_us, now_us + 1000) : now_us + 1000) - NowUs(), 0,
         1000);
-    if (wait_us > 0) {
+    if (wait_us > 0 && options_.media && media_->busy_poll()) {
+      // DPDK: nothing wakes a sleeper, and an arrival time is the poll's.
+      const int64_t until = NowUs() + wait_us;
+      for (int64_t now = NowUs(); now < until; now = NowUs()) {
+        if (ReceiveRtp() > 0) continue;
+        if (options_.dpdk.idle_sleep_us > 0) {
+          const timespec pause{0,
+                               std::min<int64_t>(options_.dpdk.idle_sleep_us, until - now) * 1000};
+          nanosleep(&pause, nullptr);
+        }
+        poll_idle_us_ += NowUs() - now;
+      }
+    } else if (wait_us > 0) {
       const timespec pause{0, static_cast<long>(wait_us * 1000)};
       nanosleep(&pause, nullptr);
     }
     now_us = NowUs();
     ReceiveSip(now_us);
-    if (options_.media) ReceiveRtp(now_us);
+    if (options_.media) ReceiveRtp();
     if (video_) video_->Receive(now_us);
   }
   Summarize(&result);
   for (const std::string& room : rooms_made_) (void)api_->DeleteRoom(room);
   close(sip_fd_);
-  close(rtp_fd_);
+  media_.reset();
   return result;
 }
 

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "bench/tutti_load/media_transport.h"
 #include "bench/tutti_load/message_traffic.h"
 #include "bench/tutti_load/speech_frames.h"
 #include "bench/tutti_load/talk_model.h"
@@ -40,6 +41,9 @@ struct LoadOptions {
   bool media = true;  // false: SDP only, no RTP sent or read
   // Send each frame's RFC 6464 audio level when the answer takes it.
   bool audio_level = true;
+  // eal_args set: the audio goes through a DPDK port instead of a kernel
+  // socket (SIP, the API and video stay on the kernel).
+  DpdkMediaOptions dpdk;
   VideoOptions video;  // enabled: every call offers VP8 video too, and sends it
   // per_second > 0: the calls send pager-mode MESSAGEs to their rooms
   // during the measured window (then drained before it ends).
@@ -112,6 +116,9 @@ struct RunResult {
   double server_cpu_s_per_participant_minute = 0;
   int64_t server_late_ticks = 0;
   int64_t server_ticks = 0;
+  // The busiest worker's tutti_worker_load_ratio at the window's end
+  // (0..1; -1: the server does not export it).
+  double server_worker_load = -1;
   // Resident memory the server grew by, from before the first call to the
   // start of the measured window, per participant then connected.
   double server_kb_per_participant = 0;
@@ -119,6 +126,9 @@ struct RunResult {
   // tutti-load itself over the same window.
   double tool_cpu_s = 0;
   double tool_max_lag_ms = 0;  // how late its 1 ms send schedule ran at worst
+  // DPDK path: the share of the window it was not polling an empty port
+  // (its CPU time is all of the window when it busy-polls); -1: kernel path.
+  double tool_busy = -1;
 
   bool interrupted = false;  // RequestStop() ended it early
   std::string error;         // set when the run could not start or finish

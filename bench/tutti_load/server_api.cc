@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -10,8 +11,11 @@
 
 namespace tutti::load {
 
-double SumOfMetric(std::string_view text, std::string_view name) {
-  double sum = 0;
+namespace {
+
+// Calls fn(value) for every sample of `name` (all label sets).
+template <typename Fn>
+void ForEachSample(std::string_view text, std::string_view name, Fn&& fn) {
   size_t at = 0;
   while (at < text.size()) {
     size_t end = text.find('\n', at);
@@ -23,9 +27,22 @@ double SumOfMetric(std::string_view text, std::string_view name) {
     if (next != ' ' && next != '{') continue;  // a longer name with this prefix
     const size_t space = line.rfind(' ');
     if (space == std::string_view::npos) continue;
-    sum += std::strtod(std::string(line.substr(space + 1)).c_str(), nullptr);
+    fn(std::strtod(std::string(line.substr(space + 1)).c_str(), nullptr));
   }
+}
+
+}  // namespace
+
+double SumOfMetric(std::string_view text, std::string_view name) {
+  double sum = 0;
+  ForEachSample(text, name, [&](double value) { sum += value; });
   return sum;
+}
+
+std::optional<double> MaxOfMetric(std::string_view text, std::string_view name) {
+  std::optional<double> max;
+  ForEachSample(text, name, [&](double value) { max = max ? std::max(*max, value) : value; });
+  return max;
 }
 
 ServerApi::ServerApi(const std::string& host, int port, std::string token)
@@ -51,6 +68,7 @@ absl::StatusOr<ServerSample> ServerApi::Sample() {
   sample.late_ticks = SumOfMetric(result->body, "tutti_worker_late_ticks_total");
   sample.ticks = SumOfMetric(result->body, "tutti_worker_tick_seconds_count");
   sample.participants = SumOfMetric(result->body, "tutti_participants");
+  sample.worker_load_max = MaxOfMetric(result->body, "tutti_worker_load_ratio").value_or(-1);
   sample.resident_bytes = SumOfMetric(result->body, "process_resident_memory_bytes");
   sample.video_packets_in = SumOfMetric(result->body, "tutti_video_packets_in_total");
   sample.video_packets_out = SumOfMetric(result->body, "tutti_video_packets_out_total");

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,10 @@ struct ServerSample {
   double late_ticks = 0;   // tutti_worker_late_ticks_total, every worker
   double ticks = 0;        // tutti_worker_tick_seconds_count, every worker
   double participants = 0;
+  // The busiest worker's tutti_worker_load_ratio (busy share of its core
+  // over about a second, 0..1); -1 on a server that does not export it. A
+  // DPDK worker busy-polls its core, so its CPU time says nothing: this does.
+  double worker_load_max = -1;
   double resident_bytes = 0;  // process_resident_memory_bytes
   // Video forwarding (tutti_video_*_total, every worker): 0 on a server
   // without it.
@@ -36,6 +41,8 @@ struct ServerSample {
 // The sum of every sample of `name` (all label sets) in Prometheus text; 0
 // when absent.
 double SumOfMetric(std::string_view text, std::string_view name);
+// The largest sample of `name`; nullopt when absent.
+std::optional<double> MaxOfMetric(std::string_view text, std::string_view name);
 
 class ServerApi {
  public:

@@ -55,7 +55,7 @@ std::string SdpOffer(const LoadCall& call, const UacEndpoint& endpoint, Codec co
   }
   return absl::StrCat(
       "v=0\r\n", "o=tutti-load ", call.index, " 1 IN IP4 ", endpoint.local_address, "\r\n",
-      "s=tutti-load\r\n", "c=IN IP4 ", endpoint.local_address, "\r\n", "t=0 0\r\n", "m=audio ",
+      "s=tutti-load\r\n", "c=IN IP4 ", endpoint.media_address, "\r\n", "t=0 0\r\n", "m=audio ",
       endpoint.rtp_port, " RTP/AVP ", info.payload_type, " 101\r\n", rtpmap, "\r\n",
       opus ? absl::StrCat("a=fmtp:", info.payload_type, " useinbandfec=1;usedtx=1\r\n") : "",
       "a=rtpmap:101 telephone-event/", info.clock_rate, "\r\n", "a=fmtp:101 0-16\r\n",

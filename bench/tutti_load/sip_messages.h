@@ -15,7 +15,10 @@ namespace tutti::load {
 struct UacEndpoint {
   std::string local_address = "127.0.0.1";
   uint16_t sip_port = 0;  // tutti-load's SIP socket
-  uint16_t rtp_port = 0;  // every participant's RTP arrives here (RTCP muxed)
+  // The SDP's c=: where every participant's RTP arrives (RTCP muxed), at
+  // rtp_port; on the DPDK path the DPDK port's address, not local_address.
+  std::string media_address = "127.0.0.1";
+  uint16_t rtp_port = 0;
   // Every participant's video arrives here (RTCP muxed); 0: audio only.
   uint16_t video_rtp_port = 0;
   int video_kbps = 0;  // offered as b=AS: the most each participant takes

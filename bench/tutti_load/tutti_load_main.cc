@@ -34,6 +34,22 @@ ABSL_FLAG(bool, media, true, "Send and receive RTP (false: SDP only, for signali
 ABSL_FLAG(bool, audio_level, true,
           "Send each frame's RFC 6464 audio level in an RTP header extension when the answer "
           "takes it (false: plain RTP headers, as a caller without it).");
+ABSL_FLAG(std::string, dpdk_eal, "",
+          "Audio through a DPDK port instead of a kernel socket: EAL's arguments, e.g. "
+          "\"--vdev=net_memif0,role=client,socket=/tmp/tutti-memif.sock --no-huge --no-pci -m 512 "
+          "--file-prefix=load -l 1\". SIP and the API stay on kernel sockets. \"\": the kernel.");
+ABSL_FLAG(std::string, dpdk_ip, "10.9.0.2",
+          "With --dpdk_eal: tutti-load's IPv4 address on the DPDK port (its SDP c=; it answers "
+          "ARP for it).");
+ABSL_FLAG(int, dpdk_prefix_length, 24,
+          "With --dpdk_eal: the DPDK address's subnet (the server's "
+          "media address must be on it: no gateway).");
+ABSL_FLAG(int, dpdk_idle_sleep_us, 0,
+          "With --dpdk_eal: sleep this long after an empty poll instead of spinning (a shared "
+          "machine; arrival times coarsen by as much). 0: busy-poll.");
+ABSL_FLAG(int, dpdk_rtp_port, 5004, "With --dpdk_eal: the UDP port all audio arrives at.");
+ABSL_FLAG(std::string, dpdk_device, "",
+          "With --dpdk_eal: DPDK's name of the port; \"\": the first.");
 ABSL_FLAG(std::string, video, "",
           "vp8: every call offers VP8 video too (AVPF: nack, nack pli, ccm fir, goog-remb) and, "
           "when the answer takes it, sends a synthetic camera and checks the video it gets. \"\": "
@@ -117,6 +133,16 @@ the end of --duration_s; the window ends when every expected delivery came
 
 With --hold_s >= 0 (churn) each call hangs up on its own after the hold
 time and the run measures signaling: joins per second, setup latency.
+
+With --dpdk_eal=ARGS the audio goes through a DPDK port instead of a
+kernel socket (EAL started with ARGS, e.g. the client end of a net_memif
+pair whose server end is tuttid's [dpdk] port), from --dpdk_ip (the
+offer's c=) and --dpdk_rtp_port; tutti-load answers ARP for that address
+and finds the server's MAC by ARP. SIP, the API and video stay on kernel
+sockets. It busy-polls the port (--dpdk_idle_sleep_us to sleep between
+empty polls on a shared machine); a packet's arrival time is the steady
+clock read when the poll returned its burst, not a kernel timestamp. The
+port's counters are printed to stderr at the end.
 )";
 
 // The first Ctrl-C ends the run cleanly (BYE for every call); a second one
@@ -183,9 +209,23 @@ int main(int argc, char** argv) {
     return bad("--cps must be > 0, --duration_s >= 0");
   options.media = absl::GetFlag(FLAGS_media);
   options.audio_level = absl::GetFlag(FLAGS_audio_level);
+  options.dpdk.eal_args = absl::GetFlag(FLAGS_dpdk_eal);
+  options.dpdk.address = absl::GetFlag(FLAGS_dpdk_ip);
+  options.dpdk.prefix_length = absl::GetFlag(FLAGS_dpdk_prefix_length);
+  options.dpdk.device = absl::GetFlag(FLAGS_dpdk_device);
+  options.dpdk.idle_sleep_us = absl::GetFlag(FLAGS_dpdk_idle_sleep_us);
+  if (options.dpdk.idle_sleep_us < 0 || options.dpdk.idle_sleep_us > 10000) {
+    return bad("--dpdk_idle_sleep_us must be 0..10000");
+  }
+  const int dpdk_rtp_port = absl::GetFlag(FLAGS_dpdk_rtp_port);
+  if (dpdk_rtp_port < 1 || dpdk_rtp_port > 65535) return bad("--dpdk_rtp_port must be 1..65535");
+  options.dpdk.port = static_cast<uint16_t>(dpdk_rtp_port);
   const std::string video = absl::GetFlag(FLAGS_video);
   if (!video.empty() && video != "vp8") return bad("--video must be vp8 or empty");
   options.video.enabled = video == "vp8";
+  if (options.video.enabled && !options.dpdk.eal_args.empty()) {
+    return bad("--video goes over kernel sockets only: not with --dpdk_eal");
+  }
   options.video.kbps = absl::GetFlag(FLAGS_video_kbps);
   options.video.fps = absl::GetFlag(FLAGS_video_fps);
   options.video.keyframe_interval_s = absl::GetFlag(FLAGS_keyframe_interval_s);

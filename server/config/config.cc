@@ -247,6 +247,7 @@ absl::Status ReadDpdk(TableReader& r, DpdkConfig* dpdk) {
   if (!(s = r.Integer("rx_descriptors", &dpdk->rx_descriptors, 64, 16384)).ok()) return s;
   if (!(s = r.Integer("tx_descriptors", &dpdk->tx_descriptors, 64, 16384)).ok()) return s;
   if (!(s = r.Integer("mbufs", &dpdk->mbufs, 0, 16777215)).ok()) return s;
+  if (!(s = r.Integer("idle_sleep_us", &dpdk->idle_sleep_us, 0, 10000)).ok()) return s;
   return r.RejectUnknown();
 }
 

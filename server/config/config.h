@@ -147,6 +147,11 @@ struct DpdkConfig {
   int tx_descriptors = 1024;
   // Mbufs in the pool; 0 sizes it from [limits] max_calls and the queues.
   int mbufs = 0;
+  // > 0: a worker that finds its queues empty sleeps this long (at most
+  // until its next tick) instead of spinning, so that it shares its core
+  // (the control thread, other processes); 0: pure busy polling, for a
+  // core of its own (isolcpus).
+  int idle_sleep_us = 0;
 
   bool operator==(const DpdkConfig&) const = default;
 };

@@ -122,6 +122,7 @@ void CompareDpdk(const DpdkConfig& a, const DpdkConfig& b, ConfigChange* out) {
       .Key("rx_descriptors", &S::rx_descriptors)
       .Key("tx_descriptors", &S::tx_descriptors)
       .Key("mbufs", &S::mbufs)
+      .Key("idle_sleep_us", &S::idle_sleep_us)
       .Done();
 }
 

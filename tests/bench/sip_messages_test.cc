@@ -164,5 +164,29 @@ TEST(ServerApiTest, SumsEveryLabelSetOfOneMetricOnly) {
   EXPECT_EQ(SumOfMetric(text, "absent"), 0);
 }
 
+TEST(ServerApiTest, TheBusiestWorkersLoadIsTheLargestSample) {
+  const std::string text =
+      "tutti_worker_load_ratio{worker=\"0\"} 0.25\n"
+      "tutti_worker_load_ratio{worker=\"1\"} 0.75\n"
+      "tutti_worker_load_ratio_extra 9\n";
+  EXPECT_EQ(MaxOfMetric(text, "tutti_worker_load_ratio"), 0.75);
+  EXPECT_FALSE(MaxOfMetric(text, "absent").has_value());
+}
+
+// On the DPDK path the RTP goes to the DPDK port's address, not to the
+// address SIP uses.
+TEST(SipMessagesTest, TheOffersConnectionAddressIsTheMediaAddress) {
+  UacEndpoint endpoint = Endpoint();
+  endpoint.local_address = "127.0.0.1";
+  endpoint.media_address = "10.9.0.2";
+  const std::string text = InviteText(MakeCall(), "load-3", endpoint, Codec::kPcmu);
+  sip::ParseOutcome parsed = sip::ParseSipMessage(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.reject_reason;
+  EXPECT_EQ(parsed.message.top_via().host, "127.0.0.1");
+  absl::StatusOr<sdp::SessionDescription> offer = sdp::ParseSdp(parsed.message.body());
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  EXPECT_EQ(offer->connection_address, "10.9.0.2");
+}
+
 }  // namespace
 }  // namespace tutti::load

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,7 +44,8 @@ const auto* const kEal = ::testing::AddGlobalTestEnvironment(new EalEnvironment)
 class DpdkPacketIoTest : public ::testing::Test {
  protected:
   // A port whose RX ring we feed and whose TX ring we drain.
-  void StartPort(int workers, uint16_t vlan = 0) {
+  void StartPort(int workers, uint16_t vlan = 0,
+                 const std::function<void(PortOptions&)>& tweak = nullptr) {
     static int serial = 0;
     const std::string name = "test_ring" + std::to_string(serial++);
     rx_ = rte_ring_create((name + "_rx").c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -65,6 +68,7 @@ class DpdkPacketIoTest : public ::testing::Test {
     options.rx_descriptors = 128;
     options.tx_descriptors = 128;
     options.worker_ring_size = 256;
+    if (tweak) tweak(options);
     auto port = DpdkPort::Start(options);
     ASSERT_TRUE(port.ok()) << port.status();
     port_ = std::move(*port);
@@ -307,6 +311,37 @@ TEST_F(DpdkPacketIoTest, VlanTaggedMediaAndDamagedFrames) {
   EXPECT_EQ(counters.bad_checksum.load(), 1u);
   EXPECT_EQ(counters.fragments.load(), 1u);
   EXPECT_EQ(counters.malformed.load(), 1u);
+}
+
+// tutti-load's side of a shared-memory link: it does not spend time
+// verifying the server's checksums (tuttid, by default, does: above).
+TEST_F(DpdkPacketIoTest, WithoutVerifyingChecksumsADamagedChecksumIsDelivered) {
+  StartPort(1, 0, [](PortOptions& options) { options.verify_checksums = false; });
+  ios_[0]->AttachPort(20000, -1);
+  std::vector<uint8_t> damaged = UdpFrame(20000, "bitflip");
+  damaged.back() ^= 0x01;
+  Inject(damaged);
+  std::vector<media::Datagram> got;
+  ASSERT_EQ(ReceiveAll(*ios_[0], &got), 1);
+  EXPECT_EQ(port_->queue(0).bad_checksum.load(), 0u);
+}
+
+// [dpdk] idle_sleep_us: between empty polls the worker sleeps, yet it
+// still waits out its whole timeout (counted as idle) and still finds what
+// arrives. (That it gives the core away is the end-to-end test's to show:
+// tests/bench/tutti_load_dpdk_test.py on a shared machine.)
+TEST_F(DpdkPacketIoTest, SleepingBetweenEmptyPollsWaitsOutTheTimeoutAndStillReceives) {
+  StartPort(1, 0, [](PortOptions& options) { options.idle_sleep_us = 500; });
+  ios_[0]->AttachPort(20000, -1);
+  std::array<media::Datagram, 64> burst{};
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_EQ(ios_[0]->Receive(burst, 3'000), 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - before, std::chrono::microseconds(3'000));
+  EXPECT_GE(ios_[0]->idle_ns(), 3'000'000u);
+  Inject(UdpFrame(20000, "after a sleep"));
+  ASSERT_EQ(ios_[0]->Receive(burst, 1'000'000), 1);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(burst[0].data), burst[0].size),
+            "after a sleep");
 }
 
 }  // namespace

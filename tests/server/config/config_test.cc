@@ -216,6 +216,7 @@ port = "net_af_packet0"
 prefix_length = 24
 gateway = "10.77.0.1"
 vlan = 12
+idle_sleep_us = 50
 )",
                           "t.toml");
   ASSERT_TRUE(dpdk.ok()) << dpdk.status();
@@ -225,6 +226,12 @@ vlan = 12
   EXPECT_EQ(dpdk->dpdk.eal_args.size(), 2u);
   EXPECT_EQ(dpdk->dpdk.port, "net_af_packet0");
   EXPECT_EQ(dpdk->dpdk.vlan, 12);
+  EXPECT_EQ(dpdk->dpdk.idle_sleep_us, 50);
+  auto busy_polling = ParseConfig(DefaultConfigText(), "<embedded>");
+  ASSERT_TRUE(busy_polling.ok()) << busy_polling.status();
+  EXPECT_EQ(busy_polling->dpdk.idle_sleep_us, 0);  // the core is the worker's
+  auto sleep = ParseConfig("[dpdk]\nidle_sleep_us = -1\n", "t.toml");
+  EXPECT_THAT(std::string(sleep.status().message()), HasSubstr("dpdk.idle_sleep_us"));
   auto level = ParseConfig("[log]\nlevel = \"loud\"\n", "t.toml");
   EXPECT_THAT(std::string(level.status().message()), HasSubstr("log.level must be one of"));
 }
