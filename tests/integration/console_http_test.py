@@ -28,8 +28,8 @@ FILES = {
     "/console/icon.svg": "image/svg+xml",
 }
 
-# Room 1000 is conference 1 and pcmu-only conference 2: with two workers,
-# 1000 is mixed on worker 1 (WorkerPool::WorkerFor: id % workers).
+# Two workers: a room is placed on the one with the most room when its
+# first caller joins (issue 20); both idle, the lowest index.
 TWO_WORKERS = "workers = 2"
 
 
