@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "mixer/admission.h"
 #include "mixer/worker_messages.h"
 
 namespace tutti::mixer {
@@ -22,8 +23,15 @@ class MediaWorkers {
   // Hands every pending worker event to `handle` (which may take a Detached
   // event's participant).
   virtual void DrainEvents(const std::function<void(WorkerEvent&)>& handle) = 0;
-  // The index of the worker that runs `conference_id`, for logs.
+  // The index of the worker that runs `conference_id`, for logs; -1 when
+  // nobody is in it (a conference is placed by load at its first join).
   virtual int WorkerIndexFor(uint32_t conference_id) = 0;
+  // Admission by media load (issue 20, admission.h), on the workers' loads
+  // now: a new call to `conference_id` (a room, or a caller's lobby), and a
+  // caller in `from` moving to `to`. Call control refuses what is not
+  // Admitted().
+  virtual Admission AdmitNew(uint32_t conference_id) = 0;
+  virtual Admission AdmitMove(uint32_t from, uint32_t to) = 0;
 };
 
 }  // namespace tutti::mixer

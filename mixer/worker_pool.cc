@@ -3,8 +3,21 @@
 #include "mediaplane/kernel_socket_io.h"
 
 namespace tutti::mixer {
+namespace {
 
-WorkerPool::WorkerPool(WorkerPoolOptions options) {
+// WorkerOptions::spread_ticks is the worker helper's (issue 20); until that
+// field is there, the key is read and kept but not passed on.
+template <typename Options>
+void SetSpreadTicks(Options& worker, bool spread) {
+  if constexpr (requires { worker.spread_ticks; }) worker.spread_ticks = spread;
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(WorkerPoolOptions options)
+    : limits_(options.admission),
+      placement_(options.workers),
+      uses_(static_cast<size_t>(options.workers)) {
   for (int i = 0; i < options.workers; ++i) {
     WorkerOptions worker;
     worker.index = i;
@@ -15,6 +28,7 @@ WorkerPool::WorkerPool(WorkerPoolOptions options) {
     worker.consent_timeout_us = options.consent_timeout_us;
     worker.shed_load = options.shed_load;
     worker.restore_load = options.restore_load;
+    SetSpreadTicks(worker, options.spread_ticks);
     std::unique_ptr<media::PacketIo> io =
         options.make_io ? options.make_io(i) : std::make_unique<media::KernelSocketIo>();
     workers_.push_back(std::make_unique<MediaWorker>(worker, std::move(io)));
@@ -29,6 +43,11 @@ void WorkerPool::Start() {
 
 void WorkerPool::Stop() {
   for (auto& worker : workers_) worker->Stop();
+}
+
+void WorkerPool::SetAdmissionLimits(const AdmissionLimits& limits) {
+  control_thread_.Check();
+  limits_ = limits;
 }
 
 bool WorkerPool::Add(std::unique_ptr<Participant> participant) {
@@ -74,13 +93,68 @@ bool WorkerPool::Configure(uint32_t conference_id, const ConferenceSettings& set
 
 bool WorkerPool::Send(uint32_t conference_id, WorkerCommand command) {
   control_thread_.Check();
-  return WorkerFor(conference_id).Post(std::move(command));
+  if (auto* add = std::get_if<AddParticipant>(&command)) return Join(std::move(*add));
+  if (const auto* configure = std::get_if<ConfigureConference>(&command)) {
+    bool all = true;
+    for (auto& worker : workers_) all = worker->Post(*configure) && all;
+    return all;
+  }
+  return RouteOf(conference_id).Post(std::move(command));
+}
+
+bool WorkerPool::Join(AddParticipant command) {
+  const uint32_t conference_id = command.participant->spec().conference_id;
+  const uint64_t participant_id = command.participant->id();
+  int worker = placement_.WorkerOf(conference_id);
+  if (worker < 0) worker = PlaceOn(limits_, Uses());
+  if (!workers_[static_cast<size_t>(worker)]->Post(std::move(command))) return false;
+  placement_.Join(conference_id, participant_id, worker);
+  return true;
+}
+
+MediaWorker& WorkerPool::RouteOf(uint32_t conference_id) {
+  const int placed = placement_.WorkerOf(conference_id);
+  return *workers_[placed >= 0 ? static_cast<size_t>(placed) : conference_id % workers_.size()];
+}
+
+int WorkerPool::WorkerIndexFor(uint32_t conference_id) {
+  control_thread_.Check();
+  return placement_.WorkerOf(conference_id);
+}
+
+std::span<const WorkerUse> WorkerPool::Uses() {
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    uses_[i].load_permille = workers_[i]->counters().load_permille.load(std::memory_order_relaxed);
+    uses_[i].participants = placement_.participants(static_cast<int>(i));
+  }
+  return uses_;
+}
+
+Admission WorkerPool::AdmitNew(uint32_t conference_id) {
+  control_thread_.Check();
+  return mixer::AdmitNew(limits_, Uses(), placement_.WorkerOf(conference_id));
+}
+
+Admission WorkerPool::AdmitMove(uint32_t from, uint32_t to) {
+  control_thread_.Check();
+  return mixer::AdmitMove(limits_, Uses(), placement_.WorkerOf(from), placement_.WorkerOf(to));
 }
 
 void WorkerPool::DrainEvents(const std::function<void(WorkerEvent&)>& handle) {
   control_thread_.Check();
   for (auto& worker : workers_) {
-    while (std::optional<WorkerEvent> event = worker->PollEvent()) handle(*event);
+    while (std::optional<WorkerEvent> event = worker->PollEvent()) {
+      std::visit(
+          Overloaded{[this](const Left& left) { placement_.Leave(left.participant_id); },
+                     [this](const RtpTimeout& out) { placement_.Leave(out.participant_id); },
+                     [this](const DtlsFailed& failed) { placement_.Leave(failed.participant_id); },
+                     [this](const Detached& detached) {
+                       if (detached.participant) placement_.Leave(detached.participant->id());
+                     },
+                     [](const auto&) {}},
+          *event);
+      handle(*event);
+    }
   }
 }
 

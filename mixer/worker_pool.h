@@ -1,16 +1,20 @@
 // The media workers of a process and how the control thread reaches them:
-// a conference lives on one worker (chosen by its id), so every participant
-// of a room goes to the same worker and a mix needs no lock.
+// a conference lives on one worker, so every participant of a room goes to
+// the same worker and a mix needs no lock. Which one is chosen by load when
+// its first participant joins (issue 20, placement.h); the same pool says
+// whether a new call may come in (admission.h).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "common/thread_owner.h"
 #include "mixer/media_worker.h"
 #include "mixer/media_workers.h"
+#include "mixer/placement.h"
 
 namespace tutti::mixer {
 
@@ -23,6 +27,11 @@ struct WorkerPoolOptions {
   int64_t consent_timeout_us = 10'000'000;
   double shed_load = 0.85;  // WorkerOptions
   double restore_load = 0.70;
+  // WorkerOptions::spread_ticks (the worker helper's field: passed on once it
+  // exists, see worker_pool.cc).
+  bool spread_ticks = true;
+  // Admission by load; SetAdmissionLimits changes it on a reload.
+  AdmissionLimits admission;
   // Each worker's packet I/O; unset: kernel sockets. The DPDK backend
   // passes its own (the mixer knows nothing of DPDK).
   std::function<std::unique_ptr<media::PacketIo>(int worker)> make_io;
@@ -54,22 +63,40 @@ class WorkerPool final : public MediaWorkers {
   bool SetGains(uint32_t conference_id, uint64_t participant_id, int listen_gain_db,
                 int talk_gain_db);
   // A room's own settings for its conference, from now on (also while the
-  // room is empty); default settings (a deleted room's) are forgotten.
+  // room is empty); default settings (a deleted room's) are forgotten. Sent
+  // to every worker: the room may be placed on any of them at its next join.
   bool Configure(uint32_t conference_id, const ConferenceSettings& settings);
 
+  // [media] admit_load, max_participants_per_worker, full_worker, live.
+  void SetAdmissionLimits(const AdmissionLimits& limits);
+
   // MediaWorkers: the command side (every command above is a Send) and the
-  // event drain, both on the control thread.
+  // event drain, both on the control thread. An AddParticipant places its
+  // conference when nobody is in it; the events of a participant leaving
+  // its worker (Left, RtpTimeout, DtlsFailed, Detached) are counted before
+  // `handle` sees them, so a Detached participant's Add goes by its new room.
   bool Send(uint32_t conference_id, WorkerCommand command) override;
   void DrainEvents(const std::function<void(WorkerEvent&)>& handle) override;
-  int WorkerIndexFor(uint32_t conference_id) override { return WorkerFor(conference_id).index(); }
+  int WorkerIndexFor(uint32_t conference_id) override;
+  Admission AdmitNew(uint32_t conference_id) override;
+  Admission AdmitMove(uint32_t from, uint32_t to) override;
 
-  MediaWorker& WorkerFor(uint32_t conference_id) {
-    return *workers_[conference_id % workers_.size()];
-  }
   const std::vector<std::unique_ptr<MediaWorker>>& workers() const { return workers_; }
+  // Control thread.
+  const Placement& placement() const { return placement_; }
 
  private:
+  // The worker of a conference in use; for one nobody is in, any worker
+  // answers (a command finds no conference there): its id's.
+  MediaWorker& RouteOf(uint32_t conference_id);
+  bool Join(AddParticipant command);
+  // Each worker's load and participants now.
+  std::span<const WorkerUse> Uses();
+
   std::vector<std::unique_ptr<MediaWorker>> workers_;
+  AdmissionLimits limits_;
+  Placement placement_;
+  std::vector<WorkerUse> uses_;  // one per worker, refreshed by Uses()
   [[no_unique_address]] OwnerThread control_thread_;
 };
 

@@ -19,7 +19,19 @@ mixer::WorkerPoolOptions WorkerPoolOptionsFrom(const Config& config) {
   options.rtp_timeout_us = int64_t{config.media.rtp_timeout_s} * 1'000'000;
   options.unverified_send_us = int64_t{config.media.unverified_send_s} * 1'000'000;
   options.consent_timeout_us = int64_t{config.media.consent_timeout_s} * 1'000'000;
+  options.shed_load = config.media.shed_load;
+  options.restore_load = config.media.restore_load;
+  options.spread_ticks = config.media.spread_ticks;
+  options.admission = AdmissionLimitsFrom(config);
   return options;
+}
+
+mixer::AdmissionLimits AdmissionLimitsFrom(const Config& config) {
+  mixer::AdmissionLimits limits;
+  limits.admit_load = config.media.admit_load;
+  limits.max_participants_per_worker = config.media.max_participants_per_worker;
+  limits.over_commit_full_worker = config.media.full_worker == "admit";
+  return limits;
 }
 
 OverloadLimits OverloadLimitsFrom(const Config& config) {

@@ -17,6 +17,8 @@ namespace tutti {
 
 // Without the packet plane's PacketIo factory, which the daemon adds.
 mixer::WorkerPoolOptions WorkerPoolOptionsFrom(const Config& config);
+// [media] admission keys: at start (in the pool's options) and on a reload.
+mixer::AdmissionLimits AdmissionLimitsFrom(const Config& config);
 OverloadLimits OverloadLimitsFrom(const Config& config);
 // Without the user agent and the DTLS context, which the daemon adds.
 CallControllerOptions CallControllerOptionsFrom(const Config& config);

@@ -194,6 +194,7 @@ absl::StatusOr<Daemon::ReloadPlan> Daemon::PrepareReload(const Config& next) con
 
 void Daemon::CommitReload(const Config& next, ReloadPlan& plan, api::ReloadOutcome* outcome) {
   overload_->SetLimits(OverloadLimitsFrom(next), loop_.Now());
+  if (media_) media_->SetAdmissionLimits(AdmissionLimitsFrom(next));
   transactions_->set_limits({static_cast<size_t>(next.limits.max_transactions),
                              static_cast<size_t>(next.limits.max_transaction_bytes),
                              next.limits.retry_after_s});

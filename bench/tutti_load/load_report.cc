@@ -154,6 +154,12 @@ nlohmann::json MessagesJson(const MessageResult& m) {
 
 }  // namespace
 
+bool AdmittedClean(const LoadOptions& options, const RunResult& r) {
+  if (r.refused_503 == 0 || r.answered + r.refused_503 != options.calls) return false;
+  if (!options.media || options.hold_s >= 0) return true;
+  return r.turns_heard == r.turns_judged && r.pauses_noisy == 0 && r.missing_percent < 0.1;
+}
+
 std::string SummaryText(const LoadOptions& options, const RunResult& r) {
   std::string text;
   if (!r.error.empty()) absl::StrAppend(&text, "error: ", r.error, "\n");
@@ -166,6 +172,10 @@ std::string SummaryText(const LoadOptions& options, const RunResult& r) {
                         "server; BYE answered %lld, unanswered %lld; %lld retransmissions\n",
                         r.attempted, r.answered, r.failed, FailuresText(r.failures_by_status),
                         r.ended_by_server, r.byes_answered, r.byes_unanswered, r.retransmissions);
+  if (r.refused_503 > 0) {
+    absl::StrAppendFormat(&text, "  refused    %lld with 503 (%lld with Retry-After)\n",
+                          r.refused_503, r.refused_503_retry_after);
+  }
   absl::StrAppendFormat(&text,
                         "  signaling  %.0f joins/s; INVITE->200 p50 %.1f ms, p99 %.1f ms, max "
                         "%.1f ms; run %.1f s\n",
@@ -216,6 +226,7 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"duration_s", options.duration_s},
         {"hold_s", options.hold_s},
         {"judge_per_room", options.judge_per_room},
+        {"expect_refusals", options.expect_refusals},
         {"media", options.media},
         {"media_path", options.dpdk.eal_args.empty() ? "kernel" : "dpdk"},
         {"video", options.video.enabled ? "vp8" : ""},
@@ -233,6 +244,8 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"answered", r.answered},
         {"failed", r.failed},
         {"failures_by_status", FailuresJson(r.failures_by_status)},
+        {"refused_503", r.refused_503},
+        {"refused_503_retry_after", r.refused_503_retry_after},
         {"ended_by_server", r.ended_by_server},
         {"byes_answered", r.byes_answered},
         {"byes_unanswered", r.byes_unanswered},

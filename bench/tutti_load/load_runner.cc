@@ -139,6 +139,7 @@ class LoadEngine {
     return options_.judge_per_room == 0 || call.member < options_.judge_per_room;
   }
   bool IsLoud(LoadCall& call, std::span<const uint8_t> payload);
+  void RenumberAnswered();
   void StartTalk(int64_t now_us);
   void EndTalk(int64_t now_us, RunResult* result);
   bool AllSettled() const;
@@ -192,6 +193,7 @@ class LoadEngine {
   std::vector<double> setup_ms_;
   std::map<int, int64_t> failures_;
   int64_t ended_by_server_ = 0;
+  int64_t refused_retry_after_ = 0;  // 503s with Retry-After
   int64_t byes_answered_ = 0;
   int64_t byes_unanswered_ = 0;
   std::optional<ServerSample> server_before_;
@@ -373,6 +375,9 @@ void LoadEngine::OnResponse(const sip::SipMessage& message, LoadCall& call, int6
       SetState(call, CallState::kFailed);
       call.final_status = status;
       ++failures_[status];
+      if (status == 503 && message.FindHeader(sip::HeaderId::kRetryAfter) != nullptr) {
+        ++refused_retry_after_;
+      }
     }
     SendSip(AckText(call, RoomName(call.room), endpoint_, false));
     return;
@@ -633,7 +638,26 @@ bool LoadEngine::IsLoud(LoadCall& call, std::span<const uint8_t> payload) {
   return false;
 }
 
+// The talk model goes by each call's place in its room: a room some of
+// whose calls were refused (or failed) talks among the answered ones, so
+// that nobody waits to hear a member who never came in.
+void LoadEngine::RenumberAnswered() {
+  std::vector<int> answered(rooms_, 0);
+  for (LoadCall& call : calls_) {
+    if (call.state == CallState::kUp) call.member = answered[static_cast<size_t>(call.room)]++;
+  }
+  for (LoadCall& call : calls_) {
+    call.room_size = answered[static_cast<size_t>(call.room)];
+    // A listener judged now that was not before needs its decoder.
+    if (options_.codec == Codec::kOpus && options_.media && Judged(call) && !call.decoder) {
+      int error = OPUS_OK;
+      call.decoder.reset(opus_decoder_create(8000, 1, &error));
+    }
+  }
+}
+
 void LoadEngine::StartTalk(int64_t now_us) {
+  RenumberAnswered();
   phase_ = Phase::kTalk;
   talk_start_us_ = now_us;
   talk_end_us_ = now_us + static_cast<int64_t>(options_.duration_s * 1e6);
@@ -753,6 +777,7 @@ void LoadEngine::Interrupt(int64_t now_us, RunResult* result) {
 void LoadEngine::Progress(int64_t now_us, const LateTickWatch& watch) {
   const double interval = static_cast<double>(now_us - last_progress_us_) / 1e6;
   int64_t up = 0, failed = 0, missing = 0;
+  const int64_t refused_503 = failures_.contains(503) ? failures_.at(503) : 0;
   for (const LoadCall& call : calls_) {
     up += call.state == CallState::kUp ? 1 : 0;
     failed += call.state == CallState::kFailed ? 1 : 0;
@@ -775,12 +800,13 @@ void LoadEngine::Progress(int64_t now_us, const LateTickWatch& watch) {
   }
   std::fprintf(stderr,
                "tutti-load %6.1fs %-6s calls up %lld/%d in %zu rooms, answered %lld (%.0f/s), "
-               "failed %lld | tx %.1fk/s rx %.1fk/s | missing frames %lld%s | server late ticks "
+               "failed %lld (refused 503: %lld) | tx %.1fk/s rx %.1fk/s | missing frames %lld%s | "
+               "server late ticks "
                "%s | tool lag max %.1f ms%s\n",
                static_cast<double>(now_us - start_us_) / 1e6, phase, static_cast<long long>(up),
                options_.calls, rooms_, static_cast<long long>(up_),
                static_cast<double>(up_ - last_progress_answered_) / interval,
-               static_cast<long long>(failed),
+               static_cast<long long>(failed), static_cast<long long>(refused_503),
                static_cast<double>(tx_packets_ - last_progress_tx_) / interval / 1000,
                static_cast<double>(rx_packets_ - last_progress_rx_) / interval / 1000,
                static_cast<long long>(missing), video.c_str(), late.c_str(), max_lag_ms_,
@@ -799,6 +825,8 @@ void LoadEngine::Summarize(RunResult* result) {
   result->answered = up_;
   for (const auto& [status, count] : failures_) result->failed += count;
   result->failures_by_status = failures_;
+  if (auto it = failures_.find(503); it != failures_.end()) result->refused_503 = it->second;
+  result->refused_503_retry_after = refused_retry_after_;
   result->ended_by_server = ended_by_server_;
   result->byes_answered = byes_answered_;
   result->byes_unanswered = byes_unanswered_;

@@ -62,6 +62,11 @@ struct LoadOptions {
   // in order (0 and 1, then 2 and 3, ...), so the first members of a room
   // are its talkers in a short run.
   int judge_per_room = 0;
+  // Issue 20, admission: more calls are offered than the server takes; its
+  // 503s are refusals, not failures, and the run is clean when some were
+  // refused and every other call was answered and heard (tutti-load's exit
+  // status). Hearing is always judged over the answered calls only.
+  bool expect_refusals = false;
   double progress_s = 1;           // 0: no progress line
   double response_timeout_s = 32;  // RFC 3261 Timer B / F
 };
@@ -73,6 +78,10 @@ struct RunResult {
   int64_t answered = 0;
   int64_t failed = 0;
   std::map<int, int64_t> failures_by_status;  // 408 when the server never answered
+  // 503s among the failures (admission by load: the server is full), and
+  // how many of them said when to come back (Retry-After).
+  int64_t refused_503 = 0;
+  int64_t refused_503_retry_after = 0;
   int64_t ended_by_server = 0;
   int64_t byes_answered = 0;
   int64_t byes_unanswered = 0;

@@ -85,6 +85,10 @@ ABSL_FLAG(double, messages_per_second, 0,
 ABSL_FLAG(bool, message_in_dialog, true,
           "Messages go inside each call's dialog; false: outside it, to the room's URI.");
 ABSL_FLAG(int, message_bytes, 64, "Bytes of each MESSAGE's text/plain body (at least its tag).");
+ABSL_FLAG(bool, expect_refusals, false,
+          "Admission runs: offer more calls than the server takes. Its 503s are refusals; the "
+          "exit status is 0 when some call was refused, every other was answered, and the "
+          "answered ones heard every turn and pause with under 0.1% of frames missing.");
 ABSL_FLAG(double, progress_s, 1, "Seconds between progress lines on stderr; 0: none.");
 ABSL_FLAG(bool, json, false, "Print the summary as one JSON object on stdout.");
 
@@ -252,6 +256,7 @@ int main(int argc, char** argv) {
   options.create_rooms = absl::GetFlag(FLAGS_create_rooms) && options.use_api;
   options.room_prefix = absl::GetFlag(FLAGS_room_prefix);
   options.progress_s = absl::GetFlag(FLAGS_progress_s);
+  options.expect_refusals = absl::GetFlag(FLAGS_expect_refusals);
   options.judge_per_room = absl::GetFlag(FLAGS_judge_per_room);
   if (options.judge_per_room < 0) return bad("--judge_per_room must be >= 0");
 
@@ -274,7 +279,8 @@ int main(int argc, char** argv) {
   } else {
     std::cout << tutti::load::SummaryText(options, result);
   }
-  const bool clean = result.error.empty() && !result.interrupted &&
-                     result.answered == options.calls && result.byes_unanswered == 0;
+  const bool clean = result.error.empty() && !result.interrupted && result.byes_unanswered == 0 &&
+                     (options.expect_refusals ? tutti::load::AdmittedClean(options, result)
+                                              : result.answered == options.calls);
   return clean ? 0 : 1;
 }

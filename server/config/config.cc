@@ -215,6 +215,22 @@ absl::Status ReadMedia(TableReader& r, MediaConfig* media) {
   if (!(s = r.Integer("rtp_timeout_s", &media->rtp_timeout_s, 0, 86400)).ok()) return s;
   if (!(s = r.Integer("unverified_send_s", &media->unverified_send_s, 0, 3600)).ok()) return s;
   if (!(s = r.Integer("consent_timeout_s", &media->consent_timeout_s, 0, 3600)).ok()) return s;
+  if (!(s = r.Number("admit_load", &media->admit_load, 0, 1)).ok()) return s;
+  if (!(s = r.Integer("max_participants_per_worker", &media->max_participants_per_worker, 0,
+                      1'000'000))
+           .ok()) {
+    return s;
+  }
+  if (!(s = r.String("full_worker", &media->full_worker)).ok()) return s;
+  if (media->full_worker != "refuse" && media->full_worker != "admit") {
+    return r.Error("full_worker", "must be \"refuse\" or \"admit\"");
+  }
+  if (!(s = r.Number("shed_load", &media->shed_load, 0, 1)).ok()) return s;
+  if (!(s = r.Number("restore_load", &media->restore_load, 0, 1)).ok()) return s;
+  if (media->shed_load > 0 && media->restore_load >= media->shed_load) {
+    return r.Error("restore_load", "must be below shed_load (or shed_load 0: no shedding)");
+  }
+  if (!(s = r.Bool("spread_ticks", &media->spread_ticks)).ok()) return s;
 
   if (!(s = r.String("srtp", &media->srtp)).ok()) return s;
   if (!ValidSrtpPolicy(media->srtp, false)) {

@@ -110,6 +110,20 @@ struct MediaConfig {
   int unverified_send_s = 5;
   int consent_timeout_s = 10;
 
+  // Issue 20. Admission by load (live): a new call is refused (503) when
+  // every worker is busier than admit_load of its core (0: no load limit)
+  // or holds max_participants_per_worker (0: no cap); a join to a room
+  // whose worker is full is "refuse"d or "admit"ted (over-commit) per
+  // full_worker. Shedding (restart): a worker above shed_load steps its
+  // encoders' cost down, back up below restore_load (0 disables).
+  // spread_ticks (restart): rooms mixed at staggered instants.
+  double admit_load = 0.90;
+  int max_participants_per_worker = 0;
+  std::string full_worker = "refuse";
+  double shed_load = 0.85;
+  double restore_load = 0.70;
+  bool spread_ticks = true;
+
   // Media encryption (SRTP) for rooms that do not set their own:
   // "required", "optional" or "off".
   std::string srtp = "optional";

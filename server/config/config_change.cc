@@ -107,6 +107,14 @@ void CompareMedia(const MediaConfig& a, const MediaConfig& b, ConfigChange* out)
       .Key("audio_codecs", &S::audio_codecs)
       .Key("video_codecs", &S::video_codecs)
       .Key("video_max_kbps", &S::video_max_kbps)
+      // Read by the control thread at each new call (WorkerPool::SetAdmissionLimits).
+      .Key("admit_load", &S::admit_load, kLive)
+      .Key("max_participants_per_worker", &S::max_participants_per_worker, kLive)
+      .Key("full_worker", &S::full_worker, kLive)
+      // The workers' own options, fixed when they start.
+      .Key("shed_load", &S::shed_load)
+      .Key("restore_load", &S::restore_load)
+      .Key("spread_ticks", &S::spread_ticks)
       .Done();
 }
 

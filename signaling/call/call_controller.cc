@@ -320,6 +320,7 @@ void CallController::OnInvite(TransactionId id, const SipMessage& invite,
   if (!TakeOffer(id, invite, *call, room)) return;
   const std::string& call_id = call->call_id;
   if (!call->chat_only) {  // a chat or file call has no RTP
+    if (!AdmitMediaLoad(id, *call)) return;
     auto ports = ports_->Allocate(call->media_family);
     if (!ports.ok()) {
       LogError("call", "no media port")

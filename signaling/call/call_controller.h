@@ -424,6 +424,11 @@ class CallController : public sip::TransactionUser {
   bool TakeOffer(sip::TransactionId id, const sip::SipMessage& invite, Call& call,
                  const RoomConfig* room);
   void OnReInvite(Call& call, sip::TransactionId id, const sip::SipMessage& invite);
+  // call_admission.cc (issue 20): the media workers' load. A new call with
+  // audio (answered 503 when refused), and a caller in the IVR moving to
+  // a room's conference (false: refused, the caller not told yet).
+  bool AdmitMediaLoad(sip::TransactionId id, const Call& call);
+  bool AdmitMoveToRoom(const Call& call, uint32_t to_conference_id);
   // A re-INVITE's offer answered (binding pairs for video streams it adds);
   // nullopt when refused (answered 4xx, the session as it was).
   std::optional<sdp::AnswerResult> AnswerReOffer(Call& call, sip::TransactionId id,

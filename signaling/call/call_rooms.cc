@@ -136,6 +136,10 @@ void CallController::EnterRoom(Call& call, const std::string& room_name, bool mo
       !(call.audio && call.audio->encrypted())) {
     return refuse({"goodbye"}, "SRTP required");
   }
+  // A room mixed on a full worker ([media] full_worker = "refuse").
+  if (!AdmitMoveToRoom(call, rooms_->ConferenceId(room->name))) {
+    return refuse({"room_full", "goodbye"}, "media worker full");
+  }
   ++dial_in_counters_.joined;
   if (call.session->early_media()) AnswerEarlyMedia(call);  // the 200 OK now
   call.dial_in.reset();

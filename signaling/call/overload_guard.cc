@@ -66,6 +66,10 @@ std::string_view RefusalName(Refusal refusal) {
       return "source_dialog_requests";
     case Refusal::kSourceTableFull:
       return "source_table_full";
+    case Refusal::kMediaLoad:
+      return "media_load";
+    case Refusal::kWorkerFull:
+      return "worker_full";
   }
   return "unknown";
 }

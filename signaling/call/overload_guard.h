@@ -72,8 +72,13 @@ enum class Refusal : uint8_t {
   kDialogRate,         // one call's in-dialog requests
   kSourceDialogRate,   // one source's in-dialog requests
   kSourceTableFull,    // too many sources tracked at once
+  // Issue 20, decided by the media workers' load (mixer/admission.h) and
+  // counted here with the rest: no worker has room for a new call; the
+  // room's worker is full ([media] full_worker = "refuse").
+  kMediaLoad,
+  kWorkerFull,
 };
-inline constexpr size_t kRefusalKinds = 8;
+inline constexpr size_t kRefusalKinds = 10;
 std::string_view RefusalName(Refusal refusal);  // "source_calls"...
 
 class OverloadGuard {
@@ -105,6 +110,9 @@ class OverloadGuard {
   // moved in or out of unlimited_sources keeps the count of the calls it
   // has: each call ends as it was counted when it started.
   void SetLimits(const OverloadLimits& limits, absl::Time now);
+
+  // A refusal decided elsewhere (the media load), counted with these.
+  void CountRefusal(Refusal why) { Refuse(why); }
 
   uint64_t refused(Refusal why) const { return refused_[static_cast<size_t>(why)]; }
   uint64_t requests_refused() const { return refused(Refusal::kRequestRate); }

@@ -28,8 +28,8 @@ FILES = {
     "/console/icon.svg": "image/svg+xml",
 }
 
-# Room 1000 is conference 1 and pcmu-only conference 2: with two workers,
-# 1000 is mixed on worker 1 (WorkerPool::WorkerFor: id % workers).
+# Two workers: a room is placed on the one with the most room when its
+# first caller joins (issue 20); both idle, the lowest index.
 TWO_WORKERS = "workers = 2"
 
 
@@ -147,15 +147,16 @@ class WorkersApiTest(CallersTestCase):
                      if w["participants"] == 2])
         self.assertEqual(len(workers), 1)
         worker = workers[0]
-        self.assertEqual((worker["index"], worker["rooms"]), (1, 1),
-                         "room 1000 is conference 1: worker 1 of 2 mixes it")
+        # Placed by load (issue 20): both idle, the lowest index takes it.
+        self.assertEqual((worker["index"], worker["rooms"]), (0, 1),
+                         "room 1000 goes to the idle worker with the lowest index")
         # The mixing worker has ticked for its room; an idle worker may not
         # have ticked yet when read (a worker with nothing to mix can sit out).
         body = self.server.wait_until(
             "the mixing worker's ticks counted",
-            lambda: (lambda b: b if b["workers"][1]["ticks"] > 0 else None)(
+            lambda: (lambda b: b if b["workers"][0]["ticks"] > 0 else None)(
                 self.server.api("GET", "/v1/workers")[1]))
-        idle = body["workers"][0]
+        idle = body["workers"][1]
         self.assertEqual((idle["rooms"], idle["participants"]), (0, 0))
         for w in body["workers"]:
             self.assertGreaterEqual(w["ticks"], 0)

@@ -99,9 +99,9 @@ class DialInTest(CallersTestCase):
     caller_class = DtmfCaller
 
     def setUp(self):
-        # Two workers: a caller's lobby and its room live on different ones
-        # (lobby ids are even, room 4000 is conference 1), so joining moves
-        # the participant across threads.
+        # Two workers: a caller's lobby and its room are each placed by load
+        # (issue 20), so they may live on different ones and joining moves
+        # the participant across threads (admission_test makes sure of it).
         super().setUp()
         self.start(rooms=ROOMS, media_extra="workers = 2")
 

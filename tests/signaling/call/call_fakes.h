@@ -217,6 +217,15 @@ class FakeWorkers : public mixer::MediaWorkers {
   int WorkerIndexFor(uint32_t conference_id) override {
     return static_cast<int>(conference_id % 2);
   }
+  // Admission by load: what a test set, and what was asked.
+  mixer::Admission AdmitNew(uint32_t conference_id) override {
+    admit_new_asked.push_back(conference_id);
+    return admit_new;
+  }
+  mixer::Admission AdmitMove(uint32_t from, uint32_t to) override {
+    admit_move_asked.emplace_back(from, to);
+    return admit_move;
+  }
 
   // The commands of one kind, in the order sent.
   template <typename Kind>
@@ -233,6 +242,10 @@ class FakeWorkers : public mixer::MediaWorkers {
   bool full = false;                      // every command ring is full
   bool release_recorders = false;         // a worker that lets go of a recorder at once
   int drains = 0;
+  mixer::Admission admit_new = mixer::Admission::kAdmit;
+  mixer::Admission admit_move = mixer::Admission::kAdmit;
+  std::vector<uint32_t> admit_new_asked;
+  std::vector<std::pair<uint32_t, uint32_t>> admit_move_asked;
 };
 
 // The requests of `method` we sent, in order.
