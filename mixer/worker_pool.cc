@@ -3,17 +3,6 @@
 #include "mediaplane/kernel_socket_io.h"
 
 namespace tutti::mixer {
-namespace {
-
-// WorkerOptions::spread_ticks is the worker helper's (issue 20); until that
-// field is there, the key is read and kept but not passed on.
-template <typename Options>
-void SetSpreadTicks(Options& worker, bool spread) {
-  if constexpr (requires { worker.spread_ticks; }) worker.spread_ticks = spread;
-}
-
-}  // namespace
-
 WorkerPool::WorkerPool(WorkerPoolOptions options)
     : limits_(options.admission),
       placement_(options.workers),
@@ -28,7 +17,7 @@ WorkerPool::WorkerPool(WorkerPoolOptions options)
     worker.consent_timeout_us = options.consent_timeout_us;
     worker.shed_load = options.shed_load;
     worker.restore_load = options.restore_load;
-    SetSpreadTicks(worker, options.spread_ticks);
+    worker.spread_ticks = options.spread_ticks;
     std::unique_ptr<media::PacketIo> io =
         options.make_io ? options.make_io(i) : std::make_unique<media::KernelSocketIo>();
     workers_.push_back(std::make_unique<MediaWorker>(worker, std::move(io)));

@@ -27,9 +27,7 @@ struct WorkerPoolOptions {
   int64_t consent_timeout_us = 10'000'000;
   double shed_load = 0.85;  // WorkerOptions
   double restore_load = 0.70;
-  // WorkerOptions::spread_ticks (the worker helper's field: passed on once it
-  // exists, see worker_pool.cc).
-  bool spread_ticks = true;
+  bool spread_ticks = true;  // WorkerOptions
   // Admission by load; SetAdmissionLimits changes it on a reload.
   AdmissionLimits admission;
   // Each worker's packet I/O; unset: kernel sockets. The DPDK backend

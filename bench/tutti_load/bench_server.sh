@@ -19,6 +19,7 @@
 # the defaults (5060, 8088, 20000-39999) when something else has them;
 # EXTRA_TOML is appended to the config (e.g. a [messaging] section);
 # KERNEL_IO sets [media] kernel_io (uring or epoll; unset: the build's default).
+# SPREAD_TICKS=false mixes a worker's rooms at one instant (before issue 20).
 # bench_dirs DEFAULT_OUT: $build (BUILD or build/release), $out (OUT or
 # DEFAULT_OUT, made) and $dir (a temporary folder removed at exit, the
 # server's log copied to $out first).
@@ -63,6 +64,7 @@ workers = 1
 cores = [0]
 share_encoding = $1
 ${KERNEL_IO:+kernel_io = \"$KERNEL_IO\"}
+${SPREAD_TICKS:+spread_ticks = $SPREAD_TICKS}
 [limits]
 max_calls = 50000
 max_requests_per_second = 1000000

@@ -63,6 +63,10 @@ taskset -c 1 "$build/bench/tutti-load" --calls="$calls" --room_size="$room_size"
   --token=capacity-token --judge_per_room="${JUDGE:-10}" ${AUDIO_LEVEL:+--audio_level="$AUDIO_LEVEL"} \
   "${video[@]}" "${load_dpdk_args[@]}" --json --progress_s=5 > "$out/$name.json" 2> "$out/$name.progress"
 set -e
+# Each room mix's start against its due instant, over the whole run (a
+# build from before issue 20 has no such histogram: nothing is printed).
+python3 bench/tutti_load/lateness.py --api "127.0.0.1:${API_PORT:-8088}" --token capacity-token \
+  > "$out/$name.lateness" 2>/dev/null || true
 kill -TERM "$server"
 wait "$server" || true
 python3 - "$out/$name.json" "$name" "$backend" <<'PY'
