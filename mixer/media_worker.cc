@@ -422,31 +422,41 @@ void MediaWorker::HandleDtls(const Route& route, const media::Datagram& datagram
   if (CountDtls(outcome)) EndDtlsLeg(route.conference_id, route.participant->id(), outcome.failure);
 }
 
-void MediaWorker::TickDtls(int64_t now_us) {
-  // Collected first: removal changes the conference's participant list.
-  std::array<std::tuple<uint32_t, uint64_t, media::DtlsSession::Failure>, 16> failed{};
-  size_t count = 0;
-  for (auto& [id, conference] : conferences_) {
-    for (const auto& participant : conference->participants()) {
-      if (count == failed.size()) break;  // the rest next tick
+void MediaWorker::CheckLegs(uint32_t conference_id, const Conference& conference, int64_t now_us,
+                            Upkeep& upkeep) {
+  for (const auto& participant : conference.participants()) {
+    if (options_.rtp_timeout_us > 0 && upkeep.silent_count < upkeep.silent.size() &&
+        participant->expects_media() &&
+        now_us - participant->last_rtp_us() > options_.rtp_timeout_us) {
+      upkeep.silent[upkeep.silent_count++] = {conference_id, participant->id()};
+      continue;
+    }
+    if (upkeep.failed_count == upkeep.failed.size()) continue;  // the rest next tick
+    for (MediaTransport* transport :
+         {&participant->audio_transport(), TransportOrNull(participant->video_stream(false)),
+          TransportOrNull(participant->video_stream(true))}) {
+      if (transport == nullptr || !transport->dtls_handshaking()) continue;
       bool fatal = false;
-      for (MediaTransport* transport :
-           {&participant->audio_transport(), TransportOrNull(participant->video_stream(false)),
-            TransportOrNull(participant->video_stream(true))}) {
-        if (fatal || transport == nullptr || !transport->dtls_handshaking()) continue;
-        for (const media::DtlsSrtp::Outcome& outcome : transport->DtlsTick(now_us, *sink_)) {
-          if (CountDtls(outcome) && count < failed.size()) {
-            failed[count++] = {id, participant->id(), outcome.failure};
-            fatal = true;
-            break;
-          }
+      for (const media::DtlsSrtp::Outcome& outcome : transport->DtlsTick(now_us, *sink_)) {
+        if (CountDtls(outcome)) {
+          upkeep.failed[upkeep.failed_count++] = {conference_id, participant->id(),
+                                                  outcome.failure};
+          fatal = true;
+          break;
         }
       }
+      if (fatal) break;
     }
   }
-  sink_->Flush();
-  for (size_t i = 0; i < count; ++i) {
-    EndDtlsLeg(std::get<0>(failed[i]), std::get<1>(failed[i]), std::get<2>(failed[i]));
+}
+
+void MediaWorker::FinishUpkeep(const Upkeep& upkeep) {
+  for (size_t i = 0; i < upkeep.failed_count; ++i) {
+    const auto& [conference_id, participant_id, failure] = upkeep.failed[i];
+    EndDtlsLeg(conference_id, participant_id, failure);
+  }
+  for (size_t i = 0; i < upkeep.silent_count; ++i) {
+    DropParticipant(upkeep.silent[i].first, upkeep.silent[i].second, true);
   }
 }
 
@@ -491,6 +501,7 @@ void MediaWorker::RunSlot(const TickSchedule::Run& run, int64_t now_ns) {
   worker_side_.Check();
   uint64_t withheld = 0;
   int64_t start_ns = now_ns;
+  Upkeep upkeep;
   for (TickSchedule::Entry& entry : run.entries) {
     if (!run.Mixes(entry)) continue;  // moved here, mixed in its old phase lately
     auto it = conferences_.find(entry.id);
@@ -501,13 +512,15 @@ void MediaWorker::RunSlot(const TickSchedule::Run& run, int64_t now_ns) {
     conference.Tick(start_ns / 1000, *sink_);
     withheld += static_cast<uint64_t>(conference.withheld_last_tick());
     AddVideoTally(conference.TakeVideoTally());
+    CheckLegs(entry.id, conference, start_ns / 1000, upkeep);
     const int64_t end_ns = SteadyNanos();
     schedule_.Measured(run, entry, static_cast<int>(conference.size()),
                        static_cast<double>(end_ns - start_ns));
     start_ns = end_ns;
   }
   if (withheld > 0) counters_.send_withheld.fetch_add(withheld, std::memory_order_relaxed);
-  sink_->Flush();
+  sink_->Flush();  // DTLS retransmissions and alerts go before a leg may go
+  FinishUpkeep(upkeep);
   const int64_t finished_ns = SteadyNanos();
   ObserveRun(finished_ns - now_ns);
   if (run.slot == heaviest_slot_) {
@@ -523,8 +536,6 @@ void MediaWorker::Housekeeping(int64_t now_ns) {
   if (now_ns - housekeeping_due_ns_ >= kTickNs) housekeeping_due_ns_ = now_ns;
   housekeeping_due_ns_ += kTickNs;
   const int64_t now_us = now_ns / 1000;
-  TickDtls(now_us);
-  if (options_.rtp_timeout_us > 0) DropSilent(now_us);
   if (++housekeeping_rounds_ % kRebalanceRounds == 0 && schedule_.slots() > 1 &&
       schedule_.size() > 1) {
     heaviest_slot_ = schedule_.HeaviestSlot();
@@ -541,22 +552,6 @@ void MediaWorker::Housekeeping(int64_t now_ns) {
                                    std::memory_order_relaxed);
   mixing_ns_ = 0;
   counters_.ticks.fetch_add(1, std::memory_order_relaxed);
-}
-
-void MediaWorker::DropSilent(int64_t now_us) {
-  // Collected first: removal changes the conference's participant list.
-  std::array<std::pair<uint32_t, uint64_t>, 16> silent{};
-  size_t count = 0;
-  for (auto& [id, conference] : conferences_) {
-    for (const auto& participant : conference->participants()) {
-      const int64_t last = participant->last_rtp_us();
-      if (count < silent.size() && participant->expects_media() &&
-          now_us - last > options_.rtp_timeout_us) {
-        silent[count++] = {id, participant->id()};
-      }
-    }
-  }
-  for (size_t i = 0; i < count; ++i) DropParticipant(silent[i].first, silent[i].second, true);
 }
 
 // One step of encoder cost at a time, on every encoder of the worker (the

@@ -159,17 +159,30 @@ class MediaWorker {
   void Handle(ConfigureConference& command);
   Participant* Find(const ParticipantKey& key);
   void HandleDatagram(const media::Datagram& datagram, int64_t now_us);
-  // DTLS-SRTP: a handshake datagram, the timers, the counters, and a leg
-  // whose handshake failed for good (taken out, DtlsFailed emitted).
-  void TickDtls(int64_t now_us);
+  // DTLS-SRTP: a handshake datagram, the counters, and a leg whose
+  // handshake failed for good (taken out, DtlsFailed emitted).
   bool CountDtls(const media::DtlsSrtp::Outcome& outcome);  // true: fatal
   void EndDtlsLeg(uint32_t conference_id, uint64_t participant_id,
                   media::DtlsSession::Failure failure);
   // One phase's conferences, mixed and sent.
   void RunSlot(const TickSchedule::Run& run, int64_t now_ns);
-  // Every 20 ms: DTLS timers, RTP timeouts, the load and shedding.
+  // What a run found among the legs of the conferences it mixed, acted on
+  // once the run is sent (removal changes a conference's participant list).
+  struct Upkeep {
+    std::array<std::tuple<uint32_t, uint64_t, media::DtlsSession::Failure>, 16> failed{};
+    size_t failed_count = 0;
+    std::array<std::pair<uint32_t, uint64_t>, 16> silent{};
+    size_t silent_count = 0;
+  };
+  // A conference's DTLS timers and RTP timeouts, right after its mix while
+  // its legs are in cache. Walking every leg of the worker every 20 ms
+  // apart from the mixes cost about 7% of a worker at 5,000 callers, most
+  // of it cache misses on legs that use no DTLS.
+  void CheckLegs(uint32_t conference_id, const Conference& conference, int64_t now_us,
+                 Upkeep& upkeep);
+  void FinishUpkeep(const Upkeep& upkeep);
+  // Every 20 ms: the load and shedding.
   void Housekeeping(int64_t now_ns);
-  void DropSilent(int64_t now_us);
   void Shed(int64_t now_us);
   // One run's time into the tick histogram and the smoothed mixing time.
   void ObserveRun(int64_t took_ns);
