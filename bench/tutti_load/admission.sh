@@ -19,19 +19,11 @@ cd "$(dirname "$0")/../.."
 codec="$1" room_size="$2" calls="$3" duration="${4:-20}"
 admit="${ADMIT_LOAD:-0.85}"
 cap="${MAX_PER_WORKER:-0}"
+# bench_server.sh writes them into [media].
+export ADMIT_LOAD="$admit" MAX_PER_WORKER="$cap"
 . bench/tutti_load/bench_server.sh
 bench_dirs /tmp/tutti-admission
 start_tuttid true
-# bench_server.sh's [media] table is written whole; the admission keys are
-# live, so they go into the running tuttid's file and a reload takes them.
-sed -i "s/^share_encoding = true$/&\nadmit_load = $admit\nmax_participants_per_worker = $cap/" \
-  "$dir/tutti.toml"
-if ! curl -sf -o /dev/null -X POST -H "Authorization: Bearer capacity-token" \
-  "http://127.0.0.1:${API_PORT:-8088}/v1/reload"; then
-  echo "admission.sh: tuttid did not reload with the admission keys" >&2
-  kill -TERM "$server"
-  exit 1
-fi
 name="admission-$codec-room$room_size-$calls-load$admit-cap$cap"
 echo "$(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%F)" > "$out/$name.machine"
 set +e

@@ -25,6 +25,8 @@
 # server's log copied to $out first).
 bench_dirs() {
   build="${BUILD:-build/release}"
+  # SERVER_BUILD: another build's tuttid against this build's tutti-load.
+  server_build="${SERVER_BUILD:-$build}"
   out="${OUT:-$1}"
   mkdir -p "$out"
   dir="$(mktemp -d)"
@@ -33,6 +35,15 @@ bench_dirs() {
 
 start_tuttid() {
   local media_toml='address = "127.0.0.1"' dpdk_toml=""
+  # A capacity run measures how far the server goes: no admission by load
+  # and no shedding unless asked (ADMIT_LOAD, SHED_LOAD); a build from
+  # before issue 20 knows neither key.
+  local admission_toml=""
+  if grep -qa admit_load "$server_build/server/tuttid"; then
+    admission_toml="admit_load = ${ADMIT_LOAD:-0}
+shed_load = ${SHED_LOAD:-0}
+max_participants_per_worker = ${MAX_PER_WORKER:-0}"
+  fi
   load_dpdk_args=()
   if [ "${2:-}" = dpdk ]; then
     local sock="$dir/memif.sock"
@@ -65,6 +76,7 @@ cores = [0]
 share_encoding = $1
 ${KERNEL_IO:+kernel_io = \"$KERNEL_IO\"}
 ${SPREAD_TICKS:+spread_ticks = $SPREAD_TICKS}
+$admission_toml
 [limits]
 max_calls = 50000
 max_requests_per_second = 1000000
@@ -93,7 +105,7 @@ name = "1000"
 $dpdk_toml
 ${EXTRA_TOML:-}
 TOML
-  taskset -c 0 "$build/server/tuttid" --config="$dir/tutti.toml" > "$dir/server.log" 2>&1 &
+  taskset -c 0 "$server_build/server/tuttid" --config="$dir/tutti.toml" > "$dir/server.log" 2>&1 &
   server=$!
   for _ in $(seq 50); do
     curl -sf -o /dev/null "http://127.0.0.1:${API_PORT:-8088}/v1/health" && break
