@@ -10,15 +10,9 @@
 #include <cerrno>
 
 #include "mediaplane/endpoint_sockaddr.h"
+#include "mediaplane/monotonic_clock.h"
 
 namespace tutti::media {
-namespace {
-int64_t MonotonicNanos() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-}  // namespace
 
 KernelSocketIo::KernelSocketIo() : fd_by_port_(65536, -1) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);

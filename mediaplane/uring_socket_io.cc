@@ -10,15 +10,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "mediaplane/monotonic_clock.h"
 
 namespace tutti::media {
 namespace {
-
-int64_t MonotonicNanos() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
 
 // user_data: what a completion is for. The port's generation rides along so
 // that a completion of a socket detached since is recognised and dropped.

@@ -18,16 +18,11 @@
 #include "absl/strings/str_split.h"
 #include "bench/tutti_load/media_transport.h"
 #include "dpdk/dpdk_port.h"
+#include "mediaplane/monotonic_clock.h"
 #include "mediaplane/packet_io.h"
 
 namespace tutti::load {
 namespace {
-
-int64_t SteadyUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 unsigned long long U(uint64_t n) { return static_cast<unsigned long long>(n); }
 
@@ -87,7 +82,7 @@ class DpdkTransport final : public MediaTransport {
       const int n = io_->Receive(in_, 0);
       if (n <= 0) return count;
       count += static_cast<size_t>(n);
-      const int64_t now_us = SteadyUs();
+      const int64_t now_us = media::MonotonicMicros();
       for (int i = 0; i < n; ++i) {
         const media::Datagram& datagram = in_[static_cast<size_t>(i)];
         fn(std::span<const uint8_t>(datagram.data, datagram.size), datagram.remote.port, now_us);
@@ -147,10 +142,11 @@ absl::StatusOr<std::unique_ptr<MediaTransport>> OpenDpdkTransport(const DpdkMedi
   }
   // net_memif's link comes up when the peer (tuttid, the server role) has
   // connected: calls placed before that would lose their first packets.
-  const int64_t deadline = SteadyUs() + static_cast<int64_t>(options.link_timeout_s * 1e6);
+  const int64_t deadline =
+      media::MonotonicMicros() + static_cast<int64_t>(options.link_timeout_s * 1e6);
   rte_eth_link link{};
   while (rte_eth_link_get_nowait((*port)->port_id(), &link) == 0 &&
-         link.link_status != RTE_ETH_LINK_UP && SteadyUs() < deadline) {
+         link.link_status != RTE_ETH_LINK_UP && media::MonotonicMicros() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (link.link_status != RTE_ETH_LINK_UP) {

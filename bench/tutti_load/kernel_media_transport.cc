@@ -10,15 +10,10 @@
 
 #include "bench/tutti_load/media_transport.h"
 #include "bench/tutti_load/udp_socket.h"
+#include "mediaplane/monotonic_clock.h"
 
 namespace tutti::load {
 namespace {
-
-int64_t SteadyUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 class KernelTransport final : public MediaTransport {
  public:
@@ -30,7 +25,8 @@ class KernelTransport final : public MediaTransport {
     // steady clock.
     timespec real{};
     clock_gettime(CLOCK_REALTIME, &real);
-    realtime_minus_steady_us_ = real.tv_sec * 1'000'000 + real.tv_nsec / 1000 - SteadyUs();
+    realtime_minus_steady_us_ =
+        real.tv_sec * 1'000'000 + real.tv_nsec / 1000 - media::MonotonicMicros();
   }
   ~KernelTransport() override { close(fd_); }
 
@@ -42,7 +38,7 @@ class KernelTransport final : public MediaTransport {
   bool busy_poll() const override { return false; }
 
   size_t Drain(OnDatagram fn) override {
-    const int64_t now_us = SteadyUs();
+    const int64_t now_us = media::MonotonicMicros();
     size_t count = 0;
     batch_.Drain(
         fd_, true,
