@@ -16,24 +16,10 @@
 #include <vector>
 
 #include "mediaplane/uring_socket_io.h"
+#include "tests/mediaplane/loopback_sockets.h"
 
 namespace tutti::media {
 namespace {
-
-constexpr uint32_t kLoopback = 0x7f000001;
-
-// A non-blocking UDP socket on a free loopback port.
-int BoundSocket(uint16_t* port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_addr.s_addr = htonl(kLoopback);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
-  socklen_t length = sizeof local;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
-  *port = ntohs(local.sin_port);
-  return fd;
-}
 
 // A machine (a container's seccomp filter, the io_uring_disabled sysctl)
 // that refuses io_uring altogether, where tuttid falls back to epoll. Any
@@ -52,37 +38,22 @@ std::unique_ptr<PacketIo> MakeIo(const std::string& kind, UringOptions options =
   return made.ok() ? std::move(*made) : nullptr;
 }
 
-class KernelSocketIoTest : public ::testing::TestWithParam<std::string> {
+class KernelSocketIoTest : public ::testing::TestWithParam<std::string>, protected LoopbackSockets {
  protected:
   void SetUp() override {
     if (GetParam() == "uring" && UringRefusedHere()) {
       GTEST_SKIP() << "io_uring is refused on this machine (a seccomp filter, io_uring_disabled)";
     }
-    peer_ = BoundSocket(&peer_port_);
+    OpenPeer();
     io_ = MakeIo(GetParam());
     ASSERT_NE(io_, nullptr);
   }
   void TearDown() override {
-    if (peer_ < 0) return;
-    close(peer_);
-    for (int fd : fds_) close(fd);
+    io_.reset();
+    CloseSockets();
   }
 
-  uint16_t Attach() {
-    uint16_t port = 0;
-    const int fd = BoundSocket(&port);
-    fds_.push_back(fd);
-    EXPECT_TRUE(io_->AttachPort(port, fd));
-    return port;
-  }
-
-  void SendTo(uint16_t port, uint8_t tag) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(kLoopback);
-    to.sin_port = htons(port);
-    ASSERT_EQ(sendto(peer_, &tag, 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 1);
-  }
+  uint16_t Attach() { return AttachSocket(*io_); }
 
   // Calls Receive (capacity `capacity`) until `expected` datagrams from the
   // peer came or ten calls found nothing; returns their tags in order.
@@ -105,9 +76,6 @@ class KernelSocketIoTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::unique_ptr<PacketIo> io_;
-  int peer_ = -1;
-  uint16_t peer_port_ = 0;
-  std::vector<int> fds_;
 };
 
 TEST_P(KernelSocketIoTest, DatagramsArriveWithTheirPortAndSender) {

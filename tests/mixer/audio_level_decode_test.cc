@@ -16,6 +16,7 @@
 #include "mediaplane/port_allocator.h"
 #include "mediaplane/rtp/rtp_packet.h"
 #include "mixer/conference.h"
+#include "tests/mixer/conference_join.h"
 
 namespace tutti::mixer {
 namespace {
@@ -42,24 +43,14 @@ class TalkSink : public TickSink {
 class AudioLevelDecodeTest : public ::testing::Test {
  protected:
   Participant* Join(uint64_t id, bool sends_levels, bool pcmu = false) {
-    auto ports = allocator_.Allocate();
-    EXPECT_TRUE(ports.ok());
     ParticipantSpec spec;
-    spec.id = id;
-    spec.conference_id = 1;
     spec.codec = pcmu ? media::CodecFormat{media::CodecKind::kPcmu, 8000, 20}
                       : media::CodecFormat{media::CodecKind::kOpus, 48000, 20};
     spec.payload_type = pcmu ? 0 : 111;
     spec.telephone_event_pt = pcmu ? 101 : -1;
     spec.audio_level_id = sends_levels ? kLevelId : 0;
-    spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(40000 + id)};
-    spec.remote_rtcp = spec.remote_rtp;
-    auto participant =
-        std::make_unique<Participant>(spec, std::move(*ports), static_cast<uint32_t>(1000 + id));
-    Participant* raw = participant.get();
-    conference_.Add(std::move(participant));
     encoders_[id] = media::MakeEncoder(spec.codec);
-    return raw;
+    return JoinConference(conference_, allocator_, id, spec);
   }
 
   // One 20 ms µ-law frame of a tone (0: digital silence) from a PCMU leg's peer.

@@ -12,6 +12,7 @@
 #include "mediaplane/prompt_library.h"
 #include "mediaplane/rtp/rtcp_packet.h"
 #include "mediaplane/rtp/rtp_packet.h"
+#include "tests/mixer/conference_join.h"
 
 namespace tutti::mixer {
 namespace {
@@ -90,17 +91,7 @@ class ConferenceTest : public ::testing::Test {
   // Adds participant `id` with `spec`'s codec and options; its ports, its
   // peer (which "listens" on port 40000 + id) and its SSRC are set here.
   Participant* JoinWith(uint64_t id, ParticipantSpec spec) {
-    auto ports = allocator_.Allocate();
-    EXPECT_TRUE(ports.ok());
-    spec.id = id;
-    spec.conference_id = 1;
-    spec.remote_rtp = {0x7f000001, static_cast<uint16_t>(40000 + id)};
-    spec.remote_rtcp = spec.remote_rtp;
-    auto participant =
-        std::make_unique<Participant>(spec, std::move(*ports), static_cast<uint32_t>(1000 + id));
-    Participant* raw = participant.get();
-    conference_.Add(std::move(participant));
-    return raw;
+    return JoinConference(conference_, allocator_, id, spec);
   }
 
   // A PCMU participant.
