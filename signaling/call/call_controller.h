@@ -429,6 +429,9 @@ class CallController : public sip::TransactionUser {
   // a room's conference (false: refused, the caller not told yet).
   bool AdmitMediaLoad(sip::TransactionId id, const Call& call);
   bool AdmitMoveToRoom(const Call& call, uint32_t to_conference_id);
+  // A dial-out (the API's or a REFER's) into a room: an Unavailable error
+  // (503) when the workers would refuse a caller there.
+  absl::Status AdmitDialOutMedia(uint32_t conference_id);
   // A re-INVITE's offer answered (binding pairs for video streams it adds);
   // nullopt when refused (answered 4xx, the session as it was).
   std::optional<sdp::AnswerResult> AnswerReOffer(Call& call, sip::TransactionId id,

@@ -105,6 +105,10 @@ absl::StatusOr<CallController::DialOutPlan> CallController::PlanDialOut(
     plan.caller_id = std::move(*number);
   }
   if (presence_.Full(*plan.room)) return absl::ResourceExhaustedError("the room is full");
+  // Before the trunk guard counts it: a call the workers cannot mix.
+  if (absl::Status media = AdmitDialOutMedia(rooms_->ConferenceId(plan.room->name)); !media.ok()) {
+    return media;
+  }
   // The API may ask for less than [dial_out] answer_timeout_s, never more.
   plan.timeout = absl::Seconds(std::max(1, options_.dial_out.answer_timeout_s));
   if (request.timeout > absl::ZeroDuration())

@@ -83,6 +83,10 @@ void CallController::ReferToRoom(sip::TransactionId id, const SipMessage& refer,
   }
   if (!why.empty()) return Reject(id, 403, "Forbidden", why);
   if (room.name != call.room && presence_.Full(room)) return Reject(id, 486, "Room Full");
+  // The new room mixed on another worker that is full ([media] full_worker).
+  if (room.name != call.room && !AdmitMoveToRoom(call, rooms_->ConferenceId(room.name))) {
+    return Reject(id, 503, "Room Media Worker Full");
+  }
   AcceptRefer(id, refer);
   const bool quiet = WantsNoNotify(refer);
   if (!quiet) SendReferNotify(call, refer.cseq().number, 200, "OK", true);

@@ -104,6 +104,35 @@ TEST_F(CallReferTest, AFailedAddIsToldInTheLastNotify) {
                                       "SIP/2.0 486 Busy Here\r\nterminated;reason=noresource"));
 }
 
+TEST_F(CallReferTest, ReferToARoomOnAFullMediaWorkerIs503) {
+  Join();
+  workers_.admit_move = mixer::Admission::kWorkerFull;  // [media] full_worker = "refuse"
+  Refer("<sip:2000@198.51.100.1>", 2, to_tag_);
+  EXPECT_EQ(signaling_.Statuses().back(), 503);
+  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("503 Room Media Worker Full\r\n"));
+  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("\r\nRetry-After: "));
+  EXPECT_THAT(workers_.admit_move_asked, SizeIs(1));
+  EXPECT_THAT(workers_.SentOf<mixer::DetachParticipant>(), IsEmpty());
+  EXPECT_THAT(controller_->Participants("1000"), SizeIs(1));  // still where it was
+  EXPECT_EQ(overload_.refused(Refusal::kWorkerFull), 1u);
+}
+
+TEST_F(CallReferTest, NoMediaCapacityRefusesADialOutBeforeItsInvite) {
+  Join();
+  workers_.admit_new = mixer::Admission::kNoCapacity;
+  Refer("<sip:+442079460123@198.51.100.1;user=phone>", 2, to_tag_);
+  EXPECT_EQ(signaling_.Statuses().back(), 503);
+  EXPECT_THAT(signaling_.responses.back().bytes, HasSubstr("media capacity reached"));
+  // The API's dial-out the same way (503 there too).
+  EXPECT_EQ(DialOut("+442079460123").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(SentOf("INVITE"), IsEmpty());
+  EXPECT_EQ(overload_.refused(Refusal::kMediaLoad), 2u);
+  // Capacity back: the add goes ahead.
+  workers_.admit_new = mixer::Admission::kAdmit;
+  EXPECT_TRUE(DialOut("+442079460123").ok());
+  EXPECT_THAT(SentOf("INVITE"), SizeIs(1));
+}
+
 TEST_F(CallReferTest, TheTollFraudGuardRefusesTheReferBeforeAnyInvite) {
   Join();
   Refer("<tel:+12125550100>", 2, to_tag_);
