@@ -9,8 +9,12 @@
 # CALLS is what is offered, e.g. 130% of capacity.sh's passing count.
 # ADMIT_LOAD (default 0.85) is [media] admit_load; MAX_PER_WORKER (default
 # 0: none) is max_participants_per_worker; CPS (default 200) the calls a
-# second: the worker's load is smoothed over about a second, so a faster
-# ramp overshoots admit_load by about a second's worth of calls.
+# second (the worker's load lags about a second; admission adds the calls
+# placed since at what one participant costs, mixer/admission.h).
+# TALK_IN_RAMP (default true): the answered calls talk while the others are
+# still being placed, as callers joining talking conferences do, so the
+# load admission measures is the load of talking calls; false: silence
+# until every call is placed (then they all start talking at once).
 # PASS: some calls refused with 503 (each with Retry-After), every other
 # call answered, no late tick, under 0.1% of frames missing, every judged
 # participant heard every turn and pause.
@@ -30,7 +34,8 @@ set +e
 taskset -c 1 "$build/bench/tutti-load" --calls="$calls" --room_size="$room_size" \
   --codec="$codec" --cps="${CPS:-200}" --duration_s="$duration" \
   --server="127.0.0.1:${SIP_PORT:-5060}" --api="127.0.0.1:${API_PORT:-8088}" \
-  --token=capacity-token --judge_per_room="${JUDGE:-10}" --expect_refusals --json \
+  --token=capacity-token --judge_per_room="${JUDGE:-10}" --expect_refusals \
+  --talk_in_ramp="${TALK_IN_RAMP:-true}" --json \
   --progress_s=5 > "$out/$name.json" 2> "$out/$name.progress"
 set -e
 kill -TERM "$server"

@@ -108,6 +108,13 @@ if v is not None:
                 f'{", TOOL BEHIND: %d frames skipped" % v["frames_skipped"] if v["frames_skipped"] else ""}')
 else:
   video_line = ""
+# Where missing frames went: the tool's sends against the server's packets
+# in (lost on the way in), the server's sends and its plane's drops (out).
+loss_line = ""
+if m["missing_percent"] >= 0.1 and "packets_in" in s:
+  loss_line = (f'| tool sent {m["packets_sent"]} server in {s["packets_in"]} out '
+               f'{s["packets_out"]} drops {s["send_drops"]} tool received '
+               f'{m["packets_received"]} ')
 print(f'{sys.argv[2]:32} answered {r["calls"]["answered"]:5} missing {m["missing_percent"]:.4f}% '
       f'late ticks {s.get("late_ticks", "?")} server {load_text} ({core*100:.0f}% cpu) of a core '
       f'({s.get("cpu_s_per_participant_minute", 0):.4f} s/participant-min, '
@@ -116,6 +123,6 @@ print(f'{sys.argv[2]:32} answered {r["calls"]["answered"]:5} missing {m["missing
       f'jitter {m["jitter_ms_mean"]:.2f}/{m["jitter_ms_max"]:.2f} ms '
       f'tool {t["cpu_s"]/m["measured_s"]*100 if m["measured_s"] else 0:.0f}% '
       f'{"(busy %.0f%%) " % (t["busy"]*100) if t.get("busy", -1) >= 0 else ""}'
-      f'{video_line} {"PASS" if ok else "FAIL"} '
+      f'{video_line}{loss_line} {"PASS" if ok else "FAIL"} '
       f'[{r["machine"]["cpu_model"]} @ {r["machine"]["cpu_mhz"]} MHz]')
 PY

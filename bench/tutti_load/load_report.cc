@@ -227,6 +227,7 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
         {"hold_s", options.hold_s},
         {"judge_per_room", options.judge_per_room},
         {"expect_refusals", options.expect_refusals},
+        {"talk_in_ramp", options.talk_in_ramp},
         {"media", options.media},
         {"media_path", options.dpdk.eal_args.empty() ? "kernel" : "dpdk"},
         {"video", options.video.enabled ? "vp8" : ""},
@@ -288,7 +289,10 @@ std::string SummaryJson(const LoadOptions& options, const RunResult& r) {
                             {"kb_per_participant", r.server_kb_per_participant},
                             // The busiest worker's load at the window's end (-1:
                             // not exported): with DPDK, cpu_s is 100% by construction.
-                            {"worker_load", r.server_worker_load}}
+                            {"worker_load", r.server_worker_load},
+                            {"packets_in", r.server_packets_in},
+                            {"packets_out", r.server_packets_out},
+                            {"send_drops", r.server_send_drops}}
            : nlohmann::json(nullptr)},
       {"tool", {{"cpu_s", r.tool_cpu_s}, {"max_lag_ms", r.tool_max_lag_ms}, {"busy", r.tool_busy}}},
   };

@@ -542,9 +542,10 @@ void LoadEngine::SendSlot(int slot, int64_t now_us) {
   });
   for (int index : members) {
     LoadCall& call = calls_[static_cast<size_t>(index)];
-    const bool talking =
-        phase_ == Phase::kTalk &&
-        options_.talk.Talks(call.member, call.room_size, RoomTimeMs(call.room, now_us));
+    const bool talk_phase =
+        phase_ == Phase::kTalk || (options_.talk_in_ramp && phase_ == Phase::kRamp);
+    const bool talking = talk_phase && options_.talk.Talks(call.member, call.room_size,
+                                                           RoomTimeMs(call.room, now_us));
     std::span<const uint8_t> payload;
     uint8_t level = 127;
     if (talking) {
@@ -727,6 +728,12 @@ void LoadEngine::EndTalk(int64_t now_us, RunResult* result) {
         static_cast<int64_t>(after->late_ticks - server_before_->late_ticks);
     result->server_ticks = static_cast<int64_t>(after->ticks - server_before_->ticks);
     result->server_worker_load = after->worker_load_max;
+    result->server_packets_in =
+        static_cast<int64_t>(after->packets_in - server_before_->packets_in);
+    result->server_packets_out =
+        static_cast<int64_t>(after->packets_out - server_before_->packets_out);
+    result->server_send_drops =
+        static_cast<int64_t>(after->send_drops - server_before_->send_drops);
     if (server_idle_ && result->participants_measured > 0) {
       result->server_kb_per_participant =
           (server_before_->resident_bytes - server_idle_->resident_bytes) / 1024.0 /

@@ -67,6 +67,11 @@ struct LoadOptions {
   // refused and every other call was answered and heard (tutti-load's exit
   // status). Hearing is always judged over the answered calls only.
   bool expect_refusals = false;
+  // Answered calls talk during the ramp too (by the same talk model), as
+  // callers joining a conference that is already talking do; by default
+  // they send silence until every call is placed. Admission by measured
+  // load sees what talk costs only if the talk is there while it admits.
+  bool talk_in_ramp = false;
   double progress_s = 1;           // 0: no progress line
   double response_timeout_s = 32;  // RFC 3261 Timer B / F
 };
@@ -128,6 +133,11 @@ struct RunResult {
   // The busiest worker's tutti_worker_load_ratio at the window's end
   // (0..1; -1: the server does not export it).
   double server_worker_load = -1;
+  // The server's media datagrams in the window: received, sent, and not
+  // taken by its packet plane (what tells a run's losses apart by direction).
+  int64_t server_packets_in = 0;
+  int64_t server_packets_out = 0;
+  int64_t server_send_drops = 0;
   // Resident memory the server grew by, from before the first call to the
   // start of the measured window, per participant then connected.
   double server_kb_per_participant = 0;

@@ -70,6 +70,9 @@ absl::StatusOr<ServerSample> ServerApi::Sample() {
   sample.participants = SumOfMetric(result->body, "tutti_participants");
   sample.worker_load_max = MaxOfMetric(result->body, "tutti_worker_load_ratio").value_or(-1);
   sample.resident_bytes = SumOfMetric(result->body, "process_resident_memory_bytes");
+  sample.packets_in = SumOfMetric(result->body, "tutti_media_packets_in_total");
+  sample.packets_out = SumOfMetric(result->body, "tutti_media_packets_out_total");
+  sample.send_drops = SumOfMetric(result->body, "tutti_media_send_drops_total");
   sample.video_packets_in = SumOfMetric(result->body, "tutti_video_packets_in_total");
   sample.video_packets_out = SumOfMetric(result->body, "tutti_video_packets_out_total");
   sample.video_keyframe_requests = SumOfMetric(result->body, "tutti_video_keyframe_requests_total");

@@ -27,6 +27,12 @@ struct ServerSample {
   // DPDK worker busy-polls its core, so its CPU time says nothing: this does.
   double worker_load_max = -1;
   double resident_bytes = 0;  // process_resident_memory_bytes
+  // Datagrams through the media workers (tutti_media_packets_{in,out}_total)
+  // and those the packet plane did not take (tutti_media_send_drops_total):
+  // where a run's missing frames were lost, on the way in or out.
+  double packets_in = 0;
+  double packets_out = 0;
+  double send_drops = 0;
   // Video forwarding (tutti_video_*_total, every worker): 0 on a server
   // without it.
   double video_packets_in = 0;

@@ -89,6 +89,11 @@ ABSL_FLAG(bool, expect_refusals, false,
           "Admission runs: offer more calls than the server takes. Its 503s are refusals; the "
           "exit status is 0 when some call was refused, every other was answered, and the "
           "answered ones heard every turn and pause with under 0.1% of frames missing.");
+ABSL_FLAG(bool, talk_in_ramp, false,
+          "Answered calls talk during the ramp too (the talk model from the run's start), as "
+          "callers joining a conference that is already talking; default: silence until every "
+          "call is placed. Admission runs use it: a measured load sees talk only while it is "
+          "there.");
 ABSL_FLAG(double, progress_s, 1, "Seconds between progress lines on stderr; 0: none.");
 ABSL_FLAG(bool, json, false, "Print the summary as one JSON object on stdout.");
 
@@ -257,6 +262,7 @@ int main(int argc, char** argv) {
   options.room_prefix = absl::GetFlag(FLAGS_room_prefix);
   options.progress_s = absl::GetFlag(FLAGS_progress_s);
   options.expect_refusals = absl::GetFlag(FLAGS_expect_refusals);
+  options.talk_in_ramp = absl::GetFlag(FLAGS_talk_in_ramp);
   options.judge_per_room = absl::GetFlag(FLAGS_judge_per_room);
   if (options.judge_per_room < 0) return bad("--judge_per_room must be >= 0");
 
