@@ -37,8 +37,14 @@ class PacketIo {
   struct Counters {
     uint64_t received = 0;
     uint64_t sent = 0;
-    uint64_t send_errors = 0;
+    uint64_t send_errors = 0;  // refused by Send (not in its return)
+    // Failed in the kernel after Send had handed them over (io_uring's
+    // completions), so the caller could not count them.
+    uint64_t send_failed_late = 0;
     uint64_t receive_errors = 0;
+    // Receiving on a socket stopped for want of a buffer and was re-armed
+    // (io_uring's shared buffers; the datagrams waited in the socket).
+    uint64_t receive_stalls = 0;
   };
   virtual Counters counters() const = 0;
 

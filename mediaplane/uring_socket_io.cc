@@ -203,7 +203,7 @@ bool UringSocketIo::TakeReceive(const io_uring_cqe& cqe, Datagram* out) {
     state.armed = false;
     if (state.fd >= 0) to_arm_[to_arm_count_++] = port;
     if (cqe.res == -ENOBUFS) {
-      ++rearms_;
+      ++counters_.receive_stalls;
     } else if (cqe.res < 0 && cqe.res != -ECANCELED) {
       ++counters_.receive_errors;
     }
@@ -245,7 +245,7 @@ size_t UringSocketIo::Drain(std::span<Datagram> out, size_t filled) {
         if (TakeReceive(*cqe, &out[filled])) ++filled;
         break;
       case kSend:  // only failures complete (IOSQE_CQE_SKIP_SUCCESS)
-        ++counters_.send_errors;
+        ++counters_.send_failed_late;
         break;
     }
   }

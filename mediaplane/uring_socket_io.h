@@ -59,8 +59,8 @@ class UringSocketIo final : public PacketIo {
   Counters counters() const override { return counters_; }
   uint64_t idle_ns() const override { return idle_ns_; }
 
-  // Receives stopped for want of a buffer (each re-armed), for tests and tuning.
-  uint64_t rearms() const { return rearms_; }
+  // Receives stopped for want of a buffer (each re-armed): receive_stalls.
+  uint64_t rearms() const { return counters_.receive_stalls; }
 
  private:
   explicit UringSocketIo(UringOptions options);
@@ -117,7 +117,6 @@ class UringSocketIo final : public PacketIo {
   msghdr receive_template_{};
   Counters counters_;
   uint64_t idle_ns_ = 0;
-  uint64_t rearms_ = 0;
 };
 
 }  // namespace tutti::media

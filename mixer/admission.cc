@@ -1,5 +1,8 @@
 #include "mixer/admission.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace tutti::mixer {
 namespace {
 
@@ -23,13 +26,22 @@ std::string_view AdmissionName(Admission admission) {
   return "unknown";
 }
 
+uint32_t ProjectedLoadPermille(const WorkerUse& worker) {
+  const double cost_permille = worker.participant_cost_ppm / 1000.0;
+  const int unmeasured = std::max(0, worker.participants - worker.measured_participants);
+  const double ramp = worker.load_permille + unmeasured * cost_permille;
+  const double talk = worker.participants * cost_permille;
+  return static_cast<uint32_t>(std::lround(std::max(ramp, talk)));
+}
+
 bool HasRoom(const AdmissionLimits& limits, const WorkerUse& worker) {
   if (limits.max_participants_per_worker > 0 &&
       worker.participants >= limits.max_participants_per_worker) {
     return false;
   }
-  if (limits.admit_load > 0 && worker.load_permille > limits.admit_load * 1000) return false;
-  return true;
+  if (limits.admit_load <= 0) return true;
+  const double with_one_more = ProjectedLoadPermille(worker) + worker.participant_cost_ppm / 1000.0;
+  return with_one_more <= limits.admit_load * 1000;
 }
 
 int PlaceOn(const AdmissionLimits& limits, std::span<const WorkerUse> workers) {
@@ -38,12 +50,13 @@ int PlaceOn(const AdmissionLimits& limits, std::span<const WorkerUse> workers) {
   auto candidate = [&](const WorkerUse& worker) { return !any_room || HasRoom(limits, worker); };
   uint32_t least_load = UINT32_MAX;
   for (const WorkerUse& worker : workers) {
-    if (candidate(worker) && worker.load_permille < least_load) least_load = worker.load_permille;
+    if (candidate(worker)) least_load = std::min(least_load, ProjectedLoadPermille(worker));
   }
   int best = -1;
   for (size_t i = 0; i < workers.size(); ++i) {
     const WorkerUse& worker = workers[i];
-    if (!candidate(worker) || worker.load_permille > least_load + kPlacementLoadBandPermille) {
+    if (!candidate(worker) ||
+        ProjectedLoadPermille(worker) > least_load + kPlacementLoadBandPermille) {
       continue;
     }
     if (best < 0 || worker.participants < workers[static_cast<size_t>(best)].participants) {

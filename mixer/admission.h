@@ -13,9 +13,9 @@ namespace tutti::mixer {
 
 // [media] admit_load, max_participants_per_worker, full_worker.
 struct AdmissionLimits {
-  // A worker busier than this share of its core (WorkerCounters::
-  // load_permille, smoothed over ~1 s) takes no new participant; 0: no
-  // load limit.
+  // A worker that would be busier than this share of its core with one
+  // more participant (ProjectedLoadPermille plus one participant's cost)
+  // takes no new participant; 0: no load limit.
   double admit_load = 0.90;
   // A configured capacity per worker; 0: none.
   int max_participants_per_worker = 0;
@@ -31,7 +31,19 @@ struct AdmissionLimits {
 struct WorkerUse {
   uint32_t load_permille = 0;
   int participants = 0;  // placed on it by the control thread
+  // From the worker's ParticipantCostMeter (tick_load.h): the participants
+  // its load was measured with, and what one costs (millionths of a core);
+  // 0: no estimate yet, the load alone counts.
+  int measured_participants = 0;
+  uint32_t participant_cost_ppm = 0;
 };
+
+// The load a worker will carry (thousandths of a core) once what it has
+// not measured yet shows: the participants placed on it since its load was
+// measured, and its quiet participants talking. The larger of the load now
+// plus the unmeasured participants at the estimated cost, and all of its
+// participants at that cost.
+uint32_t ProjectedLoadPermille(const WorkerUse& worker);
 
 enum class Admission : uint8_t {
   kAdmit,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <tuple>
 
@@ -542,6 +543,15 @@ void MediaWorker::Housekeeping(int64_t now_ns) {
   }
   if (load_meter_.Update(now_ns, io_->idle_ns())) {
     counters_.load_permille.store(load_meter_.permille(), std::memory_order_relaxed);
+    size_t participants = 0;
+    for (const auto& [id, conference] : conferences_) participants += conference->size();
+    cost_meter_.Update(load_meter_.load(), static_cast<int>(participants));
+    counters_.load_participants.store(
+        static_cast<int32_t>(std::lround(cost_meter_.measured_participants())),
+        std::memory_order_relaxed);
+    counters_.participant_cost_ppm.store(static_cast<uint32_t>(cost_meter_.cost() * 1e6),
+                                         std::memory_order_relaxed);
+    CopyIoCounters();
     Shed(now_us);
   }
   ObserveRun(SteadyNanos() - now_ns);
@@ -552,6 +562,15 @@ void MediaWorker::Housekeeping(int64_t now_ns) {
                                    std::memory_order_relaxed);
   mixing_ns_ = 0;
   counters_.ticks.fetch_add(1, std::memory_order_relaxed);
+}
+
+void MediaWorker::CopyIoCounters() {
+  const media::PacketIo::Counters io = io_->counters();
+  counters_.send_drops.fetch_add(io.send_failed_late - send_failed_late_,
+                                 std::memory_order_relaxed);
+  send_failed_late_ = io.send_failed_late;
+  counters_.receive_errors.store(io.receive_errors, std::memory_order_relaxed);
+  counters_.receive_stalls.store(io.receive_stalls, std::memory_order_relaxed);
 }
 
 // One step of encoder cost at a time, on every encoder of the worker (the

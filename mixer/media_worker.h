@@ -72,6 +72,11 @@ struct WorkerCounters {
   // packet I/O) over about the last second, in thousandths: what placement
   // and admission read.
   std::atomic<uint32_t> load_permille{0};
+  // What admission foresees with (ParticipantCostMeter): the participants
+  // that load was measured with, and one participant's cost in millionths
+  // of a core (0: not known yet).
+  std::atomic<int32_t> load_participants{0};
+  std::atomic<uint32_t> participant_cost_ppm{0};
   // Each conference's mix start minus its due instant.
   std::array<std::atomic<uint64_t>, kLatenessBucketsUs.size() + 1> lateness_buckets{};
   std::atomic<uint64_t> lateness_ns_total{0};  // their sum (the histogram's)
@@ -83,7 +88,10 @@ struct WorkerCounters {
   std::atomic<uint64_t> datagrams_in{0};
   std::atomic<uint64_t> datagrams_unrouted{0};  // no participant on that port
   std::atomic<uint64_t> datagrams_out{0};
-  std::atomic<uint64_t> send_drops{0};
+  std::atomic<uint64_t> send_drops{0};  // refused by the packet I/O, or failed in the kernel later
+  // The packet I/O's own (PacketIo::Counters), copied every 100 ms.
+  std::atomic<uint64_t> receive_errors{0};
+  std::atomic<uint64_t> receive_stalls{0};
   std::atomic<uint64_t> event_ring_full{0};
   std::atomic<uint64_t> jitter_lost{0};      // frames missing at playout (concealed)
   std::atomic<uint64_t> jitter_late{0};      // packets that came after their playout time
@@ -184,6 +192,9 @@ class MediaWorker {
   // Every 20 ms: the load and shedding.
   void Housekeeping(int64_t now_ns);
   void Shed(int64_t now_us);
+  // The packet I/O's counters into the worker's: late send failures are
+  // send drops too.
+  void CopyIoCounters();
   // One run's time into the tick histogram and the smoothed mixing time.
   void ObserveRun(int64_t took_ns);
   void CountLateness(int64_t late_ns);
@@ -235,6 +246,8 @@ class MediaWorker {
   int64_t mixing_ns_ = 0;         // in this 20 ms interval
   double smoothed_tick_ns_ = -1;  // none yet (SmoothTickNs)
   LoadMeter load_meter_;
+  ParticipantCostMeter cost_meter_;
+  uint64_t send_failed_late_ = 0;  // the packet I/O's, as last added to send_drops
   ShedPolicy shed_;
   WorkerCounters counters_;
 };

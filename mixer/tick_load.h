@@ -4,6 +4,7 @@
 // share of its core it was busy at all, what placement and shedding read.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace tutti::mixer {
@@ -60,6 +61,50 @@ class LoadMeter {
   int64_t window_start_ns_ = -1;
   uint64_t window_idle_ns_ = 0;
   double load_ = -1;
+};
+
+}  // namespace tutti::mixer
+
+namespace tutti::mixer {
+
+// What one participant costs a worker (issue 20), so that admission can
+// foresee load the LoadMeter has not shown yet. Two gaps make the load now
+// a poor guide near the limit: the meter lags about a second, so a ramp of
+// 200 calls a second overshoots by a second's worth of calls; and callers
+// join quiet (G.711 silence, Opus DTX) and cost more once they talk. Fed
+// each LoadMeter window with that window's load and the participants mixed
+// in it, it keeps the participants smoothed the same way as the load (so
+// load / participants is the cost of the participants the load has seen)
+// and the highest such cost seen while the worker was busy enough for the
+// fixed costs not to count, decaying with a half-life of two minutes: a
+// room that went quiet is expected to talk again, but a worker whose rooms
+// changed shape forgets the old cost within minutes.
+class ParticipantCostMeter {
+ public:
+  // Below this load the fixed costs of a worker (its timers, the I/O's
+  // wakeups) weigh too much in load / participants to learn the peak from.
+  static constexpr double kPeakMinLoad = 0.3;
+  // Per 100 ms window: 0.5^(1/1200), a half-life of 1,200 windows.
+  static constexpr double kPeakDecay = 0.999422;
+
+  void Update(double load, int participants) {
+    const double now = static_cast<double>(participants);
+    participants_ = participants_ < 0 ? now : participants_ + (now - participants_) * kSmoothing;
+    peak_ *= kPeakDecay;
+    if (load >= kPeakMinLoad && participants_ >= 1) peak_ = std::max(peak_, load / participants_);
+  }
+
+  // The participants the load was measured with (smoothed like it).
+  double measured_participants() const { return participants_ < 0 ? 0 : participants_; }
+  // A share of the core per participant: the decaying peak, which is never
+  // below what they cost now once the load means anything; 0 until the
+  // worker was busy enough.
+  double cost() const { return peak_; }
+
+ private:
+  static constexpr double kSmoothing = LoadMeter::kSmoothing;
+  double participants_ = -1;
+  double peak_ = 0;
 };
 
 }  // namespace tutti::mixer

@@ -115,6 +115,10 @@ std::span<const WorkerUse> WorkerPool::Uses() {
   for (size_t i = 0; i < workers_.size(); ++i) {
     uses_[i].load_permille = workers_[i]->counters().load_permille.load(std::memory_order_relaxed);
     uses_[i].participants = placement_.participants(static_cast<int>(i));
+    uses_[i].measured_participants =
+        workers_[i]->counters().load_participants.load(std::memory_order_relaxed);
+    uses_[i].participant_cost_ppm =
+        workers_[i]->counters().participant_cost_ppm.load(std::memory_order_relaxed);
   }
   return uses_;
 }

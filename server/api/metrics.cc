@@ -51,8 +51,17 @@ constexpr WorkerCounter kWorkerCounters[] = {
      &mixer::WorkerCounters::datagrams_out},
     {"tutti_media_packets_unrouted_total", "Datagrams on a port with no participant.",
      &mixer::WorkerCounters::datagrams_unrouted},
-    {"tutti_media_send_drops_total", "Datagrams the packet plane did not take.",
+    {"tutti_media_send_drops_total",
+     "Datagrams the packet plane did not take, or that failed in the kernel after it took them.",
      &mixer::WorkerCounters::send_drops},
+    {"tutti_media_receive_errors_total",
+     "Receive failures of the packet plane (a socket error, a truncated datagram).",
+     &mixer::WorkerCounters::receive_errors},
+    {"tutti_media_receive_stalls_total",
+     "Times receiving on a socket stopped for want of a buffer and was re-armed (io_uring; the "
+     "datagrams waited in the socket). Rising steadily: the worker's 4,096 shared receive "
+     "buffers are too few for its bursts.",
+     &mixer::WorkerCounters::receive_stalls},
     {"tutti_worker_event_ring_full_total", "Worker events lost to a full ring.",
      &mixer::WorkerCounters::event_ring_full},
     {"tutti_jitter_buffer_lost_total",
@@ -242,6 +251,15 @@ void RenderWorkerLoad(MetricsText& m, const mixer::WorkerPool& media) {
   for (const auto& worker : media.workers()) {
     m.Sample("tutti_worker_load_ratio",
              static_cast<double>(worker->counters().load_permille.load()) / 1000,
+             {{"worker", std::to_string(worker->index())}});
+  }
+  m.Family("tutti_worker_participant_cost_ratio", "gauge",
+           "Share of its core one participant costs a media worker, as admission reckons it: the "
+           "highest load per participant seen while the worker was at least 30% busy, halving "
+           "every two minutes; 0 until then. Its inverse is the participants per core.");
+  for (const auto& worker : media.workers()) {
+    m.Sample("tutti_worker_participant_cost_ratio",
+             static_cast<double>(worker->counters().participant_cost_ppm.load()) / 1e6,
              {{"worker", std::to_string(worker->index())}});
   }
   m.Family("tutti_worker_shed_level", "gauge",

@@ -24,6 +24,7 @@ json WorkersJson(const std::vector<WorkerLoad>& workers) {
         w.ticks == 0 ? 0 : static_cast<double>(w.tick_ns_total) / static_cast<double>(w.ticks);
     list.push_back({{"index", w.index},
                     {"load", static_cast<double>(w.load_permille) / 1000},
+                    {"participant_cost", static_cast<double>(w.participant_cost_ppm) / 1e6},
                     {"tick_load", std::round(smoothed_ms / kTickMs * 1e4) / 1e4},
                     {"tick_ms", smoothed_ms},
                     {"tick_ms_mean", Millis(mean_ns)},
@@ -47,6 +48,7 @@ Reply WorkersHandler::List(const ApiRequest&) {
     load.tick_ns_total = c.tick_ns_total.load(std::memory_order_relaxed);
     load.tick_ns_smoothed = c.tick_ns_smoothed.load(std::memory_order_relaxed);
     load.load_permille = c.load_permille.load(std::memory_order_relaxed);
+    load.participant_cost_ppm = c.participant_cost_ppm.load(std::memory_order_relaxed);
     loads.push_back(load);
   }
   // A room's conference lives on one worker (WorkerPool::WorkerFor).

@@ -19,17 +19,19 @@ struct WorkerLoad {
   int index = 0;
   uint64_t ticks = 0;
   uint64_t late_ticks = 0;
-  uint64_t tick_ns_total = 0;     // since start
-  uint64_t tick_ns_smoothed = 0;  // over about the last second
-  uint32_t load_permille = 0;     // busy share of the core, over about the last second
-  int rooms = 0;                  // rooms with someone in them
+  uint64_t tick_ns_total = 0;         // since start
+  uint64_t tick_ns_smoothed = 0;      // over about the last second
+  uint32_t load_permille = 0;         // busy share of the core, over about the last second
+  uint32_t participant_cost_ppm = 0;  // one participant's share, millionths (admission.h)
+  int rooms = 0;                      // rooms with someone in them
   int participants = 0;
 };
 
 // {"tick_ms": 20, "workers": [...]}: "load" is the measured busy share of
 // the worker's core, "tick_ms" its mixing time per 20 ms (smoothed),
 // "tick_load" that time's share of the 20 ms, "tick_ms_mean" the mean since
-// start.
+// start, "participant_cost" what admission reckons one participant costs
+// (a share of the core; 0 until the worker has been busy).
 nlohmann::json WorkersJson(const std::vector<WorkerLoad>& workers);
 
 class WorkersHandler {

@@ -270,6 +270,11 @@ class ControlApiTest(TuttidTestCase):
         self.assertRegex(metrics, r'tutti_worker_shed_steps_total\{worker="0",direction="up"\} 0\n')
         self.assertRegex(metrics,
                          r'tutti_worker_shed_steps_total\{worker="0",direction="down"\} 0\n')
+        # What admission reckons a participant costs (0 on a worker never 30%
+        # busy), and the packet plane's own receive counters.
+        self.assertRegex(metrics, r'tutti_worker_participant_cost_ratio\{worker="0"\} 0\n')
+        self.assertRegex(metrics, r'tutti_media_receive_errors_total\{worker="0"\} 0\n')
+        self.assertRegex(metrics, r'tutti_media_receive_stalls_total\{worker="0"\} \d+\n')
 
         streaming.join()
         self.assertEqual(self.call("DELETE", f"/v1/rooms/1000/participants/{pid}")[0], 204)

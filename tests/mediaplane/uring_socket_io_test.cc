@@ -2,37 +2,19 @@
 // cases both backends share are in kernel_socket_io_test.cc.
 #include "mediaplane/uring_socket_io.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <thread>
 #include <vector>
 
+#include "tests/mediaplane/loopback_sockets.h"
+
 namespace tutti::media {
 namespace {
 
-constexpr uint32_t kLoopback = 0x7f000001;
-
-int BoundSocket(uint16_t* port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  // Room for a whole test's datagrams while the receive waits for buffers.
-  const int bytes = 1 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_addr.s_addr = htonl(kLoopback);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
-  socklen_t length = sizeof local;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
-  *port = ntohs(local.sin_port);
-  return fd;
-}
-
-class UringSocketIoTest : public ::testing::Test {
+class UringSocketIoTest : public ::testing::Test, protected LoopbackSockets {
  protected:
   void SetUp() override {
     // Where io_uring is refused altogether (a seccomp filter, the
@@ -40,13 +22,11 @@ class UringSocketIoTest : public ::testing::Test {
     io_uring probe{};
     if (io_uring_queue_init(4, &probe, 0) < 0) GTEST_SKIP() << "io_uring is refused here";
     io_uring_queue_exit(&probe);
-    peer_ = BoundSocket(&peer_port_);
+    OpenPeer();
   }
   void TearDown() override {
-    if (peer_ < 0) return;
     io_.reset();
-    close(peer_);
-    for (int fd : fds_) close(fd);
+    CloseSockets();
   }
 
   void Make(UringOptions options) {
@@ -55,26 +35,9 @@ class UringSocketIoTest : public ::testing::Test {
     io_ = std::move(*made);
   }
 
-  uint16_t Attach() {
-    uint16_t port = 0;
-    const int fd = BoundSocket(&port);
-    fds_.push_back(fd);
-    EXPECT_TRUE(io_->AttachPort(port, fd));
-    return port;
-  }
-
-  void SendTo(uint16_t port, uint8_t tag) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(kLoopback);
-    to.sin_port = htons(port);
-    ASSERT_EQ(sendto(peer_, &tag, 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 1);
-  }
+  uint16_t Attach() { return AttachSocket(*io_); }
 
   std::unique_ptr<UringSocketIo> io_;
-  int peer_ = -1;
-  uint16_t peer_port_ = 0;
-  std::vector<int> fds_;
 };
 
 // Eight receive buffers for a hundred datagrams on ten sockets: the receives
@@ -104,6 +67,7 @@ TEST_F(UringSocketIoTest, MoreDatagramsThanReceiveBuffersAllArriveInOrder) {
     for (uint8_t round = 0; round < 10; ++round) EXPECT_EQ(by_port[port][round], round);
   }
   EXPECT_GT(io_->rearms(), 0u);
+  EXPECT_EQ(io_->rearms(), io_->counters().receive_stalls);
 }
 
 // A tick's sends outnumber the submission ring: all go, in several enters.
@@ -130,6 +94,24 @@ TEST_F(UringSocketIoTest, MoreSendsThanSubmissionEntriesAllGo) {
   for (size_t i = 0; i < received.size(); ++i) EXPECT_EQ(received[i], i);
   std::vector<Datagram> out(8);
   io_->Receive(out, 0);  // reaps failures, if any
+  EXPECT_EQ(io_->counters().send_errors, 0u);
+  EXPECT_EQ(io_->counters().send_failed_late, 0u);
+}
+
+// A send the kernel refuses after Send returned (to the broadcast address
+// without SO_BROADCAST: EACCES) comes back as a completion and is counted
+// then, for the worker to add to its send drops.
+TEST_F(UringSocketIoTest, ASendTheKernelRefusesLaterIsCounted) {
+  Make({});
+  const uint16_t port = Attach();
+  uint8_t byte = 1;
+  const std::array<Datagram, 1> datagram{{{port, Endpoint(0xffffffff, peer_port_), &byte, 1}}};
+  EXPECT_EQ(io_->Send(datagram), 1);  // handed over: the failure is not known yet
+  std::vector<Datagram> out(8);
+  for (int tries = 0; io_->counters().send_failed_late == 0 && tries < 100; ++tries) {
+    io_->Receive(out, 10'000);
+  }
+  EXPECT_EQ(io_->counters().send_failed_late, 1u);
   EXPECT_EQ(io_->counters().send_errors, 0u);
 }
 

@@ -91,5 +91,44 @@ TEST(AdmissionTest, OnlyAdmitAndOverCommitAreAdmitted) {
   EXPECT_EQ(AdmissionName(Admission::kWorkerFull), "worker_full");
 }
 
+WorkerUse Use(uint32_t load_permille, int participants, int measured, uint32_t cost_ppm) {
+  return {.load_permille = load_permille,
+          .participants = participants,
+          .measured_participants = measured,
+          .participant_cost_ppm = cost_ppm};
+}
+
+TEST(AdmissionTest, ProjectionAddsTheParticipantsTheLoadHasNotSeen) {
+  // 0.5 of the core for 1,000 participants measured, 200 more placed since.
+  EXPECT_EQ(ProjectedLoadPermille(Use(500, 1200, 1000, 500)), 600u);
+  // Without a cost estimate, the load alone.
+  EXPECT_EQ(ProjectedLoadPermille(Use(500, 1200, 1000, 0)), 500u);
+  // Fewer placed than measured (some left): the load, not less.
+  EXPECT_EQ(ProjectedLoadPermille(Use(500, 900, 1000, 400)), 500u);
+}
+
+TEST(AdmissionTest, ProjectionForeseesQuietParticipantsTalking) {
+  // 1,000 quiet participants at 0.3 of the core, but they cost 0.0008 each
+  // when the worker was last busy with talk.
+  EXPECT_EQ(ProjectedLoadPermille(Use(300, 1000, 1000, 800)), 800u);
+}
+
+TEST(AdmissionTest, RoomCountsTheProjectionAndTheCaller) {
+  const AdmissionLimits limits = Limits(0.85, 0);
+  // The load alone (0.70) has room; the 200 calls placed in the last second
+  // at 0.0008 each bring it to 0.86.
+  EXPECT_FALSE(HasRoom(limits, Use(700, 1200, 1000, 800)));
+  EXPECT_TRUE(HasRoom(limits, Use(700, 1000, 1000, 800)));
+  // 0.849 now: a caller costing 0.001 fits exactly, one costing 0.002 not.
+  EXPECT_TRUE(HasRoom(limits, Use(849, 0, 0, 1000)));
+  EXPECT_FALSE(HasRoom(limits, Use(849, 0, 0, 2000)));
+  // A new call is refused on the projection, and placement prefers the
+  // worker whose projection is lower though its load now is higher.
+  const std::vector<WorkerUse> workers = {Use(300, 1000, 1000, 800), Use(400, 500, 500, 800)};
+  EXPECT_EQ(PlaceOn(limits, workers), 1);
+  EXPECT_EQ(AdmitNew(limits, std::vector<WorkerUse>{Use(700, 1200, 1000, 800)}, -1),
+            Admission::kNoCapacity);
+}
+
 }  // namespace
 }  // namespace tutti::mixer

@@ -83,5 +83,43 @@ TEST(LoadMeterTest, MoreIdleThanWallTimeIsNoLoad) {
   EXPECT_EQ(meter.permille(), 0u);
 }
 
+TEST(ParticipantCostMeterTest, NothingIsKnownUntilTheWorkerIsBusy) {
+  ParticipantCostMeter meter;
+  EXPECT_EQ(meter.cost(), 0.0);
+  EXPECT_EQ(meter.measured_participants(), 0.0);
+  // 20 participants at 10%: the fixed costs would weigh too much.
+  for (int i = 0; i < 50; ++i) meter.Update(0.1, 20);
+  EXPECT_EQ(meter.cost(), 0.0);
+  EXPECT_NEAR(meter.measured_participants(), 20, 1e-9);
+}
+
+TEST(ParticipantCostMeterTest, ParticipantsAreSmoothedLikeTheLoad) {
+  // The meter sees participants as the LoadMeter sees their load: a jump
+  // from 100 to 200 shows by a fifth per window, so load / participants
+  // stays the cost of the ones already measured during a ramp.
+  ParticipantCostMeter meter;
+  meter.Update(0.4, 100);
+  EXPECT_NEAR(meter.measured_participants(), 100, 1e-9);
+  EXPECT_NEAR(meter.cost(), 0.004, 1e-12);
+  meter.Update(0.48, 200);  // the load moved by a fifth of its step too
+  EXPECT_NEAR(meter.measured_participants(), 120, 1e-9);
+  EXPECT_NEAR(meter.cost(), 0.004, 1e-6);  // not 0.0024 (0.48 / 200)
+}
+
+TEST(ParticipantCostMeterTest, ThePeakIsKeptAndHalvesInTwoMinutes) {
+  ParticipantCostMeter meter;
+  for (int i = 0; i < 50; ++i) meter.Update(0.8, 1000);  // talking: 0.0008 each
+  EXPECT_NEAR(meter.cost(), 0.0008, 1e-6);
+  // The rooms go quiet: half the cost each, but the talk may come back.
+  for (int i = 0; i < 10; ++i) meter.Update(0.4, 1000);
+  EXPECT_NEAR(meter.cost(), 0.0008, 0.00001);
+  // Two minutes of 100 ms windows quiet: half the peak, still above now.
+  for (int i = 0; i < 1190; ++i) meter.Update(0.4, 1000);
+  EXPECT_NEAR(meter.cost(), 0.0004, 0.000002);
+  // A costlier shape raises it at once.
+  meter.Update(0.9, 1000);
+  EXPECT_GT(meter.cost(), 0.0004);
+}
+
 }  // namespace
 }  // namespace tutti::mixer

@@ -12,6 +12,7 @@ TEST(WorkersJsonTest, LoadIsTheMeasuredBusyShareAndTickLoadTheTicksShare) {
                   .tick_ns_total = 2'000'000'000,  // 2 ms a tick on average
                   .tick_ns_smoothed = 5'000'000,   // 5 ms now
                   .load_permille = 375,            // busy 37.5% of the time
+                  .participant_cost_ppm = 1250,    // 800 participants a core
                   .rooms = 2,
                   .participants = 7};
   const nlohmann::json body = WorkersJson({WorkerLoad{}, busy});
@@ -25,6 +26,8 @@ TEST(WorkersJsonTest, LoadIsTheMeasuredBusyShareAndTickLoadTheTicksShare) {
   const nlohmann::json& w = body["workers"][1];
   EXPECT_EQ(w["index"], 1);
   EXPECT_DOUBLE_EQ(w["load"].get<double>(), 0.375);
+  EXPECT_DOUBLE_EQ(w["participant_cost"].get<double>(), 0.00125);
+  EXPECT_EQ(idle["participant_cost"], 0.0);
   EXPECT_DOUBLE_EQ(w["tick_load"].get<double>(), 0.25);
   EXPECT_DOUBLE_EQ(w["tick_ms"].get<double>(), 5.0);
   EXPECT_DOUBLE_EQ(w["tick_ms_mean"].get<double>(), 2.0);
