@@ -109,9 +109,12 @@ def report(csv_path, svg_path, hold_s):
         r["late_p99"] = quantile(previous["lateness"] if previous else None, r["lateness"], 0.99)
         previous = r
     svg(rows, svg_path)
-    # The steady part: calls leave as fast as they come; the last sample,
-    # after tutti-load hung up, is left out too.
-    steady = [r for r in rows[:-1] if r["t_s"] >= hold_s + 60]
+    # The steady part: calls leave as fast as they come. The ramp (HOLD_S
+    # and a minute) is left out, and so is the wind-down once tutti-load
+    # stops placing calls: samples with under 90% of the usual participants.
+    after_ramp = [r for r in rows if r["t_s"] >= hold_s + 60]
+    usual = sorted(r["participants"] for r in after_ramp)[len(after_ramp) // 2] if after_ramp else 0
+    steady = [r for r in after_ramp if r["participants"] >= 0.9 * usual]
     if len(steady) < 2:
         print("soak: too short for a steady part (need HOLD_S + 2 minutes)")
         return 1
