@@ -64,9 +64,9 @@ inline constexpr uint32_t kPlacementLoadBandPermille = 50;
 bool HasRoom(const AdmissionLimits& limits, const WorkerUse& worker);
 
 // The worker a conference not placed yet goes to: among the workers with
-// room (all of them when none has), the least loaded within
-// kPlacementLoadBandPermille, then the fewest participants, then the lowest
-// index. -1 when there is no worker.
+// room (all of them when none has), the least loaded (by
+// ProjectedLoadPermille) within kPlacementLoadBandPermille, then the fewest
+// participants, then the lowest index. -1 when there is no worker.
 int PlaceOn(const AdmissionLimits& limits, std::span<const WorkerUse> workers);
 
 // A new call to a conference (a room, or a caller's IVR lobby), placed on
