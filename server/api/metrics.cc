@@ -245,30 +245,31 @@ void RenderWorkerLoad(MetricsText& m, const mixer::WorkerPool& media) {
                 static_cast<double>(c.lateness_ns_total.load()) / 1e9,
                 {{"worker", std::to_string(worker->index())}});
   }
-  m.Family("tutti_worker_load_ratio", "gauge",
-           "Share of its core a media worker was busy (not idle waiting for packets), smoothed "
-           "over about a second.");
-  for (const auto& worker : media.workers()) {
-    m.Sample("tutti_worker_load_ratio",
-             static_cast<double>(worker->counters().load_permille.load()) / 1000,
-             {{"worker", std::to_string(worker->index())}});
-  }
-  m.Family("tutti_worker_participant_cost_ratio", "gauge",
-           "Share of its core one participant costs a media worker, as admission reckons it: the "
-           "highest load per participant seen while the worker was at least 30% busy, halving "
-           "every two minutes; 0 until then. Its inverse is the participants per core.");
-  for (const auto& worker : media.workers()) {
-    m.Sample("tutti_worker_participant_cost_ratio",
-             static_cast<double>(worker->counters().participant_cost_ppm.load()) / 1e6,
-             {{"worker", std::to_string(worker->index())}});
-  }
-  m.Family("tutti_worker_shed_level", "gauge",
-           "Encoder cost a media worker sheds under load: 0 full quality; 1 and 2 lower Opus "
-           "complexity; 3 also in-band FEC only for receivers reporting 10% loss or more.");
-  for (const auto& worker : media.workers()) {
-    m.Sample("tutti_worker_shed_level", static_cast<double>(worker->counters().shed_level.load()),
-             {{"worker", std::to_string(worker->index())}});
-  }
+  // A gauge family with one sample per worker, read from its counters.
+  auto worker_gauge = [&](const char* name, const char* help, auto value) {
+    m.Family(name, "gauge", help);
+    for (const auto& worker : media.workers()) {
+      m.Sample(name, value(worker->counters()), {{"worker", std::to_string(worker->index())}});
+    }
+  };
+  worker_gauge("tutti_worker_load_ratio",
+               "Share of its core a media worker was busy (not idle waiting for packets), smoothed "
+               "over about a second.",
+               [](const mixer::WorkerCounters& c) {
+                 return static_cast<double>(c.load_permille.load()) / 1000;
+               });
+  worker_gauge("tutti_worker_participant_cost_ratio",
+               "Share of its core one participant costs a media worker, as admission reckons it: "
+               "the highest load per participant seen while the worker was at least 30% busy, "
+               "halving every two minutes; 0 until then. Its inverse is the participants per core.",
+               [](const mixer::WorkerCounters& c) {
+                 return static_cast<double>(c.participant_cost_ppm.load()) / 1e6;
+               });
+  worker_gauge(
+      "tutti_worker_shed_level",
+      "Encoder cost a media worker sheds under load: 0 full quality; 1 and 2 lower Opus "
+      "complexity; 3 also in-band FEC only for receivers reporting 10% loss or more.",
+      [](const mixer::WorkerCounters& c) { return static_cast<double>(c.shed_level.load()); });
   m.Family("tutti_worker_shed_steps_total", "counter",
            "Steps of the shed level: up above [media] shed_load, down below restore_load.");
   for (const auto& worker : media.workers()) {
